@@ -1,0 +1,30 @@
+"""API authentication: a bearer token (stored hashed), or the signed-in session for the portal's htmx."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+from ninja.security.session import SessionAuth
+
+from vaxbook.accounts.services import token_authenticate
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_authenticate(raw=token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class ApiAuth:
+    """Bearer token first; otherwise the session (CSRF-checked by ninja for unsafe methods)."""
+
+    def __init__(self) -> None:
+        self.bearer = BearerAuth()
+        self.session = SessionAuth()
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if request.headers.get("Authorization", "").lower().startswith("bearer "):
+            return self.bearer(request)
+        return self.session(request)

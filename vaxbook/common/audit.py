@@ -1,0 +1,57 @@
+"""The audit log: every service writes one event in the same transaction as its change."""
+
+from typing import Any
+
+from django.db import models
+
+from vaxbook.common.models import AuditEvent
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, models.Model):
+        return str(getattr(value, "public_id", value.pk))
+    return str(value)
+
+
+def audit_log(*, actor: Any, action: str, subject: models.Model, data: dict[str, Any] | None = None) -> AuditEvent:
+    """Record `action` by `actor` on `subject`. Call inside the writing transaction."""
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        subject_type=subject._meta.label_lower,
+        subject_id=str(getattr(subject, "public_id", subject.pk)),
+        data=_jsonable(data or {}),
+    )
+
+
+def audit_event_objects(
+    *, actor: Any, action: str, subjects: list[models.Model], data: list[dict[str, Any]] | None = None
+) -> list[AuditEvent]:
+    """Unsaved audit events for a bulk write (the importer saves them with bulk_create)."""
+    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    return [
+        AuditEvent(
+            actor=actor_obj,
+            action=action,
+            subject_type=s._meta.label_lower,
+            subject_id=str(getattr(s, "public_id", s.pk)),
+            data=_jsonable((data or [{}] * len(subjects))[i]),
+        )
+        for i, s in enumerate(subjects)
+    ]
+
+
+def changed_fields(instance: models.Model, before: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """{field: [old, new]} for the fields that changed."""
+    changes = {}
+    for f in fields:
+        new = getattr(instance, f)
+        if before.get(f) != new:
+            changes[f] = [_jsonable(before.get(f)), _jsonable(new)]
+    return changes

@@ -1,0 +1,10 @@
+"""The staff portal's pages: each app contributes its own urls module."""
+
+from django.urls import include, path
+
+from vaxbook.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("vaxbook.accounts.urls")),
+]

@@ -1,0 +1,152 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from vaxbook.common.models import BaseModel
+
+
+class PriorityGroup(models.Model):
+    """A priority group as data (Resolution 21/NQ-CP for Covid-19: codes "1", "2", …)."""
+
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    name_en = models.CharField(_("name in English"), max_length=255, blank=True)
+    rank = models.PositiveSmallIntegerField(_("rank"), default=0)
+
+    class Meta:
+        verbose_name = _("priority group")
+        verbose_name_plural = _("priority groups")
+        ordering = ["rank", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.name}"
+
+
+class Household(BaseModel):
+    """A household (hộ gia đình): a head and members, one address."""
+
+    head = models.OneToOneField(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="headed_household"
+    )
+    ward = models.ForeignKey(
+        "places.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("ward")
+    )
+    address_line = models.CharField(_("address"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return str(_("Household of %(head)s") % {"head": self.head}) if self.head_id else str(self.public_id)
+
+
+class Person(BaseModel):
+    class Sex(models.TextChoices):
+        MALE = "M", _("male")
+        FEMALE = "F", _("female")
+
+    class IdType(models.TextChoices):
+        CCCD = "cccd", _("citizen ID (CCCD)")
+        CMND = "cmnd", _("old ID card (CMND)")
+        PASSPORT = "passport", _("passport")
+        NONE = "none", _("no document")
+
+    class Source(models.TextChoices):
+        SELF = "self", _("self-registered")
+        ORGANIZATION = "organization", _("organization")
+        FACILITY = "facility", _("facility")
+        IMPORT = "import", _("import")
+
+    class DataStatus(models.TextChoices):
+        COMPLETE = "complete", _("complete")
+        INCOMPLETE = "incomplete", _("incomplete")
+        INVALID = "invalid", _("invalid")
+
+    class Relation(models.TextChoices):
+        HEAD = "head", _("head of household")
+        SPOUSE = "spouse", _("spouse")
+        CHILD = "child", _("child")
+        PARENT = "parent", _("parent")
+        SIBLING = "sibling", _("sibling")
+        GRANDCHILD = "grandchild", _("grandchild")
+        GRANDPARENT = "grandparent", _("grandparent")
+        OTHER = "other", _("other relative")
+
+    full_name = models.CharField(_("full name"), max_length=200)
+    search_name = models.CharField(_("search name"), max_length=200, db_index=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    id_type = models.CharField(_("document type"), max_length=10, choices=IdType.choices, default=IdType.NONE)
+    id_number = models.CharField(_("document number"), max_length=20, blank=True)
+    health_insurance_number = models.CharField(_("health insurance number"), max_length=15, blank=True)
+    nationality = models.CharField(_("nationality"), max_length=2, default="VN")
+    ethnicity = models.CharField(_("ethnicity"), max_length=60, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=120, blank=True)
+    priority_group = models.ForeignKey(
+        PriorityGroup,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("priority group"),
+    )
+    province = models.ForeignKey(
+        "places.AdminUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("province"),
+    )
+    ward = models.ForeignKey(
+        "places.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("ward")
+    )
+    address_line = models.CharField(_("address"), max_length=255, blank=True)
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name=_("household")
+    )
+    relation_to_head = models.CharField(_("relation to head"), max_length=20, choices=Relation.choices, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.FACILITY)
+    data_status = models.CharField(_("data status"), max_length=12, choices=DataStatus.choices, db_index=True)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    suspected_duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("suspected duplicate of"),
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged into")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_type", "id_number"],
+                condition=~models.Q(id_number=""),
+                name="person_unique_document",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["search_name", "date_of_birth"], name="person_name_dob_idx"),
+            models.Index(fields=["id_number"], name="person_id_number_idx"),
+            models.Index(fields=["ward", "data_status"], name="person_ward_status_idx"),
+            models.Index(fields=["province", "data_status"], name="person_province_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def missing_fields(self) -> list[str]:
+        return [p["field"] for p in self.problems if p.get("kind") == "missing"]
