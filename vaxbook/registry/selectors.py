@@ -1,0 +1,237 @@
+"""Registry reads, always scoped to the user who asks.
+
+Who sees whom:
+- a national admin: everyone;
+- a province or area officer: persons living in their unit (province, or ward);
+- facility staff: the persons of their catchment wards and those with business at their facility
+  (an appointment or a dose there); any one person by exact identity number, phone or QR token, so
+  that anybody can be checked in anywhere;
+- an organization's representative: its roster;
+- a citizen: their own household.
+"""
+
+import re
+import uuid
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+
+from vaxbook.accounts.selectors import Scope, user_scope
+from vaxbook.common.errors import NotFound
+from vaxbook.common.models import AuditEvent
+from vaxbook.places.models import AdminUnit
+from vaxbook.registry.identity import normalize_id_number, normalize_phone, search_name
+from vaxbook.registry.models import Household, Person
+from vaxbook.registry.tokens import person_public_id_from_token
+
+_ID_LIKE = re.compile(r"^[A-Za-z]?\d{6,}$")
+
+
+def _not_found() -> NotFound:
+    from django.utils.translation import gettext_lazy as _
+
+    return NotFound.single("id", "person_not_found", _("No such person, or you may not see them."))
+
+
+def _area_q(unit_ids: frozenset[int]) -> Q:
+    return Q(province_id__in=unit_ids) | Q(ward_id__in=unit_ids)
+
+
+def _facility_q(facility_ids: frozenset[int]) -> Q:
+    wards = AdminUnit.catchment_facilities.through.objects.filter(facility_id__in=facility_ids).values("adminunit_id")
+    q = Q(ward_id__in=wards)
+    for label, path in (("clinic.Appointment", "session__facility_id__in"), ("clinic.Dose", "facility_id__in")):
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        q |= Q(pk__in=model.objects.filter(**{path: facility_ids}).values("person_id"))
+    return q
+
+
+def _organization_q(organization_ids: frozenset[int]) -> Q:
+    try:
+        entry = apps.get_model("organizations.RosterEntry")
+    except LookupError:
+        return Q(pk__in=[])
+    return Q(pk__in=entry.objects.filter(organization_id__in=organization_ids).values("person_id"))
+
+
+def _citizen_q(user: Any) -> Q:
+    person = getattr(user, "person", None)
+    if person is None:
+        return Q(pk__in=[])
+    if person.household_id:
+        return Q(household_id=person.household_id) | Q(pk=person.pk)
+    return Q(pk=person.pk)
+
+
+def scope_q(scope: Scope, user: Any) -> Q | None:
+    """The filter for the persons a scope may list; None means everyone."""
+    if scope.national:
+        return None
+    q = Q(pk__in=[])
+    if scope.area_unit_ids:
+        q |= _area_q(scope.area_unit_ids)
+    if scope.facility_ids:
+        q |= _facility_q(scope.facility_ids)
+    if scope.organization_ids:
+        q |= _organization_q(scope.organization_ids)
+    if scope.person_id:
+        q |= _citizen_q(user)
+    return q
+
+
+def persons_for_user(*, user: Any) -> QuerySet[Person]:
+    """Every person the user may list (merged records excluded)."""
+    qs = Person.objects.filter(merged_into__isnull=True).select_related("ward", "province", "priority_group")
+    q = scope_q(user_scope(user=user), user)
+    return qs if q is None else qs.filter(q)
+
+
+def _may_look_up_exactly(scope: Scope) -> bool:
+    """Facility staff (and officers) may find any one person by an exact identifier."""
+    return scope.national or bool(scope.facility_ids) or bool(scope.area_unit_ids)
+
+
+def person_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Person:
+    try:
+        pid = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+    except ValueError:
+        raise _not_found() from None
+    scope = user_scope(user=user)
+    qs = Person.objects.select_related("ward", "province", "priority_group", "household", "suspected_duplicate_of")
+    person = qs.filter(public_id=pid).first()
+    if person is None:
+        raise _not_found()
+    # Facility staff open any one record whose unguessable id they got from an exact look-up (check-in).
+    if scope.facility_ids:
+        return person
+    q = scope_q(scope, user)
+    if q is not None and not Person.objects.filter(q, pk=person.pk).exists():
+        raise _not_found()
+    return person
+
+
+def person_find_exact(*, user: Any, identifier: str) -> Person | None:
+    """One person by exact identity number, phone or QR token: the check-in desk's look-up."""
+    scope = user_scope(user=user)
+    if not _may_look_up_exactly(scope):
+        q = scope_q(scope, user)
+        base = Person.objects.filter(merged_into__isnull=True)
+        base = base if q is None else base.filter(q)
+    else:
+        base = Person.objects.filter(merged_into__isnull=True)
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    public_id = person_public_id_from_token(identifier)
+    if public_id is not None:
+        return base.filter(public_id=public_id).first()
+    phone = normalize_phone(identifier)
+    number = normalize_id_number("cccd", identifier)
+    if number and _ID_LIKE.match(number):
+        found = base.filter(id_number=number).first()
+        if found is not None:
+            return found
+    if phone:
+        matches = list(base.filter(phone=phone)[:2])
+        if len(matches) == 1:
+            return matches[0]
+    return None
+
+
+def person_search(*, user: Any, q: str, limit: int = 25) -> list[Person]:
+    """Search by identity number or phone (exact) or by name typed with or without diacritics."""
+    q = (q or "").strip()
+    if not q:
+        return []
+    scope = user_scope(user=user)
+    listed = persons_for_user(user=user)
+    exact_base = Person.objects.filter(merged_into__isnull=True).select_related("ward", "province", "priority_group")
+    if not _may_look_up_exactly(scope):
+        exact_base = listed
+    compact = re.sub(r"[\s.\-]", "", q)
+    if compact.isdigit() or _ID_LIKE.match(compact) or compact.startswith("+"):
+        number = normalize_id_number("cccd", compact)
+        found = list(exact_base.filter(id_number__in={compact.upper(), number})[:limit])
+        phone = normalize_phone(compact)
+        if phone:
+            found += [p for p in exact_base.filter(phone=phone)[:limit] if p not in found]
+        return found[:limit]
+    folded = search_name(q)
+    if not folded:
+        return []
+    starts = list(listed.filter(search_name__startswith=folded).order_by("search_name", "date_of_birth")[:limit])
+    if len(starts) >= limit:
+        return starts
+    rest = (
+        listed.filter(search_name__contains=folded)
+        .exclude(pk__in=[p.pk for p in starts])
+        .order_by("search_name", "date_of_birth")[: limit - len(starts)]
+    )
+    return starts + list(rest)
+
+
+def person_history(*, user: Any, person: Person) -> QuerySet[AuditEvent]:
+    """The audit trail of a person: staff who may see the person see it; citizens and organizations do not."""
+    scope = user_scope(user=user)
+    if not (scope.national or scope.area_unit_ids or scope.facility_ids):
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(subject_type="registry.person", subject_id=str(person.public_id)).select_related(
+        "actor"
+    )
+
+
+def person_problems(*, person: Person) -> dict[str, list[dict[str, str]]]:
+    """The record's problems by field, with messages in the active language."""
+    from vaxbook.registry.identity import check_person
+    from vaxbook.registry.services import person_to_input
+
+    check = check_person(person_to_input(person), today=_today())
+    messages = {(p.field, p.code): p for p in check.problems}
+    by_field: dict[str, list[dict[str, str]]] = {}
+    for stored in person.problems:
+        live = messages.get((stored["field"], stored["code"]))
+        message = str(live.message) if live is not None else stored["code"]
+        by_field.setdefault(stored["field"], []).append(
+            {
+                "field": stored["field"],
+                "code": stored["code"],
+                "kind": stored.get("kind", "invalid"),
+                "message": message,
+            }
+        )
+    return by_field
+
+
+def _today():  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def household_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Household:
+    from django.utils.translation import gettext_lazy as _
+
+    try:
+        pid = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+    except ValueError:
+        raise NotFound.single("id", "household_not_found", _("No such household.")) from None
+    household = Household.objects.select_related("head", "ward").filter(public_id=pid).first()
+    if household is None or not persons_for_user(user=user).filter(household=household).exists():
+        raise NotFound.single("id", "household_not_found", _("No such household."))
+    return household
+
+
+def household_members(*, user: Any, household: Household) -> QuerySet[Person]:
+    return persons_for_user(user=user).filter(household=household).order_by("date_of_birth")
+
+
+def suspected_duplicates_for_user(*, user: Any) -> QuerySet[Person]:
+    return (
+        persons_for_user(user=user)
+        .filter(suspected_duplicate_of__isnull=False)
+        .select_related("suspected_duplicate_of")
+    )

@@ -1,0 +1,590 @@
+"""Registry writes: registering, updating and grouping persons.
+
+Every door (the pages, the API, the roster importer, the demo loader) registers persons through
+`persons_register_bulk` (or `person_register`, its one-row form), so the identity rules, the
+reference look-ups, the one-person-per-document rule and the duplicate flagging live here once.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vaxbook.common.audit import audit_event_objects, audit_log, changed_fields
+from vaxbook.common.errors import Conflict, DomainError, ErrorItem
+from vaxbook.common.models import AuditEvent
+from vaxbook.places.models import AdminUnit
+from vaxbook.registry.identity import PersonInput, Problem, check_person
+from vaxbook.registry.models import Household, Person, PriorityGroup
+
+OnExisting = Literal["conflict", "merge"]
+RowStatus = Literal["created", "linked", "updated", "refused"]
+
+#: Fields the registry keeps per person, in the order forms show them.
+PERSON_FIELDS = [
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "id_type",
+    "id_number",
+    "health_insurance_number",
+    "nationality",
+    "ethnicity",
+    "occupation",
+    "priority_group",
+    "province",
+    "ward",
+    "address_line",
+]
+# Filled from a later registration when the record has them blank (never overwritten).
+FILLABLE_FIELDS = [
+    "phone",
+    "health_insurance_number",
+    "ethnicity",
+    "occupation",
+    "priority_group",
+    "province",
+    "ward",
+    "address_line",
+]
+
+
+@dataclass
+class RowResult:
+    index: int
+    status: RowStatus
+    person: Person | None = None
+    problems: list[Any] = field(default_factory=list)  # Problem or ErrorItem: field, code, message
+    existing_id: str | None = None
+
+    @property
+    def codes(self) -> list[str]:
+        return [p.code for p in self.problems]
+
+
+@dataclass
+class _Resolved:
+    check: Any
+    ward: AdminUnit | None
+    province: AdminUnit | None
+    priority_group: PriorityGroup | None
+    invalid: list[Problem]
+
+
+def _problem_dicts(problems: Sequence[Problem]) -> list[dict[str, str]]:
+    return [{"field": p.field, "code": p.code, "kind": p.kind} for p in problems]
+
+
+def _data_status(invalid: Sequence[Problem], missing: Sequence[Problem]) -> str:
+    if invalid:
+        return Person.DataStatus.INVALID
+    if missing:
+        return Person.DataStatus.INCOMPLETE
+    return Person.DataStatus.COMPLETE
+
+
+class _References:
+    """Ward, province and priority-group look-ups for a batch, in a few queries."""
+
+    def __init__(self, inputs: Sequence[PersonInput], province_codes: Sequence[str | None]):
+        ward_codes = {i.ward_code for i in inputs if i.ward_code}
+        self.wards = {
+            u.code: u
+            for u in AdminUnit.objects.filter(level=AdminUnit.Level.WARD, code__in=ward_codes).select_related("parent")
+        }
+        unknown = ward_codes - set(self.wards)
+        # A legacy (pre-2025) ward code maps to its 2025 successor when that is unambiguous.
+        self.legacy: dict[str, AdminUnit] = {}
+        if unknown:
+            through = AdminUnit.successors.through
+            pairs: dict[str, list[int]] = {}
+            for code, succ_id in through.objects.filter(
+                from_adminunit__level=AdminUnit.Level.LEGACY_WARD, from_adminunit__code__in=unknown
+            ).values_list("from_adminunit__code", "to_adminunit_id"):
+                pairs.setdefault(code, []).append(succ_id)
+            single = {code: ids[0] for code, ids in pairs.items() if len(ids) == 1}
+            by_id = {u.pk: u for u in AdminUnit.objects.filter(pk__in=single.values()).select_related("parent")}
+            self.legacy = {code: by_id[i] for code, i in single.items() if i in by_id}
+        codes = {c for c in province_codes if c}
+        self.provinces = {u.code: u for u in AdminUnit.objects.filter(level=AdminUnit.Level.PROVINCE, code__in=codes)}
+        group_codes = {i.priority_group for i in inputs if i.priority_group}
+        self.groups = {g.code: g for g in PriorityGroup.objects.filter(code__in=group_codes)}
+
+    def resolve(self, check: Any, province_code: str | None) -> _Resolved:
+        data: PersonInput = check.normalized
+        invalid = list(check.invalid)
+        ward = None
+        if data.ward_code:
+            ward = self.wards.get(data.ward_code) or self.legacy.get(data.ward_code)
+            if ward is None:
+                invalid.append(Problem("ward_code", "ward_unknown", _("There is no ward or commune with this code.")))
+        province = None
+        if province_code:
+            province = self.provinces.get(province_code)
+            if province is None:
+                invalid.append(Problem("province_code", "province_unknown", _("There is no province with this code.")))
+            elif ward is not None and ward.parent_id != province.pk:
+                invalid.append(
+                    Problem("ward_code", "ward_not_in_province", _("This ward or commune is not in that province."))
+                )
+        if province is None and ward is not None:
+            province = ward.parent
+        group = None
+        if data.priority_group:
+            group = self.groups.get(data.priority_group)
+            if group is None:
+                invalid.append(
+                    Problem("priority_group", "priority_group_unknown", _("There is no priority group with this code."))
+                )
+        return _Resolved(check=check, ward=ward, province=province, priority_group=group, invalid=invalid)
+
+
+def _same_identity(person: Person, data: PersonInput) -> bool:
+    from vaxbook.registry.identity import search_name
+
+    return person.search_name == search_name(data.full_name) and person.date_of_birth == data.date_of_birth
+
+
+def _conflict_problem(existing: Person) -> ErrorItem:
+    return ErrorItem(
+        "id_number",
+        "document_conflict",
+        _(
+            "This document number is registered to a person with another name or date of birth. "
+            "Check the number; a supervisor can review the existing record."
+        ),
+    )
+
+
+def _taken_problem() -> ErrorItem:
+    return ErrorItem("id_number", "document_taken", _("A person with this document number is already registered."))
+
+
+def _new_person(res: _Resolved, *, source: str, actor: Any) -> Person:
+    from vaxbook.registry.identity import search_name
+
+    data: PersonInput = res.check.normalized
+    missing = res.check.missing
+    return Person(
+        full_name=data.full_name,
+        search_name=search_name(data.full_name),
+        date_of_birth=data.date_of_birth,
+        sex=data.sex,
+        phone=data.phone or "",
+        id_type=data.id_type or Person.IdType.NONE,
+        id_number=data.id_number or "",
+        health_insurance_number=data.health_insurance_number or "",
+        nationality=data.nationality or "VN",
+        ethnicity=data.ethnicity or "",
+        occupation=data.occupation or "",
+        priority_group=res.priority_group,
+        province=res.province,
+        ward=res.ward,
+        address_line=data.address_line or "",
+        source=source,
+        data_status=_data_status([], missing),
+        problems=_problem_dicts(missing),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def _fill_blanks(person: Person, res: _Resolved) -> list[str]:
+    """Fill the existing record's blank fields from a later registration; never overwrite a value."""
+    data: PersonInput = res.check.normalized
+    incoming = {
+        "phone": data.phone or "",
+        "health_insurance_number": data.health_insurance_number or "",
+        "ethnicity": data.ethnicity or "",
+        "occupation": data.occupation or "",
+        "priority_group": res.priority_group,
+        "province": res.province,
+        "ward": res.ward,
+        "address_line": data.address_line or "",
+    }
+    filled = []
+    for name, value in incoming.items():
+        if value in ("", None):
+            continue
+        current = getattr(person, name)
+        if current in ("", None):
+            setattr(person, name, value)
+            filled.append(name)
+    return filled
+
+
+def persons_register_bulk(
+    *,
+    actor: Any,
+    rows: Sequence[PersonInput],
+    source: str,
+    province_codes: Sequence[str | None] | None = None,
+    on_existing: OnExisting = "conflict",
+    today: date | None = None,
+    audit_action: str = "registry.person.created",
+) -> list[RowResult]:
+    """Register many persons at once: the same rules as one, in a few queries and one transaction.
+
+    Each row is checked by the identity rules; an invalid row is refused with its problems, a row
+    with missing data is saved as `incomplete`. A document number already registered is a conflict
+    (`on_existing="conflict"`, the form and the API), or, for the roster importer (`"merge"`), the row
+    links to the existing person when name and birth date agree (filling blank fields: `updated`),
+    and is refused as `document_conflict` when they do not. A number repeated within the batch is
+    accepted once. Rows without a document that share search name, birth date and phone with another
+    record are created and flagged as suspected duplicates, never merged.
+    """
+    today = today or timezone.localdate()
+    province_codes = list(province_codes) if province_codes is not None else [None] * len(rows)
+    checks = [check_person(r, today=today) for r in rows]
+    refs = _References([c.normalized for c in checks], province_codes)
+    resolved = [refs.resolve(c, pc) for c, pc in zip(checks, province_codes, strict=True)]
+
+    results: list[RowResult] = [RowResult(index=i, status="refused") for i in range(len(rows))]
+    for i, res in enumerate(resolved):
+        if res.invalid:
+            results[i].problems = list(res.invalid)
+
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                _register_valid(actor, resolved, results, source, on_existing, audit_action)
+            break
+        except IntegrityError:
+            # Someone registered one of these documents between our read and our write: read again.
+            if attempt == 2:
+                raise
+            for i, res in enumerate(resolved):
+                results[i] = RowResult(index=i, status="refused", problems=list(res.invalid))
+    return results
+
+
+def _register_valid(
+    actor: Any,
+    resolved: list[_Resolved],
+    results: list[RowResult],
+    source: str,
+    on_existing: OnExisting,
+    audit_action: str,
+) -> None:
+    from vaxbook.registry.identity import search_name
+
+    valid = [i for i, r in enumerate(resolved) if not r.invalid]
+    docs = {
+        (resolved[i].check.normalized.id_type, resolved[i].check.normalized.id_number)
+        for i in valid
+        if resolved[i].check.normalized.id_number
+    }
+    existing: dict[tuple[str, str], Person] = {}
+    if docs:
+        numbers = {n for _t, n in docs}
+        for p in Person.objects.filter(id_number__in=numbers).select_related("priority_group", "ward", "province"):
+            existing[(p.id_type, p.id_number)] = p
+
+    # Suspected duplicates: no document, same search name + birth date + phone as a known record.
+    nodoc = [i for i in valid if not resolved[i].check.normalized.id_number]
+    dup_index: dict[tuple[str, date, str], Person] = {}
+    if nodoc:
+        names = {search_name(resolved[i].check.normalized.full_name) for i in nodoc}
+        for p in Person.objects.filter(search_name__in=names, merged_into__isnull=True).only(
+            "id", "search_name", "date_of_birth", "phone", "public_id"
+        ):
+            dup_index.setdefault((p.search_name, p.date_of_birth, p.phone), p)
+
+    seen_docs: set[tuple[str, str]] = set()
+    to_create: list[tuple[int, Person]] = []
+    to_update: list[tuple[int, Person, list[str]]] = []
+    pending_dups: list[tuple[int, Person, tuple[str, date, str]]] = []
+    for i in valid:
+        res = resolved[i]
+        data: PersonInput = res.check.normalized
+        key = (data.id_type or "", data.id_number or "")
+        if data.id_number:
+            if key in seen_docs:
+                results[i].problems = [
+                    ErrorItem(
+                        "id_number",
+                        "document_repeated",
+                        _("This document number appears earlier in the same file; only the first row is used."),
+                    )
+                ]
+                continue
+            seen_docs.add(key)
+            person = existing.get(key)
+            if person is not None:
+                results[i].existing_id = str(person.public_id)
+                if on_existing == "conflict":
+                    results[i].problems = [_taken_problem()]
+                    continue
+                if not _same_identity(person, data):
+                    results[i].problems = [_conflict_problem(person)]
+                    continue
+                filled = _fill_blanks(person, res)
+                results[i].person = person
+                if filled:
+                    to_update.append((i, person, filled))
+                    results[i].status = "updated"
+                else:
+                    results[i].status = "linked"
+                continue
+        person = _new_person(res, source=source, actor=actor)
+        if not data.id_number:
+            dkey = (person.search_name, person.date_of_birth, person.phone)
+            if person.phone:
+                pending_dups.append((i, person, dkey))
+        to_create.append((i, person))
+        results[i].person = person
+        results[i].status = "created"
+
+    # Within the batch too: a later row without document like an earlier one is flagged against it.
+    created_people = [p for _i, p in to_create]
+    Person.objects.bulk_create(created_people, batch_size=2000)
+    if not all(p.pk for p in created_people):  # SQLite before 3.35 / backends without RETURNING
+        by_public = {
+            p.public_id: p.pk
+            for p in Person.objects.filter(public_id__in=[p.public_id for p in created_people]).only("id", "public_id")
+        }
+        for p in created_people:
+            p.pk = by_public[p.public_id]
+    flagged = []
+    for _i, person, dkey in pending_dups:
+        other = dup_index.get(dkey)
+        if other is not None and other.pk != person.pk:
+            person.suspected_duplicate_of = other
+            flagged.append(person)
+        else:
+            dup_index.setdefault(dkey, person)
+    if flagged:
+        Person.objects.bulk_update(flagged, ["suspected_duplicate_of"], batch_size=2000)
+
+    now = timezone.now()
+    for _i, person, filled in to_update:
+        missing = check_person(person_to_input(person), today=timezone.localdate()).missing
+        person.data_status = _data_status([], missing)
+        person.problems = _problem_dicts(missing)
+        person.version = F("version") + 1
+        person.updated_at = now
+        person.save(update_fields=[*filled, "data_status", "problems", "version", "updated_at"])
+        person.refresh_from_db(fields=["version"])
+
+    events: list[AuditEvent] = audit_event_objects(
+        actor=actor,
+        action=audit_action,
+        subjects=created_people,
+        data=[
+            {"source": source, "data_status": p.data_status}
+            | ({"suspected_duplicate_of": str(p.suspected_duplicate_of.public_id)} if p.suspected_duplicate_of else {})
+            for p in created_people
+        ],
+    )
+    events += audit_event_objects(
+        actor=actor,
+        action="registry.person.updated",
+        subjects=[p for _i, p, _f in to_update],
+        data=[{"filled": f, "source": source} for _i, _p, f in to_update],
+    )
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+
+
+def person_to_input(person: Person, **overrides: Any) -> PersonInput:
+    values = {
+        "full_name": person.full_name,
+        "date_of_birth": person.date_of_birth,
+        "sex": person.sex,
+        "phone": person.phone,
+        "id_type": person.id_type,
+        "id_number": person.id_number,
+        "health_insurance_number": person.health_insurance_number,
+        "nationality": person.nationality,
+        "ethnicity": person.ethnicity,
+        "occupation": person.occupation,
+        "priority_group": person.priority_group.code if person.priority_group_id and person.priority_group else None,
+        "ward_code": person.ward.code if person.ward_id and person.ward else None,
+        "address_line": person.address_line,
+    }
+    values.update(overrides)
+    return PersonInput(**values)
+
+
+def person_register(
+    *,
+    actor: Any,
+    data: PersonInput,
+    source: str,
+    province_code: str | None = None,
+    household: Household | None = None,
+    relation_to_head: str = "",
+) -> Person:
+    """Register one person. Refuses invalid data (422) and a document already registered (409)."""
+    with transaction.atomic():
+        [result] = persons_register_bulk(
+            actor=actor, rows=[data], source=source, province_codes=[province_code], on_existing="conflict"
+        )
+        if result.status != "created":
+            if result.codes == ["document_taken"]:
+                raise Conflict(result.problems, extra={"existing_id": result.existing_id})
+            raise DomainError(result.problems)
+        person = result.person
+        assert person is not None
+        if household is not None:
+            household_add_member(actor=actor, household=household, person=person, relation=relation_to_head)
+    return person
+
+
+def person_update(
+    *,
+    actor: Any,
+    person: Person,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
+) -> Person:
+    """Change a person's data with the same rules as registration.
+
+    `changes` uses the input names (`ward_code`, `priority_group` as a code, `province_code`).
+    `expected_version` guards against two people editing the same record: a stale one gets a 409.
+    """
+    province_code = changes.pop("province_code", None)
+    unknown = set(changes) - set(PersonInput.__dataclass_fields__) - {"is_child"}
+    if unknown:
+        raise DomainError([ErrorItem(name, "field_unknown", _("This field cannot be changed.")) for name in unknown])
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().select_related("ward", "priority_group").get(pk=person.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict.single(
+                "version",
+                "edit_conflict",
+                _("Someone else changed this record while you were editing it. Reload and try again."),
+                extra={"current_version": locked.version},
+            )
+        check = check_person(person_to_input(locked, **changes), today=timezone.localdate())
+        refs = _References([check.normalized], [province_code])
+        res = refs.resolve(check, province_code)
+        if res.invalid:
+            raise DomainError(res.invalid)
+        data = res.check.normalized
+        if data.id_number and (data.id_type, data.id_number) != (locked.id_type, locked.id_number):
+            other = Person.objects.filter(id_type=data.id_type, id_number=data.id_number).exclude(pk=locked.pk).first()
+            if other is not None:
+                raise Conflict([_taken_problem()], extra={"existing_id": str(other.public_id)})
+        fresh = _new_person(res, source=locked.source, actor=None)
+        before = {f: getattr(locked, f) for f in PERSON_FIELDS}
+        for name in [*PERSON_FIELDS, "search_name", "data_status", "problems"]:
+            setattr(locked, name, getattr(fresh, name))
+        diff = changed_fields(locked, before, PERSON_FIELDS)
+        if diff:
+            locked.version += 1
+            try:
+                locked.save()
+            except IntegrityError:
+                raise Conflict([_taken_problem()]) from None
+            audit_log(
+                actor=actor,
+                action="registry.person.updated",
+                subject=locked,
+                data={"changes": diff, "data_status": locked.data_status},
+            )
+    return locked
+
+
+def person_resolve_duplicate(*, actor: Any, person: Person, is_duplicate: bool) -> Person:
+    """A reviewer's answer to a suspected duplicate: not a duplicate clears the flag; a duplicate merges."""
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        other = locked.suspected_duplicate_of
+        if other is None:
+            raise DomainError.single("suspected_duplicate_of", "not_flagged", _("This record is not flagged."))
+        if is_duplicate:
+            return person_merge(actor=actor, duplicate=locked, into=other)
+        locked.suspected_duplicate_of = None
+        locked.save(update_fields=["suspected_duplicate_of", "updated_at"])
+        audit_log(actor=actor, action="registry.person.duplicate_dismissed", subject=locked, data={"other": other})
+    return locked
+
+
+def person_merge(*, actor: Any, duplicate: Person, into: Person) -> Person:
+    """Merge a duplicate record into another: the duplicate stays, pointing at the record it became."""
+    if duplicate.pk == into.pk:
+        raise DomainError.single("into", "merge_into_self", _("A record cannot be merged into itself."))
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=duplicate.pk)
+        if locked.merged_into_id:
+            raise Conflict.single("merged_into", "already_merged", _("This record was already merged."))
+        locked.merged_into = into
+        locked.suspected_duplicate_of = None
+        locked.id_number = ""  # the document now belongs to the surviving record only
+        locked.save(update_fields=["merged_into", "suspected_duplicate_of", "id_number", "updated_at"])
+        if locked.household_id and not into.household_id:
+            Person.objects.filter(pk=into.pk).update(
+                household=locked.household_id, relation_to_head=locked.relation_to_head
+            )
+        audit_log(actor=actor, action="registry.person.merged", subject=locked, data={"into": into})
+    return into
+
+
+def household_create(*, actor: Any, head: Person, address_line: str = "") -> Household:
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=head.pk)
+        if locked.household_id:
+            raise Conflict.single("head", "already_in_household", _("This person already belongs to a household."))
+        household = Household.objects.create(
+            head=locked, ward=locked.ward, address_line=address_line or locked.address_line
+        )
+        locked.household = household
+        locked.relation_to_head = Person.Relation.HEAD
+        locked.save(update_fields=["household", "relation_to_head", "updated_at"])
+        audit_log(actor=actor, action="registry.household.created", subject=household, data={"head": locked})
+    head.household, head.relation_to_head = household, Person.Relation.HEAD
+    return household
+
+
+def household_add_member(*, actor: Any, household: Household, person: Person, relation: str) -> Person:
+    if relation not in Person.Relation.values or relation == Person.Relation.HEAD:
+        raise DomainError.single("relation", "relation_unknown", _("Choose the member's relation to the head."))
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        if locked.household_id:
+            raise Conflict.single("person_id", "already_in_household", _("This person already belongs to a household."))
+        locked.household = household
+        locked.relation_to_head = relation
+        locked.save(update_fields=["household", "relation_to_head", "updated_at"])
+        audit_log(
+            actor=actor,
+            action="registry.household.member_added",
+            subject=household,
+            data={"person": locked, "relation": relation},
+        )
+    person.household, person.relation_to_head = household, relation
+    return locked
+
+
+def household_remove_member(*, actor: Any, household: Household, person: Person) -> None:
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        if locked.household_id != household.pk:
+            raise DomainError.single("person_id", "not_a_member", _("This person is not in this household."))
+        if household.head_id == locked.pk:
+            raise DomainError.single(
+                "person_id", "head_cannot_leave", _("Choose another head before removing the head.")
+            )
+        locked.household = None
+        locked.relation_to_head = ""
+        locked.save(update_fields=["household", "relation_to_head", "updated_at"])
+        audit_log(actor=actor, action="registry.household.member_removed", subject=household, data={"person": locked})
+
+
+def priority_groups_load(*, actor: Any = None) -> int:
+    """The priority groups of Resolution 21/NQ-CP (2021), codes "1" to "11"; idempotent."""
+    from vaxbook.registry.priority_groups import NQ21_GROUPS
+
+    created = 0
+    with transaction.atomic():
+        for rank, (code, name_vi, name_en) in enumerate(NQ21_GROUPS, start=1):
+            _obj, was_created = PriorityGroup.objects.update_or_create(
+                code=code, defaults={"name": name_vi, "name_en": name_en, "rank": rank}
+            )
+            created += int(was_created)
+    return created

@@ -1,0 +1,137 @@
+"""person_register and friends: the one door every registration goes through."""
+
+from datetime import date
+
+import pytest
+
+from vaxbook.common.errors import Conflict, DomainError
+from vaxbook.common.models import AuditEvent
+from vaxbook.common.testing import cccd_for
+from vaxbook.registry.identity import PersonInput
+from vaxbook.registry.models import Person
+from vaxbook.registry.services import (
+    household_add_member,
+    household_create,
+    person_register,
+    person_update,
+    persons_register_bulk,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def complete(ward1, priority_group):
+    def make(**over):
+        values = dict(
+            full_name="Trần Thị Mai",
+            date_of_birth=date(1990, 3, 4),
+            sex="F",
+            phone="0912345678",
+            id_type="cccd",
+            id_number=cccd_for(date(1990, 3, 4), "F", 123),
+            priority_group="9",
+            ward_code=ward1.code,
+            address_line="1 Lê Lợi",
+        )
+        values.update(over)
+        return PersonInput(**values)
+
+    return make
+
+
+def test_it_registers_a_complete_person_and_audits_it(complete, clerk_a):
+    person = person_register(actor=clerk_a, data=complete(), source="facility")
+    assert person.data_status == "complete"
+    assert person.phone == "+84912345678"
+    assert person.search_name == "tran thi mai"
+    assert person.province.code == "75"
+    event = AuditEvent.objects.get(action="registry.person.created")
+    assert event.subject_id == str(person.public_id) and event.actor == clerk_a
+
+
+def test_it_saves_missing_data_as_incomplete_with_the_list(complete, clerk_a):
+    person = person_register(actor=clerk_a, data=complete(phone="", id_number="", id_type=None), source="facility")
+    assert person.data_status == "incomplete"
+    assert {p["code"] for p in person.problems} == {"phone_missing", "id_document_missing"}
+
+
+def test_it_refuses_a_number_that_contradicts_the_birth_date(complete, clerk_a):
+    with pytest.raises(DomainError) as exc:
+        person_register(actor=clerk_a, data=complete(date_of_birth=date(1991, 3, 4)), source="facility")
+    assert "id_number_year_mismatch" in exc.value.codes
+    assert not Person.objects.exists()
+
+
+def test_a_second_registration_of_the_same_document_is_a_conflict(complete, clerk_a):
+    first = person_register(actor=clerk_a, data=complete(), source="facility")
+    with pytest.raises(Conflict) as exc:
+        person_register(actor=clerk_a, data=complete(full_name="Trần  Thị Mai"), source="facility")
+    assert exc.value.codes == ["document_taken"]
+    assert exc.value.extra["existing_id"] == str(first.public_id)
+    assert Person.objects.count() == 1
+
+
+def test_unknown_references_are_refused(complete, clerk_a):
+    with pytest.raises(DomainError) as exc:
+        person_register(actor=clerk_a, data=complete(ward_code="99999", priority_group="77"), source="facility")
+    assert set(exc.value.codes) == {"ward_unknown", "priority_group_unknown"}
+
+
+def test_records_without_document_sharing_name_birth_and_phone_are_flagged_not_merged(complete, clerk_a):
+    a = person_register(actor=clerk_a, data=complete(id_type="none", id_number=""), source="facility")
+    b = person_register(actor=clerk_a, data=complete(id_type="none", id_number=""), source="facility")
+    assert a.pk != b.pk
+    b.refresh_from_db()
+    assert b.suspected_duplicate_of_id == a.pk
+
+
+def test_bulk_merge_links_updates_and_refuses_conflicts_and_repeats(complete, clerk_a):
+    person_register(actor=clerk_a, data=complete(phone=""), source="facility")
+    rows = [
+        complete(),  # same person, brings a phone: updated
+        complete(),  # repeated in the batch: refused
+        complete(full_name="Lê Văn Khác", sex="M", id_number=cccd_for(date(1990, 3, 4), "M", 5)),  # new
+    ]
+    results = persons_register_bulk(actor=clerk_a, rows=rows, source="import", on_existing="merge")
+    assert [r.status for r in results] == ["updated", "refused", "created"]
+    assert results[1].codes == ["document_repeated"]
+    again = persons_register_bulk(actor=clerk_a, rows=rows[:1], source="import", on_existing="merge")
+    assert again[0].status == "linked"
+    other = complete(full_name="Người Khác Hẳn")
+    conflict = persons_register_bulk(actor=clerk_a, rows=[other], source="import", on_existing="merge")
+    assert conflict[0].codes == ["document_conflict"]
+    assert Person.objects.count() == 2
+
+
+def test_update_applies_the_same_rules_and_detects_stale_edits(complete, clerk_a):
+    person = person_register(actor=clerk_a, data=complete(phone=""), source="facility")
+    updated = person_update(actor=clerk_a, person=person, changes={"phone": "0987 654 321"}, expected_version=1)
+    assert updated.data_status == "complete" and updated.version == 2
+    with pytest.raises(Conflict) as exc:
+        person_update(actor=clerk_a, person=person, changes={"phone": "0987654322"}, expected_version=1)
+    assert exc.value.codes == ["edit_conflict"]
+    with pytest.raises(DomainError) as exc2:
+        person_update(actor=clerk_a, person=person, changes={"phone": "0123"})
+    assert exc2.value.codes == ["phone_format"]
+    event = AuditEvent.objects.filter(action="registry.person.updated").first()
+    assert event.data["changes"]["phone"] == ["", "+84987654321"]
+
+
+def test_a_person_is_in_at_most_one_household(complete, clerk_a):
+    head = person_register(actor=clerk_a, data=complete(), source="facility")
+    child = person_register(
+        actor=clerk_a,
+        data=complete(full_name="Trần Bé", date_of_birth=date(2019, 1, 1), id_type="none", id_number="", phone=""),
+        source="facility",
+    )
+    household = household_create(actor=clerk_a, head=head)
+    household_add_member(actor=clerk_a, household=household, person=child, relation="child")
+    other_head = person_register(
+        actor=clerk_a, data=complete(full_name="Lê Văn Khác", sex="M", id_number=cccd_for(date(1990, 3, 4), "M", 6)),
+        source="facility",
+    )
+    other = household_create(actor=clerk_a, head=other_head)
+    with pytest.raises(Conflict) as exc:
+        household_add_member(actor=clerk_a, household=other, person=child, relation="child")
+    assert exc.value.codes == ["already_in_household"]
