@@ -1,0 +1,199 @@
+"""Shared pieces of the benchmarks: Django set-up on a scratch database, a real server, a load loop.
+
+Every bench script prints its figures; bench/README.md keeps the latest with the machine they ran on.
+The load generators only ever talk to 127.0.0.1, with bounded request counts and time.
+"""
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-secret-key-bench-secret-key-bench",
+    "SECURE_SSL_REDIRECT": "false",
+    "SESSION_COOKIE_SECURE": "false",
+    "CSRF_COOKIE_SECURE": "false",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the database named in a postgres:// URL if it is missing."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def django_setup(database_url: str, *, fresh: bool = False) -> None:
+    """Point Django at `database_url` (a scratch database) and migrate it."""
+    if database_url.startswith("postgres"):
+        if fresh:
+            drop_postgres_database(database_url)
+        ensure_postgres_database(database_url)
+    os.environ.update(BENCH_ENV)
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(database_url: str, *, workers: int = 3, threads: int = 1) -> Iterator[str]:
+    """Run the app under gunicorn on a free loopback port; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, **BENCH_ENV, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)  # noqa: S603
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(base + "/api/openapi.json", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("the server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def summary(name: str, latencies_s: list[float], elapsed_s: float | None = None, count: int | None = None) -> str:
+    ms = [v * 1000 for v in latencies_s]
+    parts = [f"{name}: n={len(ms)}", f"p50={pct(ms, 50):.2f} ms", f"p95={pct(ms, 95):.2f} ms"]
+    if ms:
+        parts.append(f"mean={statistics.fmean(ms):.2f} ms")
+    if elapsed_s:
+        parts.append(f"rate={(count if count is not None else len(ms)) / elapsed_s:.0f}/s")
+    return "  ".join(parts)
+
+
+def run_concurrent(
+    make_request: Callable[[int], float], *, total: int, concurrency: int, max_seconds: float = 120.0
+) -> tuple[list[float], float]:
+    """Run `total` requests from `concurrency` threads (bounded by `max_seconds`); returns latencies, elapsed."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(total))
+    deadline = time.monotonic() + max_seconds
+
+    def worker() -> None:
+        while time.monotonic() < deadline:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            latency = make_request(i)
+            with lock:
+                latencies.append(latency)
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, time.monotonic() - start
+
+
+def run_paced(make_request: Callable[[int], float], *, rate: float, seconds: float, concurrency: int = 32) -> list[float]:
+    """Offer a fixed load of `rate` requests/s for `seconds` (open loop, bounded); returns latencies."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    total = int(rate * seconds)
+    start = time.monotonic()
+    schedule = iter(range(total))
+
+    def worker() -> None:
+        while True:
+            with lock:
+                i = next(schedule, None)
+            if i is None:
+                return
+            due = start + i / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            latency = make_request(i)
+            with lock:
+                latencies.append(latency)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies
+
+
+def machine() -> str:
+    import platform
+
+    cpus = os.cpu_count()
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            mem = f"{int(f.readline().split()[1]) // 1024 // 1024} GiB"
+    except OSError:
+        pass
+    return f"{platform.node()} {platform.machine()} {cpus} cores {mem} Python {platform.python_version()}"

@@ -1,0 +1,790 @@
+"""Identity rules: normalizing and checking a person's identifying data.
+
+The spec is the "Identity rules" section of the glossary. This module is pure: no ORM, no I/O,
+no clock (``today`` is always passed in). Every normalizer is idempotent and never raises on any
+text; every validator returns a list of :class:`Problem` (empty when the value is fine).
+
+Problems come in two kinds:
+
+* ``invalid``: the value is wrong; the write must be refused (or the import row rejected).
+* ``missing``: the value is absent; the record may be saved but its data status is ``incomplete``.
+
+Error codes are stable English identifiers (see :data:`CODES`); messages are translated lazily, so
+they render in the language active when they are displayed (Vietnamese by default).
+"""
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+import phonenumbers
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+type Message = str | Promise
+type ProblemKind = Literal["invalid", "missing"]
+
+INVALID: ProblemKind = "invalid"
+MISSING: ProblemKind = "missing"
+
+# --------------------------------------------------------------------------------------------
+# Codes
+# --------------------------------------------------------------------------------------------
+
+#: Every problem code this module can produce, with a short English description (for docs).
+CODES: dict[str, str] = {
+    # invalid: the write is refused
+    "full_name_required": "The full name is empty.",
+    "full_name_format": "The full name has characters other than letters, spaces, ' and -, or is too long.",
+    "date_of_birth_required": "The date of birth is empty.",
+    "date_of_birth_format": "The date of birth is not a real date in a known format.",
+    "date_of_birth_future": "The date of birth is in the future.",
+    "date_of_birth_too_old": "The date of birth is more than 120 years ago.",
+    "sex_required": "The sex is empty.",
+    "sex_format": "The sex is neither M nor F.",
+    "id_type_format": "The document type is not cccd, cmnd, passport or none.",
+    "id_type_required": "A document number was given without a type, and the type cannot be inferred.",
+    "id_number_format": "The document number does not have the shape its type requires.",
+    "id_number_province": "The first three digits of a 12-digit ID number are not a province code.",
+    "id_number_sex_mismatch": "Digit 4 of the 12-digit ID number disagrees with the sex.",
+    "id_number_century_mismatch": "Digit 4 of the 12-digit ID number disagrees with the century of birth.",
+    "id_number_year_mismatch": "Digits 5-6 of the 12-digit ID number disagree with the year of birth.",
+    "health_insurance_format": "The health insurance number is neither 10 digits nor a 15-character card code.",
+    "phone_format": "The phone number is not a valid Vietnamese mobile (or foreign mobile) number.",
+    "nationality_format": "The nationality is not a two-letter ISO 3166 code.",
+    "text_too_long": "A free-text field is longer than the database allows.",
+    # missing: saved, data status "incomplete"
+    "id_document_missing": "There is no identity document number (allowed for a child under 14 with type none).",
+    "phone_missing": "There is no phone number.",
+    "ward_missing": "There is no ward / commune.",
+    "priority_group_missing": "There is no priority group.",
+    "address_missing": "There is no address line.",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one field. ``message`` is a lazy translated string."""
+
+    field: str
+    code: str
+    message: Message
+    kind: ProblemKind = INVALID
+
+    def as_dict(self) -> dict[str, str]:
+        """JSON-ready form (the message rendered in the active language)."""
+        return {"field": self.field, "code": self.code, "message": str(self.message), "kind": self.kind}
+
+
+# --------------------------------------------------------------------------------------------
+# Reference data
+# --------------------------------------------------------------------------------------------
+
+#: The 63 pre-2025 provinces' statistics codes, as the first three digits of a 12-digit ID number.
+#: These did not change with the 2025 merger.
+PROVINCE_CODES: frozenset[str] = frozenset(
+    "0" + code
+    for code in (  # noqa: SIM905 (a table reads better as one string)
+        "01 02 04 06 08 10 11 12 14 15 17 19 20 22 24 25 26 27 30 31 33 34 35 36 37 38 40 42 44 45 46"
+        " 48 49 51 52 54 56 58 60 62 64 66 67 68 70 72 74 75 77 79 80 82 83 84 86 87 89 91 92 93 94 95 96"
+    ).split()
+)
+
+ID_TYPES: frozenset[str] = frozenset({"cccd", "cmnd", "passport", "none"})
+SEXES: frozenset[str] = frozenset({"M", "F"})
+CHILD_AGE = 14
+MAX_AGE_YEARS = 120
+FULL_NAME_MAX_LENGTH = 200
+#: Database limits of the free-text fields (Person model).
+TEXT_MAX_LENGTHS: dict[str, int] = {"ethnicity": 60, "occupation": 120, "address_line": 255}
+
+_SEX_ALIASES: dict[str, str] = {
+    "m": "M",
+    "male": "M",
+    "nam": "M",
+    "f": "F",
+    "female": "F",
+    "nu": "F",
+}
+
+# --------------------------------------------------------------------------------------------
+# Text helpers
+# --------------------------------------------------------------------------------------------
+
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_APOSTROPHES = "'\u2019\u02bc"
+_NAME_PUNCTUATION = frozenset(_APOSTROPHES + "-\u2010")
+_D_LETTERS = str.maketrans({"đ": "d", "ð": "d", "ɖ": "d"})
+
+
+def _as_text(value: object) -> str:
+    """Any value as text: None is empty; numbers from a spreadsheet lose a trailing ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e20:
+            return str(int(value))
+        return str(value)
+    return value if isinstance(value, str) else str(value)
+
+
+def _is_invisible(ch: str) -> bool:
+    """Control and format characters (zero-width space, BOM, soft hyphen …) other than whitespace."""
+    return not ch.isspace() and unicodedata.category(ch) in ("Cc", "Cf")
+
+
+def normalize_text(s: object) -> str:
+    """NFC, invisible characters removed (a zero-width space counts as a space), any whitespace
+    (NBSP, tabs, …) made a single space, trimmed."""
+    text = "".join(" " if ch == "\u200b" else ch for ch in _as_text(s) if ch == "\u200b" or not _is_invisible(ch))
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def normalize_name(s: object) -> str:
+    """A name as typed, but NFC, trimmed and single-spaced (no title-casing)."""
+    return normalize_text(s)
+
+
+def search_name(s: object) -> str:
+    """The search form of a name: lower case, no diacritics, ``đ`` → ``d``, single spaces."""
+    text = normalize_name(s).lower().translate(_D_LETTERS)
+    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.category(ch).startswith("M"))
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+_FLOAT_SUFFIX = re.compile(r"\s*([0-9]+)\.0\s*")
+
+
+def _compact_code(s: object, drop: str) -> str:
+    """Upper-case ASCII letters and digits; full-width digits folded; separators in ``drop`` removed.
+
+    Characters that are not (compatible with) ASCII letters or digits are kept as they are, so the
+    validator can refuse them. A spreadsheet's ``12345.0`` becomes ``12345``.
+    """
+    text = _as_text(s)
+    if match := _FLOAT_SUFFIX.fullmatch(text):
+        text = match.group(1)
+    out: list[str] = []
+    for ch in text:
+        if ch.isspace() or ch in drop or _is_invisible(ch):
+            continue
+        folded = unicodedata.normalize("NFKC", ch)
+        out.append(folded.upper() if folded.isascii() and (folded.isalnum() or folded == "+") else ch)
+    return "".join(out)
+
+
+def _is_digits(s: str, length: int | None = None) -> bool:
+    return s.isascii() and s.isdigit() and (length is None or len(s) == length)
+
+
+# --------------------------------------------------------------------------------------------
+# Identity document numbers
+# --------------------------------------------------------------------------------------------
+
+_VN_PASSPORT = re.compile(r"[A-Z][0-9]{7}")
+_FOREIGN_PASSPORT = re.compile(r"[A-Z0-9]{6,20}")
+
+
+def normalize_id_type(s: object) -> str | None:
+    """``cccd`` / ``cmnd`` / ``passport`` / ``none`` in lower case; None when empty. Unknown values are kept."""
+    text = normalize_text(s).lower()
+    return text or None
+
+
+def restore_leading_zero_id(id_type: str | None, s: str) -> str:
+    """Give back the leading zero a spreadsheet dropped from a number typed as a number.
+
+    CCCD: 11 digits whose restored first three digits are a province code → 12 digits.
+    CMND: 8 digits → 9 digits. Anything else is returned unchanged.
+    """
+    kind = normalize_id_type(id_type)
+    if kind == "cccd" and _is_digits(s, 11) and "0" + s[:2] in PROVINCE_CODES:
+        return "0" + s
+    if kind == "cmnd" and _is_digits(s, 8):
+        return "0" + s
+    return s
+
+
+def normalize_id_number(id_type: str | None, s: object) -> str:
+    """Spaces, dots, dashes removed, upper case; a dropped leading zero restored (CCCD, CMND)."""
+    return restore_leading_zero_id(id_type, _compact_code(s, "." + _DASHES))
+
+
+def infer_id_type(number: object, nationality: str | None = "VN") -> str | None:
+    """The document type a bare number must be: 12 (or 11 with a dropped zero) digits → cccd,
+    9 → cmnd, a letter and 7 digits → passport; for a foreigner, 6–20 letters and digits → passport.
+    """
+    n = normalize_id_number(None, number)
+    if _is_digits(n, 12) or restore_leading_zero_id("cccd", n) != n:
+        return "cccd"
+    if _is_digits(n, 9):
+        return "cmnd"
+    if _VN_PASSPORT.fullmatch(n):
+        return "passport"
+    if normalize_nationality(nationality) != "VN" and _FOREIGN_PASSPORT.fullmatch(n):
+        return "passport"
+    return None
+
+
+def cccd_century(digit: int) -> int:
+    """The first year of the century of birth encoded by digit 4 (0/1 → 1900, 2/3 → 2000, … 8/9 → 2300)."""
+    return 1900 + 100 * (digit // 2)
+
+
+def check_cccd(
+    number: object,
+    date_of_birth: date | None = None,
+    sex: str | None = None,
+    field: str = "id_number",
+) -> list[Problem]:
+    """A 12-digit personal identification number, and its agreement with the date of birth and sex."""
+    n = normalize_id_number("cccd", number)
+    sex = normalize_sex(sex)
+    if not _is_digits(n, 12):
+        return [Problem(field, "id_number_format", _("The citizen ID (CCCD) number must have 12 digits."))]
+    problems: list[Problem] = []
+    if n[:3] not in PROVINCE_CODES:
+        problems.append(
+            Problem(
+                field,
+                "id_number_province",
+                format_lazy(_("The first three digits of the ID number ({code}) are not a province code."), code=n[:3]),
+            )
+        )
+    digit = int(n[3])
+    if sex in SEXES and ("F" if digit % 2 else "M") != sex:
+        problems.append(
+            Problem(
+                field,
+                "id_number_sex_mismatch",
+                _("The ID number is for a woman but the sex is male.")
+                if digit % 2
+                else _("The ID number is for a man but the sex is female."),
+            )
+        )
+    if isinstance(date_of_birth, date):
+        century = cccd_century(digit)
+        if date_of_birth.year // 100 * 100 != century:
+            problems.append(
+                Problem(
+                    field,
+                    "id_number_century_mismatch",
+                    format_lazy(
+                        _(
+                            "The ID number says the person was born in {start}–{end}, "
+                            "but the date of birth is in {dob_year}."
+                        ),
+                        start=century,
+                        end=century + 99,
+                        dob_year=date_of_birth.year,
+                    ),
+                )
+            )
+        if date_of_birth.year % 100 != int(n[4:6]):
+            problems.append(
+                Problem(
+                    field,
+                    "id_number_year_mismatch",
+                    format_lazy(
+                        _(
+                            "The ID number says the person was born in a year ending in {yy}, "
+                            "but the date of birth is in {dob_year}."
+                        ),
+                        yy=n[4:6],
+                        dob_year=date_of_birth.year,
+                    ),
+                )
+            )
+    return problems
+
+
+def check_cmnd(
+    number: object,
+    date_of_birth: date | None = None,
+    sex: str | None = None,
+    field: str = "id_number",
+) -> list[Problem]:
+    """An old ID card: 9 digits, or 12 digits following the CCCD rules."""
+    n = normalize_id_number("cmnd", number)
+    if _is_digits(n, 9):
+        return []
+    if _is_digits(n, 12):
+        return check_cccd(n, date_of_birth, sex, field)
+    return [Problem(field, "id_number_format", _("The old ID card (CMND) number must have 9 or 12 digits."))]
+
+
+def check_passport(number: object, nationality: str | None = "VN", field: str = "id_number") -> list[Problem]:
+    """A Vietnamese passport is a letter and 7 digits; a foreign one 6–20 letters and digits."""
+    n = normalize_id_number("passport", number)
+    if normalize_nationality(nationality) == "VN":
+        if _VN_PASSPORT.fullmatch(n):
+            return []
+        return [
+            Problem(
+                field,
+                "id_number_format",
+                _("A Vietnamese passport number is one letter and 7 digits (for example C1234567)."),
+            )
+        ]
+    if _FOREIGN_PASSPORT.fullmatch(n):
+        return []
+    return [Problem(field, "id_number_format", _("A passport number must have 6 to 20 letters and digits."))]
+
+
+# --------------------------------------------------------------------------------------------
+# Health insurance
+# --------------------------------------------------------------------------------------------
+
+_BHYT_CARD = re.compile(r"[A-Z]{2}[1-5][0-9]{2}[0-9]{10}")
+
+
+def normalize_health_insurance(s: object) -> str:
+    """Spaces (and dots, dashes) removed, upper case."""
+    return _compact_code(s, "." + _DASHES)
+
+
+def check_health_insurance(s: object, field: str = "health_insurance_number") -> list[Problem]:
+    """Empty is fine (optional); else the 10-digit social insurance number or the 15-character card code."""
+    n = normalize_health_insurance(s)
+    if not n or _is_digits(n, 10) or _BHYT_CARD.fullmatch(n):
+        return []
+    return [
+        Problem(
+            field,
+            "health_insurance_format",
+            _(
+                "The health insurance number must be the 10-digit social insurance number or the 15-character "
+                "card code (2 letters, a digit 1–5, 2 digits of province code, 10 digits)."
+            ),
+        )
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Phone
+# --------------------------------------------------------------------------------------------
+
+_VN_MOBILE = re.compile(r"0[35789][0-9]{8}")
+_MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+
+def _vn_mobile_e164(national: str) -> str | None:
+    if not _VN_MOBILE.fullmatch(national):
+        return None
+    try:
+        parsed = phonenumbers.parse(national, "VN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed) or phonenumbers.number_type(parsed) not in _MOBILE_TYPES:
+        return None
+    return "+84" + national[1:]
+
+
+def normalize_phone(s: object) -> str | None:
+    """E.164 (``+84912345678``) for a valid Vietnamese mobile, or a valid foreign mobile written with
+    ``+``; None when empty or invalid.
+
+    Accepts ``+84``, ``84``, ``0084``, spaces, dots, dashes and parentheses, and gives back the leading
+    zero a spreadsheet dropped (``912345678``).
+    """
+    compact = _compact_code(s, ".()/" + _DASHES)
+    if not compact or len(compact) > 32:
+        return None
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    international = compact.startswith("+")
+    digits = compact[1:] if international else compact
+    if not _is_digits(digits):
+        return None
+    if international:
+        if digits.startswith("84"):
+            national = digits[2:]
+            return _vn_mobile_e164(national if national.startswith("0") else "0" + national)
+        try:
+            parsed = phonenumbers.parse("+" + digits, None)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in _MOBILE_TYPES:
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return None
+    if len(digits) == 11 and digits.startswith("84"):
+        return _vn_mobile_e164("0" + digits[2:])
+    if len(digits) == 12 and digits.startswith("840"):
+        return _vn_mobile_e164(digits[2:])
+    if len(digits) == 9 and digits[0] in "35789":
+        return _vn_mobile_e164("0" + digits)
+    return _vn_mobile_e164(digits)
+
+
+def check_phone(raw: object, field: str = "phone") -> list[Problem]:
+    """Empty is not checked here (see ``phone_missing``); anything else must normalize."""
+    if not normalize_text(raw) or normalize_phone(raw) is not None:
+        return []
+    return [_phone_problem(field)]
+
+
+def _phone_problem(field: str) -> Problem:
+    return Problem(
+        field,
+        "phone_format",
+        _("The phone number must be a Vietnamese mobile number: 10 digits starting 03, 05, 07, 08 or 09."),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Name
+# --------------------------------------------------------------------------------------------
+
+
+def check_name(raw: object, field: str = "full_name") -> list[Problem]:
+    """Non-empty; letters (with their marks), spaces, apostrophes and hyphens; at most 200 characters."""
+    name = normalize_name(raw)
+    if not name:
+        return [Problem(field, "full_name_required", _("The full name is required."))]
+    if len(name) > FULL_NAME_MAX_LENGTH:
+        return [
+            Problem(
+                field,
+                "full_name_format",
+                format_lazy(_("The full name must be at most {max} characters long."), max=FULL_NAME_MAX_LENGTH),
+            )
+        ]
+    has_letter = False
+    for ch in name:
+        category = unicodedata.category(ch)
+        if category.startswith("L"):
+            has_letter = True
+        elif not (category.startswith("M") or ch == " " or ch in _NAME_PUNCTUATION):
+            return [
+                Problem(
+                    field,
+                    "full_name_format",
+                    _("The full name may contain only letters, spaces, apostrophes and hyphens."),
+                )
+            ]
+    if not has_letter:
+        return [Problem(field, "full_name_format", _("The full name must contain letters."))]
+    return []
+
+
+# --------------------------------------------------------------------------------------------
+# Dates
+# --------------------------------------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ][0-9:.]*(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?")
+_DMY_DATE = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})")
+_EXCEL_SERIAL_TEXT = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
+
+
+def excel_serial_to_date(serial: float) -> date | None:
+    """A date from an Excel serial number (1900 date system, with its fictitious 29 February 1900)."""
+    if not math.isfinite(serial):
+        return None
+    n = math.floor(serial)
+    if n < 1 or n == 60:
+        return None
+    base = date(1899, 12, 31) if n < 60 else date(1899, 12, 30)
+    try:
+        return base + timedelta(days=n)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _make_date(year: str, month: str, day: str) -> date | None:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def parse_date(value: object) -> date | None:
+    """A date from a date, an ISO ``YYYY-MM-DD``, ``dd/mm/yyyy`` (or ``-`` / ``.``, one or two digit
+    day and month) or an Excel serial number; None when empty or not a real date. Never raises.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        try:
+            return excel_serial_to_date(float(value))
+        except OverflowError:
+            return None
+    text = unicodedata.normalize("NFKC", _as_text(value)).strip()
+    if match := _ISO_DATE.fullmatch(text):
+        return _make_date(match.group(1), match.group(2), match.group(3))
+    if match := _DMY_DATE.fullmatch(text):
+        return _make_date(match.group(4), match.group(3), match.group(1))
+    if _EXCEL_SERIAL_TEXT.fullmatch(text):
+        return excel_serial_to_date(float(text))
+    return None
+
+
+def parse_date_of_birth(value: object, field: str = "date_of_birth") -> tuple[date | None, list[Problem]]:
+    """:func:`parse_date` with a problem: empty → (None, []), unreadable → ``date_of_birth_format``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, []
+    parsed = parse_date(value)
+    if parsed is None:
+        return None, [
+            Problem(field, "date_of_birth_format", _("The date of birth must be a real date, as dd/mm/yyyy."))
+        ]
+    return parsed, []
+
+
+def years_before(today: date, years: int) -> date:
+    """The same day ``years`` earlier (28 February for a 29 February that does not exist)."""
+    year = today.year - years
+    if year < date.min.year:
+        return date.min
+    try:
+        return today.replace(year=year)
+    except ValueError:
+        return today.replace(year=year, day=28)
+
+
+def age_on(date_of_birth: date, today: date) -> int:
+    """Age in whole years on ``today``."""
+    return today.year - date_of_birth.year - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
+
+
+def is_child_on(date_of_birth: date | None, today: date) -> bool:
+    """Under 14 on ``today``."""
+    return date_of_birth is not None and date_of_birth <= today and age_on(date_of_birth, today) < CHILD_AGE
+
+
+def check_date_of_birth(d: date | None, today: date, field: str = "date_of_birth") -> list[Problem]:
+    """Not in the future, at most 120 years ago. None is not checked here (see ``date_of_birth_required``)."""
+    if d is None:
+        return []
+    if d > today:
+        return [Problem(field, "date_of_birth_future", _("The date of birth cannot be in the future."))]
+    if d < years_before(today, MAX_AGE_YEARS):
+        return [
+            Problem(
+                field,
+                "date_of_birth_too_old",
+                format_lazy(_("The date of birth cannot be more than {years} years ago."), years=MAX_AGE_YEARS),
+            )
+        ]
+    return []
+
+
+# --------------------------------------------------------------------------------------------
+# Small fields
+# --------------------------------------------------------------------------------------------
+
+
+def normalize_sex(s: object) -> str | None:
+    """``M`` / ``F`` (also from male/female, nam/nữ, any case); None when empty; unknown text kept."""
+    text = normalize_text(s)
+    if not text:
+        return None
+    return _SEX_ALIASES.get(search_name(text), text)
+
+
+def normalize_nationality(s: object) -> str:
+    """ISO alpha-2 in upper case; ``VN`` when empty. Other text is kept (and refused by the check)."""
+    text = normalize_text(s)
+    if not text:
+        return "VN"
+    return text.upper() if text.isascii() else text
+
+
+def normalize_code(s: object) -> str:
+    """A reference code (ward, priority group): trimmed, no inner whitespace."""
+    return unicodedata.normalize("NFC", "".join(normalize_text(s).split()))
+
+
+# --------------------------------------------------------------------------------------------
+# The whole record
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """A person's identifying data as entered (form, API, import row)."""
+
+    full_name: str | None = ""
+    date_of_birth: date | None = None
+    sex: str | None = None
+    phone: str | None = ""
+    id_type: str | None = None
+    id_number: str | None = ""
+    health_insurance_number: str | None = ""
+    nationality: str | None = "VN"
+    ethnicity: str | None = ""
+    occupation: str | None = ""
+    priority_group: str | None = None
+    ward_code: str | None = None
+    address_line: str | None = ""
+    is_child: bool = False
+
+
+@dataclass(frozen=True)
+class PersonCheck:
+    """The outcome of :func:`check_person`."""
+
+    normalized: PersonInput
+    invalid: list[Problem] = field(default_factory=list)
+    missing: list[Problem] = field(default_factory=list)
+
+    @property
+    def data_status(self) -> Literal["invalid", "incomplete", "complete"]:
+        if self.invalid:
+            return "invalid"
+        if self.missing:
+            return "incomplete"
+        return "complete"
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Invalid problems first, then missing ones."""
+        return [*self.invalid, *self.missing]
+
+    @property
+    def codes(self) -> list[str]:
+        return [p.code for p in self.problems]
+
+
+def _missing(field_name: str, code: str, message: Message) -> Problem:
+    return Problem(field_name, code, message, MISSING)
+
+
+def check_person(data: PersonInput, *, today: date) -> PersonCheck:
+    """Normalize every field and sort what is wrong into ``invalid`` (refuse) and ``missing`` (incomplete).
+
+    The normalized record uses ``""`` for empty text, ``None`` for an empty sex / priority group /
+    ward, E.164 for a valid phone, ``VN`` for an empty nationality. An empty document type with no
+    number becomes ``none``. ``is_child`` is true when given or when the person is under 14 on ``today``.
+    """
+    invalid: list[Problem] = []
+    missing: list[Problem] = []
+
+    # name
+    full_name = normalize_name(data.full_name)
+    invalid += check_name(full_name)
+
+    # date of birth (tolerate a string slipping through the type)
+    dob: date | None = None
+    raw_dob: object = data.date_of_birth
+    if raw_dob is None or (isinstance(raw_dob, str) and not raw_dob.strip()):
+        invalid.append(Problem("date_of_birth", "date_of_birth_required", _("The date of birth is required.")))
+    else:
+        dob, dob_problems = parse_date_of_birth(raw_dob)
+        invalid += dob_problems
+        invalid += check_date_of_birth(dob, today)
+    is_child = bool(data.is_child) or is_child_on(dob, today)
+
+    # sex
+    sex = normalize_sex(data.sex)
+    if sex is None:
+        invalid.append(Problem("sex", "sex_required", _("The sex is required.")))
+    elif sex not in SEXES:
+        invalid.append(Problem("sex", "sex_format", _("The sex must be male (M) or female (F).")))
+
+    # nationality
+    nationality = normalize_nationality(data.nationality)
+    if not re.fullmatch(r"[A-Z]{2}", nationality):
+        invalid.append(
+            Problem("nationality", "nationality_format", _("The nationality must be a two-letter country code."))
+        )
+
+    # identity document
+    id_type = normalize_id_type(data.id_type)
+    id_number = normalize_id_number(id_type, data.id_number)
+    if id_type is not None and id_type not in ID_TYPES:
+        invalid.append(
+            Problem("id_type", "id_type_format", _("The document type must be CCCD, CMND, passport or none."))
+        )
+    elif id_number:
+        if id_type in (None, "none"):
+            id_type = infer_id_type(id_number, nationality)
+            if id_type is None:
+                invalid.append(
+                    Problem(
+                        "id_type",
+                        "id_type_required",
+                        _("The document type is required: the number is not a CCCD, CMND or passport number."),
+                    )
+                )
+            else:
+                id_number = normalize_id_number(id_type, id_number)
+        checked_sex = sex if sex in SEXES else None
+        if id_type == "cccd":
+            invalid += check_cccd(id_number, dob, checked_sex)
+        elif id_type == "cmnd":
+            invalid += check_cmnd(id_number, dob, checked_sex)
+        elif id_type == "passport":
+            invalid += check_passport(id_number, nationality)
+    else:
+        if id_type is None:
+            id_type = "none"
+        if not (id_type == "none" and is_child):
+            missing.append(_missing("id_number", "id_document_missing", _("The identity document number is missing.")))
+
+    # health insurance (optional)
+    health_insurance_number = normalize_health_insurance(data.health_insurance_number)
+    invalid += check_health_insurance(health_insurance_number)
+
+    # phone
+    phone = normalize_phone(data.phone)
+    if phone is None:
+        raw_phone = normalize_text(data.phone)
+        if raw_phone:
+            invalid.append(_phone_problem("phone"))
+        else:
+            missing.append(_missing("phone", "phone_missing", _("The phone number is missing.")))
+        phone = raw_phone
+
+    # place and group
+    ward_code = normalize_code(data.ward_code) or None
+    if ward_code is None:
+        missing.append(_missing("ward_code", "ward_missing", _("The ward or commune is missing.")))
+    priority_group = normalize_code(data.priority_group) or None
+    if priority_group is None:
+        missing.append(_missing("priority_group", "priority_group_missing", _("The priority group is missing.")))
+    address_line = normalize_text(data.address_line)
+    if not address_line:
+        missing.append(_missing("address_line", "address_missing", _("The address is missing.")))
+
+    texts = {
+        "ethnicity": normalize_text(data.ethnicity),
+        "occupation": normalize_text(data.occupation),
+        "address_line": address_line,
+    }
+    for name, value in texts.items():
+        limit = TEXT_MAX_LENGTHS[name]
+        if len(value) > limit:
+            invalid.append(
+                Problem(
+                    name, "text_too_long", format_lazy(_("This text must be at most {max} characters long."), max=limit)
+                )
+            )
+
+    normalized = replace(
+        data,
+        full_name=full_name,
+        date_of_birth=dob,
+        sex=sex,
+        phone=phone,
+        id_type=id_type,
+        id_number=id_number,
+        health_insurance_number=health_insurance_number,
+        nationality=nationality,
+        ethnicity=texts["ethnicity"],
+        occupation=texts["occupation"],
+        priority_group=priority_group,
+        ward_code=ward_code,
+        address_line=address_line,
+        is_child=is_child,
+    )
+    return PersonCheck(normalized=normalized, invalid=invalid, missing=missing)

@@ -1,0 +1,869 @@
+"""Tests of the identity rules (vaxbook.registry.identity). No database needed."""
+
+import unicodedata
+from datetime import date, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vaxbook.registry.identity import (
+    CODES,
+    PROVINCE_CODES,
+    PersonCheck,
+    PersonInput,
+    Problem,
+    check_cccd,
+    check_cmnd,
+    check_date_of_birth,
+    check_health_insurance,
+    check_name,
+    check_passport,
+    check_person,
+    check_phone,
+    excel_serial_to_date,
+    infer_id_type,
+    normalize_code,
+    normalize_health_insurance,
+    normalize_id_number,
+    normalize_name,
+    normalize_nationality,
+    normalize_phone,
+    normalize_sex,
+    normalize_text,
+    parse_date,
+    parse_date_of_birth,
+    restore_leading_zero_id,
+    search_name,
+)
+
+TODAY = date(2025, 7, 1)
+
+
+def codes(problems: list[Problem]) -> list[str]:
+    return [p.code for p in problems]
+
+
+# --------------------------------------------------------------------------------------------
+# Reference data and Problem
+# --------------------------------------------------------------------------------------------
+
+
+def test_there_are_63_province_codes() -> None:
+    assert len(PROVINCE_CODES) == 63
+    assert {"001", "075", "079", "096"} <= PROVINCE_CODES
+    assert all(len(c) == 3 and c.startswith("0") and c.isdigit() for c in PROVINCE_CODES)
+
+
+def test_problem_as_dict_renders_the_message() -> None:
+    (problem,) = check_phone("01234")
+    d = problem.as_dict()
+    assert d["field"] == "phone"
+    assert d["code"] == "phone_format"
+    assert d["kind"] == "invalid"
+    assert isinstance(d["message"], str) and d["message"]
+
+
+# --------------------------------------------------------------------------------------------
+# CCCD
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "dob", "sex"),
+    [
+        ("001085012345", date(1985, 5, 1), "M"),  # Hà Nội, male, 1900s
+        ("001185012345", date(1985, 5, 1), "F"),  # female, 1900s
+        ("079203012345", date(2003, 1, 31), "M"),  # TP HCM, male, 2000s
+        ("079303012345", date(2003, 1, 31), "F"),  # female, 2000s
+        ("096400012345", date(2100, 6, 1), "M"),  # Cà Mau, male, 2100s
+        ("096500012345", date(2100, 6, 1), "F"),
+        ("075601012345", date(2201, 6, 1), "M"),  # Đồng Nai, 2200s
+        ("075701012345", date(2201, 6, 1), "F"),
+        ("075899012345", date(2399, 6, 1), "M"),  # 2300s ("and so on")
+        ("075999012345", date(2399, 6, 1), "F"),
+        ("001085012345", None, None),  # nothing to compare with
+        ("001 085 012 345", date(1985, 5, 1), "M"),  # spaces
+        ("001.085.012.345", date(1985, 5, 1), "m"),  # dots, lower-case sex
+        ("75185012345", date(1985, 1, 1), "F"),  # spreadsheet dropped the leading zero (the glossary's example)
+    ],
+)
+def test_valid_cccd(number: str, dob: date | None, sex: str | None) -> None:
+    assert check_cccd(number, dob, sex) == []
+
+
+@pytest.mark.parametrize(
+    ("number", "dob", "sex", "expected"),
+    [
+        ("00108501234", None, None, ["id_number_format"]),  # 11 digits, 000 is no province
+        ("0010850123456", None, None, ["id_number_format"]),
+        ("00108501234A", None, None, ["id_number_format"]),
+        ("", None, None, ["id_number_format"]),
+        ("000085012345", None, None, ["id_number_province"]),
+        ("099085012345", None, None, ["id_number_province"]),
+        ("003085012345", None, None, ["id_number_province"]),
+        ("001085012345", date(1986, 5, 1), "M", ["id_number_year_mismatch"]),
+        ("001085012345", date(1985, 5, 1), "F", ["id_number_sex_mismatch"]),
+        ("001185012345", date(1985, 5, 1), "M", ["id_number_sex_mismatch"]),
+        ("001285012345", date(1985, 5, 1), "M", ["id_number_century_mismatch"]),
+        ("001203012345", date(1903, 5, 1), "M", ["id_number_century_mismatch"]),
+        (
+            "000303012345",
+            date(1985, 5, 1),
+            "M",
+            ["id_number_province", "id_number_sex_mismatch", "id_number_century_mismatch", "id_number_year_mismatch"],
+        ),
+        ("99185012345", None, None, ["id_number_format"]),  # 11 digits, 099 is no province: not restored
+    ],
+)
+def test_invalid_cccd(number: str, dob: date | None, sex: str | None, expected: list[str]) -> None:
+    assert codes(check_cccd(number, dob, sex)) == expected
+
+
+def test_cccd_problems_name_the_field() -> None:
+    assert [p.field for p in check_cccd("1", field="doc")] == ["doc"]
+
+
+@pytest.mark.parametrize(
+    ("id_type", "raw", "expected"),
+    [
+        ("cccd", "75185012345", "075185012345"),
+        ("CCCD", "75185012345", "075185012345"),
+        ("cccd", "99185012345", "99185012345"),  # 099 is no province: left for the validator
+        ("cccd", "075185012345", "075185012345"),
+        ("cmnd", "12345678", "012345678"),
+        ("cmnd", "123456789", "123456789"),
+        ("passport", "1234567", "1234567"),
+        (None, "75185012345", "75185012345"),
+    ],
+)
+def test_restore_leading_zero(id_type: str | None, raw: str, expected: str) -> None:
+    assert restore_leading_zero_id(id_type, raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("id_type", "raw", "expected"),
+    [
+        ("cccd", " 075-185-012-345 ", "075185012345"),
+        ("cccd", "075\u00a0185\u00a0012\u00a0345", "075185012345"),
+        ("cccd", "75185012345.0", "075185012345"),  # a float from a spreadsheet
+        ("cccd", "０７５１８５０１２３４５", "075185012345"),  # full-width digits
+        ("passport", "c 123.4567", "C1234567"),
+        ("cmnd", "12345678", "012345678"),
+        (None, "", ""),
+        (None, None, ""),
+    ],
+)
+def test_normalize_id_number(id_type: str | None, raw: str | None, expected: str) -> None:
+    assert normalize_id_number(id_type, raw) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# CMND, passport
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "dob", "sex", "expected"),
+    [
+        ("123456789", None, None, []),
+        ("123 456 789", date(1970, 1, 1), "F", []),
+        ("12345678", None, None, []),  # dropped leading zero restored
+        ("001085012345", date(1985, 5, 1), "M", []),  # a 12-digit CMND follows the CCCD rules
+        ("001085012345", date(1990, 5, 1), "M", ["id_number_year_mismatch"]),
+        ("099085012345", None, None, ["id_number_province"]),
+        ("1234567", None, None, ["id_number_format"]),
+        ("1234567890", None, None, ["id_number_format"]),
+        ("12345678X", None, None, ["id_number_format"]),
+    ],
+)
+def test_cmnd(number: str, dob: date | None, sex: str | None, expected: list[str]) -> None:
+    assert codes(check_cmnd(number, dob, sex)) == expected
+
+
+@pytest.mark.parametrize(
+    ("number", "nationality", "expected"),
+    [
+        ("C1234567", "VN", []),
+        ("c1234567", "vn", []),
+        ("B 1234567", None, []),
+        ("C123456", "VN", ["id_number_format"]),
+        ("C12345678", "VN", ["id_number_format"]),
+        ("12345678", "VN", ["id_number_format"]),
+        ("CD123456", "VN", ["id_number_format"]),
+        ("X12345", "US", []),
+        ("P-123 456", "FR", []),
+        ("AB1234567890123456", "DE", []),
+        ("A" * 20, "GB", []),
+        ("A" * 21, "GB", ["id_number_format"]),
+        ("ABC12", "US", ["id_number_format"]),
+        ("AB#12345", "US", ["id_number_format"]),
+    ],
+)
+def test_passport(number: str, nationality: str | None, expected: list[str]) -> None:
+    assert codes(check_passport(number, nationality)) == expected
+
+
+@pytest.mark.parametrize(
+    ("number", "nationality", "expected"),
+    [
+        ("001085012345", "VN", "cccd"),
+        ("75185012345", "VN", "cccd"),
+        ("123456789", "VN", "cmnd"),
+        ("C1234567", "VN", "passport"),
+        ("X1234567AB", "US", "passport"),
+        ("X1234567AB", "VN", None),
+        ("1234", "VN", None),
+        ("", "VN", None),
+    ],
+)
+def test_infer_id_type(number: str, nationality: str, expected: str | None) -> None:
+    assert infer_id_type(number, nationality) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Health insurance
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("", []),
+        ("7912345678", []),  # social insurance number
+        ("DN4797912345678", []),  # card code
+        ("dn4797912345678", []),
+        ("DN 4 79 7912345678", []),
+        ("HC1017912345678", []),
+        ("GD5967912345678", []),
+        ("DN6797912345678", ["health_insurance_format"]),  # region digit 6
+        ("DN0797912345678", ["health_insurance_format"]),  # region digit 0
+        ("D14797912345678", ["health_insurance_format"]),
+        ("DN479791234567", ["health_insurance_format"]),  # 14 characters
+        ("791234567", ["health_insurance_format"]),
+        ("79123456789", ["health_insurance_format"]),
+        ("ĐN4797912345678", ["health_insurance_format"]),
+    ],
+)
+def test_health_insurance(number: str, expected: list[str]) -> None:
+    assert codes(check_health_insurance(number)) == expected
+
+
+def test_normalize_health_insurance() -> None:
+    assert normalize_health_insurance(" dn 4 79 79123-45678 ") == "DN4797912345678"
+    assert normalize_health_insurance(None) == ""
+
+
+# --------------------------------------------------------------------------------------------
+# Phone
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "0912345678",
+        "912345678",
+        "+84912345678",
+        "+84 912.345.678",
+        "0912 345 678",
+        "0912.345.678",
+        "0912-345-678",
+        "(091) 234-5678",
+        "84912345678",
+        "84 912 345 678",
+        "+84 (0) 912 345 678",
+        "+840912345678",
+        "0084912345678",
+        "\u00a00912\u00a0345\u00a0678 ",
+        "０９１２３４５６７８",
+        "912345678.0",
+        912345678,
+        912345678.0,
+    ],
+)
+def test_phone_spellings(raw: str | int | float) -> None:
+    assert normalize_phone(raw) == "+84912345678"
+    assert check_phone(raw) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("0351234567", "+84351234567"),
+        ("0561234567", "+84561234567"),
+        ("0701234567", "+84701234567"),
+        ("0812345678", "+84812345678"),
+        ("981234567", "+84981234567"),
+        ("+447911123456", "+447911123456"),  # a foreign mobile
+        ("+44 7911 123456", "+447911123456"),
+    ],
+)
+def test_phone_prefixes_and_foreign(raw: str, expected: str) -> None:
+    assert normalize_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "0123456789",  # not 03/05/07/08/09
+        "01234",
+        "0212345678",  # a landline prefix
+        "0501234567",  # unassigned mobile prefix
+        "091234567",  # 9 digits with the zero
+        "09123456789",  # 11 digits
+        "123456789",  # 9 digits, does not start 3/5/7/8/9
+        "+84 123",
+        "+442079460018",  # a foreign landline
+        "+999123456789",
+        "0912 345 67a",
+        "phone",
+        "++84912345678",
+        "84+912345678",
+        "...",
+    ],
+)
+def test_invalid_phone(raw: str) -> None:
+    assert normalize_phone(raw) is None
+    assert codes(check_phone(raw)) == ["phone_format"]
+
+
+@pytest.mark.parametrize("raw", ["", "   ", None])
+def test_empty_phone(raw: str | None) -> None:
+    assert normalize_phone(raw) is None
+    assert check_phone(raw) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Names
+# --------------------------------------------------------------------------------------------
+
+
+def test_composed_and_decomposed_names_compare_equal() -> None:
+    composed = unicodedata.normalize("NFC", "Nguyễn Thị Hồng Đào")
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert composed != decomposed
+    assert normalize_name(composed) == normalize_name(decomposed) == composed
+    assert search_name(composed) == search_name(decomposed) == "nguyen thi hong dao"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Nguyễn   Văn\u00a0An  ", "Nguyễn Văn An"),
+        ("Trần\tThị\nLan", "Trần Thị Lan"),
+        ("Lê\u200bVăn\u200bTám", "Lê Văn Tám"),  # zero-width spaces count as spaces
+        ("Phạm\u00adHùng", "PhạmHùng"),  # soft hyphen removed
+        ("nguyễn văn an", "nguyễn văn an"),  # no title-casing
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_normalize_name(raw: str | None, expected: str) -> None:
+    assert normalize_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ĐẶNG  Thị Hồng", "dang thi hong"),
+        ("Nguyễn Văn Đức", "nguyen van duc"),
+        ("Ðoàn Văn Hậu", "doan van hau"),  # Ð (eth) typed for Đ
+        ("H'Hen Niê", "h'hen nie"),
+        ("", ""),
+    ],
+)
+def test_search_name(raw: str, expected: str) -> None:
+    assert search_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Nguyễn Văn An", []),
+        ("H'Hen Niê", []),  # Ê Đê names carry an apostrophe
+        ("Jean-Pierre Dupont", []),
+        ("O’Brien", []),
+        ("李小龍", []),
+        ("  Trần  Lan ", []),
+        ("A" * 200, []),
+        ("", ["full_name_required"]),
+        ("   ", ["full_name_required"]),
+        (None, ["full_name_required"]),
+        ("Nguyễn Văn 2", ["full_name_format"]),
+        ("Nguyễn.Văn", ["full_name_format"]),
+        ("Lan @ home", ["full_name_format"]),
+        ("---", ["full_name_format"]),
+        ("A" * 201, ["full_name_format"]),
+    ],
+)
+def test_check_name(raw: str | None, expected: list[str]) -> None:
+    assert codes(check_name(raw)) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Dates
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (date(2021, 1, 1), date(2021, 1, 1)),
+        (datetime(2021, 1, 1, 13, 30), date(2021, 1, 1)),
+        ("2021-01-01", date(2021, 1, 1)),
+        ("2021-1-1", date(2021, 1, 1)),
+        ("2021-01-01 00:00:00", date(2021, 1, 1)),
+        ("2021-01-01T00:00:00Z", date(2021, 1, 1)),
+        ("25/12/1985", date(1985, 12, 25)),
+        ("5/3/1985", date(1985, 3, 5)),
+        ("25-12-1985", date(1985, 12, 25)),
+        ("25.12.1985", date(1985, 12, 25)),
+        (" 25/12/1985 ", date(1985, 12, 25)),
+        (44197, date(2021, 1, 1)),  # Excel serial
+        (44197.75, date(2021, 1, 1)),
+        ("44197", date(2021, 1, 1)),
+        (31138, date(1985, 4, 1)),
+        (1, date(1900, 1, 1)),
+        (59, date(1900, 2, 28)),
+        (61, date(1900, 3, 1)),
+        (60, None),  # Excel's 29 February 1900 does not exist
+        (0, None),
+        (-5, None),
+        (float("nan"), None),
+        (float("inf"), None),
+        (1e300, None),
+        (10**30, None),
+        (True, None),
+        (None, None),
+        ("", None),
+        ("garbage", None),
+        ("31/02/2021", None),
+        ("2021-13-01", None),
+        ("25/12-1985", None),
+        ("25/12/85", None),
+        ("1985", None),
+        ([2021, 1, 1], None),
+    ],
+)
+def test_parse_date(value: object, expected: date | None) -> None:
+    assert parse_date(value) == expected
+
+
+def test_excel_serial_to_date() -> None:
+    assert excel_serial_to_date(44197) == date(2021, 1, 1)
+    assert excel_serial_to_date(3e12) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected_date", "expected_codes"),
+    [
+        ("01/05/1985", date(1985, 5, 1), []),
+        ("", None, []),
+        (None, None, []),
+        ("garbage", None, ["date_of_birth_format"]),
+        ("30/02/2000", None, ["date_of_birth_format"]),
+    ],
+)
+def test_parse_date_of_birth(value: object, expected_date: date | None, expected_codes: list[str]) -> None:
+    parsed, problems = parse_date_of_birth(value)
+    assert parsed == expected_date
+    assert codes(problems) == expected_codes
+
+
+@pytest.mark.parametrize(
+    ("dob", "expected"),
+    [
+        (TODAY, []),
+        (date(1985, 5, 1), []),
+        (date(1905, 7, 1), []),  # exactly 120 years
+        (date(2025, 7, 2), ["date_of_birth_future"]),
+        (date(2100, 1, 1), ["date_of_birth_future"]),
+        (date(1905, 6, 30), ["date_of_birth_too_old"]),
+        (date(1904, 7, 1), ["date_of_birth_too_old"]),  # 121 years
+        (None, []),
+    ],
+)
+def test_check_date_of_birth(dob: date | None, expected: list[str]) -> None:
+    assert codes(check_date_of_birth(dob, TODAY)) == expected
+
+
+def test_check_date_of_birth_on_29_february() -> None:
+    assert check_date_of_birth(date(1900, 2, 28), date(2020, 2, 29)) == []
+    assert codes(check_date_of_birth(date(1900, 2, 27), date(2020, 2, 29))) == ["date_of_birth_too_old"]
+
+
+# --------------------------------------------------------------------------------------------
+# Small fields
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("M", "M"), ("f", "F"), (" Nam ", "M"), ("Nữ", "F"), ("female", "F"), ("", None), (None, None), ("X", "X")],
+)
+def test_normalize_sex(raw: str | None, expected: str | None) -> None:
+    assert normalize_sex(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("vn", "VN"), (" us ", "US"), ("", "VN"), (None, "VN")])
+def test_normalize_nationality(raw: str | None, expected: str) -> None:
+    assert normalize_nationality(raw) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# The whole record
+# --------------------------------------------------------------------------------------------
+
+COMPLETE_ADULT = PersonInput(
+    full_name="  Nguyễn  Văn An ",
+    date_of_birth=date(1985, 5, 1),
+    sex="M",
+    phone="0912 345 678",
+    id_type="cccd",
+    id_number="001 085 012 345",
+    health_insurance_number="dn4797912345678",
+    nationality="vn",
+    ethnicity="Kinh",
+    occupation="Giáo viên",
+    priority_group="7",
+    ward_code="26734",
+    address_line="12  Lê Lợi",
+)
+
+MISSING_ALL = ["id_document_missing", "phone_missing", "ward_missing", "priority_group_missing", "address_missing"]
+
+
+def test_complete_adult() -> None:
+    result = check_person(COMPLETE_ADULT, today=TODAY)
+    assert isinstance(result, PersonCheck)
+    assert result.invalid == [] and result.missing == []
+    assert result.data_status == "complete"
+    n = result.normalized
+    assert n.full_name == "Nguyễn Văn An"
+    assert n.phone == "+84912345678"
+    assert n.id_number == "001085012345"
+    assert n.health_insurance_number == "DN4797912345678"
+    assert n.nationality == "VN"
+    assert n.address_line == "12 Lê Lợi"
+    assert n.is_child is False
+
+
+def test_check_person_is_idempotent_on_its_output() -> None:
+    first = check_person(COMPLETE_ADULT, today=TODAY)
+    second = check_person(first.normalized, today=TODAY)
+    assert second.normalized == first.normalized
+    assert second.data_status == first.data_status
+
+
+def test_incomplete_lists_the_missing_codes() -> None:
+    result = check_person(PersonInput(full_name="Trần Thị Lan", date_of_birth=date(1960, 1, 1), sex="F"), today=TODAY)
+    assert result.invalid == []
+    assert codes(result.missing) == MISSING_ALL
+    assert {p.kind for p in result.missing} == {"missing"}
+    assert [p.field for p in result.missing] == ["id_number", "phone", "ward_code", "priority_group", "address_line"]
+    assert result.data_status == "incomplete"
+    assert result.normalized.id_type == "none"
+
+
+def test_adult_with_type_none_is_missing_a_document() -> None:
+    result = check_person(
+        PersonInput(**{**COMPLETE_ADULT.__dict__, "id_type": "none", "id_number": ""}),
+        today=TODAY,
+    )
+    assert codes(result.missing) == ["id_document_missing"]
+    assert result.data_status == "incomplete"
+
+
+def test_type_without_number_is_missing_a_document() -> None:
+    result = check_person(PersonInput(**{**COMPLETE_ADULT.__dict__, "id_number": ""}), today=TODAY)
+    assert codes(result.missing) == ["id_document_missing"]
+
+
+@pytest.mark.parametrize("id_type", ["none", None, ""])
+def test_child_without_document_can_be_complete(id_type: str | None) -> None:
+    child = PersonInput(
+        full_name="Nguyễn Bảo Ngọc",
+        date_of_birth=date(2020, 3, 3),
+        sex="F",
+        phone="0912345678",  # a parent's phone
+        id_type=id_type,
+        id_number="",
+        priority_group="1",
+        ward_code="26734",
+        address_line="12 Lê Lợi",
+    )
+    result = check_person(child, today=TODAY)
+    assert result.data_status == "complete"
+    assert result.normalized.is_child is True
+    assert result.normalized.id_type == "none"
+
+
+def test_child_with_a_declared_document_type_but_no_number_is_incomplete() -> None:
+    child = PersonInput(**{**COMPLETE_ADULT.__dict__, "date_of_birth": date(2020, 3, 3), "id_number": ""})
+    assert codes(check_person(child, today=TODAY).missing) == ["id_document_missing"]
+
+
+def test_explicit_is_child_flag() -> None:
+    person = PersonInput(**{**COMPLETE_ADULT.__dict__, "id_type": "none", "id_number": "", "is_child": True})
+    assert check_person(person, today=TODAY).data_status == "complete"
+
+
+def test_fourteen_year_old_is_not_a_child() -> None:
+    person = PersonInput(
+        **{**COMPLETE_ADULT.__dict__, "date_of_birth": date(2011, 7, 1), "id_type": "none", "id_number": ""}
+    )
+    result = check_person(person, today=TODAY)
+    assert result.normalized.is_child is False
+    assert codes(result.missing) == ["id_document_missing"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected_invalid"),
+    [
+        ({"full_name": ""}, ["full_name_required"]),
+        ({"full_name": "Nguyễn Văn 2"}, ["full_name_format"]),
+        ({"date_of_birth": None}, ["date_of_birth_required"]),
+        ({"date_of_birth": date(2026, 1, 1), "id_number": ""}, ["date_of_birth_future"]),
+        ({"date_of_birth": date(1900, 1, 1), "id_number": ""}, ["date_of_birth_too_old"]),
+        ({"sex": None}, ["sex_required"]),
+        ({"sex": "X"}, ["sex_format"]),
+        ({"sex": "F"}, ["id_number_sex_mismatch"]),
+        ({"date_of_birth": date(1986, 5, 1)}, ["id_number_year_mismatch"]),
+        ({"nationality": "VNM"}, ["nationality_format"]),
+        ({"nationality": "V1"}, ["nationality_format"]),
+        ({"id_type": "driver"}, ["id_type_format"]),
+        ({"id_type": None, "id_number": "ABC"}, ["id_type_required"]),
+        ({"id_type": "none", "id_number": "1234"}, ["id_type_required"]),
+        ({"id_number": "12345"}, ["id_number_format"]),
+        ({"id_number": "099085012345"}, ["id_number_province"]),
+        ({"id_type": "cmnd", "id_number": "1234567"}, ["id_number_format"]),
+        ({"id_type": "passport", "id_number": "C123"}, ["id_number_format"]),
+        ({"phone": "0123456789"}, ["phone_format"]),
+        ({"phone": "01234"}, ["phone_format"]),
+        ({"health_insurance_number": "DN6797912345678"}, ["health_insurance_format"]),
+        ({"occupation": "x" * 121}, ["text_too_long"]),
+        ({"ethnicity": "x" * 61}, ["text_too_long"]),
+        ({"address_line": "x" * 256}, ["text_too_long"]),
+        (
+            {"full_name": " ", "date_of_birth": None, "sex": None},
+            ["full_name_required", "date_of_birth_required", "sex_required"],
+        ),
+    ],
+)
+def test_invalid_person(changes: dict[str, object], expected_invalid: list[str]) -> None:
+    result = check_person(PersonInput(**{**COMPLETE_ADULT.__dict__, **changes}), today=TODAY)
+    assert codes(result.invalid) == expected_invalid
+    assert {p.kind for p in result.invalid} == {"invalid"}
+    assert result.data_status == "invalid"
+
+
+def test_invalid_wins_over_missing() -> None:
+    result = check_person(PersonInput(full_name="", date_of_birth=date(1960, 1, 1), sex="F"), today=TODAY)
+    assert codes(result.invalid) == ["full_name_required"]
+    assert codes(result.missing) == MISSING_ALL
+    assert result.data_status == "invalid"
+    assert result.codes == ["full_name_required", *MISSING_ALL]
+
+
+@pytest.mark.parametrize(
+    ("id_number", "nationality", "expected_type", "expected_number"),
+    [
+        ("001085012345", "VN", "cccd", "001085012345"),
+        ("1085012345", "VN", None, None),  # 10 digits: cannot tell
+        ("123456789", "VN", "cmnd", "123456789"),
+        ("C1234567", "VN", "passport", "C1234567"),
+        ("X1234567AB", "US", "passport", "X1234567AB"),
+    ],
+)
+def test_id_type_inferred_from_the_number(
+    id_number: str, nationality: str, expected_type: str | None, expected_number: str | None
+) -> None:
+    person = PersonInput(
+        **{**COMPLETE_ADULT.__dict__, "id_type": None, "id_number": id_number, "nationality": nationality}
+    )
+    result = check_person(person, today=TODAY)
+    if expected_type is None:
+        assert codes(result.invalid) == ["id_type_required"]
+    else:
+        assert result.invalid == []
+        assert result.normalized.id_type == expected_type
+        assert result.normalized.id_number == expected_number
+
+
+def test_cccd_with_dropped_zero_is_restored_and_inferred() -> None:
+    person = PersonInput(
+        **{
+            **COMPLETE_ADULT.__dict__,
+            "id_type": None,
+            "id_number": "75185012345",
+            "date_of_birth": date(1985, 1, 1),
+            "sex": "F",
+        }
+    )
+    result = check_person(person, today=TODAY)
+    assert result.invalid == []
+    assert (result.normalized.id_type, result.normalized.id_number) == ("cccd", "075185012345")
+
+
+def test_sex_aliases_and_text_date_are_accepted() -> None:
+    person = PersonInput(**{**COMPLETE_ADULT.__dict__, "sex": "nam", "date_of_birth": "01/05/1985"})  # type: ignore[arg-type]
+    result = check_person(person, today=TODAY)
+    assert result.data_status == "complete"
+    assert result.normalized.sex == "M"
+    assert result.normalized.date_of_birth == date(1985, 5, 1)
+
+
+def test_unreadable_text_date_is_a_format_problem() -> None:
+    person = PersonInput(**{**COMPLETE_ADULT.__dict__, "date_of_birth": "hôm qua"})  # type: ignore[arg-type]
+    assert codes(check_person(person, today=TODAY).invalid) == ["date_of_birth_format"]
+
+
+def test_every_code_is_documented() -> None:
+    produced = {
+        "full_name_required",
+        "full_name_format",
+        "date_of_birth_required",
+        "date_of_birth_format",
+        "date_of_birth_future",
+        "date_of_birth_too_old",
+        "sex_required",
+        "sex_format",
+        "id_type_format",
+        "id_type_required",
+        "id_number_format",
+        "id_number_province",
+        "id_number_sex_mismatch",
+        "id_number_century_mismatch",
+        "id_number_year_mismatch",
+        "health_insurance_format",
+        "phone_format",
+        "nationality_format",
+        "text_too_long",
+        "id_document_missing",
+        "phone_missing",
+        "ward_missing",
+        "priority_group_missing",
+        "address_missing",
+    }
+    assert set(CODES) == produced
+
+
+# --------------------------------------------------------------------------------------------
+# Properties
+# --------------------------------------------------------------------------------------------
+
+ID_TYPE_VALUES = st.sampled_from(["cccd", "cmnd", "passport", "none", None, "CCCD", "xyz"])
+DIGITISH = st.text(alphabet="0123456789 .-\u00a0+()", max_size=16)
+TEXTS = st.one_of(st.text(), DIGITISH)
+
+
+@settings(max_examples=300)
+@given(TEXTS)
+def test_text_normalizers_are_idempotent(s: str) -> None:
+    assert normalize_text(normalize_text(s)) == normalize_text(s)
+    assert normalize_name(normalize_name(s)) == normalize_name(s)
+    assert search_name(search_name(s)) == search_name(s)
+    assert search_name(normalize_name(s)) == search_name(s)
+    assert normalize_health_insurance(normalize_health_insurance(s)) == normalize_health_insurance(s)
+    assert normalize_sex(normalize_sex(s)) == normalize_sex(s)
+    assert normalize_nationality(normalize_nationality(s)) == normalize_nationality(s)
+    assert normalize_code(normalize_code(s)) == normalize_code(s)
+
+
+def test_normalize_code_regressions() -> None:
+    assert normalize_code(" 267 34 ") == "26734"
+    assert normalize_code("\u0339 \u0334") == normalize_code(normalize_code("\u0339 \u0334"))
+
+
+@settings(max_examples=300)
+@given(TEXTS)
+def test_normalize_phone_is_idempotent(s: str) -> None:
+    once = normalize_phone(s)
+    assert normalize_phone(once) == once
+
+
+@settings(max_examples=300)
+@given(ID_TYPE_VALUES, TEXTS)
+def test_normalize_id_number_is_idempotent(id_type: str | None, s: str) -> None:
+    once = normalize_id_number(id_type, s)
+    assert normalize_id_number(id_type, once) == once
+
+
+@given(st.text())
+def test_names_in_nfc_and_nfd_normalize_alike(s: str) -> None:
+    assert normalize_name(unicodedata.normalize("NFD", s)) == normalize_name(unicodedata.normalize("NFC", s))
+
+
+@given(
+    st.sampled_from(sorted(PROVINCE_CODES)),
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2399, 12, 31)),
+    st.sampled_from(["M", "F"]),
+    st.from_regex(r"[0-9]{6}", fullmatch=True),
+)
+def test_numbers_built_by_the_rules_pass(province: str, dob: date, sex: str, serial: str) -> None:
+    digit = (dob.year // 100 - 19) * 2 + (sex == "F")
+    number = f"{province}{digit}{dob.year % 100:02d}{serial}"
+    assert check_cccd(number, dob, sex) == []
+    other_sex = "F" if sex == "M" else "M"
+    assert codes(check_cccd(number, dob, other_sex)) == ["id_number_sex_mismatch"]
+
+
+@given(st.from_regex(r"[35789][0-9]{8}", fullmatch=True))
+def test_phone_spellings_agree(national: str) -> None:
+    e164 = normalize_phone("0" + national)
+    spaced = f"0{national[:3]} {national[3:6]} {national[6:]}"
+    for spelling in (national, "+84" + national, "84" + national, spaced, f"+84 {national[:3]}.{national[3:]}"):
+        assert normalize_phone(spelling) == e164
+    assert e164 is None or e164 == "+84" + national
+
+
+@settings(max_examples=200)
+@given(TEXTS, TEXTS, st.one_of(st.none(), st.text()), st.one_of(st.none(), st.dates()), st.dates())
+def test_validators_never_crash(a: str, b: str, sex: str | None, dob: date | None, today: date) -> None:
+    for problems in (
+        check_cccd(a, dob, sex),
+        check_cmnd(a, dob, sex),
+        check_passport(a, b),
+        check_health_insurance(a),
+        check_phone(a),
+        check_name(a),
+        check_date_of_birth(dob, today),
+        parse_date_of_birth(a)[1],
+    ):
+        assert all(p.code in CODES for p in problems)
+    parse_date(a)
+    infer_id_type(a, b)
+    restore_leading_zero_id(b, a)
+
+
+PERSONS = st.builds(
+    PersonInput,
+    full_name=st.one_of(st.none(), st.text()),
+    date_of_birth=st.one_of(st.none(), st.dates()),
+    sex=st.one_of(st.none(), st.sampled_from(["M", "F", "nữ"]), st.text()),
+    phone=st.one_of(st.none(), TEXTS),
+    id_type=st.one_of(ID_TYPE_VALUES, st.text()),
+    id_number=st.one_of(st.none(), TEXTS, st.from_regex(r"[0-9]{8,12}", fullmatch=True)),
+    health_insurance_number=st.one_of(st.none(), st.text()),
+    nationality=st.one_of(st.none(), st.sampled_from(["VN", "US"]), st.text()),
+    ethnicity=st.one_of(st.none(), st.text()),
+    occupation=st.one_of(st.none(), st.text()),
+    priority_group=st.one_of(st.none(), st.text()),
+    ward_code=st.one_of(st.none(), st.text()),
+    address_line=st.one_of(st.none(), st.text()),
+    is_child=st.booleans(),
+)
+
+
+@settings(max_examples=300)
+@given(PERSONS, st.dates())
+def test_check_person_never_crashes_and_is_stable(person: PersonInput, today: date) -> None:
+    result = check_person(person, today=today)
+    assert result.data_status in {"invalid", "incomplete", "complete"}
+    assert all(p.code in CODES for p in result.problems)
+    assert {p.kind for p in result.invalid} <= {"invalid"}
+    assert {p.kind for p in result.missing} <= {"missing"}
+    again = check_person(result.normalized, today=today)
+    assert again.normalized == result.normalized
+    assert again.codes == result.codes
