@@ -1,22 +1,41 @@
+"""Accounts API: staff tokens, citizens' one-time codes, and who am I."""
+
 from datetime import datetime
+from typing import Any
+from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
+from vaxbook.accounts.auth import BearerAuth
 from vaxbook.accounts.selectors import memberships_for_user
-from vaxbook.accounts.services import token_issue
+from vaxbook.accounts.services import otp_request, otp_verify, token_create, token_issue, token_revoke
 
 router = Router(tags=["accounts"])
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=256)
 
 
 class TokenOut(Schema):
     token: str
     expires_at: datetime
+
+
+class OtpRequestIn(Schema):
+    phone: str = Field(max_length=40, description="A mobile number: 0912345678, +84912345678 …")
+
+
+class OtpRequestOut(Schema):
+    phone: str = Field(description="The number the code was sent to, in E.164.")
+    expires_at: datetime
+
+
+class OtpVerifyIn(Schema):
+    phone: str = Field(max_length=40)
+    code: str = Field(max_length=12)
 
 
 class MembershipOut(Schema):
@@ -35,34 +54,59 @@ class MeOut(Schema):
 
 @router.post("/auth/token", auth=None, response={200: TokenOut})
 def auth_token(request: HttpRequest, payload: TokenIn) -> dict:
+    """A bearer token for a staff user. Refusals: 401 `invalid_credentials`, 401 `account_locked`."""
     raw, expires_at = token_issue(request=request, username=payload.username, password=payload.password)
     return {"token": raw, "expires_at": expires_at}
 
 
+@router.post("/auth/revoke", auth=BearerAuth(), response={204: None})
+def auth_revoke(request: HttpRequest) -> tuple[int, None]:
+    """Revoke the bearer token this request was made with (sign out of the API)."""
+    token_revoke(actor=request.user, raw=request.api_token)  # type: ignore[attr-defined]
+    return 204, None
+
+
+@router.post("/auth/otp/request", auth=None, response={202: OtpRequestOut})
+def auth_otp_request(request: HttpRequest, payload: OtpRequestIn) -> tuple[int, dict]:
+    """Send a citizen a sign-in code by SMS. Refusals: 422 `phone_invalid`, 429 `otp_rate_limited`."""
+    otc = otp_request(phone=payload.phone)
+    return 202, {"phone": otc.phone, "expires_at": otc.expires_at}
+
+
+@router.post("/auth/otp/verify", auth=None, response={200: TokenOut})
+def auth_otp_verify(request: HttpRequest, payload: OtpVerifyIn) -> dict:
+    """Exchange a citizen's code for a bearer token.
+
+    Refusals: 401 `otp_invalid`, 401 `otp_expired`, 429 `otp_too_many_attempts`, 403 `account_disabled`.
+    """
+    user = otp_verify(phone=payload.phone, code=payload.code)
+    raw, expires_at = token_create(user=user)
+    return {"token": raw, "expires_at": expires_at}
+
+
+def _membership_out(m: Any) -> dict[str, Any]:
+    scope_obj = m.facility or m.organization or m.admin_unit
+    scope_id = None
+    if m.facility is not None:
+        scope_id = str(m.facility.public_id)
+    elif m.organization is not None:
+        scope_id = str(m.organization.public_id)
+    elif m.admin_unit is not None:
+        scope_id = m.admin_unit.code
+    return {
+        "role": m.role,
+        "scope_type": m.scope_type,
+        "scope_id": scope_id,
+        "scope_name": str(scope_obj) if scope_obj else None,
+    }
+
+
 @router.get("/me", response=MeOut)
 def me(request: HttpRequest) -> dict:
-    user = request.user
-    out = []
-    for m in memberships_for_user(user=user):
-        scope_obj = m.facility or m.organization or m.admin_unit
-        scope_id = None
-        if m.facility is not None:
-            scope_id = str(m.facility.public_id)
-        elif m.organization is not None:
-            scope_id = str(m.organization.public_id)
-        elif m.admin_unit is not None:
-            scope_id = m.admin_unit.code
-        out.append(
-            {
-                "role": m.role,
-                "scope_type": m.scope_type,
-                "scope_id": scope_id,
-                "scope_name": str(scope_obj) if scope_obj else None,
-            }
-        )
+    user: Any = request.user
     return {
         "id": str(user.public_id),
         "username": user.username,
         "full_name": user.get_full_name(),
-        "memberships": out,
+        "memberships": [_membership_out(m) for m in memberships_for_user(user=user)],
     }

@@ -1,5 +1,6 @@
 """The audit log: every service writes one event in the same transaction as its change."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
@@ -31,7 +32,7 @@ def audit_log(*, actor: Any, action: str, subject: models.Model, data: dict[str,
 
 
 def audit_event_objects(
-    *, actor: Any, action: str, subjects: list[models.Model], data: list[dict[str, Any]] | None = None
+    *, actor: Any, action: str, subjects: Sequence[models.Model], data: Sequence[dict[str, Any]] | None = None
 ) -> list[AuditEvent]:
     """Unsaved audit events for a bulk write (the importer saves them with bulk_create)."""
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None

@@ -6,7 +6,7 @@ The codes are English snake_case and never translated; the messages are.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class DomainError(Exception):
         super().__init__("; ".join(f"{i.field}: {i.code}" for i in items))
 
     @classmethod
-    def single(cls, field: str, code: str, message: Any, **kwargs: Any) -> "DomainError":
+    def single(cls, field: str, code: str, message: Any, **kwargs: Any) -> Self:
         return cls([ErrorItem(field, code, message)], **kwargs)
 
     @property

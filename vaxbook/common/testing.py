@@ -87,7 +87,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def saved(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
-            self.save()
+            self.save()  # type: ignore[attr-defined]
 
 
 def make_member(
@@ -99,7 +99,7 @@ def make_member(
     username: str | None = None,
 ) -> Any:
     """A user with one membership."""
-    user = UserFactory(**({"username": username} if username else {}))
+    user: Any = UserFactory(**({"username": username} if username else {}))
     Membership.objects.create(user=user, role=role, facility=facility, organization=organization, admin_unit=admin_unit)
     return user
 

@@ -133,7 +133,9 @@ def person_out(person: Person) -> dict:
         "data_status": person.data_status,
         "problems": problems,
         "suspected_duplicate_of": (
-            str(person.suspected_duplicate_of.public_id) if person.suspected_duplicate_of_id else None
+            str(person.suspected_duplicate_of.public_id)
+            if person.suspected_duplicate_of_id and person.suspected_duplicate_of
+            else None
         ),
         "version": person.version,
         "created_at": person.created_at,
@@ -203,7 +205,7 @@ def household_out(request: HttpRequest, household) -> dict:  # type: ignore[no-u
     members = selectors.household_members(user=request.user, household=household)
     return {
         "id": str(household.public_id),
-        "head_id": str(household.head.public_id) if household.head else None,
+        "head_id": str(household.head.public_id) if household.head_id and household.head else None,
         "address_line": household.address_line,
         "members": [person_out(p) for p in members],
     }

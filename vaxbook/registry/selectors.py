@@ -41,9 +41,9 @@ def _area_q(unit_ids: frozenset[int]) -> Q:
 def _facility_q(facility_ids: frozenset[int]) -> Q:
     wards = AdminUnit.catchment_facilities.through.objects.filter(facility_id__in=facility_ids).values("adminunit_id")
     q = Q(ward_id__in=wards)
-    for label, path in (("clinic.Appointment", "session__facility_id__in"), ("clinic.Dose", "facility_id__in")):
+    for name, path in (("Appointment", "session__facility_id__in"), ("Dose", "facility_id__in")):
         try:
-            model = apps.get_model(label)
+            model = apps.get_model("clinic", name)
         except LookupError:
             continue
         q |= Q(pk__in=model.objects.filter(**{path: facility_ids}).values("person_id"))
@@ -52,7 +52,7 @@ def _facility_q(facility_ids: frozenset[int]) -> Q:
 
 def _organization_q(organization_ids: frozenset[int]) -> Q:
     try:
-        entry = apps.get_model("organizations.RosterEntry")
+        entry = apps.get_model("organizations", "RosterEntry")
     except LookupError:
         return Q(pk__in=[])
     return Q(pk__in=entry.objects.filter(organization_id__in=organization_ids).values("person_id"))

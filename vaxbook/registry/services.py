@@ -171,8 +171,9 @@ def _new_person(res: _Resolved, *, source: str, actor: Any) -> Person:
 
     data: PersonInput = res.check.normalized
     missing = res.check.missing
+    assert data.date_of_birth is not None and data.sex is not None  # check_person refuses a row without them
     return Person(
-        full_name=data.full_name,
+        full_name=data.full_name or "",
         search_name=search_name(data.full_name),
         date_of_birth=data.date_of_birth,
         sex=data.sex,
@@ -391,7 +392,7 @@ def _register_valid(
 
 
 def person_to_input(person: Person, **overrides: Any) -> PersonInput:
-    values = {
+    values: dict[str, Any] = {
         "full_name": person.full_name,
         "date_of_birth": person.date_of_birth,
         "sex": person.sex,
