@@ -59,7 +59,7 @@ demo: demo-setup
 test: deps locale
 	@if [ -n "$$CI" ] || command -v chromium >/dev/null 2>&1; then :; else \
 	  echo "note: no Chromium found: browser tests will be skipped (apt-get install -y chromium)"; fi
-	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) -m pytest --create-db $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: deps
 	$(VENV)/bin/ruff check .
