@@ -2,9 +2,9 @@
 
 from datetime import datetime
 from typing import Any
-from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import get_language
 from ninja import Field, Router, Schema
 
 from vaxbook.accounts.auth import BearerAuth
@@ -69,7 +69,7 @@ def auth_revoke(request: HttpRequest) -> tuple[int, None]:
 @router.post("/auth/otp/request", auth=None, response={202: OtpRequestOut})
 def auth_otp_request(request: HttpRequest, payload: OtpRequestIn) -> tuple[int, dict]:
     """Send a citizen a sign-in code by SMS. Refusals: 422 `phone_invalid`, 429 `otp_rate_limited`."""
-    otc = otp_request(phone=payload.phone)
+    otc = otp_request(phone=payload.phone, language=get_language())
     return 202, {"phone": otc.phone, "expires_at": otc.expires_at}
 
 

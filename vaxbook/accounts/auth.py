@@ -14,6 +14,7 @@ class BearerAuth(HttpBearer):
         user = token_authenticate(raw=token)
         if user is not None:
             request.user = user
+            request.api_token = token  # type: ignore[attr-defined]  # so /auth/revoke knows which one
         return user
 
 

@@ -1,4 +1,8 @@
-"""Sign-in with a lockout: LOGIN_MAX_FAILURES failures in a row lock the account for a while."""
+"""Sign-in with a lockout: LOGIN_MAX_FAILURES failures in a row lock the account for a while.
+
+A success resets the count. While locked, even the right password is refused, and the request is
+marked (`request.login_locked_until`) so that the page and the API can say why (`account_locked`).
+"""
 
 from datetime import timedelta
 from typing import Any
@@ -10,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from vaxbook.accounts.models import User
+from vaxbook.common.audit import audit_log
 
 
 class LockoutModelBackend(ModelBackend):
@@ -30,12 +35,14 @@ class LockoutModelBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             if user.failed_logins or user.locked_until:
                 User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+                user.failed_logins, user.locked_until = 0, None
             return user
         User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
         user.refresh_from_db(fields=["failed_logins"])
         if user.failed_logins >= settings.LOGIN_MAX_FAILURES:
             until = now + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
             User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
+            audit_log(actor=None, action="accounts.user.locked", subject=user, data={"until": until.isoformat()})
             if request is not None:
                 request.login_locked_until = until  # type: ignore[attr-defined]
         return None

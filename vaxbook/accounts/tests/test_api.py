@@ -1,0 +1,187 @@
+"""The accounts API: tokens, revocation, citizens' one-time codes, and /me."""
+
+from datetime import timedelta
+from typing import Any
+
+import time_machine
+from django.utils import timezone
+
+from vaxbook.accounts.models import ApiToken, User
+from vaxbook.accounts.tests.conftest import last_code
+from vaxbook.common import testing as t
+from vaxbook.common.models import SentMessage
+
+PHONE = "+84912345678"
+
+
+def error_codes(response: Any) -> list[str]:
+    return [e["code"] for e in response.json()["errors"]]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def test_a_staff_user_gets_a_token_and_uses_it(api: Any, clerk_a: User) -> None:
+    response = api.post_json("/api/v1/auth/token", {"username": "clerk_a", "password": t.PASSWORD})
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert response.json()["expires_at"]
+    me = api.get("/api/v1/me", **bearer(token))
+    assert me.status_code == 200
+    assert me.json()["username"] == "clerk_a"
+
+
+def test_the_raw_token_is_not_in_the_database(api: Any, clerk_a: User) -> None:
+    token = api.post_json("/api/v1/auth/token", {"username": "clerk_a", "password": t.PASSWORD}).json()["token"]
+    for row in ApiToken.objects.values():
+        assert not any(isinstance(v, str) and token[4:] in v for v in row.values())
+
+
+def test_a_wrong_password_gets_401_invalid_credentials(api: Any, clerk_a: User) -> None:
+    response = api.post_json("/api/v1/auth/token", {"username": "clerk_a", "password": "nope"})
+    assert response.status_code == 401
+    assert error_codes(response) == ["invalid_credentials"]
+
+
+def test_a_locked_account_gets_401_account_locked(api: Any, clerk_a: User) -> None:
+    for _ in range(5):
+        api.post_json("/api/v1/auth/token", {"username": "clerk_a", "password": "nope"})
+    response = api.post_json("/api/v1/auth/token", {"username": "clerk_a", "password": t.PASSWORD})
+    assert response.status_code == 401
+    assert error_codes(response) == ["account_locked"]
+
+
+def test_revoke_ends_the_token_used(api: Any, clerk_a: User) -> None:
+    token = api.post_json("/api/v1/auth/token", {"username": "clerk_a", "password": t.PASSWORD}).json()["token"]
+    other = api.post_json("/api/v1/auth/token", {"username": "clerk_a", "password": t.PASSWORD}).json()["token"]
+    response = api.post("/api/v1/auth/revoke", **bearer(token))
+    assert response.status_code == 204
+    gone = api.get("/api/v1/me", **bearer(token))
+    assert gone.status_code == 401
+    assert error_codes(gone) == ["not_authenticated"]
+    assert api.get("/api/v1/me", **bearer(other)).status_code == 200
+
+
+def test_revoke_needs_a_bearer_token(api: Any, clerk_a: User) -> None:
+    api.force_login(clerk_a)
+    response = api.post("/api/v1/auth/revoke")
+    assert response.status_code == 401
+    assert error_codes(response) == ["not_authenticated"]
+
+
+def test_an_expired_token_is_refused(api: Any, clerk_a: User) -> None:
+    token = api.post_json("/api/v1/auth/token", {"username": "clerk_a", "password": t.PASSWORD}).json()["token"]
+    with time_machine.travel(timezone.now() + timedelta(days=30, minutes=1)):
+        response = api.get("/api/v1/me", **bearer(token))
+    assert response.status_code == 401
+    assert error_codes(response) == ["not_authenticated"]
+
+
+def test_me_shows_a_facility_membership(api: Any, clerk_a: User, facility_a: Any) -> None:
+    body = api.as_user(clerk_a).get("/api/v1/me").json()
+    assert body["id"] == str(clerk_a.public_id)
+    assert body["memberships"] == [
+        {
+            "role": "data_clerk",
+            "scope_type": "facility",
+            "scope_id": str(facility_a.public_id),
+            "scope_name": "Bệnh viện A",
+        }
+    ]
+
+
+def test_me_shows_an_area_membership(api: Any, officer: User) -> None:
+    [membership] = api.as_user(officer).get("/api/v1/me").json()["memberships"]
+    assert (membership["role"], membership["scope_type"], membership["scope_id"]) == (
+        "province_officer",
+        "admin_unit",
+        "75",
+    )
+
+
+def test_me_shows_an_organization_membership(api: Any, rep: User, org: Any) -> None:
+    [membership] = api.as_user(rep).get("/api/v1/me").json()["memberships"]
+    assert (membership["scope_type"], membership["scope_id"]) == ("organization", str(org.public_id))
+
+
+def test_me_shows_a_national_membership(api: Any, admin_user: User) -> None:
+    [membership] = api.as_user(admin_user).get("/api/v1/me").json()["memberships"]
+    assert (membership["role"], membership["scope_type"], membership["scope_id"]) == (
+        "national_admin",
+        "national",
+        None,
+    )
+
+
+def test_me_needs_authentication(api: Any, db: Any) -> None:
+    response = api.get("/api/v1/me")
+    assert response.status_code == 401
+    assert error_codes(response) == ["not_authenticated"]
+
+
+# --------------------------------------------------------------------------------------------
+# Citizens
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_citizen_signs_in_with_a_code(api: Any, ward1: Any) -> None:
+    person = t.PersonFactory(phone=PHONE, ward=ward1)
+    response = api.post_json("/api/v1/auth/otp/request", {"phone": "0912.345.678"})
+    assert response.status_code == 202
+    assert response.json()["phone"] == PHONE
+    assert SentMessage.objects.filter(to=PHONE).count() == 1
+    verified = api.post_json("/api/v1/auth/otp/verify", {"phone": "0912345678", "code": last_code(PHONE)})
+    assert verified.status_code == 200
+    me = api.get("/api/v1/me", **bearer(verified.json()["token"])).json()
+    assert me["username"] == PHONE
+    assert me["memberships"] == []
+    assert User.objects.get(username=PHONE).person == person
+
+
+def test_a_bad_phone_is_refused(api: Any, db: Any) -> None:
+    response = api.post_json("/api/v1/auth/otp/request", {"phone": "hello"})
+    assert response.status_code == 422
+    assert error_codes(response) == ["phone_invalid"]
+
+
+def test_the_fourth_code_request_is_rate_limited(api: Any, db: Any) -> None:
+    for _ in range(3):
+        assert api.post_json("/api/v1/auth/otp/request", {"phone": PHONE}).status_code == 202
+    response = api.post_json("/api/v1/auth/otp/request", {"phone": PHONE})
+    assert response.status_code == 429
+    assert error_codes(response) == ["otp_rate_limited"]
+    assert response.json()["retry_after"] > 0
+
+
+def test_a_wrong_code_gets_401_otp_invalid(api: Any, db: Any) -> None:
+    api.post_json("/api/v1/auth/otp/request", {"phone": PHONE})
+    wrong = f"{(int(last_code(PHONE)) + 1) % 10**6:06d}"
+    response = api.post_json("/api/v1/auth/otp/verify", {"phone": PHONE, "code": wrong})
+    assert response.status_code == 401
+    assert error_codes(response) == ["otp_invalid"]
+
+
+def test_an_expired_code_gets_otp_expired(api: Any, db: Any) -> None:
+    api.post_json("/api/v1/auth/otp/request", {"phone": PHONE})
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        response = api.post_json("/api/v1/auth/otp/verify", {"phone": PHONE, "code": last_code(PHONE)})
+    assert response.status_code == 401
+    assert error_codes(response) == ["otp_expired"]
+
+
+def test_too_many_wrong_codes_get_429(api: Any, db: Any) -> None:
+    api.post_json("/api/v1/auth/otp/request", {"phone": PHONE})
+    code = last_code(PHONE)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(5):
+        api.post_json("/api/v1/auth/otp/verify", {"phone": PHONE, "code": wrong})
+    response = api.post_json("/api/v1/auth/otp/verify", {"phone": PHONE, "code": code})
+    assert response.status_code == 429
+    assert error_codes(response) == ["otp_too_many_attempts"]
+
+
+def test_a_missing_field_uses_the_error_shape(api: Any, db: Any) -> None:
+    response = api.post_json("/api/v1/auth/otp/verify", {"phone": PHONE})
+    assert response.status_code == 422
+    assert response.json()["errors"][0] | {"message": ""} == {"field": "code", "code": "required", "message": ""}
