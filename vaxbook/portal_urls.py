@@ -7,4 +7,6 @@ from vaxbook.accounts import views as account_views
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("vaxbook.accounts.urls")),
+    path("registry/", include("vaxbook.registry.urls")),
+    path("organizations/", include("vaxbook.organizations.urls")),
 ]

@@ -453,7 +453,10 @@ def person_update(
     if unknown:
         raise DomainError([ErrorItem(name, "field_unknown", _("This field cannot be changed.")) for name in unknown])
     with transaction.atomic():
-        locked = Person.objects.select_for_update().select_related("ward", "priority_group").get(pk=person.pk)
+        # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins.
+        locked = (
+            Person.objects.select_for_update(of=("self",)).select_related("ward", "priority_group").get(pk=person.pk)
+        )
         if expected_version is not None and locked.version != expected_version:
             raise Conflict.single(
                 "version",

@@ -128,7 +128,8 @@ def test_a_person_is_in_at_most_one_household(complete, clerk_a):
     household = household_create(actor=clerk_a, head=head)
     household_add_member(actor=clerk_a, household=household, person=child, relation="child")
     other_head = person_register(
-        actor=clerk_a, data=complete(full_name="Lê Văn Khác", sex="M", id_number=cccd_for(date(1990, 3, 4), "M", 6)),
+        actor=clerk_a,
+        data=complete(full_name="Lê Văn Khác", sex="M", id_number=cccd_for(date(1990, 3, 4), "M", 6)),
         source="facility",
     )
     other = household_create(actor=clerk_a, head=other_head)

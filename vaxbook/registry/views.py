@@ -1,0 +1,458 @@
+"""The registry's pages: search, a person's record, registration and correction, households.
+
+Thin adapters: they read through `selectors` (always scoped to the user), write through `services`,
+and turn a refusal (`DomainError`) into form errors or messages; a record outside the user's scope
+is a 404 whether it exists or not.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from vaxbook.accounts.selectors import Scope, memberships_for_user, user_scope
+from vaxbook.common.errors import Conflict, DomainError, NotFound
+from vaxbook.registry import selectors, services
+from vaxbook.registry.forms import MemberAddForm, PersonForm, ward_choices
+from vaxbook.registry.models import Household, Person
+from vaxbook.registry.tokens import person_qr_token
+
+PAGE_SIZE = 50
+SEARCH_LIMIT = 50
+HISTORY_LIMIT = 100
+
+ACTION_LABELS: dict[str, Any] = {
+    "registry.person.created": gettext_lazy("Registered"),
+    "registry.person.updated": gettext_lazy("Changed"),
+    "registry.person.merged": gettext_lazy("Merged into another record"),
+    "registry.person.duplicate_dismissed": gettext_lazy("Marked as not a duplicate"),
+}
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request through django-htmx's middleware (for type checking)."""
+
+    htmx: HtmxDetails
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _person_or_404(request: HttpRequest, public_id: uuid.UUID | str) -> Person:
+    try:
+        return selectors.person_get_for_user(user=request.user, public_id=public_id)
+    except NotFound:
+        raise Http404(_("No such person, or you may not see them.")) from None
+
+
+def _household_or_404(request: HttpRequest, public_id: uuid.UUID | str) -> Household:
+    try:
+        return selectors.household_get_for_user(user=request.user, public_id=public_id)
+    except NotFound:
+        raise Http404(_("No such household.")) from None
+
+
+def _visible(request: HttpRequest, public_id: Any) -> Person | None:
+    """The person if the user may open their record, else None (for links only)."""
+    if not public_id:
+        return None
+    try:
+        return selectors.person_get_for_user(user=request.user, public_id=public_id)
+    except NotFound:
+        return None
+
+
+def _is_registry_staff(scope: Scope) -> bool:
+    """Staff who review records (duplicates): national, area and facility roles."""
+    return scope.national or bool(scope.area_unit_ids) or bool(scope.facility_ids)
+
+
+def _source_for(scope: Scope) -> str:
+    if scope.organization_ids and not scope.facility_ids:
+        return Person.Source.ORGANIZATION
+    if scope.person_id and not scope.is_staff_member:
+        return Person.Source.SELF
+    return Person.Source.FACILITY
+
+
+def _default_province_code(request: HttpRequest) -> str:
+    """The province of the user's first facility or area, so the ward list is ready to choose from."""
+    for membership in memberships_for_user(user=request.user):
+        unit = membership.facility.admin_unit if membership.facility else membership.admin_unit
+        if unit is not None:
+            return unit.province.code
+    return ""
+
+
+def _errors_to_messages(request: HttpRequest, exc: DomainError) -> None:
+    for item in exc.errors:
+        messages.error(request, str(item.message))
+
+
+def _saved_message(request: HttpRequest, person: Person) -> None:
+    if person.data_status == Person.DataStatus.COMPLETE:
+        messages.success(request, _("Saved. The record is complete."))
+    else:
+        messages.warning(request, _("Saved, but the record is incomplete: what is missing is shown below."))
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+# --------------------------------------------------------------------------------------------
+# Search
+# --------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("status", "")
+    if status not in Person.DataStatus.values:
+        status = ""
+    page = None
+    if q:
+        persons: Any = selectors.person_search(user=request.user, q=q, limit=SEARCH_LIMIT)
+        truncated = len(persons) >= SEARCH_LIMIT
+        if status:
+            persons = [p for p in persons if p.data_status == status]
+    else:
+        listed = selectors.persons_for_user(user=request.user).order_by("search_name", "date_of_birth", "id")
+        if status:
+            listed = listed.filter(data_status=status)
+        page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+        persons, truncated = page.object_list, False
+    context = {
+        "q": q,
+        "status": status,
+        "statuses": Person.DataStatus.choices,
+        "persons": persons,
+        "page": page,
+        "truncated": truncated,
+        "search_limit": SEARCH_LIMIT,
+    }
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    response = render(request, "registry/_results.html" if partial else "registry/search.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+# --------------------------------------------------------------------------------------------
+# A person's record
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Fact:
+    """One line of the record: a label, the value, and the problems of the fields it shows."""
+
+    key: str
+    label: Any
+    value: Any
+    fields: tuple[str, ...]
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+
+def _facts(person: Person) -> list[Fact]:
+    dob = date_format(person.date_of_birth, "d/m/Y") if person.date_of_birth else ""
+    document = ""
+    if person.id_number:
+        document = f"{capfirst(person.get_id_type_display())} · {person.id_number}"
+    elif person.id_type == Person.IdType.NONE:
+        document = str(capfirst(person.get_id_type_display()))
+    place = ", ".join(str(u) for u in (person.ward, person.province) if u is not None)
+    group = str(person.priority_group) if person.priority_group else ""
+    return [
+        Fact("full_name", gettext_lazy("Full name"), person.full_name, ("full_name",)),
+        Fact("date_of_birth", gettext_lazy("Date of birth"), dob, ("date_of_birth",)),
+        Fact("sex", gettext_lazy("Sex"), capfirst(person.get_sex_display()) if person.sex else "", ("sex",)),
+        Fact("phone", gettext_lazy("Phone"), person.phone, ("phone",)),
+        Fact("id_number", gettext_lazy("Identity document"), document, ("id_type", "id_number")),
+        Fact(
+            "health_insurance_number",
+            gettext_lazy("Health insurance number"),
+            person.health_insurance_number,
+            ("health_insurance_number",),
+        ),
+        Fact("nationality", gettext_lazy("Nationality"), person.nationality, ("nationality",)),
+        Fact("ethnicity", gettext_lazy("Ethnicity"), person.ethnicity, ("ethnicity",)),
+        Fact("occupation", gettext_lazy("Occupation"), person.occupation, ("occupation",)),
+        Fact("priority_group", gettext_lazy("Priority group"), group, ("priority_group",)),
+        Fact("ward_code", gettext_lazy("Ward / commune"), place, ("ward_code", "ward", "province_code", "province")),
+        Fact("address_line", gettext_lazy("Address"), person.address_line, ("address_line",)),
+    ]
+
+
+def _history(request: HttpRequest, person: Person) -> list[dict[str, Any]]:
+    events = []
+    for event in selectors.person_history(user=request.user, person=person)[:HISTORY_LIMIT]:
+        data = event.data or {}
+        changed = list((data.get("changes") or {}).keys()) or list(data.get("filled") or [])
+        labels = []
+        for name in changed:
+            try:
+                labels.append(str(getattr(Person._meta.get_field(name), "verbose_name", name)))
+            except FieldDoesNotExist:  # a field since removed
+                labels.append(name)
+        events.append(
+            {
+                "at": event.at,
+                "actor": event.actor.get_username() if event.actor else "",
+                "action": event.action,
+                "label": ACTION_LABELS.get(event.action, event.action),
+                "fields": labels,
+            }
+        )
+    return events
+
+
+def _qr_svg(person: Person) -> SafeString:
+    qr = segno.make(person_qr_token(person), error="m")
+    svg = qr.svg_inline(scale=4, svgclass="qr-code", title=_("QR code of %(name)s") % {"name": person.full_name})
+    return mark_safe(svg)  # noqa: S308 (generated by segno from a signed token; no user text in it)
+
+
+@login_required
+@require_GET
+def person_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    person = _person_or_404(request, public_id)
+    problems = selectors.person_problems(person=person)
+    facts = _facts(person)
+    shown: set[str] = set()
+    for fact in facts:
+        fact.problems = [p for name in fact.fields for p in problems.get(name, [])]
+        shown.update(fact.fields)
+    other_problems = [p for name, items in problems.items() if name not in shown for p in items]
+    scope = user_scope(user=request.user)
+    duplicate = person.suspected_duplicate_of
+    context = {
+        "person": person,
+        "facts": facts,
+        "other_problems": other_problems,
+        "problem_count": sum(len(items) for items in problems.values()),
+        "duplicate": duplicate,
+        "duplicate_visible": _visible(request, duplicate.public_id) if duplicate else None,
+        "merged_into": _visible(request, person.merged_into.public_id) if person.merged_into else None,
+        "may_review": _is_registry_staff(scope),
+        "household": person.household,
+        "qr_svg": _qr_svg(person) if not person.merged_into_id else "",
+        "history": _history(request, person),
+    }
+    return render(request, "registry/person_detail.html", context)
+
+
+@login_required
+@require_POST
+def person_duplicate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    person = _person_or_404(request, public_id)
+    if not _is_registry_staff(user_scope(user=request.user)):
+        messages.error(request, _("You are not allowed to review duplicates."))
+        return redirect("registry:person", public_id=person.public_id)
+    merge = request.POST.get("decision") == "merge"
+    try:
+        result = services.person_resolve_duplicate(actor=request.user, person=person, is_duplicate=merge)
+    except DomainError as exc:
+        _errors_to_messages(request, exc)
+        return redirect("registry:person", public_id=person.public_id)
+    if merge:
+        messages.success(request, _("The two records were merged into this one."))
+    else:
+        messages.success(request, _("Marked as not a duplicate."))
+    return redirect("registry:person", public_id=result.public_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Registering and correcting
+# --------------------------------------------------------------------------------------------
+
+
+def _form_context(
+    request: HttpRequest, form: PersonForm, *, person: Person | None, exc: DomainError | None = None
+) -> dict[str, Any]:
+    form.focus_first()
+    existing = None
+    if exc is not None and "document_taken" in exc.codes:
+        found = _visible(request, exc.extra.get("existing_id"))
+        if found is not None and (person is None or found.pk != person.pk):
+            existing = found
+    return {
+        "form": form,
+        "person": person,
+        "existing": existing,
+        "conflict": exc is not None and "edit_conflict" in exc.codes,
+    }
+
+
+def _may_call_service(form: PersonForm) -> bool:
+    """Valid, or refused only for a date the rules would refuse anyway: ask the service for the rest."""
+    return form.is_valid() or set(form.errors) <= {"date_of_birth"}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    exc: DomainError | None = None
+    if request.method == "POST":
+        form = PersonForm(request.POST)
+        if _may_call_service(form):
+            try:
+                person = services.person_register(
+                    actor=request.user,
+                    data=form.person_input(),
+                    source=_source_for(user_scope(user=request.user)),
+                    province_code=form.chosen_province_code(),
+                )
+            except DomainError as error:
+                exc = error
+                form.add_domain_error(error)
+            else:
+                _saved_message(request, person)
+                return redirect("registry:person", public_id=person.public_id)
+    else:
+        form = PersonForm(initial={"province_code": _default_province_code(request)})
+    return render(request, "registry/person_form.html", _form_context(request, form, person=None, exc=exc))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    person = _person_or_404(request, public_id)
+    if person.merged_into_id:
+        messages.error(request, _("This record was merged into another one and can no longer be changed."))
+        return redirect("registry:person", public_id=person.public_id)
+    exc: DomainError | None = None
+    if request.method == "POST":
+        form = PersonForm(request.POST)
+        if _may_call_service(form):
+            try:
+                updated = services.person_update(
+                    actor=request.user,
+                    person=person,
+                    changes=form.changes(),
+                    expected_version=form.cleaned_data.get("version"),
+                )
+            except Conflict as error:
+                exc = error
+                if "edit_conflict" in error.codes:
+                    # Keep everything typed; the next save is made against the version now stored.
+                    data = request.POST.copy()
+                    data["version"] = str(error.extra.get("current_version", ""))
+                    form = PersonForm(data)
+                    form.is_valid()
+                form.add_domain_error(error)
+            except DomainError as error:
+                exc = error
+                form.add_domain_error(error)
+            else:
+                _saved_message(request, updated)
+                return redirect("registry:person", public_id=updated.public_id)
+    else:
+        form = PersonForm(initial=PersonForm.initial_for(person))
+    return render(request, "registry/person_form.html", _form_context(request, form, person=person, exc=exc))
+
+
+@login_required
+@require_GET
+def wards(request: HttpRequest) -> HttpResponse:
+    """The `<option>`s of a province's wards, for the form's ward select (htmx)."""
+    province_code = request.GET.get("province_code", "")
+    return render(request, "registry/_ward_options.html", {"wards": ward_choices(province_code)})
+
+
+# --------------------------------------------------------------------------------------------
+# Households
+# --------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def household_start(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    person = _person_or_404(request, public_id)
+    try:
+        household = services.household_create(actor=request.user, head=person)
+    except DomainError as exc:
+        _errors_to_messages(request, exc)
+        return redirect("registry:person", public_id=person.public_id)
+    messages.success(request, _("Household created. Add its members below."))
+    return redirect("registry:household", public_id=household.public_id)
+
+
+@login_required
+@require_GET
+def household_detail(request: HtmxHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    household = _household_or_404(request, public_id)
+    q = request.GET.get("q", "").strip()[:100]
+    candidates = selectors.person_search(user=request.user, q=q, limit=10) if q else []
+    context = {
+        "household": household,
+        "members": selectors.household_members(user=request.user, household=household),
+        "q": q,
+        "candidates": candidates,
+        "member_form": MemberAddForm(),
+    }
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    response = render(request, "registry/_candidates.html" if partial else "registry/household_detail.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@require_POST
+def household_member_add(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    household = _household_or_404(request, public_id)
+    back = reverse("registry:household", kwargs={"public_id": household.public_id})
+    form = MemberAddForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a person to add."))
+        return redirect(back)
+    person = _visible(request, form.cleaned_data["person_id"])
+    if person is None:
+        messages.error(request, _("No such person, or you may not see them."))
+        return redirect(back)
+    try:
+        services.household_add_member(
+            actor=request.user, household=household, person=person, relation=form.cleaned_data["relation"]
+        )
+    except DomainError as exc:
+        _errors_to_messages(request, exc)
+    else:
+        messages.success(request, _("%(name)s was added to the household.") % {"name": person.full_name})
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def household_member_remove(request: HttpRequest, public_id: uuid.UUID, person_id: uuid.UUID) -> HttpResponse:
+    household = _household_or_404(request, public_id)
+    person = _person_or_404(request, person_id)
+    try:
+        services.household_remove_member(actor=request.user, household=household, person=person)
+    except DomainError as exc:
+        _errors_to_messages(request, exc)
+    else:
+        messages.success(request, _("%(name)s was removed from the household.") % {"name": person.full_name})
+    return redirect(_safe_next(request, reverse("registry:household", kwargs={"public_id": household.public_id})))
