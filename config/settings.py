@@ -199,3 +199,6 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Seconds a process keeps looked-up wards, provinces and priority groups (registry/references.py).
+REFERENCE_CACHE_SECONDS = env_int("REFERENCE_CACHE_SECONDS", 300)

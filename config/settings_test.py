@@ -15,6 +15,8 @@ os.environ.setdefault("ALLOWED_HOSTS", "*")
 from config.settings import *  # noqa: F403
 from config.settings import BASE_DIR, DATABASES
 
+# Test transactions roll back under the cache: look references up every time.
+REFERENCE_CACHE_SECONDS = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 SMS_BACKEND = "vaxbook.common.sms.RecordingBackend"

@@ -189,6 +189,8 @@ def person_problems(*, person: Person) -> dict[str, list[dict[str, str]]]:
     from vaxbook.registry.identity import check_person
     from vaxbook.registry.services import person_to_input
 
+    if not person.problems:
+        return {}
     check = check_person(person_to_input(person), today=_today())
     messages = {(p.field, p.code): p for p in check.problems}
     by_field: dict[str, list[dict[str, str]]] = {}

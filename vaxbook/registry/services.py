@@ -21,6 +21,7 @@ from vaxbook.common.models import AuditEvent
 from vaxbook.places.models import AdminUnit
 from vaxbook.registry.identity import PersonInput, Problem, check_person
 from vaxbook.registry.models import Household, Person, PriorityGroup
+from vaxbook.registry.references import cached_many
 
 OnExisting = Literal["conflict", "merge"]
 RowStatus = Literal["created", "linked", "updated", "refused"]
@@ -89,32 +90,44 @@ def _data_status(invalid: Sequence[Problem], missing: Sequence[Problem]) -> str:
     return Person.DataStatus.COMPLETE
 
 
+def _load_wards(codes: set[str]) -> dict[str, AdminUnit]:
+    units = AdminUnit.objects.filter(level=AdminUnit.Level.WARD, code__in=codes).select_related("parent")
+    return {u.code: u for u in units}
+
+
+def _load_legacy_wards(codes: set[str]) -> dict[str, AdminUnit]:
+    through = AdminUnit.successors.through
+    pairs: dict[str, list[int]] = {}
+    for code, succ_id in through.objects.filter(
+        from_adminunit__level=AdminUnit.Level.LEGACY_WARD, from_adminunit__code__in=codes
+    ).values_list("from_adminunit__code", "to_adminunit_id"):
+        pairs.setdefault(code, []).append(succ_id)
+    single = {code: ids[0] for code, ids in pairs.items() if len(ids) == 1}
+    by_id = {u.pk: u for u in AdminUnit.objects.filter(pk__in=single.values()).select_related("parent")}
+    return {code: by_id[i] for code, i in single.items() if i in by_id}
+
+
+def _load_provinces(codes: set[str]) -> dict[str, AdminUnit]:
+    return {u.code: u for u in AdminUnit.objects.filter(level=AdminUnit.Level.PROVINCE, code__in=codes)}
+
+
+def _load_groups(codes: set[str]) -> dict[str, PriorityGroup]:
+    return {g.code: g for g in PriorityGroup.objects.filter(code__in=codes)}
+
+
 class _References:
     """Ward, province and priority-group look-ups for a batch, in a few queries."""
 
     def __init__(self, inputs: Sequence[PersonInput], province_codes: Sequence[str | None]):
         ward_codes = {i.ward_code for i in inputs if i.ward_code}
-        self.wards = {
-            u.code: u
-            for u in AdminUnit.objects.filter(level=AdminUnit.Level.WARD, code__in=ward_codes).select_related("parent")
-        }
+        self.wards = cached_many("ward", ward_codes, _load_wards)
         unknown = ward_codes - set(self.wards)
         # A legacy (pre-2025) ward code maps to its 2025 successor when that is unambiguous.
-        self.legacy: dict[str, AdminUnit] = {}
-        if unknown:
-            through = AdminUnit.successors.through
-            pairs: dict[str, list[int]] = {}
-            for code, succ_id in through.objects.filter(
-                from_adminunit__level=AdminUnit.Level.LEGACY_WARD, from_adminunit__code__in=unknown
-            ).values_list("from_adminunit__code", "to_adminunit_id"):
-                pairs.setdefault(code, []).append(succ_id)
-            single = {code: ids[0] for code, ids in pairs.items() if len(ids) == 1}
-            by_id = {u.pk: u for u in AdminUnit.objects.filter(pk__in=single.values()).select_related("parent")}
-            self.legacy = {code: by_id[i] for code, i in single.items() if i in by_id}
+        self.legacy: dict[str, AdminUnit] = cached_many("legacy_ward", unknown, _load_legacy_wards) if unknown else {}
         codes = {c for c in province_codes if c}
-        self.provinces = {u.code: u for u in AdminUnit.objects.filter(level=AdminUnit.Level.PROVINCE, code__in=codes)}
+        self.provinces = cached_many("province", codes, _load_provinces)
         group_codes = {i.priority_group for i in inputs if i.priority_group}
-        self.groups = {g.code: g for g in PriorityGroup.objects.filter(code__in=group_codes)}
+        self.groups = cached_many("priority_group", group_codes, _load_groups)
 
     def resolve(self, check: Any, province_code: str | None) -> _Resolved:
         data: PersonInput = check.normalized
@@ -253,7 +266,9 @@ def persons_register_bulk(
     for attempt in range(3):
         try:
             with transaction.atomic():
-                _register_valid(actor, resolved, results, source, on_existing, audit_action)
+                _register_valid(
+                    actor, resolved, results, source, on_existing, audit_action, optimistic_single=attempt == 0
+                )
             break
         except IntegrityError:
             # Someone registered one of these documents between our read and our write: read again.
@@ -271,15 +286,23 @@ def _register_valid(
     source: str,
     on_existing: OnExisting,
     audit_action: str,
+    optimistic_single: bool = False,
 ) -> None:
     from vaxbook.registry.identity import search_name
 
     valid = [i for i, r in enumerate(resolved) if not r.invalid]
-    docs = {
-        (resolved[i].check.normalized.id_type, resolved[i].check.normalized.id_number)
-        for i in valid
-        if resolved[i].check.normalized.id_number
-    }
+    # One registration (the form, the API): insert and let the unique constraint speak; the caller
+    # retries with the look-up only when it does. Saves a read on the hot path.
+    optimistic = optimistic_single and on_existing == "conflict" and len(valid) == 1
+    docs = (
+        set()
+        if optimistic
+        else {
+            (resolved[i].check.normalized.id_type, resolved[i].check.normalized.id_number)
+            for i in valid
+            if resolved[i].check.normalized.id_number
+        }
+    )
     existing: dict[tuple[str, str], Person] = {}
     if docs:
         numbers = {n for _t, n in docs}
