@@ -9,4 +9,6 @@ urlpatterns = [
     path("accounts/", include("vaxbook.accounts.urls")),
     path("registry/", include("vaxbook.registry.urls")),
     path("organizations/", include("vaxbook.organizations.urls")),
+    path("clinic/", include("vaxbook.clinic.urls")),
+    path("stock/", include("vaxbook.vaccines.urls")),
 ]

@@ -1,0 +1,298 @@
+"""Clinic reads, scoped to the user who asks.
+
+Facility staff see their facility's sessions, appointments, observation list and adverse events, and
+any one person's dose history (found by an exact look-up at check-in: anyone may be vaccinated
+anywhere). Officers see the facilities of their unit; a national admin sees everything; a citizen sees
+their own household's doses.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from vaxbook.accounts.selectors import user_scope
+from vaxbook.clinic import errors, rules
+from vaxbook.clinic.models import AdverseEvent, Appointment, Dose, Screening, ScreeningQuestion, Session
+from vaxbook.places.models import Facility
+from vaxbook.registry.identity import normalize_id_number, normalize_phone
+from vaxbook.registry.models import Person
+from vaxbook.registry.tokens import person_public_id_from_token
+from vaxbook.vaccines.access import facilities_q, may_see_facility, require_facility_view
+from vaxbook.vaccines.models import Lot, Vaccine
+from vaxbook.vaccines.selectors import facility_get, lot_get, vaccine_get
+
+
+def _uuid(value: uuid.UUID | str | None, error: type[errors.Refusal]) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise error() from None
+
+
+def _survivor(person: Person) -> Person:
+    """A merged record stands for the record it was merged into."""
+    hops = 0
+    while person.merged_into_id and hops < 5:
+        person = Person.objects.get(pk=person.merged_into_id)
+        hops += 1
+    return person
+
+
+# Look-ups the doors need -----------------------------------------------------------------------
+
+
+def person_for_checkin(
+    *,
+    token: str | None = None,
+    person_id: uuid.UUID | str | None = None,
+    id_number: str | None = None,
+    phone: str | None = None,
+) -> Person:
+    """Exactly one person by one exact identifier; `person_ambiguous` (with candidates) for a shared phone.
+
+    Callers check that the user works at a facility first: the desk may find anyone.
+    """
+    given = [v for v in (token, person_id, id_number, phone) if v]
+    if len(given) != 1:
+        raise errors.CheckinIdentifierRequired()
+    if token:
+        public_id = person_public_id_from_token(token)
+        if public_id is None:
+            raise errors.PersonNotFound(field="token")
+        person = Person.objects.filter(public_id=public_id).first()
+        if person is None:
+            raise errors.PersonNotFound(field="token")
+        return _survivor(person)
+    if person_id:
+        person = Person.objects.filter(public_id=_uuid(person_id, errors.PersonNotFound)).first()
+        if person is None:
+            raise errors.PersonNotFound()
+        return _survivor(person)
+    if id_number:
+        raw = id_number.strip().upper()
+        numbers = {raw, normalize_id_number("cccd", raw)} - {""}
+        found = list(Person.objects.filter(id_number__in=numbers, merged_into__isnull=True)[:2])
+        if not found:
+            raise errors.PersonNotFound(field="id_number")
+        if len(found) > 1:
+            raise errors.PersonAmbiguous(field="id_number", extra={"candidates": [_candidate(p) for p in found]})
+        return found[0]
+    normalized = normalize_phone(phone)
+    if not normalized:
+        raise errors.PersonNotFound(field="phone")
+    found = list(Person.objects.filter(phone=normalized, merged_into__isnull=True).order_by("date_of_birth")[:20])
+    if not found:
+        raise errors.PersonNotFound(field="phone")
+    if len(found) > 1:
+        raise errors.PersonAmbiguous(extra={"candidates": [_candidate(p) for p in found]})
+    return found[0]
+
+
+def _candidate(person: Person) -> dict[str, str]:
+    return {
+        "id": str(person.public_id),
+        "full_name": person.full_name,
+        "date_of_birth": person.date_of_birth.isoformat(),
+    }
+
+
+def person_get(*, public_id: uuid.UUID | str) -> Person:
+    person = Person.objects.filter(public_id=_uuid(public_id, errors.PersonNotFound)).first()
+    if person is None:
+        raise errors.PersonNotFound()
+    return _survivor(person)
+
+
+def screening_get(*, public_id: uuid.UUID | str) -> Screening:
+    screening = Screening.objects.filter(public_id=_uuid(public_id, errors.ScreeningNotFound)).first()
+    if screening is None:
+        raise errors.ScreeningNotFound()
+    return screening
+
+
+def dose_inputs(
+    *,
+    person_id: uuid.UUID | str,
+    facility_id: uuid.UUID | str,
+    vaccine_code: str,
+    lot_number: str,
+    screening_id: uuid.UUID | str | None = None,
+    vaccinator_id: uuid.UUID | str | None = None,
+) -> dict[str, Any]:
+    """Resolve a dose request's public identifiers to objects (the service then checks everything)."""
+    from vaxbook.accounts.models import User
+
+    facility = facility_get(public_id=facility_id)
+    person = person_get(public_id=person_id)
+    vaccine = vaccine_get(code=vaccine_code)
+    lot: Lot = lot_get(vaccine=vaccine, number=lot_number)
+    screening = screening_get(public_id=screening_id) if screening_id else None
+    vaccinator = None
+    if vaccinator_id:
+        vaccinator = User.objects.filter(public_id=_uuid(vaccinator_id, errors.VaccinatorInvalid)).first()
+        if vaccinator is None:
+            raise errors.VaccinatorInvalid()
+    return {
+        "person": person,
+        "facility": facility,
+        "vaccine": vaccine,
+        "lot": lot,
+        "screening": screening,
+        "vaccinator": vaccinator,
+    }
+
+
+# Screening -------------------------------------------------------------------------------------------
+
+
+def screening_questions() -> list[ScreeningQuestion]:
+    """The active checklist, in order (the same for every user)."""
+    return list(ScreeningQuestion.objects.filter(active=True).order_by("order", "code"))
+
+
+# Doses ---------------------------------------------------------------------------------------------
+
+
+def _may_see_person_doses(user: Any, person: Person) -> bool:
+    scope = user_scope(user=user)
+    if scope.national or scope.area_unit_ids or scope.facility_ids:
+        return True
+    own = getattr(user, "person", None)
+    if own is None:
+        return False
+    return own.pk == person.pk or (own.household_id is not None and own.household_id == person.household_id)
+
+
+def dose_history(*, user: Any, person: Person) -> list[Dose]:
+    """A person's doses, valid and voided, oldest first."""
+    if not _may_see_person_doses(user, person):
+        raise errors.PersonNotFound()
+    return list(
+        Dose.objects.filter(person=person)
+        .select_related("vaccine", "lot", "facility", "person")
+        .order_by("administered_at", "pk")
+    )
+
+
+def person_next_dose(*, person: Person, today: date | None = None) -> tuple[rules.NextDose, bool]:
+    """What dose the person is due, and whether it is due on `today`."""
+    from vaxbook.clinic.services import catalogue_rules, person_history
+
+    nd = rules.next_dose(person_history(person.pk), catalogue_rules())
+    return nd, nd.due_on(today or timezone.localdate())
+
+
+def dose_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Dose:
+    dose = (
+        Dose.objects.select_related("facility", "person", "vaccine", "lot")
+        .filter(public_id=_uuid(public_id, errors.DoseNotFound))
+        .first()
+    )
+    if dose is None or not _may_see_person_doses(user, dose.person):
+        raise errors.DoseNotFound()
+    return dose
+
+
+@dataclass(frozen=True)
+class Observed:
+    dose: Dose
+    until: datetime
+    minutes_left: int
+
+
+def observation_list(*, user: Any, facility: Facility, now: datetime | None = None) -> list[Observed]:
+    """Who is in the 30-minute observation after a live dose at this facility, the longest-waiting first."""
+    require_facility_view(user=user, facility=facility)
+    now = now or timezone.now()
+    doses = (
+        Dose.objects.filter(
+            facility=facility,
+            source=Dose.Source.LIVE,
+            status=Dose.Status.VALID,
+            administered_at__gt=now - rules.OBSERVATION,
+            administered_at__lte=now,
+        )
+        .select_related("person", "vaccine")
+        .order_by("administered_at")
+    )
+    out = []
+    for d in doses:
+        until = d.administered_at + rules.OBSERVATION
+        out.append(Observed(dose=d, until=until, minutes_left=max(0, int((until - now).total_seconds() // 60))))
+    return out
+
+
+# Sessions ------------------------------------------------------------------------------------------
+
+
+def sessions_for_user(
+    *,
+    user: Any,
+    facility: Facility | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Session]:
+    scope = user_scope(user=user)
+    qs = Session.objects.select_related("facility", "vaccine").annotate(
+        booked=Count("appointments", filter=Q(appointments__status__in=Appointment.HOLDS_PLACE))
+    )
+    q = facilities_q(scope, "facility__")
+    if q is not None:
+        qs = qs.filter(q)
+    if facility is not None:
+        qs = qs.filter(facility=facility)
+    if date_from is not None:
+        qs = qs.filter(date__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(date__lte=date_to)
+    return qs.order_by("date", "starts_at", "pk")
+
+
+def session_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Session:
+    session = (
+        sessions_for_user(user=user)
+        .prefetch_related("priority_groups")
+        .filter(public_id=_uuid(public_id, errors.SessionNotFound))
+        .first()
+    )
+    if session is None:
+        raise errors.SessionNotFound()
+    return session
+
+
+def appointments_for_session(*, user: Any, session: Session) -> QuerySet[Appointment]:
+    if not may_see_facility(user_scope(user=user), session.facility):
+        raise errors.SessionNotFound()
+    return session.appointments.select_related("person").order_by("created_at", "pk")
+
+
+def vaccine_for_code(*, code: str) -> Vaccine:
+    return vaccine_get(code=code)
+
+
+# Adverse events ---------------------------------------------------------------------------------------
+
+
+def adverse_events_for_user(*, user: Any, serious: bool | None = None) -> QuerySet[AdverseEvent]:
+    """Facility staff: their facilities' reports; officers: their area's (the serious list); national: all."""
+    scope = user_scope(user=user)
+    qs = AdverseEvent.objects.select_related("dose", "dose__vaccine", "dose__lot", "person", "facility")
+    if not (scope.national or scope.facility_ids or scope.area_unit_ids):
+        return qs.none()
+    q = facilities_q(scope, "facility__")
+    if q is not None:
+        qs = qs.filter(q)
+    if serious is not None:
+        qs = qs.filter(serious=serious)
+    return qs.order_by("-onset_at", "-pk")
+
+
+def adverse_event_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> AdverseEvent:
+    event = adverse_events_for_user(user=user).filter(public_id=_uuid(public_id, errors.AdverseEventInvalid)).first()
+    if event is None:
+        raise errors.AdverseEventInvalid(field="id")
+    return event

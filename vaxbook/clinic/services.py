@@ -1,0 +1,1237 @@
+"""Vaccination day writes: sessions, invitations, check-in, screening, doses, voids, adverse events.
+
+`dose_record` has the shape of pretix's `perform_checkin`: the cheap checks first (role, times, the
+record's status, lot, screening), then one short transaction that locks the person's row (their dose
+history), re-checks inside the lock, locks the (facility, lot) stock, writes the dose, its stock
+movement, its counter and its audit event, and commits. A second request for the same person waits
+for the lock and then finds the first dose.
+"""
+
+import logging
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.apps import apps
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from vaxbook.accounts.models import Membership, Role
+from vaxbook.accounts.selectors import user_scope
+from vaxbook.clinic import errors, rules
+from vaxbook.clinic.bulk import bulk_insert
+from vaxbook.clinic.models import (
+    AdverseEvent,
+    Appointment,
+    Dose,
+    DoseCounter,
+    Screening,
+    ScreeningQuestion,
+    Session,
+)
+from vaxbook.common.audit import audit_event_objects, audit_log
+from vaxbook.common.errors import Conflict, DomainError
+from vaxbook.common.idempotency import body_hash
+from vaxbook.common.models import AuditEvent, IdempotencyRecord
+from vaxbook.places.models import Facility
+from vaxbook.registry.models import Person, PriorityGroup
+from vaxbook.vaccines.access import FACILITY_STAFF, oversees_facility, require_facility_role
+from vaxbook.vaccines.errors import FacilityForbidden, LotExpired, LotVaccineMismatch, OutOfStock, RoleForbidden
+from vaxbook.vaccines.models import Lot, LotHolding, StockMovement, Vaccine
+from vaxbook.vaccines.selectors import vaccine_by_pk, vaccine_catalogue
+from vaxbook.vaccines.services import stock_lock, stock_take
+
+logger = logging.getLogger(__name__)
+
+DOSE_ROLES = FACILITY_STAFF
+SCREEN_ROLES = FACILITY_STAFF
+CHECKIN_ROLES = FACILITY_STAFF
+SESSION_ROLES = (Role.FACILITY_MANAGER, Role.DATA_CLERK)
+DOSE_SCOPE = "clinic.dose.record"  # the idempotency scope shared by POST /doses and the batch items
+
+_RULE_REFUSALS: dict[str, type[errors.Refusal]] = {
+    "dose_duplicate": errors.DoseDuplicate,
+    "dose_out_of_order": errors.DoseOutOfOrder,
+    "dose_too_soon": errors.DoseTooSoon,
+    "booster_not_due": errors.BoosterNotDue,
+    "vaccine_not_allowed": errors.VaccineNotAllowed,
+    "administered_in_future": errors.AdministeredInFuture,
+    "administered_before_birth": errors.AdministeredBeforeBirth,
+}
+
+
+# Shared pieces ---------------------------------------------------------------------------------
+
+
+def catalogue_rules() -> dict[str, rules.VaccineRule]:
+    """The vaccine catalogue as pure rule objects, in catalogue order."""
+    return {
+        v.code: rules.VaccineRule(
+            code=v.code,
+            primary_doses=v.primary_doses,
+            min_interval_days=v.min_interval_days,
+            booster_interval_days=v.booster_interval_days,
+            booster_allowed=v.booster_allowed,
+            alternatives=v.alternative_codes,  # type: ignore[attr-defined]
+            active=v.active,
+        )
+        for v in sorted(vaccine_catalogue().values(), key=lambda v: (v.sort_order, v.name))
+    }
+
+
+def person_history(person_id: int) -> list[rules.PriorDose]:
+    """The person's valid doses as the rules see them."""
+    rows = Dose.objects.filter(person_id=person_id, status=Dose.Status.VALID).values_list(
+        "administered_on", "vaccine_id"
+    )
+    return sorted((rules.PriorDose(day=d, vaccine_code=vaccine_by_pk(v).code) for d, v in rows), key=lambda d: d.day)
+
+
+@dataclass(frozen=True)
+class _GateView:
+    """What the gate reads of a person, fetched without building a model instance (the batch)."""
+
+    pk: int
+    data_status: str
+    problems: list[dict[str, Any]]
+    merged_into_id: int | None
+
+
+def person_gate(person: Person | _GateView) -> None:
+    """The completeness gate: an incomplete or invalid record is neither screened nor vaccinated."""
+    if person.merged_into_id:
+        raise errors.PersonNotFound()
+    problems = list(person.problems or [])
+    if person.data_status == Person.DataStatus.INVALID:
+        raise errors.PersonDataInvalid(extra={"problems": problems})
+    if person.data_status != Person.DataStatus.COMPLETE:
+        missing = [p.get("field") for p in problems if p.get("kind") == "missing"]
+        raise errors.PersonDataIncomplete(extra={"missing": missing, "problems": problems})
+
+
+def _rule_refusal(decision: rules.DoseDecision) -> DomainError:
+    assert decision.refusal is not None
+    extra = {"earliest_date": decision.earliest.isoformat()} if decision.earliest else None
+    return _RULE_REFUSALS[decision.refusal](extra=extra)
+
+
+def _counter_add(*, facility_id: int, vaccine_id: int, day: date, dose_number: int, delta: int) -> None:
+    """Add `delta` to the dose counter with an F() update, creating the row the first time."""
+    rows = DoseCounter.objects.filter(facility_id=facility_id, vaccine_id=vaccine_id, date=day, dose_number=dose_number)
+    if rows.update(count=F("count") + delta):
+        return
+    DoseCounter.objects.bulk_create(
+        [DoseCounter(facility_id=facility_id, vaccine_id=vaccine_id, date=day, dose_number=dose_number, count=0)],
+        ignore_conflicts=True,
+    )
+    rows.update(count=F("count") + delta)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def _today_appointment(*, person_id: int, facility_id: int, day: date) -> Appointment | None:
+    return (
+        Appointment.objects.filter(person_id=person_id, session__facility_id=facility_id, session__date=day)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("session")
+        .order_by("session__starts_at")
+        .first()
+    )
+
+
+# Sessions and appointments -------------------------------------------------------------------
+
+
+def session_create(
+    *,
+    actor: Any,
+    facility: Facility,
+    date: date,
+    starts_at: time,
+    ends_at: time,
+    vaccine: Vaccine,
+    capacity: int,
+    priority_groups: Sequence[str] = (),
+    note: str = "",
+) -> Session:
+    require_facility_role(user=actor, facility=facility, roles=SESSION_ROLES)
+    if capacity < 1:
+        raise errors.CapacityInvalid()
+    if ends_at <= starts_at:
+        raise errors.SessionWindowInvalid()
+    if date < timezone.localdate():
+        raise errors.SessionInPast()
+    groups = list(PriorityGroup.objects.filter(code__in=list(priority_groups)))
+    if len(groups) != len(set(priority_groups)):
+        raise errors.PriorityGroupNotFound(field="priority_groups")
+    with transaction.atomic():
+        session = Session.objects.create(
+            facility=facility,
+            date=date,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            vaccine=vaccine,
+            capacity=capacity,
+            note=note,
+            created_by=actor,
+        )
+        session.priority_groups.set(groups)
+        audit_log(
+            actor=actor,
+            action="clinic.session.created",
+            subject=session,
+            data={
+                "facility": facility,
+                "date": date,
+                "vaccine": vaccine.code,
+                "capacity": capacity,
+                "priority_groups": [g.code for g in groups],
+            },
+        )
+    return session
+
+
+def session_cancel(*, actor: Any, session: Session, reason: str) -> Session:
+    require_facility_role(user=actor, facility=session.facility, roles=SESSION_ROLES)
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=session.pk)
+        if session.status == Session.Status.CANCELLED:
+            return session
+        session.status = Session.Status.CANCELLED
+        session.save(update_fields=["status", "updated_at"])
+        session.appointments.filter(status=Appointment.Status.INVITED).update(status=Appointment.Status.CANCELLED)
+        audit_log(actor=actor, action="clinic.session.cancelled", subject=session, data={"reason": reason})
+    return session
+
+
+@dataclass
+class InviteResult:
+    created: list[Appointment] = field(default_factory=list)
+    already_invited: int = 0
+    skipped_incomplete: int = 0
+    left_out_full: int = 0
+
+
+def _catchment_q(facility: Facility) -> Q:
+    wards = list(facility.catchment.values_list("pk", flat=True))
+    if wards:
+        return Q(ward_id__in=wards)
+    return Q(ward_id=facility.admin_unit_id) | Q(province_id=facility.admin_unit_id)
+
+
+def appointments_invite(
+    *,
+    actor: Any,
+    session: Session,
+    person_ids: Sequence[uuid.UUID] | None = None,
+    priority_group: str | None = None,
+    organization_id: uuid.UUID | None = None,
+) -> InviteResult:
+    """Invite persons to a session, within its capacity, and send each an SMS once the invitations commit.
+
+    Named persons (`person_ids`) are invited all or none: `session_full` if they do not all fit. A priority
+    group (in the facility's catchment) or an organization's roster fills the free places, complete records
+    first by priority and age, and reports how many were left out.
+    """
+    require_facility_role(user=actor, facility=session.facility, roles=SESSION_ROLES)
+    targets = [t for t in (person_ids, priority_group, organization_id) if t]
+    if len(targets) != 1:
+        raise errors.InviteTargetRequired()
+    result = InviteResult()
+    all_or_nothing = False
+    source = Appointment.Source.REGISTRY
+    if person_ids:
+        wanted = {uuid.UUID(str(p)) for p in person_ids}
+        candidates = list(Person.objects.filter(public_id__in=wanted, merged_into__isnull=True))
+        unknown = wanted - {p.public_id for p in candidates}
+        if unknown:
+            raise errors.PersonNotFound(field="person_ids", extra={"unknown": sorted(str(u) for u in unknown)})
+        all_or_nothing = True
+    else:
+        if priority_group:
+            group = PriorityGroup.objects.filter(code=priority_group).first()
+            if group is None:
+                raise errors.PriorityGroupNotFound()
+            base = Person.objects.filter(_catchment_q(session.facility), priority_group=group)
+            source = Appointment.Source.PRIORITY_GROUP
+        else:
+            base = Person.objects.filter(pk__in=_roster_person_ids(organization_id))
+            source = Appointment.Source.ROSTER
+        base = base.filter(merged_into__isnull=True)
+        result.skipped_incomplete = base.exclude(data_status=Person.DataStatus.COMPLETE).count()
+        candidates = list(
+            base.filter(data_status=Person.DataStatus.COMPLETE)
+            .exclude(appointments__session=session)
+            .order_by("priority_group__rank", "date_of_birth", "pk")
+        )
+    with transaction.atomic():
+        # Lock the session row before counting: two invitations racing for the last places serialize here.
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if locked.status != Session.Status.PLANNED or locked.date < timezone.localdate():
+            raise errors.SessionClosed()
+        taken = set(locked.appointments.values_list("person_id", flat=True))
+        holding = locked.appointments.filter(status__in=Appointment.HOLDS_PLACE).count()
+        fresh = [p for p in candidates if p.pk not in taken]
+        result.already_invited = len(candidates) - len(fresh)
+        free = max(locked.capacity - holding, 0)
+        if (fresh and free == 0) or (all_or_nothing and len(fresh) > free):
+            raise errors.SessionFull(extra={"free": free})
+        chosen, result.left_out_full = fresh[:free], max(len(fresh) - free, 0)
+        appointments = [
+            Appointment(session=locked, person=p, source=source, invited_by=actor if actor else None) for p in chosen
+        ]
+        Appointment.objects.bulk_create(appointments)
+        created = list(
+            Appointment.objects.filter(session=locked, person_id__in=[p.pk for p in chosen]).select_related(
+                "person", "session"
+            )
+        )
+        result.created = created
+        AuditEvent.objects.bulk_create(
+            audit_event_objects(
+                actor=actor,
+                action="clinic.appointment.invited",
+                subjects=list(created),
+                data=[{"session": locked, "person": a.person_id, "source": source} for a in created],
+            )
+        )
+        ids = [a.pk for a in created]
+        if ids:
+            transaction.on_commit(lambda: _enqueue_invitations(ids))
+    return result
+
+
+def _roster_person_ids(organization_id: uuid.UUID | None) -> list[int]:
+    try:
+        organization_model = apps.get_model("organizations", "Organization")
+        entry_model = apps.get_model("organizations", "RosterEntry")
+    except LookupError:
+        raise errors.OrganizationNotFound() from None
+    organization = organization_model.objects.filter(public_id=str(organization_id)).first()
+    if organization is None:
+        raise errors.OrganizationNotFound()
+    return list(entry_model.objects.filter(organization=organization).values_list("person_id", flat=True))
+
+
+def _enqueue_invitations(ids: list[int]) -> None:
+    from vaxbook.clinic.tasks import appointments_send_invitations
+
+    for start in range(0, len(ids), 500):
+        appointments_send_invitations.enqueue(ids[start : start + 500])
+
+
+def session_send_reminders(*, actor: Any, session: Session) -> int:
+    """Queue an SMS reminder to everyone still invited to the session; returns how many are queued."""
+    if actor is not None:
+        require_facility_role(user=actor, facility=session.facility, roles=SESSION_ROLES)
+    ids = list(
+        session.appointments.filter(status=Appointment.Status.INVITED, reminder_sent_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    if ids:
+        from vaxbook.clinic.tasks import appointments_send_reminders
+
+        with transaction.atomic():
+            audit_log(actor=actor, action="clinic.session.reminders_queued", subject=session, data={"count": len(ids)})
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                transaction.on_commit(lambda chunk=chunk: appointments_send_reminders.enqueue(chunk))  # type: ignore[misc]
+    return len(ids)
+
+
+def reminders_queue_for_day(*, day: date) -> int:
+    """Queue reminders for every planned session of `day` (the daily cron job); returns how many."""
+    sessions = Session.objects.filter(date=day, status=Session.Status.PLANNED).select_related("facility")
+    return sum(session_send_reminders(actor=None, session=s) for s in sessions)
+
+
+def appointment_cancel(*, actor: Any, appointment: Appointment, reason: str = "") -> Appointment:
+    require_facility_role(user=actor, facility=appointment.session.facility, roles=SESSION_ROLES)
+    with transaction.atomic():
+        updated = Appointment.objects.filter(
+            pk=appointment.pk, status__in=[Appointment.Status.INVITED, Appointment.Status.CHECKED_IN]
+        ).update(status=Appointment.Status.CANCELLED, updated_at=timezone.now())
+        if updated:
+            audit_log(actor=actor, action="clinic.appointment.cancelled", subject=appointment, data={"reason": reason})
+    appointment.refresh_from_db()
+    return appointment
+
+
+# Check-in --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    person: Person
+    next_dose: rules.NextDose
+    due_now: bool
+    appointment: Appointment | None
+    screening: Screening | None  # the person's latest screening of today, if any
+    doses_given: int
+
+
+def checkin(
+    *,
+    actor: Any,
+    facility: Facility,
+    token: str | None = None,
+    person_id: uuid.UUID | str | None = None,
+    id_number: str | None = None,
+    phone: str | None = None,
+    now: datetime | None = None,
+) -> CheckinResult:
+    """Find the person (QR token, public id, identity number or phone, exact), show what the desk needs,
+    and mark their appointment checked in (a walk-in gets one in today's session, if there is one).
+
+    The record's status and problems are shown, not refused: the desk corrects the record here, and
+    the gate at screening and dose does the refusing.
+    """
+    from vaxbook.clinic.selectors import person_for_checkin
+
+    require_facility_role(user=actor, facility=facility, roles=CHECKIN_ROLES)
+    person = person_for_checkin(token=token, person_id=person_id, id_number=id_number, phone=phone)
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    history = person_history(person.pk)
+    nd = rules.next_dose(history, catalogue_rules())
+    with transaction.atomic():
+        appointment = _today_appointment(person_id=person.pk, facility_id=facility.pk, day=today)
+        if appointment is None:
+            appointment = _walk_in(actor=actor, facility=facility, person=person, day=today, codes=nd.vaccine_codes)
+        if appointment is not None and appointment.status == Appointment.Status.INVITED:
+            appointment.status = Appointment.Status.CHECKED_IN
+            appointment.checked_in_at = now
+            appointment.save(update_fields=["status", "checked_in_at", "updated_at"])
+        audit_log(
+            actor=actor,
+            action="clinic.person.checked_in",
+            subject=person,
+            data={"facility": facility, "appointment": appointment},
+        )
+    screening = (
+        Screening.objects.filter(person=person, screened_on=today).order_by("-screened_at").first()
+        if appointment is not None and appointment.status == Appointment.Status.CHECKED_IN
+        else None
+    )
+    return CheckinResult(
+        person=person,
+        next_dose=nd,
+        due_now=nd.due_on(today),
+        appointment=appointment,
+        screening=screening,
+        doses_given=len(history),
+    )
+
+
+def _walk_in(*, actor: Any, facility: Facility, person: Person, day: date, codes: Sequence[str]) -> Appointment | None:
+    """A walk-in joins today's session (one with a vaccine the person may get, if any). Walk-ins are
+    accepted beyond the planned capacity: the person is here, and stock (not the plan) is what limits."""
+    sessions = list(
+        Session.objects.filter(facility=facility, date=day, status=Session.Status.PLANNED)
+        .select_related("vaccine")
+        .order_by("starts_at")
+    )
+    if not sessions:
+        return None
+    session = next((s for s in sessions if s.vaccine.code in codes), sessions[0])
+    appointment, created = Appointment.objects.get_or_create(
+        session=session, person=person, defaults={"source": Appointment.Source.WALK_IN, "invited_by": actor}
+    )
+    if created:
+        audit_log(actor=actor, action="clinic.appointment.walk_in", subject=appointment, data={"session": session})
+    return appointment
+
+
+# Screening -------------------------------------------------------------------------------------
+
+
+def screening_questions_load(*, actor: Any = None) -> tuple[int, int]:
+    """Create or update the screening checklist from its data file. Returns (created, updated)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "data" / "screening_questions.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))["questions"]
+    created = updated = 0
+    with transaction.atomic():
+        for order, row in enumerate(rows, start=1):
+            values = {"text_vi": row["vi"], "text_en": row["en"], "order": order, "yes_leads_to": row["yes_leads_to"]}
+            question = ScreeningQuestion.objects.filter(code=row["code"]).first()
+            if question is None:
+                question = ScreeningQuestion.objects.create(code=row["code"], **values)
+                audit_log(actor=actor, action="clinic.screening_question.created", subject=question, data=values)
+                created += 1
+            elif any(getattr(question, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(question, k, v)
+                question.save()
+                audit_log(actor=actor, action="clinic.screening_question.updated", subject=question, data=values)
+                updated += 1
+    return created, updated
+
+
+def screening_record(
+    *,
+    actor: Any,
+    person: Person,
+    facility: Facility,
+    answers: Mapping[str, bool | None],
+    note: str = "",
+    now: datetime | None = None,
+) -> Screening:
+    """Record the pre-vaccination check. Every active question must be answered; the outcome is the
+    worst consequence of the "yes" answers, and the questions that led to it are kept as reasons."""
+    require_facility_role(user=actor, facility=facility, roles=SCREEN_ROLES)
+    person_gate(person)
+    questions = [
+        rules.QuestionRule(code=c, yes_leads_to=y)
+        for c, y in ScreeningQuestion.objects.filter(active=True).order_by("order").values_list("code", "yes_leads_to")
+    ]
+    result = rules.screening_outcome(answers, questions)
+    if result.unknown:
+        raise errors.ScreeningAnswerUnknown(extra={"unknown": list(result.unknown)})
+    if result.missing:
+        raise errors.ScreeningAnswersMissing(extra={"missing": list(result.missing)})
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        appointment = _today_appointment(person_id=person.pk, facility_id=facility.pk, day=today)
+        screening = Screening.objects.create(
+            person=person,
+            facility=facility,
+            appointment=appointment,
+            screened_at=now,
+            screened_on=today,
+            screened_by=actor,
+            answers={q.code: bool(answers[q.code]) for q in questions},
+            outcome=result.outcome,
+            reasons=list(result.reasons),
+            note=note,
+        )
+        audit_log(
+            actor=actor,
+            action="clinic.screening.recorded",
+            subject=screening,
+            data={"person": person, "facility": facility, "outcome": result.outcome, "reasons": list(result.reasons)},
+        )
+    return screening
+
+
+# Doses -------------------------------------------------------------------------------------------
+
+
+def _vaccinator_for(*, actor: Any, facility: Facility, vaccinator: Any) -> Any:
+    if vaccinator is None:
+        scope = user_scope(user=actor)
+        return actor if Role.VACCINATOR in scope.facility_roles.get(facility.pk, frozenset()) else None
+    if not Membership.objects.filter(
+        user=vaccinator, facility=facility, role=Role.VACCINATOR, active=True, user__is_active=True
+    ).exists():
+        raise errors.VaccinatorInvalid()
+    return vaccinator
+
+
+def _check_screening(*, screening: Screening | None, person: Person, day: date, source: str) -> None:
+    if screening is None:
+        if source == Dose.Source.LIVE:
+            raise errors.ScreeningRequired()
+        return
+    if screening.person_id != person.pk or screening.screened_on != day:
+        raise errors.ScreeningRequired()
+    if screening.outcome not in rules.VACCINABLE:
+        raise errors.ScreeningNotEligible(extra={"outcome": screening.outcome, "reasons": screening.reasons})
+
+
+def _precheck(
+    *,
+    person: Person,
+    vaccine: Vaccine,
+    lot: Lot,
+    administered_at: datetime,
+    administered_on: date,
+    source: str,
+    screening: Screening | None,
+    now: datetime,
+) -> None:
+    """The checks that need no lock, cheapest first."""
+    if source not in Dose.Source.values:
+        raise errors.SourceInvalid()
+    problem = rules.administered_time_problem(
+        administered_at, administered_on, now=now, date_of_birth=person.date_of_birth
+    )
+    if problem:
+        raise _RULE_REFUSALS[problem]()
+    person_gate(person)
+    if lot.vaccine_id != vaccine.pk:
+        raise LotVaccineMismatch()
+    if administered_on > lot.expiry:
+        raise LotExpired(extra={"expiry": lot.expiry.isoformat()})
+    _check_screening(screening=screening, person=person, day=administered_on, source=source)
+
+
+def dose_record(
+    *,
+    actor: Any,
+    person: Person,
+    facility: Facility,
+    vaccine: Vaccine,
+    lot: Lot,
+    administered_at: datetime,
+    source: str = Dose.Source.LIVE,
+    screening: Screening | None = None,
+    vaccinator: Any = None,
+    idempotency_key: str = "",
+    now: datetime | None = None,
+) -> Dose:
+    """Record one dose, once. Refusals: see `errors` (each its own code); the dose number is computed."""
+    try:
+        return _dose_record(
+            actor=actor,
+            person=person,
+            facility=facility,
+            vaccine=vaccine,
+            lot=lot,
+            administered_at=administered_at,
+            source=source,
+            screening=screening,
+            vaccinator=vaccinator,
+            idempotency_key=idempotency_key,
+            now=now,
+        )
+    except DomainError as exc:
+        logger.info("dose refused: person=%s facility=%s codes=%s", person.public_id, facility.pk, exc.codes)
+        raise
+
+
+def _dose_record(
+    *,
+    actor: Any,
+    person: Person,
+    facility: Facility,
+    vaccine: Vaccine,
+    lot: Lot,
+    administered_at: datetime,
+    source: str,
+    screening: Screening | None,
+    vaccinator: Any,
+    idempotency_key: str,
+    now: datetime | None,
+) -> Dose:
+    require_facility_role(user=actor, facility=facility, roles=DOSE_ROLES)
+    now = now or timezone.now()
+    administered_at = _aware(administered_at)
+    administered_on = timezone.localdate(administered_at)
+    _precheck(
+        person=person,
+        vaccine=vaccine,
+        lot=lot,
+        administered_at=administered_at,
+        administered_on=administered_on,
+        source=source,
+        screening=screening,
+        now=now,
+    )
+    vaccinator = _vaccinator_for(actor=actor, facility=facility, vaccinator=vaccinator)
+    try:
+        with transaction.atomic():
+            # 1. The person's history: lock the row, then read the history inside the lock.
+            locked = (
+                Person.objects.select_for_update()
+                .only("pk", "data_status", "problems", "merged_into", "date_of_birth")
+                .get(pk=person.pk)
+            )
+            person_gate(locked)
+            decision = rules.check_dose(person_history(person.pk), vaccine.code, administered_on, catalogue_rules())
+            if not decision.ok:
+                raise _rule_refusal(decision)
+            assert decision.number is not None
+            # 2. The stock: lock the (facility, lot) holding, then sum the ledger inside the lock.
+            stock_take(facility_id=facility.pk, lot_id=lot.pk, quantity=1)
+            dose = Dose.objects.create(
+                person=person,
+                vaccine=vaccine,
+                lot=lot,
+                dose_number=decision.number,
+                administered_at=administered_at,
+                administered_on=administered_on,
+                facility=facility,
+                vaccinator=vaccinator,
+                recorded_by=actor,
+                recorded_at=now,
+                source=source,
+                screening=screening,
+                appointment_id=screening.appointment_id if screening else None,
+                idempotency_key=idempotency_key,
+            )
+            StockMovement.objects.create(
+                facility=facility,
+                lot=lot,
+                kind=StockMovement.Kind.USED,
+                quantity=-1,
+                at=administered_at,
+                reference=str(dose.public_id),
+                recorded_by=actor,
+            )
+            _counter_add(
+                facility_id=facility.pk,
+                vaccine_id=vaccine.pk,
+                day=administered_on,
+                dose_number=decision.number,
+                delta=1,
+            )
+            if dose.appointment_id:
+                Appointment.objects.filter(pk=dose.appointment_id).exclude(status=Appointment.Status.CANCELLED).update(
+                    status=Appointment.Status.VACCINATED, updated_at=now
+                )
+            audit_log(actor=actor, action="clinic.dose.recorded", subject=dose, data=_dose_audit(dose))
+    except IntegrityError as exc:
+        # Only reachable if a writer bypassed the person lock: the partial unique index still says no.
+        if "dose_one_valid_per_person_day" in str(exc) or "administered_on" in str(exc):
+            raise errors.DoseDuplicate() from exc
+        raise
+    return dose
+
+
+def _dose_audit(dose: Dose) -> dict[str, Any]:
+    return {
+        "person": str(dose.person.public_id) if dose.person_id else None,
+        "facility": dose.facility_id,
+        "vaccine": vaccine_by_pk(dose.vaccine_id).code,
+        "lot": dose.lot_id,
+        "dose_number": dose.dose_number,
+        "administered_at": dose.administered_at.isoformat(),
+        "source": dose.source,
+        "entry_delay_s": int(dose.entry_delay.total_seconds()),
+    }
+
+
+def dose_void(*, actor: Any, dose: Dose, reason: str, now: datetime | None = None) -> Dose:
+    """Void a dose with a reason: never deleted. Its facility's staff may within 7 days of recording;
+    after that an officer overseeing the facility or a national admin. The stock comes back by a
+    `void_reversal` movement and the counter goes down, in the same transaction."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise errors.VoidReasonRequired()
+    now = now or timezone.now()
+    facility = dose.facility
+    scope = user_scope(user=actor)
+    if not oversees_facility(scope, facility):
+        if facility.pk not in scope.facility_ids:
+            raise FacilityForbidden()
+        if not scope.can_work_at(facility.pk, *DOSE_ROLES):
+            raise RoleForbidden()
+        if not rules.within_void_window(dose.recorded_at, now):
+            raise errors.VoidWindowPassed()
+    with transaction.atomic():
+        Person.objects.select_for_update().only("pk").get(pk=dose.person_id)
+        locked = Dose.objects.select_for_update().get(pk=dose.pk)
+        if locked.status == Dose.Status.VOIDED:
+            raise errors.DoseAlreadyVoided()
+        later = Dose.objects.filter(
+            person_id=locked.person_id, status=Dose.Status.VALID, administered_on__gt=locked.administered_on
+        )
+        if later.exists():
+            raise errors.DoseNotLatest()
+        stock_lock(facility_id=locked.facility_id, lot_id=locked.lot_id)
+        reversal = StockMovement.objects.create(
+            facility_id=locked.facility_id,
+            lot_id=locked.lot_id,
+            kind=StockMovement.Kind.VOID_REVERSAL,
+            quantity=1,
+            at=now,
+            reference=str(locked.public_id),
+            note=reason[:255],
+            recorded_by=actor,
+        )
+        locked.status = Dose.Status.VOIDED
+        locked.void_reason = reason[:255]
+        locked.voided_at = now
+        locked.voided_by = actor
+        locked.save(update_fields=["status", "void_reason", "voided_at", "voided_by", "updated_at"])
+        _counter_add(
+            facility_id=locked.facility_id,
+            vaccine_id=locked.vaccine_id,
+            day=locked.administered_on,
+            dose_number=locked.dose_number,
+            delta=-1,
+        )
+        if locked.appointment_id:
+            Appointment.objects.filter(pk=locked.appointment_id, status=Appointment.Status.VACCINATED).update(
+                status=Appointment.Status.CHECKED_IN, updated_at=now
+            )
+        audit_log(
+            actor=actor,
+            action="clinic.dose.voided",
+            subject=locked,
+            data={"reason": reason, "stock_reversal": str(reversal.public_id), "dose_number": locked.dose_number},
+        )
+    return locked
+
+
+# Batch of doses -------------------------------------------------------------------------------------
+
+
+@dataclass
+class DoseItem:
+    """One item of a batch: its idempotency key, the body it is hashed with, and the parsed fields."""
+
+    key: str
+    body: dict[str, Any]
+    person_id: uuid.UUID
+    facility_id: uuid.UUID
+    vaccine_code: str
+    lot_number: str
+    administered_at: datetime
+    source: str = Dose.Source.LIVE
+    screening_id: uuid.UUID | None = None
+    vaccinator_id: uuid.UUID | None = None
+
+
+@dataclass
+class ItemResult:
+    key: str
+    status: int
+    payload: dict[str, Any]
+
+
+def _refusal_result(key: str, exc: DomainError) -> ItemResult:
+    return ItemResult(key=key, status=exc.status, payload=exc.as_payload())
+
+
+def doses_record_batch(
+    *, actor: Any, items: Sequence[DoseItem], render: Callable[[Dose], dict[str, Any]], now: datetime | None = None
+) -> list[ItemResult]:
+    """Record many doses (a clinic's offline queue, a paper backlog) fast, each item on its own.
+
+    Each item succeeds or fails by itself and has its own idempotency record (the same scope as POST
+    /doses, so a retry through either door replays). The reads are batched: persons, facilities, lots,
+    screenings, histories and stock are fetched in a few queries; then one short transaction locks the
+    persons and the (facility, lot) holdings in a fixed order, decides every item in memory with the
+    same rules as `dose_record`, and writes doses, movements, counters, audit events and idempotency
+    records in bulk. Should that transaction fail on a constraint (a concurrent request with one of the
+    keys), the undecided items are recorded one by one through `dose_record`.
+    """
+    now = now or timezone.now()
+    results: dict[int, ItemResult] = {}
+    digests = [body_hash(item.body) for item in items]
+    first_index: dict[str, int] = {}
+    pending: list[int] = []
+    for i, item in enumerate(items):
+        if not item.key:
+            results[i] = _refusal_result("", errors.IdempotencyKeyRequired(field="idempotency_key"))
+        elif item.key in first_index:
+            continue  # resolved at the end from the first item with the key
+        else:
+            first_index[item.key] = i
+            pending.append(i)
+
+    existing = {
+        r.key: r
+        for r in IdempotencyRecord.objects.filter(user=actor, scope=DOSE_SCOPE, key__in=[items[i].key for i in pending])
+    }
+    todo: list[int] = []
+    for i in pending:
+        record = existing.get(items[i].key)
+        if record is None:
+            todo.append(i)
+        elif record.body_hash != digests[i]:
+            results[i] = _refusal_result(items[i].key, _key_reused())
+        else:
+            results[i] = ItemResult(key=items[i].key, status=record.status_code, payload=record.response)
+
+    if todo:
+        decided = _batch_decide_and_write(
+            actor=actor, items=items, indexes=todo, digests=digests, render=render, now=now
+        )
+        results.update(decided)
+
+    out: list[ItemResult] = []
+    for i, item in enumerate(items):
+        if i in results:
+            out.append(results[i])
+            continue
+        first = first_index[item.key]
+        if digests[first] != digests[i]:
+            out.append(_refusal_result(item.key, _key_reused()))
+        else:
+            out.append(results[first])
+    return out
+
+
+def _key_reused() -> Conflict:
+    from django.utils.translation import gettext_lazy as _
+
+    return Conflict.single(
+        "Idempotency-Key",
+        "idempotency_key_reused",
+        _("This Idempotency-Key was already used for a different request."),
+    )
+
+
+@dataclass
+class _Ready:
+    index: int
+    person: Person
+    facility: Facility
+    vaccine: Vaccine
+    lot: Lot
+    administered_at: datetime
+    administered_on: date
+    screening: Screening | None
+    vaccinator: Any
+
+
+def _batch_decide_and_write(
+    *,
+    actor: Any,
+    items: Sequence[DoseItem],
+    indexes: list[int],
+    digests: list[str],
+    render: Callable[[Dose], dict[str, Any]],
+    now: datetime,
+) -> dict[int, ItemResult]:
+    from vaxbook.accounts.models import User
+    from vaxbook.vaccines.errors import FacilityNotFound, LotNotFound, VaccineNotFound
+
+    refused: dict[int, DomainError] = {}
+    scope = user_scope(user=actor)
+    sel = [items[i] for i in indexes]
+    persons = {
+        p.public_id: p
+        for p in Person.objects.filter(public_id__in={it.person_id for it in sel}).only(
+            "pk", "public_id", "data_status", "problems", "merged_into", "date_of_birth"
+        )
+    }
+    facilities = {f.public_id: f for f in Facility.objects.filter(public_id__in={it.facility_id for it in sel})}
+    lots_by_number: dict[str, list[Lot]] = defaultdict(list)
+    for lot in Lot.objects.filter(number__in={it.lot_number.strip().upper() for it in sel}):
+        lots_by_number[lot.number].append(lot)
+    screening_ids = {it.screening_id for it in sel if it.screening_id}
+    screenings = (
+        {s.public_id: s for s in Screening.objects.filter(public_id__in=screening_ids)} if screening_ids else {}
+    )
+    vaccinator_ids = {it.vaccinator_id for it in sel if it.vaccinator_id}
+    vaccinators = {u.public_id: u for u in User.objects.filter(public_id__in=vaccinator_ids)} if vaccinator_ids else {}
+    vaccinator_ok = (
+        set(
+            Membership.objects.filter(
+                user__public_id__in=vaccinator_ids, role=Role.VACCINATOR, active=True, user__is_active=True
+            ).values_list("user__public_id", "facility__public_id")
+        )
+        if vaccinator_ids
+        else set()
+    )
+    catalogue = vaccine_catalogue()
+    actor_is_vaccinator_at = {f for f, roles in scope.facility_roles.items() if Role.VACCINATOR in roles}
+
+    ready: list[_Ready] = []
+    for i in indexes:
+        it = items[i]
+        try:
+            facility = facilities.get(it.facility_id)
+            if facility is None:
+                raise FacilityNotFound()
+            if not scope.national:
+                if facility.pk not in scope.facility_ids:
+                    raise RoleForbidden() if oversees_facility(scope, facility) else FacilityForbidden()
+                if not scope.can_work_at(facility.pk, *DOSE_ROLES):
+                    raise RoleForbidden()
+            person = persons.get(it.person_id)
+            if person is None:
+                raise errors.PersonNotFound()
+            vaccine = catalogue.get(it.vaccine_code)
+            if vaccine is None:
+                raise VaccineNotFound()
+            candidates = lots_by_number.get(it.lot_number.strip().upper(), [])
+            found = next((c for c in candidates if c.vaccine_id == vaccine.pk), None)
+            if found is None:
+                raise LotVaccineMismatch() if candidates else LotNotFound()
+            lot = found
+            screening = None
+            if it.screening_id:
+                screening = screenings.get(it.screening_id)
+                if screening is None:
+                    raise errors.ScreeningNotFound()
+            administered_at = _aware(it.administered_at)
+            administered_on = timezone.localdate(administered_at)
+            _precheck(
+                person=person,
+                vaccine=vaccine,
+                lot=lot,
+                administered_at=administered_at,
+                administered_on=administered_on,
+                source=it.source,
+                screening=screening,
+                now=now,
+            )
+            if it.vaccinator_id:
+                vaccinator = vaccinators.get(it.vaccinator_id)
+                if vaccinator is None or (it.vaccinator_id, facility.public_id) not in vaccinator_ok:
+                    raise errors.VaccinatorInvalid()
+            else:
+                vaccinator = actor if facility.pk in actor_is_vaccinator_at else None
+            ready.append(
+                _Ready(i, person, facility, vaccine, lot, administered_at, administered_on, screening, vaccinator)
+            )
+        except DomainError as exc:
+            refused[i] = exc
+
+    try:
+        return _batch_write(
+            actor=actor, items=items, ready=ready, refused=refused, digests=digests, render=render, now=now
+        )
+    except IntegrityError:
+        logger.warning("dose batch: falling back to one item at a time after a constraint conflict")
+        return _batch_one_by_one(actor=actor, items=items, indexes=indexes, render=render, now=now)
+
+
+def _batch_write(
+    *,
+    actor: Any,
+    items: Sequence[DoseItem],
+    ready: list[_Ready],
+    refused: dict[int, DomainError],
+    digests: list[str],
+    render: Callable[[Dose], dict[str, Any]],
+    now: datetime,
+) -> dict[int, ItemResult]:
+    rules_by_code = catalogue_rules()
+    accepted: list[tuple[_Ready, Dose]] = []
+    with transaction.atomic():
+        if ready:
+            person_ids = sorted({r.person.pk for r in ready})
+            # Lock the persons, then the holdings, each in primary-key order (the order dose_record uses).
+            locked = {
+                row[0]: _GateView(*row)
+                for row in Person.objects.select_for_update()
+                .filter(pk__in=person_ids)
+                .order_by("pk")
+                .values_list("pk", "data_status", "problems", "merged_into_id")
+            }
+            pairs = {(r.facility.pk, r.lot.pk) for r in ready}
+            list(
+                LotHolding.objects.select_for_update()
+                .filter(facility_id__in={f for f, _ in pairs}, lot_id__in={lot for _, lot in pairs})
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            history: dict[int, list[rules.PriorDose]] = defaultdict(list)
+            for pid, day, vid in Dose.objects.filter(person_id__in=person_ids, status=Dose.Status.VALID).values_list(
+                "person_id", "administered_on", "vaccine_id"
+            ):
+                history[pid].append(rules.PriorDose(day=day, vaccine_code=vaccine_by_pk(vid).code))
+            stock: Counter[tuple[int, int]] = Counter()
+            for f, lot_id, total in (
+                StockMovement.objects.filter(facility_id__in={f for f, _ in pairs}, lot_id__in={lo for _, lo in pairs})
+                .values_list("facility_id", "lot_id")
+                .annotate(total=Sum("quantity"))
+                .values_list("facility_id", "lot_id", "total")
+            ):
+                stock[(f, lot_id)] = int(total or 0)
+            for r in ready:
+                try:
+                    person_gate(locked[r.person.pk])
+                    decision = rules.check_dose(history[r.person.pk], r.vaccine.code, r.administered_on, rules_by_code)
+                    if not decision.ok:
+                        raise _rule_refusal(decision)
+                    assert decision.number is not None
+                    if stock[(r.facility.pk, r.lot.pk)] < 1:
+                        raise OutOfStock(extra={"on_hand": max(stock[(r.facility.pk, r.lot.pk)], 0)})
+                except DomainError as exc:
+                    refused[r.index] = exc
+                    continue
+                stock[(r.facility.pk, r.lot.pk)] -= 1
+                history[r.person.pk].append(rules.PriorDose(day=r.administered_on, vaccine_code=r.vaccine.code))
+                dose = Dose(
+                    person=r.person,
+                    vaccine=r.vaccine,
+                    lot=r.lot,
+                    dose_number=decision.number,
+                    administered_at=r.administered_at,
+                    administered_on=r.administered_on,
+                    facility=r.facility,
+                    vaccinator=r.vaccinator,
+                    recorded_by=actor,
+                    recorded_at=now,
+                    source=items[r.index].source,
+                    screening=r.screening,
+                    appointment_id=r.screening.appointment_id if r.screening else None,
+                    idempotency_key=items[r.index].key,
+                )
+                accepted.append((r, dose))
+        doses = [d for _, d in accepted]
+        bulk_insert(Dose, doses)
+        bulk_insert(
+            StockMovement,
+            [
+                StockMovement(
+                    facility_id=d.facility_id,
+                    lot_id=d.lot_id,
+                    kind=StockMovement.Kind.USED,
+                    quantity=-1,
+                    at=d.administered_at,
+                    reference=str(d.public_id),
+                    recorded_by=actor,
+                )
+                for d in doses
+            ],
+        )
+        groups = Counter((d.facility_id, d.vaccine_id, d.administered_on, d.dose_number) for d in doses)
+        for (f, v, day, number), n in sorted(groups.items()):
+            _counter_add(facility_id=f, vaccine_id=v, day=day, dose_number=number, delta=n)
+        appointment_ids = [d.appointment_id for d in doses if d.appointment_id]
+        if appointment_ids:
+            Appointment.objects.filter(pk__in=appointment_ids).exclude(status=Appointment.Status.CANCELLED).update(
+                status=Appointment.Status.VACCINATED, updated_at=now
+            )
+        bulk_insert(
+            AuditEvent,
+            audit_event_objects(
+                actor=actor, action="clinic.dose.recorded", subjects=list(doses), data=[_dose_audit(d) for d in doses]
+            ),
+        )
+        results: dict[int, ItemResult] = {}
+        for (r, _), d in zip(accepted, doses, strict=True):
+            results[r.index] = ItemResult(key=items[r.index].key, status=201, payload=render(d))
+        for i, refusal in refused.items():
+            results[i] = _refusal_result(items[i].key, refusal)
+        bulk_insert(
+            IdempotencyRecord,
+            [
+                IdempotencyRecord(
+                    user=actor,
+                    scope=DOSE_SCOPE,
+                    key=res.key,
+                    body_hash=digests[i],
+                    status_code=res.status,
+                    response=res.payload,
+                )
+                for i, res in results.items()
+            ],
+        )
+    return results
+
+
+def _batch_one_by_one(
+    *,
+    actor: Any,
+    items: Sequence[DoseItem],
+    indexes: list[int],
+    render: Callable[[Dose], dict[str, Any]],
+    now: datetime,
+) -> dict[int, ItemResult]:
+    from vaxbook.clinic.selectors import dose_inputs
+    from vaxbook.common.idempotency import idempotent_call
+
+    results: dict[int, ItemResult] = {}
+    for i in indexes:
+        it = items[i]
+
+        def run(it: DoseItem = it) -> tuple[int, Any]:
+            inputs = dose_inputs(
+                person_id=it.person_id,
+                facility_id=it.facility_id,
+                vaccine_code=it.vaccine_code,
+                lot_number=it.lot_number,
+                screening_id=it.screening_id,
+                vaccinator_id=it.vaccinator_id,
+            )
+            dose = dose_record(
+                actor=actor,
+                administered_at=it.administered_at,
+                source=it.source,
+                idempotency_key=it.key,
+                now=now,
+                **inputs,
+            )
+            return 201, render(dose)
+
+        try:
+            status, payload = idempotent_call(user=actor, scope=DOSE_SCOPE, key=it.key, body=it.body, run=run)
+        except DomainError as exc:
+            status, payload = exc.status, exc.as_payload()
+        results[i] = ItemResult(key=it.key, status=status, payload=payload)
+    return results
+
+
+# Adverse events ---------------------------------------------------------------------------------------
+
+
+def adverse_event_report(
+    *,
+    actor: Any,
+    dose: Dose,
+    onset_at: datetime,
+    symptoms: str,
+    serious: bool,
+    outcome: str = AdverseEvent.Outcome.ONGOING,
+    note: str = "",
+    now: datetime | None = None,
+) -> AdverseEvent:
+    """Report a reaction after a dose. Staff of any facility may report (the person may turn up at a
+    hospital); the event belongs to the dose's facility, and a serious one lands on its area's list."""
+    scope = user_scope(user=actor)
+    if not (scope.national or scope.facility_ids or oversees_facility(scope, dose.facility)):
+        raise FacilityForbidden()
+    now = now or timezone.now()
+    onset_at = _aware(onset_at)
+    symptoms = (symptoms or "").strip()
+    if not symptoms:
+        raise errors.AdverseEventInvalid(field="symptoms")
+    if outcome not in AdverseEvent.Outcome.values:
+        raise errors.AdverseEventInvalid(field="outcome")
+    if dose.status != Dose.Status.VALID:
+        raise errors.DoseVoided()
+    if onset_at < dose.administered_at:
+        raise errors.OnsetBeforeDose()
+    if onset_at > now + rules.CLOCK_SKEW:
+        raise errors.AdverseEventInvalid(field="onset_at")
+    with transaction.atomic():
+        event = AdverseEvent.objects.create(
+            dose=dose,
+            person_id=dose.person_id,
+            facility_id=dose.facility_id,
+            onset_at=onset_at,
+            symptoms=symptoms,
+            serious=serious,
+            outcome=outcome,
+            reported_by=actor,
+            reported_at=now,
+            note=note,
+        )
+        audit_log(
+            actor=actor,
+            action="clinic.adverse_event.reported",
+            subject=event,
+            data={"dose": dose, "serious": serious, "outcome": outcome},
+        )
+    return event
+
+
+def adverse_event_update(*, actor: Any, event: AdverseEvent, outcome: str, note: str | None = None) -> AdverseEvent:
+    scope = user_scope(user=actor)
+    facility = event.facility
+    if not (oversees_facility(scope, facility) or scope.can_work_at(facility.pk, *FACILITY_STAFF)):
+        raise FacilityForbidden()
+    if outcome not in AdverseEvent.Outcome.values:
+        raise errors.AdverseEventInvalid(field="outcome")
+    with transaction.atomic():
+        before = {"outcome": event.outcome, "note": event.note}
+        event.outcome = outcome
+        if note is not None:
+            event.note = note
+        event.save(update_fields=["outcome", "note", "updated_at"])
+        audit_log(
+            actor=actor,
+            action="clinic.adverse_event.updated",
+            subject=event,
+            data={"before": before, "outcome": outcome},
+        )
+    return event

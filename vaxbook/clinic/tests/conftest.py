@@ -1,0 +1,1 @@
+from vaxbook.clinic.tests.fixtures import *  # noqa: F403

@@ -1,0 +1,415 @@
+"""The clinic API: shapes, idempotency (replay and key reuse), the batch, scoping, and the error shape."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from vaxbook.clinic.models import Appointment, Dose
+from vaxbook.clinic.tests import factories as f
+from vaxbook.clinic.tests.fixtures import COMIRNATY, SPIKEVAX
+from vaxbook.common.models import AuditEvent, IdempotencyRecord, SentMessage
+from vaxbook.registry.tokens import person_qr_token
+from vaxbook.vaccines.services import stock_on_hand
+
+pytestmark = pytest.mark.django_db
+
+
+def codes(response: Any) -> list[str]:
+    body = response.json()
+    assert set(body) >= {"errors"}
+    for e in body["errors"]:
+        assert set(e) == {"field", "code", "message"}
+    return [e["code"] for e in body["errors"]]
+
+
+def dose_body(person: Any, facility: Any, **over: Any) -> dict[str, Any]:
+    body = {
+        "person_id": str(person.public_id),
+        "facility_id": str(facility.public_id),
+        "vaccine_code": COMIRNATY,
+        "lot_number": "FK1234",
+        "administered_at": (timezone.now() - timedelta(minutes=1)).isoformat(),
+        "source": "back_entry",
+    }
+    body.update(over)
+    return body
+
+
+@pytest.fixture
+def as_vaccinator(api: Any, vaccinator_a: Any) -> Any:
+    return api.as_user(vaccinator_a)
+
+
+# Check-in and screening -------------------------------------------------------------------------------------
+
+
+def test_check_in_by_token(as_vaccinator: Any, facility_a: Any, person: Any, comirnaty: Any) -> None:
+    session = f.SessionFactory(facility=facility_a, vaccine=comirnaty)
+    Appointment.objects.create(session=session, person=person, source="registry")
+    r = as_vaccinator.post_json(
+        "/api/v1/checkins", {"facility_id": str(facility_a.public_id), "token": person_qr_token(person)}
+    )
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["person"]["id"] == str(person.public_id)
+    assert body["person"]["data_status"] == "complete" and body["person"]["problems"] == []
+    assert body["next_dose"]["number"] == 1 and body["next_dose"]["due_now"] is True
+    assert COMIRNATY in body["next_dose"]["vaccines"]
+    assert body["appointment"]["status"] == "checked_in"
+    assert body["appointment"]["session_id"] == str(session.public_id)
+
+
+def test_check_in_of_an_incomplete_record_shows_what_is_missing(
+    as_vaccinator: Any, facility_a: Any, catalogue: Any
+) -> None:
+    person = f.incomplete_person()
+    r = as_vaccinator.post_json(
+        "/api/v1/checkins", {"facility_id": str(facility_a.public_id), "id_number": person.id_number}
+    )
+    assert r.status_code == 200
+    assert r.json()["person"]["data_status"] == "incomplete"
+    assert {p["field"] for p in r.json()["person"]["problems"]} == {"phone", "ward"}
+
+
+def test_check_in_at_another_facility_is_forbidden(api: Any, clerk_b: Any, facility_a: Any, person: Any) -> None:
+    r = api.as_user(clerk_b).post_json(
+        "/api/v1/checkins", {"facility_id": str(facility_a.public_id), "phone": person.phone}
+    )
+    assert r.status_code == 403
+    assert codes(r) == ["facility_forbidden"]
+
+
+def test_check_in_needs_sign_in(api: Any, facility_a: Any) -> None:
+    r = api.post_json("/api/v1/checkins", {"facility_id": str(facility_a.public_id), "phone": "0912345678"})
+    assert r.status_code == 401
+    assert codes(r) == ["not_authenticated"]
+
+
+def test_screening_questions(as_vaccinator: Any, catalogue: Any) -> None:
+    r = as_vaccinator.get("/api/v1/screening-questions", HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 200
+    rows = r.json()
+    assert [q["order"] for q in rows] == sorted(q["order"] for q in rows)
+    assert {q["code"]: q["yes_leads_to"] for q in rows}["anaphylaxis_history"] == "refer"
+
+
+def test_screening_then_a_live_dose(as_vaccinator: Any, facility_a: Any, person: Any, all_no: Any, lot_a: Any) -> None:
+    r = as_vaccinator.post_json(
+        "/api/v1/screenings",
+        {
+            "person_id": str(person.public_id),
+            "facility_id": str(facility_a.public_id),
+            "answers": {**all_no, "pregnant": True},
+        },
+        HTTP_IDEMPOTENCY_KEY="s-1",
+    )
+    assert r.status_code == 201, r.content
+    screening = r.json()
+    assert (screening["outcome"], screening["reasons"]) == ("precaution", ["pregnant"])
+    r = as_vaccinator.post_json(
+        "/api/v1/doses",
+        dose_body(person, facility_a, source="live", screening_id=screening["id"]),
+        HTTP_IDEMPOTENCY_KEY="d-1",
+    )
+    assert r.status_code == 201, r.content
+    dose = r.json()
+    assert (dose["dose_number"], dose["source"], dose["status"], dose["screening_id"]) == (
+        1,
+        "live",
+        "valid",
+        screening["id"],
+    )
+
+
+def test_screening_of_an_incomplete_record_is_refused(as_vaccinator: Any, facility_a: Any, all_no: Any) -> None:
+    person = f.incomplete_person()
+    r = as_vaccinator.post_json(
+        "/api/v1/screenings",
+        {"person_id": str(person.public_id), "facility_id": str(facility_a.public_id), "answers": all_no},
+        HTTP_IDEMPOTENCY_KEY="s-2",
+    )
+    assert r.status_code == 422
+    assert codes(r) == ["person_data_incomplete"]
+    assert r.json()["missing"] == ["phone", "ward"]
+
+
+def test_screening_with_missing_answers(as_vaccinator: Any, facility_a: Any, person: Any, catalogue: Any) -> None:
+    r = as_vaccinator.post_json(
+        "/api/v1/screenings",
+        {"person_id": str(person.public_id), "facility_id": str(facility_a.public_id), "answers": {"fever": False}},
+        HTTP_IDEMPOTENCY_KEY="s-3",
+    )
+    assert codes(r) == ["screening_answers_missing"]
+
+
+# Doses and idempotency ---------------------------------------------------------------------------------------------
+
+
+def test_record_a_dose(as_vaccinator: Any, facility_a: Any, person: Any, lot_a: Any) -> None:
+    r = as_vaccinator.post_json("/api/v1/doses", dose_body(person, facility_a), HTTP_IDEMPOTENCY_KEY="k1")
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["dose_number"] == 1 and body["lot_number"] == "FK1234" and body["vaccine_code"] == COMIRNATY
+    assert body["id"] == str(Dose.objects.get().public_id)
+    assert "pk" not in body and not str(body["id"]).isdigit()
+
+
+def test_the_same_key_and_body_replays_the_first_answer(
+    as_vaccinator: Any, facility_a: Any, person: Any, lot_a: Any
+) -> None:
+    body = dose_body(person, facility_a)
+    first = as_vaccinator.post_json("/api/v1/doses", body, HTTP_IDEMPOTENCY_KEY="k1")
+    again = as_vaccinator.post_json("/api/v1/doses", body, HTTP_IDEMPOTENCY_KEY="k1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json() == again.json()
+    assert Dose.objects.count() == 1
+    assert stock_on_hand(facility_id=facility_a.pk, lot_id=lot_a.pk) == 99
+
+
+def test_the_same_key_with_another_body_is_a_conflict(
+    as_vaccinator: Any, facility_a: Any, person: Any, lot_a: Any
+) -> None:
+    as_vaccinator.post_json("/api/v1/doses", dose_body(person, facility_a), HTTP_IDEMPOTENCY_KEY="k1")
+    r = as_vaccinator.post_json("/api/v1/doses", dose_body(f.PersonFactory(), facility_a), HTTP_IDEMPOTENCY_KEY="k1")
+    assert r.status_code == 409
+    assert codes(r) == ["idempotency_key_reused"]
+    assert Dose.objects.count() == 1
+
+
+def test_a_refusal_is_replayed_too(as_vaccinator: Any, facility_a: Any, person: Any, lot_a: Any) -> None:
+    body = dose_body(person, facility_a, source="live")
+    first = as_vaccinator.post_json("/api/v1/doses", body, HTTP_IDEMPOTENCY_KEY="k2")
+    assert codes(first) == ["screening_required"]
+    again = as_vaccinator.post_json("/api/v1/doses", body, HTTP_IDEMPOTENCY_KEY="k2")
+    assert (again.status_code, again.json()) == (first.status_code, first.json())
+
+
+def test_a_write_without_a_key_is_refused(as_vaccinator: Any, facility_a: Any, person: Any, lot_a: Any) -> None:
+    r = as_vaccinator.post_json("/api/v1/doses", dose_body(person, facility_a))
+    assert r.status_code == 400
+    assert codes(r) == ["idempotency_key_required"]
+    assert Dose.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("over", "status", "code"),
+    [
+        ({"lot_number": "NOPE"}, 404, "lot_not_found"),
+        ({"vaccine_code": "NOPE"}, 404, "vaccine_not_found"),
+        ({"vaccine_code": SPIKEVAX}, 422, "lot_vaccine_mismatch"),
+        ({"person_id": "00000000-0000-0000-0000-000000000000"}, 404, "person_not_found"),
+        ({"administered_at": "2099-01-01T10:00:00+07:00"}, 422, "administered_in_future"),
+    ],
+)
+def test_dose_refusals_have_the_error_shape(
+    as_vaccinator: Any, facility_a: Any, person: Any, lot_a: Any, over: dict[str, str], status: int, code: str
+) -> None:
+    r = as_vaccinator.post_json("/api/v1/doses", dose_body(person, facility_a, **over), HTTP_IDEMPOTENCY_KEY="kx")
+    assert r.status_code == status
+    assert codes(r) == [code]
+
+
+def test_lot_of_another_vaccine_by_api(
+    as_vaccinator: Any, facility_a: Any, person: Any, lot_a: Any, catalogue: Any
+) -> None:
+    f.LotFactory(vaccine=catalogue[SPIKEVAX], number="MOD-1")
+    r = as_vaccinator.post_json(
+        "/api/v1/doses", dose_body(person, facility_a, lot_number="MOD-1"), HTTP_IDEMPOTENCY_KEY="km"
+    )
+    assert codes(r) == ["lot_vaccine_mismatch"]
+
+
+def test_dose_with_a_malformed_body(as_vaccinator: Any, facility_a: Any, person: Any, lot_a: Any) -> None:
+    r = as_vaccinator.post_json(
+        "/api/v1/doses", dose_body(person, facility_a, source="telepathy"), HTTP_IDEMPOTENCY_KEY="kz"
+    )
+    assert r.status_code == 422
+    assert codes(r)[0].startswith("invalid_")
+
+
+def test_void_and_history(as_vaccinator: Any, api: Any, clerk_a: Any, facility_a: Any, person: Any, lot_a: Any) -> None:
+    created = as_vaccinator.post_json(
+        "/api/v1/doses",
+        dose_body(person, facility_a, administered_at=(timezone.now() - timedelta(days=30)).isoformat()),
+        HTTP_IDEMPOTENCY_KEY="k1",
+    ).json()
+    as_vaccinator.post_json("/api/v1/doses", dose_body(person, facility_a), HTTP_IDEMPOTENCY_KEY="k2")
+    clerk = api.as_user(clerk_a)
+    r = clerk.post_json(f"/api/v1/doses/{created['id']}/void", {"reason": "typo"}, HTTP_IDEMPOTENCY_KEY="v1")
+    assert codes(r) == ["dose_not_latest"]
+    latest = Dose.objects.get(dose_number=2)
+    r = clerk.post_json(f"/api/v1/doses/{latest.public_id}/void", {"reason": "typo"}, HTTP_IDEMPOTENCY_KEY="v2")
+    assert r.status_code == 200 and r.json()["status"] == "voided"
+    history = clerk.get(f"/api/v1/persons/{person.public_id}/doses").json()
+    assert [(d["dose_number"], d["status"]) for d in history] == [(1, "valid"), (2, "voided")]
+
+
+def test_void_of_another_facilitys_dose(
+    as_vaccinator: Any, api: Any, clerk_b: Any, facility_a: Any, person: Any, lot_a: Any
+) -> None:
+    created = as_vaccinator.post_json("/api/v1/doses", dose_body(person, facility_a), HTTP_IDEMPOTENCY_KEY="k1").json()
+    r = api.as_user(clerk_b).post_json(f"/api/v1/doses/{created['id']}/void", {"reason": "x"}, HTTP_IDEMPOTENCY_KEY="v")
+    assert r.status_code == 403
+    assert codes(r) == ["facility_forbidden"]
+
+
+# The batch --------------------------------------------------------------------------------------------------------
+
+
+def test_batch_items_succeed_or_fail_on_their_own(
+    as_vaccinator: Any, facility_a: Any, facility_b: Any, lot_a: Any, catalogue: Any
+) -> None:
+    people = [f.PersonFactory() for _ in range(4)]
+    incomplete = f.incomplete_person()
+    items = [
+        {"idempotency_key": "b1", **dose_body(people[0], facility_a)},
+        {"idempotency_key": "b2", **dose_body(people[1], facility_a)},
+        {"idempotency_key": "b3", **dose_body(incomplete, facility_a)},
+        {"idempotency_key": "b4", **dose_body(people[2], facility_b)},
+        {"idempotency_key": "b5", **dose_body(people[0], facility_a)},  # the same person again
+        {"idempotency_key": "b6", **dose_body(people[3], facility_a, lot_number="NOPE")},
+        {"idempotency_key": "", **dose_body(people[3], facility_a)},
+    ]
+    items.insert(6, dict(items[0]))  # a repeated item: replayed
+    r = as_vaccinator.post_json("/api/v1/doses/batch", {"items": items})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    results = body["results"]
+    assert [x["status"] for x in results] == [201, 201, 422, 403, 409, 404, 201, 400]
+    assert [x["errors"][0]["code"] for x in results if x["status"] >= 300] == [
+        "person_data_incomplete",
+        "facility_forbidden",
+        "dose_duplicate",
+        "lot_not_found",
+        "idempotency_key_required",
+    ]
+    assert results[6]["dose"] == results[0]["dose"]
+    assert (body["created"], body["refused"]) == (3, 5)
+    assert Dose.objects.count() == 2
+    assert stock_on_hand(facility_id=facility_a.pk, lot_id=lot_a.pk) == 98
+    assert AuditEvent.objects.filter(action="clinic.dose.recorded").count() == 2
+    assert IdempotencyRecord.objects.filter(scope="clinic.dose.record").count() == 6
+
+    # The same batch again replays every item, and a single POST with one of its keys too.
+    again = as_vaccinator.post_json("/api/v1/doses/batch", {"items": items}).json()
+    assert again["results"] == results
+    b2 = {k: v for k, v in items[1].items() if k != "idempotency_key"}
+    single = as_vaccinator.post_json("/api/v1/doses", b2, HTTP_IDEMPOTENCY_KEY="b2")
+    assert single.status_code == 201 and single.json() == results[1]["dose"]
+    assert Dose.objects.count() == 2
+
+
+def test_batch_stock_runs_out_in_order(as_vaccinator: Any, facility_a: Any, comirnaty: Any) -> None:
+    lot = f.LotFactory(vaccine=comirnaty, number="SMALL")
+    f.stock(facility_a, lot, 2)
+    items = [
+        {"idempotency_key": f"s{i}", **dose_body(f.PersonFactory(), facility_a, lot_number="SMALL")} for i in range(4)
+    ]
+    results = as_vaccinator.post_json("/api/v1/doses/batch", {"items": items}).json()["results"]
+    assert [x["status"] for x in results] == [201, 201, 409, 409]
+    assert {x["errors"][0]["code"] for x in results[2:]} == {"out_of_stock"}
+    assert stock_on_hand(facility_id=facility_a.pk, lot_id=lot.pk) == 0
+
+
+def test_batch_key_reused_with_another_body(as_vaccinator: Any, facility_a: Any, person: Any, lot_a: Any) -> None:
+    as_vaccinator.post_json("/api/v1/doses", dose_body(person, facility_a), HTTP_IDEMPOTENCY_KEY="x1")
+    other = {"idempotency_key": "x1", **dose_body(f.PersonFactory(), facility_a)}
+    results = as_vaccinator.post_json("/api/v1/doses/batch", {"items": [other]}).json()["results"]
+    assert (results[0]["status"], results[0]["errors"][0]["code"]) == (409, "idempotency_key_reused")
+
+
+def test_batch_too_large(as_vaccinator: Any, facility_a: Any, person: Any) -> None:
+    item = {"idempotency_key": "x", **dose_body(person, facility_a)}
+    r = as_vaccinator.post_json("/api/v1/doses/batch", {"items": [item] * 1001})
+    assert codes(r) == ["batch_too_large"]
+
+
+def test_batch_live_doses_follow_their_screenings(as_vaccinator: Any, facility_a: Any, lot_a: Any, screen: Any) -> None:
+    ok, postponed = f.PersonFactory(), f.PersonFactory()
+    items = [
+        {"idempotency_key": "l1", **dose_body(ok, facility_a, source="live", screening_id=str(screen(ok).public_id))},
+        {
+            "idempotency_key": "l2",
+            **dose_body(
+                postponed, facility_a, source="live", screening_id=str(screen(postponed, fever=True).public_id)
+            ),
+        },
+        {"idempotency_key": "l3", **dose_body(f.PersonFactory(), facility_a, source="live")},
+    ]
+    results = as_vaccinator.post_json("/api/v1/doses/batch", {"items": items}).json()["results"]
+    assert [x["status"] for x in results] == [201, 422, 422]
+    assert [x["errors"][0]["code"] for x in results[1:]] == ["screening_not_eligible", "screening_required"]
+
+
+# Adverse events, stock, sessions, catalogue ---------------------------------------------------------------------------
+
+
+def test_adverse_events(
+    as_vaccinator: Any, api: Any, officer: Any, clerk_b: Any, facility_a: Any, person: Any, lot_a: Any
+) -> None:
+    dose = as_vaccinator.post_json("/api/v1/doses", dose_body(person, facility_a), HTTP_IDEMPOTENCY_KEY="k1").json()
+    r = as_vaccinator.post_json(
+        "/api/v1/adverse-events",
+        {"dose_id": dose["id"], "onset_at": timezone.now().isoformat(), "symptoms": "sốc phản vệ", "serious": True},
+        HTTP_IDEMPOTENCY_KEY="ae1",
+    )
+    assert r.status_code == 201, r.content
+    listed = api.as_user(officer).get("/api/v1/adverse-events?serious=true").json()
+    assert [e["id"] for e in listed] == [r.json()["id"]]
+    assert api.as_user(clerk_b).get("/api/v1/adverse-events?serious=true").json() == []
+
+
+def test_sessions_and_invitations(
+    api: Any, clerk_a: Any, facility_a: Any, comirnaty: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = api.as_user(clerk_a)
+    r = client.post_json(
+        "/api/v1/sessions",
+        {
+            "facility_id": str(facility_a.public_id),
+            "date": timezone.localdate().isoformat(),
+            "starts_at": "07:30",
+            "ends_at": "11:30",
+            "vaccine_code": COMIRNATY,
+            "capacity": 2,
+        },
+        HTTP_IDEMPOTENCY_KEY="sess-1",
+    )
+    assert r.status_code == 201, r.content
+    session_id = r.json()["id"]
+    people = [f.PersonFactory() for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post_json(
+            f"/api/v1/sessions/{session_id}/appointments",
+            {"person_ids": [str(p.public_id) for p in people[:2]]},
+            HTTP_IDEMPOTENCY_KEY="inv-1",
+        )
+    assert r.status_code == 201, r.content
+    assert r.json()["invited"] == 2
+    assert SentMessage.objects.count() == 2
+    r = client.post_json(
+        f"/api/v1/sessions/{session_id}/appointments",
+        {"person_ids": [str(people[2].public_id)]},
+        HTTP_IDEMPOTENCY_KEY="inv-2",
+    )
+    assert r.status_code == 409 and codes(r) == ["session_full"]
+    detail = client.get(f"/api/v1/sessions/{session_id}").json()
+    assert (detail["capacity"], detail["booked"]) == (2, 2)
+    assert len(client.get(f"/api/v1/sessions/{session_id}/appointments").json()) == 2
+    assert [s["id"] for s in client.get("/api/v1/sessions").json()] == [session_id]
+
+
+def test_sessions_are_scoped(api: Any, clerk_b: Any, facility_a: Any, comirnaty: Any) -> None:
+    session = f.SessionFactory(facility=facility_a, vaccine=comirnaty)
+    client = api.as_user(clerk_b)
+    assert client.get("/api/v1/sessions").json() == []
+    r = client.get(f"/api/v1/sessions/{session.public_id}")
+    assert r.status_code == 404 and codes(r) == ["session_not_found"]
+
+
+def test_observation(as_vaccinator: Any, facility_a: Any, give: Any, person: Any) -> None:
+    give(person)
+    rows = as_vaccinator.get(f"/api/v1/facilities/{facility_a.public_id}/observation").json()
+    assert [row["person_id"] for row in rows] == [str(person.public_id)]

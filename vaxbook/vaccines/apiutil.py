@@ -1,0 +1,36 @@
+"""Small helpers shared by the vaccines and clinic API routers."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, JsonResponse
+
+from vaxbook.common.idempotency import idempotent_call
+from vaxbook.vaccines.errors import IdempotencyKeyRequired
+
+
+def idempotency_key(request: HttpRequest, *, required: bool = True) -> str | None:
+    key = request.headers.get("Idempotency-Key") or None
+    if required and not key:
+        raise IdempotencyKeyRequired()
+    return key
+
+
+def idempotent_json(
+    request: HttpRequest,
+    *,
+    scope: str,
+    body: Any,
+    run: Callable[[], tuple[int, Any]],
+    required: bool = True,
+) -> JsonResponse:
+    """Run a write once per Idempotency-Key: the same key and body replay the first answer (success or
+    refusal); another body is 409 `idempotency_key_reused`."""
+    key = idempotency_key(request, required=required)
+    status, payload = idempotent_call(user=request.user, scope=scope, key=key, body=body, run=run)
+    return json_response(payload, status=status)
+
+
+def json_response(payload: Any, *, status: int = 200) -> JsonResponse:
+    return JsonResponse(payload, status=status, encoder=DjangoJSONEncoder, safe=False)

@@ -1,0 +1,137 @@
+"""Reads on vaccines, lots and stock, scoped to the user who asks."""
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Sum
+
+from vaxbook.places.models import Facility
+from vaxbook.vaccines.access import require_facility_view
+from vaxbook.vaccines.errors import FacilityNotFound, LotNotFound, LotVaccineMismatch, VaccineNotFound
+from vaxbook.vaccines.models import Lot, StockMovement, Vaccine
+
+# The catalogue is a handful of rows read on every dose: keep it in memory for a minute.
+_CATALOGUE_TTL = 60.0
+_catalogue_lock = threading.Lock()
+_catalogue: dict[str, Any] = {"at": 0.0, "by_code": {}, "by_pk": {}}
+
+
+def catalogue_invalidate() -> None:
+    with _catalogue_lock:
+        _catalogue["at"] = 0.0
+
+
+def _catalogue_load() -> tuple[dict[str, Vaccine], dict[int, Vaccine]]:
+    now = time.monotonic()
+    with _catalogue_lock:
+        if now - _catalogue["at"] < _CATALOGUE_TTL and _catalogue["by_code"]:
+            return _catalogue["by_code"], _catalogue["by_pk"]
+    vaccines = list(Vaccine.objects.prefetch_related("series_alternatives"))
+    for v in vaccines:
+        v.alternative_codes = frozenset(a.code for a in v.series_alternatives.all())  # type: ignore[attr-defined]
+    by_code = {v.code: v for v in vaccines}
+    by_pk = {v.pk: v for v in vaccines}
+    with _catalogue_lock:
+        _catalogue.update(at=now, by_code=by_code, by_pk=by_pk)
+    return by_code, by_pk
+
+
+def vaccine_catalogue() -> dict[str, Vaccine]:
+    """Every vaccine (active or not) by code; each carries `alternative_codes`."""
+    return _catalogue_load()[0]
+
+
+def vaccine_by_pk(pk: int) -> Vaccine:
+    by_pk = _catalogue_load()[1]
+    if pk not in by_pk:
+        catalogue_invalidate()
+        by_pk = _catalogue_load()[1]
+    return by_pk[pk]
+
+
+def vaccine_get(*, code: str) -> Vaccine:
+    """A vaccine by its product code (for any signed-in user: the catalogue is public data)."""
+    vaccine = vaccine_catalogue().get(code)
+    if vaccine is None:
+        catalogue_invalidate()
+        vaccine = vaccine_catalogue().get(code)
+    if vaccine is None:
+        raise VaccineNotFound()
+    return vaccine
+
+
+def vaccines_for_user(*, user: Any, active_only: bool = True) -> list[Vaccine]:
+    vaccines = sorted(vaccine_catalogue().values(), key=lambda v: (v.sort_order, v.name))
+    return [v for v in vaccines if v.active or not active_only]
+
+
+def lot_get(*, vaccine: Vaccine, number: str) -> Lot:
+    """The lot `number` of `vaccine`; `lot_vaccine_mismatch` when the number belongs to another vaccine."""
+    number = (number or "").strip().upper()
+    lots = list(Lot.objects.filter(number=number))
+    for lot in lots:
+        if lot.vaccine_id == vaccine.pk:
+            return lot
+    if lots:
+        raise LotVaccineMismatch()
+    raise LotNotFound()
+
+
+def facility_get(*, public_id: uuid.UUID | str) -> Facility:
+    """A facility by its public id. Access is checked by the service or selector that uses it."""
+    try:
+        pid = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+    except ValueError:
+        raise FacilityNotFound() from None
+    facility = Facility.objects.filter(public_id=pid).first()
+    if facility is None:
+        raise FacilityNotFound()
+    return facility
+
+
+@dataclass(frozen=True)
+class StockLine:
+    vaccine_code: str
+    vaccine_name: str
+    lot_number: str
+    lot_id: uuid.UUID
+    expiry: date
+    on_hand: int
+
+
+def stock_for_user(*, user: Any, facility: Facility, include_empty: bool = False) -> list[StockLine]:
+    """Stock on hand per lot at a facility: the sum of its ledger, soonest expiry first."""
+    require_facility_view(user=user, facility=facility)
+    rows = StockMovement.objects.filter(facility=facility).values("lot_id").annotate(on_hand=Sum("quantity")).order_by()
+    totals = {r["lot_id"]: int(r["on_hand"] or 0) for r in rows}
+    lots = Lot.objects.filter(pk__in=list(totals)).order_by("expiry", "number")
+    lines = []
+    for lot in lots:
+        on_hand = totals[lot.pk]
+        if on_hand <= 0 and not include_empty:
+            continue
+        vaccine = vaccine_by_pk(lot.vaccine_id)
+        lines.append(
+            StockLine(
+                vaccine_code=vaccine.code,
+                vaccine_name=vaccine.name,
+                lot_number=lot.number,
+                lot_id=lot.public_id,
+                expiry=lot.expiry,
+                on_hand=on_hand,
+            )
+        )
+    return lines
+
+
+def stock_movements_for_user(*, user: Any, facility: Facility, limit: int = 200) -> list[StockMovement]:
+    require_facility_view(user=user, facility=facility)
+    return list(
+        StockMovement.objects.filter(facility=facility)
+        .select_related("lot", "lot__vaccine", "counterpart", "recorded_by")
+        .order_by("-at", "-id")[:limit]
+    )

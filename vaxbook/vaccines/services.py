@@ -1,0 +1,258 @@
+"""Writes on the vaccine catalogue, lots and the stock ledger.
+
+Stock is locked per (facility, lot): a writer locks the LotHolding row, then sums the ledger inside
+the lock, then appends. On PostgreSQL the row lock serializes writers of one lot at one facility; on
+SQLite every write transaction is BEGIN IMMEDIATE, so writers serialize anyway.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from vaxbook.common.audit import audit_log
+from vaxbook.places.models import Facility
+from vaxbook.vaccines.access import RECEIVE_ROLES, STOCK_ROLES, oversees_facility, require_facility_role
+from vaxbook.vaccines.errors import (
+    FacilityForbidden,
+    LotExpired,
+    LotExpiryMismatch,
+    OutOfStock,
+    QuantityInvalid,
+    TransferToSelf,
+    WasteReasonInvalid,
+)
+from vaxbook.vaccines.models import Lot, LotHolding, StockMovement, Vaccine
+from vaxbook.vaccines.selectors import catalogue_invalidate
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "vaccines.json"
+
+_CATALOGUE_FIELDS = (
+    "name",
+    "manufacturer",
+    "manufacturer_code",
+    "kind",
+    "prophylaxis_code",
+    "primary_doses",
+    "min_interval_days",
+    "booster_interval_days",
+    "booster_allowed",
+    "vial_size",
+)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def vaccines_load(*, actor: Any = None, path: Path = DATA_FILE) -> LoadResult:
+    """Create or update the vaccine catalogue from its data file. Running it twice changes nothing."""
+    rows = json.loads(path.read_text(encoding="utf-8"))["vaccines"]
+    created = updated = unchanged = 0
+    with transaction.atomic():
+        by_code: dict[str, Vaccine] = {}
+        for order, row in enumerate(rows):
+            values = {f: row[f] for f in _CATALOGUE_FIELDS}
+            values["local_code"] = bool(row.get("local_code", False))
+            values["sort_order"] = order
+            vaccine = Vaccine.objects.filter(code=row["code"]).first()
+            if vaccine is None:
+                vaccine = Vaccine.objects.create(code=row["code"], **values)
+                audit_log(actor=actor, action="vaccines.vaccine.created", subject=vaccine, data={"code": vaccine.code})
+                created += 1
+            else:
+                changes = {k: [getattr(vaccine, k), v] for k, v in values.items() if getattr(vaccine, k) != v}
+                if changes:
+                    for k, (_old, new) in changes.items():
+                        setattr(vaccine, k, new)
+                    vaccine.save()
+                    audit_log(actor=actor, action="vaccines.vaccine.updated", subject=vaccine, data=changes)
+                    updated += 1
+                else:
+                    unchanged += 1
+            by_code[vaccine.code] = vaccine
+        for row in rows:
+            vaccine = by_code[row["code"]]
+            wanted = {by_code[c].pk for c in row.get("series_alternatives", [])}
+            if set(vaccine.series_alternatives.values_list("pk", flat=True)) != wanted:
+                vaccine.series_alternatives.set(wanted)
+        transaction.on_commit(catalogue_invalidate)
+    return LoadResult(created=created, updated=updated, unchanged=unchanged)
+
+
+# The ledger -----------------------------------------------------------------------------------
+
+
+def stock_lock(*, facility_id: int, lot_id: int) -> LotHolding | None:
+    """Lock the (facility, lot) holding row. Call inside a transaction, before summing the ledger."""
+    return LotHolding.objects.select_for_update().filter(facility_id=facility_id, lot_id=lot_id).first()
+
+
+def stock_on_hand(*, facility_id: int, lot_id: int) -> int:
+    total = StockMovement.objects.filter(facility_id=facility_id, lot_id=lot_id).aggregate(total=Sum("quantity"))
+    return int(total["total"] or 0)
+
+
+def stock_take(*, facility_id: int, lot_id: int, quantity: int) -> int:
+    """Lock the holding and check that `quantity` doses are there; returns what was on hand."""
+    holding = stock_lock(facility_id=facility_id, lot_id=lot_id)
+    on_hand = stock_on_hand(facility_id=facility_id, lot_id=lot_id) if holding is not None else 0
+    if on_hand < quantity:
+        raise OutOfStock(extra={"on_hand": on_hand})
+    return on_hand
+
+
+def _holding(facility: Facility, lot: Lot) -> LotHolding:
+    holding, _created = LotHolding.objects.get_or_create(facility=facility, lot=lot)
+    return holding
+
+
+def _check_quantity(quantity: int) -> None:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0 or quantity > 1_000_000:
+        raise QuantityInvalid()
+
+
+def lot_receive(
+    *,
+    actor: Any,
+    facility: Facility,
+    vaccine: Vaccine,
+    number: str,
+    expiry: date,
+    quantity: int,
+    note: str = "",
+    at: datetime | None = None,
+) -> StockMovement:
+    """Doses of a lot arrive at a facility: the lot is created if new, a `received` movement added."""
+    require_facility_role(user=actor, facility=facility, roles=RECEIVE_ROLES)
+    _check_quantity(quantity)
+    number = number.strip().upper()
+    at = at or timezone.now()
+    if expiry < timezone.localdate(at):
+        raise LotExpired()
+    with transaction.atomic():
+        lot, created = Lot.objects.get_or_create(vaccine=vaccine, number=number, defaults={"expiry": expiry})
+        if not created and lot.expiry != expiry:
+            raise LotExpiryMismatch(extra={"expiry": lot.expiry.isoformat()})
+        _holding(facility, lot)
+        movement = StockMovement.objects.create(
+            facility=facility,
+            lot=lot,
+            kind=StockMovement.Kind.RECEIVED,
+            quantity=quantity,
+            at=at,
+            note=note,
+            recorded_by=actor,
+        )
+        if created:
+            audit_log(
+                actor=actor,
+                action="vaccines.lot.created",
+                subject=lot,
+                data={"vaccine": vaccine.code, "number": number, "expiry": expiry},
+            )
+        audit_log(
+            actor=actor,
+            action="vaccines.stock.received",
+            subject=movement,
+            data={"facility": facility, "lot": lot, "quantity": quantity},
+        )
+    return movement
+
+
+def stock_waste(
+    *, actor: Any, facility: Facility, lot: Lot, quantity: int, reason: str, note: str = ""
+) -> StockMovement:
+    """Doses lost at a facility (an opened vial not used in time, a broken vial): a `wasted` movement."""
+    require_facility_role(user=actor, facility=facility, roles=STOCK_ROLES)
+    _check_quantity(quantity)
+    if reason not in StockMovement.WasteReason.values:
+        raise WasteReasonInvalid()
+    with transaction.atomic():
+        stock_take(facility_id=facility.pk, lot_id=lot.pk, quantity=quantity)
+        movement = StockMovement.objects.create(
+            facility=facility,
+            lot=lot,
+            kind=StockMovement.Kind.WASTED,
+            quantity=-quantity,
+            at=timezone.now(),
+            reason=reason,
+            note=note,
+            recorded_by=actor,
+        )
+        audit_log(
+            actor=actor,
+            action="vaccines.stock.wasted",
+            subject=movement,
+            data={"facility": facility, "lot": lot, "quantity": quantity, "reason": reason},
+        )
+    return movement
+
+
+def stock_transfer(
+    *, actor: Any, from_facility: Facility, to_facility: Facility, lot: Lot, quantity: int, note: str = ""
+) -> tuple[StockMovement, StockMovement]:
+    """Move doses of a lot between facilities: `transferred_out` here, `transferred_in` there, one transaction.
+
+    The sending facility's manager or clerk does it, or an officer overseeing the sending facility.
+    """
+    from vaxbook.accounts.selectors import user_scope
+
+    scope = user_scope(user=actor)
+    if not oversees_facility(scope, from_facility):
+        require_facility_role(user=actor, facility=from_facility, roles=RECEIVE_ROLES)
+    if not to_facility.active:
+        raise FacilityForbidden(field="to_facility_id")
+    if from_facility.pk == to_facility.pk:
+        raise TransferToSelf()
+    _check_quantity(quantity)
+    now = timezone.now()
+    with transaction.atomic():
+        _holding(to_facility, lot)
+        # Lock both holdings in a fixed order so that two opposite transfers cannot deadlock.
+        holdings = list(
+            LotHolding.objects.select_for_update()
+            .filter(lot=lot, facility_id__in=[from_facility.pk, to_facility.pk])
+            .order_by("pk")
+        )
+        if not any(h.facility_id == from_facility.pk for h in holdings):
+            raise OutOfStock(extra={"on_hand": 0})
+        on_hand = stock_on_hand(facility_id=from_facility.pk, lot_id=lot.pk)
+        if on_hand < quantity:
+            raise OutOfStock(extra={"on_hand": on_hand})
+        out = StockMovement.objects.create(
+            facility=from_facility,
+            lot=lot,
+            kind=StockMovement.Kind.TRANSFERRED_OUT,
+            quantity=-quantity,
+            at=now,
+            counterpart=to_facility,
+            note=note,
+            recorded_by=actor,
+        )
+        into = StockMovement.objects.create(
+            facility=to_facility,
+            lot=lot,
+            kind=StockMovement.Kind.TRANSFERRED_IN,
+            quantity=quantity,
+            at=now,
+            counterpart=from_facility,
+            reference=str(out.public_id),
+            note=note,
+            recorded_by=actor,
+        )
+        audit_log(
+            actor=actor,
+            action="vaccines.stock.transferred",
+            subject=out,
+            data={"from": from_facility, "to": to_facility, "lot": lot, "quantity": quantity},
+        )
+    return out, into

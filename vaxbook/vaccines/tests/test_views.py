@@ -1,0 +1,97 @@
+"""The stock page: lots on hand with expired and nearly-out ones flagged, receiving, wastage, scoping."""
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from vaxbook.clinic.tests import factories as f
+from vaxbook.vaccines.models import Lot, StockMovement
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page_url(facility: Any, name: str = "facility") -> str:
+    return reverse(f"stock:{name}", kwargs={"facility_id": facility.public_id})
+
+
+def row(html: str, lot: str) -> str:
+    found = re.search(rf'<tr data-lot="{lot}"[^>]*>.*?</tr>', html, re.S)
+    assert found, lot
+    return found.group(0)
+
+
+def codes(html: str) -> set[str]:
+    return set(re.findall(r'data-code="([a-z_]+)"', html))
+
+
+def test_the_stock_page_flags_expired_and_nearly_out_lots(
+    clerk_a: Any, facility_a: Any, comirnaty: Any, lot_a: Lot
+) -> None:
+    old = f.LotFactory(vaccine=comirnaty, number="OLD01", expiry=timezone.localdate() - timedelta(days=2))
+    f.stock(facility_a, old, 20)
+    low = f.LotFactory(vaccine=comirnaty, number="LOW01")
+    f.stock(facility_a, low, 2)
+    html = signed_in(clerk_a).get(page_url(facility_a)).content.decode()
+    assert 'data-on-hand="100"' in row(html, "FK1234") and 'class=""' in row(html, "FK1234")
+    assert "lot-expired" in row(html, "OLD01") and 'data-flag="expired"' in row(html, "OLD01")
+    assert "lot-nearly-out" in row(html, "LOW01") and 'data-flag="nearly_out"' in row(html, "LOW01")
+    assert 'id="receive-form"' in html and 'id="waste-form"' in html
+
+
+def test_receiving_a_lot_adds_stock(clerk_a: Any, facility_a: Any, comirnaty: Any) -> None:
+    client = signed_in(clerk_a)
+    expiry = timezone.localdate() + timedelta(days=200)
+    data = {"vaccine": comirnaty.code, "number": "fk9999", "expiry": expiry.isoformat(), "quantity": "60"}
+    response = client.post(page_url(facility_a, "receive"), data)
+    assert response.status_code == 302
+    lot = Lot.objects.get(number="FK9999")
+    assert lot.expiry == expiry
+    assert StockMovement.objects.get(lot=lot, facility=facility_a).quantity == 60
+    again = client.post(page_url(facility_a, "receive"), {**data, "expiry": (expiry + timedelta(days=1)).isoformat()})
+    assert again.status_code == 409 and "lot_expiry_mismatch" in codes(again.content.decode())
+    expired = client.post(
+        page_url(facility_a, "receive"),
+        {**data, "number": "X1", "expiry": (timezone.localdate() - timedelta(days=1)).isoformat()},
+    )
+    assert expired.status_code == 422 and "lot_expired" in codes(expired.content.decode())
+
+
+def test_wastage_is_recorded_and_more_than_on_hand_is_refused(vaccinator_a: Any, facility_a: Any, lot_a: Lot) -> None:
+    client = signed_in(vaccinator_a)
+    html = client.get(page_url(facility_a)).content.decode()
+    assert 'id="waste-form"' in html and 'id="receive-form"' not in html  # a vaccinator does not receive
+    url = page_url(facility_a, "waste")
+    assert client.post(url, {"lot": str(lot_a.public_id), "quantity": "6", "reason": "open_vial"}).status_code == 302
+    wasted = StockMovement.objects.get(kind="wasted")
+    assert (wasted.quantity, wasted.reason) == (-6, "open_vial")
+    too_many = client.post(url, {"lot": str(lot_a.public_id), "quantity": "500", "reason": "broken"})
+    assert too_many.status_code == 409 and "out_of_stock" in codes(too_many.content.decode())
+
+
+def test_another_facility_cannot_see_or_change_the_stock(
+    clerk_b: Any, officer: Any, facility_a: Any, comirnaty: Any, lot_a: Lot
+) -> None:
+    other = signed_in(clerk_b)
+    response = other.get(page_url(facility_a))
+    assert response.status_code == 403 and "facility_forbidden" in codes(response.content.decode())
+    data = {"vaccine": comirnaty.code, "number": "B1", "expiry": "2030-01-01", "quantity": "5"}
+    assert other.post(page_url(facility_a, "receive"), data).status_code == 403
+    assert not Lot.objects.filter(number="B1").exists()
+    # The province officer oversees it: sees the stock, does not receive.
+    seen = signed_in(officer).get(page_url(facility_a)).content.decode()
+    assert "FK1234" in seen and 'id="receive-form"' not in seen
+
+
+def test_the_stock_entry_goes_to_the_users_facility(clerk_a: Any, facility_a: Any) -> None:
+    assert signed_in(clerk_a).get(reverse("stock:facility"))["Location"] == page_url(facility_a)
