@@ -231,6 +231,13 @@ class AppointmentNotFound(Refusal):
     message = _("No such appointment.")
 
 
+class AdverseEventNotFound(Refusal):
+    status = 404
+    code = "adverse_event_not_found"
+    field = "id"
+    message = _("No such adverse event report, or you may not see it.")
+
+
 class AdverseEventInvalid(Refusal):
     code = "adverse_event_invalid"
     field = ""

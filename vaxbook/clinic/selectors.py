@@ -292,7 +292,7 @@ def adverse_events_for_user(*, user: Any, serious: bool | None = None) -> QueryS
 
 
 def adverse_event_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> AdverseEvent:
-    event = adverse_events_for_user(user=user).filter(public_id=_uuid(public_id, errors.AdverseEventInvalid)).first()
+    event = adverse_events_for_user(user=user).filter(public_id=_uuid(public_id, errors.AdverseEventNotFound)).first()
     if event is None:
-        raise errors.AdverseEventInvalid(field="id")
+        raise errors.AdverseEventNotFound()
     return event

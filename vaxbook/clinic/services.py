@@ -415,11 +415,8 @@ def checkin(
             subject=person,
             data={"facility": facility, "appointment": appointment},
         )
-    screening = (
-        Screening.objects.filter(person=person, screened_on=today).order_by("-screened_at").first()
-        if appointment is not None and appointment.status == Appointment.Status.CHECKED_IN
-        else None
-    )
+    # Today's screening counts with or without an appointment: a re-scan must not ask for it again.
+    screening = Screening.objects.filter(person=person, screened_on=today).order_by("-screened_at").first()
     return CheckinResult(
         person=person,
         next_dose=nd,
