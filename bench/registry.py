@@ -19,9 +19,10 @@ import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness  # noqa: E402
+import harness
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
 MIDDLE_M = ["Văn", "Hữu", "Đức", "Minh", "Quốc", "Thanh", "Công", "Ngọc"]
@@ -41,9 +42,7 @@ def generate(n: int, ward_ids: list[int], province_id: int, group_id: int) -> tu
     rng = random.Random(2021)
     names = {}
     for sex, middles, givens in (("M", MIDDLE_M, GIVEN_M), ("F", MIDDLE_F, GIVEN_F)):
-        names[sex] = [
-            (f"{f} {m} {g}", search_name(f"{f} {m} {g}")) for f in FAMILY for m in middles for g in givens
-        ]
+        names[sex] = [(f"{f} {m} {g}", search_name(f"{f} {m} {g}")) for f in FAMILY for m in middles for g in givens]
     buf = io.StringIO()
     sample: list[tuple] = []
     now = "2026-01-01 00:00:00+07"
@@ -110,8 +109,10 @@ def load_persons(n: int) -> tuple[list[tuple], object]:
         print(f"reusing {have} persons", flush=True)
     # After the load: TRUNCATE ... CASCADE empties the tables that point at persons (users among them).
     member = Membership.objects.filter(role="national_admin").select_related("user").first()
-    admin = member.user if member else user_create_staff(
-        actor=None, username="bench", password="bench-pass-123", role="national_admin"
+    admin = (
+        member.user
+        if member
+        else user_create_staff(actor=None, username="bench", password="bench-pass-123", role="national_admin")
     )
     return sample, admin
 
@@ -130,8 +131,6 @@ def main() -> None:
     print("machine:", harness.machine())
     harness.django_setup(args.database_url, fresh=args.fresh)
     sample, admin = load_persons(args.persons)
-
-    import httpx
 
     from vaxbook.accounts.services import token_issue
     from vaxbook.registry.selectors import person_search
@@ -157,9 +156,9 @@ def main() -> None:
     with harness.server(args.database_url, workers=args.workers) as base:
         local = __import__("threading").local()
 
-        def client() -> httpx.Client:
+        def client() -> harness.Http:
             if not hasattr(local, "c"):
-                local.c = httpx.Client(base_url=base, headers=headers, timeout=30)
+                local.c = harness.Http(base, headers)
             return local.c
 
         # Search through the API, one client at a time (latency, not throughput).
@@ -168,9 +167,9 @@ def main() -> None:
             for p in picks:
                 q = p[idx] if idx != 1 else "0" + p[1][3:]
                 t = time.perf_counter()
-                r = client().get("/api/v1/persons", params={"q": q, "limit": 25})
+                status, data = client().request("GET", f"/api/v1/persons?q={quote(q)}&limit=25")
                 lat.append(time.perf_counter() - t)
-                assert r.status_code == 200 and r.json()["count"] >= 1, (label, q, r.status_code)
+                assert status == 200 and data["count"] >= 1, (label, q, status)
             print(harness.summary(f"API search by {label}", lat), flush=True)
 
         # Registrations through the API from concurrent clients.
@@ -194,10 +193,10 @@ def main() -> None:
                 "address_line": "5 Đường Số 2",
             }
             t = time.perf_counter()
-            r = client().post("/api/v1/persons", json=body)
+            status, data = client().request("POST", "/api/v1/persons", body)
             latency = time.perf_counter() - t
-            if r.status_code != 201:
-                failures.append((r.status_code, r.text[:200]))
+            if status != 201:
+                failures.append((status, str(data)[:200]))
             return latency
 
         lat, elapsed = harness.run_concurrent(

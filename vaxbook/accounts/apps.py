@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "vaxbook.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from vaxbook.accounts import signals  # noqa: F401

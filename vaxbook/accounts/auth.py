@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
+from vaxbook.accounts.selectors import mark_scope_cacheable, user_scope
 from vaxbook.accounts.services import token_authenticate
 
 
@@ -13,6 +14,8 @@ class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = token_authenticate(raw=token)
         if user is not None:
+            mark_scope_cacheable(user)  # read with the token just now: its scope_version is current
+            user_scope(user=user)  # now, outside any transaction, so that a computed scope is shared
             request.user = user
             request.api_token = token  # type: ignore[attr-defined]  # so /auth/revoke knows which one
         return user

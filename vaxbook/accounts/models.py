@@ -20,6 +20,9 @@ class User(AbstractUser):
     )
     failed_logins = models.PositiveSmallIntegerField(_("failed sign-ins in a row"), default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    # Bumped (with an F() update) whenever one of the user's memberships is saved or deleted: the
+    # cached scope is keyed by it, so every process sees a membership change at once.
+    scope_version = models.PositiveIntegerField(_("scope version"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("user")

@@ -3,6 +3,9 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
+from django.db import connection
+
 from vaxbook.accounts.models import AREA_ROLES, FACILITY_ROLES, Membership, Role
 
 
@@ -38,29 +41,70 @@ def memberships_for_user(*, user: Any) -> list[Membership]:
     )
 
 
+# How long a computed scope is kept in the shared cache. A membership change bumps the user's
+# scope_version (accounts/signals.py), which is part of the key, so this only bounds memory.
+SCOPE_CACHE_SECONDS = 3600
+
+
+def _scope_cache_key(user: Any) -> str | None:
+    """The shared-cache key of a user loaded fresh for this request (see `mark_scope_cacheable`)."""
+    if not user.__dict__.get("_vaxbook_scope_cacheable"):
+        return None
+    version = user.__dict__.get("scope_version")
+    joined = user.__dict__.get("date_joined")
+    if version is None or joined is None:
+        return None
+    # pk, public id and date_joined: a user in another test (or a recreated database) never matches.
+    return f"vaxbook:scope:{user.pk}:{user.public_id}:{joined.timestamp()}:{version}"
+
+
+def mark_scope_cacheable(user: Any) -> None:
+    """Say that `user` was just read from its row (its scope_version is current): its scope may be
+    taken from, and kept in, the shared cache. Objects kept in memory elsewhere are not marked."""
+    user._vaxbook_scope_cacheable = True
+
+
 def user_scope(*, user: Any) -> Scope:
-    """The user's scope; cached on the user object for the request."""
+    """The user's scope; cached on the user object for the request, and for a user read fresh by the
+    API's authentication, in the shared cache under its scope_version."""
     cached = getattr(user, "_vaxbook_scope", None)
     if cached is not None:
         return cached
     if not getattr(user, "is_authenticated", False):
         return Scope()
-    memberships = memberships_for_user(user=user)
+    key = _scope_cache_key(user)
+    if key is not None:
+        shared = cache.get(key)
+        if isinstance(shared, Scope) and shared.person_id == getattr(user, "person_id", None):
+            user._vaxbook_scope = shared
+            return shared
+    scope = _compute_scope(user)
+    # Only outside a transaction: a version bumped by a write that may still roll back is not shared.
+    if key is not None and not connection.in_atomic_block:
+        cache.set(key, scope, SCOPE_CACHE_SECONDS)
+    user._vaxbook_scope = scope
+    return scope
+
+
+def _compute_scope(user: Any) -> Scope:
+    rows = Membership.objects.filter(user=user, active=True).values_list(
+        "role", "admin_unit_id", "facility_id", "organization_id"
+    )
     areas, facilities, orgs, roles = set(), set(), set(), set()
     facility_roles: dict[int, set[str]] = {}
     national = False
-    for m in memberships:
-        roles.add(m.role)
-        if m.role == Role.NATIONAL_ADMIN:
+    for role, admin_unit_id, facility_id, organization_id in rows:
+        roles.add(role)
+        if role == Role.NATIONAL_ADMIN:
             national = True
-        elif m.role in AREA_ROLES and m.admin_unit_id:
-            areas.add(m.admin_unit_id)
-        elif m.role in FACILITY_ROLES and m.facility_id:
-            facilities.add(m.facility_id)
-            facility_roles.setdefault(m.facility_id, set()).add(m.role)
-        elif m.role == Role.ORG_REPRESENTATIVE and m.organization_id:
-            orgs.add(m.organization_id)
-    scope = Scope(
+        elif role in AREA_ROLES and admin_unit_id:
+            areas.add(admin_unit_id)
+        elif role in FACILITY_ROLES and facility_id:
+            facilities.add(facility_id)
+            facility_roles.setdefault(facility_id, set()).add(role)
+        elif role == Role.ORG_REPRESENTATIVE and organization_id:
+            orgs.add(organization_id)
+    return Scope(
         national=national,
         area_unit_ids=frozenset(areas),
         facility_ids=frozenset(facilities),
@@ -69,5 +113,3 @@ def user_scope(*, user: Any) -> Scope:
         roles=frozenset(roles),
         facility_roles={k: frozenset(v) for k, v in facility_roles.items()},
     )
-    user._vaxbook_scope = scope
-    return scope

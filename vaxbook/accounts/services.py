@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from vaxbook.accounts.models import AREA_ROLES, FACILITY_ROLES, ApiToken, Membership, OneTimeCode, Role, User
 from vaxbook.common.audit import audit_log
 from vaxbook.common.errors import Conflict, DomainError, ErrorItem
+from vaxbook.common.queries import unique_or_none
 from vaxbook.common.sms import sms_send
 
 TOKEN_PREFIX = "vxb_"
@@ -82,10 +83,8 @@ def token_authenticate(*, raw: str) -> User | None:
     if not raw.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash(raw), revoked_at__isnull=True, expires_at__gt=now)
-        .first()
+    token = unique_or_none(  # key_hash is unique
+        ApiToken.objects.select_related("user").filter(key_hash=_hash(raw), revoked_at__isnull=True, expires_at__gt=now)
     )
     if token is None or not token.user.is_active:
         return None

@@ -17,6 +17,7 @@ from django.utils import timezone
 from vaxbook.accounts.selectors import user_scope
 from vaxbook.clinic import errors, rules
 from vaxbook.clinic.models import AdverseEvent, Appointment, Dose, Screening, ScreeningQuestion, Session
+from vaxbook.common.queries import unique_or_none
 from vaxbook.places.models import Facility
 from vaxbook.registry.identity import normalize_id_number, normalize_phone
 from vaxbook.registry.models import Person
@@ -101,14 +102,14 @@ def _candidate(person: Person) -> dict[str, str]:
 
 
 def person_get(*, public_id: uuid.UUID | str) -> Person:
-    person = Person.objects.filter(public_id=_uuid(public_id, errors.PersonNotFound)).first()
+    person = unique_or_none(Person.objects.filter(public_id=_uuid(public_id, errors.PersonNotFound)))
     if person is None:
         raise errors.PersonNotFound()
     return _survivor(person)
 
 
 def screening_get(*, public_id: uuid.UUID | str) -> Screening:
-    screening = Screening.objects.filter(public_id=_uuid(public_id, errors.ScreeningNotFound)).first()
+    screening = unique_or_none(Screening.objects.filter(public_id=_uuid(public_id, errors.ScreeningNotFound)))
     if screening is None:
         raise errors.ScreeningNotFound()
     return screening

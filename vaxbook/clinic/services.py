@@ -16,14 +16,13 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.apps import apps
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from vaxbook.accounts.models import Membership, Role
 from vaxbook.accounts.selectors import user_scope
 from vaxbook.clinic import errors, rules
-from vaxbook.clinic.bulk import bulk_insert
 from vaxbook.clinic.models import (
     AdverseEvent,
     Appointment,
@@ -34,8 +33,9 @@ from vaxbook.clinic.models import (
     Session,
 )
 from vaxbook.common.audit import audit_event_objects, audit_log
+from vaxbook.common.bulk import bulk_insert
 from vaxbook.common.errors import Conflict, DomainError
-from vaxbook.common.idempotency import body_hash
+from vaxbook.common.idempotency import body_hash, service_atomic
 from vaxbook.common.models import AuditEvent, IdempotencyRecord
 from vaxbook.places.models import Facility
 from vaxbook.registry.models import Person, PriorityGroup
@@ -120,7 +120,19 @@ def _rule_refusal(decision: rules.DoseDecision) -> DomainError:
 
 
 def _counter_add(*, facility_id: int, vaccine_id: int, day: date, dose_number: int, delta: int) -> None:
-    """Add `delta` to the dose counter with an F() update, creating the row the first time."""
+    """Add `delta` to the dose counter, creating the row the first time: one upsert statement
+    (INSERT … ON CONFLICT DO UPDATE, on PostgreSQL and SQLite alike)."""
+    if connection.vendor in ("postgresql", "sqlite"):
+        table = connection.ops.quote_name(DoseCounter._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (facility_id, vaccine_id, date, dose_number, count) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s) "
+                "ON CONFLICT (facility_id, vaccine_id, date, dose_number) "
+                f"DO UPDATE SET count = {table}.count + EXCLUDED.count",
+                [facility_id, vaccine_id, connection.ops.adapt_datefield_value(day), dose_number, delta],
+            )
+        return
     rows = DoseCounter.objects.filter(facility_id=facility_id, vaccine_id=vaccine_id, date=day, dose_number=dose_number)
     if rows.update(count=F("count") + delta):
         return
@@ -401,20 +413,25 @@ def checkin(
     today = timezone.localdate(now)
     history = person_history(person.pk)
     nd = rules.next_dose(history, catalogue_rules())
-    with transaction.atomic():
-        appointment = _today_appointment(person_id=person.pk, facility_id=facility.pk, day=today)
-        if appointment is None:
-            appointment = _walk_in(actor=actor, facility=facility, person=person, day=today, codes=nd.vaccine_codes)
-        if appointment is not None and appointment.status == Appointment.Status.INVITED:
-            appointment.status = Appointment.Status.CHECKED_IN
-            appointment.checked_in_at = now
-            appointment.save(update_fields=["status", "checked_in_at", "updated_at"])
-        audit_log(
-            actor=actor,
-            action="clinic.person.checked_in",
-            subject=person,
-            data={"facility": facility, "appointment": appointment},
-        )
+    appointment = _today_appointment(person_id=person.pk, facility_id=facility.pk, day=today)
+    sessions = _walk_in_sessions(facility=facility, day=today) if appointment is None else []
+    if sessions or (appointment is not None and appointment.status == Appointment.Status.INVITED):
+        with transaction.atomic():
+            if appointment is None:
+                appointment = _walk_in(actor=actor, person=person, sessions=sessions, codes=nd.vaccine_codes, now=now)
+            if appointment.status == Appointment.Status.INVITED:
+                # Only an appointment still invited is checked in (a cancellation meanwhile stays).
+                stamp = timezone.now()
+                if Appointment.objects.filter(pk=appointment.pk, status=Appointment.Status.INVITED).update(
+                    status=Appointment.Status.CHECKED_IN, checked_in_at=now, updated_at=stamp
+                ):
+                    appointment.status = Appointment.Status.CHECKED_IN
+                    appointment.checked_in_at = now
+                    appointment.updated_at = stamp
+            _checked_in_audit(actor=actor, person=person, facility=facility, appointment=appointment)
+    else:
+        # Nothing else changes: the audit event is the only write (one statement, no transaction).
+        _checked_in_audit(actor=actor, person=person, facility=facility, appointment=appointment)
     # Today's screening counts with or without an appointment: a re-scan must not ask for it again.
     screening = Screening.objects.filter(person=person, screened_on=today).order_by("-screened_at").first()
     return CheckinResult(
@@ -427,22 +444,45 @@ def checkin(
     )
 
 
-def _walk_in(*, actor: Any, facility: Facility, person: Person, day: date, codes: Sequence[str]) -> Appointment | None:
-    """A walk-in joins today's session (one with a vaccine the person may get, if any). Walk-ins are
-    accepted beyond the planned capacity: the person is here, and stock (not the plan) is what limits."""
-    sessions = list(
+def _checked_in_audit(*, actor: Any, person: Person, facility: Facility, appointment: Appointment | None) -> None:
+    audit_log(
+        actor=actor,
+        action="clinic.person.checked_in",
+        subject=person,
+        data={"facility": facility, "appointment": appointment},
+    )
+
+
+def _walk_in_sessions(*, facility: Facility, day: date) -> list[Session]:
+    return list(
         Session.objects.filter(facility=facility, date=day, status=Session.Status.PLANNED)
         .select_related("vaccine")
         .order_by("starts_at")
     )
-    if not sessions:
-        return None
+
+
+def _walk_in(
+    *, actor: Any, person: Person, sessions: list[Session], codes: Sequence[str], now: datetime
+) -> Appointment:
+    """A walk-in joins today's session (one with a vaccine the person may get, if any), checked in at
+    once. Walk-ins are accepted beyond the planned capacity: the person is here, and stock (not the
+    plan) is what limits."""
     session = next((s for s in sessions if s.vaccine.code in codes), sessions[0])
-    appointment, created = Appointment.objects.get_or_create(
-        session=session, person=person, defaults={"source": Appointment.Source.WALK_IN, "invited_by": actor}
-    )
-    if created:
-        audit_log(actor=actor, action="clinic.appointment.walk_in", subject=appointment, data={"session": session})
+    # Insert first: the caller found no appointment of today for the person here, so this is the usual
+    # outcome; (session, person) is unique, so one there (a cancelled one, or a concurrent walk-in) wins.
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                session=session,
+                person=person,
+                source=Appointment.Source.WALK_IN,
+                invited_by=actor,
+                status=Appointment.Status.CHECKED_IN,
+                checked_in_at=now,
+            )
+    except IntegrityError:
+        return Appointment.objects.get(session=session, person=person)
+    audit_log(actor=actor, action="clinic.appointment.walk_in", subject=appointment, data={"session": session})
     return appointment
 
 
@@ -637,7 +677,8 @@ def _dose_record(
     )
     vaccinator = _vaccinator_for(actor=actor, facility=facility, vaccinator=vaccinator)
     try:
-        with transaction.atomic():
+        # No savepoint of its own when it is the whole of an idempotent call's transaction.
+        with service_atomic():
             # 1. The person's history: lock the row, then read the history inside the lock.
             locked = (
                 Person.objects.select_for_update()
@@ -1064,9 +1105,8 @@ def _batch_write(
                 )
                 accepted.append((r, dose))
         doses = [d for _, d in accepted]
-        bulk_insert(Dose, doses)
+        bulk_insert(doses)  # COPY on PostgreSQL (vaxbook/common/bulk.py); bulk_create elsewhere
         bulk_insert(
-            StockMovement,
             [
                 StockMovement(
                     facility_id=d.facility_id,
@@ -1089,7 +1129,6 @@ def _batch_write(
                 status=Appointment.Status.VACCINATED, updated_at=now
             )
         bulk_insert(
-            AuditEvent,
             audit_event_objects(
                 actor=actor, action="clinic.dose.recorded", subjects=list(doses), data=[_dose_audit(d) for d in doses]
             ),
@@ -1100,7 +1139,6 @@ def _batch_write(
         for i, refusal in refused.items():
             results[i] = _refusal_result(items[i].key, refusal)
         bulk_insert(
-            IdempotencyRecord,
             [
                 IdempotencyRecord(
                     user=actor,

@@ -6,7 +6,9 @@ write it remembers, so a crash leaves neither; a concurrent duplicate hits the u
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,10 +16,31 @@ from django.utils.translation import gettext_lazy as _
 
 from vaxbook.common.errors import Conflict, DomainError
 from vaxbook.common.models import IdempotencyRecord
+from vaxbook.common.queries import unique_or_none
+
+# True while `run()` of a keyed call executes as the whole of its transaction: any exception out of
+# it rolls that transaction back entirely, so a block inside it needs no savepoint of its own.
+_whole_unit: ContextVar[bool] = ContextVar("vaxbook_idempotent_whole_unit", default=False)
 
 
 def body_hash(body: Any) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def service_atomic() -> Any:
+    """`transaction.atomic()` for a service's write, without a savepoint (two round trips) when it
+    runs as the whole unit of an idempotent call, whose transaction any failure rolls back whole.
+    Use it only where the service lets its exceptions propagate (it does not catch and go on)."""
+    return transaction.atomic(savepoint=not _whole_unit.get())
+
+
+@contextmanager
+def _as_whole_unit() -> Iterator[None]:
+    token = _whole_unit.set(True)
+    try:
+        yield
+    finally:
+        _whole_unit.reset(token)
 
 
 def idempotent_call(
@@ -26,30 +49,50 @@ def idempotent_call(
     """Run `run()` (returning status and JSON-able payload) at most once per (user, scope, key).
 
     A DomainError from `run` is remembered too: the same request gets the same refusal.
+
+    A new key runs `run()` as the whole of one transaction, with its record: a failure rolls all of it
+    back (no savepoint needed), and a refusal is then remembered on its own.
     """
     if not key:
         return _run_catching(run)
     if len(key) > 200:
         raise DomainError.single("Idempotency-Key", "idempotency_key_too_long", _("Idempotency-Key is too long."))
     digest = body_hash(body)
-    existing = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
+    existing = _existing(user=user, scope=scope, key=key)
     if existing is not None:
         return _replay(existing, digest)
     try:
         with transaction.atomic():
-            status, payload = _run_catching(run)
+            with _as_whole_unit():
+                status, payload = run()
             IdempotencyRecord.objects.create(
                 user=user, scope=scope, key=key, body_hash=digest, status_code=status, response=payload
             )
-            if status >= 400:
-                # Keep the refusal, but nothing else: the failed write left nothing behind.
-                pass
             return status, payload
+    except DomainError as exc:
+        # The failed write rolled back with its transaction: keep the refusal, but nothing else.
+        refusal = exc.status, exc.as_payload()
     except IntegrityError:
-        existing = IdempotencyRecord.objects.filter(user=user, scope=scope, key=key).first()
+        # A concurrent request with this key committed first: its answer wins.
+        existing = _existing(user=user, scope=scope, key=key)
         if existing is None:
             raise
         return _replay(existing, digest)
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                user=user, scope=scope, key=key, body_hash=digest, status_code=refusal[0], response=refusal[1]
+            )
+        return refusal
+    except IntegrityError:
+        existing = _existing(user=user, scope=scope, key=key)
+        if existing is None:
+            raise
+        return _replay(existing, digest)
+
+
+def _existing(*, user: Any, scope: str, key: str) -> IdempotencyRecord | None:
+    return unique_or_none(IdempotencyRecord.objects.filter(user=user, scope=scope, key=key))
 
 
 def _replay(record: IdempotencyRecord, digest: str) -> tuple[int, Any]:

@@ -1,3 +1,205 @@
-from ninja import Router
+"""The organizations API: roster template, roster imports (upload, progress, error report) and the roster."""
 
-router = Router()
+from datetime import date, datetime
+
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from vaxbook.common.errors import NotFound
+from vaxbook.organizations import selectors, services
+from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
+from vaxbook.organizations.readers import render_problem
+
+router = Router(tags=["organizations"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class OrganizationOut(Schema):
+    id: str
+    tax_code: str
+    name: str
+    area_code: str
+    may_import: bool
+
+
+class ProblemOut(Schema):
+    field: str
+    code: str
+    message: str
+
+
+class RosterImportStarted(Schema):
+    id: str
+    status: str
+
+
+class RosterImportOut(Schema):
+    id: str
+    organization_id: str
+    original_name: str
+    file_format: str
+    status: str
+    progress: int
+    total: int
+    accepted: int
+    created: int
+    linked: int
+    updated: int
+    refused: int
+    error_report_url: str | None
+    problems: list[ProblemOut]
+    ignored_columns: list[str]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RosterEntryOut(Schema):
+    id: str
+    person_id: str
+    full_name: str
+    date_of_birth: date
+    sex: str
+    id_type: str
+    id_number: str
+    phone: str
+    department: str
+    employee_number: str
+    data_status: str
+    missing_fields: list[str]
+    next_appointment_on: date | None
+    valid_doses: int
+
+
+class RosterOut(Schema):
+    count: int
+    results: list[RosterEntryOut]
+
+
+def organization_out(request: HttpRequest, organization: Organization) -> dict:
+    return {
+        "id": str(organization.public_id),
+        "tax_code": organization.tax_code,
+        "name": organization.name,
+        "area_code": organization.admin_unit.code,
+        "may_import": selectors.organization_may_import(user=request.user, organization=organization),
+    }
+
+
+def roster_import_out(roster_import: RosterImport) -> dict:
+    report_url = None
+    if roster_import.error_report:
+        report_url = reverse("api:roster_import_error_report", kwargs={"import_id": roster_import.public_id})
+    return {
+        "id": str(roster_import.public_id),
+        "organization_id": str(roster_import.organization.public_id),
+        "original_name": roster_import.original_name,
+        "file_format": roster_import.file_format,
+        "status": roster_import.status,
+        "progress": roster_import.progress,
+        "total": roster_import.total,
+        "accepted": roster_import.accepted,
+        "created": roster_import.created,
+        "linked": roster_import.linked,
+        "updated": roster_import.updated,
+        "refused": roster_import.refused,
+        "error_report_url": report_url,
+        "problems": [render_problem(p) for p in roster_import.problems],
+        "ignored_columns": roster_import.ignored_columns,
+        "created_at": roster_import.created_at,
+        "started_at": roster_import.started_at,
+        "finished_at": roster_import.finished_at,
+    }
+
+
+def roster_entry_out(entry: RosterEntry) -> dict:
+    person = entry.person
+    return {
+        "id": str(entry.public_id),
+        "person_id": str(person.public_id),
+        "full_name": person.full_name,
+        "date_of_birth": person.date_of_birth,
+        "sex": person.sex,
+        "id_type": person.id_type,
+        "id_number": person.id_number,
+        "phone": person.phone,
+        "department": entry.department,
+        "employee_number": entry.employee_number,
+        "data_status": person.data_status,
+        "missing_fields": person.missing_fields,
+        "next_appointment_on": getattr(entry, "next_appointment_on", None),
+        "valid_doses": getattr(entry, "valid_doses", None) or 0,
+    }
+
+
+def template_response(organization: Organization, content: bytes) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"roster-template-{organization.tax_code}.xlsx"
+    )
+    return response
+
+
+def error_report_response(roster_import: RosterImport) -> FileResponse:
+    if not roster_import.error_report:
+        raise NotFound.single("id", "error_report_missing", _("This import has no error report."))
+    stem = roster_import.original_name.rsplit(".", 1)[0] or "roster"
+    return FileResponse(
+        roster_import.error_report.open("rb"), as_attachment=True, filename=f"{stem}-errors.xlsx", content_type=XLSX
+    )
+
+
+@router.get("/organizations", response=list[OrganizationOut])
+def organization_list(request: HttpRequest) -> list[dict]:
+    return [organization_out(request, o) for o in selectors.organizations_for_user(user=request.user)[:500]]
+
+
+@router.get("/organizations/{organization_id}/roster-template", url_name="roster_template")
+def roster_template(request: HttpRequest, organization_id: str) -> HttpResponse:
+    """The roster template (.xlsx): headers, drop-down lists, instructions and reference codes."""
+    organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
+    return template_response(organization, selectors.roster_template(user=request.user, organization=organization))
+
+
+@router.post("/organizations/{organization_id}/roster-imports", response={202: RosterImportStarted})
+def roster_import_create(request: HttpRequest, organization_id: str, file: File[UploadedFile]) -> tuple:
+    """Upload a roster (.xlsx, or .csv in UTF-8): refused at once when unreadable, else imported in the background."""
+    organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
+    roster_import = services.roster_import_start(actor=request.user, organization=organization, upload=file)
+    return 202, {"id": str(roster_import.public_id), "status": roster_import.status}
+
+
+@router.get("/organizations/{organization_id}/roster-imports", response=list[RosterImportOut])
+def roster_import_list(request: HttpRequest, organization_id: str) -> list[dict]:
+    organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
+    imports = selectors.roster_imports_for_organization(user=request.user, organization=organization)
+    return [roster_import_out(i) for i in imports.select_related("organization")[:50]]
+
+
+@router.get("/roster-imports/{import_id}", response=RosterImportOut)
+def roster_import_detail(request: HttpRequest, import_id: str) -> dict:
+    """Status, progress (0–100) and counts of an import; `problems` when the file could not be read."""
+    return roster_import_out(selectors.roster_import_get_for_user(user=request.user, public_id=import_id))
+
+
+@router.get("/roster-imports/{import_id}/error-report", url_name="roster_import_error_report")
+def roster_import_error_report(request: HttpRequest, import_id: str) -> FileResponse:
+    """The refused rows as sent, with a "Lý do" column and the faulty cells highlighted (.xlsx)."""
+    return error_report_response(selectors.roster_import_get_for_user(user=request.user, public_id=import_id))
+
+
+@router.get("/organizations/{organization_id}/roster", response=RosterOut)
+def roster(request: HttpRequest, organization_id: str, status: str = "", limit: int = 50, offset: int = 0) -> dict:
+    """The roster: every staff member with data status, next appointment and valid doses (paginated)."""
+    organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
+    limit = max(1, min(limit, 200))
+    offset = max(0, offset)
+    entries = selectors.roster_for_user(user=request.user, organization=organization)
+    if status:
+        entries = entries.filter(person__data_status=status)
+    return {"count": entries.count(), "results": [roster_entry_out(e) for e in entries[offset : offset + limit]]}

@@ -1,4 +1,8 @@
+import uuid
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.common.models import BaseModel
@@ -21,3 +25,94 @@ class Organization(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RosterEntry(BaseModel):
+    """A person on an organization's staff roster; the person record itself lives in the registry."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="roster_entries", verbose_name=_("organization")
+    )
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="roster_entries", verbose_name=_("person")
+    )
+    department = models.CharField(_("department"), max_length=120, blank=True)
+    employee_number = models.CharField(_("employee number"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("roster entry")
+        verbose_name_plural = _("roster entries")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "person"], name="roster_entry_unique_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}:{self.person_id}"
+
+
+def _roster_upload_to(instance: "RosterImport", filename: str) -> str:
+    # The stored name is ours (a fresh UUID): the original name is kept in a field, never in a path.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"roster-imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{suffix[:8]}"
+
+
+def _report_upload_to(instance: "RosterImport", filename: str) -> str:
+    return f"roster-imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-errors.xlsx"
+
+
+class RosterImport(BaseModel):
+    """One uploaded roster file and what became of it, row by row (counts) and as a file (the error report)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel (.xlsx)"
+        CSV = "csv", "CSV (.csv)"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="roster_imports", verbose_name=_("organization")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    file = models.FileField(_("file"), upload_to=_roster_upload_to, max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    file_format = models.CharField(_("file format"), max_length=8, choices=Format.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    accepted = models.PositiveIntegerField(_("rows accepted"), default=0)
+    created = models.PositiveIntegerField(_("new persons"), default=0)
+    linked = models.PositiveIntegerField(_("existing persons linked"), default=0)
+    updated = models.PositiveIntegerField(_("persons updated"), default=0)
+    refused = models.PositiveIntegerField(_("rows refused"), default=0)
+    problems = models.JSONField(_("problems with the file"), default=list, blank=True)
+    ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
+    error_report = models.FileField(_("error report"), upload_to=_report_upload_to, max_length=255, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "created_at"], name="roster_import_org_idx")]
+        constraints = [
+            models.CheckConstraint(name="roster_import_progress_range", condition=models.Q(progress__lte=100)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

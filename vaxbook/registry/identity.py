@@ -13,6 +13,7 @@ Error codes are stable English identifiers (see :data:`CODES`); messages are tra
 they render in the language active when they are displayed (Vietnamese by default).
 """
 
+import functools
 import math
 import re
 import unicodedata
@@ -119,6 +120,7 @@ _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _APOSTROPHES = "'\u2019\u02bc"
 _NAME_PUNCTUATION = frozenset(_APOSTROPHES + "-\u2010")
 _D_LETTERS = str.maketrans({"đ": "d", "ð": "d", "ɖ": "d"})
+_NAME_SEPARATORS = dict.fromkeys(map(ord, " " + "".join(_NAME_PUNCTUATION)))
 
 
 def _as_text(value: object) -> str:
@@ -142,7 +144,12 @@ def _is_invisible(ch: str) -> bool:
 def normalize_text(s: object) -> str:
     """NFC, invisible characters removed (a zero-width space counts as a space), any whitespace
     (NBSP, tabs, …) made a single space, trimmed."""
-    text = "".join(" " if ch == "\u200b" else ch for ch in _as_text(s) if ch == "\u200b" or not _is_invisible(ch))
+    text = _as_text(s)
+    if text.isprintable():
+        # Fast path, same result: a printable text has no control, format (invisible) or non-space
+        # whitespace character, so the character filter below would keep it as it is.
+        return " ".join((text if text.isascii() else unicodedata.normalize("NFC", text)).split())
+    text = "".join(" " if ch == "\u200b" else ch for ch in text if ch == "\u200b" or not _is_invisible(ch))
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
@@ -154,8 +161,17 @@ def normalize_name(s: object) -> str:
 def search_name(s: object) -> str:
     """The search form of a name: lower case, no diacritics, ``đ`` → ``d``, single spaces."""
     text = normalize_name(s).lower().translate(_D_LETTERS)
-    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.category(ch).startswith("M"))
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    if text.isascii():
+        return " ".join(text.split())
+    # Word by word (the same result: decomposing and dropping marks never adds or removes a space),
+    # so the few thousand words that names are made of are folded once each.
+    return " ".join([word for word in map(_fold_word, text.split()) if word])
+
+
+@functools.lru_cache(maxsize=32768)
+def _fold_word(word: str) -> str:
+    text = "".join(ch for ch in unicodedata.normalize("NFD", word) if not unicodedata.category(ch).startswith("M"))
+    return "".join(unicodedata.normalize("NFC", text).split())
 
 
 _FLOAT_SUFFIX = re.compile(r"\s*([0-9]+)\.0\s*")
@@ -170,6 +186,10 @@ def _compact_code(s: object, drop: str) -> str:
     text = _as_text(s)
     if match := _FLOAT_SUFFIX.fullmatch(text):
         text = match.group(1)
+    if text.isascii() and text.isprintable():
+        # Fast path, same result: printable ASCII has no invisible character, NFKC leaves it as it is,
+        # and upper() changes only letters.
+        return text.translate(_drop_table(drop)).upper()
     out: list[str] = []
     for ch in text:
         if ch.isspace() or ch in drop or _is_invisible(ch):
@@ -177,6 +197,11 @@ def _compact_code(s: object, drop: str) -> str:
         folded = unicodedata.normalize("NFKC", ch)
         out.append(folded.upper() if folded.isascii() and (folded.isalnum() or folded == "+") else ch)
     return "".join(out)
+
+
+@functools.cache
+def _drop_table(drop: str) -> dict[int, None]:
+    return dict.fromkeys(map(ord, drop + " "))
 
 
 def _is_digits(s: str, length: int | None = None) -> bool:
@@ -377,13 +402,24 @@ _MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.Pho
 def _vn_mobile_e164(national: str) -> str | None:
     if not _VN_MOBILE.fullmatch(national):
         return None
+    # Whether a 10-digit 0[35789]… number is a valid VN mobile depends on its first digits only
+    # (phonenumbers' VN mobile pattern is a prefix of at most 3 national digits, then any 6 digits):
+    # ask phonenumbers once per 5-digit prefix. test_identity checks every prefix against phonenumbers.
+    valid = _VN_MOBILE_PREFIXES.get(national[:5])
+    if valid is None:
+        valid = _VN_MOBILE_PREFIXES[national[:5]] = _is_vn_mobile(national)
+    return "+84" + national[1:] if valid else None
+
+
+_VN_MOBILE_PREFIXES: dict[str, bool] = {}
+
+
+def _is_vn_mobile(national: str) -> bool:
     try:
         parsed = phonenumbers.parse(national, "VN")
     except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed) or phonenumbers.number_type(parsed) not in _MOBILE_TYPES:
-        return None
-    return "+84" + national[1:]
+        return False
+    return phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in _MOBILE_TYPES
 
 
 def normalize_phone(s: object) -> str | None:
@@ -455,6 +491,8 @@ def check_name(raw: object, field: str = "full_name") -> list[Problem]:
                 format_lazy(_("The full name must be at most {max} characters long."), max=FULL_NAME_MAX_LENGTH),
             )
         ]
+    if name.translate(_NAME_SEPARATORS).isalpha():
+        return []  # fast path, same result: every other character is a letter (Unicode category L)
     has_letter = False
     for ch in name:
         category = unicodedata.category(ch)
@@ -588,6 +626,11 @@ def normalize_sex(s: object) -> str | None:
     text = normalize_text(s)
     if not text:
         return None
+    return _sex_alias(text)
+
+
+@functools.lru_cache(maxsize=1024)  # a handful of spellings (M, Nam, nữ, Female …) over and over
+def _sex_alias(text: str) -> str:
     return _SEX_ALIASES.get(search_name(text), text)
 
 

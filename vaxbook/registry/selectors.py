@@ -154,11 +154,14 @@ def person_search(*, user: Any, q: str, limit: int = 25) -> list[Person]:
         exact_base = listed
     compact = re.sub(r"[\s.\-]", "", q)
     if compact.isdigit() or _ID_LIKE.match(compact) or compact.startswith("+"):
-        number = normalize_id_number("cccd", compact)
-        found = list(exact_base.filter(id_number__in={compact.upper(), number})[:limit])
+        numbers = {n for n in (compact.upper(), normalize_id_number("cccd", compact)) if n}
         phone = normalize_phone(compact)
-        if phone:
-            found += [p for p in exact_base.filter(phone=phone)[:limit] if p not in found]
+        if not phone:
+            return list(exact_base.filter(id_number__in=numbers)[:limit])
+        # One round trip for both: the number's matches first, then the phone's.
+        rows = list(exact_base.filter(Q(id_number__in=numbers) | Q(phone=phone))[: 2 * limit])
+        found = [p for p in rows if p.id_number in numbers][:limit]
+        found += [p for p in rows if p.id_number not in numbers][:limit]
         return found[:limit]
     folded = search_name(q)
     if not folded:

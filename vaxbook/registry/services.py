@@ -6,6 +6,7 @@ reference look-ups, the one-person-per-document rule and the duplicate flagging 
 """
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.common.audit import audit_event_objects, audit_log, changed_fields
+from vaxbook.common.bulk import bulk_insert
 from vaxbook.common.errors import Conflict, DomainError, ErrorItem
 from vaxbook.common.models import AuditEvent
 from vaxbook.places.models import AdminUnit
@@ -185,7 +187,8 @@ def _new_person(res: _Resolved, *, source: str, actor: Any) -> Person:
     data: PersonInput = res.check.normalized
     missing = res.check.missing
     assert data.date_of_birth is not None and data.sex is not None  # check_person refuses a row without them
-    return Person(
+    creator = actor if getattr(actor, "is_authenticated", False) else None
+    person = Person(
         full_name=data.full_name or "",
         search_name=search_name(data.full_name),
         date_of_birth=data.date_of_birth,
@@ -197,15 +200,23 @@ def _new_person(res: _Resolved, *, source: str, actor: Any) -> Person:
         nationality=data.nationality or "VN",
         ethnicity=data.ethnicity or "",
         occupation=data.occupation or "",
-        priority_group=res.priority_group,
-        province=res.province,
-        ward=res.ward,
+        priority_group_id=res.priority_group.pk if res.priority_group is not None else None,
+        province_id=res.province.pk if res.province is not None else None,
+        ward_id=res.ward.pk if res.ward is not None else None,
         address_line=data.address_line or "",
         source=source,
         data_status=_data_status([], missing),
         problems=_problem_dicts(missing),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by_id=creator.pk if creator is not None else None,
     )
+    # Set the related objects as assigning them would, without the per-row router checks of the
+    # descriptors (they cost more than the rest of a row of a bulk import).
+    for related, value in zip(_PERSON_RELATED, (res.priority_group, res.province, res.ward, creator), strict=True):
+        related.set_cached_value(person, value)
+    return person
+
+
+_PERSON_RELATED: list[Any] = [Person._meta.get_field(n) for n in ("priority_group", "province", "ward", "created_by")]
 
 
 def _fill_blanks(person: Person, res: _Resolved) -> list[str]:
@@ -366,7 +377,7 @@ def _register_valid(
 
     # Within the batch too: a later row without document like an earlier one is flagged against it.
     created_people = [p for _i, p in to_create]
-    Person.objects.bulk_create(created_people, batch_size=2000)
+    bulk_insert(created_people)  # COPY on PostgreSQL; bulk_create elsewhere
     if not all(p.pk for p in created_people):  # SQLite before 3.35 / backends without RETURNING
         by_public = {
             p.public_id: p.pk
@@ -411,7 +422,7 @@ def _register_valid(
         subjects=[p for _i, p, _f in to_update],
         data=[{"filled": f, "source": source} for _i, _p, f in to_update],
     )
-    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    bulk_insert(events)
 
 
 def person_to_input(person: Person, **overrides: Any) -> PersonInput:
@@ -444,7 +455,9 @@ def person_register(
     relation_to_head: str = "",
 ) -> Person:
     """Register one person. Refuses invalid data (422) and a document already registered (409)."""
-    with transaction.atomic():
+    # persons_register_bulk writes in a transaction of its own (and a refused row writes nothing):
+    # the outer one (a savepoint's two round trips inside it) is only needed to add the household.
+    with transaction.atomic() if household is not None else nullcontext():
         [result] = persons_register_bulk(
             actor=actor, rows=[data], source=source, province_codes=[province_code], on_existing="conflict"
         )

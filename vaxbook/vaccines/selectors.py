@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Sum
 
+from vaxbook.common.queries import unique_or_none
 from vaxbook.places.models import Facility
 from vaxbook.vaccines.access import require_facility_view
 from vaxbook.vaccines.errors import FacilityNotFound, LotNotFound, LotVaccineMismatch, VaccineNotFound
@@ -87,7 +88,7 @@ def facility_get(*, public_id: uuid.UUID | str) -> Facility:
         pid = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
     except ValueError:
         raise FacilityNotFound() from None
-    facility = Facility.objects.filter(public_id=pid).first()
+    facility = unique_or_none(Facility.objects.filter(public_id=pid))
     if facility is None:
         raise FacilityNotFound()
     return facility

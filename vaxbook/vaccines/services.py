@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from vaxbook.common.audit import audit_log
+from vaxbook.common.queries import unique_or_none
 from vaxbook.places.models import Facility
 from vaxbook.vaccines.access import RECEIVE_ROLES, STOCK_ROLES, oversees_facility, require_facility_role
 from vaxbook.vaccines.errors import (
@@ -93,7 +94,7 @@ def vaccines_load(*, actor: Any = None, path: Path = DATA_FILE) -> LoadResult:
 
 def stock_lock(*, facility_id: int, lot_id: int) -> LotHolding | None:
     """Lock the (facility, lot) holding row. Call inside a transaction, before summing the ledger."""
-    return LotHolding.objects.select_for_update().filter(facility_id=facility_id, lot_id=lot_id).first()
+    return unique_or_none(LotHolding.objects.select_for_update().filter(facility_id=facility_id, lot_id=lot_id))
 
 
 def stock_on_hand(*, facility_id: int, lot_id: int) -> int:

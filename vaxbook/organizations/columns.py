@@ -1,0 +1,329 @@
+"""The roster's columns: one object per column with its clean step, and the header matching.
+
+A clean step only undoes what spreadsheets do to data: codes typed as numbers (``26001.0``, ``9.0``,
+province ``1`` for ``01``), dates as serial numbers, datetimes or text, the Vietnamese labels of the
+template's drop-down lists, and the quote our own error report puts before a cell that starts like a
+formula. What is right or wrong about a person is decided by the identity rules, once, inside
+``persons_register_bulk`` (which also restores dropped leading zeros, NFC names, spaces, phones).
+
+Headers are matched by name, ignoring case, diacritics, spaces, punctuation and order; a column whose
+header is not known is ignored (and said so), a required column that is absent refuses the file.
+"""
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from vaxbook.organizations.readers import FileRefused, Row
+from vaxbook.registry.identity import PersonInput, Problem, normalize_text, search_name
+
+#: A text cell starting with one of these is prefixed with a quote in our exports (formula injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def unquote(value: Any) -> Any:
+    """Remove the quote our export put before a formula-like text (so a fixed report can be uploaded again)."""
+    if type(value) is str and value[:1] == "'" and value[1:2] in FORMULA_START and len(value) > 1:
+        return value[1:]
+    return value
+
+
+def _code_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return ""
+    return "".join(normalize_text(unquote(value)).split())
+
+
+def _zero_padded(width: int) -> Callable[[Any], str | None]:
+    def clean(value: Any) -> str | None:
+        text = _code_text(value)
+        if text.isascii() and text.isdigit() and len(text) < width:
+            text = text.zfill(width)
+        return text or None
+
+    return clean
+
+
+_GROUP_LABEL = re.compile(r"([0-9A-Za-z]{1,10})\s*[-–.:)]\s*\S.*")
+
+
+def clean_priority_group(value: Any) -> str | None:
+    """``9``, ``9.0`` or the drop-down's ``9 - Người lao động …`` → ``9``."""
+    text = _code_text(value) if not isinstance(value, str) else normalize_text(unquote(value))
+    if match := _GROUP_LABEL.fullmatch(text):
+        return match.group(1)
+    return "".join(text.split()) or None
+
+
+_ID_TYPE_LABELS = {
+    "cccd": "cccd",
+    "cancuoc": "cccd",
+    "cancuoccongdan": "cccd",
+    "thecancuoc": "cccd",
+    "thecancuoccongdan": "cccd",
+    "dinhdanh": "cccd",
+    "cmnd": "cmnd",
+    "chungminhnhandan": "cmnd",
+    "chungminhthu": "cmnd",
+    "hochieu": "passport",
+    "passport": "passport",
+    "none": "none",
+    "khong": "none",
+    "khongco": "none",
+}
+
+
+def clean_id_type(value: Any) -> str | None:
+    """The template's labels (CCCD, CMND, Hộ chiếu, empty) → cccd / cmnd / passport / None; others kept."""
+    return _id_type_label(value) if type(value) is str else _id_type_label(normalize_text(value))
+
+
+@functools.lru_cache(maxsize=1024)  # a column holds a handful of distinct labels
+def _id_type_label(value: str) -> str | None:
+    text = normalize_text(unquote(value))
+    if not text:
+        return None
+    return _ID_TYPE_LABELS.get(header_key(text), text)
+
+
+def clean_nationality(value: Any) -> Any:
+    return _nationality_label(value) if type(value) is str else unquote(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _nationality_label(value: str) -> str:
+    value = unquote(value)
+    return "VN" if header_key(value) in ("vietnam", "vn") else value
+
+
+def clean_date(value: Any) -> Any:
+    """A real date (calamine gives date or datetime), a serial number or a text; the rules parse the rest."""
+    if isinstance(value, datetime):
+        return value.date()
+    return unquote(value)
+
+
+def clean_roster_text(value: Any) -> str:
+    return normalize_text(unquote(value))
+
+
+def _keep(value: Any) -> Any:
+    return unquote(value)
+
+
+def header_key(text: Any) -> str:
+    """A header's comparison form: lower case ASCII letters and digits only (``Mã phường/xã`` → ``maphuongxa``)."""
+    folded = search_name(text)
+    return "".join(ch for ch in folded if ch.isascii() and ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the roster: where it goes, how it is cleaned, how the template shows it."""
+
+    key: str  # the PersonInput / roster field it fills, and the field problems name
+    header: str  # the template's header (Vietnamese, as the roster format specifies)
+    clean: Callable[[Any], Any] = _keep
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    in_template: bool = True
+    text_format: bool = True  # the template formats it as Text, so Excel keeps leading zeros
+    width: float = 16
+    max_length: int | None = None  # for the roster's own fields (the registry checks the person's)
+
+    @property
+    def keys(self) -> set[str]:
+        return {header_key(self.header), *(header_key(a) for a in self.aliases)}
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("row_number", "STT", text_format=False, width=6),
+    Column("full_name", "Họ và tên", required=True, aliases=("Họ tên", "Full name", "Name"), width=28),
+    Column("date_of_birth", "Ngày sinh", clean_date, required=True, aliases=("Ngày tháng năm sinh", "Date of birth")),
+    Column("sex", "Giới tính", required=True, aliases=("Sex", "Gender"), width=10),
+    Column("phone", "Số điện thoại", required=True, aliases=("Điện thoại", "SĐT", "Phone"), width=16),
+    Column("id_type", "Loại giấy tờ", clean_id_type, aliases=("Document type",), width=14),
+    Column(
+        "id_number",
+        "Số giấy tờ",
+        required=True,
+        aliases=("Số CCCD", "Số CCCD/CMND", "Số định danh", "Số CMND/CCCD", "Document number"),
+        width=18,
+    ),
+    Column("health_insurance_number", "Số thẻ BHYT", aliases=("BHYT", "Health insurance number"), width=18),
+    Column("priority_group", "Nhóm ưu tiên", clean_priority_group, required=True, aliases=("Priority group",)),
+    Column("occupation", "Nghề nghiệp", aliases=("Occupation",), width=20),
+    Column("department", "Bộ phận", clean_roster_text, aliases=("Phòng ban", "Department"), width=20, max_length=120),
+    Column("ethnicity", "Dân tộc", aliases=("Ethnicity",), width=12),
+    Column("nationality", "Quốc tịch", clean_nationality, aliases=("Nationality",), width=10),
+    Column("province_code", "Mã tỉnh", _zero_padded(2), aliases=("Mã tỉnh/thành phố", "Province code"), width=10),
+    Column(
+        "ward_code",
+        "Mã phường/xã",
+        _zero_padded(5),
+        required=True,
+        aliases=("Mã xã", "Mã phường", "Mã phường/xã/đặc khu", "Ward code"),
+        width=14,
+    ),
+    Column("address_line", "Địa chỉ", required=True, aliases=("Địa chỉ thường trú", "Address"), width=32),
+    # Not in the template, but read when present.
+    Column(
+        "employee_number",
+        "Mã nhân viên",
+        clean_roster_text,
+        aliases=("Mã số nhân viên", "Mã NV", "Employee number"),
+        in_template=False,
+        max_length=40,
+    ),
+)
+COLUMN_BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
+TEMPLATE_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.in_template)
+_BY_HEADER_KEY: dict[str, Column] = {k: c for c in COLUMNS for k in c.keys}
+#: How many non-empty rows above the header (a title, the organization's name …) are tolerated.
+HEADER_LOOK_AHEAD = 20
+_ROSTER_KEYS = frozenset({"province_code", "department", "employee_number"})
+_PERSON_KEYS = frozenset(k for k in PersonInput.__dataclass_fields__ if k != "is_child")
+
+
+def is_blank(values: list[Any]) -> bool:
+    return not any(v is not None and v != "" and (type(v) is not str or v.strip()) for v in values)
+
+
+@dataclass
+class HeaderMatch:
+    row: int  # the header's row number
+    cells: list[Any]  # the header row as sent
+    index: dict[str, int]  # column key → position in the row
+    ignored: list[str] = field(default_factory=list)  # headers of columns that are not read
+    missing: list[Column] = field(default_factory=list)
+
+    def column_title(self, key: str) -> str:
+        """The header the file itself used for a column (or the template's)."""
+        position = self.index.get(key)
+        if position is not None and position < len(self.cells):
+            text = normalize_text(self.cells[position])
+            if text:
+                return text
+        column = COLUMN_BY_KEY.get(key)
+        return column.header if column else key
+
+
+def match_header(number: int, cells: list[Any]) -> HeaderMatch:
+    index: dict[str, int] = {}
+    ignored: list[str] = []
+    for position, cell in enumerate(cells):
+        text = normalize_text(cell)
+        if not text:
+            continue
+        column = _BY_HEADER_KEY.get(header_key(text))
+        if column is None or column.key in index:
+            ignored.append(text)
+            continue
+        index[column.key] = position
+    missing = [c for c in COLUMNS if c.required and c.key not in index]
+    return HeaderMatch(row=number, cells=list(cells), index=index, ignored=ignored, missing=missing)
+
+
+def find_header(rows: Iterator[Row]) -> HeaderMatch:
+    """The header row: the first non-empty row (of the first few) naming at least two known columns.
+
+    Consumes ``rows`` up to and including the header, so the caller goes on with the data rows.
+    """
+    seen = 0
+    for number, values in rows:
+        if is_blank(values):
+            continue
+        seen += 1
+        match = match_header(number, values)
+        if len(match.index) >= 2:
+            if match.missing:
+                raise FileRefused("header_missing", columns=", ".join(f"“{c.header}”" for c in match.missing))
+            return match
+        if seen >= HEADER_LOOK_AHEAD:
+            break
+    if seen == 0:
+        raise FileRefused("file_empty")
+    required = [c for c in COLUMNS if c.required]
+    raise FileRefused("header_missing", columns=", ".join(f"“{c.header}”" for c in required))
+
+
+@dataclass(slots=True)
+class RosterRow:
+    """One data row: as sent (for the error report) and as cleaned input for the registry."""
+
+    number: int
+    values: list[Any]
+    person: PersonInput
+    province_code: str | None
+    department: str
+    employee_number: str
+    problems: list[Problem]
+
+
+class RowMapper:
+    """Turns a data row into a :class:`RosterRow` through each column's clean step."""
+
+    def __init__(self, header: HeaderMatch):
+        self.header = header
+        self.width = max(header.index.values(), default=-1) + 1
+        present = [c for c in COLUMNS if c.key in header.index]
+        # (field, position, clean step or None when the step is only `unquote`): the hot loop's table
+        self._person = [
+            (c.key, header.index[c.key], None if c.clean is _keep else c.clean)
+            for c in present
+            if c.key in _PERSON_KEYS
+        ]
+        self._others = [(c.key, header.index[c.key], c.clean) for c in present if c.key in _ROSTER_KEYS]
+        self._limits = [(c.key, c.max_length) for c in present if c.max_length]
+
+    def map(self, number: int, values: list[Any]) -> RosterRow:
+        if len(values) < self.width:
+            values = values + [""] * (self.width - len(values))
+        fields: dict[str, Any] = {}
+        for key, position, clean in self._person:
+            value = values[position]
+            if clean is not None:
+                value = clean(value)
+            elif type(value) is str and value[:1] == "'":
+                value = unquote(value)
+            fields[key] = value
+        others = {key: clean(values[position]) for key, position, clean in self._others}
+        problems: list[Problem] = []
+        for key, max_length in self._limits:
+            if len(others[key]) > max_length:
+                problems.append(
+                    Problem(
+                        key,
+                        "text_too_long",
+                        format_lazy(_("This text must be at most {max} characters long."), max=max_length),
+                    )
+                )
+        return RosterRow(
+            number=number,
+            values=values,
+            person=PersonInput(**fields),
+            province_code=others.get("province_code"),
+            department=others.get("department", ""),
+            employee_number=others.get("employee_number", ""),
+            problems=problems,
+        )
+
+
+def reason_text(header: HeaderMatch, number: int, problem: Any) -> str:
+    """One refusal reason naming the row and the column, in the active language, with its stable code."""
+    key = problem.field
+    if key in header.index:
+        return str(
+            _("Row %(row)s, column “%(column)s”: %(message)s [%(code)s]")
+            % {"row": number, "column": header.column_title(key), "message": problem.message, "code": problem.code}
+        )
+    values = {"row": number, "message": problem.message, "code": problem.code}
+    return str(_("Row %(row)s: %(message)s [%(code)s]") % values)

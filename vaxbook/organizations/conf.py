@@ -1,0 +1,26 @@
+"""The roster importer's limits: each one a Django setting with a safe default.
+
+Set them in config/settings.py (from the environment) to change them; the names are the settings' names.
+"""
+
+from django.conf import settings
+
+_DEFAULTS: dict[str, int] = {
+    # The largest upload accepted (bytes).
+    "ROSTER_IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+    # The most data rows in one file.
+    "ROSTER_IMPORT_MAX_ROWS": 1_000_000,
+    # A workbook may expand to at most this many bytes in all (a zip bomb expands to gigabytes).
+    "ROSTER_IMPORT_MAX_UNCOMPRESSED_BYTES": 1024 * 1024 * 1024,
+    # ... and no member may be compressed more than this (real sheets: 5–30×; a zip bomb: ~1000×).
+    "ROSTER_IMPORT_MAX_COMPRESSION_RATIO": 200,
+    # Rows per write transaction (and per progress step).
+    "ROSTER_IMPORT_CHUNK_ROWS": 5000,
+    # Rows of a worksheet handed to calamine at once (more when the file has a big shared-strings part):
+    # calamine holds a whole sheet in memory, so the importer gives it one slice at a time.
+    "ROSTER_IMPORT_READ_ROWS": 5000,
+}
+
+
+def limit(name: str) -> int:
+    return int(getattr(settings, name, _DEFAULTS[name]))

@@ -1,0 +1,475 @@
+"""Reading roster files: cheap checks at upload, then a stream of rows for the import.
+
+Two formats: an Excel workbook (.xlsx, read by calamine) and CSV (UTF-8, with or without BOM, comma,
+semicolon or tab separated). A file that cannot be read is refused with a :class:`FileRefused` carrying a
+stable code (see :data:`MESSAGES`); nothing here touches the database.
+
+Why a worksheet is read in slices: calamine loads a whole worksheet into memory (about 1.5 kB a row for
+a 16-column roster: 1.5 GB for a million rows). So we stream the worksheet XML out of the zip ourselves,
+cut it at row boundaries (``</row>`` cannot occur inside XML text, where ``<`` is always escaped), and
+hand calamine one small workbook per slice: the same workbook, styles and shared-strings parts, and a
+sheet holding only that slice's rows. calamine still decodes every cell (shared strings, dates from the
+number formats, the 1904 date system) and keeps the row numbers (``<row r="…">``); memory stays bounded
+by the slice. calamine never opens the uploaded zip itself: every byte it sees went through ``zipfile``,
+whose reads stop at the member sizes checked against the zip-bomb limits.
+"""
+
+import codecs
+import csv
+import io
+import posixpath
+import re
+import zipfile
+import zlib
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import IO, Any
+from xml.etree import ElementTree
+
+from django.utils.translation import gettext_lazy as _
+from python_calamine import CalamineError, CalamineWorkbook
+
+from vaxbook.common.errors import DomainError, ErrorItem
+from vaxbook.organizations.conf import limit
+
+#: Refusal codes of a whole file, with their (translated) messages; ``%(name)s`` are the parameters.
+MESSAGES: dict[str, Any] = {
+    "file_too_large": _("The file is larger than %(limit_mb)s MB. Split it into smaller files."),
+    "file_type_unsupported": _(
+        "This is not a file Vaxbook can read. Upload the roster as an Excel workbook (.xlsx) or as CSV in UTF-8 (.csv)."
+    ),
+    "file_type_mismatch": _(
+        "The file's name says %(expected)s but its content is something else. Save it again from Excel as .xlsx."
+    ),
+    "file_encrypted": _(
+        "The file is protected with a password (or is an old .xls workbook). Remove the password and save it "
+        "as an Excel workbook (.xlsx)."
+    ),
+    "file_corrupt": _("The file is damaged and cannot be read. Open it in Excel and save it again as .xlsx."),
+    "file_zip_bomb": _("The file expands to far more data than a roster can hold; it cannot be read safely."),
+    "file_empty": _("The file has no rows of staff."),
+    "header_missing": _("These columns are missing: %(columns)s. Download the roster template and use its headers."),
+    "too_many_rows": _("The file has %(rows)s rows; at most %(limit)s rows can be imported at once."),
+    "csv_encoding": _(
+        'The CSV file is not in UTF-8. In Excel, choose "Save as" and the type "CSV UTF-8 (Comma delimited)".'
+    ),
+    "import_crashed": _(
+        "The import stopped because of an error in Vaxbook. The rows counted so far were saved; upload the file "
+        "again to finish (rows already saved are linked, not duplicated)."
+    ),
+}
+# A content/name mismatch is a kind of unsupported file: one public code, a clearer message.
+_CODE_OF = {"file_type_mismatch": "file_type_unsupported"}
+
+
+class FileRefused(DomainError):
+    """A file that cannot be imported at all; ``params`` fill the message (kept for re-rendering later)."""
+
+    def __init__(self, code: str, status: int = 422, **params: Any):
+        self.code = _CODE_OF.get(code, code)
+        self.message_key = code
+        self.params = params
+        super().__init__([ErrorItem("file", self.code, file_problem_message(code, params))], status=status)
+
+    def as_problem(self) -> dict[str, Any]:
+        """The JSON kept on the import: code and parameters, rendered in the reader's language on display."""
+        return {"field": "file", "code": self.code, "message_key": self.message_key, "params": self.params}
+
+
+def file_problem_message(code: str, params: dict[str, Any] | None = None) -> str:
+    """The message of a file-level code in the active language."""
+    template = MESSAGES.get(code) or MESSAGES["file_corrupt"]
+    return str(template) % (params or {}) if params else str(template)
+
+
+def render_problem(problem: dict[str, Any]) -> dict[str, str]:
+    """A stored problem (see :meth:`FileRefused.as_problem`) as {field, code, message} in the active language."""
+    key = problem.get("message_key") or problem.get("code", "")
+    return {
+        "field": str(problem.get("field", "file")),
+        "code": str(problem.get("code", "")),
+        "message": file_problem_message(key, problem.get("params") or {}),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Kinds of file
+# --------------------------------------------------------------------------------------------
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # CFB: a password-protected .xlsx, or an old .xls
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+FORMATS = {".xlsx": "xlsx", ".csv": "csv"}
+
+
+def sniff_format(head: bytes, name: str) -> str:
+    """``xlsx`` or ``csv`` from the name and the first bytes; refuses anything else."""
+    suffix = PurePath(name or "").suffix.lower()
+    if head.startswith(OLE2_MAGIC):
+        if suffix in (".xls", ".csv"):
+            raise FileRefused("file_type_unsupported")
+        raise FileRefused("file_encrypted")
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
+        raise FileRefused("file_type_unsupported")
+    is_zip = head.startswith(ZIP_MAGIC)
+    if fmt == "xlsx" and not is_zip:
+        raise FileRefused("file_type_mismatch", expected=".xlsx")
+    if fmt == "csv":
+        if is_zip:
+            raise FileRefused("file_type_mismatch", expected=".csv")
+        if head.startswith(UTF16_BOMS):
+            raise FileRefused("csv_encoding")
+        if b"\x00" in head:
+            raise FileRefused("file_type_unsupported")
+    return fmt
+
+
+Row = tuple[int, list[Any]]  # (row number as the spreadsheet shows it, cell values)
+
+
+class Book:
+    """An opened roster file: rows in order, and an estimate of how many there are."""
+
+    format: str
+
+    def verify(self) -> None:
+        """The expensive upload-time checks (whole-file integrity, encoding)."""
+
+    def iter_rows(self, *, slice_rows: int | None = None) -> Generator[Row]:
+        raise NotImplementedError
+
+    def last_row(self) -> int:
+        """The number of the last row (an upper bound of the data rows plus the header)."""
+        raise NotImplementedError
+
+
+def open_book(fileobj: IO[bytes], *, name: str, size: int | None = None) -> Book:
+    """Open an uploaded or stored roster file with the cheap checks: size, kind, zip limits."""
+    if size is None:
+        fileobj.seek(0, io.SEEK_END)
+        size = fileobj.tell()
+    max_bytes = limit("ROSTER_IMPORT_MAX_BYTES")
+    if size > max_bytes:
+        raise FileRefused("file_too_large", status=413, limit_mb=max_bytes // (1024 * 1024))
+    if size == 0:
+        raise FileRefused("file_empty")
+    fileobj.seek(0)
+    head = fileobj.read(8)
+    fileobj.seek(0)
+    fmt = sniff_format(head, name)
+    return XlsxBook(fileobj) if fmt == "xlsx" else CsvBook(fileobj)
+
+
+# --------------------------------------------------------------------------------------------
+# Excel workbooks
+# --------------------------------------------------------------------------------------------
+
+_READ_SIZE = 1 << 20
+_MAX_SHEET_PROLOGUE = 8 << 20
+_RATIO_MIN_BYTES = 1 << 20
+_NS_PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
+_SHEET_DATA = re.compile(rb"<(" + _NS_PREFIX + rb")sheetData\b[^>]*?(/?)>")
+_DIMENSION = re.compile(rb"<" + _NS_PREFIX + rb"dimension\b[^>]*?/>")
+_DIMENSION_REF = re.compile(rb'ref="[A-Z]{1,3}[0-9]+:[A-Z]{1,3}([0-9]+)"')
+_REL_TYPES_KEPT = ("/styles", "/sharedStrings", "/theme")
+_OFFICE_DOCUMENT = "/officeDocument"
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(element: ElementTree.Element, local_name: str) -> str | None:
+    for key, value in element.attrib.items():
+        if _local(key) == local_name:
+            return value
+    return None
+
+
+@dataclass
+class _Sheet:
+    path: str
+    name: str
+    parts: dict[str, bytes] = field(default_factory=dict)  # the other parts each slice needs
+
+
+class XlsxBook(Book):
+    format = "xlsx"
+
+    def __init__(self, fileobj: IO[bytes]):
+        try:
+            self.zip = zipfile.ZipFile(fileobj)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+            raise FileRefused("file_corrupt") from None
+        self._check_limits()
+        self.sheet = self._locate_sheet()
+        self._last_row: int | None = None
+
+    # -- checks ------------------------------------------------------------------------------
+
+    def _check_limits(self) -> None:
+        total = 0
+        max_ratio = limit("ROSTER_IMPORT_MAX_COMPRESSION_RATIO")
+        for info in self.zip.infolist():
+            if info.flag_bits & 0x1:
+                raise FileRefused("file_encrypted")
+            total += info.file_size
+            if info.file_size > _RATIO_MIN_BYTES and info.file_size > max_ratio * max(info.compress_size, 1):
+                raise FileRefused("file_zip_bomb")
+        if total > limit("ROSTER_IMPORT_MAX_UNCOMPRESSED_BYTES"):
+            raise FileRefused("file_zip_bomb")
+
+    def verify(self) -> None:
+        """Every member decompresses and matches its checksum (bounded by the checked sizes)."""
+        try:
+            bad = self.zip.testzip()
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError, ValueError):
+            raise FileRefused("file_corrupt") from None
+        if bad is not None:
+            raise FileRefused("file_corrupt")
+
+    def _read(self, name: str) -> bytes:
+        try:
+            return self.zip.read(name)
+        except KeyError:
+            raise FileRefused("file_corrupt") from None
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError, ValueError):
+            raise FileRefused("file_corrupt") from None
+
+    def _xml(self, name: str) -> ElementTree.Element:
+        try:
+            return ElementTree.fromstring(self._read(name))  # noqa: S314 (a small part; expat limits expansion)
+        except ElementTree.ParseError:
+            raise FileRefused("file_corrupt") from None
+
+    def _rels(self, part: str) -> dict[str, tuple[str, str]]:
+        """{relationship id: (type, target path)} of a part."""
+        folder, base = posixpath.split(part)
+        rels_name = posixpath.join(folder, "_rels", base + ".rels")
+        if rels_name not in self.zip.NameToInfo:
+            return {}
+        out = {}
+        for rel in self._xml(rels_name):
+            target = rel.get("Target", "")
+            if rel.get("TargetMode") == "External" or not target:
+                continue
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            out[rel.get("Id", "")] = (rel.get("Type", ""), path)
+        return out
+
+    def _locate_sheet(self) -> _Sheet:
+        workbook_path = "xl/workbook.xml"
+        for rel_type, path in self._rels("").values():
+            if rel_type.endswith(_OFFICE_DOCUMENT):
+                workbook_path = path
+        if workbook_path not in self.zip.NameToInfo:
+            raise FileRefused("file_corrupt")
+        rels = self._rels(workbook_path)
+        first = next((e for e in self._xml(workbook_path).iter() if _local(e.tag) == "sheet"), None)
+        if first is None:
+            raise FileRefused("file_empty")
+        rel = rels.get(_attr(first, "id") or "")
+        if rel is None or rel[1] not in self.zip.NameToInfo:
+            raise FileRefused("file_corrupt")
+        sheet = _Sheet(path=rel[1], name=first.get("name", ""))
+        root_rels = posixpath.join("_rels", ".rels")
+        workbook_rels = posixpath.join(posixpath.dirname(workbook_path), "_rels", posixpath.basename(workbook_path))
+        for name in ("[Content_Types].xml", root_rels, workbook_path, workbook_rels + ".rels"):
+            if name in self.zip.NameToInfo:
+                sheet.parts[name] = self._read(name)
+        for rel_type, path in rels.values():
+            if rel_type.endswith(_REL_TYPES_KEPT) and path in self.zip.NameToInfo:
+                sheet.parts[path] = self._read(path)
+        return sheet
+
+    # -- rows --------------------------------------------------------------------------------
+
+    def last_row(self) -> int:
+        """From the sheet's ``<dimension>`` when it has one; else by counting the rows."""
+        if self._last_row is None:
+            prologue, _tag, _ns, _empty, _rest, _stream = self._open_sheet(count_only=True)
+            match = _DIMENSION_REF.search(prologue)
+            self._last_row = int(match.group(1)) if match else self._count_rows()
+        return self._last_row
+
+    def _count_rows(self) -> int:
+        """Count ``<row`` tags in the streamed sheet (an upper bound: empty rows count too)."""
+        _prologue, _tag, ns, _empty, _rest, _stream = self._open_sheet(count_only=True)
+        needle = b"<" + ns + b"row"
+        rows = 0
+        tail = b""
+        try:
+            with self.zip.open(self.sheet.path) as f:
+                while piece := f.read(_READ_SIZE):
+                    data = tail + piece
+                    rows += data.count(needle)
+                    tail = data[-(len(needle) - 1) :]
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+            raise FileRefused("file_corrupt") from None
+        return rows
+
+    def _open_sheet(self, *, count_only: bool = False) -> tuple[bytes, bytes, bytes, bool, bytearray, Any]:
+        """Read up to ``<sheetData>``: (prologue, the tag, namespace prefix, empty?, bytes after, open stream)."""
+        try:
+            stream = self.zip.open(self.sheet.path)
+            buf = bytearray()
+            while True:
+                piece = stream.read(_READ_SIZE)
+                if not piece:
+                    stream.close()
+                    raise FileRefused("file_corrupt")
+                buf += piece
+                match = _SHEET_DATA.search(buf)
+                if match:
+                    break
+                if len(buf) > _MAX_SHEET_PROLOGUE:
+                    stream.close()
+                    raise FileRefused("file_corrupt")
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+            raise FileRefused("file_corrupt") from None
+        prologue = bytes(buf[: match.start()])
+        rest = buf[match.end() :]
+        if count_only:
+            stream.close()
+        return prologue, bytes(match.group(0)), match.group(1), match.group(2) == b"/", rest, stream
+
+    def default_slice_rows(self) -> int:
+        """Rows per slice: small (calamine is fastest and leanest on small slices), but larger when a big
+        shared-strings part would otherwise be parsed again for every slice."""
+        base = limit("ROSTER_IMPORT_READ_ROWS")
+        parts = self.sheet.parts
+        shared = max((len(data) for name, data in parts.items() if "sharedstrings" in name.lower()), default=0)
+        return min(base * max(1, -(-shared // (2 << 20))), 8 * base)
+
+    def iter_rows(self, *, slice_rows: int | None = None) -> Generator[Row]:
+        slice_rows = slice_rows or self.default_slice_rows()
+        prologue, tag, ns, empty, buf, stream = self._open_sheet()
+        with stream:
+            if empty:
+                return
+            # No <dimension>: calamine would size its grid by it, and a slice holds fewer rows.
+            opening = _DIMENSION.sub(b"", prologue) + tag
+            closing = b"</" + ns + b"sheetData></" + ns + b"worksheet>"
+            row_end = b"</" + ns + b"row>"
+            data_end = b"</" + ns + b"sheetData>"
+            pending: list[bytes] = []
+            pending_rows = 0
+            rows_before = 0  # <row> elements in earlier slices (for files whose rows carry no number)
+            done = False
+            while True:
+                end = buf.find(data_end)
+                if end >= 0:
+                    pending.append(bytes(buf[:end]))
+                    done = True
+                else:
+                    cut = buf.rfind(row_end)
+                    if cut >= 0:
+                        cut += len(row_end)
+                        part = bytes(buf[:cut])
+                        del buf[:cut]
+                        pending.append(part)
+                        pending_rows += part.count(row_end)
+                if pending and (done or pending_rows >= slice_rows):
+                    body = b"".join(pending)
+                    pending, pending_rows = [], 0
+                    yield from self._slice_rows(opening + body + closing, body, rows_before)
+                    rows_before += body.count(b"<" + ns + b"row")
+                if done:
+                    return
+                try:
+                    piece = stream.read(_READ_SIZE)
+                except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+                    raise FileRefused("file_corrupt") from None
+                if not piece:
+                    raise FileRefused("file_corrupt")
+                buf += piece
+
+    def _slice_rows(self, sheet_xml: bytes, body: bytes, rows_before: int) -> Iterator[Row]:
+        mini = io.BytesIO()
+        with zipfile.ZipFile(mini, "w", zipfile.ZIP_STORED) as z:
+            for name, data in self.sheet.parts.items():
+                z.writestr(name, data)
+            z.writestr(self.sheet.path, sheet_xml)
+        mini.seek(0)
+        # Rows normally carry their number (r="12"); a file whose rows do not is numbered by position.
+        first_row = re.search(rb"<" + _NS_PREFIX + rb"row\b[^>]*>", body)
+        offset = 0 if first_row is None or b" r=" in first_row.group(0) else rows_before
+        try:
+            workbook = CalamineWorkbook.from_filelike(mini)
+            sheet = workbook.get_sheet_by_index(0)
+        except (CalamineError, ValueError, OSError):
+            raise FileRefused("file_corrupt") from None
+        try:
+            start = sheet.start
+            if start is None:
+                return
+            first, left = start
+            pad = [""] * left
+            # iter_rows() would yield every empty row above the slice; to_python skips them (and holds
+            # just this slice's rows, which is what the slice size bounds).
+            rows = sheet.to_python(skip_empty_area=True)
+            for number, values in enumerate(rows, start=offset + first + 1):
+                yield number, (pad + values) if left else values
+        finally:
+            workbook.close()
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------------
+
+_DELIMITERS = (",", ";", "\t")
+
+
+class CsvBook(Book):
+    format = "csv"
+
+    def __init__(self, fileobj: IO[bytes]):
+        self.file = fileobj
+        self._lines: int | None = None
+        self.delimiter = self._sniff_delimiter()
+
+    def _sniff_delimiter(self) -> str:
+        self.file.seek(0)
+        first = self.file.read(64 * 1024).split(b"\n", 1)[0]
+        self.file.seek(0)
+        text = first.decode("utf-8", errors="replace")
+        counts = {d: text.count(d) for d in _DELIMITERS}
+        best = max(_DELIMITERS, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+    def verify(self) -> None:
+        """The whole file is UTF-8 (with or without BOM); counts the lines on the way."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        lines = 0
+        self.file.seek(0)
+        try:
+            while chunk := self.file.read(_READ_SIZE):
+                if b"\x00" in chunk:
+                    raise FileRefused("file_type_unsupported")
+                decoder.decode(chunk)
+                lines += chunk.count(b"\n")
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise FileRefused("csv_encoding") from None
+        finally:
+            self.file.seek(0)
+        self._lines = lines
+
+    def last_row(self) -> int:
+        if self._lines is None:
+            self.verify()
+        assert self._lines is not None
+        return self._lines + 1
+
+    def iter_rows(self, *, slice_rows: int | None = None) -> Generator[Row]:
+        self.file.seek(0)
+        text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
+        try:
+            yield from enumerate(csv.reader(text, delimiter=self.delimiter), start=1)
+        except (csv.Error, UnicodeDecodeError):
+            raise FileRefused("file_corrupt") from None
+        finally:
+            text.detach()

@@ -1,0 +1,128 @@
+"""Organization reads, always scoped to the user who asks.
+
+Who sees an organization (its roster and its imports):
+- its representatives (they also change it: import rosters);
+- a national administrator;
+- province and area officers whose area holds the organization (its area is a province or a ward).
+Anybody else gets a 404, whether the organization exists or not.
+"""
+
+import uuid
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vaxbook.accounts.selectors import user_scope
+from vaxbook.clinic.models import Appointment, Dose
+from vaxbook.common.errors import NotFound
+from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
+from vaxbook.organizations.workbooks import roster_template_bytes
+from vaxbook.places.models import AdminUnit
+from vaxbook.registry.models import PriorityGroup
+
+
+def _uuid(value: uuid.UUID | str) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def organizations_for_user(*, user: Any) -> QuerySet[Organization]:
+    scope = user_scope(user=user)
+    qs = Organization.objects.select_related("admin_unit")
+    if scope.national:
+        return qs
+    q = Q(pk__in=scope.organization_ids)
+    if scope.area_unit_ids:
+        q |= Q(admin_unit_id__in=scope.area_unit_ids) | Q(admin_unit__parent_id__in=scope.area_unit_ids)
+    return qs.filter(q)
+
+
+def organization_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Organization:
+    pid = _uuid(public_id)
+    organization = organizations_for_user(user=user).filter(public_id=pid).first() if pid else None
+    if organization is None:
+        raise NotFound.single("id", "organization_not_found", _("No such organization, or you may not see it."))
+    return organization
+
+
+def organization_may_import(*, user: Any, organization: Organization) -> bool:
+    """Only the organization's own representatives change its roster."""
+    return organization.pk in user_scope(user=user).organization_ids
+
+
+def roster_for_user(*, user: Any, organization: Organization) -> QuerySet[RosterEntry]:
+    """The organization's roster with each person's data status, valid doses and next appointment."""
+    organization_get_for_user(user=user, public_id=organization.public_id)  # the same rule, checked again
+    next_appointment = (
+        Appointment.objects.filter(
+            person_id=OuterRef("person_id"),
+            status__in=[Appointment.Status.INVITED, Appointment.Status.CHECKED_IN],
+            session__date__gte=timezone.localdate(),
+        )
+        .order_by("session__date")
+        .values("session__date")[:1]
+    )
+    doses = (
+        Dose.objects.filter(person_id=OuterRef("person_id"), status=Dose.Status.VALID)
+        .order_by()
+        .values("person_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        RosterEntry.objects.filter(organization=organization)
+        .select_related("person", "person__priority_group", "person__ward")
+        .annotate(next_appointment_on=Subquery(next_appointment), valid_doses=Subquery(doses))
+        .order_by("person__search_name", "pk")
+    )
+
+
+def roster_status_counts(*, user: Any, organization: Organization) -> dict[str, int]:
+    """How many roster persons are complete, incomplete or invalid."""
+    organization_get_for_user(user=user, public_id=organization.public_id)
+    rows = (
+        RosterEntry.objects.filter(organization=organization)
+        .values("person__data_status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {r["person__data_status"]: r["n"] for r in rows}
+
+
+def roster_imports_for_organization(*, user: Any, organization: Organization) -> QuerySet[RosterImport]:
+    organization_get_for_user(user=user, public_id=organization.public_id)
+    return RosterImport.objects.filter(organization=organization).select_related("uploaded_by")
+
+
+def roster_import_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> RosterImport:
+    pid = _uuid(public_id)
+    found = (
+        RosterImport.objects.filter(public_id=pid, organization__in=organizations_for_user(user=user))
+        .select_related("organization", "uploaded_by")
+        .first()
+        if pid
+        else None
+    )
+    if found is None:
+        raise NotFound.single("id", "roster_import_not_found", _("No such roster import, or you may not see it."))
+    return found
+
+
+def roster_template(*, user: Any, organization: Organization) -> bytes:
+    """The roster template (.xlsx) with today's reference lists: priority groups, provinces and wards."""
+    organization_get_for_user(user=user, public_id=organization.public_id)
+    units = AdminUnit.objects.order_by("code")
+    return roster_template_bytes(
+        organization_name=organization.name,
+        priority_groups=list(PriorityGroup.objects.order_by("rank", "code").values_list("code", "name")),
+        provinces=list(units.filter(level=AdminUnit.Level.PROVINCE).values_list("code", "name")),
+        wards=list(
+            units.filter(level=AdminUnit.Level.WARD)
+            .order_by("parent__code", "code")
+            .values_list("code", "name", "parent__code")
+        ),
+    )

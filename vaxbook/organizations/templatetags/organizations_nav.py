@@ -1,0 +1,15 @@
+"""`{% organizations_visible as show %}`: whether the portal's menu shows the organizations link."""
+
+from typing import Any
+
+from django import template
+
+from vaxbook.accounts.selectors import user_scope
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def organizations_visible(context: Any) -> bool:
+    scope = user_scope(user=context["request"].user)
+    return bool(scope.national or scope.organization_ids or scope.area_unit_ids)

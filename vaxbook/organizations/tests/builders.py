@@ -1,0 +1,103 @@
+"""Real roster files built in the tests: xlsx (xlsxwriter or openpyxl) and CSV, as bytes."""
+
+import csv
+import io
+import zipfile
+from datetime import date
+from typing import Any
+
+import openpyxl
+import xlsxwriter
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from vaxbook.common.testing import cccd_for
+from vaxbook.organizations.columns import TEMPLATE_COLUMNS
+
+HEADERS = [c.header for c in TEMPLATE_COLUMNS]
+
+
+def person_row(n: int, **over: Any) -> dict[str, Any]:
+    """A complete, valid staff row (keys are the template's headers)."""
+    dob = date(1980 + n % 20, 1 + n % 12, 1 + n % 28)
+    sex = "F" if n % 2 else "M"
+    row = {
+        "STT": n,
+        "Họ và tên": f"Nguyễn Văn {chr(65 + n % 26)}{chr(65 + (n // 26) % 26)}",
+        "Ngày sinh": dob.strftime("%d/%m/%Y"),
+        "Giới tính": "Nữ" if sex == "F" else "Nam",
+        "Số điện thoại": f"09{12000000 + n:08d}",
+        "Loại giấy tờ": "CCCD",
+        "Số giấy tờ": cccd_for(dob, sex, 500000 + n),
+        "Số thẻ BHYT": "",
+        "Nhóm ưu tiên": "9",
+        "Nghề nghiệp": "Kỹ sư",
+        "Bộ phận": "Phòng Kỹ thuật",
+        "Dân tộc": "Kinh",
+        "Quốc tịch": "VN",
+        "Mã tỉnh": "75",
+        "Mã phường/xã": "26001",
+        "Địa chỉ": f"{n} Đường Số 1",
+    }
+    row.update(over)
+    return row
+
+
+def table(rows: list[dict[str, Any]], headers: list[str] | None = None) -> list[list[Any]]:
+    headers = headers or HEADERS
+    return [list(headers), *([r.get(h, "") for h in headers] for r in rows)]
+
+
+def xlsx_bytes(cells: list[list[Any]], *, engine: str = "xlsxwriter", date_format: str = "dd/mm/yyyy") -> bytes:
+    out = io.BytesIO()
+    if engine == "openpyxl":
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "Danh sách"
+        for row in cells:
+            sheet.append(list(row))
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, date):
+                    cell.number_format = date_format
+        book.save(out)
+        return out.getvalue()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    sheet = book.add_worksheet("Danh sách")
+    fmt = book.add_format({"num_format": date_format})
+    for r, row in enumerate(cells):
+        for c, value in enumerate(row):
+            if isinstance(value, date):
+                sheet.write_datetime(r, c, value, fmt)
+            elif value is None or value == "":
+                continue
+            elif isinstance(value, int | float):
+                sheet.write_number(r, c, value)
+            else:
+                sheet.write_string(r, c, str(value))
+    book.close()
+    return out.getvalue()
+
+
+def csv_bytes(cells: list[list[Any]], *, bom: bool = False, delimiter: str = ",", encoding: str = "utf-8") -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=delimiter)
+    for row in cells:
+        writer.writerow(["" if v is None else v for v in row])
+    data = text.getvalue().encode(encoding)
+    return (b"\xef\xbb\xbf" + data) if bom else data
+
+
+def zip_bomb(name: str = "xl/worksheets/sheet1.xml", size: int = 200 * 1024 * 1024) -> bytes:
+    """A small zip (~200 kB) holding a member that expands to `size` bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open(name, "w", force_zip64=True) as member:
+            block = b"\0" * (1024 * 1024)
+            for _ in range(size // len(block)):
+                member.write(block)
+    return out.getvalue()
+
+
+def upload(content: bytes, name: str = "roster.xlsx") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content)

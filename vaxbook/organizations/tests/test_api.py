@@ -1,0 +1,219 @@
+"""The organizations API: the template, uploads (202 or refused at once), progress, the report, the roster, scoping.
+
+The cast: `org` and its representative `rep`; `other_rep` represents another organization; `clerk_a`
+works at a facility (no organization role); `officer` is the province officer of the organization's
+province; `admin_user` is national.
+"""
+
+import io
+
+import openpyxl
+import pytest
+from django.test import override_settings
+
+from vaxbook.common import testing as t
+from vaxbook.organizations.models import RosterImport
+from vaxbook.organizations.tests.builders import csv_bytes, person_row, table, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def other_rep(province):
+    other = t.OrganizationFactory(name="Công ty Khác", admin_unit=province)
+    return t.make_member(t.Role.ORG_REPRESENTATIVE, organization=other, username="other_rep")
+
+
+def post_file(api, org, content, name="roster.xlsx"):
+    f = io.BytesIO(content)
+    f.name = name
+    return api.post(f"/api/v1/organizations/{org.public_id}/roster-imports", {"file": f})
+
+
+def good_file(n=3, bad=1):
+    rows = [person_row(i) for i in range(1, n + 1)]
+    rows += [person_row(100 + i, **{"Số điện thoại": "12345"}) for i in range(bad)]
+    return xlsx_bytes(table(rows))
+
+
+def test_the_template_has_the_headers_in_order_the_lists_and_the_codes(api, rep, org, places):
+    response = api.as_user(rep).get(f"/api/v1/organizations/{org.public_id}/roster-template")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Danh sách", "Hướng dẫn", "Danh mục"]
+    sheet = book["Danh sách"]
+    headers = [c.value for c in sheet[1]]
+    assert headers == [
+        "STT",
+        "Họ và tên",
+        "Ngày sinh",
+        "Giới tính",
+        "Số điện thoại",
+        "Loại giấy tờ",
+        "Số giấy tờ",
+        "Số thẻ BHYT",
+        "Nhóm ưu tiên",
+        "Nghề nghiệp",
+        "Bộ phận",
+        "Dân tộc",
+        "Quốc tịch",
+        "Mã tỉnh",
+        "Mã phường/xã",
+        "Địa chỉ",
+    ]
+    lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
+    assert lists["D2"] == '"Nam,Nữ"'
+    assert lists["F2"] == '"CCCD,CMND,Hộ chiếu"'
+    assert "Danh mục" in lists["I2"]
+    assert sheet.column_dimensions["E"].number_format == "@"  # phones keep their leading zero
+    assert sheet.column_dimensions["G"].number_format == "@"
+    reference = [tuple(r) for r in book["Danh mục"].iter_rows(values_only=True)]
+    assert any(r[7] == "26001" and r[9] == "75" for r in reference)
+    assert any(r[2] and r[2].startswith("9 - ") for r in reference)
+    assert "Hướng dẫn" in book["Hướng dẫn"]["A1"].value
+
+
+def test_an_upload_is_accepted_with_202_and_reports_progress_and_counts(
+    api, rep, org, places, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_file(api.as_user(rep), org, good_file())
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert set(body) == {"id", "status"}
+    assert body["status"] == "queued"
+
+    detail = api.get(f"/api/v1/roster-imports/{body['id']}").json()
+    assert detail["status"] == "done"
+    assert detail["progress"] == 100
+    assert (detail["total"], detail["accepted"], detail["created"], detail["linked"], detail["updated"]) == (
+        4,
+        3,
+        3,
+        0,
+        0,
+    )
+    assert detail["refused"] == 1
+    assert detail["problems"] == []
+    assert detail["error_report_url"] == f"/api/v1/roster-imports/{body['id']}/error-report"
+
+    report = api.get(detail["error_report_url"])
+    assert report.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(report.streaming_content))).worksheets[0]
+    assert sheet.max_row == 2
+    assert "phone_format" in sheet.cell(row=2, column=17).value
+
+    roster = api.get(f"/api/v1/organizations/{org.public_id}/roster?limit=2").json()
+    assert roster["count"] == 3
+    assert len(roster["results"]) == 2
+    assert roster["results"][0]["data_status"] == "complete"
+    assert roster["results"][0]["department"] == "Phòng Kỹ thuật"
+    second = api.get(f"/api/v1/organizations/{org.public_id}/roster?limit=2&offset=2").json()
+    assert len(second["results"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "code", "status"),
+    [
+        (b"\x93\x11random bytes\x00\xff" * 50, "roster.xlsx", "file_type_unsupported", 422),
+        (b"Ho va ten,Ngay sinh\nA,1/1/1990\n", "roster.xlsx", "file_type_unsupported", 422),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "roster.xlsx", "file_encrypted", 422),
+        (b"", "roster.csv", "file_empty", 422),
+        (b"%PDF-1.4\n", "roster.pdf", "file_type_unsupported", 422),
+        ("STT,Ngày sinh\n1,1/1/1990\n".encode("cp1252"), "roster.csv", "csv_encoding", 422),
+    ],
+)
+def test_unreadable_files_are_refused_at_once_with_a_code_and_nothing_written(
+    api, rep, org, places, content, name, code, status
+):
+    response = post_file(api.as_user(rep), org, content, name)
+    assert response.status_code == status
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("file", code)
+    assert error["message"]
+    assert not RosterImport.objects.exists()
+
+
+def test_missing_headers_are_named(api, rep, org, places):
+    cells = table([person_row(1)], headers=["Họ và tên", "Ngày sinh", "Số giấy tờ", "Địa chỉ"])
+    response = post_file(api.as_user(rep), org, csv_bytes(cells), "roster.csv")
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["code"] == "header_missing"
+    for header in ("Giới tính", "Số điện thoại", "Nhóm ưu tiên", "Mã phường/xã"):
+        assert header in error["message"]
+    assert "Họ và tên" not in error["message"]
+
+
+@override_settings(ROSTER_IMPORT_MAX_BYTES=1024)
+def test_a_file_over_the_size_limit_is_refused_with_413(api, rep, org, places):
+    response = post_file(api.as_user(rep), org, good_file(n=30))
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["code"] == "file_too_large"
+
+
+@override_settings(ROSTER_IMPORT_MAX_ROWS=2)
+def test_a_file_over_the_row_limit_is_refused(api, rep, org, places):
+    response = post_file(api.as_user(rep), org, good_file(n=3, bad=0))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "too_many_rows"
+
+
+def test_an_upload_without_a_file_is_a_validation_error(api, rep, org):
+    response = api.as_user(rep).post(f"/api/v1/organizations/{org.public_id}/roster-imports", {})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "required"
+
+
+def test_another_organizations_representative_sees_nothing(
+    api, rep, other_rep, org, places, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        started = post_file(api.as_user(rep), org, good_file()).json()
+    other = api.__class__().as_user(other_rep)
+    for path in (
+        f"/api/v1/organizations/{org.public_id}/roster-template",
+        f"/api/v1/organizations/{org.public_id}/roster",
+        f"/api/v1/organizations/{org.public_id}/roster-imports",
+        f"/api/v1/roster-imports/{started['id']}",
+        f"/api/v1/roster-imports/{started['id']}/error-report",
+    ):
+        response = other.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["errors"][0]["code"] in ("organization_not_found", "roster_import_not_found")
+    response = post_file(other, org, good_file())
+    assert response.status_code == 404
+    assert RosterImport.objects.count() == 1
+
+
+def test_a_clerk_without_an_organization_role_gets_404(api, clerk_a, org, places):
+    clerk = api.as_user(clerk_a)
+    assert clerk.get(f"/api/v1/organizations/{org.public_id}/roster").status_code == 404
+    assert post_file(clerk, org, good_file()).status_code == 404
+    assert clerk.get("/api/v1/organizations").json() == []
+
+
+def test_officers_of_the_area_and_national_admins_see_but_do_not_import(
+    api, rep, officer, admin_user, org, places, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        started = post_file(api.as_user(rep), org, good_file()).json()
+    for user in (officer, admin_user):
+        client = api.__class__().as_user(user)
+        assert client.get(f"/api/v1/organizations/{org.public_id}/roster").json()["count"] == 3
+        assert client.get(f"/api/v1/roster-imports/{started['id']}").status_code == 200
+        response = post_file(client, org, good_file())
+        assert response.status_code == 403
+        assert response.json()["errors"][0]["code"] == "forbidden"
+    assert RosterImport.objects.count() == 1
+
+
+def test_an_unknown_id_is_404_with_the_error_shape(api, rep):
+    for path in (
+        "/api/v1/roster-imports/not-a-uuid",
+        "/api/v1/organizations/00000000-0000-0000-0000-000000000000/roster",
+    ):
+        response = api.as_user(rep).get(path)
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["code"].endswith("not_found")

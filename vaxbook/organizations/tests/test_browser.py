@@ -1,0 +1,62 @@
+"""The roster import in a real browser: template, upload, progress and result, the error report."""
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from vaxbook.common import testing as t
+from vaxbook.organizations.tests.builders import HEADERS, person_row, table, xlsx_bytes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_representative_imports_a_roster_and_gets_back_the_rows_to_fix(page: Any, tmp_path: Any) -> None:
+    from playwright.sync_api import expect
+
+    province = t.ProvinceFactory(code="75", name="Tỉnh Đồng Nai")
+    t.WardFactory(code="26001", name="Phường Trấn Biên", parent=province)
+    t.PriorityGroupFactory()
+    org = t.OrganizationFactory(name="Công ty Thử Nghiệm", admin_unit=province)
+    t.make_member(t.Role.ORG_REPRESENTATIVE, organization=org, username="rep_browser")
+
+    page.goto("/accounts/login/?next=/organizations/")
+    page.fill("#id_username", "rep_browser")
+    page.fill("#id_password", t.PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(re.compile(rf"/organizations/{org.public_id}/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+
+    with page.expect_download() as template_download:
+        page.click("#template-download")
+    template = openpyxl.load_workbook(io.BytesIO(Path(template_download.value.path()).read_bytes()))
+    assert [c.value for c in template["Danh sách"][1]] == HEADERS
+
+    rows = [person_row(1), person_row(2), person_row(3, **{"Số điện thoại": "12345"})]
+    roster = tmp_path / "danh-sach.xlsx"
+    roster.write_bytes(xlsx_bytes(table(rows)))
+    page.set_input_files("#id_file", str(roster))
+    page.click("#upload-submit")
+    page.wait_for_url(re.compile(r"/organizations/imports/[0-9a-f-]+/$"))
+
+    status = page.locator("#import-status")
+    expect(status).to_have_attribute("data-status", "done")
+    expect(status.locator(".progress > span")).to_have_attribute("style", "width:100%")
+    expect(page.locator("#count-total")).to_have_text("3")
+    expect(page.locator("#count-accepted")).to_have_text("2")
+    expect(page.locator("#count-created")).to_have_text("2")
+    expect(page.locator("#count-refused")).to_have_text("1")
+
+    with page.expect_download() as report_download:
+        page.click("#error-report")
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(report_download.value.path()).read_bytes())).worksheets[0]
+    assert sheet.max_row == 2
+    assert sheet.cell(row=1, column=17).value == "Lý do"
+    reason = sheet.cell(row=2, column=17).value
+    assert reason.startswith("Dòng 4, cột “Số điện thoại”")
+    assert "[phone_format]" in reason
+    phone = sheet.cell(row=2, column=5)
+    assert phone.value == "12345"
+    assert phone.fill.fgColor.rgb.endswith("FFC7CE")

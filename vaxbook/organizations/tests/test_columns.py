@@ -1,0 +1,139 @@
+"""Header matching and the columns' clean steps (what spreadsheets do to data, undone)."""
+
+from datetime import date, datetime
+
+import pytest
+
+from vaxbook.organizations.columns import (
+    COLUMN_BY_KEY,
+    RowMapper,
+    clean_id_type,
+    clean_priority_group,
+    find_header,
+    header_key,
+    match_header,
+    unquote,
+)
+from vaxbook.organizations.readers import FileRefused
+from vaxbook.organizations.tests.builders import HEADERS
+
+
+def test_headers_match_ignoring_case_diacritics_spaces_and_order():
+    shuffled = [h.upper() for h in reversed(HEADERS)]
+    shuffled[0] = "dia   chi"  # Địa chỉ, no diacritics
+    shuffled[1] = "MA PHUONG / XA"
+    shuffled.insert(3, "Ghi chú nội bộ")  # unknown: ignored and said so
+    match = match_header(1, shuffled)
+    assert match.missing == []
+    assert match.ignored == ["Ghi chú nội bộ"]
+    assert match.index["address_line"] == 0
+    assert match.index["ward_code"] == 1
+    assert match.index["full_name"] == shuffled.index("HỌ VÀ TÊN")
+    assert match.column_title("ward_code") == "MA PHUONG / XA"  # reasons use the file's own header
+
+
+def test_a_decomposed_header_matches_too():
+    import unicodedata
+
+    match = match_header(1, [unicodedata.normalize("NFD", h) for h in HEADERS])
+    assert match.missing == [] and match.ignored == []
+
+
+def test_the_header_may_sit_below_a_title():
+    rows = iter([(1, ["DANH SÁCH CÁN BỘ ĐĂNG KÝ TIÊM", "", ""]), (2, ["", ""]), (3, HEADERS), (4, ["1", "An"])])
+    match = find_header(rows)
+    assert match.row == 3
+    assert next(rows)[0] == 4  # the data follows
+
+
+def test_missing_required_headers_are_named():
+    with pytest.raises(FileRefused) as caught:
+        find_header(iter([(1, ["Họ và tên", "Ngày sinh", "Giới tính", "Số giấy tờ"])]))
+    assert caught.value.code == "header_missing"
+    message = caught.value.errors[0].message
+    for header in ("Số điện thoại", "Nhóm ưu tiên", "Mã phường/xã", "Địa chỉ"):
+        assert header in message
+    assert "Giới tính" not in message
+
+
+def test_a_file_without_any_header_names_every_required_column():
+    with pytest.raises(FileRefused) as caught:
+        find_header(iter([(1, ["a", "b"]), (2, ["c", "d"])]))
+    assert caught.value.code == "header_missing"
+    assert "Họ và tên" in caught.value.errors[0].message
+
+
+def test_a_sheet_with_nothing_in_it_is_empty():
+    with pytest.raises(FileRefused) as caught:
+        find_header(iter([(1, ["", None, "  "])]))
+    assert caught.value.code == "file_empty"
+
+
+def test_header_keys():
+    assert header_key("Mã phường/xã") == "maphuongxa"
+    assert header_key(" SỐ  ĐIỆN THOẠI ") == "sodienthoai"
+    assert header_key("Số thẻ BHYT") == "sothebhyt"
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "clean"),
+    [
+        ("ward_code", 26001.0, "26001"),
+        ("ward_code", " 26001 ", "26001"),
+        ("ward_code", 4.0, "00004"),  # a code typed as a number lost its zeros
+        ("ward_code", "", None),
+        ("province_code", 1.0, "01"),
+        ("province_code", "75", "75"),
+        ("priority_group", 9.0, "9"),
+        ("priority_group", "9 - Người lao động, thân nhân người lao động tại doanh nghiệp", "9"),
+        ("priority_group", "12. Người dân khác", "12"),
+        ("priority_group", " 9 ", "9"),
+        ("date_of_birth", datetime(1990, 3, 4, 0, 0), date(1990, 3, 4)),
+        ("date_of_birth", "04/03/1990", "04/03/1990"),  # text is parsed by the identity rules
+        ("nationality", "Việt Nam", "VN"),
+        ("department", "  Phòng\u00a0 Kế toán ", "Phòng Kế toán"),
+        ("employee_number", 1234.0, "1234"),
+    ],
+)
+def test_clean_steps(key, raw, clean):
+    assert COLUMN_BY_KEY[key].clean(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [("CCCD", "cccd"), ("Hộ chiếu", "passport"), ("ho chieu", "passport"), ("CMND", "cmnd"), ("", None)],
+)
+def test_the_document_type_labels(raw, clean):
+    assert clean_id_type(raw) == clean
+
+
+def test_an_unknown_document_type_is_kept_for_the_rules_to_refuse():
+    assert clean_id_type("Giấy khai sinh") == "Giấy khai sinh"
+
+
+def test_our_formula_escape_is_removed_again():
+    assert unquote("'=SUM(A1)") == "=SUM(A1)"
+    assert unquote("'+84912345678") == "+84912345678"
+    assert unquote("'Ông") == "'Ông"
+    assert unquote("'") == "'"
+    assert clean_priority_group("'9") == "'9"
+
+
+def test_the_mapper_builds_the_registry_input_and_checks_the_roster_fields():
+    match = match_header(1, [*HEADERS, "Mã nhân viên"])
+    row = ["1", "Nguyễn Văn An", "01/02/1990", "Nam", 912345678.0, "CCCD", 75190012345.0, "", 9.0]
+    row += ["Kỹ sư", "x" * 121, "Kinh", "", 75.0, 26001.0, "1 Lê Lợi", "NV-01"]
+    mapped = RowMapper(match).map(2, row)
+    assert mapped.person.phone == 912345678.0  # the identity rules restore the zero (see test_services)
+    assert mapped.person.priority_group == "9"
+    assert mapped.person.ward_code == "26001"
+    assert mapped.province_code == "75"
+    assert mapped.employee_number == "NV-01"
+    assert [p.code for p in mapped.problems] == ["text_too_long"]
+    assert mapped.problems[0].field == "department"
+
+
+def test_short_rows_are_padded():
+    mapped = RowMapper(match_header(1, HEADERS)).map(2, ["1", "An"])
+    assert mapped.person.full_name == "An"
+    assert mapped.person.ward_code is None

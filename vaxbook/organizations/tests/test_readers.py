@@ -1,0 +1,215 @@
+"""Reading roster files: refusal codes for unreadable files, and slices that read exactly like calamine."""
+
+import io
+import re
+import zipfile
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+import xlsxwriter
+from django.test import override_settings
+from python_calamine import CalamineWorkbook
+
+from vaxbook.organizations.readers import CsvBook, FileRefused, XlsxBook, open_book, sniff_format
+from vaxbook.organizations.tests.builders import csv_bytes, xlsx_bytes, zip_bomb
+
+
+def refused(content: bytes, name: str = "roster.xlsx") -> str:
+    with pytest.raises(FileRefused) as caught:
+        book = open_book(io.BytesIO(content), name=name)
+        book.verify()
+        list(book.iter_rows())
+    return caught.value.code
+
+
+def calamine_rows(content: bytes) -> list[tuple[int, list]]:
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
+    if sheet.start is None:
+        return []
+    top, left = sheet.start
+    return [(top + i + 1, [""] * left + row) for i, row in enumerate(sheet.to_python(skip_empty_area=True))]
+
+
+def sliced_rows(content: bytes, slice_rows: int) -> list[tuple[int, list]]:
+    return list(XlsxBook(io.BytesIO(content)).iter_rows(slice_rows=slice_rows))
+
+
+# --------------------------------------------------------------------------------------------
+# Refusals
+# --------------------------------------------------------------------------------------------
+
+
+def test_random_bytes_named_xlsx_are_not_a_workbook():
+    assert refused(bytes(range(256)) * 8) == "file_type_unsupported"
+
+
+def test_a_csv_named_xlsx_is_refused():
+    assert refused(b"Ho va ten;Ngay sinh\nAn;01/01/1990\n") == "file_type_unsupported"
+
+
+def test_a_workbook_named_csv_is_refused():
+    assert refused(xlsx_bytes([["a"]]), "roster.csv") == "file_type_unsupported"
+
+
+def test_an_ole2_file_is_a_password_protected_workbook_or_an_old_xls():
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    assert refused(ole2, "roster.xlsx") == "file_encrypted"
+    assert refused(ole2, "roster.xls") == "file_type_unsupported"
+
+
+def test_other_kinds_of_file_are_refused():
+    assert refused(b"%PDF-1.7", "roster.pdf") == "file_type_unsupported"
+    assert refused(b"\xff\xfeH\x00o\x00", "roster.csv") == "csv_encoding"  # UTF-16
+    assert refused("Ngày".encode("cp1252"), "roster.csv") == "csv_encoding"
+
+
+def test_an_empty_file_is_empty():
+    assert refused(b"", "roster.csv") == "file_empty"
+
+
+def test_a_truncated_workbook_is_corrupt():
+    content = xlsx_bytes([["Họ và tên"], ["An"]])
+    assert refused(content[: len(content) // 2]) == "file_corrupt"
+
+
+def test_a_zip_without_a_workbook_is_corrupt():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("hello.txt", "hi")
+    assert refused(out.getvalue()) == "file_corrupt"
+
+
+def test_a_damaged_member_is_found_by_its_checksum():
+    content = bytearray(xlsx_bytes([["Họ và tên"], *([f"Người {i}"] for i in range(200))]))
+    sheet = content.find(b"xl/worksheets/sheet1.xml")  # the local header; its data follows
+    content[sheet + 300] ^= 0xFF
+    assert refused(bytes(content)) == "file_corrupt"
+
+
+def test_a_zip_bomb_is_refused_before_anything_decompresses_it():
+    bomb = zip_bomb(size=300 * 1024 * 1024)
+    assert len(bomb) < 1024 * 1024
+    assert refused(bomb) == "file_zip_bomb"
+
+
+@override_settings(ROSTER_IMPORT_MAX_UNCOMPRESSED_BYTES=10 * 1024 * 1024, ROSTER_IMPORT_MAX_COMPRESSION_RATIO=10_000)
+def test_the_total_uncompressed_size_is_limited_too():
+    assert refused(zip_bomb(size=20 * 1024 * 1024)) == "file_zip_bomb"
+
+
+def test_an_encrypted_zip_member_is_encrypted():
+    content = bytearray(xlsx_bytes([["a"]]))
+    # set the "encrypted" flag bit of every central directory entry
+    for match in re.finditer(rb"PK\x01\x02", bytes(content)):
+        content[match.start() + 8] |= 0x01
+    assert refused(bytes(content)) == "file_encrypted"
+
+
+@override_settings(ROSTER_IMPORT_MAX_BYTES=100)
+def test_a_file_over_the_size_limit_is_too_large():
+    with pytest.raises(FileRefused) as caught:
+        open_book(io.BytesIO(b"x" * 101), name="roster.csv")
+    assert caught.value.code == "file_too_large"
+    assert caught.value.status == 413
+
+
+def test_sniffing_goes_by_name_and_content():
+    assert sniff_format(b"PK\x03\x04rest", "Danh sách.XLSX") == "xlsx"
+    assert sniff_format(b"\xef\xbb\xbfSTT", "a.csv") == "csv"
+
+
+# --------------------------------------------------------------------------------------------
+# Slices read exactly what calamine reads from the whole sheet
+# --------------------------------------------------------------------------------------------
+
+
+def _openpyxl_book() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Danh sách"
+    sheet.append(["STT", "Họ và tên", "Ngày sinh", "Điện thoại"])
+    for i in range(1, 120):
+        sheet.append([i, f"Tên <&> {i % 7}", date(1990, 1, 1 + i % 28), 912345678 + i])
+        sheet.cell(row=i + 1, column=3).number_format = "dd/mm/yyyy"
+    sheet.cell(row=150, column=6, value="far away")
+    book.create_sheet("Khác").append(["other sheet"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsxwriter_book(constant_memory: bool, date_1904: bool = False) -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "constant_memory": constant_memory, "date_1904": date_1904})
+    sheet = book.add_worksheet()
+    fmt = book.add_format({"num_format": "dd/mm/yyyy"})
+    for r in range(3, 130):  # starts at row 4, column C
+        sheet.write_string(r, 2, f"r{r}")
+        sheet.write_number(r, 3, r * 1.5)
+        sheet.write_datetime(r, 4, datetime(2000, 1, 1 + r % 28), fmt)
+        if r % 3 == 0:
+            sheet.write_boolean(r, 6, True)
+    book.close()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [_openpyxl_book(), _xlsxwriter_book(True), _xlsxwriter_book(False), _xlsxwriter_book(False, date_1904=True)],
+    ids=["openpyxl-shared-strings", "xlsxwriter-inline", "xlsxwriter-shared", "1904-dates"],
+)
+@pytest.mark.parametrize("slice_rows", [1, 7, 64, 100_000])
+def test_slices_read_the_same_cells_and_row_numbers_as_calamine(content, slice_rows):
+    assert sliced_rows(content, slice_rows) == calamine_rows(content)
+
+
+def test_rows_without_numbers_are_numbered_by_position():
+    content = _xlsxwriter_book(True)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb' r="[A-Z]*[0-9]+"', b"", data)  # no row numbers, no cell references
+            dst.writestr(info, data)
+    stripped = out.getvalue()
+    rows = sliced_rows(stripped, 10)
+    assert rows == calamine_rows(stripped)
+    assert [n for n, _v in rows] == list(range(1, len(rows) + 1))
+
+
+def test_an_empty_sheet_has_no_rows():
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book.add_worksheet()
+    book.close()
+    assert sliced_rows(out.getvalue(), 10) == []
+
+
+def test_last_row_comes_from_the_dimension_or_a_count():
+    assert XlsxBook(io.BytesIO(_xlsxwriter_book(True))).last_row() == 130
+    content = _xlsxwriter_book(False)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"<dimension[^>]*/>", b"", data)
+            dst.writestr(info, data)
+    assert XlsxBook(io.BytesIO(out.getvalue())).last_row() == 127  # counted rows (an upper bound)
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bom", [False, True])
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_csv_reads_with_or_without_bom_and_any_usual_separator(bom, delimiter):
+    cells = [["Họ và tên", "Số điện thoại"], ["Nguyễn Văn An", "0912345678"], ["Trần, Thị", "0987654321"]]
+    book = CsvBook(io.BytesIO(csv_bytes(cells, bom=bom, delimiter=delimiter)))
+    book.verify()
+    assert [values for _n, values in book.iter_rows()] == cells
+    assert book.last_row() == 4

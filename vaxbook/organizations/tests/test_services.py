@@ -1,0 +1,378 @@
+"""roster_import_start and the run: spreadsheet defects undone, partial acceptance, idempotent re-upload,
+conflicts and repeats, the error report, failures that say why."""
+
+import io
+import unicodedata
+from datetime import date, datetime
+from unittest import mock
+
+import openpyxl
+import pytest
+from django.test import override_settings
+
+from vaxbook.common.errors import DomainError
+from vaxbook.common.models import AuditEvent
+from vaxbook.common.testing import PersonFactory, cccd_for
+from vaxbook.organizations.models import RosterEntry, RosterImport
+from vaxbook.organizations.services import roster_import_process, roster_import_start
+from vaxbook.organizations.tests.builders import HEADERS, csv_bytes, person_row, table, upload, xlsx_bytes
+from vaxbook.registry.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def run(rep, org, places, django_capture_on_commit_callbacks):
+    def run(content: bytes, name: str = "roster.xlsx", actor=None, organization=None) -> RosterImport:
+        with django_capture_on_commit_callbacks(execute=True):
+            started = roster_import_start(
+                actor=actor or rep, organization=organization or org, upload=upload(content, name)
+            )
+        started.refresh_from_db()
+        return started
+
+    return run
+
+
+def report(roster_import: RosterImport) -> tuple[list[tuple], object]:
+    with roster_import.error_report.open("rb") as f:
+        sheet = openpyxl.load_workbook(io.BytesIO(f.read())).worksheets[0]
+    return [tuple(r) for r in sheet.iter_rows(values_only=True)], sheet
+
+
+def reasons_by_row(roster_import: RosterImport) -> dict[int, str]:
+    rows, _sheet = report(roster_import)
+    return {int(r[0]): r[-1] for r in rows[1:]}
+
+
+# --------------------------------------------------------------------------------------------
+# What spreadsheets do to data is undone
+# --------------------------------------------------------------------------------------------
+
+
+def test_spreadsheet_defects_are_undone(run):
+    dob = date(1985, 6, 15)
+    nfd = unicodedata.normalize("NFD", "Nguyễn  Thị\u00a0Hoà ")
+    rows = [
+        # numbers typed as numbers: phone and 12-digit ID lost their leading zero; codes became floats
+        person_row(
+            1,
+            **{
+                "Số điện thoại": 912345678,
+                "Số giấy tờ": int(cccd_for(dob, "M", 11)),
+                "Ngày sinh": dob,
+                "Giới tính": "Nam",
+                "Mã phường/xã": 26001,
+                "Mã tỉnh": 75,
+                "Nhóm ưu tiên": 9,
+            },
+        ),
+        # a date as an Excel serial number, a decomposed name with double and non-breaking spaces
+        person_row(
+            2,
+            **{
+                "Ngày sinh": 31213,
+                "Họ và tên": nfd,
+                "Số giấy tờ": cccd_for(date(1985, 6, 15), "F", 12),
+                "Giới tính": "Nữ",
+                "Số điện thoại": " 0912 345 679 ",
+            },
+        ),
+        # the drop-down's labels; stray spaces in codes
+        person_row(
+            3,
+            **{
+                "Loại giấy tờ": "Hộ chiếu",
+                "Số giấy tờ": "c1234567",
+                "Nhóm ưu tiên": "9 - Người lao động",
+                "Mã phường/xã": " 26001 ",
+            },
+        ),
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.status, imp.created, imp.refused) == ("done", 3, 0), (
+        imp.problems,
+        imp.error_report and reasons_by_row(imp),
+    )
+    one = Person.objects.get(id_number=cccd_for(dob, "M", 11))
+    assert one.phone == "+84912345678"
+    assert one.date_of_birth == dob
+    assert one.ward.code == "26001" and one.priority_group.code == "9"
+    two = Person.objects.get(id_number=cccd_for(dob, "F", 12))
+    assert two.full_name == "Nguyễn Thị Hoà" and two.date_of_birth == date(1985, 6, 15)
+    assert two.phone == "+84912345679"
+    three = Person.objects.get(id_number="C1234567")
+    assert three.id_type == "passport"
+    assert all(p.source == "organization" for p in (one, two, three))
+
+
+def test_an_openpyxl_workbook_with_real_dates_and_shared_strings(run):
+    rows = [
+        person_row(
+            i, **{"Ngày sinh": datetime(1990, 1, i), "Số giấy tờ": cccd_for(date(1990, 1, i), "F" if i % 2 else "M", i)}
+        )
+        for i in range(1, 4)
+    ]
+    imp = run(xlsx_bytes(table(rows), engine="openpyxl"))
+    assert (imp.created, imp.refused) == (3, 0), imp.error_report and reasons_by_row(imp)
+    assert Person.objects.filter(date_of_birth=date(1990, 1, 2)).exists()
+
+
+@pytest.mark.parametrize("bom", [False, True])
+def test_csv_in_utf8_with_or_without_bom(run, bom):
+    imp = run(csv_bytes(table([person_row(1), person_row(2)]), bom=bom), name="roster.csv")
+    assert (imp.status, imp.created, imp.refused) == ("done", 2, 0)
+
+
+def test_shuffled_unaccented_upper_case_headers_and_an_extra_column(run):
+    def plain(header):
+        return (
+            unicodedata.normalize("NFD", header.replace("Đ", "D").replace("đ", "d")).encode("ascii", "ignore").decode()
+        )
+
+    headers = [plain(h).upper() for h in HEADERS]
+    headers = [*reversed(headers), "GHI CHU"]
+    rows = [person_row(1), person_row(2)]
+    cells = [headers] + [[r[h] for h in reversed(HEADERS)] + ["x"] for r in rows]
+    imp = run(xlsx_bytes(cells))
+    assert (imp.created, imp.refused) == (2, 0)
+    assert imp.ignored_columns == ["GHI CHU"]
+
+
+# --------------------------------------------------------------------------------------------
+# Partial acceptance, every reason names its row and column
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_refused_row_names_its_row_column_and_code(run, org):
+    dob15 = date(1995, 4, 16)  # person_row(15)'s birth date (a woman): the number agrees, the name does not
+    PersonFactory(full_name="Lê Thị Cũ", date_of_birth=dob15, sex="F", id_number=cccd_for(dob15, "F", 9))
+    bad = {
+        2: {"Họ và tên": ""},  # full_name_required
+        3: {"Họ và tên": "Nguyễn Văn 3"},  # full_name_format
+        4: {"Ngày sinh": "31/02/1990"},  # date_of_birth_format
+        5: {"Ngày sinh": "01/01/2999"},  # date_of_birth_future
+        6: {"Giới tính": "X"},  # sex_format
+        7: {"Số giấy tờ": "12345"},  # id_number_format
+        8: {"Giới tính": "Nữ" if person_row(8)["Giới tính"] == "Nam" else "Nam"},  # id_number_sex_mismatch
+        9: {"Số điện thoại": "0212345678"},  # phone_format
+        10: {"Mã phường/xã": "99999"},  # ward_unknown
+        11: {"Nhóm ưu tiên": "77"},  # priority_group_unknown
+        12: {"Số thẻ BHYT": "ABC"},  # health_insurance_format
+        13: {"Loại giấy tờ": "Giấy khai sinh"},  # id_type_format
+        14: {"Mã tỉnh": "01"},  # province_unknown
+        15: {"Số giấy tờ": cccd_for(dob15, "F", 9)},  # document_conflict
+        16: {"Bộ phận": "x" * 121},  # text_too_long (the roster's own field)
+    }
+    codes = {
+        2: ("full_name_required", "Họ và tên"),
+        3: ("full_name_format", "Họ và tên"),
+        4: ("date_of_birth_format", "Ngày sinh"),
+        5: ("date_of_birth_future", "Ngày sinh"),
+        6: ("sex_format", "Giới tính"),
+        7: ("id_number_format", "Số giấy tờ"),
+        8: ("id_number_sex_mismatch", "Số giấy tờ"),
+        9: ("phone_format", "Số điện thoại"),
+        10: ("ward_unknown", "Mã phường/xã"),
+        11: ("priority_group_unknown", "Nhóm ưu tiên"),
+        12: ("health_insurance_format", "Số thẻ BHYT"),
+        13: ("id_type_format", "Loại giấy tờ"),
+        14: ("province_unknown", "Mã tỉnh"),
+        15: ("document_conflict", "Số giấy tờ"),
+        16: ("text_too_long", "Bộ phận"),
+    }
+    rows = [person_row(1)] + [person_row(n, **bad[n]) for n in sorted(bad)] + [person_row(17)]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.total, imp.accepted, imp.refused) == (17, 2, 15)
+    reasons = reasons_by_row(imp)  # by STT, which is n; the spreadsheet row is n + 1 (below the header)
+    for n, (code, column) in codes.items():
+        reason = reasons[n]
+        assert f"[{code}]" in reason, (n, reason)
+        assert f"Dòng {n + 1}," in reason or f"Row {n + 1}," in reason
+        assert f"“{column}”" in reason
+    assert RosterEntry.objects.filter(organization=org).count() == 2
+
+
+def test_the_report_holds_the_rows_as_sent_with_highlighted_cells_and_safe_formulas(run):
+    rows = [
+        person_row(1),
+        person_row(2, **{"Họ và tên": '=HYPERLINK("http://x","y")', "Số điện thoại": 912345678}),
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert imp.refused == 1
+    values, sheet = report(imp)
+    assert list(values[0][:16]) == HEADERS and values[0][16] == "Lý do"
+    sent = values[1]
+    assert sent[1].startswith("'=HYPERLINK")  # the formula is text, quoted
+    assert sent[4] == 912345678  # a number stays the number that was sent
+    assert sent[6] == person_row(2)["Số giấy tờ"]
+    name_cell = sheet.cell(row=2, column=2)
+    assert name_cell.fill.fgColor.rgb.endswith("FFC7CE")  # highlighted
+    assert not sheet.cell(row=2, column=3).fill.fgColor.rgb.endswith("FFC7CE")
+    assert "Dòng 3" in sent[16] or "Row 3" in sent[16]
+
+
+def test_a_fixed_report_can_be_uploaded_again(run):
+    rows = [person_row(1, **{"Số điện thoại": "'+84912000001", "Ngày sinh": "31/02/1990"})]
+    first = run(xlsx_bytes(table(rows)))
+    assert first.refused == 1
+    values, _sheet = report(first)
+    fixed = [list(values[0]), list(values[1])]
+    fixed[1][2] = person_row(1)["Ngày sinh"]
+    second = run(xlsx_bytes(fixed))
+    assert (second.created, second.refused, second.ignored_columns) == (1, 0, ["Lý do"])
+    assert Person.objects.get().phone == "+84912000001"
+
+
+# --------------------------------------------------------------------------------------------
+# One person once: upsert by document, conflicts, repeats, duplicates
+# --------------------------------------------------------------------------------------------
+
+
+def test_uploading_the_same_file_twice_creates_nobody_the_second_time(run, org):
+    content = xlsx_bytes(table([person_row(i) for i in range(1, 6)]))
+    first = run(content)
+    assert (first.created, first.linked) == (5, 0)
+    persons, entries = Person.objects.count(), RosterEntry.objects.count()
+    person_events = AuditEvent.objects.filter(subject_type="registry.person").count()
+    second = run(content)
+    assert (second.created, second.linked, second.updated, second.refused) == (0, 5, 0, 0)
+    assert (Person.objects.count(), RosterEntry.objects.count()) == (persons, entries)
+    assert AuditEvent.objects.filter(subject_type="registry.person").count() == person_events
+
+
+def test_a_known_person_is_linked_and_blank_data_filled_never_overwritten(run, org):
+    row = person_row(1, **{"Số thẻ BHYT": "0123456789"})
+    dob = date(1981, 2, 2)  # person_row(1)'s birth date
+    known = PersonFactory(
+        full_name=row["Họ và tên"],
+        date_of_birth=dob,
+        sex="F",
+        id_number=row["Số giấy tờ"],
+        phone="+84900000001",
+        health_insurance_number="",
+    )
+    imp = run(xlsx_bytes(table([row])))
+    assert (imp.created, imp.updated) == (0, 1)
+    known.refresh_from_db()
+    assert known.health_insurance_number == "0123456789"  # blank filled
+    assert known.phone == "+84900000001"  # not overwritten
+    assert RosterEntry.objects.filter(organization=org, person=known).exists()
+
+
+def test_a_document_of_another_person_is_a_conflict_and_nothing_is_overwritten(run):
+    row = person_row(1)
+    other = PersonFactory(
+        full_name="Phạm Thị Khác", date_of_birth=date(1981, 2, 2), sex="F", id_number=row["Số giấy tờ"]
+    )
+    imp = run(xlsx_bytes(table([row])))
+    assert (imp.created, imp.refused) == (0, 1)
+    assert "[document_conflict]" in reasons_by_row(imp)[1]
+    other.refresh_from_db()
+    assert other.full_name == "Phạm Thị Khác"
+
+
+def test_a_number_repeated_in_the_file_is_accepted_once(run):
+    rows = [person_row(1), person_row(2), {**person_row(1), "STT": 3}]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused) == (2, 1)
+    assert "[document_repeated]" in reasons_by_row(imp)[3]
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_a_repeat_in_a_later_chunk_is_refused_too_and_fills_nothing(run):
+    first = person_row(1)
+    again = {**first, "STT": 4, "Số thẻ BHYT": "0123456789"}  # would fill a blank: refused, not applied
+    same = {**first, "STT": 5}
+    imp = run(xlsx_bytes(table([first, person_row(2), person_row(3), again, same])))
+    assert (imp.created, imp.linked, imp.updated, imp.refused) == (3, 0, 0, 2)
+    reasons = reasons_by_row(imp)
+    assert "[document_repeated]" in reasons[4] and "[document_repeated]" in reasons[5]
+    assert Person.objects.get(id_number=first["Số giấy tờ"]).health_insurance_number == ""
+
+
+def test_rows_without_a_document_follow_the_suspected_duplicate_rule(run):
+    twin = {
+        "Loại giấy tờ": "",
+        "Số giấy tờ": "",
+        "Họ và tên": "Đỗ Văn Tư",
+        "Ngày sinh": "01/01/1990",
+        "Giới tính": "Nam",
+        "Số điện thoại": "0912999999",
+    }
+    imp = run(xlsx_bytes(table([person_row(1, **twin), person_row(2, **twin)])))
+    assert (imp.created, imp.refused) == (2, 0)
+    first, second = Person.objects.filter(search_name="do van tu").order_by("pk")
+    assert second.suspected_duplicate_of == first
+    assert first.data_status == "incomplete"  # no document: saved, and the data shows it
+
+
+# --------------------------------------------------------------------------------------------
+# Unreadable files, failures, progress
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_unreadable_file_is_refused_at_once_and_nothing_is_written(rep, org, places, tmp_path):
+    with pytest.raises(DomainError) as caught:
+        roster_import_start(actor=rep, organization=org, upload=upload(b"\x00\x01garbage", "roster.xlsx"))
+    assert caught.value.codes == ["file_type_unsupported"]
+    assert not RosterImport.objects.exists()
+    assert not list((tmp_path / "media").rglob("*.*"))
+
+
+def test_an_empty_sheet_and_a_header_without_rows_are_empty(rep, org, places):
+    for content in (xlsx_bytes([]), xlsx_bytes([HEADERS])):
+        with pytest.raises(DomainError) as caught:
+            roster_import_start(actor=rep, organization=org, upload=upload(content))
+        assert caught.value.codes == ["file_empty"]
+
+
+def test_only_the_representative_imports(officer, org, places):
+    with pytest.raises(DomainError) as caught:
+        roster_import_start(actor=officer, organization=org, upload=upload(xlsx_bytes(table([person_row(1)]))))
+    assert caught.value.status == 403
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_a_crash_fails_the_import_and_keeps_only_the_committed_counts(run, org):
+    from vaxbook.registry import services as registry
+
+    real = registry.persons_register_bulk
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    with mock.patch("vaxbook.organizations.services.persons_register_bulk", side_effect=flaky):
+        imp = run(xlsx_bytes(table([person_row(i) for i in range(1, 6)])))
+    assert imp.status == "failed"
+    assert [p["code"] for p in imp.problems] == ["import_crashed"]
+    assert (imp.created, imp.accepted) == (2, 2)  # the first chunk, exactly what was written
+    assert Person.objects.count() == RosterEntry.objects.filter(organization=org).count() == 2
+    assert not imp.error_report
+
+
+def test_a_second_delivery_of_the_task_does_nothing(run):
+    imp = run(xlsx_bytes(table([person_row(1)])))
+    roster_import_process(import_id=imp.pk)
+    imp.refresh_from_db()
+    assert (imp.status, imp.created) == ("done", 1)
+    assert Person.objects.count() == 1
+
+
+def test_the_import_is_audited(run):
+    imp = run(xlsx_bytes(table([person_row(1), person_row(2, **{"Giới tính": "?"})])))
+    actions = list(
+        AuditEvent.objects.filter(subject_type="organizations.rosterimport", subject_id=str(imp.public_id))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "organizations.roster_import.started",
+        "organizations.roster.imported",
+        "organizations.roster_import.finished",
+    ]
+    assert AuditEvent.objects.filter(action="registry.person.created").count() == 1

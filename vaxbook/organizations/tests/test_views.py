@@ -1,0 +1,99 @@
+"""The organization pages: roster, upload, progress fragment (htmx polling until done), result, scoping."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from vaxbook.common import testing as t
+from vaxbook.organizations.models import RosterImport
+from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def imported(rep, org, places, django_capture_on_commit_callbacks):
+    client = signed_in(rep)
+    content = xlsx_bytes(table([person_row(1), person_row(2), person_row(3, **{"Giới tính": "?"})]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("organizations:import_upload", args=[org.public_id]), {"file": upload(content, "nhan-vien.xlsx")}
+        )
+    assert response.status_code == 302
+    return RosterImport.objects.get()
+
+
+def test_the_representative_lands_on_the_roster_with_template_and_upload_form(rep, org, places):
+    client = signed_in(rep)
+    response = client.get(reverse("organizations:list"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("organizations:roster", args=[org.public_id])
+    page = client.get(response["Location"]).content.decode()
+    assert 'id="template-download"' in page
+    assert 'id="upload-form"' in page
+    assert 'lang="vi"' in page
+    template = client.get(reverse("organizations:roster_template", args=[org.public_id]))
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+
+
+def test_an_upload_leads_to_the_result_with_counts_and_the_report(rep, org, imported):
+    client = signed_in(rep)
+    page = client.get(reverse("organizations:import", args=[imported.public_id])).content.decode()
+    assert 'id="count-created">2<' in page
+    assert 'id="count-refused">1<' in page
+    assert 'hx-trigger="every 1s"' not in page  # finished: the page stops polling
+    assert 'style="width:100%"' in page
+    report = client.get(reverse("organizations:error_report", args=[imported.public_id]))
+    assert report.status_code == 200
+    roster = client.get(reverse("organizations:roster", args=[org.public_id])).content.decode()
+    assert person_row(1)["Họ và tên"] in roster
+    assert "status-complete" in roster
+    assert "nhan-vien.xlsx" in roster  # the recent imports
+
+
+def test_a_running_import_polls_every_second(rep, org, places):
+    running = RosterImport.objects.create(
+        organization=org, uploaded_by=rep, original_name="a.xlsx", file_format="xlsx", status="running", progress=40
+    )
+    fragment = signed_in(rep).get(reverse("organizations:import_status", args=[running.public_id])).content.decode()
+    assert 'hx-get="{}"'.format(reverse("organizations:import_status", args=[running.public_id])) in fragment
+    assert 'hx-trigger="every 1s"' in fragment
+    assert '<div class="progress"' in fragment and 'style="width:40%"' in fragment
+    assert "<html" not in fragment
+
+
+def test_an_unreadable_file_is_refused_on_the_page_with_its_message(rep, org, places):
+    response = signed_in(rep).post(
+        reverse("organizations:import_upload", args=[org.public_id]), {"file": upload(b"not a workbook", "a.xlsx")}
+    )
+    assert response.status_code == 422
+    assert 'id="upload-errors"' in response.content.decode()
+    assert not RosterImport.objects.exists()
+
+
+def test_others_get_404_and_officers_see_without_importing(clerk_a, officer, org, imported, province):
+    other = t.OrganizationFactory(admin_unit=province)
+    other_rep = t.make_member(t.Role.ORG_REPRESENTATIVE, organization=other, username="other_rep")
+    for user in (other_rep, clerk_a):
+        client = signed_in(user)
+        assert client.get(reverse("organizations:roster", args=[org.public_id])).status_code == 404
+        assert client.get(reverse("organizations:import", args=[imported.public_id])).status_code == 404
+        assert client.get(reverse("organizations:error_report", args=[imported.public_id])).status_code == 404
+    page = signed_in(officer).get(reverse("organizations:roster", args=[org.public_id])).content.decode()
+    assert 'id="roster-table"' in page
+    assert 'id="upload-form"' not in page
+    response = signed_in(officer).post(
+        reverse("organizations:import_upload", args=[org.public_id]), {"file": upload(b"x", "a.xlsx")}
+    )
+    assert response.status_code == 403
+
+
+def test_the_menu_shows_organizations_to_those_who_may_see_them(rep, clerk_a):
+    assert "/organizations/" in signed_in(rep).get(reverse("home")).content.decode()
+    assert "/organizations/" not in signed_in(clerk_a).get(reverse("home")).content.decode()

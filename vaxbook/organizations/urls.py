@@ -1,0 +1,14 @@
+from django.urls import path
+
+from vaxbook.organizations import views
+
+app_name = "organizations"
+urlpatterns = [
+    path("", views.organization_list, name="list"),
+    path("<uuid:organization_id>/", views.roster, name="roster"),
+    path("<uuid:organization_id>/roster-template.xlsx", views.roster_template, name="roster_template"),
+    path("<uuid:organization_id>/imports/", views.roster_import_upload, name="import_upload"),
+    path("imports/<uuid:import_id>/", views.roster_import, name="import"),
+    path("imports/<uuid:import_id>/status/", views.roster_import_status, name="import_status"),
+    path("imports/<uuid:import_id>/error-report.xlsx", views.roster_import_error_report, name="error_report"),
+]

@@ -1,0 +1,143 @@
+"""The organization pages: the roster (with the template and the upload form) and an import's progress.
+
+Thin adapters: reads through `selectors` (scoped to the user: an organization outside it is a 404),
+the upload through `services.roster_import_start`, whose refusals become messages on the page.
+"""
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from vaxbook.common.errors import DomainError, NotFound
+from vaxbook.organizations import selectors, services
+from vaxbook.organizations.api import error_report_response, template_response
+from vaxbook.organizations.models import Organization, RosterImport
+from vaxbook.organizations.readers import render_problem
+from vaxbook.registry.models import Person
+
+PAGE_SIZE = 50
+RECENT_IMPORTS = 10
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Roster file (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+
+def _organization_or_404(request: HttpRequest, organization_id: uuid.UUID) -> Organization:
+    try:
+        return selectors.organization_get_for_user(user=request.user, public_id=organization_id)
+    except NotFound:
+        raise Http404(_("No such organization, or you may not see it.")) from None
+
+
+def _import_or_404(request: HttpRequest, import_id: uuid.UUID) -> RosterImport:
+    try:
+        return selectors.roster_import_get_for_user(user=request.user, public_id=import_id)
+    except NotFound:
+        raise Http404(_("No such roster import, or you may not see it.")) from None
+
+
+@login_required
+@require_GET
+def organization_list(request: HttpRequest) -> HttpResponse:
+    organizations = list(selectors.organizations_for_user(user=request.user)[:500])
+    if len(organizations) == 1:
+        return redirect("organizations:roster", organization_id=organizations[0].public_id)
+    return render(request, "organizations/organization_list.html", {"organizations": organizations})
+
+
+def _roster_context(request: HttpRequest, organization: Organization, **extra: Any) -> dict[str, Any]:
+    status = request.GET.get("status", "")
+    entries = selectors.roster_for_user(user=request.user, organization=organization)
+    if status in Person.DataStatus.values:
+        entries = entries.filter(person__data_status=status)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.roster_status_counts(user=request.user, organization=organization)
+    return {
+        "organization": organization,
+        "page": page,
+        "status": status,
+        "statuses": [(value, label, counts.get(value, 0)) for value, label in Person.DataStatus.choices],
+        "roster_total": sum(counts.values()),
+        "imports": selectors.roster_imports_for_organization(user=request.user, organization=organization)[
+            :RECENT_IMPORTS
+        ],
+        "may_import": selectors.organization_may_import(user=request.user, organization=organization),
+        "form": RosterUploadForm(),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def roster(request: HttpRequest, organization_id: uuid.UUID) -> HttpResponse:
+    organization = _organization_or_404(request, organization_id)
+    return render(request, "organizations/roster.html", _roster_context(request, organization))
+
+
+@login_required
+@require_GET
+def roster_template(request: HttpRequest, organization_id: uuid.UUID) -> HttpResponse:
+    organization = _organization_or_404(request, organization_id)
+    return template_response(organization, selectors.roster_template(user=request.user, organization=organization))
+
+
+@login_required
+@require_POST
+def roster_import_upload(request: HttpRequest, organization_id: uuid.UUID) -> HttpResponse:
+    organization = _organization_or_404(request, organization_id)
+    form = RosterUploadForm(request.POST, request.FILES)
+    errors: list[str] = []
+    status = 422
+    if form.is_valid():
+        try:
+            roster_import = services.roster_import_start(
+                actor=request.user, organization=organization, upload=form.cleaned_data["file"]
+            )
+        except DomainError as exc:
+            errors = [str(e.message) for e in exc.errors]
+            status = exc.status
+        else:
+            return redirect("organizations:import", import_id=roster_import.public_id)
+    context = _roster_context(request, organization, form=form, upload_errors=errors)
+    return render(request, "organizations/roster.html", context, status=status)
+
+
+def _import_context(roster_import: RosterImport) -> dict[str, Any]:
+    return {"imp": roster_import, "problems": [render_problem(p) for p in roster_import.problems]}
+
+
+@login_required
+@require_GET
+def roster_import(request: HttpRequest, import_id: uuid.UUID) -> HttpResponse:
+    imp = _import_or_404(request, import_id)
+    return render(request, "organizations/import.html", _import_context(imp))
+
+
+@login_required
+@require_GET
+def roster_import_status(request: HttpRequest, import_id: uuid.UUID) -> HttpResponse:
+    """The progress fragment the import page polls (htmx, every second, until the import is finished)."""
+    imp = _import_or_404(request, import_id)
+    return render(request, "organizations/_import_status.html", _import_context(imp))
+
+
+@login_required
+@require_GET
+def roster_import_error_report(request: HttpRequest, import_id: uuid.UUID) -> FileResponse:
+    imp = _import_or_404(request, import_id)
+    try:
+        return error_report_response(imp)
+    except NotFound:
+        raise Http404(_("This import has no error report.")) from None

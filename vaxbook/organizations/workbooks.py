@@ -1,0 +1,263 @@
+"""The workbooks Vaxbook writes for rosters: the template to fill, and the error report of an import.
+
+Both are written with xlsxwriter; the error report in constant-memory mode, row by row as the import
+refuses rows. Every text cell that starts like a formula (= + - @ tab CR) is written with a leading
+quote (formula injection); the importer removes that quote again, so a fixed report can be uploaded.
+The sheets' texts are Vietnamese: the roster format is Vietnamese by specification.
+"""
+
+import io
+import math
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from vaxbook.organizations.columns import FORMULA_START, TEMPLATE_COLUMNS, Column
+
+ROSTER_SHEET = "Danh sách"
+INSTRUCTIONS_SHEET = "Hướng dẫn"
+REFERENCE_SHEET = "Danh mục"
+REASONS_HEADER = "Lý do"
+#: Rows of the template that carry the drop-down lists.
+TEMPLATE_ROWS = 100_000
+
+SEX_CHOICES = ["Nam", "Nữ"]
+ID_TYPE_CHOICES = ["CCCD", "CMND", "Hộ chiếu"]
+
+WORKBOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+
+
+def safe_text(text: str) -> str:
+    """A text cell that a spreadsheet will never run as a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+# --------------------------------------------------------------------------------------------
+# The template
+# --------------------------------------------------------------------------------------------
+
+_COLUMN_HELP: dict[str, str] = {
+    "row_number": "Số thứ tự (không bắt buộc).",
+    "full_name": "Bắt buộc. Họ và tên đầy đủ, có dấu, ví dụ: Nguyễn Thị Mai.",
+    "date_of_birth": "Bắt buộc. Ngày/tháng/năm, ví dụ 05/09/1990 (gõ dạng chữ hoặc ô ngày của Excel).",
+    "sex": "Bắt buộc. Chọn Nam hoặc Nữ trong danh sách.",
+    "phone": "Bắt buộc. Số di động 10 chữ số, bắt đầu 03, 05, 07, 08 hoặc 09, ví dụ 0912345678.",
+    "id_type": "Chọn CCCD, CMND hoặc Hộ chiếu; để trống nếu không có giấy tờ (trẻ em dưới 14 tuổi).",
+    "id_number": "Bắt buộc nếu có giấy tờ. CCCD 12 chữ số (khớp với ngày sinh và giới tính), CMND 9 chữ số, "
+    "hộ chiếu Việt Nam 1 chữ cái và 7 chữ số.",
+    "health_insurance_number": "Không bắt buộc. Mã số BHXH 10 chữ số hoặc mã thẻ BHYT 15 ký tự.",
+    "priority_group": "Bắt buộc. Chọn nhóm ưu tiên trong danh sách (xem trang Danh mục).",
+    "occupation": "Nghề nghiệp, chức vụ.",
+    "department": "Bộ phận, phòng ban trong đơn vị.",
+    "ethnicity": "Dân tộc, ví dụ Kinh.",
+    "nationality": "Mã quốc gia 2 chữ cái; để trống nếu là Việt Nam (VN).",
+    "province_code": "Mã tỉnh/thành phố nơi ở (xem trang Danh mục); có thể để trống, hệ thống lấy theo mã phường/xã.",
+    "ward_code": "Bắt buộc. Mã phường/xã/đặc khu nơi ở, 5 chữ số (xem trang Danh mục).",
+    "address_line": "Bắt buộc. Số nhà, đường, thôn/ấp.",
+}
+
+_GENERAL_HELP = [
+    "Mỗi dòng là một người. Không đổi tên, không xoá các cột tiêu đề; có thể đổi thứ tự cột.",
+    "Các cột số điện thoại, số giấy tờ, mã đã được định dạng Văn bản (Text) để Excel giữ số 0 ở đầu.",
+    "Dòng đúng được nhận ngay; dòng sai được trả lại trong file báo lỗi, có cột Lý do và ô sai được tô màu: "
+    "sửa các ô đó và tải file báo lỗi lên lại.",
+    "Một người đã có trong hệ thống (cùng số giấy tờ, cùng họ tên và ngày sinh) không bị tạo lần hai: "
+    "hệ thống liên kết người đó vào danh sách của đơn vị.",
+    "Số giấy tờ đã thuộc về người có họ tên hoặc ngày sinh khác sẽ bị từ chối để cán bộ kiểm tra.",
+    "Có thể tải lên tệp .xlsx hoặc .csv (UTF-8).",
+]
+
+
+def roster_template_bytes(
+    *,
+    organization_name: str,
+    priority_groups: Sequence[tuple[str, str]],
+    provinces: Sequence[tuple[str, str]],
+    wards: Sequence[tuple[str, str, str]],
+) -> bytes:
+    """The roster template: the roster sheet (headers, Text formats, drop-down lists), the instructions
+    (Vietnamese) and the reference lists (priority groups, provinces, wards with their province)."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, **WORKBOOK_OPTIONS})
+    header = book.add_format({"bold": True, "bg_color": "#DDEFE6", "border": 1, "text_wrap": True, "valign": "vcenter"})
+    text = book.add_format({"num_format": "@"})
+    bold = book.add_format({"bold": True})
+    title = book.add_format({"bold": True, "font_size": 14})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+
+    sheet = book.add_worksheet(ROSTER_SHEET)
+    for position, column in enumerate(TEMPLATE_COLUMNS):
+        sheet.set_column(position, position, column.width, text if column.text_format else None)
+        sheet.write_string(0, position, column.header, header)
+    sheet.set_row(0, 30)
+    sheet.freeze_panes(1, 0)
+    positions = {c.key: i for i, c in enumerate(TEMPLATE_COLUMNS)}
+    _list_validation(sheet, positions["sex"], SEX_CHOICES, "Giới tính", "Chọn Nam hoặc Nữ.")
+    _list_validation(sheet, positions["id_type"], ID_TYPE_CHOICES, "Loại giấy tờ", "Chọn CCCD, CMND hoặc Hộ chiếu.")
+    if priority_groups:
+        sheet.data_validation(
+            1,
+            positions["priority_group"],
+            TEMPLATE_ROWS,
+            positions["priority_group"],
+            {
+                "validate": "list",
+                "source": f"='{REFERENCE_SHEET}'!$C$2:$C${len(priority_groups) + 1}",
+                "input_title": "Nhóm ưu tiên",
+                "input_message": "Chọn trong danh sách (hoặc gõ mã nhóm).",
+                "error_type": "information",
+            },
+        )
+
+    guide = book.add_worksheet(INSTRUCTIONS_SHEET)
+    guide.set_column(0, 0, 22)
+    guide.set_column(1, 1, 100, wrap)
+    guide.write_string(0, 0, "Hướng dẫn điền danh sách đăng ký tiêm chủng", title)
+    guide.write_string(1, 0, "Đơn vị", bold)
+    guide.write_string(1, 1, safe_text(organization_name))
+    row = 3
+    for line in _GENERAL_HELP:
+        guide.write_string(row, 0, "•")
+        guide.write_string(row, 1, line)
+        row += 1
+    row += 1
+    guide.write_string(row, 0, "Cột", bold)
+    guide.write_string(row, 1, "Cách điền", bold)
+    for column in TEMPLATE_COLUMNS:
+        row += 1
+        guide.write_string(row, 0, column.header)
+        guide.write_string(row, 1, _COLUMN_HELP.get(column.key, ""))
+
+    ref = book.add_worksheet(REFERENCE_SHEET)
+    for position, (heading, width) in enumerate(
+        [
+            ("Mã nhóm", 9),
+            ("Nhóm ưu tiên", 60),
+            ("Chọn trong danh sách", 30),
+            ("", 3),
+            ("Mã tỉnh", 9),
+            ("Tỉnh/thành phố", 28),
+            ("", 3),
+            ("Mã phường/xã", 13),
+            ("Phường/xã/đặc khu", 32),
+            ("Mã tỉnh", 9),
+        ]
+    ):
+        ref.set_column(position, position, width, text)
+        if heading:
+            ref.write_string(0, position, heading, header)
+    for i, (code, name) in enumerate(priority_groups, start=1):
+        ref.write_string(i, 0, code)
+        ref.write_string(i, 1, safe_text(name))
+        ref.write_string(i, 2, safe_text(f"{code} - {name}"))
+    for i, (code, name) in enumerate(provinces, start=1):
+        ref.write_string(i, 4, code)
+        ref.write_string(i, 5, safe_text(name))
+    for i, (code, name, province_code) in enumerate(wards, start=1):
+        ref.write_string(i, 7, code)
+        ref.write_string(i, 8, safe_text(name))
+        ref.write_string(i, 9, province_code)
+    ref.freeze_panes(1, 0)
+
+    sheet.activate()
+    book.close()
+    return out.getvalue()
+
+
+def _list_validation(sheet: Worksheet, column: int, choices: list[str], title: str, message: str) -> None:
+    sheet.data_validation(
+        1,
+        column,
+        TEMPLATE_ROWS,
+        column,
+        {
+            "validate": "list",
+            "source": choices,
+            "input_title": title,
+            "input_message": message,
+            "error_title": title,
+            "error_message": message,
+            "error_type": "stop",
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The error report
+# --------------------------------------------------------------------------------------------
+
+
+class ErrorReportWriter:
+    """The refused rows as they were sent, a "Lý do" column, and the faulty cells highlighted.
+
+    Written in xlsxwriter's constant-memory mode: rows go to disk as they come (in order), so a
+    report of a million refused rows does not sit in memory.
+    """
+
+    def __init__(self, path: str, header_cells: Sequence[Any], *, text_positions: set[int]):
+        self.book = xlsxwriter.Workbook(path, {"constant_memory": True, **WORKBOOK_OPTIONS})
+        self.sheet = self.book.add_worksheet(ROSTER_SHEET)
+        self.width = len(header_cells)
+        self.text_positions = text_positions
+        self.rows = 0
+        book = self.book
+        bad = {"bg_color": "#FFC7CE", "font_color": "#9C0006", "border": 1, "border_color": "#C00000"}
+        self.fmt_header = book.add_format({"bold": True, "bg_color": "#DDEFE6", "border": 1, "text_wrap": True})
+        self.fmt_reason_header = book.add_format({"bold": True, "bg_color": "#FFC7CE", "border": 1})
+        self.fmt_reason = book.add_format({"text_wrap": True, "font_color": "#9C0006", "valign": "top"})
+        self.fmt_date = book.add_format({"num_format": "dd/mm/yyyy"})
+        self.fmt_datetime = book.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+        self.fmt_bad = book.add_format(bad)
+        self.fmt_bad_text = book.add_format({**bad, "num_format": "@"})
+        self.fmt_bad_date = book.add_format({**bad, "num_format": "dd/mm/yyyy"})
+        text = book.add_format({"num_format": "@"})
+        for position in range(self.width):
+            self.sheet.set_column(position, position, 16, text if position in text_positions else None)
+        self.sheet.set_column(self.width, self.width, 80)
+        for position, cell in enumerate(header_cells):
+            self._write(0, position, cell, self.fmt_header)
+        self.sheet.write_string(0, self.width, REASONS_HEADER, self.fmt_reason_header)
+        self.sheet.freeze_panes(1, 0)
+
+    def add(self, values: Sequence[Any], reasons: Sequence[str], bad_positions: set[int]) -> None:
+        self.rows += 1
+        row = self.rows
+        for position in range(max(self.width, len(values))):
+            value = values[position] if position < len(values) else None
+            fmt = None
+            if position in bad_positions:
+                fmt = self.fmt_bad_text if position in self.text_positions else self.fmt_bad
+                if isinstance(value, date):
+                    fmt = self.fmt_bad_date
+            self._write(row, position, value, fmt)
+        self.sheet.write_string(row, self.width, "\n".join(reasons), self.fmt_reason)
+
+    def _write(self, row: int, col: int, value: Any, fmt: Any) -> None:
+        ws = self.sheet
+        if value is None or value == "":
+            if fmt is not None:
+                ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, bool):
+            ws.write_boolean(row, col, value, fmt)
+        elif isinstance(value, int | float):
+            if math.isfinite(value):
+                ws.write_number(row, col, value, fmt)
+            else:
+                ws.write_string(row, col, str(value), fmt)
+        elif isinstance(value, datetime):
+            ws.write_datetime(row, col, value, fmt or self.fmt_datetime)
+        elif isinstance(value, date):
+            ws.write_datetime(row, col, datetime.combine(value, time()), fmt or self.fmt_date)
+        else:
+            ws.write_string(row, col, safe_text(str(value)), fmt)
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def text_positions(header_index: dict[str, int], columns: Sequence[Column]) -> set[int]:
+    """Positions of the file's columns that the template keeps as Text."""
+    return {header_index[c.key] for c in columns if c.text_format and c.key in header_index}

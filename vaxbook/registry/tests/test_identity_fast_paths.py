@@ -1,0 +1,96 @@
+"""The fast paths of identity.py give exactly the results of the plain rules they shortcut.
+
+The reference functions below are the plain forms (character by character, phonenumbers for every
+number); hypothesis feeds both the same text, including the characters the fast paths step around
+(controls, format characters, zero-width and non-breaking spaces, combining marks, full-width digits).
+"""
+
+import unicodedata
+
+import phonenumbers
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vaxbook.registry import identity
+from vaxbook.registry.identity import _D_LETTERS, _NAME_PUNCTUATION, _as_text, _is_invisible
+
+ALPHABET = st.sampled_from(
+    list("abcxyzABCXYZ0123456789 .-+'/()")
+    + list("ăâđêôơưĂÂĐÊÔƠƯàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
+    + ["\u00a0", "\u200b", "\u200c", "\ufeff", "\u00ad", "\t", "\n", "\x00", "\x7f", "\u0301", "\u0323", "\u0306"]
+    + ["\uff10", "\uff19", "\u2013", "\u2019", "\u02bc", "ß", "İ", "ǅ", "\u3000", "\u2028"]
+)
+TEXT = st.text(alphabet=ALPHABET, max_size=30)
+
+
+def plain_normalize_text(s: object) -> str:
+    text = "".join(" " if ch == "\u200b" else ch for ch in _as_text(s) if ch == "\u200b" or not _is_invisible(ch))
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def plain_search_name(s: object) -> str:
+    text = plain_normalize_text(s).lower().translate(_D_LETTERS)
+    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.category(ch).startswith("M"))
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def plain_compact_code(s: object, drop: str) -> str:
+    text = _as_text(s)
+    if match := identity._FLOAT_SUFFIX.fullmatch(text):
+        text = match.group(1)
+    out = []
+    for ch in text:
+        if ch.isspace() or ch in drop or _is_invisible(ch):
+            continue
+        folded = unicodedata.normalize("NFKC", ch)
+        out.append(folded.upper() if folded.isascii() and (folded.isalnum() or folded == "+") else ch)
+    return "".join(out)
+
+
+def plain_name_is_letters(name: str) -> bool:
+    has_letter = False
+    for ch in name:
+        category = unicodedata.category(ch)
+        if category.startswith("L"):
+            has_letter = True
+        elif not (category.startswith("M") or ch == " " or ch in _NAME_PUNCTUATION):
+            return False
+    return has_letter
+
+
+@settings(max_examples=3000, deadline=None)
+@given(TEXT)
+def test_normalize_text_and_search_name_match_the_plain_rules(text):
+    assert identity.normalize_text(text) == plain_normalize_text(text)
+    assert identity.search_name(text) == plain_search_name(text)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(TEXT, st.sampled_from([".-", ".()/-\u2010\u2013"]))
+def test_compact_code_matches_the_plain_rule(text, drop):
+    assert identity._compact_code(text, drop) == plain_compact_code(text, drop)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(TEXT)
+def test_check_name_matches_the_plain_rule(text):
+    name = identity.normalize_name(text)
+    if name and len(name) <= identity.FULL_NAME_MAX_LENGTH:
+        assert (identity.check_name(name) == []) == plain_name_is_letters(name)
+
+
+def test_a_vn_mobiles_validity_depends_on_its_first_five_digits_only():
+    """The phone fast path asks phonenumbers once per 5-digit prefix: true for every prefix and suffix."""
+    for second in "35789":
+        for rest in range(1000):
+            prefix = f"0{second}{rest:03d}"
+            answers = {identity._is_vn_mobile(prefix + suffix) for suffix in ("00000", "50505", "99999")}
+            assert len(answers) == 1, prefix
+
+
+def test_normalize_phone_agrees_with_phonenumbers():
+    for national in ("0912345678", "0312345678", "0212345678", "0591234567", "0991234567", "0861234567"):
+        parsed = phonenumbers.parse(national, "VN")
+        expected = phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in identity._MOBILE_TYPES
+        assert (identity.normalize_phone(national) is not None) == expected
+        assert (identity.normalize_phone(float(national)) is not None) == expected
