@@ -29,6 +29,7 @@ $(VENV)/bin/python:
 $(VENV)/.deps-stamp: $(VENV)/bin/python pyproject.toml uv.lock
 	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
 	$(VENV)/bin/uv sync --frozen --inexact --all-groups --python $(PY)
+	mkdir -p var
 	touch $@
 
 venv deps: $(VENV)/.deps-stamp
