@@ -35,7 +35,7 @@ $(VENV)/.deps-stamp: $(VENV)/bin/python pyproject.toml uv.lock
 venv deps: $(VENV)/.deps-stamp
 
 locale: deps
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) manage.py compilemessages --ignore=.venv -v 0
 
 demo-setup: deps locale
 	mkdir -p var
