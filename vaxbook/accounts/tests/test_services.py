@@ -321,11 +321,10 @@ def test_the_sms_is_in_the_language_asked_for(db: Any) -> None:
 
 
 def test_the_sms_is_vietnamese_by_default_and_fits_one_gsm_message() -> None:
-    from pathlib import Path
-
+    from django.conf import settings
     from django.utils import translation
 
-    catalog = Path(services.__file__).parent / "locale" / "vi" / "LC_MESSAGES" / "django.mo"
+    catalog = settings.BASE_DIR / "locale" / "vi" / "LC_MESSAGES" / "django.mo"
     if not catalog.exists():
         pytest.skip("the Vietnamese catalog is not compiled (make locale)")
     with translation.override("en"):  # whatever the language of the moment

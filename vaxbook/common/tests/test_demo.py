@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
@@ -15,7 +14,7 @@ from vaxbook.accounts.models import Role, User
 from vaxbook.common import demo
 from vaxbook.common import testing as t
 from vaxbook.common.models import AuditEvent
-from vaxbook.organizations.models import Organization
+from vaxbook.organizations.models import Organization, RosterEntry
 from vaxbook.places.models import AdminUnit, Facility
 from vaxbook.registry.models import Household, Person
 
@@ -101,11 +100,7 @@ def test_the_six_demo_users_sign_in_with_their_roles(loaded: dict[str, Any]) -> 
 
 
 def test_workers_are_on_the_first_organizations_roster(loaded: dict[str, Any]) -> None:
-    try:
-        entry = apps.get_model("organizations", "RosterEntry")
-    except LookupError:
-        pytest.skip("rosters do not exist yet")
-    entries = entry.objects.filter(organization__tax_code="3600245698")
+    entries = RosterEntry.objects.filter(organization__tax_code="3600245698")
     assert 0 < entries.count() == loaded["roster"] <= demo.ROSTER_SIZE
 
 
