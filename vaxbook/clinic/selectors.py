@@ -230,6 +230,32 @@ def observation_list(*, user: Any, facility: Facility, now: datetime | None = No
 # Sessions ------------------------------------------------------------------------------------------
 
 
+def appointment_today(*, facility: Facility, person: Person, day: date | None = None) -> Appointment | None:
+    """The person's first appointment of the day at the facility that is not cancelled (one query).
+
+    No scope check here: the callers (the check-in service, the desk) have already checked the facility.
+    """
+    return (
+        Appointment.objects.filter(person=person, session__facility=facility, session__date=day or timezone.localdate())
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("session")
+        .order_by("session__starts_at")
+        .first()
+    )
+
+
+def facility_vaccinators(*, facility: Facility) -> list[Any]:
+    """The active vaccinators of a facility (users), for the desk's vaccinator choice."""
+    from vaxbook.accounts.models import Membership, Role
+
+    rows = (
+        Membership.objects.filter(facility=facility, role=Role.VACCINATOR, active=True, user__is_active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+    return [m.user for m in rows]
+
+
 def sessions_for_user(
     *,
     user: Any,

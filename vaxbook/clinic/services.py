@@ -32,6 +32,7 @@ from vaxbook.clinic.models import (
     ScreeningQuestion,
     Session,
 )
+from vaxbook.clinic.selectors import appointment_today
 from vaxbook.common.audit import audit_event_objects, audit_log
 from vaxbook.common.bulk import bulk_insert
 from vaxbook.common.errors import Conflict, DomainError
@@ -145,16 +146,6 @@ def _counter_add(*, facility_id: int, vaccine_id: int, day: date, dose_number: i
 
 def _aware(value: datetime) -> datetime:
     return value if timezone.is_aware(value) else timezone.make_aware(value)
-
-
-def _today_appointment(*, person_id: int, facility_id: int, day: date) -> Appointment | None:
-    return (
-        Appointment.objects.filter(person_id=person_id, session__facility_id=facility_id, session__date=day)
-        .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("session")
-        .order_by("session__starts_at")
-        .first()
-    )
 
 
 # Sessions and appointments -------------------------------------------------------------------
@@ -413,7 +404,7 @@ def checkin(
     today = timezone.localdate(now)
     history = person_history(person.pk)
     nd = rules.next_dose(history, catalogue_rules())
-    appointment = _today_appointment(person_id=person.pk, facility_id=facility.pk, day=today)
+    appointment = appointment_today(facility=facility, person=person, day=today)
     sessions = _walk_in_sessions(facility=facility, day=today) if appointment is None else []
     if sessions or (appointment is not None and appointment.status == Appointment.Status.INVITED):
         with transaction.atomic():
@@ -539,7 +530,7 @@ def screening_record(
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
-        appointment = _today_appointment(person_id=person.pk, facility_id=facility.pk, day=today)
+        appointment = appointment_today(facility=facility, person=person, day=today)
         screening = Screening.objects.create(
             person=person,
             facility=facility,

@@ -28,7 +28,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vaxbook.accounts.models import Membership, Role
+from vaxbook.accounts.models import Role
 from vaxbook.accounts.selectors import user_scope
 from vaxbook.clinic import errors, rules, selectors, services
 from vaxbook.clinic.forms import (
@@ -44,6 +44,7 @@ from vaxbook.clinic.forms import (
 from vaxbook.clinic.models import Appointment, Dose, Screening, Session
 from vaxbook.common.errors import Conflict, DomainError, ErrorItem
 from vaxbook.common.idempotency import idempotent_call
+from vaxbook.organizations.selectors import organization_public_id_by_tax_code
 from vaxbook.places.models import Facility
 from vaxbook.places.selectors import facilities_for_user
 from vaxbook.registry import selectors as registry_selectors
@@ -156,28 +157,11 @@ def _vaccine_name(code: str) -> str:
     return vaccine.name if vaccine is not None else code
 
 
-def _appointment_today(request: HttpRequest, facility: Facility, person: Person) -> Appointment | None:
-    today = _today()
-    for session in selectors.sessions_for_user(user=request.user, facility=facility, date_from=today, date_to=today):
-        found = (
-            selectors.appointments_for_session(user=request.user, session=session)
-            .filter(person=person)
-            .exclude(status=Appointment.Status.CANCELLED)
-            .first()
-        )
-        if found is not None:
-            return found
-    return None
-
-
 def _facility_vaccinators(facility: Facility) -> list[tuple[str, str]]:
-    # Workaround: no selector lists a facility's vaccinators yet (reported to the backend engineer).
-    rows = (
-        Membership.objects.filter(facility=facility, role=Role.VACCINATOR, active=True, user__is_active=True)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name", "user__username")
-    )
-    return [(str(m.user.public_id), m.user.get_full_name() or m.user.get_username()) for m in rows]
+    return [
+        (str(u.public_id), u.get_full_name() or u.get_username())
+        for u in selectors.facility_vaccinators(facility=facility)
+    ]
 
 
 def _is_vaccinator_at(request: HttpRequest, facility: Facility) -> bool:
@@ -334,7 +318,7 @@ def _panel(request: HttpRequest, facility: Facility, person: Person, screening: 
         next_dose=nd,
         due_now=due,
         vaccine_names=[_vaccine_name(c) for c in nd.vaccine_codes],
-        appointment=_appointment_today(request, facility, person),
+        appointment=selectors.appointment_today(facility=facility, person=person),
         doses=doses,
         dose_today=dose_today,
         screening=screening,
@@ -588,7 +572,7 @@ def dose(request: HttpRequest, facility_id: uuid.UUID, person_id: uuid.UUID) -> 
     if screening_ is None:
         refusal = ErrorItem("screening_id", "screening_required", errors.ScreeningRequired.message)
         return _render_panel(request, facility, found, refusals=[refusal.as_dict()], refused_action="dose", status=422)
-    appointment = _appointment_today(request, facility, found)
+    appointment = selectors.appointment_today(facility=facility, person=found)
     form = _dose_form(
         request, facility, screening=screening_, allowed=nd.vaccine_codes, appointment=appointment, data=request.POST
     )
@@ -898,10 +882,7 @@ def _organization_id(value: str) -> uuid.UUID | str:
         return uuid.UUID(value)
     except ValueError:
         pass
-    # Workaround: no selector finds an organization by tax code for facility staff (reported).
-    from vaxbook.organizations.models import Organization
-
-    found = Organization.objects.filter(tax_code=value).values_list("public_id", flat=True).first()
+    found = organization_public_id_by_tax_code(tax_code=value)
     if found is None:
         raise errors.OrganizationNotFound()
     return found

@@ -41,6 +41,12 @@ def organizations_for_user(*, user: Any) -> QuerySet[Organization]:
     return qs.filter(q)
 
 
+def organization_public_id_by_tax_code(*, tax_code: str) -> uuid.UUID | None:
+    """An organization's public id from its tax code: how a facility names an organization whose
+    roster it invites (it sees the invitations it makes, not the roster itself)."""
+    return Organization.objects.filter(tax_code=tax_code.strip()).values_list("public_id", flat=True).first()
+
+
 def organization_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Organization:
     pid = _uuid(public_id)
     organization = organizations_for_user(user=user).filter(public_id=pid).first() if pid else None
