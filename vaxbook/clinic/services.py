@@ -967,11 +967,7 @@ def _batch_decide_and_write(
             facility = facilities.get(it.facility_id)
             if facility is None:
                 raise FacilityNotFound()
-            if not scope.national:
-                if facility.pk not in scope.facility_ids:
-                    raise RoleForbidden() if oversees_facility(scope, facility) else FacilityForbidden()
-                if not scope.can_work_at(facility.pk, *DOSE_ROLES):
-                    raise RoleForbidden()
+            require_facility_role(user=actor, facility=facility, roles=DOSE_ROLES)
             person = persons.get(it.person_id)
             if person is None:
                 raise errors.PersonNotFound()
