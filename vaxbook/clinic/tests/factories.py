@@ -113,14 +113,15 @@ class ScreeningFactory(factory.django.DjangoModelFactory):
 
 def incomplete_person(**kwargs: Any) -> Person:
     """A record without a phone and a ward: incomplete, with its problems as data."""
+    values: dict[str, Any] = {"ward": None, "province": None, **kwargs}
     return PersonFactory(
         data_status=Person.DataStatus.INCOMPLETE,
         phone="",
         problems=[
             {"field": "phone", "code": "phone_missing", "message": "There is no phone number.", "kind": "missing"},
-            {"field": "ward", "code": "ward_missing", "message": "There is no ward.", "kind": "missing"},
+            {"field": "ward_code", "code": "ward_missing", "message": "There is no ward.", "kind": "missing"},
         ],
-        **kwargs,
+        **values,
     )
 
 

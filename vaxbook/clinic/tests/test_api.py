@@ -70,7 +70,7 @@ def test_check_in_of_an_incomplete_record_shows_what_is_missing(
     )
     assert r.status_code == 200
     assert r.json()["person"]["data_status"] == "incomplete"
-    assert {p["field"] for p in r.json()["person"]["problems"]} == {"phone", "ward"}
+    assert {p["field"] for p in r.json()["person"]["problems"]} == {"phone", "ward_code"}
 
 
 def test_check_in_at_another_facility_is_forbidden(api: Any, clerk_b: Any, facility_a: Any, person: Any) -> None:
@@ -132,7 +132,7 @@ def test_screening_of_an_incomplete_record_is_refused(as_vaccinator: Any, facili
     )
     assert r.status_code == 422
     assert codes(r) == ["person_data_incomplete"]
-    assert r.json()["missing"] == ["phone", "ward"]
+    assert r.json()["missing"] == ["phone", "ward_code"]
 
 
 def test_screening_with_missing_answers(as_vaccinator: Any, facility_a: Any, person: Any, catalogue: Any) -> None:

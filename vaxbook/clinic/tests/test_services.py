@@ -58,7 +58,7 @@ def test_an_incomplete_record_cannot_be_screened(
     with pytest.raises(DomainError) as exc:
         services.screening_record(actor=vaccinator_a, person=person, facility=facility_a, answers=all_no)
     assert codes(exc) == ["person_data_incomplete"]
-    assert exc.value.extra["missing"] == ["phone", "ward"]
+    assert exc.value.extra["missing"] == ["phone", "ward_code"]
 
 
 def test_an_incomplete_record_cannot_be_vaccinated_even_back_entered(
