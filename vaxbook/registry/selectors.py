@@ -83,9 +83,13 @@ def scope_q(scope: Scope, user: Any) -> Q | None:
     return q
 
 
+# What a person's page or API answer shows of its relations, fetched with the person (no query per row).
+PERSON_RELATED = ("ward", "province", "priority_group", "household", "suspected_duplicate_of")
+
+
 def persons_for_user(*, user: Any) -> QuerySet[Person]:
     """Every person the user may list (merged records excluded)."""
-    qs = Person.objects.filter(merged_into__isnull=True).select_related("ward", "province", "priority_group")
+    qs = Person.objects.filter(merged_into__isnull=True).select_related(*PERSON_RELATED)
     q = scope_q(user_scope(user=user), user)
     return qs if q is None else qs.filter(q)
 
@@ -149,7 +153,7 @@ def person_search(*, user: Any, q: str, limit: int = 25) -> list[Person]:
         return []
     scope = user_scope(user=user)
     listed = persons_for_user(user=user)
-    exact_base = Person.objects.filter(merged_into__isnull=True).select_related("ward", "province", "priority_group")
+    exact_base = Person.objects.filter(merged_into__isnull=True).select_related(*PERSON_RELATED)
     if not _may_look_up_exactly(scope):
         exact_base = listed
     compact = re.sub(r"[\s.\-]", "", q)

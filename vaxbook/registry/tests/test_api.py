@@ -325,3 +325,26 @@ def test_households_are_scoped_like_their_members(api: Any, clerk_a: Any, clerk_
     household_id = api.as_user(clerk_a).post_json("/api/v1/households", {"head_id": str(hoa.public_id)}).json()["id"]
     assert api.as_user(clerk_b).get(f"/api/v1/households/{household_id}").status_code == 404
     assert api.as_user(rep).get(f"/api/v1/households/{household_id}").status_code == 404
+
+
+def test_listing_costs_the_same_queries_for_two_persons_or_six(api, admin_user, ward1, priority_group):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from vaxbook.common.testing import PersonFactory
+    from vaxbook.registry.services import household_create
+
+    api.as_user(admin_user)
+
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get("/api/v1/persons").status_code == 200
+        return len(captured.captured_queries)
+
+    for person in [PersonFactory(ward=ward1) for _ in range(2)]:
+        household_create(actor=admin_user, head=person)
+    api.get("/api/v1/persons")  # warm the token's scope cache
+    with_two = queries_for_list()
+    for person in [PersonFactory(ward=ward1) for _ in range(4)]:
+        household_create(actor=admin_user, head=person)
+    assert queries_for_list() == with_two
