@@ -83,13 +83,20 @@ def scope_q(scope: Scope, user: Any) -> Q | None:
     return q
 
 
-# What a person's page or API answer shows of its relations, fetched with the person (no query per row).
-PERSON_RELATED = ("ward", "province", "priority_group", "household", "suspected_duplicate_of")
+# What a person's page or API answer shows of its relations, fetched with the persons (no query per row).
+# The household and the duplicate flag are rarely set: prefetched (no query when no row has one), not
+# joined, because every join costs planning time on the one-result look-ups of the desk.
+PERSON_RELATED = ("ward", "province", "priority_group")
+PERSON_PREFETCH = ("household", "suspected_duplicate_of")
 
 
 def persons_for_user(*, user: Any) -> QuerySet[Person]:
     """Every person the user may list (merged records excluded)."""
-    qs = Person.objects.filter(merged_into__isnull=True).select_related(*PERSON_RELATED)
+    qs = (
+        Person.objects.filter(merged_into__isnull=True)
+        .select_related(*PERSON_RELATED)
+        .prefetch_related(*PERSON_PREFETCH)
+    )
     q = scope_q(user_scope(user=user), user)
     return qs if q is None else qs.filter(q)
 
@@ -153,7 +160,11 @@ def person_search(*, user: Any, q: str, limit: int = 25) -> list[Person]:
         return []
     scope = user_scope(user=user)
     listed = persons_for_user(user=user)
-    exact_base = Person.objects.filter(merged_into__isnull=True).select_related(*PERSON_RELATED)
+    exact_base = (
+        Person.objects.filter(merged_into__isnull=True)
+        .select_related(*PERSON_RELATED)
+        .prefetch_related(*PERSON_PREFETCH)
+    )
     if not _may_look_up_exactly(scope):
         exact_base = listed
     compact = re.sub(r"[\s.\-]", "", q)
