@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone, translation
@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from vaxbook.accounts.models import AREA_ROLES, FACILITY_ROLES, ApiToken, Membership, OneTimeCode, Role, User
 from vaxbook.common.audit import audit_log
 from vaxbook.common.errors import Conflict, DomainError, ErrorItem
-from vaxbook.common.queries import unique_or_none
+from vaxbook.common.rows import ModelRows, fetch
 from vaxbook.common.sms import sms_send
 
 TOKEN_PREFIX = "vxb_"
@@ -78,19 +78,32 @@ def token_issue(*, request: HttpRequest | None, username: str, password: str) ->
     return token_create(user=user)
 
 
+# The token and its user in one hand-written look-up: every API request makes it (see common/rows.py).
+_TOKEN = ModelRows(ApiToken, "t")
+_TOKEN_USER = ModelRows(User, "u")
+
+
 def token_authenticate(*, raw: str) -> User | None:
     """The active user owning this unexpired, unrevoked token, or None."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
-    token = unique_or_none(  # key_hash is unique
-        ApiToken.objects.select_related("user").filter(key_hash=_hash(raw), revoked_at__isnull=True, expires_at__gt=now)
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {_TOKEN.columns(connection)}, {_TOKEN_USER.columns(connection)} FROM {qn(_TOKEN.table)} t"  # noqa: S608
+        f" JOIN {qn(_TOKEN_USER.table)} u ON u.id = t.user_id"
+        " WHERE t.key_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
     )
-    if token is None or not token.user.is_active:
+    rows = fetch(sql, [_hash(raw), connection.ops.adapt_datetimefield_value(now)])  # key_hash is unique
+    if not rows:
         return None
+    token, user = _TOKEN.load(rows[0]), _TOKEN_USER.load(rows[0], _TOKEN.width)
+    if not user.is_active:
+        return None
+    token.user = user
     if token.last_used_at is None or token.last_used_at < now - TOKEN_TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return user
 
 
 def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -18,9 +19,11 @@ from vaxbook.accounts.selectors import user_scope
 from vaxbook.clinic import errors, rules
 from vaxbook.clinic.models import AdverseEvent, Appointment, Dose, Screening, ScreeningQuestion, Session
 from vaxbook.common.queries import unique_or_none
+from vaxbook.common.rows import ModelRows, fetch, param
 from vaxbook.places.models import Facility
 from vaxbook.registry.identity import normalize_id_number, normalize_phone
 from vaxbook.registry.models import Person
+from vaxbook.registry.selectors import person_by_public_id, persons_by_identifiers, persons_by_phone
 from vaxbook.registry.tokens import person_public_id_from_token
 from vaxbook.vaccines.access import facilities_q, may_see_facility, require_facility_view
 from vaxbook.vaccines.models import Lot, Vaccine
@@ -64,19 +67,19 @@ def person_for_checkin(
         public_id = person_public_id_from_token(token)
         if public_id is None:
             raise errors.PersonNotFound(field="token")
-        person = Person.objects.filter(public_id=public_id).first()
+        person = person_by_public_id(public_id)
         if person is None:
             raise errors.PersonNotFound(field="token")
         return _survivor(person)
     if person_id:
-        person = Person.objects.filter(public_id=_uuid(person_id, errors.PersonNotFound)).first()
+        person = person_by_public_id(_uuid(person_id, errors.PersonNotFound))
         if person is None:
             raise errors.PersonNotFound()
         return _survivor(person)
     if id_number:
         raw = id_number.strip().upper()
         numbers = {raw, normalize_id_number("cccd", raw)} - {""}
-        found = list(Person.objects.filter(id_number__in=numbers, merged_into__isnull=True)[:2])
+        found = persons_by_identifiers(numbers, None, 2)
         if not found:
             raise errors.PersonNotFound(field="id_number")
         if len(found) > 1:
@@ -85,7 +88,7 @@ def person_for_checkin(
     normalized = normalize_phone(phone)
     if not normalized:
         raise errors.PersonNotFound(field="phone")
-    found = list(Person.objects.filter(phone=normalized, merged_into__isnull=True).order_by("date_of_birth")[:20])
+    found = persons_by_phone(normalized, 20)
     if not found:
         raise errors.PersonNotFound(field="phone")
     if len(found) > 1:
@@ -102,7 +105,7 @@ def _candidate(person: Person) -> dict[str, str]:
 
 
 def person_get(*, public_id: uuid.UUID | str) -> Person:
-    person = unique_or_none(Person.objects.filter(public_id=_uuid(public_id, errors.PersonNotFound)))
+    person = person_by_public_id(_uuid(public_id, errors.PersonNotFound))
     if person is None:
         raise errors.PersonNotFound()
     return _survivor(person)
@@ -230,18 +233,32 @@ def observation_list(*, user: Any, facility: Facility, now: datetime | None = No
 # Sessions ------------------------------------------------------------------------------------------
 
 
+_APPOINTMENT = ModelRows(Appointment, "a")
+_SESSION = ModelRows(Session, "s")
+
+
 def appointment_today(*, facility: Facility, person: Person, day: date | None = None) -> Appointment | None:
-    """The person's first appointment of the day at the facility that is not cancelled (one query).
+    """The person's first appointment of the day at the facility that is not cancelled (one query,
+    hand-written: the check-in desk makes it for every person; see common/rows.py).
 
     No scope check here: the callers (the check-in service, the desk) have already checked the facility.
     """
-    return (
-        Appointment.objects.filter(person=person, session__facility=facility, session__date=day or timezone.localdate())
-        .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("session")
-        .order_by("session__starts_at")
-        .first()
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {_APPOINTMENT.columns(connection)}, {_SESSION.columns(connection)}"  # noqa: S608
+        f" FROM {qn(_APPOINTMENT.table)} a JOIN {qn(_SESSION.table)} s ON s.id = a.session_id"
+        " WHERE a.person_id = %s AND s.facility_id = %s AND s.date = %s AND a.status <> %s"
+        " ORDER BY s.starts_at, a.id LIMIT 1"
     )
+    day_param = param(Session, "date", day or timezone.localdate())
+    rows = fetch(sql, [person.pk, facility.pk, day_param, Appointment.Status.CANCELLED])
+    if not rows:
+        return None
+    appointment, session = _APPOINTMENT.load(rows[0]), _SESSION.load(rows[0], _APPOINTMENT.width)
+    session.facility = facility
+    appointment.session = session
+    appointment.person = person
+    return appointment
 
 
 def facility_vaccinators(*, facility: Facility) -> list[Any]:

@@ -38,6 +38,7 @@ from vaxbook.common.bulk import bulk_insert
 from vaxbook.common.errors import Conflict, DomainError
 from vaxbook.common.idempotency import body_hash, service_atomic
 from vaxbook.common.models import AuditEvent, IdempotencyRecord
+from vaxbook.common.rows import ModelRows, fetch, param
 from vaxbook.places.models import Facility
 from vaxbook.registry.models import Person, PriorityGroup
 from vaxbook.vaccines.access import FACILITY_STAFF, oversees_facility, require_facility_role
@@ -84,12 +85,33 @@ def catalogue_rules() -> dict[str, rules.VaccineRule]:
     }
 
 
+_HISTORY = ModelRows(Dose, "d", fields=["administered_on", "vaccine_id"])
+
+
 def person_history(person_id: int) -> list[rules.PriorDose]:
-    """The person's valid doses as the rules see them."""
-    rows = Dose.objects.filter(person_id=person_id, status=Dose.Status.VALID).values_list(
-        "administered_on", "vaccine_id"
+    """The person's valid doses as the rules see them (hand-written: every check-in and dose reads it)."""
+    qn = connection.ops.quote_name
+    sql = f"SELECT {_HISTORY.columns(connection)} FROM {qn(_HISTORY.table)} d WHERE d.person_id = %s AND d.status = %s"  # noqa: S608
+    days = (_HISTORY.values(row) for row in fetch(sql, [person_id, Dose.Status.VALID]))
+    return sorted((rules.PriorDose(day=d, vaccine_code=vaccine_by_pk(v).code) for d, v in days), key=lambda d: d.day)
+
+
+_SCREENING = ModelRows(Screening, "s")
+
+
+def _screening_of_day(person: Person, day: date) -> Screening | None:
+    """The person's latest screening of the day, if any."""
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {_SCREENING.columns(connection)} FROM {qn(_SCREENING.table)} s"  # noqa: S608
+        " WHERE s.person_id = %s AND s.screened_on = %s ORDER BY s.screened_at DESC, s.id DESC LIMIT 1"
     )
-    return sorted((rules.PriorDose(day=d, vaccine_code=vaccine_by_pk(v).code) for d, v in rows), key=lambda d: d.day)
+    rows = fetch(sql, [person.pk, param(Screening, "screened_on", day)])
+    if not rows:
+        return None
+    screening = _SCREENING.load(rows[0])
+    screening.person = person
+    return screening
 
 
 @dataclass(frozen=True)
@@ -424,7 +446,7 @@ def checkin(
         # Nothing else changes: the audit event is the only write (one statement, no transaction).
         _checked_in_audit(actor=actor, person=person, facility=facility, appointment=appointment)
     # Today's screening counts with or without an appointment: a re-scan must not ask for it again.
-    screening = Screening.objects.filter(person=person, screened_on=today).order_by("-screened_at").first()
+    screening = _screening_of_day(person, today)
     return CheckinResult(
         person=person,
         next_dose=nd,

@@ -15,14 +15,17 @@ import uuid
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from vaxbook.accounts.selectors import Scope, user_scope
 from vaxbook.common.errors import NotFound
 from vaxbook.common.models import AuditEvent
+from vaxbook.common.rows import ModelRows, fetch, param
 from vaxbook.places.models import AdminUnit
 from vaxbook.registry.identity import normalize_id_number, normalize_phone, search_name
 from vaxbook.registry.models import Household, Person
+from vaxbook.registry.references import attach_person_references
 from vaxbook.registry.tokens import person_public_id_from_token
 
 _ID_LIKE = re.compile(r"^[A-Za-z]?\d{6,}$")
@@ -106,14 +109,62 @@ def _may_look_up_exactly(scope: Scope) -> bool:
     return scope.national or bool(scope.facility_ids) or bool(scope.area_unit_ids)
 
 
+# The desk's and the API's look-ups by one key: hand-written (see common/rows.py), their relations
+# attached from the reference cache and, when a row has one, prefetched.
+_PERSON = ModelRows(Person, "p")
+
+
+def _attach_relations(persons: list[Person]) -> list[Person]:
+    attach_person_references(persons)
+    return _attach_rare(persons)
+
+
+def _persons_where(
+    where: str, params: list[Any], limit: int, *, live_only: bool = True, order: str = "", order_params: Any = ()
+) -> list[Person]:
+    """Persons matching a condition on the `p` alias (unmerged ones only unless `live_only` is off)."""
+    qn = connection.ops.quote_name
+    live = "p.merged_into_id IS NULL AND " if live_only else ""
+    order_by = f" ORDER BY {order}" if order else ""
+    sql = f"SELECT {_PERSON.columns(connection)} FROM {qn(_PERSON.table)} p WHERE {live}({where}){order_by} LIMIT %s"  # noqa: S608
+    return _attach_relations([_PERSON.load(row) for row in fetch(sql, [*params, *order_params, int(limit)])])
+
+
+def persons_by_identifiers(numbers: set[str], phone: str | None, limit: int) -> list[Person]:
+    """Persons whose document number is one of `numbers`, then those whose phone is `phone`."""
+    ordered = sorted(numbers)
+    in_numbers = f"p.id_number IN ({', '.join(['%s'] * len(ordered))})"
+    if not phone:
+        return _persons_where(in_numbers, ordered, limit) if ordered else []
+    if not ordered:
+        return _persons_where("p.phone = %s", [phone], limit)
+    return _persons_where(
+        f"{in_numbers} OR p.phone = %s",
+        [*ordered, phone],
+        limit,
+        order=f"CASE WHEN {in_numbers} THEN 0 ELSE 1 END",
+        order_params=ordered,
+    )
+
+
+def person_by_public_id(public_id: uuid.UUID, *, live_only: bool = False) -> Person | None:
+    """One person by public id, unscoped: for callers that have checked the user's right already."""
+    found = _persons_where("p.public_id = %s", [param(Person, "public_id", public_id)], 1, live_only=live_only)
+    return found[0] if found else None
+
+
+def persons_by_phone(phone: str, limit: int) -> list[Person]:
+    """The unmerged persons sharing a phone (E.164), oldest first; unscoped, like the above."""
+    return _persons_where("p.phone = %s", [phone], limit, order="p.date_of_birth, p.id")
+
+
 def person_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Person:
     try:
         pid = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
     except ValueError:
         raise _not_found() from None
     scope = user_scope(user=user)
-    qs = Person.objects.select_related("ward", "province", "priority_group", "household", "suspected_duplicate_of")
-    person = qs.filter(public_id=pid).first()
+    person = person_by_public_id(pid)
     if person is None:
         raise _not_found()
     # Facility staff open any one record whose unguessable id they got from an exact look-up (check-in).
@@ -128,29 +179,37 @@ def person_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Person:
 def person_find_exact(*, user: Any, identifier: str) -> Person | None:
     """One person by exact identity number, phone or QR token: the check-in desk's look-up."""
     scope = user_scope(user=user)
-    if not _may_look_up_exactly(scope):
-        q = scope_q(scope, user)
-        base = Person.objects.filter(merged_into__isnull=True)
-        base = base if q is None else base.filter(q)
-    else:
-        base = Person.objects.filter(merged_into__isnull=True)
     identifier = (identifier or "").strip()
     if not identifier:
         return None
+    if not _may_look_up_exactly(scope):
+        # Citizens and organizations find only among the persons they may list.
+        q = scope_q(scope, user)
+        base = Person.objects.filter(merged_into__isnull=True)
+        base = base if q is None else base.filter(q)
+        public_id = person_public_id_from_token(identifier)
+        if public_id is not None:
+            return base.filter(public_id=public_id).first()
+        number = normalize_id_number("cccd", identifier)
+        if number and _ID_LIKE.match(number):
+            found = base.filter(id_number=number).first()
+            if found is not None:
+                return found
+        phone = normalize_phone(identifier)
+        matches = list(base.filter(phone=phone)[:2]) if phone else []
+        return matches[0] if len(matches) == 1 else None
     public_id = person_public_id_from_token(identifier)
     if public_id is not None:
-        return base.filter(public_id=public_id).first()
-    phone = normalize_phone(identifier)
+        return person_by_public_id(public_id, live_only=True)
     number = normalize_id_number("cccd", identifier)
-    if number and _ID_LIKE.match(number):
-        found = base.filter(id_number=number).first()
-        if found is not None:
-            return found
-    if phone:
-        matches = list(base.filter(phone=phone)[:2])
-        if len(matches) == 1:
-            return matches[0]
-    return None
+    numbers = {number} if number and _ID_LIKE.match(number) else set()
+    phone = normalize_phone(identifier)
+    rows = persons_by_identifiers(numbers, phone, 3)  # numbers first
+    by_number = [p for p in rows if p.id_number in numbers]
+    if by_number:
+        return by_number[0]
+    by_phone = [p for p in rows if phone and p.phone == phone]
+    return by_phone[0] if len(by_phone) == 1 else None
 
 
 def person_search(*, user: Any, q: str, limit: int = 25) -> list[Person]:
@@ -159,37 +218,45 @@ def person_search(*, user: Any, q: str, limit: int = 25) -> list[Person]:
     if not q:
         return []
     scope = user_scope(user=user)
-    listed = persons_for_user(user=user)
-    exact_base = (
-        Person.objects.filter(merged_into__isnull=True)
-        .select_related(*PERSON_RELATED)
-        .prefetch_related(*PERSON_PREFETCH)
-    )
-    if not _may_look_up_exactly(scope):
-        exact_base = listed
     compact = re.sub(r"[\s.\-]", "", q)
     if compact.isdigit() or _ID_LIKE.match(compact) or compact.startswith("+"):
         numbers = {n for n in (compact.upper(), normalize_id_number("cccd", compact)) if n}
         phone = normalize_phone(compact)
-        if not phone:
-            return list(exact_base.filter(id_number__in=numbers)[:limit])
-        # One round trip for both: the number's matches first, then the phone's.
-        rows = list(exact_base.filter(Q(id_number__in=numbers) | Q(phone=phone))[: 2 * limit])
+        if _may_look_up_exactly(scope):
+            # One round trip for both: the number's matches first, then the phone's.
+            rows = persons_by_identifiers(numbers, phone, 2 * limit)
+        else:
+            match = Q(id_number__in=numbers) | Q(phone=phone) if phone else Q(id_number__in=numbers)
+            rows = list(persons_for_user(user=user).filter(match)[: 2 * limit])
         found = [p for p in rows if p.id_number in numbers][:limit]
         found += [p for p in rows if p.id_number not in numbers][:limit]
         return found[:limit]
     folded = search_name(q)
     if not folded:
         return []
+    listed = persons_for_user(user=user).prefetch_related(None)
     starts = list(listed.filter(search_name__startswith=folded).order_by("search_name", "date_of_birth")[:limit])
-    if len(starts) >= limit:
-        return starts
-    rest = (
-        listed.filter(search_name__contains=folded)
-        .exclude(pk__in=[p.pk for p in starts])
-        .order_by("search_name", "date_of_birth")[: limit - len(starts)]
-    )
-    return starts + list(rest)
+    if len(starts) < limit:
+        rest = (
+            listed.filter(search_name__contains=folded)
+            .exclude(pk__in=[p.pk for p in starts])
+            .order_by("search_name", "date_of_birth")[: limit - len(starts)]
+        )
+        starts += list(rest)
+    return _attach_rare(starts)
+
+
+def _attach_rare(persons: list[Person]) -> list[Person]:
+    """Prefetch the household and duplicate flag of the persons that have one (no query when none has)."""
+    for name in PERSON_PREFETCH:
+        field = Person._meta.get_field(name)
+        having = [p for p in persons if getattr(p, field.attname) is not None]  # type: ignore[union-attr]
+        if having:
+            prefetch_related_objects(having, name)
+        for p in persons:
+            if getattr(p, field.attname) is None:  # type: ignore[union-attr]
+                field.set_cached_value(p, None)  # type: ignore[union-attr]
+    return persons
 
 
 def person_history(*, user: Any, person: Person) -> QuerySet[AuditEvent]:
