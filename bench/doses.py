@@ -214,11 +214,14 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
     else:
         print(f"  reusing {have_persons} persons and {have_doses} doses", flush=True)
 
-    # Fresh stock for the run: one lot per facility with plenty in it; a session today at each facility.
+    # Fresh stock for the run: a new lot per facility with plenty in it (a real lot's ledger at one
+    # facility is a few thousand lines; reusing one lot over many runs would grow it without end);
+    # a session today at each facility.
     expiry = timezone.localdate() + timedelta(days=180)
     lots = []
+    run = int(time.time()) % 1_000_000
     for k, facility in enumerate(facilities):
-        lot, _ = Lot.objects.get_or_create(vaccine=vaccine, number=f"BENCH-{k:03d}", defaults={"expiry": expiry})
+        lot, _ = Lot.objects.get_or_create(vaccine=vaccine, number=f"BENCH-{run}-{k:03d}", defaults={"expiry": expiry})
         if not LotHolding.objects.filter(facility=facility, lot=lot).exists():
             LotHolding.objects.create(facility=facility, lot=lot)
             StockMovement.objects.create(

@@ -38,7 +38,7 @@ from vaxbook.common.bulk import bulk_insert
 from vaxbook.common.errors import Conflict, DomainError
 from vaxbook.common.idempotency import body_hash, service_atomic
 from vaxbook.common.models import AuditEvent, IdempotencyRecord
-from vaxbook.common.rows import ModelRows, fetch, param
+from vaxbook.common.rows import ModelRows, fetch, insert_instance, param
 from vaxbook.places.models import Facility
 from vaxbook.registry.models import Person, PriorityGroup
 from vaxbook.vaccines.access import FACILITY_STAFF, oversees_facility, require_facility_role
@@ -112,6 +112,20 @@ def _screening_of_day(person: Person, day: date) -> Screening | None:
     screening = _SCREENING.load(rows[0])
     screening.person = person
     return screening
+
+
+_GATE = ModelRows(Person, "p", fields=["id", "data_status", "problems", "merged_into_id"])
+
+
+def _person_lock(person_id: int) -> "_GateView":
+    """Lock the person's row (their dose history) and read what the gate needs, inside the lock."""
+    qn = connection.ops.quote_name
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT {_GATE.columns(connection)} FROM {qn(_GATE.table)} p WHERE p.id = %s{lock}"  # noqa: S608
+    rows = fetch(sql, [person_id])
+    if not rows:
+        raise errors.PersonNotFound()
+    return _GateView(*_GATE.values(rows[0]))
 
 
 @dataclass(frozen=True)
@@ -693,19 +707,14 @@ def _dose_record(
         # No savepoint of its own when it is the whole of an idempotent call's transaction.
         with service_atomic():
             # 1. The person's history: lock the row, then read the history inside the lock.
-            locked = (
-                Person.objects.select_for_update()
-                .only("pk", "data_status", "problems", "merged_into", "date_of_birth")
-                .get(pk=person.pk)
-            )
-            person_gate(locked)
+            person_gate(_person_lock(person.pk))
             decision = rules.check_dose(person_history(person.pk), vaccine.code, administered_on, catalogue_rules())
             if not decision.ok:
                 raise _rule_refusal(decision)
             assert decision.number is not None
             # 2. The stock: lock the (facility, lot) holding, then sum the ledger inside the lock.
             stock_take(facility_id=facility.pk, lot_id=lot.pk, quantity=1)
-            dose = Dose.objects.create(
+            dose = Dose(
                 person=person,
                 vaccine=vaccine,
                 lot=lot,
@@ -721,14 +730,17 @@ def _dose_record(
                 appointment_id=screening.appointment_id if screening else None,
                 idempotency_key=idempotency_key,
             )
-            StockMovement.objects.create(
-                facility=facility,
-                lot=lot,
-                kind=StockMovement.Kind.USED,
-                quantity=-1,
-                at=administered_at,
-                reference=str(dose.public_id),
-                recorded_by=actor,
+            insert_instance(dose)
+            insert_instance(
+                StockMovement(
+                    facility=facility,
+                    lot=lot,
+                    kind=StockMovement.Kind.USED,
+                    quantity=-1,
+                    at=administered_at,
+                    reference=str(dose.public_id),
+                    recorded_by=actor,
+                )
             )
             _counter_add(
                 facility_id=facility.pk,

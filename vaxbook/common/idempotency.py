@@ -11,12 +11,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.common.errors import Conflict, DomainError
 from vaxbook.common.models import IdempotencyRecord
-from vaxbook.common.queries import unique_or_none
+from vaxbook.common.rows import ModelRows, fetch, insert_instance
 
 # True while `run()` of a keyed call executes as the whole of its transaction: any exception out of
 # it rolls that transaction back entirely, so a block inside it needs no savepoint of its own.
@@ -65,8 +65,10 @@ def idempotent_call(
         with transaction.atomic():
             with _as_whole_unit():
                 status, payload = run()
-            IdempotencyRecord.objects.create(
-                user=user, scope=scope, key=key, body_hash=digest, status_code=status, response=payload
+            insert_instance(
+                IdempotencyRecord(
+                    user=user, scope=scope, key=key, body_hash=digest, status_code=status, response=payload
+                )
             )
             return status, payload
     except DomainError as exc:
@@ -80,8 +82,10 @@ def idempotent_call(
         return _replay(existing, digest)
     try:
         with transaction.atomic():
-            IdempotencyRecord.objects.create(
-                user=user, scope=scope, key=key, body_hash=digest, status_code=refusal[0], response=refusal[1]
+            insert_instance(
+                IdempotencyRecord(
+                    user=user, scope=scope, key=key, body_hash=digest, status_code=refusal[0], response=refusal[1]
+                )
             )
         return refusal
     except IntegrityError:
@@ -91,8 +95,18 @@ def idempotent_call(
         return _replay(existing, digest)
 
 
+_RECORD = ModelRows(IdempotencyRecord, "r")
+
+
 def _existing(*, user: Any, scope: str, key: str) -> IdempotencyRecord | None:
-    return unique_or_none(IdempotencyRecord.objects.filter(user=user, scope=scope, key=key))
+    """The record of (user, scope, key), by its unique index (hand-written: every keyed write asks)."""
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {_RECORD.columns(connection)} FROM {qn(_RECORD.table)} r"  # noqa: S608
+        " WHERE r.user_id = %s AND r.scope = %s AND r.key = %s"
+    )
+    rows = fetch(sql, [user.pk, scope, key])
+    return _RECORD.load(rows[0]) if rows else None
 
 
 def _replay(record: IdempotencyRecord, digest: str) -> tuple[int, Any]:

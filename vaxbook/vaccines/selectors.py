@@ -71,10 +71,16 @@ def vaccines_for_user(*, user: Any, active_only: bool = True) -> list[Vaccine]:
     return [v for v in vaccines if v.active or not active_only]
 
 
+_LOT = ModelRows(Lot, "l")
+
+
 def lot_get(*, vaccine: Vaccine, number: str) -> Lot:
-    """The lot `number` of `vaccine`; `lot_vaccine_mismatch` when the number belongs to another vaccine."""
+    """The lot `number` of `vaccine`; `lot_vaccine_mismatch` when the number belongs to another vaccine.
+    (Hand-written: every dose asks.)"""
     number = (number or "").strip().upper()
-    lots = list(Lot.objects.filter(number=number))
+    qn = connection.ops.quote_name
+    sql = f"SELECT {_LOT.columns(connection)} FROM {qn(_LOT.table)} l WHERE l.number = %s"  # noqa: S608
+    lots = [_LOT.load(row) for row in fetch(sql, [number])]
     for lot in lots:
         if lot.vaccine_id == vaccine.pk:
             return lot
