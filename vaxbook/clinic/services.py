@@ -480,12 +480,23 @@ def _checked_in_audit(*, actor: Any, person: Person, facility: Facility, appoint
     )
 
 
+_SESSION = ModelRows(Session, "s")
+
+
 def _walk_in_sessions(*, facility: Facility, day: date) -> list[Session]:
-    return list(
-        Session.objects.filter(facility=facility, date=day, status=Session.Status.PLANNED)
-        .select_related("vaccine")
-        .order_by("starts_at")
+    """Today's planned sessions at the facility, earliest first (hand-written: a walk-in's check-in)."""
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {_SESSION.columns(connection)} FROM {qn(_SESSION.table)} s"  # noqa: S608
+        " WHERE s.facility_id = %s AND s.date = %s AND s.status = %s ORDER BY s.starts_at, s.id"
     )
+    sessions = [
+        _SESSION.load(row) for row in fetch(sql, [facility.pk, param(Session, "date", day), Session.Status.PLANNED])
+    ]
+    for session in sessions:
+        session.facility = facility
+        session.vaccine = vaccine_by_pk(session.vaccine_id)
+    return sessions
 
 
 def _walk_in(
@@ -497,18 +508,19 @@ def _walk_in(
     session = next((s for s in sessions if s.vaccine.code in codes), sessions[0])
     # Insert first: the caller found no appointment of today for the person here, so this is the usual
     # outcome; (session, person) is unique, so one there (a cancelled one, or a concurrent walk-in) wins.
-    try:
-        with transaction.atomic():
-            appointment = Appointment.objects.create(
-                session=session,
-                person=person,
-                source=Appointment.Source.WALK_IN,
-                invited_by=actor,
-                status=Appointment.Status.CHECKED_IN,
-                checked_in_at=now,
-            )
-    except IntegrityError:
-        return Appointment.objects.get(session=session, person=person)
+    appointment = insert_instance(
+        Appointment(
+            session=session,
+            person=person,
+            source=Appointment.Source.WALK_IN,
+            invited_by=actor,
+            status=Appointment.Status.CHECKED_IN,
+            checked_in_at=now,
+        ),
+        ignore_conflict=True,
+    )
+    if appointment is None:
+        return Appointment.objects.select_related("session").get(session=session, person=person)
     audit_log(actor=actor, action="clinic.appointment.walk_in", subject=appointment, data={"session": session})
     return appointment
 

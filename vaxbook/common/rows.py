@@ -106,16 +106,19 @@ def insert(model: type[Model], values: dict[str, Any], *, using: str = "default"
         cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({placeholders})", params)  # noqa: S608
 
 
-_INSERT_SQL: dict[tuple[type[Model], str], tuple[str, list[Any], bool]] = {}
+_INSERT_SQL: dict[tuple[type[Model], str, bool], tuple[str, list[Any], bool]] = {}
 
 
-def insert_instance[I: Model](obj: I, *, using: str = "default") -> I:
+def insert_instance[I: Model](obj: I, *, ignore_conflict: bool = False, using: str = "default") -> I | None:
     """Save a new instance with one hand-written INSERT: what `obj.save()` does for a new row of a model
     without signals or custom `save` (the defaults, `auto_now`, the field preparation), without the
-    ORM's compiling. The primary key comes back with RETURNING where the database has it."""
+    ORM's compiling. The primary key comes back with RETURNING where the database has it.
+
+    With `ignore_conflict`, a row that a unique constraint refuses is not written and None comes back
+    (ON CONFLICT DO NOTHING: no savepoint needed to go on inside a transaction)."""
     connection = connections[using]
     model = type(obj)
-    key = (model, connection.vendor)
+    key = (model, connection.vendor, ignore_conflict)
     cached = _INSERT_SQL.get(key)
     if cached is None:
         qn = connection.ops.quote_name
@@ -123,16 +126,25 @@ def insert_instance[I: Model](obj: I, *, using: str = "default") -> I:
         assert isinstance(pk, AutoFieldMixin), f"{model.__name__}: insert_instance needs a database-made key"
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         returning = bool(connection.features.can_return_columns_from_insert)
+        assert returning or not ignore_conflict, "ignore_conflict needs INSERT ... RETURNING"
         sql = (
             f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(str(f.column)) for f in fields)})"  # noqa: S608
-            f" VALUES ({', '.join(['%s'] * len(fields))})" + (f" RETURNING {qn(str(pk.column))}" if returning else "")
+            f" VALUES ({', '.join(['%s'] * len(fields))})"
+            + (" ON CONFLICT DO NOTHING" if ignore_conflict else "")
+            + (f" RETURNING {qn(str(pk.column))}" if returning else "")
         )
         cached = _INSERT_SQL[key] = (sql, fields, returning)
     sql, fields, returning = cached
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        obj.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+        if returning:
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            obj.pk = row[0]
+        else:
+            obj.pk = cursor.lastrowid
     obj._state.adding = False
     obj._state.db = using
     return obj
