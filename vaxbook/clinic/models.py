@@ -162,17 +162,21 @@ class Dose(BaseModel):
         VALID = "valid", _("valid")
         VOIDED = "voided", _("voided")
 
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="doses")
-    vaccine = models.ForeignKey("vaccines.Vaccine", on_delete=models.PROTECT, related_name="doses")
+    # Every index is written by every dose: the foreign keys that dose_person_idx and
+    # dose_facility_time_idx lead with, and those nobody searches doses by (the users), have none.
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="doses", db_index=False)
+    vaccine = models.ForeignKey("vaccines.Vaccine", on_delete=models.PROTECT, related_name="doses", db_index=False)
     lot = models.ForeignKey("vaccines.Lot", on_delete=models.PROTECT, related_name="doses")
     dose_number = models.PositiveSmallIntegerField(_("dose number"))
     administered_at = models.DateTimeField(_("administered at"))
     administered_on = models.DateField(_("administered on (local date)"))
-    facility = models.ForeignKey("places.Facility", on_delete=models.PROTECT, related_name="doses")
+    facility = models.ForeignKey("places.Facility", on_delete=models.PROTECT, related_name="doses", db_index=False)
     vaccinator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     recorded_at = models.DateTimeField(_("recorded at"))
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
     screening = models.ForeignKey(Screening, null=True, blank=True, on_delete=models.PROTECT, related_name="doses")
@@ -181,7 +185,7 @@ class Dose(BaseModel):
     void_reason = models.CharField(_("reason for voiding"), max_length=255, blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, blank=True)
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from vaxbook.common.models import AuditEvent
-from vaxbook.common.rows import insert
+from vaxbook.common.rows import Builder, insert
 
 
 def _jsonable(value: Any) -> Any:
@@ -41,18 +41,25 @@ def audit_log(*, actor: Any, action: str, subject: models.Model, data: dict[str,
     )
 
 
+_new_event = Builder(AuditEvent)
+
+
 def audit_event_objects(
     *, actor: Any, action: str, subjects: Sequence[models.Model], data: Sequence[dict[str, Any]] | None = None
 ) -> list[AuditEvent]:
-    """Unsaved audit events for a bulk write (the importer saves them with bulk_create)."""
-    actor_obj = actor if getattr(actor, "is_authenticated", False) else None
+    """Unsaved audit events for a bulk write (saved with bulk_insert or bulk_create)."""
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    at = timezone.now()
     return [
-        AuditEvent(
-            actor=actor_obj,
-            action=action,
-            subject_type=s._meta.label_lower,
-            subject_id=str(getattr(s, "public_id", s.pk)),
-            data=_jsonable((data or [{}] * len(subjects))[i]),
+        _new_event(
+            {
+                "at": at,
+                "actor_id": actor_id,
+                "action": action,
+                "subject_type": s._meta.label_lower,
+                "subject_id": str(getattr(s, "public_id", s.pk)),
+                "data": _jsonable((data or [{}] * len(subjects))[i]),
+            }
         )
         for i, s in enumerate(subjects)
     ]

@@ -48,7 +48,8 @@ def bulk_insert(objs: Sequence[Model], *, using: str | None = None) -> None:
             batch = objs[start : start + BATCH]
             now = timezone.now()
             for obj in batch:
-                obj._prepare_related_fields_for_save(operation_name="bulk_insert")  # type: ignore[attr-defined]
+                if obj._state.fields_cache:  # only cached related objects need checking (unsaved ones refused)
+                    obj._prepare_related_fields_for_save(operation_name="bulk_insert")  # type: ignore[attr-defined]
                 for stamp in stamped:
                     setattr(obj, stamp.attname, now if isinstance(stamp, DateTimeField) else date.today())  # noqa: DTZ011
                 for f in special:

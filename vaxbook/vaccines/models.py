@@ -116,8 +116,13 @@ class StockMovement(BaseModel):
         EXPIRED = "expired", _("expired")
         OTHER = "other", _("other")
 
+    # stock_facility_lot_qty_idx leads with the facility: no index of its own (every dose writes one row).
     facility = models.ForeignKey(
-        "places.Facility", on_delete=models.PROTECT, related_name="stock_movements", verbose_name=_("facility")
+        "places.Facility",
+        on_delete=models.PROTECT,
+        related_name="stock_movements",
+        verbose_name=_("facility"),
+        db_index=False,
     )
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="movements", verbose_name=_("lot"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -135,7 +140,7 @@ class StockMovement(BaseModel):
     reference = models.CharField(_("reference"), max_length=64, blank=True, help_text=_("e.g. the dose's public id"))
     note = models.CharField(_("note"), max_length=255, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     class Meta:
