@@ -16,6 +16,8 @@ from django.db import connections, router
 from django.db.models import DateField, DateTimeField, Field, JSONField, Model
 from django.utils import timezone
 
+from vaxbook.common.rows import insert_instance
+
 BATCH = 5000
 # Values psycopg writes exactly as Django would have prepared them (for the fields that are not JSON).
 _PLAIN = frozenset({str, int, bool, float, uuid.UUID, date})
@@ -30,6 +32,13 @@ def bulk_insert(objs: Sequence[Model], *, using: str | None = None) -> None:
     connection = connections[db]
     if connection.vendor != "postgresql":
         model._default_manager.using(db).bulk_create(objs, batch_size=2000)
+        return
+    if len(objs) == 1 and objs[0].pk is None:
+        # One row (a registration at the desk): one INSERT ... RETURNING beats COPY's several round trips.
+        obj = objs[0]
+        if obj._state.fields_cache:
+            obj._prepare_related_fields_for_save(operation_name="bulk_insert")  # type: ignore[attr-defined]
+        insert_instance(obj, using=db)
         return
     meta = model._meta
     pk = meta.pk
