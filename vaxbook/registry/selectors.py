@@ -16,7 +16,8 @@ from typing import Any
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import F, Q, QuerySet, prefetch_related_objects
+from django.db.models.functions import Collate
 
 from vaxbook.accounts.selectors import Scope, user_scope
 from vaxbook.common.errors import NotFound
@@ -235,15 +236,28 @@ def person_search(*, user: Any, q: str, limit: int = 25) -> list[Person]:
     if not folded:
         return []
     listed = persons_for_user(user=user).prefetch_related(None)
-    starts = list(listed.filter(search_name__startswith=folded).order_by("search_name", "date_of_birth")[:limit])
+    # Names compare byte by byte (collation "C" on PostgreSQL, with its index; see registry migration
+    # 0003): a prefix is then a range of the ordered index, read in order, whatever the database's collation.
+    key = Collate("search_name", "C") if connection.vendor == "postgresql" else F("search_name")
+    ordered = listed.alias(name_key=key).order_by("name_key", "date_of_birth")
+    starts = list(ordered.filter(name_key__startswith=folded)[:limit])
     if len(starts) < limit:
-        rest = (
-            listed.filter(search_name__contains=folded)
-            .exclude(pk__in=[p.pk for p in starts])
-            .order_by("search_name", "date_of_birth")[: limit - len(starts)]
-        )
-        starts += list(rest)
+        # Inside the name: the trigram index finds candidates (unordered, bounded), then they are ordered.
+        seen = {p.pk for p in starts}
+        candidates = [
+            pk
+            for pk in listed.filter(search_name__contains=folded)
+            .order_by()
+            .values_list("pk", flat=True)[:CONTAINS_CANDIDATES]
+            if pk not in seen
+        ]
+        if candidates:
+            starts += list(ordered.filter(pk__in=candidates)[: limit - len(starts)])
     return _attach_rare(starts)
+
+
+# How many persons whose name contains the words (not at its start) are ordered for the answer.
+CONTAINS_CANDIDATES = 500
 
 
 def _attach_rare(persons: list[Person]) -> list[Person]:
