@@ -240,7 +240,7 @@ def person_search(*, user: Any, q: str, limit: int = 25) -> list[Person]:
     # 0003): a prefix is then a range of the ordered index, read in order, whatever the database's collation.
     key = Collate("search_name", "C") if connection.vendor == "postgresql" else F("search_name")
     ordered = listed.alias(name_key=key).order_by("name_key", "date_of_birth")
-    starts = list(ordered.filter(name_key__startswith=folded)[:limit])
+    starts: list[Person] = list(ordered.filter(name_key__startswith=folded)[:limit])
     if len(starts) < limit:
         # Inside the name: the trigram index finds candidates (unordered, bounded), then they are ordered.
         seen = {p.pk for p in starts}
