@@ -23,7 +23,7 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    action = models.CharField(_("action"), max_length=80, db_index=True)
+    action = models.CharField(_("action"), max_length=80)
     subject_type = models.CharField(_("subject type"), max_length=60)
     subject_id = models.CharField(_("subject id"), max_length=64)
     data = models.JSONField(_("data"), default=dict, blank=True)
@@ -31,7 +31,12 @@ class AuditEvent(models.Model):
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["subject_type", "subject_id", "at"], name="audit_subject_idx")]
+        # One plain index on the action (db_index on a CharField adds a second, for LIKE, on PostgreSQL):
+        # every write of the product adds an event, so every index here is paid on every write.
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id", "at"], name="audit_subject_idx"),
+            models.Index(fields=["action"], name="audit_action_idx"),
+        ]
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
@@ -61,7 +66,8 @@ class IdempotencyRecord(models.Model):
     """The first answer to a client write, replayed when the same key comes again."""
 
     key = models.CharField(_("key"), max_length=200)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # idempotency_unique_key leads with the user: no index of its own.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     scope = models.CharField(_("scope"), max_length=80)
     body_hash = models.CharField(_("body hash"), max_length=64)
     status_code = models.PositiveSmallIntegerField(_("status code"))

@@ -135,6 +135,7 @@ class StockMovement(BaseModel):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("other facility (transfers)"),
+        db_index=False,  # set on transfers only; nobody lists movements by it
     )
     reason = models.CharField(_("reason"), max_length=20, blank=True, choices=WasteReason.choices)
     reference = models.CharField(_("reference"), max_length=64, blank=True, help_text=_("e.g. the dose's public id"))

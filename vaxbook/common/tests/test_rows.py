@@ -56,3 +56,18 @@ def test_insert_prepares_values_like_save(clerk_a: Any) -> None:
     )
     event = AuditEvent.objects.get(action="t")
     assert (event.at, event.actor, event.data) == (at, clerk_a, {"a": [1, "b"]})
+
+
+def test_builder_makes_what_the_constructor_makes(clerk_a: Any) -> None:
+    from vaxbook.common.bulk import bulk_insert
+    from vaxbook.common.rows import Builder
+
+    values = {"actor_id": clerk_a.pk, "action": "b", "subject_type": "x.y", "subject_id": "2"}
+    built, made = Builder(AuditEvent)(values), AuditEvent(**values)
+    for field in AuditEvent._meta.concrete_fields:
+        assert getattr(built, field.attname) == getattr(made, field.attname), field.name
+    assert built._state.adding and built.data == {} and built.data is not Builder(AuditEvent)(values).data
+    built_with_actor = Builder(AuditEvent)(values, {"actor": clerk_a})
+    assert built_with_actor.actor is clerk_a
+    bulk_insert([built, built_with_actor])
+    assert AuditEvent.objects.filter(action="b").count() == 2 and built.pk is not None
