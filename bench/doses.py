@@ -246,6 +246,8 @@ def due_persons(n: int) -> list[tuple[str, str]]:
     from django.db import connection
 
     with connection.cursor() as cur:
+        # Earlier runs added boosters: fresh statistics, or the planner expects none and nests its loops.
+        cur.execute("ANALYZE clinic_dose")
         cur.execute(
             """
             SELECT p.public_id::text, p.id_number FROM registry_person p

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.common.models import BaseModel
+from vaxbook.common.models import BaseModel, TimeOrderedModel
 
 
 class ScreeningQuestion(models.Model):
@@ -79,7 +79,7 @@ class Session(BaseModel):
         return f"{self.facility_id} {self.date} {self.starts_at:%H:%M}"
 
 
-class Appointment(BaseModel):
+class Appointment(TimeOrderedModel):
     """A person invited to (or walking into) a session."""
 
     class Status(models.TextChoices):
@@ -119,7 +119,7 @@ class Appointment(BaseModel):
         return f"{self.person_id}@{self.session_id} {self.status}"
 
 
-class Screening(BaseModel):
+class Screening(TimeOrderedModel):
     """The pre-vaccination check (khám sàng lọc): every answer, the outcome and the reasons for it."""
 
     class Outcome(models.TextChoices):
@@ -151,7 +151,7 @@ class Screening(BaseModel):
         return f"{self.person_id} {self.screened_on} {self.outcome}"
 
 
-class Dose(BaseModel):
+class Dose(TimeOrderedModel):
     """One administered dose (mũi tiêm). Never deleted: a wrong one is voided with a reason."""
 
     class Source(models.TextChoices):

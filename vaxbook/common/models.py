@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from vaxbook.common.ids import uuid7
+
 
 class BaseModel(models.Model):
     """Every table: an internal integer key, a public UUID for URLs and the API, and timestamps."""
@@ -11,6 +13,16 @@ class BaseModel(models.Model):
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class TimeOrderedModel(BaseModel):
+    """A table written on every dose (doses, stock movements, appointments, screenings): public ids
+    in time order, whose index grows at its right edge (see common/ids.py)."""
+
+    public_id = models.UUIDField(_("public id"), default=uuid7, unique=True, editable=False)
 
     class Meta:
         abstract = True

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.common.models import BaseModel
+from vaxbook.common.models import BaseModel, TimeOrderedModel
 
 
 class Vaccine(BaseModel):
@@ -95,7 +95,7 @@ class LotHolding(models.Model):
         return f"{self.facility_id}:{self.lot_id}"
 
 
-class StockMovement(BaseModel):
+class StockMovement(TimeOrderedModel):
     """One line of a facility's stock ledger, in doses. Inflows are positive, outflows negative."""
 
     class Kind(models.TextChoices):
