@@ -14,10 +14,19 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from vaxbook.accounts.models import User
+from vaxbook.accounts.selectors import mark_scope_cacheable
 from vaxbook.common.audit import audit_log
 
 
 class LockoutModelBackend(ModelBackend):
+    def get_user(self, user_id: Any) -> Any:
+        """The signed-in user of a session, read from its row for this request: its scope_version is
+        current, so its scope may come from (and go to) the shared cache, as for an API token."""
+        user = super().get_user(user_id)
+        if user is not None:
+            mark_scope_cacheable(user)
+        return user
+
     def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> Any:

@@ -5,8 +5,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from vaxbook.accounts.backends import LockoutModelBackend
 from vaxbook.accounts.models import Membership, Role
 from vaxbook.accounts.selectors import mark_scope_cacheable, user_scope
 from vaxbook.accounts.services import membership_grant, membership_revoke, token_authenticate, token_create
@@ -111,3 +113,17 @@ def test_keys_differ_between_users_with_the_same_pk(vaccinator: tuple[Any, str])
     look_alike.date_joined = fresh.date_joined + timedelta(seconds=1)
     assert _scope_cache_key(fresh) != _scope_cache_key(look_alike)
     assert _scope_cache_key(user) is None  # not read for a request: not shared
+
+
+def test_a_signed_in_session_user_shares_the_cached_scope_and_sees_a_change_at_once(
+    vaccinator: tuple[Any, str], facility_a: Any, facility_b: Any
+) -> None:
+    user, _raw = vaccinator
+    backend = LockoutModelBackend()  # what the session middleware reads the user with, on each request
+    assert user_scope(user=backend.get_user(user.pk)).facility_ids == {facility_a.pk}
+    again = backend.get_user(user.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        assert user_scope(user=again).facility_ids == {facility_a.pk}
+    assert not ctx.captured_queries
+    membership_grant(actor=None, user=user, role=Role.DATA_CLERK, facility=facility_b)
+    assert user_scope(user=backend.get_user(user.pk)).facility_ids == {facility_a.pk, facility_b.pk}
