@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vaxbook.common.models import BaseModel
 
@@ -23,7 +24,12 @@ class AdminUnit(models.Model):
     search_name = models.CharField(_("search name"), max_length=120, db_index=True)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=pgettext_lazy("administrative unit", "parent"),
     )
     successors = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="predecessors", verbose_name=_("successors")
