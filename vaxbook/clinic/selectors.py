@@ -19,15 +19,27 @@ from vaxbook.accounts.selectors import user_scope
 from vaxbook.clinic import errors, rules
 from vaxbook.clinic.models import AdverseEvent, Appointment, Dose, Screening, ScreeningQuestion, Session
 from vaxbook.common.queries import unique_or_none
-from vaxbook.common.rows import ModelRows, fetch, param
+from vaxbook.common.rows import ModelRows, Read, param, read, read_all
 from vaxbook.places.models import Facility
 from vaxbook.registry.identity import normalize_id_number, normalize_phone
 from vaxbook.registry.models import Person
-from vaxbook.registry.selectors import person_by_public_id, persons_by_identifiers, persons_by_phone
+from vaxbook.registry.selectors import (
+    person_by_public_id,
+    person_by_public_id_read,
+    persons_by_identifiers,
+    persons_by_phone,
+)
 from vaxbook.registry.tokens import person_public_id_from_token
 from vaxbook.vaccines.access import facilities_q, may_see_facility, require_facility_view
+from vaxbook.vaccines.errors import FacilityNotFound
 from vaxbook.vaccines.models import Lot, Vaccine
-from vaxbook.vaccines.selectors import facility_get, lot_get, vaccine_get
+from vaxbook.vaccines.selectors import (
+    facility_public_id,
+    facility_read,
+    lot_of_vaccine,
+    lots_by_number_read,
+    vaccine_get,
+)
 
 
 def _uuid(value: uuid.UUID | str | None, error: type[errors.Refusal]) -> uuid.UUID:
@@ -130,10 +142,19 @@ def dose_inputs(
     """Resolve a dose request's public identifiers to objects (the service then checks everything)."""
     from vaxbook.accounts.models import User
 
-    facility = facility_get(public_id=facility_id)
-    person = person_get(public_id=person_id)
+    # The facility, the person and the lot in one round trip (common/rows.py), refused in this order.
+    facility_found, person_found, lots = read_all(
+        facility_read(facility_public_id(facility_id)),
+        person_by_public_id_read(_uuid(person_id, errors.PersonNotFound)),
+        lots_by_number_read(lot_number),
+    )
+    if facility_found is None:
+        raise FacilityNotFound()
+    if person_found is None:
+        raise errors.PersonNotFound()
+    facility, person = facility_found, _survivor(person_found)
     vaccine = vaccine_get(code=vaccine_code)
-    lot: Lot = lot_get(vaccine=vaccine, number=lot_number)
+    lot: Lot = lot_of_vaccine(lots, vaccine)
     screening = screening_get(public_id=screening_id) if screening_id else None
     vaccinator = None
     if vaccinator_id:
@@ -237,9 +258,9 @@ _APPOINTMENT = ModelRows(Appointment, "a")
 _SESSION = ModelRows(Session, "s")
 
 
-def appointment_today(*, facility: Facility, person: Person, day: date | None = None) -> Appointment | None:
-    """The person's first appointment of the day at the facility that is not cancelled (one query,
-    hand-written: the check-in desk makes it for every person; see common/rows.py).
+def appointment_today_read(*, facility: Facility, person: Person, day: date | None = None) -> Read[Appointment | None]:
+    """The person's first appointment of the day at the facility that is not cancelled (hand-written:
+    the check-in desk asks for every person; see common/rows.py).
 
     No scope check here: the callers (the check-in service, the desk) have already checked the facility.
     """
@@ -251,14 +272,22 @@ def appointment_today(*, facility: Facility, person: Person, day: date | None = 
         " ORDER BY s.starts_at, a.id LIMIT 1"
     )
     day_param = param(Session, "date", day or timezone.localdate())
-    rows = fetch(sql, [person.pk, facility.pk, day_param, Appointment.Status.CANCELLED])
-    if not rows:
-        return None
-    appointment, session = _APPOINTMENT.load(rows[0]), _SESSION.load(rows[0], _APPOINTMENT.width)
-    session.facility = facility
-    appointment.session = session
-    appointment.person = person
-    return appointment
+
+    def load(rows: list[tuple[Any, ...]]) -> Appointment | None:
+        if not rows:
+            return None
+        appointment, session = _APPOINTMENT.load(rows[0]), _SESSION.load(rows[0], _APPOINTMENT.width)
+        session.facility = facility
+        appointment.session = session
+        appointment.person = person
+        return appointment
+
+    return Read(sql, [person.pk, facility.pk, day_param, Appointment.Status.CANCELLED], load)
+
+
+def appointment_today(*, facility: Facility, person: Person, day: date | None = None) -> Appointment | None:
+    """See `appointment_today_read` (one query)."""
+    return read(appointment_today_read(facility=facility, person=person, day=day))
 
 
 def facility_vaccinators(*, facility: Facility) -> list[Any]:

@@ -32,13 +32,13 @@ from vaxbook.clinic.models import (
     ScreeningQuestion,
     Session,
 )
-from vaxbook.clinic.selectors import appointment_today
+from vaxbook.clinic.selectors import appointment_today, appointment_today_read
 from vaxbook.common.audit import audit_event_objects, audit_log
 from vaxbook.common.bulk import bulk_insert
 from vaxbook.common.errors import Conflict, DomainError
 from vaxbook.common.idempotency import body_hash, service_atomic
 from vaxbook.common.models import AuditEvent, IdempotencyRecord
-from vaxbook.common.rows import Builder, ModelRows, fetch, insert_instance, param
+from vaxbook.common.rows import Builder, ModelRows, Read, fetch, insert_instance, param, read, read_all
 from vaxbook.places.models import Facility
 from vaxbook.registry.models import Person, PriorityGroup
 from vaxbook.vaccines.access import FACILITY_STAFF, oversees_facility, require_facility_role
@@ -88,30 +88,43 @@ def catalogue_rules() -> dict[str, rules.VaccineRule]:
 _HISTORY = ModelRows(Dose, "d", fields=["administered_on", "vaccine_id"])
 
 
-def person_history(person_id: int) -> list[rules.PriorDose]:
+def person_history_read(person_id: int) -> Read[list[rules.PriorDose]]:
     """The person's valid doses as the rules see them (hand-written: every check-in and dose reads it)."""
     qn = connection.ops.quote_name
     sql = f"SELECT {_HISTORY.columns(connection)} FROM {qn(_HISTORY.table)} d WHERE d.person_id = %s AND d.status = %s"  # noqa: S608
-    days = (_HISTORY.values(row) for row in fetch(sql, [person_id, Dose.Status.VALID]))
-    return sorted((rules.PriorDose(day=d, vaccine_code=vaccine_by_pk(v).code) for d, v in days), key=lambda d: d.day)
+
+    def load(rows: list[tuple[Any, ...]]) -> list[rules.PriorDose]:
+        days = (_HISTORY.values(row) for row in rows)
+        return sorted(
+            (rules.PriorDose(day=d, vaccine_code=vaccine_by_pk(v).code) for d, v in days), key=lambda d: d.day
+        )
+
+    return Read(sql, [person_id, Dose.Status.VALID], load)
+
+
+def person_history(person_id: int) -> list[rules.PriorDose]:
+    return read(person_history_read(person_id))
 
 
 _SCREENING = ModelRows(Screening, "s")
 
 
-def _screening_of_day(person: Person, day: date) -> Screening | None:
+def _screening_of_day_read(person: Person, day: date) -> Read[Screening | None]:
     """The person's latest screening of the day, if any."""
     qn = connection.ops.quote_name
     sql = (
         f"SELECT {_SCREENING.columns(connection)} FROM {qn(_SCREENING.table)} s"  # noqa: S608
         " WHERE s.person_id = %s AND s.screened_on = %s ORDER BY s.screened_at DESC, s.id DESC LIMIT 1"
     )
-    rows = fetch(sql, [person.pk, param(Screening, "screened_on", day)])
-    if not rows:
-        return None
-    screening = _SCREENING.load(rows[0])
-    screening.person = person
-    return screening
+
+    def load(rows: list[tuple[Any, ...]]) -> Screening | None:
+        if not rows:
+            return None
+        screening = _SCREENING.load(rows[0])
+        screening.person = person
+        return screening
+
+    return Read(sql, [person.pk, param(Screening, "screened_on", day)], load)
 
 
 _GATE = ModelRows(Person, "p", fields=["id", "data_status", "problems", "merged_into_id"])
@@ -438,10 +451,16 @@ def checkin(
     person = person_for_checkin(token=token, person_id=person_id, id_number=id_number, phone=phone)
     now = now or timezone.now()
     today = timezone.localdate(now)
-    history = person_history(person.pk)
+    # Four independent reads, one round trip (common/rows.py): history, today's appointment here,
+    # today's sessions (for a walk-in), today's screening (a re-scan must not ask for it again).
+    history, appointment, planned, screening = read_all(
+        person_history_read(person.pk),
+        appointment_today_read(facility=facility, person=person, day=today),
+        _walk_in_sessions_read(facility=facility, day=today),
+        _screening_of_day_read(person, today),
+    )
     nd = rules.next_dose(history, catalogue_rules())
-    appointment = appointment_today(facility=facility, person=person, day=today)
-    sessions = _walk_in_sessions(facility=facility, day=today) if appointment is None else []
+    sessions = planned if appointment is None else []
     if sessions or (appointment is not None and appointment.status == Appointment.Status.INVITED):
         with transaction.atomic():
             if appointment is None:
@@ -459,8 +478,6 @@ def checkin(
     else:
         # Nothing else changes: the audit event is the only write (one statement, no transaction).
         _checked_in_audit(actor=actor, person=person, facility=facility, appointment=appointment)
-    # Today's screening counts with or without an appointment: a re-scan must not ask for it again.
-    screening = _screening_of_day(person, today)
     return CheckinResult(
         person=person,
         next_dose=nd,
@@ -483,20 +500,22 @@ def _checked_in_audit(*, actor: Any, person: Person, facility: Facility, appoint
 _SESSION = ModelRows(Session, "s")
 
 
-def _walk_in_sessions(*, facility: Facility, day: date) -> list[Session]:
+def _walk_in_sessions_read(*, facility: Facility, day: date) -> Read[list[Session]]:
     """Today's planned sessions at the facility, earliest first (hand-written: a walk-in's check-in)."""
     qn = connection.ops.quote_name
     sql = (
         f"SELECT {_SESSION.columns(connection)} FROM {qn(_SESSION.table)} s"  # noqa: S608
         " WHERE s.facility_id = %s AND s.date = %s AND s.status = %s ORDER BY s.starts_at, s.id"
     )
-    sessions = [
-        _SESSION.load(row) for row in fetch(sql, [facility.pk, param(Session, "date", day), Session.Status.PLANNED])
-    ]
-    for session in sessions:
-        session.facility = facility
-        session.vaccine = vaccine_by_pk(session.vaccine_id)
-    return sessions
+
+    def load(rows: list[tuple[Any, ...]]) -> list[Session]:
+        sessions = [_SESSION.load(row) for row in rows]
+        for session in sessions:
+            session.facility = facility
+            session.vaccine = vaccine_by_pk(session.vaccine_id)
+        return sessions
+
+    return Read(sql, [facility.pk, param(Session, "date", day), Session.Status.PLANNED], load)
 
 
 def _walk_in(

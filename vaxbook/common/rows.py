@@ -10,6 +10,7 @@ Only plain SELECTs by keys belong here; anything with rules in it stays in the O
 """
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
@@ -180,3 +181,35 @@ class Builder[B: Model]:
         for name, related in (relate or {}).items():
             self.model._meta.get_field(name).set_cached_value(obj, related)  # type: ignore[union-attr]
         return obj
+
+
+@dataclass(frozen=True)
+class Read[T]:
+    """One hand-written SELECT and what to make of its rows: `read` runs one, `read_all` several."""
+
+    sql: str
+    params: Sequence[Any]
+    load: Callable[[list[tuple[Any, ...]]], T]
+
+
+def read[T](query: Read[T], *, using: str = "default") -> T:
+    return query.load(fetch(query.sql, query.params, using=using))
+
+
+def read_all(*queries: Read[Any], using: str = "default") -> list[Any]:
+    """Several independent SELECTs in one round trip on PostgreSQL (with client-side binding, the
+    driver sends them as one query and returns one result set each); one by one elsewhere."""
+    connection = connections[using]
+    options = connection.settings_dict.get("OPTIONS") or {}
+    if connection.vendor != "postgresql" or options.get("server_side_binding") or len(queries) < 2:
+        return [read(q, using=using) for q in queries]
+    sql = ";\n".join(q.sql for q in queries)
+    params = [p for q in queries for p in q.params]
+    results: list[list[tuple[Any, ...]]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        results.append(list(cursor.fetchall()))
+        while cursor.nextset():
+            results.append(list(cursor.fetchall()))
+    assert len(results) == len(queries), "one result set per query"
+    return [q.load(rows) for q, rows in zip(queries, results, strict=True)]

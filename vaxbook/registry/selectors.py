@@ -22,7 +22,7 @@ from django.db.models.functions import Collate
 from vaxbook.accounts.selectors import Scope, user_scope
 from vaxbook.common.errors import NotFound
 from vaxbook.common.models import AuditEvent
-from vaxbook.common.rows import ModelRows, fetch, param
+from vaxbook.common.rows import ModelRows, Read, param, read
 from vaxbook.places.models import AdminUnit
 from vaxbook.registry.identity import normalize_id_number, normalize_phone, search_name
 from vaxbook.registry.models import Household, Person
@@ -120,15 +120,25 @@ def _attach_relations(persons: list[Person]) -> list[Person]:
     return _attach_rare(persons)
 
 
-def _persons_where(
+def _persons_where_read(
     where: str, params: list[Any], limit: int, *, live_only: bool = True, order: str = "", order_params: Any = ()
-) -> list[Person]:
+) -> Read[list[Person]]:
     """Persons matching a condition on the `p` alias (unmerged ones only unless `live_only` is off)."""
     qn = connection.ops.quote_name
     live = "p.merged_into_id IS NULL AND " if live_only else ""
     order_by = f" ORDER BY {order}" if order else ""
     sql = f"SELECT {_PERSON.columns(connection)} FROM {qn(_PERSON.table)} p WHERE {live}({where}){order_by} LIMIT %s"  # noqa: S608
-    return _attach_relations([_PERSON.load(row) for row in fetch(sql, [*params, *order_params, int(limit)])])
+    return Read(
+        sql,
+        [*params, *order_params, int(limit)],
+        lambda rows: _attach_relations([_PERSON.load(row) for row in rows]),
+    )
+
+
+def _persons_where(
+    where: str, params: list[Any], limit: int, *, live_only: bool = True, order: str = "", order_params: Any = ()
+) -> list[Person]:
+    return read(_persons_where_read(where, params, limit, live_only=live_only, order=order, order_params=order_params))
 
 
 def persons_by_identifiers(numbers: set[str], phone: str | None, limit: int) -> list[Person]:
@@ -148,10 +158,14 @@ def persons_by_identifiers(numbers: set[str], phone: str | None, limit: int) -> 
     )
 
 
-def person_by_public_id(public_id: uuid.UUID, *, live_only: bool = False) -> Person | None:
+def person_by_public_id_read(public_id: uuid.UUID, *, live_only: bool = False) -> Read[Person | None]:
     """One person by public id, unscoped: for callers that have checked the user's right already."""
-    found = _persons_where("p.public_id = %s", [param(Person, "public_id", public_id)], 1, live_only=live_only)
-    return found[0] if found else None
+    found = _persons_where_read("p.public_id = %s", [param(Person, "public_id", public_id)], 1, live_only=live_only)
+    return Read(found.sql, found.params, lambda rows: next(iter(found.load(rows)), None))
+
+
+def person_by_public_id(public_id: uuid.UUID, *, live_only: bool = False) -> Person | None:
+    return read(person_by_public_id_read(public_id, live_only=live_only))
 
 
 def persons_by_phone(phone: str, limit: int) -> list[Person]:

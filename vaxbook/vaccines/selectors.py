@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Sum
 
-from vaxbook.common.rows import ModelRows, fetch, param
+from vaxbook.common.rows import ModelRows, Read, param, read
 from vaxbook.places.models import Facility
 from vaxbook.vaccines.access import require_facility_view
 from vaxbook.vaccines.errors import FacilityNotFound, LotNotFound, LotVaccineMismatch, VaccineNotFound
@@ -74,13 +74,15 @@ def vaccines_for_user(*, user: Any, active_only: bool = True) -> list[Vaccine]:
 _LOT = ModelRows(Lot, "l")
 
 
-def lot_get(*, vaccine: Vaccine, number: str) -> Lot:
-    """The lot `number` of `vaccine`; `lot_vaccine_mismatch` when the number belongs to another vaccine.
-    (Hand-written: every dose asks.)"""
-    number = (number or "").strip().upper()
+def lots_by_number_read(number: str) -> Read[list[Lot]]:
+    """The lots with this number (of any vaccine), hand-written: every dose asks."""
     qn = connection.ops.quote_name
     sql = f"SELECT {_LOT.columns(connection)} FROM {qn(_LOT.table)} l WHERE l.number = %s"  # noqa: S608
-    lots = [_LOT.load(row) for row in fetch(sql, [number])]
+    return Read(sql, [(number or "").strip().upper()], lambda rows: [_LOT.load(row) for row in rows])
+
+
+def lot_of_vaccine(lots: list[Lot], vaccine: Vaccine) -> Lot:
+    """The lot of `vaccine` among same-numbered lots; `lot_vaccine_mismatch` when the number is another's."""
     for lot in lots:
         if lot.vaccine_id == vaccine.pk:
             return lot
@@ -89,23 +91,34 @@ def lot_get(*, vaccine: Vaccine, number: str) -> Lot:
     raise LotNotFound()
 
 
+def lot_get(*, vaccine: Vaccine, number: str) -> Lot:
+    """The lot `number` of `vaccine`; `lot_vaccine_mismatch` when the number belongs to another vaccine."""
+    return lot_of_vaccine(read(lots_by_number_read(number)), vaccine)
+
+
 _FACILITY = ModelRows(Facility, "f")
 
 
-def facility_get(*, public_id: uuid.UUID | str) -> Facility:
-    """A facility by its public id. Access is checked by the service or selector that uses it.
-
-    Every request of the desk makes this look-up: hand-written (see common/rows.py)."""
+def facility_public_id(public_id: uuid.UUID | str) -> uuid.UUID:
     try:
-        pid = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+        return public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
     except ValueError:
         raise FacilityNotFound() from None
+
+
+def facility_read(public_id: uuid.UUID) -> Read[Facility | None]:
+    """A facility by its public id, hand-written: every request of the desk asks."""
     qn = connection.ops.quote_name
     sql = f"SELECT {_FACILITY.columns(connection)} FROM {qn(_FACILITY.table)} f WHERE f.public_id = %s"  # noqa: S608
-    rows = fetch(sql, [param(Facility, "public_id", pid)])
-    if not rows:
+    return Read(sql, [param(Facility, "public_id", public_id)], lambda rows: _FACILITY.load(rows[0]) if rows else None)
+
+
+def facility_get(*, public_id: uuid.UUID | str) -> Facility:
+    """A facility by its public id. Access is checked by the service or selector that uses it."""
+    facility = read(facility_read(facility_public_id(public_id)))
+    if facility is None:
         raise FacilityNotFound()
-    return _FACILITY.load(rows[0])
+    return facility
 
 
 @dataclass(frozen=True)

@@ -71,3 +71,17 @@ def test_builder_makes_what_the_constructor_makes(clerk_a: Any) -> None:
     assert built_with_actor.actor is clerk_a
     bulk_insert([built, built_with_actor])
     assert AuditEvent.objects.filter(action="b").count() == 2 and built.pk is not None
+
+
+def test_read_all_answers_each_query_with_its_own_rows(ward1: Any, priority_group: Any) -> None:
+    from vaxbook.common.rows import Read, read, read_all
+
+    made = PersonFactory(ward=ward1, priority_group=priority_group)
+    rows = ModelRows(Person, "p")
+    qn = connection.ops.quote_name
+    by_id = f"SELECT {rows.columns(connection)} FROM {qn(rows.table)} p WHERE p.id = %s"
+    one = Read(by_id, [made.pk], lambda r: [rows.load(x).full_name for x in r])
+    none = Read(by_id, [-1], lambda r: r)
+    count = Read(f"SELECT COUNT(*) FROM {qn(rows.table)}", [], lambda r: r[0][0])
+    assert read_all(one, none, count, one) == [[made.full_name], [], 1, [made.full_name]]
+    assert read(count) == 1
