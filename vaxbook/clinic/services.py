@@ -33,12 +33,24 @@ from vaxbook.clinic.models import (
     Session,
 )
 from vaxbook.clinic.selectors import appointment_today, appointment_today_read
-from vaxbook.common.audit import audit_event_objects, audit_log
+from vaxbook.common.audit import audit_event_objects, audit_log, audit_statement
 from vaxbook.common.bulk import bulk_insert
 from vaxbook.common.errors import Conflict, DomainError
 from vaxbook.common.idempotency import body_hash, service_atomic
 from vaxbook.common.models import AuditEvent, IdempotencyRecord
-from vaxbook.common.rows import Builder, ModelRows, Read, fetch, insert_instance, param, read, read_all
+from vaxbook.common.rows import (
+    Builder,
+    ModelRows,
+    Read,
+    fetch,
+    insert_instance,
+    insert_instance_sql,
+    mark_saved,
+    param,
+    read,
+    read_all,
+    write_all,
+)
 from vaxbook.places.models import Facility
 from vaxbook.registry.models import Person, PriorityGroup
 from vaxbook.vaccines.access import FACILITY_STAFF, oversees_facility, require_facility_role
@@ -169,19 +181,31 @@ def _rule_refusal(decision: rules.DoseDecision) -> DomainError:
     return _RULE_REFUSALS[decision.refusal](extra=extra)
 
 
+def _counter_sql(
+    *, facility_id: int, vaccine_id: int, day: date, dose_number: int, delta: int
+) -> tuple[str, list[Any]]:
+    """The upsert adding `delta` to a dose counter (INSERT … ON CONFLICT DO UPDATE: PostgreSQL, SQLite)."""
+    table = connection.ops.quote_name(DoseCounter._meta.db_table)
+    return (
+        f"INSERT INTO {table} (facility_id, vaccine_id, date, dose_number, count) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s) "
+        "ON CONFLICT (facility_id, vaccine_id, date, dose_number) "
+        f"DO UPDATE SET count = {table}.count + EXCLUDED.count",
+        [facility_id, vaccine_id, connection.ops.adapt_datefield_value(day), dose_number, delta],
+    )
+
+
 def _counter_add(*, facility_id: int, vaccine_id: int, day: date, dose_number: int, delta: int) -> None:
     """Add `delta` to the dose counter, creating the row the first time: one upsert statement
     (INSERT … ON CONFLICT DO UPDATE, on PostgreSQL and SQLite alike)."""
     if connection.vendor in ("postgresql", "sqlite"):
-        table = connection.ops.quote_name(DoseCounter._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (facility_id, vaccine_id, date, dose_number, count) "  # noqa: S608
-                "VALUES (%s, %s, %s, %s, %s) "
-                "ON CONFLICT (facility_id, vaccine_id, date, dose_number) "
-                f"DO UPDATE SET count = {table}.count + EXCLUDED.count",
-                [facility_id, vaccine_id, connection.ops.adapt_datefield_value(day), dose_number, delta],
-            )
+        write_all(
+            [
+                _counter_sql(
+                    facility_id=facility_id, vaccine_id=vaccine_id, day=day, dose_number=dose_number, delta=delta
+                )
+            ]
+        )
         return
     rows = DoseCounter.objects.filter(facility_id=facility_id, vaccine_id=vaccine_id, date=day, dose_number=dose_number)
     if rows.update(count=F("count") + delta):
@@ -761,30 +785,45 @@ def _dose_record(
                 appointment_id=screening.appointment_id if screening else None,
                 idempotency_key=idempotency_key,
             )
-            insert_instance(dose)
-            insert_instance(
-                StockMovement(
-                    facility=facility,
-                    lot=lot,
-                    kind=StockMovement.Kind.USED,
-                    quantity=-1,
-                    at=administered_at,
-                    reference=str(dose.public_id),
-                    recorded_by=actor,
-                )
+            movement = StockMovement(
+                facility=facility,
+                lot=lot,
+                kind=StockMovement.Kind.USED,
+                quantity=-1,
+                at=administered_at,
+                reference=str(dose.public_id),
+                recorded_by=actor,
             )
-            _counter_add(
-                facility_id=facility.pk,
-                vaccine_id=vaccine.pk,
-                day=administered_on,
-                dose_number=decision.number,
-                delta=1,
-            )
+            # The dose, its stock movement, its counter, its appointment and its audit event: one round
+            # trip on PostgreSQL (rows.write_all), in this transaction.
+            writes = [
+                insert_instance_sql(dose),
+                insert_instance_sql(movement),
+                _counter_sql(
+                    facility_id=facility.pk,
+                    vaccine_id=vaccine.pk,
+                    day=administered_on,
+                    dose_number=decision.number,
+                    delta=1,
+                ),
+                audit_statement(actor=actor, action="clinic.dose.recorded", subject=dose, data=_dose_audit(dose)),
+            ]
             if dose.appointment_id:
-                Appointment.objects.filter(pk=dose.appointment_id).exclude(status=Appointment.Status.CANCELLED).update(
-                    status=Appointment.Status.VACCINATED, updated_at=now
+                table = connection.ops.quote_name(Appointment._meta.db_table)
+                writes.append(
+                    (
+                        f"UPDATE {table} SET status = %s, updated_at = %s WHERE id = %s AND status <> %s",  # noqa: S608
+                        [
+                            Appointment.Status.VACCINATED,
+                            connection.ops.adapt_datetimefield_value(now),
+                            dose.appointment_id,
+                            Appointment.Status.CANCELLED,
+                        ],
+                    )
                 )
-            audit_log(actor=actor, action="clinic.dose.recorded", subject=dose, data=_dose_audit(dose))
+            returned = write_all(writes)
+            mark_saved(dose, returned[0])
+            mark_saved(movement, returned[1])
     except IntegrityError as exc:
         # Only reachable if a writer bypassed the person lock: the partial unique index still says no.
         if "dose_one_valid_per_person_day" in str(exc) or "administered_on" in str(exc):

@@ -93,31 +93,30 @@ def param(model: type[Model], field: str, value: Any, *, using: str = "default")
     return model._meta.get_field(field).get_db_prep_value(value, connections[using], prepared=False)  # type: ignore[union-attr]
 
 
-def insert(model: type[Model], values: dict[str, Any], *, using: str = "default") -> None:
-    """One INSERT of a row whose primary key the caller does not need back (an audit event, say).
-
-    The values are prepared by their fields, as `Model.save` would prepare them.
-    """
+def insert_values_sql(model: type[Model], values: dict[str, Any], *, using: str = "default") -> tuple[str, list[Any]]:
+    """The INSERT of one row of `values` (by field name), prepared by their fields as `save` would."""
     connection = connections[using]
     qn = connection.ops.quote_name
     fields = [model._meta.get_field(name) for name in values]
     columns = ", ".join(qn(str(f.column)) for f in fields)  # type: ignore[union-attr]
     params = [f.get_db_prep_save(values[f.name], connection) for f in fields]  # type: ignore[union-attr]
     placeholders = ", ".join(["%s"] * len(params))
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({placeholders})", params)  # noqa: S608
+    return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({placeholders})", params  # noqa: S608
+
+
+def insert(model: type[Model], values: dict[str, Any], *, using: str = "default") -> None:
+    """One INSERT of a row whose primary key the caller does not need back (an audit event, say)."""
+    sql, params = insert_values_sql(model, values, using=using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 _INSERT_SQL: dict[tuple[type[Model], str, bool], tuple[str, list[Any], bool]] = {}
 
 
-def insert_instance[I: Model](obj: I, *, ignore_conflict: bool = False, using: str = "default") -> I | None:
-    """Save a new instance with one hand-written INSERT: what `obj.save()` does for a new row of a model
-    without signals or custom `save` (the defaults, `auto_now`, the field preparation), without the
-    ORM's compiling. The primary key comes back with RETURNING where the database has it.
-
-    With `ignore_conflict`, a row that a unique constraint refuses is not written and None comes back
-    (ON CONFLICT DO NOTHING: no savepoint needed to go on inside a transaction)."""
+def insert_instance_sql(obj: Model, *, ignore_conflict: bool = False, using: str = "default") -> tuple[str, list[Any]]:
+    """The INSERT that saves the new instance `obj` (see `insert_instance`), RETURNING its key where the
+    database can."""
     connection = connections[using]
     model = type(obj)
     key = (model, connection.vendor, ignore_conflict)
@@ -136,20 +135,63 @@ def insert_instance[I: Model](obj: I, *, ignore_conflict: bool = False, using: s
             + (f" RETURNING {qn(str(pk.column))}" if returning else "")
         )
         cached = _INSERT_SQL[key] = (sql, fields, returning)
-    sql, fields, returning = cached
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    sql, fields, _returning = cached
+    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+
+def _saved(obj: Model, pk: Any, using: str) -> None:
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = using
+
+
+def insert_instance[I: Model](obj: I, *, ignore_conflict: bool = False, using: str = "default") -> I | None:
+    """Save a new instance with one hand-written INSERT: what `obj.save()` does for a new row of a model
+    without signals or custom `save` (the defaults, `auto_now`, the field preparation), without the
+    ORM's compiling. The primary key comes back with RETURNING where the database has it.
+
+    With `ignore_conflict`, a row that a unique constraint refuses is not written and None comes back
+    (ON CONFLICT DO NOTHING: no savepoint needed to go on inside a transaction)."""
+    connection = connections[using]
+    sql, params = insert_instance_sql(obj, ignore_conflict=ignore_conflict, using=using)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if returning:
+        if connection.features.can_return_columns_from_insert:
             row = cursor.fetchone()
             if row is None:
                 return None
-            obj.pk = row[0]
+            _saved(obj, row[0], using)
         else:
-            obj.pk = cursor.lastrowid
-    obj._state.adding = False
-    obj._state.db = using
+            _saved(obj, cursor.lastrowid, using)
     return obj
+
+
+def write_all(
+    statements: Sequence[tuple[str, Sequence[Any]]], *, using: str = "default"
+) -> list[list[tuple[Any, ...]]]:
+    """Several writes in one round trip on PostgreSQL (one query of several statements, as `read_all`),
+    one by one elsewhere; the rows each returned (RETURNING), [] for those that return none.
+    Call inside a transaction: a failing statement fails them all."""
+    connection = connections[using]
+    options = connection.settings_dict.get("OPTIONS") or {}
+    results: list[list[tuple[Any, ...]]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql" or options.get("server_side_binding"):
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                results.append(list(cursor.fetchall()) if cursor.description else [])
+            return results
+        cursor.execute(";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+        results.append(list(cursor.fetchall()) if cursor.description else [])
+        while cursor.nextset():
+            results.append(list(cursor.fetchall()) if cursor.description else [])
+    assert len(results) == len(statements), "one result per statement"
+    return results
+
+
+def mark_saved(obj: Model, returned: list[tuple[Any, ...]], *, using: str = "default") -> None:
+    """Make `obj` a saved instance with the key its INSERT ... RETURNING gave (see `write_all`)."""
+    _saved(obj, returned[0][0], using)
 
 
 class Builder[B: Model]:
