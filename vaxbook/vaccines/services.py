@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from vaxbook.common.audit import audit_log
-from vaxbook.common.rows import fetch
+from vaxbook.common.rows import Read, read
 from vaxbook.places.models import Facility
 from vaxbook.vaccines.access import RECEIVE_ROLES, STOCK_ROLES, oversees_facility, require_facility_role
 from vaxbook.vaccines.errors import (
@@ -91,21 +91,28 @@ def vaccines_load(*, actor: Any = None, path: Path = DATA_FILE) -> LoadResult:
 # The ledger -----------------------------------------------------------------------------------
 
 
-def stock_lock(*, facility_id: int, lot_id: int) -> int | None:
+def stock_lock_read(*, facility_id: int, lot_id: int) -> Read[int | None]:
     """Lock the (facility, lot) holding row; its id, or None when the facility never held the lot.
-    Call inside a transaction, before summing the ledger. (Hand-written: every dose takes it.)"""
+    Inside a transaction, before summing the ledger. (Hand-written: every dose takes it.)"""
     qn = connection.ops.quote_name
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     sql = f"SELECT h.id FROM {qn(LotHolding._meta.db_table)} h WHERE h.facility_id = %s AND h.lot_id = %s{lock}"  # noqa: S608
-    rows = fetch(sql, [facility_id, lot_id])
-    return rows[0][0] if rows else None
+    return Read(sql, [facility_id, lot_id], lambda rows: rows[0][0] if rows else None)
 
 
-def stock_on_hand(*, facility_id: int, lot_id: int) -> int:
+def stock_lock(*, facility_id: int, lot_id: int) -> int | None:
+    return read(stock_lock_read(facility_id=facility_id, lot_id=lot_id))
+
+
+def stock_on_hand_read(*, facility_id: int, lot_id: int) -> Read[int]:
     """The sum of the ledger of (facility, lot)."""
     qn = connection.ops.quote_name
     sql = f"SELECT SUM(m.quantity) FROM {qn(StockMovement._meta.db_table)} m WHERE m.facility_id = %s AND m.lot_id = %s"  # noqa: S608
-    return int(fetch(sql, [facility_id, lot_id])[0][0] or 0)
+    return Read(sql, [facility_id, lot_id], lambda rows: int(rows[0][0] or 0))
+
+
+def stock_on_hand(*, facility_id: int, lot_id: int) -> int:
+    return read(stock_on_hand_read(facility_id=facility_id, lot_id=lot_id))
 
 
 def stock_take(*, facility_id: int, lot_id: int, quantity: int) -> int:
