@@ -7,8 +7,9 @@ PostgreSQL only. It builds a scratch database (dropped and rebuilt when it holds
 than asked, or with --fresh) with `--persons` complete persons and `--doses` earlier doses (two per
 person at the default scale, with their stock ledger and counters), all generated inside PostgreSQL by
 INSERT ... SELECT generate_series. Then it starts the app under gunicorn on 127.0.0.1 (DEBUG off) and
-drives it from a bounded loopback load generator (http.client keep-alive, threads), each request a real client write
-with its own Idempotency-Key, each dose a booster for a person who has two:
+drives it from a bounded loopback load generator (http.client, threads; gunicorn's sync workers, as
+docs/operations.md deploys them, close each connection after its answer), each request a real client
+write with its own Idempotency-Key, each dose a booster for a person who has two:
 
 - single: POST /api/v1/doses from `--concurrency` closed-loop clients: doses/s, p50, p95;
 - paced: POST /api/v1/doses offered at a fixed `--rate` (200/s) for `--paced-seconds`: p50, p95;
@@ -356,8 +357,9 @@ def main() -> None:
     ap.add_argument("--doses", type=int, default=2_000_000)
     ap.add_argument("--facilities", type=int, default=20)
     ap.add_argument("--fresh", action="store_true", help="drop and rebuild the scratch database")
-    ap.add_argument("--workers", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=4)
+    # The deployment docs/operations.md describes: gunicorn sync workers, two per core.
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--single", type=int, default=4000, help="doses through POST /doses (closed loop)")
     ap.add_argument("--concurrency", type=int, default=12)
     ap.add_argument("--rate", type=float, default=200.0)
