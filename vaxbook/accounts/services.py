@@ -88,10 +88,9 @@ def token_authenticate(*, raw: str) -> User | None:
     if not raw.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
-    qn = connection.ops.quote_name
     sql = (
-        f"SELECT {_TOKEN.columns(connection)}, {_TOKEN_USER.columns(connection)} FROM {qn(_TOKEN.table)} t"  # noqa: S608
-        f" JOIN {qn(_TOKEN_USER.table)} u ON u.id = t.user_id"
+        f"SELECT {_TOKEN.columns(connection)}, {_TOKEN_USER.columns(connection)} FROM {_TOKEN.source(connection)}"  # noqa: S608
+        f" JOIN {_TOKEN_USER.source(connection)} ON u.id = t.user_id"
         " WHERE t.key_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
     )
     rows = fetch(sql, [_hash(raw), connection.ops.adapt_datetimefield_value(now)])  # key_hash is unique

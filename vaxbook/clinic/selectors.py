@@ -264,10 +264,9 @@ def appointment_today_read(*, facility: Facility, person: Person, day: date | No
 
     No scope check here: the callers (the check-in service, the desk) have already checked the facility.
     """
-    qn = connection.ops.quote_name
     sql = (
         f"SELECT {_APPOINTMENT.columns(connection)}, {_SESSION.columns(connection)}"  # noqa: S608
-        f" FROM {qn(_APPOINTMENT.table)} a JOIN {qn(_SESSION.table)} s ON s.id = a.session_id"
+        f" FROM {_APPOINTMENT.source(connection)} JOIN {_SESSION.source(connection)} ON s.id = a.session_id"
         " WHERE a.person_id = %s AND s.facility_id = %s AND s.date = %s AND a.status <> %s"
         " ORDER BY s.starts_at, a.id LIMIT 1"
     )

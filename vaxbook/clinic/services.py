@@ -42,13 +42,13 @@ from vaxbook.common.rows import (
     Builder,
     ModelRows,
     Read,
+    execute_all,
     insert_instance,
     insert_instance_sql,
     mark_saved,
     param,
     read,
     read_all,
-    write_all,
 )
 from vaxbook.places.models import Facility
 from vaxbook.registry.models import Person, PriorityGroup
@@ -56,7 +56,7 @@ from vaxbook.vaccines.access import FACILITY_STAFF, oversees_facility, require_f
 from vaxbook.vaccines.errors import FacilityForbidden, LotExpired, LotVaccineMismatch, OutOfStock, RoleForbidden
 from vaxbook.vaccines.models import Lot, LotHolding, StockMovement, Vaccine
 from vaxbook.vaccines.selectors import vaccine_by_pk, vaccine_catalogue
-from vaxbook.vaccines.services import stock_lock, stock_lock_read, stock_on_hand_read
+from vaxbook.vaccines.services import stock_check, stock_lock, stock_lock_read, stock_on_hand_read
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +101,7 @@ _HISTORY = ModelRows(Dose, "d", fields=["administered_on", "vaccine_id"])
 
 def person_history_read(person_id: int) -> Read[list[rules.PriorDose]]:
     """The person's valid doses as the rules see them (hand-written: every check-in and dose reads it)."""
-    qn = connection.ops.quote_name
-    sql = f"SELECT {_HISTORY.columns(connection)} FROM {qn(_HISTORY.table)} d WHERE d.person_id = %s AND d.status = %s"  # noqa: S608
+    sql = _HISTORY.select(connection, "d.person_id = %s AND d.status = %s")
 
     def load(rows: list[tuple[Any, ...]]) -> list[rules.PriorDose]:
         days = (_HISTORY.values(row) for row in rows)
@@ -122,10 +121,8 @@ _SCREENING = ModelRows(Screening, "s")
 
 def _screening_of_day_read(person: Person, day: date) -> Read[Screening | None]:
     """The person's latest screening of the day, if any."""
-    qn = connection.ops.quote_name
-    sql = (
-        f"SELECT {_SCREENING.columns(connection)} FROM {qn(_SCREENING.table)} s"  # noqa: S608
-        " WHERE s.person_id = %s AND s.screened_on = %s ORDER BY s.screened_at DESC, s.id DESC LIMIT 1"
+    sql = _SCREENING.select(
+        connection, "s.person_id = %s AND s.screened_on = %s ORDER BY s.screened_at DESC, s.id DESC LIMIT 1"
     )
 
     def load(rows: list[tuple[Any, ...]]) -> Screening | None:
@@ -143,9 +140,8 @@ _GATE = ModelRows(Person, "p", fields=["id", "data_status", "problems", "merged_
 
 def _person_lock_read(person_id: int) -> Read["_GateView | None"]:
     """Lock the person's row (their dose history) and read what the gate needs, inside the lock."""
-    qn = connection.ops.quote_name
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    sql = f"SELECT {_GATE.columns(connection)} FROM {qn(_GATE.table)} p WHERE p.id = %s{lock}"  # noqa: S608
+    sql = _GATE.select(connection, f"p.id = %s{lock}")
     return Read(sql, [person_id], lambda rows: _GateView(*_GATE.values(rows[0])) if rows else None)
 
 
@@ -195,7 +191,7 @@ def _counter_add(*, facility_id: int, vaccine_id: int, day: date, dose_number: i
     """Add `delta` to the dose counter, creating the row the first time: one upsert statement
     (INSERT … ON CONFLICT DO UPDATE, on PostgreSQL and SQLite alike)."""
     if connection.vendor in ("postgresql", "sqlite"):
-        write_all(
+        execute_all(
             [
                 _counter_sql(
                     facility_id=facility_id, vaccine_id=vaccine_id, day=day, dose_number=dose_number, delta=delta
@@ -522,11 +518,7 @@ _SESSION = ModelRows(Session, "s")
 
 def _walk_in_sessions_read(*, facility: Facility, day: date) -> Read[list[Session]]:
     """Today's planned sessions at the facility, earliest first (hand-written: a walk-in's check-in)."""
-    qn = connection.ops.quote_name
-    sql = (
-        f"SELECT {_SESSION.columns(connection)} FROM {qn(_SESSION.table)} s"  # noqa: S608
-        " WHERE s.facility_id = %s AND s.date = %s AND s.status = %s ORDER BY s.starts_at, s.id"
-    )
+    sql = _SESSION.select(connection, "s.facility_id = %s AND s.date = %s AND s.status = %s ORDER BY s.starts_at, s.id")
 
     def load(rows: list[tuple[Any, ...]]) -> list[Session]:
         sessions = [_SESSION.load(row) for row in rows]
@@ -775,8 +767,7 @@ def _dose_record(
             if not decision.ok:
                 raise _rule_refusal(decision)
             assert decision.number is not None
-            if holding is None or on_hand < 1:
-                raise OutOfStock(extra={"on_hand": on_hand if holding is not None else 0})
+            stock_check(holding=holding, on_hand=on_hand, quantity=1)
             dose = Dose(
                 person=person,
                 vaccine=vaccine,
@@ -803,7 +794,7 @@ def _dose_record(
                 recorded_by=actor,
             )
             # The dose, its stock movement, its counter, its appointment and its audit event: one round
-            # trip on PostgreSQL (rows.write_all), in this transaction.
+            # trip on PostgreSQL (rows.execute_all), in this transaction.
             writes = [
                 insert_instance_sql(dose),
                 insert_instance_sql(movement),
@@ -829,7 +820,7 @@ def _dose_record(
                         ],
                     )
                 )
-            returned = write_all(writes)
+            returned = execute_all(writes)
             mark_saved(dose, returned[0])
             mark_saved(movement, returned[1])
     except IntegrityError as exc:

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from vaxbook.common.models import AuditEvent
-from vaxbook.common.rows import Builder, insert_values_sql, write_all
+from vaxbook.common.rows import Builder, execute_all, insert_values_sql
 
 
 def _jsonable(value: Any) -> Any:
@@ -25,7 +25,7 @@ def _jsonable(value: Any) -> Any:
 def audit_statement(
     *, actor: Any, action: str, subject: models.Model, data: dict[str, Any] | None = None
 ) -> tuple[str, list[Any]]:
-    """The INSERT of an audit event, for a caller that sends its writes together (rows.write_all)."""
+    """The INSERT of an audit event, for a caller that sends its writes together (rows.execute_all)."""
     return insert_values_sql(
         AuditEvent,
         {
@@ -45,7 +45,7 @@ def audit_log(*, actor: Any, action: str, subject: models.Model, data: dict[str,
     One plain INSERT (common/rows.py): every write of the product makes one, the desk's many times a
     minute, and nobody needs the event back.
     """
-    write_all([audit_statement(actor=actor, action=action, subject=subject, data=data)])
+    execute_all([audit_statement(actor=actor, action=action, subject=subject, data=data)])
 
 
 _new_event = Builder(AuditEvent)
@@ -57,6 +57,7 @@ def audit_event_objects(
     """Unsaved audit events for a bulk write (saved with bulk_insert or bulk_create)."""
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     at = timezone.now()
+    datas = data if data is not None else [{}] * len(subjects)
     return [
         _new_event(
             {
@@ -65,10 +66,10 @@ def audit_event_objects(
                 "action": action,
                 "subject_type": s._meta.label_lower,
                 "subject_id": str(getattr(s, "public_id", s.pk)),
-                "data": _jsonable((data or [{}] * len(subjects))[i]),
+                "data": _jsonable(d),
             }
         )
-        for i, s in enumerate(subjects)
+        for s, d in zip(subjects, datas, strict=True)
     ]
 
 

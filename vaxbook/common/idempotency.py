@@ -100,12 +100,7 @@ _RECORD = ModelRows(IdempotencyRecord, "r")
 
 def _existing(*, user: Any, scope: str, key: str) -> IdempotencyRecord | None:
     """The record of (user, scope, key), by its unique index (hand-written: every keyed write asks)."""
-    qn = connection.ops.quote_name
-    sql = (
-        f"SELECT {_RECORD.columns(connection)} FROM {qn(_RECORD.table)} r"  # noqa: S608
-        " WHERE r.user_id = %s AND r.scope = %s AND r.key = %s"
-    )
-    rows = fetch(sql, [user.pk, scope, key])
+    rows = fetch(_RECORD.select(connection, "r.user_id = %s AND r.scope = %s AND r.key = %s"), [user.pk, scope, key])
     return _RECORD.load(rows[0]) if rows else None
 
 

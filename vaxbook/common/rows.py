@@ -52,6 +52,15 @@ class ModelRows[M: Model]:
     def table(self) -> str:
         return str(self.model._meta.db_table)
 
+    def source(self, connection: BaseDatabaseWrapper) -> str:
+        """`"table" alias`, for a FROM or JOIN clause."""
+        return f"{connection.ops.quote_name(self.table)} {self.alias}"
+
+    def select(self, connection: BaseDatabaseWrapper, where: str) -> str:
+        """`SELECT <the columns> FROM <the table> <alias> WHERE <where>`: `where` (and whatever follows
+        it: ORDER BY, LIMIT, FOR UPDATE) is written by the caller with %s placeholders."""
+        return f"SELECT {self.columns(connection)} FROM {self.source(connection)} WHERE {where}"  # noqa: S608
+
     def _converters_for(self, connection: BaseDatabaseWrapper) -> list[tuple[int, Any, list[Converter]]]:
         key = connection.alias
         found = self._converters.get(key)
@@ -102,13 +111,6 @@ def insert_values_sql(model: type[Model], values: dict[str, Any], *, using: str 
     params = [f.get_db_prep_save(values[f.name], connection) for f in fields]  # type: ignore[union-attr]
     placeholders = ", ".join(["%s"] * len(params))
     return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({placeholders})", params  # noqa: S608
-
-
-def insert(model: type[Model], values: dict[str, Any], *, using: str = "default") -> None:
-    """One INSERT of a row whose primary key the caller does not need back (an audit event, say)."""
-    sql, params = insert_values_sql(model, values, using=using)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 _INSERT_SQL: dict[tuple[type[Model], str, bool], tuple[str, list[Any], bool]] = {}
@@ -166,17 +168,23 @@ def insert_instance[I: Model](obj: I, *, ignore_conflict: bool = False, using: s
     return obj
 
 
-def write_all(
+def execute_all(
     statements: Sequence[tuple[str, Sequence[Any]]], *, using: str = "default"
 ) -> list[list[tuple[Any, ...]]]:
-    """Several writes in one round trip on PostgreSQL (one query of several statements, as `read_all`),
-    one by one elsewhere; the rows each returned (RETURNING), [] for those that return none.
-    Call inside a transaction: a failing statement fails them all."""
+    """Several statements in one round trip on PostgreSQL, one by one elsewhere; the rows of each ([]
+    for a statement that returns none).
+
+    With psycopg's client-side binding (Django's default) the statements go as one query, and under
+    READ COMMITTED each takes its own snapshot when it starts, after the previous one has finished (so
+    a read after a `FOR UPDATE` sees what was committed before the lock was granted). With
+    `server_side_binding` on they go one by one. A failing statement fails the ones after it: call
+    inside a transaction."""
     connection = connections[using]
     options = connection.settings_dict.get("OPTIONS") or {}
+    together = connection.vendor == "postgresql" and not options.get("server_side_binding") and len(statements) > 1
     results: list[list[tuple[Any, ...]]] = []
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql" or options.get("server_side_binding"):
+        if not together:
             for sql, params in statements:
                 cursor.execute(sql, params)
                 results.append(list(cursor.fetchall()) if cursor.description else [])
@@ -190,7 +198,7 @@ def write_all(
 
 
 def mark_saved(obj: Model, returned: list[tuple[Any, ...]], *, using: str = "default") -> None:
-    """Make `obj` a saved instance with the key its INSERT ... RETURNING gave (see `write_all`)."""
+    """Make `obj` a saved instance with the key its INSERT ... RETURNING gave (see `execute_all`)."""
     _saved(obj, returned[0][0], using)
 
 
@@ -239,19 +247,6 @@ def read[T](query: Read[T], *, using: str = "default") -> T:
 
 
 def read_all(*queries: Read[Any], using: str = "default") -> list[Any]:
-    """Several independent SELECTs in one round trip on PostgreSQL (with client-side binding, the
-    driver sends them as one query and returns one result set each); one by one elsewhere."""
-    connection = connections[using]
-    options = connection.settings_dict.get("OPTIONS") or {}
-    if connection.vendor != "postgresql" or options.get("server_side_binding") or len(queries) < 2:
-        return [read(q, using=using) for q in queries]
-    sql = ";\n".join(q.sql for q in queries)
-    params = [p for q in queries for p in q.params]
-    results: list[list[tuple[Any, ...]]] = []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        results.append(list(cursor.fetchall()))
-        while cursor.nextset():
-            results.append(list(cursor.fetchall()))
-    assert len(results) == len(queries), "one result set per query"
+    """Several independent SELECTs, in one round trip on PostgreSQL (see `execute_all`)."""
+    results = execute_all([(q.sql, q.params) for q in queries], using=using)
     return [q.load(rows) for q, rows in zip(queries, results, strict=True)]

@@ -124,10 +124,9 @@ def _persons_where_read(
     where: str, params: list[Any], limit: int, *, live_only: bool = True, order: str = "", order_params: Any = ()
 ) -> Read[list[Person]]:
     """Persons matching a condition on the `p` alias (unmerged ones only unless `live_only` is off)."""
-    qn = connection.ops.quote_name
     live = "p.merged_into_id IS NULL AND " if live_only else ""
     order_by = f" ORDER BY {order}" if order else ""
-    sql = f"SELECT {_PERSON.columns(connection)} FROM {qn(_PERSON.table)} p WHERE {live}({where}){order_by} LIMIT %s"  # noqa: S608
+    sql = _PERSON.select(connection, f"{live}({where}){order_by} LIMIT %s")
     return Read(
         sql,
         [*params, *order_params, int(limit)],

@@ -76,8 +76,7 @@ _LOT = ModelRows(Lot, "l")
 
 def lots_by_number_read(number: str) -> Read[list[Lot]]:
     """The lots with this number (of any vaccine), hand-written: every dose asks."""
-    qn = connection.ops.quote_name
-    sql = f"SELECT {_LOT.columns(connection)} FROM {qn(_LOT.table)} l WHERE l.number = %s"  # noqa: S608
+    sql = _LOT.select(connection, "l.number = %s")
     return Read(sql, [(number or "").strip().upper()], lambda rows: [_LOT.load(row) for row in rows])
 
 
@@ -108,8 +107,7 @@ def facility_public_id(public_id: uuid.UUID | str) -> uuid.UUID:
 
 def facility_read(public_id: uuid.UUID) -> Read[Facility | None]:
     """A facility by its public id, hand-written: every request of the desk asks."""
-    qn = connection.ops.quote_name
-    sql = f"SELECT {_FACILITY.columns(connection)} FROM {qn(_FACILITY.table)} f WHERE f.public_id = %s"  # noqa: S608
+    sql = _FACILITY.select(connection, "f.public_id = %s")
     return Read(sql, [param(Facility, "public_id", public_id)], lambda rows: _FACILITY.load(rows[0]) if rows else None)
 
 

@@ -119,6 +119,13 @@ def stock_take(*, facility_id: int, lot_id: int, quantity: int) -> int:
     """Lock the holding and check that `quantity` doses are there; returns what was on hand."""
     holding = stock_lock(facility_id=facility_id, lot_id=lot_id)
     on_hand = stock_on_hand(facility_id=facility_id, lot_id=lot_id) if holding is not None else 0
+    return stock_check(holding=holding, on_hand=on_hand, quantity=quantity)
+
+
+def stock_check(*, holding: int | None, on_hand: int, quantity: int) -> int:
+    """Refuse taking `quantity` doses from a holding (locked, its ledger summed): `out_of_stock` when the
+    facility never held the lot or holds fewer. Returns what is on hand."""
+    on_hand = on_hand if holding is not None else 0
     if on_hand < quantity:
         raise OutOfStock(extra={"on_hand": on_hand})
     return on_hand

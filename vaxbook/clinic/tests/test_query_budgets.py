@@ -140,7 +140,7 @@ def test_registration_and_search_budget(api: Any, clerk_a: Any, ward1: Any, prio
 
 # Before this budget: dose 21, check-in 11 (walk-in 17), registration 9, search 3 (4 by phone).
 # On PostgreSQL the independent reads and the writes of a dose go in one round trip each
-# (common/rows.py read_all / write_all); SQLite sends them one by one.
+# (common/rows.py read_all / execute_all); SQLite sends them one by one.
 BUDGETS = {
     "postgresql": {"dose": 8, "checkin": 5, "checkin_walk_in": 9, "register": 5, "search": 2},
     "sqlite": {"dose": 16, "checkin": 8, "checkin_walk_in": 12, "register": 5, "search": 2},

@@ -8,14 +8,13 @@ from django.utils import timezone
 
 from vaxbook.clinic.models import Dose
 from vaxbook.common.models import AuditEvent
-from vaxbook.common.rows import ModelRows, fetch, insert, param
+from vaxbook.common.rows import ModelRows, execute_all, fetch, insert_values_sql, param
 from vaxbook.common.testing import PersonFactory
 from vaxbook.registry.models import Person
 
 
 def _select(rows: ModelRows[Any], where: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    qn = connection.ops.quote_name
-    return fetch(f"SELECT {rows.columns(connection)} FROM {qn(rows.table)} {rows.alias} WHERE {where}", params)
+    return fetch(rows.select(connection, where), params)
 
 
 def test_a_person_loads_exactly_as_the_orm_loads_it(ward1: Any, priority_group: Any) -> None:
@@ -43,17 +42,15 @@ def test_a_subset_of_fields_is_converted_too(db: Any) -> None:
 
 def test_insert_prepares_values_like_save(clerk_a: Any) -> None:
     at = timezone.now()
-    insert(
-        AuditEvent,
-        {
-            "at": at,
-            "actor": clerk_a.pk,
-            "action": "t",
-            "subject_type": "x.y",
-            "subject_id": "1",
-            "data": {"a": [1, "b"]},
-        },
-    )
+    values = {
+        "at": at,
+        "actor": clerk_a.pk,
+        "action": "t",
+        "subject_type": "x.y",
+        "subject_id": "1",
+        "data": {"a": [1, "b"]},
+    }
+    assert execute_all([insert_values_sql(AuditEvent, values)]) == [[]]
     event = AuditEvent.objects.get(action="t")
     assert (event.at, event.actor, event.data) == (at, clerk_a, {"a": [1, "b"]})
 
