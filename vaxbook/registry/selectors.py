@@ -190,35 +190,32 @@ def person_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Person:
     return person
 
 
+def _listable(persons: list[Person], scope: Scope, user: Any) -> list[Person]:
+    """The persons a user without exact look-up (a citizen, an organization) may see, in order; all of
+    them for the others."""
+    if _may_look_up_exactly(scope) or not persons:
+        return persons
+    q = scope_q(scope, user)
+    allowed = set(Person.objects.filter(q, pk__in=[p.pk for p in persons]).values_list("pk", flat=True))
+    return [p for p in persons if p.pk in allowed]
+
+
 def person_find_exact(*, user: Any, identifier: str) -> Person | None:
-    """One person by exact identity number, phone or QR token: the check-in desk's look-up."""
+    """One person by exact identity number, phone or QR token: the check-in desk's look-up. Citizens and
+    organizations find only among the persons they may list (a phone must then be unique among those)."""
     scope = user_scope(user=user)
     identifier = (identifier or "").strip()
     if not identifier:
         return None
-    if not _may_look_up_exactly(scope):
-        # Citizens and organizations find only among the persons they may list.
-        q = scope_q(scope, user)
-        base = Person.objects.filter(merged_into__isnull=True)
-        base = base if q is None else base.filter(q)
-        public_id = person_public_id_from_token(identifier)
-        if public_id is not None:
-            return base.filter(public_id=public_id).first()
-        number = normalize_id_number("cccd", identifier)
-        if number and _ID_LIKE.match(number):
-            found = base.filter(id_number=number).first()
-            if found is not None:
-                return found
-        phone = normalize_phone(identifier)
-        matches = list(base.filter(phone=phone)[:2]) if phone else []
-        return matches[0] if len(matches) == 1 else None
     public_id = person_public_id_from_token(identifier)
     if public_id is not None:
-        return person_by_public_id(public_id, live_only=True)
+        by_token = person_by_public_id(public_id, live_only=True)
+        return next(iter(_listable([by_token] if by_token else [], scope, user)), None)
     number = normalize_id_number("cccd", identifier)
     numbers = {number} if number and _ID_LIKE.match(number) else set()
     phone = normalize_phone(identifier)
-    rows = persons_by_identifiers(numbers, phone, 3)  # numbers first
+    limit = 3 if _may_look_up_exactly(scope) else 50
+    rows = _listable(persons_by_identifiers(numbers, phone, limit), scope, user)  # numbers first
     by_number = [p for p in rows if p.id_number in numbers]
     if by_number:
         return by_number[0]
