@@ -140,8 +140,7 @@ _GATE = ModelRows(Person, "p", fields=["id", "data_status", "problems", "merged_
 
 def _person_lock_read(person_id: int) -> Read["_GateView | None"]:
     """Lock the person's row (their dose history) and read what the gate needs, inside the lock."""
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    sql = _GATE.select(connection, f"p.id = %s{lock}")
+    sql = _GATE.select(connection, "p.id = %s", for_update=True)
     return Read(sql, [person_id], lambda rows: _GateView(*_GATE.values(rows[0])) if rows else None)
 
 

@@ -56,10 +56,12 @@ class ModelRows[M: Model]:
         """`"table" alias`, for a FROM or JOIN clause."""
         return f"{connection.ops.quote_name(self.table)} {self.alias}"
 
-    def select(self, connection: BaseDatabaseWrapper, where: str) -> str:
+    def select(self, connection: BaseDatabaseWrapper, where: str, *, for_update: bool = False) -> str:
         """`SELECT <the columns> FROM <the table> <alias> WHERE <where>`: `where` (and whatever follows
-        it: ORDER BY, LIMIT, FOR UPDATE) is written by the caller with %s placeholders."""
-        return f"SELECT {self.columns(connection)} FROM {self.source(connection)} WHERE {where}"  # noqa: S608
+        it: ORDER BY, LIMIT) is written by the caller with %s placeholders. `for_update` locks the rows
+        where the database can (SQLite serializes writers anyway)."""
+        lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
+        return f"SELECT {self.columns(connection)} FROM {self.source(connection)} WHERE {where}{lock}"  # noqa: S608
 
     def _converters_for(self, connection: BaseDatabaseWrapper) -> list[tuple[int, Any, list[Converter]]]:
         key = connection.alias

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from vaxbook.common.audit import audit_log
-from vaxbook.common.rows import Read, read
+from vaxbook.common.rows import ModelRows, Read, read
 from vaxbook.places.models import Facility
 from vaxbook.vaccines.access import RECEIVE_ROLES, STOCK_ROLES, oversees_facility, require_facility_role
 from vaxbook.vaccines.errors import (
@@ -91,12 +91,13 @@ def vaccines_load(*, actor: Any = None, path: Path = DATA_FILE) -> LoadResult:
 # The ledger -----------------------------------------------------------------------------------
 
 
+_HOLDING_ID = ModelRows(LotHolding, "h", fields=["id"])
+
+
 def stock_lock_read(*, facility_id: int, lot_id: int) -> Read[int | None]:
     """Lock the (facility, lot) holding row; its id, or None when the facility never held the lot.
     Inside a transaction, before summing the ledger. (Hand-written: every dose takes it.)"""
-    qn = connection.ops.quote_name
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    sql = f"SELECT h.id FROM {qn(LotHolding._meta.db_table)} h WHERE h.facility_id = %s AND h.lot_id = %s{lock}"  # noqa: S608
+    sql = _HOLDING_ID.select(connection, "h.facility_id = %s AND h.lot_id = %s", for_update=True)
     return Read(sql, [facility_id, lot_id], lambda rows: rows[0][0] if rows else None)
 
 
