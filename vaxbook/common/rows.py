@@ -214,6 +214,7 @@ class Builder[B: Model]:
         self.model = model
         self.fields = list(model._meta.concrete_fields)
         self.names = {f.attname for f in self.fields}
+        self.relations = {f.name: f for f in self.fields if f.is_relation}
         # (attname, default value or callable, whether it is a callable to call per instance)
         self.defaults: list[tuple[str, Any, bool]] = []
         for f in self.fields:
@@ -231,7 +232,7 @@ class Builder[B: Model]:
         for attname, default, call in self.defaults:
             attrs[attname] = values[attname] if attname in values else (default() if call else default)
         for name, related in (relate or {}).items():
-            self.model._meta.get_field(name).set_cached_value(obj, related)  # type: ignore[union-attr]
+            self.relations[name].set_cached_value(obj, related)  # type: ignore[attr-defined]
         return obj
 
 
