@@ -96,20 +96,30 @@ def catalogue_rules() -> dict[str, rules.VaccineRule]:
     }
 
 
-_HISTORY = ModelRows(Dose, "d", fields=["administered_on", "vaccine_id"])
+_HISTORY = ModelRows(Dose, "d", fields=["person_id", "administered_on", "vaccine_id"])
+
+
+def persons_history_read(person_ids: Sequence[int]) -> Read[dict[int, list[rules.PriorDose]]]:
+    """Each person's valid doses as the rules see them, oldest first (hand-written: every check-in and
+    dose reads it; the batch reads many at once)."""
+    placeholders = ", ".join(["%s"] * len(person_ids))
+    sql = _HISTORY.select(connection, f"d.person_id IN ({placeholders}) AND d.status = %s")
+
+    def load(rows: list[tuple[Any, ...]]) -> dict[int, list[rules.PriorDose]]:
+        history: dict[int, list[rules.PriorDose]] = defaultdict(list)
+        for person_id, day, vaccine_id in (_HISTORY.values(row) for row in rows):
+            history[person_id].append(rules.PriorDose(day=day, vaccine_code=vaccine_by_pk(vaccine_id).code))
+        for doses in history.values():
+            doses.sort(key=lambda d: d.day)
+        return history
+
+    return Read(sql, [*person_ids, Dose.Status.VALID], load)
 
 
 def person_history_read(person_id: int) -> Read[list[rules.PriorDose]]:
-    """The person's valid doses as the rules see them (hand-written: every check-in and dose reads it)."""
-    sql = _HISTORY.select(connection, "d.person_id = %s AND d.status = %s")
-
-    def load(rows: list[tuple[Any, ...]]) -> list[rules.PriorDose]:
-        days = (_HISTORY.values(row) for row in rows)
-        return sorted(
-            (rules.PriorDose(day=d, vaccine_code=vaccine_by_pk(v).code) for d, v in days), key=lambda d: d.day
-        )
-
-    return Read(sql, [person_id, Dose.Status.VALID], load)
+    """One person's valid doses as the rules see them, oldest first."""
+    many = persons_history_read([person_id])
+    return Read(many.sql, many.params, lambda rows: many.load(rows).get(person_id, []))
 
 
 def person_history(person_id: int) -> list[rules.PriorDose]:
@@ -1155,11 +1165,7 @@ def _batch_write(
                 .order_by("pk")
                 .values_list("pk", flat=True)
             )
-            history: dict[int, list[rules.PriorDose]] = defaultdict(list)
-            for pid, day, vid in Dose.objects.filter(person_id__in=person_ids, status=Dose.Status.VALID).values_list(
-                "person_id", "administered_on", "vaccine_id"
-            ):
-                history[pid].append(rules.PriorDose(day=day, vaccine_code=vaccine_by_pk(vid).code))
+            history = defaultdict(list, read(persons_history_read(person_ids)))
             stock: Counter[tuple[int, int]] = Counter()
             for f, lot_id, total in (
                 StockMovement.objects.filter(facility_id__in={f for f, _ in pairs}, lot_id__in={lo for _, lo in pairs})
