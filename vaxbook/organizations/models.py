@@ -31,7 +31,11 @@ class RosterEntry(BaseModel):
     """A person on an organization's staff roster; the person record itself lives in the registry."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="roster_entries", verbose_name=_("organization")
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="roster_entries",
+        verbose_name=_("organization"),
+        db_index=False,  # roster_entry_unique_person (organization, person) leads with it
     )
     person = models.ForeignKey(
         "registry.Person", on_delete=models.PROTECT, related_name="roster_entries", verbose_name=_("person")

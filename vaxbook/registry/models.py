@@ -74,10 +74,11 @@ class Person(BaseModel):
         OTHER = "other", _("other relative")
 
     full_name = models.CharField(_("full name"), max_length=200)
-    search_name = models.CharField(_("search name"), max_length=200, db_index=True)
+    # Indexed by person_name_dob_idx (its leading column) and the PostgreSQL name indexes (migrations 0002-0003).
+    search_name = models.CharField(_("search name"), max_length=200)
     date_of_birth = models.DateField(_("date of birth"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
     id_type = models.CharField(_("document type"), max_length=10, choices=IdType.choices, default=IdType.NONE)
     id_number = models.CharField(_("document number"), max_length=20, blank=True)
     health_insurance_number = models.CharField(_("health insurance number"), max_length=15, blank=True)
@@ -99,17 +100,30 @@ class Person(BaseModel):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("province"),
+        db_index=False,  # person_province_status_idx leads with it
     )
     ward = models.ForeignKey(
-        "places.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("ward")
+        "places.AdminUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ward"),
+        db_index=False,  # person_ward_status_idx leads with it
     )
     address_line = models.CharField(_("address"), max_length=255, blank=True)
     household = models.ForeignKey(
-        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name=_("household")
+        Household,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=_("household"),
+        db_index=False,  # person_household_idx (partial)
     )
     relation_to_head = models.CharField(_("relation to head"), max_length=20, choices=Relation.choices, blank=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.FACILITY)
-    data_status = models.CharField(_("data status"), max_length=12, choices=DataStatus.choices, db_index=True)
+    data_status = models.CharField(_("data status"), max_length=12, choices=DataStatus.choices)
     problems = models.JSONField(_("problems"), default=list, blank=True)
     suspected_duplicate_of = models.ForeignKey(
         "self",
@@ -118,9 +132,16 @@ class Person(BaseModel):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("suspected duplicate of"),
+        db_index=False,  # person_duplicate_of_idx (partial)
     )
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged into")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("merged into"),
+        db_index=False,  # person_merged_into_idx (partial)
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -137,11 +158,29 @@ class Person(BaseModel):
                 name="person_unique_document",
             ),
         ]
+        # Every index here is paid on every registration (an import writes 100,000 persons): each one
+        # is used by a search or a scope. Plain indexes rather than db_index on text columns (which adds
+        # a second, LIKE, index on PostgreSQL that no query uses); the rarely set links are indexed
+        # only where set (the look-ups `household = x`, `suspected_duplicate_of IS NOT NULL`, and the
+        # PROTECT check of `merged_into = x` all imply NOT NULL).
         indexes = [
             models.Index(fields=["search_name", "date_of_birth"], name="person_name_dob_idx"),
             models.Index(fields=["id_number"], name="person_id_number_idx"),
+            models.Index(fields=["phone"], name="person_phone_idx"),
+            models.Index(fields=["data_status"], name="person_data_status_idx"),
             models.Index(fields=["ward", "data_status"], name="person_ward_status_idx"),
             models.Index(fields=["province", "data_status"], name="person_province_status_idx"),
+            models.Index(
+                fields=["household"], name="person_household_idx", condition=models.Q(household__isnull=False)
+            ),
+            models.Index(
+                fields=["suspected_duplicate_of"],
+                name="person_duplicate_of_idx",
+                condition=models.Q(suspected_duplicate_of__isnull=False),
+            ),
+            models.Index(
+                fields=["merged_into"], name="person_merged_into_idx", condition=models.Q(merged_into__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
