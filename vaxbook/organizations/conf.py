@@ -16,6 +16,9 @@ _DEFAULTS: dict[str, int] = {
     "ROSTER_IMPORT_MAX_COMPRESSION_RATIO": 200,
     # Rows per write transaction (and per progress step).
     "ROSTER_IMPORT_CHUNK_ROWS": 5000,
+    # 1: write each chunk on a second database connection while the next one is read and checked
+    # (PostgreSQL; Python and the database then work at once); 0: one after the other.
+    "ROSTER_IMPORT_PIPELINE": 1,
     # Rows of a worksheet handed to calamine at once (more when the file has a big shared-strings part):
     # calamine holds a whole sheet in memory, so the importer gives it one slice at a time.
     "ROSTER_IMPORT_READ_ROWS": 5000,

@@ -1,10 +1,10 @@
 """Organization writes: importing a staff roster from a spreadsheet.
 
 The roster import follows pretix's model import: one column object per field with its clean step
-(`columns.py`), every row checked by the same rules as every other door (`persons_register_bulk`, which
-runs the identity rules, resolves references, links existing persons and flags suspected duplicates),
-every refusal naming its row and column, objects built in memory and written in short transactions,
-in a background task that reports progress.
+(`columns.py`), every row checked by the same rules as every other door (`persons_register_plan`, the
+first half of `persons_register_bulk`, which runs the identity rules, resolves references, links
+existing persons and flags suspected duplicates), every refusal naming its row and column, objects
+built in memory and written in short transactions, in a background task that reports progress.
 
 - `roster_import_start` runs in the request: it refuses an unreadable file at once (a `DomainError` with
   a stable code, nothing written), stores the file and a queued `RosterImport`, and enqueues the run
@@ -13,29 +13,40 @@ in a background task that reports progress.
   chunks of `ROSTER_IMPORT_CHUNK_ROWS`, each chunk in one transaction that also moves the counts and
   the progress (so the counts always match what was written, even when a later chunk fails), and writes
   the error report of the refused rows.
+
+A chunk is decided and built first (`persons_register_plan`: the checks, the look-ups, the rows ready
+for COPY), then written. On PostgreSQL the writing goes to a second connection, in a thread, while the
+next chunk is read and checked: PostgreSQL's work (COPY, the indexes, the foreign keys) and Python's
+then take the two cores at once. The next chunk is decided knowing what the one being written holds:
+its documents count as earlier in the file (a repeat is `document_repeated`), its persons without a
+document as known records (the suspected-duplicate rule). If someone else registers one of its
+documents meanwhile, its transaction fails on the unique constraint: it is decided and written again,
+and the next one too.
 """
 
 import contextlib
+import gc
 import itertools
 import logging
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import IO, Any
 
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.common.audit import audit_log
-from vaxbook.common.bulk import bulk_insert
-from vaxbook.common.errors import ErrorItem, Forbidden
+from vaxbook.common.bulk import CopyRows, RowBuilder, copy_prepare
+from vaxbook.common.errors import Forbidden
 from vaxbook.organizations import selectors
 from vaxbook.organizations.columns import COLUMNS, HeaderMatch, RosterRow, RowMapper, find_header, is_blank, reason_text
 from vaxbook.organizations.conf import limit
@@ -44,7 +55,7 @@ from vaxbook.organizations.readers import Book, FileRefused, Row, open_book
 from vaxbook.organizations.workbooks import ErrorReportWriter, text_positions
 from vaxbook.registry.identity import check_person
 from vaxbook.registry.models import Person
-from vaxbook.registry.services import persons_register_bulk
+from vaxbook.registry.services import RegistrationPlan, persons_register_plan
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +143,8 @@ def roster_import_process(*, import_id: int) -> None:
         return
     run = _ImportRun(RosterImport.objects.select_related("organization", "uploaded_by").get(pk=import_id))
     try:
-        run.execute()
+        with _few_collections():
+            run.execute()
     except FileRefused as exc:
         run.fail([exc.as_problem()])
     except Exception:
@@ -140,18 +152,51 @@ def roster_import_process(*, import_id: int) -> None:
         run.fail([{"field": "file", "code": "import_crashed", "params": {}}])
 
 
-class _Redo(Exception):
-    """A chunk must be written again without some rows (rolled back first)."""
+@contextlib.contextmanager
+def _few_collections() -> Generator[None]:
+    """Python's cycle collector, less often while an import runs: it builds about a hundred objects a
+    row, and with the default threshold (a young collection every 700 allocations, older ones every
+    10 of those) it walked the chunk's live persons and events over and over, a fifth of the run's
+    Python. Collections still happen (every 50,000 allocations); the threshold is restored after."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
-def _repeated_problem() -> ErrorItem:
-    # The file-level form of the registry's own rule (a number repeated in one batch is used once):
-    # a repeat in a later chunk reaches the registry in another batch, so the importer applies it.
-    return ErrorItem(
-        "id_number",
-        "document_repeated",
-        _("This document number appears earlier in the same file; only the first row is used."),
-    )
+class _Documents:
+    """The documents accepted in the file so far, as hashes (a million of them fit in a few dozen MB),
+    and those of the chunk being written meanwhile: `(id_type, id_number) in documents`."""
+
+    def __init__(self) -> None:
+        self.hashes: set[int] = set()
+        self.pending: frozenset[int] = frozenset()
+
+    def __contains__(self, key: object) -> bool:
+        h = hash(key)
+        return h in self.hashes or h in self.pending
+
+
+@dataclass
+class _Chunk:
+    """One chunk decided and built in the run's thread, and written (perhaps in another) by `_write`."""
+
+    rows: list[RosterRow]
+    done: int  # rows of the file up to this chunk's last
+    statuses: dict[int, tuple[str, list[Any]]]
+    plan: RegistrationPlan
+    accepted: list[tuple[RosterRow, Person]]
+    existing: dict[int, RosterEntry]  # the roster entries the accepted persons already have
+    keys: frozenset[int]  # the documents this chunk accepts
+    recent: list[Person]  # the persons without document it creates (the next chunk's duplicate rule)
+    tally: Counter[str]
+    roster_new: list[RosterEntry] | None = None
+    roster_copy: CopyRows | None = None
+
+
+_new_entry = RowBuilder(RosterEntry)
 
 
 class _ImportRun:
@@ -163,9 +208,8 @@ class _ImportRun:
         self.max_rows = limit("ROSTER_IMPORT_MAX_ROWS")
         self.estimate = max(roster_import.total, 1)
         self.counts: Counter[str] = Counter()
-        self.processed = 0
-        # Documents accepted in earlier chunks (as hashes: a million of them fit in a few dozen MB).
-        self.seen_documents: set[int] = set()
+        self.processed = 0  # rows of the chunks written (committed)
+        self.documents = _Documents()
         self.header: HeaderMatch | None = None
         self.report: ErrorReportWriter | None = None
         self.report_path: str | None = None
@@ -179,88 +223,179 @@ class _ImportRun:
             book: Book = open_book(raw, name=f"roster.{self.imp.file_format}")
             rows = book.iter_rows()
             self.header = find_header(rows)
-            mapper = RowMapper(self.header)
-            chunk: list[RosterRow] = []
-            for number, values in rows:
-                if is_blank(values):
-                    continue
-                chunk.append(mapper.map(number, values))
-                if len(chunk) >= self.chunk_rows:
-                    self._process(chunk)
-                    chunk = []
-            if chunk:
-                self._process(chunk)
+            chunks = self._chunks(rows, RowMapper(self.header))
+            if self._pipelined():
+                self._run_pipelined(chunks)
+            else:
+                for chunk in chunks:
+                    self._write_serial(chunk)
         self._finish()
 
-    def _process(self, chunk: list[RosterRow]) -> None:
-        if self.processed + len(chunk) > self.max_rows:
-            raise FileRefused("too_many_rows", rows=self.processed + len(chunk), limit=self.max_rows)
-        refused: dict[int, list[Any]] = {}
-        for i, row in enumerate(chunk):
-            if row.problems:  # the roster's own fields: list the person's problems too, without writing
-                refused[i] = [*row.problems, *check_person(row.person, today=timezone.localdate()).invalid]
-        excluded: dict[int, list[Any]] = {}
-        while True:
-            batch = [i for i in range(len(chunk)) if i not in refused and i not in excluded]
+    def _chunks(self, rows: Iterator[Row], mapper: RowMapper) -> Generator[list[RosterRow]]:
+        chunk: list[RosterRow] = []
+        for number, values in rows:
+            if is_blank(values):
+                continue
+            chunk.append(mapper.map(number, values))
+            if len(chunk) >= self.chunk_rows:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def _pipelined(self) -> bool:
+        """Write each chunk on a second connection while the next is read and checked, so that Python
+        and PostgreSQL work at once. Only on PostgreSQL, and only outside a transaction (a caller's
+        transaction, a test's, would hide its rows from the second connection)."""
+        connection = connections[router.db_for_write(Person)]
+        return (
+            bool(limit("ROSTER_IMPORT_PIPELINE"))
+            and connection.vendor == "postgresql"
+            and not connection.in_atomic_block
+        )
+
+    def _run_pipelined(self, chunks: Generator[list[RosterRow]]) -> None:
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="roster-import-write")
+        writing: tuple[_Chunk, Future[None]] | None = None
+        try:
+            for rows in chunks:
+                chunk = self._prepare(rows, writing[0] if writing else None)
+                if writing is not None:
+                    done, writing = writing, None
+                    if not self._collect(*done):
+                        # The chunk written meanwhile was rolled back and done again: this one was
+                        # decided on what that one would have written.
+                        chunk = self._prepare(rows, None)
+                writing = (chunk, executor.submit(self._write_in_thread, chunk))
+            if writing is not None:
+                done, writing = writing, None
+                self._collect(*done)
+        finally:
+            if writing is not None:  # something failed here: let the chunk being written end first
+                chunk, future = writing
+                with contextlib.suppress(Exception):
+                    future.result()
+                    self._accept(chunk)  # it was committed: it counts among the rows saved
+            executor.submit(connections.close_all).result()
+            executor.shutdown()
+
+    def _collect(self, chunk: _Chunk, future: "Future[None]") -> bool:
+        """Wait for a chunk written in the other thread. False when someone else registered one of
+        its documents meanwhile: it is then decided and written again, here."""
+        try:
+            future.result()
+        except IntegrityError:
+            self._write_serial(chunk.rows)
+            return False
+        self._accept(chunk)
+        return True
+
+    def _write_in_thread(self, chunk: _Chunk) -> None:
+        with transaction.atomic():
+            self._write(chunk)
+
+    def _write_serial(self, rows: list[RosterRow]) -> None:
+        for attempt in range(3):
+            chunk = self._prepare(rows, None)
             try:
                 with transaction.atomic():
-                    outcome = self._write(chunk, batch, excluded)
-                break
-            except _Redo:
+                    self._write(chunk)
+            except IntegrityError:
+                # Someone registered one of these documents between our read and our write: read again.
+                if attempt == 2:
+                    raise
                 continue
-        statuses, accepted_keys = outcome
-        for i, problems in itertools.chain(refused.items(), excluded.items()):
-            statuses[i] = ("refused", problems)
-        self.seen_documents.update(accepted_keys)
-        self.processed += len(chunk)
-        for i in sorted(statuses):
-            status, problems = statuses[i]
-            self.counts[status] += 1
-            if status == "refused":
-                self._report(chunk[i], problems)
+            self._accept(chunk)
+            return
 
-    def _write(
-        self, chunk: list[RosterRow], batch: list[int], excluded: dict[int, list[Any]]
-    ) -> tuple[dict[int, tuple[str, list[Any]]], list[int]]:
-        results = persons_register_bulk(
-            actor=self.actor,
-            rows=[chunk[i].person for i in batch],
-            source=Person.Source.ORGANIZATION,
-            province_codes=[chunk[i].province_code for i in batch],
-            on_existing="merge",
-        )
+    def _prepare(self, rows: list[RosterRow], writing: _Chunk | None) -> _Chunk:
+        """Check and decide a chunk, and build its rows; `writing` is the chunk being written meanwhile."""
+        done = (writing.done if writing else self.processed) + len(rows)
+        if done > self.max_rows:
+            raise FileRefused("too_many_rows", rows=done, limit=self.max_rows)
         statuses: dict[int, tuple[str, list[Any]]] = {}
+        batch: list[int] = []
+        for i, row in enumerate(rows):
+            if row.problems:  # the roster's own fields: list the person's problems too, without writing
+                problems = check_person(row.person, today=timezone.localdate()).invalid
+                statuses[i] = ("refused", [*row.problems, *problems])
+            else:
+                batch.append(i)
+        self.documents.pending = writing.keys if writing else frozenset()
+        plan = persons_register_plan(
+            actor=self.actor,
+            rows=[rows[i].person for i in batch],
+            source=Person.Source.ORGANIZATION,
+            province_codes=[rows[i].province_code for i in batch],
+            on_existing="merge",
+            # A number accepted in an earlier chunk is a repeat, as one earlier in the same chunk is.
+            earlier_documents=self.documents,
+            recent=writing.recent if writing else (),
+        )
         accepted: list[tuple[RosterRow, Person]] = []
-        keys: list[int] = []
-        redo = False
-        for i, result in zip(batch, results, strict=True):
-            person = result.person
-            key = hash((person.id_type, person.id_number)) if person is not None and person.id_number else None
-            if result.status in ("linked", "updated") and key in self.seen_documents:
-                if result.status == "updated":  # it filled blanks: undo the chunk, write it without the row
-                    excluded[i] = [_repeated_problem()]
-                    redo = True
-                statuses[i] = ("refused", [_repeated_problem()])
-                continue
+        keys: set[int] = set()
+        recent: list[Person] = []
+        for i, result in zip(batch, plan.results, strict=True):
             statuses[i] = (result.status, list(result.problems))
-            if result.status != "refused" and person is not None:
-                accepted.append((chunk[i], person))
-                if key is not None:
-                    keys.append(key)
-        if redo:
-            raise _Redo
-        added, changed = self._roster_upsert(accepted)
-        tally = Counter(status for status, _problems in statuses.values())
-        tally["refused"] += sum(1 for i in range(len(chunk)) if i not in statuses)  # refused before the registry
-        done = self.processed + len(chunk)
+            person = result.person
+            if result.status == "refused" or person is None:
+                continue
+            accepted.append((rows[i], person))
+            if person.id_number:
+                keys.add(hash((person.id_type, person.id_number)))
+            elif result.status == "created":
+                recent.append(person)
+        # Only persons registered before can be on the roster already.
+        created = {id(person) for person in plan.created}
+        known = [person.pk for _row, person in accepted if id(person) not in created]
+        existing: dict[int, RosterEntry] = {}
+        if known:
+            entries = RosterEntry.objects.filter(organization=self.organization, person_id__in=known)
+            existing = {e.person_id: e for e in entries.only("id", "person_id", "department", "employee_number")}
+        chunk = _Chunk(
+            rows=rows,
+            done=done,
+            statuses=statuses,
+            plan=plan,
+            accepted=accepted,
+            existing=existing,
+            keys=frozenset(keys),
+            recent=recent,
+            tally=Counter(status for status, _problems in statuses.values()),
+        )
+        if all(person.pk is not None for _row, person in accepted):  # keys drawn already (PostgreSQL)
+            chunk.roster_new = self._roster_new(chunk)
+            chunk.roster_copy = copy_prepare(chunk.roster_new, keys=False)
+        return chunk
+
+    def _roster_new(self, chunk: _Chunk) -> list[RosterEntry]:
+        rows_by_person = {person.pk: row for row, person in chunk.accepted}
+        return [
+            _new_entry(
+                {
+                    "organization_id": self.organization.pk,
+                    "person_id": person_id,
+                    "department": row.department,
+                    "employee_number": row.employee_number,
+                }
+            )
+            for person_id, row in rows_by_person.items()
+            if person_id not in chunk.existing
+        ]
+
+    def _write(self, chunk: _Chunk) -> None:
+        """Write a chunk (persons, roster entries, counts, progress, audit) in the caller's transaction."""
+        chunk.plan.write()
+        added, changed = self._roster_write(chunk)
+        tally = chunk.tally
         RosterImport.objects.filter(pk=self.imp.pk).update(
             created=F("created") + tally["created"],
             linked=F("linked") + tally["linked"],
             updated=F("updated") + tally["updated"],
             refused=F("refused") + tally["refused"],
             accepted=F("accepted") + tally["created"] + tally["linked"] + tally["updated"],
-            total=max(self.imp.total, done),
-            progress=min(99, done * 100 // max(self.estimate, done)),
+            total=max(self.imp.total, chunk.done),
+            progress=min(99, chunk.done * 100 // max(self.estimate, chunk.done)),
             updated_at=timezone.now(),
         )
         audit_log(
@@ -268,46 +403,27 @@ class _ImportRun:
             action="organizations.roster.imported",
             subject=self.imp,
             data={
-                "rows": [chunk[0].number, chunk[-1].number],
+                "rows": [chunk.rows[0].number, chunk.rows[-1].number],
                 "roster_added": added,
                 "roster_changed": changed,
                 **{k: tally[k] for k in ("created", "linked", "updated", "refused")},
             },
         )
-        return statuses, keys
 
-    def _roster_upsert(self, accepted: list[tuple[RosterRow, Person]]) -> tuple[int, int]:
+    def _roster_write(self, chunk: _Chunk) -> tuple[int, int]:
         """Add the accepted persons to the roster; a non-empty department or employee number replaces the old."""
-        rows_by_person = {person.pk: row for row, person in accepted}
-        existing = {
-            e.person_id: e
-            for e in RosterEntry.objects.filter(
-                organization=self.organization, person_id__in=list(rows_by_person)
-            ).only("id", "person_id", "department", "employee_number")
-        }
-
-        def new_entries() -> list[RosterEntry]:
-            return [
-                RosterEntry(
-                    organization_id=self.organization.pk,
-                    person_id=person_id,
-                    department=row.department,
-                    employee_number=row.employee_number,
-                )
-                for person_id, row in rows_by_person.items()
-                if person_id not in existing
-            ]
-
-        new = new_entries()
+        new = chunk.roster_new if chunk.roster_new is not None else self._roster_new(chunk)
         try:
             with transaction.atomic():
-                bulk_insert(new)
+                (chunk.roster_copy or copy_prepare(new, keys=False)).write()
         except IntegrityError:  # another import of this organization added some of them meanwhile
-            new = new_entries()
+            for entry in new:
+                entry._state.adding = True
             RosterEntry.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
         now = timezone.now()
+        rows_by_person = {person.pk: row for row, person in chunk.accepted}
         changed = []
-        for person_id, entry in existing.items():
+        for person_id, entry in chunk.existing.items():
             row = rows_by_person[person_id]
             dirty = False
             for name in ("department", "employee_number"):
@@ -321,6 +437,16 @@ class _ImportRun:
         if changed:
             RosterEntry.objects.bulk_update(changed, ["department", "employee_number", "updated_at"], batch_size=1000)
         return len(new), len(changed)
+
+    def _accept(self, chunk: _Chunk) -> None:
+        """A chunk is written: count it, remember its documents, report its refused rows."""
+        self.documents.hashes.update(chunk.keys)
+        self.processed = chunk.done
+        for i in sorted(chunk.statuses):
+            status, problems = chunk.statuses[i]
+            self.counts[status] += 1
+            if status == "refused":
+                self._report(chunk.rows[i], problems)
 
     # -- the error report ----------------------------------------------------------------------
 

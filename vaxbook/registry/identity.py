@@ -17,7 +17,7 @@ import functools
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -144,7 +144,7 @@ def _is_invisible(ch: str) -> bool:
 def normalize_text(s: object) -> str:
     """NFC, invisible characters removed (a zero-width space counts as a space), any whitespace
     (NBSP, tabs, …) made a single space, trimmed."""
-    text = _as_text(s)
+    text = s if type(s) is str else _as_text(s)
     if text.isprintable():
         # Fast path, same result: a printable text has no control, format (invisible) or non-space
         # whitespace character, so the character filter below would keep it as it is.
@@ -183,7 +183,7 @@ def _compact_code(s: object, drop: str) -> str:
     Characters that are not (compatible with) ASCII letters or digits are kept as they are, so the
     validator can refuse them. A spreadsheet's ``12345.0`` becomes ``12345``.
     """
-    text = _as_text(s)
+    text = s if type(s) is str else _as_text(s)
     if match := _FLOAT_SUFFIX.fullmatch(text):
         text = match.group(1)
     if text.isascii() and text.isprintable():
@@ -218,6 +218,14 @@ _FOREIGN_PASSPORT = re.compile(r"[A-Z0-9]{6,20}")
 
 def normalize_id_type(s: object) -> str | None:
     """``cccd`` / ``cmnd`` / ``passport`` / ``none`` in lower case; None when empty. Unknown values are kept."""
+    if type(s) is str:
+        return _id_type_text(s)
+    text = normalize_text(s).lower()
+    return text or None
+
+
+@functools.lru_cache(maxsize=1024)  # a handful of spellings, asked several times per record
+def _id_type_text(s: str) -> str | None:
     text = normalize_text(s).lower()
     return text or None
 
@@ -269,8 +277,11 @@ def check_cccd(
     field: str = "id_number",
 ) -> list[Problem]:
     """A 12-digit personal identification number, and its agreement with the date of birth and sex."""
-    n = normalize_id_number("cccd", number)
-    sex = normalize_sex(sex)
+    return _check_normalized_cccd(normalize_id_number("cccd", number), date_of_birth, normalize_sex(sex), field)
+
+
+def _check_normalized_cccd(n: str, date_of_birth: date | None, sex: str | None, field: str) -> list[Problem]:
+    """`check_cccd` of a number and a sex already normalized (check_person has them so)."""
     if not _is_digits(n, 12):
         return [Problem(field, "id_number_format", _("The citizen ID (CCCD) number must have 12 digits."))]
     problems: list[Problem] = []
@@ -480,7 +491,10 @@ def _phone_problem(field: str) -> Problem:
 
 def check_name(raw: object, field: str = "full_name") -> list[Problem]:
     """Non-empty; letters (with their marks), spaces, apostrophes and hyphens; at most 200 characters."""
-    name = normalize_name(raw)
+    return _check_normalized_name(normalize_name(raw), field)
+
+
+def _check_normalized_name(name: str, field: str = "full_name") -> list[Problem]:
     if not name:
         return [Problem(field, "full_name_required", _("The full name is required."))]
     if len(name) > FULL_NAME_MAX_LENGTH:
@@ -698,6 +712,9 @@ class PersonCheck:
         return [p.code for p in self.problems]
 
 
+_NATIONALITY = re.compile(r"[A-Z]{2}")
+
+
 def _missing(field_name: str, code: str, message: Message) -> Problem:
     return Problem(field_name, code, message, MISSING)
 
@@ -714,7 +731,7 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
 
     # name
     full_name = normalize_name(data.full_name)
-    invalid += check_name(full_name)
+    invalid += _check_normalized_name(full_name)
 
     # date of birth (tolerate a string slipping through the type)
     dob: date | None = None
@@ -736,7 +753,7 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
 
     # nationality
     nationality = normalize_nationality(data.nationality)
-    if not re.fullmatch(r"[A-Z]{2}", nationality):
+    if not _NATIONALITY.fullmatch(nationality):
         invalid.append(
             Problem("nationality", "nationality_format", _("The nationality must be a two-letter country code."))
         )
@@ -762,8 +779,8 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
             else:
                 id_number = normalize_id_number(id_type, id_number)
         checked_sex = sex if sex in SEXES else None
-        if id_type == "cccd":
-            invalid += check_cccd(id_number, dob, checked_sex)
+        if id_type == "cccd":  # id_number is normalized as a CCCD number already (above)
+            invalid += _check_normalized_cccd(id_number, dob, checked_sex, "id_number")
         elif id_type == "cmnd":
             invalid += check_cmnd(id_number, dob, checked_sex)
         elif id_type == "passport":
@@ -813,8 +830,8 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
                 )
             )
 
-    normalized = replace(
-        data,
+    # All the fields, so the class's own constructor (dataclasses.replace would look them up first).
+    normalized = type(data)(
         full_name=full_name,
         date_of_birth=dob,
         sex=sex,

@@ -5,22 +5,22 @@ Every door (the pages, the API, the roster importer, the demo loader) registers 
 reference look-ups, the one-person-per-document rule and the duplicate flagging live here once.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Container, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import BooleanField, F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.common.audit import audit_event_objects, audit_log, changed_fields
-from vaxbook.common.bulk import bulk_insert
+from vaxbook.common.audit import audit_event_rows, audit_log, changed_fields
+from vaxbook.common.bulk import CopyRows, RowBuilder, copy_prepare, draw_keys
 from vaxbook.common.errors import Conflict, DomainError, ErrorItem
 from vaxbook.common.models import AuditEvent
-from vaxbook.common.rows import Builder
 from vaxbook.places.models import AdminUnit
 from vaxbook.registry.identity import PersonInput, Problem, check_person
 from vaxbook.registry.models import Household, Person, PriorityGroup
@@ -189,7 +189,7 @@ def _new_person(res: _Resolved, *, source: str, actor: Any) -> Person:
     missing = res.check.missing
     assert data.date_of_birth is not None and data.sex is not None  # check_person refuses a row without them
     creator = actor if getattr(actor, "is_authenticated", False) else None
-    # The fast constructor (common/rows.py): an import builds a hundred thousand of these.
+    # The fast constructor (common/bulk.py): an import builds a hundred thousand of these.
     return _build_person(
         {
             "full_name": data.full_name or "",
@@ -216,7 +216,7 @@ def _new_person(res: _Resolved, *, source: str, actor: Any) -> Person:
     )
 
 
-_build_person = Builder(Person)
+_build_person = RowBuilder(Person)
 
 
 def _fill_blanks(person: Person, res: _Resolved) -> list[str]:
@@ -263,44 +263,159 @@ def persons_register_bulk(
     accepted once. Rows without a document that share search name, birth date and phone with another
     record are created and flagged as suspected duplicates, never merged.
     """
-    today = today or timezone.localdate()
-    province_codes = list(province_codes) if province_codes is not None else [None] * len(rows)
-    checks = [check_person(r, today=today) for r in rows]
-    refs = _References([c.normalized for c in checks], province_codes)
-    resolved = [refs.resolve(c, pc) for c, pc in zip(checks, province_codes, strict=True)]
-
-    results: list[RowResult] = [RowResult(index=i, status="refused") for i in range(len(rows))]
-    for i, res in enumerate(resolved):
-        if res.invalid:
-            results[i].problems = list(res.invalid)
-
+    resolved = _check_all(rows, province_codes, today)
     for attempt in range(3):
         try:
             with transaction.atomic():
-                _register_valid(
-                    actor, resolved, results, source, on_existing, audit_action, optimistic_single=attempt == 0
-                )
-            break
+                plan = _plan(actor, resolved, source, on_existing, audit_action, optimistic_single=attempt == 0)
+                plan.write()
+            return plan.results
         except IntegrityError:
             # Someone registered one of these documents between our read and our write: read again.
             if attempt == 2:
                 raise
-            for i, res in enumerate(resolved):
-                results[i] = RowResult(index=i, status="refused", problems=list(res.invalid))
-    return results
+    raise AssertionError("unreachable")
 
 
-def _register_valid(
+def persons_register_plan(
+    *,
+    actor: Any,
+    rows: Sequence[PersonInput],
+    source: str,
+    province_codes: Sequence[str | None] | None = None,
+    on_existing: OnExisting = "conflict",
+    today: date | None = None,
+    audit_action: str = "registry.person.created",
+    earlier_documents: Container[tuple[str, str]] = (),
+    recent: Sequence[Person] = (),
+) -> "RegistrationPlan":
+    """`persons_register_bulk` in two halves, for a caller that writes batch after batch (the roster
+    importer): this one checks, reads and decides, and builds the rows; `plan.write()`, called inside
+    a transaction (on any connection, in any thread), writes them. The same rules, with two additions
+    for a batch that follows others whose writes may not be visible yet: a document in
+    `earlier_documents` (`(id_type, id_number)`, accepted in an earlier batch of the same file) is
+    refused as `document_repeated`, as a number repeated within the batch is; and the persons of
+    `recent` (created by an earlier batch) count as known records for the suspected-duplicate rule.
+
+    A unique violation on write (someone else registered one of the documents meanwhile) raises
+    IntegrityError from `write()`: roll back and plan again.
+    """
+    resolved = _check_all(rows, province_codes, today)
+    return _plan(actor, resolved, source, on_existing, audit_action, earlier=earlier_documents, recent=recent)
+
+
+def _check_all(
+    rows: Sequence[PersonInput], province_codes: Sequence[str | None] | None, today: date | None
+) -> list[_Resolved]:
+    today = today or timezone.localdate()
+    codes = list(province_codes) if province_codes is not None else [None] * len(rows)
+    checks = [check_person(r, today=today) for r in rows]
+    refs = _References([c.normalized for c in checks], codes)
+    return [refs.resolve(c, pc) for c, pc in zip(checks, codes, strict=True)]
+
+
+def _repeated_problem() -> ErrorItem:
+    return ErrorItem(
+        "id_number",
+        "document_repeated",
+        _("This document number appears earlier in the same file; only the first row is used."),
+    )
+
+
+@dataclass
+class RegistrationPlan:
+    """A batch decided and built, not yet written (see `persons_register_plan`)."""
+
+    results: list[RowResult]
+    actor: Any
+    source: str
+    audit_action: str
+    created: list[Person]
+    updated: list[tuple[Person, list[str]]]
+    # Flagged against a person of the same batch whose key is made only by the insert (not PostgreSQL).
+    flag_after: list[tuple[Person, Person]]
+    persons: CopyRows | None = None  # prepared when the keys could be drawn first
+    events: list[AuditEvent] = field(default_factory=list)
+    events_copy: CopyRows | None = None
+
+    def write(self) -> None:
+        """Write the batch on this thread's connection; call inside a transaction."""
+        created = self.created
+        (self.persons or copy_prepare(created)).write()
+        if not all(p.pk for p in created):  # SQLite before 3.35 / backends without RETURNING
+            by_public = {
+                p.public_id: p.pk
+                for p in Person.objects.filter(public_id__in=[p.public_id for p in created]).only("id", "public_id")
+            }
+            for p in created:
+                p.pk = by_public[p.public_id]
+        if self.flag_after:
+            for person, other in self.flag_after:
+                person.suspected_duplicate_of = other
+            Person.objects.bulk_update([p for p, _o in self.flag_after], ["suspected_duplicate_of"], batch_size=2000)
+        now = timezone.now()
+        for person, filled in self.updated:
+            person.version = F("version") + 1
+            person.updated_at = now
+            person.save(update_fields=[*filled, "data_status", "problems", "version", "updated_at"])
+            person.refresh_from_db(fields=["version"])
+        if self.events_copy is None:
+            self.events = _events(self)
+            self.events_copy = copy_prepare(self.events, keys=False)
+        self.events_copy.write()
+
+
+def _events(plan: RegistrationPlan) -> list[AuditEvent]:
+    created = plan.created
+    events: list[AuditEvent] = audit_event_rows(
+        actor=plan.actor,
+        action=plan.audit_action,
+        subjects=created,
+        data=[
+            {"source": plan.source, "data_status": p.data_status}
+            | (
+                {"suspected_duplicate_of": str(p.suspected_duplicate_of.public_id)}
+                if p.suspected_duplicate_of_id is not None and p.suspected_duplicate_of
+                else {}
+            )
+            for p in created
+        ],
+    )
+    events += audit_event_rows(
+        actor=plan.actor,
+        action="registry.person.updated",
+        subjects=[p for p, _f in plan.updated],
+        data=[{"filled": f, "source": plan.source} for _p, f in plan.updated],
+    )
+    return events
+
+
+def _one_of(name: str, values: Collection[str]) -> Q | RawSQL:
+    """`person.<name> IN values`; on PostgreSQL as `= ANY(array)`, one parameter rather than thousands
+    (the driver reads a query with 5,000 placeholders through a regular expression, on every batch)."""
+    connection = connections[router.db_for_read(Person)]
+    if connection.vendor != "postgresql":
+        return Q(**{f"{name}__in": values})
+    qn = connection.ops.quote_name
+    column = qn(str(Person._meta.get_field(name).column))  # type: ignore[union-attr]
+    # Quoted names of our own model and one parameter: nothing of the caller's text enters the SQL.
+    sql = f"{qn(Person._meta.db_table)}.{column} = ANY(%s)"
+    return RawSQL(sql, (list(values),), output_field=BooleanField())  # noqa: S611
+
+
+def _plan(
     actor: Any,
     resolved: list[_Resolved],
-    results: list[RowResult],
     source: str,
     on_existing: OnExisting,
     audit_action: str,
     optimistic_single: bool = False,
-) -> None:
+    earlier: Container[tuple[str, str]] = (),
+    recent: Sequence[Person] = (),
+) -> RegistrationPlan:
     from vaxbook.registry.identity import search_name
 
+    results = [RowResult(index=i, status="refused", problems=list(r.invalid)) for i, r in enumerate(resolved)]
     valid = [i for i, r in enumerate(resolved) if not r.invalid]
     # One registration (the form, the API): insert and let the unique constraint speak; the caller
     # retries with the look-up only when it does. Saves a read on the hot path.
@@ -315,9 +430,10 @@ def _register_valid(
         }
     )
     existing: dict[tuple[str, str], Person] = {}
-    if docs:
-        numbers = {n for _t, n in docs}
-        for p in Person.objects.filter(id_number__in=numbers).select_related("priority_group", "ward", "province"):
+    numbers = {n for t, n in docs if (t, n) not in earlier}
+    if numbers:
+        found = Person.objects.filter(_one_of("id_number", numbers))
+        for p in found.select_related("priority_group", "ward", "province"):
             existing[(p.id_type, p.id_number)] = p
 
     # Suspected duplicates: no document, same search name + birth date + phone as a known record.
@@ -329,24 +445,21 @@ def _register_valid(
             "id", "search_name", "date_of_birth", "phone", "public_id"
         ):
             dup_index.setdefault((p.search_name, p.date_of_birth, p.phone), p)
+        for p in recent:
+            if p.search_name in names:
+                dup_index.setdefault((p.search_name, p.date_of_birth, p.phone), p)
 
     seen_docs: set[tuple[str, str]] = set()
-    to_create: list[tuple[int, Person]] = []
-    to_update: list[tuple[int, Person, list[str]]] = []
-    pending_dups: list[tuple[int, Person, tuple[str, date, str]]] = []
+    created: list[Person] = []
+    updated: list[tuple[Person, list[str]]] = []
+    pending_dups: list[tuple[Person, tuple[str, date, str]]] = []
     for i in valid:
         res = resolved[i]
         data: PersonInput = res.check.normalized
-        key = (data.id_type or "", data.id_number or "")
         if data.id_number:
-            if key in seen_docs:
-                results[i].problems = [
-                    ErrorItem(
-                        "id_number",
-                        "document_repeated",
-                        _("This document number appears earlier in the same file; only the first row is used."),
-                    )
-                ]
+            key = (data.id_type or "", data.id_number)
+            if key in seen_docs or key in earlier:
+                results[i].problems = [_repeated_problem()]
                 continue
             seen_docs.add(key)
             person = existing.get(key)
@@ -361,68 +474,47 @@ def _register_valid(
                 filled = _fill_blanks(person, res)
                 results[i].person = person
                 if filled:
-                    to_update.append((i, person, filled))
+                    missing = check_person(person_to_input(person), today=timezone.localdate()).missing
+                    person.data_status = _data_status([], missing)
+                    person.problems = _problem_dicts(missing)
+                    updated.append((person, filled))
                     results[i].status = "updated"
                 else:
                     results[i].status = "linked"
                 continue
         person = _new_person(res, source=source, actor=actor)
-        if not data.id_number:
-            dkey = (person.search_name, person.date_of_birth, person.phone)
-            if person.phone:
-                pending_dups.append((i, person, dkey))
-        to_create.append((i, person))
+        if not data.id_number and person.phone:
+            pending_dups.append((person, (person.search_name, person.date_of_birth, person.phone)))
+        created.append(person)
         results[i].person = person
         results[i].status = "created"
 
     # Within the batch too: a later row without document like an earlier one is flagged against it.
-    created_people = [p for _i, p in to_create]
-    bulk_insert(created_people)  # COPY on PostgreSQL; bulk_create elsewhere
-    if not all(p.pk for p in created_people):  # SQLite before 3.35 / backends without RETURNING
-        by_public = {
-            p.public_id: p.pk
-            for p in Person.objects.filter(public_id__in=[p.public_id for p in created_people]).only("id", "public_id")
-        }
-        for p in created_people:
-            p.pk = by_public[p.public_id]
-    flagged = []
-    for _i, person, dkey in pending_dups:
+    # Where the keys can be drawn before the insert (PostgreSQL), the flag is written with the row.
+    keyed = len(created) > 1 and draw_keys(created)
+    flag_after: list[tuple[Person, Person]] = []
+    for person, dkey in pending_dups:
         other = dup_index.get(dkey)
-        if other is not None and other.pk != person.pk:
+        if other is None:
+            dup_index[dkey] = person
+        elif other.pk is not None:
             person.suspected_duplicate_of = other
-            flagged.append(person)
         else:
-            dup_index.setdefault(dkey, person)
-    if flagged:
-        Person.objects.bulk_update(flagged, ["suspected_duplicate_of"], batch_size=2000)
-
-    now = timezone.now()
-    for _i, person, filled in to_update:
-        missing = check_person(person_to_input(person), today=timezone.localdate()).missing
-        person.data_status = _data_status([], missing)
-        person.problems = _problem_dicts(missing)
-        person.version = F("version") + 1
-        person.updated_at = now
-        person.save(update_fields=[*filled, "data_status", "problems", "version", "updated_at"])
-        person.refresh_from_db(fields=["version"])
-
-    events: list[AuditEvent] = audit_event_objects(
+            flag_after.append((person, other))
+    plan = RegistrationPlan(
+        results=results,
         actor=actor,
-        action=audit_action,
-        subjects=created_people,
-        data=[
-            {"source": source, "data_status": p.data_status}
-            | ({"suspected_duplicate_of": str(p.suspected_duplicate_of.public_id)} if p.suspected_duplicate_of else {})
-            for p in created_people
-        ],
+        source=source,
+        audit_action=audit_action,
+        created=created,
+        updated=updated,
+        flag_after=flag_after,
     )
-    events += audit_event_objects(
-        actor=actor,
-        action="registry.person.updated",
-        subjects=[p for _i, p, _f in to_update],
-        data=[{"filled": f, "source": source} for _i, _p, f in to_update],
-    )
-    bulk_insert(events)
+    if keyed:
+        plan.persons = copy_prepare(created)
+        plan.events = _events(plan)
+        plan.events_copy = copy_prepare(plan.events, keys=False)
+    return plan
 
 
 def person_to_input(person: Person, **overrides: Any) -> PersonInput:

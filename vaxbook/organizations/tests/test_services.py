@@ -337,7 +337,7 @@ def test_only_the_representative_imports(officer, org, places):
 def test_a_crash_fails_the_import_and_keeps_only_the_committed_counts(run, org):
     from vaxbook.registry import services as registry
 
-    real = registry.persons_register_bulk
+    real = registry.persons_register_plan
     calls = []
 
     def flaky(**kwargs):
@@ -346,7 +346,7 @@ def test_a_crash_fails_the_import_and_keeps_only_the_committed_counts(run, org):
             raise RuntimeError("database went away")
         return real(**kwargs)
 
-    with mock.patch("vaxbook.organizations.services.persons_register_bulk", side_effect=flaky):
+    with mock.patch("vaxbook.organizations.services.persons_register_plan", side_effect=flaky):
         imp = run(xlsx_bytes(table([person_row(i) for i in range(1, 6)])))
     assert imp.status == "failed"
     assert [p["code"] for p in imp.problems] == ["import_crashed"]

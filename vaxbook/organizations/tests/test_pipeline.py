@@ -1,0 +1,155 @@
+"""The import with its chunks written on a second connection while the next one is checked (PostgreSQL,
+outside a transaction): the same outcomes, counts and audit as one after the other, and the failures
+handled as the run's guarantees say (docs/roster-import.md).
+
+These tests commit (a transaction would hide the rows from the second connection); on SQLite the
+import runs one chunk after the other and they check that path the same way.
+"""
+
+from datetime import date
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from vaxbook.common.models import AuditEvent
+from vaxbook.common.testing import PersonFactory
+from vaxbook.organizations import services
+from vaxbook.organizations.models import RosterEntry, RosterImport
+from vaxbook.organizations.services import roster_import_start
+from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
+from vaxbook.organizations.tests.test_services import reasons_by_row
+from vaxbook.registry.models import Person
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("places")]
+
+PIPELINED = connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def run(rep: Any, org: Any) -> Any:
+    def run(content: bytes) -> RosterImport:
+        started = roster_import_start(actor=rep, organization=org, upload=upload(content, "roster.xlsx"))
+        started.refresh_from_db()  # the task ran on commit (ImmediateBackend)
+        return started
+
+    return run
+
+
+@pytest.fixture
+def pipelined() -> Any:
+    """Counts the runs that wrote their chunks on the second connection."""
+    real = services._ImportRun._run_pipelined
+    calls: list[int] = []
+
+    def spy(self: Any, chunks: Any) -> None:
+        calls.append(1)
+        real(self, chunks)
+
+    with mock.patch.object(services._ImportRun, "_run_pipelined", spy):
+        yield calls
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_chunks_written_meanwhile_give_the_same_outcomes(run, org, pipelined):
+    first = person_row(1)
+    twin = {"Loại giấy tờ": "", "Số giấy tờ": "", "Họ và tên": "Đỗ Văn Tư", "Ngày sinh": "01/01/1990"}
+    twin |= {"Giới tính": "Nam", "Số điện thoại": "0912999999"}
+    rows = [
+        first,
+        person_row(2, **twin),
+        person_row(3),  # chunk 2, checked while chunk 1 is written
+        person_row(4, **twin),  # a suspected duplicate of row 2, not yet committed when it is checked
+        {**first, "STT": 5, "Số thẻ BHYT": "0123456789"},  # a repeat of row 1: refused, fills nothing
+        {**first, "STT": 6, "Họ và tên": "Phạm Thị Khác"},  # a repeat under another name: a repeat too
+        person_row(7, **{"Giới tính": "?"}),  # invalid
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert len(pipelined) == (1 if PIPELINED else 0)
+    assert (imp.status, imp.created, imp.linked, imp.updated, imp.refused) == ("done", 4, 0, 0, 3)
+    assert imp.accepted == 4 and imp.total == 7 and imp.progress == 100
+    reasons = reasons_by_row(imp)
+    assert "[document_repeated]" in reasons[5] and "[document_repeated]" in reasons[6]
+    assert "[sex_format]" in reasons[7]
+    assert Person.objects.get(id_number=first["Số giấy tờ"]).health_insurance_number == ""
+    two, four = Person.objects.filter(search_name="do van tu").order_by("pk")
+    assert four.suspected_duplicate_of == two
+    assert RosterEntry.objects.filter(organization=org).count() == Person.objects.count() == 4
+    assert AuditEvent.objects.filter(action="registry.person.created").count() == 4
+    assert AuditEvent.objects.filter(action="organizations.roster.imported").count() == 4  # one per chunk
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_the_same_file_again_creates_nobody(run, org):
+    content = xlsx_bytes(table([person_row(i) for i in range(1, 8)]))
+    first = run(content)
+    second = run(content)
+    assert (first.created, second.created, second.linked, second.refused) == (7, 0, 7, 0)
+    assert Person.objects.count() == RosterEntry.objects.filter(organization=org).count() == 7
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_a_crash_while_a_chunk_is_written_keeps_exactly_what_was_committed(run, org):
+    real = services.persons_register_plan
+    calls: list[int] = []
+
+    def flaky(**kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:  # chunk 3 is checked while chunk 2 is written
+            raise RuntimeError("out of memory")
+        return real(**kwargs)
+
+    with mock.patch.object(services, "persons_register_plan", side_effect=flaky):
+        imp = run(xlsx_bytes(table([person_row(i) for i in range(1, 8)])))
+    assert imp.status == "failed"
+    assert [p["code"] for p in imp.problems] == ["import_crashed"]
+    assert (imp.created, imp.accepted) == (4, 4)  # chunks 1 and 2: each ended (committed) before the failure
+    assert Person.objects.count() == RosterEntry.objects.filter(organization=org).count() == 4
+    failed = AuditEvent.objects.get(action="organizations.roster_import.failed")
+    assert failed.data["rows_saved"] == 4
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_a_failed_write_fails_the_import_and_keeps_the_chunks_before(run, org):
+    real = services._ImportRun._write
+    calls: list[int] = []
+
+    def flaky(self: Any, chunk: Any) -> None:
+        calls.append(1)
+        real(self, chunk)
+        if len(calls) == 2:
+            raise RuntimeError("connection lost")  # after the writes: the whole chunk rolls back
+
+    with mock.patch.object(services._ImportRun, "_write", flaky):
+        imp = run(xlsx_bytes(table([person_row(i) for i in range(1, 8)])))
+    assert imp.status == "failed"
+    assert [p["code"] for p in imp.problems] == ["import_crashed"]
+    assert (imp.created, imp.accepted) == (2, 2)
+    assert Person.objects.count() == RosterEntry.objects.filter(organization=org).count() == 2
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_a_document_registered_elsewhere_meanwhile_is_decided_again(run, org):
+    real = services.persons_register_plan
+    calls: list[int] = []
+    third = person_row(3)
+
+    def racing(**kwargs: Any) -> Any:
+        plan = real(**kwargs)
+        calls.append(1)
+        if len(calls) == 2:  # chunk 2 is decided: the desk registers row 3's person before it is written
+            PersonFactory(
+                full_name=third["Họ và tên"],
+                date_of_birth=date(1983, 4, 4),  # person_row(3)'s birth date
+                sex="F",
+                id_number=third["Số giấy tờ"],
+            )
+        return plan
+
+    with mock.patch.object(services, "persons_register_plan", side_effect=racing):
+        imp = run(xlsx_bytes(table([person_row(1), person_row(2), third, person_row(4), person_row(5)])))
+    assert (imp.status, imp.created, imp.linked + imp.updated, imp.refused) == ("done", 4, 1, 0), imp.problems
+    assert Person.objects.count() == 5
+    assert RosterEntry.objects.filter(organization=org).count() == 5
