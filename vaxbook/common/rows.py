@@ -19,6 +19,8 @@ from django.db.models import Model
 from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
 
+_TUPLES_OK = 2  # libpq's PGRES_TUPLES_OK (psycopg.pq.ExecStatus.TUPLES_OK), without importing psycopg here
+
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
 
@@ -189,14 +191,23 @@ def execute_all(
         if not together:
             for sql, params in statements:
                 cursor.execute(sql, params)
-                results.append(list(cursor.fetchall()) if cursor.description else [])
+                results.append(_result_rows(cursor))
             return results
         cursor.execute(";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
-        results.append(list(cursor.fetchall()) if cursor.description else [])
+        results.append(_result_rows(cursor))
         while cursor.nextset():
-            results.append(list(cursor.fetchall()) if cursor.description else [])
+            results.append(_result_rows(cursor))
     assert len(results) == len(statements), "one result per statement"
     return results
+
+
+def _result_rows(cursor: Any) -> list[tuple[Any, ...]]:
+    """The rows of the cursor's current result, [] for a statement that returns none. On psycopg the
+    result's status tells (`description` would build a column object per column, per statement)."""
+    result = getattr(cursor.cursor, "pgresult", None)
+    if result is not None:
+        return list(cursor.fetchall()) if result.status == _TUPLES_OK else []
+    return list(cursor.fetchall()) if cursor.description else []
 
 
 def mark_saved(obj: Model, returned: list[tuple[Any, ...]], *, using: str = "default") -> None:
