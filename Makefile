@@ -53,8 +53,8 @@ demo: demo-setup
 	@echo ""
 	@trap 'kill 0' EXIT INT TERM; \
 	DEBUG=true $(PY) manage.py db_worker --queue-name '*' & \
-	DEBUG=true SECURE_SSL_REDIRECT=false $(VENV)/bin/gunicorn config.wsgi:application \
-	  --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - & \
+	DEBUG=true SECURE_SSL_REDIRECT=false $(VENV)/bin/granian --interface wsgi config.wsgi:application \
+	  --host 127.0.0.1 --port $(PORT) --workers 2 --blocking-threads 4 --access-log & \
 	wait
 
 test: deps locale

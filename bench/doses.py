@@ -6,15 +6,19 @@
 PostgreSQL only. It builds a scratch database (dropped and rebuilt when it holds fewer persons or doses
 than asked, or with --fresh) with `--persons` complete persons and `--doses` earlier doses (two per
 person at the default scale, with their stock ledger and counters), all generated inside PostgreSQL by
-INSERT ... SELECT generate_series. Then it starts the app under gunicorn on 127.0.0.1 (DEBUG off) and
-drives it from a bounded loopback load generator (http.client, threads; gunicorn's sync workers, as
-docs/operations.md deploys them, close each connection after its answer), each request a real client
-write with its own Idempotency-Key, each dose a booster for a person who has two:
+INSERT ... SELECT generate_series. Then it starts the app under granian on 127.0.0.1 (DEBUG off, as
+docs/operations.md deploys it: `--workers` processes of `--threads` threads) and drives it from a
+bounded loopback load generator (http.client keep-alive connections, threads), each request a real
+client write with its own Idempotency-Key, each dose a booster for a person who has two:
 
 - single: POST /api/v1/doses from `--concurrency` closed-loop clients: doses/s, p50, p95;
 - paced: POST /api/v1/doses offered at a fixed `--rate` (200/s) for `--paced-seconds`: p50, p95;
 - batch: POST /api/v1/doses/batch with `--batch-size` items from `--batch-concurrency` clients: doses/s;
 - check-in: POST /api/v1/checkins by public id or identity number from `--checkin-concurrency` clients: p50, p95.
+
+After each closed-loop phase it prints the CPU spent per dose (or check-in) by the app, by PostgreSQL's
+backends and by the load generator: steadier than the rates on a shared machine, and it says where the
+time goes. `--phases` runs some of the phases only.
 
 Targets (2 shared cores, app, database and load generator together): >= 400 doses/s single, p95 <= 50 ms
 at 200/s, >= 5,000 doses/s in batches, check-in p95 <= 10 ms.
@@ -38,6 +42,7 @@ import harness
 
 COMIRNATY = "EU/1/20/1528"
 DEFAULT_URL = "postgres://root@127.0.0.1:5432/vaxbook_bench_doses"
+PHASES = ("single", "paced", "batch", "checkin")
 
 
 # Seeding ---------------------------------------------------------------------------------------------------
@@ -357,7 +362,7 @@ def main() -> None:
     ap.add_argument("--doses", type=int, default=2_000_000)
     ap.add_argument("--facilities", type=int, default=20)
     ap.add_argument("--fresh", action="store_true", help="drop and rebuild the scratch database")
-    # The deployment docs/operations.md describes: gunicorn sync workers, two per core.
+    # The deployment docs/operations.md describes: two single-threaded workers per core.
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--single", type=int, default=4000, help="doses through POST /doses (closed loop)")
@@ -371,7 +376,11 @@ def main() -> None:
     ap.add_argument("--checkin-concurrency", type=int, default=4)
     ap.add_argument("--max-seconds", type=float, default=120.0, help="bound on each closed-loop phase")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--phases", default=",".join(PHASES), help=f"which phases to run (of {','.join(PHASES)})")
     args = ap.parse_args()
+    phases = {p.strip() for p in args.phases.split(",") if p.strip()}
+    if not phases or phases - set(PHASES):
+        raise SystemExit(f"--phases: choose among {', '.join(PHASES)}")
 
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
@@ -390,7 +399,12 @@ def main() -> None:
         harness.django_setup(url, fresh=True)
     print("seeding", flush=True)
     ctx = seed(args)
-    needed = args.single + int(args.rate * args.paced_seconds) + args.batches * args.batch_size + 10
+    needed = (
+        args.single * ("single" in phases)
+        + int(args.rate * args.paced_seconds) * ("paced" in phases)
+        + args.batches * args.batch_size * ("batch" in phases)
+        + 10
+    )
     persons = due_persons(needed)
     print(f"setup {time.monotonic() - t0:.1f}s; {len(persons)} due persons ready", flush=True)
     from django.db import connections
@@ -403,73 +417,92 @@ def main() -> None:
         # Warm up every worker's connections and catalogue cache (these check-ins are not counted).
         harness.run_concurrent(load.checkin, total=60, concurrency=args.concurrency)
 
-        lat, elapsed = harness.run_concurrent(
-            load.dose, total=args.single, concurrency=args.concurrency, max_seconds=args.max_seconds
-        )
-        print(harness.summary(f"single POST /doses (c={args.concurrency})", lat, elapsed), flush=True)
-        figures["single"] = {
-            "n": len(lat),
-            "per_s": len(lat) / elapsed,
-            "p50_ms": harness.pct(lat, 50) * 1000,
-            "p95_ms": harness.pct(lat, 95) * 1000,
-        }
+        meter = harness.CpuMeter(url)
+        if "single" in phases:
+            meter.start()
+            lat, elapsed = harness.run_concurrent(
+                load.dose, total=args.single, concurrency=args.concurrency, max_seconds=args.max_seconds
+            )
+            cpu = meter.stop()
+            print(harness.summary(f"single POST /doses (c={args.concurrency})", lat, elapsed), flush=True)
+            print("  " + meter.per_item(cpu, len(lat)), flush=True)
+            figures["single"] = {
+                "n": len(lat),
+                "per_s": len(lat) / elapsed,
+                "p50_ms": harness.pct(lat, 50) * 1000,
+                "p95_ms": harness.pct(lat, 95) * 1000,
+                "cpu_us": {k: v / max(len(lat), 1) * 1e6 for k, v in cpu.items()},
+            }
 
-        lat = harness.run_paced(load.dose, rate=args.rate, seconds=args.paced_seconds, concurrency=48)
-        print(harness.summary(f"paced POST /doses at {args.rate:.0f}/s", lat), flush=True)
-        figures["paced"] = {
-            "rate": args.rate,
-            "n": len(lat),
-            "p50_ms": harness.pct(lat, 50) * 1000,
-            "p95_ms": harness.pct(lat, 95) * 1000,
-        }
+        if "paced" in phases:
+            lat = harness.run_paced(load.dose, rate=args.rate, seconds=args.paced_seconds, concurrency=48)
+            print(harness.summary(f"paced POST /doses at {args.rate:.0f}/s", lat), flush=True)
+            figures["paced"] = {
+                "rate": args.rate,
+                "n": len(lat),
+                "p50_ms": harness.pct(lat, 50) * 1000,
+                "p95_ms": harness.pct(lat, 95) * 1000,
+            }
 
-        created_total = 0
-        batch_lat: list[float] = []
-        lock = threading.Lock()
+        if "batch" in phases:
+            created_total = 0
+            lock = threading.Lock()
 
-        def one_batch(_i: int) -> float:
-            nonlocal created_total
-            elapsed_b, created = load.batch(args.batch_size)
-            with lock:
-                created_total += created
-            return elapsed_b
+            def one_batch(_i: int) -> float:
+                nonlocal created_total
+                elapsed_b, created = load.batch(args.batch_size)
+                with lock:
+                    created_total += created
+                return elapsed_b
 
-        batch_lat, elapsed = harness.run_concurrent(
-            one_batch, total=args.batches, concurrency=args.batch_concurrency, max_seconds=args.max_seconds
-        )
-        print(
-            harness.summary(f"POST /doses/batch x{args.batch_size} (c={args.batch_concurrency})", batch_lat, elapsed)
-            + f"  doses/s={created_total / elapsed:.0f}",
-            flush=True,
-        )
-        figures["batch"] = {
-            "batches": len(batch_lat),
-            "size": args.batch_size,
-            "created": created_total,
-            "doses_per_s": created_total / elapsed,
-            "batch_p50_ms": harness.pct(batch_lat, 50) * 1000,
-            "batch_p95_ms": harness.pct(batch_lat, 95) * 1000,
-        }
+            meter.start()
+            batch_lat, elapsed = harness.run_concurrent(
+                one_batch, total=args.batches, concurrency=args.batch_concurrency, max_seconds=args.max_seconds
+            )
+            cpu = meter.stop()
+            print(
+                harness.summary(
+                    f"POST /doses/batch x{args.batch_size} (c={args.batch_concurrency})", batch_lat, elapsed
+                )
+                + f"  doses/s={created_total / elapsed:.0f}",
+                flush=True,
+            )
+            print("  " + meter.per_item(cpu, created_total), flush=True)
+            figures["batch"] = {
+                "batches": len(batch_lat),
+                "size": args.batch_size,
+                "created": created_total,
+                "doses_per_s": created_total / elapsed,
+                "batch_p50_ms": harness.pct(batch_lat, 50) * 1000,
+                "batch_p95_ms": harness.pct(batch_lat, 95) * 1000,
+                "cpu_us": {k: v / max(created_total, 1) * 1e6 for k, v in cpu.items()},
+            }
 
-        lat, elapsed = harness.run_concurrent(
-            load.checkin, total=args.checkins, concurrency=args.checkin_concurrency, max_seconds=args.max_seconds
-        )
-        print(harness.summary(f"POST /checkins (c={args.checkin_concurrency})", lat, elapsed), flush=True)
-        figures["checkin"] = {
-            "n": len(lat),
-            "per_s": len(lat) / elapsed,
-            "p50_ms": harness.pct(lat, 50) * 1000,
-            "p95_ms": harness.pct(lat, 95) * 1000,
-        }
+        if "checkin" in phases:
+            meter.start()
+            lat, elapsed = harness.run_concurrent(
+                load.checkin, total=args.checkins, concurrency=args.checkin_concurrency, max_seconds=args.max_seconds
+            )
+            cpu = meter.stop()
+            print(harness.summary(f"POST /checkins (c={args.checkin_concurrency})", lat, elapsed), flush=True)
+            print("  " + meter.per_item(cpu, len(lat)), flush=True)
+            figures["checkin"] = {
+                "n": len(lat),
+                "per_s": len(lat) / elapsed,
+                "p50_ms": harness.pct(lat, 50) * 1000,
+                "p95_ms": harness.pct(lat, 95) * 1000,
+                "cpu_us": {k: v / max(len(lat), 1) * 1e6 for k, v in cpu.items()},
+            }
         figures["statuses"] = dict(load.statuses)
         print("statuses:", dict(sorted(load.statuses.items())), flush=True)
 
-    targets = [
-        ("single doses/s >= 400", figures["single"]["per_s"] >= 400),
-        ("p95 at 200/s <= 50 ms", figures["paced"]["p95_ms"] <= 50),
-        ("batch doses/s >= 5000", figures["batch"]["doses_per_s"] >= 5000),
-        ("check-in p95 <= 10 ms", figures["checkin"]["p95_ms"] <= 10),
-    ]
+    checks = {
+        "single": ("single doses/s >= 400", lambda f: f["per_s"] >= 400),
+        "paced": ("p95 at 200/s <= 50 ms", lambda f: f["p95_ms"] <= 50),
+        "batch": ("batch doses/s >= 5000", lambda f: f["doses_per_s"] >= 5000),
+        "checkin": ("check-in p95 <= 10 ms", lambda f: f["p95_ms"] <= 10),
+    }
+    targets = [(name, test(figures[phase])) for phase, (name, test) in checks.items() if phase in figures]
     for name, ok in targets:
         print(f"  {'met ' if ok else 'MISSED'} {name}")
     figures["targets"] = {name: ok for name, ok in targets}

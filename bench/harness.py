@@ -75,23 +75,31 @@ def free_port() -> int:
 
 @contextmanager
 def server(database_url: str, *, workers: int = 3, threads: int = 1) -> Iterator[str]:
-    """Run the app under gunicorn on a free loopback port; yields its base URL."""
+    """Run the app under granian on a free loopback port; yields its base URL."""
     port = free_port()
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    # The deployment of docs/operations.md: granian's WSGI server, `workers` processes each running the
+    # app on `threads` threads, HTTP keep-alive.
     cmd = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        str(ROOT / ".venv" / "bin" / "granian"),
+        "--interface",
+        "wsgi",
         "config.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
         "--workers",
         str(workers),
-        "--threads",
+        "--blocking-threads",
         str(threads),
         "--log-level",
         "warning",
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
+    global server_pid
+    server_pid = proc.pid
     try:
         import httpx
 
@@ -108,6 +116,81 @@ def server(database_url: str, *, workers: int = 3, threads: int = 1) -> Iterator
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+server_pid: int | None = None  # the granian main process of the running `server()`
+
+
+def _proc_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command: state ppid ... utime (14th field overall, 12th here) stime (13th here).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid:
+            out.append(int(entry))
+    return out
+
+
+class CpuMeter:
+    """CPU seconds spent by the app (the server and its workers), by PostgreSQL (the backends connected
+    to the bench database) and by this load generator, between `start()` and `stop()`.
+
+    CPU per request is steadier than requests per second on a shared 2-core machine, and it says where
+    the time goes. PostgreSQL's background processes (WAL writer, checkpointer) are not counted."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.database = database_url.rsplit("/", 1)[1].split("?")[0]
+
+    def _backends(self) -> list[int]:
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (self.database,)
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        app = [server_pid, *_children(server_pid)] if server_pid else []
+        return {
+            "app": {pid: _proc_cpu_seconds(pid) for pid in app},
+            "db": {pid: _proc_cpu_seconds(pid) for pid in self._backends()},
+        }
+
+    def start(self) -> None:
+        self._before = self._sample()
+        self._load_before = time.process_time()
+
+    def stop(self) -> dict[str, float]:
+        load = time.process_time() - self._load_before
+        after = self._sample()
+        out = {"load": load}
+        for part in ("app", "db"):
+            out[part] = sum(sec - self._before[part].get(pid, 0.0) for pid, sec in after[part].items())
+        return out
+
+    @staticmethod
+    def per_item(cpu: dict[str, float], n: int) -> str:
+        n = max(n, 1)
+        parts = [f"{k} {cpu[k] / n * 1e6:.0f}" for k in ("app", "db", "load")]
+        return "cpu µs per item: " + ", ".join(parts) + f", total {sum(cpu.values()) / n * 1e6:.0f}"
 
 
 class Http:

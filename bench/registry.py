@@ -3,7 +3,7 @@
     .venv/bin/python bench/registry.py [--persons 1000000] [--registrations 6000] [--searches 400]
 
 It builds a scratch database (DATABASE_URL, default postgres://root@127.0.0.1:5432/vaxbook_bench_registry),
-loads `--persons` generated persons with COPY, starts the app under gunicorn on 127.0.0.1 and measures:
+loads `--persons` generated persons with COPY, starts the app under granian on 127.0.0.1 and measures:
 - registrations/s: POST /api/v1/persons from concurrent clients (new, valid, complete persons);
 - search latency p50/p95 by identity number, phone and name (typed without diacritics), both through
   GET /api/v1/persons?q= and in-process through the selector (the database part alone).
