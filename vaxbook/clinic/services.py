@@ -488,8 +488,20 @@ def checkin(
     sessions = planned if appointment is None else []
     if sessions or (appointment is not None and appointment.status == Appointment.Status.INVITED):
         with transaction.atomic():
+            audits = []
             if appointment is None:
-                appointment = _walk_in(actor=actor, person=person, sessions=sessions, codes=nd.vaccine_codes, now=now)
+                appointment, joined = _walk_in(
+                    actor=actor, person=person, sessions=sessions, codes=nd.vaccine_codes, now=now
+                )
+                if joined:
+                    audits.append(
+                        audit_statement(
+                            actor=actor,
+                            action="clinic.appointment.walk_in",
+                            subject=appointment,
+                            data={"session": appointment.session},
+                        )
+                    )
             if appointment.status == Appointment.Status.INVITED:
                 # Only an appointment still invited is checked in (a cancellation meanwhile stays).
                 stamp = timezone.now()
@@ -499,10 +511,12 @@ def checkin(
                     appointment.status = Appointment.Status.CHECKED_IN
                     appointment.checked_in_at = now
                     appointment.updated_at = stamp
-            _checked_in_audit(actor=actor, person=person, facility=facility, appointment=appointment)
+            # The audit events go together (a walk-in's and the check-in's: one round trip).
+            audits.append(_checked_in_audit(actor=actor, person=person, facility=facility, appointment=appointment))
+            execute_all(audits)
     else:
         # Nothing else changes: the audit event is the only write (one statement, no transaction).
-        _checked_in_audit(actor=actor, person=person, facility=facility, appointment=appointment)
+        execute_all([_checked_in_audit(actor=actor, person=person, facility=facility, appointment=appointment)])
     return CheckinResult(
         person=person,
         next_dose=nd,
@@ -513,8 +527,10 @@ def checkin(
     )
 
 
-def _checked_in_audit(*, actor: Any, person: Person, facility: Facility, appointment: Appointment | None) -> None:
-    audit_log(
+def _checked_in_audit(
+    *, actor: Any, person: Person, facility: Facility, appointment: Appointment | None
+) -> tuple[str, list[Any]]:
+    return audit_statement(
         actor=actor,
         action="clinic.person.checked_in",
         subject=person,
@@ -541,10 +557,10 @@ def _walk_in_sessions_read(*, facility: Facility, day: date) -> Read[list[Sessio
 
 def _walk_in(
     *, actor: Any, person: Person, sessions: list[Session], codes: Sequence[str], now: datetime
-) -> Appointment:
+) -> tuple[Appointment, bool]:
     """A walk-in joins today's session (one with a vaccine the person may get, if any), checked in at
-    once. Walk-ins are accepted beyond the planned capacity: the person is here, and stock (not the
-    plan) is what limits."""
+    once; with whether it joined now (the caller writes its audit event). Walk-ins are accepted beyond
+    the planned capacity: the person is here, and stock (not the plan) is what limits."""
     session = next((s for s in sessions if s.vaccine.code in codes), sessions[0])
     # Insert first: the caller found no appointment of today for the person here, so this is the usual
     # outcome; (session, person) is unique, so one there (a cancelled one, or a concurrent walk-in) wins.
@@ -560,9 +576,8 @@ def _walk_in(
         ignore_conflict=True,
     )
     if appointment is None:
-        return Appointment.objects.select_related("session").get(session=session, person=person)
-    audit_log(actor=actor, action="clinic.appointment.walk_in", subject=appointment, data={"session": session})
-    return appointment
+        return Appointment.objects.select_related("session").get(session=session, person=person), False
+    return appointment, True
 
 
 # Screening -------------------------------------------------------------------------------------
