@@ -26,6 +26,9 @@ BENCH_ENV = {
     "CSRF_COOKIE_SECURE": "false",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "LOG_LEVEL": "WARNING",
+    # Connections live through a whole run: CpuMeter reads each PostgreSQL backend's CPU, and a
+    # backend that closes in the middle of a phase would take its share with it.
+    "CONN_MAX_AGE": "3600",
 }
 
 
