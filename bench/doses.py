@@ -418,21 +418,26 @@ def main() -> None:
         harness.run_concurrent(load.checkin, total=60, concurrency=args.concurrency)
 
         meter = harness.CpuMeter(url)
-        if "single" in phases:
+
+        def closed_loop(label: str, request: Any, total: int, concurrency: int) -> dict[str, Any]:
+            """`total` requests from `concurrency` clients: rate, latency and CPU per request."""
             meter.start()
             lat, elapsed = harness.run_concurrent(
-                load.dose, total=args.single, concurrency=args.concurrency, max_seconds=args.max_seconds
+                request, total=total, concurrency=concurrency, max_seconds=args.max_seconds
             )
-            cpu = meter.stop()
-            print(harness.summary(f"single POST /doses (c={args.concurrency})", lat, elapsed), flush=True)
-            print("  " + meter.per_item(cpu, len(lat)), flush=True)
-            figures["single"] = {
+            cpu = meter.per_item(meter.stop(), len(lat))
+            print(harness.summary(f"{label} (c={concurrency})", lat, elapsed), flush=True)
+            print("  " + meter.describe(cpu), flush=True)
+            return {
                 "n": len(lat),
                 "per_s": len(lat) / elapsed,
                 "p50_ms": harness.pct(lat, 50) * 1000,
                 "p95_ms": harness.pct(lat, 95) * 1000,
-                "cpu_us": {k: v / max(len(lat), 1) * 1e6 for k, v in cpu.items()},
+                "cpu_us": cpu,
             }
+
+        if "single" in phases:
+            figures["single"] = closed_loop("single POST /doses", load.dose, args.single, args.concurrency)
 
         if "paced" in phases:
             lat = harness.run_paced(load.dose, rate=args.rate, seconds=args.paced_seconds, concurrency=48)
@@ -459,7 +464,7 @@ def main() -> None:
             batch_lat, elapsed = harness.run_concurrent(
                 one_batch, total=args.batches, concurrency=args.batch_concurrency, max_seconds=args.max_seconds
             )
-            cpu = meter.stop()
+            cpu = meter.per_item(meter.stop(), created_total)
             print(
                 harness.summary(
                     f"POST /doses/batch x{args.batch_size} (c={args.batch_concurrency})", batch_lat, elapsed
@@ -467,7 +472,7 @@ def main() -> None:
                 + f"  doses/s={created_total / elapsed:.0f}",
                 flush=True,
             )
-            print("  " + meter.per_item(cpu, created_total), flush=True)
+            print("  " + meter.describe(cpu), flush=True)
             figures["batch"] = {
                 "batches": len(batch_lat),
                 "size": args.batch_size,
@@ -475,24 +480,11 @@ def main() -> None:
                 "doses_per_s": created_total / elapsed,
                 "batch_p50_ms": harness.pct(batch_lat, 50) * 1000,
                 "batch_p95_ms": harness.pct(batch_lat, 95) * 1000,
-                "cpu_us": {k: v / max(created_total, 1) * 1e6 for k, v in cpu.items()},
+                "cpu_us": cpu,
             }
 
         if "checkin" in phases:
-            meter.start()
-            lat, elapsed = harness.run_concurrent(
-                load.checkin, total=args.checkins, concurrency=args.checkin_concurrency, max_seconds=args.max_seconds
-            )
-            cpu = meter.stop()
-            print(harness.summary(f"POST /checkins (c={args.checkin_concurrency})", lat, elapsed), flush=True)
-            print("  " + meter.per_item(cpu, len(lat)), flush=True)
-            figures["checkin"] = {
-                "n": len(lat),
-                "per_s": len(lat) / elapsed,
-                "p50_ms": harness.pct(lat, 50) * 1000,
-                "p95_ms": harness.pct(lat, 95) * 1000,
-                "cpu_us": {k: v / max(len(lat), 1) * 1e6 for k, v in cpu.items()},
-            }
+            figures["checkin"] = closed_loop("POST /checkins", load.checkin, args.checkins, args.checkin_concurrency)
         figures["statuses"] = dict(load.statuses)
         print("statuses:", dict(sorted(load.statuses.items())), flush=True)
 

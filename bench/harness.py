@@ -190,10 +190,14 @@ class CpuMeter:
         return out
 
     @staticmethod
-    def per_item(cpu: dict[str, float], n: int) -> str:
-        n = max(n, 1)
-        parts = [f"{k} {cpu[k] / n * 1e6:.0f}" for k in ("app", "db", "load")]
-        return "cpu µs per item: " + ", ".join(parts) + f", total {sum(cpu.values()) / n * 1e6:.0f}"
+    def per_item(cpu: dict[str, float], n: int) -> dict[str, float]:
+        """CPU µs per item (request, dose) of each part, and their total."""
+        us = {k: cpu[k] / max(n, 1) * 1e6 for k in ("app", "db", "load")}
+        return {**us, "total": sum(us.values())}
+
+    @staticmethod
+    def describe(us: dict[str, float]) -> str:
+        return "cpu µs per item: " + ", ".join(f"{k} {v:.0f}" for k, v in us.items())
 
 
 class Http:
