@@ -6,7 +6,6 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from vaxbook.common.bulk import RowBuilder
 from vaxbook.common.models import AuditEvent
 from vaxbook.common.rows import Builder, execute_all, insert_values_sql
 
@@ -50,39 +49,14 @@ def audit_log(*, actor: Any, action: str, subject: models.Model, data: dict[str,
 
 
 _new_event = Builder(AuditEvent)
+_NO_PUBLIC_ID = object()
 
 
 def audit_event_objects(
     *, actor: Any, action: str, subjects: Sequence[models.Model], data: Sequence[dict[str, Any]] | None = None
 ) -> list[AuditEvent]:
-    """Unsaved audit events for a bulk write (saved with bulk_insert or bulk_create)."""
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    at = timezone.now()
-    datas = data if data is not None else [{}] * len(subjects)
-    return [
-        _new_event(
-            {
-                "at": at,
-                "actor_id": actor_id,
-                "action": action,
-                "subject_type": s._meta.label_lower,
-                "subject_id": str(getattr(s, "public_id", s.pk)),
-                "data": _jsonable(d),
-            }
-        )
-        for s, d in zip(subjects, datas, strict=True)
-    ]
-
-
-_event_row = RowBuilder(AuditEvent)
-_NO_PUBLIC_ID = object()
-
-
-def audit_event_rows(
-    *, actor: Any, action: str, subjects: Sequence[models.Model], data: Sequence[dict[str, Any]] | None = None
-) -> list[AuditEvent]:
-    """The events of `audit_event_objects`, for bulk writes of thousands (an import writes one per
-    person): built by `bulk.RowBuilder`, the subject type read once per model."""
+    """Unsaved audit events for a bulk write (saved with bulk_insert or bulk_create): thousands at a
+    time for an import, so the subject type is read once per model."""
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     at = timezone.now()
     datas = data if data is not None else [{}] * len(subjects)
@@ -95,7 +69,7 @@ def audit_event_rows(
             label = labels[kind] = s._meta.label_lower
         public_id = getattr(s, "public_id", _NO_PUBLIC_ID)
         events.append(
-            _event_row(
+            _new_event(
                 {
                     "at": at,
                     "actor_id": actor_id,

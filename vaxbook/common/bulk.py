@@ -22,7 +22,6 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import DateField, DateTimeField, Field, JSONField, Model
-from django.db.models.base import ModelState
 from django.utils import timezone
 from psycopg.types.json import Json, Jsonb
 
@@ -228,42 +227,6 @@ def _needs_related_check(obj: Model, cache: dict[str, Any], relations: dict[str,
             if key is None or values.get(relation.attname) != key:
                 return True
     return False
-
-
-class RowBuilder[M: Model]:
-    """New instances of a model for a bulk write, built as `rows.Builder` builds them (the same
-    attributes, each field's default for what is not given, the related objects cached, no
-    pre_init/post_init signals) but with two dictionary updates rather than a loop over the fields:
-    an import builds a hundred thousand persons and roster entries."""
-
-    def __init__(self, model: type[M]):
-        self.model = model
-        fields = list(model._meta.concrete_fields)
-        self.names = frozenset(f.attname for f in fields)
-        self.static: dict[str, Any] = {}
-        self.calls: list[tuple[str, Callable[[], Any]]] = []
-        for f in fields:
-            if f.has_default() and callable(f.default):
-                self.calls.append((f.attname, f.default))
-            else:
-                self.static[f.attname] = f.get_default()
-        self.cache_names = {f.name: f.cache_name for f in fields if f.is_relation}  # type: ignore[attr-defined]
-
-    def __call__(self, values: dict[str, Any], relate: dict[str, Model | None] | None = None) -> M:
-        assert values.keys() <= self.names, f"{self.model.__name__} has no fields {values.keys() - self.names}"
-        obj = self.model.__new__(self.model)
-        obj._state = ModelState()
-        attrs = obj.__dict__
-        attrs.update(self.static)
-        for attname, default in self.calls:
-            if attname not in values:
-                attrs[attname] = default()
-        attrs.update(values)
-        if relate:
-            cache = obj._state.fields_cache
-            for name, related in relate.items():
-                cache[self.cache_names[name]] = related
-        return obj
 
 
 def bulk_insert(objs: Sequence[Model], *, using: str | None = None) -> None:

@@ -45,8 +45,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.common.audit import audit_log
-from vaxbook.common.bulk import CopyRows, RowBuilder, copy_prepare
+from vaxbook.common.bulk import CopyRows, copy_prepare
 from vaxbook.common.errors import Forbidden
+from vaxbook.common.rows import Builder
 from vaxbook.organizations import selectors
 from vaxbook.organizations.columns import COLUMNS, HeaderMatch, RosterRow, RowMapper, find_header, is_blank, reason_text
 from vaxbook.organizations.conf import limit
@@ -196,7 +197,7 @@ class _Chunk:
     roster_copy: CopyRows | None = None
 
 
-_new_entry = RowBuilder(RosterEntry)
+_new_entry = Builder(RosterEntry)
 
 
 class _ImportRun:

@@ -17,10 +17,11 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.common.audit import audit_event_rows, audit_log, changed_fields
-from vaxbook.common.bulk import CopyRows, RowBuilder, copy_prepare, draw_keys
+from vaxbook.common.audit import audit_event_objects, audit_log, changed_fields
+from vaxbook.common.bulk import CopyRows, copy_prepare, draw_keys
 from vaxbook.common.errors import Conflict, DomainError, ErrorItem
 from vaxbook.common.models import AuditEvent
+from vaxbook.common.rows import Builder
 from vaxbook.places.models import AdminUnit
 from vaxbook.registry.identity import PersonInput, Problem, check_person
 from vaxbook.registry.models import Household, Person, PriorityGroup
@@ -189,7 +190,7 @@ def _new_person(res: _Resolved, *, source: str, actor: Any) -> Person:
     missing = res.check.missing
     assert data.date_of_birth is not None and data.sex is not None  # check_person refuses a row without them
     creator = actor if getattr(actor, "is_authenticated", False) else None
-    # The fast constructor (common/bulk.py): an import builds a hundred thousand of these.
+    # The fast constructor (common/rows.py): an import builds a hundred thousand of these.
     return _build_person(
         {
             "full_name": data.full_name or "",
@@ -216,7 +217,7 @@ def _new_person(res: _Resolved, *, source: str, actor: Any) -> Person:
     )
 
 
-_build_person = RowBuilder(Person)
+_build_person = Builder(Person)
 
 
 def _fill_blanks(person: Person, res: _Resolved) -> list[str]:
@@ -367,7 +368,7 @@ class RegistrationPlan:
 
 def _events(plan: RegistrationPlan) -> list[AuditEvent]:
     created = plan.created
-    events: list[AuditEvent] = audit_event_rows(
+    events: list[AuditEvent] = audit_event_objects(
         actor=plan.actor,
         action=plan.audit_action,
         subjects=created,
@@ -381,7 +382,7 @@ def _events(plan: RegistrationPlan) -> list[AuditEvent]:
             for p in created
         ],
     )
-    events += audit_event_rows(
+    events += audit_event_objects(
         actor=plan.actor,
         action="registry.person.updated",
         subjects=[p for p, _f in plan.updated],
