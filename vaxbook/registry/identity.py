@@ -17,7 +17,7 @@ import functools
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -830,8 +830,9 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
                 )
             )
 
-    # All the fields, so the class's own constructor (dataclasses.replace would look them up first).
-    normalized = type(data)(
+    # replace, not the constructor: a field added to PersonInput later is carried, never dropped.
+    normalized = replace(
+        data,
         full_name=full_name,
         date_of_birth=dob,
         sex=sex,
