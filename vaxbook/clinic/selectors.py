@@ -7,6 +7,7 @@ their own household's doses.
 """
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -19,7 +20,7 @@ from vaxbook.accounts.selectors import user_scope
 from vaxbook.clinic import errors, rules
 from vaxbook.clinic.models import AdverseEvent, Appointment, Dose, Screening, ScreeningQuestion, Session
 from vaxbook.common.queries import unique_or_none
-from vaxbook.common.rows import ModelRows, Read, param, read, read_all
+from vaxbook.common.rows import ModelRows, Read, any_of, param, read, read_all
 from vaxbook.places.models import Facility
 from vaxbook.registry.identity import normalize_id_number, normalize_phone
 from vaxbook.registry.models import Person
@@ -130,24 +131,28 @@ def screening_get(*, public_id: uuid.UUID | str) -> Screening:
     return screening
 
 
-def dose_inputs(
-    *,
-    person_id: uuid.UUID | str,
-    facility_id: uuid.UUID | str,
-    vaccine_code: str,
-    lot_number: str,
-    screening_id: uuid.UUID | str | None = None,
-    vaccinator_id: uuid.UUID | str | None = None,
-) -> dict[str, Any]:
-    """Resolve a dose request's public identifiers to objects (the service then checks everything)."""
-    from vaxbook.accounts.models import User
-
-    # The facility, the person and the lot in one round trip (common/rows.py), refused in this order.
-    facility_found, person_found, lots = read_all(
+def dose_inputs_reads(*, person_id: uuid.UUID | str, facility_id: uuid.UUID | str, lot_number: str) -> list[Read[Any]]:
+    """The reads of a dose request: its facility, person and lots (`dose_inputs_from` makes the rest).
+    A malformed facility or person id is refused here, in that order."""
+    return [
         facility_read(facility_public_id(facility_id)),
         person_by_public_id_read(_uuid(person_id, errors.PersonNotFound)),
         lots_by_number_read(lot_number),
-    )
+    ]
+
+
+def dose_inputs_from(
+    found: list[Any],
+    *,
+    vaccine_code: str,
+    screening_id: uuid.UUID | str | None = None,
+    vaccinator_id: uuid.UUID | str | None = None,
+) -> dict[str, Any]:
+    """Resolve a dose request from what its `dose_inputs_reads` loaded; refused in this order: the
+    facility, the person, the vaccine, the lot, the screening, the vaccinator."""
+    from vaxbook.accounts.models import User
+
+    facility_found, person_found, lots = found
     if facility_found is None:
         raise FacilityNotFound()
     if person_found is None:
@@ -169,6 +174,37 @@ def dose_inputs(
         "screening": screening,
         "vaccinator": vaccinator,
     }
+
+
+def dose_inputs(
+    *,
+    person_id: uuid.UUID | str,
+    facility_id: uuid.UUID | str,
+    vaccine_code: str,
+    lot_number: str,
+    screening_id: uuid.UUID | str | None = None,
+    vaccinator_id: uuid.UUID | str | None = None,
+) -> dict[str, Any]:
+    """Resolve a dose request's public identifiers to objects (the service then checks everything):
+    the facility, the person and the lot in one round trip (common/rows.py)."""
+    found = read_all(*dose_inputs_reads(person_id=person_id, facility_id=facility_id, lot_number=lot_number))
+    return dose_inputs_from(found, vaccine_code=vaccine_code, screening_id=screening_id, vaccinator_id=vaccinator_id)
+
+
+# What a batch of doses reads of its persons: the gate, the birth date, the public id (the rest deferred).
+_DOSE_PERSON = ModelRows(
+    Person, "p", fields=["id", "public_id", "data_status", "problems", "merged_into_id", "date_of_birth"]
+)
+
+
+def persons_for_doses_read(public_ids: Collection[uuid.UUID]) -> Read[dict[uuid.UUID, Person]]:
+    """The persons of a batch of doses by public id (those that exist)."""
+    among, values = any_of(Person, "public_id", "p", public_ids)
+    return Read(
+        _DOSE_PERSON.select(connection, among),
+        values,
+        lambda rows: {p.public_id: p for p in map(_DOSE_PERSON.load, rows)},
+    )
 
 
 # Screening -------------------------------------------------------------------------------------------

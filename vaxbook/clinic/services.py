@@ -17,7 +17,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 
 from vaxbook.accounts.models import Membership, Role
@@ -32,16 +32,17 @@ from vaxbook.clinic.models import (
     ScreeningQuestion,
     Session,
 )
-from vaxbook.clinic.selectors import appointment_today, appointment_today_read
+from vaxbook.clinic.selectors import appointment_today, appointment_today_read, persons_for_doses_read
 from vaxbook.common.audit import audit_event_objects, audit_log, audit_statement
 from vaxbook.common.bulk import bulk_insert
 from vaxbook.common.errors import Conflict, DomainError
-from vaxbook.common.idempotency import body_hash, service_atomic
+from vaxbook.common.idempotency import body_hash, records_read, service_atomic
 from vaxbook.common.models import AuditEvent, IdempotencyRecord
 from vaxbook.common.rows import (
     Builder,
     ModelRows,
     Read,
+    any_of,
     execute_all,
     insert_instance,
     insert_instance_sql,
@@ -54,9 +55,16 @@ from vaxbook.places.models import Facility
 from vaxbook.registry.models import Person, PriorityGroup
 from vaxbook.vaccines.access import FACILITY_STAFF, oversees_facility, require_facility_role
 from vaxbook.vaccines.errors import FacilityForbidden, LotExpired, LotVaccineMismatch, OutOfStock, RoleForbidden
-from vaxbook.vaccines.models import Lot, LotHolding, StockMovement, Vaccine
-from vaxbook.vaccines.selectors import vaccine_by_pk, vaccine_catalogue
-from vaxbook.vaccines.services import stock_check, stock_lock, stock_lock_read, stock_on_hand_read
+from vaxbook.vaccines.models import Lot, StockMovement, Vaccine
+from vaxbook.vaccines.selectors import facilities_read, lots_by_numbers_read, vaccine_by_pk, vaccine_catalogue
+from vaxbook.vaccines.services import (
+    holdings_lock_read,
+    stock_check,
+    stock_lock,
+    stock_lock_read,
+    stock_on_hand_read,
+    stocks_on_hand_read,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +110,8 @@ _HISTORY = ModelRows(Dose, "d", fields=["person_id", "administered_on", "vaccine
 def persons_history_read(person_ids: Sequence[int]) -> Read[dict[int, list[rules.PriorDose]]]:
     """Each person's valid doses as the rules see them, oldest first (hand-written: every check-in and
     dose reads it; the batch reads many at once)."""
-    placeholders = ", ".join(["%s"] * len(person_ids))
-    sql = _HISTORY.select(connection, f"d.person_id IN ({placeholders}) AND d.status = %s")
+    among, ids = any_of(Dose, "person_id", "d", person_ids)
+    sql = _HISTORY.select(connection, f"{among} AND d.status = %s")
 
     def load(rows: list[tuple[Any, ...]]) -> dict[int, list[rules.PriorDose]]:
         history: dict[int, list[rules.PriorDose]] = defaultdict(list)
@@ -113,7 +121,7 @@ def persons_history_read(person_ids: Sequence[int]) -> Read[dict[int, list[rules
             doses.sort(key=lambda d: d.day)
         return history
 
-    return Read(sql, [*person_ids, Dose.Status.VALID], load)
+    return Read(sql, [*ids, Dose.Status.VALID], load)
 
 
 def person_history_read(person_id: int) -> Read[list[rules.PriorDose]]:
@@ -152,6 +160,13 @@ def _person_lock_read(person_id: int) -> Read["_GateView | None"]:
     """Lock the person's row (their dose history) and read what the gate needs, inside the lock."""
     sql = _GATE.select(connection, "p.id = %s", for_update=True)
     return Read(sql, [person_id], lambda rows: _GateView(*_GATE.values(rows[0])) if rows else None)
+
+
+def _persons_lock_read(person_ids: Sequence[int]) -> Read[dict[int, "_GateView"]]:
+    """Lock these persons' rows in key order and read what the gate needs of each (a batch)."""
+    among, ids = any_of(Person, "id", "p", person_ids)
+    sql = _GATE.select(connection, f"{among} ORDER BY p.id", for_update=True)
+    return Read(sql, ids, lambda rows: {view.pk: view for view in (_GateView(*_GATE.values(row)) for row in rows)})
 
 
 @dataclass(frozen=True)
@@ -680,6 +695,9 @@ def _check_screening(*, screening: Screening | None, person: Person, day: date, 
         raise errors.ScreeningNotEligible(extra={"outcome": screening.outcome, "reasons": screening.reasons})
 
 
+_SOURCES = frozenset(Dose.Source.values)
+
+
 def _precheck(
     *,
     person: Person,
@@ -692,7 +710,7 @@ def _precheck(
     now: datetime,
 ) -> None:
     """The checks that need no lock, cheapest first."""
-    if source not in Dose.Source.values:
+    if source not in _SOURCES:
         raise errors.SourceInvalid()
     problem = rules.administered_time_problem(
         administered_at, administered_on, now=now, date_of_birth=person.date_of_birth
@@ -988,10 +1006,19 @@ def doses_record_batch(
             first_index[item.key] = i
             pending.append(i)
 
-    existing = {
-        r.key: r
-        for r in IdempotencyRecord.objects.filter(user=actor, scope=DOSE_SCOPE, key__in=[items[i].key for i in pending])
-    }
+    # What every item needs, read in one round trip (common/rows.py): the idempotency records of the
+    # keys, the persons, the facilities and the lots. (A replayed item's are read for nothing: cheap.)
+    sel = [items[i] for i in pending]
+    existing, persons, facilities, lots_by_number = (
+        read_all(
+            records_read(user=actor, scope=DOSE_SCOPE, keys={it.key for it in sel}),
+            persons_for_doses_read({it.person_id for it in sel if it.person_id}),
+            facilities_read({it.facility_id for it in sel if it.facility_id}),
+            lots_by_numbers_read({it.lot_number for it in sel}),
+        )
+        if sel
+        else ({}, {}, {}, {})
+    )
     todo: list[int] = []
     for i in pending:
         record = existing.get(items[i].key)
@@ -1004,7 +1031,13 @@ def doses_record_batch(
 
     if todo:
         decided = _batch_decide_and_write(
-            actor=actor, items=items, indexes=todo, digests=digests, render=render, now=now
+            actor=actor,
+            items=items,
+            indexes=todo,
+            digests=digests,
+            render=render,
+            now=now,
+            prefetched=_BatchRead(persons, facilities, lots_by_number),
         )
         results.update(decided)
 
@@ -1031,6 +1064,15 @@ def _key_reused() -> Conflict:
     )
 
 
+@dataclass(frozen=True)
+class _BatchRead:
+    """What a batch read of its items before deciding them (see `doses_record_batch`)."""
+
+    persons: dict[uuid.UUID, Person]
+    facilities: dict[uuid.UUID, Facility]
+    lots_by_number: dict[str, list[Lot]]
+
+
 @dataclass
 class _Ready:
     index: int
@@ -1052,6 +1094,7 @@ def _batch_decide_and_write(
     digests: list[str],
     render: Callable[[Dose], dict[str, Any]],
     now: datetime,
+    prefetched: _BatchRead,
 ) -> dict[int, ItemResult]:
     from vaxbook.accounts.models import User
     from vaxbook.vaccines.errors import FacilityNotFound, LotNotFound, VaccineNotFound
@@ -1059,16 +1102,7 @@ def _batch_decide_and_write(
     refused: dict[int, DomainError] = {}
     scope = user_scope(user=actor)
     sel = [items[i] for i in indexes]
-    persons = {
-        p.public_id: p
-        for p in Person.objects.filter(public_id__in={it.person_id for it in sel}).only(
-            "pk", "public_id", "data_status", "problems", "merged_into", "date_of_birth"
-        )
-    }
-    facilities = {f.public_id: f for f in Facility.objects.filter(public_id__in={it.facility_id for it in sel})}
-    lots_by_number: dict[str, list[Lot]] = defaultdict(list)
-    for lot in Lot.objects.filter(number__in={it.lot_number.strip().upper() for it in sel}):
-        lots_by_number[lot.number].append(lot)
+    persons, facilities, lots_by_number = prefetched.persons, prefetched.facilities, prefetched.lots_by_number
     screening_ids = {it.screening_id for it in sel if it.screening_id}
     screenings = (
         {s.public_id: s for s in Screening.objects.filter(public_id__in=screening_ids)} if screening_ids else {}
@@ -1088,13 +1122,17 @@ def _batch_decide_and_write(
     actor_is_vaccinator_at = {f for f, roles in scope.facility_roles.items() if Role.VACCINATOR in roles}
 
     ready: list[_Ready] = []
+    allowed_at: set[int] = set()
     for i in indexes:
         it = items[i]
         try:
             facility = facilities.get(it.facility_id)
             if facility is None:
                 raise FacilityNotFound()
-            require_facility_role(user=actor, facility=facility, roles=DOSE_ROLES)
+            # The role once per facility of the batch (the answer is the same for each of its items).
+            if facility.id not in allowed_at:
+                require_facility_role(user=actor, facility=facility, roles=DOSE_ROLES)
+                allowed_at.add(facility.id)
             person = persons.get(it.person_id)
             if person is None:
                 raise errors.PersonNotFound()
@@ -1161,59 +1199,50 @@ def _batch_write(
     now: datetime,
 ) -> dict[int, ItemResult]:
     rules_by_code = catalogue_rules()
+    actor_id = actor.pk
     accepted: list[tuple[_Ready, Dose]] = []
     with transaction.atomic():
         if ready:
             person_ids = sorted({r.person.pk for r in ready})
-            # Lock the persons, then the holdings, each in primary-key order (the order dose_record uses).
-            locked = {
-                row[0]: _GateView(*row)
-                for row in Person.objects.select_for_update()
-                .filter(pk__in=person_ids)
-                .order_by("pk")
-                .values_list("pk", "data_status", "problems", "merged_into_id")
-            }
-            pairs = {(r.facility.pk, r.lot.pk) for r in ready}
-            list(
-                LotHolding.objects.select_for_update()
-                .filter(facility_id__in={f for f, _ in pairs}, lot_id__in={lot for _, lot in pairs})
-                .order_by("pk")
-                .values_list("pk", flat=True)
+            facility_ids = sorted({r.facility.pk for r in ready})
+            lot_ids = sorted({r.lot.pk for r in ready})
+            # Lock the persons, then the holdings, each in primary-key order (the order dose_record uses),
+            # and read the histories and the stock inside the locks: one round trip on PostgreSQL.
+            locked, _holdings, history_found, stock_found = read_all(
+                _persons_lock_read(person_ids),
+                holdings_lock_read(facility_ids=facility_ids, lot_ids=lot_ids),
+                persons_history_read(person_ids),
+                stocks_on_hand_read(facility_ids=facility_ids, lot_ids=lot_ids),
             )
-            history = defaultdict(list, read(persons_history_read(person_ids)))
-            stock: Counter[tuple[int, int]] = Counter()
-            for f, lot_id, total in (
-                StockMovement.objects.filter(facility_id__in={f for f, _ in pairs}, lot_id__in={lo for _, lo in pairs})
-                .values_list("facility_id", "lot_id")
-                .annotate(total=Sum("quantity"))
-                .values_list("facility_id", "lot_id", "total")
-            ):
-                stock[(f, lot_id)] = int(total or 0)
+            history = defaultdict(list, history_found)
+            stock: Counter[tuple[int, int]] = Counter(stock_found)
             for r in ready:
+                # The keys once (`.pk` is a property call; a batch reads each of them several times).
+                person_id, pair = r.person.id, (r.facility.id, r.lot.id)
                 try:
-                    person_gate(locked[r.person.pk])
-                    decision = rules.check_dose(history[r.person.pk], r.vaccine.code, r.administered_on, rules_by_code)
+                    person_gate(locked[person_id])
+                    decision = rules.check_dose(history[person_id], r.vaccine.code, r.administered_on, rules_by_code)
                     if not decision.ok:
                         raise _rule_refusal(decision)
                     assert decision.number is not None
-                    if stock[(r.facility.pk, r.lot.pk)] < 1:
-                        raise OutOfStock(extra={"on_hand": max(stock[(r.facility.pk, r.lot.pk)], 0)})
+                    if stock[pair] < 1:
+                        raise OutOfStock(extra={"on_hand": max(stock[pair], 0)})
                 except DomainError as exc:
                     refused[r.index] = exc
                     continue
-                stock[(r.facility.pk, r.lot.pk)] -= 1
-                history[r.person.pk].append(rules.PriorDose(day=r.administered_on, vaccine_code=r.vaccine.code))
+                stock[pair] -= 1
+                history[person_id].append(rules.PriorDose(day=r.administered_on, vaccine_code=r.vaccine.code))
                 dose = _new_dose(
                     {
-                        "person_id": r.person.pk,
-                        "vaccine_id": r.vaccine.pk,
-                        "lot_id": r.lot.pk,
+                        "person_id": person_id,
+                        "vaccine_id": r.vaccine.id,
+                        "lot_id": pair[1],
                         "dose_number": decision.number,
                         "administered_at": r.administered_at,
                         "administered_on": r.administered_on,
-                        "facility_id": r.facility.pk,
+                        "facility_id": pair[0],
                         "vaccinator_id": r.vaccinator.pk if r.vaccinator else None,
-                        "recorded_by_id": actor.pk,
+                        "recorded_by_id": actor_id,
                         "recorded_at": now,
                         "source": items[r.index].source,
                         "screening_id": r.screening.pk if r.screening else None,

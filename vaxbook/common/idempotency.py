@@ -6,7 +6,7 @@ write it remembers, so a crash leaves neither; a concurrent duplicate hits the u
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -16,7 +16,16 @@ from django.utils.translation import gettext_lazy as _
 
 from vaxbook.common.errors import Conflict, DomainError
 from vaxbook.common.models import IdempotencyRecord
-from vaxbook.common.rows import ModelRows, fetch, insert_instance
+from vaxbook.common.rows import (
+    ModelRows,
+    Read,
+    any_of,
+    execute_all,
+    insert_instance,
+    insert_instance_sql,
+    read,
+    read_all,
+)
 
 # True while `run()` of a keyed call executes as the whole of its transaction: any exception out of
 # it rolls that transaction back entirely, so a block inside it needs no savepoint of its own.
@@ -53,19 +62,35 @@ def idempotent_call(
     A new key runs `run()` as the whole of one transaction, with its record: a failure rolls all of it
     back (no savepoint needed), and a refusal is then remembered on its own.
     """
+    return idempotent_call_prefetching(user=user, scope=scope, key=key, body=body, prefetch=(), run=lambda _: run())
+
+
+def idempotent_call_prefetching(
+    *,
+    user: Any,
+    scope: str,
+    key: str | None,
+    body: Any,
+    prefetch: Sequence[Read[Any]],
+    run: Callable[[list[Any]], tuple[int, Any]],
+) -> tuple[int, Any]:
+    """`idempotent_call` for a write that starts by reading: the `prefetch` reads go in the same round
+    trip as the look-up of the key (before the transaction), and `run` gets what they loaded (an empty
+    list when there are none)."""
     if not key:
-        return _run_catching(run)
+        found = read_all(*prefetch) if prefetch else []
+        return _run_catching(lambda: run(found))
     if len(key) > 200:
         raise DomainError.single("Idempotency-Key", "idempotency_key_too_long", _("Idempotency-Key is too long."))
     digest = body_hash(body)
-    existing = _existing(user=user, scope=scope, key=key)
+    existing, *found = read_all(_existing_read(user=user, scope=scope, key=key), *prefetch)
     if existing is not None:
         return _replay(existing, digest)
     try:
         with transaction.atomic():
             with _as_whole_unit():
-                status, payload = run()
-            insert_instance(
+                status, payload = run(found)
+            _record_and_commit(
                 IdempotencyRecord(
                     user=user, scope=scope, key=key, body_hash=digest, status_code=status, response=payload
                 )
@@ -95,13 +120,38 @@ def idempotent_call(
         return _replay(existing, digest)
 
 
+def _record_and_commit(record: IdempotencyRecord) -> None:
+    """Insert the record, the last write of its call's transaction. On PostgreSQL, when that transaction
+    is the connection's only one (not nested in a caller's), the COMMIT goes with the INSERT in one
+    round trip: the atomic block then finds the transaction committed and has nothing left to send
+    (psycopg skips a COMMIT on an idle connection). A failure of either raises out of the block, which
+    rolls back what is left, as before."""
+    options = connection.settings_dict.get("OPTIONS") or {}
+    alone = len(connection.atomic_blocks) == 1 and not connection.savepoint_ids
+    if connection.vendor != "postgresql" or options.get("server_side_binding") or not alone:
+        insert_instance(record)
+        return
+    execute_all([insert_instance_sql(record), ("COMMIT", [])])
+
+
 _RECORD = ModelRows(IdempotencyRecord, "r")
 
 
-def _existing(*, user: Any, scope: str, key: str) -> IdempotencyRecord | None:
+def _existing_read(*, user: Any, scope: str, key: str) -> Read[IdempotencyRecord | None]:
     """The record of (user, scope, key), by its unique index (hand-written: every keyed write asks)."""
-    rows = fetch(_RECORD.select(connection, "r.user_id = %s AND r.scope = %s AND r.key = %s"), [user.pk, scope, key])
-    return _RECORD.load(rows[0]) if rows else None
+    sql = _RECORD.select(connection, "r.user_id = %s AND r.scope = %s AND r.key = %s")
+    return Read(sql, [user.pk, scope, key], lambda rows: _RECORD.load(rows[0]) if rows else None)
+
+
+def _existing(*, user: Any, scope: str, key: str) -> IdempotencyRecord | None:
+    return read(_existing_read(user=user, scope=scope, key=key))
+
+
+def records_read(*, user: Any, scope: str, keys: Collection[str]) -> Read[dict[str, IdempotencyRecord]]:
+    """The records of these keys of (user, scope), by key (a batch asks for all of its items at once)."""
+    among, values = any_of(IdempotencyRecord, "key", "r", sorted(keys))
+    sql = _RECORD.select(connection, f"r.user_id = %s AND r.scope = %s AND {among}")
+    return Read(sql, [user.pk, scope, *values], lambda rows: {r.key: r for r in map(_RECORD.load, rows)})
 
 
 def _replay(record: IdempotencyRecord, digest: str) -> tuple[int, Any]:

@@ -9,13 +9,13 @@ Python types on SQLite and PostgreSQL, as a queryset would give.
 Only plain SELECTs by keys belong here; anything with rules in it stays in the ORM.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
 
@@ -37,6 +37,11 @@ class ModelRows[M: Model]:
         self.fields = concrete
         self.attnames = [f.attname for f in self.fields]
         self.width = len(self.fields)
+        # `from_db` takes a subset of the fields in the model's order: the order to load them in.
+        position = {f.attname: i for i, f in enumerate(model._meta.concrete_fields)}
+        self._load_order = sorted(range(self.width), key=lambda i: position[self.attnames[i]])
+        self._load_attnames = [self.attnames[i] for i in self._load_order]
+        self._in_order = self._load_order == list(range(self.width))
         self._converters: dict[str, list[tuple[int, Any, list[Converter]]]] = {}
         self._columns: dict[str, str] = {}
 
@@ -90,8 +95,12 @@ class ModelRows[M: Model]:
         return values
 
     def load(self, row: Sequence[Any], start: int = 0, *, using: str = "default") -> M:
-        """The model instance of `row[start:start + width]`, as the ORM would build it (all fields)."""
-        return self.model.from_db(using, self.attnames, self.values(row, start, using=using))
+        """The model instance of `row[start:start + width]`, as the ORM would build it (the fields not
+        selected deferred)."""
+        values = self.values(row, start, using=using)
+        if not self._in_order:
+            values = [values[i] for i in self._load_order]
+        return self.model.from_db(using, self._load_attnames, values)
 
 
 def fetch(sql: str, params: Sequence[Any], *, using: str = "default") -> list[tuple[Any, ...]]:
@@ -104,6 +113,28 @@ def fetch(sql: str, params: Sequence[Any], *, using: str = "default") -> list[tu
 def param(model: type[Model], field: str, value: Any, *, using: str = "default") -> Any:
     """`value` as a query parameter for `model.field` (a UUID, a date or a time on SQLite, …)."""
     return model._meta.get_field(field).get_db_prep_value(value, connections[using], prepared=False)  # type: ignore[union-attr]
+
+
+def any_of(
+    model: type[Model], field: str, alias: str, values: Iterable[Any], *, using: str = "default"
+) -> tuple[str, list[Any]]:
+    """`alias.column IN (values)` for a hand-written WHERE, with its parameters (prepared here).
+
+    On PostgreSQL the values go as one array parameter of the column's type (`= ANY(%s::type[])`): the
+    driver binds one value, where hundreds of placeholders cost it a split of the query and a
+    conversion each; the cast keeps the comparison on the column's own type, so its index serves
+    it (an array of text against a varchar column would be a filter, not an index condition)."""
+    f = model._meta.get_field(field)
+    assert isinstance(f, Field), f"{model.__name__}.{field} is not a column"
+    connection = connections[using]
+    prepared = [f.get_db_prep_value(v, connection, prepared=False) for v in values]
+    if not prepared:
+        return "1 = 0", []
+    qn = connection.ops.quote_name
+    column = f"{qn(alias)}.{qn(str(f.column))}"
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::{f.db_type(connection)}[])", [prepared]
+    return f"{column} IN ({', '.join(['%s'] * len(prepared))})", prepared
 
 
 def insert_values_sql(model: type[Model], values: dict[str, Any], *, using: str = "default") -> tuple[str, list[Any]]:

@@ -3,6 +3,7 @@
 import threading
 import time
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Sum
 
-from vaxbook.common.rows import ModelRows, Read, param, read
+from vaxbook.common.rows import ModelRows, Read, any_of, param, read
 from vaxbook.places.models import Facility
 from vaxbook.vaccines.access import require_facility_view
 from vaxbook.vaccines.errors import FacilityNotFound, LotNotFound, LotVaccineMismatch, VaccineNotFound
@@ -80,6 +81,19 @@ def lots_by_number_read(number: str) -> Read[list[Lot]]:
     return Read(sql, [(number or "").strip().upper()], lambda rows: [_LOT.load(row) for row in rows])
 
 
+def lots_by_numbers_read(numbers: Collection[str]) -> Read[dict[str, list[Lot]]]:
+    """The lots of each of these numbers (normalized as `lots_by_number_read` does), for a batch."""
+    among, values = any_of(Lot, "number", "l", sorted({(n or "").strip().upper() for n in numbers}))
+
+    def load(rows: list[tuple[Any, ...]]) -> dict[str, list[Lot]]:
+        found: dict[str, list[Lot]] = {}
+        for lot in map(_LOT.load, rows):
+            found.setdefault(lot.number, []).append(lot)
+        return found
+
+    return Read(_LOT.select(connection, among), values, load)
+
+
 def lot_of_vaccine(lots: list[Lot], vaccine: Vaccine) -> Lot:
     """The lot of `vaccine` among same-numbered lots; `lot_vaccine_mismatch` when the number is another's."""
     for lot in lots:
@@ -109,6 +123,14 @@ def facility_read(public_id: uuid.UUID) -> Read[Facility | None]:
     """A facility by its public id, hand-written: every request of the desk asks."""
     sql = _FACILITY.select(connection, "f.public_id = %s")
     return Read(sql, [param(Facility, "public_id", public_id)], lambda rows: _FACILITY.load(rows[0]) if rows else None)
+
+
+def facilities_read(public_ids: Collection[uuid.UUID]) -> Read[dict[uuid.UUID, Facility]]:
+    """Facilities by public id (those that exist), for a batch."""
+    among, values = any_of(Facility, "public_id", "f", public_ids)
+    return Read(
+        _FACILITY.select(connection, among), values, lambda rows: {f.public_id: f for f in map(_FACILITY.load, rows)}
+    )
 
 
 def facility_get(*, public_id: uuid.UUID | str) -> Facility:

@@ -6,6 +6,7 @@ SQLite every write transaction is BEGIN IMMEDIATE, so writers serialize anyway.
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from vaxbook.common.audit import audit_log
-from vaxbook.common.rows import ModelRows, Read, read
+from vaxbook.common.rows import ModelRows, Read, any_of, read
 from vaxbook.places.models import Facility
 from vaxbook.vaccines.access import RECEIVE_ROLES, STOCK_ROLES, oversees_facility, require_facility_role
 from vaxbook.vaccines.errors import (
@@ -110,6 +111,26 @@ def stock_on_hand_read(*, facility_id: int, lot_id: int) -> Read[int]:
     qn = connection.ops.quote_name
     sql = f"SELECT SUM(m.quantity) FROM {qn(StockMovement._meta.db_table)} m WHERE m.facility_id = %s AND m.lot_id = %s"  # noqa: S608
     return Read(sql, [facility_id, lot_id], lambda rows: int(rows[0][0] or 0))
+
+
+def holdings_lock_read(*, facility_ids: Sequence[int], lot_ids: Sequence[int]) -> Read[list[int]]:
+    """Lock the holdings of these facilities and lots (a superset of a batch's pairs) in key order."""
+    facilities, f_params = any_of(LotHolding, "facility_id", "h", facility_ids)
+    lots, l_params = any_of(LotHolding, "lot_id", "h", lot_ids)
+    sql = _HOLDING_ID.select(connection, f"{facilities} AND {lots} ORDER BY h.id", for_update=True)
+    return Read(sql, [*f_params, *l_params], lambda rows: [row[0] for row in rows])
+
+
+def stocks_on_hand_read(*, facility_ids: Sequence[int], lot_ids: Sequence[int]) -> Read[dict[tuple[int, int], int]]:
+    """The sum of the ledger of each (facility, lot) of these facilities and lots that has movements."""
+    qn = connection.ops.quote_name
+    facilities, f_params = any_of(StockMovement, "facility_id", "m", facility_ids)
+    lots, l_params = any_of(StockMovement, "lot_id", "m", lot_ids)
+    sql = (
+        f"SELECT m.facility_id, m.lot_id, SUM(m.quantity) FROM {qn(StockMovement._meta.db_table)} m"  # noqa: S608
+        f" WHERE {facilities} AND {lots} GROUP BY m.facility_id, m.lot_id"
+    )
+    return Read(sql, [*f_params, *l_params], lambda rows: {(f, lot): int(total or 0) for f, lot, total in rows})
 
 
 def stock_on_hand(*, facility_id: int, lot_id: int) -> int:
