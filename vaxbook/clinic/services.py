@@ -1276,6 +1276,7 @@ def _batch_write(
                 )
                 for d in doses
             ],
+            keys=False,  # nobody reads a movement, an event or a record back: no keys to draw first
         )
         groups = Counter((d.facility_id, d.vaccine_id, d.administered_on, d.dose_number) for d in doses)
         for (f, v, day, number), n in sorted(groups.items()):
@@ -1289,6 +1290,7 @@ def _batch_write(
             audit_event_objects(
                 actor=actor, action="clinic.dose.recorded", subjects=list(doses), data=[_dose_audit(d) for d in doses]
             ),
+            keys=False,
         )
         results: dict[int, ItemResult] = {}
         for (r, _), d in zip(accepted, doses, strict=True):
@@ -1309,6 +1311,7 @@ def _batch_write(
                 )
                 for i, res in results.items()
             ],
+            keys=False,
         )
     return results
 

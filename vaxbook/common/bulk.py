@@ -229,9 +229,9 @@ def _needs_related_check(obj: Model, cache: dict[str, Any], relations: dict[str,
     return False
 
 
-def bulk_insert(objs: Sequence[Model], *, using: str | None = None) -> None:
-    """Insert these new objects of one model (see the module's docstring)."""
-    copy_prepare(objs, using=using).write()
+def bulk_insert(objs: Sequence[Model], *, using: str | None = None, keys: bool = True) -> None:
+    """Insert these new objects of one model (see the module's docstring; `keys`: see `copy_prepare`)."""
+    copy_prepare(objs, using=using, keys=keys).write()
 
 
 def _encoder(field: Field, prepare: Callable[[Any], Any]) -> Callable[[Any], str]:
