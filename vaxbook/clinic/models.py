@@ -179,8 +179,13 @@ class Dose(TimeOrderedModel):
     )
     recorded_at = models.DateTimeField(_("recorded at"))
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
-    screening = models.ForeignKey(Screening, null=True, blank=True, on_delete=models.PROTECT, related_name="doses")
-    appointment = models.ForeignKey(Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="doses")
+    # A back-entered dose has neither: their indexes leave the empty ones out (dose_screening_idx, …).
+    screening = models.ForeignKey(
+        Screening, null=True, blank=True, on_delete=models.PROTECT, related_name="doses", db_index=False
+    )
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="doses", db_index=False
+    )
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.VALID)
     void_reason = models.CharField(_("reason for voiding"), max_length=255, blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
@@ -196,6 +201,11 @@ class Dose(TimeOrderedModel):
         indexes = [
             models.Index(fields=["person", "status", "administered_on"], name="dose_person_idx"),
             models.Index(fields=["facility", "administered_at"], name="dose_facility_time_idx"),
+            # For deleting a screening or an appointment (PROTECT, SET_NULL): only the doses that have one.
+            models.Index(fields=["screening"], name="dose_screening_idx", condition=models.Q(screening__isnull=False)),
+            models.Index(
+                fields=["appointment"], name="dose_appointment_idx", condition=models.Q(appointment__isnull=False)
+            ),
         ]
         constraints = [
             # The last line of defence of "one dose per person per day", whatever the code above does.
