@@ -74,6 +74,12 @@ CHECKIN_ROLES = FACILITY_STAFF
 SESSION_ROLES = (Role.FACILITY_MANAGER, Role.DATA_CLERK)
 DOSE_SCOPE = "clinic.dose.record"  # the idempotency scope shared by POST /doses and the batch items
 
+# Doses are built with the fast constructor (common/rows.py), relations by id: a batch builds thousands,
+# and a single dose is the hottest write of the product.
+_new_dose = Builder(Dose)
+_new_movement = Builder(StockMovement)
+_new_record = Builder(IdempotencyRecord)
+
 _RULE_REFUSALS: dict[str, type[errors.Refusal]] = {
     "dose_duplicate": errors.DoseDuplicate,
     "dose_out_of_order": errors.DoseOutOfOrder,
@@ -810,30 +816,46 @@ def _dose_record(
                 raise _rule_refusal(decision)
             assert decision.number is not None
             stock_check(holding=holding, on_hand=on_hand, quantity=1)
-            dose = Dose(
-                person=person,
-                vaccine=vaccine,
-                lot=lot,
-                dose_number=decision.number,
-                administered_at=administered_at,
-                administered_on=administered_on,
-                facility=facility,
-                vaccinator=vaccinator,
-                recorded_by=actor,
-                recorded_at=now,
-                source=source,
-                screening=screening,
-                appointment_id=screening.appointment_id if screening else None,
-                idempotency_key=idempotency_key,
+            # The fast constructor (common/rows.py), as the batch builds its doses: relations by id, the
+            # related objects cached for the answer and the audit.
+            dose = _new_dose(
+                {
+                    "person_id": person.pk,
+                    "vaccine_id": vaccine.pk,
+                    "lot_id": lot.pk,
+                    "dose_number": decision.number,
+                    "administered_at": administered_at,
+                    "administered_on": administered_on,
+                    "facility_id": facility.pk,
+                    "vaccinator_id": vaccinator.pk if vaccinator else None,
+                    "recorded_by_id": actor.pk,
+                    "recorded_at": now,
+                    "source": source,
+                    "screening_id": screening.pk if screening else None,
+                    "appointment_id": screening.appointment_id if screening else None,
+                    "idempotency_key": idempotency_key,
+                },
+                {
+                    "person": person,
+                    "vaccine": vaccine,
+                    "lot": lot,
+                    "facility": facility,
+                    "vaccinator": vaccinator,
+                    "recorded_by": actor,
+                    "screening": screening,
+                },
             )
-            movement = StockMovement(
-                facility=facility,
-                lot=lot,
-                kind=StockMovement.Kind.USED,
-                quantity=-1,
-                at=administered_at,
-                reference=str(dose.public_id),
-                recorded_by=actor,
+            movement = _new_movement(
+                {
+                    "facility_id": facility.pk,
+                    "lot_id": lot.pk,
+                    "kind": StockMovement.Kind.USED,
+                    "quantity": -1,
+                    "at": administered_at,
+                    "reference": str(dose.public_id),
+                    "recorded_by_id": actor.pk,
+                },
+                {"facility": facility, "lot": lot, "recorded_by": actor},
             )
             # The dose, its stock movement, its counter, its appointment and its audit event: one round
             # trip on PostgreSQL (rows.execute_all), in this transaction.
@@ -1180,12 +1202,6 @@ def _batch_decide_and_write(
     except IntegrityError:
         logger.warning("dose batch: falling back to one item at a time after a constraint conflict")
         return _batch_one_by_one(actor=actor, items=items, indexes=indexes, render=render, now=now)
-
-
-# The batch builds thousands of instances: the fast constructor (common/rows.py), relations by id.
-_new_dose = Builder(Dose)
-_new_movement = Builder(StockMovement)
-_new_record = Builder(IdempotencyRecord)
 
 
 def _batch_write(

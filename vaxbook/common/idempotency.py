@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from vaxbook.common.errors import Conflict, DomainError
 from vaxbook.common.models import IdempotencyRecord
 from vaxbook.common.rows import (
+    Builder,
     ModelRows,
     Read,
     any_of,
@@ -90,11 +91,7 @@ def idempotent_call_prefetching(
         with transaction.atomic():
             with _as_whole_unit():
                 status, payload = run(found)
-            _record_and_commit(
-                IdempotencyRecord(
-                    user=user, scope=scope, key=key, body_hash=digest, status_code=status, response=payload
-                )
-            )
+            _record_and_commit(_record(user=user, scope=scope, key=key, digest=digest, answer=(status, payload)))
             return status, payload
     except DomainError as exc:
         # The failed write rolled back with its transaction: keep the refusal, but nothing else.
@@ -107,17 +104,30 @@ def idempotent_call_prefetching(
         return _replay(existing, digest)
     try:
         with transaction.atomic():
-            insert_instance(
-                IdempotencyRecord(
-                    user=user, scope=scope, key=key, body_hash=digest, status_code=refusal[0], response=refusal[1]
-                )
-            )
+            insert_instance(_record(user=user, scope=scope, key=key, digest=digest, answer=refusal))
         return refusal
     except IntegrityError:
         existing = _existing(user=user, scope=scope, key=key)
         if existing is None:
             raise
         return _replay(existing, digest)
+
+
+_new_record = Builder(IdempotencyRecord)
+
+
+def _record(*, user: Any, scope: str, key: str, digest: str, answer: tuple[int, Any]) -> IdempotencyRecord:
+    """The record of a first answer (built with the fast constructor: every keyed write makes one)."""
+    return _new_record(
+        {
+            "user_id": user.pk,
+            "scope": scope,
+            "key": key,
+            "body_hash": digest,
+            "status_code": answer[0],
+            "response": answer[1],
+        }
+    )
 
 
 def _record_and_commit(record: IdempotencyRecord) -> None:

@@ -37,11 +37,6 @@ class ModelRows[M: Model]:
         self.fields = concrete
         self.attnames = [f.attname for f in self.fields]
         self.width = len(self.fields)
-        # `from_db` takes a subset of the fields in the model's order: the order to load them in.
-        position = {f.attname: i for i, f in enumerate(model._meta.concrete_fields)}
-        self._load_order = sorted(range(self.width), key=lambda i: position[self.attnames[i]])
-        self._load_attnames = [self.attnames[i] for i in self._load_order]
-        self._in_order = self._load_order == list(range(self.width))
         self._converters: dict[str, list[tuple[int, Any, list[Converter]]]] = {}
         self._columns: dict[str, str] = {}
 
@@ -95,12 +90,16 @@ class ModelRows[M: Model]:
         return values
 
     def load(self, row: Sequence[Any], start: int = 0, *, using: str = "default") -> M:
-        """The model instance of `row[start:start + width]`, as the ORM would build it (the fields not
-        selected deferred)."""
-        values = self.values(row, start, using=using)
-        if not self._in_order:
-            values = [values[i] for i in self._load_order]
-        return self.model.from_db(using, self._load_attnames, values)
+        """The model instance of `row[start:start + width]`, as `Model.from_db` would build it (the
+        fields not selected deferred), built directly as `Builder` builds new ones: the attributes set,
+        the state of a loaded row, no pre_init/post_init signals (the models have no receivers of
+        them: test_rows.py checks)."""
+        obj = self.model.__new__(self.model)
+        state = obj._state = ModelState()
+        state.adding = False
+        state.db = using
+        obj.__dict__.update(zip(self.attnames, self.values(row, start, using=using), strict=True))
+        return obj
 
 
 def fetch(sql: str, params: Sequence[Any], *, using: str = "default") -> list[tuple[Any, ...]]:

@@ -29,6 +29,25 @@ def test_a_person_loads_exactly_as_the_orm_loads_it(ward1: Any, priority_group: 
         assert (mine, type(mine)) == (theirs, type(theirs)), field.name
 
 
+def test_a_subset_loads_with_the_rest_deferred(ward1: Any, priority_group: Any) -> None:
+    """Any subset, in any order: what `.only()` would give (the rest read on access)."""
+    made = PersonFactory(ward=ward1, priority_group=priority_group)
+    rows = ModelRows(Person, "p", fields=["date_of_birth", "id", "data_status"])
+    [row] = _select(rows, "p.id = %s", [made.pk])
+    loaded = rows.load(row)
+    assert (loaded.pk, loaded.date_of_birth, loaded.data_status) == (made.pk, made.date_of_birth, made.data_status)
+    assert "full_name" in loaded.get_deferred_fields() and "date_of_birth" not in loaded.get_deferred_fields()
+    assert loaded.full_name == made.full_name  # a deferred field, read on access
+
+
+def test_no_model_has_init_signal_receivers() -> None:
+    """`ModelRows.load` and `Builder` build instances without `Model.__init__`, so without its
+    pre_init/post_init signals: a receiver added to one of them would be skipped silently."""
+    from django.db.models.signals import post_init, pre_init
+
+    assert not pre_init.receivers and not post_init.receivers
+
+
 def test_a_subset_of_fields_is_converted_too(db: Any) -> None:
     rows = ModelRows(Dose, "d", fields=["administered_on", "vaccine_id"])
     assert rows.width == 2
