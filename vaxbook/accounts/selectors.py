@@ -58,6 +58,19 @@ def _scope_cache_key(user: Any) -> str | None:
     return f"vaxbook:scope:{user.pk}:{user.public_id}:{joined.timestamp()}:{version}"
 
 
+# In front of the shared cache, each process keeps the scopes it has read or computed, under the same
+# keys: a key carries the user's scope_version, so an entry is never stale, and an API request is
+# spared the shared cache's round trip (Redis in production) and its unpickling. Bounded: emptied when full.
+_LOCAL_SCOPES: dict[str, Scope] = {}
+_LOCAL_SCOPES_MAX = 10_000
+
+
+def _remember(key: str, scope: Scope) -> None:
+    if len(_LOCAL_SCOPES) >= _LOCAL_SCOPES_MAX:
+        _LOCAL_SCOPES.clear()
+    _LOCAL_SCOPES[key] = scope
+
+
 def mark_scope_cacheable(user: Any) -> None:
     """Say that `user` was just read from its row (its scope_version is current): its scope may be
     taken from, and kept in, the shared cache. Objects kept in memory elsewhere are not marked."""
@@ -74,14 +87,21 @@ def user_scope(*, user: Any) -> Scope:
         return Scope()
     key = _scope_cache_key(user)
     if key is not None:
+        person_id = getattr(user, "person_id", None)
+        local = _LOCAL_SCOPES.get(key)
+        if local is not None and local.person_id == person_id:
+            user._vaxbook_scope = local
+            return local
         shared = cache.get(key)
-        if isinstance(shared, Scope) and shared.person_id == getattr(user, "person_id", None):
+        if isinstance(shared, Scope) and shared.person_id == person_id:
+            _remember(key, shared)
             user._vaxbook_scope = shared
             return shared
     scope = _compute_scope(user)
     # Only outside a transaction: a version bumped by a write that may still roll back is not shared.
     if key is not None and not connection.in_atomic_block:
         cache.set(key, scope, SCOPE_CACHE_SECONDS)
+        _remember(key, scope)
     user._vaxbook_scope = scope
     return scope
 

@@ -44,6 +44,23 @@ def test_a_computed_scope_is_reused_without_a_query(
         assert user_scope(user=again) == first
 
 
+def test_a_scope_is_kept_in_the_process_in_front_of_the_shared_cache(
+    vaccinator: tuple[Any, str], facility_a: Any, django_assert_num_queries: Any
+) -> None:
+    """Another request of the same process needs neither the database nor the shared cache (Redis in
+    production); the process's copy is under the same key, so a membership change misses it too."""
+    from django.core.cache import cache
+
+    user, raw = vaccinator
+    first = user_scope(user=_request_user(raw))
+    cache.clear()
+    again = _request_user(raw)
+    with django_assert_num_queries(0):
+        assert user_scope(user=again) is first
+    membership_grant(actor=None, user=user, role=Role.DATA_CLERK, facility=facility_a)
+    assert user_scope(user=_request_user(raw)).facility_roles[facility_a.pk] == {Role.VACCINATOR, Role.DATA_CLERK}
+
+
 def test_a_membership_granted_revoked_or_deleted_is_seen_at_once(
     vaccinator: tuple[Any, str], facility_a: Any, facility_b: Any
 ) -> None:
