@@ -258,6 +258,36 @@ def test_void_of_another_facilitys_dose(
 # The batch --------------------------------------------------------------------------------------------------------
 
 
+def test_batch_items_that_name_nothing_known_are_refused_one_by_one(
+    as_vaccinator: Any, facility_a: Any, lot_a: Any, catalogue: Any
+) -> None:
+    """Malformed and unknown persons and facilities, a lot of another vaccine: each its own refusal,
+    read with the others in the batch's single look-up, the good item recorded."""
+    import uuid
+
+    person = f.PersonFactory()
+    items = [
+        {"idempotency_key": "n1", **dose_body(person, facility_a, person_id="not-a-uuid")},
+        {"idempotency_key": "n2", **dose_body(person, facility_a, person_id=str(uuid.uuid4()))},
+        {"idempotency_key": "n3", **dose_body(person, facility_a, facility_id=str(uuid.uuid4()))},
+        {"idempotency_key": "n4", **dose_body(person, facility_a, facility_id="nope")},
+        {"idempotency_key": "n5", **dose_body(person, facility_a, vaccine_code=SPIKEVAX)},
+        {"idempotency_key": "n6", **dose_body(person, facility_a, lot_number=" fk1234 ")},
+    ]
+    r = as_vaccinator.post_json("/api/v1/doses/batch", {"items": items})
+    assert r.status_code == 200, r.content
+    results = r.json()["results"]
+    assert [(x["status"], x["errors"][0]["code"] if "errors" in x else None) for x in results] == [
+        (404, "person_not_found"),
+        (404, "person_not_found"),
+        (404, "facility_not_found"),
+        (404, "facility_not_found"),
+        (422, "lot_vaccine_mismatch"),
+        (201, None),
+    ]
+    assert Dose.objects.filter(person=person).count() == 1
+
+
 def test_batch_items_succeed_or_fail_on_their_own(
     as_vaccinator: Any, facility_a: Any, facility_b: Any, lot_a: Any, catalogue: Any
 ) -> None:
