@@ -79,8 +79,25 @@ def token_issue(*, request: HttpRequest | None, username: str, password: str) ->
 
 
 # The token and its user in one hand-written look-up: every API request makes it (see common/rows.py).
-_TOKEN = ModelRows(ApiToken, "t")
-_TOKEN_USER = ModelRows(User, "u")
+# Only the columns the requests read: the token's touch, and the user's identity, flags and what its
+# scope's cache key is made of; the rest of the user (password, names, lockout) is deferred, read on
+# first use by the few requests that need it.
+_TOKEN = ModelRows(ApiToken, "t", fields=["id", "last_used_at"])
+_TOKEN_USER = ModelRows(
+    User,
+    "u",
+    fields=[
+        "id",
+        "username",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "public_id",
+        "person_id",
+        "date_joined",
+        "scope_version",
+    ],
+)
 
 
 def token_authenticate(*, raw: str) -> User | None:
