@@ -80,8 +80,8 @@ def token_issue(*, request: HttpRequest | None, username: str, password: str) ->
 
 # The token and its user in one hand-written look-up: every API request makes it (see common/rows.py).
 # Only the columns the requests read: the token's touch, and the user's identity, flags and what its
-# scope's cache key is made of; the rest of the user (password, names, lockout) is deferred, read on
-# first use by the few requests that need it.
+# scope's cache key is made of, and its name (GET /me); the rest (password, e-mail, lockout) is
+# deferred, read on first use by the few requests that need it.
 _TOKEN = ModelRows(ApiToken, "t", fields=["id", "last_used_at"])
 _TOKEN_USER = ModelRows(
     User,
@@ -89,6 +89,8 @@ _TOKEN_USER = ModelRows(
     fields=[
         "id",
         "username",
+        "first_name",
+        "last_name",
         "is_active",
         "is_staff",
         "is_superuser",

@@ -32,6 +32,22 @@ def test_a_staff_user_gets_a_token_and_uses_it(api: Any, clerk_a: User) -> None:
     assert me.json()["username"] == "clerk_a"
 
 
+def test_me_by_token_needs_no_second_read_of_the_user(api: Any, clerk_a: User) -> None:
+    """The token's look-up loads the user's columns that requests read (its name included): /me reads
+    no deferred field, so no query reads the user's row again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    clerk_a.first_name, clerk_a.last_name = "Lan", "Phạm"
+    clerk_a.save(update_fields=["first_name", "last_name"])
+    token = api.post_json("/api/v1/auth/token", {"username": "clerk_a", "password": t.PASSWORD}).json()["token"]
+    with CaptureQueriesContext(connection) as ctx:
+        me = api.get("/api/v1/me", **bearer(token))
+    assert me.status_code == 200 and me.json()["full_name"] == "Lan Phạm"
+    user_reads = [q["sql"] for q in ctx.captured_queries if 'FROM "accounts_user"' in q["sql"]]
+    assert user_reads == [], user_reads
+
+
 def test_the_raw_token_is_not_in_the_database(api: Any, clerk_a: User) -> None:
     token = api.post_json("/api/v1/auth/token", {"username": "clerk_a", "password": t.PASSWORD}).json()["token"]
     for row in ApiToken.objects.values():
