@@ -12,6 +12,7 @@ Who sees whom:
 
 import re
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from django.apps import apps
@@ -22,7 +23,7 @@ from django.db.models.functions import Collate
 from vaxbook.accounts.selectors import Scope, user_scope
 from vaxbook.common.errors import NotFound
 from vaxbook.common.models import AuditEvent
-from vaxbook.common.rows import ModelRows, Read, param, read
+from vaxbook.common.rows import ModelRows, Read, any_of, param, read
 from vaxbook.places.models import AdminUnit
 from vaxbook.registry.identity import normalize_id_number, normalize_phone, search_name
 from vaxbook.registry.models import Household, Person
@@ -155,6 +156,19 @@ def persons_by_identifiers(numbers: set[str], phone: str | None, limit: int) -> 
         order=f"CASE WHEN {in_numbers} THEN 0 ELSE 1 END",
         order_params=ordered,
     )
+
+
+def persons_by_numbers_read(numbers: Collection[str]) -> Read[list[Person]]:
+    """Every person (merged or not) whose document number is one of `numbers`, with their references:
+    an import looks up a whole chunk's numbers at once (one array parameter, common/rows.py)."""
+    among, params = any_of(Person, "id_number", "p", sorted(numbers))
+    return Read(_PERSON.select(connection, among), params, lambda rows: _with_references(rows))
+
+
+def _with_references(rows: list[tuple[Any, ...]]) -> list[Person]:
+    persons = [_PERSON.load(row) for row in rows]
+    attach_person_references(persons)
+    return persons
 
 
 def person_by_public_id_read(public_id: uuid.UUID, *, live_only: bool = False) -> Read[Person | None]:

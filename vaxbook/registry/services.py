@@ -5,15 +5,14 @@ Every door (the pages, the API, the roster importer, the demo loader) registers 
 reference look-ups, the one-person-per-document rule and the duplicate flagging live here once.
 """
 
-from collections.abc import Collection, Container, Sequence
+from collections.abc import Container, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from django.db import IntegrityError, connections, router, transaction
-from django.db.models import BooleanField, F, Q
-from django.db.models.expressions import RawSQL
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,11 +20,12 @@ from vaxbook.common.audit import audit_event_objects, audit_log, changed_fields
 from vaxbook.common.bulk import CopyRows, copy_prepare, draw_keys
 from vaxbook.common.errors import Conflict, DomainError, ErrorItem
 from vaxbook.common.models import AuditEvent
-from vaxbook.common.rows import Builder
+from vaxbook.common.rows import Builder, read
 from vaxbook.places.models import AdminUnit
 from vaxbook.registry.identity import PersonInput, Problem, check_person
 from vaxbook.registry.models import Household, Person, PriorityGroup
 from vaxbook.registry.references import cached_many
+from vaxbook.registry.selectors import persons_by_numbers_read
 
 OnExisting = Literal["conflict", "merge"]
 RowStatus = Literal["created", "linked", "updated", "refused"]
@@ -391,19 +391,6 @@ def _events(plan: RegistrationPlan) -> list[AuditEvent]:
     return events
 
 
-def _one_of(name: str, values: Collection[str]) -> Q | RawSQL:
-    """`person.<name> IN values`; on PostgreSQL as `= ANY(array)`, one parameter rather than thousands
-    (the driver reads a query with 5,000 placeholders through a regular expression, on every batch)."""
-    connection = connections[router.db_for_read(Person)]
-    if connection.vendor != "postgresql":
-        return Q(**{f"{name}__in": values})
-    qn = connection.ops.quote_name
-    column = qn(str(Person._meta.get_field(name).column))  # type: ignore[union-attr]
-    # Quoted names of our own model and one parameter: nothing of the caller's text enters the SQL.
-    sql = f"{qn(Person._meta.db_table)}.{column} = ANY(%s)"
-    return RawSQL(sql, (list(values),), output_field=BooleanField())  # noqa: S611
-
-
 def _plan(
     actor: Any,
     resolved: list[_Resolved],
@@ -433,8 +420,9 @@ def _plan(
     existing: dict[tuple[str, str], Person] = {}
     numbers = {n for t, n in docs if (t, n) not in earlier}
     if numbers:
-        found = Person.objects.filter(_one_of("id_number", numbers))
-        for p in found.select_related("priority_group", "ward", "province"):
+        # Hand-written (common/rows.py): a re-uploaded roster finds a whole chunk's persons here; their
+        # ward, province and priority group come from the reference cache rather than three joins.
+        for p in read(persons_by_numbers_read(numbers)):
             existing[(p.id_type, p.id_number)] = p
 
     # Suspected duplicates: no document, same search name + birth date + phone as a known record.
