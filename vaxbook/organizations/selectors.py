@@ -8,8 +8,10 @@ Anybody else gets a 404, whether the organization exists or not.
 """
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from vaxbook.accounts.selectors import user_scope
 from vaxbook.clinic.models import Appointment, Dose
 from vaxbook.common.errors import NotFound
+from vaxbook.common.rows import ModelRows, Read, any_of
 from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
 from vaxbook.organizations.workbooks import roster_template_bytes
 from vaxbook.places.models import AdminUnit
@@ -132,3 +135,15 @@ def roster_template(*, user: Any, organization: Organization) -> bytes:
             .values_list("code", "name", "parent__code")
         ),
     )
+
+
+# What an import needs of the roster entries of the persons it found: hand-written (common/rows.py),
+# a re-uploaded file asks for thousands per chunk.
+_ENTRY = ModelRows(RosterEntry, "e", fields=["id", "person_id", "department", "employee_number"])
+
+
+def roster_entries_read(*, organization: Organization, person_ids: Collection[int]) -> Read[dict[int, RosterEntry]]:
+    """The organization's roster entries of these persons, by person id."""
+    among, params = any_of(RosterEntry, "person_id", "e", sorted(person_ids))
+    sql = _ENTRY.select(connection, f"e.organization_id = %s AND {among}")
+    return Read(sql, [organization.pk, *params], lambda rows: {e.person_id: e for e in map(_ENTRY.load, rows)})

@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy as _
 from vaxbook.common.audit import audit_log
 from vaxbook.common.bulk import CopyRows, copy_prepare
 from vaxbook.common.errors import Forbidden
-from vaxbook.common.rows import Builder
+from vaxbook.common.rows import Builder, read
 from vaxbook.organizations import selectors
 from vaxbook.organizations.columns import COLUMNS, HeaderMatch, RosterRow, RowMapper, find_header, is_blank, reason_text
 from vaxbook.organizations.conf import limit
@@ -351,8 +351,7 @@ class _ImportRun:
         known = [person.pk for _row, person in accepted if id(person) not in created]
         existing: dict[int, RosterEntry] = {}
         if known:
-            entries = RosterEntry.objects.filter(organization=self.organization, person_id__in=known)
-            existing = {e.person_id: e for e in entries.only("id", "person_id", "department", "employee_number")}
+            existing = read(selectors.roster_entries_read(organization=self.organization, person_ids=known))
         chunk = _Chunk(
             rows=rows,
             done=done,
