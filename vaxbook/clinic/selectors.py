@@ -190,21 +190,20 @@ def dose_inputs(
     return dose_inputs_from(found, vaccine_code=vaccine_code, screening_id=screening_id, vaccinator_id=vaccinator_id)
 
 
-# What a batch of doses reads of its persons: the gate, the birth date, the public id (the rest deferred).
+# What a dose reads of its person: the gate, the birth date, the public id (the rest deferred).
 _DOSE_PERSON = ModelRows(
     Person, "p", fields=["id", "public_id", "data_status", "problems", "merged_into_id", "date_of_birth"]
 )
 
 
 def person_for_dose_read(public_id: uuid.UUID) -> Read[Person | None]:
-    """The person of a dose by public id (merged or not: the caller follows a merge), with what the
-    checks and the answer read; the rest deferred (a person has 28 columns, a dose reads 6)."""
-    sql = _DOSE_PERSON.select(connection, "p.public_id = %s")
-    return Read(sql, [param(Person, "public_id", public_id)], lambda rows: _DOSE_PERSON.load(rows[0]) if rows else None)
+    """The person of a dose by public id (merged or not: the caller follows a merge)."""
+    return persons_for_doses_read([public_id]).then(lambda found: found.get(public_id))
 
 
 def persons_for_doses_read(public_ids: Collection[uuid.UUID]) -> Read[dict[uuid.UUID, Person]]:
-    """The persons of a batch of doses by public id (those that exist)."""
+    """The persons of doses by public id (those that exist), with what the checks and the answer read;
+    the rest deferred (a person has 28 columns, a dose reads 6)."""
     among, values = any_of(Person, "public_id", "p", public_ids)
     return Read(
         _DOSE_PERSON.select(connection, among),

@@ -132,8 +132,7 @@ def persons_history_read(person_ids: Sequence[int]) -> Read[dict[int, list[rules
 
 def person_history_read(person_id: int) -> Read[list[rules.PriorDose]]:
     """One person's valid doses as the rules see them, oldest first."""
-    many = persons_history_read([person_id])
-    return Read(many.sql, many.params, lambda rows: many.load(rows).get(person_id, []))
+    return persons_history_read([person_id]).then(lambda found: found.get(person_id, []))
 
 
 def person_history(person_id: int) -> list[rules.PriorDose]:
@@ -164,12 +163,11 @@ _GATE = ModelRows(Person, "p", fields=["id", "data_status", "problems", "merged_
 
 def _person_lock_read(person_id: int) -> Read["_GateView | None"]:
     """Lock the person's row (their dose history) and read what the gate needs, inside the lock."""
-    sql = _GATE.select(connection, "p.id = %s", for_update=True)
-    return Read(sql, [person_id], lambda rows: _GateView(*_GATE.values(rows[0])) if rows else None)
+    return _persons_lock_read([person_id]).then(lambda found: found.get(person_id))
 
 
 def _persons_lock_read(person_ids: Sequence[int]) -> Read[dict[int, "_GateView"]]:
-    """Lock these persons' rows in key order and read what the gate needs of each (a batch)."""
+    """Lock these persons' rows in key order and read what the gate needs of each."""
     among, ids = any_of(Person, "id", "p", person_ids)
     sql = _GATE.select(connection, f"{among} ORDER BY p.id", for_update=True)
     return Read(sql, ids, lambda rows: {view.pk: view for view in (_GateView(*_GATE.values(row)) for row in rows)})

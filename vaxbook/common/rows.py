@@ -291,6 +291,12 @@ class Read[T]:
     params: Sequence[Any]
     load: Callable[[list[tuple[Any, ...]]], T]
 
+    def then[U](self, pick: Callable[[T], U]) -> "Read[U]":
+        """The same SELECT, with `pick` applied to what it loads: a look-up of one key written as the
+        look-up of many (`facilities_read([id]).then(lambda found: found.get(id))`)."""
+        load = self.load
+        return Read(self.sql, self.params, lambda rows: pick(load(rows)))
+
 
 def read[T](query: Read[T], *, using: str = "default") -> T:
     return query.load(fetch(query.sql, query.params, using=using))

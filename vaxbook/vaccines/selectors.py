@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Sum
 
-from vaxbook.common.rows import ModelRows, Read, any_of, param, read
+from vaxbook.common.rows import ModelRows, Read, any_of, read
 from vaxbook.places.models import Facility
 from vaxbook.vaccines.access import require_facility_view
 from vaxbook.vaccines.errors import FacilityNotFound, LotNotFound, LotVaccineMismatch, VaccineNotFound
@@ -75,15 +75,18 @@ def vaccines_for_user(*, user: Any, active_only: bool = True) -> list[Vaccine]:
 _LOT = ModelRows(Lot, "l")
 
 
+def _lot_number(number: str | None) -> str:
+    return (number or "").strip().upper()
+
+
 def lots_by_number_read(number: str) -> Read[list[Lot]]:
     """The lots with this number (of any vaccine), hand-written: every dose asks."""
-    sql = _LOT.select(connection, "l.number = %s")
-    return Read(sql, [(number or "").strip().upper()], lambda rows: [_LOT.load(row) for row in rows])
+    return lots_by_numbers_read([number]).then(lambda found: found.get(_lot_number(number), []))
 
 
 def lots_by_numbers_read(numbers: Collection[str]) -> Read[dict[str, list[Lot]]]:
-    """The lots of each of these numbers (normalized as `lots_by_number_read` does), for a batch."""
-    among, values = any_of(Lot, "number", "l", sorted({(n or "").strip().upper() for n in numbers}))
+    """The lots of each of these numbers (trimmed, upper case), by number."""
+    among, values = any_of(Lot, "number", "l", sorted({_lot_number(n) for n in numbers}))
 
     def load(rows: list[tuple[Any, ...]]) -> dict[str, list[Lot]]:
         found: dict[str, list[Lot]] = {}
@@ -121,12 +124,11 @@ def facility_public_id(public_id: uuid.UUID | str) -> uuid.UUID:
 
 def facility_read(public_id: uuid.UUID) -> Read[Facility | None]:
     """A facility by its public id, hand-written: every request of the desk asks."""
-    sql = _FACILITY.select(connection, "f.public_id = %s")
-    return Read(sql, [param(Facility, "public_id", public_id)], lambda rows: _FACILITY.load(rows[0]) if rows else None)
+    return facilities_read([public_id]).then(lambda found: found.get(public_id))
 
 
 def facilities_read(public_ids: Collection[uuid.UUID]) -> Read[dict[uuid.UUID, Facility]]:
-    """Facilities by public id (those that exist), for a batch."""
+    """Facilities by public id (those that exist)."""
     among, values = any_of(Facility, "public_id", "f", public_ids)
     return Read(
         _FACILITY.select(connection, among), values, lambda rows: {f.public_id: f for f in map(_FACILITY.load, rows)}

@@ -98,8 +98,8 @@ _HOLDING_ID = ModelRows(LotHolding, "h", fields=["id"])
 def stock_lock_read(*, facility_id: int, lot_id: int) -> Read[int | None]:
     """Lock the (facility, lot) holding row; its id, or None when the facility never held the lot.
     Inside a transaction, before summing the ledger. (Hand-written: every dose takes it.)"""
-    sql = _HOLDING_ID.select(connection, "h.facility_id = %s AND h.lot_id = %s", for_update=True)
-    return Read(sql, [facility_id, lot_id], lambda rows: rows[0][0] if rows else None)
+    many = holdings_lock_read(facility_ids=[facility_id], lot_ids=[lot_id])
+    return many.then(lambda ids: ids[0] if ids else None)
 
 
 def stock_lock(*, facility_id: int, lot_id: int) -> int | None:
@@ -108,13 +108,12 @@ def stock_lock(*, facility_id: int, lot_id: int) -> int | None:
 
 def stock_on_hand_read(*, facility_id: int, lot_id: int) -> Read[int]:
     """The sum of the ledger of (facility, lot)."""
-    qn = connection.ops.quote_name
-    sql = f"SELECT SUM(m.quantity) FROM {qn(StockMovement._meta.db_table)} m WHERE m.facility_id = %s AND m.lot_id = %s"  # noqa: S608
-    return Read(sql, [facility_id, lot_id], lambda rows: int(rows[0][0] or 0))
+    many = stocks_on_hand_read(facility_ids=[facility_id], lot_ids=[lot_id])
+    return many.then(lambda sums: sums.get((facility_id, lot_id), 0))
 
 
 def holdings_lock_read(*, facility_ids: Sequence[int], lot_ids: Sequence[int]) -> Read[list[int]]:
-    """Lock the holdings of these facilities and lots (a superset of a batch's pairs) in key order."""
+    """Lock the holdings of these facilities and lots (for a batch, a superset of its pairs) in key order."""
     facilities, f_params = any_of(LotHolding, "facility_id", "h", facility_ids)
     lots, l_params = any_of(LotHolding, "lot_id", "h", lot_ids)
     sql = _HOLDING_ID.select(connection, f"{facilities} AND {lots} ORDER BY h.id", for_update=True)
