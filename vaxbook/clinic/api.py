@@ -416,31 +416,23 @@ def screening_create(request: HttpRequest, payload: ScreeningIn) -> JsonResponse
 def dose_create(request: HttpRequest, payload: DoseIn) -> JsonResponse:
     key = idempotency_key(request)
     # The facility, the person and the lot are read with the look-up of the key, in one round trip. A
-    # malformed id leaves them to `run`, which refuses it (the refusal is remembered with the key).
+    # malformed id is refused inside `run`, so that the refusal is remembered with the key.
+    malformed: DomainError | None = None
     try:
         reads = selectors.dose_inputs_reads(
             person_id=payload.person_id, facility_id=payload.facility_id, lot_number=payload.lot_number
         )
-    except DomainError:
-        reads = []
+    except DomainError as exc:
+        reads, malformed = [], exc
 
     def run(found: list[Any]) -> tuple[int, Any]:
-        inputs = (
-            selectors.dose_inputs_from(
-                found,
-                vaccine_code=payload.vaccine_code,
-                screening_id=payload.screening_id,
-                vaccinator_id=payload.vaccinator_id,
-            )
-            if found
-            else selectors.dose_inputs(
-                person_id=payload.person_id,
-                facility_id=payload.facility_id,
-                vaccine_code=payload.vaccine_code,
-                lot_number=payload.lot_number,
-                screening_id=payload.screening_id,
-                vaccinator_id=payload.vaccinator_id,
-            )
+        if malformed is not None:
+            raise malformed
+        inputs = selectors.dose_inputs_from(
+            found,
+            vaccine_code=payload.vaccine_code,
+            screening_id=payload.screening_id,
+            vaccinator_id=payload.vaccinator_id,
         )
         dose = services.dose_record(
             actor=request.user,

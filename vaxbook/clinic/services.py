@@ -36,8 +36,8 @@ from vaxbook.clinic.selectors import appointment_today, appointment_today_read, 
 from vaxbook.common.audit import audit_event_objects, audit_log, audit_statement
 from vaxbook.common.bulk import bulk_insert
 from vaxbook.common.errors import Conflict, DomainError
-from vaxbook.common.idempotency import body_hash, records_read, service_atomic
-from vaxbook.common.models import AuditEvent, IdempotencyRecord
+from vaxbook.common.idempotency import body_hash, new_record, records_read, service_atomic
+from vaxbook.common.models import AuditEvent
 from vaxbook.common.rows import (
     Builder,
     ModelRows,
@@ -78,7 +78,6 @@ DOSE_SCOPE = "clinic.dose.record"  # the idempotency scope shared by POST /doses
 # and a single dose is the hottest write of the product.
 _new_dose = Builder(Dose)
 _new_movement = Builder(StockMovement)
-_new_record = Builder(IdempotencyRecord)
 
 _RULE_REFUSALS: dict[str, type[errors.Refusal]] = {
     "dose_duplicate": errors.DoseDuplicate,
@@ -1313,15 +1312,8 @@ def _batch_write(
             results[i] = _refusal_result(items[i].key, refusal)
         bulk_insert(
             [
-                _new_record(
-                    {
-                        "user_id": actor.pk,
-                        "scope": DOSE_SCOPE,
-                        "key": res.key,
-                        "body_hash": digests[i],
-                        "status_code": res.status,
-                        "response": res.payload,
-                    }
+                new_record(
+                    user=actor, scope=DOSE_SCOPE, key=res.key, digest=digests[i], answer=(res.status, res.payload)
                 )
                 for i, res in results.items()
             ],

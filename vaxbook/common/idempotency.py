@@ -91,7 +91,7 @@ def idempotent_call_prefetching(
         with transaction.atomic():
             with _as_whole_unit():
                 status, payload = run(found)
-            _record_and_commit(_record(user=user, scope=scope, key=key, digest=digest, answer=(status, payload)))
+            _record_and_commit(new_record(user=user, scope=scope, key=key, digest=digest, answer=(status, payload)))
             return status, payload
     except DomainError as exc:
         # The failed write rolled back with its transaction: keep the refusal, but nothing else.
@@ -104,7 +104,7 @@ def idempotent_call_prefetching(
         return _replay(existing, digest)
     try:
         with transaction.atomic():
-            insert_instance(_record(user=user, scope=scope, key=key, digest=digest, answer=refusal))
+            insert_instance(new_record(user=user, scope=scope, key=key, digest=digest, answer=refusal))
         return refusal
     except IntegrityError:
         existing = _existing(user=user, scope=scope, key=key)
@@ -116,8 +116,9 @@ def idempotent_call_prefetching(
 _new_record = Builder(IdempotencyRecord)
 
 
-def _record(*, user: Any, scope: str, key: str, digest: str, answer: tuple[int, Any]) -> IdempotencyRecord:
-    """The record of a first answer (built with the fast constructor: every keyed write makes one)."""
+def new_record(*, user: Any, scope: str, key: str, digest: str, answer: tuple[int, Any]) -> IdempotencyRecord:
+    """The unsaved record of a first answer (built with the fast constructor: every keyed write makes
+    one, a batch hundreds); `digest` is the `body_hash` of the request's body."""
     return _new_record(
         {
             "user_id": user.pk,
