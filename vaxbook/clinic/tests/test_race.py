@@ -56,8 +56,8 @@ def race(calls: list[Callable[[], Any]]) -> list[str]:
     return outcomes
 
 
-def back_entry(actor: Any, person: Any, facility: Any, lot: Any) -> Callable[[], Any]:
-    at = timezone.now() - timedelta(minutes=5)
+def back_entry(actor: Any, person: Any, facility: Any, lot: Any, days_ago: int = 0) -> Callable[[], Any]:
+    at = timezone.now() - timedelta(days=days_ago, minutes=5)
     return lambda: services.dose_record(
         actor=actor,
         person=person,
@@ -75,6 +75,18 @@ def test_racing_requests_give_one_person_one_dose(vaccinator_a: Any, facility_a:
     assert Dose.objects.filter(person=person).count() == 1
     assert stock_on_hand(facility_id=facility_a.pk, lot_id=lot_a.pk) == 99
     assert DoseCounter.objects.get().count == 1
+
+
+def test_racing_doses_on_different_days_see_each_other(
+    vaccinator_a: Any, facility_a: Any, lot_a: Any, person: Any
+) -> None:
+    """Doses a day apart are not caught by the one-dose-a-day index: only the lock on the person's
+    history makes each later writer see the first dose (and refuse its own as too soon, or as before it)."""
+    outcomes = Counter(race([back_entry(vaccinator_a, person, facility_a, lot_a, days_ago=n) for n in range(THREADS)]))
+    assert outcomes.pop("ok") == 1
+    assert set(outcomes) <= {"dose_too_soon", "dose_out_of_order"}
+    assert outcomes.total() == THREADS - 1
+    assert list(Dose.objects.filter(person=person).values_list("dose_number", flat=True)) == [1]
 
 
 def test_stock_never_goes_below_zero(vaccinator_a: Any, facility_a: Any, comirnaty: Any) -> None:
