@@ -8,7 +8,7 @@ than asked, or with --fresh) with `--persons` complete persons and `--doses` ear
 person at the default scale, with their stock ledger and counters), all generated inside PostgreSQL by
 INSERT ... SELECT generate_series. Then it starts the app under granian on 127.0.0.1 (DEBUG off, as
 docs/operations.md deploys it: `--workers` processes of `--threads` threads) and drives it from a
-bounded loopback load generator (http.client keep-alive connections, threads), each request a real
+bounded loopback load generator (keep-alive sockets, `harness.Http`, threads), each request a real
 client write with its own Idempotency-Key, each dose a booster for a person who has two:
 
 - single: POST /api/v1/doses from `--concurrency` closed-loop clients: doses/s, p50, p95;
@@ -311,8 +311,8 @@ class Load:
                 slot = self.slot_counter % len(self.ctx["tokens"])
                 self.slot_counter += 1
             self.local.slot = slot
-            # http.client keep-alive, as in bench/registry.py: the load generator leaves the cores to the
-            # server and the database it measures (httpx costs about a millisecond of CPU per request).
+            # A bare keep-alive socket (harness.Http): the load generator leaves the cores to the server
+            # and the database it measures.
             self.local.client = harness.Http(self.base, {"Authorization": f"Bearer {self.ctx['tokens'][slot]}"})
         return self.local.client, self.local.slot
 
@@ -345,7 +345,7 @@ class Load:
         [(person_id, _number)] = self.take()
         body = self.dose_body(slot, person_id)
         t = time.perf_counter()
-        status, _data = client.request("POST", "/api/v1/doses", body, {"Idempotency-Key": uuid.uuid4().hex})
+        status, _ = client.request("POST", "/api/v1/doses", body, {"Idempotency-Key": uuid.uuid4().hex}, parse=False)
         elapsed = time.perf_counter() - t
         self.note("dose", status)
         return elapsed
@@ -373,7 +373,7 @@ class Load:
         body = {"facility_id": self.ctx["facilities"][slot]}
         body.update({"person_id": person_id} if i % 2 else {"id_number": number})
         t = time.perf_counter()
-        status, _data = client.request("POST", "/api/v1/checkins", body)
+        status, _ = client.request("POST", "/api/v1/checkins", body, parse=False)
         elapsed = time.perf_counter() - t
         self.note("checkin", status)
         return elapsed
