@@ -44,7 +44,7 @@ from vaxbook.common.rows import (
     Read,
     any_of,
     execute_all,
-    insert_instance,
+    execute_at_once,
     insert_instance_sql,
     mark_saved,
     param,
@@ -503,38 +503,12 @@ def checkin(
         _screening_of_day_read(person, today),
     )
     nd = rules.next_dose(history, catalogue_rules())
-    sessions = planned if appointment is None else []
-    if sessions or (appointment is not None and appointment.status == Appointment.Status.INVITED):
-        with transaction.atomic():
-            audits = []
-            if appointment is None:
-                appointment, joined = _walk_in(
-                    actor=actor, person=person, sessions=sessions, codes=nd.vaccine_codes, now=now
-                )
-                if joined:
-                    audits.append(
-                        audit_statement(
-                            actor=actor,
-                            action="clinic.appointment.walk_in",
-                            subject=appointment,
-                            data={"session": appointment.session},
-                        )
-                    )
-            if appointment.status == Appointment.Status.INVITED:
-                # Only an appointment still invited is checked in (a cancellation meanwhile stays).
-                stamp = timezone.now()
-                if Appointment.objects.filter(pk=appointment.pk, status=Appointment.Status.INVITED).update(
-                    status=Appointment.Status.CHECKED_IN, checked_in_at=now, updated_at=stamp
-                ):
-                    appointment.status = Appointment.Status.CHECKED_IN
-                    appointment.checked_in_at = now
-                    appointment.updated_at = stamp
-            # The audit events go together (a walk-in's and the check-in's: one round trip).
-            audits.append(_checked_in_audit(actor=actor, person=person, facility=facility, appointment=appointment))
-            execute_all(audits)
+    if appointment is None and planned:
+        appointment = _walk_in(
+            actor=actor, person=person, facility=facility, sessions=planned, codes=nd.vaccine_codes, now=now
+        )
     else:
-        # Nothing else changes: the audit event is the only write (one statement, no transaction).
-        execute_all([_checked_in_audit(actor=actor, person=person, facility=facility, appointment=appointment)])
+        _check_in(actor=actor, person=person, facility=facility, appointment=appointment, now=now)
     return CheckinResult(
         person=person,
         next_dose=nd,
@@ -546,14 +520,57 @@ def checkin(
 
 
 def _checked_in_audit(
-    *, actor: Any, person: Person, facility: Facility, appointment: Appointment | None
+    *,
+    actor: Any,
+    person: Person,
+    facility: Facility,
+    appointment: Appointment | None,
+    only_if: tuple[str, list[Any]] | None = None,
 ) -> tuple[str, list[Any]]:
     return audit_statement(
         actor=actor,
         action="clinic.person.checked_in",
         subject=person,
         data={"facility": facility, "appointment": appointment},
+        only_if=only_if,
     )
+
+
+def _check_in(
+    *, actor: Any, person: Person, facility: Facility, appointment: Appointment | None, now: datetime
+) -> None:
+    """The check-in's writes when the person has an appointment here today, or no session to join: an
+    invited appointment becomes checked in (one in another state stays as it is: a cancellation
+    meanwhile wins), and the check-in's audit event. One round trip, both or neither (`execute_at_once`)."""
+    statements = [_checked_in_audit(actor=actor, person=person, facility=facility, appointment=appointment)]
+    invited = appointment is not None and appointment.status == Appointment.Status.INVITED
+    if invited:
+        assert appointment is not None
+        stamp = timezone.now()
+        table = connection.ops.quote_name(Appointment._meta.db_table)
+        update = (
+            f"UPDATE {table} SET status = %s, checked_in_at = %s, updated_at = %s"  # noqa: S608
+            " WHERE id = %s AND status = %s RETURNING id"
+        )
+        statements.insert(
+            0,
+            (
+                update,
+                [
+                    Appointment.Status.CHECKED_IN,
+                    param(Appointment, "checked_in_at", now),
+                    param(Appointment, "updated_at", stamp),
+                    appointment.pk,
+                    Appointment.Status.INVITED,
+                ],
+            ),
+        )
+    results = execute_at_once(statements)
+    if invited and results[0]:
+        assert appointment is not None
+        appointment.status = Appointment.Status.CHECKED_IN
+        appointment.checked_in_at = now
+        appointment.updated_at = stamp
 
 
 _SESSION = ModelRows(Session, "s")
@@ -574,28 +591,50 @@ def _walk_in_sessions_read(*, facility: Facility, day: date) -> Read[list[Sessio
 
 
 def _walk_in(
-    *, actor: Any, person: Person, sessions: list[Session], codes: Sequence[str], now: datetime
-) -> tuple[Appointment, bool]:
+    *, actor: Any, person: Person, facility: Facility, sessions: list[Session], codes: Sequence[str], now: datetime
+) -> Appointment:
     """A walk-in joins today's session (one with a vaccine the person may get, if any), checked in at
-    once; with whether it joined now (the caller writes its audit event). Walk-ins are accepted beyond
-    the planned capacity: the person is here, and stock (not the plan) is what limits."""
+    once. Walk-ins are accepted beyond the planned capacity: the person is here, and stock (not the
+    plan) is what limits.
+
+    The appointment and its two audit events (the walk-in's, the check-in's) go in one round trip, all
+    or none (`execute_at_once`). The caller found no appointment of today for the person here, so the
+    insert is the usual outcome; (session, person) is unique, so a row already there (a cancelled
+    appointment, or a concurrent walk-in's) wins: then neither event goes with the insert, and the row
+    there is checked in instead (`_check_in`)."""
     session = next((s for s in sessions if s.vaccine.code in codes), sessions[0])
-    # Insert first: the caller found no appointment of today for the person here, so this is the usual
-    # outcome; (session, person) is unique, so one there (a cancelled one, or a concurrent walk-in) wins.
-    appointment = insert_instance(
-        Appointment(
-            session=session,
-            person=person,
-            source=Appointment.Source.WALK_IN,
-            invited_by=actor,
-            status=Appointment.Status.CHECKED_IN,
-            checked_in_at=now,
-        ),
-        ignore_conflict=True,
+    appointment = Appointment(
+        session=session,
+        person=person,
+        source=Appointment.Source.WALK_IN,
+        invited_by=actor,
+        status=Appointment.Status.CHECKED_IN,
+        checked_in_at=now,
     )
-    if appointment is None:
-        return Appointment.objects.select_related("session").get(session=session, person=person), False
-    return appointment, True
+    table = connection.ops.quote_name(Appointment._meta.db_table)
+    inserted: tuple[str, list[Any]] = (
+        f"EXISTS (SELECT 1 FROM {table} WHERE public_id = %s)",  # noqa: S608
+        [param(Appointment, "public_id", appointment.public_id)],
+    )
+    returned, _walk_in_event, _checked_in_event = execute_at_once(
+        [
+            insert_instance_sql(appointment, ignore_conflict=True),
+            audit_statement(
+                actor=actor,
+                action="clinic.appointment.walk_in",
+                subject=appointment,
+                data={"session": session},
+                only_if=inserted,
+            ),
+            _checked_in_audit(actor=actor, person=person, facility=facility, appointment=appointment, only_if=inserted),
+        ]
+    )
+    if returned:
+        mark_saved(appointment, returned)
+        return appointment
+    there = Appointment.objects.select_related("session").get(session=session, person=person)
+    _check_in(actor=actor, person=person, facility=facility, appointment=there, now=now)
+    return there
 
 
 # Screening -------------------------------------------------------------------------------------

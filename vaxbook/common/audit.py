@@ -26,9 +26,15 @@ def _jsonable(value: Any) -> Any:
 
 
 def audit_statement(
-    *, actor: Any, action: str, subject: models.Model, data: dict[str, Any] | None = None
+    *,
+    actor: Any,
+    action: str,
+    subject: models.Model,
+    data: dict[str, Any] | None = None,
+    only_if: tuple[str, Sequence[Any]] | None = None,
 ) -> tuple[str, list[Any]]:
-    """The INSERT of an audit event, for a caller that sends its writes together (rows.execute_all)."""
+    """The INSERT of an audit event, for a caller that sends its writes together (rows.execute_all);
+    `only_if`: written only when that condition holds (rows.insert_values_sql)."""
     return insert_values_sql(
         AuditEvent,
         {
@@ -39,6 +45,7 @@ def audit_statement(
             "subject_id": str(getattr(subject, "public_id", subject.pk)),
             "data": _jsonable(data or {}),
         },
+        only_if=only_if,
     )
 
 

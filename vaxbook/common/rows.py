@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
@@ -136,15 +136,29 @@ def any_of(
     return f"{column} IN ({', '.join(['%s'] * len(prepared))})", prepared
 
 
-def insert_values_sql(model: type[Model], values: dict[str, Any], *, using: str = "default") -> tuple[str, list[Any]]:
-    """The INSERT of one row of `values` (by field name), prepared by their fields as `save` would."""
+def insert_values_sql(
+    model: type[Model],
+    values: dict[str, Any],
+    *,
+    only_if: tuple[str, Sequence[Any]] | None = None,
+    using: str = "default",
+) -> tuple[str, list[Any]]:
+    """The INSERT of one row of `values` (by field name), prepared by their fields as `save` would.
+
+    With `only_if` (a condition with its parameters, e.g. `EXISTS (SELECT …)`), the row is written only
+    when the condition holds when the statement runs: a write that depends on an earlier statement of
+    the same round trip (see `execute_at_once`)."""
     connection = connections[using]
     qn = connection.ops.quote_name
     fields = [model._meta.get_field(name) for name in values]
     columns = ", ".join(qn(str(f.column)) for f in fields)  # type: ignore[union-attr]
     params = [f.get_db_prep_save(values[f.name], connection) for f in fields]  # type: ignore[union-attr]
     placeholders = ", ".join(["%s"] * len(params))
-    return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({placeholders})", params  # noqa: S608
+    table = qn(model._meta.db_table)
+    if only_if is None:
+        return f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", params  # noqa: S608
+    condition, condition_params = only_if
+    return f"INSERT INTO {table} ({columns}) SELECT {placeholders} WHERE {condition}", [*params, *condition_params]
 
 
 _INSERT_SQL: dict[tuple[type[Model], str, bool], tuple[str, list[Any], bool]] = {}
@@ -229,6 +243,27 @@ def execute_all(
             results.append(_result_rows(cursor))
     assert len(results) == len(statements), "one result per statement"
     return results
+
+
+def execute_at_once(
+    statements: Sequence[tuple[str, Sequence[Any]]], *, using: str = "default"
+) -> list[list[tuple[Any, ...]]]:
+    """All of `statements` or none of them, in one round trip on PostgreSQL; the rows of each.
+
+    Outside a transaction they go as one query, which PostgreSQL runs as one implicit transaction: a
+    statement that fails rolls back the ones before it, and there is no BEGIN or COMMIT to send (two
+    round trips of the four an atomic block of two writes costs). Inside a caller's transaction they
+    are part of it. Elsewhere (SQLite, `server_side_binding`), in an atomic block."""
+    connection = connections[using]
+    options = connection.settings_dict.get("OPTIONS") or {}
+    if (
+        len(statements) < 2  # one statement is all or nothing by itself
+        or not connection.get_autocommit()
+        or (connection.vendor == "postgresql" and not options.get("server_side_binding"))
+    ):
+        return execute_all(statements, using=using)
+    with transaction.atomic(using=using):
+        return execute_all(statements, using=using)
 
 
 def _result_rows(cursor: Any) -> list[tuple[Any, ...]]:

@@ -508,6 +508,48 @@ def test_check_in_marks_the_appointment(clerk_a: Any, facility_a: Any, person: A
     assert appointment.status == "checked_in" and appointment.checked_in_at is not None
 
 
+def test_a_walk_in_is_written_with_its_two_audit_events(
+    clerk_a: Any, facility_a: Any, person: Any, comirnaty: Any
+) -> None:
+    session = f.SessionFactory(facility=facility_a, vaccine=comirnaty)
+    result = services.checkin(actor=clerk_a, facility=facility_a, id_number=person.id_number)
+    appointment = Appointment.objects.get(person=person)
+    assert result.appointment == appointment and appointment.session == session
+    assert (appointment.source, appointment.status, appointment.invited_by) == ("walk_in", "checked_in", clerk_a)
+    walk_in = AuditEvent.objects.get(action="clinic.appointment.walk_in")
+    assert (walk_in.subject_id, walk_in.data) == (str(appointment.public_id), {"session": str(session.public_id)})
+    checked_in = AuditEvent.objects.get(action="clinic.person.checked_in")
+    assert checked_in.data == {"facility": str(facility_a.public_id), "appointment": str(appointment.public_id)}
+
+
+def test_a_walk_in_whose_appointment_was_cancelled_is_not_written_twice(
+    clerk_a: Any, facility_a: Any, person: Any, comirnaty: Any
+) -> None:
+    """(session, person) is unique: the cancelled row wins, neither walk-in event is written with it,
+    and the check-in is audited once, against the row that is there (which stays cancelled)."""
+    session = f.SessionFactory(facility=facility_a, vaccine=comirnaty)
+    cancelled = Appointment.objects.create(session=session, person=person, source="registry", status="cancelled")
+    result = services.checkin(actor=clerk_a, facility=facility_a, id_number=person.id_number)
+    assert result.appointment == cancelled and result.appointment.status == "cancelled"
+    assert Appointment.objects.filter(person=person).count() == 1
+    assert not AuditEvent.objects.filter(action="clinic.appointment.walk_in").exists()
+    [event] = AuditEvent.objects.filter(action="clinic.person.checked_in")
+    assert event.data["appointment"] == str(cancelled.public_id)
+
+
+def test_an_invited_appointment_is_checked_in_once(clerk_a: Any, facility_a: Any, person: Any, comirnaty: Any) -> None:
+    session = f.SessionFactory(facility=facility_a, vaccine=comirnaty)
+    appointment = Appointment.objects.create(session=session, person=person, source="registry")
+    first = services.checkin(actor=clerk_a, facility=facility_a, id_number=person.id_number)
+    assert first.appointment is not None and first.appointment.status == "checked_in"
+    stamped = Appointment.objects.get(pk=appointment.pk).checked_in_at
+    later = timezone.now() + timedelta(minutes=5)
+    again = services.checkin(actor=clerk_a, facility=facility_a, id_number=person.id_number, now=later)
+    assert again.appointment is not None and again.appointment.checked_in_at == stamped
+    assert Appointment.objects.get(pk=appointment.pk).checked_in_at == stamped
+    assert AuditEvent.objects.filter(action="clinic.person.checked_in").count() == 2
+
+
 def test_a_walk_in_gets_an_appointment_even_in_a_full_session(
     clerk_a: Any, facility_a: Any, person: Any, comirnaty: Any
 ) -> None:

@@ -3,12 +3,13 @@
 from datetime import date
 from typing import Any
 
-from django.db import connection
+import pytest
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from vaxbook.clinic.models import Dose
 from vaxbook.common.models import AuditEvent
-from vaxbook.common.rows import ModelRows, execute_all, fetch, insert_values_sql, param
+from vaxbook.common.rows import ModelRows, execute_all, execute_at_once, fetch, insert_values_sql, param
 from vaxbook.common.testing import PersonFactory
 from vaxbook.registry.models import Person
 
@@ -101,3 +102,58 @@ def test_read_all_answers_each_query_with_its_own_rows(ward1: Any, priority_grou
     count = Read(f"SELECT COUNT(*) FROM {qn(rows.table)}", [], lambda r: r[0][0])
     assert read_all(one, none, count, one) == [[made.full_name], [], 1, [made.full_name]]
     assert read(count) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_execute_at_once_writes_all_or_nothing_outside_a_transaction(clerk_a: Any) -> None:
+    """Outside a transaction: one implicit transaction on PostgreSQL, an atomic block elsewhere. A
+    statement that fails takes the ones before it back with it."""
+
+    def event(action: str) -> tuple[str, list[Any]]:
+        values = {
+            "at": timezone.now(),
+            "actor": clerk_a.pk,
+            "action": action,
+            "subject_type": "x.y",
+            "subject_id": "1",
+            "data": {},
+        }
+        return insert_values_sql(AuditEvent, values)
+
+    assert connection.get_autocommit()
+    assert execute_at_once([event("one"), event("two")]) == [[], []]
+    assert set(AuditEvent.objects.values_list("action", flat=True)) == {"one", "two"}
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    failing = (
+        f"INSERT INTO {table} (id, at, action, subject_type, subject_id, data)"
+        " VALUES (%s, %s, 'x', 'x.y', '1', '{}')",
+        [AuditEvent.objects.get(action="one").pk, param(AuditEvent, "at", timezone.now())],
+    )
+    with pytest.raises(IntegrityError):
+        execute_at_once([event("three"), failing])
+    assert not AuditEvent.objects.filter(action="three").exists()
+    assert connection.get_autocommit() and not connection.in_atomic_block
+
+
+def test_insert_only_if_writes_when_the_condition_holds(clerk_a: Any) -> None:
+    values = {
+        "at": timezone.now(),
+        "actor": clerk_a.pk,
+        "action": "c",
+        "subject_type": "x.y",
+        "subject_id": "1",
+        "data": {},
+    }
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    exists = f"EXISTS (SELECT 1 FROM {table} WHERE action = %s)"
+    execute_all([insert_values_sql(AuditEvent, {**values, "action": "no"}, only_if=(exists, ["missing"]))])
+    execute_all([insert_values_sql(AuditEvent, values, only_if=(exists, ["c"]))])
+    assert not AuditEvent.objects.exists()
+    execute_all(
+        [
+            insert_values_sql(AuditEvent, values),
+            insert_values_sql(AuditEvent, {**values, "action": "d"}, only_if=(exists, ["c"])),
+        ]
+    )
+    assert sorted(AuditEvent.objects.values_list("action", flat=True)) == ["c", "d"]
+    assert AuditEvent.objects.get(action="d").actor == clerk_a
