@@ -612,7 +612,7 @@ def session_invite(request: HttpRequest, session_id: str, payload: InviteIn) -> 
         result = services.appointments_invite(
             actor=request.user,
             session=session,
-            person_ids=[_uuid_or_none(p) for p in payload.person_ids] if payload.person_ids else None,
+            person_ids=list(payload.person_ids) if payload.person_ids else None,
             priority_group=payload.priority_group,
             organization_id=_uuid_or_none(payload.organization_id),
         )

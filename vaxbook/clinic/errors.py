@@ -70,6 +70,12 @@ class ScreeningNotEligible(Refusal):
     message = _("The screening did not find the person eligible for vaccination today.")
 
 
+class ScreeningSuperseded(Refusal):
+    code = "screening_superseded"
+    field = "screening_id"
+    message = _("A later screening of the person today replaces this one: record the dose with the latest screening.")
+
+
 class SourceInvalid(Refusal):
     code = "source_invalid"
     field = "source"
@@ -187,7 +193,7 @@ class SessionWindowInvalid(Refusal):
 class CapacityInvalid(Refusal):
     code = "capacity_invalid"
     field = "capacity"
-    message = _("The capacity must be at least 1.")
+    message = _("The capacity must be between 1 and 100,000.")
 
 
 class SessionFull(Refusal):

@@ -49,7 +49,7 @@ def _uuid(value: uuid.UUID | str | None, error: type[errors.Refusal]) -> uuid.UU
         raise error() from None
 
 
-def _survivor(person: Person) -> Person:
+def survivor(person: Person) -> Person:
     """A merged record stands for the record it was merged into."""
     hops = 0
     while person.merged_into_id and hops < 5:
@@ -82,12 +82,12 @@ def person_for_checkin(
         person = person_by_public_id(public_id)
         if person is None:
             raise errors.PersonNotFound(field="token")
-        return _survivor(person)
+        return survivor(person)
     if person_id:
         person = person_by_public_id(_uuid(person_id, errors.PersonNotFound))
         if person is None:
             raise errors.PersonNotFound()
-        return _survivor(person)
+        return survivor(person)
     if id_number:
         raw = id_number.strip().upper()
         numbers = {raw, normalize_id_number("cccd", raw)} - {""}
@@ -120,7 +120,7 @@ def person_get(*, public_id: uuid.UUID | str) -> Person:
     person = person_by_public_id(_uuid(public_id, errors.PersonNotFound))
     if person is None:
         raise errors.PersonNotFound()
-    return _survivor(person)
+    return survivor(person)
 
 
 def screening_get(*, public_id: uuid.UUID | str) -> Screening:
@@ -156,7 +156,7 @@ def dose_inputs_from(
         raise FacilityNotFound()
     if person_found is None:
         raise errors.PersonNotFound()
-    facility, person = facility_found, _survivor(person_found)
+    facility, person = facility_found, survivor(person_found)
     vaccine = vaccine_get(code=vaccine_code)
     lot: Lot = lot_of_vaccine(lots, vaccine)
     screening = screening_get(public_id=screening_id) if screening_id else None
@@ -234,11 +234,11 @@ def _may_see_person_doses(user: Any, person: Person) -> bool:
 
 
 def dose_history(*, user: Any, person: Person) -> list[Dose]:
-    """A person's doses, valid and voided, oldest first."""
+    """A person's doses, valid and voided, oldest first, with those of the records merged into theirs."""
     if not _may_see_person_doses(user, person):
         raise errors.PersonNotFound()
     return list(
-        Dose.objects.filter(person=person)
+        Dose.objects.filter(Q(person=person) | Q(person__merged_into=person))
         .select_related("vaccine", "lot", "facility", "person")
         .order_by("administered_at", "pk")
     )

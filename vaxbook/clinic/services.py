@@ -32,7 +32,7 @@ from vaxbook.clinic.models import (
     ScreeningQuestion,
     Session,
 )
-from vaxbook.clinic.selectors import appointment_today, appointment_today_read, persons_for_doses_read
+from vaxbook.clinic.selectors import appointment_today, appointment_today_read, persons_for_doses_read, survivor
 from vaxbook.common.audit import audit_event_objects, audit_log, audit_statement
 from vaxbook.common.bulk import bulk_insert
 from vaxbook.common.errors import Conflict, DomainError
@@ -114,9 +114,16 @@ _HISTORY = ModelRows(Dose, "d", fields=["person_id", "administered_on", "vaccine
 
 def persons_history_read(person_ids: Sequence[int]) -> Read[dict[int, list[rules.PriorDose]]]:
     """Each person's valid doses as the rules see them, oldest first (hand-written: every check-in and
-    dose reads it; the batch reads many at once)."""
+    dose reads it; the batch reads many at once). The doses of the records merged into a person are
+    theirs too (a duplicate's doses count: registry.person_merge keeps merges one level deep)."""
     among, ids = any_of(Dose, "person_id", "d", person_ids)
-    sql = _HISTORY.select(connection, f"{among} AND d.status = %s")
+    merged, merged_ids = any_of(Person, "merged_into_id", "p", person_ids)
+    qn = connection.ops.quote_name
+    from_merged = (
+        f"SELECT p.merged_into_id, d.administered_on, d.vaccine_id FROM {qn(Person._meta.db_table)} p"  # noqa: S608
+        f" JOIN {qn(Dose._meta.db_table)} d ON d.person_id = p.id WHERE {merged} AND d.status = %s"
+    )
+    sql = f"{_HISTORY.select(connection, f'{among} AND d.status = %s')} UNION ALL {from_merged}"
 
     def load(rows: list[tuple[Any, ...]]) -> dict[int, list[rules.PriorDose]]:
         history: dict[int, list[rules.PriorDose]] = defaultdict(list)
@@ -126,7 +133,7 @@ def persons_history_read(person_ids: Sequence[int]) -> Read[dict[int, list[rules
             doses.sort(key=lambda d: d.day)
         return history
 
-    return Read(sql, [*ids, Dose.Status.VALID], load)
+    return Read(sql, [*ids, Dose.Status.VALID, *merged_ids, Dose.Status.VALID], load)
 
 
 def person_history_read(person_id: int) -> Read[list[rules.PriorDose]]:
@@ -240,7 +247,21 @@ def _aware(value: datetime) -> datetime:
     return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 
+def _administered(value: datetime) -> tuple[datetime, date]:
+    """A dose's time, made aware, and its local day. A time at the very edge of the calendar (the year 1
+    or 9999 with an offset) has no local day Python can hold: it is before any birth or in the future,
+    refused as such rather than failing."""
+    at = _aware(value)
+    try:
+        return at, timezone.localdate(at)
+    except OverflowError:
+        raise errors.AdministeredBeforeBirth() if at.year < 2000 else errors.AdministeredInFuture() from None
+
+
 # Sessions and appointments -------------------------------------------------------------------
+
+# A session is one site's day: the largest mass-vaccination sites of 2021 gave a few thousand doses a day.
+MAX_SESSION_CAPACITY = 100_000
 
 
 def session_create(
@@ -256,7 +277,7 @@ def session_create(
     note: str = "",
 ) -> Session:
     require_facility_role(user=actor, facility=facility, roles=SESSION_ROLES)
-    if capacity < 1:
+    if not 1 <= capacity <= MAX_SESSION_CAPACITY:
         raise errors.CapacityInvalid()
     if ends_at <= starts_at:
         raise errors.SessionWindowInvalid()
@@ -324,7 +345,7 @@ def appointments_invite(
     *,
     actor: Any,
     session: Session,
-    person_ids: Sequence[uuid.UUID] | None = None,
+    person_ids: Sequence[uuid.UUID | str] | None = None,
     priority_group: str | None = None,
     organization_id: uuid.UUID | None = None,
 ) -> InviteResult:
@@ -342,11 +363,17 @@ def appointments_invite(
     all_or_nothing = False
     source = Appointment.Source.REGISTRY
     if person_ids:
-        wanted = {uuid.UUID(str(p)) for p in person_ids}
+        wanted: set[uuid.UUID] = set()
+        malformed: list[str] = []
+        for given in person_ids:
+            try:
+                wanted.add(given if isinstance(given, uuid.UUID) else uuid.UUID(str(given or "")))
+            except ValueError:
+                malformed.append(str(given or ""))
         candidates = list(Person.objects.filter(public_id__in=wanted, merged_into__isnull=True))
-        unknown = wanted - {p.public_id for p in candidates}
+        unknown = sorted(str(u) for u in wanted - {p.public_id for p in candidates}) + malformed
         if unknown:
-            raise errors.PersonNotFound(field="person_ids", extra={"unknown": sorted(str(u) for u in unknown)})
+            raise errors.PersonNotFound(field="person_ids", extra={"unknown": unknown})
         all_or_nothing = True
     else:
         if priority_group:
@@ -817,8 +844,7 @@ def _dose_record(
 ) -> Dose:
     require_facility_role(user=actor, facility=facility, roles=DOSE_ROLES)
     now = now or timezone.now()
-    administered_at = _aware(administered_at)
-    administered_on = timezone.localdate(administered_at)
+    administered_at, administered_on = _administered(administered_at)
     _precheck(
         person=person,
         vaccine=vaccine,
@@ -838,15 +864,20 @@ def _dose_record(
             # COMMITTED each statement of the query takes its own snapshot when it starts, so the history
             # and the sum see everything committed before their lock was granted, as separate round trips
             # would (rows.read_all; the race tests run two writers against each other).
-            gate, history, holding, on_hand = read_all(
+            # With a screening, the person's latest of the day is read under the lock too: a later one
+            # (a fever found at a second look) replaces it.
+            gate, history, holding, on_hand, *latest = read_all(
                 _person_lock_read(person.pk),
                 person_history_read(person.pk),
                 stock_lock_read(facility_id=facility.pk, lot_id=lot.pk),
                 stock_on_hand_read(facility_id=facility.pk, lot_id=lot.pk),
+                *([_screening_of_day_read(person, administered_on)] if screening is not None else []),
             )
             if gate is None:
                 raise errors.PersonNotFound()
             person_gate(gate)
+            if screening is not None and latest[0] is not None and latest[0].pk != screening.pk:
+                raise errors.ScreeningSuperseded()
             decision = rules.check_dose(history, vaccine.code, administered_on, catalogue_rules())
             if not decision.ok:
                 raise _rule_refusal(decision)
@@ -1077,6 +1108,8 @@ def doses_record_batch(
         if sel
         else ({}, {}, {}, {})
     )
+    # A merged record stands for the record it was merged into, as in POST /doses (rare: a look-up each).
+    persons = {public_id: survivor(p) if p.merged_into_id else p for public_id, p in persons.items()}
     todo: list[int] = []
     for i in pending:
         record = existing.get(items[i].key)
@@ -1165,6 +1198,20 @@ def _batch_decide_and_write(
     screenings = (
         {s.public_id: s for s in Screening.objects.filter(public_id__in=screening_ids)} if screening_ids else {}
     )
+    # The latest screening of each of their persons' days: a later one replaces an earlier (as in
+    # dose_record, which reads it under the person's lock; here before the locks, a batch being mostly
+    # back-entry without screenings).
+    latest_screening: dict[tuple[int, date], int] = {}
+    if screenings:
+        for person_id, day, pk in (
+            Screening.objects.filter(
+                person_id__in={s.person_id for s in screenings.values()},
+                screened_on__in={s.screened_on for s in screenings.values()},
+            )
+            .order_by("person_id", "screened_on", "screened_at", "id")
+            .values_list("person_id", "screened_on", "id")
+        ):
+            latest_screening[(person_id, day)] = pk
     vaccinator_ids = {it.vaccinator_id for it in sel if it.vaccinator_id}
     vaccinators = {u.public_id: u for u in User.objects.filter(public_id__in=vaccinator_ids)} if vaccinator_ids else {}
     vaccinator_ok = (
@@ -1207,8 +1254,7 @@ def _batch_decide_and_write(
                 screening = screenings.get(it.screening_id)
                 if screening is None:
                     raise errors.ScreeningNotFound()
-            administered_at = _aware(it.administered_at)
-            administered_on = timezone.localdate(administered_at)
+            administered_at, administered_on = _administered(it.administered_at)
             _precheck(
                 person=person,
                 vaccine=vaccine,
@@ -1219,6 +1265,11 @@ def _batch_decide_and_write(
                 screening=screening,
                 now=now,
             )
+            if (
+                screening is not None
+                and latest_screening.get((screening.person_id, screening.screened_on), screening.pk) != screening.pk
+            ):
+                raise errors.ScreeningSuperseded()
             if it.vaccinator_id:
                 vaccinator = vaccinators.get(it.vaccinator_id)
                 if vaccinator is None or (it.vaccinator_id, facility.public_id) not in vaccinator_ok:

@@ -634,6 +634,13 @@ def person_merge(*, actor: Any, duplicate: Person, into: Person) -> Person:
         locked = Person.objects.select_for_update().get(pk=duplicate.pk)
         if locked.merged_into_id:
             raise Conflict.single("merged_into", "already_merged", _("This record was already merged."))
+        if Person.objects.filter(pk=into.pk, merged_into__isnull=False).exists():
+            raise Conflict.single(
+                "into", "merge_into_merged", _("This record was itself merged: merge into the record it became.")
+            )
+        # Merges stay one level deep: the records merged into the duplicate now point at the survivor
+        # (their doses count in its history: clinic.services.persons_history_read).
+        Person.objects.filter(merged_into=locked).update(merged_into=into, updated_at=timezone.now())
         locked.merged_into = into
         locked.suspected_duplicate_of = None
         locked.id_number = ""  # the document now belongs to the surviving record only

@@ -443,3 +443,133 @@ def test_observation(as_vaccinator: Any, facility_a: Any, give: Any, person: Any
     give(person)
     rows = as_vaccinator.get(f"/api/v1/facilities/{facility_a.public_id}/observation").json()
     assert [row["person_id"] for row in rows] == [str(person.public_id)]
+
+
+# Found by the audit of the sixth session ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("at", "code"),
+    [
+        ("0001-01-01T00:00:00+14:00", "administered_before_birth"),
+        ("9999-12-31T23:00:00-12:00", "administered_in_future"),
+    ],
+)
+def test_a_time_at_the_edge_of_the_calendar_is_refused_not_a_crash(
+    as_vaccinator: Any, facility_a: Any, person: Any, lot_a: Any, at: str, code: str
+) -> None:
+    r = as_vaccinator.post_json(
+        "/api/v1/doses", dose_body(person, facility_a, administered_at=at), HTTP_IDEMPOTENCY_KEY="e1"
+    )
+    assert r.status_code == 422 and codes(r) == [code]
+    items = [
+        {"idempotency_key": "e2", **dose_body(person, facility_a, administered_at=at)},
+        {"idempotency_key": "e3", **dose_body(person, facility_a)},
+    ]
+    r = as_vaccinator.post_json("/api/v1/doses/batch", {"items": items})
+    assert r.status_code == 200, r.content
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == [422, 201]
+    assert results[0]["errors"][0]["code"] == code
+
+
+def test_an_invitation_of_an_empty_or_malformed_id_is_refused(
+    api: Any, clerk_a: Any, facility_a: Any, comirnaty: Any
+) -> None:
+    session = f.SessionFactory(facility=facility_a, vaccine=comirnaty)
+    known = f.PersonFactory()
+    r = api.as_user(clerk_a).post_json(
+        f"/api/v1/sessions/{session.public_id}/appointments",
+        {"person_ids": [str(known.public_id), "", "nope"]},
+        HTTP_IDEMPOTENCY_KEY="inv-bad",
+    )
+    assert r.status_code == 404 and codes(r) == ["person_not_found"]
+    assert r.json()["errors"][0]["field"] == "person_ids"
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize("capacity", [0, 100_001, 2**31, 10**30])
+def test_a_session_capacity_out_of_bounds_is_refused(
+    api: Any, clerk_a: Any, facility_a: Any, comirnaty: Any, capacity: int
+) -> None:
+    body = {
+        "facility_id": str(facility_a.public_id),
+        "date": timezone.localdate().isoformat(),
+        "starts_at": "07:30",
+        "ends_at": "11:30",
+        "vaccine_code": COMIRNATY,
+        "capacity": capacity,
+    }
+    r = api.as_user(clerk_a).post_json("/api/v1/sessions", body, HTTP_IDEMPOTENCY_KEY=f"cap-{capacity}")
+    assert r.status_code == 422, r.content
+    assert codes(r) == ["capacity_invalid"] or r.json()["errors"][0]["field"] == "capacity"
+
+
+def test_a_later_screening_of_the_day_replaces_an_earlier_one(
+    as_vaccinator: Any, facility_a: Any, lot_a: Any, screen: Any
+) -> None:
+    """Eligible in the morning, a fever at a second look: the morning's screening no longer admits a dose,
+    through either door; the latest one decides."""
+    person, other = f.PersonFactory(), f.PersonFactory()
+    morning, later = screen(person), screen(person, fever=True)
+    body = dose_body(person, facility_a, source="live", screening_id=str(morning.public_id))
+    r = as_vaccinator.post_json("/api/v1/doses", body, HTTP_IDEMPOTENCY_KEY="sup-1")
+    assert r.status_code == 422 and codes(r) == ["screening_superseded"]
+    r = as_vaccinator.post_json(
+        "/api/v1/doses", {**body, "screening_id": str(later.public_id)}, HTTP_IDEMPOTENCY_KEY="sup-2"
+    )
+    assert codes(r) == ["screening_not_eligible"]
+    first, second = screen(other, fever=True), screen(other)
+    items = [
+        {"idempotency_key": "sup-3", **dose_body(other, facility_a, source="live", screening_id=str(first.public_id))},
+        {"idempotency_key": "sup-4", **body},
+        {"idempotency_key": "sup-5", **dose_body(other, facility_a, source="live", screening_id=str(second.public_id))},
+    ]
+    results = as_vaccinator.post_json("/api/v1/doses/batch", {"items": items}).json()["results"]
+    assert [x["status"] for x in results] == [422, 422, 201]
+    assert [x["errors"][0]["code"] for x in results[:2]] == ["screening_not_eligible", "screening_superseded"]
+    assert list(Dose.objects.values_list("person_id", flat=True)) == [other.pk]
+
+
+def test_a_merged_record_stands_for_its_survivor_and_its_doses_count(
+    api: Any, as_vaccinator: Any, clerk_a: Any, facility_a: Any, lot_a: Any
+) -> None:
+    from vaxbook.registry.services import person_merge
+
+    survivor, duplicate = f.PersonFactory(), f.PersonFactory()
+    five_days_ago = (timezone.now() - timedelta(days=5)).isoformat()
+    r = as_vaccinator.post_json(
+        "/api/v1/doses", dose_body(duplicate, facility_a, administered_at=five_days_ago), HTTP_IDEMPOTENCY_KEY="m1"
+    )
+    assert r.status_code == 201, r.content
+    person_merge(actor=clerk_a, duplicate=duplicate, into=survivor)
+    # The duplicate's dose is the survivor's history: shown, and counted by the rules.
+    shown = as_vaccinator.get(f"/api/v1/persons/{survivor.public_id}/doses").json()
+    assert [d["id"] for d in shown] == [r.json()["id"]]
+    checkin = as_vaccinator.post_json(
+        "/api/v1/checkins", {"facility_id": str(facility_a.public_id), "person_id": str(survivor.public_id)}
+    ).json()
+    assert (checkin["next_dose"]["number"], checkin["next_dose"]["due_now"], checkin["doses_given"]) == (2, False, 1)
+    r = as_vaccinator.post_json("/api/v1/doses", dose_body(survivor, facility_a), HTTP_IDEMPOTENCY_KEY="m2")
+    assert codes(r) == ["dose_too_soon"]
+    # Both doors follow the merge to the survivor.
+    items = [{"idempotency_key": "m3", **dose_body(duplicate, facility_a)}]
+    results = as_vaccinator.post_json("/api/v1/doses/batch", {"items": items}).json()["results"]
+    assert results[0]["errors"][0]["code"] == "dose_too_soon"
+    r = as_vaccinator.post_json("/api/v1/doses", dose_body(duplicate, facility_a), HTTP_IDEMPOTENCY_KEY="m4")
+    assert codes(r) == ["dose_too_soon"]
+    assert Dose.objects.count() == 1
+
+
+def test_merges_stay_one_level_deep(clerk_a: Any) -> None:
+    from vaxbook.common.errors import DomainError
+    from vaxbook.registry.models import Person
+    from vaxbook.registry.services import person_merge
+
+    a, b, c = f.PersonFactory(), f.PersonFactory(), f.PersonFactory()
+    person_merge(actor=clerk_a, duplicate=a, into=b)
+    person_merge(actor=clerk_a, duplicate=b, into=c)
+    assert Person.objects.get(pk=a.pk).merged_into_id == c.pk
+    with pytest.raises(DomainError) as exc:
+        person_merge(actor=clerk_a, duplicate=f.PersonFactory(), into=Person.objects.get(pk=b.pk))
+    assert exc.value.codes == ["merge_into_merged"]
