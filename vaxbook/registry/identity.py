@@ -230,33 +230,45 @@ def _id_type_text(s: str) -> str | None:
     return text or None
 
 
-def restore_leading_zero_id(id_type: str | None, s: str) -> str:
-    """Give back the leading zero a spreadsheet dropped from a number typed as a number.
+def restore_leading_zero_id(id_type: str | None, s: str, *, from_number: bool = False) -> str:
+    """Give back the leading zeros a spreadsheet dropped from a number typed as a number.
 
-    CCCD: 11 digits whose restored first three digits are a province code → 12 digits.
+    CCCD: 11 digits whose restored first three digits are a province code → 12 digits; and, when the
+    value was a number (``from_number``: a numeric cell), 10 digits whose first three digits restored
+    with two zeros are a province code (001 Hà Nội, 002, 004, 006, 008) → 12 digits.
     CMND: 8 digits → 9 digits. Anything else is returned unchanged.
     """
     kind = normalize_id_type(id_type)
-    if kind == "cccd" and _is_digits(s, 11) and "0" + s[:2] in PROVINCE_CODES:
-        return "0" + s
+    if kind == "cccd" and s.isascii() and s.isdigit():
+        if len(s) == 11 and "0" + s[:2] in PROVINCE_CODES:
+            return "0" + s
+        if from_number and len(s) == 10 and "00" + s[:1] in PROVINCE_CODES:
+            return "00" + s
     if kind == "cmnd" and _is_digits(s, 8):
         return "0" + s
     return s
 
 
+def _is_number(s: object) -> bool:
+    """A value a spreadsheet gave as a number (a numeric cell), not as text."""
+    return isinstance(s, int | float) and not isinstance(s, bool)
+
+
 def normalize_id_number(id_type: str | None, s: object) -> str:
-    """Spaces, dots, dashes removed, upper case; a dropped leading zero restored (CCCD, CMND)."""
-    return restore_leading_zero_id(id_type, _compact_code(s, "." + _DASHES))
+    """Spaces, dots, dashes removed, upper case; dropped leading zeros restored (CCCD, CMND)."""
+    return restore_leading_zero_id(id_type, _compact_code(s, "." + _DASHES), from_number=_is_number(s))
 
 
 def infer_id_type(number: object, nationality: str | None = "VN") -> str | None:
     """The document type a bare number must be: 12 (or 11 with a dropped zero) digits → cccd,
     9 → cmnd, a letter and 7 digits → passport; for a foreigner, 6–20 letters and digits → passport.
+    A number from a numeric cell may have lost more: 10 digits of a province 00x → cccd, 8 → cmnd.
     """
     n = normalize_id_number(None, number)
-    if _is_digits(n, 12) or restore_leading_zero_id("cccd", n) != n:
+    from_number = _is_number(number)
+    if _is_digits(n, 12) or restore_leading_zero_id("cccd", n, from_number=from_number) != n:
         return "cccd"
-    if _is_digits(n, 9):
+    if _is_digits(n, 9) or (from_number and _is_digits(n, 8)):
         return "cmnd"
     if _VN_PASSPORT.fullmatch(n):
         return "passport"
@@ -767,7 +779,7 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
         )
     elif id_number:
         if id_type in (None, "none"):
-            id_type = infer_id_type(id_number, nationality)
+            id_type = infer_id_type(data.id_number, nationality)  # the raw value: was it a number?
             if id_type is None:
                 invalid.append(
                     Problem(
@@ -777,7 +789,7 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
                     )
                 )
             else:
-                id_number = normalize_id_number(id_type, id_number)
+                id_number = normalize_id_number(id_type, data.id_number)
         checked_sex = sex if sex in SEXES else None
         if id_type == "cccd":  # id_number is normalized as a CCCD number already (above)
             invalid += _check_normalized_cccd(id_number, dob, checked_sex, "id_number")

@@ -867,3 +867,54 @@ def test_check_person_never_crashes_and_is_stable(person: PersonInput, today: da
     again = check_person(result.normalized, today=today)
     assert again.normalized == result.normalized
     assert again.codes == result.codes
+
+
+@pytest.mark.parametrize(
+    ("id_type", "raw", "expected"),
+    [
+        ("cccd", 1090000123, "001090000123"),  # Hà Nội (001) typed as a number: two zeros lost
+        ("cccd", 1090000123.0, "001090000123"),
+        ("cccd", 8090000123, "008090000123"),
+        ("cccd", 3090000123, "3090000123"),  # 003 is no province: left for the validator
+        ("cccd", "1090000123", "1090000123"),  # text: a spreadsheet did not drop two zeros
+        ("cccd", 75185012345, "075185012345"),
+        ("cmnd", 12345678, "012345678"),
+    ],
+)
+def test_normalize_id_number_from_a_numeric_cell(id_type: str, raw: object, expected: str) -> None:
+    assert normalize_id_number(id_type, raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        (1090000123, "cccd"),
+        (2090000123.0, "cccd"),
+        (75185012345, "cccd"),
+        (12345678, "cmnd"),
+        (12345678.0, "cmnd"),
+        ("12345678", None),  # text: not a number a spreadsheet shortened
+        ("1090000123", None),
+        (3090000123, None),
+        (True, None),
+    ],
+)
+def test_infer_id_type_from_a_numeric_cell(number: object, expected: str | None) -> None:
+    assert infer_id_type(number, "VN") == expected
+
+
+def test_check_person_restores_a_hanoi_cccd_typed_as_a_number() -> None:
+    dob = date(1990, 5, 5)
+    for id_type in ("cccd", None):
+        check = check_person(
+            PersonInput(full_name="Nguyễn Văn An", date_of_birth=dob, sex="M", id_type=id_type, id_number=1090000123),  # type: ignore[arg-type]
+            today=date(2026, 1, 1),
+        )
+        assert (check.normalized.id_type, check.normalized.id_number) == ("cccd", "001090000123")
+        assert not check.invalid
+    check = check_person(
+        PersonInput(full_name="Nguyễn Văn An", date_of_birth=dob, sex="M", id_number=12345678),  # type: ignore[arg-type]
+        today=date(2026, 1, 1),
+    )
+    assert (check.normalized.id_type, check.normalized.id_number) == ("cmnd", "012345678")
+    assert not check.invalid
