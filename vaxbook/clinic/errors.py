@@ -76,6 +76,12 @@ class ScreeningSuperseded(Refusal):
     message = _("A later screening of the person today replaces this one: record the dose with the latest screening.")
 
 
+class VaccineWithdrawn(Refusal):
+    code = "vaccine_withdrawn"
+    field = "vaccine_code"
+    message = _("This vaccine is no longer in use: it can be back-entered, not given.")
+
+
 class SourceInvalid(Refusal):
     code = "source_invalid"
     field = "source"

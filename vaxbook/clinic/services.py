@@ -787,6 +787,8 @@ def _precheck(
     if problem:
         raise _RULE_REFUSALS[problem]()
     person_gate(person)
+    if not vaccine.active and source == Dose.Source.LIVE:
+        raise errors.VaccineWithdrawn()
     if lot.vaccine_id != vaccine.pk:
         raise LotVaccineMismatch()
     if administered_on > lot.expiry:

@@ -573,3 +573,17 @@ def test_merges_stay_one_level_deep(clerk_a: Any) -> None:
     with pytest.raises(DomainError) as exc:
         person_merge(actor=clerk_a, duplicate=f.PersonFactory(), into=Person.objects.get(pk=b.pk))
     assert exc.value.codes == ["merge_into_merged"]
+
+
+def test_a_withdrawn_vaccine_is_back_entered_not_given(
+    as_vaccinator: Any, facility_a: Any, lot_a: Any, screen: Any, comirnaty: Any
+) -> None:
+    comirnaty.active = False
+    comirnaty.save(update_fields=["active"])
+    person = f.PersonFactory()
+    live = dose_body(person, facility_a, source="live", screening_id=str(screen(person).public_id))
+    r = as_vaccinator.post_json("/api/v1/doses", live, HTTP_IDEMPOTENCY_KEY="w1")
+    assert r.status_code == 422 and codes(r) == ["vaccine_withdrawn"]
+    assert r.json()["errors"][0]["field"] == "vaccine_code"
+    r = as_vaccinator.post_json("/api/v1/doses", dose_body(person, facility_a), HTTP_IDEMPOTENCY_KEY="w2")
+    assert r.status_code == 201, r.content
