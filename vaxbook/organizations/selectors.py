@@ -23,7 +23,7 @@ from vaxbook.common.rows import ModelRows, Read, any_of
 from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
 from vaxbook.organizations.workbooks import roster_template_bytes
 from vaxbook.places.models import AdminUnit
-from vaxbook.registry.models import PriorityGroup
+from vaxbook.registry.models import Person, PriorityGroup
 
 
 def _uuid(value: uuid.UUID | str) -> uuid.UUID | None:
@@ -147,3 +147,25 @@ def roster_entries_read(*, organization: Organization, person_ids: Collection[in
     among, params = any_of(RosterEntry, "person_id", "e", sorted(person_ids))
     sql = _ENTRY.select(connection, f"e.organization_id = %s AND {among}")
     return Read(sql, [organization.pk, *params], lambda rows: {e.person_id: e for e in map(_ENTRY.load, rows)})
+
+
+def roster_last_entry_id(*, organization: Organization) -> int | None:
+    """The organization's newest roster entry (entries are numbered in order): where an import starts."""
+    return RosterEntry.objects.filter(organization=organization).order_by("-pk").values_list("pk", flat=True).first()
+
+
+def roster_persons_named(
+    *, organization: Organization, search_names: Collection[str], entries_up_to: int | None
+) -> list[Person]:
+    """The persons on the organization's roster (by entries up to `entries_up_to`) with these search
+    names, not merged: those a roster row without a document may be (an import's read, per chunk)."""
+    if entries_up_to is None or not search_names:
+        return []
+    return list(
+        Person.objects.filter(
+            roster_entries__organization=organization,
+            roster_entries__pk__lte=entries_up_to,
+            search_name__in=search_names,
+            merged_into__isnull=True,
+        ).select_related("priority_group", "ward")
+    )

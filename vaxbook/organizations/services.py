@@ -31,7 +31,7 @@ import logging
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Generator, Iterator
+from collections.abc import Collection, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -56,7 +56,7 @@ from vaxbook.organizations.readers import Book, FileRefused, Row, open_book
 from vaxbook.organizations.workbooks import ErrorReportWriter, text_positions
 from vaxbook.registry.identity import check_person
 from vaxbook.registry.models import Person
-from vaxbook.registry.services import RegistrationPlan, persons_register_plan
+from vaxbook.registry.services import KnownPersons, RegistrationPlan, document_key, persons_register_plan
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +211,10 @@ class _ImportRun:
         self.counts: Counter[str] = Counter()
         self.processed = 0  # rows of the chunks written (committed)
         self.documents = _Documents()
+        # Rows without a document that are persons already on the roster link to them (read per chunk,
+        # among the entries the roster had before this run: not the persons this file creates).
+        self.entries_before: int | None = None
+        self.known = KnownPersons(find=self._roster_persons)
         self.header: HeaderMatch | None = None
         self.report: ErrorReportWriter | None = None
         self.report_path: str | None = None
@@ -222,6 +226,7 @@ class _ImportRun:
         with storage.open(str(self.imp.file.name), "rb") as stored:
             raw = getattr(stored, "file", stored)
             book: Book = open_book(raw, name=f"roster.{self.imp.file_format}")
+            self.entries_before = selectors.roster_last_entry_id(organization=self.organization)
             rows = book.iter_rows()
             self.header = find_header(rows)
             chunks = self._chunks(rows, RowMapper(self.header))
@@ -332,6 +337,8 @@ class _ImportRun:
             # A number accepted in an earlier chunk is a repeat, as one earlier in the same chunk is.
             earlier_documents=self.documents,
             recent=writing.recent if writing else (),
+            known=self.known,
+            row_ids=[rows[i].number for i in batch],
         )
         accepted: list[tuple[RosterRow, Person]] = []
         keys: set[int] = set()
@@ -343,7 +350,7 @@ class _ImportRun:
                 continue
             accepted.append((rows[i], person))
             if person.id_number:
-                keys.add(hash((person.id_type, person.id_number)))
+                keys.add(hash(document_key(person.id_type, person.id_number)))
             elif result.status == "created":
                 recent.append(person)
         # Only persons registered before can be on the roster already.
@@ -367,6 +374,11 @@ class _ImportRun:
             chunk.roster_new = self._roster_new(chunk)
             chunk.roster_copy = copy_prepare(chunk.roster_new, keys=False)
         return chunk
+
+    def _roster_persons(self, search_names: Collection[str]) -> list[Person]:
+        return selectors.roster_persons_named(
+            organization=self.organization, search_names=search_names, entries_up_to=self.entries_before
+        )
 
     def _roster_new(self, chunk: _Chunk) -> list[RosterEntry]:
         rows_by_person = {person.pk: row for row, person in chunk.accepted}

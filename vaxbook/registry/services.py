@@ -5,7 +5,7 @@ Every door (the pages, the API, the roster importer, the demo loader) registers 
 reference look-ups, the one-person-per-document rule and the duplicate flagging live here once.
 """
 
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Collection, Container, Hashable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
@@ -289,20 +289,35 @@ def persons_register_plan(
     audit_action: str = "registry.person.created",
     earlier_documents: Container[tuple[str, str]] = (),
     recent: Sequence[Person] = (),
+    known: "KnownPersons | None" = None,
+    row_ids: Sequence[Hashable] | None = None,
 ) -> "RegistrationPlan":
     """`persons_register_bulk` in two halves, for a caller that writes batch after batch (the roster
     importer): this one checks, reads and decides, and builds the rows; `plan.write()`, called inside
     a transaction (on any connection, in any thread), writes them. The same rules, with two additions
     for a batch that follows others whose writes may not be visible yet: a document in
-    `earlier_documents` (`(id_type, id_number)`, accepted in an earlier batch of the same file) is
+    `earlier_documents` (`document_key(id_type, id_number)`, accepted in an earlier batch of the same file) is
     refused as `document_repeated`, as a number repeated within the batch is; and the persons of
     `recent` (created by an earlier batch) count as known records for the suspected-duplicate rule.
+    With `known` (the roster importer: its organization's roster), a row without a document that is
+    one of those persons (see `KnownPersons`) links to it instead of creating a person; `row_ids`
+    (the rows' numbers in the file, default their index) say which row took which person.
 
     A unique violation on write (someone else registered one of the documents meanwhile) raises
     IntegrityError from `write()`: roll back and plan again.
     """
     resolved = _check_all(rows, province_codes, today)
-    return _plan(actor, resolved, source, on_existing, audit_action, earlier=earlier_documents, recent=recent)
+    return _plan(
+        actor,
+        resolved,
+        source,
+        on_existing,
+        audit_action,
+        earlier=earlier_documents,
+        recent=recent,
+        known=known,
+        row_ids=row_ids,
+    )
 
 
 def _check_all(
@@ -313,6 +328,50 @@ def _check_all(
     checks = [check_person(r, today=today) for r in rows]
     refs = _References([c.normalized for c in checks], codes)
     return [refs.resolve(c, pc) for c, pc in zip(checks, codes, strict=True)]
+
+
+def document_key(id_type: str | None, id_number: str) -> tuple[str, str]:
+    """The one-document rule's key. A 12-digit number is the same personal identification number
+    whether the row calls it CCCD or CMND (a 12-digit CMND follows the CCCD rules)."""
+    if id_type == "cmnd" and len(id_number) == 12:
+        return ("cccd", id_number)
+    return (id_type or "", id_number)
+
+
+def _duplicate_key(person: Person) -> tuple[str, date, str]:
+    """What the suspected-duplicate rule compares: search name, birth date, phone."""
+    return (person.search_name, person.date_of_birth, person.phone)
+
+
+@dataclass
+class KnownPersons:
+    """Persons that a row without a document may be (the roster importer: the organization's roster as
+    it was before the import): the suspected-duplicate rule's search name and birth date, and the same
+    phone when both have one. `find(search_names)` reads those with these names (once per batch).
+    Each person is taken by one row of the file (the first that matches, a same-phone one first), so
+    a file with two rows alike, uploaded again, links each to its own person; a row decided again
+    (its batch rolled back) takes the same person again."""
+
+    find: Callable[[Collection[str]], Iterable[Person]]
+    taken: dict[int, Hashable] = field(default_factory=dict)  # person pk → the row that took it
+
+    def candidates(self, names: Collection[str]) -> dict[tuple[str, date], list[Person]]:
+        by_name: dict[tuple[str, date], list[Person]] = {}
+        for p in sorted(self.find(names), key=lambda p: p.pk):
+            key = _duplicate_key(p)
+            by_name.setdefault(key[:2], []).append(p)  # type: ignore[arg-type]
+        return by_name
+
+    def take(self, candidates: dict[tuple[str, date], list[Person]], row: Person, row_id: Hashable) -> Person | None:
+        """The known person a new row (built, not saved) is, if any; taken by `row_id`."""
+        key = _duplicate_key(row)
+        persons = [p for p in candidates.get(key[:2], ()) if self.taken.get(p.pk, row_id) == row_id]
+        match = next((p for p in persons if p.phone == key[2]), None) or next(
+            (p for p in persons if not p.phone or not key[2]), None
+        )
+        if match is not None:
+            self.taken[match.pk] = row_id
+        return match
 
 
 def _repeated_problem() -> ErrorItem:
@@ -400,6 +459,8 @@ def _plan(
     optimistic_single: bool = False,
     earlier: Container[tuple[str, str]] = (),
     recent: Sequence[Person] = (),
+    known: KnownPersons | None = None,
+    row_ids: Sequence[Hashable] | None = None,
 ) -> RegistrationPlan:
     from vaxbook.registry.identity import search_name
 
@@ -412,7 +473,7 @@ def _plan(
         set()
         if optimistic
         else {
-            (resolved[i].check.normalized.id_type, resolved[i].check.normalized.id_number)
+            document_key(resolved[i].check.normalized.id_type, resolved[i].check.normalized.id_number)
             for i in valid
             if resolved[i].check.normalized.id_number
         }
@@ -423,7 +484,7 @@ def _plan(
         # Hand-written (common/rows.py): a re-uploaded roster finds a whole chunk's persons here; their
         # ward, province and priority group come from the reference cache rather than three joins.
         for p in read(persons_by_numbers_read(numbers)):
-            existing[(p.id_type, p.id_number)] = p
+            existing[document_key(p.id_type, p.id_number)] = p
 
     # Suspected duplicates: no document, same search name + birth date + phone as a known record.
     nodoc = [i for i in valid if not resolved[i].check.normalized.id_number]
@@ -433,10 +494,11 @@ def _plan(
         for p in Person.objects.filter(search_name__in=names, merged_into__isnull=True).only(
             "id", "search_name", "date_of_birth", "phone", "public_id"
         ):
-            dup_index.setdefault((p.search_name, p.date_of_birth, p.phone), p)
+            dup_index.setdefault(_duplicate_key(p), p)
         for p in recent:
             if p.search_name in names:
-                dup_index.setdefault((p.search_name, p.date_of_birth, p.phone), p)
+                dup_index.setdefault(_duplicate_key(p), p)
+    candidates = known.candidates(names) if nodoc and known is not None else {}
 
     seen_docs: set[tuple[str, str]] = set()
     created: list[Person] = []
@@ -446,7 +508,7 @@ def _plan(
         res = resolved[i]
         data: PersonInput = res.check.normalized
         if data.id_number:
-            key = (data.id_type or "", data.id_number)
+            key = document_key(data.id_type, data.id_number)
             if key in seen_docs or key in earlier:
                 results[i].problems = [_repeated_problem()]
                 continue
@@ -460,18 +522,14 @@ def _plan(
                 if not _same_identity(person, data):
                     results[i].problems = [_conflict_problem(person)]
                     continue
-                filled = _fill_blanks(person, res)
-                results[i].person = person
-                if filled:
-                    missing = check_person(person_to_input(person), today=timezone.localdate()).missing
-                    person.data_status = _data_status([], missing)
-                    person.problems = _problem_dicts(missing)
-                    updated.append((person, filled))
-                    results[i].status = "updated"
-                else:
-                    results[i].status = "linked"
+                _link(results[i], person, res, updated)
                 continue
         person = _new_person(res, source=source, actor=actor)
+        if candidates and known is not None:
+            same = known.take(candidates, person, row_ids[i] if row_ids is not None else i)
+            if same is not None:
+                _link(results[i], same, res, updated)
+                continue
         if not data.id_number and person.phone:
             pending_dups.append((person, (person.search_name, person.date_of_birth, person.phone)))
         created.append(person)
@@ -504,6 +562,20 @@ def _plan(
         plan.events = _events(plan)
         plan.events_copy = copy_prepare(plan.events, keys=False)
     return plan
+
+
+def _link(result: RowResult, person: Person, res: _Resolved, updated: list[tuple[Person, list[str]]]) -> None:
+    """A row that is a known person: `linked`, or `updated` when it fills blank fields."""
+    filled = _fill_blanks(person, res)
+    result.person = person
+    if filled:
+        missing = check_person(person_to_input(person), today=timezone.localdate()).missing
+        person.data_status = _data_status([], missing)
+        person.problems = _problem_dicts(missing)
+        updated.append((person, filled))
+        result.status = "updated"
+    else:
+        result.status = "linked"
 
 
 def person_to_input(person: Person, **overrides: Any) -> PersonInput:

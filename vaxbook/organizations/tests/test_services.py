@@ -307,6 +307,93 @@ def test_rows_without_a_document_follow_the_suspected_duplicate_rule(run):
     assert first.data_status == "incomplete"  # no document: saved, and the data shows it
 
 
+def test_id_numbers_typed_as_numbers_get_all_their_leading_zeros_back(run):
+    dob = date(1990, 5, 5)
+    hanoi = cccd_for(dob, "M", 123, province="001")  # as a number: two zeros lost
+    rows = [
+        person_row(1, **{"Số giấy tờ": int(hanoi), "Ngày sinh": "05/05/1990", "Giới tính": "Nam"}),
+        person_row(
+            2,
+            **{
+                "Số giấy tờ": int(cccd_for(dob, "M", 124, province="008")),
+                "Loại giấy tờ": "",
+                "Ngày sinh": "05/05/1990",
+                "Giới tính": "Nam",
+            },
+        ),
+        person_row(3, **{"Số giấy tờ": 12345678, "Loại giấy tờ": "", "Ngày sinh": "05/05/1990", "Giới tính": "Nam"}),
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused) == (3, 0)
+    assert sorted(Person.objects.values_list("id_type", "id_number")) == [
+        ("cccd", "001090000123"),
+        ("cccd", "008090000124"),
+        ("cmnd", "012345678"),
+    ]
+
+
+def test_a_twelve_digit_number_repeated_as_cmnd_is_the_same_document(run):
+    rows = [person_row(1), {**person_row(1), "STT": 2, "Loại giấy tờ": "CMND"}]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused) == (1, 1)
+    assert "[document_repeated]" in reasons_by_row(imp)[2]
+    assert Person.objects.count() == 1
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_a_twelve_digit_number_repeated_as_cmnd_in_a_later_chunk_or_upload_is_the_same_document(run):
+    rows = [person_row(1), person_row(2), {**person_row(1), "STT": 3, "Loại giấy tờ": "CMND"}]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused) == (2, 1)
+    assert "[document_repeated]" in reasons_by_row(imp)[3]
+    again = run(xlsx_bytes(table([{**person_row(1), "Loại giấy tờ": "CMND"}])))
+    assert (again.created, again.linked) == (0, 1)
+    assert Person.objects.count() == 2
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_uploading_the_same_file_twice_without_documents_creates_nobody(run, org, rep):
+    nodoc = {"Loại giấy tờ": "", "Số giấy tờ": ""}
+    twin = {**nodoc, "Họ và tên": "Đỗ Văn Tư", "Ngày sinh": "01/01/1990", "Giới tính": "Nam"}
+    rows = [
+        person_row(1, **nodoc),
+        person_row(2, **nodoc, **{"Số điện thoại": ""}),
+        person_row(3, **twin, **{"Số điện thoại": "0912999999"}),
+        person_row(4, **twin, **{"Số điện thoại": "0912999999"}),  # a twin: created and flagged
+        person_row(5),
+    ]
+    content = xlsx_bytes(table(rows))
+    first = run(content)
+    assert (first.created, first.linked) == (5, 0)
+    persons, entries = Person.objects.count(), RosterEntry.objects.count()
+    second = run(content)
+    assert (second.created, second.linked, second.updated, second.refused) == (0, 5, 0, 0)
+    assert (Person.objects.count(), RosterEntry.objects.count()) == (persons, entries)
+    # a phone added later (the roster's record had none) links too, and fills the blank
+    third = run(xlsx_bytes(table([person_row(2, **nodoc, **{"Số điện thoại": "0912000777"})])))
+    assert (third.created, third.updated) == (0, 1)
+    assert Person.objects.filter(phone="+84912000777").count() == 1
+    # another phone on both sides is another person: created, and not a suspected duplicate
+    fourth = run(xlsx_bytes(table([person_row(1, **nodoc, **{"Số điện thoại": "0912000888"})])))
+    assert (fourth.created, fourth.linked) == (1, 0)
+
+
+def test_a_person_without_document_off_this_roster_is_created_and_flagged(run, org):
+    nodoc = {"Loại giấy tờ": "", "Số giấy tờ": ""}
+    row = person_row(1, **nodoc)
+    elsewhere = PersonFactory(
+        full_name=row["Họ và tên"],
+        date_of_birth=date(1981, 2, 2),
+        sex="F",
+        phone="+84912000001",
+        id_type="none",
+        id_number="",
+    )
+    imp = run(xlsx_bytes(table([row])))
+    assert (imp.created, imp.linked) == (1, 0)
+    assert Person.objects.exclude(pk=elsewhere.pk).get().suspected_duplicate_of == elsewhere
+
+
 # --------------------------------------------------------------------------------------------
 # Unreadable files, failures, progress
 # --------------------------------------------------------------------------------------------
