@@ -19,6 +19,7 @@ import csv
 import io
 import posixpath
 import re
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Generator, Iterator
@@ -130,9 +131,18 @@ Row = tuple[int, list[Any]]  # (row number as the spreadsheet shows it, cell val
 
 
 class Book:
-    """An opened roster file: rows in order, and an estimate of how many there are."""
+    """An opened roster file: rows in order, and an estimate of how many there are.
+
+    A workbook has sheets: `sheets()` lists those that may hold the roster, the likeliest first, and
+    `use(sheet)` makes one the sheet read (the importer keeps the first whose header row matches)."""
 
     format: str
+
+    def sheets(self) -> list[Any]:
+        return [None]
+
+    def use(self, sheet: Any) -> None:
+        """Read this one of `sheets()` from now on."""
 
     def verify(self) -> None:
         """The expensive upload-time checks (whole-file integrity, encoding)."""
@@ -188,6 +198,14 @@ def _attr(element: ElementTree.Element, local_name: str) -> str | None:
     return None
 
 
+#: The template's data sheet (workbooks.py writes it): read first wherever it stands among the sheets.
+ROSTER_SHEET = "Danh sách"
+
+
+def _sheet_name_key(name: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(name.split())).casefold()
+
+
 @dataclass
 class _Sheet:
     path: str
@@ -204,8 +222,17 @@ class XlsxBook(Book):
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
             raise FileRefused("file_corrupt") from None
         self._check_limits()
-        self.sheet = self._locate_sheet()
+        self._sheets = self._locate_sheets()
+        self.sheet = self._sheets[0]
         self._last_row: int | None = None
+
+    def sheets(self) -> list[Any]:
+        return list(self._sheets)
+
+    def use(self, sheet: Any) -> None:
+        assert sheet in self._sheets
+        self.sheet = sheet
+        self._last_row = None
 
     # -- checks ------------------------------------------------------------------------------
 
@@ -259,7 +286,9 @@ class XlsxBook(Book):
             out[rel.get("Id", "")] = (rel.get("Type", ""), path)
         return out
 
-    def _locate_sheet(self) -> _Sheet:
+    def _locate_sheets(self) -> list[_Sheet]:
+        """The sheets that may hold the roster: the template's data sheet (by name) first, then the other
+        visible sheets in the workbook's order; hidden ones never (an old copy, a reference list)."""
         workbook_path = "xl/workbook.xml"
         for rel_type, path in self._rels("").values():
             if rel_type.endswith(_OFFICE_DOCUMENT):
@@ -267,22 +296,27 @@ class XlsxBook(Book):
         if workbook_path not in self.zip.NameToInfo:
             raise FileRefused("file_corrupt")
         rels = self._rels(workbook_path)
-        first = next((e for e in self._xml(workbook_path).iter() if _local(e.tag) == "sheet"), None)
-        if first is None:
+        entries = [e for e in self._xml(workbook_path).iter() if _local(e.tag) == "sheet"]
+        visible = [e for e in entries if (e.get("state") or "visible") == "visible"]
+        if not visible:
             raise FileRefused("file_empty")
-        rel = rels.get(_attr(first, "id") or "")
-        if rel is None or rel[1] not in self.zip.NameToInfo:
-            raise FileRefused("file_corrupt")
-        sheet = _Sheet(path=rel[1], name=first.get("name", ""))
+        named = [e for e in visible if _sheet_name_key(e.get("name", "")) == _sheet_name_key(ROSTER_SHEET)]
+        parts: dict[str, bytes] = {}
         root_rels = posixpath.join("_rels", ".rels")
         workbook_rels = posixpath.join(posixpath.dirname(workbook_path), "_rels", posixpath.basename(workbook_path))
         for name in ("[Content_Types].xml", root_rels, workbook_path, workbook_rels + ".rels"):
             if name in self.zip.NameToInfo:
-                sheet.parts[name] = self._read(name)
+                parts[name] = self._read(name)
         for rel_type, path in rels.values():
             if rel_type.endswith(_REL_TYPES_KEPT) and path in self.zip.NameToInfo:
-                sheet.parts[path] = self._read(path)
-        return sheet
+                parts[path] = self._read(path)
+        sheets = []
+        for entry in [*named, *(e for e in visible if e not in named)]:
+            rel = rels.get(_attr(entry, "id") or "")
+            if rel is None or rel[1] not in self.zip.NameToInfo:
+                raise FileRefused("file_corrupt")
+            sheets.append(_Sheet(path=rel[1], name=entry.get("name", ""), parts=parts))
+        return sheets
 
     # -- rows --------------------------------------------------------------------------------
 
@@ -398,7 +432,7 @@ class XlsxBook(Book):
         offset = 0 if first_row is None or b" r=" in first_row.group(0) else rows_before
         try:
             workbook = CalamineWorkbook.from_filelike(mini)
-            sheet = workbook.get_sheet_by_index(0)
+            sheet = workbook.get_sheet_by_name(self.sheet.name)
         except (CalamineError, ValueError, OSError):
             raise FileRefused("file_corrupt") from None
         try:

@@ -71,13 +71,30 @@ class FileCheck:
     data_rows: int  # rows below the header (an upper bound: blank rows count)
 
 
+def _roster_sheet(book: Book, *, slice_rows: int | None = None) -> tuple[HeaderMatch, Generator[Row]]:
+    """Choose the sheet with the roster: the template's data sheet (by name) when its header matches,
+    else the first visible sheet whose header row does; its header and the rows below it. When none
+    does, the first sheet's refusal (a header with columns missing before an empty sheet)."""
+    refusals: list[FileRefused] = []
+    for sheet in book.sheets():
+        book.use(sheet)
+        rows = book.iter_rows(slice_rows=slice_rows)
+        try:
+            return find_header(rows), rows
+        except FileRefused as exc:
+            rows.close()
+            if exc.code not in ("header_missing", "file_empty"):
+                raise
+            refusals.append(exc)
+    raise next((r for r in refusals if r.code != "file_empty"), None) or refusals[0]
+
+
 def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None) -> FileCheck:
     """The upload-time checks, cheapest first; raises `FileRefused` (a DomainError) with a stable code."""
     book = open_book(fileobj, name=name, size=size)
     book.verify()
-    rows: Generator[Row] = book.iter_rows(slice_rows=_PEEK_ROWS + 100)
+    header, rows = _roster_sheet(book, slice_rows=_PEEK_ROWS + 100)
     try:
-        header = find_header(rows)
         has_data = any(not is_blank(values) for _number, values in itertools.islice(rows, _PEEK_ROWS))
     finally:
         rows.close()
@@ -227,8 +244,7 @@ class _ImportRun:
             raw = getattr(stored, "file", stored)
             book: Book = open_book(raw, name=f"roster.{self.imp.file_format}")
             self.entries_before = selectors.roster_last_entry_id(organization=self.organization)
-            rows = book.iter_rows()
-            self.header = find_header(rows)
+            self.header, rows = _roster_sheet(book)
             chunks = self._chunks(rows, RowMapper(self.header))
             if self._pipelined():
                 self._run_pipelined(chunks)

@@ -16,8 +16,8 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from vaxbook.organizations.columns import FORMULA_START, TEMPLATE_COLUMNS, Column
+from vaxbook.organizations.readers import ROSTER_SHEET
 
-ROSTER_SHEET = "Danh sách"
 INSTRUCTIONS_SHEET = "Hướng dẫn"
 REFERENCE_SHEET = "Danh mục"
 REASONS_HEADER = "Lý do"

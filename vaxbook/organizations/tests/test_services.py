@@ -394,6 +394,59 @@ def test_a_person_without_document_off_this_roster_is_created_and_flagged(run, o
     assert Person.objects.exclude(pk=elsewhere.pk).get().suspected_duplicate_of == elsewhere
 
 
+def _workbook_bytes(book: openpyxl.Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_sheet_with_the_roster_is_read_not_the_first(run):
+    book = openpyxl.Workbook()
+    hidden = book.active
+    hidden.title = "Cũ"
+    for values in table([person_row(5)]):
+        hidden.append(values)
+    hidden.sheet_state = "hidden"
+    guide = book.create_sheet("Ghi chú")
+    guide.append(["Hướng dẫn điền danh sách"])
+    for header in HEADERS:
+        guide.append([header, "giải thích"])
+    data = book.create_sheet("Nhân viên")
+    for values in table([person_row(1), person_row(2)]):
+        data.append(values)
+    book.active = 2
+    imp = run(_workbook_bytes(book))
+    assert (imp.status, imp.created) == ("done", 2)
+    assert sorted(Person.objects.values_list("full_name", flat=True)) == [
+        person_row(1)["Họ và tên"],
+        person_row(2)["Họ và tên"],
+    ]
+
+
+def test_the_template_is_read_by_its_data_sheet_whatever_the_order_of_the_tabs(run, rep, org):
+    from vaxbook.organizations import selectors
+
+    book = openpyxl.load_workbook(io.BytesIO(selectors.roster_template(user=rep, organization=org)))
+    for values in table([person_row(1), person_row(2)])[1:]:
+        book["Danh sách"].append(values)
+    book.move_sheet("Hướng dẫn", offset=-1)
+    book.move_sheet("Danh mục", offset=-2)
+    assert book.sheetnames[-1] == "Danh sách"
+    imp = run(_workbook_bytes(book))
+    assert (imp.status, imp.created) == ("done", 2)
+
+
+def test_a_workbook_whose_sheets_have_no_roster_header_is_refused(rep, org, places):
+    book = openpyxl.Workbook()
+    book.active.append(["Hướng dẫn"])
+    other = book.create_sheet("B")
+    other.append(["Họ và tên", "Ngày sinh"])
+    other.append(["Nguyễn Văn A", "01/01/1990"])
+    with pytest.raises(DomainError) as caught:
+        roster_import_start(actor=rep, organization=org, upload=upload(_workbook_bytes(book)))
+    assert caught.value.codes == ["header_missing"]
+
+
 # --------------------------------------------------------------------------------------------
 # Unreadable files, failures, progress
 # --------------------------------------------------------------------------------------------
