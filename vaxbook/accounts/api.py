@@ -8,14 +8,16 @@ from django.utils.translation import get_language
 from ninja import Field, Router, Schema
 
 from vaxbook.accounts.auth import BearerAuth
+from vaxbook.accounts.models import User
 from vaxbook.accounts.selectors import memberships_for_user
 from vaxbook.accounts.services import otp_request, otp_verify, token_create, token_issue, token_revoke
+from vaxbook.common.apifields import column_text
 
 router = Router(tags=["accounts"])
 
 
 class TokenIn(Schema):
-    username: str = Field(max_length=150)
+    username: str = column_text(User, "username")
     password: str = Field(max_length=256)
 
 

@@ -7,15 +7,17 @@ from typing import Any, Literal
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema
+from ninja import Router, Schema
 from pydantic import BaseModel
 
 from vaxbook.clinic import selectors, services
 from vaxbook.clinic.models import AdverseEvent, Appointment, Dose, Screening, Session
+from vaxbook.common.apifields import column_text
 from vaxbook.common.errors import DomainError
 from vaxbook.common.idempotency import idempotent_call_prefetching
 from vaxbook.vaccines.api import ErrorsOut
 from vaxbook.vaccines.apiutil import idempotency_key, idempotent_json, json_response
+from vaxbook.vaccines.models import Lot, Vaccine
 from vaxbook.vaccines.selectors import facility_get, vaccine_by_pk, vaccine_get
 
 router = Router(tags=["clinic"])
@@ -101,7 +103,7 @@ class ScreeningIn(Schema):
     person_id: str
     facility_id: str
     answers: dict[str, bool]
-    note: str = ""
+    note: str = column_text(Screening, "note", "")
 
 
 class DoseIn(BaseModel):
@@ -110,8 +112,8 @@ class DoseIn(BaseModel):
 
     person_id: str
     facility_id: str
-    vaccine_code: str
-    lot_number: str
+    vaccine_code: str = column_text(Vaccine, "code")
+    lot_number: str = column_text(Lot, "number")
     administered_at: datetime
     source: Literal["live", "back_entry"] = "live"
     screening_id: str | None = None
@@ -137,7 +139,7 @@ class DoseOut(Schema):
 
 
 class DoseBatchItemIn(DoseIn):
-    idempotency_key: str = Field(..., max_length=200)
+    idempotency_key: str = column_text(Dose, "idempotency_key")
 
 
 class DoseBatchIn(BaseModel):
@@ -158,7 +160,7 @@ class DoseBatchOut(Schema):
 
 
 class VoidIn(Schema):
-    reason: str
+    reason: str = column_text(Dose, "void_reason")
 
 
 class SessionIn(Schema):
@@ -166,10 +168,10 @@ class SessionIn(Schema):
     date: date
     starts_at: time
     ends_at: time
-    vaccine_code: str
+    vaccine_code: str = column_text(Vaccine, "code")
     capacity: int
     priority_groups: list[str] = []
-    note: str = ""
+    note: str = column_text(Session, "note", "")
 
 
 class SessionOut(Schema):
@@ -213,10 +215,10 @@ class ObservedOut(Schema):
 class AdverseEventIn(Schema):
     dose_id: str
     onset_at: datetime
-    symptoms: str
+    symptoms: str = column_text(AdverseEvent, "symptoms")
     serious: bool = False
-    outcome: str = "ongoing"
-    note: str = ""
+    outcome: str = column_text(AdverseEvent, "outcome", "ongoing")
+    note: str = column_text(AdverseEvent, "note", "")
 
 
 class AdverseEventOut(Schema):

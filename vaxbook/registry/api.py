@@ -5,10 +5,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 
+from vaxbook.common.apifields import column_text
 from vaxbook.common.errors import DomainError, ErrorItem
 from vaxbook.registry import selectors, services
 from vaxbook.registry.identity import PersonInput
-from vaxbook.registry.models import Person
+from vaxbook.registry.models import Household, Person
 
 router = Router(tags=["registry"])
 
@@ -88,12 +89,12 @@ class PersonListOut(Schema):
 
 class HouseholdIn(Schema):
     head_id: str
-    address_line: str = ""
+    address_line: str = column_text(Household, "address_line", "")
 
 
 class MemberIn(Schema):
     person_id: str
-    relation: str
+    relation: str = column_text(Person, "relation_to_head")
 
 
 class HouseholdOut(Schema):

@@ -6,9 +6,10 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from ninja import Router, Schema
 
+from vaxbook.common.apifields import column_text
 from vaxbook.vaccines import selectors, services
 from vaxbook.vaccines.apiutil import idempotent_json
-from vaxbook.vaccines.models import StockMovement, Vaccine
+from vaxbook.vaccines.models import Lot, StockMovement, Vaccine
 
 router = Router(tags=["vaccines"])
 
@@ -46,27 +47,27 @@ class StockLineOut(Schema):
 
 
 class LotReceiveIn(Schema):
-    vaccine_code: str
-    lot_number: str
+    vaccine_code: str = column_text(Vaccine, "code")
+    lot_number: str = column_text(Lot, "number")
     expiry: date
     quantity: int
-    note: str = ""
+    note: str = column_text(StockMovement, "note", "")
 
 
 class WastageIn(Schema):
-    vaccine_code: str
-    lot_number: str
+    vaccine_code: str = column_text(Vaccine, "code")
+    lot_number: str = column_text(Lot, "number")
     quantity: int
-    reason: str
-    note: str = ""
+    reason: str = column_text(StockMovement, "reason")
+    note: str = column_text(StockMovement, "note", "")
 
 
 class TransferIn(Schema):
     to_facility_id: str
-    vaccine_code: str
-    lot_number: str
+    vaccine_code: str = column_text(Vaccine, "code")
+    lot_number: str = column_text(Lot, "number")
     quantity: int
-    note: str = ""
+    note: str = column_text(StockMovement, "note", "")
 
 
 class MovementOut(Schema):

@@ -1,0 +1,22 @@
+"""API input fields bounded by the model column they are stored in, so that the two cannot drift.
+
+`note: str = column_text(Session, "note", "")` accepts at most Session.note's max_length characters: a
+longer text is a 422 `invalid_string_too_long` naming the field, never the database's refusal (a 500 on
+PostgreSQL) nor a silent acceptance (SQLite does not enforce a varchar's length). A TextField has no
+max_length, and the field is then unbounded, like its column.
+"""
+
+from typing import Any
+
+from django.db import models
+from pydantic import Field
+
+
+def column_max_length(model: type[models.Model], name: str) -> int | None:
+    """The max_length of `model.name` (None for a field without one, e.g. a TextField)."""
+    return getattr(model._meta.get_field(name), "max_length", None)
+
+
+def column_text(model: type[models.Model], name: str, default: Any = ..., **kwargs: Any) -> Any:
+    """A pydantic Field for a text stored in `model.name`: at most its column's max_length characters."""
+    return Field(default, max_length=column_max_length(model, name), **kwargs)
