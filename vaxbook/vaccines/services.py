@@ -14,8 +14,10 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from vaxbook.common.audit import audit_log
+from vaxbook.common.errors import DomainError
 from vaxbook.common.rows import ModelRows, Read, any_of, read
 from vaxbook.places.models import Facility
 from vaxbook.vaccines.access import RECEIVE_ROLES, STOCK_ROLES, oversees_facility, require_facility_role
@@ -177,6 +179,15 @@ def lot_receive(
     require_facility_role(user=actor, facility=facility, roles=RECEIVE_ROLES)
     _check_quantity(quantity)
     number = number.strip().upper()
+    if not number:
+        raise DomainError.single("lot_number", "lot_number_required", _("Enter the lot number."))
+    limit = Lot._meta.get_field("number").max_length or 0
+    if len(number) > limit:
+        raise DomainError.single(
+            "lot_number",
+            "lot_number_too_long",
+            _("The lot number must be at most %(max)d characters long.") % {"max": limit},
+        )
     at = at or timezone.now()
     if expiry < timezone.localdate(at):
         raise LotExpired()
