@@ -5,8 +5,10 @@ Every error has one shape: {"errors": [{"field", "code", "message"}]}, whatever 
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -15,6 +17,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from vaxbook.accounts.api import router as accounts_router
 from vaxbook.accounts.auth import ApiAuth
 from vaxbook.clinic.api import router as clinic_router
+from vaxbook.common.apierrors import validation_code, validation_message
+from vaxbook.common.apiparser import ApiParser
 from vaxbook.common.errors import DomainError
 from vaxbook.organizations.api import router as organizations_router
 from vaxbook.places.api import router as places_router
@@ -29,6 +33,7 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    parser=ApiParser(),
 )
 
 
@@ -51,12 +56,11 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
     items = []
     for err in exc.errors:
         kind = str(err.get("type", "invalid"))
-        code = "required" if kind == "missing" else f"invalid_{kind}".replace(".", "_")
         items.append(
             {
                 "field": _loc_to_field(err.get("loc", ())),
-                "code": code,
-                "message": str(err.get("msg", _("Invalid value."))),
+                "code": validation_code(kind),
+                "message": validation_message(kind, err.get("ctx")),
             }
         )
     return _errors(request, 422, items)
@@ -81,7 +85,28 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    cause = exc.__cause__
+    if isinstance(cause, DomainError):  # refused by the parser (ApiParser), which ninja wraps in a 400
+        return on_domain_error(request, cause)
+    if isinstance(cause, (ValueError, RecursionError)):  # ninja could not parse the body: not JSON, not UTF-8
+        message = _("The request body is not valid JSON.")
+        return _errors(request, 400, [{"field": "body", "code": "invalid_json", "message": message}])
     return _errors(request, exc.status_code, [{"field": "", "code": "http_error", "message": str(exc)}])
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_request_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    size = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
+    message = _("The request is too large: at most %(size)s (files apart).") % {"size": size}
+    return _errors(request, 413, [{"field": "body", "code": "request_too_large", "message": message}])
+
+
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def on_too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _errors(
+        request, 400, [{"field": "body", "code": "too_many_fields", "message": _("The request has too many fields.")}]
+    )
 
 
 api.add_router("/v1/", accounts_router)

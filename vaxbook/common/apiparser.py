@@ -1,0 +1,96 @@
+"""The API's edge: a request whose JSON body, query string or form fields hold a character that no text
+column can store is refused before any endpoint sees it, whatever the endpoint.
+
+Those characters are NUL (U+0000: PostgreSQL refuses it in text and in jsonb) and lone UTF-16 surrogates
+(U+D800–U+DFFF: they have no UTF-8 form, so no driver can send them). One rule, here, for every field:
+422 `invalid_character`, naming the field by its path in the body ("items.3.lot_number").
+"""
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
+from ninja.parser import Parser
+
+from vaxbook.common.errors import DomainError, ErrorItem
+
+INVALID_CHARACTER = "invalid_character"
+
+#: a NUL or a lone surrogate (json.loads keeps a \ud800 escape as a lone surrogate)
+_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+#: a raw body that may decode to such a character: a \u0000 or \uD800–\uDFFF escape, a NUL byte (a UTF-16
+#: or UTF-32 body has them), or a surrogate encoded in UTF-8 (json.loads decodes bytes with surrogatepass).
+#: Most bodies match none, and are checked by this one scan; the others are walked string by string.
+_SUSPECT_BODY = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|\x00|\xed[\xa0-\xbf]")
+
+
+def _printable_path(path: Iterable[Any]) -> str:
+    text = ".".join(str(p) for p in path)
+    return _BAD_CHARACTER.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def bad_character_fields(data: Any) -> list[str]:
+    """The paths ("items.0.lot_number") of the strings in decoded JSON that hold a NUL or a lone
+    surrogate, in document order; a key that holds one is named itself. "body" for a bare string."""
+    found: list[str] = []
+    # (path, value, its key is bad): a stack, children pushed in reverse to be seen in document order
+    pending: list[tuple[tuple[Any, ...], Any, bool]] = [((), data, False)]
+    while pending:  # no recursion: json.loads accepts nestings deeper than Python's stack
+        path, value, bad_key = pending.pop()
+        if bad_key or (isinstance(value, str) and _BAD_CHARACTER.search(value)):
+            found.append(_printable_path(path) or "body")
+        elif isinstance(value, dict):
+            pending.extend(
+                reversed(
+                    [((*path, k), v, isinstance(k, str) and bool(_BAD_CHARACTER.search(k))) for k, v in value.items()]
+                )
+            )
+        elif isinstance(value, list):
+            pending.extend(reversed([((*path, i), v, False) for i, v in enumerate(value)]))
+    return found
+
+
+def invalid_character_error(fields: Iterable[str]) -> DomainError:
+    return DomainError(
+        [
+            ErrorItem(
+                field,
+                INVALID_CHARACTER,
+                _("The field “%(field)s” contains a character that is not allowed (NUL or invalid Unicode).")
+                % {"field": field},
+            )
+            for field in fields
+        ],
+        status=422,
+    )
+
+
+class ApiParser(Parser):
+    """ninja's JSON parser, refusing NUL and lone surrogates in every string of a body or a query dict.
+
+    A refusal from `parse_body` reaches the API's handlers as the cause of ninja's HttpError(400), which
+    answers with it (config/api.py); one from `parse_querydict` reaches them as it is.
+    """
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        body = request.body
+        data = json.loads(body)
+        if _SUSPECT_BODY.search(body):
+            fields = bad_character_fields(data)
+            if fields:
+                raise invalid_character_error(fields)
+        return data
+
+    def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest) -> Any:
+        fields = []
+        for key, values in data.lists():
+            if _BAD_CHARACTER.search(key) or any(isinstance(v, str) and _BAD_CHARACTER.search(v) for v in values):
+                fields.append(_printable_path([key]))
+        if fields:
+            raise invalid_character_error(fields)
+        return super().parse_querydict(data, list_fields, request)
