@@ -217,3 +217,21 @@ def test_an_unknown_id_is_404_with_the_error_shape(api, rep):
         response = api.as_user(rep).get(path)
         assert response.status_code == 404
         assert response.json()["errors"][0]["code"].endswith("not_found")
+
+
+@pytest.mark.parametrize("offset", ["-5", "100000000000000000000", "9223372036854775807", "2147483648"])
+def test_a_roster_offset_out_of_bounds_is_a_validation_error(api, rep, org, offset):
+    response = api.as_user(rep).get(f"/api/v1/organizations/{org.public_id}/roster?offset={offset}")
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert [(e["field"], e["code"]) for e in errors] in (
+        [("offset", "invalid_greater_than_equal")],
+        [("offset", "invalid_less_than_equal")],
+    )
+    assert all(e["message"] for e in errors)
+
+
+def test_a_roster_page_far_past_the_end_is_empty(api, rep, org):
+    roster = api.as_user(rep).get(f"/api/v1/organizations/{org.public_id}/roster?offset=2147483647&limit=999")
+    assert roster.status_code == 200
+    assert roster.json()["results"] == []
