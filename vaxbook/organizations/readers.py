@@ -14,6 +14,7 @@ by the slice. calamine never opens the uploaded zip itself: every byte it sees w
 whose reads stop at the member sizes checked against the zip-bomb limits.
 """
 
+import bisect
 import codecs
 import csv
 import io
@@ -22,6 +23,8 @@ import re
 import unicodedata
 import zipfile
 import zlib
+from array import array
+from collections import Counter
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -52,6 +55,15 @@ MESSAGES: dict[str, Any] = {
     "file_empty": _("The file has no rows of staff."),
     "header_missing": _("These columns are missing: %(columns)s. Download the roster template and use its headers."),
     "too_many_rows": _("The file has %(rows)s rows; at most %(limit)s rows can be imported at once."),
+    "csv_quote_unclosed": _(
+        'Row %(row)s: a quote (") opens a cell that does not end on the same line, so the rows below it would '
+        "run into one cell (a roster cell never holds a line break). Remove the quote or close it, then upload "
+        "the file again."
+    ),
+    "csv_cell_too_long": _(
+        "Row %(row)s has a cell longer than %(limit)s characters, which no roster column holds. Check that row "
+        "(a quote that is not closed?) and upload the file again."
+    ),
     "csv_encoding": _(
         'The CSV file is not in UTF-8. In Excel, choose "Save as" and the type "CSV UTF-8 (Comma delimited)".'
     ),
@@ -455,6 +467,7 @@ class XlsxBook(Book):
 # --------------------------------------------------------------------------------------------
 
 _DELIMITERS = (",", ";", "\t")
+_SNIFF_LINES = 25  # the header and the title lines that may stand above it (columns.HEADER_LOOK_AHEAD)
 
 
 class CsvBook(Book):
@@ -463,19 +476,29 @@ class CsvBook(Book):
     def __init__(self, fileobj: IO[bytes]):
         self.file = fileobj
         self._lines: int | None = None
+        self._value_rows: array[int] | None = None
         self.delimiter = self._sniff_delimiter()
 
     def _sniff_delimiter(self) -> str:
+        """The separator of the table: of the first lines (a title may stand above the header), the one
+        that most lines hold the same number of times (a row has as many cells as the header), then the
+        one that splits them into more cells."""
         self.file.seek(0)
-        first = self.file.read(64 * 1024).split(b"\n", 1)[0]
+        head = self.file.read(64 * 1024)
         self.file.seek(0)
-        text = first.decode("utf-8", errors="replace")
-        counts = {d: text.count(d) for d in _DELIMITERS}
-        best = max(_DELIMITERS, key=lambda d: counts[d])
-        return best if counts[best] else ","
+        lines = [line for line in head.decode("utf-8", errors="replace").splitlines() if line.strip()]
+        lines = lines[:_SNIFF_LINES]
+        scores = {}
+        for d in _DELIMITERS:
+            counts = Counter(n for n in (line.count(d) for line in lines) if n)
+            scores[d] = max(((lines_alike, n) for n, lines_alike in counts.items()), default=(0, 0))
+        best = max(_DELIMITERS, key=lambda d: scores[d])
+        return best if scores[best][0] else ","
 
     def verify(self) -> None:
-        """The whole file is UTF-8 (with or without BOM); counts the lines on the way."""
+        """The whole file is UTF-8 (with or without BOM), and reads as CSV record by record: no cell
+        holds a line break (a quote left open would swallow the rows below it) or is over the csv
+        module's limit. Counts the lines and notes the rows that hold a value on the way."""
         decoder = codecs.getincrementaldecoder("utf-8")()
         lines = 0
         self.file.seek(0)
@@ -491,12 +514,41 @@ class CsvBook(Book):
         finally:
             self.file.seek(0)
         self._lines = lines
+        self._value_rows = self._scan()
+
+    def _scan(self) -> "array[int]":
+        self.file.seek(0)
+        text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
+        value_rows = array("q")
+        reader = csv.reader(text, delimiter=self.delimiter)
+        number = 0
+        try:
+            for number, values in enumerate(reader, start=1):
+                # A record that took more than one line holds a line break: a quote was left open.
+                if reader.line_num != number:
+                    raise FileRefused("csv_quote_unclosed", row=number)
+                if any(values):
+                    value_rows.append(number)
+        except csv.Error:
+            if number + 1 < reader.line_num:  # the record that failed had run over several lines
+                raise FileRefused("csv_quote_unclosed", row=number + 1) from None
+            raise FileRefused("csv_cell_too_long", row=number + 1, limit=csv.field_size_limit()) from None
+        finally:
+            text.detach()
+            self.file.seek(0)
+        return value_rows
 
     def last_row(self) -> int:
         if self._lines is None:
             self.verify()
         assert self._lines is not None
         return self._lines + 1
+
+    def value_rows_after(self, row: int) -> int:
+        if self._value_rows is None:
+            self.verify()
+        assert self._value_rows is not None
+        return len(self._value_rows) - bisect.bisect_right(self._value_rows, row)
 
     def iter_rows(self, *, slice_rows: int | None = None) -> Generator[Row]:
         self.file.seek(0)

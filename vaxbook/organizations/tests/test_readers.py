@@ -213,3 +213,27 @@ def test_csv_reads_with_or_without_bom_and_any_usual_separator(bom, delimiter):
     book.verify()
     assert [values for _n, values in book.iter_rows()] == cells
     assert book.last_row() == 4
+
+
+def test_a_csv_separator_is_the_header_s_even_below_a_title():
+    cells = [["Họ và tên", "Số điện thoại", "Địa chỉ"], ["Nguyễn Văn An", "0912345678", "1, Lê Lợi"]]
+    for title in (b"DANH SACH NHAN VIEN\n", b"Cong ty A, chi nhanh B;;\n", b"\n\n"):
+        assert CsvBook(io.BytesIO(title + csv_bytes(cells, delimiter=";"))).delimiter == ";"
+
+
+def test_a_csv_quote_left_open_is_refused_with_its_row():
+    lines = ["Họ và tên,Địa chỉ", "An,1 Lê Lợi", 'Bình,"Tổ 5 phường X', "Chi,3 Lê Lợi", 'Dũng,Nhà "B" số 3', "Em,5"]
+    book = CsvBook(io.BytesIO(("\n".join(lines) + "\n").encode()))
+    with pytest.raises(FileRefused) as caught:
+        book.verify()
+    assert (caught.value.code, caught.value.params) == ("csv_quote_unclosed", {"row": 3})
+    assert "3" in caught.value.errors[0].message
+
+
+def test_a_csv_cell_over_the_csv_limit_is_refused_with_its_row():
+    cells = [["Họ và tên", "Địa chỉ"], ["An", "1"], ["Bình", "x" * 140_000], ["Chi", "3"]]
+    book = CsvBook(io.BytesIO(csv_bytes(cells)))
+    with pytest.raises(FileRefused) as caught:
+        book.verify()
+    assert caught.value.code == "csv_cell_too_long"
+    assert caught.value.params["row"] == 3

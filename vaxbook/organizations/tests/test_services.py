@@ -467,6 +467,43 @@ def test_an_empty_sheet_and_a_header_without_rows_are_empty(rep, org, places):
         assert caught.value.codes == ["file_empty"]
 
 
+def _refused_and_nothing_written(rep, org, content: bytes, name: str = "roster.xlsx") -> DomainError:
+    with pytest.raises(DomainError) as caught:
+        roster_import_start(actor=rep, organization=org, upload=upload(content, name))
+    assert not RosterImport.objects.exists()
+    assert not Person.objects.exists()
+    return caught.value
+
+
+def test_a_csv_quote_left_open_refuses_the_file_naming_the_row(rep, org, places):
+    lines = [",".join(HEADERS)]
+    for i in range(1, 7):
+        values = [str(person_row(i)[h]) for h in HEADERS]
+        if i == 2:
+            values[-1] = '"Tổ 5 phường X'  # opens a quote that never closes: rows 4-7 would run into its cell
+        if i == 5:
+            values[-1] = 'Nhà "B" số 3'
+        lines.append(",".join(values))
+    refusal = _refused_and_nothing_written(rep, org, ("\n".join(lines) + "\n").encode(), "roster.csv")
+    assert refusal.codes == ["csv_quote_unclosed"]
+    assert refusal.errors[0].field == "file"
+    assert "3" in str(refusal.errors[0].message)
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=5)
+def test_a_csv_cell_over_the_csv_limit_refuses_the_file_before_anything_is_written(rep, org, places):
+    rows = [person_row(100 + i) for i in range(12)] + [person_row(999, **{"Địa chỉ": "x" * 140_000})]
+    refusal = _refused_and_nothing_written(rep, org, csv_bytes(table(rows)), "roster.csv")
+    assert refusal.codes == ["csv_cell_too_long"]
+
+
+def test_a_semicolon_csv_with_a_title_line_above_the_header(run):
+    body = csv_bytes(table([person_row(4), person_row(5)]), delimiter=";")
+    for title in ("DANH SÁCH NHÂN VIÊN\n", "Công ty A, chi nhánh B;;;\n"):
+        imp = run(title.encode() + body, "roster.csv")
+        assert (imp.status, imp.created + imp.linked, imp.refused) == ("done", 2, 0)
+
+
 def test_only_the_representative_imports(officer, org, places):
     with pytest.raises(DomainError) as caught:
         roster_import_start(actor=officer, organization=org, upload=upload(xlsx_bytes(table([person_row(1)]))))
