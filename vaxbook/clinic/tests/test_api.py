@@ -587,3 +587,18 @@ def test_a_withdrawn_vaccine_is_back_entered_not_given(
     assert r.json()["errors"][0]["field"] == "vaccine_code"
     r = as_vaccinator.post_json("/api/v1/doses", dose_body(person, facility_a), HTTP_IDEMPOTENCY_KEY="w2")
     assert r.status_code == 201, r.content
+
+
+def test_a_batch_knows_a_vaccine_added_since_its_process_read_the_catalogue(
+    as_vaccinator: Any, facility_a: Any, person: Any, lot_a: Any
+) -> None:
+    from vaxbook.vaccines.selectors import vaccine_catalogue
+
+    # This process's cache, filled before the vaccine exists (another process adds it): the batch's look-up
+    # of the lot finds a vaccine it does not know and reads the catalogue again (vaccine_by_pk).
+    vaccine_catalogue()
+    added = f.VaccineFactory(code="LOCAL-NEW-1", name="New vaccine")
+    f.stock(facility_a, f.LotFactory(vaccine=added, number="NEW1"), 10)
+    items = [{"idempotency_key": "cat-1", **dose_body(person, facility_a, vaccine_code=added.code, lot_number="NEW1")}]
+    results = as_vaccinator.post_json("/api/v1/doses/batch", {"items": items}).json()["results"]
+    assert results[0]["status"] == 201, results
