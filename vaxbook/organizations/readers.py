@@ -166,6 +166,11 @@ class Book:
         """The number of the last row (an upper bound of the data rows plus the header)."""
         raise NotImplementedError
 
+    def value_rows_after(self, row: int) -> int:
+        """How many rows below `row` hold a value (of the sheet read): formatted empty rows do not count,
+        whatever the file says its size is. An upper bound of the data rows (a cell of spaces counts)."""
+        raise NotImplementedError
+
 
 def open_book(fileobj: IO[bytes], *, name: str, size: int | None = None) -> Book:
     """Open an uploaded or stored roster file with the cheap checks: size, kind, zip limits."""
@@ -216,6 +221,15 @@ ROSTER_SHEET = "Danh sách"
 
 def _sheet_name_key(name: str) -> str:
     return unicodedata.normalize("NFC", " ".join(name.split())).casefold()
+
+
+_ROW_NUMBER = re.compile(rb"""^<[^>]*?\sr=["']([0-9]+)["']""")
+
+
+def _row_number(tag: bytes, position: int) -> int:
+    """A ``<row ...>`` element's number: its ``r`` attribute, else its position among the rows."""
+    match = _ROW_NUMBER.match(tag)
+    return int(match.group(1)) if match else position
 
 
 @dataclass
@@ -339,6 +353,55 @@ class XlsxBook(Book):
             match = _DIMENSION_REF.search(prologue)
             self._last_row = int(match.group(1)) if match else self._count_rows()
         return self._last_row
+
+    def value_rows_after(self, row: int) -> int:
+        """Counted in the sheet's XML without decoding a cell: a row holds a value unless all its cells are
+        empty elements (``<c r="A1048000" s="1"/>``: formatted, nothing in them); ``<dimension>`` is not asked
+        (it may say anything). Rows are looked at one by one only until one below `row` holds a value."""
+        _prologue, _tag, ns, empty, buf, stream = self._open_sheet()
+        with stream:
+            if empty:
+                return 0
+            row_end = b"</" + ns + b"row>"
+            data_end = b"</" + ns + b"sheetData>"
+            row_start = b"<" + ns + b"row"
+            cell_row_end = b"</" + ns + b"c>" + row_end
+            prefix = re.escape(ns)
+            empty_row = re.compile(
+                rb"<" + prefix + rb"row\b[^>]*(?<!/)>(?:\s*<" + prefix + rb"c\b[^>]*/>)*\s*</" + prefix + rb"row>"
+            )
+            count = 0
+            position = 0  # <row> elements so far, for rows that carry no number
+            below = False  # a row below `row` with a value was met: from here on, every row is below it
+            while True:
+                end = buf.find(data_end)
+                cut = end if end >= 0 else buf.rfind(row_end) + len(row_end)
+                if cut >= len(row_end) or end >= 0:
+                    rows = bytes(buf[:cut])
+                    del buf[:cut]
+                    if below:
+                        ends = rows.count(row_end)
+                        # A row that ends with a full cell (</c></row>) is not empty: most often every row does.
+                        if rows.count(cell_row_end) != ends:
+                            ends -= len(empty_row.findall(rows))
+                        count += ends
+                    else:
+                        for part in rows.split(row_end)[:-1]:
+                            position += part.count(row_start)
+                            last = part[part.rfind(row_start) :]  # self-closing (empty) rows come before it
+                            if empty_row.fullmatch(last + row_end):
+                                continue
+                            below = below or _row_number(last, position) > row
+                            count += below
+                if end >= 0:
+                    return count
+                try:
+                    piece = stream.read(_READ_SIZE)
+                except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+                    raise FileRefused("file_corrupt") from None
+                if not piece:
+                    raise FileRefused("file_corrupt")
+                buf += piece
 
     def _count_rows(self) -> int:
         """Count ``<row`` tags in the streamed sheet (an upper bound: empty rows count too)."""

@@ -68,7 +68,7 @@ _PEEK_ROWS = 500
 class FileCheck:
     format: str
     header: HeaderMatch
-    data_rows: int  # rows below the header (an upper bound: blank rows count)
+    data_rows: int  # rows below the header that hold a value (an upper bound: a cell of spaces counts)
 
 
 def _roster_sheet(book: Book, *, slice_rows: int | None = None) -> tuple[HeaderMatch, Generator[Row]]:
@@ -94,12 +94,19 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     book = open_book(fileobj, name=name, size=size)
     book.verify()
     header, rows = _roster_sheet(book, slice_rows=_PEEK_ROWS + 100)
+    has_data, last_seen = False, header.row
     try:
-        has_data = any(not is_blank(values) for _number, values in itertools.islice(rows, _PEEK_ROWS))
+        for number, values in itertools.islice(rows, _PEEK_ROWS):
+            last_seen = number
+            if not is_blank(values):
+                has_data = True
+                break
     finally:
         rows.close()
-    data_rows = max(0, book.last_row() - header.row)
-    if not has_data and data_rows <= _PEEK_ROWS:
+    # Rows that hold a value, counted in the whole sheet (not its <dimension>, which may say anything, nor
+    # its formatted empty rows): the row limit and emptiness are decided here, before anything is written.
+    data_rows = book.value_rows_after(header.row)
+    if not has_data and (data_rows == 0 or book.value_rows_after(last_seen) == 0):
         raise FileRefused("file_empty")
     max_rows = limit("ROSTER_IMPORT_MAX_ROWS")
     if data_rows > max_rows:

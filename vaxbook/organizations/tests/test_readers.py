@@ -200,6 +200,32 @@ def test_last_row_comes_from_the_dimension_or_a_count():
     assert XlsxBook(io.BytesIO(out.getvalue())).last_row() == 127  # counted rows (an upper bound)
 
 
+def _openpyxl_bytes(book: openpyxl.Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_rows_that_hold_a_value_are_counted_not_formatted_empty_ones():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Họ và tên", "Ngày sinh"])
+    sheet.append(["A", None, None])
+    sheet.cell(row=2, column=5).font = openpyxl.styles.Font(bold=True)  # a value row ending in a formatted cell
+    for row in (10, 11, 1_048_000):
+        sheet.cell(row=row, column=1).font = openpyxl.styles.Font(bold=True)
+    sheet.cell(row=1_048_001, column=2).value = "B"
+    xlsx = XlsxBook(io.BytesIO(_openpyxl_bytes(book)))
+    assert [xlsx.value_rows_after(n) for n in (0, 1, 2, 1_048_000, 1_048_001)] == [3, 2, 1, 1, 0]
+    # xlsxwriter's rows (rows 4-130, every cell a value)
+    content = _xlsxwriter_book(True)
+    assert [XlsxBook(io.BytesIO(content)).value_rows_after(n) for n in (1, 4)] == [calamine_count(content), 126]
+
+
+def calamine_count(content: bytes) -> int:
+    return sum(1 for _n, values in calamine_rows(content) if any(v not in ("", None) for v in values))
+
+
 # --------------------------------------------------------------------------------------------
 # CSV
 # --------------------------------------------------------------------------------------------
@@ -213,6 +239,13 @@ def test_csv_reads_with_or_without_bom_and_any_usual_separator(bom, delimiter):
     book.verify()
     assert [values for _n, values in book.iter_rows()] == cells
     assert book.last_row() == 4
+
+
+def test_csv_rows_that_hold_a_value_are_counted():
+    cells = [["Họ và tên", "Số điện thoại"], ["A", "1"], ["", ""], [], ["B", ""]]
+    book = CsvBook(io.BytesIO(csv_bytes(cells)))
+    book.verify()
+    assert [book.value_rows_after(n) for n in (0, 1, 2, 5)] == [3, 2, 1, 0]
 
 
 def test_a_csv_separator_is_the_header_s_even_below_a_title():

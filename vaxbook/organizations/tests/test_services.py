@@ -2,7 +2,9 @@
 conflicts and repeats, the error report, failures that say why."""
 
 import io
+import re
 import unicodedata
+import zipfile
 from datetime import date, datetime
 from unittest import mock
 
@@ -502,6 +504,43 @@ def test_a_semicolon_csv_with_a_title_line_above_the_header(run):
     for title in ("DANH SÁCH NHÂN VIÊN\n", "Công ty A, chi nhánh B;;;\n"):
         imp = run(title.encode() + body, "roster.csv")
         assert (imp.status, imp.created + imp.linked, imp.refused) == ("done", 2, 0)
+
+
+def test_a_formatted_empty_cell_far_below_the_rows_is_not_a_row(run):
+    book = openpyxl.Workbook()
+    for values in table([person_row(1), person_row(2)]):
+        book.active.append(values)
+    book.active.cell(row=1_048_000, column=1).font = openpyxl.styles.Font(bold=True)
+    imp = run(_workbook_bytes(book))
+    assert (imp.status, imp.total, imp.created) == ("done", 2, 2)
+
+
+def test_a_header_over_formatted_empty_rows_is_empty(rep, org, places):
+    book = openpyxl.Workbook()
+    book.active.append(HEADERS)
+    book.active.cell(row=800, column=1).font = openpyxl.styles.Font(bold=True)
+    assert _refused_and_nothing_written(rep, org, _workbook_bytes(book)).codes == ["file_empty"]
+
+
+def _with_dimension(content: bytes, ref: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<dimension ref="[^"]*" ?/>', f'<dimension ref="{ref}"/>'.encode(), data)
+            dst.writestr(info.filename, data)
+    return out.getvalue()
+
+
+@override_settings(ROSTER_IMPORT_MAX_ROWS=10, ROSTER_IMPORT_CHUNK_ROWS=5)
+def test_the_row_limit_counts_the_rows_not_what_the_dimension_says(rep, org, places, run):
+    content = _with_dimension(xlsx_bytes(table([person_row(i) for i in range(1, 21)]), engine="openpyxl"), "A1:P5")
+    refusal = _refused_and_nothing_written(rep, org, content)
+    assert refusal.codes == ["too_many_rows"]
+    assert "20" in str(refusal.errors[0].message)
+    fits = _with_dimension(xlsx_bytes(table([person_row(i) for i in range(1, 9)]), engine="openpyxl"), "A1:P5")
+    assert (run(fits).total, Person.objects.count()) == (8, 8)
 
 
 def test_only_the_representative_imports(officer, org, places):
