@@ -366,7 +366,7 @@ def checkin(request: HttpRequest, payload: CheckinIn) -> JsonResponse:
     def run() -> tuple[int, Any]:
         result = services.checkin(
             actor=request.user,
-            facility=facility_get(public_id=payload.facility_id),
+            facility=payload.facility_id,  # read with the person (one round trip)
             token=payload.token,
             person_id=payload.person_id,
             id_number=payload.id_number,

@@ -7,7 +7,7 @@ their own household's doses.
 """
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,8 +26,9 @@ from vaxbook.registry.identity import normalize_id_number, normalize_phone
 from vaxbook.registry.models import Person
 from vaxbook.registry.selectors import (
     person_by_public_id,
-    persons_by_identifiers,
-    persons_by_phone,
+    person_by_public_id_read,
+    persons_by_numbers_limited_read,
+    persons_by_phone_read,
 )
 from vaxbook.registry.tokens import person_public_id_from_token
 from vaxbook.vaccines.access import facilities_q, may_see_facility, require_facility_view
@@ -72,40 +73,71 @@ def person_for_checkin(
 
     Callers check that the user works at a facility first: the desk may find anyone.
     """
+    lookup, pick = person_for_checkin_read(token=token, person_id=person_id, id_number=id_number, phone=phone)
+    return pick(read(lookup) if lookup is not None else None)
+
+
+def person_for_checkin_read(
+    *,
+    token: str | None = None,
+    person_id: uuid.UUID | str | None = None,
+    id_number: str | None = None,
+    phone: str | None = None,
+) -> tuple[Read[Any] | None, Callable[[Any], Person]]:
+    """`person_for_checkin` in two halves, for a caller that sends the look-up with its own reads (the
+    check-in reads the facility with it): the read (None when the identifiers are refused as given),
+    and `pick`, which makes the person of what the read loaded, or raises the refusal. Nothing is
+    refused before `pick` is called, so the caller checks the facility and the user's role first."""
+
+    def refused(exc: errors.Refusal) -> tuple[None, Callable[[Any], Person]]:
+        def pick(_loaded: Any) -> Person:
+            raise exc
+
+        return None, pick
+
+    def one(field: str | None) -> Callable[[Any], Person]:
+        def pick(person: Person | None) -> Person:
+            if person is None:
+                raise errors.PersonNotFound(field=field) if field else errors.PersonNotFound()
+            return survivor(person)
+
+        return pick
+
+    def only(field: str | None) -> Callable[[Any], Person]:
+        def pick(found: list[Person]) -> Person:
+            if not found:
+                raise errors.PersonNotFound(field=field or "phone")
+            if len(found) > 1:
+                extra = {"candidates": [_candidate(p) for p in found]}
+                raise errors.PersonAmbiguous(field=field, extra=extra) if field else errors.PersonAmbiguous(extra=extra)
+            return found[0]
+
+        return pick
+
     given = [v for v in (token, person_id, id_number, phone) if v]
     if len(given) != 1:
-        raise errors.CheckinIdentifierRequired()
+        return refused(errors.CheckinIdentifierRequired())
     if token:
         public_id = person_public_id_from_token(token)
         if public_id is None:
-            raise errors.PersonNotFound(field="token")
-        person = person_by_public_id(public_id)
-        if person is None:
-            raise errors.PersonNotFound(field="token")
-        return survivor(person)
+            return refused(errors.PersonNotFound(field="token"))
+        return person_by_public_id_read(public_id), one("token")
     if person_id:
-        person = person_by_public_id(_uuid(person_id, errors.PersonNotFound))
-        if person is None:
-            raise errors.PersonNotFound()
-        return survivor(person)
+        try:
+            public_id = _uuid(person_id, errors.PersonNotFound)
+        except errors.PersonNotFound as exc:
+            return refused(exc)
+        return person_by_public_id_read(public_id), one(None)
     if id_number:
         raw = id_number.strip().upper()
         numbers = {raw, normalize_id_number("cccd", raw)} - {""}
-        found = persons_by_identifiers(numbers, None, 2)
-        if not found:
-            raise errors.PersonNotFound(field="id_number")
-        if len(found) > 1:
-            raise errors.PersonAmbiguous(field="id_number", extra={"candidates": [_candidate(p) for p in found]})
-        return found[0]
+        if not numbers:
+            return refused(errors.PersonNotFound(field="id_number"))
+        return persons_by_numbers_limited_read(numbers, 2), only("id_number")
     normalized = normalize_phone(phone)
     if not normalized:
-        raise errors.PersonNotFound(field="phone")
-    found = persons_by_phone(normalized, 20)
-    if not found:
-        raise errors.PersonNotFound(field="phone")
-    if len(found) > 1:
-        raise errors.PersonAmbiguous(extra={"candidates": [_candidate(p) for p in found]})
-    return found[0]
+        return refused(errors.PersonNotFound(field="phone"))
+    return persons_by_phone_read(normalized, 20), only(None)
 
 
 def _candidate(person: Person) -> dict[str, str]:

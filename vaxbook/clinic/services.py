@@ -502,7 +502,7 @@ class CheckinResult:
 def checkin(
     *,
     actor: Any,
-    facility: Facility,
+    facility: Facility | uuid.UUID | str,
     token: str | None = None,
     person_id: uuid.UUID | str | None = None,
     id_number: str | None = None,
@@ -513,29 +513,44 @@ def checkin(
     and mark their appointment checked in (a walk-in gets one in today's session, if there is one).
 
     The record's status and problems are shown, not refused: the desk corrects the record here, and
-    the gate at screening and dose does the refusing.
+    the gate at screening and dose does the refusing. `facility` may be given by its public id (the
+    API): it is then read with the person, in one round trip, and checked before the person is shown.
     """
-    from vaxbook.clinic.selectors import person_for_checkin
+    from vaxbook.clinic.selectors import person_for_checkin_read
+    from vaxbook.vaccines.errors import FacilityNotFound
+    from vaxbook.vaccines.selectors import facility_public_id, facility_read
 
-    require_facility_role(user=actor, facility=facility, roles=CHECKIN_ROLES)
-    person = person_for_checkin(token=token, person_id=person_id, id_number=id_number, phone=phone)
+    lookup, pick = person_for_checkin_read(token=token, person_id=person_id, id_number=id_number, phone=phone)
+    also = [lookup] if lookup is not None else []
+    if isinstance(facility, Facility):
+        site = facility
+        require_facility_role(user=actor, facility=site, roles=CHECKIN_ROLES)
+        found = read(lookup) if lookup is not None else None
+    else:
+        found_site, *rest = read_all(facility_read(facility_public_id(facility)), *also)
+        if found_site is None:
+            raise FacilityNotFound()
+        site = found_site
+        require_facility_role(user=actor, facility=site, roles=CHECKIN_ROLES)
+        found = rest[0] if rest else None
+    person = pick(found)
     now = now or timezone.now()
     today = timezone.localdate(now)
     # Four independent reads, one round trip (common/rows.py): history, today's appointment here,
     # today's sessions (for a walk-in), today's screening (a re-scan must not ask for it again).
     history, appointment, planned, screening = read_all(
         person_history_read(person.pk),
-        appointment_today_read(facility=facility, person=person, day=today),
-        _walk_in_sessions_read(facility=facility, day=today),
+        appointment_today_read(facility=site, person=person, day=today),
+        _walk_in_sessions_read(facility=site, day=today),
         _screening_of_day_read(person, today),
     )
     nd = rules.next_dose(history, catalogue_rules())
     if appointment is None and planned:
         appointment = _walk_in(
-            actor=actor, person=person, facility=facility, sessions=planned, codes=nd.vaccine_codes, now=now
+            actor=actor, person=person, facility=site, sessions=planned, codes=nd.vaccine_codes, now=now
         )
     else:
-        _check_in(actor=actor, person=person, facility=facility, appointment=appointment, now=now)
+        _check_in(actor=actor, person=person, facility=site, appointment=appointment, now=now)
     return CheckinResult(
         person=person,
         next_dose=nd,

@@ -141,6 +141,17 @@ def _persons_where(
     return read(_persons_where_read(where, params, limit, live_only=live_only, order=order, order_params=order_params))
 
 
+def persons_by_numbers_limited_read(numbers: set[str], limit: int) -> Read[list[Person]]:
+    """The unmerged persons whose document number is one of `numbers`, at most `limit` of them."""
+    ordered = sorted(numbers)
+    return _persons_where_read(f"p.id_number IN ({', '.join(['%s'] * len(ordered))})", ordered, limit)
+
+
+def persons_by_phone_read(phone: str, limit: int) -> Read[list[Person]]:
+    """The unmerged persons sharing a phone (E.164), oldest first; unscoped."""
+    return _persons_where_read("p.phone = %s", [phone], limit, order="p.date_of_birth, p.id")
+
+
 def persons_by_identifiers(numbers: set[str], phone: str | None, limit: int) -> list[Person]:
     """Persons whose document number is one of `numbers`, then those whose phone is `phone`."""
     ordered = sorted(numbers)
@@ -183,7 +194,7 @@ def person_by_public_id(public_id: uuid.UUID, *, live_only: bool = False) -> Per
 
 def persons_by_phone(phone: str, limit: int) -> list[Person]:
     """The unmerged persons sharing a phone (E.164), oldest first; unscoped, like the above."""
-    return _persons_where("p.phone = %s", [phone], limit, order="p.date_of_birth, p.id")
+    return read(persons_by_phone_read(phone, limit))
 
 
 def person_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Person:

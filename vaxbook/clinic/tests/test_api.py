@@ -73,6 +73,25 @@ def test_check_in_of_an_incomplete_record_shows_what_is_missing(
     assert {p["field"] for p in r.json()["person"]["problems"]} == {"phone", "ward_code"}
 
 
+@pytest.mark.parametrize(
+    "lookup", [{"id_number": "079999999999"}, {}, {"person_id": "nope"}, {"token": "P1.bogus"}, {"phone": "x"}]
+)
+def test_check_in_checks_the_facility_before_the_person(
+    api: Any, clerk_b: Any, facility_a: Any, catalogue: Any, lookup: dict[str, str]
+) -> None:
+    """The facility is read with the person (one round trip), but refused first: an unknown facility is
+    404 and another facility's desk 403, whatever the identifier says; nobody is looked up for nothing."""
+    import uuid
+
+    client = api.as_user(clerk_b)
+    r = client.post_json("/api/v1/checkins", {"facility_id": str(uuid.uuid4()), **lookup})
+    assert (r.status_code, codes(r)) == (404, ["facility_not_found"])
+    r = client.post_json("/api/v1/checkins", {"facility_id": "not-a-uuid", **lookup})
+    assert (r.status_code, codes(r)) == (404, ["facility_not_found"])
+    r = client.post_json("/api/v1/checkins", {"facility_id": str(facility_a.public_id), **lookup})
+    assert (r.status_code, codes(r)) == (403, ["facility_forbidden"])
+
+
 def test_check_in_at_another_facility_is_forbidden(api: Any, clerk_b: Any, facility_a: Any, person: Any) -> None:
     r = api.as_user(clerk_b).post_json(
         "/api/v1/checkins", {"facility_id": str(facility_a.public_id), "phone": person.phone}
