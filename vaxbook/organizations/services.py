@@ -373,7 +373,9 @@ class _ImportRun:
                 continue
             accepted.append((rows[i], person))
             if person.id_number:
-                keys.add(hash(document_key(person.id_type, person.id_number)))
+                # The file's own documents only: a row without one may be a roster person who has one.
+                if rows[i].person.id_number not in ("", None):
+                    keys.add(hash(document_key(person.id_type, person.id_number)))
             elif result.status == "created":
                 recent.append(person)
         # Only persons registered before can be on the roster already.

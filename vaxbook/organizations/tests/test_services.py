@@ -380,6 +380,14 @@ def test_uploading_the_same_file_twice_without_documents_creates_nobody(run, org
     assert (fourth.created, fourth.linked) == (1, 0)
 
 
+def test_a_row_without_document_links_to_a_roster_person_who_has_one_and_the_document_still_links(run):
+    run(xlsx_bytes(table([person_row(1)])))
+    rows = [person_row(1, **{"STT": 2, "Loại giấy tờ": "", "Số giấy tờ": ""}), {**person_row(1), "STT": 3}]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.linked, imp.refused) == (0, 2, 0)
+    assert Person.objects.count() == 1
+
+
 def test_a_person_without_document_off_this_roster_is_created_and_flagged(run, org):
     nodoc = {"Loại giấy tờ": "", "Số giấy tờ": ""}
     row = person_row(1, **nodoc)
