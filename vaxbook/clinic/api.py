@@ -459,7 +459,8 @@ def dose_create(request: HttpRequest, payload: DoseIn) -> JsonResponse:
 @router.post("/doses/batch", response={200: DoseBatchOut, 422: ErrorsOut})
 def dose_batch(request: HttpRequest, payload: DoseBatchIn) -> JsonResponse:
     """Many doses at once (an offline queue, a paper backlog): each item has its own idempotency key and
-    succeeds or fails on its own; the answer lists every item's status and dose or errors."""
+    succeeds or fails on its own; the answer lists every item's status and dose or errors, `created` the
+    doses answered (each once: items that repeat a key share one dose) and `refused` the items refused."""
     if len(payload.items) > MAX_BATCH:
         raise DomainError.single("items", "batch_too_large", _("At most %(n)d items per batch.") % {"n": MAX_BATCH})
     items = []
@@ -482,16 +483,18 @@ def dose_batch(request: HttpRequest, payload: DoseBatchIn) -> JsonResponse:
         )
     results = services.doses_record_batch(actor=request.user, items=items, render=dose_out)
     out = []
-    created = 0
+    doses: set[str] = set()  # an item that repeats an earlier item's key answers with the same dose
+    refused = 0
     for r in results:
         row: dict[str, Any] = {"idempotency_key": r.key, "status": r.status}
         if r.status < 300:
             row["dose"] = r.payload
-            created += 1
+            doses.add(str(r.payload.get("id")))
         else:
             row["errors"] = r.payload.get("errors", [])
+            refused += 1
         out.append(row)
-    return json_response({"results": out, "created": created, "refused": len(out) - created})
+    return json_response({"results": out, "created": len(doses), "refused": refused})
 
 
 def _uuid_or_none(value: str | None) -> Any:

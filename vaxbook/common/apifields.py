@@ -20,3 +20,15 @@ def column_max_length(model: type[models.Model], name: str) -> int | None:
 def column_text(model: type[models.Model], name: str, default: Any = ..., **kwargs: Any) -> Any:
     """A pydantic Field for a text stored in `model.name`: at most its column's max_length characters."""
     return Field(default, max_length=column_max_length(model, name), **kwargs)
+
+
+#: The largest `offset` a list may start at: far beyond any list, well inside the database's integers
+#: (a larger one would be the database's refusal, a 500, rather than a 422 naming the field).
+MAX_OFFSET = 2**31 - 1
+
+
+def page_offset() -> Any:
+    """The `offset` query parameter of a paginated list: 0 to MAX_OFFSET, else a 422 naming `offset`."""
+    from ninja import Query
+
+    return Query(0, ge=0, le=MAX_OFFSET)

@@ -7,13 +7,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, JsonResponse
 
 from vaxbook.common.idempotency import idempotent_call
-from vaxbook.vaccines.errors import IdempotencyKeyRequired
+from vaxbook.vaccines.errors import IdempotencyKeyInvalid, IdempotencyKeyRequired
 
 
 def idempotency_key(request: HttpRequest, *, required: bool = True) -> str | None:
     key = request.headers.get("Idempotency-Key") or None
     if required and not key:
         raise IdempotencyKeyRequired()
+    if key is not None and not (key.isascii() and key.isprintable()):
+        raise IdempotencyKeyInvalid()  # a control character (a NUL would be the database's refusal)
     return key
 
 

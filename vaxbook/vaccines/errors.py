@@ -123,3 +123,10 @@ class IdempotencyKeyRequired(Refusal):
     code = "idempotency_key_required"
     field = "Idempotency-Key"
     message = _("Every write needs an Idempotency-Key.")
+
+
+class IdempotencyKeyInvalid(Refusal):
+    status = 400
+    code = "idempotency_key_invalid"
+    field = "Idempotency-Key"
+    message = _("An Idempotency-Key is made of visible ASCII characters (a UUID, say).")

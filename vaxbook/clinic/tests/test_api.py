@@ -335,7 +335,7 @@ def test_batch_items_succeed_or_fail_on_their_own(
         "idempotency_key_required",
     ]
     assert results[6]["dose"] == results[0]["dose"]
-    assert (body["created"], body["refused"]) == (3, 5)
+    assert (body["created"], body["refused"]) == (2, 5)  # the repeated item's dose counts once
     assert Dose.objects.count() == 2
     assert stock_on_hand(facility_id=facility_a.pk, lot_id=lot_a.pk) == 98
     assert AuditEvent.objects.filter(action="clinic.dose.recorded").count() == 2
@@ -621,3 +621,22 @@ def test_a_batch_knows_a_vaccine_added_since_its_process_read_the_catalogue(
     items = [{"idempotency_key": "cat-1", **dose_body(person, facility_a, vaccine_code=added.code, lot_number="NEW1")}]
     results = as_vaccinator.post_json("/api/v1/doses/batch", {"items": items}).json()["results"]
     assert results[0]["status"] == 201, results
+
+
+def test_an_idempotency_key_with_a_control_character_is_refused(
+    api: Any, vaccinator_a: Any, facility_a: Any, person: Any, lot_a: Any
+) -> None:
+    body = dose_body(person, facility_a)
+    client = api.as_user(vaccinator_a)
+    r = client.post_json("/api/v1/doses", body, HTTP_IDEMPOTENCY_KEY="a\x00b")
+    assert (r.status_code, codes(r)) == (400, ["idempotency_key_invalid"])
+    assert r.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert client.post_json("/api/v1/doses", body, HTTP_IDEMPOTENCY_KEY="k-1").status_code == 201
+
+
+def test_a_batch_counts_each_dose_once(api: Any, vaccinator_a: Any, facility_a: Any, person: Any, lot_a: Any) -> None:
+    item = {"idempotency_key": "same", **dose_body(person, facility_a)}
+    body = api.as_user(vaccinator_a).post_json("/api/v1/doses/batch", {"items": [item, item]}).json()
+    assert [x["status"] for x in body["results"]] == [201, 201]
+    assert body["results"][0]["dose"]["id"] == body["results"][1]["dose"]["id"]
+    assert (body["created"], body["refused"]) == (1, 0)
