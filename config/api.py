@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -99,6 +100,12 @@ def on_request_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpRe
     size = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
     message = _("The request is too large: at most %(size)s (files apart).") % {"size": size}
     return _errors(request, 413, [{"field": "body", "code": "request_too_large", "message": message}])
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    message = _("The request's form data cannot be read (multipart/form-data with its boundary is expected).")
+    return _errors(request, 400, [{"field": "body", "code": "invalid_multipart", "message": message}])
 
 
 @api.exception_handler(TooManyFieldsSent)

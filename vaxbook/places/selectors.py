@@ -27,7 +27,10 @@ def provinces_list() -> QuerySet[AdminUnit]:
 
 def admin_unit_get(*, level: str, code: str) -> AdminUnit | None:
     """The unit with this official code at this level (codes repeat across levels), or None."""
-    return AdminUnit.objects.filter(level=level, code=normalize_code(code, level=level)).first()
+    code = normalize_code(code, level=level)
+    if "\x00" in code:  # no code has one, and the database would refuse to compare it
+        return None
+    return AdminUnit.objects.filter(level=level, code=code).first()
 
 
 def wards_for_province(*, province_code: str) -> QuerySet[AdminUnit]:

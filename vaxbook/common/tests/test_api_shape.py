@@ -34,3 +34,16 @@ def test_a_person_list_offset_out_of_bounds_is_a_validation_error(api: Any, cler
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "offset"
     assert api.as_user(clerk_a).get("/api/v1/persons?offset=2147483647").json()["results"] == []
+
+
+def test_form_data_without_its_boundary_is_refused_in_shape(api: Any, rep: Any, org: Any) -> None:
+    r = api.as_user(rep).post(
+        f"/api/v1/organizations/{org.public_id}/roster-imports", data=b"x", content_type="multipart/form-data"
+    )
+    assert (r.status_code, _codes(r)) == (400, ["invalid_multipart"])
+
+
+def test_a_nul_in_a_page_query_is_no_server_error(client: Any, clerk_a: Any) -> None:
+    client.force_login(clerk_a)
+    r = client.get("/registry/wards/?province_code=%00")
+    assert r.status_code == 200 and r.content.count(b"<option") == 1  # only the empty choice: no such province
