@@ -152,9 +152,17 @@ class Person(BaseModel):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         constraints = [
+            # One person per document. A CCCD and a CMND share one number space (a 12-digit CMND's
+            # number is its holder's CCCD number; 9-digit ones never equal a 12-digit one), so theirs
+            # are unique whatever the type says; other documents by type and number.
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=models.Q(id_type__in=["cccd", "cmnd"]) & ~models.Q(id_number=""),
+                name="person_unique_national_number",
+            ),
             models.UniqueConstraint(
                 fields=["id_type", "id_number"],
-                condition=~models.Q(id_number=""),
+                condition=~models.Q(id_type__in=["cccd", "cmnd"]) & ~models.Q(id_number=""),
                 name="person_unique_document",
             ),
         ]

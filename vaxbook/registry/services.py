@@ -660,7 +660,8 @@ def person_update(
             raise DomainError(res.invalid)
         data = res.check.normalized
         if data.id_number and (data.id_type, data.id_number) != (locked.id_type, locked.id_number):
-            other = Person.objects.filter(id_type=data.id_type, id_number=data.id_number).exclude(pk=locked.pk).first()
+            national = ["cccd", "cmnd"] if data.id_type in ("cccd", "cmnd") else [data.id_type]  # document_key
+            other = Person.objects.filter(id_type__in=national, id_number=data.id_number).exclude(pk=locked.pk).first()
             if other is not None:
                 raise Conflict([_taken_problem()], extra={"existing_id": str(other.public_id)})
         fresh = _new_person(res, source=locked.source, actor=None)

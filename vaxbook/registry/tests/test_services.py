@@ -72,6 +72,26 @@ def test_a_second_registration_of_the_same_document_is_a_conflict(complete, cler
     assert Person.objects.count() == 1
 
 
+def test_a_twelve_digit_number_is_one_document_whether_cccd_or_cmnd(complete, clerk_a):
+    """A 12-digit CMND's number is its holder's CCCD number: registering it again under the other type
+    is the same conflict, through the form and API's door (the database's constraint behind it), and so
+    is changing another record to it."""
+    first = person_register(actor=clerk_a, data=complete(), source="facility")
+    assert first.id_type == "cccd" and len(first.id_number) == 12
+    with pytest.raises(Conflict) as exc:
+        person_register(actor=clerk_a, data=complete(id_type="cmnd"), source="facility")
+    assert exc.value.codes == ["document_taken"]
+    assert exc.value.extra["existing_id"] == str(first.public_id)
+    other = person_register(
+        actor=clerk_a, data=complete(id_type="", id_number="", full_name="Lê Văn Hai"), source="facility"
+    )
+    with pytest.raises(Conflict) as exc:
+        person_update(actor=clerk_a, person=other, changes={"id_type": "cmnd", "id_number": first.id_number})
+    assert exc.value.codes == ["document_taken"]
+    assert exc.value.extra["existing_id"] == str(first.public_id)
+    assert Person.objects.filter(id_number=first.id_number).count() == 1
+
+
 def test_unknown_references_are_refused(complete, clerk_a):
     with pytest.raises(DomainError) as exc:
         person_register(actor=clerk_a, data=complete(ward_code="99999", priority_group="77"), source="facility")
