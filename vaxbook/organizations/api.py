@@ -6,9 +6,10 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Query, Router, Schema
+from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
+from vaxbook.common.apifields import page_offset
 from vaxbook.common.errors import NotFound
 from vaxbook.organizations import selectors, services
 from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
@@ -193,17 +194,13 @@ def roster_import_error_report(request: HttpRequest, import_id: str) -> FileResp
     return error_report_response(selectors.roster_import_get_for_user(user=request.user, public_id=import_id))
 
 
-#: The largest offset a roster page may start at: far beyond any roster, well inside the database's integers.
-MAX_OFFSET = 2**31 - 1
-
-
 @router.get("/organizations/{organization_id}/roster", response=RosterOut)
 def roster(
     request: HttpRequest,
     organization_id: str,
     status: str = "",
     limit: int = 50,
-    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    offset: int = page_offset(),
 ) -> dict:
     """The roster: every staff member with data status, next appointment and valid doses (paginated: at most
     200 a page, a larger `limit` gives 200; an `offset` below 0 or past 2,147,483,647 is a 422)."""
