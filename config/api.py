@@ -26,7 +26,62 @@ from vaxbook.places.api import router as places_router
 from vaxbook.registry.api import router as registry_router
 from vaxbook.vaccines.api import router as vaccines_router
 
-api = NinjaAPI(
+# The statuses any operation may answer with the error shape (a missing record, a refusal, a body the
+# parser refuses, a page past the end...), and those only a write may (a conflict, a body too large).
+_ERROR_STATUSES = {
+    "400": "A request that cannot be read (not JSON, a malformed header).",
+    "401": "No valid bearer token (or session).",
+    "403": "Not yours to see or change.",
+    "404": "Nothing with this id that you may see.",
+    "422": "A field refused: the code and the field say which and why.",
+}
+_WRITE_ERROR_STATUSES = {
+    "409": "A conflict: the same Idempotency-Key with another body, a record changed meanwhile, a full session.",
+    "413": "A body over the size limit.",
+}
+_ERRORS_SCHEMA = {
+    "type": "object",
+    "required": ["errors"],
+    "properties": {
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "code", "message"],
+                "properties": {
+                    "field": {"type": "string", "description": "The field (a JSON path in a body), or empty."},
+                    "code": {"type": "string", "description": "Stable snake_case: program against it."},
+                    "message": {"type": "string", "description": "In the request's language (vi by default)."},
+                },
+            },
+        }
+    },
+}
+
+
+class VaxbookApi(NinjaAPI):
+    """The API, whose description also says what every operation may answer besides its success: the
+    error shape of docs/api.md for each status it can refuse with (ninja lists only the declared ones)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["ApiErrors"] = _ERRORS_SCHEMA
+        ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiErrors"}}}}
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                statuses = dict(_ERROR_STATUSES)
+                if method in ("post", "put", "patch", "delete"):
+                    statuses |= _WRITE_ERROR_STATUSES
+                if not operation.get("security"):
+                    statuses.pop("401")
+                for status, description in statuses.items():
+                    operation["responses"].setdefault(status, {"description": description, **ref})
+        return schema
+
+
+api = VaxbookApi(
     title="Vaxbook API",
     version="1",
     description='Vaxbook vaccination-campaign platform. Errors: {"errors": [{field, code, message}]}.',

@@ -27,6 +27,9 @@ class ApiAuth:
     def __init__(self) -> None:
         self.bearer = BearerAuth()
         self.session = SessionAuth()
+        # What the API's description says of it (ninja reads this): the bearer token; the session is
+        # the portal's own.
+        self.openapi_security_schema = self.bearer.openapi_security_schema
 
     def __call__(self, request: HttpRequest) -> Any:
         if request.headers.get("Authorization", "").lower().startswith("bearer "):

@@ -16,7 +16,7 @@ from vaxbook.common.apifields import column_text
 from vaxbook.common.errors import DomainError
 from vaxbook.common.idempotency import idempotent_call_prefetching
 from vaxbook.vaccines.api import ErrorsOut
-from vaxbook.vaccines.apiutil import idempotency_key, idempotent_json, json_response
+from vaxbook.vaccines.apiutil import idempotency_header, idempotency_key, idempotent_json, json_response
 from vaxbook.vaccines.models import Lot, Vaccine
 from vaxbook.vaccines.selectors import facility_get, vaccine_by_pk, vaccine_get
 
@@ -358,7 +358,11 @@ def checkin_out(r: services.CheckinResult) -> dict[str, Any]:
 # Check-in and screening ------------------------------------------------------------------------------
 
 
-@router.post("/checkins", response={200: CheckinOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut, 422: ErrorsOut})
+@router.post(
+    "/checkins",
+    response={200: CheckinOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut, 422: ErrorsOut},
+    openapi_extra=idempotency_header(required=False),
+)
 def checkin(request: HttpRequest, payload: CheckinIn) -> JsonResponse:
     """Check a person in by QR token, public id, identity number or phone (exact). The key is optional:
     a check-in is naturally repeatable."""
@@ -396,7 +400,11 @@ def screening_questions(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/screenings", response={201: ScreeningOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut})
+@router.post(
+    "/screenings",
+    response={201: ScreeningOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut},
+    openapi_extra=idempotency_header(),
+)
 def screening_create(request: HttpRequest, payload: ScreeningIn) -> JsonResponse:
     def run() -> tuple[int, Any]:
         screening = services.screening_record(
@@ -414,7 +422,11 @@ def screening_create(request: HttpRequest, payload: ScreeningIn) -> JsonResponse
 # Doses ---------------------------------------------------------------------------------------------
 
 
-@router.post("/doses", response={201: DoseOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut, 422: ErrorsOut})
+@router.post(
+    "/doses",
+    response={201: DoseOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut, 422: ErrorsOut},
+    openapi_extra=idempotency_header(),
+)
 def dose_create(request: HttpRequest, payload: DoseIn) -> JsonResponse:
     key = idempotency_key(request)
     # The facility, the person and the lot are read with the look-up of the key, in one round trip. A
@@ -508,7 +520,11 @@ def _uuid_or_none(value: str | None) -> Any:
         return uuid.UUID(int=0)  # never a real public id: the item is refused as not found
 
 
-@router.post("/doses/{dose_id}/void", response={200: DoseOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut})
+@router.post(
+    "/doses/{dose_id}/void",
+    response={200: DoseOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut},
+    openapi_extra=idempotency_header(),
+)
 def dose_void(request: HttpRequest, dose_id: str, payload: VoidIn) -> JsonResponse:
     def run() -> tuple[int, Any]:
         dose = selectors.dose_get_for_user(user=request.user, public_id=dose_id)
@@ -545,7 +561,11 @@ def observation(request: HttpRequest, facility_id: str) -> list[dict[str, Any]]:
 # Adverse events -----------------------------------------------------------------------------------------
 
 
-@router.post("/adverse-events", response={201: AdverseEventOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut})
+@router.post(
+    "/adverse-events",
+    response={201: AdverseEventOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut},
+    openapi_extra=idempotency_header(),
+)
 def adverse_event_create(request: HttpRequest, payload: AdverseEventIn) -> JsonResponse:
     def run() -> tuple[int, Any]:
         event = services.adverse_event_report(
@@ -571,7 +591,11 @@ def adverse_events(request: HttpRequest, serious: bool | None = None, limit: int
 # Sessions and appointments ----------------------------------------------------------------------------
 
 
-@router.post("/sessions", response={201: SessionOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut})
+@router.post(
+    "/sessions",
+    response={201: SessionOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut},
+    openapi_extra=idempotency_header(),
+)
 def session_create(request: HttpRequest, payload: SessionIn) -> JsonResponse:
     def run() -> tuple[int, Any]:
         session = services.session_create(
@@ -609,7 +633,9 @@ def session_detail(request: HttpRequest, session_id: str) -> dict[str, Any]:
 
 
 @router.post(
-    "/sessions/{session_id}/appointments", response={201: InviteOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut}
+    "/sessions/{session_id}/appointments",
+    response={201: InviteOut, 403: ErrorsOut, 404: ErrorsOut, 409: ErrorsOut},
+    openapi_extra=idempotency_header(),
 )
 def session_invite(request: HttpRequest, session_id: str, payload: InviteIn) -> JsonResponse:
     def run() -> tuple[int, Any]:

@@ -8,7 +8,7 @@ from ninja import Router, Schema
 
 from vaxbook.common.apifields import column_text
 from vaxbook.vaccines import selectors, services
-from vaxbook.vaccines.apiutil import idempotent_json
+from vaxbook.vaccines.apiutil import idempotency_header, idempotent_json
 from vaxbook.vaccines.models import Lot, StockMovement, Vaccine
 
 router = Router(tags=["vaccines"])
@@ -125,7 +125,9 @@ def facility_stock(request: HttpRequest, facility_id: str) -> list[selectors.Sto
 
 
 @router.post(
-    "/facilities/{facility_id}/lots", response={201: MovementOut, 403: ErrorsOut, 409: ErrorsOut, 422: ErrorsOut}
+    "/facilities/{facility_id}/lots",
+    response={201: MovementOut, 403: ErrorsOut, 409: ErrorsOut, 422: ErrorsOut},
+    openapi_extra=idempotency_header(),
 )
 def lot_receive(request: HttpRequest, facility_id: str, payload: LotReceiveIn) -> JsonResponse:
     def run() -> tuple[int, Any]:
@@ -145,7 +147,9 @@ def lot_receive(request: HttpRequest, facility_id: str, payload: LotReceiveIn) -
 
 
 @router.post(
-    "/facilities/{facility_id}/wastage", response={201: MovementOut, 403: ErrorsOut, 409: ErrorsOut, 422: ErrorsOut}
+    "/facilities/{facility_id}/wastage",
+    response={201: MovementOut, 403: ErrorsOut, 409: ErrorsOut, 422: ErrorsOut},
+    openapi_extra=idempotency_header(),
 )
 def stock_waste(request: HttpRequest, facility_id: str, payload: WastageIn) -> JsonResponse:
     def run() -> tuple[int, Any]:
@@ -165,7 +169,9 @@ def stock_waste(request: HttpRequest, facility_id: str, payload: WastageIn) -> J
 
 
 @router.post(
-    "/facilities/{facility_id}/transfers", response={201: MovementOut, 403: ErrorsOut, 409: ErrorsOut, 422: ErrorsOut}
+    "/facilities/{facility_id}/transfers",
+    response={201: MovementOut, 403: ErrorsOut, 409: ErrorsOut, 422: ErrorsOut},
+    openapi_extra=idempotency_header(),
 )
 def stock_transfer(request: HttpRequest, facility_id: str, payload: TransferIn) -> JsonResponse:
     def run() -> tuple[int, Any]:

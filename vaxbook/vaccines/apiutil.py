@@ -10,6 +10,23 @@ from vaxbook.common.idempotency import idempotent_call
 from vaxbook.vaccines.errors import IdempotencyKeyInvalid, IdempotencyKeyRequired
 
 
+def idempotency_header(*, required: bool = True) -> dict[str, Any]:
+    """The `openapi_extra` of a route that reads the Idempotency-Key header (`idempotency_key`), so that
+    the API's description says what a client must send (docs/api.md)."""
+    return {
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": required,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                "description": "The same key and body replay the first answer; another body is a 409 "
+                "idempotency_key_reused. At most 200 visible ASCII characters (a UUID, say).",
+            }
+        ]
+    }
+
+
 def idempotency_key(request: HttpRequest, *, required: bool = True) -> str | None:
     key = request.headers.get("Idempotency-Key") or None
     if required and not key:

@@ -47,3 +47,30 @@ def test_a_nul_in_a_page_query_is_no_server_error(client: Any, clerk_a: Any) -> 
     client.force_login(clerk_a)
     r = client.get("/registry/wards/?province_code=%00")
     assert r.status_code == 200 and r.content.count(b"<option") == 1  # only the empty choice: no such province
+
+
+def test_the_api_description_says_what_a_client_must_send_and_may_get_back(api: Any, clerk_a: Any) -> None:
+    """A client generated from /api/openapi.json knows the Idempotency-Key header of each keyed write and
+    the error shape of every status an operation may refuse with."""
+    schema = api.get("/api/openapi.json").json()
+    paths = schema["paths"]
+
+    def header(path: str, method: str = "post") -> dict[str, Any] | None:
+        params = paths[path][method].get("parameters", [])
+        return next((p for p in params if p["in"] == "header" and p["name"] == "Idempotency-Key"), None)
+
+    dose = header("/api/v1/doses")
+    assert dose is not None and dose["required"] is True and dose["schema"]["maxLength"] == 200
+    assert header("/api/v1/checkins") is not None and header("/api/v1/checkins")["required"] is False
+    assert header("/api/v1/facilities/{facility_id}/lots")["required"] is True
+    assert header("/api/v1/doses/batch") is None  # each item carries its own key, in the body
+    errors = {"$ref": "#/components/schemas/ApiErrors"}
+    listing = paths["/api/v1/persons"]["get"]["responses"]
+    assert {"400", "401", "403", "404", "422"} <= set(listing) and "409" not in listing
+    assert listing["422"]["content"]["application/json"]["schema"] == errors
+    assert {"409", "413"} <= set(paths["/api/v1/doses"]["post"]["responses"])
+    assert "401" not in paths["/api/v1/auth/token"]["post"]["responses"]  # no token needed to get one
+    assert paths["/api/v1/persons"]["get"]["security"] == [{"ApiAuth": []}]
+    assert schema["components"]["securitySchemes"]["ApiAuth"] == {"type": "http", "scheme": "bearer"}
+    item = schema["components"]["schemas"]["ApiErrors"]["properties"]["errors"]["items"]
+    assert item["required"] == ["field", "code", "message"]
