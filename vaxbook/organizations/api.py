@@ -185,7 +185,8 @@ def roster_import_list(request: HttpRequest, organization_id: str) -> list[dict]
 @router.get("/roster-imports/{import_id}", response=RosterImportOut)
 def roster_import_detail(request: HttpRequest, import_id: str) -> dict:
     """Status, progress (0–100) and counts of an import; `problems` when the file could not be read."""
-    return roster_import_out(selectors.roster_import_get_for_user(user=request.user, public_id=import_id))
+    found = selectors.roster_import_get_for_user(user=request.user, public_id=import_id)
+    return roster_import_out(services.roster_import_seen(found))
 
 
 @router.get("/roster-imports/{import_id}/error-report", url_name="roster_import_error_report")

@@ -22,6 +22,10 @@ _DEFAULTS: dict[str, int] = {
     # Rows of a worksheet handed to calamine at once (more when the file has a big shared-strings part):
     # calamine holds a whole sheet in memory, so the importer gives it one slice at a time.
     "ROSTER_IMPORT_READ_ROWS": 5000,
+    # A running import whose progress has not moved for this many minutes has lost its worker (a restart,
+    # a killed process): it is marked failed (`import_interrupted`) when it is next looked at, or by
+    # `manage.py roster_imports_fail_stalled`. A chunk takes seconds.
+    "ROSTER_IMPORT_STALL_MINUTES": 10,
 }
 
 

@@ -67,6 +67,10 @@ MESSAGES: dict[str, Any] = {
     "csv_encoding": _(
         'The CSV file is not in UTF-8. In Excel, choose "Save as" and the type "CSV UTF-8 (Comma delimited)".'
     ),
+    "import_interrupted": _(
+        "The import stopped before the end (the server was restarted or its worker stopped). The rows counted "
+        "so far were saved; upload the file again to finish (rows already saved are linked, not duplicated)."
+    ),
     "import_crashed": _(
         "The import stopped because of an error in Vaxbook. The rows counted so far were saved; upload the file "
         "again to finish (rows already saved are linked, not duplicated)."

@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Collection, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 from typing import IO, Any
 
@@ -157,6 +158,49 @@ def _enqueue(pk: int) -> None:
     roster_import_run.enqueue(pk)
 
 
+class ImportInterrupted(Exception):
+    """The import this run writes was declared interrupted (`roster_imports_fail_stalled`): stop."""
+
+
+def roster_imports_fail_stalled(*, import_id: int | None = None, now: datetime | None = None) -> int:
+    """Mark failed (`import_interrupted`) the running imports whose progress has not moved for
+    ROSTER_IMPORT_STALL_MINUTES: their worker stopped (a restart, a killed process), and nothing else
+    would ever finish them. The rows they saved stay; the representative uploads the file again, which
+    links those rows rather than creating them twice. Should the worker be alive after all, its next
+    write finds the import no longer running and stops (ImportInterrupted). `import_id`: that import
+    only (the status page and API ask for the one they show). Returns how many were marked."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=limit("ROSTER_IMPORT_STALL_MINUTES"))
+    stalled = RosterImport.objects.filter(status=RosterImport.Status.RUNNING, updated_at__lt=cutoff)
+    if import_id is not None:
+        stalled = stalled.filter(pk=import_id)
+    marked = 0
+    for imp in stalled:
+        with transaction.atomic():
+            if RosterImport.objects.filter(pk=imp.pk, status=RosterImport.Status.RUNNING, updated_at__lt=cutoff).update(
+                status=RosterImport.Status.FAILED,
+                problems=[{"field": "file", "code": "import_interrupted", "params": {}}],
+                finished_at=now,
+                updated_at=now,
+            ):
+                audit_log(
+                    actor=None,
+                    action="organizations.roster_import.interrupted",
+                    subject=imp,
+                    data={"progress": imp.progress, "rows_saved": imp.accepted, "last_moved": imp.updated_at},
+                )
+                marked += 1
+    return marked
+
+
+def roster_import_seen(roster_import: RosterImport) -> RosterImport:
+    """The import as its status page and API show it: a running one that has stalled is marked
+    interrupted first (`roster_imports_fail_stalled`), so that nobody watches a bar that will not move."""
+    if roster_import.status == RosterImport.Status.RUNNING and roster_imports_fail_stalled(import_id=roster_import.pk):
+        roster_import.refresh_from_db()
+    return roster_import
+
+
 def roster_import_process(*, import_id: int) -> None:
     """Run a queued import to the end (or to a failure that says why). A second run does nothing."""
     now = timezone.now()
@@ -172,6 +216,8 @@ def roster_import_process(*, import_id: int) -> None:
             run.execute()
     except FileRefused as exc:
         run.fail([exc.as_problem()])
+    except ImportInterrupted:
+        logger.warning("roster import %s was declared interrupted while it ran; stopped", import_id)
     except Exception:
         logger.exception("roster import %s crashed", import_id)
         run.fail([{"field": "file", "code": "import_crashed", "params": {}}])
@@ -425,7 +471,7 @@ class _ImportRun:
         chunk.plan.write()
         added, changed = self._roster_write(chunk)
         tally = chunk.tally
-        RosterImport.objects.filter(pk=self.imp.pk).update(
+        moved = RosterImport.objects.filter(pk=self.imp.pk, status=RosterImport.Status.RUNNING).update(
             created=F("created") + tally["created"],
             linked=F("linked") + tally["linked"],
             updated=F("updated") + tally["updated"],
@@ -435,6 +481,8 @@ class _ImportRun:
             progress=min(99, chunk.done * 100 // max(self.estimate, chunk.done)),
             updated_at=timezone.now(),
         )
+        if not moved:  # declared interrupted meanwhile (roster_imports_fail_stalled): this chunk rolls back
+            raise ImportInterrupted()
         audit_log(
             actor=self.actor,
             action="organizations.roster.imported",
@@ -524,7 +572,7 @@ class _ImportRun:
             self._discard_report()
         now = timezone.now()
         with transaction.atomic():
-            RosterImport.objects.filter(pk=imp.pk).update(
+            finished = RosterImport.objects.filter(pk=imp.pk, status=RosterImport.Status.RUNNING).update(
                 status=RosterImport.Status.DONE,
                 progress=100,
                 total=self.processed,
@@ -532,6 +580,8 @@ class _ImportRun:
                 finished_at=now,
                 updated_at=now,
             )
+            if not finished:
+                raise ImportInterrupted()
             audit_log(
                 actor=self.actor,
                 action="organizations.roster_import.finished",

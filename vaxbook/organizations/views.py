@@ -43,9 +43,10 @@ def _organization_or_404(request: HttpRequest, organization_id: uuid.UUID) -> Or
 
 def _import_or_404(request: HttpRequest, import_id: uuid.UUID) -> RosterImport:
     try:
-        return selectors.roster_import_get_for_user(user=request.user, public_id=import_id)
+        found = selectors.roster_import_get_for_user(user=request.user, public_id=import_id)
     except NotFound:
         raise Http404(_("No such roster import, or you may not see it.")) from None
+    return services.roster_import_seen(found)
 
 
 @login_required

@@ -235,3 +235,72 @@ def test_a_roster_page_far_past_the_end_is_empty(api, rep, org):
     roster = api.as_user(rep).get(f"/api/v1/organizations/{org.public_id}/roster?offset=2147483647&limit=999")
     assert roster.status_code == 200
     assert roster.json()["results"] == []
+
+
+def _queued_import(api, rep, org, django_capture_on_commit_callbacks):
+    """An upload whose task has not run (its on-commit enqueue captured, not executed)."""
+    with django_capture_on_commit_callbacks(execute=False):
+        response = post_file(api.as_user(rep), org, good_file())
+    assert response.status_code == 202, response.content
+    return RosterImport.objects.get(public_id=response.json()["id"])
+
+
+def test_an_import_whose_worker_stopped_is_shown_interrupted_not_running_forever(
+    api, rep, org, places, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vaxbook.common.models import AuditEvent
+
+    stalled = _queued_import(api, rep, org, django_capture_on_commit_callbacks)
+    moving = _queued_import(api, rep, org, django_capture_on_commit_callbacks)
+    long_ago = timezone.now() - timedelta(minutes=11)
+    RosterImport.objects.filter(pk=stalled.pk).update(status="running", progress=40, updated_at=long_ago)
+    RosterImport.objects.filter(pk=moving.pk).update(status="running", progress=40, updated_at=timezone.now())
+
+    detail = api.as_user(rep).get(f"/api/v1/roster-imports/{stalled.public_id}", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert detail["status"] == "failed"
+    assert [p["code"] for p in detail["problems"]] == ["import_interrupted"]
+    assert "upload the file again" in detail["problems"][0]["message"]
+    assert AuditEvent.objects.filter(action="organizations.roster_import.interrupted").count() == 1
+    assert api.as_user(rep).get(f"/api/v1/roster-imports/{moving.public_id}").json()["status"] == "running"
+
+
+def test_the_command_marks_every_stalled_import(api, rep, org, places, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    imports = [_queued_import(api, rep, org, django_capture_on_commit_callbacks) for _ in range(3)]
+    long_ago = timezone.now() - timedelta(minutes=30)
+    RosterImport.objects.filter(pk__in=[i.pk for i in imports[:2]]).update(status="running", updated_at=long_ago)
+    out = io.StringIO()
+    call_command("roster_imports_fail_stalled", stdout=out)
+    assert out.getvalue().startswith("2 stalled")
+    statuses = sorted(RosterImport.objects.filter(pk__in=[i.pk for i in imports]).values_list("status", flat=True))
+    assert statuses == ["failed", "failed", "queued"]
+
+
+def test_a_run_declared_interrupted_meanwhile_stops_and_writes_nothing_more(
+    api, rep, org, places, django_capture_on_commit_callbacks, monkeypatch
+):
+    from vaxbook.organizations import services
+    from vaxbook.registry.models import Person
+
+    imp = _queued_import(api, rep, org, django_capture_on_commit_callbacks)
+    original = services._ImportRun.execute
+
+    def execute_after_the_reaper(run):  # the reaper acts while the worker reads the file
+        RosterImport.objects.filter(pk=imp.pk).update(
+            status="failed", problems=[{"field": "file", "code": "import_interrupted", "params": {}}]
+        )
+        original(run)
+
+    monkeypatch.setattr(services._ImportRun, "execute", execute_after_the_reaper)
+    services.roster_import_process(import_id=imp.pk)
+    imp.refresh_from_db()
+    assert (imp.status, [p["code"] for p in imp.problems]) == ("failed", ["import_interrupted"])
+    assert not Person.objects.exists()  # the chunk that found it interrupted rolled back
