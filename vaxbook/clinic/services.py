@@ -243,6 +243,15 @@ def _counter_add(*, facility_id: int, vaccine_id: int, day: date, dose_number: i
     rows.update(count=F("count") + delta)
 
 
+_ECHO = 50
+
+
+def _echo(unknown: list[str]) -> dict[str, Any]:
+    """What a refusal repeats of the values it did not know: the first 50 and how many there were (a
+    request naming 20,000 unknown ids gets a short answer)."""
+    return {"unknown": unknown[:_ECHO], "unknown_count": len(unknown)}
+
+
 def _aware(value: datetime) -> datetime:
     return value if timezone.is_aware(value) else timezone.make_aware(value)
 
@@ -373,7 +382,7 @@ def appointments_invite(
         candidates = list(Person.objects.filter(public_id__in=wanted, merged_into__isnull=True))
         unknown = sorted(str(u) for u in wanted - {p.public_id for p in candidates}) + malformed
         if unknown:
-            raise errors.PersonNotFound(field="person_ids", extra={"unknown": unknown})
+            raise errors.PersonNotFound(field="person_ids", extra=_echo(unknown))
         all_or_nothing = True
     else:
         if priority_group:
@@ -726,7 +735,7 @@ def screening_record(
     ]
     result = rules.screening_outcome(answers, questions)
     if result.unknown:
-        raise errors.ScreeningAnswerUnknown(extra={"unknown": list(result.unknown)})
+        raise errors.ScreeningAnswerUnknown(extra=_echo(list(result.unknown)))
     if result.missing:
         raise errors.ScreeningAnswersMissing(extra={"missing": list(result.missing)})
     now = now or timezone.now()

@@ -504,7 +504,15 @@ def test_an_invitation_of_an_empty_or_malformed_id_is_refused(
     )
     assert r.status_code == 404 and codes(r) == ["person_not_found"]
     assert r.json()["errors"][0]["field"] == "person_ids"
+    assert (r.json()["unknown"], r.json()["unknown_count"]) == (["", "nope"], 2)
     assert not Appointment.objects.exists()
+    import uuid
+
+    many = [str(uuid.uuid4()) for _ in range(2000)]
+    r = api.as_user(clerk_a).post_json(
+        f"/api/v1/sessions/{session.public_id}/appointments", {"person_ids": many}, HTTP_IDEMPOTENCY_KEY="inv-many"
+    )
+    assert (len(r.json()["unknown"]), r.json()["unknown_count"]) == (50, 2000)  # a short answer
 
 
 @pytest.mark.parametrize("capacity", [0, 100_001, 2**31, 10**30])
