@@ -110,7 +110,19 @@ class DoseDuplicate(Refusal):
 class DoseOutOfOrder(Refusal):
     code = "dose_out_of_order"
     field = "administered_at"
-    message = _("This dose is dated before the person's latest dose: void the later doses first.")
+    message = _(
+        "This dose is dated before the person's latest dose: a dose given earlier on paper is entered with "
+        "source back_entry."
+    )
+
+
+class DoseConflictsWithLater(Refusal):
+    code = "dose_conflicts_with_later"
+    field = "administered_at"
+    message = _(
+        "With this dose, a dose recorded after it would no longer follow the schedule (too soon, or a vaccine "
+        "not allowed): check the dates against the person's vaccination card."
+    )
 
 
 class DoseTooSoon(Refusal):

@@ -107,6 +107,7 @@ class DoseDecision:
     number: int | None = None
     refusal: str | None = None  # a stable code
     earliest: date | None = None
+    later: int = 0  # valid doses dated after it (a back-entered dose from the paper backlog): renumbered +1
 
     @property
     def ok(self) -> bool:
@@ -152,18 +153,41 @@ def next_dose(history: Iterable[PriorDose], catalogue: Mapping[str, VaccineRule]
 
 
 def check_dose(
-    history: Iterable[PriorDose], vaccine_code: str, day: date, catalogue: Mapping[str, VaccineRule]
+    history: Iterable[PriorDose],
+    vaccine_code: str,
+    day: date,
+    catalogue: Mapping[str, VaccineRule],
+    *,
+    back_entry: bool = False,
 ) -> DoseDecision:
-    """May a dose of `vaccine_code` be given on `day` after this history? Its number, or a refusal code.
+    """May a dose of `vaccine_code` be given on `day` with this history? Its number, or a refusal code.
 
     Codes: dose_duplicate (a valid dose that day already), dose_out_of_order (dated before the latest
-    valid dose), dose_too_soon / booster_not_due (with the earliest date), vaccine_not_allowed.
+    valid dose), dose_too_soon / booster_not_due (with the earliest date), vaccine_not_allowed,
+    dose_conflicts_with_later.
+
+    A back-entered dose (the paper backlog) may be dated before doses recorded since: it takes its place
+    in the history (`later` doses after it are renumbered one up), provided it follows the rules after
+    the doses before it and every later dose still follows them with it before them; otherwise it is
+    dose_conflicts_with_later (with the date of the first later dose it would break), for a person to
+    check against the vaccination card (a dose recorded twice, or on a wrong date).
     """
     doses = sorted(history, key=lambda d: d.day)
     if any(d.day == day for d in doses):
         return DoseDecision(refusal="dose_duplicate")
-    if doses and day < doses[-1].day:
+    later = [d for d in doses if d.day > day]
+    if later and not back_entry:
         return DoseDecision(refusal="dose_out_of_order", earliest=doses[-1].day)
+    if later:
+        decision = check_dose([d for d in doses if d.day < day], vaccine_code, day, catalogue)
+        if not decision.ok:
+            return decision
+        chain = [*(d for d in doses if d.day < day), PriorDose(day=day, vaccine_code=vaccine_code)]
+        for d in later:
+            if not check_dose(chain, d.vaccine_code, d.day, catalogue).ok:
+                return DoseDecision(refusal="dose_conflicts_with_later", earliest=d.day)
+            chain.append(d)
+        return DoseDecision(number=decision.number, later=len(later))
     nd = next_dose(doses, catalogue)
     if nd.earliest is not None and day < nd.earliest:
         return DoseDecision(refusal="booster_not_due" if nd.booster else "dose_too_soon", earliest=nd.earliest)

@@ -82,6 +82,7 @@ _new_movement = Builder(StockMovement)
 _RULE_REFUSALS: dict[str, type[errors.Refusal]] = {
     "dose_duplicate": errors.DoseDuplicate,
     "dose_out_of_order": errors.DoseOutOfOrder,
+    "dose_conflicts_with_later": errors.DoseConflictsWithLater,
     "dose_too_soon": errors.DoseTooSoon,
     "booster_not_due": errors.BoosterNotDue,
     "vaccine_not_allowed": errors.VaccineNotAllowed,
@@ -904,7 +905,9 @@ def _dose_record(
             person_gate(gate)
             if screening is not None and latest[0] is not None and latest[0].pk != screening.pk:
                 raise errors.ScreeningSuperseded()
-            decision = rules.check_dose(history, vaccine.code, administered_on, catalogue_rules())
+            decision = rules.check_dose(
+                history, vaccine.code, administered_on, catalogue_rules(), back_entry=source == Dose.Source.BACK_ENTRY
+            )
             if not decision.ok:
                 raise _rule_refusal(decision)
             assert decision.number is not None
@@ -964,6 +967,8 @@ def _dose_record(
                 ),
                 audit_statement(actor=actor, action="clinic.dose.recorded", subject=dose, data=_dose_audit(dose)),
             ]
+            if decision.later:
+                writes += _renumber_later(actor=actor, dose=dose, now=now)
             if dose.appointment_id:
                 table = connection.ops.quote_name(Appointment._meta.db_table)
                 writes.append(
@@ -986,6 +991,48 @@ def _dose_record(
             raise errors.DoseDuplicate() from exc
         raise
     return dose
+
+
+def _renumber_later(*, actor: Any, dose: Dose, now: datetime) -> list[tuple[str, list[Any]]]:
+    """A back-entered dose dated before doses recorded since (the paper backlog) takes its place: the
+    person's later valid doses are renumbered one up, here (under the person's lock), and the writes
+    that go with it are returned: each later dose's counter moved from its old number to its new one,
+    and an audit event for each renumbered dose."""
+    table = connection.ops.quote_name(Dose._meta.db_table)
+    renumbered = execute_all(
+        [
+            (
+                f"UPDATE {table} SET dose_number = dose_number + 1, updated_at = %s"  # noqa: S608
+                " WHERE person_id = %s AND status = %s AND administered_on > %s"
+                " RETURNING public_id, facility_id, vaccine_id, administered_on, dose_number",
+                [
+                    connection.ops.adapt_datetimefield_value(now),
+                    dose.person_id,
+                    Dose.Status.VALID,
+                    connection.ops.adapt_datefield_value(dose.administered_on),
+                ],
+            )
+        ]
+    )[0]
+    writes: list[tuple[str, list[Any]]] = []
+    for public_id, facility_id, vaccine_id, day, number in renumbered:
+        day = day if isinstance(day, date) else date.fromisoformat(str(day))
+        for old_or_new, delta in ((number - 1, -1), (number, 1)):
+            writes.append(
+                _counter_sql(
+                    facility_id=facility_id, vaccine_id=vaccine_id, day=day, dose_number=old_or_new, delta=delta
+                )
+            )
+        later = Dose(public_id=public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id)))
+        writes.append(
+            audit_statement(
+                actor=actor,
+                action="clinic.dose.renumbered",
+                subject=later,
+                data={"from": number - 1, "to": number, "because_of": str(dose.public_id)},
+            )
+        )
+    return writes
 
 
 def _dose_audit(dose: Dose) -> dict[str, Any]:
@@ -1309,9 +1356,20 @@ def _batch_decide_and_write(
             refused[i] = exc
 
     try:
-        return _batch_write(
-            actor=actor, items=items, ready=ready, refused=refused, digests=digests, render=render, now=now
+        deferred: list[int] = []
+        results = _batch_write(
+            actor=actor,
+            items=items,
+            ready=ready,
+            refused=refused,
+            digests=digests,
+            render=render,
+            now=now,
+            deferred=deferred,
         )
+        # Paper doses dated before doses recorded since renumber those: one at a time, as POST /doses.
+        results.update(_batch_one_by_one(actor=actor, items=items, indexes=deferred, render=render, now=now))
+        return results
     except IntegrityError:
         logger.warning("dose batch: falling back to one item at a time after a constraint conflict")
         return _batch_one_by_one(actor=actor, items=items, indexes=indexes, render=render, now=now)
@@ -1326,7 +1384,10 @@ def _batch_write(
     digests: list[str],
     render: Callable[[Dose], dict[str, Any]],
     now: datetime,
+    deferred: list[int],
 ) -> dict[int, ItemResult]:
+    """Decide the ready items under the locks and write the accepted ones in bulk. An item that would
+    renumber later doses (a paper dose dated before them) is left to the caller (`deferred`)."""
     rules_by_code = catalogue_rules()
     actor_id = actor.pk
     accepted: list[tuple[_Ready, Dose]] = []
@@ -1350,9 +1411,19 @@ def _batch_write(
                 person_id, pair = r.person.id, (r.facility.id, r.lot.id)
                 try:
                     person_gate(locked[person_id])
-                    decision = rules.check_dose(history[person_id], r.vaccine.code, r.administered_on, rules_by_code)
+                    source = items[r.index].source
+                    decision = rules.check_dose(
+                        history[person_id],
+                        r.vaccine.code,
+                        r.administered_on,
+                        rules_by_code,
+                        back_entry=source == Dose.Source.BACK_ENTRY,
+                    )
                     if not decision.ok:
                         raise _rule_refusal(decision)
+                    if decision.later:
+                        deferred.append(r.index)
+                        continue
                     assert decision.number is not None
                     if stock[pair] < 1:
                         raise OutOfStock(extra={"on_hand": max(stock[pair], 0)})

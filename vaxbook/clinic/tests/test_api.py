@@ -648,3 +648,30 @@ def test_a_batch_counts_each_dose_once(api: Any, vaccinator_a: Any, facility_a: 
     assert [x["status"] for x in body["results"]] == [201, 201]
     assert body["results"][0]["dose"]["id"] == body["results"][1]["dose"]["id"]
     assert (body["created"], body["refused"]) == (1, 0)
+
+
+def test_a_batch_of_paper_doses_enters_one_dated_before_a_recorded_dose(
+    as_vaccinator: Any, facility_a: Any, lot_a: Any
+) -> None:
+    """A clinic's paper backlog, entered after the person's next dose was recorded: the batch gives the
+    paper dose its place (dose 1) and renumbers the later one, as POST /doses does; the same batch again
+    replays, and nothing moves twice."""
+    person, other = f.PersonFactory(), f.PersonFactory()
+    ago = lambda days: (timezone.now() - timedelta(days=days)).isoformat()  # noqa: E731
+    recorded = as_vaccinator.post_json(
+        "/api/v1/doses", dose_body(person, facility_a, administered_at=ago(30)), HTTP_IDEMPOTENCY_KEY="p0"
+    ).json()
+    assert recorded["dose_number"] == 1
+    items = [
+        {"idempotency_key": "p1", **dose_body(person, facility_a, administered_at=ago(60))},
+        {"idempotency_key": "p2", **dose_body(other, facility_a, administered_at=ago(60))},
+    ]
+    body = as_vaccinator.post_json("/api/v1/doses/batch", {"items": items}).json()
+    assert [x["status"] for x in body["results"]] == [201, 201], body
+    assert [x["dose"]["dose_number"] for x in body["results"]] == [1, 1]
+    assert (body["created"], body["refused"]) == (2, 0)
+    numbers = list(Dose.objects.filter(person=person).order_by("administered_on").values_list("dose_number", flat=True))
+    assert numbers == [1, 2]
+    again = as_vaccinator.post_json("/api/v1/doses/batch", {"items": items}).json()
+    assert again["results"] == body["results"]
+    assert Dose.objects.count() == 3 and stock_on_hand(facility_id=facility_a.pk, lot_id=lot_a.pk) == 97

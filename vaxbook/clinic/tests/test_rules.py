@@ -205,3 +205,25 @@ def test_administered_time_problems() -> None:
 def test_void_window_is_seven_days() -> None:
     assert rules.within_void_window(NOW, NOW + timedelta(days=7))
     assert not rules.within_void_window(NOW, NOW + timedelta(days=7, seconds=1))
+
+
+def test_a_back_entered_dose_takes_its_place_before_later_doses() -> None:
+    """The paper backlog: a dose dated before doses recorded since is numbered by the doses before it
+    and shifts the later ones, if every later dose still follows the rules with it before them."""
+    history = [PriorDose(D0 + timedelta(days=60), PF)]
+    assert rules.check_dose(history, PF, D0, CATALOGUE).refusal == "dose_out_of_order"  # a live dose
+    assert rules.check_dose(history, PF, D0, CATALOGUE, back_entry=True) == rules.DoseDecision(number=1, later=1)
+    two = [PriorDose(D0, PF), PriorDose(D0 + timedelta(days=120), PF)]  # dose 1, and a booster
+    assert rules.check_dose(two, PF, D0 + timedelta(days=30), CATALOGUE, back_entry=True) == rules.DoseDecision(
+        number=2, later=1
+    )
+    # The later dose would come 10 days after it (Pfizer wants 21): for a person to check.
+    too_close = rules.check_dose(history, PF, D0 + timedelta(days=50), CATALOGUE, back_entry=True)
+    assert (too_close.refusal, too_close.earliest) == ("dose_conflicts_with_later", D0 + timedelta(days=60))
+    # Itself too soon after the dose before it: its own refusal.
+    assert rules.check_dose(two, PF, D0 + timedelta(days=5), CATALOGUE, back_entry=True).refusal == "dose_too_soon"
+    # Not allowed after the doses before it (Jcovden does not continue a Pfizer series).
+    assert rules.check_dose(two, JJ, D0 + timedelta(days=30), CATALOGUE, back_entry=True).refusal == (
+        "vaccine_not_allowed"
+    )
+    assert rules.check_dose(two, PF, D0, CATALOGUE, back_entry=True).refusal == "dose_duplicate"

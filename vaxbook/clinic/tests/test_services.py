@@ -318,11 +318,35 @@ def test_a_second_dose_the_same_day_is_a_duplicate(give: Any, person: Any) -> No
     assert exc.value.status == 409
 
 
-def test_a_dose_dated_before_the_latest_one(give: Any, person: Any) -> None:
-    give(person, at=timezone.now() - timedelta(days=30))
+def test_a_paper_dose_dated_before_the_latest_one_takes_its_place(give: Any, person: Any, facility_a: Any) -> None:
+    """The paper backlog: a dose given 60 days ago, entered after one given 30 days ago, becomes dose 1;
+    the later one is renumbered 2, its counter moved with it, and the audit says why. One that would put
+    the later dose too soon after it is for a person to check against the card, not entered."""
+    later = give(person, at=timezone.now() - timedelta(days=30))
+    assert later.dose_number == 1
     with pytest.raises(DomainError) as exc:
-        give(person, at=timezone.now() - timedelta(days=60))
-    assert codes(exc) == ["dose_out_of_order"]
+        give(person, at=timezone.now() - timedelta(days=40))  # 10 days before it: Pfizer wants 21
+    assert codes(exc) == ["dose_conflicts_with_later"]
+    assert exc.value.extra["earliest_date"] == later.administered_on.isoformat()
+    paper = give(person, at=timezone.now() - timedelta(days=60))
+    assert paper.dose_number == 1
+    later.refresh_from_db()
+    assert later.dose_number == 2
+    counters = dict(
+        DoseCounter.objects.filter(facility=facility_a, date=later.administered_on).values_list("dose_number", "count")
+    )
+    assert counters.get(1, 0) == 0 and counters[2] == 1
+    event = AuditEvent.objects.get(action="clinic.dose.renumbered")
+    assert (event.subject_id, event.data) == (
+        str(later.public_id),
+        {"from": 1, "to": 2, "because_of": str(paper.public_id)},
+    )
+    assert list(
+        Dose.objects.filter(person=person).order_by("administered_on").values_list("dose_number", flat=True)
+    ) == [
+        1,
+        2,
+    ]
 
 
 def test_administered_in_the_future(vaccinator_a: Any, facility_a: Any, lot_a: Any, person: Any) -> None:
