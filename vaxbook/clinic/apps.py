@@ -6,3 +6,6 @@ class ClinicConfig(AppConfig):
     name = "vaxbook.clinic"
     label = "clinic"
     verbose_name = _("Clinic")
+
+    def ready(self) -> None:
+        from vaxbook.clinic import signals  # noqa: F401

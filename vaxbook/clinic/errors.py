@@ -163,13 +163,6 @@ class DoseAlreadyVoided(Refusal):
     message = _("This dose is already voided.")
 
 
-class DoseNotLatest(Refusal):
-    status = 409
-    code = "dose_not_latest"
-    field = "id"
-    message = _("Void the person's later doses first.")
-
-
 class VoidReasonRequired(Refusal):
     code = "void_reason_required"
     field = "reason"

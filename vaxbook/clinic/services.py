@@ -968,7 +968,9 @@ def _dose_record(
                 audit_statement(actor=actor, action="clinic.dose.recorded", subject=dose, data=_dose_audit(dose)),
             ]
             if decision.later:
-                writes += _renumber_later(actor=actor, dose=dose, now=now)
+                writes += history_renumber_writes(
+                    actor=actor, person_id=person.pk, now=now, because=dose.public_id, cause="recorded", adding=dose
+                )
             if dose.appointment_id:
                 table = connection.ops.quote_name(Appointment._meta.db_table)
                 writes.append(
@@ -993,43 +995,49 @@ def _dose_record(
     return dose
 
 
-def _renumber_later(*, actor: Any, dose: Dose, now: datetime) -> list[tuple[str, list[Any]]]:
-    """A back-entered dose dated before doses recorded since (the paper backlog) takes its place: the
-    person's later valid doses are renumbered one up, here (under the person's lock), and the writes
-    that go with it are returned: each later dose's counter moved from its old number to its new one,
-    and an audit event for each renumbered dose."""
+def history_renumber_writes(
+    *, actor: Any, person_id: int, now: datetime, because: Any, cause: str, adding: Dose | None = None
+) -> list[tuple[str, list[Any]]]:
+    """Number a person's valid doses 1, 2, 3, ... in date order again, theirs and their merged records'
+    (the rules number by position: a back-entered dose from the paper backlog dated before doses
+    recorded since, a voided dose before others, two records merged). Called under the person's lock;
+    `adding` is a dose about to be inserted in the same writes. Returns the writes for every dose whose
+    number changes: the dose, its counter moved from the old number to the new, and an audit event
+    (clinic.dose.renumbered: from, to, the public id of the dose or merged record `because` of which,
+    and the cause)."""
+    person_ids = [person_id, *Person.objects.filter(merged_into_id=person_id).values_list("pk", flat=True)]
+    doses: list[tuple[tuple[Any, ...], Any]] = [
+        ((row[4], row[5], row[0]), row)
+        for row in Dose.objects.filter(person_id__in=person_ids, status=Dose.Status.VALID).values_list(
+            "pk", "public_id", "facility_id", "vaccine_id", "administered_on", "administered_at", "dose_number"
+        )
+    ]
+    if adding is not None:
+        # Not yet inserted: after every dose of its date already there.
+        doses.append(((adding.administered_on, adding.administered_at, float("inf")), None))
+    doses.sort(key=lambda pair: pair[0])
     table = connection.ops.quote_name(Dose._meta.db_table)
-    renumbered = execute_all(
-        [
-            (
-                f"UPDATE {table} SET dose_number = dose_number + 1, updated_at = %s"  # noqa: S608
-                " WHERE person_id = %s AND status = %s AND administered_on > %s"
-                " RETURNING public_id, facility_id, vaccine_id, administered_on, dose_number",
-                [
-                    connection.ops.adapt_datetimefield_value(now),
-                    dose.person_id,
-                    Dose.Status.VALID,
-                    connection.ops.adapt_datefield_value(dose.administered_on),
-                ],
-            )
-        ]
-    )[0]
     writes: list[tuple[str, list[Any]]] = []
-    for public_id, facility_id, vaccine_id, day, number in renumbered:
-        day = day if isinstance(day, date) else date.fromisoformat(str(day))
-        for old_or_new, delta in ((number - 1, -1), (number, 1)):
-            writes.append(
-                _counter_sql(
-                    facility_id=facility_id, vaccine_id=vaccine_id, day=day, dose_number=old_or_new, delta=delta
-                )
+    for number, (_key, row) in enumerate(doses, 1):
+        if row is None or row[6] == number:
+            continue
+        pk, public_id, facility_id, vaccine_id, day, _at, old = row
+        writes.append(
+            (
+                f"UPDATE {table} SET dose_number = %s, updated_at = %s WHERE id = %s",  # noqa: S608
+                [number, connection.ops.adapt_datetimefield_value(now), pk],
             )
-        later = Dose(public_id=public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id)))
+        )
+        for counted, delta in ((old, -1), (number, 1)):
+            writes.append(
+                _counter_sql(facility_id=facility_id, vaccine_id=vaccine_id, day=day, dose_number=counted, delta=delta)
+            )
         writes.append(
             audit_statement(
                 actor=actor,
                 action="clinic.dose.renumbered",
-                subject=later,
-                data={"from": number - 1, "to": number, "because_of": str(dose.public_id)},
+                subject=Dose(public_id=public_id),
+                data={"from": old, "to": number, "because_of": str(because), "cause": cause},
             )
         )
     return writes
@@ -1051,7 +1059,8 @@ def _dose_audit(dose: Dose) -> dict[str, Any]:
 def dose_void(*, actor: Any, dose: Dose, reason: str, now: datetime | None = None) -> Dose:
     """Void a dose with a reason: never deleted. Its facility's staff may within 7 days of recording;
     after that an officer overseeing the facility or a national admin. The stock comes back by a
-    `void_reversal` movement and the counter goes down, in the same transaction."""
+    `void_reversal` movement and the counter goes down, in the same transaction; the person's later
+    doses, if any, are numbered one down (each renumbering audited)."""
     reason = (reason or "").strip()
     if not reason:
         raise errors.VoidReasonRequired()
@@ -1066,15 +1075,13 @@ def dose_void(*, actor: Any, dose: Dose, reason: str, now: datetime | None = Non
         if not rules.within_void_window(dose.recorded_at, now):
             raise errors.VoidWindowPassed()
     with transaction.atomic():
-        Person.objects.select_for_update().only("pk").get(pk=dose.person_id)
+        # The history's owner: the person, or the record a merged duplicate became (its doses are theirs).
+        owner = Person.objects.select_for_update().only("pk", "merged_into_id").get(pk=dose.person_id)
+        if owner.merged_into_id:
+            owner = Person.objects.select_for_update().only("pk").get(pk=owner.merged_into_id)
         locked = Dose.objects.select_for_update().get(pk=dose.pk)
         if locked.status == Dose.Status.VOIDED:
             raise errors.DoseAlreadyVoided()
-        later = Dose.objects.filter(
-            person_id=locked.person_id, status=Dose.Status.VALID, administered_on__gt=locked.administered_on
-        )
-        if later.exists():
-            raise errors.DoseNotLatest()
         stock_lock(facility_id=locked.facility_id, lot_id=locked.lot_id)
         reversal = StockMovement.objects.create(
             facility_id=locked.facility_id,
@@ -1108,7 +1115,23 @@ def dose_void(*, actor: Any, dose: Dose, reason: str, now: datetime | None = Non
             subject=locked,
             data={"reason": reason, "stock_reversal": str(reversal.public_id), "dose_number": locked.dose_number},
         )
+        # Doses after it move down one (a wrong dose before others: recorded for the wrong person, twice).
+        execute_all(
+            history_renumber_writes(actor=actor, person_id=owner.pk, now=now, because=locked.public_id, cause="voided")
+        )
     return locked
+
+
+def history_renumber_after_merge(*, actor: Any, duplicate: Person, into: Person) -> None:
+    """After `duplicate` was merged into `into` (registry.person_merge, in its transaction, by the
+    registry's person_merged signal): the duplicate's doses are now part of `into`'s history, numbered
+    again with it under `into`'s lock."""
+    Person.objects.select_for_update().only("pk").get(pk=into.pk)
+    execute_all(
+        history_renumber_writes(
+            actor=actor, person_id=into.pk, now=timezone.now(), because=duplicate.public_id, cause="merged"
+        )
+    )
 
 
 # Batch of doses -------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from vaxbook.registry.identity import PersonInput, Problem, check_person
 from vaxbook.registry.models import Household, Person, PriorityGroup
 from vaxbook.registry.references import cached_many
 from vaxbook.registry.selectors import persons_by_numbers_read
+from vaxbook.registry.signals import person_merged
 
 OnExisting = Literal["conflict", "merge"]
 RowStatus = Literal["created", "linked", "updated", "refused"]
@@ -723,6 +724,7 @@ def person_merge(*, actor: Any, duplicate: Person, into: Person) -> Person:
                 household=locked.household_id, relation_to_head=locked.relation_to_head
             )
         audit_log(actor=actor, action="registry.person.merged", subject=locked, data={"into": into})
+        person_merged.send(sender=Person, actor=actor, duplicate=locked, into=into)
     return into
 
 

@@ -256,13 +256,14 @@ def test_void_and_history(as_vaccinator: Any, api: Any, clerk_a: Any, facility_a
     ).json()
     as_vaccinator.post_json("/api/v1/doses", dose_body(person, facility_a), HTTP_IDEMPOTENCY_KEY="k2")
     clerk = api.as_user(clerk_a)
-    r = clerk.post_json(f"/api/v1/doses/{created['id']}/void", {"reason": "typo"}, HTTP_IDEMPOTENCY_KEY="v1")
-    assert codes(r) == ["dose_not_latest"]
     latest = Dose.objects.get(dose_number=2)
     r = clerk.post_json(f"/api/v1/doses/{latest.public_id}/void", {"reason": "typo"}, HTTP_IDEMPOTENCY_KEY="v2")
     assert r.status_code == 200 and r.json()["status"] == "voided"
     history = clerk.get(f"/api/v1/persons/{person.public_id}/doses").json()
     assert [(d["dose_number"], d["status"]) for d in history] == [(1, "valid"), (2, "voided")]
+    # An earlier dose is voided as well; nothing valid is left after it to renumber here.
+    r = clerk.post_json(f"/api/v1/doses/{created['id']}/void", {"reason": "typo"}, HTTP_IDEMPOTENCY_KEY="v1")
+    assert r.status_code == 200 and r.json()["status"] == "voided"
 
 
 def test_void_of_another_facilitys_dose(

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from vaxbook.clinic import services
@@ -339,7 +340,7 @@ def test_a_paper_dose_dated_before_the_latest_one_takes_its_place(give: Any, per
     event = AuditEvent.objects.get(action="clinic.dose.renumbered")
     assert (event.subject_id, event.data) == (
         str(later.public_id),
-        {"from": 1, "to": 2, "because_of": str(paper.public_id)},
+        {"from": 1, "to": 2, "because_of": str(paper.public_id), "cause": "recorded"},
     )
     assert list(
         Dose.objects.filter(person=person).order_by("administered_on").values_list("dose_number", flat=True)
@@ -433,12 +434,72 @@ def test_void_needs_a_reason(give: Any, person: Any, clerk_a: Any) -> None:
     assert codes(exc) == ["void_reason_required"]
 
 
-def test_void_the_latest_dose_first(give: Any, person: Any, clerk_a: Any) -> None:
-    first = give(person, at=timezone.now() - timedelta(days=60))
-    give(person)
-    with pytest.raises(DomainError) as exc:
-        services.dose_void(actor=clerk_a, dose=first, reason="typo")
-    assert codes(exc) == ["dose_not_latest"]
+def numbers(person: Any) -> list[tuple[str, int, str]]:
+    """The person's doses, theirs and their merged records', in date order: (date, number, status)."""
+    doses = Dose.objects.filter(Q(person=person) | Q(person__merged_into=person)).order_by("administered_on")
+    return [(d.administered_on.isoformat(), d.dose_number, d.status) for d in doses]
+
+
+def counters_on(facility: Any, day: Any) -> dict[int, int]:
+    found = DoseCounter.objects.filter(facility=facility, date=day).values_list("dose_number", "count")
+    return {number: count for number, count in found if count}
+
+
+def test_voiding_an_earlier_dose_numbers_the_later_ones_down(
+    give: Any, person: Any, clerk_a: Any, facility_a: Any
+) -> None:
+    """A dose recorded wrongly before others (the wrong person's, or the same dose twice) is voided like
+    any other; the doses after it are numbered one down, their counters moved, each renumbering audited."""
+    first = give(person, at=timezone.now() - timedelta(days=300))
+    second = give(person, at=timezone.now() - timedelta(days=270))
+    third = give(person)  # a booster
+    services.dose_void(actor=clerk_a, dose=first, reason="another person's dose")
+    day = lambda d: d.administered_on.isoformat()  # noqa: E731
+    assert numbers(person) == [(day(first), 1, "voided"), (day(second), 1, "valid"), (day(third), 2, "valid")]
+    assert counters_on(facility_a, second.administered_on) == {1: 1}
+    assert counters_on(facility_a, third.administered_on) == {2: 1}
+    events = AuditEvent.objects.filter(action="clinic.dose.renumbered").order_by("id")
+    assert [(e.subject_id, e.data) for e in events] == [
+        (str(second.public_id), {"from": 2, "to": 1, "because_of": str(first.public_id), "cause": "voided"}),
+        (str(third.public_id), {"from": 3, "to": 2, "because_of": str(first.public_id), "cause": "voided"}),
+    ]
+
+
+def test_a_merge_numbers_the_two_histories_as_one(give: Any, clerk_a: Any, facility_a: Any, catalogue: Any) -> None:
+    """Two records of one person, each with a dose: merged, the doses are one history numbered by date
+    (the survivor's dose, given after the duplicate's, becomes dose 2), counters and audit with it."""
+    from vaxbook.registry.services import person_merge
+
+    survivor, duplicate = f.PersonFactory(), f.PersonFactory()
+    earlier = give(duplicate, at=timezone.now() - timedelta(days=60))
+    later = give(survivor, at=timezone.now() - timedelta(days=30))
+    person_merge(actor=clerk_a, duplicate=duplicate, into=survivor)
+    day = lambda d: d.administered_on.isoformat()  # noqa: E731
+    assert numbers(survivor) == [(day(earlier), 1, "valid"), (day(later), 2, "valid")]
+    assert counters_on(facility_a, later.administered_on) == {2: 1}
+    event = AuditEvent.objects.get(action="clinic.dose.renumbered")
+    assert (event.subject_id, event.data) == (
+        str(later.public_id),
+        {"from": 1, "to": 2, "because_of": str(duplicate.public_id), "cause": "merged"},
+    )
+    # Voiding the duplicate's dose numbers the survivor's down again, under the survivor's lock.
+    services.dose_void(actor=clerk_a, dose=earlier, reason="entered twice")
+    assert numbers(survivor) == [(day(earlier), 1, "voided"), (day(later), 1, "valid")]
+    assert counters_on(facility_a, later.administered_on) == {1: 1}
+
+
+def test_a_paper_dose_renumbers_a_merged_records_later_dose(
+    give: Any, clerk_a: Any, facility_a: Any, catalogue: Any
+) -> None:
+    from vaxbook.registry.services import person_merge
+
+    survivor, duplicate = f.PersonFactory(), f.PersonFactory()
+    later = give(duplicate, at=timezone.now() - timedelta(days=30))
+    person_merge(actor=clerk_a, duplicate=duplicate, into=survivor)
+    paper = give(survivor, at=timezone.now() - timedelta(days=60))
+    day = lambda d: d.administered_on.isoformat()  # noqa: E731
+    assert numbers(survivor) == [(day(paper), 1, "valid"), (day(later), 2, "valid")]
+    assert counters_on(facility_a, later.administered_on) == {2: 1}
 
 
 def test_it_rejects_voiding_another_facilitys_dose(give: Any, person: Any, clerk_b: Any) -> None:

@@ -1,0 +1,14 @@
+"""The clinic's answers to what the registry tells it."""
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from vaxbook.clinic.services import history_renumber_after_merge
+from vaxbook.registry.models import Person
+from vaxbook.registry.signals import person_merged
+
+
+@receiver(person_merged, dispatch_uid="clinic.history_renumber_after_merge")
+def renumber_after_merge(sender: Any, *, actor: Any, duplicate: Person, into: Person, **kwargs: Any) -> None:
+    history_renumber_after_merge(actor=actor, duplicate=duplicate, into=into)
