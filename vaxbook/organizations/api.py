@@ -14,6 +14,7 @@ from vaxbook.common.errors import NotFound
 from vaxbook.organizations import selectors, services
 from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
 from vaxbook.organizations.readers import render_problem
+from vaxbook.registry.api import DataStatusFilter
 
 router = Router(tags=["organizations"])
 
@@ -199,7 +200,7 @@ def roster_import_error_report(request: HttpRequest, import_id: str) -> FileResp
 def roster(
     request: HttpRequest,
     organization_id: str,
-    status: str = "",
+    status: DataStatusFilter = "",
     limit: int = 50,
     offset: int = page_offset(),
 ) -> dict:

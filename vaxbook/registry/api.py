@@ -11,6 +11,10 @@ from vaxbook.registry import selectors, services
 from vaxbook.registry.identity import PersonInput
 from vaxbook.registry.models import Household, Person
 
+#: A list's `status` filter: a person's data status, or "" for all (another value is a 422 naming
+#: `status` with the choices, not an empty list that looks like an answer). Person.DataStatus's values.
+DataStatusFilter = Literal["", "complete", "incomplete", "invalid"]
+
 router = Router(tags=["registry"])
 
 
@@ -167,7 +171,7 @@ def person_create(request: HttpRequest, payload: PersonIn) -> tuple[int, dict]:
 
 @router.get("/persons", response=PersonListOut)
 def person_list(
-    request: HttpRequest, q: str = "", status: str = "", limit: int = 25, offset: int = page_offset()
+    request: HttpRequest, q: str = "", status: DataStatusFilter = "", limit: int = 25, offset: int = page_offset()
 ) -> dict:
     """Persons in the user's scope, by name (at most 100 a page; an offset below 0 or past 2,147,483,647
     is a 422)."""

@@ -304,3 +304,13 @@ def test_a_run_declared_interrupted_meanwhile_stops_and_writes_nothing_more(
     imp.refresh_from_db()
     assert (imp.status, [p["code"] for p in imp.problems]) == ("failed", ["import_interrupted"])
     assert not Person.objects.exists()  # the chunk that found it interrupted rolled back
+
+
+def test_a_roster_filtered_by_an_unknown_status_is_a_validation_error(api, rep, org):
+    """`?status=zzz` names the field and the choices; it is not an empty roster that looks like an answer."""
+    response = api.as_user(rep).get(f"/api/v1/organizations/{org.public_id}/roster?status=zzz")
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("status", "invalid_literal_error")
+    assert "complete" in error["message"] and "invalid" in error["message"]
+    assert api.as_user(rep).get(f"/api/v1/organizations/{org.public_id}/roster?status=complete").status_code == 200

@@ -155,6 +155,19 @@ def test_get_lists_with_a_status_filter(api: Any, officer: Any, hoa: Person, bin
     client = api.as_user(officer)
     assert ids(client.get("/api/v1/persons")) == {str(hoa.public_id), str(binh.public_id)}
     assert ids(client.get("/api/v1/persons", {"status": "incomplete"})) == {str(binh.public_id)}
+    unknown = client.get("/api/v1/persons", {"status": "zzz"}, HTTP_ACCEPT_LANGUAGE="vi")
+    assert unknown.status_code == 422
+    [error] = unknown.json()["errors"]
+    assert (error["field"], error["code"]) == ("status", "invalid_literal_error")
+    assert "'complete', 'incomplete', 'invalid'" in error["message"]
+
+
+def test_the_status_filter_knows_every_data_status() -> None:
+    from typing import get_args
+
+    from vaxbook.registry.api import DataStatusFilter
+
+    assert set(get_args(DataStatusFilter)) == {"", *Person.DataStatus.values}
 
 
 # --------------------------------------------------------------------------------------------
