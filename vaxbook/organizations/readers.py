@@ -56,9 +56,8 @@ MESSAGES: dict[str, Any] = {
     "header_missing": _("These columns are missing: %(columns)s. Download the roster template and use its headers."),
     "too_many_rows": _("The file has %(rows)s rows; at most %(limit)s rows can be imported at once."),
     "csv_quote_unclosed": _(
-        'Row %(row)s: a quote (") opens a cell that does not end on the same line, so the rows below it would '
-        "run into one cell (a roster cell never holds a line break). Remove the quote or close it, then upload "
-        "the file again."
+        'Row %(row)s: a quote (") opens a cell that does not close where the row ends, so the rows below it '
+        "would run into one cell. Remove the quote or close it, then upload the file again."
     ),
     "csv_cell_too_long": _(
         "Row %(row)s has a cell longer than %(limit)s characters, which no roster column holds. Check that row "
@@ -535,6 +534,8 @@ class XlsxBook(Book):
 
 _DELIMITERS = (",", ";", "\t")
 _SNIFF_LINES = 25  # the header and the title lines that may stand above it (columns.HEADER_LOOK_AHEAD)
+#: A cell's own text may run over this many lines (an address typed on two lines, Alt+Enter in Excel).
+_CELL_LINES = 10
 
 
 class CsvBook(Book):
@@ -563,9 +564,9 @@ class CsvBook(Book):
         return best if scores[best][0] else ","
 
     def verify(self) -> None:
-        """The whole file is UTF-8 (with or without BOM), and reads as CSV record by record: no cell
-        holds a line break (a quote left open would swallow the rows below it) or is over the csv
-        module's limit. Counts the lines and notes the rows that hold a value on the way."""
+        """The whole file is UTF-8 (with or without BOM), and reads as CSV record by record: no quote
+        left open swallows the rows below it, no cell is over the csv module's limit. Counts the lines
+        and notes the rows that hold a value on the way."""
         decoder = codecs.getincrementaldecoder("utf-8")()
         lines = 0
         self.file.seek(0)
@@ -588,22 +589,37 @@ class CsvBook(Book):
         text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
         value_rows = array("q")
         reader = csv.reader(text, delimiter=self.delimiter)
-        number = 0
+        number = ended = width = 0
         try:
             for number, values in enumerate(reader, start=1):
-                # A record that took more than one line holds a line break: a quote was left open.
-                if reader.line_num != number:
+                # A record that took more than one line holds a line break in a quoted cell: the cell's
+                # own text, or the rows below swallowed by a quote left open.
+                if reader.line_num > ended + 1 and self._swallows_rows(values, width):
                     raise FileRefused("csv_quote_unclosed", row=number)
+                ended = reader.line_num
+                width = max(width, len(values))
                 if any(values):
                     value_rows.append(number)
         except csv.Error:
-            if number + 1 < reader.line_num:  # the record that failed had run over several lines
+            if ended + 1 < reader.line_num:  # the record that failed had run over several lines
                 raise FileRefused("csv_quote_unclosed", row=number + 1) from None
             raise FileRefused("csv_cell_too_long", row=number + 1, limit=csv.field_size_limit()) from None
         finally:
             text.detach()
             self.file.seek(0)
         return value_rows
+
+    def _swallows_rows(self, values: list[str], width: int) -> bool:
+        """Does a record that ran over several lines hold rows swallowed by a quote left open? A cell's
+        own line breaks go on with text (at most _CELL_LINES lines of it); a swallowed row goes on with
+        a row's worth of separators (half the widest row's, at least one)."""
+        separators = max(1, width // 2)
+        for value in values:
+            if "\n" in value or "\r" in value:
+                lines = value.splitlines()
+                if len(lines) > _CELL_LINES or any(line.count(self.delimiter) >= separators for line in lines[1:]):
+                    return True
+        return False
 
     def last_row(self) -> int:
         if self._lines is None:

@@ -263,6 +263,19 @@ def test_a_csv_quote_left_open_is_refused_with_its_row():
     assert "3" in caught.value.errors[0].message
 
 
+def test_a_csv_cell_s_own_line_breaks_are_not_an_open_quote():
+    """A cell typed on several lines goes on with text; a quote left open goes on with whole rows."""
+    cells = [["Họ và tên", "Bộ phận", "Địa chỉ"], ["An", "Kho", "Tổ 5\nPhường X"], ["Bình", "Kho", "3"]]
+    book = CsvBook(io.BytesIO(csv_bytes(cells)))
+    book.verify()
+    assert [values for _n, values in book.iter_rows()] == cells
+    assert book.value_rows_after(1) == 2
+    eleven_lines = [*cells[:1], ["An", "Kho", "\n".join(["x"] * 11)]]
+    with pytest.raises(FileRefused) as caught:
+        CsvBook(io.BytesIO(csv_bytes(eleven_lines))).verify()
+    assert (caught.value.code, caught.value.params) == ("csv_quote_unclosed", {"row": 2})
+
+
 def test_a_csv_cell_over_the_csv_limit_is_refused_with_its_row():
     cells = [["Họ và tên", "Địa chỉ"], ["An", "1"], ["Bình", "x" * 140_000], ["Chi", "3"]]
     book = CsvBook(io.BytesIO(csv_bytes(cells)))

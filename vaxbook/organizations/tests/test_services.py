@@ -126,6 +126,19 @@ def test_csv_in_utf8_with_or_without_bom(run, bom):
     assert (imp.status, imp.created, imp.refused) == ("done", 2, 0)
 
 
+def test_a_csv_cell_typed_on_two_lines_is_one_cell(run):
+    """Excel writes a cell typed with Alt+Enter as a quoted text holding a line break: the address is
+    one, its lines joined by a space, and the rows after it are read as rows."""
+    rows = [
+        person_row(1, **{"Địa chỉ": "Tổ 5, khu phố 2\r\nPhường Tân Mai", "Bộ phận": "Phòng\nKỹ thuật"}),
+        person_row(2),
+    ]
+    imp = run(csv_bytes(table(rows)), name="roster.csv")
+    assert (imp.status, imp.created, imp.refused) == ("done", 2, 0), imp.error_report and reasons_by_row(imp)
+    assert Person.objects.filter(address_line="Tổ 5, khu phố 2 Phường Tân Mai").count() == 1
+    assert RosterEntry.objects.filter(department="Phòng Kỹ thuật").count() == 2
+
+
 def test_shuffled_unaccented_upper_case_headers_and_an_extra_column(run):
     def plain(header):
         return (
