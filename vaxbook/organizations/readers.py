@@ -203,6 +203,8 @@ _NS_PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
 _SHEET_DATA = re.compile(rb"<(" + _NS_PREFIX + rb")sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb"<" + _NS_PREFIX + rb"dimension\b[^>]*?/>")
 _DIMENSION_REF = re.compile(rb'ref="[A-Z]{1,3}[0-9]+:[A-Z]{1,3}([0-9]+)"')
+_SHEET_DATA_END = re.compile(rb"</" + _NS_PREFIX + rb"sheetData>")
+_MERGE_CELL = re.compile(rb"<" + _NS_PREFIX + rb'mergeCell\b[^>]*?\bref="([A-Z]{1,3})([0-9]+):[A-Z]{1,3}([0-9]+)"')
 _REL_TYPES_KEPT = ("/styles", "/sharedStrings", "/theme")
 _OFFICE_DOCUMENT = "/officeDocument"
 
@@ -456,6 +458,43 @@ class XlsxBook(Book):
         return min(base * max(1, -(-shared // (2 << 20))), 8 * base)
 
     def iter_rows(self, *, slice_rows: int | None = None) -> Generator[Row]:
+        """The sheet's rows, numbered as in Excel; a cell merged over the rows below it (a department
+        typed once for its staff) is read in each of those rows."""
+        merged = self._merged_down()
+        rows = self._sheet_rows(slice_rows=slice_rows)
+        yield from (_fill_merged(rows, merged) if merged else rows)
+
+    def _merged_down(self) -> dict[int, list[tuple[int, int]]]:
+        """The sheet's merged cells that span rows, by their first row: [(column, last row)]. They are
+        listed after the rows (``<mergeCells>`` follows ``</sheetData>``): the sheet is streamed to its
+        end once, keeping only what follows the rows (at most _MAX_SHEET_PROLOGUE bytes of it)."""
+        tail = bytearray()
+        carry = b""
+        found = False
+        try:
+            with self.zip.open(self.sheet.path) as stream:
+                while piece := stream.read(_READ_SIZE):
+                    if found:
+                        tail += piece
+                    else:
+                        data = carry + piece
+                        match = _SHEET_DATA_END.search(data)
+                        if match:
+                            found = True
+                            tail += data[match.end() :]
+                        else:
+                            carry = data[-64:]
+                    if len(tail) > _MAX_SHEET_PROLOGUE:
+                        raise FileRefused("file_corrupt")
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+            raise FileRefused("file_corrupt") from None
+        merged: dict[int, list[tuple[int, int]]] = {}
+        for letters, first, last in _MERGE_CELL.findall(tail):
+            if int(last) > int(first):
+                merged.setdefault(int(first), []).append((_column_index(letters), int(last)))
+        return merged
+
+    def _sheet_rows(self, *, slice_rows: int | None = None) -> Generator[Row]:
         slice_rows = slice_rows or self.default_slice_rows()
         prologue, tag, ns, empty, buf, stream = self._open_sheet()
         with stream:
@@ -526,6 +565,36 @@ class XlsxBook(Book):
                 yield number, (pad + values) if left else values
         finally:
             workbook.close()
+
+
+def _column_index(letters: bytes) -> int:
+    """``A`` → 0, ``Z`` → 25, ``AA`` → 26."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - 64
+    return index - 1
+
+
+def _fill_merged(rows: Iterator[Row], merged: dict[int, list[tuple[int, int]]]) -> Generator[Row]:
+    """Give each row inside a merged cell the value of its first row, in the merge's first column (the
+    other columns it covers are the same cell, not other fields). A row holding no value of its own
+    stays empty (a merged cell drawn over blank rows does not make staff of them)."""
+    showing: dict[int, tuple[Any, int]] = {}  # column -> (value, last row of its merge)
+    for number, values in rows:
+        if showing:
+            for column in [c for c, (_v, last) in showing.items() if last < number]:
+                del showing[column]
+            if showing and any(v not in ("", None) for v in values):
+                values = list(values)
+                values += [""] * (max(showing) + 1 - len(values))
+                for column, (value, _last) in showing.items():
+                    if values[column] in ("", None):
+                        values[column] = value
+        for column, last in merged.get(number, ()):
+            value = values[column] if column < len(values) else ""
+            if value not in ("", None):
+                showing[column] = (value, last)
+        yield number, values
 
 
 # --------------------------------------------------------------------------------------------

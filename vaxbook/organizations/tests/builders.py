@@ -47,14 +47,24 @@ def table(rows: list[dict[str, Any]], headers: list[str] | None = None) -> list[
     return [list(headers), *([r.get(h, "") for h in headers] for r in rows)]
 
 
-def xlsx_bytes(cells: list[list[Any]], *, engine: str = "xlsxwriter", date_format: str = "dd/mm/yyyy") -> bytes:
+def xlsx_bytes(
+    cells: list[list[Any]],
+    *,
+    engine: str = "xlsxwriter",
+    date_format: str = "dd/mm/yyyy",
+    merges: tuple[str, ...] = (),
+) -> bytes:
+    """A workbook of these rows; `merges` (ranges such as "K2:K4", openpyxl only) merged as Excel does:
+    the value stays in the first cell, the others are emptied."""
     out = io.BytesIO()
-    if engine == "openpyxl":
+    if engine == "openpyxl" or merges:
         book = openpyxl.Workbook()
         sheet = book.active
         sheet.title = "Danh sách"
         for row in cells:
             sheet.append(list(row))
+        for ref in merges:
+            sheet.merge_cells(ref)
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, date):

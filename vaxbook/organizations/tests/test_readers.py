@@ -263,6 +263,26 @@ def test_a_csv_quote_left_open_is_refused_with_its_row():
     assert "3" in caught.value.errors[0].message
 
 
+def test_a_cell_merged_over_the_rows_below_is_read_in_each_of_them():
+    """A department typed once and merged down over its staff, as clerks do: each of those rows has it, in
+    that column only; a merge across columns fills nothing; a blank row inside a merge stays blank."""
+    cells = [
+        ["Họ và tên", "Bộ phận", "Địa chỉ", "Ghi chú"],
+        ["An", "Kho", "1", None],
+        ["Bình", None, "2", None],
+        [None, None, None, None],
+        ["Chi", None, "3", None],
+        ["Dũng", "Kế toán", "4 Lê Lợi", None],
+    ]
+    book = open_book(io.BytesIO(xlsx_bytes(cells, merges=("B2:B5", "C6:D6"))), name="r.xlsx")
+    rows = {n: [v for v in values if v != ""] for n, values in book.iter_rows()}
+    assert rows[2] == ["An", "Kho", "1"]
+    assert rows[3] == ["Bình", "Kho", "2"]
+    assert rows.get(4, []) == []
+    assert rows[5] == ["Chi", "Kho", "3"]
+    assert rows[6] == ["Dũng", "Kế toán", "4 Lê Lợi"]
+
+
 def test_a_csv_cell_s_own_line_breaks_are_not_an_open_quote():
     """A cell typed on several lines goes on with text; a quote left open goes on with whole rows."""
     cells = [["Họ và tên", "Bộ phận", "Địa chỉ"], ["An", "Kho", "Tổ 5\nPhường X"], ["Bình", "Kho", "3"]]

@@ -126,6 +126,20 @@ def test_csv_in_utf8_with_or_without_bom(run, bom):
     assert (imp.status, imp.created, imp.refused) == ("done", 2, 0)
 
 
+def test_a_department_and_a_ward_merged_down_over_their_staff(run):
+    rows = [person_row(n) for n in (1, 2, 3)]
+    cells = table(rows)
+    department, ward = HEADERS.index("Bộ phận"), HEADERS.index("Mã phường/xã")
+    for row in cells[2:]:
+        row[department] = row[ward] = None
+    letter = lambda index: chr(65 + index)  # noqa: E731
+    merges = (f"{letter(department)}2:{letter(department)}4", f"{letter(ward)}2:{letter(ward)}4")
+    imp = run(xlsx_bytes(cells, merges=merges))
+    assert (imp.created, imp.refused) == (3, 0), imp.error_report and reasons_by_row(imp)
+    assert RosterEntry.objects.filter(department="Phòng Kỹ thuật").count() == 3
+    assert Person.objects.filter(ward__code="26001").count() == 3
+
+
 def test_a_csv_cell_typed_on_two_lines_is_one_cell(run):
     """Excel writes a cell typed with Alt+Enter as a quoted text holding a line break: the address is
     one, its lines joined by a space, and the rows after it are read as rows."""
