@@ -19,6 +19,7 @@ from django.apps import apps
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vaxbook.accounts.models import Membership, Role
 from vaxbook.accounts.selectors import user_scope
@@ -1082,39 +1083,7 @@ def dose_void(*, actor: Any, dose: Dose, reason: str, now: datetime | None = Non
         locked = Dose.objects.select_for_update().get(pk=dose.pk)
         if locked.status == Dose.Status.VOIDED:
             raise errors.DoseAlreadyVoided()
-        stock_lock(facility_id=locked.facility_id, lot_id=locked.lot_id)
-        reversal = StockMovement.objects.create(
-            facility_id=locked.facility_id,
-            lot_id=locked.lot_id,
-            kind=StockMovement.Kind.VOID_REVERSAL,
-            quantity=1,
-            at=now,
-            reference=str(locked.public_id),
-            note=reason[:255],
-            recorded_by=actor,
-        )
-        locked.status = Dose.Status.VOIDED
-        locked.void_reason = reason[:255]
-        locked.voided_at = now
-        locked.voided_by = actor
-        locked.save(update_fields=["status", "void_reason", "voided_at", "voided_by", "updated_at"])
-        _counter_add(
-            facility_id=locked.facility_id,
-            vaccine_id=locked.vaccine_id,
-            day=locked.administered_on,
-            dose_number=locked.dose_number,
-            delta=-1,
-        )
-        if locked.appointment_id:
-            Appointment.objects.filter(pk=locked.appointment_id, status=Appointment.Status.VACCINATED).update(
-                status=Appointment.Status.CHECKED_IN, updated_at=now
-            )
-        audit_log(
-            actor=actor,
-            action="clinic.dose.voided",
-            subject=locked,
-            data={"reason": reason, "stock_reversal": str(reversal.public_id), "dose_number": locked.dose_number},
-        )
+        _void_locked(actor=actor, locked=locked, reason=reason, now=now)
         # Doses after it move down one (a wrong dose before others: recorded for the wrong person, twice).
         execute_all(
             history_renumber_writes(actor=actor, person_id=owner.pk, now=now, because=locked.public_id, cause="voided")
@@ -1122,15 +1091,72 @@ def dose_void(*, actor: Any, dose: Dose, reason: str, now: datetime | None = Non
     return locked
 
 
+def _void_locked(*, actor: Any, locked: Dose, reason: str, now: datetime, cause: str = "") -> None:
+    """Void a dose already locked with its person's history: the stock comes back by a `void_reversal`
+    movement, the counter goes down, its appointment is open again, and the audit says why."""
+    stock_lock(facility_id=locked.facility_id, lot_id=locked.lot_id)
+    reversal = StockMovement.objects.create(
+        facility_id=locked.facility_id,
+        lot_id=locked.lot_id,
+        kind=StockMovement.Kind.VOID_REVERSAL,
+        quantity=1,
+        at=now,
+        reference=str(locked.public_id),
+        note=reason[:255],
+        recorded_by=actor,
+    )
+    locked.status = Dose.Status.VOIDED
+    locked.void_reason = reason[:255]
+    locked.voided_at = now
+    locked.voided_by = actor
+    locked.save(update_fields=["status", "void_reason", "voided_at", "voided_by", "updated_at"])
+    _counter_add(
+        facility_id=locked.facility_id,
+        vaccine_id=locked.vaccine_id,
+        day=locked.administered_on,
+        dose_number=locked.dose_number,
+        delta=-1,
+    )
+    if locked.appointment_id:
+        Appointment.objects.filter(pk=locked.appointment_id, status=Appointment.Status.VACCINATED).update(
+            status=Appointment.Status.CHECKED_IN, updated_at=now
+        )
+    audit_log(
+        actor=actor,
+        action="clinic.dose.voided",
+        subject=locked,
+        data={
+            "reason": reason,
+            "stock_reversal": str(reversal.public_id),
+            "dose_number": locked.dose_number,
+            **({"cause": cause} if cause else {}),
+        },
+    )
+
+
 def history_renumber_after_merge(*, actor: Any, duplicate: Person, into: Person) -> None:
     """After `duplicate` was merged into `into` (registry.person_merge, in its transaction, by the
-    registry's person_merged signal): the duplicate's doses are now part of `into`'s history, numbered
-    again with it under `into`'s lock."""
+    registry's person_merged signal): the duplicate's doses are now part of `into`'s history. A dose
+    the duplicate holds on a day the history already has one is the same dose entered twice (by two
+    sites, on two records of one person): it is voided, its stock given back, and audited with the
+    merge as its cause. The rest are numbered again with `into`'s, under `into`'s lock."""
     Person.objects.select_for_update().only("pk").get(pk=into.pk)
+    now = timezone.now()
+    others = Dose.objects.filter(Q(person_id=into.pk) | Q(person__merged_into_id=into.pk), status=Dose.Status.VALID)
+    days = {
+        day: public_id
+        for day, public_id in others.exclude(person_id=duplicate.pk).values_list("administered_on", "public_id")
+    }
+    twice = Dose.objects.select_for_update().filter(
+        person_id=duplicate.pk, status=Dose.Status.VALID, administered_on__in=list(days)
+    )
+    for dose in twice:
+        reason = _("Entered twice: the same day as dose %(dose)s of the record this one was merged into.") % {
+            "dose": days[dose.administered_on]
+        }
+        _void_locked(actor=actor, locked=dose, reason=reason, now=now, cause="merged")
     execute_all(
-        history_renumber_writes(
-            actor=actor, person_id=into.pk, now=timezone.now(), because=duplicate.public_id, cause="merged"
-        )
+        history_renumber_writes(actor=actor, person_id=into.pk, now=now, because=duplicate.public_id, cause="merged")
     )
 
 

@@ -488,6 +488,29 @@ def test_a_merge_numbers_the_two_histories_as_one(give: Any, clerk_a: Any, facil
     assert counters_on(facility_a, later.administered_on) == {1: 1}
 
 
+def test_a_merge_voids_the_same_dose_entered_twice(
+    give: Any, clerk_a: Any, facility_a: Any, lot_a: Any, catalogue: Any
+) -> None:
+    """Two sites entered one dose on two records of the person (the seed's double entry): merged, the
+    duplicate's entry of it is voided with its stock given back, so the history holds one dose and the
+    next one due is dose 2, not a booster."""
+    from vaxbook.registry.services import person_merge
+
+    survivor, duplicate = f.PersonFactory(), f.PersonFactory()
+    noon = timezone.localtime().replace(hour=12, minute=0) - timedelta(days=30)
+    kept = give(survivor, at=noon)
+    twice = give(duplicate, at=noon - timedelta(hours=2))  # the same day, at the other site's desk
+    assert on_hand(facility_a, lot_a) == 98
+    person_merge(actor=clerk_a, duplicate=duplicate, into=survivor)
+    twice.refresh_from_db()
+    assert twice.status == "voided" and str(kept.public_id) in twice.void_reason
+    assert on_hand(facility_a, lot_a) == 99
+    assert counters_on(facility_a, kept.administered_on) == {1: 1}
+    event = AuditEvent.objects.get(action="clinic.dose.voided")
+    assert (event.subject_id, event.data["cause"]) == (str(twice.public_id), "merged")
+    assert [d.day for d in services.person_history(survivor.pk)] == [kept.administered_on]
+
+
 def test_a_paper_dose_renumbers_a_merged_records_later_dose(
     give: Any, clerk_a: Any, facility_a: Any, catalogue: Any
 ) -> None:
