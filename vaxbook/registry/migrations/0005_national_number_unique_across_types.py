@@ -4,6 +4,34 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+class NationalNumberShared(RuntimeError):
+    """Persons that the new constraint would refuse: the database must be mended before it is added."""
+
+
+def refuse_shared_national_numbers(apps, schema_editor):
+    """Before the constraint: a CCCD and a CMND holding the same number are one person's document (a
+    12-digit CMND's number is its holder's CCCD number). If two records hold it, the constraint cannot
+    be added; say which, and what to do, instead of the database's bare IntegrityError."""
+    Person = apps.get_model("registry", "Person")
+    shared = (
+        Person.objects.filter(id_type__in=["cccd", "cmnd"])
+        .exclude(id_number="")
+        .values("id_number")
+        .annotate(records=models.Count("id"))
+        .filter(records__gt=1)
+    )
+    numbers = list(shared.values_list("id_number", flat=True)[:20])
+    if not numbers:
+        return
+    records = Person.objects.filter(id_type__in=["cccd", "cmnd"], id_number__in=numbers).order_by("id_number", "id")
+    listed = ", ".join(f"{p.public_id} ({p.id_type} {p.id_number})" for p in records[:40])
+    raise NationalNumberShared(
+        f"{shared.count()} national numbers are held by more than one record as CCCD and CMND, e.g. {listed}. "
+        "Each group is one person: merge the records (the portal's duplicate review, or "
+        "registry.services.person_merge) or correct the wrong number, then run migrate again."
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -13,6 +41,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(refuse_shared_national_numbers, migrations.RunPython.noop),
         migrations.RemoveConstraint(
             model_name='person',
             name='person_unique_document',
