@@ -618,7 +618,7 @@ def _check_in(
                 ],
             ),
         )
-    results = execute_at_once(statements)
+    results = execute_at_once(statements, durable=False)  # a check-in is cheap to redo: rows.execute_at_once
     if invited and results[0]:
         assert appointment is not None
         appointment.status = Appointment.Status.CHECKED_IN
@@ -680,7 +680,8 @@ def _walk_in(
                 only_if=inserted,
             ),
             _checked_in_audit(actor=actor, person=person, facility=facility, appointment=appointment, only_if=inserted),
-        ]
+        ],
+        durable=False,  # a check-in is cheap to redo, and a dose's durable commit flushes it first
     )
     if returned:
         mark_saved(appointment, returned)

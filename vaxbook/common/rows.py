@@ -245,25 +245,41 @@ def execute_all(
     return results
 
 
+#: Prepended to a transaction of ours whose commit need not wait for its WAL to reach the disk.
+_NOT_DURABLE = ("SET LOCAL synchronous_commit TO OFF", ())
+
+
 def execute_at_once(
-    statements: Sequence[tuple[str, Sequence[Any]]], *, using: str = "default"
+    statements: Sequence[tuple[str, Sequence[Any]]], *, using: str = "default", durable: bool = True
 ) -> list[list[tuple[Any, ...]]]:
     """All of `statements` or none of them, in one round trip on PostgreSQL; the rows of each.
 
     Outside a transaction they go as one query, which PostgreSQL runs as one implicit transaction: a
     statement that fails rolls back the ones before it, and there is no BEGIN or COMMIT to send (two
     round trips of the four an atomic block of two writes costs). Inside a caller's transaction they
-    are part of it. Elsewhere (SQLite, `server_side_binding`), in an atomic block."""
+    are part of it. Elsewhere (SQLite, `server_side_binding`), in an atomic block.
+
+    `durable=False` (PostgreSQL, outside a caller's transaction): the commit does not wait for its WAL
+    to be flushed (`synchronous_commit` off for this transaction only). For state that is cheap to
+    redo, such as a check-in: a crash of PostgreSQL itself may lose the last fraction of a second of
+    such commits, whole, never part of one; and since every later durable commit flushes the WAL
+    written before it, nothing durable that depends on them (a dose and its appointment) can outlive
+    them. Inside a caller's transaction the flag is ignored (the caller's commit decides)."""
     connection = connections[using]
     options = connection.settings_dict.get("OPTIONS") or {}
+    relaxed = not durable and connection.vendor == "postgresql" and connection.get_autocommit()
+    if relaxed:
+        statements = [_NOT_DURABLE, *statements]
     if (
         len(statements) < 2  # one statement is all or nothing by itself
         or not connection.get_autocommit()
         or (connection.vendor == "postgresql" and not options.get("server_side_binding"))
     ):
-        return execute_all(statements, using=using)
-    with transaction.atomic(using=using):
-        return execute_all(statements, using=using)
+        results = execute_all(statements, using=using)
+    else:
+        with transaction.atomic(using=using):
+            results = execute_all(statements, using=using)
+    return results[1:] if relaxed else results
 
 
 def _result_rows(cursor: Any) -> list[tuple[Any, ...]]:

@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from vaxbook.clinic.models import Dose
@@ -133,6 +133,24 @@ def test_execute_at_once_writes_all_or_nothing_outside_a_transaction(clerk_a: An
         execute_at_once([event("three"), failing])
     assert not AuditEvent.objects.filter(action="three").exists()
     assert connection.get_autocommit() and not connection.in_atomic_block
+
+
+@pytest.mark.django_db(transaction=True)
+def test_execute_at_once_not_durable_relaxes_only_its_own_commit() -> None:
+    """durable=False: on PostgreSQL that transaction's commit does not wait for the WAL flush; the
+    connection's next transactions do again. Elsewhere, and inside a caller's transaction, nothing
+    changes. Either way the statements' own results come back, one each."""
+    show = ("SELECT current_setting('synchronous_commit')", [])
+    if connection.vendor == "postgresql":
+        assert execute_at_once([show], durable=False) == [[("off",)]]
+        assert execute_at_once([show, show], durable=False) == [[("off",)], [("off",)]]
+        assert execute_at_once([show]) == [[("on",)]]
+        with transaction.atomic():
+            assert execute_at_once([show], durable=False) == [[("on",)]]
+        assert execute_at_once([show]) == [[("on",)]]
+    else:
+        one = ("SELECT 1", [])
+        assert execute_at_once([one, one], durable=False) == [[(1,)], [(1,)]]
 
 
 def test_insert_only_if_writes_when_the_condition_holds(clerk_a: Any) -> None:
