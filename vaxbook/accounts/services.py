@@ -82,7 +82,7 @@ def token_issue(*, request: HttpRequest | None, username: str, password: str) ->
 # Only the columns the requests read: the token's touch, and the user's identity, flags and what its
 # scope's cache key is made of, and its name (GET /me); the rest (password, e-mail, lockout) is
 # deferred, read on first use by the few requests that need it.
-_TOKEN = ModelRows(ApiToken, "t", fields=["id", "last_used_at"])
+_TOKEN = ModelRows(ApiToken, "t", fields=["id", "last_used_at", "expires_at"])
 _TOKEN_USER = ModelRows(
     User,
     "u",
@@ -102,24 +102,56 @@ _TOKEN_USER = ModelRows(
 )
 
 
-def token_authenticate(*, raw: str) -> User | None:
-    """The active user owning this unexpired, unrevoked token, or None."""
-    if not raw.startswith(TOKEN_PREFIX):
-        return None
-    now = timezone.now()
+#: Each process's recent token look-ups: key hash -> (the look-up's row, when it was read). Kept at most
+#: API_TOKEN_CACHE_SECONDS; dropped here when a token is revoked or a user or membership saved.
+_TOKEN_ROWS: dict[str, tuple[tuple[Any, ...], datetime]] = {}
+_TOKEN_ROWS_MAX = 10_000
+
+
+def token_cache_clear(**_kwargs: Any) -> None:
+    """Forget every kept token look-up of this process (a user or a membership changed)."""
+    _TOKEN_ROWS.clear()
+
+
+def _token_row(key_hash: str, now: datetime) -> tuple[tuple[Any, ...] | None, bool]:
+    """The token's look-up row (token and user) or None, and whether it was read from the database just
+    now (else it was kept, at most API_TOKEN_CACHE_SECONDS, by this process)."""
+    keep = timedelta(seconds=getattr(settings, "API_TOKEN_CACHE_SECONDS", 0))
+    kept = _TOKEN_ROWS.get(key_hash) if keep else None
+    if kept is not None and timedelta(0) <= now - kept[1] < keep:
+        return kept[0], False
     sql = (
         f"SELECT {_TOKEN.columns(connection)}, {_TOKEN_USER.columns(connection)} FROM {_TOKEN.source(connection)}"  # noqa: S608
         f" JOIN {_TOKEN_USER.source(connection)} ON u.id = t.user_id"
         " WHERE t.key_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s"
     )
-    rows = fetch(sql, [_hash(raw), connection.ops.adapt_datetimefield_value(now)])  # key_hash is unique
+    rows = fetch(sql, [key_hash, connection.ops.adapt_datetimefield_value(now)])  # key_hash is unique
     if not rows:
+        _TOKEN_ROWS.pop(key_hash, None)
+        return None, True
+    # Kept only when read outside a transaction: what a transaction reads may still be rolled back.
+    if keep and not connection.in_atomic_block:
+        if len(_TOKEN_ROWS) >= _TOKEN_ROWS_MAX:
+            _TOKEN_ROWS.clear()
+        _TOKEN_ROWS[key_hash] = (rows[0], now)
+    return rows[0], True
+
+
+def token_authenticate(*, raw: str) -> User | None:
+    """The active user owning this unexpired, unrevoked token, or None. The look-up is kept a few
+    seconds by each process (API_TOKEN_CACHE_SECONDS); every request gets user objects of its own."""
+    if not raw.startswith(TOKEN_PREFIX):
         return None
-    token, user = _TOKEN.load(rows[0]), _TOKEN_USER.load(rows[0], _TOKEN.width)
-    if not user.is_active:
+    now = timezone.now()
+    row, fresh = _token_row(_hash(raw), now)
+    if row is None:
+        return None
+    token, user = _TOKEN.load(row), _TOKEN_USER.load(row, _TOKEN.width)
+    if not user.is_active or token.expires_at <= now:
         return None
     token.user = user
-    if token.last_used_at is None or token.last_used_at < now - TOKEN_TOUCH_EVERY:
+    # The last use is written from a fresh look-up only (a kept one is at most seconds old).
+    if fresh and (token.last_used_at is None or token.last_used_at < now - TOKEN_TOUCH_EVERY):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return user
 
@@ -131,6 +163,7 @@ def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
         if locked.revoked_at is None:
             locked.revoked_at = timezone.now()
             locked.save(update_fields=["revoked_at"])
+            transaction.on_commit(lambda: _TOKEN_ROWS.pop(locked.key_hash, None))
             audit_log(actor=actor, action="accounts.token.revoked", subject=locked, data={"prefix": locked.prefix})
     return locked
 

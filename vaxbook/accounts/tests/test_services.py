@@ -158,6 +158,62 @@ def test_an_inactive_users_token_no_longer_works(clerk_a: User) -> None:
     assert services.token_authenticate(raw=raw) is None
 
 
+@pytest.fixture
+def kept_tokens(settings: Any) -> Any:
+    """Token look-ups kept as in production (10 s), in a test outside a transaction (transaction=True):
+    what is read inside one is never kept."""
+    settings.API_TOKEN_CACHE_SECONDS = 10
+    services.token_cache_clear()
+    yield
+    services.token_cache_clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_token_look_up_spares_the_database_and_gives_its_own_user(
+    clerk_a: User, kept_tokens: Any, django_assert_num_queries: Any
+) -> None:
+    raw, _ = services.token_issue(request=None, username="clerk_a", password=t.PASSWORD)
+    first = services.token_authenticate(raw=raw)
+    with django_assert_num_queries(0):
+        second = services.token_authenticate(raw=raw)
+    assert first == second == clerk_a and first is not second
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revocation_here_takes_effect_at_once_one_elsewhere_within_the_delay(clerk_a: User, kept_tokens: Any) -> None:
+    raw, _ = services.token_issue(request=None, username="clerk_a", password=t.PASSWORD)
+    other, _ = services.token_issue(request=None, username="clerk_a", password=t.PASSWORD)
+    assert services.token_authenticate(raw=raw) == clerk_a
+    assert services.token_authenticate(raw=other) == clerk_a
+    services.token_revoke(actor=clerk_a, raw=raw)  # in this process
+    assert services.token_authenticate(raw=raw) is None
+    # Revoked by another process (no signal here): kept for at most API_TOKEN_CACHE_SECONDS.
+    ApiToken.objects.filter(key_hash=services._hash(other)).update(revoked_at=timezone.now())
+    assert services.token_authenticate(raw=other) == clerk_a
+    with time_machine.travel(timezone.now() + timedelta(seconds=11)):
+        assert services.token_authenticate(raw=other) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_changed_user_or_membership_is_not_served_from_a_kept_look_up(clerk_a: User, kept_tokens: Any) -> None:
+    raw, expires_at = services.token_issue(request=None, username="clerk_a", password=t.PASSWORD)
+    version = services.token_authenticate(raw=raw).scope_version  # type: ignore[union-attr]
+    membership = Membership.objects.filter(user=clerk_a).first()
+    assert membership is not None
+    membership.save()  # bumps scope_version; this process forgets its look-ups
+    assert services.token_authenticate(raw=raw).scope_version == version + 1  # type: ignore[union-attr]
+    clerk_a.refresh_from_db()
+    clerk_a.is_active = False
+    clerk_a.save()
+    assert services.token_authenticate(raw=raw) is None
+    clerk_a.is_active = True
+    clerk_a.save()
+    with time_machine.travel(expires_at - timedelta(seconds=1)):
+        assert services.token_authenticate(raw=raw) == clerk_a  # kept from here
+    with time_machine.travel(expires_at + timedelta(seconds=1)):
+        assert services.token_authenticate(raw=raw) is None  # expired, kept or not
+
+
 # --------------------------------------------------------------------------------------------
 # One-time codes
 # --------------------------------------------------------------------------------------------
