@@ -118,24 +118,42 @@ def persons_history_read(person_ids: Sequence[int]) -> Read[dict[int, list[rules
     """Each person's valid doses as the rules see them, oldest first (hand-written: every check-in and
     dose reads it; the batch reads many at once). The doses of the records merged into a person are
     theirs too (a duplicate's doses count: registry.person_merge keeps merges one level deep)."""
-    among, ids = any_of(Dose, "person_id", "d", person_ids)
-    merged, merged_ids = any_of(Person, "merged_into_id", "p", person_ids)
     qn = connection.ops.quote_name
-    from_merged = (
-        f"SELECT p.merged_into_id, d.administered_on, d.vaccine_id FROM {qn(Person._meta.db_table)} p"  # noqa: S608
-        f" JOIN {qn(Dose._meta.db_table)} d ON d.person_id = p.id WHERE {merged} AND d.status = %s"
-    )
-    sql = f"{_HISTORY.select(connection, f'{among} AND d.status = %s')} UNION ALL {from_merged}"
+    person_table = qn(Person._meta.db_table)
+    if len(person_ids) == 1:
+        # One person (a check-in, a single dose): their doses and their merged records' in one scan of
+        # the dose index, each row theirs. A third of the UNION's planning on PostgreSQL (measured:
+        # 0.12 against 0.39 ms).
+        [one] = person_ids
+        records = f"SELECT p.id FROM {person_table} p WHERE p.id = %s OR p.merged_into_id = %s"  # noqa: S608
+        among = (
+            f"d.person_id = ANY(ARRAY({records}))"
+            if connection.vendor == "postgresql"
+            else f"d.person_id IN ({records})"
+        )
+        sql = _HISTORY.select(connection, f"{among} AND d.status = %s")
+        params: list[Any] = [one, one, Dose.Status.VALID]
+        owner: int | None = one
+    else:
+        among, ids = any_of(Dose, "person_id", "d", person_ids)
+        merged, merged_ids = any_of(Person, "merged_into_id", "p", person_ids)
+        from_merged = (
+            f"SELECT p.merged_into_id, d.administered_on, d.vaccine_id FROM {person_table} p"  # noqa: S608
+            f" JOIN {qn(Dose._meta.db_table)} d ON d.person_id = p.id WHERE {merged} AND d.status = %s"
+        )
+        sql = f"{_HISTORY.select(connection, f'{among} AND d.status = %s')} UNION ALL {from_merged}"
+        params = [*ids, Dose.Status.VALID, *merged_ids, Dose.Status.VALID]
+        owner = None
 
     def load(rows: list[tuple[Any, ...]]) -> dict[int, list[rules.PriorDose]]:
         history: dict[int, list[rules.PriorDose]] = defaultdict(list)
         for person_id, day, vaccine_id in (_HISTORY.values(row) for row in rows):
-            history[person_id].append(rules.PriorDose(day=day, vaccine_code=vaccine_by_pk(vaccine_id).code))
+            history[owner or person_id].append(rules.PriorDose(day=day, vaccine_code=vaccine_by_pk(vaccine_id).code))
         for doses in history.values():
             doses.sort(key=lambda d: d.day)
         return history
 
-    return Read(sql, [*ids, Dose.Status.VALID, *merged_ids, Dose.Status.VALID], load)
+    return Read(sql, params, load)
 
 
 def person_history_read(person_id: int) -> Read[list[rules.PriorDose]]:
