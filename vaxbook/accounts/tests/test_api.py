@@ -3,6 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import time_machine
 from django.utils import timezone
 
@@ -77,6 +78,29 @@ def test_revoke_ends_the_token_used(api: Any, clerk_a: User) -> None:
     assert gone.status_code == 401
     assert error_codes(gone) == ["not_authenticated"]
     assert api.get("/api/v1/me", **bearer(other)).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kept_seconds", [0, 10])
+def test_revoke_and_deactivation_end_a_kept_token_at_once(
+    api: Any, clerk_a: User, settings: Any, kept_seconds: int
+) -> None:
+    """Outside a transaction, as in a server, with token look-ups kept (API_TOKEN_CACHE_SECONDS) or not:
+    a token revoked, or its user deactivated, in this process is refused on the next request."""
+    from vaxbook.accounts.services import token_cache_clear
+
+    settings.API_TOKEN_CACHE_SECONDS = kept_seconds
+    token_cache_clear()
+    token = api.post_json("/api/v1/auth/token", {"username": "clerk_a", "password": t.PASSWORD}).json()["token"]
+    other = api.post_json("/api/v1/auth/token", {"username": "clerk_a", "password": t.PASSWORD}).json()["token"]
+    assert api.get("/api/v1/me", **bearer(token)).status_code == 200  # kept from here
+    assert api.post("/api/v1/auth/revoke", **bearer(token)).status_code == 204
+    assert error_codes(api.get("/api/v1/me", **bearer(token))) == ["not_authenticated"]
+    assert api.get("/api/v1/me", **bearer(other)).status_code == 200
+    clerk_a.is_active = False
+    clerk_a.save(update_fields=["is_active"])
+    assert error_codes(api.get("/api/v1/me", **bearer(other))) == ["not_authenticated"]
+    token_cache_clear()
 
 
 def test_revoke_needs_a_bearer_token(api: Any, clerk_a: User) -> None:
