@@ -184,6 +184,7 @@ def test_a_suspected_duplicate_links_the_other_and_can_be_dismissed(
     client = signed_in(clerk_a)
     html = client.get(f"/registry/persons/{second.public_id}/").content.decode()
     assert 'id="duplicate"' in html and f'href="/registry/persons/{first.public_id}/"' in html
+    assert "mũi tiêm được nhập ở cả hai hồ sơ trong cùng một ngày sẽ bị hủy" in html  # what a merge does to doses
     response = client.post(f"/registry/persons/{second.public_id}/duplicate/", {"decision": "distinct"})
     assert response.status_code == 302
     second.refresh_from_db()
