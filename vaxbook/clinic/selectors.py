@@ -59,6 +59,16 @@ def survivor(person: Person) -> Person:
     return person
 
 
+def history_doses(person_id: int) -> QuerySet[Dose]:
+    """Every dose of a person's history: theirs and those of the records merged into them (merges stay
+    one level deep: registry.person_merge). As `person_id IN (SELECT id FROM person WHERE id = … OR
+    merged_into_id = …)`, which the two indexes serve; the same filter as a join with an OR across the
+    two tables makes PostgreSQL scan both (2.9 s on the bench's 2,000,000 doses, against 1.7 ms).
+    services.persons_history_read is the hand-written form of the same rule, for the hot paths."""
+    records = Person.objects.filter(Q(pk=person_id) | Q(merged_into_id=person_id)).values("pk")
+    return Dose.objects.filter(person_id__in=records)
+
+
 # Look-ups the doors need -----------------------------------------------------------------------
 
 
@@ -270,7 +280,7 @@ def dose_history(*, user: Any, person: Person) -> list[Dose]:
     if not _may_see_person_doses(user, person):
         raise errors.PersonNotFound()
     return list(
-        Dose.objects.filter(Q(person=person) | Q(person__merged_into=person))
+        history_doses(person.pk)
         .select_related("vaccine", "lot", "facility", "person")
         .order_by("administered_at", "pk")
     )

@@ -33,7 +33,13 @@ from vaxbook.clinic.models import (
     ScreeningQuestion,
     Session,
 )
-from vaxbook.clinic.selectors import appointment_today, appointment_today_read, persons_for_doses_read, survivor
+from vaxbook.clinic.selectors import (
+    appointment_today,
+    appointment_today_read,
+    history_doses,
+    persons_for_doses_read,
+    survivor,
+)
 from vaxbook.common.audit import audit_event_objects, audit_log, audit_statement
 from vaxbook.common.bulk import bulk_insert
 from vaxbook.common.errors import Conflict, DomainError
@@ -117,7 +123,7 @@ _HISTORY = ModelRows(Dose, "d", fields=["person_id", "administered_on", "vaccine
 def persons_history_read(person_ids: Sequence[int]) -> Read[dict[int, list[rules.PriorDose]]]:
     """Each person's valid doses as the rules see them, oldest first (hand-written: every check-in and
     dose reads it; the batch reads many at once). The doses of the records merged into a person are
-    theirs too (a duplicate's doses count: registry.person_merge keeps merges one level deep)."""
+    theirs too: selectors.history_doses's rule, written by hand here."""
     qn = connection.ops.quote_name
     person_table = qn(Person._meta.db_table)
     if len(person_ids) == 1:
@@ -1025,10 +1031,11 @@ def history_renumber_writes(
     number changes: the dose, its counter moved from the old number to the new, and an audit event
     (clinic.dose.renumbered: from, to, the public id of the dose or merged record `because` of which,
     and the cause)."""
-    person_ids = [person_id, *Person.objects.filter(merged_into_id=person_id).values_list("pk", flat=True)]
     doses: list[tuple[tuple[Any, ...], Any]] = [
         ((row[4], row[5], row[0]), row)
-        for row in Dose.objects.filter(person_id__in=person_ids, status=Dose.Status.VALID).values_list(
+        for row in history_doses(person_id)
+        .filter(status=Dose.Status.VALID)
+        .values_list(
             "pk", "public_id", "facility_id", "vaccine_id", "administered_on", "administered_at", "dose_number"
         )
     ]
@@ -1161,11 +1168,8 @@ def history_renumber_after_merge(*, actor: Any, duplicate: Person, into: Person)
     merge as its cause. The rest are numbered again with `into`'s, under `into`'s lock."""
     Person.objects.select_for_update().only("pk").get(pk=into.pk)
     now = timezone.now()
-    others = Dose.objects.filter(Q(person_id=into.pk) | Q(person__merged_into_id=into.pk), status=Dose.Status.VALID)
-    days = {
-        day: public_id
-        for day, public_id in others.exclude(person_id=duplicate.pk).values_list("administered_on", "public_id")
-    }
+    others = history_doses(into.pk).filter(status=Dose.Status.VALID).exclude(person_id=duplicate.pk)
+    days = dict(others.values_list("administered_on", "public_id"))
     twice = Dose.objects.select_for_update().filter(
         person_id=duplicate.pk, status=Dose.Status.VALID, administered_on__in=list(days)
     )

@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db.models import Q
 from django.utils import timezone
 
 from vaxbook.clinic import services
 from vaxbook.clinic.models import AdverseEvent, Appointment, Dose, DoseCounter
+from vaxbook.clinic.selectors import history_doses
 from vaxbook.clinic.tests import factories as f
 from vaxbook.clinic.tests.fixtures import COMIRNATY, JCOVDEN, SPIKEVAX, VAXZEVRIA
 from vaxbook.common.errors import DomainError
@@ -436,7 +436,7 @@ def test_void_needs_a_reason(give: Any, person: Any, clerk_a: Any) -> None:
 
 def numbers(person: Any) -> list[tuple[str, int, str]]:
     """The person's doses, theirs and their merged records', in date order: (date, number, status)."""
-    doses = Dose.objects.filter(Q(person=person) | Q(person__merged_into=person)).order_by("administered_on")
+    doses = history_doses(person.pk).order_by("administered_on")
     return [(d.administered_on.isoformat(), d.dose_number, d.status) for d in doses]
 
 
