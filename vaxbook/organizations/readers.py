@@ -198,6 +198,7 @@ def open_book(fileobj: IO[bytes], *, name: str, size: int | None = None) -> Book
 
 _READ_SIZE = 1 << 20
 _MAX_SHEET_PROLOGUE = 8 << 20
+_MAX_SHEET_EPILOGUE = 8 << 20  # what follows the rows: the merged cells, page setup
 _RATIO_MIN_BYTES = 1 << 20
 _NS_PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
 _SHEET_DATA = re.compile(rb"<(" + _NS_PREFIX + rb")sheetData\b[^>]*?(/?)>")
@@ -414,15 +415,20 @@ class XlsxBook(Book):
         needle = b"<" + ns + b"row"
         rows = 0
         tail = b""
+        for piece in self._sheet_pieces():
+            data = tail + piece
+            rows += data.count(needle)
+            tail = data[-(len(needle) - 1) :]
+        return rows
+
+    def _sheet_pieces(self) -> Iterator[bytes]:
+        """The sheet's XML from its start, a piece at a time (a damaged stream is `file_corrupt`)."""
         try:
-            with self.zip.open(self.sheet.path) as f:
-                while piece := f.read(_READ_SIZE):
-                    data = tail + piece
-                    rows += data.count(needle)
-                    tail = data[-(len(needle) - 1) :]
+            with self.zip.open(self.sheet.path) as stream:
+                while piece := stream.read(_READ_SIZE):
+                    yield piece
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
             raise FileRefused("file_corrupt") from None
-        return rows
 
     def _open_sheet(self, *, count_only: bool = False) -> tuple[bytes, bytes, bytes, bool, bytearray, Any]:
         """Read up to ``<sheetData>``: (prologue, the tag, namespace prefix, empty?, bytes after, open stream)."""
@@ -467,27 +473,23 @@ class XlsxBook(Book):
     def _merged_down(self) -> dict[int, list[tuple[int, int]]]:
         """The sheet's merged cells that span rows, by their first row: [(column, last row)]. They are
         listed after the rows (``<mergeCells>`` follows ``</sheetData>``): the sheet is streamed to its
-        end once, keeping only what follows the rows (at most _MAX_SHEET_PROLOGUE bytes of it)."""
+        end once, keeping only what follows the rows (at most _MAX_SHEET_EPILOGUE bytes of it)."""
         tail = bytearray()
         carry = b""
         found = False
-        try:
-            with self.zip.open(self.sheet.path) as stream:
-                while piece := stream.read(_READ_SIZE):
-                    if found:
-                        tail += piece
-                    else:
-                        data = carry + piece
-                        match = _SHEET_DATA_END.search(data)
-                        if match:
-                            found = True
-                            tail += data[match.end() :]
-                        else:
-                            carry = data[-64:]
-                    if len(tail) > _MAX_SHEET_PROLOGUE:
-                        raise FileRefused("file_corrupt")
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
-            raise FileRefused("file_corrupt") from None
+        for piece in self._sheet_pieces():
+            if found:
+                tail += piece
+            else:
+                data = carry + piece
+                match = _SHEET_DATA_END.search(data)
+                if match:
+                    found = True
+                    tail += data[match.end() :]
+                else:
+                    carry = data[-64:]
+            if len(tail) > _MAX_SHEET_EPILOGUE:
+                raise FileRefused("file_corrupt")
         merged: dict[int, list[tuple[int, int]]] = {}
         for letters, first, last in _MERGE_CELL.findall(tail):
             if int(last) > int(first):
