@@ -108,7 +108,7 @@ _TOKEN_ROWS: dict[str, tuple[tuple[Any, ...], datetime]] = {}
 _TOKEN_ROWS_MAX = 10_000
 
 
-def token_cache_clear(**_kwargs: Any) -> None:
+def token_cache_clear() -> None:
     """Forget every kept token look-up of this process (a user or a membership changed)."""
     _TOKEN_ROWS.clear()
 
