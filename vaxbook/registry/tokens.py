@@ -13,17 +13,22 @@ from vaxbook.registry.models import Person
 
 _SALT = "vaxbook.person.qr"
 _VERSION = "P1"
-_signer = signing.Signer(salt=_SALT, sep=".")
+
+
+def _signer() -> signing.Signer:
+    """Made when used, with the key of that moment (not at import: a command that signs nothing runs
+    without SECRET_KEY, and a rotated key is the one used)."""
+    return signing.Signer(salt=_SALT, sep=".")
 
 
 def person_qr_token(person: Person) -> str:
-    return _signer.sign(f"{_VERSION}.{person.public_id.hex}")
+    return _signer().sign(f"{_VERSION}.{person.public_id.hex}")
 
 
 def person_public_id_from_token(token: str) -> uuid.UUID | None:
     token = (token or "").strip()
     try:
-        value = _signer.unsign(token)
+        value = _signer().unsign(token)
     except signing.BadSignature:
         return None
     version, _sep, hex_id = value.partition(".")
