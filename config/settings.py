@@ -2,7 +2,7 @@
 
 Every value comes from an environment variable through a small typed helper that refuses a bad value
 with ImproperlyConfigured, so a misconfigured server stops at start-up instead of misbehaving later.
-Production secrets have no default: with DEBUG off, SECRET_KEY must be set.
+Production secrets have no default: with DEBUG off, the app server does not start without SECRET_KEY.
 """
 
 import os
@@ -49,12 +49,13 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-if DEBUG:
-    SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
-else:
-    SECRET_KEY = env_str("SECRET_KEY")
-    if len(SECRET_KEY) < 32:
-        raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
+# With DEBUG off there is no default key, but the settings load without one: a command that signs nothing
+# (makemigrations, migrate, check) runs on a fresh checkout. Whatever signs (sessions, CSRF, QR tokens,
+# one-time codes) is refused by Django when it reads the empty setting, and the app server does not start
+# without it (config/startup.py). A key that is set must be long enough.
+SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production" if DEBUG else "")
+if SECRET_KEY and not DEBUG and len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if not DEBUG else "*")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

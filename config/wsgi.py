@@ -4,8 +4,11 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from config.startup import require_secret_key
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+require_secret_key()
 
 # Import what the first request would (the URLconf, every view, the API's schemas), then move every
 # object alive now out of the garbage collector's sight: they live as long as the process, and each full

@@ -24,3 +24,22 @@ def test_a_worker_loads_the_urlconf_and_freezes_what_lives_as_long_as_it() -> No
     frozen, urls, views = out.stdout.split()
     assert int(frozen) > 10_000
     assert (urls, views) == ("True", "True")
+
+
+def _run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE")}
+    clean.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", **env})
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_commands_that_sign_nothing_run_without_a_secret_key_and_the_server_does_not(tmp_path: Path) -> None:
+    """A fresh checkout, DEBUG off, no SECRET_KEY: makemigrations and check run; the app server refuses
+    to start, naming the variable; a key that is set but short is refused at once."""
+    assert _run(["manage.py", "makemigrations", "--check", "--dry-run"], tmp_path).returncode == 0
+    assert _run(["manage.py", "check"], tmp_path).returncode == 0
+    server = _run(["-c", "import config.wsgi"], tmp_path)
+    assert server.returncode != 0 and "The environment variable SECRET_KEY is required" in server.stderr
+    short = _run(["manage.py", "check"], tmp_path, SECRET_KEY="short")
+    assert short.returncode != 0 and "SECRET_KEY must be at least 32 characters long" in short.stderr
