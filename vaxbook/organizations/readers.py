@@ -162,7 +162,9 @@ class Book:
     def verify(self) -> None:
         """The expensive upload-time checks (whole-file integrity, encoding)."""
 
-    def iter_rows(self, *, slice_rows: int | None = None) -> Generator[Row]:
+    def iter_rows(self, *, slice_rows: int | None = None, merged: bool = True) -> Generator[Row]:
+        """The rows, numbered as in the file. ``merged=False`` leaves cells merged down over several rows
+        in their first row only: a peek at the header needs no more, and skips a pass over the file."""
         raise NotImplementedError
 
     def last_row(self) -> int:
@@ -400,6 +402,9 @@ class XlsxBook(Book):
                             below = below or _row_number(last, position) > row
                             count += below
                 if end >= 0:
+                    # What follows the rows is read too, so that a file the import would refuse for it is
+                    # refused now (the import's pass for the merged cells keeps the same bound).
+                    _read_epilogue(stream, len(buf))
                     return count
                 try:
                     piece = stream.read(_READ_SIZE)
@@ -463,12 +468,12 @@ class XlsxBook(Book):
         shared = max((len(data) for name, data in parts.items() if "sharedstrings" in name.lower()), default=0)
         return min(base * max(1, -(-shared // (2 << 20))), 8 * base)
 
-    def iter_rows(self, *, slice_rows: int | None = None) -> Generator[Row]:
+    def iter_rows(self, *, slice_rows: int | None = None, merged: bool = True) -> Generator[Row]:
         """The sheet's rows, numbered as in Excel; a cell merged over the rows below it (a department
-        typed once for its staff) is read in each of those rows."""
-        merged = self._merged_down()
+        typed once for its staff) is read in each of those rows (unless ``merged=False``)."""
+        spans = self._merged_down() if merged else {}
         rows = self._sheet_rows(slice_rows=slice_rows)
-        yield from (_fill_merged(rows, merged) if merged else rows)
+        yield from (_fill_merged(rows, spans) if spans else rows)
 
     def _merged_down(self) -> dict[int, list[tuple[int, int]]]:
         """The sheet's merged cells that span rows, by their first row: [(column, last row)]. They are
@@ -482,19 +487,15 @@ class XlsxBook(Book):
                 tail += piece
             else:
                 data = carry + piece
-                match = _SHEET_DATA_END.search(data)
-                if match:
+                end = _sheet_data_end(data)
+                if end >= 0:
                     found = True
-                    tail += data[match.end() :]
+                    tail += data[end:]
                 else:
                     carry = data[-64:]
             if len(tail) > _MAX_SHEET_EPILOGUE:
                 raise FileRefused("file_corrupt")
-        merged: dict[int, list[tuple[int, int]]] = {}
-        for letters, first, last in _MERGE_CELL.findall(tail):
-            if int(last) > int(first):
-                merged.setdefault(int(first), []).append((_column_index(letters), int(last)))
-        return merged
+        return _merged_spans(tail)
 
     def _sheet_rows(self, *, slice_rows: int | None = None) -> Generator[Row]:
         slice_rows = slice_rows or self.default_slice_rows()
@@ -575,6 +576,40 @@ def _column_index(letters: bytes) -> int:
     for letter in letters:
         index = index * 26 + letter - 64
     return index - 1
+
+
+def _read_epilogue(stream: IO[bytes], size: int) -> None:
+    """Read a sheet's stream to its end, `size` bytes after its rows already read: more than
+    _MAX_SHEET_EPILOGUE of them, or a damaged stream, is `file_corrupt`."""
+    try:
+        while size <= _MAX_SHEET_EPILOGUE and (piece := stream.read(_READ_SIZE)):
+            size += len(piece)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+        raise FileRefused("file_corrupt") from None
+    if size > _MAX_SHEET_EPILOGUE:
+        raise FileRefused("file_corrupt")
+
+
+def _sheet_data_end(data: bytes) -> int:
+    """Where the rows end in `data` (just after ``</sheetData>``, any namespace prefix), or -1. The
+    regular expression runs only around each ``sheetData>`` found by a plain search: run over a whole
+    piece it tries a match at every closing tag."""
+    at = data.find(b"sheetData>")
+    while at >= 0:
+        match = _SHEET_DATA_END.search(data, max(0, at - 80), at + len(b"sheetData>"))
+        if match:
+            return match.end()
+        at = data.find(b"sheetData>", at + 1)
+    return -1
+
+
+def _merged_spans(epilogue: bytes | bytearray) -> dict[int, list[tuple[int, int]]]:
+    """The merged cells listed after the rows that span rows, by their first row: [(column, last row)]."""
+    merged: dict[int, list[tuple[int, int]]] = {}
+    for letters, first, last in _MERGE_CELL.findall(epilogue):
+        if int(last) > int(first):
+            merged.setdefault(int(first), []).append((_column_index(letters), int(last)))
+    return merged
 
 
 def _fill_merged(rows: Iterator[Row], merged: dict[int, list[tuple[int, int]]]) -> Generator[Row]:
@@ -704,7 +739,7 @@ class CsvBook(Book):
         assert self._value_rows is not None
         return len(self._value_rows) - bisect.bisect_right(self._value_rows, row)
 
-    def iter_rows(self, *, slice_rows: int | None = None) -> Generator[Row]:
+    def iter_rows(self, *, slice_rows: int | None = None, merged: bool = True) -> Generator[Row]:
         self.file.seek(0)
         text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
         try:

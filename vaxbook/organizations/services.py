@@ -72,14 +72,17 @@ class FileCheck:
     data_rows: int  # rows below the header that hold a value (an upper bound: a cell of spaces counts)
 
 
-def _roster_sheet(book: Book, *, slice_rows: int | None = None) -> tuple[HeaderMatch, Generator[Row]]:
+def _roster_sheet(
+    book: Book, *, slice_rows: int | None = None, merged: bool = True
+) -> tuple[HeaderMatch, Generator[Row]]:
     """Choose the sheet with the roster: the template's data sheet (by name) when its header matches,
-    else the first visible sheet whose header row does; its header and the rows below it. When none
-    does, the first sheet's refusal (a header with columns missing before an empty sheet)."""
+    else the first visible sheet whose header row does; its header and the rows below it (with the cells
+    merged down filled in, unless ``merged=False``). When none does, the first sheet's refusal (a header
+    with columns missing before an empty sheet)."""
     refusals: list[FileRefused] = []
     for sheet in book.sheets():
         book.use(sheet)
-        rows = book.iter_rows(slice_rows=slice_rows)
+        rows = book.iter_rows(slice_rows=slice_rows, merged=merged)
         try:
             return find_header(rows), rows
         except FileRefused as exc:
@@ -94,7 +97,8 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     """The upload-time checks, cheapest first; raises `FileRefused` (a DomainError) with a stable code."""
     book = open_book(fileobj, name=name, size=size)
     book.verify()
-    header, rows = _roster_sheet(book, slice_rows=_PEEK_ROWS + 100)
+    # A peek: a merged cell never makes a blank row hold a value, so the merged cells are not read here.
+    header, rows = _roster_sheet(book, slice_rows=_PEEK_ROWS + 100, merged=False)
     has_data, last_seen = False, header.row
     try:
         for number, values in itertools.islice(rows, _PEEK_ROWS):

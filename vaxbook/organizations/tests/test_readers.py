@@ -303,3 +303,43 @@ def test_a_csv_cell_over_the_csv_limit_is_refused_with_its_row():
         book.verify()
     assert caught.value.code == "csv_cell_too_long"
     assert caught.value.params["row"] == 3
+
+
+def test_the_merged_cells_are_found_whatever_the_pieces_the_sheet_is_read_in(monkeypatch):
+    """The end of the rows is looked for piece by piece: a ``</sheetData>`` cut between two pieces, a
+    namespace prefix, or the opening tag in the same piece must not hide it."""
+    from vaxbook.organizations import readers
+
+    cells = [["Họ và tên", "Bộ phận"], ["An", "Kho"], ["Bình", None], ["Chi", None]]
+    content = xlsx_bytes(cells, merges=("B2:B4",))
+    for size in (5, 7, 64, 1 << 20):
+        monkeypatch.setattr(readers, "_READ_SIZE", size)
+        rows = {n: values for n, values in open_book(io.BytesIO(content), name="r.xlsx").iter_rows()}
+        assert rows[4][:2] == ["Chi", "Kho"], size
+    assert readers._sheet_data_end(b"<x:sheetData><x:row/></x:sheetData><x:mergeCells/>") == len(
+        b"<x:sheetData><x:row/></x:sheetData>"
+    )
+    assert readers._sheet_data_end(b"<sheetData><row/></sheetData>") == len(b"<sheetData><row/></sheetData>")
+    assert readers._sheet_data_end(b"<sheetData><row><c><v>sheetData></v></c></row>") == -1
+
+
+def test_a_peek_without_the_merged_cells_reads_them_in_their_first_row_only():
+    cells = [["Họ và tên", "Bộ phận"], ["An", "Kho"], ["Bình", None]]
+    book = open_book(io.BytesIO(xlsx_bytes(cells, merges=("B2:B3",))), name="r.xlsx")
+    assert [values[:2] for _n, values in book.iter_rows(merged=False)][1:] == [["An", "Kho"], ["Bình", ""]]
+
+
+def test_what_follows_the_rows_is_bounded_at_upload_as_in_the_import(monkeypatch):
+    """The upload check reads the sheet to its end: more after the rows than the import would read is
+    refused then, not when the import runs."""
+    from vaxbook.organizations import readers
+    from vaxbook.organizations.services import roster_file_check
+    from vaxbook.organizations.tests.builders import person_row, table
+
+    rows = table([person_row(n) for n in range(1, 401)])
+    content = xlsx_bytes(rows, merges=tuple(f"Q{r}:Q{r + 1}" for r in range(2, 400, 2)))
+    roster_file_check(io.BytesIO(content), name="r.xlsx")  # the bound is far above any real sheet's
+    monkeypatch.setattr(readers, "_MAX_SHEET_EPILOGUE", 1000)
+    with pytest.raises(FileRefused) as caught:
+        roster_file_check(io.BytesIO(content), name="r.xlsx")
+    assert caught.value.code == "file_corrupt"
