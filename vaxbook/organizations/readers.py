@@ -19,7 +19,9 @@ import codecs
 import csv
 import io
 import posixpath
+import queue
 import re
+import threading
 import unicodedata
 import zipfile
 import zlib
@@ -162,9 +164,11 @@ class Book:
     def verify(self) -> None:
         """The expensive upload-time checks (whole-file integrity, encoding)."""
 
-    def iter_rows(self, *, slice_rows: int | None = None, merged: bool = True) -> Generator[Row]:
+    def iter_rows(self, *, slice_rows: int | None = None, merged: bool = True, ahead: bool = False) -> Generator[Row]:
         """The rows, numbered as in the file. ``merged=False`` leaves cells merged down over several rows
-        in their first row only: a peek at the header needs no more, and skips a pass over the file."""
+        in their first row only: a peek at the header needs no more, and skips a pass over the file.
+        ``ahead=True`` (a whole import) reads the next slice of the file in a thread while the caller works
+        on this one (unzipping and calamine's parsing run outside Python's lock, on the other core)."""
         raise NotImplementedError
 
     def last_row(self) -> int:
@@ -468,11 +472,12 @@ class XlsxBook(Book):
         shared = max((len(data) for name, data in parts.items() if "sharedstrings" in name.lower()), default=0)
         return min(base * max(1, -(-shared // (2 << 20))), 8 * base)
 
-    def iter_rows(self, *, slice_rows: int | None = None, merged: bool = True) -> Generator[Row]:
+    def iter_rows(self, *, slice_rows: int | None = None, merged: bool = True, ahead: bool = False) -> Generator[Row]:
         """The sheet's rows, numbered as in Excel; a cell merged over the rows below it (a department
         typed once for its staff) is read in each of those rows (unless ``merged=False``)."""
         spans = self._merged_down() if merged else {}
-        rows = self._sheet_rows(slice_rows=slice_rows)
+        slices = self._sheet_slices(slice_rows=slice_rows)
+        rows = _read_ahead(slices) if ahead else (row for part in slices for row in part)
         yield from (_fill_merged(rows, spans) if spans else rows)
 
     def _merged_down(self) -> dict[int, list[tuple[int, int]]]:
@@ -497,7 +502,7 @@ class XlsxBook(Book):
                 raise FileRefused("file_corrupt")
         return _merged_spans(tail)
 
-    def _sheet_rows(self, *, slice_rows: int | None = None) -> Generator[Row]:
+    def _sheet_slices(self, *, slice_rows: int | None = None) -> Generator[list[Row]]:
         slice_rows = slice_rows or self.default_slice_rows()
         prologue, tag, ns, empty, buf, stream = self._open_sheet()
         with stream:
@@ -528,7 +533,7 @@ class XlsxBook(Book):
                 if pending and (done or pending_rows >= slice_rows):
                     body = b"".join(pending)
                     pending, pending_rows = [], 0
-                    yield from self._slice_rows(opening + body + closing, body, rows_before)
+                    yield list(self._slice_rows(opening + body + closing, body, rows_before))
                     rows_before += body.count(b"<" + ns + b"row")
                 if done:
                     return
@@ -588,6 +593,49 @@ def _read_epilogue(stream: IO[bytes], size: int) -> None:
         raise FileRefused("file_corrupt") from None
     if size > _MAX_SHEET_EPILOGUE:
         raise FileRefused("file_corrupt")
+
+
+def _read_ahead(slices: Generator[list[Row]]) -> Generator[Row]:
+    """The rows of `slices`, the next slice read in a thread while the caller works on the rows of this
+    one. At most one slice waits; an error of the reading (a `FileRefused`) is raised here, where the
+    rows were asked for; a caller that stops early stops the thread (and the file is closed)."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def give(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for part in slices:
+                if not give(("rows", part)):
+                    return
+            give(("end", None))
+        except BaseException as exc:  # handed to the caller, who raises it
+            give(("error", exc))
+        finally:
+            slices.close()
+
+    thread = threading.Thread(target=read, name="roster-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = box.get()
+            if kind == "rows":
+                yield from value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _sheet_data_end(data: bytes) -> int:
@@ -739,7 +787,7 @@ class CsvBook(Book):
         assert self._value_rows is not None
         return len(self._value_rows) - bisect.bisect_right(self._value_rows, row)
 
-    def iter_rows(self, *, slice_rows: int | None = None, merged: bool = True) -> Generator[Row]:
+    def iter_rows(self, *, slice_rows: int | None = None, merged: bool = True, ahead: bool = False) -> Generator[Row]:
         self.file.seek(0)
         text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
         try:

@@ -73,7 +73,7 @@ class FileCheck:
 
 
 def _roster_sheet(
-    book: Book, *, slice_rows: int | None = None, merged: bool = True
+    book: Book, *, slice_rows: int | None = None, merged: bool = True, ahead: bool = False
 ) -> tuple[HeaderMatch, Generator[Row]]:
     """Choose the sheet with the roster: the template's data sheet (by name) when its header matches,
     else the first visible sheet whose header row does; its header and the rows below it (with the cells
@@ -82,7 +82,7 @@ def _roster_sheet(
     refusals: list[FileRefused] = []
     for sheet in book.sheets():
         book.use(sheet)
-        rows = book.iter_rows(slice_rows=slice_rows, merged=merged)
+        rows = book.iter_rows(slice_rows=slice_rows, merged=merged, ahead=ahead)
         try:
             return find_header(rows), rows
         except FileRefused as exc:
@@ -301,7 +301,7 @@ class _ImportRun:
             raw = getattr(stored, "file", stored)
             book: Book = open_book(raw, name=f"roster.{self.imp.file_format}")
             self.entries_before = selectors.roster_last_entry_id(organization=self.organization)
-            self.header, rows = _roster_sheet(book)
+            self.header, rows = _roster_sheet(book, ahead=True)
             chunks = self._chunks(rows, RowMapper(self.header))
             if self._pipelined():
                 self._run_pipelined(chunks)

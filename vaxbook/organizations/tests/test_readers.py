@@ -343,3 +343,47 @@ def test_what_follows_the_rows_is_bounded_at_upload_as_in_the_import(monkeypatch
     with pytest.raises(FileRefused) as caught:
         roster_file_check(io.BytesIO(content), name="r.xlsx")
     assert caught.value.code == "file_corrupt"
+
+
+@pytest.mark.parametrize("slice_rows", [1, 7, 100_000])
+def test_reading_ahead_reads_the_same_rows(slice_rows):
+    content = _xlsxwriter_book(False)
+    book = XlsxBook(io.BytesIO(content))
+    assert list(book.iter_rows(slice_rows=slice_rows, ahead=True)) == sliced_rows(content, slice_rows)
+
+
+def test_reading_ahead_raises_a_damaged_sheet_where_the_rows_are_asked_for(monkeypatch):
+    """The sheet damaged after its first slices: the rows before the damage come, then the refusal."""
+    from vaxbook.organizations import readers
+
+    monkeypatch.setattr(readers, "_READ_SIZE", 256)  # slices of a few rows
+    content = _xlsxwriter_book(False)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = data.replace(b'<row r="100"', b'<row r="100"><c r="A100" t="s"><v>999999</v></c><x')
+            dst.writestr(info.filename, data)
+    book = XlsxBook(io.BytesIO(out.getvalue()))
+    got = []
+    with pytest.raises(FileRefused) as caught:
+        for row in book.iter_rows(slice_rows=7, ahead=True):
+            got.append(row)
+    assert caught.value.code == "file_corrupt"
+    assert got and got[-1][0] < 100
+
+
+def test_a_reader_that_stops_early_stops_the_read_ahead(monkeypatch):
+    import threading
+
+    from vaxbook.organizations import readers
+
+    monkeypatch.setattr(readers, "_READ_SIZE", 256)
+
+    book = XlsxBook(io.BytesIO(_xlsxwriter_book(False)))
+    rows = book.iter_rows(slice_rows=1, ahead=True)
+    assert next(rows)[0] == 4
+    assert any(t.name == "roster-read-ahead" for t in threading.enumerate())
+    rows.close()
+    assert not any(t.name == "roster-read-ahead" for t in threading.enumerate())
