@@ -302,12 +302,15 @@ class _ImportRun:
             book: Book = open_book(raw, name=f"roster.{self.imp.file_format}")
             self.entries_before = selectors.roster_last_entry_id(organization=self.organization)
             self.header, rows = _roster_sheet(book, ahead=True)
-            chunks = self._chunks(rows, RowMapper(self.header))
-            if self._pipelined():
-                self._run_pipelined(chunks)
-            else:
-                for chunk in chunks:
-                    self._write_serial(chunk)
+            try:
+                chunks = self._chunks(rows, RowMapper(self.header))
+                if self._pipelined():
+                    self._run_pipelined(chunks)
+                else:
+                    for chunk in chunks:
+                        self._write_serial(chunk)
+            finally:
+                rows.close()  # the thread reading ahead stops before the file closes, whatever happened
         self._finish()
 
     def _chunks(self, rows: Iterator[Row], mapper: RowMapper) -> Generator[list[RosterRow]]:

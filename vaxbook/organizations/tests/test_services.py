@@ -3,6 +3,7 @@ conflicts and repeats, the error report, failures that say why."""
 
 import io
 import re
+import threading
 import unicodedata
 import zipfile
 from datetime import date, datetime
@@ -585,8 +586,11 @@ def test_only_the_representative_imports(officer, org, places):
 
 
 @override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
-def test_a_crash_fails_the_import_and_keeps_only_the_committed_counts(run, org):
+def test_a_crash_fails_the_import_and_keeps_only_the_committed_counts(run, org, monkeypatch):
+    from vaxbook.organizations import readers
     from vaxbook.registry import services as registry
+
+    monkeypatch.setattr(readers, "_READ_SIZE", 256)  # many slices: the crash comes while one is read ahead
 
     real = registry.persons_register_plan
     calls = []
@@ -604,6 +608,8 @@ def test_a_crash_fails_the_import_and_keeps_only_the_committed_counts(run, org):
     assert (imp.created, imp.accepted) == (2, 2)  # the first chunk, exactly what was written
     assert Person.objects.count() == RosterEntry.objects.filter(organization=org).count() == 2
     assert not imp.error_report
+    # The thread that read the sheet ahead stopped with the run, before its file was closed.
+    assert not [t for t in threading.enumerate() if t.name == "roster-read-ahead"]
 
 
 def test_a_second_delivery_of_the_task_does_nothing(run):
