@@ -144,13 +144,7 @@ def _is_invisible(ch: str) -> bool:
 def normalize_text(s: object) -> str:
     """NFC, invisible characters removed (a zero-width space counts as a space), any whitespace
     (NBSP, tabs, …) made a single space, trimmed."""
-    return _normalized(s if type(s) is str else _as_text(s))
-
-
-# A roster's cells repeat (the same ethnicity, occupation, department, codes on every row) and a row's
-# values are normalized again by the rules that check them: the recent results are kept.
-@functools.lru_cache(maxsize=4096)
-def _normalized(text: str) -> str:
+    text = s if type(s) is str else _as_text(s)
     if text.isprintable():
         # Fast path, same result: a printable text has no control, format (invisible) or non-space
         # whitespace character, so the character filter below would keep it as it is.
