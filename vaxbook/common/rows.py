@@ -9,7 +9,6 @@ Python types on SQLite and PostgreSQL, as a queryset would give.
 Only plain SELECTs by keys belong here; anything with rules in it stays in the ORM.
 """
 
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,8 +18,6 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
-
-from vaxbook.common import ids
 
 _TUPLES_OK = 2  # libpq's PGRES_TUPLES_OK (psycopg.pq.ExecStatus.TUPLES_OK), without importing psycopg here
 
@@ -315,8 +312,7 @@ class Builder[B: Model]:
         self.calls: list[tuple[str, Callable[[], Any]]] = []
         for f in fields:
             if f.has_default() and callable(f.default):
-                # Random ids from the pooled generator (common/ids.py): the same ids, fewer system calls.
-                self.calls.append((f.attname, ids.uuid4 if f.default is uuid.uuid4 else f.default))
+                self.calls.append((f.attname, f.default))
             else:
                 self.static[f.attname] = f.get_default()
         self.cache_names = {f.name: f.cache_name for f in fields if f.is_relation}  # type: ignore[attr-defined]
