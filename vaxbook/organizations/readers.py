@@ -408,7 +408,7 @@ class XlsxBook(Book):
                 if end >= 0:
                     # What follows the rows is read too, so that a file the import would refuse for it is
                     # refused now (the import's pass for the merged cells keeps the same bound).
-                    _read_epilogue(stream, len(buf))
+                    _epilogue(bytes(buf[len(data_end) :]), _stream_pieces(stream))
                     return count
                 try:
                     piece = stream.read(_READ_SIZE)
@@ -430,14 +430,14 @@ class XlsxBook(Book):
             tail = data[-(len(needle) - 1) :]
         return rows
 
-    def _sheet_pieces(self) -> Iterator[bytes]:
+    def _sheet_pieces(self) -> Generator[bytes]:
         """The sheet's XML from its start, a piece at a time (a damaged stream is `file_corrupt`)."""
         try:
-            with self.zip.open(self.sheet.path) as stream:
-                while piece := stream.read(_READ_SIZE):
-                    yield piece
+            stream = self.zip.open(self.sheet.path)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
             raise FileRefused("file_corrupt") from None
+        with stream:
+            yield from _stream_pieces(stream)
 
     def _open_sheet(self, *, count_only: bool = False) -> tuple[bytes, bytes, bytes, bool, bytearray, Any]:
         """Read up to ``<sheetData>``: (prologue, the tag, namespace prefix, empty?, bytes after, open stream)."""
@@ -484,23 +484,18 @@ class XlsxBook(Book):
         """The sheet's merged cells that span rows, by their first row: [(column, last row)]. They are
         listed after the rows (``<mergeCells>`` follows ``</sheetData>``): the sheet is streamed to its
         end once, keeping only what follows the rows (at most _MAX_SHEET_EPILOGUE bytes of it)."""
-        tail = bytearray()
-        carry = b""
-        found = False
-        for piece in self._sheet_pieces():
-            if found:
-                tail += piece
-            else:
+        pieces = self._sheet_pieces()
+        try:
+            carry = b""
+            for piece in pieces:
                 data = carry + piece
                 end = _sheet_data_end(data)
                 if end >= 0:
-                    found = True
-                    tail += data[end:]
-                else:
-                    carry = data[-64:]
-            if len(tail) > _MAX_SHEET_EPILOGUE:
-                raise FileRefused("file_corrupt")
-        return _merged_spans(tail)
+                    return _merged_spans(_epilogue(data[end:], pieces))
+                carry = data[-64:]
+            return {}  # no end of the rows: the rows' own reading refuses the sheet
+        finally:
+            pieces.close()
 
     def _sheet_slices(self, *, slice_rows: int | None = None) -> Generator[list[Row]]:
         slice_rows = slice_rows or self.default_slice_rows()
@@ -583,16 +578,27 @@ def _column_index(letters: bytes) -> int:
     return index - 1
 
 
-def _read_epilogue(stream: IO[bytes], size: int) -> None:
-    """Read a sheet's stream to its end, `size` bytes after its rows already read: more than
-    _MAX_SHEET_EPILOGUE of them, or a damaged stream, is `file_corrupt`."""
+def _stream_pieces(stream: IO[bytes]) -> Iterator[bytes]:
+    """A zip member's bytes, a piece at a time (a damaged stream is `file_corrupt`)."""
     try:
-        while size <= _MAX_SHEET_EPILOGUE and (piece := stream.read(_READ_SIZE)):
-            size += len(piece)
+        while piece := stream.read(_READ_SIZE):
+            yield piece
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
         raise FileRefused("file_corrupt") from None
-    if size > _MAX_SHEET_EPILOGUE:
+
+
+def _epilogue(start: bytes, pieces: Iterator[bytes]) -> bytes:
+    """What follows a sheet's rows (the merged cells, page setup): `start`, already read with the end of
+    the rows, and the rest of `pieces`. More than _MAX_SHEET_EPILOGUE bytes of it is `file_corrupt`: the
+    one bound of the upload's check and of the import's pass for the merged cells."""
+    tail = bytearray(start)
+    for piece in pieces:
+        if len(tail) > _MAX_SHEET_EPILOGUE:
+            break
+        tail += piece
+    if len(tail) > _MAX_SHEET_EPILOGUE:
         raise FileRefused("file_corrupt")
+    return bytes(tail)
 
 
 def _read_ahead(slices: Generator[list[Row]]) -> Generator[Row]:
