@@ -282,6 +282,7 @@ class _ImportRun:
         self.chunk_rows = limit("ROSTER_IMPORT_CHUNK_ROWS")
         self.max_rows = limit("ROSTER_IMPORT_MAX_ROWS")
         self.estimate = max(roster_import.total, 1)
+        self.today = timezone.localdate()  # the one day every row of the file is checked against
         self.counts: Counter[str] = Counter()
         self.processed = 0  # rows of the chunks written (committed)
         self.documents = _Documents()
@@ -399,7 +400,7 @@ class _ImportRun:
         batch: list[int] = []
         for i, row in enumerate(rows):
             if row.problems:  # the roster's own fields: list the person's problems too, without writing
-                problems = check_person(row.person, today=timezone.localdate()).invalid
+                problems = check_person(row.person, today=self.today).invalid
                 statuses[i] = ("refused", [*row.problems, *problems])
             else:
                 batch.append(i)
@@ -415,6 +416,7 @@ class _ImportRun:
             recent=writing.recent if writing else (),
             known=self.known,
             row_ids=[rows[i].number for i in batch],
+            today=self.today,
         )
         accepted: list[tuple[RosterRow, Person]] = []
         keys: set[int] = set()

@@ -6,7 +6,7 @@ import re
 import threading
 import unicodedata
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from unittest import mock
 
 import openpyxl
@@ -610,6 +610,28 @@ def test_a_crash_fails_the_import_and_keeps_only_the_committed_counts(run, org, 
     assert not imp.error_report
     # The thread that read the sheet ahead stopped with the run, before its file was closed.
     assert not [t for t in threading.enumerate() if t.name == "roster-read-ahead"]
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_every_row_is_checked_against_the_day_the_run_started(run, monkeypatch):
+    # A run that goes past midnight: its first chunk before, its second after. A birth date of "tomorrow"
+    # is refused in either chunk, as it was on the day the run started.
+    from django.utils import timezone
+
+    day = date(2026, 12, 3)
+    calls = []
+
+    def localdate(*args, **kwargs):
+        calls.append(1)
+        return day if len(calls) == 1 else day + timedelta(days=1)
+
+    tomorrow = day + timedelta(days=1)
+    late = person_row(3, **{"Ngày sinh": tomorrow.strftime("%d/%m/%Y"), "Số giấy tờ": cccd_for(tomorrow, "F", 9)})
+    content = xlsx_bytes(table([person_row(1), person_row(2), late]))
+    monkeypatch.setattr(timezone, "localdate", localdate)
+    imp = run(content)
+    assert (imp.status, imp.accepted, imp.refused) == ("done", 2, 1)
+    assert reasons_by_row(imp)[3].endswith("[date_of_birth_future]")
 
 
 def test_a_second_delivery_of_the_task_does_nothing(run):
