@@ -171,10 +171,6 @@ class Book:
         on this one (unzipping and calamine's parsing run outside Python's lock, on the other core)."""
         raise NotImplementedError
 
-    def last_row(self) -> int:
-        """The number of the last row (an upper bound of the data rows plus the header)."""
-        raise NotImplementedError
-
     def value_rows_after(self, row: int) -> int:
         """How many rows below `row` hold a value (of the sheet read): formatted empty rows do not count,
         whatever the file says its size is. An upper bound of the data rows (a cell of spaces counts)."""
@@ -209,7 +205,6 @@ _RATIO_MIN_BYTES = 1 << 20
 _NS_PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
 _SHEET_DATA = re.compile(rb"<(" + _NS_PREFIX + rb")sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb"<" + _NS_PREFIX + rb"dimension\b[^>]*?/>")
-_DIMENSION_REF = re.compile(rb'ref="[A-Z]{1,3}[0-9]+:[A-Z]{1,3}([0-9]+)"')
 _SHEET_DATA_END = re.compile(rb"</" + _NS_PREFIX + rb"sheetData>")
 _MERGE_CELL = re.compile(rb"<" + _NS_PREFIX + rb'mergeCell\b[^>]*?\bref="([A-Z]{1,3})([0-9]+):[A-Z]{1,3}([0-9]+)"')
 _REL_TYPES_KEPT = ("/styles", "/sharedStrings", "/theme")
@@ -262,7 +257,6 @@ class XlsxBook(Book):
         self._check_limits()
         self._sheets = self._locate_sheets()
         self.sheet = self._sheets[0]
-        self._last_row: int | None = None
 
     def sheets(self) -> list[Any]:
         return list(self._sheets)
@@ -270,7 +264,6 @@ class XlsxBook(Book):
     def use(self, sheet: Any) -> None:
         assert sheet in self._sheets
         self.sheet = sheet
-        self._last_row = None
 
     # -- checks ------------------------------------------------------------------------------
 
@@ -358,14 +351,6 @@ class XlsxBook(Book):
 
     # -- rows --------------------------------------------------------------------------------
 
-    def last_row(self) -> int:
-        """From the sheet's ``<dimension>`` when it has one; else by counting the rows."""
-        if self._last_row is None:
-            prologue, _tag, _ns, _empty, _rest, _stream = self._open_sheet(count_only=True)
-            match = _DIMENSION_REF.search(prologue)
-            self._last_row = int(match.group(1)) if match else self._count_rows()
-        return self._last_row
-
     def value_rows_after(self, row: int) -> int:
         """Counted in the sheet's XML without decoding a cell: a row holds a value unless all its cells are
         empty elements (``<c r="A1048000" s="1"/>``: formatted, nothing in them); ``<dimension>`` is not asked
@@ -418,18 +403,6 @@ class XlsxBook(Book):
                     raise FileRefused("file_corrupt")
                 buf += piece
 
-    def _count_rows(self) -> int:
-        """Count ``<row`` tags in the streamed sheet (an upper bound: empty rows count too)."""
-        _prologue, _tag, ns, _empty, _rest, _stream = self._open_sheet(count_only=True)
-        needle = b"<" + ns + b"row"
-        rows = 0
-        tail = b""
-        for piece in self._sheet_pieces():
-            data = tail + piece
-            rows += data.count(needle)
-            tail = data[-(len(needle) - 1) :]
-        return rows
-
     def _sheet_pieces(self) -> Generator[bytes]:
         """The sheet's XML from its start, a piece at a time (a damaged stream is `file_corrupt`)."""
         try:
@@ -439,7 +412,7 @@ class XlsxBook(Book):
         with stream:
             yield from _stream_pieces(stream)
 
-    def _open_sheet(self, *, count_only: bool = False) -> tuple[bytes, bytes, bytes, bool, bytearray, Any]:
+    def _open_sheet(self) -> tuple[bytes, bytes, bytes, bool, bytearray, Any]:
         """Read up to ``<sheetData>``: (prologue, the tag, namespace prefix, empty?, bytes after, open stream)."""
         try:
             stream = self.zip.open(self.sheet.path)
@@ -460,8 +433,6 @@ class XlsxBook(Book):
             raise FileRefused("file_corrupt") from None
         prologue = bytes(buf[: match.start()])
         rest = buf[match.end() :]
-        if count_only:
-            stream.close()
         return prologue, bytes(match.group(0)), match.group(1), match.group(2) == b"/", rest, stream
 
     def default_slice_rows(self) -> int:
@@ -703,7 +674,6 @@ class CsvBook(Book):
 
     def __init__(self, fileobj: IO[bytes]):
         self.file = fileobj
-        self._lines: int | None = None
         self._value_rows: array[int] | None = None
         self.delimiter = self._sniff_delimiter()
 
@@ -725,23 +695,20 @@ class CsvBook(Book):
 
     def verify(self) -> None:
         """The whole file is UTF-8 (with or without BOM), and reads as CSV record by record: no quote
-        left open swallows the rows below it, no cell is over the csv module's limit. Counts the lines
-        and notes the rows that hold a value on the way."""
+        left open swallows the rows below it, no cell is over the csv module's limit. Notes the rows that
+        hold a value on the way."""
         decoder = codecs.getincrementaldecoder("utf-8")()
-        lines = 0
         self.file.seek(0)
         try:
             while chunk := self.file.read(_READ_SIZE):
                 if b"\x00" in chunk:
                     raise FileRefused("file_type_unsupported")
                 decoder.decode(chunk)
-                lines += chunk.count(b"\n")
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise FileRefused("csv_encoding") from None
         finally:
             self.file.seek(0)
-        self._lines = lines
         self._value_rows = self._scan()
 
     def _scan(self) -> "array[int]":
@@ -780,12 +747,6 @@ class CsvBook(Book):
                 if len(lines) > _CELL_LINES or any(line.count(self.delimiter) >= separators for line in lines[1:]):
                     return True
         return False
-
-    def last_row(self) -> int:
-        if self._lines is None:
-            self.verify()
-        assert self._lines is not None
-        return self._lines + 1
 
     def value_rows_after(self, row: int) -> int:
         if self._value_rows is None:

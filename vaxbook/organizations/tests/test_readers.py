@@ -187,19 +187,6 @@ def test_an_empty_sheet_has_no_rows():
     assert sliced_rows(out.getvalue(), 10) == []
 
 
-def test_last_row_comes_from_the_dimension_or_a_count():
-    assert XlsxBook(io.BytesIO(_xlsxwriter_book(True))).last_row() == 130
-    content = _xlsxwriter_book(False)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename.startswith("xl/worksheets/"):
-                data = re.sub(rb"<dimension[^>]*/>", b"", data)
-            dst.writestr(info, data)
-    assert XlsxBook(io.BytesIO(out.getvalue())).last_row() == 127  # counted rows (an upper bound)
-
-
 def _openpyxl_bytes(book: openpyxl.Workbook) -> bytes:
     out = io.BytesIO()
     book.save(out)
@@ -238,7 +225,6 @@ def test_csv_reads_with_or_without_bom_and_any_usual_separator(bom, delimiter):
     book = CsvBook(io.BytesIO(csv_bytes(cells, bom=bom, delimiter=delimiter)))
     book.verify()
     assert [values for _n, values in book.iter_rows()] == cells
-    assert book.last_row() == 4
 
 
 def test_csv_rows_that_hold_a_value_are_counted():
