@@ -618,18 +618,24 @@ def test_every_row_is_checked_against_the_day_the_run_started(run, monkeypatch):
     # is refused in either chunk, as it was on the day the run started.
     from django.utils import timezone
 
+    from vaxbook.organizations import services
+
     day = date(2026, 12, 3)
-    calls = []
-
-    def localdate(*args, **kwargs):
-        calls.append(1)
-        return day if len(calls) == 1 else day + timedelta(days=1)
-
     tomorrow = day + timedelta(days=1)
+    chunks_written = []
+    accept = services._ImportRun._accept
+
+    def accept_then_midnight(self, chunk):
+        accept(self, chunk)
+        chunks_written.append(chunk)
+
+    # The clock reads the next day once the first chunk is written, whoever asks.
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: tomorrow if chunks_written else day)
+    monkeypatch.setattr(services._ImportRun, "_accept", accept_then_midnight)
     late = person_row(3, **{"Ngày sinh": tomorrow.strftime("%d/%m/%Y"), "Số giấy tờ": cccd_for(tomorrow, "F", 9)})
     content = xlsx_bytes(table([person_row(1), person_row(2), late]))
-    monkeypatch.setattr(timezone, "localdate", localdate)
     imp = run(content)
+    assert len(chunks_written) == 2  # the late row came in the chunk after midnight
     assert (imp.status, imp.accepted, imp.refused) == ("done", 2, 1)
     assert reasons_by_row(imp)[3].endswith("[date_of_birth_future]")
 
