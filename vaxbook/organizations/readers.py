@@ -755,6 +755,8 @@ class CsvBook(Book):
         return len(self._value_rows) - bisect.bisect_right(self._value_rows, row)
 
     def iter_rows(self, *, slice_rows: int | None = None, merged: bool = True, ahead: bool = False) -> Generator[Row]:
+        """The records, numbered from 1. The options do not apply: a CSV file has no merged cells, and it
+        is read record by record by the csv module, with nothing to slice or to read ahead."""
         self.file.seek(0)
         text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
         try:
