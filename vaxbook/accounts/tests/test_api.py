@@ -160,6 +160,39 @@ def test_me_needs_authentication(api: Any, db: Any) -> None:
     assert error_codes(response) == ["not_authenticated"]
 
 
+def test_an_unsafe_request_without_credentials_is_401_not_a_csrf_refusal(api: Any, db: Any) -> None:
+    """Neither a bearer token nor a signed-in session: the client is told to sign in, whatever the
+    method, and not asked for a CSRF token it could not have."""
+    for path in ("/api/v1/persons", "/api/v1/doses", "/api/v1/checkins"):
+        response = api.post_json(path, {})
+        assert response.status_code == 401, path
+        assert error_codes(response) == ["not_authenticated"]
+    other_scheme = api.post_json("/api/v1/persons", {}, HTTP_AUTHORIZATION="Token abc")
+    assert other_scheme.status_code == 401
+    assert error_codes(other_scheme) == ["not_authenticated"]
+
+
+def test_a_signed_in_session_needs_its_csrf_token_for_a_write(db: Any, clerk_a: User) -> None:
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(clerk_a)
+    refused = browser.post("/api/v1/persons", data={}, content_type="application/json")
+    assert refused.status_code == 403
+    [item] = refused.json()["errors"]
+    assert (item["field"], item["code"]) == ("X-CSRFToken", "csrf_failed")
+    assert "tải lại trang" in item["message"]  # Vietnamese by default
+    english = browser.post("/api/v1/persons", data={}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert "reload the page" in english.json()["errors"][0]["message"]
+    assert browser.get("/api/v1/me").status_code == 200  # a read needs no token
+
+    secret = "a" * 32  # the CSRF cookie's secret, sent back in the header as the portal's pages do
+    browser.cookies["csrftoken"] = secret
+    passed = browser.post("/api/v1/persons", data={}, content_type="application/json", HTTP_X_CSRFTOKEN=secret)
+    assert passed.status_code == 422  # past authentication: the empty body is refused field by field
+    assert "csrf_failed" not in error_codes(passed)
+
+
 # --------------------------------------------------------------------------------------------
 # Citizens
 # --------------------------------------------------------------------------------------------
