@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from vaxbook.clinic import selectors, services
 from vaxbook.clinic.models import AdverseEvent, Appointment, Dose, Screening, Session
-from vaxbook.common.apifields import column_text
+from vaxbook.common.apifields import column_text, local_time
 from vaxbook.common.errors import DomainError
 from vaxbook.common.idempotency import idempotent_call_prefetching
 from vaxbook.vaccines.api import ErrorsOut
@@ -59,7 +59,7 @@ class AppointmentOut(Schema):
     status: str
     source: str
     session_date: date
-    starts_at: time
+    starts_at: time = local_time()
     invitation_sent_at: datetime | None = None
     checked_in_at: datetime | None = None
 
@@ -166,8 +166,8 @@ class VoidIn(Schema):
 class SessionIn(Schema):
     facility_id: str
     date: date
-    starts_at: time
-    ends_at: time
+    starts_at: time = local_time()
+    ends_at: time = local_time()
     vaccine_code: str = column_text(Vaccine, "code")
     capacity: int
     priority_groups: list[str] = []
@@ -179,8 +179,8 @@ class SessionOut(Schema):
     facility_id: str
     facility_name: str
     date: date
-    starts_at: time
-    ends_at: time
+    starts_at: time = local_time()
+    ends_at: time = local_time()
     vaccine_code: str
     capacity: int
     booked: int

@@ -201,6 +201,12 @@ class SessionWindowInvalid(Refusal):
     message = _("The session must end after it starts.")
 
 
+class SessionTimeHasOffset(Refusal):
+    code = "session_time_has_offset"
+    field = "starts_at"
+    message = _("Enter the local time at the facility, without a time zone offset (HH:MM).")
+
+
 class CapacityInvalid(Refusal):
     code = "capacity_invalid"
     field = "capacity"

@@ -314,6 +314,11 @@ def session_create(
     require_facility_role(user=actor, facility=facility, roles=SESSION_ROLES)
     if not 1 <= capacity <= MAX_SESSION_CAPACITY:
         raise errors.CapacityInvalid()
+    # A session's times are the facility's wall-clock times: a time with an offset (an API client's
+    # "07:30:00+07:00", "11:00:00Z") would lose it in the column, or not compare with one without.
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value.tzinfo is not None:
+            raise errors.SessionTimeHasOffset(field=name)
     if ends_at <= starts_at:
         raise errors.SessionWindowInvalid()
     if date < timezone.localdate():

@@ -32,3 +32,9 @@ def page_offset() -> Any:
     from ninja import Query
 
     return Query(0, ge=0, le=MAX_OFFSET)
+
+
+def local_time() -> Any:
+    """A pydantic Field for a wall-clock time ("07:30", "07:30:00"), described as RFC 3339's
+    `partial-time`: JSON Schema's `time` format requires an offset, which these times do not have."""
+    return Field(..., json_schema_extra={"format": "partial-time", "examples": ["07:30"]})

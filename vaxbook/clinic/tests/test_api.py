@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from vaxbook.clinic.models import Appointment, Dose
+from vaxbook.clinic.models import Appointment, Dose, Session
 from vaxbook.clinic.tests import factories as f
 from vaxbook.clinic.tests.fixtures import COMIRNATY, SPIKEVAX
 from vaxbook.common.models import AuditEvent, IdempotencyRecord, SentMessage
@@ -531,6 +531,33 @@ def test_a_session_capacity_out_of_bounds_is_refused(
     r = api.as_user(clerk_a).post_json("/api/v1/sessions", body, HTTP_IDEMPOTENCY_KEY=f"cap-{capacity}")
     assert r.status_code == 422, r.content
     assert codes(r) == ["capacity_invalid"] or r.json()["errors"][0]["field"] == "capacity"
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at", "field"),
+    [
+        ("07:30:00+07:00", "11:30", "starts_at"),
+        ("07:30", "11:30:00Z", "ends_at"),
+        ("07:30+07:00", "11:30Z", "starts_at"),
+    ],
+)
+def test_a_session_time_with_an_offset_is_refused(
+    api: Any, clerk_a: Any, facility_a: Any, comirnaty: Any, starts_at: str, ends_at: str, field: str
+) -> None:
+    """A session's times are the facility's wall-clock times: an offset would be dropped by the column
+    (11:00Z stored as 11:00, not 18:00), or fail to compare with a time without one; refused, naming it."""
+    body = {
+        "facility_id": str(facility_a.public_id),
+        "date": timezone.localdate().isoformat(),
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "vaccine_code": COMIRNATY,
+        "capacity": 10,
+    }
+    r = api.as_user(clerk_a).post_json("/api/v1/sessions", body, HTTP_IDEMPOTENCY_KEY=f"tz-{starts_at}-{ends_at}")
+    assert r.status_code == 422, r.content
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [(field, "session_time_has_offset")]
+    assert not Session.objects.exists()
 
 
 def test_a_later_screening_of_the_day_replaces_an_earlier_one(
