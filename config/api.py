@@ -18,7 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from vaxbook.accounts.api import router as accounts_router
 from vaxbook.accounts.auth import ApiAuth
 from vaxbook.clinic.api import router as clinic_router
-from vaxbook.common.apierrors import validation_code, validation_message
+from vaxbook.common.apierrors import ERRORS_REF, validation_code, validation_message
 from vaxbook.common.apiparser import ApiParser
 from vaxbook.common.errors import DomainError
 from vaxbook.organizations.api import router as organizations_router
@@ -66,7 +66,6 @@ class VaxbookApi(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema.setdefault("components", {}).setdefault("schemas", {})["ApiErrors"] = _ERRORS_SCHEMA
-        ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiErrors"}}}}
         for operations in schema.get("paths", {}).values():
             for method, operation in operations.items():
                 if not isinstance(operation, dict) or "responses" not in operation:
@@ -77,7 +76,7 @@ class VaxbookApi(NinjaAPI):
                 if not operation.get("security"):
                     statuses.pop("401")
                 for status, description in statuses.items():
-                    operation["responses"].setdefault(status, {"description": description, **ref})
+                    operation["responses"].setdefault(status, {"description": description, **ERRORS_REF})
         return schema
 
 

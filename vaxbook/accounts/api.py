@@ -11,6 +11,7 @@ from vaxbook.accounts.auth import BearerAuth
 from vaxbook.accounts.models import User
 from vaxbook.accounts.selectors import memberships_for_user
 from vaxbook.accounts.services import otp_request, otp_verify, token_create, token_issue, token_revoke
+from vaxbook.common.apierrors import error_responses
 from vaxbook.common.apifields import column_text
 
 router = Router(tags=["accounts"])
@@ -54,7 +55,12 @@ class MeOut(Schema):
     memberships: list[MembershipOut]
 
 
-@router.post("/auth/token", auth=None, response={200: TokenOut})
+@router.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut},
+    openapi_extra=error_responses({401: "`invalid_credentials`, `account_locked`."}),
+)
 def auth_token(request: HttpRequest, payload: TokenIn) -> dict:
     """A bearer token for a staff user. Refusals: 401 `invalid_credentials`, 401 `account_locked`."""
     raw, expires_at = token_issue(request=request, username=payload.username, password=payload.password)
@@ -68,14 +74,26 @@ def auth_revoke(request: HttpRequest) -> tuple[int, None]:
     return 204, None
 
 
-@router.post("/auth/otp/request", auth=None, response={202: OtpRequestOut})
+@router.post(
+    "/auth/otp/request",
+    auth=None,
+    response={202: OtpRequestOut},
+    openapi_extra=error_responses({429: "`otp_rate_limited`: too many codes asked for this phone."}),
+)
 def auth_otp_request(request: HttpRequest, payload: OtpRequestIn) -> tuple[int, dict]:
     """Send a citizen a sign-in code by SMS. Refusals: 422 `phone_invalid`, 429 `otp_rate_limited`."""
     otc = otp_request(phone=payload.phone, language=get_language())
     return 202, {"phone": otc.phone, "expires_at": otc.expires_at}
 
 
-@router.post("/auth/otp/verify", auth=None, response={200: TokenOut})
+@router.post(
+    "/auth/otp/verify",
+    auth=None,
+    response={200: TokenOut},
+    openapi_extra=error_responses(
+        {401: "`otp_invalid`, `otp_expired`.", 429: "`otp_too_many_attempts`: ask for a new code."}
+    ),
+)
 def auth_otp_verify(request: HttpRequest, payload: OtpVerifyIn) -> dict:
     """Exchange a citizen's code for a bearer token.
 

@@ -98,3 +98,13 @@ def validation_message(kind: str, ctx: Mapping[str, Any] | None = None) -> str:
 def validation_code(kind: str) -> str:
     """The stable code of a pydantic error type: `required`, or `invalid_<type>`."""
     return "required" if kind == "missing" else f"invalid_{kind}".replace(".", "_")
+
+
+#: The API description's component for the error shape (config/api.py defines it).
+ERRORS_REF = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiErrors"}}}}
+
+
+def error_responses(statuses: Mapping[int, str]) -> dict[str, Any]:
+    """The `openapi_extra` of a route that answers with the error shape for a status the API's description
+    does not list for it by itself (config/api.py lists the common ones): status → when."""
+    return {"responses": {str(status): {"description": when, **ERRORS_REF} for status, when in statuses.items()}}

@@ -69,7 +69,16 @@ def test_the_api_description_says_what_a_client_must_send_and_may_get_back(api: 
     assert {"400", "401", "403", "404", "422"} <= set(listing) and "409" not in listing
     assert listing["422"]["content"]["application/json"]["schema"] == errors
     assert {"409", "413"} <= set(paths["/api/v1/doses"]["post"]["responses"])
-    assert "401" not in paths["/api/v1/auth/token"]["post"]["responses"]  # no token needed to get one
+    # No token needed to ask for a code: no 401. Getting a token with a wrong password is a 401 of its own.
+    assert "401" not in paths["/api/v1/auth/otp/request"]["post"]["responses"]
+    token_refusal = paths["/api/v1/auth/token"]["post"]["responses"]["401"]
+    assert "invalid_credentials" in token_refusal["description"]
+    assert token_refusal["content"]["application/json"]["schema"] == errors
+    assert {"401", "429"} <= set(paths["/api/v1/auth/otp/verify"]["post"]["responses"])
+    assert "429" in paths["/api/v1/auth/otp/request"]["post"]["responses"]
+    # A session's times are wall-clock times: RFC 3339's partial-time (JSON Schema's "time" has an offset).
+    for name in ("SessionIn", "SessionOut"):
+        assert schema["components"]["schemas"][name]["properties"]["starts_at"]["format"] == "partial-time"
     assert paths["/api/v1/persons"]["get"]["security"] == [{"ApiAuth": []}]
     assert schema["components"]["securitySchemes"]["ApiAuth"] == {"type": "http", "scheme": "bearer"}
     item = schema["components"]["schemas"]["ApiErrors"]["properties"]["errors"]["items"]
