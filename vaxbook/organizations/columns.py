@@ -20,7 +20,7 @@ from typing import Any
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.organizations.readers import FileRefused, Row
+from vaxbook.organizations.readers import CellError, FileRefused, Row
 from vaxbook.registry.identity import PersonInput, Problem, normalize_text, search_name
 
 #: A text cell starting with one of these is prefixed with a quote in our exports (formula injection).
@@ -268,6 +268,20 @@ class RosterRow:
     problems: list[Problem]
 
 
+CELL_ERROR = "cell_error"
+
+
+def cell_error_problem(key: str, error: str) -> Problem:
+    return Problem(
+        key,
+        CELL_ERROR,
+        format_lazy(
+            _("This cell holds an Excel error ({error}) instead of a value: correct its formula, or type the value."),
+            error=error,
+        ),
+    )
+
+
 class RowMapper:
     """Turns a data row into a :class:`RosterRow` through each column's clean step."""
 
@@ -288,15 +302,24 @@ class RowMapper:
         if len(values) < self.width:
             values = values + [""] * (self.width - len(values))
         fields: dict[str, Any] = {}
+        problems: list[Problem] = []
         for key, position, clean in self._person:
             value = values[position]
+            if value.__class__ is CellError:
+                problems.append(cell_error_problem(key, value))
+                value = ""
             if clean is not None:
                 value = clean(value)
             elif type(value) is str and value[:1] == "'":
                 value = unquote(value)
             fields[key] = value
-        others = {key: clean(values[position]) for key, position, clean in self._others}
-        problems: list[Problem] = []
+        others = {}
+        for key, position, clean in self._others:
+            value = values[position]
+            if value.__class__ is CellError:
+                problems.append(cell_error_problem(key, value))
+                value = ""
+            others[key] = clean(value)
         for key, max_length in self._limits:
             if len(others[key]) > max_length:
                 problems.append(

@@ -146,6 +146,37 @@ def sniff_format(head: bytes, name: str) -> str:
 
 Row = tuple[int, list[Any]]  # (row number as the spreadsheet shows it, cell values)
 
+#: Excel's error values as a cell shows them, and as a CSV file saved by Excel holds them.
+EXCEL_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#PYTHON!",
+    }
+)
+
+
+class CellError(str):
+    """A cell that holds one of Excel's error values instead of a value (``#N/A`` where a VLOOKUP found
+    nothing). calamine reads such a cell as empty and the csv module as its text: the readers give it as
+    this type instead, so that the roster refuses it as what it is (`cell_error`), not as a value that
+    is missing or malformed, and the error report shows the cell as the clerk's own file does."""
+
+    __slots__ = ()
+
 
 class Book:
     """An opened roster file: rows in order, and an estimate of how many there are.
@@ -206,6 +237,16 @@ _NS_PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
 _SHEET_DATA = re.compile(rb"<(" + _NS_PREFIX + rb")sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb"<" + _NS_PREFIX + rb"dimension\b[^>]*?/>")
 _SHEET_DATA_END = re.compile(rb"</" + _NS_PREFIX + rb"sheetData>")
+#: A cell of the error type (``t="e"``) with its reference and its content (``<v>#N/A</v>``, maybe a formula).
+_ERROR_CELL = re.compile(
+    rb"<"
+    + _NS_PREFIX
+    + rb"c\b(?=[^>]*\bt=[\"']e[\"'])[^>]*?\br=[\"']([A-Z]{1,3})([0-9]+)[\"'][^>]*(?<!/)>(.*?)</"
+    + _NS_PREFIX
+    + rb"c>",
+    re.S,
+)
+_ERROR_VALUE = re.compile(rb"<" + _NS_PREFIX + rb"v>([^<]*)</" + _NS_PREFIX + rb"v>")
 _MERGE_CELL = re.compile(rb"<" + _NS_PREFIX + rb'mergeCell\b[^>]*?\bref="([A-Z]{1,3})([0-9]+):[A-Z]{1,3}([0-9]+)"')
 _REL_TYPES_KEPT = ("/styles", "/sharedStrings", "/theme")
 _OFFICE_DOCUMENT = "/officeDocument"
@@ -535,10 +576,34 @@ class XlsxBook(Book):
             # iter_rows() would yield every empty row above the slice; to_python skips them (and holds
             # just this slice's rows, which is what the slice size bounds).
             rows = sheet.to_python(skip_empty_area=True)
+            errors = _error_cells(body) if b't="e"' in body or b"t='e'" in body else {}
             for number, values in enumerate(rows, start=offset + first + 1):
-                yield number, (pad + values) if left else values
+                row = (pad + values) if left else values
+                if errors and number in errors:
+                    row = _with_errors(row, errors[number])
+                yield number, row
         finally:
             workbook.close()
+
+
+def _error_cells(body: bytes) -> dict[int, list[tuple[int, CellError]]]:
+    """The cells of a slice's rows that hold an error value, by row: [(column, its text)]. Only cells that
+    carry their reference (r="B7"), as every spreadsheet program writes them."""
+    found: dict[int, list[tuple[int, CellError]]] = {}
+    for letters, number, content in _ERROR_CELL.findall(body):
+        value = _ERROR_VALUE.search(content)
+        text = value.group(1).decode("utf-8", errors="replace").strip() if value else ""
+        found.setdefault(int(number), []).append((_column_index(letters), CellError(text or "#VALUE!")))
+    return found
+
+
+def _with_errors(values: list[Any], errors: list[tuple[int, CellError]]) -> list[Any]:
+    values = list(values)
+    for column, error in errors:
+        if column >= len(values):
+            values += [""] * (column + 1 - len(values))
+        values[column] = error
+    return values
 
 
 def _column_index(letters: bytes) -> int:
@@ -760,7 +825,11 @@ class CsvBook(Book):
         self.file.seek(0)
         text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
         try:
-            yield from enumerate(csv.reader(text, delimiter=self.delimiter), start=1)
+            for number, values in enumerate(csv.reader(text, delimiter=self.delimiter), start=1):
+                # Excel saves an error cell (#N/A) as its text.
+                if not EXCEL_ERRORS.isdisjoint(values):
+                    values = [CellError(v) if v in EXCEL_ERRORS else v for v in values]
+                yield number, values
         except (csv.Error, UnicodeDecodeError):
             raise FileRefused("file_corrupt") from None
         finally:

@@ -11,6 +11,7 @@ from unittest import mock
 
 import openpyxl
 import pytest
+import xlsxwriter
 from django.test import override_settings
 
 from vaxbook.common.errors import DomainError
@@ -221,6 +222,50 @@ def test_every_refused_row_names_its_row_column_and_code(run, org):
         assert f"Dòng {n + 1}," in reason or f"Row {n + 1}," in reason
         assert f"“{column}”" in reason
     assert RosterEntry.objects.filter(organization=org).count() == 2
+
+
+def test_a_cell_holding_an_excel_error_is_refused_as_such_and_shown_in_the_report(run):
+    """#N/A where a VLOOKUP found nothing: read as an empty cell by the spreadsheet library, it was refused
+    as "name required" in a required column and silently dropped in an optional one. It is refused as
+    what it is, naming the column and the error, once (not also as missing), and the report shows it."""
+    rows = [
+        person_row(1),
+        person_row(2, **{"Họ và tên": "#N/A"}),  # required
+        person_row(3, **{"Số thẻ BHYT": "#REF!"}),  # optional: no longer dropped in silence
+        person_row(4, **{"Bộ phận": "#VALUE!"}),  # the roster's own field
+        person_row(5, **{"Nghề nghiệp": "#N/A là mã"}),  # a text that merely starts like one is a text
+    ]
+    imp = run(xlsx_bytes(table(rows), engine="openpyxl"))  # openpyxl writes "#N/A" as an error cell
+    assert (imp.total, imp.accepted, imp.refused) == (5, 2, 3)
+    reasons = reasons_by_row(imp)
+    assert set(reasons) == {2, 3, 4}
+    for n, column, error in ((2, "Họ và tên", "#N/A"), (3, "Số thẻ BHYT", "#REF!"), (4, "Bộ phận", "#VALUE!")):
+        assert reasons[n].count("[cell_error]") == 1 and f"“{column}”" in reasons[n] and error in reasons[n]
+    assert "full_name_required" not in reasons[2]
+    values, sheet = report(imp)
+    assert values[1][1] == "#N/A"  # shown as the clerk's own file shows it
+    assert sheet.cell(row=2, column=2).fill.fgColor.rgb.endswith("FFC7CE")
+    assert Person.objects.filter(occupation="#N/A là mã").exists()
+
+
+def test_a_formula_whose_result_is_an_error_and_an_error_saved_to_csv(run):
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("Danh sách")
+    for r, row in enumerate(table([person_row(1), person_row(2)])):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    sheet.write_formula(2, 1, "=VLOOKUP(A3,Staff!A:B,2,FALSE)", None, "#N/A")  # Excel keeps the result: #N/A
+    book.close()
+    imp = run(out.getvalue())
+    assert (imp.accepted, imp.refused) == (1, 1)
+    assert "[cell_error]" in reasons_by_row(imp)[2] and "#N/A" in reasons_by_row(imp)[2]
+
+    as_csv = csv_bytes(table([person_row(3), person_row(4, **{"Số điện thoại": "#N/A"})]))
+    imp = run(as_csv, name="roster.csv")
+    assert (imp.accepted, imp.refused) == (1, 1)
+    reason = reasons_by_row(imp)[4]
+    assert "[cell_error]" in reason and "“Số điện thoại”" in reason and "phone_required" not in reason
 
 
 def test_the_report_holds_the_rows_as_sent_with_highlighted_cells_and_safe_formulas(run):
