@@ -30,8 +30,8 @@ PIPELINED = connection.vendor == "postgresql"
 
 @pytest.fixture
 def run(rep: Any, org: Any) -> Any:
-    def run(content: bytes) -> RosterImport:
-        started = roster_import_start(actor=rep, organization=org, upload=upload(content, "roster.xlsx"))
+    def run(content: bytes, name: str = "roster.xlsx") -> RosterImport:
+        started = roster_import_start(actor=rep, organization=org, upload=upload(content, name))
         started.refresh_from_db()  # the task ran on commit (ImmediateBackend)
         return started
 
