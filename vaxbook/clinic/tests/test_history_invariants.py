@@ -18,7 +18,7 @@ import os
 import random
 import uuid
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -102,6 +102,23 @@ def test_random_dose_writes_keep_the_histories_counters_and_stock_true(
     voided_persons: set[int] = set()
     live_today: set[int] = set()
     outcomes: Counter[str] = Counter()
+
+    def paper_dose() -> tuple[str, datetime]:
+        """A vaccine (mostly Comirnaty, the others mixed in) and a time in the last two years."""
+        code = rng.choice(codes) if rng.random() < 0.4 else COMIRNATY
+        return code, start + timedelta(days=rng.randrange(0, 715), hours=rng.randrange(7, 17))
+
+    def record(person: Any, code: str, at: datetime, **source: Any) -> Any:
+        return dose_record(
+            actor=vaccinator_a,
+            person=person,
+            facility=facility_a,
+            vaccine=lots[code].vaccine,
+            lot=lots[code],
+            administered_at=at,
+            **source,
+        )
+
     for _step in range(STEPS):
         person = Person.objects.get(pk=rng.choice(persons).pk)
         action = rng.choices(["back_entry", "live", "void", "merge", "batch"], weights=[6, 1, 2, 1, 2])[0]
@@ -109,8 +126,7 @@ def test_random_dose_writes_keep_the_histories_counters_and_stock_true(
             if action == "batch":  # the batch's own write path, several items of one person among them
                 items = []
                 for _ in range(rng.randrange(1, 6)):
-                    code = rng.choice(codes) if rng.random() < 0.4 else COMIRNATY
-                    at = start + timedelta(days=rng.randrange(0, 715), hours=rng.randrange(7, 17))
+                    code, at = paper_dose()
                     body = {
                         "person_id": str(rng.choice(persons).public_id),
                         "facility_id": str(facility_a.public_id),
@@ -142,31 +158,12 @@ def test_random_dose_writes_keep_the_histories_counters_and_stock_true(
                 person_merge(actor=admin_user, duplicate=person, into=into)
                 voided_persons.update({into.pk, person.pk})
             elif action == "back_entry":
-                code = rng.choice(codes) if rng.random() < 0.4 else COMIRNATY
-                at = start + timedelta(days=rng.randrange(0, 715), hours=rng.randrange(7, 17))
-                dose_record(
-                    actor=vaccinator_a,
-                    person=person,
-                    facility=facility_a,
-                    vaccine=lots[code].vaccine,
-                    lot=lots[code],
-                    administered_at=at,
-                    source="back_entry",
-                )
+                record(person, *paper_dose(), source="back_entry")
             elif action == "live":
                 if person.pk in live_today:
                     continue
-                code = rng.choice(codes)
-                dose_record(
-                    actor=vaccinator_a,
-                    person=person,
-                    facility=facility_a,
-                    vaccine=lots[code].vaccine,
-                    lot=lots[code],
-                    administered_at=timezone.now() - timedelta(minutes=1),
-                    source="live",
-                    screening=screen(person),
-                )
+                now = timezone.now() - timedelta(minutes=1)
+                record(person, rng.choice(codes), now, source="live", screening=screen(person))
                 live_today.add(person.pk)
             else:
                 candidates = list(Dose.objects.filter(person=person, status=Dose.Status.VALID))
