@@ -76,6 +76,8 @@ def test_the_desk_has_one_autofocused_input(vacc: Client, facility_a: Any) -> No
     html = vacc.get(desk(facility_a)).content.decode()
     assert html.count("autofocus") == 1
     assert re.search(r'<input type="text" name="q" id="checkin-q"[^>]*autofocus', html)
+    # A heading for screen readers (every other page has one): the desk and its facility.
+    assert re.search(r'<h1 class="visually-hidden">[^<]+ · Bệnh viện A</h1>', html)
 
 
 def test_checkin_by_qr_token_shows_the_person_and_the_screening(
