@@ -50,16 +50,7 @@ from vaxbook.common.bulk import CopyRows, copy_prepare
 from vaxbook.common.errors import Forbidden
 from vaxbook.common.rows import Builder, read
 from vaxbook.organizations import selectors
-from vaxbook.organizations.columns import (
-    CELL_ERROR,
-    COLUMNS,
-    HeaderMatch,
-    RosterRow,
-    RowMapper,
-    find_header,
-    is_blank,
-    reason_text,
-)
+from vaxbook.organizations.columns import COLUMNS, HeaderMatch, RosterRow, RowMapper, find_header, is_blank, reason_text
 from vaxbook.organizations.conf import limit
 from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
 from vaxbook.organizations.readers import Book, FileRefused, Row, open_book
@@ -409,9 +400,10 @@ class _ImportRun:
         batch: list[int] = []
         for i, row in enumerate(rows):
             if row.problems:  # the roster's own fields: list the person's problems too, without writing
-                # A cell holding an Excel error is read as empty: it is not also "required".
-                erred = {p.field for p in row.problems if p.code == CELL_ERROR}
-                problems = [p for p in check_person(row.person, today=self.today).invalid if p.field not in erred]
+                # One reason per cell: a field the roster's own step refused (a cell holding an Excel
+                # error, read as empty) is not also "required" or malformed by the identity rules.
+                refused = {p.field for p in row.problems}
+                problems = [p for p in check_person(row.person, today=self.today).invalid if p.field not in refused]
                 statuses[i] = ("refused", [*row.problems, *problems])
             else:
                 batch.append(i)
