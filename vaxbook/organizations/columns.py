@@ -20,7 +20,7 @@ from typing import Any
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.organizations.readers import CellError, FileRefused, Row
+from vaxbook.organizations.readers import CellError, FileRefused, FormulaNotComputed, Row
 from vaxbook.registry.identity import PersonInput, Problem, normalize_text, search_name
 
 #: A text cell starting with one of these is prefixed with a quote in our exports (formula injection).
@@ -269,6 +269,7 @@ class RosterRow:
 
 
 CELL_ERROR = "cell_error"
+FORMULA_NOT_COMPUTED = "formula_not_computed"
 
 
 def cell_error_problem(key: str, error: str) -> Problem:
@@ -280,6 +281,24 @@ def cell_error_problem(key: str, error: str) -> Problem:
             error=error,
         ),
     )
+
+
+def formula_problem(key: str, formula: str) -> Problem:
+    return Problem(
+        key,
+        FORMULA_NOT_COMPUTED,
+        format_lazy(
+            _(
+                "This cell holds a formula ({formula}) whose result the file does not keep: open the file in "
+                "Excel or LibreOffice and save it again, or type the value."
+            ),
+            formula=formula,
+        ),
+    )
+
+
+#: What the readers give for a cell that holds no value to take, and the problem each one is.
+CELL_PROBLEMS = {CellError: cell_error_problem, FormulaNotComputed: formula_problem}
 
 
 class RowMapper:
@@ -305,8 +324,8 @@ class RowMapper:
         problems: list[Problem] = []
         for key, position, clean in self._person:
             value = values[position]
-            if value.__class__ is CellError:
-                problems.append(cell_error_problem(key, value))
+            if value.__class__ in CELL_PROBLEMS:
+                problems.append(CELL_PROBLEMS[value.__class__](key, value))
                 value = ""
             if clean is not None:
                 value = clean(value)
@@ -316,8 +335,8 @@ class RowMapper:
         others = {}
         for key, position, clean in self._others:
             value = values[position]
-            if value.__class__ is CellError:
-                problems.append(cell_error_problem(key, value))
+            if value.__class__ in CELL_PROBLEMS:
+                problems.append(CELL_PROBLEMS[value.__class__](key, value))
                 value = ""
             others[key] = clean(value)
         for key, max_length in self._limits:

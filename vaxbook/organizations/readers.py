@@ -17,6 +17,7 @@ whose reads stop at the member sizes checked against the zip-bomb limits.
 import bisect
 import codecs
 import csv
+import html
 import io
 import posixpath
 import queue
@@ -178,6 +179,16 @@ class CellError(str):
     __slots__ = ()
 
 
+class FormulaNotComputed(str):
+    """A formula cell whose result the file does not hold: a program that writes formulas without
+    computing them (openpyxl, a script's export) leaves no result, or a stale one with the workbook marked
+    to be recalculated when it is opened (`fullCalcOnLoad`; xlsxwriter keeps 0 there). calamine would read
+    it as empty or as that stale value; the reader gives it as this type, holding the formula's text, so
+    that the roster refuses it (`formula_not_computed`) instead of taking a value nobody computed."""
+
+    __slots__ = ()
+
+
 class Book:
     """An opened roster file: rows in order, and an estimate of how many there are.
 
@@ -246,6 +257,19 @@ _ERROR_CELL = re.compile(
     + rb"c>",
     re.S,
 )
+#: A cell holding a formula: its first child is ``<f>`` (the schema's order: f, v, is), then maybe ``<v>``.
+_FORMULA_CELL = re.compile(
+    rb"<"
+    + _NS_PREFIX
+    + rb"c\b[^>]*?\br=[\"']([A-Z]{1,3})([0-9]+)[\"'][^>]*(?<!/)>\s*<"
+    + _NS_PREFIX
+    + rb"f\b(.*?)</"
+    + _NS_PREFIX
+    + rb"c>",
+    re.S,
+)
+_FORMULA_TEXT = re.compile(rb"^[^>]*(?<!/)>([^<]*)<")
+_HAS_VALUE = re.compile(rb"<" + _NS_PREFIX + rb"v\b")
 _ERROR_VALUE = re.compile(rb"<" + _NS_PREFIX + rb"v>([^<]*)</" + _NS_PREFIX + rb"v>")
 _MERGE_CELL = re.compile(rb"<" + _NS_PREFIX + rb'mergeCell\b[^>]*?\bref="([A-Z]{1,3})([0-9]+):[A-Z]{1,3}([0-9]+)"')
 _REL_TYPES_KEPT = ("/styles", "/sharedStrings", "/theme")
@@ -289,6 +313,7 @@ class _Sheet:
 
 class XlsxBook(Book):
     format = "xlsx"
+    formulas_stale = False
 
     def __init__(self, fileobj: IO[bytes]):
         try:
@@ -368,7 +393,12 @@ class XlsxBook(Book):
         if workbook_path not in self.zip.NameToInfo:
             raise FileRefused("file_corrupt")
         rels = self._rels(workbook_path)
-        entries = [e for e in self._xml(workbook_path).iter() if _local(e.tag) == "sheet"]
+        workbook = self._xml(workbook_path)
+        entries = [e for e in workbook.iter() if _local(e.tag) == "sheet"]
+        # A program that writes formulas without computing them asks for a recalculation on opening.
+        self.formulas_stale = any(
+            _local(e.tag) == "calcPr" and e.get("fullCalcOnLoad") in ("1", "true") for e in workbook.iter()
+        )
         visible = [e for e in entries if (e.get("state") or "visible") == "visible"]
         if not visible:
             raise FileRefused("file_empty")
@@ -577,6 +607,8 @@ class XlsxBook(Book):
             # just this slice's rows, which is what the slice size bounds).
             rows = sheet.to_python(skip_empty_area=True)
             errors = _error_cells(body) if b't="e"' in body or b"t='e'" in body else {}
+            if _may_hold_formulas(body):
+                errors = _formula_cells(body, stale=self.formulas_stale, into=errors)
             for number, values in enumerate(rows, start=offset + first + 1):
                 row = (pad + values) if left else values
                 if errors and number in errors:
@@ -586,10 +618,10 @@ class XlsxBook(Book):
             workbook.close()
 
 
-def _error_cells(body: bytes) -> dict[int, list[tuple[int, CellError]]]:
+def _error_cells(body: bytes) -> dict[int, list[tuple[int, str]]]:
     """The cells of a slice's rows that hold an error value, by row: [(column, its text)]. Only cells that
     carry their reference (r="B7"), as every spreadsheet program writes them."""
-    found: dict[int, list[tuple[int, CellError]]] = {}
+    found: dict[int, list[tuple[int, str]]] = {}
     for letters, number, content in _ERROR_CELL.findall(body):
         value = _ERROR_VALUE.search(content)
         text = value.group(1).decode("utf-8", errors="replace").strip() if value else ""
@@ -597,7 +629,30 @@ def _error_cells(body: bytes) -> dict[int, list[tuple[int, CellError]]]:
     return found
 
 
-def _with_errors(values: list[Any], errors: list[tuple[int, CellError]]) -> list[Any]:
+def _may_hold_formulas(body: bytes) -> bool:
+    return b"<f>" in body or b"<f " in body or b":f>" in body or b":f " in body
+
+
+def _formula_cells(
+    body: bytes, *, stale: bool, into: dict[int, list[tuple[int, str]]]
+) -> dict[int, list[tuple[int, str]]]:
+    """Adds to `into` the formula cells of a slice's rows whose result the file does not hold (no ``<v>``;
+    every one when the workbook is marked to be recalculated on opening), as :class:`FormulaNotComputed`
+    holding ``=`` and the formula (empty for a cell that shares another's formula). A formula whose result
+    was kept is read as its result; one whose result is an error stays a :class:`CellError`."""
+    for letters, number, content in _FORMULA_CELL.findall(body):
+        if not stale and _HAS_VALUE.search(content):
+            continue
+        text = _FORMULA_TEXT.search(content)
+        formula = html.unescape(text.group(1).decode("utf-8", errors="replace")) if text else ""
+        cells = into.setdefault(int(number), [])
+        column = _column_index(letters)
+        if not any(c == column for c, _ in cells):
+            cells.append((column, FormulaNotComputed("=" + formula if formula else "=")))
+    return into
+
+
+def _with_errors(values: list[Any], errors: list[tuple[int, str]]) -> list[Any]:
     values = list(values)
     for column, error in errors:
         if column >= len(values):

@@ -3,6 +3,7 @@
 import csv
 import io
 import zipfile
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -95,6 +96,22 @@ def csv_bytes(cells: list[list[Any]], *, bom: bool = False, delimiter: str = ","
         writer.writerow(["" if v is None else v for v in row])
     data = text.getvalue().encode(encoding)
     return (b"\xef\xbb\xbf" + data) if bom else data
+
+
+def rewrite_members(content: bytes, prefix: str, change: Callable[[bytes], bytes]) -> bytes:
+    """The workbook with `change` applied to each member whose name starts with `prefix`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, change(data) if info.filename.startswith(prefix) else data)
+    return out.getvalue()
+
+
+def saved_by_excel(content: bytes) -> bytes:
+    """An xlsxwriter workbook as Excel saves it after computing its formulas: xlsxwriter marks every file
+    to be recalculated on opening (its formulas' results are whatever the program said); Excel does not."""
+    return rewrite_members(content, "xl/workbook.xml", lambda data: data.replace(b' fullCalcOnLoad="1"', b""))
 
 
 def zip_bomb(name: str = "xl/worksheets/sheet1.xml", size: int = 200 * 1024 * 1024) -> bytes:

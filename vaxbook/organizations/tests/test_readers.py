@@ -11,8 +11,16 @@ import xlsxwriter
 from django.test import override_settings
 from python_calamine import CalamineWorkbook
 
-from vaxbook.organizations.readers import CsvBook, FileRefused, XlsxBook, open_book, sniff_format
-from vaxbook.organizations.tests.builders import csv_bytes, xlsx_bytes, zip_bomb
+from vaxbook.organizations.readers import (
+    CellError,
+    CsvBook,
+    FileRefused,
+    FormulaNotComputed,
+    XlsxBook,
+    open_book,
+    sniff_format,
+)
+from vaxbook.organizations.tests.builders import csv_bytes, rewrite_members, saved_by_excel, xlsx_bytes, zip_bomb
 
 
 def refused(content: bytes, name: str = "roster.xlsx") -> str:
@@ -373,3 +381,76 @@ def test_a_reader_that_stops_early_stops_the_read_ahead(monkeypatch):
     assert any(t.name == "roster-read-ahead" for t in threading.enumerate())
     rows.close()
     assert not any(t.name == "roster-read-ahead" for t in threading.enumerate())
+
+
+# --------------------------------------------------------------------------------------------
+# Formulas: their kept result is the value; a result the file does not hold is said to be missing
+# --------------------------------------------------------------------------------------------
+
+
+def _typed(content: bytes, slice_rows: int = 100) -> list[list[tuple[str, object]]]:
+    book = open_book(io.BytesIO(content), name="roster.xlsx")
+    return [[(type(v).__name__, v) for v in values] for _n, values in book.iter_rows(slice_rows=slice_rows)]
+
+
+def test_a_formula_written_without_its_result_is_not_read_as_an_empty_cell():
+    """openpyxl (a script's export) writes formulas and no results: calamine reads them as empty cells,
+    which dropped an optional value in silence."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Họ", "Tên", "Họ và tên", "Số"])
+    sheet.append(["Nguyễn", "An", '=A2&" "&B2', 5])
+    sheet.append(["Lê", "Bình", "Lê Bình", "=1<2"])
+    for slice_rows in (1, 100):
+        rows = _typed(_openpyxl_bytes(book), slice_rows)
+        assert rows[1] == [("str", "Nguyễn"), ("str", "An"), ("FormulaNotComputed", '=A2&" "&B2'), ("float", 5.0)]
+        assert rows[2][3] == ("FormulaNotComputed", "=1<2")  # the XML's entities decoded
+        assert rows[2][:3] == [("str", "Lê"), ("str", "Bình"), ("str", "Lê Bình")]
+
+
+def _xlsxwriter_formulas() -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("Danh sách")
+    sheet.write_row(0, 0, ["Họ và tên", "Số", "Mã"])
+    sheet.write_formula(1, 0, '="Trần "&"Cúc"', None, "Trần Cúc")
+    sheet.write_formula(1, 1, "=2*21")  # no result given: xlsxwriter keeps 0
+    sheet.write_formula(1, 2, "=VLOOKUP(1,Z:Z,1,FALSE)", None, "#N/A")
+    book.close()
+    return out.getvalue()
+
+
+def test_a_workbook_marked_to_be_recalculated_holds_no_result_to_trust():
+    """xlsxwriter keeps 0 as the result of a formula it was given none for, and marks the workbook to be
+    recalculated on opening (fullCalcOnLoad): a 0 that nobody computed must not become the value."""
+    content = _xlsxwriter_formulas()
+    assert XlsxBook(io.BytesIO(content)).formulas_stale
+    assert _typed(content)[1] == [
+        ("FormulaNotComputed", '="Trần "&"Cúc"'),
+        ("FormulaNotComputed", "=2*21"),
+        ("CellError", "#N/A"),  # an error stays an error
+    ]
+    # Saved by Excel, which computed them: the results are the values.
+    excel = saved_by_excel(content)
+    assert not XlsxBook(io.BytesIO(excel)).formulas_stale
+    assert _typed(excel)[1] == [("str", "Trần Cúc"), ("float", 0.0), ("CellError", "#N/A")]
+
+
+def test_a_shared_formula_without_its_result_is_said_to_be_one_too():
+    """A cell that shares the formula of the cell above holds no text of its own (<f t="shared" si="0"/>)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Họ và tên", "Số"])
+    sheet.append(["An", "=1+1"])
+    sheet.append(["Bình", "=1+2"])
+    shared = rewrite_members(
+        _openpyxl_bytes(book),
+        "xl/worksheets/",
+        lambda data: data.replace(b"<f>1+1</f>", b'<f t="shared" ref="B2:B3" si="0">1+1</f>').replace(
+            b"<f>1+2</f>", b'<f t="shared" si="0"/>'
+        ),
+    )
+    rows = _typed(shared)
+    assert rows[1][1] == ("FormulaNotComputed", "=1+1")
+    assert rows[2][1] == ("FormulaNotComputed", "=")
+    assert isinstance(rows[2][1][1], FormulaNotComputed) and not isinstance(rows[2][1][1], CellError)

@@ -19,7 +19,15 @@ from vaxbook.common.models import AuditEvent
 from vaxbook.common.testing import PersonFactory, cccd_for
 from vaxbook.organizations.models import RosterEntry, RosterImport
 from vaxbook.organizations.services import roster_import_process, roster_import_start
-from vaxbook.organizations.tests.builders import HEADERS, csv_bytes, person_row, table, upload, xlsx_bytes
+from vaxbook.organizations.tests.builders import (
+    HEADERS,
+    csv_bytes,
+    person_row,
+    saved_by_excel,
+    table,
+    upload,
+    xlsx_bytes,
+)
 from vaxbook.registry.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -257,7 +265,7 @@ def test_a_formula_whose_result_is_an_error_and_an_error_saved_to_csv(run):
             sheet.write(r, c, value)
     sheet.write_formula(2, 1, "=VLOOKUP(A3,Staff!A:B,2,FALSE)", None, "#N/A")  # Excel keeps the result: #N/A
     book.close()
-    imp = run(out.getvalue())
+    imp = run(saved_by_excel(out.getvalue()))
     assert (imp.accepted, imp.refused) == (1, 1)
     assert "[cell_error]" in reasons_by_row(imp)[2] and "#N/A" in reasons_by_row(imp)[2]
 
@@ -266,6 +274,39 @@ def test_a_formula_whose_result_is_an_error_and_an_error_saved_to_csv(run):
     assert (imp.accepted, imp.refused) == (1, 1)
     reason = reasons_by_row(imp)[4]
     assert "[cell_error]" in reason and "“Số điện thoại”" in reason and "phone_required" not in reason
+
+
+def test_a_formula_whose_result_the_file_does_not_keep_is_refused_and_the_fixed_report_imports(run):
+    """A roster exported by a script (openpyxl) holds formulas without their results: calamine read them as
+    empty cells, so a required one was refused as missing and an optional one dropped in silence. Each is
+    refused as what it is, naming the column and the formula, once; the rest of the file is accepted."""
+    rows = [
+        person_row(1),
+        person_row(2, **{"Họ và tên": '=UPPER("Trần Thị Cúc")'}),  # required
+        person_row(3, **{"Số thẻ BHYT": '=CONCAT("DN", "4797912345678")'}),  # optional
+        person_row(4, **{"Bộ phận": "=INDEX(Phong!A:A, 2)"}),  # the roster's own field
+        person_row(5, **{"Nghề nghiệp": "Kế toán"}),
+    ]
+    imp = run(xlsx_bytes(table(rows), engine="openpyxl"))  # openpyxl writes "=…" as a formula, no result
+    assert (imp.total, imp.accepted, imp.refused) == (5, 2, 3)
+    reasons = reasons_by_row(imp)
+    for n, column, formula in (
+        (2, "Họ và tên", '=UPPER("Trần Thị Cúc")'),
+        (3, "Số thẻ BHYT", '=CONCAT("DN", "4797912345678")'),
+        (4, "Bộ phận", "=INDEX(Phong!A:A, 2)"),
+    ):
+        assert reasons[n].count("[formula_not_computed]") == 1, reasons[n]
+        assert f"“{column}”" in reasons[n] and formula in reasons[n]
+    assert "full_name_required" not in reasons[2]
+    assert not Person.objects.filter(full_name__icontains="Cúc").exists()
+    values, sheet = report(imp)
+    assert values[1][1] == "'" + '=UPPER("Trần Thị Cúc")'  # shown as the clerk's file shows it, as text
+    assert sheet.cell(row=2, column=2).fill.fgColor.rgb.endswith("FFC7CE")
+
+    fixed = [list(values[0])] + [list(v) for v in values[1:]]
+    fixed[1][1], fixed[2][7], fixed[3][10] = "Trần Thị Cúc", "DN4797912345678", "Phòng Kế toán"
+    again = run(xlsx_bytes(fixed))
+    assert (again.created, again.refused) == (3, 0), reasons_by_row(again) if again.refused else None
 
 
 def test_the_report_holds_the_rows_as_sent_with_highlighted_cells_and_safe_formulas(run):
