@@ -550,6 +550,8 @@ class XlsxBook(Book):
             closing = b"</" + ns + b"sheetData></" + ns + b"worksheet>"
             row_end = b"</" + ns + b"row>"
             data_end = b"</" + ns + b"sheetData>"
+            # One search per slice, with the sheet's own prefix (a search that allows any prefix is slower).
+            formula = re.compile(b"<" + re.escape(ns) + rb"f[\s>/]")
             pending: list[bytes] = []
             pending_rows = 0
             rows_before = 0  # <row> elements in earlier slices (for files whose rows carry no number)
@@ -570,7 +572,7 @@ class XlsxBook(Book):
                 if pending and (done or pending_rows >= slice_rows):
                     body = b"".join(pending)
                     pending, pending_rows = [], 0
-                    yield list(self._slice_rows(opening + body + closing, body, rows_before))
+                    yield list(self._slice_rows(opening + body + closing, body, rows_before, formula))
                     rows_before += body.count(b"<" + ns + b"row")
                 if done:
                     return
@@ -582,7 +584,7 @@ class XlsxBook(Book):
                     raise FileRefused("file_corrupt")
                 buf += piece
 
-    def _slice_rows(self, sheet_xml: bytes, body: bytes, rows_before: int) -> Iterator[Row]:
+    def _slice_rows(self, sheet_xml: bytes, body: bytes, rows_before: int, formula: re.Pattern[bytes]) -> Iterator[Row]:
         mini = io.BytesIO()
         with zipfile.ZipFile(mini, "w", zipfile.ZIP_STORED) as z:
             for name, data in self.sheet.parts.items():
@@ -607,7 +609,7 @@ class XlsxBook(Book):
             # just this slice's rows, which is what the slice size bounds).
             rows = sheet.to_python(skip_empty_area=True)
             errors = _error_cells(body) if b't="e"' in body or b"t='e'" in body else {}
-            if _may_hold_formulas(body):
+            if formula.search(body):
                 errors = _formula_cells(body, stale=self.formulas_stale, into=errors)
             for number, values in enumerate(rows, start=offset + first + 1):
                 row = (pad + values) if left else values
@@ -627,10 +629,6 @@ def _error_cells(body: bytes) -> dict[int, list[tuple[int, str]]]:
         text = value.group(1).decode("utf-8", errors="replace").strip() if value else ""
         found.setdefault(int(number), []).append((_column_index(letters), CellError(text or "#VALUE!")))
     return found
-
-
-def _may_hold_formulas(body: bytes) -> bool:
-    return b"<f>" in body or b"<f " in body or b":f>" in body or b":f " in body
 
 
 def _formula_cells(

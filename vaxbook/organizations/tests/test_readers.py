@@ -454,3 +454,21 @@ def test_a_shared_formula_without_its_result_is_said_to_be_one_too():
     assert rows[1][1] == ("FormulaNotComputed", "=1+1")
     assert rows[2][1] == ("FormulaNotComputed", "=")
     assert isinstance(rows[2][1][1], FormulaNotComputed) and not isinstance(rows[2][1][1], CellError)
+
+
+def test_formulas_are_found_in_a_sheet_written_with_a_namespace_prefix():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Họ và tên", "Số"])
+    sheet.append(["An", "=1+1"])
+
+    def prefixed(data: bytes) -> bytes:
+        data = re.sub(rb"<(/?)([A-Za-z])", rb"<\1x:\2", data)
+        return data.replace(
+            b' xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+            b' xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+        )
+
+    content = rewrite_members(_openpyxl_bytes(book), "xl/worksheets/", prefixed)
+    assert b"<x:f>1+1</x:f>" in zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
+    assert _typed(content)[1] == [("str", "An"), ("FormulaNotComputed", "=1+1")]
