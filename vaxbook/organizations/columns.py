@@ -205,6 +205,16 @@ class HeaderMatch:
     ignored: list[str] = field(default_factory=list)  # headers of columns that are not read
     missing: list[Column] = field(default_factory=list)
 
+    def is_blank(self, values: list[Any]) -> bool:
+        """A row holds no one when it holds no value but its sequence number (STT): clerks number a
+        sheet's rows down ahead of filling them, and such a row is neither counted nor refused."""
+        if is_blank(values):
+            return True
+        position = self.index.get("row_number")
+        if position is None or position >= len(values) or is_blank(values[position : position + 1]):
+            return False
+        return is_blank(values[:position]) and is_blank(values[position + 1 :])
+
     def column_title(self, key: str) -> str:
         """The header the file itself used for a column (or the template's)."""
         position = self.index.get(key)

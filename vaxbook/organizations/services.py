@@ -50,7 +50,7 @@ from vaxbook.common.bulk import CopyRows, copy_prepare
 from vaxbook.common.errors import Forbidden
 from vaxbook.common.rows import Builder, read
 from vaxbook.organizations import selectors
-from vaxbook.organizations.columns import COLUMNS, HeaderMatch, RosterRow, RowMapper, find_header, is_blank, reason_text
+from vaxbook.organizations.columns import COLUMNS, HeaderMatch, RosterRow, RowMapper, find_header, reason_text
 from vaxbook.organizations.conf import limit
 from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
 from vaxbook.organizations.readers import Book, FileRefused, Row, open_book
@@ -103,7 +103,7 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     try:
         for number, values in itertools.islice(rows, _PEEK_ROWS):
             last_seen = number
-            if not is_blank(values):
+            if not header.is_blank(values):
                 has_data = True
                 break
     finally:
@@ -316,8 +316,9 @@ class _ImportRun:
 
     def _chunks(self, rows: Iterator[Row], mapper: RowMapper) -> Generator[list[RosterRow]]:
         chunk: list[RosterRow] = []
+        blank = mapper.header.is_blank
         for number, values in rows:
-            if is_blank(values):
+            if blank(values):
                 continue
             chunk.append(mapper.map(number, values))
             if len(chunk) >= self.chunk_rows:

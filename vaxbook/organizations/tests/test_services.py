@@ -591,6 +591,29 @@ def test_an_empty_sheet_and_a_header_without_rows_are_empty(rep, org, places):
         assert caught.value.codes == ["file_empty"]
 
 
+def test_rows_numbered_ahead_of_their_data_hold_no_one(run):
+    """Clerks number the STT column down the sheet before filling the rows: a row that holds nothing but
+    its number is neither counted nor refused (it was refused as a person without a name, a birth date
+    and a sex, row after row); a row with its number and anything else is a row."""
+    width = len(HEADERS)
+    cells = table([person_row(1), person_row(2)])
+    cells += [[n] + [""] * (width - 1) for n in range(3, 9)]
+    cells.append([9, "", "", "", "0912000009"] + [""] * (width - 5))  # begun, not finished
+    cells += [[n] + [""] * (width - 1) for n in range(10, 30)]
+    imp = run(xlsx_bytes(cells))
+    assert (imp.total, imp.accepted, imp.refused) == (3, 2, 1)
+    assert set(reasons_by_row(imp)) == {9}
+
+
+def test_a_sheet_numbered_down_with_no_one_in_it_is_empty(rep, org, places):
+    width = len(HEADERS)
+    for content, name in (
+        (xlsx_bytes([HEADERS] + [[n] + [""] * (width - 1) for n in range(1, 40)]), "roster.xlsx"),
+        (csv_bytes([HEADERS] + [[n] + [""] * (width - 1) for n in range(1, 40)]), "roster.csv"),
+    ):
+        assert _refused_and_nothing_written(rep, org, content, name).codes == ["file_empty"]
+
+
 def _refused_and_nothing_written(rep, org, content: bytes, name: str = "roster.xlsx") -> DomainError:
     with pytest.raises(DomainError) as caught:
         roster_import_start(actor=rep, organization=org, upload=upload(content, name))
