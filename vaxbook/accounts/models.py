@@ -56,13 +56,28 @@ class Membership(BaseModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     facility = models.ForeignKey(
-        "places.Facility", null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+        "places.Facility",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("facility"),
     )
     organization = models.ForeignKey(
-        "organizations.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("organization"),
     )
     admin_unit = models.ForeignKey(
-        "places.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+        "places.AdminUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("administrative unit"),
     )
     active = models.BooleanField(_("active"), default=True)
 
@@ -118,7 +133,7 @@ class Membership(BaseModel):
 class ApiToken(models.Model):
     """A bearer token for the API. Only its SHA-256 is stored; revoking sets revoked_at."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     prefix = models.CharField(_("prefix"), max_length=8)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -60,7 +60,12 @@ class Session(BaseModel):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLANNED)
     note = models.CharField(_("note"), max_length=255, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -97,12 +102,21 @@ class Appointment(TimeOrderedModel):
     #: the statuses that hold a place in the session
     HOLDS_PLACE = ("invited", "checked_in", "vaccinated")
 
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="appointments")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="appointments")
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("session")
+    )
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("person")
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.INVITED)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("invited by"),
     )
     invitation_sent_at = models.DateTimeField(_("invitation sent at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
@@ -128,14 +142,25 @@ class Screening(TimeOrderedModel):
         POSTPONE = "postpone", _("postpone")
         REFER = "refer", _("refer to hospital")
 
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="screenings")
-    facility = models.ForeignKey("places.Facility", on_delete=models.PROTECT, related_name="screenings")
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="screenings", verbose_name=_("person")
+    )
+    facility = models.ForeignKey(
+        "places.Facility", on_delete=models.PROTECT, related_name="screenings", verbose_name=_("facility")
+    )
     appointment = models.ForeignKey(
-        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="screenings"
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="screenings",
+        verbose_name=_("appointment"),
     )
     screened_at = models.DateTimeField(_("screened at"))
     screened_on = models.DateField(_("screened on (local date)"))
-    screened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("screened by")
+    )
     answers = models.JSONField(_("answers"), default=dict)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
@@ -164,33 +189,67 @@ class Dose(TimeOrderedModel):
 
     # Every index is written by every dose: the foreign keys that dose_person_idx and
     # dose_facility_time_idx lead with, and those nobody searches doses by (the users), have none.
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="doses", db_index=False)
-    vaccine = models.ForeignKey("vaccines.Vaccine", on_delete=models.PROTECT, related_name="doses", db_index=False)
-    lot = models.ForeignKey("vaccines.Lot", on_delete=models.PROTECT, related_name="doses")
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="doses", verbose_name=_("person"), db_index=False
+    )
+    vaccine = models.ForeignKey(
+        "vaccines.Vaccine", on_delete=models.PROTECT, related_name="doses", verbose_name=_("vaccine"), db_index=False
+    )
+    lot = models.ForeignKey("vaccines.Lot", on_delete=models.PROTECT, related_name="doses", verbose_name=_("lot"))
     dose_number = models.PositiveSmallIntegerField(_("dose number"))
     administered_at = models.DateTimeField(_("administered at"))
     administered_on = models.DateField(_("administered on (local date)"))
-    facility = models.ForeignKey("places.Facility", on_delete=models.PROTECT, related_name="doses", db_index=False)
+    facility = models.ForeignKey(
+        "places.Facility", on_delete=models.PROTECT, related_name="doses", verbose_name=_("facility"), db_index=False
+    )
     vaccinator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("vaccinator"),
+        db_index=False,
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+        db_index=False,
     )
     recorded_at = models.DateTimeField(_("recorded at"))
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
     # A back-entered dose has neither: their indexes leave the empty ones out (dose_screening_idx, …).
     screening = models.ForeignKey(
-        Screening, null=True, blank=True, on_delete=models.PROTECT, related_name="doses", db_index=False
+        Screening,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="doses",
+        verbose_name=_("screening"),
+        db_index=False,
     )
     appointment = models.ForeignKey(
-        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="doses", db_index=False
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="doses",
+        verbose_name=_("appointment"),
+        db_index=False,
     )
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.VALID)
     void_reason = models.CharField(_("reason for voiding"), max_length=255, blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("voided by"),
+        db_index=False,
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, blank=True)
 
@@ -241,8 +300,12 @@ class Dose(TimeOrderedModel):
 class DoseCounter(models.Model):
     """Doses given, per facility, vaccine, day and dose number: kept in the dose's transaction, for reports."""
 
-    facility = models.ForeignKey("places.Facility", on_delete=models.PROTECT, related_name="+")
-    vaccine = models.ForeignKey("vaccines.Vaccine", on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(
+        "places.Facility", on_delete=models.PROTECT, related_name="+", verbose_name=_("facility")
+    )
+    vaccine = models.ForeignKey(
+        "vaccines.Vaccine", on_delete=models.PROTECT, related_name="+", verbose_name=_("vaccine")
+    )
     date = models.DateField(_("date"))
     dose_number = models.PositiveSmallIntegerField(_("dose number"))
     count = models.IntegerField(_("count"), default=0)
@@ -270,14 +333,20 @@ class AdverseEvent(BaseModel):
         DIED = "died", _("died")
         UNKNOWN = "unknown", _("unknown")
 
-    dose = models.ForeignKey(Dose, on_delete=models.PROTECT, related_name="adverse_events")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="adverse_events")
-    facility = models.ForeignKey("places.Facility", on_delete=models.PROTECT, related_name="adverse_events")
+    dose = models.ForeignKey(Dose, on_delete=models.PROTECT, related_name="adverse_events", verbose_name=_("dose"))
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="adverse_events", verbose_name=_("person")
+    )
+    facility = models.ForeignKey(
+        "places.Facility", on_delete=models.PROTECT, related_name="adverse_events", verbose_name=_("facility")
+    )
     onset_at = models.DateTimeField(_("onset"))
     symptoms = models.TextField(_("symptoms"))
     serious = models.BooleanField(_("serious"), default=False)
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, default=Outcome.ONGOING)
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reported by")
+    )
     reported_at = models.DateTimeField(_("reported at"))
     note = models.TextField(_("note"), blank=True)
 

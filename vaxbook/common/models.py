@@ -33,7 +33,12 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     action = models.CharField(_("action"), max_length=80)
     subject_type = models.CharField(_("subject type"), max_length=60)
@@ -79,7 +84,9 @@ class IdempotencyRecord(models.Model):
 
     key = models.CharField(_("key"), max_length=200)
     # idempotency_unique_key leads with the user: no index of its own.
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"), db_index=False
+    )
     scope = models.CharField(_("scope"), max_length=80)
     body_hash = models.CharField(_("body hash"), max_length=64)
     status_code = models.PositiveSmallIntegerField(_("status code"))

@@ -26,7 +26,12 @@ class Household(BaseModel):
     """A household (hộ gia đình): a head and members, one address."""
 
     head = models.OneToOneField(
-        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="headed_household"
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="headed_household",
+        verbose_name=_("head of household"),
     )
     ward = models.ForeignKey(
         "places.AdminUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("ward")
@@ -144,7 +149,12 @@ class Person(BaseModel):
         db_index=False,  # person_merged_into_idx (partial)
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     version = models.PositiveIntegerField(_("version"), default=1)
 

@@ -82,8 +82,10 @@ class LotHolding(models.Model):
     It carries no quantity on purpose: the quantity is the sum of the movements.
     """
 
-    facility = models.ForeignKey("places.Facility", on_delete=models.PROTECT, related_name="lot_holdings")
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="holdings")
+    facility = models.ForeignKey(
+        "places.Facility", on_delete=models.PROTECT, related_name="lot_holdings", verbose_name=_("facility")
+    )
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="holdings", verbose_name=_("lot"))
     opened_at = models.DateTimeField(_("first received at"), auto_now_add=True)
 
     class Meta:
@@ -141,7 +143,13 @@ class StockMovement(TimeOrderedModel):
     reference = models.CharField(_("reference"), max_length=64, blank=True, help_text=_("e.g. the dose's public id"))
     note = models.CharField(_("note"), max_length=255, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+        db_index=False,
     )
 
     class Meta:
