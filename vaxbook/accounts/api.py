@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema
 
 from vaxbook.accounts.auth import BearerAuth
 from vaxbook.accounts.models import User
+from vaxbook.accounts.names import full_name
 from vaxbook.accounts.selectors import memberships_for_user
 from vaxbook.accounts.services import otp_request, otp_verify, token_create, token_issue, token_revoke
 from vaxbook.common.apierrors import error_responses
@@ -127,6 +128,6 @@ def me(request: HttpRequest) -> dict:
     return {
         "id": str(user.public_id),
         "username": user.username,
-        "full_name": user.get_full_name(),
+        "full_name": full_name(user),
         "memberships": [_membership_out(m) for m in memberships_for_user(user=user)],
     }

@@ -6,7 +6,6 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,8 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vaxbook.accounts.forms import CodeForm, PhoneForm
+from vaxbook.accounts.forms import CodeForm, PhoneForm, StaffLoginForm
 from vaxbook.accounts.models import Role
+from vaxbook.accounts.names import display_name
 from vaxbook.accounts.selectors import memberships_for_user, user_scope
 from vaxbook.accounts.services import otp_request, otp_verify
 from vaxbook.common.errors import DomainError
@@ -34,7 +34,7 @@ def _next_url(request: HttpRequest) -> str:
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    form = AuthenticationForm(request, data=request.POST or None)
+    form = StaffLoginForm(request, data=request.POST or None)
     locked_until = None
     if request.method == "POST":
         if form.is_valid():
@@ -104,22 +104,30 @@ def citizen_login_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The home page: what each of the user's roles can do from here."""
-    scope = user_scope(user=request.user)
-    memberships = memberships_for_user(user=request.user)
+    user: Any = request.user
+    scope = user_scope(user=user)
+    memberships = memberships_for_user(user=user)
     oversight = scope.national or bool(scope.area_unit_ids)
     context: dict[str, Any] = {
         "scope": scope,
         "memberships": memberships,
+        "greeting_name": display_name(user),
         "show_oversight": oversight,
-        "show_registry": oversight or bool(scope.facility_ids),
+        # Whoever the menu offers the registry to (an organization sees its roster's persons there).
+        "show_registry": user.is_superuser or bool(memberships),
         "show_register": scope.national or scope.has_role(Role.DATA_CLERK, Role.FACILITY_MANAGER),
         "show_checkin": bool(scope.facility_ids),
         "organizations": [m.organization for m in memberships if m.organization is not None],
-        "is_citizen": not memberships and not request.user.is_staff,
+        "is_citizen": not memberships and not user.is_staff,
         "household": [],
     }
     if context["is_citizen"] and scope.person_id:
         from vaxbook.registry.selectors import persons_for_user
 
-        context["household"] = list(persons_for_user(user=request.user).order_by("date_of_birth"))
+        household = list(persons_for_user(user=user).order_by("date_of_birth"))
+        context["household"] = household
+        # A citizen's account is named after its phone number: greet them by their record's name.
+        me = next((p for p in household if p.pk == scope.person_id), None)
+        if me is not None:
+            context["greeting_name"] = me.full_name
     return render(request, "home.html", context)

@@ -55,9 +55,15 @@ from vaxbook.organizations.conf import limit
 from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
 from vaxbook.organizations.readers import Book, FileRefused, Row, open_book
 from vaxbook.organizations.workbooks import ErrorReportWriter, text_positions
-from vaxbook.registry.identity import check_person
+from vaxbook.registry.identity import PersonInput, check_person
 from vaxbook.registry.models import Person
-from vaxbook.registry.services import KnownPersons, RegistrationPlan, document_key, persons_register_plan
+from vaxbook.registry.services import (
+    KnownPersons,
+    RegistrationPlan,
+    document_key,
+    person_register,
+    persons_register_plan,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +124,28 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
         raise FileRefused("too_many_rows", rows=data_rows, limit=max_rows)
     fileobj.seek(0)
     return FileCheck(format=book.format, header=header, data_rows=data_rows)
+
+
+def roster_person_register(
+    *, actor: Any, organization: Organization, data: PersonInput, province_code: str | None = None
+) -> Person:
+    """A representative registers one staff member through the person form or the API: the person is
+    registered as anyone is (`registry.services.person_register`, the same rules) and joins the
+    organization's roster in the same transaction, so the representative sees the record just made."""
+    if not selectors.organization_may_import(user=actor, organization=organization):
+        raise Forbidden.single(
+            "organization", "forbidden", _("Only the organization's representatives can change its roster.")
+        )
+    with transaction.atomic():
+        person = person_register(actor=actor, data=data, source=Person.Source.ORGANIZATION, province_code=province_code)
+        entry = RosterEntry.objects.create(organization=organization, person=person)
+        audit_log(
+            actor=actor,
+            action="organizations.roster_entry.created",
+            subject=entry,
+            data={"organization": str(organization.public_id), "person": str(person.public_id)},
+        )
+    return person
 
 
 def roster_import_start(*, actor: Any, organization: Organization, upload: UploadedFile) -> RosterImport:

@@ -16,11 +16,13 @@ from django.urls import reverse_lazy
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from phonenumbers.geodata.locale import LOCALE_DATA
 
 from vaxbook.common.errors import DomainError
 from vaxbook.places.selectors import provinces_list, wards_for_province
 from vaxbook.registry.identity import PersonInput, parse_date, parse_date_of_birth
 from vaxbook.registry.models import Person, PriorityGroup
+from vaxbook.registry.priority_groups import priority_group_label
 
 EMPTY_CHOICE: tuple[str, Any] = ("", "—")
 
@@ -54,10 +56,25 @@ def ward_choices(province_code: str | None) -> list[tuple[str, str]]:
 
 def priority_group_choices() -> list[tuple[str, str]]:
     """The priority groups in the active language (reference data)."""
-    english = (get_language() or "").startswith("en")
-    return [
-        (g.code, f"{g.code}. {g.name_en if english and g.name_en else g.name}") for g in PriorityGroup.objects.all()
-    ]
+    return [(g.code, priority_group_label(g)) for g in PriorityGroup.objects.all()]
+
+
+def country_name(code: str | None) -> str:
+    """The name of a country (a nationality's ISO 3166 alpha-2 code) in the active language
+    ("VN": "Việt Nam" / "Vietnam"); the code itself for a code nobody knows, empty for none.
+
+    The names are the phonenumbers library's (the one we already use for phones), which holds every
+    region's name in Vietnamese and English.
+    """
+    code = (code or "").strip().upper()
+    names = LOCALE_DATA.get(code)
+    if not names:
+        return code
+    language = (get_language() or "vi").split("-")[0]
+    name = names.get(language) or names.get("en", "")
+    if name.startswith("*"):  # "*aa": the same name as that language's
+        name = names.get(name[1:], "")
+    return name or code
 
 
 class CodeSelect(forms.Select):
@@ -194,6 +211,13 @@ class PersonForm(forms.Form):
                 self.add_error(name, error)
             else:
                 self.add_error(None, error)
+
+    @classmethod
+    def field_label(cls, name: str) -> str:
+        """The label of a field as the form shows it, in the active language, for a form field or a
+        record's field name (``ward`` → the ward field's label); the name itself for any other."""
+        found = cls.base_fields.get(FIELD_ALIASES.get(name, name))
+        return str(found.label) if found is not None and found.label else name
 
     @staticmethod
     def initial_for(person: Person) -> dict[str, Any]:

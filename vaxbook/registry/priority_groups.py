@@ -1,8 +1,16 @@
-"""The priority groups of Resolution 21/NQ-CP (26 February 2021) on Covid-19 vaccination.
+"""The priority groups of Resolution 21/NQ-CP (26 February 2021) on Covid-19 vaccination, and how a
+group is named on a page.
 
 Codes are the group numbers of the resolution; the last row ("12") is this project's catch-all for
 everyone the resolution did not list, so that a record can be complete for any adult.
 """
+
+from typing import TYPE_CHECKING
+
+from django.utils.translation import get_language
+
+if TYPE_CHECKING:
+    from vaxbook.registry.models import PriorityGroup
 
 NQ21_GROUPS: list[tuple[str, str, str]] = [
     (
@@ -37,5 +45,22 @@ NQ21_GROUPS: list[tuple[str, str, str]] = [
     ),
     ("10", "Chức sắc, chức việc các tôn giáo", "Religious dignitaries and officials"),
     ("11", "Người lao động tự do", "Self-employed workers"),
-    ("12", "Người dân khác từ 18 tuổi trở lên", "Other adults (18 and over): project catch-all"),
+    # The project's catch-all (see the docstring): the names are what a person reads, so they say
+    # only who is in the group.
+    ("12", "Người dân khác từ 18 tuổi trở lên", "Other adults (18 and over)"),
 ]
+
+
+def priority_group_name(group: "PriorityGroup") -> str:
+    """The group's name in the active language: the English name on English pages where there is
+    one, else the Vietnamese name (the official one)."""
+    english = (get_language() or "").startswith("en")
+    return group.name_en if english and group.name_en else group.name
+
+
+def priority_group_label(group: "PriorityGroup | None") -> str:
+    """The group's number and its name in the active language ("9. Workers of enterprises …"), as
+    every page and select shows it; empty for no group."""
+    if group is None:
+        return ""
+    return f"{group.code}. {priority_group_name(group)}"

@@ -44,7 +44,7 @@ def test_me_by_token_needs_no_second_read_of_the_user(api: Any, clerk_a: User) -
     token = api.post_json("/api/v1/auth/token", {"username": "clerk_a", "password": t.PASSWORD}).json()["token"]
     with CaptureQueriesContext(connection) as ctx:
         me = api.get("/api/v1/me", **bearer(token))
-    assert me.status_code == 200 and me.json()["full_name"] == "Lan Phạm"
+    assert me.status_code == 200 and me.json()["full_name"] == "Phạm Lan"  # family name first
     user_reads = [q["sql"] for q in ctx.captured_queries if 'FROM "accounts_user"' in q["sql"]]
     assert user_reads == [], user_reads
 

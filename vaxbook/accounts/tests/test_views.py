@@ -1,5 +1,6 @@
 """Pages: staff sign-in with the lockout, the citizen's phone sign-in, the home page per role, the admin."""
 
+import re
 from typing import Any
 
 import pytest
@@ -160,8 +161,10 @@ def test_a_vaccinator_gets_the_check_in_desk_but_not_registration(client: Client
     assert tiles(client, vaccinator_a) == expected(("registry", "registry:search"), ("checkin", "clinic:checkin"))
 
 
-def test_an_organization_representative_gets_the_roster_only(client: Client, rep: User, org: Any) -> None:
-    want = {"roster"} if url_exists("organizations:roster", org.public_id) else set()
+def test_an_organization_representative_gets_the_registry_and_the_roster(client: Client, rep: User, org: Any) -> None:
+    want = expected(("registry", "registry:search"))
+    if url_exists("organizations:roster", org.public_id):
+        want.add("roster")
     assert tiles(client, rep) == want
 
 
@@ -234,3 +237,94 @@ def test_the_recorded_sms_is_shown_only_in_development(client: Client, settings:
     response = client.get(CITIZEN)
     assert b"data-demo-sms" in response.content
     assert last_code(CITIZEN_PHONE).encode() in response.content
+
+
+# --------------------------------------------------------------------------------------------
+# What the pages say (UI audit): field errors, names, one tile per page, one name per page
+# --------------------------------------------------------------------------------------------
+
+
+def _under(html: str, field: str) -> str:
+    """The errors shown under a sign-in field."""
+    match = re.search(rf'<div id="id_{field}_error" role="alert">(.*?)</div>', html, re.S)
+    assert match, f"no errors under {field}"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_an_empty_sign_in_says_what_is_missing_under_each_field(client: Client, db: Any, language: str) -> None:
+    from django.utils import translation
+
+    if language != "vi":
+        client.post("/i18n/setlang/", {"language": language})
+    html = client.post(LOGIN, {"username": "", "password": ""}).content.decode()
+    assert f'<html lang="{language}">' in html
+    messages = {"username": "Enter your username.", "password": "Enter your password."}
+    with translation.override(language):
+        for field, message in messages.items():
+            under = _under(html, field)
+            assert 'data-code="required"' in under
+            assert translation.gettext(message) in under
+            assert f'aria-describedby="id_{field}_error"' in html
+    if language == "en":
+        assert "Enter your username." in html and "Enter your password." in html
+    # Half-filled: only the empty one is named, and the typed username is kept.
+    half = client.post(LOGIN, {"username": "clerk_a", "password": ""}).content.decode()
+    assert 'id="id_password_error"' in half and 'id="id_username_error"' not in half
+    assert 'value="clerk_a"' in half
+
+
+def test_staff_are_greeted_family_name_first(client: Client, clerk_a: User) -> None:
+    clerk_a.first_name, clerk_a.last_name = "Lan", "Nguyễn Thị"
+    clerk_a.save()
+    client.force_login(clerk_a)
+    html = client.get("/").content.decode()
+    assert "Xin chào, Nguyễn Thị Lan" in html and "Lan Nguyễn Thị" not in html
+    assert '<span class="who">Nguyễn Thị Lan</span>' in html
+
+
+def test_a_citizen_is_greeted_by_name_and_relations_read_as_on_the_household_page(
+    client: Client, citizen: User, ward1: Any
+) -> None:
+    from vaxbook.registry.services import household_add_member, household_create
+
+    household = household_create(actor=None, head=citizen.person)
+    wife = t.PersonFactory(full_name="Lê Thị Vợ", ward=ward1)
+    household_add_member(actor=None, household=household, person=wife, relation="spouse")
+    client.force_login(citizen)
+    html = client.get("/").content.decode()
+    assert "Xin chào, Trần Văn Bình" in html and f"Xin chào, {CITIZEN_PHONE}" not in html
+    assert "<td>Chủ hộ</td>" in html and "<td>Vợ, chồng</td>" in html
+    assert "<td>chủ hộ</td>" not in html
+    assert '<span class="status status-complete">Đầy đủ</span>' in html
+
+
+def _tile_hrefs(html: str) -> list[str]:
+    tiles = html[html.index('<div class="tiles">') :]
+    tiles = tiles[: tiles.index("</div>")]
+    return re.findall(r'<a [^>]*href="([^"]+)"', tiles)
+
+
+def test_each_home_has_one_tile_per_page(client: Client, clerk_a: User, officer: User, rep: User, org: Any) -> None:
+    for user in (clerk_a, officer, rep):
+        client.force_login(user)
+        hrefs = _tile_hrefs(client.get("/").content.decode())
+        assert len(hrefs) == len(set(hrefs)), (user.username, hrefs)
+        assert hrefs.count("/registry/") == 1, (user.username, hrefs)
+    client.force_login(rep)
+    hrefs = _tile_hrefs(client.get("/").content.decode())
+    roster = reverse("organizations:roster", args=[org.public_id])
+    # The organizations list sends a representative of one organization to its roster: one of the two.
+    assert [h for h in hrefs if h in (roster, reverse("organizations:list"))] == [roster]
+    client.force_login(officer)
+    assert reverse("organizations:list") in _tile_hrefs(client.get("/").content.decode())
+
+
+def test_the_menu_names_the_serious_adverse_events_page_as_its_heading_does(client: Client, officer: User) -> None:
+    client.force_login(officer)
+    url = reverse("clinic:adverse_events")
+    home = client.get("/").content.decode()
+    nav = home[home.index('<nav class="main-nav">') : home.index("</nav>")]
+    assert f'<a href="{url}">Tai biến nặng sau tiêm</a>' in nav
+    page = client.get(url).content.decode()
+    assert "<h1>Tai biến nặng sau tiêm</h1>" in page

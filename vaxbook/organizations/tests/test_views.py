@@ -97,3 +97,42 @@ def test_others_get_404_and_officers_see_without_importing(clerk_a, officer, org
 def test_the_menu_shows_organizations_to_those_who_may_see_them(rep, clerk_a):
     assert "/organizations/" in signed_in(rep).get(reverse("home")).content.decode()
     assert "/organizations/" not in signed_in(clerk_a).get(reverse("home")).content.decode()
+
+
+def test_the_roster_names_what_is_missing_as_the_person_form_does(rep, org, places):
+    from datetime import date
+
+    from vaxbook.organizations.models import RosterEntry
+    from vaxbook.registry.identity import PersonInput
+    from vaxbook.registry.services import person_register
+
+    person = person_register(
+        actor=rep,
+        data=PersonInput(full_name="Phạm Văn Thiếu", date_of_birth=date(1980, 1, 2), sex="M", ward_code=places.code),
+        source="organization",
+    )
+    RosterEntry.objects.create(organization=org, person=person)
+    assert {"phone", "id_number", "priority_group"} <= set(person.missing_fields)
+    client = signed_in(rep)
+    url = reverse("organizations:roster", args=[org.public_id])
+    vi = client.get(url).content.decode()
+    missing = vi[vi.index('<div class="problem missing">') :].split("</div>")[0]
+    assert "Còn thiếu:" in missing
+    for label in ("Điện thoại", "Số giấy tờ", "Nhóm ưu tiên"):
+        assert label in missing, label
+    for code in ("phone", "id_number", "priority_group", "address_line"):
+        assert code not in missing, code
+    client.post("/i18n/setlang/", {"language": "en"})
+    en = client.get(url).content.decode()
+    missing = en[en.index('<div class="problem missing">') :].split("</div>")[0]
+    assert "Missing:" in missing
+    for label in ("Phone", "Document number", "Priority group"):
+        assert label in missing, label
+    assert "id_number" not in missing and "priority_group" not in missing
+
+
+def test_the_import_page_names_the_uploader_family_name_first(rep, org, imported):
+    rep.first_name, rep.last_name = "Hồng", "Lê Thị"
+    rep.save()
+    page = signed_in(rep).get(reverse("organizations:import", args=[imported.public_id])).content.decode()
+    assert "· Lê Thị Hồng" in page and "Hồng Lê Thị" not in page

@@ -361,3 +361,16 @@ def test_listing_costs_the_same_queries_for_two_persons_or_six(api, admin_user, 
     for person in [PersonFactory(ward=ward1) for _ in range(4)]:
         household_create(actor=admin_user, head=person)
     assert queries_for_list() == with_two
+
+
+def test_a_representative_s_registration_joins_the_roster(
+    api: Any, rep: Any, org: Any, ward1: Any, priority_group: Any
+) -> None:
+    from vaxbook.organizations.models import RosterEntry
+
+    client = api.as_user(rep)
+    response = client.post_json("/api/v1/persons", payload(ward1))
+    assert response.status_code == 201, response.content
+    person_id = response.json()["id"]
+    assert RosterEntry.objects.filter(organization=org, person__public_id=person_id).exists()
+    assert client.get(f"/api/v1/persons/{person_id}").status_code == 200

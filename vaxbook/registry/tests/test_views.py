@@ -414,3 +414,155 @@ def test_the_english_switch(clerk_a: Any) -> None:
     html = client.get("/registry/").content.decode()
     assert '<html lang="en">' in html
     assert "Register a person" in html
+
+
+# --------------------------------------------------------------------------------------------
+# What the pages call things (UI audit): links, labels, names in the reader's language
+# --------------------------------------------------------------------------------------------
+
+
+def pager_link(html: str, rel: str) -> str:
+    match = re.search(rf'<a class="button" rel="{rel}" href="([^"]*)"', html)
+    assert match, f"no {rel} link"
+    return match.group(1).replace("&amp;", "&")
+
+
+def test_the_next_link_is_page_2_and_leads_there(clerk_a: Any, ward1: Any, priority_group: Any) -> None:
+    t.PersonFactory.create_batch(52, ward=ward1)
+    client = signed_in(clerk_a)
+    first = client.get("/registry/").content.decode()
+    assert pager_link(first, "next") == "?page=2"  # {% querystring %} writes the "?" itself
+    second = client.get("/registry/" + pager_link(first, "next")).content.decode()
+    assert second.count('class="c-name"') == 2 and "Trang 2/2" in second
+    assert pager_link(second, "prev") == "?page=1"
+    # The filter is kept, once; the htmx fragment's links are the same.
+    filtered = client.get("/registry/", {"status": "complete"}, headers={"HX-Request": "true"}).content.decode()
+    assert pager_link(filtered, "next") == "?status=complete&page=2"
+    assert "??" not in first + second + filtered
+
+
+def test_a_check_in_reads_as_words_in_the_history(clerk_a: Any, facility_a: Any, hoa: Person) -> None:
+    from django.utils import translation
+
+    from vaxbook.clinic.services import checkin
+    from vaxbook.registry.views import ACTION_LABELS
+
+    checkin(actor=clerk_a, facility=facility_a, person_id=str(hoa.public_id))
+    client = signed_in(clerk_a)
+    html = client.get(f"/registry/persons/{hoa.public_id}/").content.decode()
+    assert 'data-action="clinic.person.checked_in"' in html
+    with translation.override("vi"):
+        assert f"<strong>{ACTION_LABELS['clinic.person.checked_in']}</strong>" in html
+    assert "<strong>clinic.person.checked_in</strong>" not in html
+    client.post("/i18n/setlang/", {"language": "en"})
+    assert "<strong>Checked in</strong>" in client.get(f"/registry/persons/{hoa.public_id}/").content.decode()
+
+
+def test_an_action_without_a_label_reads_as_words(clerk_a: Any, hoa: Person) -> None:
+    from vaxbook.common.audit import audit_log
+
+    audit_log(actor=clerk_a, action="clinic.person.something_new", subject=hoa)
+    client = signed_in(clerk_a)
+    client.post("/i18n/setlang/", {"language": "en"})
+    html = client.get(f"/registry/persons/{hoa.public_id}/").content.decode()
+    assert 'data-action="clinic.person.something_new"' in html  # for support, not for reading
+    assert "<strong>Other change</strong>" in html
+    assert "<strong>clinic.person.something_new</strong>" not in html
+
+
+def test_the_history_names_the_staff_member_family_name_first(clerk_a: Any, hoa: Person) -> None:
+    clerk_a.first_name, clerk_a.last_name = "Lan", "Nguyễn Thị"
+    clerk_a.save()
+    person_update(actor=clerk_a, person=hoa, changes={"occupation": "Giáo viên"})
+    html = signed_in(clerk_a).get(f"/registry/persons/{hoa.public_id}/").content.decode()
+    history = html[html.index('id="history"') :]
+    assert "· Nguyễn Thị Lan" in history and "Lan Nguyễn Thị" not in history
+
+
+def test_the_priority_group_is_named_in_the_reader_language(clerk_a: Any, hoa: Person) -> None:
+    group = hoa.priority_group
+    assert group is not None
+    group.name_en = "Workers of enterprises and their relatives"
+    group.save()
+    client = signed_in(clerk_a)
+    vi = fact(client.get(f"/registry/persons/{hoa.public_id}/").content.decode(), "priority_group")
+    assert "9. Người lao động tại doanh nghiệp" in vi
+    client.post("/i18n/setlang/", {"language": "en"})
+    en = fact(client.get(f"/registry/persons/{hoa.public_id}/").content.decode(), "priority_group")
+    assert "9. Workers of enterprises and their relatives" in en and "Người lao động" not in en
+    # The form's select says the same, from the same rule.
+    form = client.get(f"/registry/persons/{hoa.public_id}/edit/").content.decode()
+    assert '<option value="9" selected>9. Workers of enterprises and their relatives</option>' in form
+
+
+def test_the_nationality_is_the_country_name(clerk_a: Any, hoa: Person, ward1: Any) -> None:
+    korean = t.PersonFactory(
+        full_name="Kim Min Jun", ward=ward1, nationality="KR", id_type="passport", id_number="M1234567"
+    )
+    client = signed_in(clerk_a)
+    assert "Việt Nam" in fact(client.get(f"/registry/persons/{hoa.public_id}/").content.decode(), "nationality")
+    assert "Hàn Quốc" in fact(client.get(f"/registry/persons/{korean.public_id}/").content.decode(), "nationality")
+    client.post("/i18n/setlang/", {"language": "en"})
+    vn = fact(client.get(f"/registry/persons/{hoa.public_id}/").content.decode(), "nationality")
+    assert "<dd>Vietnam" in vn and ">VN<" not in vn and "<dd>VN" not in vn
+    assert "South Korea" in fact(client.get(f"/registry/persons/{korean.public_id}/").content.decode(), "nationality")
+
+
+def test_the_relation_to_the_head_is_capitalized_on_the_record(clerk_a: Any, hoa: Person, ward1: Any) -> None:
+    from vaxbook.registry.services import household_add_member
+
+    household = household_create(actor=clerk_a, head=hoa)
+    kid = t.PersonFactory(full_name="Nguyễn Văn Nhỏ", date_of_birth=date(2019, 5, 6), id_number="", ward=ward1)
+    household_add_member(actor=clerk_a, household=household, person=kid, relation="child")
+    html = signed_in(clerk_a).get(f"/registry/persons/{kid.public_id}/").content.decode()
+    assert "</span> Con</p>" in html
+
+
+def test_an_organization_registry_speaks_of_its_roster(rep: Any, org: Any, clerk_a: Any, hoa: Person) -> None:
+    from vaxbook.organizations.models import RosterEntry
+
+    RosterEntry.objects.create(organization=org, person=hoa)
+    client = signed_in(rep)
+    html = client.get("/registry/").content.decode()
+    assert "Nguyễn Thị Hoà" in html
+    assert "trên địa bàn của bạn" not in html
+    # A person registered on the form would not be on the roster (so not the representative's to see):
+    # the page offers the roster import instead.
+    assert 'href="/registry/persons/new/"' not in html
+    assert re.search(r'<a class="button primary" href="/organizations/" id="register-staff">', html)
+    client.post("/i18n/setlang/", {"language": "en"})
+    en = client.get("/registry/").content.decode()
+    assert "1 person on your organization's staff roster." in en
+    nobody = client.get("/registry/", {"q": "khong ai ca"}).content.decode()
+    assert "add the person to your staff roster" in nobody and 'href="/registry/persons/new/"' not in nobody
+    # Facility staff still register the persons of their area.
+    staff = signed_in(clerk_a).get("/registry/").content.decode()
+    assert 'id="register-person"' in staff and "trên địa bàn của bạn" in staff
+
+
+def test_a_representative_registers_a_staff_member_onto_the_roster_and_sees_the_record(
+    rep: Any, org: Any, ward1: Any, hoa: Person
+) -> None:
+    """The person was saved and left off the roster, so the representative who made it got a 404 on it."""
+    from vaxbook.organizations.models import RosterEntry
+
+    client = signed_in(rep)
+    response = client.post("/registry/persons/new/", form_data(ward1))
+    assert response.status_code == 302, response.content.decode()[:500]
+    person = Person.objects.get(full_name="Phạm Thị Lan")
+    assert person.source == Person.Source.ORGANIZATION
+    entry = RosterEntry.objects.get(organization=org, person=person)
+    assert AuditEvent.objects.filter(action="organizations.roster_entry.created", subject_id=str(entry.public_id))
+    assert client.get(response["Location"]).status_code == 200
+    # A refusal writes nothing, roster included.
+    html = client.post("/registry/persons/new/", form_data(ward1, id_number=hoa.id_number)).content.decode()
+    assert 'data-code="document_taken"' in html
+    assert RosterEntry.objects.filter(organization=org).count() == 1
+
+
+def test_a_clerk_s_registration_joins_no_roster(clerk_a: Any, ward1: Any, priority_group: Any) -> None:
+    from vaxbook.organizations.models import RosterEntry
+
+    assert signed_in(clerk_a).post("/registry/persons/new/", form_data(ward1)).status_code == 302
+    assert Person.objects.filter(full_name="Phạm Thị Lan", source=Person.Source.FACILITY).exists()
+    assert not RosterEntry.objects.exists()
