@@ -261,16 +261,28 @@ class AdverseEventNotFound(Refusal):
     message = _("No such adverse event report, or you may not see it.")
 
 
-class AdverseEventInvalid(Refusal):
-    code = "adverse_event_invalid"
-    field = ""
-    message = _("The adverse event report is not valid.")
+class SymptomsRequired(Refusal):
+    code = "symptoms_required"
+    field = "symptoms"
+    message = _("Enter the symptoms of the reaction.")
+
+
+class OutcomeInvalid(Refusal):
+    code = "outcome_invalid"
+    field = "outcome"
+    message = _("Choose the outcome from the list.")
 
 
 class OnsetBeforeDose(Refusal):
     code = "onset_before_dose"
     field = "onset_at"
-    message = _("The reaction cannot start before the dose.")
+    message = _("The onset cannot be before the dose was given.")
+
+
+class OnsetInFuture(Refusal):
+    code = "onset_in_future"
+    field = "onset_at"
+    message = _("The onset cannot be in the future.")
 
 
 class DoseVoided(Refusal):

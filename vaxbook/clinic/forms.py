@@ -6,13 +6,16 @@ person's fix-it form at the gate is the registry's own `vaxbook.registry.forms.P
 """
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from vaxbook.clinic import errors
 from vaxbook.clinic.models import AdverseEvent, ScreeningQuestion
 
 
@@ -76,13 +79,32 @@ def new_key() -> str:
     return str(uuid.uuid4())
 
 
+class LotField(forms.ChoiceField):
+    """The lot select: it offers `choices` (the usable lots, labelled, in the desk's order), and accepts
+    any lot the facility holds (`held`), so that a lot that expired or ran out since the form was shown
+    reaches the service, which refuses it with its code. Shown again after an error, it keeps the lot
+    posted only while it is one of the lots usable for this dose (`keep`), else it shows the form's
+    preselection: an expired, empty or unsuited lot is never offered again nor preselected."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.held: frozenset[str] = frozenset()
+        self.keep: frozenset[str] = frozenset()
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value) in self.held or super().valid_value(value)
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        return data if str(data or "") in self.keep else initial
+
+
 class DoseForm(forms.Form):
     """Recording the dose: the lot (which names the vaccine), who gave it, and the idempotency key.
 
     The time is the moment of the submit (administered now); the dose number is the backend's.
     """
 
-    lot = forms.ChoiceField(label=_("Vaccine and lot"), choices=[])
+    lot = LotField(label=_("Vaccine and lot"), choices=[])
     vaccinator = forms.ChoiceField(label=_("Vaccinator"), choices=[], required=False)
     screening = forms.UUIDField(widget=forms.HiddenInput)
     key = forms.CharField(widget=forms.HiddenInput, max_length=200)
@@ -91,13 +113,19 @@ class DoseForm(forms.Form):
         self,
         *args: Any,
         lot_choices: list[tuple[str, str]],
+        usable_lots: Iterable[str] = (),
+        held_lots: Iterable[str] = (),
         vaccinator_choices: list[tuple[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
+        """`lot_choices` are the lots offered; `usable_lots` those of them fit for this dose (the only ones
+        kept or preselected); `held_lots` every lot held, accepted when posted for the service to judge."""
         super().__init__(*args, **kwargs)
         lot_field = self.fields["lot"]
-        assert isinstance(lot_field, forms.ChoiceField)
+        assert isinstance(lot_field, LotField)
         lot_field.choices = lot_choices
+        lot_field.keep = frozenset(usable_lots)
+        lot_field.held = frozenset(held_lots)
         vaccinator_field = self.fields["vaccinator"]
         assert isinstance(vaccinator_field, forms.ChoiceField)
         if vaccinator_choices is None:
@@ -124,7 +152,11 @@ class AdverseEventForm(forms.Form):
     symptoms = forms.CharField(
         label=_("Symptoms"), required=False, widget=forms.Textarea(attrs={"rows": 3, "autofocus": True})
     )
-    serious = forms.BooleanField(label=_("Serious (tai biến nặng)"), required=False)
+    serious = forms.BooleanField(
+        label=pgettext_lazy("adverse event", "Serious"),
+        help_text=_("Life-threatening, or needing hospital care: the report goes to the area's health officers."),
+        required=False,
+    )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=AdverseEvent.Outcome.choices)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -181,6 +213,21 @@ class InviteForm(forms.Form):
         field = self.fields["priority_group"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "—"), *group_choices]
+
+    def clean(self) -> dict[str, Any]:
+        """The chosen way needs its own field filled (the service's `invite_target_required`, said under
+        the field that is empty rather than as "give exactly one of" the API's three ways)."""
+        cleaned = super().clean() or {}
+        by = cleaned.get("by")
+        code = errors.InviteTargetRequired.code
+        if by == "ids" and not self.id_number_lines():
+            self.add_error("id_numbers", forms.ValidationError(_("Enter at least one identity number."), code=code))
+        elif by == "group" and not cleaned.get("priority_group"):
+            self.add_error("priority_group", forms.ValidationError(_("Choose a priority group."), code=code))
+        elif by == "organization" and not (cleaned.get("organization") or "").strip():
+            message = _("Choose an organization, or type its tax code.")
+            self.add_error("organization", forms.ValidationError(message, code=code))
+        return cleaned
 
     def id_number_lines(self) -> list[str]:
         raw = self.cleaned_data.get("id_numbers") or ""

@@ -42,7 +42,7 @@ from vaxbook.clinic.selectors import (
 )
 from vaxbook.common.audit import audit_event_objects, audit_log, audit_statement
 from vaxbook.common.bulk import bulk_insert
-from vaxbook.common.errors import Conflict, DomainError
+from vaxbook.common.errors import Conflict, DomainError, ErrorItem
 from vaxbook.common.idempotency import body_hash, new_record, records_read, service_atomic
 from vaxbook.common.models import AuditEvent
 from vaxbook.common.rows import (
@@ -1631,6 +1631,31 @@ def _batch_one_by_one(
 # Adverse events ---------------------------------------------------------------------------------------
 
 
+def adverse_event_problems(
+    *,
+    administered_at: datetime,
+    onset_at: datetime | None,
+    symptoms: str | None,
+    outcome: str | None,
+    now: datetime,
+) -> list[ErrorItem]:
+    """What is wrong with a reaction report, every problem at once, each with its field and code. A value
+    the caller could not read (None: a form field refused before) is not judged again. The page asks it
+    too, so that a form refused for one field still shows the other fields' problems."""
+    problems: list[ErrorItem] = []
+    if symptoms is not None and not symptoms.strip():
+        problems += errors.SymptomsRequired().errors
+    if outcome is not None and outcome not in AdverseEvent.Outcome.values:
+        problems += errors.OutcomeInvalid().errors
+    if onset_at is not None:
+        onset_at = _aware(onset_at)
+        if onset_at < administered_at:
+            problems += errors.OnsetBeforeDose().errors
+        elif onset_at > now + rules.CLOCK_SKEW:
+            problems += errors.OnsetInFuture().errors
+    return problems
+
+
 def adverse_event_report(
     *,
     actor: Any,
@@ -1650,16 +1675,13 @@ def adverse_event_report(
     now = now or timezone.now()
     onset_at = _aware(onset_at)
     symptoms = (symptoms or "").strip()
-    if not symptoms:
-        raise errors.AdverseEventInvalid(field="symptoms")
-    if outcome not in AdverseEvent.Outcome.values:
-        raise errors.AdverseEventInvalid(field="outcome")
+    problems = adverse_event_problems(
+        administered_at=dose.administered_at, onset_at=onset_at, symptoms=symptoms, outcome=outcome, now=now
+    )
+    if problems:
+        raise DomainError(problems)
     if dose.status != Dose.Status.VALID:
         raise errors.DoseVoided()
-    if onset_at < dose.administered_at:
-        raise errors.OnsetBeforeDose()
-    if onset_at > now + rules.CLOCK_SKEW:
-        raise errors.AdverseEventInvalid(field="onset_at")
     with transaction.atomic():
         event = AdverseEvent.objects.create(
             dose=dose,
@@ -1688,7 +1710,7 @@ def adverse_event_update(*, actor: Any, event: AdverseEvent, outcome: str, note:
     if not (oversees_facility(scope, facility) or scope.can_work_at(facility.pk, *FACILITY_STAFF)):
         raise FacilityForbidden()
     if outcome not in AdverseEvent.Outcome.values:
-        raise errors.AdverseEventInvalid(field="outcome")
+        raise errors.OutcomeInvalid()
     with transaction.atomic():
         before = {"outcome": event.outcome, "note": event.note}
         event.outcome = outcome

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vaxbook.accounts.models import Role
+from vaxbook.accounts.names import display_name
 from vaxbook.accounts.selectors import user_scope
 from vaxbook.clinic import errors, rules, selectors, services
 from vaxbook.clinic.forms import (
@@ -87,6 +89,12 @@ def _refusals(exc: DomainError) -> list[dict[str, str]]:
 
 def _validation_error(item: ErrorItem) -> ValidationError:
     return ValidationError(str(item.message), code=item.code)
+
+
+def _add_refusals(form: forms.Form, items: list[ErrorItem]) -> None:
+    """Each refusal under its field (by the field's name in the service), else at the top of the form."""
+    for item in items:
+        form.add_error(item.field if item.field in form.fields else None, _validation_error(item))
 
 
 def refusals_as_pages(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -158,19 +166,17 @@ def _vaccine_name(code: str) -> str:
 
 
 def _facility_vaccinators(facility: Facility) -> list[tuple[str, str]]:
-    return [
-        (str(u.public_id), u.get_full_name() or u.get_username())
-        for u in selectors.facility_vaccinators(facility=facility)
-    ]
+    return [(str(u.public_id), display_name(u)) for u in selectors.facility_vaccinators(facility=facility)]
 
 
 def _is_vaccinator_at(request: HttpRequest, facility: Facility) -> bool:
     return Role.VACCINATOR in user_scope(user=request.user).facility_roles.get(facility.pk, frozenset())
 
 
-def _usable_lines(request: HttpRequest, facility: Facility) -> list[StockLine]:
+def _usable_lines(lines: list[StockLine]) -> list[StockLine]:
+    """The lots that can be given today: in stock and not expired."""
     today = _today()
-    return [line for line in stock_for_user(user=request.user, facility=facility) if line.expiry >= today]
+    return [line for line in lines if line.on_hand > 0 and line.expiry >= today]
 
 
 def _lot_label(line: StockLine, allowed: bool) -> str:
@@ -186,13 +192,12 @@ def _lot_label(line: StockLine, allowed: bool) -> str:
 def _preselected_lot(
     request: HttpRequest,
     facility: Facility,
-    lines: list[StockLine],
-    allowed: tuple[str, ...],
+    fit: list[StockLine],
     appointment: Appointment | None,
 ) -> str | None:
-    """The session's lot (the one this desk used last, while it lasts), else the only lot in stock,
-    else the nearest expiry of the due vaccine (the session's, when it is allowed)."""
-    fit = [line for line in lines if line.vaccine_code in allowed] or lines
+    """Among the usable lots of a vaccine allowed for this dose (`fit`): the session's lot (the one this
+    desk used last, while it lasts), else the only one, else the nearest expiry of the session's vaccine,
+    else of any. None when no lot fits: a lot "not for this dose" is offered, never preselected."""
     if not fit:
         return None
     last = request.session.get(LOT_KEY.format(facility=facility.public_id))
@@ -213,24 +218,47 @@ def _dose_form(
     allowed: tuple[str, ...],
     appointment: Appointment | None,
     data: Any = None,
+    held: list[StockLine] | None = None,
+    keep_lot: str | None = None,
+    keep_vaccinator: str | None = None,
 ) -> DoseForm:
-    lines = _usable_lines(request, facility)
-    ordered = sorted(lines, key=lambda line: (line.vaccine_code not in allowed, line.expiry, line.lot_number))
-    lot_choices = [(str(line.lot_id), _lot_label(line, line.vaccine_code in allowed)) for line in ordered]
-    if data is not None:
-        # A submitted lot may have run out or expired since the form was shown: the service says so.
+    """The dose form, the same whenever it is shown (first, after a form error, after a refusal): the
+    usable lots (the allowed vaccines first, by expiry, each labelled), the lot kept (`keep_lot`, or the
+    one posted) while it is usable for this dose, else the preselection. `held` (every lot the facility
+    holds, empty and expired ones too) is read once by the caller that posts."""
+    if held is None:
         held = stock_for_user(user=request.user, facility=facility, include_empty=True)
-        lot_choices = [(str(line.lot_id), line.lot_number) for line in held]
+    lines = _usable_lines(held)
+    ordered = sorted(lines, key=lambda line: (line.vaccine_code not in allowed, line.expiry, line.lot_number))
+    fit = [line for line in ordered if line.vaccine_code in allowed]
+    usable = [str(line.lot_id) for line in fit]
+    lot_choices = [(str(line.lot_id), _lot_label(line, line.vaccine_code in allowed)) for line in ordered]
+    if lot_choices and not fit:
+        # Only lots of other vaccines: the vaccinator must choose, knowing the service will refuse them.
+        lot_choices.insert(0, ("", _("Choose the lot…")))
     vaccinators = None if _is_vaccinator_at(request, facility) else _facility_vaccinators(facility)
     initial: dict[str, Any] = {"screening": screening.public_id, "key": new_key()}
-    initial["lot"] = _preselected_lot(request, facility, lines, allowed, appointment)
+    initial["lot"] = keep_lot if keep_lot in usable else _preselected_lot(request, facility, fit, appointment)
     if vaccinators:
+        names = {v for v, _label in vaccinators}
         remembered = request.session.get(VACCINATOR_KEY.format(facility=facility.public_id))
-        if remembered in {v for v, _label in vaccinators}:
+        if keep_vaccinator in names:
+            initial["vaccinator"] = keep_vaccinator
+        elif remembered in names:
             initial["vaccinator"] = remembered
         elif len(vaccinators) == 1:
             initial["vaccinator"] = vaccinators[0][0]
-    return DoseForm(data, lot_choices=lot_choices, vaccinator_choices=vaccinators, initial=initial)
+    # A posted lot may have run out or expired since the form was shown: it passes the form, and the
+    # service refuses it with its code (lot_expired, out_of_stock); it is not offered again.
+    held_lots = [str(line.lot_id) for line in held] if data is not None else []
+    return DoseForm(
+        data,
+        lot_choices=lot_choices,
+        usable_lots=usable,
+        held_lots=held_lots,
+        vaccinator_choices=vaccinators,
+        initial=initial,
+    )
 
 
 def _screening_form(data: Any = None, *, person: Person | None = None) -> ScreeningForm:
@@ -573,15 +601,19 @@ def dose(request: HttpRequest, facility_id: uuid.UUID, person_id: uuid.UUID) -> 
         refusal = ErrorItem("screening_id", "screening_required", errors.ScreeningRequired.message)
         return _render_panel(request, facility, found, refusals=[refusal.as_dict()], refused_action="dose", status=422)
     appointment = selectors.appointment_today(facility=facility, person=found)
+    held = stock_for_user(user=request.user, facility=facility, include_empty=True)
     form = _dose_form(
-        request, facility, screening=screening_, allowed=nd.vaccine_codes, appointment=appointment, data=request.POST
+        request,
+        facility,
+        screening=screening_,
+        allowed=nd.vaccine_codes,
+        appointment=appointment,
+        data=request.POST,
+        held=held,
     )
     if not form.is_valid():
         return _render_panel(request, facility, found, screening=screening_, dose_form=form, status=422)
-    lines = {
-        str(line.lot_id): line for line in stock_for_user(user=request.user, facility=facility, include_empty=True)
-    }
-    line = lines.get(form.cleaned_data["lot"])
+    line = {str(held_line.lot_id): held_line for held_line in held}.get(form.cleaned_data["lot"])
     if line is None:
         form.add_error("lot", _("This lot is not held at this facility."))
         return _render_panel(request, facility, found, screening=screening_, dose_form=form, status=422)
@@ -631,10 +663,16 @@ def dose(request: HttpRequest, facility_id: uuid.UUID, person_id: uuid.UUID) -> 
         {"field": str(e.get("field", "")), "code": str(e.get("code", "")), "message": str(e.get("message", ""))}
         for e in payload.get("errors", [])
     ]
-    retry = _dose_form(request, facility, screening=screening_, allowed=nd.vaccine_codes, appointment=appointment)
-    retry.initial["lot"] = form.cleaned_data["lot"]  # keep the choice; a new key for the next try
-    if vaccinator_id:
-        retry.initial["vaccinator"] = vaccinator_id
+    # The same form again, with the stock as it is now: the choices kept while usable, a new key for the next try.
+    retry = _dose_form(
+        request,
+        facility,
+        screening=screening_,
+        allowed=nd.vaccine_codes,
+        appointment=appointment,
+        keep_lot=form.cleaned_data["lot"],
+        keep_vaccinator=vaccinator_id,
+    )
     return _render_panel(
         request,
         facility,
@@ -721,18 +759,25 @@ def adverse_event(request: HttpRequest, facility_id: uuid.UUID, dose_id: uuid.UU
                 )
             except DomainError as exc:
                 status = exc.status
-                for item in exc.errors:
-                    name = item.field if item.field in form.fields else None
-                    if item.field == "onset_at":
-                        name = "onset_at"
-                    form.add_error(name, _validation_error(item))
+                _add_refusals(form, exc.errors)
             else:
                 messages.success(request, _("The reaction was reported."))
                 if request.POST.get("back") == "person":
                     return redirect(_panel_url(facility, target.person))
                 return redirect("clinic:observation", facility_id=facility.public_id)
         else:
+            # A field the form refused (an onset that is not a date) must not hide the others' problems:
+            # the service's rules judge what could be read.
             status = 422
+            cleaned = form.cleaned_data
+            problems = services.adverse_event_problems(
+                administered_at=target.administered_at,
+                onset_at=form.onset() if "onset_at" in cleaned else None,
+                symptoms=cleaned.get("symptoms"),
+                outcome=cleaned.get("outcome"),
+                now=timezone.now(),
+            )
+            _add_refusals(form, [item for item in problems if item.field not in form.errors])
     else:
         form = AdverseEventForm()
     context = {"facility": facility, "dose": target, "form": form, "back": request.GET.get("back") or ""}
@@ -888,6 +933,15 @@ def _organization_id(value: str) -> uuid.UUID | str:
     return found
 
 
+#: the service's field of a refusal → the invite form's field it is shown under
+INVITE_FIELDS = {
+    "id_numbers": "id_numbers",
+    "person_ids": "id_numbers",
+    "priority_group": "priority_group",
+    "organization_id": "organization",
+}
+
+
 @login_required
 @require_POST
 @refusals_as_pages
@@ -923,7 +977,12 @@ def session_invite(request: HttpRequest, facility_id: uuid.UUID, session_id: uui
                 organization_id=organization,  # type: ignore[arg-type]
             )
     except DomainError as exc:
-        return _session_page(request, facility, session_, invite_form=form, refusals=_refusals(exc), status=exc.status)
+        # A refusal about what was typed goes under its field; the others (session full, closed) on top.
+        by_field = [item for item in exc.errors if item.field in INVITE_FIELDS]
+        for item in by_field:
+            form.add_error(INVITE_FIELDS[item.field], _validation_error(item))
+        refusals = [item.as_dict() for item in exc.errors if item not in by_field]
+        return _session_page(request, facility, session_, invite_form=form, refusals=refusals, status=exc.status)
     messages.success(
         request,
         _(

@@ -429,7 +429,7 @@ def test_an_adverse_event_is_reported_and_a_serious_one_reaches_the_officer(
     assert vacc.get(url).status_code == 200
     onset = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
     empty = vacc.post(url, {"onset_at": onset, "symptoms": "", "outcome": "ongoing"})
-    assert empty.status_code == 422 and "adverse_event_invalid" in codes(empty.content.decode())
+    assert empty.status_code == 422 and "symptoms_required" in codes(empty.content.decode())
     response = vacc.post(
         url, {"onset_at": onset, "symptoms": "Khó thở, mẩn đỏ toàn thân", "serious": "on", "outcome": "hospitalized"}
     )
