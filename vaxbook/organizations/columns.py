@@ -197,6 +197,15 @@ def is_blank(values: list[Any]) -> bool:
     return not any(v is not None and v != "" and (type(v) is not str or v.strip()) for v in values)
 
 
+def is_blank_but(values: list[Any], skip: int) -> bool:
+    """No value in the row but at position `skip` (-1: none skipped). A plain loop: a row with data stops
+    at its first value, in every row of an import."""
+    for i, v in enumerate(values):
+        if v is not None and v != "" and (type(v) is not str or v.strip()) and i != skip:
+            return False
+    return True
+
+
 @dataclass
 class HeaderMatch:
     row: int  # the header's row number
@@ -208,12 +217,7 @@ class HeaderMatch:
     def is_blank(self, values: list[Any]) -> bool:
         """A row holds no one when it holds no value but its sequence number (STT): clerks number a
         sheet's rows down ahead of filling them, and such a row is neither counted nor refused."""
-        if is_blank(values):
-            return True
-        position = self.index.get("row_number")
-        if position is None or position >= len(values) or is_blank(values[position : position + 1]):
-            return False
-        return is_blank(values[:position]) and is_blank(values[position + 1 :])
+        return is_blank_but(values, self.index.get("row_number", -1))
 
     def column_title(self, key: str) -> str:
         """The header the file itself used for a column (or the template's)."""

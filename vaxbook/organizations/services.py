@@ -50,7 +50,15 @@ from vaxbook.common.bulk import CopyRows, copy_prepare
 from vaxbook.common.errors import Forbidden
 from vaxbook.common.rows import Builder, read
 from vaxbook.organizations import selectors
-from vaxbook.organizations.columns import COLUMNS, HeaderMatch, RosterRow, RowMapper, find_header, reason_text
+from vaxbook.organizations.columns import (
+    COLUMNS,
+    HeaderMatch,
+    RosterRow,
+    RowMapper,
+    find_header,
+    is_blank_but,
+    reason_text,
+)
 from vaxbook.organizations.conf import limit
 from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
 from vaxbook.organizations.readers import Book, FileRefused, Row, open_book
@@ -344,9 +352,9 @@ class _ImportRun:
 
     def _chunks(self, rows: Iterator[Row], mapper: RowMapper) -> Generator[list[RosterRow]]:
         chunk: list[RosterRow] = []
-        blank = mapper.header.is_blank
+        skip = mapper.header.index.get("row_number", -1)  # a row holding only its STT number is blank
         for number, values in rows:
-            if blank(values):
+            if is_blank_but(values, skip):
                 continue
             chunk.append(mapper.map(number, values))
             if len(chunk) >= self.chunk_rows:
