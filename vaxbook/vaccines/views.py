@@ -59,16 +59,29 @@ class ReceiveForm(forms.Form):
 
 
 class WasteForm(forms.Form):
-    lot = forms.ChoiceField(label=gettext_lazy("Lot"), choices=[])
+    """Wastage: the lots in stock, labelled, none chosen for the clerk (a ledger entry against the wrong
+    lot is the error to avoid). A lot the facility holds but that ran out since the page was shown still
+    passes the form (`held_lots`), so that the service refuses it with its own code (out_of_stock)."""
+
+    lot = forms.CharField(label=gettext_lazy("Lot"), widget=forms.Select)
     quantity = forms.IntegerField(label=gettext_lazy("Doses wasted"), min_value=1, max_value=1_000_000)
     reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=StockMovement.WasteReason.choices)
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=255)
 
-    def __init__(self, *args: Any, lot_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, lot_choices: list[tuple[str, str]], held_lots: list[str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["lot"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = lot_choices
+        widget = self.fields["lot"].widget
+        assert isinstance(widget, forms.Select)
+        widget.choices = [("", gettext_lazy("Choose the lot…")), *lot_choices]
+        self._held = set(held_lots) if held_lots is not None else {value for value, _label in lot_choices}
+
+    def clean_lot(self) -> str:
+        value = self.cleaned_data["lot"]
+        if value not in self._held:
+            raise ValidationError(gettext_lazy("Choose a lot this facility holds."), code="lot_not_held")
+        return value
 
 
 @dataclass(frozen=True)
@@ -180,7 +193,7 @@ def receive(request: HttpRequest, facility_id: uuid.UUID) -> HttpResponse:
 def waste(request: HttpRequest, facility_id: uuid.UUID) -> HttpResponse:
     facility = viewed_facility(request, facility_id)
     lines = stock_for_user(user=request.user, facility=facility, include_empty=True)
-    form = WasteForm(request.POST, lot_choices=[(str(line.lot_id), line.lot_number) for line in lines])
+    form = WasteForm(request.POST, lot_choices=_lot_choices(lines), held_lots=[str(line.lot_id) for line in lines])
     if not form.is_valid():
         return _page(request, facility, waste_form=form, status=422)
     line = next(line for line in lines if str(line.lot_id) == form.cleaned_data["lot"])

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vaxbook.clinic.tests import factories as f
+from vaxbook.vaccines import services
 from vaxbook.vaccines.models import Lot, StockMovement
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +96,43 @@ def test_another_facility_cannot_see_or_change_the_stock(
 
 def test_the_stock_entry_goes_to_the_users_facility(clerk_a: Any, facility_a: Any) -> None:
     assert signed_in(clerk_a).get(reverse("stock:facility"))["Location"] == page_url(facility_a)
+
+
+def _lot_options(html: str) -> list[tuple[str, str, bool]]:
+    select = re.search(r'<select name="lot"[^>]*>(.*?)</select>', html, re.S)
+    assert select, "no lot select"
+    return [
+        (value, label.strip(), "selected" in attrs)
+        for value, attrs, label in re.findall(r'<option value="([^"]*)"([^>]*)>(.*?)</option>', select.group(1), re.S)
+    ]
+
+
+def test_the_wastage_form_chooses_no_lot_and_keeps_its_labelled_lots_after_a_refusal(
+    clerk_a: Any, facility_a: Any, comirnaty: Any, lot_a: Lot
+) -> None:
+    """The expired lot came first and was chosen for the clerk; after a refusal the select held the bare
+    numbers of every lot held, empty ones too."""
+    old = f.LotFactory(vaccine=comirnaty, number="OLD01", expiry=timezone.localdate() - timedelta(days=2))
+    f.stock(facility_a, old, 20)
+    gone = f.LotFactory(vaccine=comirnaty, number="GONE1")
+    f.stock(facility_a, gone, 5)
+    services.stock_waste(actor=clerk_a, facility=facility_a, lot=gone, quantity=5, reason="expired", note="")
+    client = signed_in(clerk_a)
+    shown = _lot_options(client.get(page_url(facility_a)).content.decode())
+    assert shown[0][0] == "" and not any(selected for _v, _l, selected in shown[1:])
+    assert {label for _v, label, _s in shown[1:]} == {
+        "Comirnaty (Pfizer-BioNTech) · FK1234 (100)",
+        "Comirnaty (Pfizer-BioNTech) · OLD01 (20)",
+    }
+    url = page_url(facility_a, "waste")
+    refused = client.post(url, {"lot": str(lot_a.public_id), "quantity": "0", "reason": "broken"})
+    assert refused.status_code == 422
+    after = _lot_options(refused.content.decode())
+    assert [(v, label) for v, label, _s in after] == [(v, label) for v, label, _s in shown]
+    assert [v for v, _l, selected in after if selected] == [str(lot_a.public_id)]
+    # A lot that ran out since the page was shown is the service's refusal; a lot not held, the form's.
+    empty = client.post(url, {"lot": str(gone.public_id), "quantity": "1", "reason": "broken"})
+    assert empty.status_code == 409 and "out_of_stock" in codes(empty.content.decode())
+    stranger = client.post(url, {"lot": "00000000-0000-0000-0000-000000000000", "quantity": "1", "reason": "broken"})
+    assert stranger.status_code == 422 and "lot_not_held" in codes(stranger.content.decode())
+    assert list(StockMovement.objects.filter(kind="wasted").values_list("lot__number", flat=True)) == ["GONE1"]
