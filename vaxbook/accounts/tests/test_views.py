@@ -328,3 +328,17 @@ def test_the_menu_names_the_serious_adverse_events_page_as_its_heading_does(clie
     assert f'<a href="{url}">Tai biến nặng sau tiêm</a>' in nav
     page = client.get(url).content.decode()
     assert "<h1>Tai biến nặng sau tiêm</h1>" in page
+
+
+def test_the_menu_offers_the_registry_for_an_active_membership_only(client: Client, clerk_a: User) -> None:
+    """The home page counts active memberships only; the menu had offered the registry for any."""
+    client.force_login(clerk_a)
+    url = reverse("registry:search")
+
+    def nav() -> str:
+        home = client.get("/").content.decode()
+        return home[home.index('<nav class="main-nav">') : home.index("</nav>")]
+
+    assert nav().count(f'href="{url}"') == 1
+    clerk_a.memberships.update(active=False)
+    assert f'href="{url}"' not in nav()
