@@ -197,12 +197,14 @@ def is_blank(values: list[Any]) -> bool:
     return not any(v is not None and v != "" and (type(v) is not str or v.strip()) for v in values)
 
 
-def is_blank_but(values: list[Any], skip: int) -> bool:
-    """No value in the row but at position `skip` (-1: none skipped). A plain loop: a row with data stops
-    at its first value, in every row of an import."""
-    for i, v in enumerate(values):
-        if v is not None and v != "" and (type(v) is not str or v.strip()) and i != skip:
-            return False
+def is_blank_at(values: list[Any], positions: list[int]) -> bool:
+    """No value at these positions of the row. A plain loop: a row with data stops at its first value."""
+    size = len(values)
+    for position in positions:
+        if position < size:
+            v = values[position]
+            if v is not None and v != "" and (type(v) is not str or v.strip()):
+                return False
     return True
 
 
@@ -214,10 +216,16 @@ class HeaderMatch:
     ignored: list[str] = field(default_factory=list)  # headers of columns that are not read
     missing: list[Column] = field(default_factory=list)
 
+    @property
+    def data_positions(self) -> list[int]:
+        """Where the columns the import reads stand, but the sequence number (STT)."""
+        return sorted(position for key, position in self.index.items() if key != "row_number")
+
     def is_blank(self, values: list[Any]) -> bool:
-        """A row holds no one when it holds no value but its sequence number (STT): clerks number a
-        sheet's rows down ahead of filling them, and such a row is neither counted nor refused."""
-        return is_blank_but(values, self.index.get("row_number", -1))
+        """A row holds no one when the columns the import reads hold nothing but its sequence number
+        (STT): clerks number a sheet's rows down, or drag a formula down a column of their own (Tuổi),
+        ahead of filling them, and such a row is neither counted nor refused."""
+        return is_blank_at(values, self.data_positions)
 
     def column_title(self, key: str) -> str:
         """The header the file itself used for a column (or the template's)."""

@@ -58,15 +58,6 @@ def organization_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Organ
     return organization
 
 
-def organization_registering_for(*, user: Any) -> Organization | None:
-    """The organization whose roster a person registered by this user joins: a representative of exactly
-    one organization who works nowhere else (no facility, area or national role); otherwise None."""
-    scope = user_scope(user=user)
-    if scope.national or scope.facility_ids or scope.area_unit_ids or len(scope.organization_ids) != 1:
-        return None
-    return Organization.objects.filter(pk__in=scope.organization_ids).first()
-
-
 def organization_may_import(*, user: Any, organization: Organization) -> bool:
     """Only the organization's own representatives change its roster."""
     return organization.pk in user_scope(user=user).organization_ids

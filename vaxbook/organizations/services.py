@@ -45,9 +45,10 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from vaxbook.accounts.selectors import user_scope
 from vaxbook.common.audit import audit_log
 from vaxbook.common.bulk import CopyRows, copy_prepare
-from vaxbook.common.errors import Forbidden
+from vaxbook.common.errors import DomainError, Forbidden
 from vaxbook.common.rows import Builder, read
 from vaxbook.organizations import selectors
 from vaxbook.organizations.columns import (
@@ -56,7 +57,7 @@ from vaxbook.organizations.columns import (
     RosterRow,
     RowMapper,
     find_header,
-    is_blank_but,
+    is_blank_at,
     reason_text,
 )
 from vaxbook.organizations.conf import limit
@@ -132,6 +133,24 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
         raise FileRefused("too_many_rows", rows=data_rows, limit=max_rows)
     fileobj.seek(0)
     return FileCheck(format=book.format, header=header, data_rows=data_rows)
+
+
+def person_register_by(*, actor: Any, data: PersonInput, source: str, province_code: str | None = None) -> Person:
+    """A person registered through the person form or `POST /api/v1/persons`: a staff member onto the
+    roster of the organization the actor represents (when that is all they are), else the registry alone.
+    A representative of several organizations is refused (`organization_ambiguous`): the record would
+    be on no roster, out of their sight."""
+    scope = user_scope(user=actor)
+    if scope.organization_ids and not (scope.national or scope.area_unit_ids or scope.facility_ids):
+        if len(scope.organization_ids) != 1:
+            raise DomainError.single(
+                "organization",
+                "organization_ambiguous",
+                _("You represent several organizations: register their staff through each one's roster import."),
+            )
+        organization = Organization.objects.get(pk=next(iter(scope.organization_ids)))
+        return roster_person_register(actor=actor, organization=organization, data=data, province_code=province_code)
+    return person_register(actor=actor, data=data, source=source, province_code=province_code)
 
 
 def roster_person_register(
@@ -352,9 +371,9 @@ class _ImportRun:
 
     def _chunks(self, rows: Iterator[Row], mapper: RowMapper) -> Generator[list[RosterRow]]:
         chunk: list[RosterRow] = []
-        skip = mapper.header.index.get("row_number", -1)  # a row holding only its STT number is blank
+        positions = mapper.header.data_positions  # nothing there but an STT number: a blank row
         for number, values in rows:
-            if is_blank_but(values, skip):
+            if is_blank_at(values, positions):
                 continue
             chunk.append(mapper.map(number, values))
             if len(chunk) >= self.chunk_rows:

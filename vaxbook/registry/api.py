@@ -7,8 +7,7 @@ from ninja import Field, Router, Schema
 
 from vaxbook.common.apifields import column_text, page_offset
 from vaxbook.common.errors import DomainError, ErrorItem
-from vaxbook.organizations.selectors import organization_registering_for
-from vaxbook.organizations.services import roster_person_register
+from vaxbook.organizations.services import person_register_by
 from vaxbook.registry import selectors, services
 from vaxbook.registry.identity import PersonInput
 from vaxbook.registry.models import Household, Person
@@ -165,15 +164,9 @@ def _source_for(request: HttpRequest) -> str:
 def person_create(request: HttpRequest, payload: PersonIn) -> tuple[int, dict]:
     data = payload.dict()
     province_code = data.pop("province_code")
-    organization = organization_registering_for(user=request.user)
-    if organization is not None:  # a representative registers a staff member onto the roster
-        person = roster_person_register(
-            actor=request.user, organization=organization, data=PersonInput(**data), province_code=province_code
-        )
-    else:
-        person = services.person_register(
-            actor=request.user, data=PersonInput(**data), source=_source_for(request), province_code=province_code
-        )
+    person = person_register_by(
+        actor=request.user, data=PersonInput(**data), source=_source_for(request), province_code=province_code
+    )
     return 201, person_out(person)
 
 

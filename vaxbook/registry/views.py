@@ -30,8 +30,7 @@ from django_htmx.middleware import HtmxDetails
 from vaxbook.accounts.names import display_name
 from vaxbook.accounts.selectors import Scope, memberships_for_user, user_scope
 from vaxbook.common.errors import Conflict, DomainError, NotFound
-from vaxbook.organizations.selectors import organization_registering_for
-from vaxbook.organizations.services import roster_person_register
+from vaxbook.organizations.services import person_register_by
 from vaxbook.registry import selectors, services
 from vaxbook.registry.forms import MemberAddForm, PersonForm, country_name, ward_choices
 from vaxbook.registry.identity import PersonInput
@@ -242,8 +241,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         "page": page,
         "truncated": truncated,
         "search_limit": SEARCH_LIMIT,
-        # An organization registers its staff on its roster (a person registered here would not be
-        # on it, so not theirs to see): the page sends it there instead.
+        # An organization registers its staff by its roster import: the page sends it there (one
+        # registered through the form joins the roster too: organizations.services.person_register_by).
         "listing": _listing(user_scope(user=request.user)),
     }
     partial = bool(request.htmx) and not request.htmx.history_restore_request
@@ -399,15 +398,8 @@ def _form_context(
 
 
 def _register(request: HttpRequest, data: PersonInput, province_code: str | None) -> Person:
-    """An organization's representative registers a staff member onto its roster; anyone else, a person."""
-    organization = organization_registering_for(user=request.user)
-    if organization is not None:
-        return roster_person_register(
-            actor=request.user, organization=organization, data=data, province_code=province_code
-        )
-    return services.person_register(
-        actor=request.user, data=data, source=_source_for(user_scope(user=request.user)), province_code=province_code
-    )
+    source = _source_for(user_scope(user=request.user))
+    return person_register_by(actor=request.user, data=data, source=source, province_code=province_code)
 
 
 def _may_call_service(form: PersonForm) -> bool:

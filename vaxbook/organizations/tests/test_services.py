@@ -605,6 +605,22 @@ def test_rows_numbered_ahead_of_their_data_hold_no_one(run):
     assert set(reasons_by_row(imp)) == {9}
 
 
+def test_a_column_the_import_does_not_read_makes_no_row(run):
+    """A formula dragged down a column of the clerk's own (Tuổi), with or without its result, or a note,
+    on rows nobody filled yet: not rows (they were refused as persons without a name, birth date, sex)."""
+    headers = [*HEADERS, "Tuổi", "Ghi chú"]
+    cells = table([person_row(1), person_row(2)], headers)
+    width = len(HEADERS)
+    for n in range(3, 9):
+        cells.append([n] + [""] * (width - 1) + [f"=YEAR(TODAY())-YEAR(C{n + 1})", "chưa có" if n == 5 else ""])
+    cells.append([9, "", "", "", "0912000009"] + [""] * (width - 5) + ["=1", ""])  # begun, not finished
+    for content in (xlsx_bytes(cells, engine="openpyxl"), xlsx_bytes(cells)):  # the formula, or its text
+        imp = run(content)
+        assert (imp.total, imp.accepted, imp.refused) == (3, 2, 1), reasons_by_row(imp)
+        assert set(reasons_by_row(imp)) == {9}
+        assert imp.ignored_columns == ["Tuổi", "Ghi chú"]
+
+
 def test_a_sheet_numbered_down_with_no_one_in_it_is_empty(rep, org, places):
     width = len(HEADERS)
     for content, name in (

@@ -526,8 +526,9 @@ def test_an_organization_registry_speaks_of_its_roster(rep: Any, org: Any, clerk
     html = client.get("/registry/").content.decode()
     assert "Nguyễn Thị Hoà" in html
     assert "trên địa bàn của bạn" not in html
-    # A person registered on the form would not be on the roster (so not the representative's to see):
-    # the page offers the roster import instead.
+    assert "1 đối tượng trong danh sách cán bộ, nhân viên của đơn vị bạn." in html
+    # A representative's staff come by the roster import (the form, reachable too, puts them on the
+    # roster as well: roster_person_register): the page offers the import.
     assert 'href="/registry/persons/new/"' not in html
     assert re.search(r'<a class="button primary" href="/organizations/" id="register-staff">', html)
     client.post("/i18n/setlang/", {"language": "en"})
@@ -566,3 +567,15 @@ def test_a_clerk_s_registration_joins_no_roster(clerk_a: Any, ward1: Any, priori
     assert signed_in(clerk_a).post("/registry/persons/new/", form_data(ward1)).status_code == 302
     assert Person.objects.filter(full_name="Phạm Thị Lan", source=Person.Source.FACILITY).exists()
     assert not RosterEntry.objects.exists()
+
+
+def test_a_representative_of_two_organizations_is_asked_to_use_a_roster(
+    rep: Any, ward1: Any, priority_group: Any
+) -> None:
+    """Their person would join no roster, out of their sight: refused with a reason, nothing written."""
+    from vaxbook.accounts.models import Membership
+
+    Membership.objects.create(user=rep, role=t.Role.ORG_REPRESENTATIVE, organization=t.OrganizationFactory())
+    html = signed_in(rep).post("/registry/persons/new/", form_data(ward1)).content.decode()
+    assert 'data-code="organization_ambiguous"' in html and 'value="Phạm Thị Lan"' in html
+    assert not Person.objects.filter(full_name="Phạm Thị Lan").exists()
