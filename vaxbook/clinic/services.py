@@ -1675,13 +1675,13 @@ def adverse_event_report(
     now = now or timezone.now()
     onset_at = _aware(onset_at)
     symptoms = (symptoms or "").strip()
+    if dose.status != Dose.Status.VALID:  # no report on a voided dose, whatever it says
+        raise errors.DoseVoided()
     problems = adverse_event_problems(
         administered_at=dose.administered_at, onset_at=onset_at, symptoms=symptoms, outcome=outcome, now=now
     )
     if problems:
         raise DomainError(problems)
-    if dose.status != Dose.Status.VALID:
-        raise errors.DoseVoided()
     with transaction.atomic():
         event = AdverseEvent.objects.create(
             dose=dose,

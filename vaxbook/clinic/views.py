@@ -613,10 +613,8 @@ def dose(request: HttpRequest, facility_id: uuid.UUID, person_id: uuid.UUID) -> 
     )
     if not form.is_valid():
         return _render_panel(request, facility, found, screening=screening_, dose_form=form, status=422)
-    line = {str(held_line.lot_id): held_line for held_line in held}.get(form.cleaned_data["lot"])
-    if line is None:
-        form.add_error("lot", _("This lot is not held at this facility."))
-        return _render_panel(request, facility, found, screening=screening_, dose_form=form, status=422)
+    # The form's lot field takes only a lot the facility holds (LotField).
+    line = next(held_line for held_line in held if str(held_line.lot_id) == form.cleaned_data["lot"])
     vaccinator_id = form.cleaned_data.get("vaccinator") or None
     key = form.cleaned_data["key"]
     body = {
