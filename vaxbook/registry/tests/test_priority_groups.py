@@ -37,3 +37,24 @@ def test_a_group_without_an_english_name_is_labelled_in_vietnamese(db: Any) -> N
     group = PriorityGroup.objects.create(code="13", name="Nhóm mới")
     with translation.override("en"):
         assert priority_group_label(group) == "13. Nhóm mới"
+
+
+@pytest.mark.django_db
+def test_the_command_loads_the_groups_and_brings_their_names_up_to_date() -> None:
+    """A deployment loads them by command (the demo did it alone), and an upgrade that renames one
+    (group 12's English name lost its internal note) reaches a loaded database by running it again."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from vaxbook.registry.models import PriorityGroup
+    from vaxbook.registry.priority_groups import NQ21_GROUPS
+
+    out = StringIO()
+    call_command("load_priority_groups", stdout=out)
+    assert f"{len(NQ21_GROUPS)} created" in out.getvalue()
+    code, _vi, name_en = NQ21_GROUPS[-1]
+    PriorityGroup.objects.filter(code=code).update(name_en="old name: project catch-all")
+    call_command("load_priority_groups", stdout=StringIO())
+    assert PriorityGroup.objects.get(code=code).name_en == name_en
+    assert PriorityGroup.objects.count() == len(NQ21_GROUPS)
