@@ -23,6 +23,11 @@ class Scope:
     def is_staff_member(self) -> bool:
         return bool(self.national or self.area_unit_ids or self.facility_ids or self.organization_ids)
 
+    @property
+    def is_organization_only(self) -> bool:
+        """An organization's representative and nothing more (no facility, area or national role)."""
+        return bool(self.organization_ids) and not (self.national or self.area_unit_ids or self.facility_ids)
+
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 

@@ -135,13 +135,13 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     return FileCheck(format=book.format, header=header, data_rows=data_rows)
 
 
-def person_register_by(*, actor: Any, data: PersonInput, source: str, province_code: str | None = None) -> Person:
-    """A person registered through the person form or `POST /api/v1/persons`: a staff member onto the
-    roster of the organization the actor represents (when that is all they are), else the registry alone.
-    A representative of several organizations is refused (`organization_ambiguous`): the record would
-    be on no roster, out of their sight."""
+def person_register_by(*, actor: Any, data: PersonInput, province_code: str | None = None) -> Person:
+    """A person registered one at a time (the person form, `POST /api/v1/persons`), by whoever registers
+    them: a representative's staff member onto the roster of the organization they represent (of several,
+    refused as `organization_ambiguous`: the record would be on no roster, out of their sight), a
+    citizen's own record or a household member (source `self`), anyone else's from a facility."""
     scope = user_scope(user=actor)
-    if scope.organization_ids and not (scope.national or scope.area_unit_ids or scope.facility_ids):
+    if scope.is_organization_only:
         if len(scope.organization_ids) != 1:
             raise DomainError.single(
                 "organization",
@@ -150,6 +150,12 @@ def person_register_by(*, actor: Any, data: PersonInput, source: str, province_c
             )
         organization = Organization.objects.get(pk=next(iter(scope.organization_ids)))
         return roster_person_register(actor=actor, organization=organization, data=data, province_code=province_code)
+    if scope.organization_ids and not scope.facility_ids:
+        source = Person.Source.ORGANIZATION  # a representative who is an area officer too
+    elif scope.person_id and not scope.is_staff_member:
+        source = Person.Source.SELF
+    else:
+        source = Person.Source.FACILITY
     return person_register(actor=actor, data=data, source=source, province_code=province_code)
 
 

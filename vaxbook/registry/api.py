@@ -149,24 +149,11 @@ def person_out(person: Person) -> dict:
     }
 
 
-def _source_for(request: HttpRequest) -> str:
-    from vaxbook.accounts.selectors import user_scope
-
-    scope = user_scope(user=request.user)
-    if scope.organization_ids and not scope.facility_ids:
-        return Person.Source.ORGANIZATION
-    if scope.person_id and not scope.is_staff_member:
-        return Person.Source.SELF
-    return Person.Source.FACILITY
-
-
 @router.post("/persons", response={201: PersonOut})
 def person_create(request: HttpRequest, payload: PersonIn) -> tuple[int, dict]:
     data = payload.dict()
     province_code = data.pop("province_code")
-    person = person_register_by(
-        actor=request.user, data=PersonInput(**data), source=_source_for(request), province_code=province_code
-    )
+    person = person_register_by(actor=request.user, data=PersonInput(**data), province_code=province_code)
     return 201, person_out(person)
 
 

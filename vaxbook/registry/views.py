@@ -33,7 +33,6 @@ from vaxbook.common.errors import Conflict, DomainError, NotFound
 from vaxbook.organizations.services import person_register_by
 from vaxbook.registry import selectors, services
 from vaxbook.registry.forms import MemberAddForm, PersonForm, country_name, ward_choices
-from vaxbook.registry.identity import PersonInput
 from vaxbook.registry.models import Household, Person
 from vaxbook.registry.priority_groups import priority_group_label
 from vaxbook.registry.tokens import person_qr_token
@@ -158,27 +157,14 @@ def _is_registry_staff(scope: Scope) -> bool:
     return scope.national or bool(scope.area_unit_ids) or bool(scope.facility_ids)
 
 
-def _is_organization_only(scope: Scope) -> bool:
-    """An organization's representative and nothing more: they see their organization's roster."""
-    return bool(scope.organization_ids) and not (scope.national or scope.area_unit_ids or scope.facility_ids)
-
-
 def _listing(scope: Scope) -> str:
     """Whose persons the registry lists for this user, for its wording: an organization's roster,
     a citizen's household, or (staff and officers) the persons of their area."""
-    if _is_organization_only(scope):
+    if scope.is_organization_only:
         return "organization"
     if scope.person_id and not scope.is_staff_member:
         return "household"
     return "area"
-
-
-def _source_for(scope: Scope) -> str:
-    if scope.organization_ids and not scope.facility_ids:
-        return Person.Source.ORGANIZATION
-    if scope.person_id and not scope.is_staff_member:
-        return Person.Source.SELF
-    return Person.Source.FACILITY
 
 
 def _default_province_code(request: HttpRequest) -> str:
@@ -397,11 +383,6 @@ def _form_context(
     }
 
 
-def _register(request: HttpRequest, data: PersonInput, province_code: str | None) -> Person:
-    source = _source_for(user_scope(user=request.user))
-    return person_register_by(actor=request.user, data=data, source=source, province_code=province_code)
-
-
 def _may_call_service(form: PersonForm) -> bool:
     """Valid, or refused only for a date the rules would refuse anyway: ask the service for the rest."""
     return form.is_valid() or set(form.errors) <= {"date_of_birth"}
@@ -415,7 +396,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
         form = PersonForm(request.POST)
         if _may_call_service(form):
             try:
-                person = _register(request, form.person_input(), form.chosen_province_code())
+                person = person_register_by(
+                    actor=request.user, data=form.person_input(), province_code=form.chosen_province_code()
+                )
             except DomainError as error:
                 exc = error
                 form.add_domain_error(error)
