@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from vaxbook.clinic import errors
 from vaxbook.clinic.models import AdverseEvent, ScreeningQuestion
+from vaxbook.vaccines.forms import LotField
 
 
 class CheckinForm(forms.Form):
@@ -79,25 +80,6 @@ def new_key() -> str:
     return str(uuid.uuid4())
 
 
-class LotField(forms.ChoiceField):
-    """The lot select: it offers `choices` (the usable lots, labelled, in the desk's order), and accepts
-    any lot the facility holds (`held`), so that a lot that expired or ran out since the form was shown
-    reaches the service, which refuses it with its code. Shown again after an error, it keeps the lot
-    posted only while it is one of the lots usable for this dose (`keep`), else it shows the form's
-    preselection: an expired, empty or unsuited lot is never offered again nor preselected."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.held: frozenset[str] = frozenset()
-        self.keep: frozenset[str] = frozenset()
-
-    def valid_value(self, value: Any) -> bool:
-        return str(value) in self.held or super().valid_value(value)
-
-    def bound_data(self, data: Any, initial: Any) -> Any:
-        return data if str(data or "") in self.keep else initial
-
-
 class DoseForm(forms.Form):
     """Recording the dose: the lot (which names the vaccine), who gave it, and the idempotency key.
 
@@ -123,9 +105,7 @@ class DoseForm(forms.Form):
         super().__init__(*args, **kwargs)
         lot_field = self.fields["lot"]
         assert isinstance(lot_field, LotField)
-        lot_field.choices = lot_choices
-        lot_field.keep = frozenset(usable_lots)
-        lot_field.held = frozenset(held_lots)
+        lot_field.configure(choices=lot_choices, held=held_lots, keep=usable_lots)
         vaccinator_field = self.fields["vaccinator"]
         assert isinstance(vaccinator_field, forms.ChoiceField)
         if vaccinator_choices is None:

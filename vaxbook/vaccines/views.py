@@ -24,6 +24,7 @@ from vaxbook.common.errors import DomainError
 from vaxbook.places.models import Facility
 from vaxbook.vaccines import services
 from vaxbook.vaccines.access import RECEIVE_ROLES, STOCK_ROLES
+from vaxbook.vaccines.forms import LotField
 from vaxbook.vaccines.models import StockMovement
 from vaxbook.vaccines.selectors import (
     StockLine,
@@ -60,10 +61,10 @@ class ReceiveForm(forms.Form):
 
 class WasteForm(forms.Form):
     """Wastage: the lots in stock, labelled, none chosen for the clerk (a ledger entry against the wrong
-    lot is the error to avoid). A lot the facility holds but that ran out since the page was shown still
-    passes the form (`held_lots`), so that the service refuses it with its own code (out_of_stock)."""
+    lot is the error to avoid); a lot held but run out since the page was shown passes the form, for the
+    service to refuse (out_of_stock)."""
 
-    lot = forms.CharField(label=gettext_lazy("Lot"), widget=forms.Select)
+    lot = LotField(label=gettext_lazy("Lot"), choices=[])
     quantity = forms.IntegerField(label=gettext_lazy("Doses wasted"), min_value=1, max_value=1_000_000)
     reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=StockMovement.WasteReason.choices)
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=255)
@@ -72,16 +73,14 @@ class WasteForm(forms.Form):
         self, *args: Any, lot_choices: list[tuple[str, str]], held_lots: list[str] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        widget = self.fields["lot"].widget
-        assert isinstance(widget, forms.Select)
-        widget.choices = [("", gettext_lazy("Choose the lot…")), *lot_choices]
-        self._held = set(held_lots) if held_lots is not None else {value for value, _label in lot_choices}
-
-    def clean_lot(self) -> str:
-        value = self.cleaned_data["lot"]
-        if value not in self._held:
-            raise ValidationError(gettext_lazy("Choose a lot this facility holds."), code="lot_not_held")
-        return value
+        field = self.fields["lot"]
+        assert isinstance(field, LotField)
+        offered = [value for value, _label in lot_choices]
+        field.configure(
+            choices=[("", gettext_lazy("Choose the lot…")), *lot_choices],
+            held=offered if held_lots is None else held_lots,
+            keep=offered,
+        )
 
 
 @dataclass(frozen=True)
