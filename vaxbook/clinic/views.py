@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from functools import wraps
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -45,6 +44,7 @@ from vaxbook.clinic.forms import (
 )
 from vaxbook.clinic.models import Appointment, Dose, Screening, Session
 from vaxbook.common.errors import Conflict, DomainError, ErrorItem
+from vaxbook.common.forms import add_refusals
 from vaxbook.common.idempotency import idempotent_call
 from vaxbook.organizations.selectors import organization_public_id_by_tax_code
 from vaxbook.places.models import Facility
@@ -89,12 +89,6 @@ def _refusals(exc: DomainError) -> list[dict[str, str]]:
 
 def _validation_error(item: ErrorItem) -> ValidationError:
     return ValidationError(str(item.message), code=item.code)
-
-
-def _add_refusals(form: forms.Form, items: list[ErrorItem]) -> None:
-    """Each refusal under its field (by the field's name in the service), else at the top of the form."""
-    for item in items:
-        form.add_error(item.field if item.field in form.fields else None, _validation_error(item))
 
 
 def refusals_as_pages(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -757,7 +751,7 @@ def adverse_event(request: HttpRequest, facility_id: uuid.UUID, dose_id: uuid.UU
                 )
             except DomainError as exc:
                 status = exc.status
-                _add_refusals(form, exc.errors)
+                add_refusals(form, exc.errors)
             else:
                 messages.success(request, _("The reaction was reported."))
                 if request.POST.get("back") == "person":
@@ -775,7 +769,7 @@ def adverse_event(request: HttpRequest, facility_id: uuid.UUID, dose_id: uuid.UU
                 outcome=cleaned.get("outcome"),
                 now=timezone.now(),
             )
-            _add_refusals(form, [item for item in problems if item.field not in form.errors])
+            add_refusals(form, [item for item in problems if item.field not in form.errors])
     else:
         form = AdverseEventForm()
     context = {"facility": facility, "dose": target, "form": form, "back": request.GET.get("back") or ""}
@@ -977,8 +971,7 @@ def session_invite(request: HttpRequest, facility_id: uuid.UUID, session_id: uui
     except DomainError as exc:
         # A refusal about what was typed goes under its field; the others (session full, closed) on top.
         by_field = [item for item in exc.errors if item.field in INVITE_FIELDS]
-        for item in by_field:
-            form.add_error(INVITE_FIELDS[item.field], _validation_error(item))
+        add_refusals(form, by_field, INVITE_FIELDS)
         refusals = [item.as_dict() for item in exc.errors if item not in by_field]
         return _session_page(request, facility, session_, invite_form=form, refusals=refusals, status=exc.status)
     messages.success(

@@ -10,7 +10,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from vaxbook.accounts.selectors import user_scope
 from vaxbook.clinic.views import pick_facility, refusals_as_pages, viewed_facility
 from vaxbook.common.errors import DomainError
+from vaxbook.common.forms import add_refusals
 from vaxbook.places.models import Facility
 from vaxbook.vaccines import services
 from vaxbook.vaccines.access import RECEIVE_ROLES, STOCK_ROLES
@@ -115,13 +115,6 @@ def _lot_choices(lines: list[StockLine]) -> list[tuple[str, str]]:
     ]
 
 
-def _add_refusal(form: forms.Form, exc: DomainError, aliases: dict[str, str]) -> None:
-    for item in exc.errors:
-        name = aliases.get(item.field, item.field)
-        error = ValidationError(str(item.message), code=item.code)
-        form.add_error(name if name in form.fields else None, error)
-
-
 def _page(
     request: HttpRequest,
     facility: Facility,
@@ -177,7 +170,7 @@ def receive(request: HttpRequest, facility_id: uuid.UUID) -> HttpResponse:
             note=data["note"],
         )
     except DomainError as exc:
-        _add_refusal(form, exc, {"lot_number": "number", "vaccine_code": "vaccine"})
+        add_refusals(form, exc.errors, {"lot_number": "number", "vaccine_code": "vaccine"})
         return _page(request, facility, receive_form=form, status=exc.status)
     messages.success(
         request,
@@ -206,7 +199,7 @@ def waste(request: HttpRequest, facility_id: uuid.UUID) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except DomainError as exc:
-        _add_refusal(form, exc, {"lot_number": "lot"})
+        add_refusals(form, exc.errors, {"lot_number": "lot"})
         return _page(request, facility, waste_form=form, status=exc.status)
     messages.success(
         request,
