@@ -216,5 +216,29 @@ def administered_time_problem(
     return None
 
 
+def adverse_event_problems(
+    *,
+    administered_at: datetime,
+    onset_at: datetime | None,
+    symptoms: str | None,
+    outcome: str | None,
+    outcomes: Iterable[str],
+    now: datetime,
+) -> list[str]:
+    """What is wrong with a reaction report, every problem at once, as codes. A value the caller could not
+    read (None: a form field refused before) is not judged again."""
+    problems = []
+    if symptoms is not None and not symptoms.strip():
+        problems.append("symptoms_required")
+    if outcome is not None and outcome not in outcomes:
+        problems.append("outcome_invalid")
+    if onset_at is not None:
+        if onset_at < administered_at:
+            problems.append("onset_before_dose")
+        elif onset_at > now + CLOCK_SKEW:
+            problems.append("onset_in_future")
+    return problems
+
+
 def within_void_window(recorded_at: datetime, now: datetime) -> bool:
     return now - recorded_at <= VOID_WINDOW

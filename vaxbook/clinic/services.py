@@ -1631,6 +1631,14 @@ def _batch_one_by_one(
 # Adverse events ---------------------------------------------------------------------------------------
 
 
+_ADVERSE_EVENT_REFUSALS: dict[str, type[errors.Refusal]] = {
+    "symptoms_required": errors.SymptomsRequired,
+    "outcome_invalid": errors.OutcomeInvalid,
+    "onset_before_dose": errors.OnsetBeforeDose,
+    "onset_in_future": errors.OnsetInFuture,
+}
+
+
 def adverse_event_problems(
     *,
     administered_at: datetime,
@@ -1639,21 +1647,17 @@ def adverse_event_problems(
     outcome: str | None,
     now: datetime,
 ) -> list[ErrorItem]:
-    """What is wrong with a reaction report, every problem at once, each with its field and code. A value
-    the caller could not read (None: a form field refused before) is not judged again. The page asks it
-    too, so that a form refused for one field still shows the other fields' problems."""
-    problems: list[ErrorItem] = []
-    if symptoms is not None and not symptoms.strip():
-        problems += errors.SymptomsRequired().errors
-    if outcome is not None and outcome not in AdverseEvent.Outcome.values:
-        problems += errors.OutcomeInvalid().errors
-    if onset_at is not None:
-        onset_at = _aware(onset_at)
-        if onset_at < administered_at:
-            problems += errors.OnsetBeforeDose().errors
-        elif onset_at > now + rules.CLOCK_SKEW:
-            problems += errors.OnsetInFuture().errors
-    return problems
+    """`rules.adverse_event_problems` with each problem's field and message. The page asks it too, so
+    that a form refused for one field still shows the other fields' problems."""
+    codes = rules.adverse_event_problems(
+        administered_at=administered_at,
+        onset_at=_aware(onset_at) if onset_at is not None else None,
+        symptoms=symptoms,
+        outcome=outcome,
+        outcomes=AdverseEvent.Outcome.values,
+        now=now,
+    )
+    return [item for code in codes for item in _ADVERSE_EVENT_REFUSALS[code]().errors]
 
 
 def adverse_event_report(

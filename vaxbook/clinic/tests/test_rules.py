@@ -227,3 +227,31 @@ def test_a_back_entered_dose_takes_its_place_before_later_doses() -> None:
         "vaccine_not_allowed"
     )
     assert rules.check_dose(two, PF, D0, CATALOGUE, back_entry=True).refusal == "dose_duplicate"
+
+
+def test_an_adverse_event_report_s_problems_come_all_at_once_and_only_for_what_was_read() -> None:
+    given = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    now = given + timedelta(hours=2)
+    outcomes = ("recovered", "ongoing")
+    assert rules.adverse_event_problems(
+        administered_at=given,
+        onset_at=given - timedelta(minutes=1),
+        symptoms=" ",
+        outcome="x",
+        outcomes=outcomes,
+        now=now,
+    ) == ["symptoms_required", "outcome_invalid", "onset_before_dose"]
+    assert rules.adverse_event_problems(
+        administered_at=given,
+        onset_at=now + rules.CLOCK_SKEW + timedelta(seconds=1),
+        symptoms="sốt",
+        outcome="ongoing",
+        outcomes=outcomes,
+        now=now,
+    ) == ["onset_in_future"]
+    assert (
+        rules.adverse_event_problems(
+            administered_at=given, onset_at=None, symptoms=None, outcome=None, outcomes=outcomes, now=now
+        )
+        == []
+    )
