@@ -16,10 +16,10 @@ from django.urls import reverse_lazy
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from phonenumbers.geodata.locale import LOCALE_DATA
 
 from vaxbook.common.errors import DomainError
 from vaxbook.places.selectors import provinces_list, wards_for_province
+from vaxbook.registry.countries import COUNTRY_NAMES
 from vaxbook.registry.identity import PersonInput, parse_date, parse_date_of_birth
 from vaxbook.registry.models import Person, PriorityGroup
 from vaxbook.registry.priority_groups import priority_group_label
@@ -61,20 +61,12 @@ def priority_group_choices() -> list[tuple[str, str]]:
 
 def country_name(code: str | None) -> str:
     """The name of a country (a nationality's ISO 3166 alpha-2 code) in the active language
-    ("VN": "Việt Nam" / "Vietnam"); the code itself for a code nobody knows, empty for none.
-
-    The names are the phonenumbers library's (the one we already use for phones), which holds every
-    region's name in Vietnamese and English.
-    """
+    ("VN": "Việt Nam" / "Vietnam"); the code itself for a code nobody knows, empty for none."""
     code = (code or "").strip().upper()
-    names = LOCALE_DATA.get(code)
-    if not names:
+    names = COUNTRY_NAMES.get(code)
+    if names is None:
         return code
-    language = (get_language() or "vi").split("-")[0]
-    name = names.get(language) or names.get("en", "")
-    if name.startswith("*"):  # "*aa": the same name as that language's
-        name = names.get(name[1:], "")
-    return name or code
+    return names[1] if (get_language() or "").startswith("en") else names[0]
 
 
 class CodeSelect(forms.Select):
