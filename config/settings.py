@@ -127,6 +127,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The hot paths' hand-written statements run as prepared statements on PostgreSQL (vaxbook/common/
+# prepared.py); off behind a pooler in transaction mode, which does not keep a client's session.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_PREPARED_STATEMENTS:
+    # Planned once, for any parameters: PostgreSQL would otherwise plan a look-up by an array of keys
+    # again at every execution (it cannot cost a generic plan for an array of unknown length). Only
+    # prepared statements follow this setting, and only rows.py prepares any.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c plan_cache_mode=force_generic_plan")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

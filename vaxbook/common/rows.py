@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
+
+from vaxbook.common import prepared
 
 _TUPLES_OK = 2  # libpq's PGRES_TUPLES_OK (psycopg.pq.ExecStatus.TUPLES_OK), without importing psycopg here
 
@@ -104,9 +106,7 @@ class ModelRows[M: Model]:
 
 def fetch(sql: str, params: Sequence[Any], *, using: str = "default") -> list[tuple[Any, ...]]:
     """The rows of one hand-written SELECT."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
+    return execute_all([(sql, params)], using=using)[0]
 
 
 def param(model: type[Model], field: str, value: Any, *, using: str = "default") -> Any:
@@ -204,15 +204,15 @@ def insert_instance[I: Model](obj: I, *, ignore_conflict: bool = False, using: s
     (ON CONFLICT DO NOTHING: no savepoint needed to go on inside a transaction)."""
     connection = connections[using]
     sql, params = insert_instance_sql(obj, ignore_conflict=ignore_conflict, using=using)
+    if connection.features.can_return_columns_from_insert:
+        returned = execute_all([(sql, params)], using=using)[0]
+        if not returned:
+            return None
+        _saved(obj, returned[0][0], using)
+        return obj
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if connection.features.can_return_columns_from_insert:
-            row = cursor.fetchone()
-            if row is None:
-                return None
-            _saved(obj, row[0], using)
-        else:
-            _saved(obj, cursor.lastrowid, using)
+        _saved(obj, cursor.lastrowid, using)
     return obj
 
 
@@ -226,21 +226,40 @@ def execute_all(
     READ COMMITTED each takes its own snapshot when it starts, after the previous one has finished (so
     a read after a `FOR UPDATE` sees what was committed before the lock was granted). With
     `server_side_binding` on they go one by one. A failing statement fails the ones after it: call
-    inside a transaction."""
+    inside a transaction.
+
+    On PostgreSQL each statement runs as a prepared statement of the connection (`prepared.py`: the
+    server plans it once per connection, not once per request)."""
     connection = connections[using]
+    with connection.cursor() as cursor:
+        if statements and prepared.enabled(connection):
+            rewritten = prepared.rewrite(connection, statements)
+            try:
+                results = _send(connection, cursor, rewritten.statements)
+            except DatabaseError as exc:
+                if not prepared.failed(connection, rewritten, exc):
+                    raise
+            else:
+                prepared.succeeded(connection, rewritten)
+                return results[rewritten.skip :]
+        return _send(connection, cursor, statements)
+
+
+def _send(
+    connection: BaseDatabaseWrapper, cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]
+) -> list[list[tuple[Any, ...]]]:
     options = connection.settings_dict.get("OPTIONS") or {}
     together = connection.vendor == "postgresql" and not options.get("server_side_binding") and len(statements) > 1
     results: list[list[tuple[Any, ...]]] = []
-    with connection.cursor() as cursor:
-        if not together:
-            for sql, params in statements:
-                cursor.execute(sql, params)
-                results.append(_result_rows(cursor))
-            return results
-        cursor.execute(";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
-        results.append(_result_rows(cursor))
-        while cursor.nextset():
+    if not together:
+        for sql, params in statements:
+            cursor.execute(sql, params)
             results.append(_result_rows(cursor))
+        return results
+    cursor.execute(";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+    results.append(_result_rows(cursor))
+    while cursor.nextset():
+        results.append(_result_rows(cursor))
     assert len(results) == len(statements), "one result per statement"
     return results
 

@@ -1,0 +1,153 @@
+"""The hand-written statements as prepared statements on PostgreSQL (common/prepared.py): planned once per
+connection, the same rows as text, and every way a PREPARE can go wrong leaves the request working."""
+
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import DataError, IntegrityError, ProgrammingError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from vaxbook.common import prepared
+from vaxbook.common.models import IdempotencyRecord
+from vaxbook.common.rows import execute_all, fetch, insert_values_sql
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+
+
+def _sent(call: Any) -> tuple[Any, list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        result = call()
+    return result, [q["sql"] for q in ctx.captured_queries]
+
+
+def _prepared_here() -> dict[str, bool]:
+    """The prepared statements of this session, with whether PostgreSQL plans them once (generic)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, generic_plans > 0 FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+def _unique_sql(text: str) -> str:
+    """A statement this process has never sent (the module's caches are process-wide)."""
+    return f"{text} /* {uuid.uuid4().hex} */"
+
+
+@pytest.mark.django_db
+def test_a_statement_is_prepared_once_then_executed_with_a_generic_plan(clerk_a: Any) -> None:
+    sql = _unique_sql("SELECT u.username FROM accounts_user u WHERE u.id = ANY(%s::bigint[])")
+    first, sent_first = _sent(lambda: fetch(sql, [[clerk_a.pk]]))
+    again, sent_again = _sent(lambda: fetch(sql, [[clerk_a.pk]]))
+    assert first == again == [("clerk_a",)]
+    assert "PREPARE vx_" in sent_first[0] and "EXECUTE vx_" in sent_first[0]
+    assert sent_again[0].startswith("EXECUTE vx_") and "PREPARE" not in sent_again[0]
+    for _ in range(3):
+        fetch(sql, [[clerk_a.pk]])
+    name = prepared.plan(sql).name  # type: ignore[union-attr]
+    # An array of keys: without force_generic_plan PostgreSQL would plan it at every execution.
+    assert _prepared_here()[name] is True
+
+
+@pytest.mark.django_db
+def test_a_percent_sign_and_a_statement_without_parameters(clerk_a: Any) -> None:
+    sql = _unique_sql("SELECT count(*) FROM accounts_user u WHERE u.username LIKE 'clerk%%'")
+    assert fetch(sql, []) == fetch(sql, []) == [(1,)]
+    assert prepared.plan(sql).arity == 0  # type: ignore[union-attr]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_postgresql_cannot_prepare_runs_as_text_outside_a_transaction() -> None:
+    sql = _unique_sql("SELECT %s + %s")  # unknown + unknown: PREPARE cannot choose the operator
+    assert fetch(sql, [2, 3]) == [(5,)]
+    assert fetch(sql, [2, 3]) == [(5,)]
+    _, sent = _sent(lambda: fetch(sql, [4, 5]))
+    assert sent == ["SELECT 4 + 5 " + sql.split(" ", 4)[-1]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_postgresql_cannot_prepare_runs_as_text_inside_a_transaction(clerk_a: Any) -> None:
+    """The PREPARE is checked under a savepoint: the transaction goes on, and its writes commit."""
+    sql = _unique_sql("SELECT %s IS NULL")
+    key = uuid.uuid4().hex
+    with transaction.atomic():
+        assert fetch(sql, [None]) == [(True,)]
+        insert = insert_values_sql(
+            IdempotencyRecord,
+            {
+                "user": clerk_a.pk,
+                "scope": "test",
+                "key": key,
+                "body_hash": "x",
+                "status_code": 200,
+                "response": {},
+                "created_at": timezone.now(),
+            },
+        )
+        execute_all([insert])
+    assert IdempotencyRecord.objects.filter(key=key).exists()
+    assert fetch(sql, [1]) == [(False,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_after_the_prepare_leaves_the_next_request_working(clerk_a: Any) -> None:
+    """A unique violation in the query that prepared the INSERT: the PREPARE ran (it comes first), so the
+    next use executes it, and does not prepare the name a second time."""
+    values = {
+        "user": clerk_a.pk,
+        "scope": "test",
+        "key": "k",
+        "body_hash": "x",
+        "status_code": 200,
+        "response": {},
+        "created_at": timezone.now(),
+    }
+    IdempotencyRecord.objects.create(**{**values, "user": clerk_a})
+    sql, params = insert_values_sql(IdempotencyRecord, values)
+    sql = _unique_sql(sql)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        execute_all([(sql, params)])
+    execute_all([(sql, [*params[:2], "k2", *params[3:]])])
+    assert IdempotencyRecord.objects.filter(key="k2").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_uncertain_failure_prepares_the_statement_again_under_a_new_name(clerk_a: Any) -> None:
+    """An error of analysis (here a date where the statement takes a number) in the query that prepared
+    the statement: whether the PREPARE ran is not known, so the statement gets another name."""
+    sql = _unique_sql("SELECT u.username FROM accounts_user u WHERE u.id = %s")
+    assert fetch(sql, [clerk_a.pk]) == [("clerk_a",)]  # checked and prepared on this connection
+    connection.close()  # a new connection: its first PREPARE fails with the query
+    with pytest.raises((ProgrammingError, DataError)), transaction.atomic():
+        fetch(sql, [date.today()])
+    assert fetch(sql, [clerk_a.pk]) == [("clerk_a",)]
+    name = prepared.plan(sql).name  # type: ignore[union-attr]
+    assert f"{name}_1" in _prepared_here()
+
+
+@pytest.mark.django_db
+def test_turned_off_statements_go_as_text(settings: Any, clerk_a: Any) -> None:
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    sql = _unique_sql("SELECT u.username FROM accounts_user u WHERE u.id = %s")
+    result, sent = _sent(lambda: fetch(sql, [clerk_a.pk]))
+    assert result == [("clerk_a",)]
+    assert "PREPARE" not in sent[0] and "EXECUTE" not in sent[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_again(clerk_a: Any) -> None:
+    sql = _unique_sql("SELECT u.username FROM accounts_user u WHERE u.id = %s")
+    fetch(sql, [clerk_a.pk])
+    connection.close()
+    result, sent = _sent(lambda: fetch(sql, [clerk_a.pk]))
+    assert result == [("clerk_a",)] and "PREPARE vx_" in sent[0]
+
+
+def test_statements_that_are_not_prepared() -> None:
+    assert prepared.plan("SET LOCAL synchronous_commit TO OFF") is None
+    assert prepared.plan("COMMIT") is None
+    many = "INSERT INTO t (a) VALUES " + ", ".join(["(%s)"] * 1001)
+    assert prepared.plan(many) is None
+    found = prepared.plan("UPDATE t SET a = %s WHERE b = %s AND c LIKE 'x%%'")
+    assert found is not None and found.arity == 2 and found.body == "UPDATE t SET a = $1 WHERE b = $2 AND c LIKE 'x%%'"
