@@ -18,7 +18,10 @@ What can go wrong, and what happens then:
   transaction that made it (PREPARE is not transactional), so its name is taken. When the error does
   not tell whether the PREPAREs ran, the statement is prepared again under a new name next time.
 - A new connection (`CONN_MAX_AGE`, a reconnect) starts with no prepared statements: they are kept per
-  driver connection.
+  driver connection. Their plans are generic (`plan_cache_mode`, settings.py) and kept until the
+  connection closes or the table's statistics change (ANALYZE, autovacuum).
+- A look-up by many keys at once (more than `_MAX_KEYS`: an import's chunk) goes as text, planned
+  for its own keys.
 - A pooler in transaction mode (PgBouncer) shares server sessions between clients, which breaks
   named prepared statements: `DATABASE_PREPARED_STATEMENTS=0` turns all of this off.
 """
@@ -43,6 +46,10 @@ _PREPARABLE = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECA
 _PLACEHOLDER = re.compile(r"%%|%s")
 #: Beyond this many parameters a statement is a bulk write, whose planning is a small part of its cost.
 _MAX_PARAMETERS = 1000
+#: A look-up by an array of more keys than this is a bulk read (an import's chunk): it is planned for its
+#: own keys, as text. A generic plan is made for a few keys, and may have been made when the table was
+#: nearly empty (a sequential scan that a long import would then repeat for every chunk).
+_MAX_KEYS = 64
 #: Bound on the statements prepared on one connection (statements whose text varies are not kept up).
 _MAX_PER_CONNECTION = 500
 _CHECKPOINT = "vx_prepare_check"
@@ -138,7 +145,7 @@ def rewrite(connection: BaseDatabaseWrapper, statements: Sequence[Statement]) ->
     out: list[Statement] = []
     for sql, params in statements:
         found = None if sql in _refused else plan(sql)
-        if found is None:
+        if found is None or any(isinstance(p, list) and len(p) > _MAX_KEYS for p in params):
             out.append((sql, params))
             continue
         name = state.names.get(sql)

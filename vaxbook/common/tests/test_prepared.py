@@ -151,3 +151,14 @@ def test_statements_that_are_not_prepared() -> None:
     assert prepared.plan(many) is None
     found = prepared.plan("UPDATE t SET a = %s WHERE b = %s AND c LIKE 'x%%'")
     assert found is not None and found.arity == 2 and found.body == "UPDATE t SET a = $1 WHERE b = $2 AND c LIKE 'x%%'"
+
+
+@pytest.mark.django_db
+def test_a_look_up_by_many_keys_is_planned_for_its_own_keys(clerk_a: Any) -> None:
+    """An import's chunk: the same statement as a request's look-up, with thousands of keys, goes as text."""
+    sql = _unique_sql("SELECT u.username FROM accounts_user u WHERE u.id = ANY(%s::bigint[])")
+    assert fetch(sql, [[clerk_a.pk]]) == [("clerk_a",)]
+    many = [clerk_a.pk, *range(-1000, 0)]
+    result, sent = _sent(lambda: fetch(sql, [many]))
+    assert result == [("clerk_a",)]
+    assert sent[0].startswith("SELECT u.username") and "EXECUTE" not in sent[0]
