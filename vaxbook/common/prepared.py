@@ -14,9 +14,11 @@ What can go wrong, and what happens then:
   process meets a statement, its PREPARE is checked. Outside a transaction the failed query rolled back
   whole and runs again as text; inside one, the PREPARE runs under a savepoint, which is rolled back.
   The statement is then never prepared again in this process.
-- A query that fails for another reason after its PREPAREs ran: a prepared statement outlives the
-  transaction that made it (PREPARE is not transactional), so its name is taken. When the error does
-  not tell whether the PREPAREs ran, the statement is prepared again under a new name next time.
+- A query that fails for another reason: the PREPAREs in it may or may not have run (PREPARE is not
+  transactional: one that ran outlives the failed transaction, and its name is taken), so those
+  statements are prepared again under new names next time.
+- A prepared statement gone from the session (`DEALLOCATE`, `DISCARD ALL`): the connection forgets
+  what it had prepared and prepares again; outside a transaction the query is sent again at once.
 - A new connection (`CONN_MAX_AGE`, a reconnect) starts with no prepared statements: they are kept per
   driver connection. Their plans are generic (`plan_cache_mode`, settings.py) and kept until the
   connection closes or the table's statistics change (ANALYZE, autovacuum).
@@ -50,9 +52,15 @@ _MAX_PARAMETERS = 1000
 #: own keys, as text. A generic plan is made for a few keys, and may have been made when the table was
 #: nearly empty (a sequential scan that a long import would then repeat for every chunk).
 _MAX_KEYS = 64
-#: Bound on the statements prepared on one connection (statements whose text varies are not kept up).
+#: Bounds on the statements prepared on one connection, and known to the process (statements whose
+#: text varies are not kept up: past these they go as text).
 _MAX_PER_CONNECTION = 500
+_MAX_PLANS = 5000
 _CHECKPOINT = "vx_prepare_check"
+#: SQLSTATEs: a prepared statement that does not exist (invalid_sql_statement_name), and the class of
+#: errors of analysis (syntax error or access rule violation), where a refused PREPARE's error falls.
+_NO_SUCH_STATEMENT = "26000"
+_ANALYSIS_ERRORS = "42"
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ def plan(sql: str) -> Plan | None:
         return _plans[sql]
     except KeyError:
         pass
+    if len(_plans) >= _MAX_PLANS:
+        return None
     found: Plan | None = None
     if _PREPARABLE.match(sql):
         count = 0
@@ -137,10 +147,9 @@ def rewrite(connection: BaseDatabaseWrapper, statements: Sequence[Statement]) ->
     """`statements` as EXECUTEs of prepared statements, preceded by the PREPAREs this connection lacks.
     Call with the connection open (a cursor made)."""
     state = _state(connection)
-    in_transaction = not connection.get_autocommit()
     checks: list[Statement] = []
     prepares: list[Statement] = []
-    fresh: list[tuple[str, str]] = []
+    fresh: dict[str, str] = {}
     unchecked: list[str] = []
     out: list[Statement] = []
     for sql, params in statements:
@@ -148,30 +157,26 @@ def rewrite(connection: BaseDatabaseWrapper, statements: Sequence[Statement]) ->
         if found is None or any(isinstance(p, list) and len(p) > _MAX_KEYS for p in params):
             out.append((sql, params))
             continue
-        name = state.names.get(sql)
+        name = state.names.get(sql) or fresh.get(sql)
         if name is None:
-            if len(state.names) >= _MAX_PER_CONNECTION or any(sql == s for s, _ in fresh):
+            if len(state.names) >= _MAX_PER_CONNECTION:
                 out.append((sql, params))
                 continue
             renamed = state.renamed.get(sql, 0)
-            name = found.name if not renamed else f"{found.name}_{renamed}"
+            name = fresh[sql] = found.name if not renamed else f"{found.name}_{renamed}"
             prepare = (f"PREPARE {name} AS {found.body}", ())
             if sql in _checked:
                 prepares.append(prepare)
             else:
                 checks.append(prepare)
                 unchecked.append(sql)
-            fresh.append((sql, name))
         arguments = f"({', '.join(['%s'] * found.arity)})" if found.arity else ""
         out.append((f"EXECUTE {name}{arguments}", params))
-    checkpoint = bool(checks) and in_transaction
-    head: list[Statement] = []
+    checkpoint = bool(checks) and not connection.get_autocommit()
     if checkpoint:
-        head = [(f"SAVEPOINT {_CHECKPOINT}", ()), *checks, (f"RELEASE SAVEPOINT {_CHECKPOINT}", ())]
-    else:
-        head = checks
-    head += prepares
-    return Rewrite([*head, *out], len(head), fresh, unchecked, checkpoint)
+        checks = [(f"SAVEPOINT {_CHECKPOINT}", ()), *checks, (f"RELEASE SAVEPOINT {_CHECKPOINT}", ())]
+    head = [*checks, *prepares]
+    return Rewrite([*head, *out], len(head), list(fresh.items()), unchecked, checkpoint)
 
 
 def succeeded(connection: BaseDatabaseWrapper, done: Rewrite) -> None:
@@ -183,19 +188,18 @@ def succeeded(connection: BaseDatabaseWrapper, done: Rewrite) -> None:
 
 def failed(connection: BaseDatabaseWrapper, done: Rewrite, error: DatabaseError) -> bool:
     """Note what a failed query left prepared; True when the caller's statements are to be sent again
-    as text (a PREPARE failed, and nothing of the query is left in the transaction)."""
-    if not done.fresh:
-        return False
+    as text (nothing of the failed query is left in the transaction, and it failed for a reason of
+    ours: a PREPARE PostgreSQL refused, or a prepared statement gone from the session)."""
+    if connection.connection is None:
+        return False  # the connection is gone, and what was prepared on it
     state = _state(connection)
     sqlstate = getattr(error.__cause__, "sqlstate", None) or ""
-    if not sqlstate.startswith("42"):
-        # Not an error of analysis: every PREPARE ran (they come first in the query).
-        succeeded(connection, done)
-        return False
-    # A PREPARE may or may not have run: those statements get new names next time.
     for sql, _name in done.fresh:
         state.renamed[sql] = state.renamed.get(sql, 0) + 1
-    if not done.unchecked:
+    if sqlstate == _NO_SUCH_STATEMENT:
+        state.names.clear()
+        return connection.get_autocommit()
+    if not done.unchecked or not sqlstate.startswith(_ANALYSIS_ERRORS):
         return False
     if not done.checkpoint:
         # Outside a transaction the query was one implicit transaction: all of it rolled back.

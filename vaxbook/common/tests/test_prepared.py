@@ -92,8 +92,8 @@ def test_a_statement_postgresql_cannot_prepare_runs_as_text_inside_a_transaction
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failure_after_the_prepare_leaves_the_next_request_working(clerk_a: Any) -> None:
-    """A unique violation in the query that prepared the INSERT: the PREPARE ran (it comes first), so the
-    next use executes it, and does not prepare the name a second time."""
+    """A unique violation in the query that prepared the INSERT: the PREPARE ran, and its name is taken
+    on the connection, so the next use prepares the statement under another name."""
     values = {
         "user": clerk_a.pk,
         "scope": "test",
@@ -162,3 +162,22 @@ def test_a_look_up_by_many_keys_is_planned_for_its_own_keys(clerk_a: Any) -> Non
     result, sent = _sent(lambda: fetch(sql, [many]))
     assert result == [("clerk_a",)]
     assert sent[0].startswith("SELECT u.username") and "EXECUTE" not in sent[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_statement_gone_from_the_session_is_prepared_again(clerk_a: Any) -> None:
+    sql = _unique_sql("SELECT u.username FROM accounts_user u WHERE u.id = %s")
+    assert fetch(sql, [clerk_a.pk]) == [("clerk_a",)]
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert fetch(sql, [clerk_a.pk]) == [("clerk_a",)]  # sent again as text, outside a transaction
+    result, sent = _sent(lambda: fetch(sql, [clerk_a.pk]))
+    assert result == [("clerk_a",)] and "PREPARE vx_" in sent[0]
+
+
+@pytest.mark.django_db
+def test_a_statement_twice_in_one_query_is_prepared_once(clerk_a: Any) -> None:
+    sql = _unique_sql("SELECT u.username FROM accounts_user u WHERE u.id = %s")
+    results, sent = _sent(lambda: execute_all([(sql, [clerk_a.pk]), (sql, [clerk_a.pk])]))
+    assert results == [[("clerk_a",)], [("clerk_a",)]]
+    assert sent[0].count("PREPARE vx_") == 1 and sent[0].count("EXECUTE vx_") == 2
