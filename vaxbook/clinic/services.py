@@ -86,6 +86,7 @@ DOSE_SCOPE = "clinic.dose.record"  # the idempotency scope shared by POST /doses
 _new_dose = Builder(Dose)
 _new_movement = Builder(StockMovement)
 
+# The refusal of each code that clinic/rules.py gives (a dose's, a reaction report's).
 _RULE_REFUSALS: dict[str, type[errors.Refusal]] = {
     "dose_duplicate": errors.DoseDuplicate,
     "dose_out_of_order": errors.DoseOutOfOrder,
@@ -95,6 +96,10 @@ _RULE_REFUSALS: dict[str, type[errors.Refusal]] = {
     "vaccine_not_allowed": errors.VaccineNotAllowed,
     "administered_in_future": errors.AdministeredInFuture,
     "administered_before_birth": errors.AdministeredBeforeBirth,
+    "symptoms_required": errors.SymptomsRequired,
+    "outcome_invalid": errors.OutcomeInvalid,
+    "onset_before_dose": errors.OnsetBeforeDose,
+    "onset_in_future": errors.OnsetInFuture,
 }
 
 
@@ -1631,14 +1636,6 @@ def _batch_one_by_one(
 # Adverse events ---------------------------------------------------------------------------------------
 
 
-_ADVERSE_EVENT_REFUSALS: dict[str, type[errors.Refusal]] = {
-    "symptoms_required": errors.SymptomsRequired,
-    "outcome_invalid": errors.OutcomeInvalid,
-    "onset_before_dose": errors.OnsetBeforeDose,
-    "onset_in_future": errors.OnsetInFuture,
-}
-
-
 def adverse_event_problems(
     *,
     administered_at: datetime,
@@ -1657,7 +1654,7 @@ def adverse_event_problems(
         outcomes=AdverseEvent.Outcome.values,
         now=now,
     )
-    return [item for code in codes for item in _ADVERSE_EVENT_REFUSALS[code]().errors]
+    return [item for code in codes for item in _RULE_REFUSALS[code]().errors]
 
 
 def adverse_event_report(
