@@ -5,6 +5,8 @@ holds them with its geocoding data; kept here as a small table, because importin
 every worker about 90 MB and 3 s at start-up.
 """
 
+from django.utils.translation import get_language
+
 COUNTRY_NAMES: dict[str, tuple[str, str]] = {
     "AD": ("Andorra", "Andorra"),
     "AE": ("Các Tiểu Vương quốc A-rập Thống nhất", "United Arab Emirates"),
@@ -257,3 +259,13 @@ COUNTRY_NAMES: dict[str, tuple[str, str]] = {
     "ZM": ("Dăm-bi-a", "Zambia"),
     "ZW": ("Dim-ba-bu-ê", "Zimbabwe"),
 }
+
+
+def country_name(code: str | None) -> str:
+    """The name of a country (a nationality's ISO 3166 alpha-2 code) in the active language
+    ("VN": "Việt Nam" / "Vietnam"); the code itself for a code nobody knows, empty for none."""
+    code = (code or "").strip().upper()
+    names = COUNTRY_NAMES.get(code)
+    if names is None:
+        return code
+    return names[1] if (get_language() or "").startswith("en") else names[0]

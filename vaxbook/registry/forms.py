@@ -14,12 +14,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.text import capfirst
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.common.errors import DomainError
 from vaxbook.places.selectors import provinces_list, wards_for_province
-from vaxbook.registry.countries import COUNTRY_NAMES
 from vaxbook.registry.identity import PersonInput, parse_date, parse_date_of_birth
 from vaxbook.registry.models import Person, PriorityGroup
 from vaxbook.registry.priority_groups import priority_group_label
@@ -57,16 +55,6 @@ def ward_choices(province_code: str | None) -> list[tuple[str, str]]:
 def priority_group_choices() -> list[tuple[str, str]]:
     """The priority groups in the active language (reference data)."""
     return [(g.code, priority_group_label(g)) for g in PriorityGroup.objects.all()]
-
-
-def country_name(code: str | None) -> str:
-    """The name of a country (a nationality's ISO 3166 alpha-2 code) in the active language
-    ("VN": "Việt Nam" / "Vietnam"); the code itself for a code nobody knows, empty for none."""
-    code = (code or "").strip().upper()
-    names = COUNTRY_NAMES.get(code)
-    if names is None:
-        return code
-    return names[1] if (get_language() or "").startswith("en") else names[0]
 
 
 class CodeSelect(forms.Select):

@@ -12,7 +12,6 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,7 +31,8 @@ from vaxbook.accounts.selectors import Scope, memberships_for_user, user_scope
 from vaxbook.common.errors import Conflict, DomainError, NotFound
 from vaxbook.organizations.services import person_register_by
 from vaxbook.registry import selectors, services
-from vaxbook.registry.forms import MemberAddForm, PersonForm, country_name, ward_choices
+from vaxbook.registry.countries import country_name
+from vaxbook.registry.forms import MemberAddForm, PersonForm, ward_choices
 from vaxbook.registry.models import Household, Person
 from vaxbook.registry.priority_groups import priority_group_label
 from vaxbook.registry.tokens import person_qr_token
@@ -288,12 +288,7 @@ def _history(request: HttpRequest, person: Person) -> list[dict[str, Any]]:
     for event in selectors.person_history(user=request.user, person=person)[:HISTORY_LIMIT]:
         data = event.data or {}
         changed = list((data.get("changes") or {}).keys()) or list(data.get("filled") or [])
-        labels = []
-        for name in changed:
-            try:
-                labels.append(str(getattr(Person._meta.get_field(name), "verbose_name", name)))
-            except FieldDoesNotExist:  # a field since removed
-                labels.append(name)
+        labels = [PersonForm.field_label(name) for name in changed]
         events.append(
             {
                 "at": event.at,
