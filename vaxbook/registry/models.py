@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.common.models import BaseModel
+from vaxbook.registry.priority_groups import priority_group_label
 
 
 class PriorityGroup(models.Model):
@@ -19,7 +20,7 @@ class PriorityGroup(models.Model):
         ordering = ["rank", "code"]
 
     def __str__(self) -> str:
-        return f"{self.code}. {self.name}"
+        return priority_group_label(self)  # in the active language, wherever a group is shown
 
 
 class Household(BaseModel):
