@@ -24,6 +24,11 @@ class Scope:
         return bool(self.national or self.area_unit_ids or self.facility_ids or self.organization_ids)
 
     @property
+    def is_citizen(self) -> bool:
+        """A citizen with their own record, and no staff role: they act for themselves and their family."""
+        return self.person_id is not None and not self.is_staff_member
+
+    @property
     def is_organization_only(self) -> bool:
         """An organization's representative and nothing more (no facility, area or national role)."""
         return bool(self.organization_ids) and not (self.national or self.area_unit_ids or self.facility_ids)
@@ -80,6 +85,12 @@ def mark_scope_cacheable(user: Any) -> None:
     """Say that `user` was just read from its row (its scope_version is current): its scope may be
     taken from, and kept in, the shared cache. Objects kept in memory elsewhere are not marked."""
     user._vaxbook_scope_cacheable = True
+
+
+def registry_visible(*, user: Any) -> bool:
+    """Whether the portal offers `user` the registry: a superuser, or any staff role (an organization's
+    representative sees its roster's persons there); the home page's tile and the menu ask here."""
+    return bool(getattr(user, "is_superuser", False)) or user_scope(user=user).is_staff_member
 
 
 def user_scope(*, user: Any) -> Scope:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from vaxbook.accounts.forms import CodeForm, PhoneForm, StaffLoginForm
 from vaxbook.accounts.models import Role
 from vaxbook.accounts.names import display_name
-from vaxbook.accounts.selectors import memberships_for_user, user_scope
+from vaxbook.accounts.selectors import memberships_for_user, registry_visible, user_scope
 from vaxbook.accounts.services import otp_request, otp_verify
 from vaxbook.common.errors import DomainError
 from vaxbook.common.models import SentMessage
@@ -113,8 +113,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "memberships": memberships,
         "greeting_name": display_name(user),
         "show_oversight": oversight,
-        # Whoever the menu offers the registry to (an organization sees its roster's persons there).
-        "show_registry": user.is_superuser or bool(memberships),
+        "show_registry": registry_visible(user=user),
         "show_register": scope.national or scope.has_role(Role.DATA_CLERK, Role.FACILITY_MANAGER),
         "show_checkin": bool(scope.facility_ids),
         "organizations": [m.organization for m in memberships if m.organization is not None],
