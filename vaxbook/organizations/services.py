@@ -152,7 +152,7 @@ def person_register_by(*, actor: Any, data: PersonInput, province_code: str | No
         return roster_person_register(actor=actor, organization=organization, data=data, province_code=province_code)
     if scope.organization_ids and not scope.facility_ids:
         source = Person.Source.ORGANIZATION  # a representative who is an area officer too
-    elif scope.person_id and not scope.is_staff_member:
+    elif scope.is_citizen:
         source = Person.Source.SELF
     else:
         source = Person.Source.FACILITY

@@ -162,7 +162,7 @@ def _listing(scope: Scope) -> str:
     a citizen's household, or (staff and officers) the persons of their area."""
     if scope.is_organization_only:
         return "organization"
-    if scope.person_id and not scope.is_staff_member:
+    if scope.is_citizen:
         return "household"
     return "area"
 
