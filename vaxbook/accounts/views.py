@@ -6,7 +6,6 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +18,7 @@ from vaxbook.accounts.names import display_name
 from vaxbook.accounts.selectors import memberships_for_user, registry_visible, user_scope
 from vaxbook.accounts.services import otp_request, otp_verify
 from vaxbook.common.errors import DomainError
+from vaxbook.common.forms import add_refusals
 from vaxbook.common.models import SentMessage
 
 CITIZEN_PHONE_KEY = "citizen_otp_phone"
@@ -52,11 +52,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
-def _add_domain_errors(form: forms.Form, exc: DomainError) -> None:
-    for item in exc.errors:
-        form.add_error(item.field if item.field in form.fields else None, ValidationError(item.message, code=item.code))
-
-
 def _recorded_sms(phone: str | None) -> str:
     """On a development machine whose SMS are only recorded, the last one, so that a demo can go on."""
     if not (phone and settings.DEBUG and settings.SMS_BACKEND.endswith(".RecordingBackend")):
@@ -78,7 +73,7 @@ def citizen_login_view(request: HttpRequest) -> HttpResponse:
         try:
             otc = otp_request(phone=phone_form.cleaned_data["phone"], language=get_language())
         except DomainError as exc:
-            _add_domain_errors(phone_form, exc)
+            add_refusals(phone_form, exc.errors)
         else:
             request.session[CITIZEN_PHONE_KEY] = phone = otc.phone
             code_form = CodeForm()
@@ -86,7 +81,7 @@ def citizen_login_view(request: HttpRequest) -> HttpResponse:
         try:
             user = otp_verify(phone=phone, code=code_form.cleaned_data["code"])
         except DomainError as exc:
-            _add_domain_errors(code_form, exc)
+            add_refusals(code_form, exc.errors)
         else:
             login(request, user, backend=BACKEND)
             request.session.pop(CITIZEN_PHONE_KEY, None)

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -85,10 +84,6 @@ OUTCOME_LABELS: dict[str, Any] = dict(Screening.Outcome.choices)
 
 def _refusals(exc: DomainError) -> list[dict[str, str]]:
     return [item.as_dict() for item in exc.errors]
-
-
-def _validation_error(item: ErrorItem) -> ValidationError:
-    return ValidationError(str(item.message), code=item.code)
 
 
 def refusals_as_pages(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -769,7 +764,7 @@ def adverse_event(request: HttpRequest, facility_id: uuid.UUID, dose_id: uuid.UU
                 outcome=cleaned.get("outcome"),
                 now=timezone.now(),
             )
-            add_refusals(form, [item for item in problems if item.field not in form.errors])
+            add_refusals(form, problems)
     else:
         form = AdverseEventForm()
     context = {"facility": facility, "dose": target, "form": form, "back": request.GET.get("back") or ""}
@@ -835,9 +830,7 @@ def sessions(request: HttpRequest, facility_id: uuid.UUID | None = None) -> Http
                 )
             except DomainError as exc:
                 status, refusals = exc.status, _refusals(exc)
-                for item in exc.errors:
-                    if item.field in form.fields:
-                        form.add_error(item.field, _validation_error(item))
+                add_refusals(form, exc.errors)
             else:
                 messages.success(request, _("The session was planned."))
                 return redirect("clinic:session", facility_id=facility.public_id, session_id=created.public_id)

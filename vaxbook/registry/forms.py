@@ -17,6 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.common.errors import DomainError
+from vaxbook.common.forms import add_refusals
 from vaxbook.places.selectors import provinces_list, wards_for_province
 from vaxbook.registry.identity import PersonInput, parse_date, parse_date_of_birth
 from vaxbook.registry.models import Person, PriorityGroup
@@ -181,16 +182,7 @@ class PersonForm(forms.Form):
 
         A field the form itself already refused (an unreadable date) keeps that one error.
         """
-        already = set(self.errors)
-        for item in exc.errors:
-            name = FIELD_ALIASES.get(item.field, item.field)
-            error = ValidationError(item.message, code=item.code)
-            if name in self.fields and name != "version":
-                if name in already:
-                    continue
-                self.add_error(name, error)
-            else:
-                self.add_error(None, error)
+        add_refusals(self, exc.errors, FIELD_ALIASES)
 
     @classmethod
     def field_label(cls, name: str) -> str:
