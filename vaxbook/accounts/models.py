@@ -28,6 +28,12 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def get_full_name(self) -> str:
+        """The name in Vietnamese order, family name first ("Nguyễn Thị Lan"): the family name (with the
+        middle name) is kept in ``last_name``, the given name in ``first_name``. Django's own puts the given
+        name first, and its admin and anything else that names a user calls this."""
+        return " ".join(f"{self.last_name or ''} {self.first_name or ''}".split())
+
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.public_id is None:
             import uuid

@@ -7,6 +7,7 @@ from vaxbook.accounts.names import display_name, full_name
 def test_the_family_name_comes_first() -> None:
     user = User(username="lan", first_name="Lan", last_name="Nguyễn Thị")
     assert full_name(user) == display_name(user) == "Nguyễn Thị Lan"
+    assert user.get_full_name() == "Nguyễn Thị Lan"  # what Django's admin and anything else shows
 
 
 def test_an_account_without_a_name_shows_its_username() -> None:
