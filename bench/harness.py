@@ -155,7 +155,11 @@ class CpuMeter:
     to the bench database) and by this load generator, between `start()` and `stop()`.
 
     CPU per request is steadier than requests per second on a shared 2-core machine, and it says where
-    the time goes. PostgreSQL's background processes (WAL writer, checkpointer) are not counted."""
+    the time goes. PostgreSQL's background processes (WAL writer, checkpointer) are not counted in
+    "db"; "machine" is the whole machine's busy CPU over the phase (/proc/stat, all processes and the
+    kernel), so work that none of the parts shows (parallel workers forked per query, the postmaster
+    forking them) stands out as machine well above the total. "steal" is the time the hypervisor gave
+    this VM's cores to others."""
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
@@ -177,23 +181,40 @@ class CpuMeter:
             "db": {pid: _proc_cpu_seconds(pid) for pid in self._backends()},
         }
 
+    @staticmethod
+    def _machine() -> tuple[float, float]:
+        """Busy and stolen CPU seconds of the whole machine since boot (all cores)."""
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:]]
+        # user nice system idle iowait irq softirq steal (guest time is inside user)
+        busy = sum(ticks[:8]) - ticks[3] - ticks[4] - ticks[7]
+        hz = os.sysconf("SC_CLK_TCK")
+        return busy / hz, ticks[7] / hz
+
     def start(self) -> None:
         self._before = self._sample()
         self._load_before = time.process_time()
+        self._machine_before = self._machine()
 
     def stop(self) -> dict[str, float]:
         load = time.process_time() - self._load_before
+        busy, steal = self._machine()
         after = self._sample()
-        out = {"load": load}
+        out = {"load": load, "machine": busy - self._machine_before[0], "steal": steal - self._machine_before[1]}
         for part in ("app", "db"):
             out[part] = sum(sec - self._before[part].get(pid, 0.0) for pid, sec in after[part].items())
         return out
 
     @staticmethod
     def per_item(cpu: dict[str, float], n: int) -> dict[str, float]:
-        """CPU µs per item (request, dose) of each part, and their total."""
+        """CPU µs per item (request, dose) of each part, their total, and the whole machine's."""
         us = {k: cpu[k] / max(n, 1) * 1e6 for k in ("app", "db", "load")}
-        return {**us, "total": sum(us.values())}
+        return {
+            **us,
+            "total": sum(us.values()),
+            "machine": cpu["machine"] / max(n, 1) * 1e6,
+            "steal": cpu["steal"] / max(n, 1) * 1e6,
+        }
 
     @staticmethod
     def describe(us: dict[str, float]) -> str:
