@@ -102,11 +102,17 @@ class Appointment(TimeOrderedModel):
     #: the statuses that hold a place in the session
     HOLDS_PLACE = ("invited", "checked_in", "vaccinated")
 
+    # No index of their own: appointment_once_per_session (session, person) serves a session's look-ups
+    # and appointment_person_idx (person, status) a person's; two more would only slow every invitation.
     session = models.ForeignKey(
-        Session, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("session")
+        Session, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("session"), db_index=False
     )
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("person")
+        "registry.Person",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("person"),
+        db_index=False,
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.INVITED)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
