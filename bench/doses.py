@@ -191,8 +191,8 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
             cur.execute(
                 """
                 INSERT INTO vaccines_stockmovement (public_id, created_at, updated_at, facility_id, lot_id, kind, quantity,
-                    at, counterpart_id, reason, reference, note, recorded_by_id)
-                SELECT gen_random_uuid(), now(), now(), facility_id, lot_id, 'received', count(*),
+                    sequence, balance, at, counterpart_id, reason, reference, note, recorded_by_id)
+                SELECT gen_random_uuid(), now(), now(), facility_id, lot_id, 'received', count(*), 1, count(*),
                     min(administered_at) - interval '1 day', NULL, '', '', 'bench seed', NULL
                 FROM clinic_dose GROUP BY facility_id, lot_id
                 """
@@ -200,10 +200,14 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
             cur.execute(
                 """
                 INSERT INTO vaccines_stockmovement (public_id, created_at, updated_at, facility_id, lot_id, kind, quantity,
-                    at, counterpart_id, reason, reference, note, recorded_by_id)
-                SELECT gen_random_uuid(), now(), now(), facility_id, lot_id, 'used', -1, administered_at, NULL, '',
-                    public_id::text, '', recorded_by_id
-                FROM clinic_dose
+                    sequence, balance, at, counterpart_id, reason, reference, note, recorded_by_id)
+                SELECT gen_random_uuid(), now(), now(), d.facility_id, d.lot_id, 'used', -1,
+                    1 + ROW_NUMBER() OVER w, c.n - ROW_NUMBER() OVER w, d.administered_at, NULL, '',
+                    d.public_id::text, '', d.recorded_by_id
+                FROM clinic_dose d
+                JOIN (SELECT facility_id, lot_id, count(*) AS n FROM clinic_dose GROUP BY 1, 2) c
+                    ON c.facility_id = d.facility_id AND c.lot_id = d.lot_id
+                WINDOW w AS (PARTITION BY d.facility_id, d.lot_id ORDER BY d.id)
                 """
             )
             cur.execute(
@@ -231,7 +235,14 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
         if not LotHolding.objects.filter(facility=facility, lot=lot).exists():
             LotHolding.objects.create(facility=facility, lot=lot)
             StockMovement.objects.create(
-                facility=facility, lot=lot, kind="received", quantity=5_000_000, at=timezone.now(), note="bench"
+                facility=facility,
+                lot=lot,
+                kind="received",
+                quantity=5_000_000,
+                sequence=1,
+                balance=5_000_000,
+                at=timezone.now(),
+                note="bench",
             )
         lots.append(lot)
         Session.objects.get_or_create(

@@ -65,12 +65,14 @@ from vaxbook.vaccines.errors import FacilityForbidden, LotExpired, LotVaccineMis
 from vaxbook.vaccines.models import Lot, StockMovement, Vaccine
 from vaxbook.vaccines.selectors import facilities_read, lots_by_numbers_read, vaccine_by_pk, vaccine_catalogue
 from vaxbook.vaccines.services import (
+    Position,
     holdings_lock_read,
+    ledger_append,
     stock_check,
     stock_lock,
     stock_lock_read,
-    stock_on_hand_read,
-    stocks_on_hand_read,
+    stock_position_read,
+    stock_positions_read,
 )
 
 logger = logging.getLogger(__name__)
@@ -929,11 +931,11 @@ def _dose_record(
             # would (rows.read_all; the race tests run two writers against each other).
             # With a screening, the person's latest of the day is read under the lock too: a later one
             # (a fever found at a second look) replaces it.
-            gate, history, holding, on_hand, *latest = read_all(
+            gate, history, holding, position, *latest = read_all(
                 _person_lock_read(person.pk),
                 person_history_read(person.pk),
                 stock_lock_read(facility_id=facility.pk, lot_id=lot.pk),
-                stock_on_hand_read(facility_id=facility.pk, lot_id=lot.pk),
+                stock_position_read(facility_id=facility.pk, lot_id=lot.pk),
                 *([_screening_of_day_read(person, administered_on)] if screening is not None else []),
             )
             if gate is None:
@@ -947,7 +949,7 @@ def _dose_record(
             if not decision.ok:
                 raise _rule_refusal(decision)
             assert decision.number is not None
-            stock_check(holding=holding, on_hand=on_hand, quantity=1)
+            stock_check(holding=holding, on_hand=position.on_hand, quantity=1)
             # The fast constructor (common/rows.py), as the batch builds its doses: relations by id, the
             # related objects cached for the answer and the audit.
             dose = _new_dose(
@@ -982,7 +984,7 @@ def _dose_record(
                     "facility_id": facility.pk,
                     "lot_id": lot.pk,
                     "kind": StockMovement.Kind.USED,
-                    "quantity": -1,
+                    **position.line(-1),
                     "at": administered_at,
                     "reference": str(dose.public_id),
                     "recorded_by_id": actor.pk,
@@ -1131,11 +1133,11 @@ def _void_locked(*, actor: Any, locked: Dose, reason: str, now: datetime, cause:
     """Void a dose already locked with its person's history: the stock comes back by a `void_reversal`
     movement, the counter goes down, its appointment is open again, and the audit says why."""
     stock_lock(facility_id=locked.facility_id, lot_id=locked.lot_id)
-    reversal = StockMovement.objects.create(
+    reversal = ledger_append(
         facility_id=locked.facility_id,
         lot_id=locked.lot_id,
-        kind=StockMovement.Kind.VOID_REVERSAL,
         quantity=1,
+        kind=StockMovement.Kind.VOID_REVERSAL,
         at=now,
         reference=str(locked.public_id),
         note=reason[:255],
@@ -1473,6 +1475,7 @@ def _batch_write(
     rules_by_code = catalogue_rules()
     actor_id = actor.pk
     accepted: list[tuple[_Ready, Dose]] = []
+    lines: list[dict[str, int]] = []  # each accepted dose's stock line: quantity, sequence, balance
     with transaction.atomic():
         if ready:
             person_ids = sorted({r.person.pk for r in ready})
@@ -1484,10 +1487,10 @@ def _batch_write(
                 _persons_lock_read(person_ids),
                 holdings_lock_read(facility_ids=facility_ids, lot_ids=lot_ids),
                 persons_history_read(person_ids),
-                stocks_on_hand_read(facility_ids=facility_ids, lot_ids=lot_ids),
+                stock_positions_read(facility_ids=facility_ids, lot_ids=lot_ids),
             )
             history = defaultdict(list, history_found)
-            stock: Counter[tuple[int, int]] = Counter(stock_found)
+            stock: defaultdict[tuple[int, int], Position] = defaultdict(Position, stock_found)
             for r in ready:
                 # The keys once (`.pk` is a property call; a batch reads each of them several times).
                 person_id, pair = r.person.id, (r.facility.id, r.lot.id)
@@ -1507,12 +1510,13 @@ def _batch_write(
                         deferred.append(r.index)
                         continue
                     assert decision.number is not None
-                    if stock[pair] < 1:
-                        raise OutOfStock(extra={"on_hand": max(stock[pair], 0)})
+                    if stock[pair].on_hand < 1:
+                        raise OutOfStock(extra={"on_hand": max(stock[pair].on_hand, 0)})
                 except DomainError as exc:
                     refused[r.index] = exc
                     continue
-                stock[pair] -= 1
+                lines.append(stock[pair].line(-1))
+                stock[pair] = stock[pair].after(-1)
                 history[person_id].append(rules.PriorDose(day=r.administered_on, vaccine_code=r.vaccine.code))
                 dose = _new_dose(
                     {
@@ -1550,13 +1554,13 @@ def _batch_write(
                         "facility_id": d.facility_id,
                         "lot_id": d.lot_id,
                         "kind": StockMovement.Kind.USED,
-                        "quantity": -1,
+                        **line,
                         "at": d.administered_at,
                         "reference": str(d.public_id),
                         "recorded_by_id": actor.pk,
                     }
                 )
-                for d in doses
+                for d, line in zip(doses, lines, strict=True)
             ],
             keys=False,  # nobody reads a movement, an event or a record back: no keys to draw first
         )

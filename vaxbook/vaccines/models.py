@@ -77,9 +77,11 @@ class Lot(BaseModel):
 
 
 class LotHolding(models.Model):
-    """A lot held at a facility: the row that writers lock before they sum and extend the ledger.
+    """A lot held at a facility: the row that writers lock before they read where the ledger stands and
+    extend it.
 
-    It carries no quantity on purpose: the quantity is the sum of the movements.
+    It carries no quantity on purpose: no counter is ever edited; the quantity is the ledger's, the balance
+    of its last line (the sum of its movements).
     """
 
     facility = models.ForeignKey(
@@ -98,7 +100,13 @@ class LotHolding(models.Model):
 
 
 class StockMovement(TimeOrderedModel):
-    """One line of a facility's stock ledger, in doses. Inflows are positive, outflows negative."""
+    """One line of a facility's stock ledger, in doses. Inflows are positive, outflows negative.
+
+    Each line also carries the ledger's running position in its (facility, lot): its place in the pair's
+    ledger (`sequence`, 1, 2, …) and the doses on hand after it (`balance`). Both are written once, with
+    the line, under the holding's lock (vaccines.services), and never edited: stock on hand is the balance
+    of the pair's last line, one index probe however long the ledger, and it equals the sum of the pair's
+    quantities (the tests check that). A sum grows with the lot's use: 23 ms a dose at 100,000 lines."""
 
     class Kind(models.TextChoices):
         RECEIVED = "received", _("received")
@@ -118,7 +126,7 @@ class StockMovement(TimeOrderedModel):
         EXPIRED = "expired", _("expired")
         OTHER = "other", _("other")
 
-    # stock_facility_lot_qty_idx leads with the facility: no index of its own (every dose writes one row).
+    # stock_pair_sequence leads with the facility: no index of its own (every dose writes one row).
     facility = models.ForeignKey(
         "places.Facility",
         on_delete=models.PROTECT,
@@ -139,6 +147,8 @@ class StockMovement(TimeOrderedModel):
         verbose_name=_("other facility (transfers)"),
         db_index=False,  # set on transfers only; nobody lists movements by it
     )
+    sequence = models.PositiveIntegerField(_("line of its facility and lot"))
+    balance = models.IntegerField(_("on hand after it"))
     reason = models.CharField(_("reason"), max_length=20, blank=True, choices=WasteReason.choices)
     reference = models.CharField(_("reference"), max_length=64, blank=True, help_text=_("e.g. the dose's public id"))
     note = models.CharField(_("note"), max_length=255, blank=True)
@@ -156,11 +166,10 @@ class StockMovement(TimeOrderedModel):
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
         ordering = ["-at", "-id"]
-        indexes = [
-            # Covers the on-hand SUM: an index-only scan per (facility, lot).
-            models.Index(fields=["facility", "lot", "quantity"], name="stock_facility_lot_qty_idx"),
-        ]
         constraints = [
+            # Its index serves the read of a pair's last line (and leads with the facility).
+            models.UniqueConstraint(fields=["facility", "lot", "sequence"], name="stock_pair_sequence"),
+            models.CheckConstraint(name="stock_balance_not_negative", condition=models.Q(balance__gte=0)),
             models.CheckConstraint(
                 name="stock_quantity_sign_matches_kind",
                 condition=(

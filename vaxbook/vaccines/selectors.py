@@ -9,13 +9,13 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery
 
 from vaxbook.common.rows import ModelRows, Read, any_of, read
 from vaxbook.places.models import Facility
 from vaxbook.vaccines.access import require_facility_view
 from vaxbook.vaccines.errors import FacilityNotFound, LotNotFound, LotVaccineMismatch, VaccineNotFound
-from vaxbook.vaccines.models import Lot, StockMovement, Vaccine
+from vaxbook.vaccines.models import Lot, LotHolding, StockMovement, Vaccine
 
 # The catalogue is a handful of rows read on every dose: keep it in memory for a minute.
 _CATALOGUE_TTL = 60.0
@@ -154,9 +154,11 @@ class StockLine:
 
 
 def stock_for_user(*, user: Any, facility: Facility, include_empty: bool = False) -> list[StockLine]:
-    """Stock on hand per lot at a facility: the sum of its ledger, soonest expiry first."""
+    """Stock on hand per lot at a facility: the balance of each of its ledgers' last line, soonest expiry
+    first."""
     require_facility_view(user=user, facility=facility)
-    rows = StockMovement.objects.filter(facility=facility).values("lot_id").annotate(on_hand=Sum("quantity")).order_by()
+    last = StockMovement.objects.filter(facility=facility, lot=OuterRef("lot")).order_by("-sequence").values("balance")
+    rows = LotHolding.objects.filter(facility=facility).annotate(on_hand=Subquery(last[:1])).values("lot_id", "on_hand")
     totals = {r["lot_id"]: int(r["on_hand"] or 0) for r in rows}
     lots = Lot.objects.filter(pk__in=list(totals)).order_by("expiry", "number")
     lines = []

@@ -1,8 +1,10 @@
 """Writes on the vaccine catalogue, lots and the stock ledger.
 
-Stock is locked per (facility, lot): a writer locks the LotHolding row, then sums the ledger inside
-the lock, then appends. On PostgreSQL the row lock serializes writers of one lot at one facility; on
-SQLite every write transaction is BEGIN IMMEDIATE, so writers serialize anyway.
+Stock is locked per (facility, lot): a writer locks the LotHolding row, then reads the ledger's position
+inside the lock (its last line's sequence and balance), then appends the next line. On PostgreSQL the row
+lock serializes writers of one lot at one facility; on SQLite every write transaction is BEGIN IMMEDIATE,
+so writers serialize anyway. A line that would take the balance below zero is refused here
+(`out_of_stock`) and by the database (`stock_balance_not_negative`).
 """
 
 import json
@@ -99,19 +101,13 @@ _HOLDING_ID = ModelRows(LotHolding, "h", fields=["id"])
 
 def stock_lock_read(*, facility_id: int, lot_id: int) -> Read[int | None]:
     """Lock the (facility, lot) holding row; its id, or None when the facility never held the lot.
-    Inside a transaction, before summing the ledger. (Hand-written: every dose takes it.)"""
+    Inside a transaction, before reading where its ledger stands. (Hand-written: every dose takes it.)"""
     many = holdings_lock_read(facility_ids=[facility_id], lot_ids=[lot_id])
     return many.then(lambda ids: ids[0] if ids else None)
 
 
 def stock_lock(*, facility_id: int, lot_id: int) -> int | None:
     return read(stock_lock_read(facility_id=facility_id, lot_id=lot_id))
-
-
-def stock_on_hand_read(*, facility_id: int, lot_id: int) -> Read[int]:
-    """The sum of the ledger of (facility, lot)."""
-    many = stocks_on_hand_read(facility_ids=[facility_id], lot_ids=[lot_id])
-    return many.then(lambda sums: sums.get((facility_id, lot_id), 0))
 
 
 def holdings_lock_read(*, facility_ids: Sequence[int], lot_ids: Sequence[int]) -> Read[list[int]]:
@@ -122,31 +118,56 @@ def holdings_lock_read(*, facility_ids: Sequence[int], lot_ids: Sequence[int]) -
     return Read(sql, [*f_params, *l_params], lambda rows: [row[0] for row in rows])
 
 
-def stocks_on_hand_read(*, facility_ids: Sequence[int], lot_ids: Sequence[int]) -> Read[dict[tuple[int, int], int]]:
-    """The sum of the ledger of each (facility, lot) of these facilities and lots that has movements."""
+@dataclass(frozen=True)
+class Position:
+    """Where a (facility, lot) ledger stands: the doses on hand and the number of lines written."""
+
+    on_hand: int = 0
+    sequence: int = 0
+
+    def after(self, quantity: int) -> "Position":
+        """The position once a line of `quantity` is appended."""
+        return Position(self.on_hand + quantity, self.sequence + 1)
+
+    def line(self, quantity: int) -> dict[str, int]:
+        """The fields of the next line of `quantity`: its quantity, sequence and balance."""
+        return {"quantity": quantity, "sequence": self.sequence + 1, "balance": self.on_hand + quantity}
+
+
+def stock_position_read(*, facility_id: int, lot_id: int) -> Read[Position]:
+    """Where the ledger of (facility, lot) stands (no lines: nothing on hand)."""
+    many = stock_positions_read(facility_ids=[facility_id], lot_ids=[lot_id])
+    return many.then(lambda found: found.get((facility_id, lot_id), Position()))
+
+
+def stock_positions_read(
+    *, facility_ids: Sequence[int], lot_ids: Sequence[int]
+) -> Read[dict[tuple[int, int], Position]]:
+    """Where the ledger of each held (facility, lot) of these facilities and lots stands: its last line,
+    found by an index probe per holding, however many lines it has."""
     qn = connection.ops.quote_name
-    facilities, f_params = any_of(StockMovement, "facility_id", "m", facility_ids)
-    lots, l_params = any_of(StockMovement, "lot_id", "m", lot_ids)
+    table = qn(StockMovement._meta.db_table)
+    facilities, f_params = any_of(LotHolding, "facility_id", "h", facility_ids)
+    lots, l_params = any_of(LotHolding, "lot_id", "h", lot_ids)
+    pair = "m.facility_id = h.facility_id AND m.lot_id = h.lot_id"
+    last = f"FROM {table} m WHERE {pair} ORDER BY m.sequence DESC LIMIT 1"
     sql = (
-        f"SELECT m.facility_id, m.lot_id, SUM(m.quantity) FROM {qn(StockMovement._meta.db_table)} m"  # noqa: S608
-        f" WHERE {facilities} AND {lots} GROUP BY m.facility_id, m.lot_id"
+        f"SELECT h.facility_id, h.lot_id, (SELECT m.balance {last}), (SELECT m.sequence {last})"  # noqa: S608
+        f" FROM {qn(LotHolding._meta.db_table)} h WHERE {facilities} AND {lots}"
     )
-    return Read(sql, [*f_params, *l_params], lambda rows: {(f, lot): int(total or 0) for f, lot, total in rows})
+    return Read(
+        sql,
+        [*f_params, *l_params],
+        lambda rows: {(f, lot): Position(int(on_hand or 0), int(n or 0)) for f, lot, on_hand, n in rows},
+    )
 
 
 def stock_on_hand(*, facility_id: int, lot_id: int) -> int:
-    return read(stock_on_hand_read(facility_id=facility_id, lot_id=lot_id))
-
-
-def stock_take(*, facility_id: int, lot_id: int, quantity: int) -> int:
-    """Lock the holding and check that `quantity` doses are there; returns what was on hand."""
-    holding = stock_lock(facility_id=facility_id, lot_id=lot_id)
-    on_hand = stock_on_hand(facility_id=facility_id, lot_id=lot_id) if holding is not None else 0
-    return stock_check(holding=holding, on_hand=on_hand, quantity=quantity)
+    return read(stock_position_read(facility_id=facility_id, lot_id=lot_id)).on_hand
 
 
 def stock_check(*, holding: int | None, on_hand: int, quantity: int) -> int:
-    """Refuse taking `quantity` doses from a holding (locked, its ledger summed): `out_of_stock` when the
+    """Refuse taking `quantity` doses from a holding (locked, its position read): `out_of_stock` when the
     facility never held the lot or holds fewer. Returns what is on hand."""
     on_hand = on_hand if holding is not None else 0
     if on_hand < quantity:
@@ -154,8 +175,20 @@ def stock_check(*, holding: int | None, on_hand: int, quantity: int) -> int:
     return on_hand
 
 
+def ledger_append(*, facility_id: int, lot_id: int, quantity: int, **fields: Any) -> StockMovement:
+    """Append a line of `quantity` (signed) to the ledger of (facility, lot), whose holding the caller has
+    locked: read where the ledger stands, refuse an outflow beyond what is on hand, write the line with
+    its sequence and balance."""
+    position = read(stock_position_read(facility_id=facility_id, lot_id=lot_id))
+    if quantity < 0:
+        stock_check(holding=facility_id, on_hand=position.on_hand, quantity=-quantity)
+    return StockMovement.objects.create(facility_id=facility_id, lot_id=lot_id, **position.line(quantity), **fields)
+
+
 def _holding(facility: Facility, lot: Lot) -> LotHolding:
+    """The holding of (facility, lot), opened if new, and locked."""
     holding, _created = LotHolding.objects.get_or_create(facility=facility, lot=lot)
+    stock_lock(facility_id=facility.pk, lot_id=lot.pk)
     return holding
 
 
@@ -196,11 +229,11 @@ def lot_receive(
         if not created and lot.expiry != expiry:
             raise LotExpiryMismatch(extra={"expiry": lot.expiry.isoformat()})
         _holding(facility, lot)
-        movement = StockMovement.objects.create(
-            facility=facility,
-            lot=lot,
-            kind=StockMovement.Kind.RECEIVED,
+        movement = ledger_append(
+            facility_id=facility.pk,
+            lot_id=lot.pk,
             quantity=quantity,
+            kind=StockMovement.Kind.RECEIVED,
             at=at,
             note=note,
             recorded_by=actor,
@@ -230,12 +263,12 @@ def stock_waste(
     if reason not in StockMovement.WasteReason.values:
         raise WasteReasonInvalid()
     with transaction.atomic():
-        stock_take(facility_id=facility.pk, lot_id=lot.pk, quantity=quantity)
-        movement = StockMovement.objects.create(
-            facility=facility,
-            lot=lot,
-            kind=StockMovement.Kind.WASTED,
+        stock_lock(facility_id=facility.pk, lot_id=lot.pk)
+        movement = ledger_append(
+            facility_id=facility.pk,
+            lot_id=lot.pk,
             quantity=-quantity,
+            kind=StockMovement.Kind.WASTED,
             at=timezone.now(),
             reason=reason,
             note=note,
@@ -269,7 +302,7 @@ def stock_transfer(
     _check_quantity(quantity)
     now = timezone.now()
     with transaction.atomic():
-        _holding(to_facility, lot)
+        LotHolding.objects.get_or_create(facility=to_facility, lot=lot)
         # Lock both holdings in a fixed order so that two opposite transfers cannot deadlock.
         holdings = list(
             LotHolding.objects.select_for_update()
@@ -278,24 +311,21 @@ def stock_transfer(
         )
         if not any(h.facility_id == from_facility.pk for h in holdings):
             raise OutOfStock(extra={"on_hand": 0})
-        on_hand = stock_on_hand(facility_id=from_facility.pk, lot_id=lot.pk)
-        if on_hand < quantity:
-            raise OutOfStock(extra={"on_hand": on_hand})
-        out = StockMovement.objects.create(
-            facility=from_facility,
-            lot=lot,
-            kind=StockMovement.Kind.TRANSFERRED_OUT,
+        out = ledger_append(
+            facility_id=from_facility.pk,
+            lot_id=lot.pk,
             quantity=-quantity,
+            kind=StockMovement.Kind.TRANSFERRED_OUT,
             at=now,
             counterpart=to_facility,
             note=note,
             recorded_by=actor,
         )
-        into = StockMovement.objects.create(
-            facility=to_facility,
-            lot=lot,
-            kind=StockMovement.Kind.TRANSFERRED_IN,
+        into = ledger_append(
+            facility_id=to_facility.pk,
+            lot_id=lot.pk,
             quantity=quantity,
+            kind=StockMovement.Kind.TRANSFERRED_IN,
             at=now,
             counterpart=from_facility,
             reference=str(out.public_id),

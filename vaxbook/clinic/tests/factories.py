@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import factory
+from django.db import transaction
 from django.utils import timezone
 
 from vaxbook.clinic.models import Screening, Session
@@ -24,6 +25,7 @@ from vaxbook.common.testing import (  # re-exported: the generic cast
 )
 from vaxbook.registry.models import Person
 from vaxbook.vaccines.models import Lot, LotHolding, StockMovement, Vaccine
+from vaxbook.vaccines.services import ledger_append, stock_lock
 
 __all__ = [
     "FacilityFactory",
@@ -72,15 +74,17 @@ class LotFactory(factory.django.DjangoModelFactory):
 
 
 def stock(facility: Any, lot: Lot, quantity: int, *, at: datetime | None = None) -> StockMovement:
-    """Put `quantity` doses of `lot` at `facility` directly (a received movement)."""
-    LotHolding.objects.get_or_create(facility=facility, lot=lot)
-    return StockMovement.objects.create(
-        facility=facility,
-        lot=lot,
-        kind=StockMovement.Kind.RECEIVED,
-        quantity=quantity,
-        at=at or timezone.now() - timedelta(days=400),
-    )
+    """Put `quantity` doses of `lot` at `facility` directly (a received movement, appended to its ledger)."""
+    with transaction.atomic():
+        LotHolding.objects.get_or_create(facility=facility, lot=lot)
+        stock_lock(facility_id=facility.pk, lot_id=lot.pk)
+        return ledger_append(
+            facility_id=facility.pk,
+            lot_id=lot.pk,
+            quantity=quantity,
+            kind=StockMovement.Kind.RECEIVED,
+            at=at or timezone.now() - timedelta(days=400),
+        )
 
 
 class SessionFactory(factory.django.DjangoModelFactory):

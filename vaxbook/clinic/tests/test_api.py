@@ -11,6 +11,7 @@ from vaxbook.clinic.tests import factories as f
 from vaxbook.clinic.tests.fixtures import COMIRNATY, SPIKEVAX
 from vaxbook.common.models import AuditEvent, IdempotencyRecord, SentMessage
 from vaxbook.registry.tokens import person_qr_token
+from vaxbook.vaccines.models import StockMovement
 from vaxbook.vaccines.services import stock_on_hand
 
 pytestmark = pytest.mark.django_db
@@ -703,3 +704,6 @@ def test_a_batch_of_paper_doses_enters_one_dated_before_a_recorded_dose(
     again = as_vaccinator.post_json("/api/v1/doses/batch", {"items": items}).json()
     assert again["results"] == body["results"]
     assert Dose.objects.count() == 3 and stock_on_hand(facility_id=facility_a.pk, lot_id=lot_a.pk) == 97
+    # The batch's line and the deferred item's (recorded one by one) each take the next place in the ledger.
+    ledger = StockMovement.objects.filter(facility=facility_a, lot=lot_a).order_by("sequence")
+    assert list(ledger.values_list("sequence", "balance")) == [(1, 100), (2, 99), (3, 98), (4, 97)]

@@ -117,6 +117,8 @@ def lots(catalogue: Any, comirnaty: Any, facility_a: Any, lot_a: Lot) -> dict[st
         lot=empty,
         kind=StockMovement.Kind.WASTED,
         quantity=-1,
+        sequence=2,
+        balance=0,
         at=timezone.now() - timedelta(days=1),
     )
     return {"lot_a": lot_a, "later": later, "spikevax": spikevax, "expired": expired, "empty": empty}

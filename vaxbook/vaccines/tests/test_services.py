@@ -197,6 +197,49 @@ def test_stock_is_the_sum_of_the_ledger(clerk_a: Any, facility_a: Any, lot_a: An
     assert (line.vaccine_code, line.lot_number) == ("EU/1/20/1528", "FK1234")
 
 
+def _ledger(facility: Any, lot: Any) -> list[tuple[int, int, int]]:
+    rows = StockMovement.objects.filter(facility=facility, lot=lot).order_by("sequence")
+    return list(rows.values_list("sequence", "quantity", "balance"))
+
+
+def test_every_line_carries_its_place_and_the_running_balance(
+    clerk_a: Any, facility_a: Any, facility_b: Any, lot_a: Any, give: Any, person: Any
+) -> None:
+    """Stock on hand is read from the last line, not summed: each line's balance is the sum up to it, its
+    sequence the next of its (facility, lot), whatever wrote it (receipt, dose, wastage, transfer, void)."""
+    from vaxbook.clinic.services import dose_void
+
+    dose = give(person)
+    services.stock_waste(actor=clerk_a, facility=facility_a, lot=lot_a, quantity=4, reason="open_vial")
+    services.stock_transfer(actor=clerk_a, from_facility=facility_a, to_facility=facility_b, lot=lot_a, quantity=10)
+    dose_void(actor=clerk_a, dose=dose, reason="wrong person")
+    services.lot_receive(
+        actor=clerk_a, facility=facility_a, vaccine=lot_a.vaccine, number=lot_a.number, expiry=lot_a.expiry, quantity=20
+    )
+    here = _ledger(facility_a, lot_a)
+    assert [(n, q) for n, q, _ in here] == [(1, 100), (2, -1), (3, -4), (4, -10), (5, 1), (6, 20)]
+    running = 0
+    for _n, quantity, balance in here:
+        running += quantity
+        assert balance == running
+    assert services.stock_on_hand(facility_id=facility_a.pk, lot_id=lot_a.pk) == running == 106
+    assert _ledger(facility_b, lot_a) == [(1, 10, 10)]
+    assert [line.on_hand for line in stock_for_user(user=clerk_a, facility=facility_a)] == [106]
+
+
+def test_the_database_refuses_a_negative_balance_or_a_line_written_twice(facility_a: Any, lot_a: Any) -> None:
+    """The last guard against stock below zero and against two writers taking the same place."""
+    from django.db import IntegrityError, transaction
+
+    fields = {"facility": facility_a, "lot": lot_a, "kind": "used", "quantity": -101, "at": timezone.now()}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StockMovement.objects.create(**fields, sequence=2, balance=-1)
+    fields["quantity"] = -1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StockMovement.objects.create(**fields, sequence=1, balance=99)
+    assert _ledger(facility_a, lot_a) == [(1, 100, 100)]
+
+
 def test_stock_is_scoped(clerk_b: Any, officer: Any, facility_a: Any, lot_a: Any) -> None:
     with pytest.raises(DomainError) as exc:
         stock_for_user(user=clerk_b, facility=facility_a)
@@ -208,7 +251,9 @@ def test_the_ledger_refuses_a_movement_of_the_wrong_sign(facility_a: Any, lot_a:
     from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        StockMovement.objects.create(facility=facility_a, lot=lot_a, kind="used", quantity=1, at=timezone.now())
+        StockMovement.objects.create(
+            facility=facility_a, lot=lot_a, kind="used", quantity=1, sequence=99, balance=0, at=timezone.now()
+        )
 
 
 def test_factories_make_a_lot_with_stock(facility_a: Any) -> None:
