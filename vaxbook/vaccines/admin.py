@@ -23,7 +23,7 @@ class LotAdmin(admin.ModelAdmin):
 class StockMovementAdmin(admin.ModelAdmin):
     """The ledger is append-only: movements are made by the services, never edited here."""
 
-    list_display = ["at", "facility", "lot", "kind", "quantity", "reference"]
+    list_display = ["at", "facility", "lot", "kind", "quantity", "balance", "reference"]
     list_filter = ["kind"]
     search_fields = ["lot__number", "facility__name", "reference"]
     list_select_related = ["facility", "lot"]
