@@ -152,3 +152,34 @@ def test_racing_batches_give_each_person_one_dose(vaccinator_a: Any, facility_a:
     assert set(outcomes) == {"ok"}
     assert Dose.objects.count() == 10
     assert stock_on_hand(facility_id=facility_a.pk, lot_id=lot_a.pk) == 90
+
+
+def test_racing_receipts_wastage_and_doses_keep_one_ledger(
+    clerk_a: Any, vaccinator_a: Any, facility_a: Any, comirnaty: Any
+) -> None:
+    """Every writer of a (facility, lot) takes the next place in its ledger under the holding's lock: racing
+    receipts, wastage and doses leave lines 1..n, each balance the sum up to it, never below zero."""
+    from vaxbook.vaccines import services as stock
+
+    lot = f.LotFactory(vaccine=comirnaty, number="MIX01")
+    f.stock(facility_a, lot, 2)
+    people = [f.PersonFactory() for _ in range(2)]
+
+    def receive() -> Any:
+        return stock.lot_receive(
+            actor=clerk_a, facility=facility_a, vaccine=comirnaty, number=lot.number, expiry=lot.expiry, quantity=1
+        )
+
+    def waste() -> Any:
+        return stock.stock_waste(actor=clerk_a, facility=facility_a, lot=lot, quantity=1, reason="open_vial")
+
+    calls = [receive, receive, waste, waste, *(back_entry(vaccinator_a, p, facility_a, lot) for p in people)]
+    outcomes = race(calls)
+    assert not [o for o in outcomes if o.startswith("crash")], outcomes
+    lines = list(StockMovement.objects.filter(facility=facility_a, lot=lot).order_by("sequence"))
+    assert [line.sequence for line in lines] == list(range(1, len(lines) + 1))
+    running = 0
+    for line in lines:
+        running += line.quantity
+        assert line.balance == running >= 0
+    assert stock_on_hand(facility_id=facility_a.pk, lot_id=lot.pk) == running == 4 - (len(lines) - 3)
