@@ -109,7 +109,7 @@ def movement_out(m: StockMovement) -> dict[str, Any]:
         "kind": m.kind,
         "quantity": m.quantity,
         "at": m.at.isoformat(),
-        "on_hand": services.stock_on_hand(facility_id=m.facility_id, lot_id=m.lot_id),
+        "on_hand": m.balance,  # on hand at the facility once this line was written (no query)
     }
 
 
