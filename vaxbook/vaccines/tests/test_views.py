@@ -76,6 +76,9 @@ def test_wastage_is_recorded_and_more_than_on_hand_is_refused(vaccinator_a: Any,
     assert client.post(url, {"lot": str(lot_a.public_id), "quantity": "6", "reason": "open_vial"}).status_code == 302
     wasted = StockMovement.objects.get(kind="wasted")
     assert (wasted.quantity, wasted.reason) == (-6, "open_vial")
+    # The ledger on the page: each line with what was on hand after it.
+    html = client.get(page_url(facility_a)).content.decode()
+    assert '<tr data-kind="wasted">' in html and "<td>-6</td><td>94</td>" in html
     too_many = client.post(url, {"lot": str(lot_a.public_id), "quantity": "500", "reason": "broken"})
     assert too_many.status_code == 409 and "out_of_stock" in codes(too_many.content.decode())
 
