@@ -27,6 +27,33 @@ WHERE w.id = vaccines_stockmovement.id
 """
 
 
+class LedgerBelowZero(RuntimeError):
+    """Ledgers whose running balance, in the order their lines were written, goes below zero."""
+
+
+def refuse_negative_balances(apps, schema_editor):
+    """Before `stock_balance_not_negative`: a ledger whose lines, in their order, take the balance below
+    zero cannot get the constraint. Say which and what to do instead of the database's bare error; the
+    migration is one transaction, so nothing is changed."""
+    StockMovement = apps.get_model("vaccines", "StockMovement")
+    below = (
+        StockMovement.objects.filter(balance__lt=0)
+        .values("facility_id", "lot_id")
+        .annotate(lowest=models.Min("balance"))
+        .order_by("facility_id", "lot_id")
+    )
+    found = list(below[:20])
+    if not found:
+        return
+    listed = ", ".join(f"facility {r['facility_id']} lot {r['lot_id']} (down to {r['lowest']})" for r in found)
+    raise LedgerBelowZero(
+        f"{below.count()} stock ledgers go below zero in the order their lines were written, e.g. {listed}. "
+        "The stock services never let a balance go below zero, so these lines were written around them (an "
+        "import, SQL): put each ledger right (a receipt written after the doses it supplied, for one), "
+        "then run migrate again."
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("vaccines", "0005_field_labels"),
@@ -45,6 +72,7 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(HOLDINGS, migrations.RunSQL.noop),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
+        migrations.RunPython(refuse_negative_balances, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="stockmovement",
             name="sequence",
