@@ -224,9 +224,9 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
     else:
         print(f"  reusing {have_persons} persons and {have_doses} doses", flush=True)
 
-    # Fresh stock for the run: a new lot per facility with plenty in it (a real lot's ledger at one
-    # facility is a few thousand lines; reusing one lot over many runs would grow it without end);
-    # a session today at each facility.
+    # Fresh stock for the run: a new lot per facility with plenty in it, its ledger `--ledger-lines` long
+    # before the first dose (a lot in use for weeks at a busy site: reading where it stands must not grow
+    # with it); a session today at each facility.
     expiry = timezone.localdate() + timedelta(days=180)
     lots = []
     run = int(time.time()) % 1_000_000
@@ -244,6 +244,19 @@ def seed(args: argparse.Namespace) -> dict[str, Any]:
                 at=timezone.now(),
                 note="bench",
             )
+            if args.ledger_lines:
+                with connection.cursor() as cur:
+                    cur.execute(
+                        """
+                        INSERT INTO vaccines_stockmovement (public_id, created_at, updated_at, facility_id, lot_id,
+                            kind, quantity, sequence, balance, at, counterpart_id, reason, reference, note,
+                            recorded_by_id)
+                        SELECT gen_random_uuid(), now(), now(), %(f)s, %(l)s, 'used', -1, 1 + g, 5000000 - g,
+                            now() - interval '1 day', NULL, '', '', 'bench ledger', NULL
+                        FROM generate_series(1, %(n)s) g
+                        """,
+                        {"f": facility.pk, "l": lot.pk, "n": args.ledger_lines},
+                    )
         lots.append(lot)
         Session.objects.get_or_create(
             facility=facility,
@@ -409,6 +422,12 @@ def main() -> None:
     ap.add_argument("--checkins", type=int, default=3000)
     ap.add_argument("--checkin-concurrency", type=int, default=4)
     ap.add_argument("--max-seconds", type=float, default=120.0, help="bound on each closed-loop phase")
+    ap.add_argument(
+        "--ledger-lines",
+        type=int,
+        default=0,
+        help="lines already in each run lot's ledger at its facility before the first dose",
+    )
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--phases", default=",".join(PHASES), help=f"which phases to run (of {','.join(PHASES)})")
     args = ap.parse_args()
@@ -445,7 +464,12 @@ def main() -> None:
 
     connections.close_all()
 
-    figures: dict[str, Any] = {"persons": args.persons, "earlier_doses": args.doses, "machine": harness.machine()}
+    figures: dict[str, Any] = {
+        "persons": args.persons,
+        "earlier_doses": args.doses,
+        "ledger_lines": args.ledger_lines,
+        "machine": harness.machine(),
+    }
     with harness.server(url, workers=args.workers, threads=args.threads) as base:
         load = Load(base, ctx, persons)
         # Warm up every worker's connections and catalogue cache (these check-ins are not counted).
