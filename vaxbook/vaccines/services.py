@@ -303,14 +303,9 @@ def stock_transfer(
     now = timezone.now()
     with transaction.atomic():
         LotHolding.objects.get_or_create(facility=to_facility, lot=lot)
-        # Lock both holdings in a fixed order so that two opposite transfers cannot deadlock.
-        holdings = list(
-            LotHolding.objects.select_for_update()
-            .filter(lot=lot, facility_id__in=[from_facility.pk, to_facility.pk])
-            .order_by("pk")
-        )
-        if not any(h.facility_id == from_facility.pk for h in holdings):
-            raise OutOfStock(extra={"on_hand": 0})
+        # Lock both holdings in key order, as every writer does, so that two opposite transfers cannot
+        # deadlock. A sending facility that never held the lot has nothing on hand: ledger_append refuses.
+        read(holdings_lock_read(facility_ids=[from_facility.pk, to_facility.pk], lot_ids=[lot.pk]))
         out = ledger_append(
             facility_id=from_facility.pk,
             lot_id=lot.pk,

@@ -179,6 +179,13 @@ def test_transfer(clerk_a: Any, facility_a: Any, facility_b: Any, lot_a: Any) ->
     with pytest.raises(DomainError) as exc:
         services.stock_transfer(actor=clerk_a, from_facility=facility_a, to_facility=facility_a, lot=lot_a, quantity=1)
     assert exc.value.codes == ["transfer_to_self"]
+    never_held = f.LotFactory(vaccine=lot_a.vaccine)
+    with pytest.raises(DomainError) as exc:
+        services.stock_transfer(
+            actor=clerk_a, from_facility=facility_a, to_facility=facility_b, lot=never_held, quantity=1
+        )
+    assert (exc.value.codes, exc.value.extra["on_hand"]) == (["out_of_stock"], 0)
+    assert not StockMovement.objects.filter(lot=never_held).exists()
 
 
 def test_an_officer_transfers_between_facilities_of_the_area(
