@@ -61,14 +61,13 @@ from vaxbook.common.rows import (
 from vaxbook.places.models import Facility
 from vaxbook.registry.models import Person, PriorityGroup
 from vaxbook.vaccines.access import FACILITY_STAFF, oversees_facility, require_facility_role
-from vaxbook.vaccines.errors import FacilityForbidden, LotExpired, LotVaccineMismatch, OutOfStock, RoleForbidden
+from vaxbook.vaccines.errors import FacilityForbidden, LotExpired, LotVaccineMismatch, RoleForbidden
 from vaxbook.vaccines.models import Lot, StockMovement, Vaccine
 from vaxbook.vaccines.selectors import facilities_read, lots_by_numbers_read, vaccine_by_pk, vaccine_catalogue
 from vaxbook.vaccines.services import (
     Position,
     holdings_lock_read,
     ledger_append,
-    stock_check,
     stock_lock,
     stock_lock_read,
     stock_position_read,
@@ -925,13 +924,13 @@ def _dose_record(
         # No savepoint of its own when it is the whole of an idempotent call's transaction.
         with service_atomic():
             # Lock the person's row (their history), read the history; lock the (facility, lot) holding,
-            # sum its ledger: four statements in this order, in one round trip on PostgreSQL. Under READ
-            # COMMITTED each statement of the query takes its own snapshot when it starts, so the history
-            # and the sum see everything committed before their lock was granted, as separate round trips
-            # would (rows.read_all; the race tests run two writers against each other).
+            # read where its ledger stands: four statements in this order, in one round trip on PostgreSQL.
+            # Under READ COMMITTED each statement of the query takes its own snapshot when it starts, so the
+            # history and the ledger's position see everything committed before their lock was granted, as
+            # separate round trips would (rows.read_all; the race tests run two writers against each other).
             # With a screening, the person's latest of the day is read under the lock too: a later one
             # (a fever found at a second look) replaces it.
-            gate, history, holding, position, *latest = read_all(
+            gate, history, _holding, position, *latest = read_all(
                 _person_lock_read(person.pk),
                 person_history_read(person.pk),
                 stock_lock_read(facility_id=facility.pk, lot_id=lot.pk),
@@ -949,7 +948,7 @@ def _dose_record(
             if not decision.ok:
                 raise _rule_refusal(decision)
             assert decision.number is not None
-            stock_check(holding=holding, on_hand=position.on_hand, quantity=1)
+            line = position.line(-1)  # out_of_stock when the facility holds none (or never held the lot)
             # The fast constructor (common/rows.py), as the batch builds its doses: relations by id, the
             # related objects cached for the answer and the audit.
             dose = _new_dose(
@@ -984,7 +983,7 @@ def _dose_record(
                     "facility_id": facility.pk,
                     "lot_id": lot.pk,
                     "kind": StockMovement.Kind.USED,
-                    **position.line(-1),
+                    **line,
                     "at": administered_at,
                     "reference": str(dose.public_id),
                     "recorded_by_id": actor.pk,
@@ -1510,12 +1509,11 @@ def _batch_write(
                         deferred.append(r.index)
                         continue
                     assert decision.number is not None
-                    if stock[pair].on_hand < 1:
-                        raise OutOfStock(extra={"on_hand": max(stock[pair].on_hand, 0)})
+                    line = stock[pair].line(-1)
                 except DomainError as exc:
                     refused[r.index] = exc
                     continue
-                lines.append(stock[pair].line(-1))
+                lines.append(line)
                 stock[pair] = stock[pair].after(-1)
                 history[person_id].append(rules.PriorDose(day=r.administered_on, vaccine_code=r.vaccine.code))
                 dose = _new_dose(

@@ -130,7 +130,10 @@ class Position:
         return Position(self.on_hand + quantity, self.sequence + 1)
 
     def line(self, quantity: int) -> dict[str, int]:
-        """The fields of the next line of `quantity`: its quantity, sequence and balance."""
+        """The fields of the next line of `quantity`: its quantity, sequence and balance. An outflow beyond
+        what is on hand (a facility that never held the lot holds nothing) is `out_of_stock`."""
+        if self.on_hand + quantity < 0:
+            raise OutOfStock(extra={"on_hand": max(self.on_hand, 0)})
         return {"quantity": quantity, "sequence": self.sequence + 1, "balance": self.on_hand + quantity}
 
 
@@ -166,22 +169,11 @@ def stock_on_hand(*, facility_id: int, lot_id: int) -> int:
     return read(stock_position_read(facility_id=facility_id, lot_id=lot_id)).on_hand
 
 
-def stock_check(*, holding: int | None, on_hand: int, quantity: int) -> int:
-    """Refuse taking `quantity` doses from a holding (locked, its position read): `out_of_stock` when the
-    facility never held the lot or holds fewer. Returns what is on hand."""
-    on_hand = on_hand if holding is not None else 0
-    if on_hand < quantity:
-        raise OutOfStock(extra={"on_hand": on_hand})
-    return on_hand
-
-
 def ledger_append(*, facility_id: int, lot_id: int, quantity: int, **fields: Any) -> StockMovement:
     """Append a line of `quantity` (signed) to the ledger of (facility, lot), whose holding the caller has
     locked: read where the ledger stands, refuse an outflow beyond what is on hand, write the line with
     its sequence and balance."""
     position = read(stock_position_read(facility_id=facility_id, lot_id=lot_id))
-    if quantity < 0:
-        stock_check(holding=facility_id, on_hand=position.on_hand, quantity=-quantity)
     return StockMovement.objects.create(facility_id=facility_id, lot_id=lot_id, **position.line(quantity), **fields)
 
 
