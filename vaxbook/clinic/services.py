@@ -63,16 +63,16 @@ from vaxbook.registry.models import Person, PriorityGroup
 from vaxbook.vaccines.access import FACILITY_STAFF, oversees_facility, require_facility_role
 from vaxbook.vaccines.errors import FacilityForbidden, LotExpired, LotVaccineMismatch, RoleForbidden
 from vaxbook.vaccines.models import Lot, StockMovement, Vaccine
-from vaxbook.vaccines.selectors import facilities_read, lots_by_numbers_read, vaccine_by_pk, vaccine_catalogue
-from vaxbook.vaccines.services import (
+from vaxbook.vaccines.selectors import (
     Position,
-    holdings_lock_read,
-    ledger_append,
-    stock_lock,
-    stock_lock_read,
+    facilities_read,
+    lots_by_numbers_read,
     stock_position_read,
     stock_positions_read,
+    vaccine_by_pk,
+    vaccine_catalogue,
 )
+from vaxbook.vaccines.services import holdings_lock_read, ledger_append, stock_lock, stock_lock_read
 
 logger = logging.getLogger(__name__)
 

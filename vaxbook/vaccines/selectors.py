@@ -3,18 +3,17 @@
 import threading
 import time
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import OuterRef, Subquery
 
 from vaxbook.common.rows import ModelRows, Read, any_of, read
 from vaxbook.places.models import Facility
 from vaxbook.vaccines.access import require_facility_view
-from vaxbook.vaccines.errors import FacilityNotFound, LotNotFound, LotVaccineMismatch, VaccineNotFound
+from vaxbook.vaccines.errors import FacilityNotFound, LotNotFound, LotVaccineMismatch, OutOfStock, VaccineNotFound
 from vaxbook.vaccines.models import Lot, LotHolding, StockMovement, Vaccine
 
 # The catalogue is a handful of rows read on every dose: keep it in memory for a minute.
@@ -143,6 +142,61 @@ def facility_get(*, public_id: uuid.UUID | str) -> Facility:
     return facility
 
 
+# Where a ledger stands ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a (facility, lot) ledger stands: the doses on hand and the number of lines written."""
+
+    on_hand: int = 0
+    sequence: int = 0
+
+    def after(self, quantity: int) -> "Position":
+        """The position once a line of `quantity` is appended."""
+        return Position(self.on_hand + quantity, self.sequence + 1)
+
+    def line(self, quantity: int) -> dict[str, int]:
+        """The fields of the next line of `quantity`: its quantity, sequence and balance. An outflow beyond
+        what is on hand (a facility that never held the lot holds nothing) is `out_of_stock`."""
+        if self.on_hand + quantity < 0:
+            raise OutOfStock(extra={"on_hand": max(self.on_hand, 0)})
+        return {"quantity": quantity, "sequence": self.sequence + 1, "balance": self.on_hand + quantity}
+
+
+def stock_position_read(*, facility_id: int, lot_id: int) -> Read[Position]:
+    """Where the ledger of (facility, lot) stands (no lines: nothing on hand)."""
+    many = stock_positions_read(facility_ids=[facility_id], lot_ids=[lot_id])
+    return many.then(lambda found: found.get((facility_id, lot_id), Position()))
+
+
+def stock_positions_read(
+    *, facility_ids: Sequence[int], lot_ids: Sequence[int] | None = None
+) -> Read[dict[tuple[int, int], Position]]:
+    """Where the ledger of each held (facility, lot) of these facilities and lots (every lot they hold,
+    without `lot_ids`) stands: its last line, found by an index probe per holding, however many lines it
+    has."""
+    qn = connection.ops.quote_name
+    table = qn(StockMovement._meta.db_table)
+    facilities, f_params = any_of(LotHolding, "facility_id", "h", facility_ids)
+    lots, l_params = any_of(LotHolding, "lot_id", "h", lot_ids) if lot_ids is not None else ("1 = 1", [])
+    pair = "m.facility_id = h.facility_id AND m.lot_id = h.lot_id"
+    last = f"FROM {table} m WHERE {pair} ORDER BY m.sequence DESC LIMIT 1"
+    sql = (
+        f"SELECT h.facility_id, h.lot_id, (SELECT m.balance {last}), (SELECT m.sequence {last})"  # noqa: S608
+        f" FROM {qn(LotHolding._meta.db_table)} h WHERE {facilities} AND {lots}"
+    )
+    return Read(
+        sql,
+        [*f_params, *l_params],
+        lambda rows: {(f, lot): Position(int(on_hand or 0), int(n or 0)) for f, lot, on_hand, n in rows},
+    )
+
+
+def stock_on_hand(*, facility_id: int, lot_id: int) -> int:
+    return read(stock_position_read(facility_id=facility_id, lot_id=lot_id)).on_hand
+
+
 @dataclass(frozen=True)
 class StockLine:
     vaccine_code: str
@@ -154,12 +208,10 @@ class StockLine:
 
 
 def stock_for_user(*, user: Any, facility: Facility, include_empty: bool = False) -> list[StockLine]:
-    """Stock on hand per lot at a facility: the balance of each of its ledgers' last line, soonest expiry
-    first."""
+    """Stock on hand per lot at a facility (where each of its ledgers stands), soonest expiry first."""
     require_facility_view(user=user, facility=facility)
-    last = StockMovement.objects.filter(facility=facility, lot=OuterRef("lot")).order_by("-sequence").values("balance")
-    rows = LotHolding.objects.filter(facility=facility).annotate(on_hand=Subquery(last[:1])).values("lot_id", "on_hand")
-    totals = {r["lot_id"]: int(r["on_hand"] or 0) for r in rows}
+    positions = read(stock_positions_read(facility_ids=[facility.pk]))
+    totals = {lot_id: position.on_hand for (_facility, lot_id), position in positions.items()}
     lots = Lot.objects.filter(pk__in=list(totals)).order_by("expiry", "number")
     lines = []
     for lot in lots:

@@ -27,13 +27,12 @@ from vaxbook.vaccines.errors import (
     FacilityForbidden,
     LotExpired,
     LotExpiryMismatch,
-    OutOfStock,
     QuantityInvalid,
     TransferToSelf,
     WasteReasonInvalid,
 )
 from vaxbook.vaccines.models import Lot, LotHolding, StockMovement, Vaccine
-from vaxbook.vaccines.selectors import catalogue_invalidate
+from vaxbook.vaccines.selectors import catalogue_invalidate, stock_position_read
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "vaccines.json"
 
@@ -116,57 +115,6 @@ def holdings_lock_read(*, facility_ids: Sequence[int], lot_ids: Sequence[int]) -
     lots, l_params = any_of(LotHolding, "lot_id", "h", lot_ids)
     sql = _HOLDING_ID.select(connection, f"{facilities} AND {lots} ORDER BY h.id", for_update=True)
     return Read(sql, [*f_params, *l_params], lambda rows: [row[0] for row in rows])
-
-
-@dataclass(frozen=True)
-class Position:
-    """Where a (facility, lot) ledger stands: the doses on hand and the number of lines written."""
-
-    on_hand: int = 0
-    sequence: int = 0
-
-    def after(self, quantity: int) -> "Position":
-        """The position once a line of `quantity` is appended."""
-        return Position(self.on_hand + quantity, self.sequence + 1)
-
-    def line(self, quantity: int) -> dict[str, int]:
-        """The fields of the next line of `quantity`: its quantity, sequence and balance. An outflow beyond
-        what is on hand (a facility that never held the lot holds nothing) is `out_of_stock`."""
-        if self.on_hand + quantity < 0:
-            raise OutOfStock(extra={"on_hand": max(self.on_hand, 0)})
-        return {"quantity": quantity, "sequence": self.sequence + 1, "balance": self.on_hand + quantity}
-
-
-def stock_position_read(*, facility_id: int, lot_id: int) -> Read[Position]:
-    """Where the ledger of (facility, lot) stands (no lines: nothing on hand)."""
-    many = stock_positions_read(facility_ids=[facility_id], lot_ids=[lot_id])
-    return many.then(lambda found: found.get((facility_id, lot_id), Position()))
-
-
-def stock_positions_read(
-    *, facility_ids: Sequence[int], lot_ids: Sequence[int]
-) -> Read[dict[tuple[int, int], Position]]:
-    """Where the ledger of each held (facility, lot) of these facilities and lots stands: its last line,
-    found by an index probe per holding, however many lines it has."""
-    qn = connection.ops.quote_name
-    table = qn(StockMovement._meta.db_table)
-    facilities, f_params = any_of(LotHolding, "facility_id", "h", facility_ids)
-    lots, l_params = any_of(LotHolding, "lot_id", "h", lot_ids)
-    pair = "m.facility_id = h.facility_id AND m.lot_id = h.lot_id"
-    last = f"FROM {table} m WHERE {pair} ORDER BY m.sequence DESC LIMIT 1"
-    sql = (
-        f"SELECT h.facility_id, h.lot_id, (SELECT m.balance {last}), (SELECT m.sequence {last})"  # noqa: S608
-        f" FROM {qn(LotHolding._meta.db_table)} h WHERE {facilities} AND {lots}"
-    )
-    return Read(
-        sql,
-        [*f_params, *l_params],
-        lambda rows: {(f, lot): Position(int(on_hand or 0), int(n or 0)) for f, lot, on_hand, n in rows},
-    )
-
-
-def stock_on_hand(*, facility_id: int, lot_id: int) -> int:
-    return read(stock_position_read(facility_id=facility_id, lot_id=lot_id)).on_hand
 
 
 def ledger_append(*, facility_id: int, lot_id: int, quantity: int, **fields: Any) -> StockMovement:

@@ -12,7 +12,7 @@ from vaxbook.clinic.tests.fixtures import COMIRNATY, SPIKEVAX
 from vaxbook.common.models import AuditEvent, IdempotencyRecord, SentMessage
 from vaxbook.registry.tokens import person_qr_token
 from vaxbook.vaccines.models import StockMovement
-from vaxbook.vaccines.services import stock_on_hand
+from vaxbook.vaccines.selectors import stock_on_hand
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from vaxbook.clinic.tests import factories as f
 from vaxbook.common.errors import DomainError
 from vaxbook.common.idempotency import idempotent_call
 from vaxbook.vaccines.models import StockMovement
-from vaxbook.vaccines.services import stock_on_hand
+from vaxbook.vaccines.selectors import stock_on_hand
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -20,7 +20,7 @@ from vaxbook.common.models import AuditEvent, SentMessage
 from vaxbook.registry.models import Person
 from vaxbook.registry.tokens import person_qr_token
 from vaxbook.vaccines.models import StockMovement
-from vaxbook.vaccines.services import stock_on_hand
+from vaxbook.vaccines.selectors import stock_on_hand
 
 pytestmark = pytest.mark.django_db
 

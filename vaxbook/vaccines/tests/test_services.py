@@ -15,7 +15,7 @@ from vaxbook.common.errors import DomainError
 from vaxbook.common.models import AuditEvent
 from vaxbook.vaccines import services
 from vaxbook.vaccines.models import Lot, StockMovement, Vaccine
-from vaxbook.vaccines.selectors import stock_for_user, vaccine_catalogue
+from vaxbook.vaccines.selectors import stock_for_user, stock_on_hand, vaccine_catalogue
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ VALUESETS = Path(__file__).resolve().parents[3].parent / "shared" / "testdata" /
 
 
 def on_hand(facility: Any, lot: Any) -> int:
-    return services.stock_on_hand(facility_id=facility.pk, lot_id=lot.pk)
+    return stock_on_hand(facility_id=facility.pk, lot_id=lot.pk)
 
 
 # The catalogue -----------------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ def test_every_line_carries_its_place_and_the_running_balance(
     for _n, quantity, balance in here:
         running += quantity
         assert balance == running
-    assert services.stock_on_hand(facility_id=facility_a.pk, lot_id=lot_a.pk) == running == 106
+    assert stock_on_hand(facility_id=facility_a.pk, lot_id=lot_a.pk) == running == 106
     assert _ledger(facility_b, lot_a) == [(1, 10, 10)]
     assert [line.on_hand for line in stock_for_user(user=clerk_a, facility=facility_a)] == [106]
 
