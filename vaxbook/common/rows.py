@@ -123,17 +123,27 @@ def any_of(
     driver binds one value, where hundreds of placeholders cost it a split of the query and a
     conversion each; the cast keeps the comparison on the column's own type, so its index serves
     it (an array of text against a varchar column would be a filter, not an index condition)."""
-    f = model._meta.get_field(field)
-    assert isinstance(f, Field), f"{model.__name__}.{field} is not a column"
     connection = connections[using]
+    key = (model, field, alias, connection.vendor)
+    found = _ANY_OF.get(key)
+    if found is None:
+        f = model._meta.get_field(field)
+        assert isinstance(f, Field), f"{model.__name__}.{field} is not a column"
+        qn = connection.ops.quote_name
+        column = f"{qn(alias)}.{qn(str(f.column))}"
+        # The cast once per column: a foreign key's type is found by building its target's field anew.
+        cast = f"{column} = ANY(%s::{f.db_type(connection)}[])" if connection.vendor == "postgresql" else ""
+        found = _ANY_OF[key] = (f, column, cast)
+    f, column, cast = found
     prepared = [f.get_db_prep_value(v, connection, prepared=False) for v in values]
     if not prepared:
         return "1 = 0", []
-    qn = connection.ops.quote_name
-    column = f"{qn(alias)}.{qn(str(f.column))}"
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::{f.db_type(connection)}[])", [prepared]
+    if cast:
+        return cast, [prepared]
     return f"{column} IN ({', '.join(['%s'] * len(prepared))})", prepared
+
+
+_ANY_OF: dict[tuple[type[Model], str, str, str], tuple[Field[Any, Any], str, str]] = {}
 
 
 def insert_values_sql(
