@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from vaxbook.clinic import selectors, services
 from vaxbook.clinic.models import AdverseEvent, Appointment, Dose, Screening, Session
-from vaxbook.common.apifields import column_text, local_time
+from vaxbook.common.apifields import IsoDate, IsoDateTime, IsoTime, column_text, local_time
 from vaxbook.common.errors import DomainError
 from vaxbook.common.idempotency import idempotent_call_prefetching
 from vaxbook.vaccines.api import ErrorsOut
@@ -114,7 +114,7 @@ class DoseIn(BaseModel):
     facility_id: str
     vaccine_code: str = column_text(Vaccine, "code")
     lot_number: str = column_text(Lot, "number")
-    administered_at: datetime
+    administered_at: IsoDateTime
     source: Literal["live", "back_entry"] = "live"
     screening_id: str | None = None
     vaccinator_id: str | None = None
@@ -165,9 +165,9 @@ class VoidIn(Schema):
 
 class SessionIn(Schema):
     facility_id: str
-    date: date
-    starts_at: time = local_time()
-    ends_at: time = local_time()
+    date: IsoDate
+    starts_at: IsoTime = local_time()
+    ends_at: IsoTime = local_time()
     vaccine_code: str = column_text(Vaccine, "code")
     capacity: int
     priority_groups: list[str] = []
@@ -214,7 +214,7 @@ class ObservedOut(Schema):
 
 class AdverseEventIn(Schema):
     dose_id: str
-    onset_at: datetime
+    onset_at: IsoDateTime
     symptoms: str = column_text(AdverseEvent, "symptoms")
     serious: bool = False
     outcome: str = column_text(AdverseEvent, "outcome", "ongoing")
@@ -618,8 +618,8 @@ def session_create(request: HttpRequest, payload: SessionIn) -> JsonResponse:
 def sessions(
     request: HttpRequest,
     facility_id: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
     facility = facility_get(public_id=facility_id) if facility_id else None

@@ -1,15 +1,23 @@
-"""API input fields bounded by the model column they are stored in, so that the two cannot drift.
+"""API input fields: texts bounded by the model column they are stored in, dates and times as text only.
 
 `note: str = column_text(Session, "note", "")` accepts at most Session.note's max_length characters: a
 longer text is a 422 `invalid_string_too_long` naming the field, never the database's refusal (a 500 on
 PostgreSQL) nor a silent acceptance (SQLite does not enforce a varchar's length). A TextField has no
 max_length, and the field is then unbounded, like its column.
+
+`IsoDate`, `IsoDateTime` and `IsoTime` are pydantic's date, datetime and time without its lax reading of
+a number (JSON's `0`, or a text of digits such as "86400") as seconds since 1970, or since midnight: a
+birth date sent as a number (a spreadsheet's serial day, a Unix time) is a 422 naming the field, never
+a person born on 1 January 1970.
 """
 
-from typing import Any
+import re
+from datetime import date, datetime, time
+from typing import Annotated, Any
 
 from django.db import models
-from pydantic import Field
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 
 def column_max_length(model: type[models.Model], name: str) -> int | None:
@@ -38,3 +46,27 @@ def local_time() -> Any:
     """A pydantic Field for a wall-clock time ("07:30", "07:30:00"), described as RFC 3339's
     `partial-time`: JSON Schema's `time` format requires an offset, which these times do not have."""
     return Field(..., json_schema_extra={"format": "partial-time", "examples": ["07:30"]})
+
+
+#: A text pydantic would read as a number of seconds: digits, with a sign or a decimal part.
+_NUMERIC_TEXT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)\s*")
+
+
+def _text_only(kind: str) -> Any:
+    """A BeforeValidator refusing a number, or a text of digits, where a `kind` ("date", "datetime",
+    "time") is expected, with pydantic's own error types (`<kind>_type`, `<kind>_parsing`): the API's
+    messages and codes for them already exist (common/apierrors.py)."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, bool | int | float):
+            raise PydanticCustomError(f"{kind}_type", f"Input should be a valid {kind}")
+        if isinstance(value, str) and _NUMERIC_TEXT.fullmatch(value):
+            raise PydanticCustomError(f"{kind}_parsing", f"Input should be a valid {kind}, not a number")
+        return value
+
+    return BeforeValidator(check)
+
+
+IsoDate = Annotated[date, _text_only("date")]
+IsoDateTime = Annotated[datetime, _text_only("datetime")]
+IsoTime = Annotated[time, _text_only("time")]

@@ -1,5 +1,6 @@
 """The API's edge: a request whose JSON body, query string or form fields hold a character that no text
-column can store is refused before any endpoint sees it, whatever the endpoint.
+column can store is refused before any endpoint sees it, whatever the endpoint; so is a JSON body that is
+not an object (422 `invalid_dict_type`, field `body`).
 
 Those characters are NUL (U+0000: PostgreSQL refuses it in text and in jsonb) and lone UTF-16 surrogates
 (U+D800–U+DFFF: they have no UTF-8 form, so no driver can send them). One rule, here, for every field:
@@ -16,6 +17,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja.parser import Parser
 
+from vaxbook.common.apierrors import validation_code, validation_message
 from vaxbook.common.errors import DomainError, ErrorItem
 
 INVALID_CHARACTER = "invalid_character"
@@ -71,7 +73,8 @@ def invalid_character_error(fields: Iterable[str]) -> DomainError:
 
 
 class ApiParser(Parser):
-    """ninja's JSON parser, refusing NUL and lone surrogates in every string of a body or a query dict.
+    """ninja's JSON parser, refusing NUL and lone surrogates in every string of a body or a query dict, and
+    a body that is not a JSON object.
 
     A refusal from `parse_body` reaches the API's handlers as the cause of ninja's HttpError(400), which
     answers with it (config/api.py); one from `parse_querydict` reaches them as it is.
@@ -84,6 +87,11 @@ class ApiParser(Parser):
             fields = bad_character_fields(data)
             if fields:
                 raise invalid_character_error(fields)
+        if not isinstance(data, dict):
+            # Every body of the API is an object. ninja reads a schema's fields from any value by their
+            # names, so a list or a number would pass for an object whose every field is missing: a PATCH,
+            # whose fields are all optional, would answer 200 having changed nothing.
+            raise DomainError.single("body", validation_code("dict_type"), validation_message("dict_type"))
         return data
 
     def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest) -> Any:

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 
-from vaxbook.common.apifields import column_text, page_offset
+from vaxbook.common.apifields import IsoDate, column_text, page_offset
 from vaxbook.common.errors import DomainError, ErrorItem
 from vaxbook.organizations.services import person_register_by
 from vaxbook.registry import selectors, services
@@ -21,7 +21,7 @@ router = Router(tags=["registry"])
 
 class PersonIn(Schema):
     full_name: str = Field(max_length=300)
-    date_of_birth: date
+    date_of_birth: IsoDate
     sex: Literal["M", "F"]
     phone: str = ""
     id_type: Literal["cccd", "cmnd", "passport", "none"] = "none"
@@ -38,7 +38,7 @@ class PersonIn(Schema):
 
 class PersonPatch(Schema):
     full_name: str | None = None
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     sex: Literal["M", "F"] | None = None
     phone: str | None = None
     id_type: Literal["cccd", "cmnd", "passport", "none"] | None = None

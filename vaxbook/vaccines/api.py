@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from ninja import Router, Schema
 
-from vaxbook.common.apifields import column_text
+from vaxbook.common.apifields import IsoDate, column_text
 from vaxbook.vaccines import selectors, services
 from vaxbook.vaccines.apiutil import idempotency_header, idempotent_json
 from vaxbook.vaccines.models import Lot, StockMovement, Vaccine
@@ -49,7 +49,7 @@ class StockLineOut(Schema):
 class LotReceiveIn(Schema):
     vaccine_code: str = column_text(Vaccine, "code")
     lot_number: str = column_text(Lot, "number")
-    expiry: date
+    expiry: IsoDate
     quantity: int
     note: str = column_text(StockMovement, "note", "")
 

@@ -19,9 +19,11 @@ def idempotency_header(*, required: bool = True) -> dict[str, Any]:
                 "in": "header",
                 "name": "Idempotency-Key",
                 "required": required,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                # Where the key is optional, an empty one counts as none (`idempotency_key`).
+                "schema": {"type": "string", "minLength": 1 if required else 0, "maxLength": 200},
                 "description": "The same key and body replay the first answer; another body is a 409 "
-                "idempotency_key_reused. At most 200 visible ASCII characters (a UUID, say).",
+                "idempotency_key_reused. At most 200 visible ASCII characters (a UUID, say)."
+                + ("" if required else " Optional: without one (or with an empty one), the call is not recorded."),
             }
         ]
     }

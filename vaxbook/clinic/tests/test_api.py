@@ -74,6 +74,28 @@ def test_check_in_of_an_incomplete_record_shows_what_is_missing(
     assert {p["field"] for p in r.json()["person"]["problems"]} == {"phone", "ward_code"}
 
 
+def test_check_in_key_is_optional_and_an_empty_one_counts_as_none(
+    as_vaccinator: Any, facility_a: Any, person: Any, catalogue: Any
+) -> None:
+    """A check-in is naturally repeatable: without a key, or with an empty one, it is not recorded; with
+    one, the same key replays the first answer. The API's description says so (minLength 0 there)."""
+    body = {"facility_id": str(facility_a.public_id), "id_number": person.id_number}
+    for extra in ({}, {"HTTP_IDEMPOTENCY_KEY": ""}):
+        r = as_vaccinator.post_json("/api/v1/checkins", body, **extra)
+        assert r.status_code == 200, r.content
+    assert not IdempotencyRecord.objects.filter(scope="clinic.checkin").exists()
+    first = as_vaccinator.post_json("/api/v1/checkins", body, HTTP_IDEMPOTENCY_KEY="desk-1")
+    again = as_vaccinator.post_json("/api/v1/checkins", body, HTTP_IDEMPOTENCY_KEY="desk-1")
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert IdempotencyRecord.objects.filter(scope="clinic.checkin").count() == 1
+    schema = as_vaccinator.get("/api/openapi.json").json()
+    [header] = schema["paths"]["/api/v1/checkins"]["post"]["parameters"]
+    assert (header["name"], header["required"], header["schema"]["minLength"]) == ("Idempotency-Key", False, 0)
+    [header] = schema["paths"]["/api/v1/doses"]["post"]["parameters"]
+    assert (header["name"], header["required"], header["schema"]["minLength"]) == ("Idempotency-Key", True, 1)
+
+
 @pytest.mark.parametrize(
     "lookup", [{"id_number": "079999999999"}, {}, {"person_id": "nope"}, {"token": "P1.bogus"}, {"phone": "x"}]
 )

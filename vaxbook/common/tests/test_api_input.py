@@ -479,3 +479,120 @@ def test_json_sent_as_text_plain_is_read_as_json(desk: Any, person: Any, give: A
     )
     assert r.status_code == 200, r.content
     assert r.json()["status"] == "voided"
+
+
+@pytest.mark.parametrize("raw", ["[null, null]", "5", '"Nguyễn Văn A"', "null", "true", "[]"])
+def test_a_body_that_is_not_an_object_is_refused_and_changes_nothing(desk: Any, person: Any, raw: str) -> None:
+    """ninja reads a schema's fields from any value by name: a list or a number would pass for an object
+    whose every field is missing, and a PATCH (every field optional) would answer 200 having done nothing."""
+    before = Person.objects.get(pk=person.pk)
+    r = desk.patch_json(f"/api/v1/persons/{person.public_id}", raw, **VI)
+    assert r.status_code == 422
+    assert the_error(r) == {
+        "field": "body",
+        "code": "invalid_dict_type",
+        "message": "Vui lòng nhập một đối tượng ({…}).",
+    }
+    after = Person.objects.get(pk=person.pk)
+    assert (after.version, after.updated_at) == (before.version, before.updated_at)
+    r = desk.post_keyed("/api/v1/doses", raw, **EN)
+    assert r.status_code == 422
+    assert the_error(r) == {"field": "body", "code": "invalid_dict_type", "message": "Enter an object ({…})."}
+    assert not Dose.objects.exists()
+
+
+# 5. Dates and times sent as numbers ---------------------------------------------------------------------
+
+
+def _date_cases(facility: Any, person: Any, dose: Any) -> list[tuple[str, str, dict[str, Any], str]]:
+    """(method, path, body, field) of every API input that is a date, a date and time or a time."""
+    session = {
+        "facility_id": str(facility.public_id),
+        "date": (timezone.localdate() + timedelta(days=1)).isoformat(),
+        "starts_at": "08:00",
+        "ends_at": "11:00",
+        "vaccine_code": COMIRNATY,
+        "capacity": 10,
+    }
+    new_person = {"full_name": "Trần Thị Bình", "date_of_birth": "1990-05-17", "sex": "F", "id_type": "none"}
+    return [
+        ("post", "/api/v1/persons", new_person, "date_of_birth"),
+        (
+            "patch",
+            f"/api/v1/persons/{person.public_id}",
+            {"date_of_birth": person.date_of_birth.isoformat()},
+            "date_of_birth",
+        ),
+        ("post", "/api/v1/doses", dose_body(person, facility), "administered_at"),
+        ("post", "/api/v1/sessions", session, "date"),
+        ("post", "/api/v1/sessions", session, "starts_at"),
+        ("post", "/api/v1/sessions", session, "ends_at"),
+        (
+            "post",
+            "/api/v1/adverse-events",
+            {"dose_id": str(dose.public_id), "onset_at": timezone.now().isoformat(), "symptoms": "sốt"},
+            "onset_at",
+        ),
+        (
+            "post",
+            f"/api/v1/facilities/{facility.public_id}/lots",
+            {"vaccine_code": COMIRNATY, "lot_number": "AB1", "expiry": "2027-12-01", "quantity": 5},
+            "expiry",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "suffix"),
+    [(0, "type"), (46000, "type"), (1733300000.0, "type"), (True, "type"), ("86400", "parsing"), (" 0.5 ", "parsing")],
+)
+def test_a_date_or_time_sent_as_a_number_is_refused_naming_the_field(
+    desk: Any, facility_a: Any, person: Any, give: Any, value: Any, suffix: str
+) -> None:
+    """pydantic would read a number (or a text of digits) as seconds since 1970 or since midnight: a birth
+    date typed as a spreadsheet's serial day would register a person born in 1970. Each input refuses it
+    with pydantic's own error type, so the code names the kind and the message the expected form."""
+    dose = give(person)
+    counts = (Person.objects.count(), Dose.objects.count(), Session.objects.count(), AdverseEvent.objects.count())
+    dob = Person.objects.get(pk=person.pk).date_of_birth
+    kinds = {"administered_at": "datetime", "onset_at": "datetime", "starts_at": "time", "ends_at": "time"}
+    for method, path, body, field in _date_cases(facility_a, person, dose):
+        kind = kinds.get(field, "date")
+        raw = json.dumps({**body, field: value})
+        r = desk.patch_json(path, raw, **VI) if method == "patch" else desk.post_keyed(path, raw, **VI)
+        assert r.status_code == 422, (path, field, r.content)
+        error = the_error(r)
+        assert (error["field"], error["code"]) == (field, f"invalid_{kind}_{suffix}"), (path, error)
+        assert error["message"] == validation_message(f"{kind}_{suffix}")
+    assert (
+        Person.objects.count(),
+        Dose.objects.count(),
+        Session.objects.count(),
+        AdverseEvent.objects.count(),
+    ) == counts
+    assert Person.objects.get(pk=person.pk).date_of_birth == dob
+    assert not Lot.objects.filter(number="AB1").exists()
+
+
+def test_the_same_inputs_accept_their_iso_text(desk: Any, facility_a: Any, person: Any, give: Any) -> None:
+    """The refusal above is of numbers only: each input takes its ISO 8601 text (the second dose of the
+    day is then refused by the rules, for the person, not for its time)."""
+    dose = give(person)
+    for method, path, body, field in _date_cases(facility_a, person, dose):
+        raw = json.dumps(body)
+        r = desk.patch_json(path, raw) if method == "patch" else desk.post_keyed(path, raw)
+        if path == "/api/v1/doses":
+            assert r.status_code == 409
+            assert the_error(r)["code"] == "dose_duplicate"
+        else:
+            assert r.status_code in (200, 201), (path, field, r.content)
+
+
+@pytest.mark.parametrize("value", ["0", "20261204", "1733300000"])
+def test_a_date_filter_sent_as_a_number_is_refused(desk: Any, value: str) -> None:
+    for name in ("date_from", "date_to"):
+        r = desk.get(f"/api/v1/sessions?{name}={value}", **EN)
+        assert r.status_code == 422
+        assert the_error(r) == {"field": name, "code": "invalid_date_parsing", "message": "Enter a date (YYYY-MM-DD)."}
+    r = desk.get("/api/v1/sessions?date_from=2026-01-01&date_to=2026-12-31")
+    assert r.status_code == 200
