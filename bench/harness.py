@@ -150,6 +150,34 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU seconds of every PostgreSQL process of this machine since it started: the live ones (backends,
+    WAL writer, checkpointer, autovacuum) and, through the postmaster's count of its reaped children,
+    those that have exited (a backend whose connection closed). The difference over a run is all the
+    work the run made PostgreSQL do, whichever connection did it."""
+    total = 0.0
+    hz = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as f:
+                if not f.read().startswith("postgres"):
+                    continue
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime, stime, then cutime, cstime (the children waited for: exited backends, for the postmaster)
+        total += sum(int(x) for x in fields[11:15]) / hz
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """Busy CPU seconds of the whole machine since boot (all cores, all processes and the kernel)."""
+    return CpuMeter._machine()[0]
+
+
 class CpuMeter:
     """CPU seconds spent by the app (the server and its workers), by PostgreSQL (the backends connected
     to the bench database) and by this load generator, between `start()` and `stop()`.
