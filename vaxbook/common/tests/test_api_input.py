@@ -66,6 +66,18 @@ def dose_body(person: Any, facility: Any, **over: Any) -> dict[str, Any]:
     }
 
 
+def session_body(facility: Any, **over: Any) -> dict[str, Any]:
+    return {
+        "facility_id": str(facility.public_id),
+        "date": (timezone.localdate() + timedelta(days=1)).isoformat(),
+        "starts_at": "08:00",
+        "ends_at": "11:00",
+        "vaccine_code": COMIRNATY,
+        "capacity": 10,
+        **over,
+    }
+
+
 # 1. NUL (and lone surrogates) -----------------------------------------------------------------------------
 
 
@@ -223,15 +235,7 @@ def test_the_pages_forms_refuse_a_nul_with_a_form_error(
 
 
 def test_an_over_long_session_note_is_refused(desk: Any, facility_a: Any, comirnaty: Any) -> None:
-    body = {
-        "facility_id": str(facility_a.public_id),
-        "date": (timezone.localdate() + timedelta(days=1)).isoformat(),
-        "starts_at": "08:00",
-        "ends_at": "11:00",
-        "vaccine_code": COMIRNATY,
-        "capacity": 10,
-        "note": "x" * 300,
-    }
+    body = session_body(facility_a, note="x" * 300)
     r = desk.post_keyed("/api/v1/sessions", body, **VI)
     assert r.status_code == 422
     assert the_error(r) == {"field": "note", "code": "invalid_string_too_long", "message": "Tối đa 255 ký tự."}
@@ -506,14 +510,7 @@ def test_a_body_that_is_not_an_object_is_refused_and_changes_nothing(desk: Any, 
 
 def _date_cases(facility: Any, person: Any, dose: Any) -> list[tuple[str, str, dict[str, Any], str]]:
     """(method, path, body, field) of every API input that is a date, a date and time or a time."""
-    session = {
-        "facility_id": str(facility.public_id),
-        "date": (timezone.localdate() + timedelta(days=1)).isoformat(),
-        "starts_at": "08:00",
-        "ends_at": "11:00",
-        "vaccine_code": COMIRNATY,
-        "capacity": 10,
-    }
+    session = session_body(facility)
     new_person = {"full_name": "Trần Thị Bình", "date_of_birth": "1990-05-17", "sex": "F", "id_type": "none"}
     return [
         ("post", "/api/v1/persons", new_person, "date_of_birth"),
