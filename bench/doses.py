@@ -7,8 +7,8 @@ PostgreSQL only. It builds a scratch database (dropped and rebuilt when it holds
 than asked, or with --fresh) with `--persons` complete persons and `--doses` earlier doses (two per
 person at the default scale, with their stock ledger and counters), all generated inside PostgreSQL by
 INSERT ... SELECT generate_series, and read once into memory (pg_prewarm) so that the phases run on a
-warm database, as a database in service is. Then it starts the app under granian on 127.0.0.1 (DEBUG off, as
-docs/operations.md deploys it: `--workers` processes of `--threads` threads) and drives it from a
+warm database, as a database in service is. Then it starts the app under granian on 127.0.0.1 (DEBUG
+off, as docs/operations.md deploys it: `--workers` processes of `--threads` threads) and drives it from a
 bounded loopback load generator (keep-alive sockets, `harness.Http`, threads), each request a real
 client write with its own Idempotency-Key, each dose a booster for a person who has two:
 

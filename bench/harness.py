@@ -124,29 +124,35 @@ def server(database_url: str, *, workers: int = 3, threads: int = 1) -> Iterator
 server_pid: int | None = None  # the granian main process of the running `server()`
 
 
-def _proc_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process (0 when it is gone)."""
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command (state, ppid, ..., utime at 11, stime at 12,
+    cutime at 13, cstime at 14), None when the process is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+            return f.read().rsplit(")", 1)[1].split()
     except OSError:
+        return None
+
+
+def _proc_cpu_seconds(pid: int, *, reaped: bool = False) -> float:
+    """User + system CPU seconds of one process (0 when it is gone); with `reaped`, also those of its
+    children that have exited and been waited for."""
+    fields = _stat(pid)
+    if fields is None:
         return 0.0
-    # After the command: state ppid ... utime (14th field overall, 12th here) stime (13th here).
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(x) for x in fields[11 : 15 if reaped else 13]) / os.sysconf("SC_CLK_TCK")
+
+
+def _pids() -> list[int]:
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
 
 
 def _children(pid: int) -> list[int]:
     out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == pid:
-            out.append(int(entry))
+    for child in _pids():
+        fields = _stat(child)
+        if fields is not None and int(fields[1]) == pid:
+            out.append(child)
     return out
 
 
@@ -156,26 +162,26 @@ def postgres_cpu_seconds() -> float:
     those that have exited (a backend whose connection closed). The difference over a run is all the
     work the run made PostgreSQL do, whichever connection did it."""
     total = 0.0
-    hz = os.sysconf("SC_CLK_TCK")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for pid in _pids():
         try:
-            with open(f"/proc/{entry}/comm") as f:
+            with open(f"/proc/{pid}/comm") as f:
                 if not f.read().startswith("postgres"):
                     continue
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        # utime, stime, then cutime, cstime (the children waited for: exited backends, for the postmaster)
-        total += sum(int(x) for x in fields[11:15]) / hz
+        total += _proc_cpu_seconds(pid, reaped=True)
     return total
 
 
-def machine_busy_seconds() -> float:
-    """Busy CPU seconds of the whole machine since boot (all cores, all processes and the kernel)."""
-    return CpuMeter._machine()[0]
+def machine_cpu_seconds() -> tuple[float, float]:
+    """Busy and stolen CPU seconds of the whole machine since boot (all cores, all processes and the
+    kernel)."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is inside user)
+    busy = sum(ticks[:8]) - ticks[3] - ticks[4] - ticks[7]
+    hz = os.sysconf("SC_CLK_TCK")
+    return busy / hz, ticks[7] / hz
 
 
 class CpuMeter:
@@ -209,24 +215,14 @@ class CpuMeter:
             "db": {pid: _proc_cpu_seconds(pid) for pid in self._backends()},
         }
 
-    @staticmethod
-    def _machine() -> tuple[float, float]:
-        """Busy and stolen CPU seconds of the whole machine since boot (all cores)."""
-        with open("/proc/stat") as f:
-            ticks = [int(x) for x in f.readline().split()[1:]]
-        # user nice system idle iowait irq softirq steal (guest time is inside user)
-        busy = sum(ticks[:8]) - ticks[3] - ticks[4] - ticks[7]
-        hz = os.sysconf("SC_CLK_TCK")
-        return busy / hz, ticks[7] / hz
-
     def start(self) -> None:
         self._before = self._sample()
         self._load_before = time.process_time()
-        self._machine_before = self._machine()
+        self._machine_before = machine_cpu_seconds()
 
     def stop(self) -> dict[str, float]:
         load = time.process_time() - self._load_before
-        busy, steal = self._machine()
+        busy, steal = machine_cpu_seconds()
         after = self._sample()
         out = {"load": load, "machine": busy - self._machine_before[0], "steal": steal - self._machine_before[1]}
         for part in ("app", "db"):
