@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
@@ -49,12 +50,13 @@ def bearer(api: Any, manager_a: Any, lot_a: Any, person: Any, give: Any) -> dict
 
 
 def _schema() -> Any:
-    from config.wsgi import application
-
-    # Read from the app itself (the description needs no database). Signing out would leave the rest
-    # without a token; signing in and one-time codes lock accounts and count attempts (their own tests
-    # cover them).
-    return schemathesis.openapi.from_wsgi("/api/openapi.json", application).exclude(path_regex="^/api/v1/auth/")
+    # Read from the app itself (the description needs no database), Django's plain WSGI handler: not
+    # config.wsgi, whose start-up work (a garbage-collector freeze) is for a server process, not for the
+    # test run that collects this module. Signing out would leave the rest without a token; signing in
+    # and one-time codes lock accounts and count attempts (their own tests cover them).
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application()).exclude(
+        path_regex="^/api/v1/auth/"
+    )
 
 
 schema = _schema()

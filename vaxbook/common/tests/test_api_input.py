@@ -2,13 +2,14 @@
 the user's language, bodies too large or not JSON. Every refusal is the API's error shape, never a 500."""
 
 import json
-from datetime import timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, get_args
 
 import pytest
 from django.http import QueryDict
 from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone, translation
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from vaxbook.clinic.models import AdverseEvent, Dose, Screening, Session
 from vaxbook.clinic.tests.fixtures import *  # noqa: F403
@@ -583,6 +584,59 @@ def test_the_same_inputs_accept_their_iso_text(desk: Any, facility_a: Any, perso
             assert the_error(r)["code"] == "dose_duplicate"
         else:
             assert r.status_code in (200, 201), (path, field, r.content)
+
+
+def _date_inputs() -> list[tuple[str, str, Any]]:
+    """(operation, field path, annotation) of every field, at any depth, of every API operation's input
+    (body, query, path) whose type is or contains a date, a date and time or a time."""
+    from config.api import api
+
+    found: list[tuple[str, str, Any]] = []
+    seen: set[type] = set()
+
+    def walk(label: str, model: type[BaseModel], prefix: str) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+            for kind in _types_in(info.annotation):
+                if kind in (date, datetime, time):
+                    found.append((label, prefix + name, annotation))
+                    break
+                if isinstance(kind, type) and issubclass(kind, BaseModel):
+                    walk(label, kind, f"{prefix}{name}.")
+
+    for _prefix, router in api._routers:
+        for path, view in router.path_operations.items():
+            for operation in view.operations:
+                for model in operation.models:
+                    walk(f"{'/'.join(operation.methods)} {path}", model, "")
+    return found
+
+
+def _types_in(annotation: Any) -> list[Any]:
+    """`annotation` and every type inside it (the members of a union, a list's items, Annotated's type)."""
+    out = [annotation]
+    for arg in get_args(annotation):
+        out += _types_in(arg)
+    return out
+
+
+def test_every_date_or_time_input_of_the_api_refuses_a_number() -> None:
+    """The guard for the next field: a date, date and time or time input declared with the plain type
+    would read 0 as 1 January 1970. Each must be an IsoDate, IsoDateTime or IsoTime (common/apifields.py),
+    wherever it sits (a body, a query, an item of a list)."""
+    inputs = _date_inputs()
+    assert {field for _op, field, _a in inputs} >= {"payload.date_of_birth", "payload.administered_at", "date_to"}
+    accepted = []
+    for operation, field, annotation in inputs:
+        try:
+            TypeAdapter(annotation).validate_python(0)
+        except ValidationError:
+            continue
+        accepted.append((operation, field))
+    assert accepted == []
 
 
 @pytest.mark.parametrize("value", ["0", "20261204", "1733300000"])
