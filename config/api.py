@@ -3,6 +3,7 @@
 Every error has one shape: {"errors": [{"field", "code", "message"}]}, whatever the status.
 """
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -19,12 +20,14 @@ from vaxbook.accounts.api import router as accounts_router
 from vaxbook.accounts.auth import ApiAuth
 from vaxbook.clinic.api import router as clinic_router
 from vaxbook.common.apierrors import ERRORS_REF, validation_code, validation_message
-from vaxbook.common.apiparser import ApiParser
-from vaxbook.common.errors import DomainError
+from vaxbook.common.apiparser import ApiParser, printable_field
+from vaxbook.common.errors import DomainError, ErrorItem
 from vaxbook.organizations.api import router as organizations_router
 from vaxbook.places.api import router as places_router
 from vaxbook.registry.api import router as registry_router
 from vaxbook.vaccines.api import router as vaccines_router
+
+UNKNOWN_PARAMETER = "unknown_parameter"
 
 # The statuses any operation may answer with the error shape (a missing record, a refusal, a body the
 # parser refuses, a page past the end...), and those only a write may (a conflict, a body too large).
@@ -59,9 +62,62 @@ _ERRORS_SCHEMA = {
 }
 
 
+#: a route's parameter as Django writes it (`<person_id>`, `<int:pk>`), and as OpenAPI does (`{person_id}`)
+_ROUTE_PARAMETER = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
+
+
+def _query_names(schema: dict[str, Any]) -> dict[tuple[str, str], frozenset[str]]:
+    """(path as the description writes it, METHOD) → the names of the query parameters it takes."""
+    table = {}
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                names = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+                table[(path, method.upper())] = frozenset(names)
+    return table
+
+
+def unknown_parameters_error(unknown: list[str], known: frozenset[str]) -> DomainError:
+    """422 `unknown_parameter` for each query parameter the operation does not take, naming those it does."""
+    if known:
+        message = _("This operation takes no query parameter “%(name)s”; it takes: %(known)s.")
+    else:
+        message = _("This operation takes no query parameter “%(name)s”; it takes none.")
+    known_text = ", ".join(sorted(known))
+    fields = [printable_field(name) for name in unknown]
+    return DomainError(
+        [ErrorItem(f, UNKNOWN_PARAMETER, message % {"name": f, "known": known_text}) for f in fields], status=422
+    )
+
+
 class VaxbookApi(NinjaAPI):
     """The API, whose description also says what every operation may answer besides its success: the
-    error shape of docs/api.md for each status it can refuse with (ninja lists only the declared ones)."""
+    error shape of docs/api.md for each status it can refuse with (ninja lists only the declared ones);
+    and which refuses a query parameter that the operation does not take (ninja ignores it: a misspelt
+    filter, `?date_form=`, would answer the whole list as if filtered)."""
+
+    _query_names: dict[tuple[str, str], frozenset[str]] | None = None
+
+    def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
+        # ninja calls this for every operation, after authentication and before reading the parameters.
+        if request.META.get("QUERY_STRING"):
+            refused = self._unknown_query_parameters(request)
+            if refused:
+                raise unknown_parameters_error(*refused)
+        return super().create_temporal_response(request)
+
+    def _unknown_query_parameters(self, request: HttpRequest) -> tuple[list[str], frozenset[str]] | None:
+        """The query parameters of `request` that its operation does not take, and those it does."""
+        if self._query_names is None:
+            self._query_names = _query_names(self.get_openapi_schema())
+        match = request.resolver_match
+        if match is None:
+            return None
+        known = self._query_names.get((_ROUTE_PARAMETER.sub(r"{\1}", "/" + match.route), request.method or ""))
+        if known is None:
+            return None
+        unknown = [name for name in request.GET if name not in known]
+        return (unknown, known) if unknown else None
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)

@@ -32,8 +32,12 @@ _SUSPECT_BODY = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|\x00|\xed[\xa0-\xbf]")
 
 
 def _printable_path(path: Iterable[Any]) -> str:
-    text = ".".join(str(p) for p in path)
-    return _BAD_CHARACTER.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return printable_field(".".join(str(p) for p in path))
+
+
+def printable_field(name: str) -> str:
+    """A field's name as an answer can carry it: a NUL or a lone surrogate written as its escape."""
+    return _BAD_CHARACTER.sub(lambda m: f"\\u{ord(m.group()):04x}", name)
 
 
 def bad_character_fields(data: Any) -> list[str]:

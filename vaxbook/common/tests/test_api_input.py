@@ -647,3 +647,48 @@ def test_a_date_filter_sent_as_a_number_is_refused(desk: Any, value: str) -> Non
         assert the_error(r) == {"field": name, "code": "invalid_date_parsing", "message": "Enter a date (YYYY-MM-DD)."}
     r = desk.get("/api/v1/sessions?date_from=2026-01-01&date_to=2026-12-31")
     assert r.status_code == 200
+
+
+def test_a_query_parameter_the_operation_does_not_take_is_refused_naming_it(desk: Any, facility_a: Any) -> None:
+    # A misspelt filter would otherwise answer the unfiltered list as if it were filtered.
+    response = desk.get("/api/v1/sessions", {"date_form": "2026-11-26"}, **EN)
+    assert response.status_code == 422
+    error = the_error(response)
+    assert (error["field"], error["code"]) == ("date_form", "unknown_parameter")
+    assert "date_from" in error["message"] and "date_to" in error["message"]  # it says which it takes
+    vi = the_error(desk.get("/api/v1/sessions", {"date_form": "2026-11-26"}, **VI))
+    assert vi["code"] == "unknown_parameter" and "tham số" in vi["message"]
+
+
+def test_each_unknown_query_parameter_is_named_once_and_the_known_ones_pass(desk: Any) -> None:
+    response = desk.get("/api/v1/persons?q=nguyen&x=1&x=2&=3&limit=5", **EN)
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in errors(response)] == [
+        ("x", "unknown_parameter"),
+        ("", "unknown_parameter"),
+    ]
+    assert desk.get("/api/v1/persons?q=nguyen&limit=5", **EN).status_code == 200
+
+
+def test_an_operation_without_query_parameters_refuses_any_and_says_so(desk: Any, person: Any) -> None:
+    error = the_error(desk.get(f"/api/v1/persons/{person.public_id}/doses?page=2", **EN))
+    assert (error["field"], error["code"]) == ("page", "unknown_parameter")
+    assert "takes none" in error["message"]
+
+
+def test_an_unknown_query_parameter_on_a_write_is_refused_and_nothing_is_written(
+    desk: Any, facility_a: Any, person: Any, lot_a: Any
+) -> None:
+    response = desk.post_keyed("/api/v1/doses?dry_run=1", dose_body(person, facility_a))
+    assert response.status_code == 422
+    assert the_error(response)["field"] == "dry_run"
+    assert not Dose.objects.exists()
+
+
+def test_a_nul_in_an_unknown_query_parameter_name_is_escaped(desk: Any) -> None:
+    error = the_error(desk.get("/api/v1/sessions?a%00b=1", **EN))
+    assert (error["field"], error["code"]) == ("a\\u0000b", "unknown_parameter")
+
+
+def test_sign_in_comes_before_the_query_check(client: Client) -> None:
+    assert client.get("/api/v1/sessions?date_form=1").status_code == 401
