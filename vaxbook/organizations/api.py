@@ -56,6 +56,7 @@ class RosterImportOut(Schema):
     error_report_url: str | None
     problems: list[ProblemOut]
     ignored_columns: list[str]
+    footer_rows: list[int]
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -113,6 +114,7 @@ def roster_import_out(roster_import: RosterImport) -> dict:
         "error_report_url": report_url,
         "problems": [render_problem(p) for p in roster_import.problems],
         "ignored_columns": roster_import.ignored_columns,
+        "footer_rows": roster_import.footer_rows,
         "created_at": roster_import.created_at,
         "started_at": roster_import.started_at,
         "finished_at": roster_import.finished_at,

@@ -189,6 +189,11 @@ TEMPLATE_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.in_template
 _BY_HEADER_KEY: dict[str, Column] = {k: c for c in COLUMNS for k in c.keys}
 #: How many non-empty rows above the header (a title, the organization's name …) are tolerated.
 HEADER_LOOK_AHEAD = 20
+#: The values that say who a row is: a row with none of them, below the last row that has one, is the
+#: sheet's footer (a total, "Người lập biểu", a signature and the signer's name), not a staff member.
+IDENTIFYING_KEYS = ("date_of_birth", "id_number", "phone", "health_insurance_number")
+#: At most this many such rows at the end of the sheet are its footer: more are rows to refuse.
+FOOTER_MAX_ROWS = 10
 _ROSTER_KEYS = frozenset({"province_code", "department", "employee_number"})
 _PERSON_KEYS = frozenset(k for k in PersonInput.__dataclass_fields__ if k != "is_child")
 
@@ -215,6 +220,11 @@ class HeaderMatch:
     index: dict[str, int]  # column key → position in the row
     ignored: list[str] = field(default_factory=list)  # headers of columns that are not read
     missing: list[Column] = field(default_factory=list)
+
+    @property
+    def identifying_positions(self) -> list[int]:
+        """Where the values that say who a row is stand (IDENTIFYING_KEYS)."""
+        return sorted(self.index[key] for key in IDENTIFYING_KEYS if key in self.index)
 
     @property
     def data_positions(self) -> list[int]:

@@ -53,6 +53,7 @@ from vaxbook.common.rows import Builder, read
 from vaxbook.organizations import selectors
 from vaxbook.organizations.columns import (
     COLUMNS,
+    FOOTER_MAX_ROWS,
     HeaderMatch,
     RosterRow,
     RowMapper,
@@ -352,6 +353,7 @@ class _ImportRun:
         self.entries_before: int | None = None
         self.known = KnownPersons(find=self._roster_persons)
         self.header: HeaderMatch | None = None
+        self.footer_rows: list[int] = []  # the numbers of the rows read as the sheet's footer
         self.report: ErrorReportWriter | None = None
         self.report_path: str | None = None
 
@@ -376,15 +378,34 @@ class _ImportRun:
         self._finish()
 
     def _chunks(self, rows: Iterator[Row], mapper: RowMapper) -> Generator[list[RosterRow]]:
+        """The file's rows in chunks, but its blank rows and its footer. The rows that say nothing of who
+        they are (no birth date, document, phone or health insurance number) are held back until a row
+        that does comes (they are rows of the table, checked and refused as any other) or the sheet ends:
+        then, below the last person and at most FOOTER_MAX_ROWS of them after at least one person, they
+        are its footer, named in the result rather than refused."""
         chunk: list[RosterRow] = []
         positions = mapper.header.data_positions  # nothing there but an STT number: a blank row
+        identifying = mapper.header.identifying_positions
+        held: list[RosterRow] = []
+        persons_seen = False
         for number, values in rows:
             if is_blank_at(values, positions):
                 continue
+            if is_blank_at(values, identifying):
+                held.append(mapper.map(number, values))
+                continue
+            persons_seen = True
+            if held:
+                chunk += held
+                held = []
             chunk.append(mapper.map(number, values))
             if len(chunk) >= self.chunk_rows:
                 yield chunk
                 chunk = []
+        if held and persons_seen and len(held) <= FOOTER_MAX_ROWS:
+            self.footer_rows = [row.number for row in held]
+        else:
+            chunk += held
         if chunk:
             yield chunk
 
@@ -650,6 +671,7 @@ class _ImportRun:
                 status=RosterImport.Status.DONE,
                 progress=100,
                 total=self.processed,
+                footer_rows=self.footer_rows,
                 error_report=imp.error_report.name or "",
                 finished_at=now,
                 updated_at=now,
@@ -660,7 +682,7 @@ class _ImportRun:
                 actor=self.actor,
                 action="organizations.roster_import.finished",
                 subject=imp,
-                data={"rows": self.processed, **dict(self.counts)},
+                data={"rows": self.processed, **dict(self.counts), "footer_rows": self.footer_rows},
             )
 
     def fail(self, problems: list[dict[str, Any]]) -> None:

@@ -116,7 +116,11 @@ def roster_import_upload(request: HttpRequest, organization_id: uuid.UUID) -> Ht
 
 
 def _import_context(roster_import: RosterImport) -> dict[str, Any]:
-    return {"imp": roster_import, "problems": [render_problem(p) for p in roster_import.problems]}
+    return {
+        "imp": roster_import,
+        "problems": [render_problem(p) for p in roster_import.problems],
+        "footer_rows": ", ".join(str(n) for n in roster_import.footer_rows),
+    }
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.test import override_settings
 from vaxbook.common.errors import DomainError
 from vaxbook.common.models import AuditEvent
 from vaxbook.common.testing import PersonFactory, cccd_for
+from vaxbook.organizations.columns import FOOTER_MAX_ROWS
 from vaxbook.organizations.models import RosterEntry, RosterImport
 from vaxbook.organizations.services import roster_import_process, roster_import_start
 from vaxbook.organizations.tests.builders import (
@@ -658,6 +659,68 @@ def test_a_csv_cell_over_the_csv_limit_refuses_the_file_before_anything_is_writt
     rows = [person_row(100 + i) for i in range(12)] + [person_row(999, **{"Địa chỉ": "x" * 140_000})]
     refusal = _refused_and_nothing_written(rep, org, csv_bytes(table(rows)), "roster.csv")
     assert refusal.codes == ["csv_cell_too_long"]
+
+
+def _footer(*lines: dict) -> list[dict]:
+    """Rows below the table as clerks write them: a total, the signature block, the signer's name."""
+    return [{"STT": "", **line} for line in lines]
+
+
+FOOTER = _footer(
+    {"Họ và tên": "Tổng cộng: 3 người"},
+    {"Họ và tên": "Người lập biểu", "Nhóm ưu tiên": "Thủ trưởng đơn vị", "Mã phường/xã": "(Ký, đóng dấu)"},
+    {"Họ và tên": "Trần Thị Lập", "Địa chỉ": "Nguyễn Văn Giám"},
+)
+
+
+@pytest.mark.parametrize("name", ["roster.xlsx", "roster.csv"])
+def test_the_sheets_footer_is_named_in_the_result_not_refused(run, name):
+    """A total and a signature block below the last person say nothing of who anyone is: they are the
+    sheet's footer, listed in the result, neither counted as rows nor refused into the error report."""
+    rows = [person_row(1), person_row(2), person_row(3), *FOOTER]
+    build = csv_bytes if name.endswith(".csv") else xlsx_bytes
+    imp = run(build(table(rows)), name)
+    assert (imp.status, imp.total, imp.created, imp.refused) == ("done", 3, 3, 0)
+    assert imp.footer_rows == [5, 6, 7]
+    assert not imp.error_report
+    finished = AuditEvent.objects.get(action="organizations.roster_import.finished")
+    assert finished.data["footer_rows"] == [5, 6, 7]
+
+
+def test_a_row_that_says_nothing_of_who_it_is_inside_the_table_is_refused(run):
+    """Only below the last person is such a row a footer: above one, it is a staff row to fill in."""
+    rows = [person_row(1), {"STT": 2, "Họ và tên": "Lê Văn Thiếu"}, person_row(3), *FOOTER]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.total, imp.created, imp.refused) == (3, 2, 1)
+    assert set(reasons_by_row(imp)) == {2}  # by its STT
+    assert imp.footer_rows == [5, 6, 7]
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_rows_held_back_across_chunks_keep_their_order_and_count(run):
+    rows = [
+        person_row(1),
+        {"STT": 2, "Họ và tên": "Lê Văn Thiếu"},
+        {"STT": 3, "Họ và tên": "Phạm Thị Chưa"},
+        person_row(4),
+    ]
+    imp = run(xlsx_bytes(table(rows + FOOTER)))
+    assert (imp.total, imp.created, imp.refused) == (4, 2, 2)
+    assert list(reasons_by_row(imp)) == [2, 3]  # by their STT, in the file's order
+    assert imp.footer_rows == [6, 7, 8]
+
+
+def test_more_rows_below_the_last_person_than_a_footer_has_are_refused(run):
+    names = [{"STT": n, "Họ và tên": f"Nguyễn Văn Số {n}"} for n in range(2, 2 + FOOTER_MAX_ROWS + 1)]
+    imp = run(xlsx_bytes(table([person_row(1), *names])))
+    assert (imp.total, imp.created, imp.refused, imp.footer_rows) == (FOOTER_MAX_ROWS + 2, 1, FOOTER_MAX_ROWS + 1, [])
+    at_most = run(xlsx_bytes(table([person_row(1), *names[:FOOTER_MAX_ROWS]])))
+    assert (at_most.refused, len(at_most.footer_rows)) == (0, FOOTER_MAX_ROWS)
+
+
+def test_a_sheet_of_names_alone_is_refused_row_by_row_not_read_as_a_footer(run):
+    imp = run(xlsx_bytes(table([{"STT": n, "Họ và tên": f"Nguyễn Văn Số {n}"} for n in range(1, 4)])))
+    assert (imp.total, imp.refused, imp.footer_rows) == (3, 3, [])
 
 
 def test_a_semicolon_csv_with_a_title_line_above_the_header(run):

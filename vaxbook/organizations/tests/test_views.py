@@ -136,3 +136,20 @@ def test_the_import_page_names_the_uploader_family_name_first(rep, org, imported
     rep.save()
     page = signed_in(rep).get(reverse("organizations:import", args=[imported.public_id])).content.decode()
     assert "· Lê Thị Hồng" in page and "Hồng Lê Thị" not in page
+
+
+def test_the_result_names_the_rows_read_as_the_sheets_footer(rep, org, places, django_capture_on_commit_callbacks):
+    client = signed_in(rep)
+    rows = [person_row(1), {"STT": "", "Họ và tên": "Người lập biểu"}, {"Họ và tên": "Trần Thị Lập"}]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("organizations:import_upload", args=[org.public_id]),
+            {"file": upload(xlsx_bytes(table(rows)), "nhan-vien.xlsx")},
+        )
+    imp = RosterImport.objects.get()
+    page = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+    assert 'id="footer-rows"' in page
+    assert "Dòng 3, 4, nằm dưới người cuối cùng" in page
+    assert 'id="count-refused">0<' in page and 'id="error-report"' not in page
+    english = client.get(reverse("organizations:import", args=[imp.public_id]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Rows 3, 4, below the last person" in english.content.decode()
