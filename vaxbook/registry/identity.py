@@ -542,7 +542,9 @@ def _check_normalized_name(name: str, field: str = "full_name") -> list[Problem]
 # --------------------------------------------------------------------------------------------
 
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ][0-9:.]*(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?")
-_DMY_DATE = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})")
+#: dd/mm/yyyy, and the midnight a date column exported as date-and-time carries ("25/12/1985 00:00:00",
+#: from a CSV export or a database); any other time is refused: it may be a date shifted by a time zone.
+_DMY_DATE = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})(?:[ T]0?0:00(?::00(?:\.0+)?)?)?")
 _EXCEL_SERIAL_TEXT = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
 
 
@@ -569,7 +571,8 @@ def _make_date(year: str, month: str, day: str) -> date | None:
 
 def parse_date(value: object) -> date | None:
     """A date from a date, an ISO ``YYYY-MM-DD``, ``dd/mm/yyyy`` (or ``-`` / ``.``, one or two digit
-    day and month) or an Excel serial number; None when empty or not a real date. Never raises.
+    day and month; a midnight time after it is dropped) or an Excel serial number; None when empty or
+    not a real date. Never raises.
     """
     if isinstance(value, datetime):
         return value.date()

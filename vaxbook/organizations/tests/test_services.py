@@ -661,6 +661,19 @@ def test_a_csv_cell_over_the_csv_limit_refuses_the_file_before_anything_is_writt
     assert refusal.codes == ["csv_cell_too_long"]
 
 
+def test_a_birth_date_exported_with_its_midnight_is_read_and_another_time_refused(run):
+    """A CSV exported from a database or a script writes a date column as date and time at midnight."""
+    rows = [  # person_row(n) was born on day n + 1 of month n + 1 of 1980 + n
+        person_row(1, **{"Ngày sinh": "02/02/1981 00:00:00"}),
+        person_row(2, **{"Ngày sinh": "1982-03-03 00:00:00"}),
+        person_row(3, **{"Ngày sinh": "03/04/1983 17:00:00"}),  # a time zone's shift: not guessed
+    ]
+    imp = run(csv_bytes(table(rows)), "roster.csv")
+    assert (imp.created, imp.refused) == (2, 1), reasons_by_row(imp)
+    assert "date_of_birth_format" in reasons_by_row(imp)[3]
+    assert Person.objects.filter(date_of_birth=date(1981, 2, 2)).exists()
+
+
 def _footer(*lines: dict) -> list[dict]:
     """Rows below the table as clerks write them: a total, the signature block, the signer's name."""
     return [{"STT": "", **line} for line in lines]

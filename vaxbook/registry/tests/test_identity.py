@@ -420,6 +420,14 @@ def test_check_name(raw: str | None, expected: list[str]) -> None:
         ("25-12-1985", date(1985, 12, 25)),
         ("25.12.1985", date(1985, 12, 25)),
         (" 25/12/1985 ", date(1985, 12, 25)),
+        ("25/12/1985 00:00:00", date(1985, 12, 25)),  # a date column exported as date and time
+        ("25/12/1985 00:00", date(1985, 12, 25)),
+        ("25-12-1985 0:00", date(1985, 12, 25)),
+        ("25/12/1985T00:00:00.000", date(1985, 12, 25)),
+        ("25/12/1985 07:00:00", None),  # another time may be a date shifted by a time zone
+        ("24/12/1985 17:00", None),
+        ("25/12/1985 00:00:01", None),
+        ("25/12/1985 00", None),
         (44197, date(2021, 1, 1)),  # Excel serial
         (44197.75, date(2021, 1, 1)),
         ("44197", date(2021, 1, 1)),
