@@ -541,10 +541,12 @@ def _check_normalized_name(name: str, field: str = "full_name") -> list[Problem]
 # Dates
 # --------------------------------------------------------------------------------------------
 
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ][0-9:.]*(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?")
-#: dd/mm/yyyy, and the midnight a date column exported as date-and-time carries ("25/12/1985 00:00:00",
-#: from a CSV export or a database); any other time is refused: it may be a date shifted by a time zone.
-_DMY_DATE = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})(?:[ T]0?0:00(?::00(?:\.0+)?)?)?")
+#: The midnight a date column exported as date and time carries ("25/12/1985 00:00:00", "1985-12-25
+#: 00:00:00Z": from a CSV written by a database or a script). Any other time is refused: "24/12/1985
+#: 17:00" may be 25 December shifted by a time zone, and the day is not guessed.
+_MIDNIGHT = r"(?:[T ]0?0:00(?::00(?:\.0+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})" + _MIDNIGHT)
+_DMY_DATE = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})" + _MIDNIGHT)
 _EXCEL_SERIAL_TEXT = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
 
 
