@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from vaxbook.clinic import selectors, services
 from vaxbook.clinic.models import AdverseEvent, Appointment, Dose, Screening, Session
-from vaxbook.common.apifields import IsoDate, IsoDateTime, IsoTime, column_text, local_time
+from vaxbook.common.apifields import IsoDate, IsoDateTime, IsoTime, column_text, local_time, page_limit, page_offset
 from vaxbook.common.errors import DomainError
 from vaxbook.common.idempotency import idempotent_call_prefetching
 from vaxbook.vaccines.api import ErrorsOut
@@ -583,8 +583,14 @@ def adverse_event_create(request: HttpRequest, payload: AdverseEventIn) -> JsonR
 
 
 @router.get("/adverse-events", response=list[AdverseEventOut])
-def adverse_events(request: HttpRequest, serious: bool | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    rows = selectors.adverse_events_for_user(user=request.user, serious=serious)[: max(1, min(limit, 1000))]
+def adverse_events(
+    request: HttpRequest,
+    serious: bool | None = None,
+    limit: int = page_limit(200, 1000),
+    offset: int = page_offset(),
+) -> list[dict[str, Any]]:
+    """Adverse events in the user's area, the latest onset first, a page at a time (a short page is the last)."""
+    rows = selectors.adverse_events_for_user(user=request.user, serious=serious)[offset : offset + limit]
     return [adverse_event_out(e) for e in rows]
 
 
@@ -620,11 +626,13 @@ def sessions(
     facility_id: str | None = None,
     date_from: IsoDate | None = None,
     date_to: IsoDate | None = None,
-    limit: int = 200,
+    limit: int = page_limit(200, 1000),
+    offset: int = page_offset(),
 ) -> list[dict[str, Any]]:
+    """Sessions by date and start, a page at a time (a short page is the last)."""
     facility = facility_get(public_id=facility_id) if facility_id else None
     qs = selectors.sessions_for_user(user=request.user, facility=facility, date_from=date_from, date_to=date_to)
-    return [session_out(s) for s in qs.prefetch_related("priority_groups")[: max(1, min(limit, 1000))]]
+    return [session_out(s) for s in qs.prefetch_related("priority_groups")[offset : offset + limit]]
 
 
 @router.get("/sessions/{session_id}", response={200: SessionOut, 404: ErrorsOut})

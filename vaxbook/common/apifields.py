@@ -42,6 +42,15 @@ def page_offset() -> Any:
     return Query(0, ge=0, le=MAX_OFFSET)
 
 
+def page_limit(default: int, maximum: int) -> Any:
+    """The `limit` query parameter of a list: 1 to `maximum` (said in the API's description), else a 422
+    naming `limit`. Never cut down silently: a client paging by `offset += limit` with a limit the
+    server had lowered would skip the rows in between."""
+    from ninja import Query
+
+    return Query(default, ge=1, le=maximum)
+
+
 def local_time() -> Any:
     """A pydantic Field for a wall-clock time ("07:30", "07:30:00"), described as RFC 3339's
     `partial-time`: JSON Schema's `time` format requires an offset, which these times do not have."""

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
-from vaxbook.common.apifields import page_offset
+from vaxbook.common.apifields import page_limit, page_offset
 from vaxbook.common.errors import NotFound
 from vaxbook.organizations import selectors, services
 from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
@@ -203,13 +203,12 @@ def roster(
     request: HttpRequest,
     organization_id: str,
     status: DataStatusFilter = "",
-    limit: int = 50,
+    limit: int = page_limit(50, 200),
     offset: int = page_offset(),
 ) -> dict:
-    """The roster: every staff member with data status, next appointment and valid doses (paginated: at most
-    200 a page, a larger `limit` gives 200; an `offset` below 0 or past 2,147,483,647 is a 422)."""
+    """The roster: every staff member with data status, next appointment and valid doses (paginated: `limit`
+    1 to 200; an `offset` below 0 or past 2,147,483,647 is a 422)."""
     organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
-    limit = max(1, min(limit, 200))
     entries = selectors.roster_for_user(user=request.user, organization=organization)
     if status:
         entries = entries.filter(person__data_status=status)

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 
-from vaxbook.common.apifields import IsoDate, column_text, page_offset
+from vaxbook.common.apifields import IsoDate, column_text, page_limit, page_offset
 from vaxbook.common.errors import DomainError, ErrorItem
 from vaxbook.organizations.services import person_register_by
 from vaxbook.registry import selectors, services
@@ -159,11 +159,14 @@ def person_create(request: HttpRequest, payload: PersonIn) -> tuple[int, dict]:
 
 @router.get("/persons", response=PersonListOut)
 def person_list(
-    request: HttpRequest, q: str = "", status: DataStatusFilter = "", limit: int = 25, offset: int = page_offset()
+    request: HttpRequest,
+    q: str = "",
+    status: DataStatusFilter = "",
+    limit: int = page_limit(25, 100),
+    offset: int = page_offset(),
 ) -> dict:
-    """Persons in the user's scope, by name (at most 100 a page; an offset below 0 or past 2,147,483,647
+    """Persons in the user's scope, by name (`limit` 1 to 100; an offset below 0 or past 2,147,483,647
     is a 422)."""
-    limit = max(1, min(limit, 100))
     if q:
         found = selectors.person_search(user=request.user, q=q, limit=limit)
         if status:

@@ -692,3 +692,41 @@ def test_a_nul_in_an_unknown_query_parameter_name_is_escaped(desk: Any) -> None:
 
 def test_sign_in_comes_before_the_query_check(client: Client) -> None:
     assert client.get("/api/v1/sessions?date_form=1").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("path", "maximum"),
+    [
+        ("/api/v1/persons", 100),
+        ("/api/v1/sessions", 1000),
+        ("/api/v1/adverse-events", 1000),
+        ("/api/v1/places/search?q=ab&", 100),
+    ],
+)
+def test_a_limit_out_of_its_bounds_is_refused_never_cut_down(desk: Any, path: str, maximum: int) -> None:
+    """A client paging by `offset += limit` with a limit the server had lowered would skip rows."""
+    joiner = "" if path.endswith("&") else "?"
+    for value, code in ((maximum + 1, "invalid_less_than_equal"), (0, "invalid_greater_than_equal")):
+        error = the_error(desk.get(f"{path}{joiner}limit={value}", **EN))
+        assert (error["field"], error["code"]) == ("limit", code)
+    assert desk.get(f"{path}{joiner}limit={maximum}", **EN).status_code == 200
+
+
+def test_the_roster_limit_is_bounded_too(api: Any, rep: Any, org: Any) -> None:
+    client = api.as_user(rep)
+    error = the_error(client.get(f"/api/v1/organizations/{org.public_id}/roster?limit=201", **EN))
+    assert (error["field"], error["code"]) == ("limit", "invalid_less_than_equal")
+
+
+def test_sessions_and_adverse_events_are_paged_by_offset(
+    desk: Any, facility_a: Any, comirnaty: Any, person: Any, give: Any
+) -> None:
+    from vaxbook.clinic.tests import factories as f
+
+    for day in range(3):
+        f.SessionFactory(facility=facility_a, vaccine=comirnaty, date=timezone.localdate() + timedelta(days=day))
+    pages = [desk.get(f"/api/v1/sessions?limit=2&offset={o}").json() for o in (0, 2, 4)]
+    assert [len(p) for p in pages] == [2, 1, 0]
+    dates = [s["date"] for p in pages for s in p]
+    assert dates == sorted(dates) and len(set(dates)) == 3
+    assert desk.get("/api/v1/adverse-events?offset=-1").status_code == 422
