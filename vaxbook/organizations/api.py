@@ -159,8 +159,12 @@ def error_report_response(roster_import: RosterImport) -> FileResponse:
 
 
 @router.get("/organizations", response=list[OrganizationOut])
-def organization_list(request: HttpRequest) -> list[dict]:
-    return [organization_out(request, o) for o in selectors.organizations_for_user(user=request.user)[:500]]
+def organization_list(
+    request: HttpRequest, limit: int = page_limit(500, 1000), offset: int = page_offset()
+) -> list[dict]:
+    """The organizations the user may see, by name, a page at a time (a short page is the last)."""
+    organizations = selectors.organizations_for_user(user=request.user).order_by("name", "pk")
+    return [organization_out(request, o) for o in organizations[offset : offset + limit]]
 
 
 @router.get("/organizations/{organization_id}/roster-template", url_name="roster_template")

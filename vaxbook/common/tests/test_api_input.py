@@ -730,3 +730,15 @@ def test_sessions_and_adverse_events_are_paged_by_offset(
     dates = [s["date"] for p in pages for s in p]
     assert dates == sorted(dates) and len(set(dates)) == 3
     assert desk.get("/api/v1/adverse-events?offset=-1").status_code == 422
+
+
+def test_organizations_are_paged_by_offset_in_a_stable_order(api: Any, officer: Any, province: Any) -> None:
+    from vaxbook.common import testing as t
+
+    for _ in range(3):
+        t.OrganizationFactory(name="Công ty Trùng Tên", admin_unit=province)
+    client = api.as_user(officer)
+    pages = [client.get(f"/api/v1/organizations?limit=2&offset={o}").json() for o in (0, 2)]
+    assert [len(p) for p in pages] == [2, 1]
+    assert len({o["id"] for p in pages for o in p}) == 3  # the same name three times: none seen twice
+    assert the_error(client.get("/api/v1/organizations?limit=1001", **EN))["field"] == "limit"
