@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -73,6 +74,7 @@ _PHONE_FIRST = re.compile(r"^(0\d{9}|\+?84\d{9})$")
 LOT_KEY = "clinic.lot.{facility}"
 VACCINATOR_KEY = "clinic.vaccinator.{facility}"
 OBSERVATION_REFRESH_SECONDS = 30
+AE_PAGE_SIZE = 100
 
 OUTCOME_LABELS: dict[str, Any] = dict(Screening.Outcome.choices)
 
@@ -784,7 +786,11 @@ def adverse_events(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "clinic/adverse_events.html",
-        {"rows": list(rows[:300]), "only_serious": only_serious, "desk_facility_ids": facility_ids},
+        {
+            "page": Paginator(rows, AE_PAGE_SIZE).get_page(request.GET.get("page")),
+            "only_serious": only_serious,
+            "desk_facility_ids": facility_ids,
+        },
     )
 
 

@@ -52,10 +52,11 @@ def _import_or_404(request: HttpRequest, import_id: uuid.UUID) -> RosterImport:
 @login_required
 @require_GET
 def organization_list(request: HttpRequest) -> HttpResponse:
-    organizations = list(selectors.organizations_for_user(user=request.user)[:500])
-    if len(organizations) == 1:
-        return redirect("organizations:roster", organization_id=organizations[0].public_id)
-    return render(request, "organizations/organization_list.html", {"organizations": organizations})
+    organizations = selectors.organizations_for_user(user=request.user).order_by("name", "pk")
+    page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
+    if page.paginator.count == 1:
+        return redirect("organizations:roster", organization_id=page.object_list[0].public_id)
+    return render(request, "organizations/organization_list.html", {"page": page})
 
 
 def _roster_context(request: HttpRequest, organization: Organization, **extra: Any) -> dict[str, Any]:

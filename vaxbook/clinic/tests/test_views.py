@@ -440,6 +440,29 @@ def test_an_adverse_event_is_reported_and_a_serious_one_reaches_the_officer(
     assert f'data-event="{event.public_id}" data-serious="true"' in html
 
 
+def test_the_serious_list_is_paged_so_that_no_event_is_out_of_reach(
+    officer: Any, vaccinator_a: Any, person: Any, give: Any, monkeypatch: Any
+) -> None:
+    from vaxbook.clinic import views
+    from vaxbook.clinic.services import adverse_event_report
+
+    monkeypatch.setattr(views, "AE_PAGE_SIZE", 2)
+    dose = give(person, at=timezone.now() - timedelta(hours=2))
+    events = [
+        adverse_event_report(
+            actor=vaccinator_a, dose=dose, onset_at=timezone.now() - timedelta(minutes=m), symptoms="Sốt", serious=True
+        )
+        for m in range(5)
+    ]
+    client = signed_in(officer)
+    seen = []
+    for page in (1, 2, 3):
+        html = client.get(reverse("clinic:adverse_events"), {"page": page}).content.decode()
+        seen += re.findall(r'data-event="([0-9a-f-]+)"', html)
+    assert seen == [str(e.public_id) for e in events]  # the latest onset first, each once
+    assert 'rel="next"' not in html and 'rel="prev"' in html  # the last page
+
+
 # Scoping -----------------------------------------------------------------------------------------
 
 

@@ -153,3 +153,17 @@ def test_the_result_names_the_rows_read_as_the_sheets_footer(rep, org, places, d
     assert 'id="count-refused">0<' in page and 'id="error-report"' not in page
     english = client.get(reverse("organizations:import", args=[imp.public_id]), HTTP_ACCEPT_LANGUAGE="en")
     assert "Rows 3, 4, below the last person" in english.content.decode()
+
+
+def test_an_officer_pages_through_every_organization_of_the_province(officer, province, monkeypatch):
+    from vaxbook.organizations import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    made = [t.OrganizationFactory(name=f"Công ty {n}", admin_unit=province) for n in range(5)]
+    client = signed_in(officer)
+    listed = []
+    for page in (1, 2, 3):
+        html = client.get(reverse("organizations:list"), {"page": page}).content.decode()
+        listed += [o.name for o in made if f">{o.name}<" in html]
+    assert listed == [o.name for o in made]
+    assert 'rel="prev"' in html
