@@ -19,6 +19,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -75,6 +76,7 @@ LOT_KEY = "clinic.lot.{facility}"
 VACCINATOR_KEY = "clinic.vaccinator.{facility}"
 OBSERVATION_REFRESH_SECONDS = 30
 AE_PAGE_SIZE = 100
+FACILITY_PAGE_SIZE = 100
 
 OUTCOME_LABELS: dict[str, Any] = dict(Screening.Outcome.choices)
 
@@ -116,22 +118,22 @@ def viewed_facility(request: HttpRequest, facility_id: uuid.UUID | str) -> Facil
     return facility
 
 
-def facility_choices(request: HttpRequest, *, work: bool) -> list[Facility]:
+def facility_choices(request: HttpRequest, *, work: bool) -> QuerySet[Facility]:
     """The facilities to choose from: where the user works (`work`), or that they may see."""
     scope = user_scope(user=request.user)
     qs = facilities_for_user(user=request.user).filter(active=True)
     if work and not scope.national:
         qs = qs.filter(pk__in=scope.facility_ids)
-    return list(qs.order_by("name")[:300])
+    return qs.order_by("name", "pk")
 
 
 def pick_facility(request: HttpRequest, url_name: str, *, work: bool, title: str) -> HttpResponse:
-    """Go to the user's only facility, or let them choose one."""
-    facilities = facility_choices(request, work=work)
-    if len(facilities) == 1:
-        return redirect(url_name, facility_id=facilities[0].public_id)
-    links = [(f, reverse(url_name, kwargs={"facility_id": f.public_id})) for f in facilities]
-    return render(request, "clinic/facility_picker.html", {"links": links, "title": title})
+    """Go to the user's only facility, or let them choose one (a page at a time: a province has hundreds)."""
+    page = Paginator(facility_choices(request, work=work), FACILITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    if page.paginator.count == 1:
+        return redirect(url_name, facility_id=page.object_list[0].public_id)
+    links = [(f, reverse(url_name, kwargs={"facility_id": f.public_id})) for f in page.object_list]
+    return render(request, "clinic/facility_picker.html", {"links": links, "page": page, "title": title})
 
 
 def _today() -> date:

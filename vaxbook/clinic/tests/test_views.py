@@ -463,6 +463,26 @@ def test_the_serious_list_is_paged_so_that_no_event_is_out_of_reach(
     assert 'rel="next"' not in html and 'rel="prev"' in html  # the last page
 
 
+def test_an_officer_picks_among_every_facility_of_the_area_a_page_at_a_time(
+    officer: Any, ward1: Any, monkeypatch: Any
+) -> None:
+    from vaxbook.clinic import views
+    from vaxbook.common import testing as t
+
+    monkeypatch.setattr(views, "FACILITY_PAGE_SIZE", 2)
+    made = [t.FacilityFactory(code=f"F{n}", name=f"Trạm Y tế {n}", admin_unit=ward1) for n in range(5)]
+    client = signed_in(officer)
+    seen: list[str] = []
+    for page in (1, 2, 3):
+        html = client.get(reverse("clinic:sessions"), {"page": page}).content.decode()
+        seen += re.findall(r'data-facility="([0-9a-f-]+)"', html)
+    assert seen == [str(f.public_id) for f in made]
+    only = signed_in(f.make_member(f.Role.FACILITY_MANAGER, facility=made[0], username="only_one"))
+    response = only.get(reverse("clinic:checkin"))  # one facility: straight to it
+    assert response.status_code == 302
+    assert response["Location"] == reverse("clinic:checkin", kwargs={"facility_id": made[0].public_id})
+
+
 # Scoping -----------------------------------------------------------------------------------------
 
 
