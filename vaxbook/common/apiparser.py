@@ -1,6 +1,7 @@
 """The API's edge: a request whose JSON body, query string or form fields hold a character that no text
 column can store is refused before any endpoint sees it, whatever the endpoint; so is a JSON body that is
-not an object (422 `invalid_dict_type`, field `body`).
+not an object (422 `invalid_dict_type`, field `body`), and a parameter that takes one value given twice
+(422 `repeated_parameter`).
 
 Those characters are NUL (U+0000: PostgreSQL refuses it in text and in jsonb) and lone UTF-16 surrogates
 (U+D800–U+DFFF: they have no UTF-8 form, so no driver can send them). One rule, here, for every field:
@@ -21,6 +22,7 @@ from vaxbook.common.apierrors import validation_code, validation_message
 from vaxbook.common.errors import DomainError, ErrorItem
 
 INVALID_CHARACTER = "invalid_character"
+REPEATED_PARAMETER = "repeated_parameter"
 
 #: a NUL or a lone surrogate (json.loads keeps a \ud800 escape as a lone surrogate)
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
@@ -105,4 +107,20 @@ class ApiParser(Parser):
                 fields.append(_printable_path([key]))
         if fields:
             raise invalid_character_error(fields)
+        # A parameter that takes one value, given twice (`?serious=true&serious=false`): ninja would read the
+        # last and drop the others without a word.
+        repeated = [key for key, values in data.lists() if len(values) > 1 and key not in list_fields]
+        if repeated:
+            raise DomainError(
+                [
+                    ErrorItem(
+                        printable_field(key),
+                        REPEATED_PARAMETER,
+                        _("The parameter “%(name)s” takes one value and is given more than once.")
+                        % {"name": printable_field(key)},
+                    )
+                    for key in repeated
+                ],
+                status=422,
+            )
         return super().parse_querydict(data, list_fields, request)

@@ -742,3 +742,14 @@ def test_organizations_are_paged_by_offset_in_a_stable_order(api: Any, officer: 
     assert [len(p) for p in pages] == [2, 1]
     assert len({o["id"] for p in pages for o in p}) == 3  # the same name three times: none seen twice
     assert the_error(client.get("/api/v1/organizations?limit=1001", **EN))["field"] == "limit"
+
+
+def test_a_parameter_given_twice_is_refused_not_read_at_its_last_value(desk: Any) -> None:
+    response = desk.get("/api/v1/adverse-events?serious=true&serious=false&limit=5", **EN)
+    assert response.status_code == 422
+    error = the_error(response)
+    assert (error["field"], error["code"]) == ("serious", "repeated_parameter")
+    assert "more than once" in error["message"]
+    vi = the_error(desk.get("/api/v1/sessions?limit=1&limit=2", **VI))
+    assert (vi["field"], vi["code"]) == ("limit", "repeated_parameter") and "nhiều lần" in vi["message"]
+    assert desk.get("/api/v1/adverse-events?serious=true&limit=5").status_code == 200
