@@ -165,12 +165,17 @@ def person_list(
     limit: int = page_limit(25, 100),
     offset: int = page_offset(),
 ) -> dict:
-    """Persons in the user's scope, by name (`limit` 1 to 100; an offset below 0 or past 2,147,483,647
-    is a 422)."""
+    """Persons in the user's scope, by name, a page at a time (`limit` 1 to 100; an offset below 0 or past
+    2,147,483,647 is a 422). With `q`, a search: its best matches of that status, at most `limit` of them
+    (`count` is their number), not paged: an `offset` is a 422, refine the search instead."""
     if q:
-        found = selectors.person_search(user=request.user, q=q, limit=limit)
-        if status:
-            found = [p for p in found if p.data_status == status]
+        if offset:
+            raise DomainError.single(
+                "offset",
+                "search_not_paged",
+                _("A search answers its best matches, at most “limit” of them, and is not paged: refine the search."),
+            )
+        found = selectors.person_search(user=request.user, q=q, limit=limit, status=status)
         return {"count": len(found), "results": [person_out(p) for p in found]}
     qs = selectors.persons_for_user(user=request.user).order_by("search_name", "id")
     if status:

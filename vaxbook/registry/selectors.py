@@ -152,17 +152,19 @@ def persons_by_phone_read(phone: str, limit: int) -> Read[list[Person]]:
     return _persons_where_read("p.phone = %s", [phone], limit, order="p.date_of_birth, p.id")
 
 
-def persons_by_identifiers(numbers: set[str], phone: str | None, limit: int) -> list[Person]:
-    """Persons whose document number is one of `numbers`, then those whose phone is `phone`."""
+def persons_by_identifiers(numbers: set[str], phone: str | None, limit: int, status: str = "") -> list[Person]:
+    """Persons whose document number is one of `numbers`, then those whose phone is `phone` (with
+    `status`, of that data status only: an organization's switchboard phone may be hundreds' phone)."""
     ordered = sorted(numbers)
     in_numbers = f"p.id_number IN ({', '.join(['%s'] * len(ordered))})"
+    of_status, status_params = (" AND p.data_status = %s", [status]) if status else ("", [])
     if not phone:
-        return _persons_where(in_numbers, ordered, limit) if ordered else []
+        return _persons_where(f"({in_numbers}){of_status}", [*ordered, *status_params], limit) if ordered else []
     if not ordered:
-        return _persons_where("p.phone = %s", [phone], limit)
+        return _persons_where(f"p.phone = %s{of_status}", [phone, *status_params], limit)
     return _persons_where(
-        f"{in_numbers} OR p.phone = %s",
-        [*ordered, phone],
+        f"({in_numbers} OR p.phone = %s){of_status}",
+        [*ordered, phone, *status_params],
         limit,
         order=f"CASE WHEN {in_numbers} THEN 0 ELSE 1 END",
         order_params=ordered,
@@ -248,8 +250,9 @@ def person_find_exact(*, user: Any, identifier: str) -> Person | None:
     return by_phone[0] if len(by_phone) == 1 else None
 
 
-def person_search(*, user: Any, q: str, limit: int = 25) -> list[Person]:
-    """Search by identity number or phone (exact) or by name typed with or without diacritics."""
+def person_search(*, user: Any, q: str, limit: int = 25, status: str = "") -> list[Person]:
+    """Search by identity number or phone (exact) or by name typed with or without diacritics; with
+    `status`, among the persons of that data status only (the best `limit` of them, not of all)."""
     q = (q or "").strip()
     if not q:
         return []
@@ -260,10 +263,11 @@ def person_search(*, user: Any, q: str, limit: int = 25) -> list[Person]:
         phone = normalize_phone(compact)
         if _may_look_up_exactly(scope):
             # One round trip for both: the number's matches first, then the phone's.
-            rows = persons_by_identifiers(numbers, phone, 2 * limit)
+            rows = persons_by_identifiers(numbers, phone, 2 * limit, status)
         else:
             match = Q(id_number__in=numbers) | Q(phone=phone) if phone else Q(id_number__in=numbers)
-            rows = list(persons_for_user(user=user).filter(match)[: 2 * limit])
+            scoped = persons_for_user(user=user).filter(match)
+            rows = list((scoped.filter(data_status=status) if status else scoped)[: 2 * limit])
         found = [p for p in rows if p.id_number in numbers][:limit]
         found += [p for p in rows if p.id_number not in numbers][:limit]
         return found[:limit]
@@ -271,6 +275,8 @@ def person_search(*, user: Any, q: str, limit: int = 25) -> list[Person]:
     if not folded:
         return []
     listed = persons_for_user(user=user).prefetch_related(None)
+    if status:
+        listed = listed.filter(data_status=status)
     # Names compare byte by byte (collation "C" on PostgreSQL, with its index; see registry migration
     # 0003): a prefix is then a range of the ordered index, read in order, whatever the database's collation.
     key = Collate("search_name", "C") if connection.vendor == "postgresql" else F("search_name")

@@ -209,10 +209,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         status = ""
     page = None
     if q:
-        persons: Any = selectors.person_search(user=request.user, q=q, limit=SEARCH_LIMIT)
+        persons: Any = selectors.person_search(user=request.user, q=q, limit=SEARCH_LIMIT, status=status)
         truncated = len(persons) >= SEARCH_LIMIT
-        if status:
-            persons = [p for p in persons if p.data_status == status]
     else:
         listed = selectors.persons_for_user(user=request.user).order_by("search_name", "date_of_birth", "id")
         if status:

@@ -150,6 +150,28 @@ def test_get_finds_by_number_phone_or_name_without_diacritics(api: Any, clerk_a:
     assert ids(response) == {str(hoa.public_id)}
 
 
+def test_a_search_with_a_status_gives_the_best_matches_of_that_status(api: Any, officer: Any, ward1: Any) -> None:
+    """The status narrows the search itself, not its first page: a shared phone (an organization's
+    switchboard) with more persons than `limit` still finds the incomplete ones."""
+    same = {"ward": ward1, "province": ward1.parent, "phone": "+84912000777"}
+    for n in range(4):
+        t.PersonFactory(full_name=f"Lê Văn Đủ {n}", **same)
+    incomplete = t.PersonFactory(full_name="Lê Văn Thiếu", data_status="incomplete", **same)
+    client = api.as_user(officer)
+    for q in ("0912000777", "le van"):
+        found = client.get("/api/v1/persons", {"q": q, "status": "incomplete", "limit": 2}).json()
+        assert (found["count"], [p["id"] for p in found["results"]]) == (1, [str(incomplete.public_id)]), q
+    assert len(client.get("/api/v1/persons", {"q": "le van", "limit": 2}).json()["results"]) == 2
+
+
+def test_a_search_is_not_paged_and_says_so(api: Any, officer: Any, hoa: Person) -> None:
+    response = api.as_user(officer).get("/api/v1/persons", {"q": "hoa", "offset": 25}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("offset", "search_not_paged")
+    assert "refine the search" in error["message"]
+
+
 def test_get_lists_with_a_status_filter(api: Any, officer: Any, hoa: Person, binh: Person) -> None:
     Person.objects.filter(pk=binh.pk).update(data_status="incomplete")
     client = api.as_user(officer)
