@@ -198,11 +198,15 @@ def person_patch(request: HttpRequest, person_id: str, payload: PersonPatch) -> 
 
 
 @router.get("/persons/{person_id}/history", response=list[HistoryOut])
-def person_history(request: HttpRequest, person_id: str) -> list[dict]:
+def person_history(
+    request: HttpRequest, person_id: str, limit: int = page_limit(200, 1000), offset: int = page_offset()
+) -> list[dict]:
+    """The person's audit trail, the latest first, a page at a time (a short page is the last)."""
     person = selectors.person_get_for_user(user=request.user, public_id=person_id)
+    events = selectors.person_history(user=request.user, person=person)  # the latest first, then by id
     return [
         {"at": e.at, "actor": e.actor.username if e.actor else None, "action": e.action, "data": e.data}
-        for e in selectors.person_history(user=request.user, person=person)[:200]
+        for e in events[offset : offset + limit]
     ]
 
 

@@ -238,6 +238,14 @@ def test_history_lists_the_audit_events(api: Any, clerk_a: Any, ward1: Any, prio
     assert actions == ["registry.person.updated", "registry.person.created"]
     assert history.json()[0]["actor"] == "clerk_a"
     assert "occupation" in history.json()[0]["data"]["changes"]
+    pages = [
+        client.get(f"/api/v1/persons/{created['id']}/history", {"limit": 1, "offset": o}).json() for o in (0, 1, 2)
+    ]
+    assert [[e["action"] for e in page] for page in pages] == [
+        ["registry.person.updated"],
+        ["registry.person.created"],
+        [],
+    ]
 
 
 # --------------------------------------------------------------------------------------------
