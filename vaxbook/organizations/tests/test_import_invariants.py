@@ -1,6 +1,7 @@
 """Random rosters against the outcome each row must have, whatever the chunk size and the file's format:
 new staff are created, known ones linked, a document repeated in the file is accepted once and refused
-after, a document of someone else is a conflict, a defective row is refused with its code; the counts add
+after, a document of someone else is a conflict, a defective row is refused with its code, a row that says
+nothing of who it is is refused inside the table and the sheet's footer below it is named; the counts add
 up; the same file again creates nobody and refuses the same rows for the same reasons; no document ends
 up on two persons.
 
@@ -62,8 +63,11 @@ def test_random_rosters_get_the_outcome_each_row_must_have(seed: int, run: Any) 
     accepted_docs: list[dict[str, Any]] = []
     seen_docs: set[str] = set()
     for stt in range(1, ROWS + 1):
-        kind = rng.choices(["new", "repeat", "known", "conflict", "defect"], weights=[8, 2, 2, 1, 2])[0]
-        if kind == "repeat" and accepted_docs:
+        kind = rng.choices(["new", "repeat", "known", "conflict", "defect", "nobody"], weights=[8, 2, 2, 1, 2, 1])[0]
+        if kind == "nobody" and stt < ROWS:  # says nothing of who it is, inside the table: refused
+            row = {"Họ và tên": f"Chưa Điền {stt}"}
+            outcome = "date_of_birth_required"
+        elif kind == "repeat" and accepted_docs:
             row = {**rng.choice(accepted_docs)}
             if rng.random() < 0.5:  # whatever the name on the later row
                 row["Họ và tên"] = "Lê Văn Lặp"
@@ -88,9 +92,12 @@ def test_random_rosters_get_the_outcome_each_row_must_have(seed: int, run: Any) 
         rows.append(row)
         expected[stt] = outcome
 
+    # Below the last person, the sheet's footer: a total, a signature, the signer's name (none, or some).
+    footer = [{"Họ và tên": text} for text in ("Tổng cộng", "Người lập biểu", "Nguyễn Văn Ký")[: rng.randrange(4)]]
+    footer_rows = [ROWS + 2 + i for i in range(len(footer))]  # the header is row 1
     chunk = rng.randrange(2, 9)
     as_csv = rng.random() < 0.3
-    content = csv_bytes(table(rows)) if as_csv else xlsx_bytes(table(rows))
+    content = csv_bytes(table(rows + footer)) if as_csv else xlsx_bytes(table(rows + footer))
     name = "roster.csv" if as_csv else "roster.xlsx"
     tally = Counter(v if v in ("created", "known") else "refused" for v in expected.values())
     persons_before = Person.objects.count()
@@ -105,6 +112,7 @@ def test_random_rosters_get_the_outcome_each_row_must_have(seed: int, run: Any) 
             tally["refused"],
         ), (seed, chunk, as_csv, expected)
         assert first.accepted == first.created + first.linked + first.updated
+        assert first.footer_rows == footer_rows, (seed, chunk)
         reasons = reasons_by_row(first)
         refused = {stt: code for stt, code in expected.items() if code not in ("created", "known")}
         assert set(reasons) == set(refused), (seed, chunk)
