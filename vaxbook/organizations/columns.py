@@ -12,7 +12,7 @@ header is not known is ignored (and said so), a required column that is absent r
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -262,6 +262,38 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         index[column.key] = position
     missing = [c for c in COLUMNS if c.required and c.key not in index]
     return HeaderMatch(row=number, cells=list(cells), index=index, ignored=ignored, missing=missing)
+
+
+def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int]) -> Generator[Row]:
+    """The non-blank rows of a sheet, in order, but its footer, whose row numbers go to `footer`.
+
+    A row that says nothing of who it is (no value in IDENTIFYING_KEYS' columns) is held back until a
+    row that does comes: it is then a row of the table, checked and refused as any other. At the end of
+    the sheet, at most FOOTER_MAX_ROWS such rows after at least one person are its footer. A run of
+    them longer than that is not a footer: it goes on at once, never held (a sheet of a million names
+    typed ahead of the rest is not kept in memory)."""
+    identifying = header.identifying_positions
+    held: list[Row] = []
+    long_run = False  # the current run of such rows is longer than a footer
+    persons_seen = False
+    for row in rows:
+        if not is_blank_at(row[1], identifying):
+            persons_seen, long_run = True, False
+            yield from held
+            held = []
+            yield row
+        elif long_run:
+            yield row
+        else:
+            held.append(row)
+            if len(held) > FOOTER_MAX_ROWS:
+                long_run = True
+                yield from held
+                held = []
+    if held and persons_seen:
+        footer.extend(number for number, _values in held)
+    else:
+        yield from held
 
 
 def find_header(rows: Iterator[Row]) -> HeaderMatch:

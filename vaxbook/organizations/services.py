@@ -53,13 +53,13 @@ from vaxbook.common.rows import Builder, read
 from vaxbook.organizations import selectors
 from vaxbook.organizations.columns import (
     COLUMNS,
-    FOOTER_MAX_ROWS,
     HeaderMatch,
     RosterRow,
     RowMapper,
     find_header,
     is_blank_at,
     reason_text,
+    without_footer,
 )
 from vaxbook.organizations.conf import limit
 from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
@@ -378,34 +378,15 @@ class _ImportRun:
         self._finish()
 
     def _chunks(self, rows: Iterator[Row], mapper: RowMapper) -> Generator[list[RosterRow]]:
-        """The file's rows in chunks, but its blank rows and its footer. The rows that say nothing of who
-        they are (no birth date, document, phone or health insurance number) are held back until a row
-        that does comes (they are rows of the table, checked and refused as any other) or the sheet ends:
-        then, below the last person and at most FOOTER_MAX_ROWS of them after at least one person, they
-        are its footer, named in the result rather than refused."""
+        """The file's rows in chunks, but its blank rows and its footer (`without_footer`)."""
         chunk: list[RosterRow] = []
         positions = mapper.header.data_positions  # nothing there but an STT number: a blank row
-        identifying = mapper.header.identifying_positions
-        held: list[RosterRow] = []
-        persons_seen = False
-        for number, values in rows:
-            if is_blank_at(values, positions):
-                continue
-            if is_blank_at(values, identifying):
-                held.append(mapper.map(number, values))
-                continue
-            persons_seen = True
-            if held:
-                chunk += held
-                held = []
+        filled = (row for row in rows if not is_blank_at(row[1], positions))
+        for number, values in without_footer(filled, mapper.header, self.footer_rows):
             chunk.append(mapper.map(number, values))
             if len(chunk) >= self.chunk_rows:
                 yield chunk
                 chunk = []
-        if held and persons_seen and len(held) <= FOOTER_MAX_ROWS:
-            self.footer_rows = [row.number for row in held]
-        else:
-            chunk += held
         if chunk:
             yield chunk
 

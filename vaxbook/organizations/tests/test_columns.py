@@ -6,6 +6,7 @@ import pytest
 
 from vaxbook.organizations.columns import (
     COLUMN_BY_KEY,
+    FOOTER_MAX_ROWS,
     RowMapper,
     clean_id_type,
     clean_priority_group,
@@ -13,6 +14,7 @@ from vaxbook.organizations.columns import (
     header_key,
     match_header,
     unquote,
+    without_footer,
 )
 from vaxbook.organizations.readers import FileRefused
 from vaxbook.organizations.tests.builders import HEADERS
@@ -137,3 +139,45 @@ def test_short_rows_are_padded():
     mapped = RowMapper(match_header(1, HEADERS)).map(2, ["1", "An"])
     assert mapped.person.full_name == "An"
     assert mapped.person.ward_code is None
+
+
+def _row(number: int, *, person: bool) -> tuple[int, list]:
+    """A data row of the template: a person (name and birth date), or a name alone (a signer, a total)."""
+    values = [""] * len(HEADERS)
+    values[HEADERS.index("Họ và tên")] = f"Tên {number}"
+    if person:
+        values[HEADERS.index("Ngày sinh")] = "01/01/1990"
+    return number, values
+
+
+def _numbers(rows) -> list[int]:
+    return [number for number, _values in rows]
+
+
+def test_the_rows_that_say_nothing_of_who_they_are_below_the_last_person_are_the_footer() -> None:
+    header = match_header(1, HEADERS)
+    rows = [_row(2, person=True), _row(3, person=False), _row(4, person=True), _row(5, person=False)]
+    footer: list[int] = []
+    assert _numbers(without_footer([*rows, _row(6, person=False)], header, footer)) == [2, 3, 4]
+    assert footer == [5, 6]
+    alone: list[int] = []  # no person at all: rows to refuse, not a footer
+    assert _numbers(without_footer([_row(2, person=False)], header, alone)) == [2] and alone == []
+
+
+def test_a_run_longer_than_a_footer_goes_on_at_once_and_is_never_held() -> None:
+    header = match_header(1, HEADERS)
+    read: list[int] = []
+
+    def sheet():
+        yield _row(2, person=True)
+        for number in range(3, 1_000_000):  # a million names typed ahead of the rest
+            read.append(number)
+            yield _row(number, person=False)
+
+    rows = without_footer(sheet(), header, [])
+    first = [next(rows) for _ in range(FOOTER_MAX_ROWS + 3)]
+    assert _numbers(first) == list(range(2, FOOTER_MAX_ROWS + 5))
+    assert len(read) == len(first) - 1  # every name read has been given on (the person row was not counted)
+    footer: list[int] = []
+    ending = [_row(2, person=True)] + [_row(n, person=False) for n in range(3, 3 + FOOTER_MAX_ROWS + 2)]
+    assert len(list(without_footer(ending, header, footer))) == len(ending) and footer == []
