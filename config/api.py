@@ -66,6 +66,11 @@ _ERRORS_SCHEMA = {
 _ROUTE_PARAMETER = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 
 
+def described_path(route: str) -> str:
+    """A Django route of the API (`api/v1/persons/<person_id>`) as its description writes the path."""
+    return _ROUTE_PARAMETER.sub(r"{\1}", "/" + route)
+
+
 def _query_names(schema: dict[str, Any]) -> dict[tuple[str, str], frozenset[str]]:
     """(path as the description writes it, METHOD) → the names of the query parameters it takes."""
     table = {}
@@ -113,7 +118,7 @@ class VaxbookApi(NinjaAPI):
         match = request.resolver_match
         if match is None:
             return None
-        known = self._query_names.get((_ROUTE_PARAMETER.sub(r"{\1}", "/" + match.route), request.method or ""))
+        known = self._query_names.get((described_path(match.route), request.method or ""))
         if known is None:
             return None
         unknown = [name for name in request.GET if name not in known]

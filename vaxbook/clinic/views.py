@@ -872,7 +872,7 @@ def _session_of(request: HttpRequest, facility: Facility, session_id: uuid.UUID)
 def _organization_choices(request: HttpRequest) -> list[tuple[str, str]]:
     from vaxbook.organizations.selectors import organizations_for_user
 
-    return [(str(o.public_id), o.name) for o in organizations_for_user(user=request.user).order_by("name")[:200]]
+    return [(str(o.public_id), o.name) for o in organizations_for_user(user=request.user)[:200]]
 
 
 def _session_page(

@@ -34,8 +34,10 @@ def _uuid(value: uuid.UUID | str) -> uuid.UUID | None:
 
 
 def organizations_for_user(*, user: Any) -> QuerySet[Organization]:
+    """The organizations the user may see, by name (then id: a page boundary between two of one name
+    neither repeats nor skips one)."""
     scope = user_scope(user=user)
-    qs = Organization.objects.select_related("admin_unit")
+    qs = Organization.objects.select_related("admin_unit").order_by("name", "pk")
     if scope.national:
         return qs
     q = Q(pk__in=scope.organization_ids)

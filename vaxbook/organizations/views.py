@@ -52,7 +52,7 @@ def _import_or_404(request: HttpRequest, import_id: uuid.UUID) -> RosterImport:
 @login_required
 @require_GET
 def organization_list(request: HttpRequest) -> HttpResponse:
-    organizations = selectors.organizations_for_user(user=request.user).order_by("name", "pk")
+    organizations = selectors.organizations_for_user(user=request.user)
     page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
     if page.paginator.count == 1:
         return redirect("organizations:roster", organization_id=page.object_list[0].public_id)

@@ -753,3 +753,19 @@ def test_a_parameter_given_twice_is_refused_not_read_at_its_last_value(desk: Any
     vi = the_error(desk.get("/api/v1/sessions?limit=1&limit=2", **VI))
     assert (vi["field"], vi["code"]) == ("limit", "repeated_parameter") and "nhiều lần" in vi["message"]
     assert desk.get("/api/v1/adverse-events?serious=true&limit=5").status_code == 200
+
+
+def test_every_operation_of_the_description_is_found_by_its_route_for_the_query_check() -> None:
+    """The unknown-parameter check finds an operation's parameters by its route: an operation it could
+    not find would take any parameter unchecked."""
+    import re
+
+    from django.urls import resolve
+
+    from config.api import api, described_path
+
+    paths = api.get_openapi_schema()["paths"]
+    assert len(paths) > 30
+    for path in paths:
+        concrete = re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", path)
+        assert described_path(resolve(concrete).route) == path
