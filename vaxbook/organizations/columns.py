@@ -265,19 +265,24 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
 
 
 def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int]) -> Generator[Row]:
-    """The non-blank rows of a sheet, in order, but its footer, whose row numbers go to `footer`.
+    """The rows of a sheet, in order, but its blank rows (`HeaderMatch.is_blank`) and its footer, whose
+    row numbers go to `footer`.
 
     A row that says nothing of who it is (no value in IDENTIFYING_KEYS' columns) is held back until a
     row that does comes: it is then a row of the table, checked and refused as any other. At the end of
     the sheet, at most FOOTER_MAX_ROWS such rows after at least one person are its footer. A run of
     them longer than that is not a footer: it goes on at once, never held (a sheet of a million names
     typed ahead of the rest is not kept in memory)."""
+    positions = header.data_positions  # nothing there but an STT number: a blank row
     identifying = header.identifying_positions
     held: list[Row] = []
     long_run = False  # the current run of such rows is longer than a footer
     persons_seen = False
     for row in rows:
-        if not is_blank_at(row[1], identifying):
+        values = row[1]
+        if is_blank_at(values, positions):
+            continue
+        if not is_blank_at(values, identifying):
             persons_seen, long_run = True, False
             yield from held
             held = []

@@ -57,7 +57,6 @@ from vaxbook.organizations.columns import (
     RosterRow,
     RowMapper,
     find_header,
-    is_blank_at,
     reason_text,
     without_footer,
 )
@@ -380,9 +379,7 @@ class _ImportRun:
     def _chunks(self, rows: Iterator[Row], mapper: RowMapper) -> Generator[list[RosterRow]]:
         """The file's rows in chunks, but its blank rows and its footer (`without_footer`)."""
         chunk: list[RosterRow] = []
-        positions = mapper.header.data_positions  # nothing there but an STT number: a blank row
-        filled = (row for row in rows if not is_blank_at(row[1], positions))
-        for number, values in without_footer(filled, mapper.header, self.footer_rows):
+        for number, values in without_footer(rows, mapper.header, self.footer_rows):
             chunk.append(mapper.map(number, values))
             if len(chunk) >= self.chunk_rows:
                 yield chunk
