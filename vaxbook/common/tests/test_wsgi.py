@@ -43,3 +43,12 @@ def test_commands_that_sign_nothing_run_without_a_secret_key_and_the_server_does
     assert server.returncode != 0 and "The environment variable SECRET_KEY is required" in server.stderr
     short = _run(["manage.py", "check"], tmp_path, SECRET_KEY="short")
     assert short.returncode != 0 and "SECRET_KEY must be at least 32 characters long" in short.stderr
+
+
+def test_with_debug_on_django_s_lines_are_logged_once(tmp_path: Path) -> None:
+    """Django's default handlers on its own logger (a console shown with DEBUG) and the root's console
+    printed each line of Django, the worker's task lines among them, twice in `make demo`."""
+    code = "import logging; logging.getLogger('django.tasks').info('task line %s', 42)"
+    out = _run(["manage.py", "shell", "-c", code], tmp_path, DEBUG="true")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.count("task line 42") == 1
