@@ -12,7 +12,7 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,7 +39,7 @@ from vaxbook.registry.tokens import person_qr_token
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 50
-HISTORY_LIMIT = 100
+HISTORY_PAGE_SIZE = 100  # events a page of a person's change history shows, newest first
 
 #: What each audit action is called in a person's change history. Every action the code records has
 #: a label (tests/test_audit_labels.py finds them all in the source), although the history shows only
@@ -281,9 +281,14 @@ def _facts(person: Person) -> list[Fact]:
     ]
 
 
-def _history(request: HttpRequest, person: Person) -> list[dict[str, Any]]:
+def _history(request: HttpRequest, person: Person) -> tuple[list[dict[str, Any]], Page[Any]]:
+    """A page of the person's change history (`?page=`), newest first: a record edited for years keeps
+    every event within reach rather than its latest hundred."""
+    page = Paginator(selectors.person_history(user=request.user, person=person), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     events = []
-    for event in selectors.person_history(user=request.user, person=person)[:HISTORY_LIMIT]:
+    for event in page.object_list:
         data = event.data or {}
         changed = list((data.get("changes") or {}).keys()) or list(data.get("filled") or [])
         labels = [PersonForm.field_label(name) for name in changed]
@@ -296,7 +301,7 @@ def _history(request: HttpRequest, person: Person) -> list[dict[str, Any]]:
                 "fields": labels,
             }
         )
-    return events
+    return events, page
 
 
 def _qr_svg(person: Person) -> SafeString:
@@ -318,6 +323,7 @@ def person_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     other_problems = [p for name, items in problems.items() if name not in shown for p in items]
     scope = user_scope(user=request.user)
     duplicate = person.suspected_duplicate_of
+    history, history_page = _history(request, person)
     context = {
         "person": person,
         "facts": facts,
@@ -329,7 +335,9 @@ def person_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "may_review": _is_registry_staff(scope),
         "household": person.household,
         "qr_svg": _qr_svg(person) if not person.merged_into_id else "",
-        "history": _history(request, person),
+        "history": history,
+        "page": history_page,
+        "pager_anchor": "history",
     }
     return render(request, "registry/person_detail.html", context)
 

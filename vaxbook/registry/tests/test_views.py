@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from vaxbook.common import testing as t
 from vaxbook.common.models import AuditEvent
+from vaxbook.registry.forms import PersonForm
 from vaxbook.registry.identity import PersonInput
 from vaxbook.registry.models import Person
 from vaxbook.registry.services import household_create, person_register, person_update
@@ -161,6 +163,33 @@ def test_the_record_shows_qr_household_and_history_to_staff(clerk_a: Any, hoa: P
     assert 'data-action="registry.person.updated"' in html
     assert 'onclick="window.print()"' in html
     assert "problem-summary" not in html
+
+
+def test_the_history_is_paged_newest_first_and_the_pager_returns_to_it(
+    clerk_a: Any, hoa: Person, monkeypatch: Any
+) -> None:
+    from vaxbook.registry import views
+
+    monkeypatch.setattr(views, "HISTORY_PAGE_SIZE", 2)
+    changes = [("occupation", "Giáo viên"), ("ethnicity", "Kinh"), ("address_line", "12 Lê Lợi")]
+    for name, value in changes:  # oldest first
+        person_update(actor=clerk_a, person=hoa, changes={name: value})
+        hoa.refresh_from_db()
+    events = AuditEvent.objects.filter(subject_type="registry.person", subject_id=str(hoa.public_id))
+    assert events.count() == 3
+    client = signed_in(clerk_a)
+    first = client.get(f"/registry/persons/{hoa.public_id}/").content.decode()
+    history = first[first.index('id="history"') :]
+    assert history.count("<li data-action=") == 2
+    assert 'rel="next" href="?page=2#history"' in history and 'rel="prev"' not in history
+    last = client.get(f"/registry/persons/{hoa.public_id}/?page=2").content.decode()
+    oldest = last[last.index('id="history"') :]
+    assert oldest.count("<li data-action=") == 1
+    assert 'rel="prev" href="?page=1#history"' in oldest and 'rel="next"' not in oldest
+    with translation.override("vi"):
+        occupation, address = PersonForm.field_label("occupation"), PersonForm.field_label("address_line")
+    assert f"({address})" in history and f"({occupation})" not in history  # newest first
+    assert f"({occupation})" in oldest
 
 
 def test_a_citizen_sees_their_record_without_history(ward1: Any, priority_group: Any) -> None:
