@@ -869,10 +869,21 @@ def _session_of(request: HttpRequest, facility: Facility, session_id: uuid.UUID)
     return found
 
 
-def _organization_choices(request: HttpRequest) -> list[tuple[str, str]]:
+#: Organizations the invite form lists in a select; with more, it asks for the tax code instead (a
+#: select cut at its first entries would hide the rest, and a longer one is no help to anyone).
+ORGANIZATION_CHOICES_MAX = 200
+
+
+def _organization_choices(request: HttpRequest) -> tuple[list[tuple[str, str]], bool]:
+    """The organizations to choose from, and whether there are too many to list (type the tax code)."""
     from vaxbook.organizations.selectors import organizations_for_user
 
-    return [(str(o.public_id), o.name) for o in organizations_for_user(user=request.user)[:200]]
+    listed = [
+        (str(o.public_id), o.name) for o in organizations_for_user(user=request.user)[: ORGANIZATION_CHOICES_MAX + 1]
+    ]
+    if len(listed) > ORGANIZATION_CHOICES_MAX:
+        return [], True
+    return listed, False
 
 
 def _session_page(
@@ -890,13 +901,16 @@ def _session_page(
     for a in appointments:
         tally[a.status] = tally.get(a.status, 0) + 1
     counts = [(status, labels.get(status, status), n) for status, n in tally.items()]
+    organizations, organizations_many = _organization_choices(request)
     context = {
         "facility": facility,
         "session": session,
         "appointments": appointments,
         "counts": counts,
         "invite_form": invite_form or InviteForm(group_choices=priority_group_choices()),
-        "organizations": _organization_choices(request),
+        "organizations": organizations,
+        "organizations_many": organizations_many,
+        "organizations_max": ORGANIZATION_CHOICES_MAX,
         "may_plan": _may_plan(request, facility),
         "refusals": refusals or [],
         "open": session.status == Session.Status.PLANNED and session.date >= _today(),

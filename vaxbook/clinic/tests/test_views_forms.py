@@ -451,3 +451,32 @@ def test_the_vaccine_and_wastage_reason_selects_show_their_longest_option(
             assert longest in page.inner_text(selector)
             fit = page.evaluate(FITS, selector)
             assert fit["widest"] <= fit["room"], (width, url, fit)
+
+
+def test_with_more_organizations_than_a_select_should_hold_the_invite_asks_for_the_tax_code(
+    admin_user: Any, province: Any, session_urls: tuple[Any, str, str], monkeypatch: Any
+) -> None:
+    """A select cut at its first entries hid the others (a national administrator sees every organization
+    of the country); past the limit the field takes the tax code."""
+    from vaxbook.clinic import views
+    from vaxbook.common import testing as t
+
+    session, invite, page = session_urls
+    orgs = [t.OrganizationFactory(admin_unit=province, name=f"Công ty {letter}") for letter in "ABC"]
+    staff = t.PersonFactory(full_name="Nhân Viên Công Ty C")
+    orgs[2].roster_entries.create(person=staff)
+    client = signed_in(admin_user)
+    listed = client.get(page).content.decode()
+    assert re.search(r'<select name="organization" id="invite-org"', listed)
+    assert all(str(o.public_id) in listed for o in orgs)
+
+    monkeypatch.setattr(views, "ORGANIZATION_CHOICES_MAX", 2)
+    typed = client.get(page).content.decode()
+    assert not re.search(r'<select name="organization"', typed)
+    assert re.search(
+        r'<input type="text" name="organization" id="invite-org"[^>]*aria-describedby="invite-org-hint"', typed
+    )
+    assert "Có hơn 2 tổ chức" in typed
+    response = client.post(invite, {"by": "organization", "organization": orgs[2].tax_code})
+    assert response.status_code in (200, 302)
+    assert Appointment.objects.filter(session=session, person=staff).exists()
