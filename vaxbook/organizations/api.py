@@ -183,10 +183,16 @@ def roster_import_create(request: HttpRequest, organization_id: str, file: File[
 
 
 @router.get("/organizations/{organization_id}/roster-imports", response=list[RosterImportOut])
-def roster_import_list(request: HttpRequest, organization_id: str) -> list[dict]:
+def roster_import_list(
+    request: HttpRequest,
+    organization_id: str,
+    limit: int = page_limit(50, 200),
+    offset: int = page_offset(),
+) -> list[dict]:
+    """The organization's imports, the latest first, a page at a time (a short page is the last)."""
     organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
     imports = selectors.roster_imports_for_organization(user=request.user, organization=organization)
-    return [roster_import_out(i) for i in imports.select_related("organization")[:50]]
+    return [roster_import_out(i) for i in imports.select_related("organization")[offset : offset + limit]]
 
 
 @router.get("/roster-imports/{import_id}", response=RosterImportOut)

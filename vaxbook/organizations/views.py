@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from vaxbook.common.errors import DomainError, NotFound
 from vaxbook.organizations import selectors, services
@@ -96,9 +96,19 @@ def roster_template(request: HttpRequest, organization_id: uuid.UUID) -> HttpRes
 
 
 @login_required
-@require_POST
-def roster_import_upload(request: HttpRequest, organization_id: uuid.UUID) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def roster_imports(request: HttpRequest, organization_id: uuid.UUID) -> HttpResponse:
+    """GET: every import of the organization, the latest first, a page at a time (the roster page shows
+    the last few); POST: upload a roster."""
     organization = _organization_or_404(request, organization_id)
+    if request.method == "POST":
+        return _roster_import_upload(request, organization)
+    imports = selectors.roster_imports_for_organization(user=request.user, organization=organization)
+    page = Paginator(imports, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "organizations/imports.html", {"organization": organization, "page": page})
+
+
+def _roster_import_upload(request: HttpRequest, organization: Organization) -> HttpResponse:
     form = RosterUploadForm(request.POST, request.FILES)
     errors: list[str] = []
     status = 422

@@ -324,3 +324,19 @@ def test_the_sheets_footer_rows_are_listed(api, rep, org, places, django_capture
     detail = api.get(f"/api/v1/roster-imports/{response.json()['id']}").json()
     assert (detail["total"], detail["created"], detail["refused"], detail["footer_rows"]) == (1, 1, 0, [3, 4])
     assert detail["error_report_url"] is None
+
+
+def test_the_imports_are_listed_a_page_at_a_time_the_latest_first(api, rep, org):
+    made = [
+        RosterImport.objects.create(
+            organization=org, uploaded_by=rep, file=f"roster-imports/{n}.xlsx", original_name=f"ds-{n}.xlsx"
+        )
+        for n in range(3)
+    ]
+    client = api.as_user(rep)
+    url = f"/api/v1/organizations/{org.public_id}/roster-imports"
+    first, second = client.get(url + "?limit=2").json(), client.get(url + "?limit=2&offset=2").json()
+    assert [i["id"] for i in first + second] == [str(i.public_id) for i in reversed(made)]
+    too_many = client.get(url + "?limit=201")
+    assert too_many.status_code == 422
+    assert [e["field"] for e in too_many.json()["errors"]] == ["limit"]

@@ -23,7 +23,7 @@ def imported(rep, org, places, django_capture_on_commit_callbacks):
     content = xlsx_bytes(table([person_row(1), person_row(2), person_row(3, **{"Giới tính": "?"})]))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("organizations:import_upload", args=[org.public_id]), {"file": upload(content, "nhan-vien.xlsx")}
+            reverse("organizations:imports", args=[org.public_id]), {"file": upload(content, "nhan-vien.xlsx")}
         )
     assert response.status_code == 302
     return RosterImport.objects.get()
@@ -70,7 +70,7 @@ def test_a_running_import_polls_every_second(rep, org, places):
 
 def test_an_unreadable_file_is_refused_on_the_page_with_its_message(rep, org, places):
     response = signed_in(rep).post(
-        reverse("organizations:import_upload", args=[org.public_id]), {"file": upload(b"not a workbook", "a.xlsx")}
+        reverse("organizations:imports", args=[org.public_id]), {"file": upload(b"not a workbook", "a.xlsx")}
     )
     assert response.status_code == 422
     assert 'id="upload-errors"' in response.content.decode()
@@ -89,7 +89,7 @@ def test_others_get_404_and_officers_see_without_importing(clerk_a, officer, org
     assert 'id="roster-table"' in page
     assert 'id="upload-form"' not in page
     response = signed_in(officer).post(
-        reverse("organizations:import_upload", args=[org.public_id]), {"file": upload(b"x", "a.xlsx")}
+        reverse("organizations:imports", args=[org.public_id]), {"file": upload(b"x", "a.xlsx")}
     )
     assert response.status_code == 403
 
@@ -143,7 +143,7 @@ def test_the_result_names_the_rows_read_as_the_sheets_footer(rep, org, places, d
     rows = [person_row(1), {"STT": "", "Họ và tên": "Người lập biểu"}, {"Họ và tên": "Trần Thị Lập"}]
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("organizations:import_upload", args=[org.public_id]),
+            reverse("organizations:imports", args=[org.public_id]),
             {"file": upload(xlsx_bytes(table(rows)), "nhan-vien.xlsx")},
         )
     imp = RosterImport.objects.get()
@@ -167,3 +167,26 @@ def test_an_officer_pages_through_every_organization_of_the_province(officer, pr
         listed += [o.name for o in made if f">{o.name}<" in html]
     assert listed == [o.name for o in made]
     assert 'rel="prev"' in html
+
+
+def test_every_import_is_listed_a_page_at_a_time_and_only_to_its_organization(rep, org, monkeypatch):
+    from vaxbook.organizations import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    made = [
+        RosterImport.objects.create(
+            organization=org, uploaded_by=rep, file=f"roster-imports/{n}.xlsx", original_name=f"ds-{n}.xlsx"
+        )
+        for n in range(3)
+    ]
+    client = signed_in(rep)
+    roster = client.get(reverse("organizations:roster", args=[org.public_id])).content.decode()
+    url = reverse("organizations:imports", args=[org.public_id])
+    assert f'href="{url}" id="all-imports"' in roster
+    first = client.get(url).content.decode()
+    assert first.count("data-import=") == 2 and 'rel="next" href="?page=2"' in first
+    assert f'data-import="{made[2].public_id}"' in first  # the latest first
+    second = client.get(url + "?page=2").content.decode()
+    assert second.count("data-import=") == 1 and f'data-import="{made[0].public_id}"' in second
+    other = t.make_member(t.Role.ORG_REPRESENTATIVE, organization=t.OrganizationFactory(admin_unit=org.admin_unit))
+    assert signed_in(other).get(url).status_code == 404
