@@ -940,6 +940,9 @@ def _organization_id(value: str) -> uuid.UUID | str:
     return found
 
 
+#: Numbers of nobody that the message after an invitation lists (it says how many more there are).
+UNKNOWN_NUMBERS_SHOWN = 20
+
 #: the service's field of a refusal → the invite form's field it is shown under
 INVITE_FIELDS = {
     "id_numbers": "id_numbers",
@@ -1003,7 +1006,13 @@ def session_invite(request: HttpRequest, facility_id: uuid.UUID, session_id: uui
         },
     )
     if unknown:
-        messages.warning(request, _("Not found, not invited: %(numbers)s") % {"numbers": ", ".join(unknown[:20])})
+        shown = ", ".join(unknown[:UNKNOWN_NUMBERS_SHOWN])
+        if len(unknown) > UNKNOWN_NUMBERS_SHOWN:
+            more = len(unknown) - UNKNOWN_NUMBERS_SHOWN
+            shown = _("%(numbers)s and %(more)d more") % {"numbers": shown, "more": more}
+        messages.warning(
+            request, _("Not found, not invited (%(count)d): %(numbers)s") % {"count": len(unknown), "numbers": shown}
+        )
     return redirect("clinic:session", facility_id=facility.public_id, session_id=session_.public_id)
 
 

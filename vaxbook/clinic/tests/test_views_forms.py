@@ -480,3 +480,16 @@ def test_with_more_organizations_than_a_select_should_hold_the_invite_asks_for_t
     response = client.post(invite, {"by": "organization", "organization": orgs[2].tax_code})
     assert response.status_code in (200, 302)
     assert Appointment.objects.filter(session=session, person=staff).exists()
+
+
+def test_numbers_of_nobody_are_counted_and_those_not_listed_are_said(
+    clerk: Client, person: Any, session_urls: tuple[Any, str, str], monkeypatch: Any
+) -> None:
+    from vaxbook.clinic import views
+
+    monkeypatch.setattr(views, "UNKNOWN_NUMBERS_SHOWN", 2)
+    session, invite, _page = session_urls
+    nobody = ["075185000001", "075185000002", "075185000003"]
+    response = clerk.post(invite, {"by": "ids", "id_numbers": "\n".join([person.id_number, *nobody])}, follow=True)
+    assert session.appointments.filter(person=person).exists()
+    assert "Không tìm thấy, chưa mời (3): 075185000001, 075185000002 và 1 số khác" in response.content.decode()
