@@ -1,11 +1,12 @@
-"""Admin for organizations. Rosters change only through imports (audited); the admin shows them read-only."""
+"""Admin for organizations. Rosters change only through imports (audited); the admin shows them, their imports
+and their exports read-only."""
 
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
+from vaxbook.organizations.models import Organization, RosterEntry, RosterExport, RosterImport
 
 
 @admin.register(Organization)
@@ -43,3 +44,12 @@ class RosterImportAdmin(_ReadOnly):
     search_fields = ("original_name", "organization__name")
     list_select_related = ("organization",)
     raw_id_fields = ("organization", "uploaded_by")
+
+
+@admin.register(RosterExport)
+class RosterExportAdmin(_ReadOnly):
+    list_display = ("organization", "data_status", "status", "progress", "rows", "requested_by", "created_at")
+    list_filter = ("status", "data_status")
+    search_fields = ("organization__name", "organization__tax_code")
+    list_select_related = ("organization", "requested_by")
+    raw_id_fields = ("organization", "requested_by")

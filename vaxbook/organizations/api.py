@@ -1,9 +1,11 @@
-"""The organizations API: roster template, roster imports (upload, progress, error report) and the roster."""
+"""The organizations API: roster template, roster imports (upload, progress, error report), the roster and its
+exports."""
 
 from datetime import date, datetime
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Router, Schema
@@ -12,7 +14,7 @@ from ninja.files import UploadedFile
 from vaxbook.common.apifields import page_limit, page_offset
 from vaxbook.common.errors import NotFound
 from vaxbook.organizations import selectors, services
-from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
+from vaxbook.organizations.models import Organization, RosterEntry, RosterExport, RosterImport
 from vaxbook.organizations.readers import render_problem
 from vaxbook.registry.api import DataStatusFilter
 
@@ -121,6 +123,47 @@ def roster_import_out(roster_import: RosterImport) -> dict:
     }
 
 
+class RosterExportOut(Schema):
+    id: str
+    organization_id: str
+    data_status: str
+    status: str
+    progress: int
+    rows: int
+    file_url: str | None
+    problems: list[ProblemOut]
+    created_at: datetime
+    finished_at: datetime | None
+
+
+def roster_export_out(export: RosterExport) -> dict:
+    done = export.status == RosterExport.Status.DONE and bool(export.file)
+    return {
+        "id": str(export.public_id),
+        "organization_id": str(export.organization.public_id),
+        "data_status": export.data_status,
+        "status": export.status,
+        "progress": export.progress,
+        "rows": export.rows,
+        "file_url": reverse("api:roster_export_file", kwargs={"export_id": export.public_id}) if done else None,
+        "problems": [render_problem(p) for p in export.problems],
+        "created_at": export.created_at,
+        "finished_at": export.finished_at,
+    }
+
+
+def roster_export_file_response(export: RosterExport) -> FileResponse:
+    if export.status != RosterExport.Status.DONE or not export.file:
+        raise NotFound.single("id", "roster_export_not_ready", _("This export is not finished, or it failed."))
+    stamp = timezone.localtime(export.finished_at or export.created_at)
+    return FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=f"danh-sach-{export.organization.tax_code}-{stamp:%Y%m%d-%H%M}.xlsx",
+        content_type=XLSX,
+    )
+
+
 def roster_entry_out(entry: RosterEntry) -> dict:
     person = entry.person
     return {
@@ -223,3 +266,35 @@ def roster(
     if status:
         entries = entries.filter(person__data_status=status)
     return {"count": entries.count(), "results": [roster_entry_out(e) for e in entries[offset : offset + limit]]}
+
+
+@router.post("/organizations/{organization_id}/roster-exports", response={202: RosterImportStarted})
+def roster_export_create(request: HttpRequest, organization_id: str, status: DataStatusFilter = "") -> tuple:
+    """Export the roster (.xlsx, the template's columns with each person's data status and what to complete),
+    or only its persons of one data status, in the background; `GET /roster-exports/{id}` follows it."""
+    organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
+    export = services.roster_export_start(actor=request.user, organization=organization, data_status=status)
+    return 202, {"id": str(export.public_id), "status": export.status}
+
+
+@router.get("/organizations/{organization_id}/roster-exports", response=list[RosterExportOut])
+def roster_export_list(
+    request: HttpRequest, organization_id: str, limit: int = page_limit(50, 200), offset: int = page_offset()
+) -> list[dict]:
+    """The organization's exports, the latest first, a page at a time (a short page is the last)."""
+    organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
+    exports = selectors.roster_exports_for_organization(user=request.user, organization=organization)
+    return [roster_export_out(e) for e in exports.select_related("organization")[offset : offset + limit]]
+
+
+@router.get("/roster-exports/{export_id}", response=RosterExportOut)
+def roster_export_detail(request: HttpRequest, export_id: str) -> dict:
+    """Status, progress (0–100) and rows of an export; `file_url` once it is done."""
+    found = selectors.roster_export_get_for_user(user=request.user, public_id=export_id)
+    return roster_export_out(services.roster_export_seen(found))
+
+
+@router.get("/roster-exports/{export_id}/file", url_name="roster_export_file")
+def roster_export_file(request: HttpRequest, export_id: str) -> FileResponse:
+    """The roster workbook (.xlsx) of a finished export."""
+    return roster_export_file_response(selectors.roster_export_get_for_user(user=request.user, public_id=export_id))

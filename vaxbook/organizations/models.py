@@ -121,3 +121,50 @@ class RosterImport(BaseModel):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+def _export_upload_to(instance: "RosterExport", filename: str) -> str:
+    return f"roster-exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+
+
+class RosterExport(BaseModel):
+    """The roster written to a workbook in the template's columns, in the background: the organization
+    fills in what is missing and uploads it again (the import links its rows, filling blanks)."""
+
+    Status = RosterImport.Status
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="roster_exports", verbose_name=_("organization")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    data_status = models.CharField(_("data status"), max_length=12, blank=True)  # "": the whole roster
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    file = models.FileField(_("file"), upload_to=_export_upload_to, max_length=255, blank=True)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster export")
+        verbose_name_plural = _("roster exports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "created_at"], name="roster_export_org_idx")]
+        constraints = [
+            models.CheckConstraint(name="roster_export_progress_range", condition=models.Q(progress__lte=100)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -77,6 +77,10 @@ MESSAGES: dict[str, Any] = {
         "The import stopped because of an error in Vaxbook. The rows counted so far were saved; upload the file "
         "again to finish (rows already saved are linked, not duplicated)."
     ),
+    "export_crashed": _("The export stopped because of an error in Vaxbook. Export the roster again."),
+    "export_interrupted": _(
+        "The export stopped before the end (the server was restarted or its worker stopped). Export the roster again."
+    ),
 }
 # A content/name mismatch is a kind of unsupported file: one public code, a clearer message.
 _CODE_OF = {"file_type_mismatch": "file_type_unsupported"}

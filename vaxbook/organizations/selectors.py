@@ -20,7 +20,7 @@ from vaxbook.accounts.selectors import user_scope
 from vaxbook.clinic.models import Appointment, Dose
 from vaxbook.common.errors import NotFound
 from vaxbook.common.rows import ModelRows, Read, any_of
-from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
+from vaxbook.organizations.models import Organization, RosterEntry, RosterExport, RosterImport
 from vaxbook.organizations.workbooks import roster_template_bytes
 from vaxbook.places.models import AdminUnit
 from vaxbook.registry.models import Person, PriorityGroup
@@ -121,6 +121,37 @@ def roster_import_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Rost
     if found is None:
         raise NotFound.single("id", "roster_import_not_found", _("No such roster import, or you may not see it."))
     return found
+
+
+def roster_export_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> RosterExport:
+    pid = _uuid(public_id)
+    found = (
+        RosterExport.objects.filter(public_id=pid, organization__in=organizations_for_user(user=user))
+        .select_related("organization", "requested_by")
+        .first()
+        if pid
+        else None
+    )
+    if found is None:
+        raise NotFound.single("id", "roster_export_not_found", _("No such roster export, or you may not see it."))
+    return found
+
+
+def roster_exports_for_organization(*, user: Any, organization: Organization) -> QuerySet[RosterExport]:
+    organization_get_for_user(user=user, public_id=organization.public_id)
+    return RosterExport.objects.filter(organization=organization).select_related("requested_by")
+
+
+def roster_export_entries(*, user: Any, organization: Organization, data_status: str = "") -> QuerySet[RosterEntry]:
+    """What a roster export writes: the entries (of one data status, or all) with their persons' places
+    and priority group, in the roster page's order."""
+    organization_get_for_user(user=user, public_id=organization.public_id)
+    entries = RosterEntry.objects.filter(organization=organization)
+    if data_status:
+        entries = entries.filter(person__data_status=data_status)
+    return entries.select_related("person", "person__priority_group", "person__ward", "person__province").order_by(
+        "person__search_name", "pk"
+    )
 
 
 def roster_template(*, user: Any, organization: Organization) -> bytes:

@@ -52,6 +52,7 @@ from vaxbook.common.errors import DomainError, Forbidden
 from vaxbook.common.rows import Builder, read
 from vaxbook.organizations import selectors
 from vaxbook.organizations.columns import (
+    COLUMN_BY_KEY,
     COLUMNS,
     HeaderMatch,
     RosterRow,
@@ -61,9 +62,15 @@ from vaxbook.organizations.columns import (
     without_footer,
 )
 from vaxbook.organizations.conf import limit
-from vaxbook.organizations.models import Organization, RosterEntry, RosterImport
+from vaxbook.organizations.models import Organization, RosterEntry, RosterExport, RosterImport
 from vaxbook.organizations.readers import Book, FileRefused, Row, open_book
-from vaxbook.organizations.workbooks import ErrorReportWriter, text_positions
+from vaxbook.organizations.workbooks import (
+    ID_TYPE_LABELS,
+    SEX_LABELS,
+    ErrorReportWriter,
+    RosterExportWriter,
+    text_positions,
+)
 from vaxbook.registry.identity import PersonInput, check_person
 from vaxbook.registry.models import Person
 from vaxbook.registry.services import (
@@ -676,3 +683,168 @@ class _ImportRun:
                 subject=self.imp,
                 data={"codes": [p["code"] for p in problems], "rows_saved": self.processed},
             )
+
+
+# -- the roster export ---------------------------------------------------------------------------
+
+
+def roster_export_start(*, actor: Any, organization: Organization, data_status: str = "") -> RosterExport:
+    """Queue an export of the roster (or of its persons of one data status) and start it on commit.
+    Whoever sees the organization may export what they see; the export is audited."""
+    selectors.organization_get_for_user(user=actor, public_id=organization.public_id)
+    if data_status not in ("", *Person.DataStatus.values):
+        raise DomainError.single(
+            "status", "data_status_unknown", _("The data status is one of complete, incomplete or invalid.")
+        )
+    with transaction.atomic():
+        export = RosterExport.objects.create(
+            organization=organization,
+            requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+            data_status=data_status,
+        )
+        audit_log(
+            actor=actor,
+            action="organizations.roster_export.requested",
+            subject=export,
+            data={"organization": organization, "data_status": data_status},
+        )
+        transaction.on_commit(partial(_enqueue_export, export.pk))
+    return export
+
+
+def _enqueue_export(pk: int) -> None:
+    from vaxbook.organizations.tasks import roster_export_run
+
+    roster_export_run.enqueue(pk)
+
+
+def roster_export_seen(export: RosterExport, *, now: datetime | None = None) -> RosterExport:
+    """The export as its page and API show it: one running whose progress has not moved for
+    ROSTER_IMPORT_STALL_MINUTES lost its worker, and is marked failed (`export_interrupted`)."""
+    if export.status != RosterExport.Status.RUNNING:
+        return export
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=limit("ROSTER_IMPORT_STALL_MINUTES"))
+    with transaction.atomic():
+        if RosterExport.objects.filter(pk=export.pk, status=RosterExport.Status.RUNNING, updated_at__lt=cutoff).update(
+            status=RosterExport.Status.FAILED,
+            problems=[{"field": "file", "code": "export_interrupted", "params": {}}],
+            finished_at=now,
+            updated_at=now,
+        ):
+            audit_log(actor=None, action="organizations.roster_export.interrupted", subject=export, data={})
+    export.refresh_from_db()
+    return export
+
+
+def roster_export_process(*, export_id: int) -> None:
+    """Write a queued export to the end (or fail saying so). A second run does nothing."""
+    now = timezone.now()
+    claimed = RosterExport.objects.filter(pk=export_id, status=RosterExport.Status.QUEUED).update(
+        status=RosterExport.Status.RUNNING, started_at=now, updated_at=now
+    )
+    if not claimed:
+        logger.info("roster export %s is not queued; nothing to do", export_id)
+        return
+    export = RosterExport.objects.select_related("organization", "requested_by").get(pk=export_id)
+    handle, path = tempfile.mkstemp(prefix="roster-export-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        rows = _export_write(export, path)
+        with open(path, "rb") as f, transaction.atomic():
+            export.file.save("roster.xlsx", File(f), save=False)
+            now = timezone.now()
+            RosterExport.objects.filter(pk=export.pk).update(
+                status=RosterExport.Status.DONE,
+                progress=100,
+                rows=rows,
+                file=export.file.name,
+                finished_at=now,
+                updated_at=now,
+            )
+            audit_log(
+                actor=export.requested_by,
+                action="organizations.roster_export.finished",
+                subject=export,
+                data={"rows": rows, "data_status": export.data_status},
+            )
+    except Exception:
+        logger.exception("roster export %s crashed", export_id)
+        now = timezone.now()
+        RosterExport.objects.filter(pk=export.pk).update(
+            status=RosterExport.Status.FAILED,
+            problems=[{"field": "file", "code": "export_crashed", "params": {}}],
+            finished_at=now,
+            updated_at=now,
+        )
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+#: The columns an export writes: the template's, and the employee number.
+EXPORT_COLUMNS = COLUMNS
+
+#: Rows an export writes between two progress updates.
+EXPORT_PROGRESS_ROWS = 5000
+
+
+def _export_write(export: RosterExport, path: str) -> int:
+    """Write the roster to `path` (constant memory: the rows are read in batches and go to disk)."""
+    entries = selectors.roster_export_entries(
+        user=export.requested_by, organization=export.organization, data_status=export.data_status
+    )
+    total = max(entries.count(), 1)
+    writer = RosterExportWriter(path, EXPORT_COLUMNS)
+    with translation.override("vi"):  # the roster format is Vietnamese (as the template and the report)
+        labels = {value: str(label) for value, label in Person.DataStatus.choices}
+    rows = 0
+    try:
+        for rows, entry in enumerate(entries.iterator(chunk_size=2000), start=1):
+            values = export_values(entry)
+            values["row_number"] = rows
+            writer.add(values, labels.get(entry.person.data_status, ""), export_problems(entry.person))
+            if rows % EXPORT_PROGRESS_ROWS == 0:
+                RosterExport.objects.filter(pk=export.pk).update(
+                    progress=min(99, rows * 100 // total), rows=rows, updated_at=timezone.now()
+                )
+    finally:
+        writer.close()
+    return rows
+
+
+def export_values(entry: RosterEntry) -> dict[str, Any]:
+    """A roster entry's person as the template's cells: what the import reads back as the same person."""
+    p = entry.person
+    phone = p.phone
+    if phone.startswith("+84"):
+        phone = "0" + phone[3:]
+    return {
+        "full_name": p.full_name,
+        "date_of_birth": p.date_of_birth,
+        "sex": SEX_LABELS.get(p.sex, p.sex),
+        "phone": phone,
+        "id_type": ID_TYPE_LABELS.get(p.id_type, ""),
+        "id_number": p.id_number,
+        "health_insurance_number": p.health_insurance_number,
+        "priority_group": p.priority_group.code if p.priority_group else "",
+        "occupation": p.occupation,
+        "department": entry.department,
+        "ethnicity": p.ethnicity,
+        "nationality": "" if p.nationality == "VN" else p.nationality,
+        "province_code": p.province.code if p.province else "",
+        "ward_code": p.ward.code if p.ward else "",
+        "address_line": p.address_line,
+        "employee_number": entry.employee_number,
+    }
+
+
+def export_problems(person: Person) -> list[str]:
+    """The record's stored problems as the report says them: `Số điện thoại: còn thiếu [phone_required]`."""
+    out = []
+    for problem in person.problems or []:
+        column = COLUMN_BY_KEY.get(problem.get("field", ""))
+        name = column.header if column else problem.get("field", "")
+        what = "còn thiếu" if problem.get("kind") == "missing" else "chưa đúng"
+        out.append(f"{name}: {what} [{problem.get('code', '')}]")
+    return out

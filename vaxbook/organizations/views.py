@@ -1,4 +1,5 @@
-"""The organization pages: the roster (with the template and the upload form) and an import's progress.
+"""The organization pages: the roster (with the template and the upload form), an import's progress, and
+the roster's exports.
 
 Thin adapters: reads through `selectors` (scoped to the user: an organization outside it is a 404),
 the upload through `services.roster_import_start`, whose refusals become messages on the page.
@@ -14,12 +15,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vaxbook.common.errors import DomainError, NotFound
 from vaxbook.organizations import selectors, services
-from vaxbook.organizations.api import error_report_response, template_response
-from vaxbook.organizations.models import Organization, RosterImport
+from vaxbook.organizations.api import error_report_response, roster_export_file_response, template_response
+from vaxbook.organizations.models import Organization, RosterExport, RosterImport
 from vaxbook.organizations.readers import render_problem
 from vaxbook.registry.models import Person
 
@@ -47,6 +48,14 @@ def _import_or_404(request: HttpRequest, import_id: uuid.UUID) -> RosterImport:
     except NotFound:
         raise Http404(_("No such roster import, or you may not see it.")) from None
     return services.roster_import_seen(found)
+
+
+def _export_or_404(request: HttpRequest, export_id: uuid.UUID) -> RosterExport:
+    try:
+        found = selectors.roster_export_get_for_user(user=request.user, public_id=export_id)
+    except NotFound:
+        raise Http404(_("No such roster export, or you may not see it.")) from None
+    return services.roster_export_seen(found)
 
 
 @login_required
@@ -157,3 +166,55 @@ def roster_import_error_report(request: HttpRequest, import_id: uuid.UUID) -> Fi
         return error_report_response(imp)
     except NotFound:
         raise Http404(_("This import has no error report.")) from None
+
+
+@login_required
+@require_POST
+def roster_export_create(request: HttpRequest, organization_id: uuid.UUID) -> HttpResponse:
+    """Export the roster as shown (all of it, or the persons of the data status the page filters on)."""
+    organization = _organization_or_404(request, organization_id)
+    status = request.POST.get("status", "")
+    try:
+        export = services.roster_export_start(
+            actor=request.user,
+            organization=organization,
+            data_status=status if status in Person.DataStatus.values else "",
+        )
+    except DomainError as exc:
+        context = _roster_context(request, organization, upload_errors=[str(e.message) for e in exc.errors])
+        return render(request, "organizations/roster.html", context, status=exc.status)
+    return redirect("organizations:export", export_id=export.public_id)
+
+
+@login_required
+@require_GET
+def roster_export(request: HttpRequest, export_id: uuid.UUID) -> HttpResponse:
+    export = _export_or_404(request, export_id)
+    return render(request, "organizations/export.html", _export_context(export))
+
+
+@login_required
+@require_GET
+def roster_export_status(request: HttpRequest, export_id: uuid.UUID) -> HttpResponse:
+    """The progress fragment the export page polls (htmx, every second, until the export is finished)."""
+    export = _export_or_404(request, export_id)
+    return render(request, "organizations/_export_status.html", _export_context(export))
+
+
+@login_required
+@require_GET
+def roster_export_file(request: HttpRequest, export_id: uuid.UUID) -> FileResponse:
+    export = _export_or_404(request, export_id)
+    try:
+        return roster_export_file_response(export)
+    except NotFound:
+        raise Http404(_("This export is not finished, or it failed.")) from None
+
+
+def _export_context(export: RosterExport) -> dict[str, Any]:
+    labels = dict(Person.DataStatus.choices)
+    return {
+        "export": export,
+        "status_label": labels.get(export.data_status, ""),
+        "problems": [render_problem(p) for p in export.problems],
+    }

@@ -261,3 +261,57 @@ class ErrorReportWriter:
 def text_positions(header_index: dict[str, int], columns: Sequence[Column]) -> set[int]:
     """Positions of the file's columns that the template keeps as Text."""
     return {header_index[c.key] for c in columns if c.text_format and c.key in header_index}
+
+
+# --------------------------------------------------------------------------------------------
+# The roster export
+# --------------------------------------------------------------------------------------------
+
+EXPORT_STATUS_HEADER = "Tình trạng dữ liệu"
+EXPORT_PROBLEMS_HEADER = "Cần bổ sung hoặc sửa"
+ID_TYPE_LABELS = {"cccd": "CCCD", "cmnd": "CMND", "passport": "Hộ chiếu"}
+SEX_LABELS = {"M": "Nam", "F": "Nữ"}
+
+
+class RosterExportWriter:
+    """The roster in the template's columns (and the employee number), one person a row, then its data
+    status and what to complete or correct: filled in and uploaded again, each row links to its person
+    and fills the blanks. Constant-memory mode: rows go to disk as they come."""
+
+    def __init__(self, path: str, columns: Sequence[Column]):
+        self.book = xlsxwriter.Workbook(path, {"constant_memory": True, **WORKBOOK_OPTIONS})
+        self.sheet = self.book.add_worksheet(ROSTER_SHEET)
+        self.columns = columns
+        self.rows = 0
+        header = self.book.add_format({"bold": True, "bg_color": "#DDEFE6", "border": 1, "text_wrap": True})
+        extra = self.book.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1, "text_wrap": True})
+        text = self.book.add_format({"num_format": "@"})
+        self.fmt_date = self.book.add_format({"num_format": "dd/mm/yyyy"})
+        self.fmt_problem = self.book.add_format({"text_wrap": True, "font_color": "#9C0006", "valign": "top"})
+        for position, column in enumerate(columns):
+            self.sheet.set_column(position, position, column.width, text if column.text_format else None)
+            self.sheet.write_string(0, position, column.header, header)
+        self.sheet.set_column(len(columns), len(columns), 18)
+        self.sheet.set_column(len(columns) + 1, len(columns) + 1, 60)
+        self.sheet.write_string(0, len(columns), EXPORT_STATUS_HEADER, extra)
+        self.sheet.write_string(0, len(columns) + 1, EXPORT_PROBLEMS_HEADER, extra)
+        self.sheet.freeze_panes(1, 0)
+
+    def add(self, values: dict[str, Any], status: str, problems: Sequence[str]) -> None:
+        """One person: `values` by column key (text, or a date for the birth date)."""
+        self.rows += 1
+        row = self.rows
+        for position, column in enumerate(self.columns):
+            value = values.get(column.key)
+            if isinstance(value, date):
+                self.sheet.write_datetime(row, position, datetime.combine(value, time()), self.fmt_date)
+            elif isinstance(value, int):
+                self.sheet.write_number(row, position, value)
+            elif value:
+                self.sheet.write_string(row, position, safe_text(str(value)))
+        self.sheet.write_string(row, len(self.columns), status)
+        if problems:
+            self.sheet.write_string(row, len(self.columns) + 1, safe_text("\n".join(problems)), self.fmt_problem)
+
+    def close(self) -> None:
+        self.book.close()

@@ -79,6 +79,9 @@ ACTION_LABELS: dict[str, Any] = {
     "organizations.roster_import.finished": gettext_lazy("Roster import finished"),
     "organizations.roster_import.failed": gettext_lazy("Roster import failed"),
     "organizations.roster_import.interrupted": gettext_lazy("Roster import interrupted"),
+    "organizations.roster_export.requested": gettext_lazy("Roster export requested"),
+    "organizations.roster_export.finished": gettext_lazy("Roster exported"),
+    "organizations.roster_export.interrupted": gettext_lazy("Roster export interrupted"),
     # vaccines
     "vaccines.vaccine.created": gettext_lazy("Vaccine added"),
     "vaccines.vaccine.updated": gettext_lazy("Vaccine changed"),

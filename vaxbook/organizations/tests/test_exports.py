@@ -1,0 +1,225 @@
+"""The roster export: the template's columns with each person's data status and what to complete, written
+in the background; filled in and uploaded again, it links every row to its person and fills the blanks."""
+
+import io
+from datetime import date, timedelta
+
+import openpyxl
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from vaxbook.common import testing as t
+from vaxbook.common.models import AuditEvent
+from vaxbook.organizations import services
+from vaxbook.organizations.columns import COLUMNS
+from vaxbook.organizations.models import RosterEntry, RosterExport, RosterImport
+from vaxbook.organizations.services import roster_export_start, roster_import_start
+from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
+from vaxbook.organizations.workbooks import EXPORT_PROBLEMS_HEADER, EXPORT_STATUS_HEADER
+from vaxbook.registry.models import Person
+
+pytestmark = pytest.mark.django_db
+
+EXPORT_HEADERS = [c.header for c in COLUMNS] + [EXPORT_STATUS_HEADER, EXPORT_PROBLEMS_HEADER]
+
+
+@pytest.fixture
+def imported(rep, org, places, django_capture_on_commit_callbacks):
+    """Three staff: two complete, one without a phone (incomplete), one department that looks like a formula."""
+    rows = [
+        person_row(1, **{"Bộ phận": '=HYPERLINK("http://x")'}),
+        person_row(2),
+        person_row(3, **{"Số điện thoại": ""}),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table(rows))))
+    assert RosterImport.objects.get().created == 3
+    return rows
+
+
+@pytest.fixture
+def export(rep, org, django_capture_on_commit_callbacks):
+    def export(data_status: str = "", actor=None) -> RosterExport:
+        with django_capture_on_commit_callbacks(execute=True):
+            started = roster_export_start(actor=actor or rep, organization=org, data_status=data_status)
+        started.refresh_from_db()
+        return started
+
+    return export
+
+
+def sheet_rows(content: bytes) -> list[tuple]:
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    return [tuple(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def file_bytes(found: RosterExport) -> bytes:
+    with found.file.open("rb") as f:
+        return f.read()
+
+
+def test_the_export_has_the_template_columns_the_status_and_what_to_complete(imported, export, rep):
+    done = export()
+    assert done.status == "done" and done.progress == 100 and done.rows == 3
+    rows = sheet_rows(file_bytes(done))
+    assert list(rows[0]) == EXPORT_HEADERS
+    assert [r[0] for r in rows[1:]] == [1, 2, 3]
+    by_name = {r[1]: dict(zip(EXPORT_HEADERS, r, strict=True)) for r in rows[1:]}
+    first = by_name[Person.objects.get(id_number=imported[0]["Số giấy tờ"]).full_name]
+    assert first["Bộ phận"] == '\'=HYPERLINK("http://x")'  # never run as a formula
+    assert first["Giới tính"] == "Nữ" and first["Loại giấy tờ"] == "CCCD"
+    assert first["Số điện thoại"] == imported[0]["Số điện thoại"]  # the national form, as typed
+    assert first["Ngày sinh"].date() == date(1981, 2, 2)  # a real date
+    assert (first["Mã tỉnh"], first["Mã phường/xã"], first["Nhóm ưu tiên"]) == ("75", "26001", "9")
+    assert (first[EXPORT_STATUS_HEADER], first[EXPORT_PROBLEMS_HEADER]) == ("Đầy đủ", None)
+    third = by_name[Person.objects.get(id_number=imported[2]["Số giấy tờ"]).full_name]
+    assert (third["Số điện thoại"], third[EXPORT_STATUS_HEADER]) == (None, "Thiếu thông tin")
+    assert third[EXPORT_PROBLEMS_HEADER] == "Số điện thoại: còn thiếu [phone_missing]"
+    events = AuditEvent.objects.filter(subject_id=str(done.public_id)).values_list("action", flat=True)
+    assert set(events) == {"organizations.roster_export.requested", "organizations.roster_export.finished"}
+
+
+def test_filled_in_and_uploaded_again_it_creates_nobody_and_fills_the_blank(
+    imported, export, rep, org, django_capture_on_commit_callbacks
+):
+    rows = sheet_rows(file_bytes(export(data_status="incomplete")))
+    assert len(rows) == 2  # the header and the one incomplete person
+    book = openpyxl.load_workbook(io.BytesIO(file_bytes(RosterExport.objects.get())))
+    sheet = book.worksheets[0]
+    sheet.cell(row=2, column=EXPORT_HEADERS.index("Số điện thoại") + 1, value="0987654321")
+    fixed = io.BytesIO()
+    book.save(fixed)
+    whole = file_bytes(export())
+    with django_capture_on_commit_callbacks(execute=True):
+        again = roster_import_start(actor=rep, organization=org, upload=upload(fixed.getvalue(), "fixed.xlsx"))
+        whole_again = roster_import_start(actor=rep, organization=org, upload=upload(whole, "all.xlsx"))
+    again.refresh_from_db()
+    whole_again.refresh_from_db()
+    assert (again.created, again.updated, again.refused) == (0, 1, 0)
+    assert again.ignored_columns == [EXPORT_STATUS_HEADER, EXPORT_PROBLEMS_HEADER]
+    person = Person.objects.get(id_number=imported[2]["Số giấy tờ"])
+    assert person.phone == "+84987654321" and person.data_status == "complete"
+    assert (whole_again.created, whole_again.linked, whole_again.refused) == (0, 3, 0)
+    assert Person.objects.count() == 3 and RosterEntry.objects.count() == 3
+    formula = RosterEntry.objects.get(person__id_number=imported[0]["Số giấy tờ"])
+    assert formula.department == '=HYPERLINK("http://x")'  # the quote came off again
+
+
+def test_an_unknown_data_status_is_refused_and_nothing_is_queued(rep, org):
+    from vaxbook.common.errors import DomainError
+
+    with pytest.raises(DomainError) as refused:
+        roster_export_start(actor=rep, organization=org, data_status="bogus")
+    assert [(e.field, e.code) for e in refused.value.errors] == [("status", "data_status_unknown")]
+    assert not RosterExport.objects.exists()
+
+
+def test_a_crash_fails_the_export_saying_so_and_a_stalled_one_is_shown_interrupted(imported, export, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_export_write", broken)
+    failed = export()
+    assert failed.status == "failed" and not failed.file
+    assert [p["code"] for p in failed.problems] == ["export_crashed"]
+    monkeypatch.undo()
+    stalled = export()
+    RosterExport.objects.filter(pk=stalled.pk).update(status="running", updated_at=timezone.now() - timedelta(hours=1))
+    stalled.refresh_from_db()
+    seen = services.roster_export_seen(stalled)
+    assert seen.status == "failed" and [p["code"] for p in seen.problems] == ["export_interrupted"]
+    moving = export()
+    RosterExport.objects.filter(pk=moving.pk).update(status="running", updated_at=timezone.now())
+    moving.refresh_from_db()
+    assert services.roster_export_seen(moving).status == "running"
+
+
+def test_a_second_delivery_of_the_task_does_nothing(imported, export):
+    done = export()
+    services.roster_export_process(export_id=done.pk)
+    assert AuditEvent.objects.filter(action="organizations.roster_export.finished").count() == 1
+
+
+# API ------------------------------------------------------------------------------------------------
+
+
+def test_the_api_starts_follows_and_serves_an_export(api, rep, org, imported, django_capture_on_commit_callbacks):
+    client = api.as_user(rep)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(f"/api/v1/organizations/{org.public_id}/roster-exports?status=incomplete")
+    assert started.status_code == 202 and started.json()["status"] == "queued"
+    detail = client.get(f"/api/v1/roster-exports/{started.json()['id']}").json()
+    assert (detail["status"], detail["rows"], detail["data_status"]) == ("done", 1, "incomplete")
+    served = client.get(detail["file_url"])
+    assert served.status_code == 200 and served["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert f"danh-sach-{org.tax_code}-" in served["Content-Disposition"]
+    assert len(sheet_rows(b"".join(served.streaming_content))) == 2
+    listed = client.get(f"/api/v1/organizations/{org.public_id}/roster-exports?limit=1").json()
+    assert [e["id"] for e in listed] == [detail["id"]]
+    bad = client.post(f"/api/v1/organizations/{org.public_id}/roster-exports?status=bogus")
+    assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == ["status"]
+
+
+def test_an_unfinished_export_has_no_file(api, rep, org, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = roster_export_start(actor=rep, organization=org)
+    response = api.as_user(rep).get(f"/api/v1/roster-exports/{queued.public_id}/file")
+    assert response.status_code == 404
+    assert [e["code"] for e in response.json()["errors"]] == ["roster_export_not_ready"]
+    assert api.as_user(rep).get(f"/api/v1/roster-exports/{queued.public_id}").json()["file_url"] is None
+
+
+def test_another_organizations_representative_sees_no_export(api, rep, org, imported, export):
+    done = export()
+    other = t.make_member(t.Role.ORG_REPRESENTATIVE, organization=t.OrganizationFactory(admin_unit=org.admin_unit))
+    client = api.as_user(other)
+    for url in (
+        f"/api/v1/roster-exports/{done.public_id}",
+        f"/api/v1/roster-exports/{done.public_id}/file",
+        f"/api/v1/organizations/{org.public_id}/roster-exports",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/api/v1/organizations/{org.public_id}/roster-exports").status_code == 404
+    assert RosterExport.objects.count() == 1
+
+
+# Pages ----------------------------------------------------------------------------------------------
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_roster_page_exports_what_it_shows_and_the_export_page_serves_it(
+    rep, org, imported, django_capture_on_commit_callbacks
+):
+    client = signed_in(rep)
+    page = client.get(reverse("organizations:roster", args=[org.public_id]) + "?status=incomplete").content.decode()
+    assert 'id="export-form"' in page and '<input type="hidden" name="status" value="incomplete">' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("organizations:export_create", args=[org.public_id]), {"status": "incomplete"})
+    found = RosterExport.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "organizations:export", args=[found.public_id]
+    )
+    shown = client.get(response["Location"]).content.decode()
+    assert 'data-status="done"' in shown and 'id="export-file"' in shown and "hx-get" not in shown
+    served = client.get(reverse("organizations:export_file", args=[found.public_id]))
+    assert served.status_code == 200
+    assert len(sheet_rows(b"".join(served.streaming_content))) == 2
+    other = t.make_member(t.Role.ORG_REPRESENTATIVE, organization=t.OrganizationFactory(admin_unit=org.admin_unit))
+    assert signed_in(other).get(response["Location"]).status_code == 404
+    assert signed_in(other).get(reverse("organizations:export_file", args=[found.public_id])).status_code == 404
+
+
+def test_an_export_under_way_polls_its_progress(rep, org, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = roster_export_start(actor=rep, organization=org)
+    shown = signed_in(rep).get(reverse("organizations:export_status", args=[queued.public_id])).content.decode()
+    assert 'data-status="queued"' in shown
+    assert f'hx-get="{reverse("organizations:export_status", args=[queued.public_id])}"' in shown
+    assert 'id="export-file"' not in shown
