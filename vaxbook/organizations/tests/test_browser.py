@@ -60,3 +60,39 @@ def test_a_representative_imports_a_roster_and_gets_back_the_rows_to_fix(page: A
     phone = sheet.cell(row=2, column=5)
     assert phone.value == "12345"
     assert phone.fill.fgColor.rgb.endswith("FFC7CE")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_representative_exports_the_incomplete_records_to_complete_them(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    from vaxbook.organizations.services import roster_import_start
+    from vaxbook.organizations.tests.builders import upload
+    from vaxbook.organizations.workbooks import EXPORT_PROBLEMS_HEADER
+
+    province = t.ProvinceFactory(code="75", name="Tỉnh Đồng Nai")
+    t.WardFactory(code="26001", name="Phường Trấn Biên", parent=province)
+    t.PriorityGroupFactory()
+    org = t.OrganizationFactory(name="Công ty Xuất Danh Sách", admin_unit=province)
+    rep = t.make_member(t.Role.ORG_REPRESENTATIVE, organization=org, username="rep_export")
+    rows = [person_row(1), person_row(2, **{"Số điện thoại": ""})]
+    roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table(rows))))
+
+    page.goto(f"/accounts/login/?next=/organizations/{org.public_id}/%3Fstatus%3Dincomplete")
+    page.fill("#id_username", "rep_export")
+    page.fill("#id_password", t.PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(re.compile(r"status=incomplete"))
+    expect(page.locator("#roster-table tbody tr")).to_have_count(1)
+    page.click("#export-submit")
+    page.wait_for_url(re.compile(r"/organizations/exports/[0-9a-f-]+/$"))
+    expect(page.locator("#export-status")).to_have_attribute("data-status", "done")
+    with page.expect_download() as exported:
+        page.click("#export-file")
+    sheet = openpyxl.load_workbook(io.BytesIO(Path(exported.value.path()).read_bytes())).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert header[: len(HEADERS)] == HEADERS
+    assert sheet.max_row == 2
+    assert sheet.cell(row=2, column=header.index(EXPORT_PROBLEMS_HEADER) + 1).value == (
+        "Số điện thoại: còn thiếu [phone_missing]"
+    )
