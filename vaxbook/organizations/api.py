@@ -262,9 +262,7 @@ def roster(
     """The roster: every staff member with data status, next appointment and valid doses (paginated: `limit`
     1 to 200; an `offset` below 0 or past 2,147,483,647 is a 422)."""
     organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
-    entries = selectors.roster_for_user(user=request.user, organization=organization)
-    if status:
-        entries = entries.filter(person__data_status=status)
+    entries = selectors.roster_for_user(user=request.user, organization=organization, data_status=status)
     return {"count": entries.count(), "results": [roster_entry_out(e) for e in entries[offset : offset + limit]]}
 
 

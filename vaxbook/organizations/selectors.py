@@ -65,8 +65,17 @@ def organization_may_import(*, user: Any, organization: Organization) -> bool:
     return organization.pk in user_scope(user=user).organization_ids
 
 
-def roster_for_user(*, user: Any, organization: Organization) -> QuerySet[RosterEntry]:
-    """The organization's roster with each person's data status, valid doses and next appointment."""
+def _roster_entries(organization: Organization, data_status: str) -> QuerySet[RosterEntry]:
+    """The roster (its persons of one data status, or all), in the order every view of it shows."""
+    entries = RosterEntry.objects.filter(organization=organization)
+    if data_status:
+        entries = entries.filter(person__data_status=data_status)
+    return entries.order_by("person__search_name", "pk")
+
+
+def roster_for_user(*, user: Any, organization: Organization, data_status: str = "") -> QuerySet[RosterEntry]:
+    """The organization's roster (of one data status, or all) with each person's data status, valid doses
+    and next appointment."""
     organization_get_for_user(user=user, public_id=organization.public_id)  # the same rule, checked again
     next_appointment = (
         Appointment.objects.filter(
@@ -85,10 +94,9 @@ def roster_for_user(*, user: Any, organization: Organization) -> QuerySet[Roster
         .values("n")
     )
     return (
-        RosterEntry.objects.filter(organization=organization)
+        _roster_entries(organization, data_status)
         .select_related("person", "person__priority_group", "person__ward")
         .annotate(next_appointment_on=Subquery(next_appointment), valid_doses=Subquery(doses))
-        .order_by("person__search_name", "pk")
     )
 
 
@@ -146,11 +154,8 @@ def roster_export_entries(*, user: Any, organization: Organization, data_status:
     """What a roster export writes: the entries (of one data status, or all) with their persons' places
     and priority group, in the roster page's order."""
     organization_get_for_user(user=user, public_id=organization.public_id)
-    entries = RosterEntry.objects.filter(organization=organization)
-    if data_status:
-        entries = entries.filter(person__data_status=data_status)
-    return entries.select_related("person", "person__priority_group", "person__ward", "person__province").order_by(
-        "person__search_name", "pk"
+    return _roster_entries(organization, data_status).select_related(
+        "person", "person__priority_group", "person__ward", "person__province"
     )
 
 

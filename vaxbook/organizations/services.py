@@ -249,12 +249,7 @@ def roster_imports_fail_stalled(*, import_id: int | None = None, now: datetime |
     marked = 0
     for imp in stalled:
         with transaction.atomic():
-            if RosterImport.objects.filter(pk=imp.pk, status=RosterImport.Status.RUNNING, updated_at__lt=cutoff).update(
-                status=RosterImport.Status.FAILED,
-                problems=[{"field": "file", "code": "import_interrupted", "params": {}}],
-                finished_at=now,
-                updated_at=now,
-            ):
+            if _fail_stalled(RosterImport, imp.pk, cutoff=cutoff, code="import_interrupted", now=now):
                 audit_log(
                     actor=None,
                     action="organizations.roster_import.interrupted",
@@ -263,6 +258,21 @@ def roster_imports_fail_stalled(*, import_id: int | None = None, now: datetime |
                 )
                 marked += 1
     return marked
+
+
+def _fail_stalled(
+    model: type[RosterImport] | type[RosterExport], pk: int, *, cutoff: datetime, code: str, now: datetime
+) -> bool:
+    """Mark a running import or export failed (`code`) if its progress has not moved since `cutoff`; true
+    when it was (a conditional update: a worker that moves it meanwhile wins)."""
+    return bool(
+        model.objects.filter(pk=pk, status=model.Status.RUNNING, updated_at__lt=cutoff).update(
+            status=model.Status.FAILED,
+            problems=[{"field": "file", "code": code, "params": {}}],
+            finished_at=now,
+            updated_at=now,
+        )
+    )
 
 
 def roster_import_seen(roster_import: RosterImport) -> RosterImport:
@@ -726,13 +736,9 @@ def roster_export_seen(export: RosterExport, *, now: datetime | None = None) -> 
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=limit("ROSTER_IMPORT_STALL_MINUTES"))
     with transaction.atomic():
-        if RosterExport.objects.filter(pk=export.pk, status=RosterExport.Status.RUNNING, updated_at__lt=cutoff).update(
-            status=RosterExport.Status.FAILED,
-            problems=[{"field": "file", "code": "export_interrupted", "params": {}}],
-            finished_at=now,
-            updated_at=now,
-        ):
-            audit_log(actor=None, action="organizations.roster_export.interrupted", subject=export, data={})
+        if not _fail_stalled(RosterExport, export.pk, cutoff=cutoff, code="export_interrupted", now=now):
+            return export
+        audit_log(actor=None, action="organizations.roster_export.interrupted", subject=export, data={})
     export.refresh_from_db()
     return export
 

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -70,9 +71,9 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 def _roster_context(request: HttpRequest, organization: Organization, **extra: Any) -> dict[str, Any]:
     status = request.GET.get("status", "")
-    entries = selectors.roster_for_user(user=request.user, organization=organization)
-    if status in Person.DataStatus.values:
-        entries = entries.filter(person__data_status=status)
+    if status not in Person.DataStatus.values:  # a link's filter: an unknown one shows the whole roster
+        status = ""
+    entries = selectors.roster_for_user(user=request.user, organization=organization, data_status=status)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.roster_status_counts(user=request.user, organization=organization)
     return {
@@ -173,16 +174,14 @@ def roster_import_error_report(request: HttpRequest, import_id: uuid.UUID) -> Fi
 def roster_export_create(request: HttpRequest, organization_id: uuid.UUID) -> HttpResponse:
     """Export the roster as shown (all of it, or the persons of the data status the page filters on)."""
     organization = _organization_or_404(request, organization_id)
-    status = request.POST.get("status", "")
     try:
         export = services.roster_export_start(
-            actor=request.user,
-            organization=organization,
-            data_status=status if status in Person.DataStatus.values else "",
+            actor=request.user, organization=organization, data_status=request.POST.get("status", "")
         )
-    except DomainError as exc:
-        context = _roster_context(request, organization, upload_errors=[str(e.message) for e in exc.errors])
-        return render(request, "organizations/roster.html", context, status=exc.status)
+    except DomainError as exc:  # the service's refusal (a data status it does not know), said on the roster page
+        for error in exc.errors:
+            messages.error(request, str(error.message))
+        return redirect("organizations:roster", organization_id=organization.public_id)
     return redirect("organizations:export", export_id=export.public_id)
 
 

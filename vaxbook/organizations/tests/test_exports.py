@@ -223,3 +223,13 @@ def test_an_export_under_way_polls_its_progress(rep, org, django_capture_on_comm
     assert 'data-status="queued"' in shown
     assert f'hx-get="{reverse("organizations:export_status", args=[queued.public_id])}"' in shown
     assert 'id="export-file"' not in shown
+
+
+def test_an_export_asked_with_a_status_the_service_does_not_know_is_refused_on_the_roster_page(rep, org):
+    client = signed_in(rep)
+    response = client.post(reverse("organizations:export_create", args=[org.public_id]), {"status": "bogus"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("organizations:roster", args=[org.public_id])
+    page = client.get(response["Location"]).content.decode()
+    assert "Tình trạng dữ liệu phải là một trong: đủ, thiếu hoặc sai." in page
+    assert not RosterExport.objects.exists()
