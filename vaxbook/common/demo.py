@@ -29,7 +29,7 @@ from vaxbook.common.audit import audit_event_objects, audit_log
 from vaxbook.common.models import AuditEvent
 from vaxbook.organizations.models import Organization
 from vaxbook.places.models import AdminUnit, Facility
-from vaxbook.registry.identity import PersonInput
+from vaxbook.registry.identity import PersonInput, national_phone
 from vaxbook.registry.models import Household, Person
 from vaxbook.registry.services import persons_register_bulk, priority_groups_load
 
@@ -689,7 +689,7 @@ def _print_logins(stdout: Writer | None, users: dict[str, User], citizen: Person
         _say(
             stdout,
             _("Citizen sign-in at /accounts/citizen/ with %(phone)s (%(name)s); the SMS is recorded, not sent.")
-            % {"phone": "0" + citizen.phone[3:], "name": citizen.full_name},
+            % {"phone": national_phone(citizen.phone), "name": citizen.full_name},
         )
 
 

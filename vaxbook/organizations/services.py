@@ -71,7 +71,7 @@ from vaxbook.organizations.workbooks import (
     RosterExportWriter,
     text_positions,
 )
-from vaxbook.registry.identity import PersonInput, check_person
+from vaxbook.registry.identity import PersonInput, check_person, national_phone
 from vaxbook.registry.models import Person
 from vaxbook.registry.services import (
     KnownPersons,
@@ -260,18 +260,23 @@ def roster_imports_fail_stalled(*, import_id: int | None = None, now: datetime |
     return marked
 
 
+def _failed(code: str, now: datetime) -> dict[str, Any]:
+    """What an import or an export that stopped with `code` (a file problem) is updated with."""
+    return {
+        "status": RosterImport.Status.FAILED,
+        "problems": [{"field": "file", "code": code, "params": {}}],
+        "finished_at": now,
+        "updated_at": now,
+    }
+
+
 def _fail_stalled(
     model: type[RosterImport] | type[RosterExport], pk: int, *, cutoff: datetime, code: str, now: datetime
 ) -> bool:
     """Mark a running import or export failed (`code`) if its progress has not moved since `cutoff`; true
     when it was (a conditional update: a worker that moves it meanwhile wins)."""
     return bool(
-        model.objects.filter(pk=pk, status=model.Status.RUNNING, updated_at__lt=cutoff).update(
-            status=model.Status.FAILED,
-            problems=[{"field": "file", "code": code, "params": {}}],
-            finished_at=now,
-            updated_at=now,
-        )
+        model.objects.filter(pk=pk, status=model.Status.RUNNING, updated_at__lt=cutoff).update(**_failed(code, now))
     )
 
 
@@ -776,13 +781,7 @@ def roster_export_process(*, export_id: int) -> None:
             )
     except Exception:
         logger.exception("roster export %s crashed", export_id)
-        now = timezone.now()
-        RosterExport.objects.filter(pk=export.pk).update(
-            status=RosterExport.Status.FAILED,
-            problems=[{"field": "file", "code": "export_crashed", "params": {}}],
-            finished_at=now,
-            updated_at=now,
-        )
+        RosterExport.objects.filter(pk=export.pk).update(**_failed("export_crashed", timezone.now()))
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)
@@ -807,9 +806,9 @@ def _export_write(export: RosterExport, path: str) -> int:
     rows = 0
     try:
         for rows, entry in enumerate(entries.iterator(chunk_size=2000), start=1):
-            values = export_values(entry)
+            values = _export_values(entry)
             values["row_number"] = rows
-            writer.add(values, labels.get(entry.person.data_status, ""), export_problems(entry.person))
+            writer.add(values, labels.get(entry.person.data_status, ""), _export_problems(entry.person))
             if rows % EXPORT_PROGRESS_ROWS == 0:
                 RosterExport.objects.filter(pk=export.pk).update(
                     progress=min(99, rows * 100 // total), rows=rows, updated_at=timezone.now()
@@ -819,17 +818,14 @@ def _export_write(export: RosterExport, path: str) -> int:
     return rows
 
 
-def export_values(entry: RosterEntry) -> dict[str, Any]:
+def _export_values(entry: RosterEntry) -> dict[str, Any]:
     """A roster entry's person as the template's cells: what the import reads back as the same person."""
     p = entry.person
-    phone = p.phone
-    if phone.startswith("+84"):
-        phone = "0" + phone[3:]
     return {
         "full_name": p.full_name,
         "date_of_birth": p.date_of_birth,
         "sex": SEX_LABELS.get(p.sex, p.sex),
-        "phone": phone,
+        "phone": national_phone(p.phone),
         "id_type": ID_TYPE_LABELS.get(p.id_type, ""),
         "id_number": p.id_number,
         "health_insurance_number": p.health_insurance_number,
@@ -845,7 +841,7 @@ def export_values(entry: RosterEntry) -> dict[str, Any]:
     }
 
 
-def export_problems(person: Person) -> list[str]:
+def _export_problems(person: Person) -> list[str]:
     """The record's stored problems as the report says them: `Số điện thoại: còn thiếu [phone_required]`."""
     out = []
     for problem in person.problems or []:

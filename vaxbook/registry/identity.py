@@ -481,6 +481,12 @@ def normalize_phone(s: object) -> str | None:
     return _vn_mobile_e164(digits)
 
 
+def national_phone(e164: str) -> str:
+    """A stored phone as people write it: a Vietnamese mobile in its national form (``0912345678``), a
+    foreign one as stored (``+…``). `normalize_phone` reads it back as the same number."""
+    return "0" + e164[3:] if e164.startswith("+84") else e164
+
+
 def check_phone(raw: object, field: str = "phone") -> list[Problem]:
     """Empty is not checked here (see ``phone_missing``); anything else must normalize."""
     if not normalize_text(raw) or normalize_phone(raw) is not None:

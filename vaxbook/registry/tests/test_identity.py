@@ -23,6 +23,7 @@ from vaxbook.registry.identity import (
     check_phone,
     excel_serial_to_date,
     infer_id_type,
+    national_phone,
     normalize_code,
     normalize_health_insurance,
     normalize_id_number,
@@ -301,6 +302,12 @@ def test_phone_spellings(raw: str | int | float) -> None:
 )
 def test_phone_prefixes_and_foreign(raw: str, expected: str) -> None:
     assert normalize_phone(raw) == expected
+    assert normalize_phone(national_phone(expected)) == expected  # the national form reads back the same
+
+
+def test_the_national_form_of_a_stored_phone() -> None:
+    assert national_phone("+84912345678") == "0912345678"
+    assert national_phone("+447911123456") == "+447911123456"
 
 
 @pytest.mark.parametrize(
