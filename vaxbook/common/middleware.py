@@ -1,9 +1,33 @@
-"""Answers of the API that Django or ninja make before any of its handlers run, in the API's error shape."""
+"""Middleware of our own: the portal's language, and the API's answers that Django or ninja make before
+any of its handlers run, in the API's error shape."""
 
+import contextlib
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+
+class PortalLocaleMiddleware(LocaleMiddleware):
+    """Vietnamese first. A page of the portal is in Vietnamese until the person picks English with the
+    language switch (its cookie); the browser's Accept-Language is not asked, since a clerk's browser set
+    up in English would otherwise turn the portal English without anyone choosing it. The API still
+    answers in the language its client names in Accept-Language (a program states what it wants)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path_info.startswith("/api/"):
+            return super().process_request(request)
+        language = settings.LANGUAGE_CODE
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen:
+            with contextlib.suppress(LookupError):  # a cookie naming a language the portal does not have
+                language = translation.get_supported_language_variant(chosen)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
 
 
 class ApiErrorShapeMiddleware:

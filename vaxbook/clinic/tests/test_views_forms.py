@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -35,7 +36,9 @@ pytestmark = pytest.mark.django_db
 
 
 def signed_in(user: Any, language: str = "vi") -> Client:
-    client = Client(headers={"accept-language": language})
+    """A signed-in client whose portal language was chosen with the language switch (its cookie)."""
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     client.force_login(user)
     return client
 

@@ -151,7 +151,8 @@ def test_the_result_names_the_rows_read_as_the_sheets_footer(rep, org, places, d
     assert 'id="footer-rows"' in page
     assert "Dòng 3, 4, nằm dưới người cuối cùng" in page
     assert 'id="count-refused">0<' in page and 'id="error-report"' not in page
-    english = client.get(reverse("organizations:import", args=[imp.public_id]), HTTP_ACCEPT_LANGUAGE="en")
+    client.post("/i18n/setlang/", {"language": "en"})
+    english = client.get(reverse("organizations:import", args=[imp.public_id]))
     assert "Rows 3, 4, below the last person" in english.content.decode()
 
 

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
@@ -443,6 +444,24 @@ def test_the_english_switch(clerk_a: Any) -> None:
     html = client.get("/registry/").content.decode()
     assert '<html lang="en">' in html
     assert "Register a person" in html
+
+
+def test_the_portal_is_vietnamese_whatever_the_browser_says(clerk_a: Any) -> None:
+    """A browser set up in English does not turn the portal English: only the switch does. The API
+    keeps answering in the language its client asks for."""
+    client = signed_in(clerk_a)
+    html = client.get("/registry/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in html and "Register a person" not in html
+    client.post("/i18n/setlang/", {"language": "en"})
+    assert '<html lang="en">' in client.get("/registry/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"  # a language the portal does not have
+    assert '<html lang="vi">' in client.get("/registry/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    messages = {
+        language: client.get("/api/v1/persons", {"status": "zzz"}, HTTP_ACCEPT_LANGUAGE=language).json()["errors"]
+        for language in ("en", "vi")
+    }
+    assert messages["en"][0]["code"] == messages["vi"][0]["code"] == "invalid_literal_error"
+    assert messages["en"][0]["message"] != messages["vi"][0]["message"]
 
 
 # --------------------------------------------------------------------------------------------
