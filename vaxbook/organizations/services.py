@@ -48,7 +48,7 @@ from django.utils.translation import gettext_lazy as _
 from vaxbook.accounts.selectors import user_scope
 from vaxbook.common.audit import audit_log
 from vaxbook.common.bulk import CopyRows, copy_prepare
-from vaxbook.common.errors import DomainError, Forbidden
+from vaxbook.common.errors import DomainError, Forbidden, NotFound
 from vaxbook.common.rows import Builder, read
 from vaxbook.organizations import selectors
 from vaxbook.organizations.columns import (
@@ -758,6 +758,13 @@ def roster_export_process(*, export_id: int) -> None:
         logger.info("roster export %s is not queued; nothing to do", export_id)
         return
     export = RosterExport.objects.select_related("organization", "requested_by").get(pk=export_id)
+    try:  # the requester's scope again, as it is now: they may have been removed, or moved, meanwhile
+        selectors.organization_get_for_user(user=export.requested_by, public_id=export.organization.public_id)
+    except NotFound:
+        with transaction.atomic():
+            RosterExport.objects.filter(pk=export.pk).update(**_failed("export_not_allowed", timezone.now()))
+            audit_log(actor=None, action="organizations.roster_export.refused", subject=export, data={})
+        return
     handle, path = tempfile.mkstemp(prefix="roster-export-", suffix=".xlsx")
     os.close(handle)
     try:

@@ -82,6 +82,9 @@ ACTION_LABELS: dict[str, Any] = {
     "organizations.roster_export.requested": gettext_lazy("Roster export requested"),
     "organizations.roster_export.finished": gettext_lazy("Roster exported"),
     "organizations.roster_export.interrupted": gettext_lazy("Roster export interrupted"),
+    "organizations.roster_export.refused": gettext_lazy(
+        "Roster export refused (its requester may no longer see the organization)"
+    ),
     # vaccines
     "vaccines.vaccine.created": gettext_lazy("Vaccine added"),
     "vaccines.vaccine.updated": gettext_lazy("Vaccine changed"),
