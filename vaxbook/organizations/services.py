@@ -748,6 +748,19 @@ def roster_export_seen(export: RosterExport, *, now: datetime | None = None) -> 
     return export
 
 
+def _requester_still_sees(export: RosterExport) -> bool:
+    """The requester's scope as it is now: the account may have been deleted or deactivated, or its role
+    removed or moved, since the export was queued."""
+    user = export.requested_by
+    if user is None or not user.is_active:
+        return False
+    try:
+        selectors.organization_get_for_user(user=user, public_id=export.organization.public_id)
+    except NotFound:
+        return False
+    return True
+
+
 def roster_export_process(*, export_id: int) -> None:
     """Write a queued export to the end (or fail saying so). A second run does nothing."""
     now = timezone.now()
@@ -758,9 +771,7 @@ def roster_export_process(*, export_id: int) -> None:
         logger.info("roster export %s is not queued; nothing to do", export_id)
         return
     export = RosterExport.objects.select_related("organization", "requested_by").get(pk=export_id)
-    try:  # the requester's scope again, as it is now: they may have been removed, or moved, meanwhile
-        selectors.organization_get_for_user(user=export.requested_by, public_id=export.organization.public_id)
-    except NotFound:
+    if not _requester_still_sees(export):
         with transaction.atomic():
             RosterExport.objects.filter(pk=export.pk).update(**_failed("export_not_allowed", timezone.now()))
             audit_log(actor=None, action="organizations.roster_export.refused", subject=export, data={})

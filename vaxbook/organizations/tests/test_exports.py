@@ -137,21 +137,25 @@ def test_a_crash_fails_the_export_saying_so_and_a_stalled_one_is_shown_interrupt
 
 
 def test_an_export_whose_requester_may_no_longer_see_the_organization_is_refused_when_it_runs(imported, rep, org):
-    """Queued, then its requester's role was removed (or the account deleted) before a worker took it:
-    nothing is written, and it says why."""
+    """Queued, then its requester's role was removed (or the account deactivated, or deleted) before a
+    worker took it: nothing is written, and it says why."""
+    inactive_rep = t.make_member(rep.memberships.get().role, organization=org)
+    inactive = roster_export_start(actor=inactive_rep, organization=org)
+    inactive_rep.is_active = False
+    inactive_rep.save(update_fields=["is_active"])
     removed = roster_export_start(actor=rep, organization=org)
     rep.memberships.all().delete()
     gone_rep = t.UserFactory()
     gone = roster_export_start(actor=rep, organization=org)  # the same requester, about to be deleted
     RosterExport.objects.filter(pk=gone.pk).update(requested_by=gone_rep)
     gone_rep.delete()
-    for queued in (removed, gone):
+    for queued in (inactive, removed, gone):
         services.roster_export_process(export_id=queued.pk)
         queued.refresh_from_db()
         assert queued.status == "failed" and not queued.file and queued.rows == 0
         assert [p["code"] for p in queued.problems] == ["export_not_allowed"]
     assert RosterExport.objects.get(pk=gone.pk).requested_by is None
-    assert AuditEvent.objects.filter(action="organizations.roster_export.refused").count() == 2
+    assert AuditEvent.objects.filter(action="organizations.roster_export.refused").count() == 3
 
 
 def test_a_second_delivery_of_the_task_does_nothing(imported, export):
