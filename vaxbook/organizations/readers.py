@@ -78,6 +78,10 @@ MESSAGES: dict[str, Any] = {
         "again to finish (rows already saved are linked, not duplicated)."
     ),
     "export_crashed": _("The export stopped because of an error in Vaxbook. Export the roster again."),
+    "import_not_allowed": _(
+        "The file was not imported: whoever uploaded it no longer has an account that may change this "
+        "organization's roster. Upload the file again."
+    ),
     "export_not_allowed": _(
         "The export was not written: whoever asked for it no longer has an account that may see this "
         "organization. Export the roster again."

@@ -16,7 +16,7 @@ from django.test import override_settings
 
 from vaxbook.common.errors import DomainError
 from vaxbook.common.models import AuditEvent
-from vaxbook.common.testing import PersonFactory, cccd_for
+from vaxbook.common.testing import PersonFactory, cccd_for, make_member
 from vaxbook.organizations.columns import FOOTER_MAX_ROWS
 from vaxbook.organizations.models import RosterEntry, RosterImport
 from vaxbook.organizations.services import roster_import_process, roster_import_start
@@ -847,6 +847,39 @@ def test_a_second_delivery_of_the_task_does_nothing(run):
     imp.refresh_from_db()
     assert (imp.status, imp.created) == ("done", 1)
     assert Person.objects.count() == 1
+
+
+def test_an_import_whose_uploader_may_no_longer_change_the_roster_is_refused_when_it_runs(
+    rep, org, places, django_capture_on_commit_callbacks
+):
+    """Queued, then its uploader's account was deactivated or their role removed before a worker took it:
+    nothing is read or written, and it says why."""
+    content = xlsx_bytes(table([person_row(1), person_row(2)]))
+    role = rep.memberships.get().role
+    uploaders = [make_member(role, organization=org) for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = [roster_import_start(actor=u, organization=org, upload=upload(content)) for u in uploaders]
+    deactivated, removed, deleted = uploaders
+    deactivated.is_active = False
+    deactivated.save(update_fields=["is_active"])
+    removed.memberships.all().delete()
+    # An account that has acted is never deleted (its audit events protect it); an import left without
+    # an uploader is refused all the same.
+    RosterImport.objects.filter(uploaded_by=deleted).update(uploaded_by=None)
+    for imp in queued:
+        roster_import_process(import_id=imp.pk)
+        imp.refresh_from_db()
+        assert (imp.status, imp.accepted, imp.refused, imp.progress) == ("failed", 0, 0, 0)
+        assert [p["code"] for p in imp.problems] == ["import_not_allowed"]
+        assert not imp.error_report
+    assert Person.objects.count() == RosterEntry.objects.count() == 0
+    failed = AuditEvent.objects.filter(action="organizations.roster_import.failed")
+    assert [e.data["codes"] for e in failed] == [["import_not_allowed"]] * 3
+    # The same file, uploaded again by a representative who still is one, is imported.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = roster_import_start(actor=rep, organization=org, upload=upload(content))
+    again.refresh_from_db()
+    assert (again.status, again.created) == ("done", 2)
 
 
 def test_the_import_is_audited(run):
