@@ -288,6 +288,14 @@ def roster_import_seen(roster_import: RosterImport) -> RosterImport:
     return roster_import
 
 
+def _claim(model: type[RosterImport] | type[RosterExport], pk: int) -> bool:
+    """Take a queued import or export for this worker: true when it was queued (a conditional update, so
+    a second delivery of the task, or a second worker, finds it taken and does nothing)."""
+    now = timezone.now()
+    queued = model.objects.filter(pk=pk, status=model.Status.QUEUED)
+    return bool(queued.update(status=model.Status.RUNNING, started_at=now, updated_at=now))
+
+
 def _requester_still_may(user: Any, organization: Organization, *, change: bool) -> bool:
     """Whoever queued an import (``change``) or an export, as they are when a worker takes it: the account
     may have been deleted or deactivated, or its role removed or moved, since. A background job acts with
@@ -305,11 +313,7 @@ def _requester_still_may(user: Any, organization: Organization, *, change: bool)
 
 def roster_import_process(*, import_id: int) -> None:
     """Run a queued import to the end (or to a failure that says why). A second run does nothing."""
-    now = timezone.now()
-    claimed = RosterImport.objects.filter(pk=import_id, status=RosterImport.Status.QUEUED).update(
-        status=RosterImport.Status.RUNNING, started_at=now, updated_at=now
-    )
-    if not claimed:
+    if not _claim(RosterImport, import_id):
         logger.info("roster import %s is not queued; nothing to do", import_id)
         return
     run = _ImportRun(RosterImport.objects.select_related("organization", "uploaded_by").get(pk=import_id))
@@ -768,11 +772,7 @@ def roster_export_seen(export: RosterExport, *, now: datetime | None = None) -> 
 
 def roster_export_process(*, export_id: int) -> None:
     """Write a queued export to the end (or fail saying so). A second run does nothing."""
-    now = timezone.now()
-    claimed = RosterExport.objects.filter(pk=export_id, status=RosterExport.Status.QUEUED).update(
-        status=RosterExport.Status.RUNNING, started_at=now, updated_at=now
-    )
-    if not claimed:
+    if not _claim(RosterExport, export_id):
         logger.info("roster export %s is not queued; nothing to do", export_id)
         return
     export = RosterExport.objects.select_related("organization", "requested_by").get(pk=export_id)
