@@ -2,6 +2,7 @@
 conflicts and repeats, the error report, failures that say why."""
 
 import io
+import pathlib
 import re
 import threading
 import unicodedata
@@ -880,6 +881,35 @@ def test_an_import_whose_uploader_may_no_longer_change_the_roster_is_refused_whe
         again = roster_import_start(actor=rep, organization=org, upload=upload(content))
     again.refresh_from_db()
     assert (again.status, again.created) == ("done", 2)
+
+
+def test_a_roster_saved_by_libreoffice_is_read_as_its_clerk_typed_it(run, org):
+    """A file made by LibreOffice Calc, not by our builders (tests/data/README.md): numbers that lost
+    their leading zero, real dates, a name made by a formula whose result LibreOffice kept, a bad row."""
+    content = (pathlib.Path(__file__).parent / "data" / "libreoffice-roster.xlsx").read_bytes()
+    imp = run(content, name="libreoffice-roster.xlsx")
+    assert (imp.status, imp.created, imp.refused) == ("done", 3, 1), imp.problems
+    reason = reasons_by_row(imp)[4]  # by its STT: the fourth staff row, on the sheet's fifth
+    assert reason.startswith("Dòng 5") and reason.endswith("[sex_format]"), reason
+    expected = [person_row(n) for n in (1, 2, 3)]
+    persons = {p.id_number: p for p in Person.objects.all()}
+    for row in expected:
+        person = persons[row["Số giấy tờ"]]  # the 12 digits, its leading zero back
+        assert person.full_name == row["Họ và tên"]
+        assert person.date_of_birth.strftime("%d/%m/%Y") == row["Ngày sinh"]
+        assert person.phone == "+84" + row["Số điện thoại"][1:]
+        assert person.data_status == "complete"
+    assert RosterEntry.objects.filter(organization=org).count() == 3
+
+
+def test_the_template_saved_again_by_libreoffice_is_read(run, org):
+    """Our template with two staff rows, saved by LibreOffice Calc (its own workbook, styles and strings;
+    the instructions and reference sheets kept): the rows are read from the roster sheet."""
+    content = (pathlib.Path(__file__).parent / "data" / "libreoffice-template.xlsx").read_bytes()
+    imp = run(content, name="libreoffice-template.xlsx")
+    assert (imp.status, imp.total, imp.created, imp.refused, imp.ignored_columns) == ("done", 2, 2, 0, [])
+    names = set(Person.objects.values_list("full_name", flat=True))
+    assert names == {person_row(1)["Họ và tên"], person_row(2)["Họ và tên"]}
 
 
 def test_the_import_is_audited(run):
