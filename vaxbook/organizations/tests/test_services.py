@@ -884,11 +884,12 @@ def test_an_import_whose_uploader_may_no_longer_change_the_roster_is_refused_whe
 
 
 @pytest.mark.parametrize("read_rows", [5000, 1])  # 1: the sheet read in slices of one row each
-@pytest.mark.parametrize("name", ["libreoffice-roster.xlsx", "gnumeric-roster.xlsx"])
+@pytest.mark.parametrize("name", ["libreoffice-roster.xlsx", "gnumeric-roster.xlsx", "libreoffice-roster.csv"])
 def test_a_roster_saved_by_another_program_is_read_as_its_clerk_typed_it(run, org, name, read_rows, settings):
     """Files made by LibreOffice Calc and Gnumeric, not by our builders (tests/data/README.md): numbers
     that lost their leading zero, real dates, a name made by a formula whose result the program kept, a
-    bad row; Gnumeric indents its XML (a line and spaces between every two elements)."""
+    bad row; Gnumeric indents its XML (a line and spaces between every two elements); LibreOffice's CSV
+    quotes text and leaves numbers bare."""
     settings.ROSTER_IMPORT_READ_ROWS = read_rows
     content = (pathlib.Path(__file__).parent / "data" / name).read_bytes()
     imp = run(content, name=name)
