@@ -917,6 +917,18 @@ def test_the_template_saved_again_by_libreoffice_is_read(run, org):
     assert names == {person_row(1)["Họ và tên"], person_row(2)["Họ và tên"]}
 
 
+def test_an_error_report_fixed_in_libreoffice_is_imported(run, org):
+    """The error report of a file with three bad rows, opened in LibreOffice, its highlighted cells
+    fixed and saved (tests/data/README.md): every row is accepted, the reasons column is ignored, and the
+    quote the report put before a text that starts like a formula is taken off again."""
+    content = (pathlib.Path(__file__).parent / "data" / "libreoffice-report-fixed.xlsx").read_bytes()
+    imp = run(content, name="libreoffice-report-fixed.xlsx")
+    assert (imp.status, imp.created, imp.refused, imp.ignored_columns) == ("done", 3, 0, ["Lý do"]), imp.problems
+    fourth = Person.objects.get(id_number=person_row(4)["Số giấy tờ"])
+    assert fourth.address_line == '=HYPERLINK("http://x","y")'
+    assert (fourth.date_of_birth, fourth.data_status) == (date(1984, 5, 5), "complete")
+
+
 def test_the_import_is_audited(run):
     imp = run(xlsx_bytes(table([person_row(1), person_row(2, **{"Giới tính": "?"})])))
     actions = list(
