@@ -49,6 +49,14 @@ MESSAGES: dict[str, Any] = {
     "file_type_mismatch": _(
         "The file's name says %(expected)s but its content is something else. Save it again from Excel as .xlsx."
     ),
+    "file_type_xls": _(
+        "This is an old Excel workbook (.xls, Excel 97-2003), which Vaxbook does not read. Open it in Excel, "
+        "save it as an Excel Workbook (.xlsx) and upload that file."
+    ),
+    "file_type_ods": _(
+        "This is an OpenDocument spreadsheet (.ods), which Vaxbook does not read. In LibreOffice, save it as "
+        "the type Excel 2007-365 (.xlsx) and upload that file."
+    ),
     "file_encrypted": _(
         "The file is protected with a password (or is an old .xls workbook). Remove the password and save it "
         "as an Excel workbook (.xlsx)."
@@ -90,8 +98,12 @@ MESSAGES: dict[str, Any] = {
         "The export stopped before the end (the server was restarted or its worker stopped). Export the roster again."
     ),
 }
-# A content/name mismatch is a kind of unsupported file: one public code, a clearer message.
-_CODE_OF = {"file_type_mismatch": "file_type_unsupported"}
+# A content/name mismatch, an old .xls, an .ods: kinds of unsupported file, one public code, a clearer message.
+_CODE_OF = {
+    "file_type_mismatch": "file_type_unsupported",
+    "file_type_xls": "file_type_unsupported",
+    "file_type_ods": "file_type_unsupported",
+}
 
 
 class FileRefused(DomainError):
@@ -131,14 +143,20 @@ def render_problem(problem: dict[str, Any]) -> dict[str, str]:
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # CFB: a password-protected .xlsx, or an old .xls
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+ODS_MEDIA_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+SNIFF_BYTES = 38 + len(ODS_MEDIA_TYPE)  # the first bytes that tell a file's kind (an ODS's media type ends there)
 FORMATS = {".xlsx": "xlsx", ".csv": "csv"}
 
 
 def sniff_format(head: bytes, name: str) -> str:
     """``xlsx`` or ``csv`` from the name and the first bytes; refuses anything else."""
     suffix = PurePath(name or "").suffix.lower()
+    if suffix == ".xls":
+        raise FileRefused("file_type_xls")
+    if suffix == ".ods" or _is_ods(head):
+        raise FileRefused("file_type_ods")
     if head.startswith(OLE2_MAGIC):
-        if suffix in (".xls", ".csv"):
+        if suffix == ".csv":
             raise FileRefused("file_type_unsupported")
         raise FileRefused("file_encrypted")
     fmt = FORMATS.get(suffix)
@@ -155,6 +173,12 @@ def sniff_format(head: bytes, name: str) -> str:
         if b"\x00" in head:
             raise FileRefused("file_type_unsupported")
     return fmt
+
+
+def _is_ods(head: bytes) -> bool:
+    """An OpenDocument spreadsheet, whatever its name: a zip whose first member is ``mimetype``, stored,
+    holding the spreadsheet's media type (what the format requires, at a fixed place)."""
+    return head.startswith(ZIP_MAGIC[0]) and head[30:38] == b"mimetype" and head[38:SNIFF_BYTES] == ODS_MEDIA_TYPE
 
 
 Row = tuple[int, list[Any]]  # (row number as the spreadsheet shows it, cell values)
@@ -242,7 +266,7 @@ def open_book(fileobj: IO[bytes], *, name: str, size: int | None = None) -> Book
     if size == 0:
         raise FileRefused("file_empty")
     fileobj.seek(0)
-    head = fileobj.read(8)
+    head = fileobj.read(SNIFF_BYTES)
     fileobj.seek(0)
     fmt = sniff_format(head, name)
     return XlsxBook(fileobj) if fmt == "xlsx" else CsvBook(fileobj)

@@ -6,6 +6,7 @@ province; `admin_user` is national.
 """
 
 import io
+import pathlib
 
 import openpyxl
 import pytest
@@ -14,6 +15,8 @@ from django.test import override_settings
 from vaxbook.common import testing as t
 from vaxbook.organizations.models import RosterImport
 from vaxbook.organizations.tests.builders import csv_bytes, person_row, table, xlsx_bytes
+
+DATA = pathlib.Path(__file__).parent / "data"  # files saved by real spreadsheet programs (its README)
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +126,8 @@ def test_an_upload_is_accepted_with_202_and_reports_progress_and_counts(
         (b"", "roster.csv", "file_empty", 422),
         (b"%PDF-1.4\n", "roster.pdf", "file_type_unsupported", 422),
         ("STT,Ngày sinh\n1,1/1/1990\n".encode("cp1252"), "roster.csv", "csv_encoding", 422),
+        ((DATA / "libreoffice-roster.xls").read_bytes(), "roster.xls", "file_type_unsupported", 422),
+        ((DATA / "libreoffice-roster.ods").read_bytes(), "roster.ods", "file_type_unsupported", 422),
     ],
 )
 def test_unreadable_files_are_refused_at_once_with_a_code_and_nothing_written(

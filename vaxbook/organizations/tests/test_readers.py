@@ -1,6 +1,7 @@
 """Reading roster files: refusal codes for unreadable files, and slices that read exactly like calamine."""
 
 import io
+import pathlib
 import re
 import zipfile
 from datetime import date, datetime
@@ -9,6 +10,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 from django.test import override_settings
+from django.utils import translation
 from python_calamine import CalamineWorkbook
 
 from vaxbook.organizations.readers import (
@@ -18,6 +20,7 @@ from vaxbook.organizations.readers import (
     FormulaNotComputed,
     XlsxBook,
     open_book,
+    render_problem,
     sniff_format,
 )
 from vaxbook.organizations.tests.builders import csv_bytes, rewrite_members, saved_by_excel, xlsx_bytes, zip_bomb
@@ -64,6 +67,29 @@ def test_an_ole2_file_is_a_password_protected_workbook_or_an_old_xls():
     ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
     assert refused(ole2, "roster.xlsx") == "file_encrypted"
     assert refused(ole2, "roster.xls") == "file_type_unsupported"
+
+
+@pytest.mark.parametrize(
+    ("name", "upload_as", "says"),
+    [
+        ("libreoffice-roster.xls", "roster.xls", "(.xls, Excel 97-2003)"),
+        ("libreoffice-roster.ods", "roster.ods", "OpenDocument spreadsheet (.ods)"),
+        ("libreoffice-roster.ods", "roster.xlsx", "OpenDocument spreadsheet (.ods)"),  # renamed: its content says
+    ],
+)
+def test_an_old_xls_or_an_ods_is_refused_saying_how_to_save_it_as_xlsx(name, upload_as, says):
+    """Real files saved by LibreOffice (tests/data/README.md): the public code is the unsupported type's,
+    the message names the kind of file and how to make an .xlsx of it."""
+    content = (pathlib.Path(__file__).parent / "data" / name).read_bytes()
+    with pytest.raises(FileRefused) as caught:
+        open_book(io.BytesIO(content), name=upload_as)
+    assert caught.value.code == "file_type_unsupported"
+    with translation.override("en"):
+        english = render_problem(caught.value.as_problem())["message"]
+    with translation.override("vi"):
+        vietnamese = render_problem(caught.value.as_problem())["message"]
+    assert says in english and "(.xlsx)" in english
+    assert vietnamese.startswith("Đây là") and "(.xlsx)" in vietnamese
 
 
 def test_other_kinds_of_file_are_refused():
