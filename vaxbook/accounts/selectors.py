@@ -99,8 +99,8 @@ def user_scope(*, user: Any) -> Scope:
     cached = getattr(user, "_vaxbook_scope", None)
     if cached is not None:
         return cached
-    if not getattr(user, "is_authenticated", False):
-        return Scope()
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
+        return Scope()  # a deactivated account may do nothing, wherever it is asked (a queued job, too)
     key = _scope_cache_key(user)
     if key is not None:
         person_id = getattr(user, "person_id", None)

@@ -296,28 +296,15 @@ def _claim(model: type[RosterImport] | type[RosterExport], pk: int) -> bool:
     return bool(queued.update(status=model.Status.RUNNING, started_at=now, updated_at=now))
 
 
-def _requester_still_may(user: Any, organization: Organization, *, change: bool) -> bool:
-    """Whoever queued an import (``change``) or an export, as they are when a worker takes it: the account
-    may have been deleted or deactivated, or its role removed or moved, since. A background job acts with
-    its requester's rights of now, not of when it was queued."""
-    if user is None or not user.is_active:
-        return False
-    if change:
-        return selectors.organization_may_import(user=user, organization=organization)
-    try:
-        selectors.organization_get_for_user(user=user, public_id=organization.public_id)
-    except NotFound:
-        return False
-    return True
-
-
 def roster_import_process(*, import_id: int) -> None:
     """Run a queued import to the end (or to a failure that says why). A second run does nothing."""
     if not _claim(RosterImport, import_id):
         logger.info("roster import %s is not queued; nothing to do", import_id)
         return
     run = _ImportRun(RosterImport.objects.select_related("organization", "uploaded_by").get(pk=import_id))
-    if not _requester_still_may(run.actor, run.organization, change=True):
+    # The uploader's rights as they are now, not as when the file was queued: the account may have been
+    # deactivated (an empty scope) or its role removed or moved since.
+    if not selectors.organization_may_import(user=run.actor, organization=run.organization):
         run.fail([{"field": "file", "code": "import_not_allowed", "params": {}}])  # nothing read, nothing written
         return
     try:
@@ -776,7 +763,9 @@ def roster_export_process(*, export_id: int) -> None:
         logger.info("roster export %s is not queued; nothing to do", export_id)
         return
     export = RosterExport.objects.select_related("organization", "requested_by").get(pk=export_id)
-    if not _requester_still_may(export.requested_by, export.organization, change=False):
+    try:  # the requester's scope as it is now (deleted, deactivated, role removed or moved since queued)
+        selectors.organization_get_for_user(user=export.requested_by, public_id=export.organization.public_id)
+    except NotFound:
         with transaction.atomic():
             RosterExport.objects.filter(pk=export.pk).update(**_failed("export_not_allowed", timezone.now()))
             audit_log(actor=None, action="organizations.roster_export.refused", subject=export, data={})

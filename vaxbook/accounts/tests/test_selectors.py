@@ -52,6 +52,14 @@ def test_clerk_b_is_scoped_to_facility_b(clerk_b: User, facility_a: Any, facilit
     assert not scope.can_work_at(facility_a.pk)
 
 
+def test_a_deactivated_account_has_an_empty_scope_whatever_its_memberships(clerk_b: User) -> None:
+    """Its memberships stay (for the record), but it may do nothing: not at a desk, not in a queued job."""
+    clerk_b.is_active = False
+    clerk_b.save(update_fields=["is_active"])
+    assert user_scope(user=fresh(clerk_b)) == Scope()
+    assert Membership.objects.filter(user=clerk_b, active=True).exists()
+
+
 def test_an_organization_representative_speaks_for_their_organization(rep: User, org: Any) -> None:
     scope = user_scope(user=fresh(rep))
     assert scope.organization_ids == {org.pk}
