@@ -151,11 +151,11 @@ FORMATS = {".xlsx": "xlsx", ".csv": "csv"}
 def sniff_format(head: bytes, name: str) -> str:
     """``xlsx`` or ``csv`` from the name and the first bytes; refuses anything else."""
     suffix = PurePath(name or "").suffix.lower()
-    if suffix == ".xls":
-        raise FileRefused("file_type_xls")
-    if suffix == ".ods" or _is_ods(head):
+    if _is_ods(head):  # by its content, whatever its name
         raise FileRefused("file_type_ods")
     if head.startswith(OLE2_MAGIC):
+        if suffix == ".xls":
+            raise FileRefused("file_type_xls")
         if suffix == ".csv":
             raise FileRefused("file_type_unsupported")
         raise FileRefused("file_encrypted")

@@ -92,6 +92,16 @@ def test_an_old_xls_or_an_ods_is_refused_saying_how_to_save_it_as_xlsx(name, upl
     assert vietnamese.startswith("Đây là") and "(.xlsx)" in vietnamese
 
 
+def test_a_file_only_named_xls_or_ods_is_not_called_one():
+    """The kind is told by the content: a workbook renamed .xls, or text named .ods, is no old Excel file
+    or OpenDocument spreadsheet, and its message does not say so."""
+    for content, name in ((xlsx_bytes([["a"]]), "roster.xls"), (b"Ho va ten\nAn\n", "roster.ods")):
+        with pytest.raises(FileRefused) as caught:
+            open_book(io.BytesIO(content), name=name)
+        assert caught.value.code == "file_type_unsupported"
+        assert caught.value.message_key == "file_type_unsupported"
+
+
 def test_other_kinds_of_file_are_refused():
     assert refused(b"%PDF-1.7", "roster.pdf") == "file_type_unsupported"
     assert refused(b"\xff\xfeH\x00o\x00", "roster.csv") == "csv_encoding"  # UTF-16
