@@ -10,6 +10,8 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+API_PREFIX = "/api/"
+
 
 class PortalLocaleMiddleware(LocaleMiddleware):
     """Vietnamese first. A page of the portal is in Vietnamese until the person picks English with the
@@ -18,7 +20,7 @@ class PortalLocaleMiddleware(LocaleMiddleware):
     answers in the language its client names in Accept-Language (a program states what it wants)."""
 
     def process_request(self, request: HttpRequest) -> None:
-        if request.path_info.startswith("/api/"):
+        if request.path_info.startswith(API_PREFIX):
             return super().process_request(request)
         language = settings.LANGUAGE_CODE
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
@@ -40,7 +42,7 @@ class ApiErrorShapeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if response.status_code not in (404, 405) or not request.path_info.startswith("/api/"):
+        if response.status_code not in (404, 405) or not request.path_info.startswith(API_PREFIX):
             return response
         if response.get("Content-Type", "").startswith("application/json"):
             return response  # the API's own answer (a missing record), already in shape
