@@ -21,7 +21,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.organizations.readers import CellError, FileRefused, FormulaNotComputed, Row
-from vaxbook.registry.identity import PersonInput, Problem, normalize_text, search_name
+from vaxbook.registry.identity import PersonInput, Problem, check_legacy_text, normalize_text, search_name
 
 #: A text cell starting with one of these is prefixed with a quote in our exports (formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -407,6 +407,8 @@ class RowMapper:
             if value.__class__ in CELL_PROBLEMS:
                 problems.append(CELL_PROBLEMS[value.__class__](key, value))
                 value = ""
+            elif key == "department":  # the roster's own text: the same rule as the person's texts
+                problems += check_legacy_text(value, key)
             others[key] = clean(value)
         for key, max_length in self._limits:
             if len(others[key]) > max_length:

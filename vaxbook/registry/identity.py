@@ -26,6 +26,8 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from vaxbook.registry.legacy_text import legacy_reading
+
 type Message = str | Promise
 type ProblemKind = Literal["invalid", "missing"]
 
@@ -58,6 +60,8 @@ CODES: dict[str, str] = {
     "phone_format": "The phone number is not a valid Vietnamese mobile (or foreign mobile) number.",
     "nationality_format": "The nationality is not a two-letter ISO 3166 code.",
     "text_too_long": "A free-text field is longer than the database allows.",
+    "text_legacy_encoding": "A text (name, address, occupation, ethnicity) is Vietnamese typed in the old TCVN3 or VNI "
+    "encoding; the message gives its Unicode reading.",
     # missing: saved, data status "incomplete"
     "id_document_missing": "There is no identity document number (allowed for a child under 14 with type none).",
     "phone_missing": "There is no phone number.",
@@ -543,6 +547,31 @@ def _check_normalized_name(name: str, field: str = "full_name") -> list[Problem]
     return []
 
 
+def check_legacy_text(raw: object, field: str) -> list[Problem]:
+    """A text typed in an old Vietnamese encoding (TCVN3 for the .VnTime fonts, VNI for VNI-Times) is
+    refused, quoting its Unicode reading; see `legacy_text`. Only text as entered is judged."""
+    found = legacy_reading(raw) if type(raw) is str else None
+    if found is None:
+        return []
+    encoding, fonts, reading = found
+    return [
+        Problem(
+            field,
+            "text_legacy_encoding",
+            format_lazy(
+                _(
+                    "This text seems to be typed in the old {encoding} encoding (fonts {fonts}); in Unicode it "
+                    "reads “{reading}”. Convert it to Unicode (for instance with Unikey's converter) and enter "
+                    "it again."
+                ),
+                encoding=encoding,
+                fonts=fonts,
+                reading=reading,
+            ),
+        )
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # Dates
 # --------------------------------------------------------------------------------------------
@@ -752,9 +781,11 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
     invalid: list[Problem] = []
     missing: list[Problem] = []
 
-    # name
+    # name (a foreigner's name is not judged for an old Vietnamese encoding: "Loïc" is no VNI "Lọc")
+    nationality = normalize_nationality(data.nationality)
     full_name = normalize_name(data.full_name)
-    invalid += _check_normalized_name(full_name)
+    legacy = check_legacy_text(data.full_name, "full_name") if nationality == "VN" else []
+    invalid += legacy or _check_normalized_name(full_name)  # one reason for the cell
 
     # date of birth (tolerate a string slipping through the type)
     dob: date | None = None
@@ -775,7 +806,6 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
         invalid.append(Problem("sex", "sex_format", _("The sex must be male (M) or female (F).")))
 
     # nationality
-    nationality = normalize_nationality(data.nationality)
     if not _NATIONALITY.fullmatch(nationality):
         invalid.append(
             Problem("nationality", "nationality_format", _("The nationality must be a two-letter country code."))
@@ -845,6 +875,9 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
         "address_line": address_line,
     }
     for name, value in texts.items():
+        if legacy := check_legacy_text(getattr(data, name), name):
+            invalid += legacy
+            continue
         limit = TEXT_MAX_LENGTHS[name]
         if len(value) > limit:
             invalid.append(

@@ -311,6 +311,43 @@ def test_a_formula_whose_result_the_file_does_not_keep_is_refused_and_the_fixed_
     assert (again.created, again.refused) == (3, 0), reasons_by_row(again) if again.refused else None
 
 
+def test_text_typed_in_an_old_vietnamese_encoding_is_refused_with_its_unicode_reading(run):
+    """A roster kept in .VnTime (TCVN3) or VNI-Times: the names would be saved as "NguyÔn V¨n Hïng". Each
+    such cell is refused once, with its reading in Unicode, and highlighted in the report; the same rows
+    converted to Unicode are accepted."""
+    typed = {
+        2: {"Họ và tên": "NguyÔn V¨n Hïng"},  # TCVN3: every character passes a letters-only check
+        3: {"Họ và tên": "Nguyeãn Thò Lan", "Giới tính": "Nữ"},  # VNI
+        4: {"Địa chỉ": "Sè 12 §\u00adêng Lª Lîi"},  # TCVN3, the ư a soft hyphen
+        5: {"Bộ phận": "Phßng KÕ to¸n"},  # the roster's own field
+        6: {"Nghề nghiệp": "C«ng nh©n", "Dân tộc": "M\u00adêng"},
+    }
+    unicode = {
+        2: {"Họ và tên": "Nguyễn Văn Hùng"},
+        3: {"Họ và tên": "Nguyễn Thị Lan", "Giới tính": "Nữ"},
+        4: {"Địa chỉ": "Số 12 Đường Lê Lợi"},
+        5: {"Bộ phận": "Phòng Kế toán"},
+        6: {"Nghề nghiệp": "Công nhân", "Dân tộc": "Mường"},
+    }
+    rows = [person_row(1)] + [person_row(n, **cells) for n, cells in typed.items()]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.total, imp.accepted, imp.refused) == (6, 1, 5)
+    reasons = reasons_by_row(imp)
+    assert reasons[2].count("[text_legacy_encoding]") == 1 and "“Nguyễn Văn Hùng”" in reasons[2]
+    assert "TCVN3" in reasons[2] and "“Họ và tên”" in reasons[2]
+    assert "VNI" in reasons[3] and "“Nguyễn Thị Lan”" in reasons[3]
+    assert "“Số 12 Đường Lê Lợi”" in reasons[4] and "“Địa chỉ”" in reasons[4]
+    assert "“Phòng Kế toán”" in reasons[5] and "“Bộ phận”" in reasons[5]
+    assert reasons[6].count("[text_legacy_encoding]") == 2
+    _values, sheet = report(imp)
+    assert sheet.cell(row=2, column=2).fill.fgColor.rgb.endswith("FFC7CE")  # the name cell
+    assert not Person.objects.filter(full_name__contains="Ô").exists()
+
+    fixed = run(xlsx_bytes(table([person_row(n, **cells) for n, cells in unicode.items()])))
+    assert (fixed.accepted, fixed.refused) == (5, 0)
+    assert Person.objects.filter(full_name="Nguyễn Văn Hùng", address_line="2 Đường Số 1").exists()
+
+
 def test_the_report_holds_the_rows_as_sent_with_highlighted_cells_and_safe_formulas(run):
     rows = [
         person_row(1),

@@ -117,6 +117,19 @@ def test_post_refuses_a_bad_cccd_with_422_and_the_code(
     assert not Person.objects.filter(full_name="Phạm Thị Lan").exists()
 
 
+def test_post_refuses_a_name_pasted_from_a_tcvn3_document_with_its_unicode_reading(
+    api: Any, clerk_a: Any, ward1: Any, priority_group: Any
+) -> None:
+    response = api.as_user(clerk_a).post_json(
+        "/api/v1/persons", payload(ward1, full_name="Ph¹m ThÞ Lan"), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("full_name", "text_legacy_encoding")]
+    assert "“Phạm Thị Lan”" in errors[0]["message"] and "TCVN3" in errors[0]["message"]
+    assert not Person.objects.exists()
+
+
 def test_post_refuses_a_taken_document_with_409_and_the_existing_id(
     api: Any, clerk_a: Any, hoa: Person, ward1: Any
 ) -> None:

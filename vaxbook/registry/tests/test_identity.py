@@ -758,6 +758,7 @@ def test_every_code_is_documented() -> None:
         "phone_format",
         "nationality_format",
         "text_too_long",
+        "text_legacy_encoding",
         "id_document_missing",
         "phone_missing",
         "ward_missing",

@@ -1,0 +1,144 @@
+"""Vietnamese typed in the old TCVN3 and VNI encodings: told from Unicode, read as Unicode, refused."""
+
+import pathlib
+import re
+from datetime import date
+
+import pytest
+from django.utils import translation
+
+from vaxbook.registry.identity import PersonInput, check_person
+from vaxbook.registry.legacy_text import legacy_reading
+
+LOCALE = pathlib.Path(__file__).resolve().parents[3] / "locale" / "vi" / "LC_MESSAGES" / "django.po"
+
+
+@pytest.mark.parametrize(
+    ("typed", "encoding", "reading"),
+    [
+        # TCVN3 (.VnTime): the codes of the ABC table, as Excel keeps them
+        ("NguyÔn V¨n Hïng", "TCVN3", "Nguyễn Văn Hùng"),
+        ("Lª ThÞ H\u00ad¬ng", "TCVN3", "Lê Thị Hương"),  # ư is the soft hyphen's code
+        ("TrÇn ThÞ Thu Hµ", "TCVN3", "Trần Thị Thu Hà"),
+        ("§Æng Quèc B¶o", "TCVN3", "Đặng Quốc Bảo"),
+        ("Ph¹m Ngäc Th¶o", "TCVN3", "Phạm Ngọc Thảo"),
+        ("NguyÔn Hoa", "TCVN3", "Nguyễn Hoa"),  # every character a letter: the syllable tells
+        ("Sè 12, §\u00adêng Lª Lîi, P.T©n Phong", "TCVN3", "Số 12, Đường Lê Lợi, P.Tân Phong"),
+        ("C«ng nh©n", "TCVN3", "Công nhân"),
+        ("Phßng KÕ to¸n", "TCVN3", "Phòng Kế toán"),
+        ("M\u00adêng", "TCVN3", "Mường"),
+        ("NGUYÔN V¡N A", "TCVN3", "NGUYỄN VĂN A"),  # a capital font: the word reads in capitals
+        # VNI (VNI-Times): a base letter and the codes of its marks
+        ("Nguyeãn Vaên Huøng", "VNI", "Nguyễn Văn Hùng"),
+        ("Traàn Thò Thu Haø", "VNI", "Trần Thị Thu Hà"),
+        ("Ñaëng Quoác Baûo", "VNI", "Đặng Quốc Bảo"),
+        ("Tröông Thò Phöôïng", "VNI", "Trương Thị Phượng"),
+        ("Soá 12 Ñöôøng Leâ Lôïi", "VNI", "Số 12 Đường Lê Lợi"),
+        ("NGUYEÃN VAÊN HUØNG", "VNI", "NGUYỄN VĂN HÙNG"),
+    ],
+)
+def test_text_in_an_old_encoding_is_told_and_read(typed, encoding, reading):
+    found = legacy_reading(typed)
+    assert found is not None
+    assert (found[0], found[2]) == (encoding, reading)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Unicode Vietnamese whose letters are all Latin-1 ones: words that are syllables as they stand
+        "Lê Thanh Tài",
+        "Hà Mai",
+        "Võ Hoa",
+        "Công nhân",
+        "Ôn Như Hầu",
+        "Ý Lan",
+        "Khu phố 3 · Tân Phong",  # a lone sign is punctuation, not a code
+        "Lô A·12",
+        # foreign and minority names: no reading is Vietnamese either
+        "José Müller",
+        "Søren",
+        "Björk Guðmundsdóttir",
+        "Núñez",
+        "Zoë",
+        "François",
+        "Y Ñuôl",
+        "Ê Đê",
+        "H'Hen Niê",
+        # nothing to judge
+        "",
+        "Kinh",
+        "Nguyễn Văn A",
+        "12/05",
+    ],
+)
+def test_other_text_is_not_taken_for_an_old_encoding(text):
+    assert legacy_reading(text) is None
+
+
+def test_no_vietnamese_text_of_the_project_is_taken_for_an_old_encoding():
+    """Thousands of Vietnamese words: every translated message of the portal."""
+    texts = re.findall(r'^msgstr "(.+)"$', LOCALE.read_text(encoding="utf-8"), re.M)
+    assert len(texts) > 500
+    assert [t for t in texts if legacy_reading(t) is not None] == []
+
+
+def test_an_ambiguous_text_is_left_alone():
+    """VNI's "Hoà Thò" is also the Unicode "Hoà Thò": both are syllables, and the text is not refused."""
+    assert legacy_reading("Hoà Thò Hoàng") is None
+
+
+def codes(check, field):
+    return [p.code for p in check.invalid if p.field == field]
+
+
+def person(**over) -> PersonInput:
+    values = {
+        "full_name": "Nguyễn Văn An",
+        "date_of_birth": date(1985, 6, 15),
+        "sex": "M",
+        "phone": "0912345678",
+        "id_type": "none",
+        "id_number": "",
+        "ward_code": "26001",
+        "priority_group": "9",
+        "address_line": "12 Đường Lê Lợi",
+        "occupation": "Công nhân",
+        "ethnicity": "Kinh",
+    }
+    return PersonInput(**(values | over))
+
+
+def test_a_name_in_tcvn3_is_refused_quoting_its_unicode_reading():
+    check = check_person(person(full_name="NguyÔn V¨n Hïng"), today=date(2026, 12, 5))
+    assert codes(check, "full_name") == ["text_legacy_encoding"]  # one reason for the cell
+    problem = check.invalid[0]
+    with translation.override("en"):
+        english = str(problem.message)
+    with translation.override("vi"):
+        vietnamese = str(problem.message)
+    assert "TCVN3" in english and "“Nguyễn Văn Hùng”" in english and ".VnTime" in english
+    assert "TCVN3" in vietnamese and "“Nguyễn Văn Hùng”" in vietnamese and "Unicode" in vietnamese
+    assert vietnamese != english
+
+
+@pytest.mark.parametrize(
+    ("field", "typed"),
+    [("address_line", "Sè 12 §\u00adêng Lª Lîi"), ("occupation", "C«ng nh©n"), ("ethnicity", "M\u00adêng")],
+)
+def test_an_address_an_occupation_or_an_ethnicity_in_an_old_encoding_is_refused(field, typed):
+    check = check_person(person(**{field: typed}), today=date(2026, 12, 5))
+    assert codes(check, field) == ["text_legacy_encoding"]
+    assert check.data_status == "invalid"
+
+
+def test_a_foreigners_name_is_not_judged_for_a_vietnamese_encoding():
+    """ "Loïc" reads as the VNI "Lọc": a French citizen's name is his own."""
+    assert check_person(person(full_name="Loïc Müller", nationality="FR"), today=date(2026, 12, 5)).invalid == []
+    vietnamese = check_person(person(full_name="Loïc", nationality="VN"), today=date(2026, 12, 5))
+    assert codes(vietnamese, "full_name") == ["text_legacy_encoding"]
+
+
+def test_unicode_text_passes_as_before():
+    check = check_person(person(full_name="Lê Thị Hương", address_line="Ấp Hòa Bình"), today=date(2026, 12, 5))
+    assert check.invalid == []
