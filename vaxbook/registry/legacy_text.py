@@ -18,6 +18,7 @@ such as "Müller" or "José" (its reading, "Mỹller", "Josộ", is no Vietnames
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 
 # --------------------------------------------------------------------------------------------
 # The two encodings
@@ -81,20 +82,22 @@ def _from_tcvn3(text: str) -> str:
 
 
 #: The encodings tried, in order, with the fonts that a message names to say which one it is.
-ENCODINGS = (("TCVN3", ".VnTime, .VnArial", _from_tcvn3), ("VNI", "VNI-Times, VNI-Helve", _from_vni))
+ENCODINGS = (("VNI", "VNI-Times, VNI-Helve", _from_vni), ("TCVN3", ".VnTime, .VnArial", _from_tcvn3))
 
 # --------------------------------------------------------------------------------------------
 # Vietnamese syllables
 # --------------------------------------------------------------------------------------------
 
 _INITIALS = "ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdđghklmnprstvx]"
-_NUCLEI = (
-    "iêu|oai|oao|oay|oeo|uây|uôi|uya|uyê|uyu|ươi|ươu|yêu|"
-    "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|oo|ôi|ơi|ua|uâ|uê|ui|uô|uơ|uy|ưa|ưi|ươ|ưu|ya|yê|"
-    "a|ă|â|e|ê|i|o|ô|ơ|u|ư|y"
-)
+#: Vowel nuclei: closed by a glide (no final consonant follows), needing a final, or either.
+_CLOSED = "iêu|oai|oao|oay|oeo|uây|uôi|uya|uyu|ươi|ươu|yêu|ai|ao|au|ay|âu|ây|eo|êu|ia|iu|oi|ôi|ơi|ua|ui|ưa|ưi|ưu"
+_NEEDS_FINAL = "uyê|iê|oă|uâ|uô|ươ|yê|ă|â"  # not "oo" (xoong): the VNI "coät" is cột, not "coọt"
+_OPEN = "oa|oe|uê|uơ|uy|a|e|ê|i|o|ô|ơ|u|ư|y"
 _FINALS = "ch|ng|nh|[cmnpt]"
-_SYLLABLE = re.compile(f"(?:{_INITIALS})?(?:{_NUCLEI})(?:{_FINALS})?")
+_SYLLABLE = re.compile(
+    f"(?:{_INITIALS})?(?:{_CLOSED}|(?:{_NEEDS_FINAL})(?P<needed>{_FINALS})|(?:{_OPEN})(?P<final>{_FINALS})?)"
+)
+_STOPS = frozenset({"c", "ch", "p", "t"})  # a syllable closed by a stop takes the acute or the dot tone
 _TONE_MARKS = frozenset(v for v in _TONES.values() if v)
 #: A word: letters, and the Latin-1 signs that TCVN3 uses as letters (¨ ª « ¬ µ × ÷ …).
 _WORD = re.compile(r"(?:[^\W\d_]|[\u00a1-\u00bf\u00d7\u00f7])+")
@@ -102,12 +105,17 @@ _WORD = re.compile(r"(?:[^\W\d_]|[\u00a1-\u00bf\u00d7\u00f7])+")
 
 @functools.lru_cache(maxsize=8192)  # names and places are made of a few thousand words
 def _is_syllable(word: str) -> bool:
-    """A Vietnamese syllable, in any case: an initial, a vowel nucleus, a final, at most one tone."""
+    """A Vietnamese syllable, in any case: an initial, a vowel nucleus, a final that the nucleus allows,
+    at most one tone, and after a stop (c, ch, p, t) the acute or the dot."""
     decomposed = unicodedata.normalize("NFD", word.lower())
-    if sum(ch in _TONE_MARKS for ch in decomposed) > 1:
+    tones = [ch for ch in decomposed if ch in _TONE_MARKS]
+    if len(tones) > 1:
         return False
-    bare = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONE_MARKS))
-    return _SYLLABLE.fullmatch(bare) is not None
+    match = _SYLLABLE.fullmatch(unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONE_MARKS)))
+    if match is None:
+        return False
+    final = match.group("needed") or match.group("final")
+    return final not in _STOPS or tones in (["\u0301"], ["\u0323"])
 
 
 def _judged(text: str) -> list[str]:
@@ -126,9 +134,9 @@ def _in_capitals(reading: str) -> str:
     return _WORD.sub(word, reading)
 
 
-def _reading(text: str, decoded: dict[str, str]) -> str:
-    """`text` with its judged words read in the encoding (the rest as it is), single-spaced."""
-    reading = _WORD.sub(lambda m: decoded.get(m.group(), m.group()), text)
+def _reading(text: str, decode: Callable[[str], str]) -> str:
+    """`text` with its words beyond ASCII read in the encoding (a lone ``®·`` too: "đã"), single-spaced."""
+    reading = _WORD.sub(lambda m: m.group() if m.group().isascii() else decode(m.group()), text)
     return " ".join(_in_capitals(reading).split())
 
 
@@ -145,8 +153,15 @@ def _latin1_reading(text: str) -> tuple[str, str, str] | None:
     words = _judged(text)
     if all(_is_syllable(w) for w in words):
         return None  # Vietnamese as it stands ("Lê Hoa", "Hà", "Tài"), or nothing to judge
-    for name, fonts, decode in ENCODINGS:
-        decoded = {w: decode(w) for w in words}
-        if all(_is_syllable(d) for d in decoded.values()):
-            return name, fonts, _reading(text, decoded)
-    return None
+    readings = [
+        (name, fonts, _reading(text, decode))
+        for name, fonts, decode in ENCODINGS
+        if all(_is_syllable(decode(w)) for w in words)
+    ]
+    # Where both read as Vietnamese ("sö dông": VNI "sư dơng", TCVN3 "sử dụng"), the one with more tones:
+    # most Vietnamese syllables carry one, and VNI's codes ô and ö alone are the toneless ơ and ư.
+    return max(readings, key=lambda r: _tones(r[2]), default=None)
+
+
+def _tones(text: str) -> int:
+    return sum(ch in _TONE_MARKS for ch in unicodedata.normalize("NFD", text))

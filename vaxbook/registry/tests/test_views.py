@@ -293,6 +293,18 @@ def test_form_errors_carry_the_service_codes_to_their_fields(clerk_a: Any, ward1
     assert not Person.objects.filter(full_name="Phạm Thị Lan").exists()
 
 
+def test_a_name_pasted_from_a_vnitimes_document_is_refused_in_vietnamese_with_its_reading(
+    clerk_a: Any, ward1: Any, priority_group: Any
+) -> None:
+    data = form_data(ward1, full_name="Phaïm Thò Lan", address_line="Soá 1 Leâ Lôïi")
+    html = signed_in(clerk_a).post("/registry/persons/new/", data).content.decode()
+    name_row = row(html, "full_name")
+    assert 'data-code="text_legacy_encoding"' in name_row and "“Phạm Thị Lan”" in name_row
+    assert "bảng mã cũ VNI" in name_row  # the portal speaks Vietnamese
+    assert "“Số 1 Lê Lợi”" in row(html, "address_line")
+    assert not Person.objects.exists()
+
+
 def test_an_unreadable_date_is_shown_with_the_other_errors(clerk_a: Any, ward1: Any, priority_group: Any) -> None:
     html = (
         signed_in(clerk_a)
