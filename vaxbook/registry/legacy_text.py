@@ -12,7 +12,9 @@ rules (``identity.check_person``) quote when they refuse it. A text is taken for
 when all of these hold: it has no character beyond Latin-1 (Unicode Vietnamese nearly always has some:
 ă, đ, ơ, ư, ạ …); as it stands, one of its words is not a Vietnamese syllable; and read in the old
 encoding, every word is one. So Unicode Vietnamese is never refused for this, nor is a foreign name
-such as "Müller" or "José" (its reading, "Mỹller", "Josộ", is no Vietnamese either). Pure functions.
+such as "Müller" or "José" (its reading, "Mỹller", "Josộ", is no Vietnamese either). A text that is
+Vietnamese both as it stands and in an old encoding (the VNI "Hoà Thò", Hồ Thị) is left alone: it cannot
+be told. Pure functions.
 """
 
 import functools
