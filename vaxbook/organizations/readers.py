@@ -57,6 +57,14 @@ MESSAGES: dict[str, Any] = {
         "This is an OpenDocument spreadsheet (.ods), which Vaxbook does not read. In LibreOffice, save it as "
         "the type Excel 2007-365 (.xlsx) and upload that file."
     ),
+    "file_type_html": _(
+        "This file is a web page (HTML) under a spreadsheet's name, as some systems export their “Excel” lists; "
+        "Vaxbook does not read it. Open it in Excel, save it as an Excel Workbook (.xlsx) and upload that file."
+    ),
+    "file_type_xml2003": _(
+        "This is an XML Spreadsheet 2003 file, which Vaxbook does not read. Open it in Excel, save it as an "
+        "Excel Workbook (.xlsx) and upload that file."
+    ),
     "file_encrypted": _(
         "The file is protected with a password (or is an old .xls workbook). Remove the password and save it "
         "as an Excel workbook (.xlsx)."
@@ -98,11 +106,14 @@ MESSAGES: dict[str, Any] = {
         "The export stopped before the end (the server was restarted or its worker stopped). Export the roster again."
     ),
 }
-# A content/name mismatch, an old .xls, an .ods: kinds of unsupported file, one public code, a clearer message.
+# A content/name mismatch, an old .xls, an .ods, a web page, an XML Spreadsheet 2003: kinds of unsupported file,
+# one public code, a clearer message.
 _CODE_OF = {
     "file_type_mismatch": "file_type_unsupported",
     "file_type_xls": "file_type_unsupported",
     "file_type_ods": "file_type_unsupported",
+    "file_type_html": "file_type_unsupported",
+    "file_type_xml2003": "file_type_unsupported",
 }
 
 
@@ -144,7 +155,13 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # CFB: a password-protected .xlsx, or an old .xls
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 ODS_MEDIA_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-SNIFF_BYTES = 38 + len(ODS_MEDIA_TYPE)  # the first bytes that tell a file's kind (an ODS's media type ends there)
+SNIFF_BYTES = 512  # the first bytes, that tell a file's kind
+#: A web page, which some systems export as an "Excel" list named .xls: its first tag, after a BOM,
+#: white space and comments.
+_HTML_START = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|table|meta|style|title)\b", re.I | re.S
+)
+_XML2003_MARK = b"urn:schemas-microsoft-com:office:spreadsheet"  # the namespace of Excel's XML Spreadsheet 2003
 FORMATS = {".xlsx": "xlsx", ".csv": "csv"}
 
 
@@ -153,6 +170,13 @@ def sniff_format(head: bytes, name: str) -> str:
     suffix = PurePath(name or "").suffix.lower()
     if _is_ods(head):  # by its content, whatever its name
         raise FileRefused("file_type_ods")
+    text = head[: len(head) // 2 * 2].decode("utf-16", "replace").encode() if head.startswith(UTF16_BOMS) else head
+    if _HTML_START.match(text):  # by its content too
+        raise FileRefused("file_type_html")
+    if text.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<?xml") and (
+        b'progid="Excel.Sheet"' in text or _XML2003_MARK in text
+    ):
+        raise FileRefused("file_type_xml2003")
     if head.startswith(OLE2_MAGIC):
         if suffix == ".xls":
             raise FileRefused("file_type_xls")
@@ -178,7 +202,11 @@ def sniff_format(head: bytes, name: str) -> str:
 def _is_ods(head: bytes) -> bool:
     """An OpenDocument spreadsheet, whatever its name: a zip whose first member is ``mimetype``, stored,
     holding the spreadsheet's media type (what the format requires, at a fixed place)."""
-    return head.startswith(ZIP_MAGIC[0]) and head[30:38] == b"mimetype" and head[38:SNIFF_BYTES] == ODS_MEDIA_TYPE
+    return (
+        head.startswith(ZIP_MAGIC[0])
+        and head[30:38] == b"mimetype"
+        and head[38 : 38 + len(ODS_MEDIA_TYPE)] == ODS_MEDIA_TYPE
+    )
 
 
 Row = tuple[int, list[Any]]  # (row number as the spreadsheet shows it, cell values)

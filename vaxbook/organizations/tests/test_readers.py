@@ -75,9 +75,14 @@ def test_an_ole2_file_is_a_password_protected_workbook_or_an_old_xls():
         ("libreoffice-roster.xls", "roster.xls", "(.xls, Excel 97-2003)"),
         ("libreoffice-roster.ods", "roster.ods", "OpenDocument spreadsheet (.ods)"),
         ("libreoffice-roster.ods", "roster.xlsx", "OpenDocument spreadsheet (.ods)"),  # renamed: its content says
+        # a web page named .xls, as some systems export their "Excel" lists, and Excel's XML of 2003
+        ("libreoffice-roster.html", "roster.xls", "web page (HTML)"),
+        ("libreoffice-roster.html", "roster.xlsx", "web page (HTML)"),
+        ("libreoffice-roster-2003.xml", "roster.xls", "XML Spreadsheet 2003"),
+        ("libreoffice-roster-2003.xml", "roster.xml", "XML Spreadsheet 2003"),
     ],
 )
-def test_an_old_xls_or_an_ods_is_refused_saying_how_to_save_it_as_xlsx(name, upload_as, says):
+def test_an_old_xls_an_ods_a_web_page_or_a_2003_xml_is_refused_saying_how_to_save_it_as_xlsx(name, upload_as, says):
     """Real files saved by LibreOffice (tests/data/README.md): the public code is the unsupported type's,
     the message names the kind of file and how to make an .xlsx of it."""
     content = (pathlib.Path(__file__).parent / "data" / name).read_bytes()
@@ -90,6 +95,30 @@ def test_an_old_xls_or_an_ods_is_refused_saying_how_to_save_it_as_xlsx(name, upl
         vietnamese = render_problem(caught.value.as_problem())["message"]
     assert says in english and "(.xlsx)" in english
     assert vietnamese.startswith("Đây là") and "(.xlsx)" in vietnamese
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:x="urn:schemas-microsoft-com:office:excel">',
+        b"\xef\xbb\xbf\r\n<!-- exported 05/12/2026 -->\r\n<TABLE border=1><TR><TD>STT</TD>",
+        "\ufeff<html><body><table>".encode("utf-16-le"),
+        b"  <meta http-equiv=Content-Type content='text/html; charset=utf-8'><style>td{}</style>",
+    ],
+)
+def test_a_web_page_exported_as_an_excel_list_is_named_as_one(content):
+    """Pages that other systems send as "Excel" files: an HTML table after a BOM, a comment, in UTF-16."""
+    with pytest.raises(FileRefused) as caught:
+        open_book(io.BytesIO(content + b" " * 600), name="DanhSach.xls")
+    assert (caught.value.code, caught.value.message_key) == ("file_type_unsupported", "file_type_html")
+
+
+def test_a_csv_is_not_taken_for_a_web_page_or_an_xml_spreadsheet():
+    book = open_book(io.BytesIO("STT,Họ và tên,<html>\n1,An,<table>\n".encode()), name="roster.csv")
+    assert book.format == "csv"
+    with pytest.raises(FileRefused) as caught:
+        open_book(io.BytesIO(b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>'), name="roster.xml")
+    assert caught.value.message_key == "file_type_unsupported"
 
 
 def test_a_file_only_named_xls_or_ods_is_not_called_one():
