@@ -411,7 +411,7 @@ class RowMapper:
                 problems += check_legacy_text(value, key)
             others[key] = clean(value)
         for key, max_length in self._limits:
-            if len(others[key]) > max_length:
+            if len(others[key]) > max_length and not any(p.field == key for p in problems):  # one reason a cell
                 problems.append(
                     Problem(
                         key,

@@ -319,7 +319,7 @@ def test_text_typed_in_an_old_vietnamese_encoding_is_refused_with_its_unicode_re
         2: {"Họ và tên": "NguyÔn V¨n Hïng"},  # TCVN3: every character passes a letters-only check
         3: {"Họ và tên": "Nguyeãn Thò Lan", "Giới tính": "Nữ"},  # VNI
         4: {"Địa chỉ": "Sè 12 §\u00adêng Lª Lîi"},  # TCVN3, the ư a soft hyphen
-        5: {"Bộ phận": "Phßng KÕ to¸n"},  # the roster's own field
+        5: {"Bộ phận": "Phßng KÕ to¸n " * 10},  # the roster's own field (too long as well: one reason)
         6: {"Nghề nghiệp": "C«ng nh©n", "Dân tộc": "M\u00adêng"},
     }
     unicode = {
@@ -337,7 +337,8 @@ def test_text_typed_in_an_old_vietnamese_encoding_is_refused_with_its_unicode_re
     assert "TCVN3" in reasons[2] and "“Họ và tên”" in reasons[2]
     assert "VNI" in reasons[3] and "“Nguyễn Thị Lan”" in reasons[3]
     assert "“Số 12 Đường Lê Lợi”" in reasons[4] and "“Địa chỉ”" in reasons[4]
-    assert "“Phòng Kế toán”" in reasons[5] and "“Bộ phận”" in reasons[5]
+    assert "“Phòng Kế toán Phòng Kế toán" in reasons[5] and "“Bộ phận”" in reasons[5]
+    assert "text_too_long" not in reasons[5]
     assert reasons[6].count("[text_legacy_encoding]") == 2
     _values, sheet = report(imp)
     assert sheet.cell(row=2, column=2).fill.fgColor.rgb.endswith("FFC7CE")  # the name cell
