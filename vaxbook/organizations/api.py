@@ -55,6 +55,7 @@ class RosterImportOut(Schema):
     linked: int
     updated: int
     refused: int
+    refusals: dict[str, int]
     error_report_url: str | None
     problems: list[ProblemOut]
     ignored_columns: list[str]
@@ -113,6 +114,7 @@ def roster_import_out(roster_import: RosterImport) -> dict:
         "linked": roster_import.linked,
         "updated": roster_import.updated,
         "refused": roster_import.refused,
+        "refusals": roster_import.refusals,
         "error_report_url": report_url,
         "problems": [render_problem(p) for p in roster_import.problems],
         "ignored_columns": roster_import.ignored_columns,

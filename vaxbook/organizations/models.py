@@ -99,6 +99,8 @@ class RosterImport(BaseModel):
     linked = models.PositiveIntegerField(_("existing persons linked"), default=0)
     updated = models.PositiveIntegerField(_("persons updated"), default=0)
     refused = models.PositiveIntegerField(_("rows refused"), default=0)
+    #: {code: rows refused for it}: a row counts once for each of its reasons' codes.
+    refusals = models.JSONField(_("rows refused, by reason"), default=dict, blank=True)
     problems = models.JSONField(_("problems with the file"), default=list, blank=True)
     ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
     footer_rows = models.JSONField(_("rows read as the sheet's footer"), default=list, blank=True)

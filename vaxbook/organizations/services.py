@@ -376,6 +376,7 @@ class _ImportRun:
         self.estimate = max(roster_import.total, 1)
         self.today = timezone.localdate()  # the one day every row of the file is checked against
         self.counts: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()  # code → rows refused for it
         self.processed = 0  # rows of the chunks written (committed)
         self.documents = _Documents()
         # Rows without a document that are persons already on the roster link to them (read per chunk,
@@ -635,6 +636,7 @@ class _ImportRun:
             status, problems = chunk.statuses[i]
             self.counts[status] += 1
             if status == "refused":
+                self.refusals.update({p.code for p in problems})
                 self._report(chunk.rows[i], problems)
 
     # -- the error report ----------------------------------------------------------------------
@@ -681,6 +683,7 @@ class _ImportRun:
                 progress=100,
                 total=self.processed,
                 footer_rows=self.footer_rows,
+                refusals=dict(self.refusals),
                 error_report=imp.error_report.name or "",
                 finished_at=now,
                 updated_at=now,
@@ -699,7 +702,11 @@ class _ImportRun:
         now = timezone.now()
         with transaction.atomic():
             RosterImport.objects.filter(pk=self.imp.pk).update(
-                status=RosterImport.Status.FAILED, problems=problems, finished_at=now, updated_at=now
+                status=RosterImport.Status.FAILED,
+                problems=problems,
+                refusals=dict(self.refusals),  # of the rows saved before
+                finished_at=now,
+                updated_at=now,
             )
             audit_log(
                 actor=self.actor,

@@ -98,6 +98,7 @@ def test_an_upload_is_accepted_with_202_and_reports_progress_and_counts(
         0,
     )
     assert detail["refused"] == 1
+    assert detail["refusals"] == {"phone_format": 1}  # rows refused, by reason
     assert detail["problems"] == []
     assert detail["footer_rows"] == []
     assert detail["error_report_url"] == f"/api/v1/roster-imports/{body['id']}/error-report"

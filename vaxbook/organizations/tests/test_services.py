@@ -232,6 +232,8 @@ def test_every_refused_row_names_its_row_column_and_code(run, org):
         assert f"Dòng {n + 1}," in reason or f"Row {n + 1}," in reason
         assert f"“{column}”" in reason
     assert RosterEntry.objects.filter(organization=org).count() == 2
+    assert all(imp.refusals.get(code) for code, _column in codes.values())
+    assert sum(imp.refusals.values()) >= imp.refused
 
 
 def test_a_cell_holding_an_excel_error_is_refused_as_such_and_shown_in_the_report(run):
@@ -340,6 +342,7 @@ def test_text_typed_in_an_old_vietnamese_encoding_is_refused_with_its_unicode_re
     assert "“Phòng Kế toán Phòng Kế toán" in reasons[5] and "“Bộ phận”" in reasons[5]
     assert "text_too_long" not in reasons[5]
     assert reasons[6].count("[text_legacy_encoding]") == 2
+    assert imp.refusals == {"text_legacy_encoding": 5}  # rows, each once whatever its number of such cells
     _values, sheet = report(imp)
     assert sheet.cell(row=2, column=2).fill.fgColor.rgb.endswith("FFC7CE")  # the name cell
     assert not Person.objects.filter(full_name__contains="Ô").exists()

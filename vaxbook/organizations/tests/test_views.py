@@ -49,6 +49,7 @@ def test_an_upload_leads_to_the_result_with_counts_and_the_report(rep, org, impo
     assert 'id="count-refused">1<' in page
     assert 'hx-trigger="every 1s"' not in page  # finished: the page stops polling
     assert 'style="width:100%"' in page
+    assert 'id="legacy-encoding-hint"' not in page  # a sex of "?": nothing to convert
     report = client.get(reverse("organizations:error_report", args=[imported.public_id]))
     assert report.status_code == 200
     roster = client.get(reverse("organizations:roster", args=[org.public_id])).content.decode()
@@ -136,6 +137,26 @@ def test_the_import_page_names_the_uploader_family_name_first(rep, org, imported
     rep.save()
     page = signed_in(rep).get(reverse("organizations:import", args=[imported.public_id])).content.decode()
     assert "· Lê Thị Hồng" in page and "Hồng Lê Thị" not in page
+
+
+def test_a_file_in_an_old_encoding_is_told_to_be_converted_whole(rep, org, places, django_capture_on_commit_callbacks):
+    client = signed_in(rep)
+    rows = [
+        person_row(1),
+        person_row(2, **{"Họ và tên": "NguyÔn V¨n Hïng"}),
+        person_row(3, **{"Địa chỉ": "Sè 3 Lª Lîi"}),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("organizations:imports", args=[org.public_id]),
+            {"file": upload(xlsx_bytes(table(rows)), "nhan-vien.xlsx")},
+        )
+    imp = RosterImport.objects.get()
+    page = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+    assert 'id="legacy-encoding-hint"' in page and "2 dòng có nội dung gõ bằng bảng mã tiếng Việt cũ" in page
+    client.post("/i18n/setlang/", {"language": "en"})
+    english = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+    assert "2 rows hold text typed in an old Vietnamese encoding" in english
 
 
 def test_the_result_names_the_rows_read_as_the_sheets_footer(rep, org, places, django_capture_on_commit_callbacks):
