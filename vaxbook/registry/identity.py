@@ -547,10 +547,22 @@ def _check_normalized_name(name: str, field: str = "full_name") -> list[Problem]
     return []
 
 
-def check_legacy_text(raw: object, field: str) -> list[Problem]:
+_SHY = "\u00ad"
+_SHY_KEPT = "\ue0ad"  # a private-use stand-in, which normalize_text keeps where it drops the soft hyphen
+
+
+def check_legacy_text(raw: object, field: str, normalized: str | None = None) -> list[Problem]:
     """A text typed in an old Vietnamese encoding (TCVN3 for the .VnTime fonts, VNI for VNI-Times) is
-    refused, quoting its Unicode reading; see `legacy_text`. Only text as entered is judged."""
-    found = legacy_reading(raw) if type(raw) is str else None
+    refused, quoting its Unicode reading; see `legacy_text`. Only text is judged, as normalized
+    (`normalized`, when the caller has it already): so a record's normalized text, checked again, is
+    judged as it was. TCVN3's ư is the soft hyphen, which normalizing drops as invisible: a text holding
+    one is judged with it kept too ("L\u00adu" is Lưu)."""
+    if type(raw) is not str:
+        return []
+    found = None
+    if _SHY in raw:
+        found = legacy_reading(normalize_text(raw.replace(_SHY, _SHY_KEPT)).replace(_SHY_KEPT, _SHY))
+    found = found or legacy_reading(normalize_text(raw) if normalized is None else normalized)
     if found is None:
         return []
     encoding, fonts, reading = found
@@ -784,8 +796,10 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
     # name (a foreigner's name is not judged for an old Vietnamese encoding: "Loïc" is no VNI "Lọc")
     nationality = normalize_nationality(data.nationality)
     full_name = normalize_name(data.full_name)
-    legacy = check_legacy_text(data.full_name, "full_name") if nationality == "VN" else []
+    legacy = check_legacy_text(data.full_name, "full_name", full_name) if nationality == "VN" else []
     invalid += legacy or _check_normalized_name(full_name)  # one reason for the cell
+    if legacy:
+        full_name = str(data.full_name)  # kept as typed: the refusal stands when checked again
 
     # date of birth (tolerate a string slipping through the type)
     dob: date | None = None
@@ -875,8 +889,9 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
         "address_line": address_line,
     }
     for name, value in texts.items():
-        if legacy := check_legacy_text(getattr(data, name), name):
+        if legacy := check_legacy_text(getattr(data, name), name, value):
             invalid += legacy
+            texts[name] = getattr(data, name)  # kept as typed, as the name is
             continue
         limit = TEXT_MAX_LENGTHS[name]
         if len(value) > limit:
@@ -901,7 +916,7 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
         occupation=texts["occupation"],
         priority_group=priority_group,
         ward_code=ward_code,
-        address_line=address_line,
+        address_line=texts["address_line"],
         is_child=is_child,
     )
     return PersonCheck(normalized=normalized, invalid=invalid, missing=missing)

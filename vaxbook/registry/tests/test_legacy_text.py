@@ -197,3 +197,20 @@ def test_a_foreigners_name_is_not_judged_for_a_vietnamese_encoding():
 def test_unicode_text_passes_as_before():
     check = check_person(person(full_name="Lê Thị Hương", address_line="Ấp Hòa Bình"), today=date(2026, 12, 5))
     assert check.invalid == []
+
+
+@pytest.mark.parametrize(
+    "over",
+    [
+        {"address_line": "O\x1bÑ"},  # a control character between two words: found by hypothesis
+        {"full_name": "L\u00adu V¨n"},  # the soft hyphen that the text's normalization would drop
+        {"occupation": "C«ng\x1bnh©n", "ethnicity": "M\u00adêng"},
+    ],
+)
+def test_a_refused_text_is_refused_again_when_its_record_is_checked_again(over):
+    """The rules are stable (test_identity's property): a refused text stays as typed in the normalized
+    record, so checking that record again refuses it again, for the same reason."""
+    first = check_person(person(**over), today=date(2026, 12, 5))
+    again = check_person(first.normalized, today=date(2026, 12, 5))
+    assert "text_legacy_encoding" in first.codes
+    assert (again.codes, again.normalized) == (first.codes, first.normalized)
