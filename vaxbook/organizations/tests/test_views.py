@@ -139,36 +139,40 @@ def test_the_import_page_names_the_uploader_family_name_first(rep, org, imported
     assert "· Lê Thị Hồng" in page and "Hồng Lê Thị" not in page
 
 
-def test_a_file_in_an_old_encoding_is_told_to_be_converted_whole(rep, org, places, django_capture_on_commit_callbacks):
-    client = signed_in(rep)
-    rows = [
-        person_row(1),
-        person_row(2, **{"Họ và tên": "NguyÔn V¨n Hïng"}),
-        person_row(3, **{"Địa chỉ": "Sè 3 Lª Lîi"}),
-    ]
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("organizations:imports", args=[org.public_id]),
-            {"file": upload(xlsx_bytes(table(rows)), "nhan-vien.xlsx")},
-        )
-    imp = RosterImport.objects.get()
-    page = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+@pytest.fixture
+def result_page(rep, org, places, django_capture_on_commit_callbacks):
+    """Upload these rows through the page, and give the client and the import's result page."""
+
+    def result_page(rows) -> tuple[Client, RosterImport, str]:
+        client = signed_in(rep)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(
+                reverse("organizations:imports", args=[org.public_id]),
+                {"file": upload(xlsx_bytes(table(rows)), "nhan-vien.xlsx")},
+            )
+        imp = RosterImport.objects.get()
+        return client, imp, client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+
+    return result_page
+
+
+def test_a_file_in_an_old_encoding_is_told_to_be_converted_whole(result_page):
+    client, imp, page = result_page(
+        [
+            person_row(1),
+            person_row(2, **{"Họ và tên": "NguyÔn V¨n Hïng"}),
+            person_row(3, **{"Địa chỉ": "Sè 3 Lª Lîi"}),
+        ]
+    )
     assert 'id="legacy-encoding-hint"' in page and "2 dòng có nội dung gõ bằng bảng mã tiếng Việt cũ" in page
     client.post("/i18n/setlang/", {"language": "en"})
     english = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
     assert "2 rows hold text typed in an old Vietnamese encoding" in english
 
 
-def test_the_result_names_the_rows_read_as_the_sheets_footer(rep, org, places, django_capture_on_commit_callbacks):
-    client = signed_in(rep)
+def test_the_result_names_the_rows_read_as_the_sheets_footer(result_page):
     rows = [person_row(1), {"STT": "", "Họ và tên": "Người lập biểu"}, {"Họ và tên": "Trần Thị Lập"}]
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("organizations:imports", args=[org.public_id]),
-            {"file": upload(xlsx_bytes(table(rows)), "nhan-vien.xlsx")},
-        )
-    imp = RosterImport.objects.get()
-    page = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+    client, imp, page = result_page(rows)
     assert 'id="footer-rows"' in page
     assert "Dòng 3, 4, nằm dưới người cuối cùng" in page
     assert 'id="count-refused">0<' in page and 'id="error-report"' not in page
