@@ -407,9 +407,9 @@ class RowMapper:
             if value.__class__ in CELL_PROBLEMS:
                 problems.append(CELL_PROBLEMS[value.__class__](key, value))
                 value = ""
-            elif key == "department":  # the roster's own text: the same rule as the person's texts
-                problems += check_legacy_text(value, key)
             others[key] = clean(value)
+            if key == "department":  # the roster's own text: the same rule as the person's texts
+                problems += check_legacy_text(value, key, others[key])
         for key, max_length in self._limits:
             if len(others[key]) > max_length and not any(p.field == key for p in problems):  # one reason a cell
                 problems.append(

@@ -55,6 +55,7 @@ _VNI_SHAPES: dict[str, tuple[str, dict[str, dict[str, str]]]] = {
     "ö": ("u\u031b", {"": _PLAIN}),  # ư
     "y": ("y", {"": _PLAIN}),
 }
+#: (í and ì are their own codes: the table lists them for the letters they stand for.)
 _VNI_SINGLE = {"ô": "ơ", "ö": "ư", "ñ": "đ", "í": "í", "ì": "ì", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "î": "ỵ"}
 
 
@@ -83,7 +84,8 @@ def _from_tcvn3(text: str) -> str:
     return text.translate(_TCVN3)
 
 
-#: The encodings tried, in order, with the fonts that a message names to say which one it is.
+#: The encodings, with the fonts that a message names to say which one it is; where both read a text as
+#: Vietnamese with as many tones, the first is taken.
 ENCODINGS = (("VNI", "VNI-Times, VNI-Helve", _from_vni), ("TCVN3", ".VnTime, .VnArial", _from_tcvn3))
 
 # --------------------------------------------------------------------------------------------
