@@ -64,6 +64,7 @@ from vaxbook.organizations.columns import (
 from vaxbook.organizations.conf import limit
 from vaxbook.organizations.models import Organization, RosterEntry, RosterExport, RosterImport
 from vaxbook.organizations.readers import Book, FileRefused, Row, open_book
+from vaxbook.organizations.reasons import refusal_summary
 from vaxbook.organizations.workbooks import (
     ID_TYPE_LABELS,
     SEX_LABELS,
@@ -670,6 +671,8 @@ class _ImportRun:
     def _finish(self) -> None:
         imp = self.imp
         if self.report is not None and self.report_path:
+            with translation.override("vi"):
+                self.report.add_summary(refusal_summary(self.refusals))
             self.report.close()
             self.report = None
             stem = os.path.splitext(imp.original_name)[0][:80] or "roster"

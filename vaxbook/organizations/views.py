@@ -23,6 +23,7 @@ from vaxbook.organizations import selectors, services
 from vaxbook.organizations.api import error_report_response, roster_export_file_response, template_response
 from vaxbook.organizations.models import Organization, RosterExport, RosterImport
 from vaxbook.organizations.readers import render_problem
+from vaxbook.organizations.reasons import refusal_summary
 from vaxbook.registry.models import Person
 
 PAGE_SIZE = 50
@@ -141,6 +142,7 @@ def _import_context(roster_import: RosterImport) -> dict[str, Any]:
         "imp": roster_import,
         "problems": [render_problem(p) for p in roster_import.problems],
         "footer_rows": ", ".join(str(n) for n in roster_import.footer_rows),
+        "reasons": refusal_summary(roster_import.refusals) if roster_import.is_finished else [],
     }
 
 

@@ -17,10 +17,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from vaxbook.organizations.columns import FORMULA_START, TEMPLATE_COLUMNS, Column
 from vaxbook.organizations.readers import ROSTER_SHEET
+from vaxbook.organizations.reasons import Reason
 
 INSTRUCTIONS_SHEET = "Hướng dẫn"
 REFERENCE_SHEET = "Danh mục"
 REASONS_HEADER = "Lý do"
+SUMMARY_SHEET = "Tóm tắt"
+SUMMARY_HEADERS = ("Lý do", "Số dòng", "Mã")
 #: Rows of the template that carry the drop-down lists.
 TEMPLATE_ROWS = 100_000
 
@@ -253,6 +256,19 @@ class ErrorReportWriter:
             ws.write_datetime(row, col, datetime.combine(value, time()), fmt or self.fmt_date)
         else:
             ws.write_string(row, col, safe_text(str(value)), fmt)
+
+    def add_summary(self, reasons: Sequence[Reason]) -> None:
+        """A second sheet, after the rows: each refusal reason with its number of rows, most first.
+        The rows' sheet stays the first, so the fixed report is uploaded as it is."""
+        sheet = self.book.add_worksheet(SUMMARY_SHEET)
+        sheet.set_column(0, 0, 70)
+        sheet.set_column(1, 2, 14)
+        for col, title in enumerate(SUMMARY_HEADERS):
+            sheet.write_string(0, col, title, self.fmt_header)
+        for row, reason in enumerate(reasons, start=1):
+            sheet.write_string(row, 0, safe_text(reason.label))
+            sheet.write_number(row, 1, reason.rows)
+            sheet.write_string(row, 2, reason.code)
 
     def close(self) -> None:
         self.book.close()

@@ -48,6 +48,10 @@ def test_a_representative_imports_a_roster_and_gets_back_the_rows_to_fix(page: A
     expect(page.locator("#count-accepted")).to_have_text("2")
     expect(page.locator("#count-created")).to_have_text("2")
     expect(page.locator("#count-refused")).to_have_text("1")
+    reason_row = page.locator("#refusal-reasons tbody tr")
+    expect(reason_row).to_have_count(1)
+    expect(reason_row).to_have_attribute("data-code", "phone_format")
+    expect(reason_row.locator("td").first).to_have_text("Số điện thoại không hợp lệ")
 
     with page.expect_download() as report_download:
         page.click("#error-report")

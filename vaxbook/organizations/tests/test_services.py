@@ -234,6 +234,13 @@ def test_every_refused_row_names_its_row_column_and_code(run, org):
     assert RosterEntry.objects.filter(organization=org).count() == 2
     assert all(imp.refusals.get(code) for code, _column in codes.values())
     assert sum(imp.refusals.values()) >= imp.refused
+    # the report's second sheet sums the reasons up, in Vietnamese; the rows' sheet stays the first
+    book = report(imp)[1].parent
+    assert book.sheetnames == ["Danh sách", "Tóm tắt"]
+    summary = [tuple(r) for r in book["Tóm tắt"].iter_rows(values_only=True)]
+    assert summary[0] == ("Lý do", "Số dòng", "Mã")
+    assert {code: rows for _label, rows, code in summary[1:]} == imp.refusals
+    assert ("Số điện thoại không hợp lệ", 1, "phone_format") in summary
 
 
 def test_a_cell_holding_an_excel_error_is_refused_as_such_and_shown_in_the_report(run):
@@ -381,6 +388,19 @@ def test_a_fixed_report_can_be_uploaded_again(run):
     second = run(xlsx_bytes(fixed))
     assert (second.created, second.refused, second.ignored_columns) == (1, 0, ["Lý do"])
     assert Person.objects.get().phone == "+84912000001"
+
+
+def test_the_report_fixed_in_place_uploads_with_its_summary_sheet_left_alone(run):
+    """The clerk opens the report, fixes the cell and saves it: the workbook still holds "Tóm tắt"."""
+    first = run(xlsx_bytes(table([person_row(1, **{"Số điện thoại": "0212345678"}), person_row(2)])))
+    assert (first.accepted, first.refused, first.refusals) == (1, 1, {"phone_format": 1})
+    _values, sheet = report(first)
+    sheet.cell(row=2, column=HEADERS.index("Số điện thoại") + 1).value = "0912345678"
+    saved = io.BytesIO()
+    sheet.parent.save(saved)
+    second = run(saved.getvalue(), name="roster-errors.xlsx")
+    assert (second.created, second.refused, second.ignored_columns) == (1, 0, ["Lý do"])
+    assert not second.error_report
 
 
 # --------------------------------------------------------------------------------------------

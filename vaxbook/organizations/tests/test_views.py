@@ -1,5 +1,7 @@
 """The organization pages: roster, upload, progress fragment (htmx polling until done), result, scoping."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -154,6 +156,34 @@ def result_page(rep, org, places, django_capture_on_commit_callbacks):
         return client, imp, client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
 
     return result_page
+
+
+def test_the_result_sums_the_refusal_reasons_up_most_rows_first(result_page):
+    client, imp, page = result_page(
+        [
+            person_row(1),
+            person_row(2, **{"Số điện thoại": "0212345678"}),
+            person_row(3, **{"Số điện thoại": "12"}),
+            person_row(4, **{"Mã phường/xã": "99999", "Số điện thoại": "12"}),
+        ]
+    )
+    assert imp.refusals == {"phone_format": 3, "ward_unknown": 1}
+    assert 'id="refusal-reasons"' in page and "Lý do các dòng bị từ chối" in page
+    rows = re.findall(r'<tr data-code="([a-z_]+)"><td>([^<]+)</td><td class="c-rows">(\d+)</td>', page)
+    assert rows == [
+        ("phone_format", "Số điện thoại không hợp lệ", "3"),
+        ("ward_unknown", "Mã phường/xã không tồn tại", "1"),
+    ]
+    assert "Một dòng bị từ chối vì nhiều lý do được tính ở mỗi lý do." in page
+    client.post("/i18n/setlang/", {"language": "en"})
+    english = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+    assert "Why rows were refused" in english and "The phone number is not valid" in english
+
+
+def test_a_file_without_refused_rows_shows_no_reasons(imported, rep):
+    RosterImport.objects.filter(pk=imported.pk).update(refused=0, refusals={})
+    page = signed_in(rep).get(reverse("organizations:import", args=[imported.public_id])).content.decode()
+    assert 'id="count-refused"' in page and 'id="refusal-reasons"' not in page
 
 
 def test_a_file_in_an_old_encoding_is_told_to_be_converted_whole(result_page):
