@@ -78,6 +78,7 @@ class RosterEntryOut(Schema):
     employee_number: str
     data_status: str
     missing_fields: list[str]
+    invalid_fields: list[str]
     next_appointment_on: date | None
     valid_doses: int
 
@@ -181,6 +182,7 @@ def roster_entry_out(entry: RosterEntry) -> dict:
         "employee_number": entry.employee_number,
         "data_status": person.data_status,
         "missing_fields": person.missing_fields,
+        "invalid_fields": person.invalid_fields,
         "next_appointment_on": getattr(entry, "next_appointment_on", None),
         "valid_doses": getattr(entry, "valid_doses", None) or 0,
     }

@@ -208,3 +208,8 @@ class Person(BaseModel):
     @property
     def missing_fields(self) -> list[str]:
         return [p["field"] for p in self.problems if p.get("kind") == "missing"]
+
+    @property
+    def invalid_fields(self) -> list[str]:
+        """Fields today's rules refuse (a record judged again after a rule was added: persons_recheck)."""
+        return [p["field"] for p in self.problems if p.get("kind", "invalid") == "invalid"]

@@ -685,6 +685,69 @@ def person_update(
     return locked
 
 
+@dataclass(frozen=True)
+class RecheckResult:
+    checked: int
+    changed: int
+    by_status: dict[str, int]  # the changed records, by their new data status
+
+
+def _problem_set(problems: Iterable[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    return {(p.get("field", ""), p.get("code", ""), p.get("kind", "invalid")) for p in problems}
+
+
+def persons_recheck(*, actor: Any = None, batch_size: int = 2000, today: date | None = None) -> RecheckResult:
+    """Judge every stored record again by today's identity rules, and save its data status and problems
+    where they changed: a rule added since it was saved (a name typed in an old encoding), a child who
+    turned 14 without a document. The record's values are never touched, only what is said of them; the
+    completeness gate then holds an invalid record back until someone corrects it (`person_update`).
+
+    Batch by batch, each change in a transaction with its audit event (`registry.person.rechecked`); a
+    record edited meanwhile (its version moved) is left alone, since that edit judged it already. Merged
+    records are skipped. Run again, it changes nothing.
+    """
+    today = today or timezone.localdate()
+    checked = changed = 0
+    by_status: dict[str, int] = {}
+    last = 0
+    while True:
+        batch = list(
+            Person.objects.filter(pk__gt=last, merged_into__isnull=True)
+            .select_related("ward", "priority_group")
+            .order_by("pk")[:batch_size]
+        )
+        if not batch:
+            break
+        last = batch[-1].pk
+        checked += len(batch)
+        stale: list[tuple[Person, str, list[dict[str, str]]]] = []
+        for person in batch:
+            check = check_person(person_to_input(person), today=today)
+            status = _data_status(check.invalid, check.missing)
+            problems = _problem_dicts([*check.invalid, *check.missing])
+            if status != person.data_status or _problem_set(problems) != _problem_set(person.problems or []):
+                stale.append((person, status, problems))
+        for person, status, problems in stale:
+            with transaction.atomic():
+                saved = Person.objects.filter(pk=person.pk, version=person.version).update(
+                    data_status=status, problems=problems, updated_at=timezone.now()
+                )
+                if not saved:
+                    continue
+                audit_log(
+                    actor=actor,
+                    action="registry.person.rechecked",
+                    subject=person,
+                    data={
+                        "data_status": [person.data_status, status],
+                        "codes": [p["code"] for p in problems],
+                    },
+                )
+            changed += 1
+            by_status[status] = by_status.get(status, 0) + 1
+    return RecheckResult(checked=checked, changed=changed, by_status=by_status)
+
+
 def person_resolve_duplicate(*, actor: Any, person: Person, is_duplicate: bool) -> Person:
     """A reviewer's answer to a suspected duplicate: not a duplicate clears the flag; a duplicate merges."""
     with transaction.atomic():

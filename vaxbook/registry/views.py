@@ -50,6 +50,7 @@ ACTION_LABELS: dict[str, Any] = {
     "registry.person.updated": gettext_lazy("Changed"),
     "registry.person.merged": gettext_lazy("Merged into another record"),
     "registry.person.duplicate_dismissed": gettext_lazy("Marked as not a duplicate"),
+    "registry.person.rechecked": gettext_lazy("Checked again by the current rules"),
     "registry.household.created": gettext_lazy("Household created"),
     "registry.household.member_added": gettext_lazy("Household member added"),
     "registry.household.member_removed": gettext_lazy("Household member removed"),

@@ -134,6 +134,24 @@ def test_the_roster_names_what_is_missing_as_the_person_form_does(rep, org, plac
     assert "id_number" not in missing and "priority_group" not in missing
 
 
+def test_the_roster_names_what_to_correct_in_a_record_judged_again(rep, org, imported, api):
+    """A name saved in TCVN3 before the rule existed: after recheck_persons the roster says to correct it."""
+    from vaxbook.registry.models import Person
+    from vaxbook.registry.services import persons_recheck
+
+    person = Person.objects.get(full_name=person_row(1)["Họ và tên"])
+    Person.objects.filter(pk=person.pk).update(full_name="NguyÔn ThÞ Mai")
+    assert persons_recheck().changed == 1
+    page = signed_in(rep).get(reverse("organizations:roster", args=[org.public_id])).content.decode()
+    invalid = page[page.index('<div class="problem invalid">') :].split("</div>")[0]
+    assert "Cần sửa:" in invalid and "Họ và tên" in invalid
+    assert page.count('<div class="problem invalid">') == 1
+    roster = api.as_user(rep).get(f"/api/v1/organizations/{org.public_id}/roster?status=invalid").json()
+    assert [(r["full_name"], r["data_status"], r["invalid_fields"]) for r in roster["results"]] == [
+        ("NguyÔn ThÞ Mai", "invalid", ["full_name"])
+    ]
+
+
 def test_the_import_page_names_the_uploader_family_name_first(rep, org, imported):
     rep.first_name, rep.last_name = "Hồng", "Lê Thị"
     rep.save()

@@ -1,6 +1,6 @@
 """person_register and friends: the one door every registration goes through."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -14,6 +14,7 @@ from vaxbook.registry.services import (
     household_create,
     person_register,
     person_update,
+    persons_recheck,
     persons_register_bulk,
 )
 
@@ -156,3 +157,102 @@ def test_a_person_is_in_at_most_one_household(complete, clerk_a):
     with pytest.raises(Conflict) as exc:
         household_add_member(actor=clerk_a, household=other, person=child, relation="child")
     assert exc.value.codes == ["already_in_household"]
+
+
+# --------------------------------------------------------------------------------------------
+# persons_recheck: stored records judged again by today's rules
+# --------------------------------------------------------------------------------------------
+
+
+def _saved_before_the_rule(person: Person, **values) -> None:
+    """A record as an older release saved it: values today's rules refuse, written past them."""
+    Person.objects.filter(pk=person.pk).update(**values)
+
+
+def test_recheck_finds_a_name_saved_in_an_old_encoding_and_the_gate_holds_it_back(complete, officer):
+    from vaxbook.clinic.errors import PersonDataInvalid
+    from vaxbook.clinic.services import person_gate
+    from vaxbook.registry.selectors import person_problems
+
+    person = person_register(actor=None, data=complete(), source="facility")
+    other_data = complete(id_number=cccd_for(date(1990, 3, 4), "F", 124), full_name="Lê Thị Hoa")
+    other = person_register(actor=None, data=other_data, source="facility")
+    _saved_before_the_rule(person, full_name="NguyÔn ThÞ Mai")  # TCVN3 for "Nguyễn Thị Mai"
+
+    result = persons_recheck(actor=officer)
+
+    assert (result.checked, result.changed, result.by_status) == (2, 1, {"invalid": 1})
+    person.refresh_from_db()
+    assert person.data_status == "invalid" and person.full_name == "NguyÔn ThÞ Mai" and person.version == 1
+    assert person.problems == [{"field": "full_name", "code": "text_legacy_encoding", "kind": "invalid"}]
+    other.refresh_from_db()
+    assert other.data_status == "complete"
+    event = AuditEvent.objects.get(action="registry.person.rechecked")
+    assert event.subject_id == str(person.public_id) and event.actor == officer
+    assert event.data == {"data_status": ["complete", "invalid"], "codes": ["text_legacy_encoding"]}
+    with pytest.raises(PersonDataInvalid):
+        person_gate(person)
+    assert "Nguyễn Thị Mai" in person_problems(person=person)["full_name"][0]["message"]
+    # run again: nothing more to say
+    assert persons_recheck().changed == 0
+    assert AuditEvent.objects.filter(action="registry.person.rechecked").count() == 1
+    # corrected by the usual door: complete again
+    fixed = person_update(actor=officer, person=person, changes={"full_name": "Nguyễn Thị Mai"})
+    assert (fixed.data_status, fixed.problems) == ("complete", [])
+
+
+def test_recheck_marks_a_child_who_turned_14_without_a_document_incomplete(complete):
+    import time_machine
+
+    born = date(2013, 6, 10)
+    with time_machine.travel(datetime(2026, 12, 5, 9, tzinfo=UTC)):  # 13: no document needed
+        child = person_register(
+            actor=None, data=complete(date_of_birth=born, id_type="none", id_number=""), source="facility"
+        )
+    assert child.data_status == "complete"
+    assert persons_recheck(today=date(2027, 6, 9)).changed == 0  # still 13
+    result = persons_recheck(today=date(2027, 6, 10))
+    assert (result.changed, result.by_status) == (1, {"incomplete": 1})
+    child.refresh_from_db()
+    assert child.data_status == "incomplete"
+    assert child.problems == [{"field": "id_number", "code": "id_document_missing", "kind": "missing"}]
+
+
+def test_recheck_leaves_alone_a_record_edited_meanwhile_and_merged_records(complete, monkeypatch):
+    from vaxbook.registry import services
+
+    edited = person_register(actor=None, data=complete(), source="facility")
+    merged = person_register(
+        actor=None, data=complete(id_number=cccd_for(date(1990, 3, 4), "F", 125)), source="facility"
+    )
+    _saved_before_the_rule(edited, full_name="NguyÔn ThÞ Mai")
+    _saved_before_the_rule(merged, full_name="NguyÔn ThÞ Mai", merged_into=edited)
+    real = services.check_person
+
+    def edited_while_checked(data, *, today):
+        Person.objects.filter(pk=edited.pk).update(version=2)  # someone saved it after the batch was read
+        return real(data, today=today)
+
+    monkeypatch.setattr(services, "check_person", edited_while_checked)
+    result = persons_recheck()
+    assert (result.checked, result.changed) == (1, 0)  # the merged record is not read
+    assert Person.objects.get(pk=edited.pk).data_status == "complete"
+    assert Person.objects.get(pk=merged.pk).data_status == "complete"
+    assert not AuditEvent.objects.filter(action="registry.person.rechecked").exists()
+
+
+def test_the_recheck_command_says_what_it_changed(complete):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    person = person_register(actor=None, data=complete(), source="facility")
+    _saved_before_the_rule(person, address_line="Sè 3 Lª Lîi")  # TCVN3 for "Số 3 Lê Lợi"
+    out = StringIO()
+    call_command("recheck_persons", "--batch-size", "1", stdout=out)
+    assert out.getvalue().strip() == "persons checked: 1; changed: 1 (now invalid 1)"
+    out = StringIO()
+    call_command("recheck_persons", stdout=out)
+    assert out.getvalue().strip() == "persons checked: 1; changed: 0 (now none)"
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("recheck_persons", "--batch-size", "0")
