@@ -270,6 +270,15 @@ def roster(
     return {"count": entries.count(), "results": [roster_entry_out(e) for e in entries[offset : offset + limit]]}
 
 
+@router.delete("/organizations/{organization_id}/roster/{person_id}", response={204: None})
+def roster_entry_remove(request: HttpRequest, organization_id: str, person_id: str) -> tuple:
+    """Take a staff member who left off the roster (representatives only). The person's record, appointments
+    and doses stay in the registry; a second call is a 404 `roster_entry_not_found`."""
+    organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
+    services.roster_entry_remove(actor=request.user, organization=organization, person_id=person_id)
+    return 204, None
+
+
 @router.post("/organizations/{organization_id}/roster-exports", response={202: RosterImportStarted})
 def roster_export_create(request: HttpRequest, organization_id: str, status: DataStatusFilter = "") -> tuple:
     """Export the roster (.xlsx, the template's columns with each person's data status and what to complete),

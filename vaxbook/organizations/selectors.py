@@ -100,6 +100,33 @@ def roster_for_user(*, user: Any, organization: Organization, data_status: str =
     )
 
 
+def roster_entry_get_for_user(*, user: Any, organization: Organization, person_id: uuid.UUID | str) -> RosterEntry:
+    """One staff member's roster entry (by the person's public id), for whoever sees the organization."""
+    organization_get_for_user(user=user, public_id=organization.public_id)
+    pid = _uuid(person_id)
+    entry = (
+        RosterEntry.objects.select_related("person").filter(organization=organization, person__public_id=pid).first()
+        if pid
+        else None
+    )
+    if entry is None:
+        raise NotFound.single("person", "roster_entry_not_found", _("This person is not on the organization's roster."))
+    return entry
+
+
+def roster_entry_for_update(*, organization: Organization, person_id: uuid.UUID | str) -> RosterEntry | None:
+    """The roster entry of this person (by their public id), locked for a change; None when not on it."""
+    pid = _uuid(person_id)
+    if pid is None:
+        return None
+    return (
+        RosterEntry.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .filter(organization=organization, person__public_id=pid)
+        .first()
+    )
+
+
 def roster_status_counts(*, user: Any, organization: Organization) -> dict[str, int]:
     """How many roster persons are complete, incomplete or invalid."""
     organization_get_for_user(user=user, public_id=organization.public_id)

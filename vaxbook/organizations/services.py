@@ -30,6 +30,7 @@ import itertools
 import logging
 import os
 import tempfile
+import uuid
 from collections import Counter
 from collections.abc import Collection, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -187,6 +188,37 @@ def roster_person_register(
             data={"organization": str(organization.public_id), "person": str(person.public_id)},
         )
     return person
+
+
+def roster_entry_remove(*, actor: Any, organization: Organization, person_id: uuid.UUID | str) -> RosterEntry:
+    """A representative takes a staff member who left off the roster. Only the roster entry goes: the
+    person's record, appointments and doses stay in the registry (a later import of them links them
+    back). The department and employee number it held are kept in the audit event. Refused: 403 for
+    whoever may see the roster but not change it, 404 `roster_entry_not_found` for a person not (or no
+    longer: a second click) on it."""
+    if not selectors.organization_may_import(user=actor, organization=organization):
+        raise Forbidden.single(
+            "organization", "forbidden", _("Only the organization's representatives can change its roster.")
+        )
+    with transaction.atomic():
+        entry = selectors.roster_entry_for_update(organization=organization, person_id=person_id)
+        if entry is None:
+            raise NotFound.single(
+                "person", "roster_entry_not_found", _("This person is not on the organization's roster.")
+            )
+        audit_log(
+            actor=actor,
+            action="organizations.roster_entry.removed",
+            subject=entry,
+            data={
+                "organization": str(organization.public_id),
+                "person": str(entry.person.public_id),
+                "department": entry.department,
+                "employee_number": entry.employee_number,
+            },
+        )
+        entry.delete()
+    return entry
 
 
 def roster_import_start(*, actor: Any, organization: Organization, upload: UploadedFile) -> RosterImport:

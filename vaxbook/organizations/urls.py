@@ -7,6 +7,9 @@ urlpatterns = [
     path("", views.organization_list, name="list"),
     path("<uuid:organization_id>/", views.roster, name="roster"),
     path("<uuid:organization_id>/roster-template.xlsx", views.roster_template, name="roster_template"),
+    path(
+        "<uuid:organization_id>/roster/<uuid:person_id>/remove/", views.roster_entry_remove, name="roster_entry_remove"
+    ),
     path("<uuid:organization_id>/imports/", views.roster_imports, name="imports"),
     path("<uuid:organization_id>/exports/", views.roster_export_create, name="export_create"),
     path("exports/<uuid:export_id>/", views.roster_export, name="export"),

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -169,6 +170,33 @@ def roster_import_error_report(request: HttpRequest, import_id: uuid.UUID) -> Fi
         return error_report_response(imp)
     except NotFound:
         raise Http404(_("This import has no error report.")) from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_entry_remove(request: HttpRequest, organization_id: uuid.UUID, person_id: uuid.UUID) -> HttpResponse:
+    """GET: ask before taking a staff member off the roster; POST: take them off (their record stays)."""
+    organization = _organization_or_404(request, organization_id)
+    if not selectors.organization_may_import(user=request.user, organization=organization):
+        raise PermissionDenied(_("Only the organization's representatives can change its roster."))
+    if request.method == "POST":
+        try:
+            entry = services.roster_entry_remove(actor=request.user, organization=organization, person_id=person_id)
+        except DomainError as exc:  # not (or no longer: a second click) on the roster
+            for error in exc.errors:
+                messages.error(request, str(error.message))
+        else:
+            messages.success(
+                request,
+                _("%(name)s was taken off the roster. Their record and vaccination history stay in the registry.")
+                % {"name": entry.person.full_name},
+            )
+        return redirect("organizations:roster", organization_id=organization.public_id)
+    try:
+        entry = selectors.roster_entry_get_for_user(user=request.user, organization=organization, person_id=person_id)
+    except NotFound:
+        raise Http404(_("This person is not on the organization's roster.")) from None
+    return render(request, "organizations/roster_entry_remove.html", {"organization": organization, "entry": entry})
 
 
 @login_required

@@ -75,6 +75,7 @@ ACTION_LABELS: dict[str, Any] = {
     # organizations
     "organizations.organization.created": gettext_lazy("Organization created"),
     "organizations.roster_entry.created": gettext_lazy("Added to a staff roster"),
+    "organizations.roster_entry.removed": gettext_lazy("Removed from a staff roster"),
     "organizations.roster.imported": gettext_lazy("Staff roster imported"),
     "organizations.roster_import.started": gettext_lazy("Roster import started"),
     "organizations.roster_import.finished": gettext_lazy("Roster import finished"),

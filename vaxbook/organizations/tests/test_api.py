@@ -346,3 +346,52 @@ def test_the_imports_are_listed_a_page_at_a_time_the_latest_first(api, rep, org)
     too_many = client.get(url + "?limit=201")
     assert too_many.status_code == 422
     assert [e["field"] for e in too_many.json()["errors"]] == ["limit"]
+
+
+def test_a_representative_takes_a_staff_member_who_left_off_the_roster(
+    api, rep, officer, other_rep, org, places, django_capture_on_commit_callbacks
+):
+    from vaxbook.common.models import AuditEvent
+    from vaxbook.organizations.models import RosterEntry
+    from vaxbook.registry.models import Person
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_file(api.as_user(rep), org, good_file(n=3, bad=0))
+    roster = api.get(f"/api/v1/organizations/{org.public_id}/roster").json()
+    left = roster["results"][0]
+    path = f"/api/v1/organizations/{org.public_id}/roster/{left['person_id']}"
+
+    seer = api.__class__().as_user(officer)  # sees the roster, may not change it
+    response = seer.delete(path)
+    assert response.status_code == 403 and response.json()["errors"][0]["code"] == "forbidden"
+    stranger = api.__class__().as_user(other_rep)  # does not see the organization at all
+    response = stranger.delete(path)
+    assert response.status_code == 404 and response.json()["errors"][0]["code"] == "organization_not_found"
+    assert RosterEntry.objects.filter(organization=org).count() == 3
+
+    response = api.delete(path)
+    assert response.status_code == 204
+    assert api.get(f"/api/v1/organizations/{org.public_id}/roster").json()["count"] == 2
+    person = Person.objects.get(public_id=left["person_id"])  # the record stays in the registry
+    event = AuditEvent.objects.get(action="organizations.roster_entry.removed")
+    assert event.actor == rep
+    assert event.data == {
+        "organization": str(org.public_id),
+        "person": str(person.public_id),
+        "department": left["department"],
+        "employee_number": "",
+    }
+
+    again = api.delete(path)  # a second click
+    assert again.status_code == 404
+    error = again.json()["errors"][0]
+    assert (error["field"], error["code"]) == ("person", "roster_entry_not_found")
+    assert error["message"] == "Người này không có trong danh sách nhân viên của đơn vị."
+    response = api.delete(f"/api/v1/organizations/{org.public_id}/roster/not-a-uuid")
+    assert response.status_code == 404 and response.json()["errors"][0]["code"] == "roster_entry_not_found"
+
+    with django_capture_on_commit_callbacks(execute=True):  # the same file again puts them back, linked
+        again_id = post_file(api, org, good_file(n=3, bad=0)).json()["id"]
+    detail = api.get(f"/api/v1/roster-imports/{again_id}").json()
+    assert (detail["created"], detail["linked"]) == (0, 3)
+    assert api.get(f"/api/v1/organizations/{org.public_id}/roster").json()["count"] == 3

@@ -264,3 +264,42 @@ def test_every_import_is_listed_a_page_at_a_time_and_only_to_its_organization(re
     assert second.count("data-import=") == 1 and f'data-import="{made[0].public_id}"' in second
     other = t.make_member(t.Role.ORG_REPRESENTATIVE, organization=t.OrganizationFactory(admin_unit=org.admin_unit))
     assert signed_in(other).get(url).status_code == 404
+
+
+def test_the_representative_takes_a_staff_member_off_the_roster_after_a_confirmation(rep, officer, org, imported):
+    from vaxbook.organizations.models import RosterEntry
+
+    entry = RosterEntry.objects.filter(organization=org).select_related("person").order_by("pk").first()
+    person = entry.person
+    client = signed_in(rep)
+    roster_url = reverse("organizations:roster", args=[org.public_id])
+    url = reverse("organizations:roster_entry_remove", args=[org.public_id, person.public_id])
+    assert url in client.get(roster_url).content.decode()  # each row links to it
+
+    confirm = client.get(url)
+    page = confirm.content.decode()
+    assert confirm.status_code == 200 and person.full_name in page and 'id="roster-entry-remove-form"' in page
+    assert RosterEntry.objects.filter(pk=entry.pk).exists()  # asking changes nothing
+
+    done = client.post(url, follow=True)
+    assert done.redirect_chain == [(roster_url, 302)]
+    page = done.content.decode()
+    assert f"Đã đưa {person.full_name} ra khỏi danh sách nhân viên." in page
+    assert not RosterEntry.objects.filter(pk=entry.pk).exists()
+    assert person.full_name not in page.split('id="roster-table"')[1]
+
+    twice = client.post(url, follow=True)  # a second click: said, nothing else
+    assert "Người này không có trong danh sách nhân viên của đơn vị." in twice.content.decode()
+    assert client.get(url).status_code == 404
+
+
+def test_who_only_sees_the_roster_cannot_take_anyone_off_it(officer, org, imported):
+    from vaxbook.organizations.models import RosterEntry
+
+    person = RosterEntry.objects.filter(organization=org).first().person
+    client = signed_in(officer)
+    url = reverse("organizations:roster_entry_remove", args=[org.public_id, person.public_id])
+    assert "/remove/" not in client.get(reverse("organizations:roster", args=[org.public_id])).content.decode()
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    assert RosterEntry.objects.filter(organization=org).count() == 2
