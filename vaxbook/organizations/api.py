@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Router, Schema
+from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from vaxbook.common.apifields import page_limit, page_offset
@@ -260,13 +260,15 @@ def roster(
     request: HttpRequest,
     organization_id: str,
     status: DataStatusFilter = "",
+    q: str = Query("", max_length=100),
     limit: int = page_limit(50, 200),
     offset: int = page_offset(),
 ) -> dict:
     """The roster: every staff member with data status, next appointment and valid doses (paginated: `limit`
-    1 to 200; an `offset` below 0 or past 2,147,483,647 is a 422)."""
+    1 to 200; an `offset` below 0 or past 2,147,483,647 is a 422); `q` finds staff by identity number,
+    phone, employee number or name (with or without diacritics)."""
     organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
-    entries = selectors.roster_for_user(user=request.user, organization=organization, data_status=status)
+    entries = selectors.roster_for_user(user=request.user, organization=organization, data_status=status, q=q)
     return {"count": entries.count(), "results": [roster_entry_out(e) for e in entries[offset : offset + limit]]}
 
 

@@ -7,6 +7,7 @@ Who sees an organization (its roster and its imports):
 Anybody else gets a 404, whether the organization exists or not.
 """
 
+import re
 import uuid
 from collections.abc import Collection
 from typing import Any
@@ -23,6 +24,7 @@ from vaxbook.common.rows import ModelRows, Read, any_of
 from vaxbook.organizations.models import Organization, RosterEntry, RosterExport, RosterImport
 from vaxbook.organizations.workbooks import roster_template_bytes
 from vaxbook.places.models import AdminUnit
+from vaxbook.registry.identity import normalize_id_number, normalize_phone, search_name
 from vaxbook.registry.models import Person, PriorityGroup
 
 
@@ -73,9 +75,27 @@ def _roster_entries(organization: Organization, data_status: str) -> QuerySet[Ro
     return entries.order_by("person__search_name", "pk")
 
 
-def roster_for_user(*, user: Any, organization: Organization, data_status: str = "") -> QuerySet[RosterEntry]:
-    """The organization's roster (of one data status, or all) with each person's data status, valid doses
-    and next appointment."""
+def _roster_match(q: str) -> Q:
+    """What a search of the roster matches: an identity number or phone typed with or without spaces, dots
+    or dashes (a CCCD that lost one leading zero too, as the registry search reads it), an employee number,
+    or words of the name typed with or without diacritics."""
+    compact = re.sub(r"[\s.\-]", "", q)
+    match = Q(employee_number__iexact=q)
+    if compact.isdigit() or compact.startswith("+"):
+        numbers = {n for n in (compact, normalize_id_number("cccd", compact)) if n}
+        match |= Q(person__id_number__in=numbers)
+        phone = normalize_phone(compact)
+        return match | Q(person__phone=phone) if phone else match
+    match |= Q(person__id_number=compact.upper())  # a passport number
+    folded = search_name(q)
+    return match | Q(person__search_name__contains=folded) if folded else match
+
+
+def roster_for_user(
+    *, user: Any, organization: Organization, data_status: str = "", q: str = ""
+) -> QuerySet[RosterEntry]:
+    """The organization's roster (of one data status, or all; those matching a search `q`, or all) with each
+    person's data status, valid doses and next appointment."""
     organization_get_for_user(user=user, public_id=organization.public_id)  # the same rule, checked again
     next_appointment = (
         Appointment.objects.filter(
@@ -93,10 +113,11 @@ def roster_for_user(*, user: Any, organization: Organization, data_status: str =
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return (
-        _roster_entries(organization, data_status)
-        .select_related("person", "person__priority_group", "person__ward")
-        .annotate(next_appointment_on=Subquery(next_appointment), valid_doses=Subquery(doses))
+    entries = _roster_entries(organization, data_status)
+    if q.strip():
+        entries = entries.filter(_roster_match(q.strip()))
+    return entries.select_related("person", "person__priority_group", "person__ward").annotate(
+        next_appointment_on=Subquery(next_appointment), valid_doses=Subquery(doses)
     )
 
 

@@ -29,6 +29,7 @@ from vaxbook.registry.models import Person
 
 PAGE_SIZE = 50
 RECENT_IMPORTS = 10
+SEARCH_MAX = 100  # characters of a roster search
 
 
 class RosterUploadForm(forms.Form):
@@ -75,13 +76,15 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
     status = request.GET.get("status", "")
     if status not in Person.DataStatus.values:  # a link's filter: an unknown one shows the whole roster
         status = ""
-    entries = selectors.roster_for_user(user=request.user, organization=organization, data_status=status)
+    q = request.GET.get("q", "").strip()[:SEARCH_MAX]
+    entries = selectors.roster_for_user(user=request.user, organization=organization, data_status=status, q=q)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.roster_status_counts(user=request.user, organization=organization)
     return {
         "organization": organization,
         "page": page,
         "status": status,
+        "q": q,
         "statuses": [(value, label, counts.get(value, 0)) for value, label in Person.DataStatus.choices],
         "roster_total": sum(counts.values()),
         "imports": selectors.roster_imports_for_organization(user=request.user, organization=organization)[

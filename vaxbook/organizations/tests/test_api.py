@@ -395,3 +395,16 @@ def test_a_representative_takes_a_staff_member_who_left_off_the_roster(
     detail = api.get(f"/api/v1/roster-imports/{again_id}").json()
     assert (detail["created"], detail["linked"]) == (0, 3)
     assert api.get(f"/api/v1/organizations/{org.public_id}/roster").json()["count"] == 3
+
+
+def test_the_roster_api_finds_staff_and_refuses_a_search_too_long(
+    api, rep, org, places, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_file(api.as_user(rep), org, good_file(n=3, bad=0))
+    number = person_row(2)["Số giấy tờ"]
+    found = api.get(f"/api/v1/organizations/{org.public_id}/roster", {"q": number}).json()
+    assert found["count"] == 1 and found["results"][0]["id_number"] == number
+    response = api.get(f"/api/v1/organizations/{org.public_id}/roster", {"q": "x" * 101})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "q"

@@ -303,3 +303,23 @@ def test_who_only_sees_the_roster_cannot_take_anyone_off_it(officer, org, import
     assert client.get(url).status_code == 403
     assert client.post(url).status_code == 403
     assert RosterEntry.objects.filter(organization=org).count() == 2
+
+
+def test_the_roster_page_finds_a_staff_member(rep, org, imported):
+    from vaxbook.registry.identity import search_name
+
+    client = signed_in(rep)
+    url = reverse("organizations:roster", args=[org.public_id])
+    name = person_row(2)["Họ và tên"]
+    page = client.get(url).content.decode()
+    assert 'id="roster-search"' in page and 'id="export-form"' in page
+    found = client.get(url, {"q": search_name(name)}).content.decode()  # typed without diacritics
+    table_part = found.split('id="roster-table"')[1]
+    assert name in table_part and person_row(1)["Họ và tên"] not in table_part
+    assert "1 nhân viên khớp với" in found
+    assert 'id="export-form"' not in found  # an export is of the roster or a data status, not of a search
+    assert 'id="roster-search-clear"' in found
+    nothing = client.get(url, {"q": "không ai tên này", "status": "complete"}).content.decode()
+    assert "0 nhân viên khớp với" in nothing and 'id="roster-table"' not in nothing
+    assert 'name="status" value="complete"' in nothing  # the search keeps the status filter
+    assert "Nobody is on the roster yet." not in nothing and "Chưa có ai trong danh sách" not in nothing
