@@ -100,3 +100,44 @@ def test_a_representative_exports_the_incomplete_records_to_complete_them(page: 
     assert sheet.cell(row=2, column=header.index(EXPORT_PROBLEMS_HEADER) + 1).value == (
         "Số điện thoại: còn thiếu [phone_missing]"
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_representative_finds_a_staff_member_who_left_and_takes_them_off_the_roster(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    from vaxbook.organizations.models import RosterEntry
+    from vaxbook.organizations.services import roster_import_start
+    from vaxbook.organizations.tests.builders import upload
+    from vaxbook.registry.models import Person
+
+    province = t.ProvinceFactory(code="75", name="Tỉnh Đồng Nai")
+    t.WardFactory(code="26001", name="Phường Trấn Biên", parent=province)
+    t.PriorityGroupFactory()
+    org = t.OrganizationFactory(name="Công ty Nghỉ Việc", admin_unit=province)
+    rep = t.make_member(t.Role.ORG_REPRESENTATIVE, organization=org, username="rep_leave")
+    roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([person_row(1), person_row(2)]))))
+    leaving = person_row(2)["Họ và tên"]
+
+    page.goto(f"/accounts/login/?next=/organizations/{org.public_id}/")
+    page.fill("#id_username", "rep_leave")
+    page.fill("#id_password", t.PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(re.compile(rf"/organizations/{org.public_id}/$"))
+    expect(page.locator("#roster-table tbody tr")).to_have_count(2)
+
+    page.fill("#roster-q", person_row(2)["Số giấy tờ"])
+    page.press("#roster-q", "Enter")
+    expect(page.locator("#roster-search-count")).to_contain_text("1 nhân viên")
+    rows = page.locator("#roster-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(leaving)
+
+    rows.first.locator("a.roster-remove").click()
+    expect(page.locator("#roster-entry-remove")).to_contain_text(leaving)
+    page.click("#roster-entry-remove-submit")
+    page.wait_for_url(re.compile(rf"/organizations/{org.public_id}/$"))
+    expect(page.locator(".messages")).to_contain_text(f"Đã đưa {leaving} ra khỏi danh sách nhân viên.")
+    expect(page.locator("#roster-table tbody tr")).to_have_count(1)
+    assert RosterEntry.objects.filter(organization=org).count() == 1
+    assert Person.objects.filter(full_name=leaving).exists()  # the record stays in the registry
