@@ -551,18 +551,24 @@ _SHY = "\u00ad"
 _SHY_KEPT = "\ue0ad"  # a private-use stand-in, which normalize_text keeps where it drops the soft hyphen
 
 
-def check_legacy_text(raw: object, field: str, normalized: str | None = None) -> list[Problem]:
-    """A text typed in an old Vietnamese encoding (TCVN3 for the .VnTime fonts, VNI for VNI-Times) is
-    refused, quoting its Unicode reading; see `legacy_text`. Only text is judged, as normalized
-    (`normalized`, when the caller has it already): so a record's normalized text, checked again, is
+def legacy_text_reading(raw: object, normalized: str | None = None) -> tuple[str, str, str] | None:
+    """(encoding, fonts, Unicode reading) of a text typed in an old Vietnamese encoding (TCVN3 for the
+    .VnTime fonts, VNI for VNI-Times), else None; see `legacy_text`. Only text is judged, as normalized
+    (`normalized`, when the caller has it already): so a record's normalized text, judged again, is
     judged as it was. TCVN3's ư is the soft hyphen, which normalizing drops as invisible: a text holding
     one is judged with it kept too ("L\u00adu" is Lưu)."""
     if type(raw) is not str:
-        return []
+        return None
     found = None
     if _SHY in raw:
         found = legacy_reading(normalize_text(raw.replace(_SHY, _SHY_KEPT)).replace(_SHY_KEPT, _SHY))
-    found = found or legacy_reading(normalize_text(raw) if normalized is None else normalized)
+    return found or legacy_reading(normalize_text(raw) if normalized is None else normalized)
+
+
+def check_legacy_text(raw: object, field: str, normalized: str | None = None) -> list[Problem]:
+    """A text typed in an old Vietnamese encoding is refused, quoting its Unicode reading
+    (`legacy_text_reading`)."""
+    found = legacy_text_reading(raw, normalized)
     if found is None:
         return []
     encoding, fonts, reading = found

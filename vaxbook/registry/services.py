@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection, Container, Hashable, Iterable,
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -22,7 +22,15 @@ from vaxbook.common.errors import Conflict, DomainError, ErrorItem
 from vaxbook.common.models import AuditEvent
 from vaxbook.common.rows import Builder, read
 from vaxbook.places.models import AdminUnit
-from vaxbook.registry.identity import PersonInput, Problem, check_person
+from vaxbook.registry.identity import (
+    PersonInput,
+    Problem,
+    check_person,
+    legacy_text_reading,
+    normalize_name,
+    normalize_text,
+    search_name,
+)
 from vaxbook.registry.models import Household, Person, PriorityGroup
 from vaxbook.registry.references import cached_many
 from vaxbook.registry.selectors import persons_by_numbers_read
@@ -164,9 +172,40 @@ class _References:
 
 
 def _same_identity(person: Person, data: PersonInput) -> bool:
-    from vaxbook.registry.identity import search_name
+    """The same name and birth date; a name saved in an old encoding before that was refused is the same
+    name when its Unicode reading is (`_legacy_corrections` then corrects it)."""
+    if person.date_of_birth != data.date_of_birth:
+        return False
+    name = search_name(data.full_name)
+    if person.search_name == name:
+        return True
+    found = legacy_text_reading(person.full_name) if person.nationality == "VN" else None
+    return found is not None and search_name(found[2]) == name
 
-    return person.search_name == search_name(data.full_name) and person.date_of_birth == data.date_of_birth
+
+#: A person's texts that may have been saved in an old Vietnamese encoding (before it was refused).
+LEGACY_TEXT_FIELDS = ("full_name", "address_line", "occupation", "ethnicity")
+
+
+def _legacy_corrections(person: Person, data: PersonInput) -> list[str]:
+    """Correct the record's texts saved in an old encoding whose Unicode reading is exactly what the row
+    says (a roster converted with Unikey and uploaded again): the same text, not another value, so it is
+    no overwrite. Returns the fields corrected (the name's search form follows it)."""
+    corrected = []
+    for name in LEGACY_TEXT_FIELDS:
+        stored, incoming = getattr(person, name), getattr(data, name) or ""
+        if not stored or not incoming or stored == incoming or (name == "full_name" and person.nationality != "VN"):
+            continue
+        found = legacy_text_reading(stored)
+        if found is None:
+            continue
+        reading = normalize_name(found[2]) if name == "full_name" else normalize_text(found[2])
+        if reading == incoming:
+            setattr(person, name, incoming)
+            corrected.append(name)
+    if "full_name" in corrected:
+        person.search_name = search_name(person.full_name)
+    return corrected
 
 
 def _conflict_problem(existing: Person) -> ErrorItem:
@@ -185,8 +224,6 @@ def _taken_problem() -> ErrorItem:
 
 
 def _new_person(res: _Resolved, *, source: str, actor: Any) -> Person:
-    from vaxbook.registry.identity import search_name
-
     data: PersonInput = res.check.normalized
     missing = res.check.missing
     assert data.date_of_birth is not None and data.sex is not None  # check_person refuses a row without them
@@ -383,6 +420,14 @@ def _repeated_problem() -> ErrorItem:
     )
 
 
+class Updated(NamedTuple):
+    """A known person a row updated: blank fields filled, texts saved in an old encoding corrected."""
+
+    person: Person
+    filled: list[str]
+    corrected: list[str]
+
+
 @dataclass
 class RegistrationPlan:
     """A batch decided and built, not yet written (see `persons_register_plan`)."""
@@ -392,7 +437,7 @@ class RegistrationPlan:
     source: str
     audit_action: str
     created: list[Person]
-    updated: list[tuple[Person, list[str]]]
+    updated: list["Updated"]
     # Flagged against a person of the same batch whose key is made only by the insert (not PostgreSQL).
     flag_after: list[tuple[Person, Person]]
     persons: CopyRows | None = None  # prepared when the keys could be drawn first
@@ -415,10 +460,11 @@ class RegistrationPlan:
                 person.suspected_duplicate_of = other
             Person.objects.bulk_update([p for p, _o in self.flag_after], ["suspected_duplicate_of"], batch_size=2000)
         now = timezone.now()
-        for person, filled in self.updated:
+        for person, filled, corrected in self.updated:
             person.version = F("version") + 1
             person.updated_at = now
-            person.save(update_fields=[*filled, "data_status", "problems", "version", "updated_at"])
+            names = [*filled, *corrected, *(["search_name"] if "full_name" in corrected else [])]
+            person.save(update_fields=[*names, "data_status", "problems", "version", "updated_at"])
             person.refresh_from_db(fields=["version"])
         if self.events_copy is None:
             self.events = _events(self)
@@ -445,8 +491,11 @@ def _events(plan: RegistrationPlan) -> list[AuditEvent]:
     events += audit_event_objects(
         actor=plan.actor,
         action="registry.person.updated",
-        subjects=[p for p, _f in plan.updated],
-        data=[{"filled": f, "source": plan.source} for _p, f in plan.updated],
+        subjects=[u.person for u in plan.updated],
+        data=[
+            {"filled": u.filled, "source": plan.source} | ({"corrected": u.corrected} if u.corrected else {})
+            for u in plan.updated
+        ],
     )
     return events
 
@@ -463,8 +512,6 @@ def _plan(
     known: KnownPersons | None = None,
     row_ids: Sequence[Hashable] | None = None,
 ) -> RegistrationPlan:
-    from vaxbook.registry.identity import search_name
-
     results = [RowResult(index=i, status="refused", problems=list(r.invalid)) for i, r in enumerate(resolved)]
     valid = [i for i, r in enumerate(resolved) if not r.invalid]
     # One registration (the form, the API): insert and let the unique constraint speak; the caller
@@ -503,7 +550,7 @@ def _plan(
 
     seen_docs: set[tuple[str, str]] = set()
     created: list[Person] = []
-    updated: list[tuple[Person, list[str]]] = []
+    updated: list[Updated] = []
     pending_dups: list[tuple[Person, tuple[str, date, str]]] = []
     for i in valid:
         res = resolved[i]
@@ -565,15 +612,18 @@ def _plan(
     return plan
 
 
-def _link(result: RowResult, person: Person, res: _Resolved, updated: list[tuple[Person, list[str]]]) -> None:
-    """A row that is a known person: `linked`, or `updated` when it fills blank fields."""
+def _link(result: RowResult, person: Person, res: _Resolved, updated: list[Updated]) -> None:
+    """A row that is a known person: `linked`, or `updated` when it fills blank fields or corrects a text
+    saved in an old encoding. The record is judged again as a whole: what it still lacks, and what is
+    still wrong with it (a record judged invalid by `persons_recheck` stays so until corrected)."""
     filled = _fill_blanks(person, res)
+    corrected = _legacy_corrections(person, res.check.normalized)
     result.person = person
-    if filled:
-        missing = check_person(person_to_input(person), today=timezone.localdate()).missing
-        person.data_status = _data_status([], missing)
-        person.problems = _problem_dicts(missing)
-        updated.append((person, filled))
+    if filled or corrected:
+        check = check_person(person_to_input(person), today=timezone.localdate())
+        person.data_status = _data_status(check.invalid, check.missing)
+        person.problems = _problem_dicts([*check.invalid, *check.missing])
+        updated.append(Updated(person, filled, corrected))
         result.status = "updated"
     else:
         result.status = "linked"

@@ -420,6 +420,27 @@ def test_uploading_the_same_file_twice_creates_nobody_the_second_time(run, org):
     assert AuditEvent.objects.filter(subject_type="registry.person").count() == person_events
 
 
+def test_a_roster_saved_in_tcvn3_before_the_rule_is_corrected_by_the_converted_file(run, org):
+    """Imported before old encodings were refused, then judged again (recheck_persons): the same rows in
+    Unicode correct the records (updated), where another name would be a conflict."""
+    from vaxbook.registry.identity import search_name
+    from vaxbook.registry.services import persons_recheck
+
+    rows = [person_row(1, **{"Họ và tên": "Nguyễn Văn Hùng"}), person_row(2, **{"Địa chỉ": "Số 3 Lê Lợi"})]
+    first = run(xlsx_bytes(table(rows)))
+    assert first.created == 2
+    hung = Person.objects.get(full_name="Nguyễn Văn Hùng")
+    Person.objects.filter(pk=hung.pk).update(full_name="NguyÔn V¨n Hïng", search_name=search_name("NguyÔn V¨n Hïng"))
+    Person.objects.filter(address_line="Số 3 Lê Lợi").update(address_line="Sè 3 Lª Lîi")
+    assert persons_recheck().by_status == {"invalid": 2}
+
+    again = run(xlsx_bytes(table(rows)))
+    assert (again.created, again.linked, again.updated, again.refused) == (0, 0, 2, 0)
+    assert set(Person.objects.values_list("data_status", flat=True)) == {"complete"}
+    assert Person.objects.get(pk=hung.pk).full_name == "Nguyễn Văn Hùng"
+    assert Person.objects.filter(address_line="Số 3 Lê Lợi").count() == 1
+
+
 def test_a_known_person_is_linked_and_blank_data_filled_never_overwritten(run, org):
     row = person_row(1, **{"Số thẻ BHYT": "0123456789"})
     dob = date(1981, 2, 2)  # person_row(1)'s birth date

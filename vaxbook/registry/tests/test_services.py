@@ -7,7 +7,7 @@ import pytest
 from vaxbook.common.errors import Conflict, DomainError
 from vaxbook.common.models import AuditEvent
 from vaxbook.common.testing import cccd_for
-from vaxbook.registry.identity import PersonInput
+from vaxbook.registry.identity import PersonInput, search_name
 from vaxbook.registry.models import Person
 from vaxbook.registry.services import (
     household_add_member,
@@ -256,3 +256,61 @@ def test_the_recheck_command_says_what_it_changed(complete):
     assert out.getvalue().strip() == "persons checked: 1; changed: 0 (now none)"
     with pytest.raises(CommandError, match="at least 1"):
         call_command("recheck_persons", "--batch-size", "0")
+
+
+# A record saved in an old encoding is corrected by the same record in Unicode (a roster converted
+# with Unikey and uploaded again), never by another name.
+
+
+def test_a_row_in_unicode_corrects_a_record_saved_in_an_old_encoding(complete, officer):
+    person = person_register(actor=None, data=complete(occupation="Giáo viên"), source="organization")
+    _saved_before_the_rule(
+        person, full_name="NguyÔn ThÞ Mai", search_name=search_name("NguyÔn ThÞ Mai"), address_line="Sè 3 Lª Lîi"
+    )
+    persons_recheck()
+    person.refresh_from_db()
+    assert person.data_status == "invalid"
+
+    [result] = persons_register_bulk(
+        actor=officer,
+        rows=[complete(full_name="Nguyễn Thị Mai", address_line="Số 3 Lê Lợi", occupation="Giáo viên")],
+        source="organization",
+        on_existing="merge",
+    )
+
+    assert result.status == "updated"
+    person.refresh_from_db()
+    assert (person.full_name, person.search_name, person.address_line) == (
+        "Nguyễn Thị Mai",
+        "nguyen thi mai",
+        "Số 3 Lê Lợi",
+    )
+    assert (person.data_status, person.problems, person.version) == ("complete", [], 2)
+    event = AuditEvent.objects.get(action="registry.person.updated")
+    assert event.data == {"filled": [], "source": "organization", "corrected": ["full_name", "address_line"]}
+
+
+def test_another_name_is_still_a_conflict_and_a_record_still_wrong_stays_invalid(complete, officer):
+    person = person_register(actor=None, data=complete(phone=""), source="organization")
+    _saved_before_the_rule(
+        person, full_name="NguyÔn ThÞ Mai", search_name=search_name("NguyÔn ThÞ Mai"), occupation="C«ng nh©n"
+    )
+    persons_recheck()
+
+    [other] = persons_register_bulk(
+        actor=officer, rows=[complete(full_name="Nguyễn Thị Lan")], source="organization", on_existing="merge"
+    )
+    assert other.codes == ["document_conflict"]
+
+    # the name corrected and the phone filled: the occupation, still in TCVN3, keeps the record invalid
+    [row] = persons_register_bulk(
+        actor=officer,
+        rows=[complete(full_name="Nguyễn Thị Mai", occupation="")],
+        source="organization",
+        on_existing="merge",
+    )
+    assert row.status == "updated"
+    person.refresh_from_db()
+    assert (person.full_name, person.phone, person.occupation) == ("Nguyễn Thị Mai", "+84912345678", "C«ng nh©n")
+    assert person.data_status == "invalid"
+    assert person.problems == [{"field": "occupation", "code": "text_legacy_encoding", "kind": "invalid"}]
