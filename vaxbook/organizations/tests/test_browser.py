@@ -12,21 +12,29 @@ from vaxbook.common import testing as t
 from vaxbook.organizations.tests.builders import HEADERS, person_row, table, xlsx_bytes
 
 
+def organization_with_representative(name: str, username: str) -> tuple[Any, Any]:
+    """An organization of province 75 (ward 26001, priority group 9) and its representative."""
+    province = t.ProvinceFactory(code="75", name="Tỉnh Đồng Nai")
+    t.WardFactory(code="26001", name="Phường Trấn Biên", parent=province)
+    t.PriorityGroupFactory()
+    org = t.OrganizationFactory(name=name, admin_unit=province)
+    return org, t.make_member(t.Role.ORG_REPRESENTATIVE, organization=org, username=username)
+
+
+def sign_in(page: Any, username: str, next_path: str, landing: str) -> None:
+    page.goto(f"/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", t.PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(re.compile(landing))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_representative_imports_a_roster_and_gets_back_the_rows_to_fix(page: Any, tmp_path: Any) -> None:
     from playwright.sync_api import expect
 
-    province = t.ProvinceFactory(code="75", name="Tỉnh Đồng Nai")
-    t.WardFactory(code="26001", name="Phường Trấn Biên", parent=province)
-    t.PriorityGroupFactory()
-    org = t.OrganizationFactory(name="Công ty Thử Nghiệm", admin_unit=province)
-    t.make_member(t.Role.ORG_REPRESENTATIVE, organization=org, username="rep_browser")
-
-    page.goto("/accounts/login/?next=/organizations/")
-    page.fill("#id_username", "rep_browser")
-    page.fill("#id_password", t.PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(re.compile(rf"/organizations/{org.public_id}/$"))
+    org, _rep = organization_with_representative("Công ty Thử Nghiệm", "rep_browser")
+    sign_in(page, "rep_browser", "/organizations/", rf"/organizations/{org.public_id}/$")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
 
     with page.expect_download() as template_download:
@@ -74,19 +82,11 @@ def test_a_representative_exports_the_incomplete_records_to_complete_them(page: 
     from vaxbook.organizations.tests.builders import upload
     from vaxbook.organizations.workbooks import EXPORT_PROBLEMS_HEADER
 
-    province = t.ProvinceFactory(code="75", name="Tỉnh Đồng Nai")
-    t.WardFactory(code="26001", name="Phường Trấn Biên", parent=province)
-    t.PriorityGroupFactory()
-    org = t.OrganizationFactory(name="Công ty Xuất Danh Sách", admin_unit=province)
-    rep = t.make_member(t.Role.ORG_REPRESENTATIVE, organization=org, username="rep_export")
+    org, rep = organization_with_representative("Công ty Xuất Danh Sách", "rep_export")
     rows = [person_row(1), person_row(2, **{"Số điện thoại": ""})]
     roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table(rows))))
 
-    page.goto(f"/accounts/login/?next=/organizations/{org.public_id}/%3Fstatus%3Dincomplete")
-    page.fill("#id_username", "rep_export")
-    page.fill("#id_password", t.PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(re.compile(r"status=incomplete"))
+    sign_in(page, "rep_export", f"/organizations/{org.public_id}/%3Fstatus%3Dincomplete", r"status=incomplete")
     expect(page.locator("#roster-table tbody tr")).to_have_count(1)
     page.click("#export-submit")
     page.wait_for_url(re.compile(r"/organizations/exports/[0-9a-f-]+/$"))
@@ -111,19 +111,11 @@ def test_a_representative_finds_a_staff_member_who_left_and_takes_them_off_the_r
     from vaxbook.organizations.tests.builders import upload
     from vaxbook.registry.models import Person
 
-    province = t.ProvinceFactory(code="75", name="Tỉnh Đồng Nai")
-    t.WardFactory(code="26001", name="Phường Trấn Biên", parent=province)
-    t.PriorityGroupFactory()
-    org = t.OrganizationFactory(name="Công ty Nghỉ Việc", admin_unit=province)
-    rep = t.make_member(t.Role.ORG_REPRESENTATIVE, organization=org, username="rep_leave")
+    org, rep = organization_with_representative("Công ty Nghỉ Việc", "rep_leave")
     roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([person_row(1), person_row(2)]))))
     leaving = person_row(2)["Họ và tên"]
 
-    page.goto(f"/accounts/login/?next=/organizations/{org.public_id}/")
-    page.fill("#id_username", "rep_leave")
-    page.fill("#id_password", t.PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(re.compile(rf"/organizations/{org.public_id}/$"))
+    sign_in(page, "rep_leave", f"/organizations/{org.public_id}/", rf"/organizations/{org.public_id}/$")
     expect(page.locator("#roster-table tbody tr")).to_have_count(2)
 
     page.fill("#roster-q", person_row(2)["Số giấy tờ"])
