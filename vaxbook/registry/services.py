@@ -437,7 +437,7 @@ class RegistrationPlan:
     source: str
     audit_action: str
     created: list[Person]
-    updated: list["Updated"]
+    updated: list[Updated]
     # Flagged against a person of the same batch whose key is made only by the insert (not PostgreSQL).
     flag_after: list[tuple[Person, Person]]
     persons: CopyRows | None = None  # prepared when the keys could be drawn first
