@@ -7,7 +7,6 @@ Who sees an organization (its roster and its imports):
 Anybody else gets a 404, whether the organization exists or not.
 """
 
-import re
 import uuid
 from collections.abc import Collection
 from typing import Any
@@ -24,8 +23,9 @@ from vaxbook.common.rows import ModelRows, Read, any_of
 from vaxbook.organizations.models import Organization, RosterEntry, RosterExport, RosterImport
 from vaxbook.organizations.workbooks import roster_template_bytes
 from vaxbook.places.models import AdminUnit
-from vaxbook.registry.identity import normalize_id_number, normalize_phone, search_name
+from vaxbook.registry.identity import search_name
 from vaxbook.registry.models import Person, PriorityGroup
+from vaxbook.registry.selectors import identifier_terms
 
 
 def _uuid(value: uuid.UUID | str) -> uuid.UUID | None:
@@ -79,14 +79,12 @@ def _roster_match(q: str) -> Q:
     """What a search of the roster matches: an identity number or phone typed with or without spaces, dots
     or dashes (a CCCD that lost one leading zero too, as the registry search reads it), an employee number,
     or words of the name typed with or without diacritics."""
-    compact = re.sub(r"[\s.\-]", "", q)
     match = Q(employee_number__iexact=q)
-    if compact.isdigit() or compact.startswith("+"):
-        numbers = {n for n in (compact, normalize_id_number("cccd", compact)) if n}
+    terms = identifier_terms(q)
+    if terms is not None:  # as the registry's search reads it
+        numbers, phone = terms
         match |= Q(person__id_number__in=numbers)
-        phone = normalize_phone(compact)
         return match | Q(person__phone=phone) if phone else match
-    match |= Q(person__id_number=compact.upper())  # a passport number
     folded = search_name(q)
     return match | Q(person__search_name__contains=folded) if folded else match
 

@@ -250,6 +250,17 @@ def person_find_exact(*, user: Any, identifier: str) -> Person | None:
     return by_phone[0] if len(by_phone) == 1 else None
 
 
+def identifier_terms(q: str) -> tuple[set[str], str | None] | None:
+    """A search typed as an identity number or a phone (spaces, dots and dashes ignored): the document
+    numbers it may be (as typed, and as a CCCD that lost one leading zero) and the phone (E.164), or None
+    for a search that is not one (a name). Shared by every search of persons."""
+    compact = re.sub(r"[\s.\-]", "", q)
+    if not (compact.isdigit() or _ID_LIKE.match(compact) or compact.startswith("+")):
+        return None
+    numbers = {n for n in (compact.upper(), normalize_id_number("cccd", compact)) if n}
+    return numbers, normalize_phone(compact)
+
+
 def person_search(*, user: Any, q: str, limit: int = 25, status: str = "") -> list[Person]:
     """Search by identity number or phone (exact) or by name typed with or without diacritics; with
     `status`, among the persons of that data status only (the best `limit` of them, not of all)."""
@@ -257,10 +268,9 @@ def person_search(*, user: Any, q: str, limit: int = 25, status: str = "") -> li
     if not q:
         return []
     scope = user_scope(user=user)
-    compact = re.sub(r"[\s.\-]", "", q)
-    if compact.isdigit() or _ID_LIKE.match(compact) or compact.startswith("+"):
-        numbers = {n for n in (compact.upper(), normalize_id_number("cccd", compact)) if n}
-        phone = normalize_phone(compact)
+    terms = identifier_terms(q)
+    if terms is not None:
+        numbers, phone = terms
         if _may_look_up_exactly(scope):
             # One round trip for both: the number's matches first, then the phone's.
             rows = persons_by_identifiers(numbers, phone, 2 * limit, status)
