@@ -103,6 +103,13 @@ def _data_status(invalid: Sequence[Problem], missing: Sequence[Problem]) -> str:
     return Person.DataStatus.COMPLETE
 
 
+def _judged(person: Person, today: date) -> tuple[str, list[dict[str, str]]]:
+    """A stored record judged again as a whole: its data status and problems (what is wrong, then what
+    is missing), as `persons_recheck` and a link to a known person save them."""
+    check = check_person(person_to_input(person), today=today)
+    return _data_status(check.invalid, check.missing), _problem_dicts([*check.invalid, *check.missing])
+
+
 def _load_wards(codes: set[str]) -> dict[str, AdminUnit]:
     units = AdminUnit.objects.filter(level=AdminUnit.Level.WARD, code__in=codes).select_related("parent")
     return {u.code: u for u in units}
@@ -620,9 +627,7 @@ def _link(result: RowResult, person: Person, res: _Resolved, updated: list[Updat
     corrected = _legacy_corrections(person, res.check.normalized)
     result.person = person
     if filled or corrected:
-        check = check_person(person_to_input(person), today=timezone.localdate())
-        person.data_status = _data_status(check.invalid, check.missing)
-        person.problems = _problem_dicts([*check.invalid, *check.missing])
+        person.data_status, person.problems = _judged(person, timezone.localdate())
         updated.append(Updated(person, filled, corrected))
         result.status = "updated"
     else:
@@ -772,9 +777,7 @@ def persons_recheck(*, actor: Any = None, batch_size: int = 2000, today: date | 
         checked += len(batch)
         stale: list[tuple[Person, str, list[dict[str, str]]]] = []
         for person in batch:
-            check = check_person(person_to_input(person), today=today)
-            status = _data_status(check.invalid, check.missing)
-            problems = _problem_dicts([*check.invalid, *check.missing])
+            status, problems = _judged(person, today)
             if status != person.data_status or _problem_set(problems) != _problem_set(person.problems or []):
                 stale.append((person, status, problems))
         for person, status, problems in stale:
