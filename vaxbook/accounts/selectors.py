@@ -33,6 +33,12 @@ class Scope:
         """An organization's representative and nothing more (no facility, area or national role)."""
         return bool(self.organization_ids) and not (self.national or self.area_unit_ids or self.facility_ids)
 
+    @property
+    def reviews_records(self) -> bool:
+        """Staff who keep the registry's records and review them (suspected duplicates, roster
+        conflicts): national, area and facility roles, not an organization's representative."""
+        return bool(self.national or self.area_unit_ids or self.facility_ids)
+
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 

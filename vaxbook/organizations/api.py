@@ -1,7 +1,8 @@
 """The organizations API: roster template, roster imports (upload, progress, error report), the roster and its
-exports."""
+exports, and the roster conflicts the health staff review."""
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -14,7 +15,7 @@ from ninja.files import UploadedFile
 from vaxbook.common.apifields import page_limit, page_offset
 from vaxbook.common.errors import NotFound
 from vaxbook.organizations import selectors, services
-from vaxbook.organizations.models import Organization, RosterEntry, RosterExport, RosterImport
+from vaxbook.organizations.models import Organization, RosterConflict, RosterEntry, RosterExport, RosterImport
 from vaxbook.organizations.readers import render_problem
 from vaxbook.registry.api import DataStatusFilter
 
@@ -188,6 +189,96 @@ def roster_entry_out(entry: RosterEntry) -> dict:
     }
 
 
+class ConflictRowOut(Schema):
+    """What the organization sent in a row kept for review, and the decision (never the record's values)."""
+
+    id: str
+    row: int
+    full_name: str
+    date_of_birth: str
+    id_type: str
+    id_number: str
+    status: str
+    reviewed_at: datetime | None
+
+
+class ConflictRecordOut(Schema):
+    id: str
+    full_name: str
+    date_of_birth: date
+    sex: str
+    id_type: str
+    id_number: str
+    phone: str
+    data_status: str
+    version: int
+    merged: bool
+
+
+class RosterConflictOut(Schema):
+    id: str
+    organization_id: str
+    organization_name: str
+    roster_import_id: str
+    row: int
+    submitted: dict[str, str]
+    record: ConflictRecordOut
+    status: str
+    reviewed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConflictReviewIn(Schema):
+    decision: Literal["correct", "keep"]
+    person_version: int | None = None
+
+
+ConflictStatusFilter = Literal["open", "corrected", "kept", "all"]
+
+
+def conflict_row_out(conflict: RosterConflict) -> dict:
+    given = conflict.submitted
+    return {
+        "id": str(conflict.public_id),
+        "row": conflict.row_number,
+        "full_name": given.get("full_name", ""),
+        "date_of_birth": given.get("date_of_birth", ""),
+        "id_type": given.get("id_type", ""),
+        "id_number": given.get("id_number", ""),
+        "status": conflict.status,
+        "reviewed_at": conflict.resolved_at,
+    }
+
+
+def roster_conflict_out(conflict: RosterConflict) -> dict:
+    person = conflict.person
+    return {
+        "id": str(conflict.public_id),
+        "organization_id": str(conflict.organization.public_id),
+        "organization_name": conflict.organization.name,
+        "roster_import_id": str(conflict.roster_import.public_id),
+        "row": conflict.row_number,
+        "submitted": {k: str(v) for k, v in conflict.submitted.items()},
+        "record": {
+            "id": str(person.public_id),
+            "full_name": person.full_name,
+            "date_of_birth": person.date_of_birth,
+            "sex": person.sex,
+            "id_type": person.id_type,
+            "id_number": person.id_number,
+            "phone": person.phone,
+            "data_status": person.data_status,
+            "version": person.version,
+            "merged": person.merged_into_id is not None,
+        },
+        "status": conflict.status,
+        "reviewed_at": conflict.resolved_at,
+        "created_at": conflict.created_at,
+        "updated_at": conflict.updated_at,
+    }
+
+
 def template_response(organization: Organization, content: bytes) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(
@@ -253,6 +344,46 @@ def roster_import_detail(request: HttpRequest, import_id: str) -> dict:
 def roster_import_error_report(request: HttpRequest, import_id: str) -> FileResponse:
     """The refused rows as sent, with a "Lý do" column and the faulty cells highlighted (.xlsx)."""
     return error_report_response(selectors.roster_import_get_for_user(user=request.user, public_id=import_id))
+
+
+@router.get("/roster-imports/{import_id}/conflicts", response=list[ConflictRowOut])
+def roster_import_conflicts(request: HttpRequest, import_id: str) -> list[dict]:
+    """The import's rows refused as `document_conflict` and sent to the health staff for review, by row,
+    with the decision: `open`, `corrected` (the record took the row's identity; the person is on the
+    roster) or `kept` (the record is right: fix the row)."""
+    found = selectors.roster_import_get_for_user(user=request.user, public_id=import_id)
+    return [conflict_row_out(c) for c in selectors.roster_conflicts_for_import(user=request.user, roster_import=found)]
+
+
+@router.get("/roster-conflicts", response=list[RosterConflictOut])
+def roster_conflict_list(
+    request: HttpRequest,
+    status: ConflictStatusFilter = "open",
+    limit: int = page_limit(50, 200),
+    offset: int = page_offset(),
+) -> list[dict]:
+    """Roster rows whose document belongs to a record with another name or birth date, for the health
+    staff who keep the records (empty for anyone else), the latest first, a page at a time."""
+    conflicts = selectors.roster_conflicts_for_user(user=request.user, status="" if status == "all" else status)
+    return [roster_conflict_out(c) for c in conflicts[offset : offset + limit]]
+
+
+@router.get("/roster-conflicts/{conflict_id}", response=RosterConflictOut)
+def roster_conflict_detail(request: HttpRequest, conflict_id: str) -> dict:
+    """The row beside the record."""
+    return roster_conflict_out(selectors.roster_conflict_get_for_user(user=request.user, public_id=conflict_id))
+
+
+@router.post("/roster-conflicts/{conflict_id}/review", response=RosterConflictOut)
+def roster_conflict_review(request: HttpRequest, conflict_id: str, payload: ConflictReviewIn) -> dict:
+    """`correct`: the record takes the row's name, birth date and sex (the identity rules apply; a
+    `person_version` other than the record's is a 409 `edit_conflict`) and the person joins the roster;
+    `keep`: the record is right. A conflict already reviewed is a 409 `conflict_reviewed`."""
+    conflict = selectors.roster_conflict_get_for_user(user=request.user, public_id=conflict_id)
+    services.roster_conflict_review(
+        actor=request.user, conflict=conflict, decision=payload.decision, person_version=payload.person_version
+    )
+    return roster_conflict_out(selectors.roster_conflict_get_for_user(user=request.user, public_id=conflict_id))
 
 
 @router.get("/organizations/{organization_id}/roster", response=RosterOut)

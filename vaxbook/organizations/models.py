@@ -170,3 +170,65 @@ class RosterExport(BaseModel):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class RosterConflict(BaseModel):
+    """A roster row whose document number belongs to a registered person with another name or birth date.
+
+    The import refuses such a row and never overwrites the record (`document_conflict`); the row is kept
+    here for the health staff who keep the record to review: either the record is wrong (a clinic typed
+    the birth date wrong) and they correct it to the row's identity, which puts the person on the roster,
+    or the record is right and the organization fixes its file. One conflict is open per organization and
+    person: a later file's row replaces the values of the open one.
+
+    The organization sees its own row and the decision, never the record's values (the person may be
+    none of its staff)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("to review")
+        CORRECTED = "corrected", _("record corrected")
+        KEPT = "kept", _("record kept")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="roster_conflicts", verbose_name=_("organization")
+    )
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="roster_conflicts", verbose_name=_("person")
+    )
+    roster_import = models.ForeignKey(
+        RosterImport, on_delete=models.PROTECT, related_name="conflicts", verbose_name=_("roster import")
+    )
+    row_number = models.PositiveIntegerField(_("row"))
+    #: The row's values, as the identity rules read them: full_name, date_of_birth (ISO), sex, id_type,
+    #: id_number, phone, and the roster's department and employee_number.
+    submitted = models.JSONField(_("values in the roster"), default=dict)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    resolved_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster conflict")
+        verbose_name_plural = _("roster conflicts")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="roster_conflict_status_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "person"],
+                condition=models.Q(status="open"),
+                name="roster_conflict_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}:{self.person_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN

@@ -20,12 +20,12 @@ from vaxbook.accounts.selectors import user_scope
 from vaxbook.clinic.models import Appointment, Dose
 from vaxbook.common.errors import NotFound
 from vaxbook.common.rows import ModelRows, Read, any_of
-from vaxbook.organizations.models import Organization, RosterEntry, RosterExport, RosterImport
+from vaxbook.organizations.models import Organization, RosterConflict, RosterEntry, RosterExport, RosterImport
 from vaxbook.organizations.workbooks import roster_template_bytes
 from vaxbook.places.models import AdminUnit
 from vaxbook.registry.identity import search_name
 from vaxbook.registry.models import Person, PriorityGroup
-from vaxbook.registry.selectors import identifier_terms
+from vaxbook.registry.selectors import identifier_terms, scope_q
 
 
 def _uuid(value: uuid.UUID | str) -> uuid.UUID | None:
@@ -189,6 +189,41 @@ def roster_export_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Rost
     if found is None:
         raise NotFound.single("id", "roster_export_not_found", _("No such roster export, or you may not see it."))
     return found
+
+
+def roster_conflicts_for_user(*, user: Any, status: str = RosterConflict.Status.OPEN) -> QuerySet[RosterConflict]:
+    """The roster conflicts a reviewer may answer (of one status, or all for ""): those of the persons
+    whose records they keep (the registry's scope; everyone for a national role). Nobody else gets any:
+    an organization sees its own rows on its import's page (`roster_conflicts_for_import`)."""
+    scope = user_scope(user=user)
+    if not scope.reviews_records:
+        return RosterConflict.objects.none()
+    qs = RosterConflict.objects.select_related("organization", "person", "roster_import", "resolved_by")
+    q = scope_q(scope, user)
+    if q is not None:
+        qs = qs.filter(person__in=Person.objects.filter(q).values("pk"))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def roster_conflict_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> RosterConflict:
+    pid = _uuid(public_id)
+    found = roster_conflicts_for_user(user=user, status="").filter(public_id=pid).first() if pid else None
+    if found is None:
+        raise NotFound.single("id", "roster_conflict_not_found", _("No such roster conflict, or you may not see it."))
+    return found
+
+
+def roster_conflicts_for_import(*, user: Any, roster_import: RosterImport) -> QuerySet[RosterConflict]:
+    """An import's rows kept for review, for whoever sees the import: its rows and the decision only (the
+    record's values are not the organization's to see), by row."""
+    roster_import_get_for_user(user=user, public_id=roster_import.public_id)
+    return (
+        RosterConflict.objects.filter(roster_import=roster_import)
+        .only("public_id", "row_number", "submitted", "status", "resolved_at", "roster_import_id")
+        .order_by("row_number")
+    )
 
 
 def roster_exports_for_organization(*, user: Any, organization: Organization) -> QuerySet[RosterExport]:

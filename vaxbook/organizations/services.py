@@ -49,7 +49,7 @@ from django.utils.translation import gettext_lazy as _
 from vaxbook.accounts.selectors import user_scope
 from vaxbook.common.audit import audit_log
 from vaxbook.common.bulk import CopyRows, copy_prepare
-from vaxbook.common.errors import DomainError, Forbidden, NotFound
+from vaxbook.common.errors import Conflict, DomainError, Forbidden, NotFound
 from vaxbook.common.rows import Builder, read
 from vaxbook.organizations import selectors
 from vaxbook.organizations.columns import (
@@ -63,7 +63,7 @@ from vaxbook.organizations.columns import (
     without_footer,
 )
 from vaxbook.organizations.conf import limit
-from vaxbook.organizations.models import Organization, RosterEntry, RosterExport, RosterImport
+from vaxbook.organizations.models import Organization, RosterConflict, RosterEntry, RosterExport, RosterImport
 from vaxbook.organizations.readers import Book, FileRefused, Row, open_book
 from vaxbook.organizations.reasons import refusal_summary
 from vaxbook.organizations.workbooks import (
@@ -78,8 +78,10 @@ from vaxbook.registry.models import Person
 from vaxbook.registry.services import (
     KnownPersons,
     RegistrationPlan,
+    RowResult,
     document_key,
     person_register,
+    person_update,
     persons_register_plan,
 )
 
@@ -392,6 +394,7 @@ class _Chunk:
     keys: frozenset[int]  # the documents this chunk accepts
     recent: list[Person]  # the persons without document it creates (the next chunk's duplicate rule)
     tally: Counter[str]
+    conflicts: list[tuple[RosterRow, RowResult]]  # rows refused as `document_conflict`, kept for review
     roster_new: list[RosterEntry] | None = None
     roster_copy: CopyRows | None = None
 
@@ -550,10 +553,13 @@ class _ImportRun:
         accepted: list[tuple[RosterRow, Person]] = []
         keys: set[int] = set()
         recent: list[Person] = []
+        conflicts: list[tuple[RosterRow, RowResult]] = []
         for i, result in zip(batch, plan.results, strict=True):
             statuses[i] = (result.status, list(result.problems))
             person = result.person
             if result.status == "refused" or person is None:
+                if result.conflicting is not None:
+                    conflicts.append((rows[i], result))
                 continue
             accepted.append((rows[i], person))
             if person.id_number:
@@ -578,6 +584,7 @@ class _ImportRun:
             keys=frozenset(keys),
             recent=recent,
             tally=Counter(status for status, _problems in statuses.values()),
+            conflicts=conflicts,
         )
         if all(person.pk is not None for _row, person in accepted):  # keys drawn already (PostgreSQL)
             chunk.roster_new = self._roster_new(chunk)
@@ -608,6 +615,7 @@ class _ImportRun:
         """Write a chunk (persons, roster entries, counts, progress, audit) in the caller's transaction."""
         chunk.plan.write()
         added, changed = self._roster_write(chunk)
+        kept = _conflicts_keep(self.organization, self.imp, chunk.conflicts) if chunk.conflicts else 0
         tally = chunk.tally
         moved = RosterImport.objects.filter(pk=self.imp.pk, status=RosterImport.Status.RUNNING).update(
             created=F("created") + tally["created"],
@@ -629,6 +637,7 @@ class _ImportRun:
                 "rows": [chunk.rows[0].number, chunk.rows[-1].number],
                 "roster_added": added,
                 "roster_changed": changed,
+                "conflicts": kept,
                 **{k: tally[k] for k in ("created", "linked", "updated", "refused")},
             },
         )
@@ -749,6 +758,158 @@ class _ImportRun:
                 subject=self.imp,
                 data={"codes": [p["code"] for p in problems], "rows_saved": self.processed},
             )
+
+
+# -- document conflicts, for review -----------------------------------------------------------------
+
+
+def _submitted(row: RosterRow, data: PersonInput) -> dict[str, Any]:
+    return {
+        "full_name": data.full_name,
+        "date_of_birth": data.date_of_birth.isoformat() if data.date_of_birth else "",
+        "sex": data.sex or "",
+        "id_type": data.id_type or "",
+        "id_number": data.id_number or "",
+        "phone": data.phone or "",
+        "department": row.department,
+        "employee_number": row.employee_number,
+    }
+
+
+def _identity(values: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(str(values.get(k, "")) for k in ("full_name", "date_of_birth", "sex", "id_type", "id_number"))
+
+
+def _conflicts_keep(
+    organization: Organization, roster_import: RosterImport, conflicts: list[tuple[RosterRow, RowResult]]
+) -> int:
+    """Keep a chunk's `document_conflict` rows for review, in the chunk's transaction: one open conflict
+    per organization and person, holding the latest file's row (the same file uploaded twice adds none;
+    a row already answered "the record is right" is not asked again)."""
+    public_ids = {uuid.UUID(result.existing_id) for _row, result in conflicts if result.existing_id}
+    persons = dict(Person.objects.filter(public_id__in=public_ids).values_list("public_id", "pk"))
+    open_conflicts: dict[int, RosterConflict] = {}
+    kept: dict[tuple[int, tuple[str, ...]], RosterConflict] = {}
+    for c in RosterConflict.objects.select_for_update().filter(
+        organization=organization,
+        status__in=[RosterConflict.Status.OPEN, RosterConflict.Status.KEPT],
+        person_id__in=persons.values(),
+    ):
+        if c.is_open:
+            open_conflicts[c.person_id] = c
+        else:
+            kept[c.person_id, _identity(c.submitted)] = c
+    new: list[RosterConflict] = []
+    changed: list[RosterConflict] = []
+    now = timezone.now()
+    for row, result in conflicts:
+        person_id = persons.get(uuid.UUID(result.existing_id)) if result.existing_id else None
+        if person_id is None or result.conflicting is None:
+            continue
+        values = _submitted(row, result.conflicting)
+        # A row the reviewers already answered (the record is right) is not sent to them again: the
+        # answer now points at this file, whose import page shows it.
+        found = open_conflicts.get(person_id) or kept.get((person_id, _identity(values)))
+        if found is None:
+            found = RosterConflict(
+                organization=organization,
+                person_id=person_id,
+                roster_import=roster_import,
+                row_number=row.number,
+                submitted=values,
+            )
+            open_conflicts[person_id] = found
+            new.append(found)
+        else:
+            found.roster_import, found.row_number, found.submitted, found.updated_at = (
+                roster_import,
+                row.number,
+                values,
+                now,
+            )
+            if found.pk is not None:
+                changed.append(found)
+    RosterConflict.objects.bulk_create(new)
+    if changed:
+        RosterConflict.objects.bulk_update(changed, ["roster_import", "row_number", "submitted", "updated_at"])
+    return len(new) + len(changed)
+
+
+CONFLICT_DECISIONS = ("correct", "keep")
+
+
+def roster_conflict_review(
+    *, actor: Any, conflict: RosterConflict, decision: str, person_version: int | None = None
+) -> RosterConflict:
+    """A reviewer's answer to a roster conflict. `correct`: the record was wrong; it takes the row's name,
+    birth date and sex through `person_update` (the identity rules, the audit; `person_version` guards
+    against an edit made meanwhile: 409 `edit_conflict`), and the person joins the organization's roster
+    with the row's department and employee number. `keep`: the record is right; the organization fixes
+    its file (its import page says so). Refused: 404 outside the reviewer's scope (and for whoever does
+    not keep records), 409 `conflict_reviewed` for a conflict already answered, 409 `person_merged`."""
+    if decision not in CONFLICT_DECISIONS:
+        raise DomainError.single(
+            "decision", "decision_unknown", _("Choose whether to correct the record or to keep it as it is.")
+        )
+    # Whoever does not keep records (an organization's representative) sees no conflict: 404, as outside
+    # the reviewer's scope.
+    selectors.roster_conflict_get_for_user(user=actor, public_id=conflict.public_id)
+    with transaction.atomic():
+        locked = RosterConflict.objects.select_for_update().get(pk=conflict.pk)
+        if not locked.is_open:
+            raise Conflict.single(
+                "conflict",
+                "conflict_reviewed",
+                _("This conflict was already reviewed: %(decision)s.") % {"decision": locked.get_status_display()},
+            )
+        person = Person.objects.get(pk=locked.person_id)
+        if decision == "correct":
+            person = _conflict_correct(actor, locked, person, person_version)
+        locked.status = RosterConflict.Status.CORRECTED if decision == "correct" else RosterConflict.Status.KEPT
+        locked.resolved_by = actor
+        locked.resolved_at = timezone.now()
+        locked.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
+        audit_log(
+            actor=actor,
+            action="organizations.roster_conflict.reviewed",
+            subject=locked,
+            data={
+                "decision": decision,
+                "organization": str(locked.organization.public_id),
+                "person": str(person.public_id),
+                "roster_import": str(locked.roster_import.public_id),
+                "row": locked.row_number,
+            },
+        )
+    return locked
+
+
+def _conflict_correct(actor: Any, conflict: RosterConflict, person: Person, person_version: int | None) -> Person:
+    if person.merged_into_id:
+        raise Conflict.single(
+            "person", "person_merged", _("This record was merged into another one: review the record it became.")
+        )
+    values = conflict.submitted
+    changes: dict[str, Any] = {
+        "full_name": values["full_name"],
+        "date_of_birth": datetime.fromisoformat(values["date_of_birth"]).date(),
+    }
+    if values.get("sex"):
+        changes["sex"] = values["sex"]
+    person = person_update(actor=actor, person=person, changes=changes, expected_version=person_version)
+    entry, created = RosterEntry.objects.get_or_create(
+        organization=conflict.organization,
+        person=person,
+        defaults={"department": values.get("department", ""), "employee_number": values.get("employee_number", "")},
+    )
+    if created:
+        audit_log(
+            actor=actor,
+            action="organizations.roster_entry.created",
+            subject=entry,
+            data={"organization": str(conflict.organization.public_id), "person": str(person.public_id)},
+        )
+    return person
 
 
 # -- the roster export ---------------------------------------------------------------------------

@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from vaxbook.accounts.selectors import user_scope
 from vaxbook.common.errors import DomainError, NotFound
 from vaxbook.organizations import selectors, services
 from vaxbook.organizations.api import error_report_response, roster_export_file_response, template_response
-from vaxbook.organizations.models import Organization, RosterExport, RosterImport
+from vaxbook.organizations.models import Organization, RosterConflict, RosterExport, RosterImport
 from vaxbook.organizations.readers import render_problem
 from vaxbook.organizations.reasons import refusal_summary
 from vaxbook.registry.models import Person
@@ -141,9 +142,15 @@ def _roster_import_upload(request: HttpRequest, organization: Organization) -> H
     return render(request, "organizations/roster.html", context, status=status)
 
 
-def _import_context(roster_import: RosterImport) -> dict[str, Any]:
+def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[str, Any]:
+    conflicts = (
+        selectors.roster_conflicts_for_import(user=request.user, roster_import=roster_import)
+        if roster_import.is_finished and roster_import.refusals.get("document_conflict")
+        else []
+    )
     return {
         "imp": roster_import,
+        "conflicts": conflicts,
         "problems": [render_problem(p) for p in roster_import.problems],
         "footer_rows": ", ".join(str(n) for n in roster_import.footer_rows),
         "reasons": refusal_summary(roster_import.refusals) if roster_import.is_finished else [],
@@ -154,7 +161,7 @@ def _import_context(roster_import: RosterImport) -> dict[str, Any]:
 @require_GET
 def roster_import(request: HttpRequest, import_id: uuid.UUID) -> HttpResponse:
     imp = _import_or_404(request, import_id)
-    return render(request, "organizations/import.html", _import_context(imp))
+    return render(request, "organizations/import.html", _import_context(request, imp))
 
 
 @login_required
@@ -162,7 +169,7 @@ def roster_import(request: HttpRequest, import_id: uuid.UUID) -> HttpResponse:
 def roster_import_status(request: HttpRequest, import_id: uuid.UUID) -> HttpResponse:
     """The progress fragment the import page polls (htmx, every second, until the import is finished)."""
     imp = _import_or_404(request, import_id)
-    return render(request, "organizations/_import_status.html", _import_context(imp))
+    return render(request, "organizations/_import_status.html", _import_context(request, imp))
 
 
 @login_required
@@ -250,3 +257,86 @@ def _export_context(export: RosterExport) -> dict[str, Any]:
         "status_label": labels.get(export.data_status, ""),
         "problems": [render_problem(p) for p in export.problems],
     }
+
+
+# -- roster conflicts, for the health staff who keep the records ------------------------------------
+
+
+def _reviewer_or_403(request: HttpRequest) -> None:
+    if not user_scope(user=request.user).reviews_records:
+        raise PermissionDenied(_("Only the health staff who keep the registry's records review conflicts."))
+
+
+@login_required
+@require_GET
+def conflict_list(request: HttpRequest) -> HttpResponse:
+    """The roster rows whose document belongs to a record with another name or birth date, to review
+    (or those reviewed: `?status=corrected`, `kept`, `all`)."""
+    _reviewer_or_403(request)
+    status = request.GET.get("status", RosterConflict.Status.OPEN)
+    if status not in (*RosterConflict.Status.values, "all"):
+        status = RosterConflict.Status.OPEN
+    conflicts = selectors.roster_conflicts_for_user(user=request.user, status="" if status == "all" else status)
+    page = Paginator(conflicts, PAGE_SIZE).get_page(request.GET.get("page"))
+    statuses = [*RosterConflict.Status.choices, ("all", _("all"))]
+    return render(request, "organizations/conflicts.html", {"page": page, "status": status, "statuses": statuses})
+
+
+def _comparison(conflict: RosterConflict) -> list[dict[str, Any]]:
+    """The row's identity beside the record's, field by field, the differences marked."""
+    given, person = conflict.submitted, conflict.person
+    sexes, id_types = dict(Person.Sex.choices), dict(Person.IdType.choices)
+    birth = given.get("date_of_birth", "")
+    lines = [
+        (_("Full name"), given.get("full_name", ""), person.full_name),
+        (
+            _("Date of birth"),
+            "{2}/{1}/{0}".format(*birth.split("-")) if birth.count("-") == 2 else birth,
+            person.date_of_birth.strftime("%d/%m/%Y"),
+        ),
+        (_("Sex"), str(sexes.get(given.get("sex", ""), "")), str(sexes.get(person.sex, ""))),
+        (
+            _("Document"),
+            f"{id_types.get(given.get('id_type', ''), '')} {given.get('id_number', '')}".strip(),
+            f"{id_types.get(person.id_type, '')} {person.id_number}".strip(),
+        ),
+        (_("Phone"), given.get("phone", ""), person.phone),
+    ]
+    return [
+        {"label": label, "given": a, "record": b, "differs": bool(a) and bool(b) and a != b} for label, a, b in lines
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def conflict_detail(request: HttpRequest, conflict_id: uuid.UUID) -> HttpResponse:
+    """GET: the row beside the record; POST: the reviewer's decision (`correct` or `keep`)."""
+    try:
+        conflict = selectors.roster_conflict_get_for_user(user=request.user, public_id=conflict_id)
+    except NotFound:
+        raise Http404(_("No such roster conflict, or you may not see it.")) from None
+    if request.method == "POST":
+        version = request.POST.get("person_version", "")
+        try:
+            services.roster_conflict_review(
+                actor=request.user,
+                conflict=conflict,
+                decision=request.POST.get("decision", ""),
+                person_version=int(version) if version.isdigit() else None,
+            )
+        except DomainError as exc:
+            for error in exc.errors:
+                messages.error(request, str(error.message))
+        else:
+            if request.POST.get("decision") == "correct":
+                messages.success(
+                    request,
+                    _("The record was corrected to the roster's data, and the person is on the organization's roster."),
+                )
+            else:
+                messages.success(
+                    request, _("The record was kept as it is: the organization will see it on its import.")
+                )
+        return redirect("organizations:conflict", conflict_id=conflict.public_id)
+    context = {"conflict": conflict, "comparison": _comparison(conflict), "person": conflict.person}
+    return render(request, "organizations/conflict.html", context)

@@ -76,6 +76,8 @@ class RowResult:
     person: Person | None = None
     problems: list[Any] = field(default_factory=list)  # Problem or ErrorItem: field, code, message
     existing_id: str | None = None
+    #: A `document_conflict`: the row's data as the identity rules read it (for a person to review).
+    conflicting: PersonInput | None = None
 
     @property
     def codes(self) -> list[str]:
@@ -576,6 +578,7 @@ def _plan(
                     continue
                 if not _same_identity(person, data):
                     results[i].problems = [_conflict_problem(person)]
+                    results[i].conflicting = data
                     continue
                 _link(results[i], person, res, updated)
                 continue

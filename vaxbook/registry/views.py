@@ -29,6 +29,7 @@ from django_htmx.middleware import HtmxDetails
 from vaxbook.accounts.names import display_name
 from vaxbook.accounts.selectors import Scope, memberships_for_user, user_scope
 from vaxbook.common.errors import Conflict, DomainError, NotFound
+from vaxbook.organizations.selectors import roster_conflicts_for_user
 from vaxbook.organizations.services import person_register_by
 from vaxbook.registry import selectors, services
 from vaxbook.registry.countries import country_name
@@ -77,6 +78,7 @@ ACTION_LABELS: dict[str, Any] = {
     "organizations.roster_entry.created": gettext_lazy("Added to a staff roster"),
     "organizations.roster_entry.removed": gettext_lazy("Removed from a staff roster"),
     "organizations.roster.imported": gettext_lazy("Staff roster imported"),
+    "organizations.roster_conflict.reviewed": gettext_lazy("Roster conflict reviewed"),
     "organizations.roster_import.started": gettext_lazy("Roster import started"),
     "organizations.roster_import.finished": gettext_lazy("Roster import finished"),
     "organizations.roster_import.failed": gettext_lazy("Roster import failed"),
@@ -160,11 +162,6 @@ def _visible(request: HttpRequest, public_id: Any) -> Person | None:
         return None
 
 
-def _is_registry_staff(scope: Scope) -> bool:
-    """Staff who review records (duplicates): national, area and facility roles."""
-    return scope.national or bool(scope.area_unit_ids) or bool(scope.facility_ids)
-
-
 def _listing(scope: Scope) -> str:
     """Whose persons the registry lists for this user, for its wording: an organization's roster,
     a citizen's household, or (staff and officers) the persons of their area."""
@@ -236,6 +233,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         # An organization registers its staff by its roster import: the page sends it there (one
         # registered through the form joins the roster too: organizations.services.person_register_by).
         "listing": _listing(user_scope(user=request.user)),
+        "reviews_records": user_scope(user=request.user).reviews_records,
     }
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     response = render(request, "registry/_results.html" if partial else "registry/search.html", context)
@@ -340,7 +338,12 @@ def person_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "duplicate": duplicate,
         "duplicate_visible": _visible(request, duplicate.public_id) if duplicate else None,
         "merged_into": _visible(request, person.merged_into.public_id) if person.merged_into else None,
-        "may_review": _is_registry_staff(scope),
+        "may_review": scope.reviews_records,
+        # Open roster conflicts about this record (an organization's row gives its document with another
+        # name or birth date), for the staff who review them.
+        "roster_conflicts": list(roster_conflicts_for_user(user=request.user).filter(person=person)[:5])
+        if scope.reviews_records
+        else [],
         "household": person.household,
         "qr_svg": _qr_svg(person) if not person.merged_into_id else "",
         "history": history,
@@ -354,7 +357,7 @@ def person_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def person_duplicate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     person = _person_or_404(request, public_id)
-    if not _is_registry_staff(user_scope(user=request.user)):
+    if not user_scope(user=request.user).reviews_records:
         messages.error(request, _("You are not allowed to review duplicates."))
         return redirect("registry:person", public_id=person.public_id)
     merge = request.POST.get("decision") == "merge"

@@ -1,0 +1,277 @@
+"""Roster conflicts: a row whose document belongs to a record with another name or birth date is refused,
+never overwritten, and kept for the health staff who keep the records; their answer (correct the record,
+or keep it) reaches the organization on its import's page and in the API.
+
+The cast: `org` and its representative `rep`; `officer` is the province officer of the province the
+record lives in; `clerk_b` works at a facility with no tie to the record (`clerk_a`'s
+facility serves the record's ward); `admin_user` is national.
+"""
+
+from datetime import date
+
+import pytest
+
+from vaxbook.common.errors import Conflict, DomainError, NotFound
+from vaxbook.common.models import AuditEvent
+from vaxbook.common.testing import PersonFactory, cccd_for
+from vaxbook.organizations.models import RosterConflict, RosterEntry, RosterImport
+from vaxbook.organizations.services import roster_conflict_review, roster_import_start
+from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
+from vaxbook.registry.models import Person
+from vaxbook.registry.services import person_merge
+
+pytestmark = pytest.mark.django_db
+
+DOB = date(1990, 3, 4)
+
+
+@pytest.fixture
+def run(rep, org, places, django_capture_on_commit_callbacks):
+    def run(content: bytes) -> RosterImport:
+        with django_capture_on_commit_callbacks(execute=True):
+            started = roster_import_start(actor=rep, organization=org, upload=upload(content))
+        started.refresh_from_db()
+        return started
+
+    return run
+
+
+@pytest.fixture
+def record(places):
+    """A record typed at a site with the wrong birth date: the roster's row is the right one."""
+    return PersonFactory(
+        full_name="Trần Thị Mai",
+        date_of_birth=date(1990, 4, 3),
+        sex="F",
+        id_number=cccd_for(DOB, "F", 777),
+        phone="+84911111111",
+        ward=places,
+    )
+
+
+def the_row(record, **over):
+    return person_row(
+        1,
+        **{
+            "Họ và tên": "Trần  Thị Mai",
+            "Ngày sinh": DOB.strftime("%d/%m/%Y"),
+            "Giới tính": "Nữ",
+            "Số giấy tờ": record.id_number,
+            "Bộ phận": "Kế toán",
+            **over,
+        },
+    )
+
+
+def conflict_file(record, **over):
+    return xlsx_bytes(table([the_row(record, **over), person_row(2)]))
+
+
+def test_a_conflicting_row_is_kept_for_review_and_the_record_is_not_touched(run, record, org):
+    imp = run(conflict_file(record))
+    assert (imp.created, imp.refused, imp.refusals) == (1, 1, {"document_conflict": 1})
+    conflict = RosterConflict.objects.get()
+    assert (conflict.organization, conflict.person, conflict.roster_import) == (org, record, imp)
+    assert conflict.status == "open" and conflict.row_number == 2
+    assert conflict.submitted == {
+        "full_name": "Trần Thị Mai",  # as the identity rules read it: one space
+        "date_of_birth": "1990-03-04",
+        "sex": "F",
+        "id_type": "cccd",
+        "id_number": record.id_number,
+        "phone": "+84912000001",
+        "department": "Kế toán",
+        "employee_number": "",
+    }
+    record.refresh_from_db()
+    assert (record.date_of_birth, record.version) == (date(1990, 4, 3), 1)
+    assert not RosterEntry.objects.filter(person=record).exists()
+    chunk = AuditEvent.objects.get(action="organizations.roster.imported")
+    assert chunk.data["conflicts"] == 1
+
+
+def test_the_same_file_again_asks_once(run, record):
+    first = run(conflict_file(record))
+    second = run(conflict_file(record, **{"Bộ phận": "Kho"}))
+    conflict = RosterConflict.objects.get()  # one open conflict per organization and person
+    assert conflict.roster_import == second != first
+    assert conflict.submitted["department"] == "Kho"
+
+
+def test_the_reviewer_corrects_the_record_and_the_person_joins_the_roster(run, record, officer, org):
+    run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    done = roster_conflict_review(actor=officer, conflict=conflict, decision="correct", person_version=1)
+    assert (done.status, done.resolved_by) == ("corrected", officer)
+    record.refresh_from_db()
+    assert (record.full_name, record.date_of_birth, record.version) == ("Trần Thị Mai", DOB, 2)
+    assert record.data_status == Person.DataStatus.COMPLETE
+    entry = RosterEntry.objects.get(organization=org, person=record)
+    assert entry.department == "Kế toán"
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {
+        "registry.person.updated",
+        "organizations.roster_conflict.reviewed",
+        "organizations.roster_entry.created",
+    } <= actions
+    # The organization's file now links the person: nothing refused, nobody created twice.
+    again = run(conflict_file(record))
+    assert (again.refused, again.created, again.linked + again.updated) == (0, 0, 2)
+
+
+def test_keeping_the_record_is_said_to_the_organization_and_not_asked_again(run, record, officer, client, rep):
+    run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    roster_conflict_review(actor=officer, conflict=conflict, decision="keep")
+    record.refresh_from_db()
+    assert (record.date_of_birth, record.version) == (date(1990, 4, 3), 1)
+    assert not RosterEntry.objects.filter(person=record).exists()
+    again = run(conflict_file(record))
+    assert again.refused == 1
+    conflict.refresh_from_db()
+    assert (conflict.status, conflict.roster_import) == ("kept", again)  # answered: not reopened
+    assert RosterConflict.objects.count() == 1
+    client.force_login(rep)
+    page = client.get(f"/organizations/imports/{again.public_id}/").content.decode()
+    assert 'id="import-conflicts"' in page and 'data-status="kept"' in page
+    # A row with another identity for the same document is a new question.
+    run(conflict_file(record, **{"Họ và tên": "Trần Thị Mây"}))
+    assert RosterConflict.objects.filter(status="open").count() == 1
+
+
+def test_a_review_refused_says_why_and_changes_nothing(run, record, officer, rep, clerk_b):
+    run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    with pytest.raises(DomainError) as unknown:
+        roster_conflict_review(actor=officer, conflict=conflict, decision="merge")
+    assert unknown.value.errors[0].code == "decision_unknown" and unknown.value.errors[0].field == "decision"
+    with pytest.raises(NotFound):  # the organization sees its row on its import, not the record
+        roster_conflict_review(actor=rep, conflict=conflict, decision="correct")
+    with pytest.raises(NotFound):  # a facility with no tie to the record
+        roster_conflict_review(actor=clerk_b, conflict=conflict, decision="correct")
+    with pytest.raises(Conflict) as stale:  # the record was edited since the page was shown
+        roster_conflict_review(actor=officer, conflict=conflict, decision="correct", person_version=7)
+    assert stale.value.errors[0].code == "edit_conflict"
+    conflict.refresh_from_db()
+    record.refresh_from_db()
+    assert conflict.status == "open" and record.version == 1
+    assert not RosterEntry.objects.filter(person=record).exists()
+    roster_conflict_review(actor=officer, conflict=conflict, decision="keep")
+    with pytest.raises(Conflict) as twice:
+        roster_conflict_review(actor=officer, conflict=conflict, decision="correct")
+    assert twice.value.errors[0].code == "conflict_reviewed"
+
+
+def test_a_merged_record_is_not_corrected(run, record, officer, admin_user):
+    run(conflict_file(record))
+    survivor = PersonFactory(ward=record.ward)
+    person_merge(actor=admin_user, duplicate=record, into=survivor)
+    with pytest.raises(Conflict) as merged:
+        roster_conflict_review(actor=officer, conflict=RosterConflict.objects.get(), decision="correct")
+    assert merged.value.errors[0].code == "person_merged"
+
+
+# -- the pages ------------------------------------------------------------------------------------
+
+
+def test_the_reviewer_compares_and_corrects_on_the_page(run, record, officer, client):
+    run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    client.force_login(officer)
+    listing = client.get("/registry/").content.decode()
+    assert 'id="roster-conflicts-link"' in listing
+    on_record = client.get(f"/registry/persons/{record.public_id}/").content.decode()
+    assert 'id="roster-conflicts"' in on_record and f"/organizations/conflicts/{conflict.public_id}/" in on_record
+    page = client.get("/organizations/conflicts/").content.decode()
+    assert f"/organizations/conflicts/{conflict.public_id}/" in page and "Trần Thị Mai" in page
+    detail = client.get(f"/organizations/conflicts/{conflict.public_id}/").content.decode()
+    assert 'id="conflict-review"' in detail
+    assert detail.count('class="differs"') == 2  # the birth date and the phone; name, sex and document agree
+    assert "04/03/1990" in detail and "03/04/1990" in detail
+    response = client.post(
+        f"/organizations/conflicts/{conflict.public_id}/",
+        {"decision": "correct", "person_version": "1"},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and 'id="conflict-decision"' in body
+    record.refresh_from_db()
+    assert record.date_of_birth == DOB
+    assert 'id="no-conflicts"' in client.get("/organizations/conflicts/").content.decode()  # none open now
+    reviewed = client.get("/organizations/conflicts/?status=corrected").content.decode()
+    assert 'data-status="corrected"' in reviewed
+
+
+def test_a_stale_page_says_so_and_the_record_stays(run, record, officer, client):
+    run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    client.force_login(officer)
+    response = client.post(
+        f"/organizations/conflicts/{conflict.public_id}/", {"decision": "correct", "person_version": "9"}, follow=True
+    )
+    assert "Hồ sơ đã được người khác thay đổi" in response.content.decode()  # edit_conflict, said on the page
+    conflict.refresh_from_db()
+    assert conflict.status == "open"
+
+
+def test_the_organization_sees_its_rows_and_the_answer_not_the_record(run, record, rep, client):
+    imp = run(conflict_file(record))
+    client.force_login(rep)
+    page = client.get(f"/organizations/imports/{imp.public_id}/").content.decode()
+    assert 'id="import-conflicts"' in page and 'data-status="open"' in page
+    assert "Trần Thị Mai" in page
+    assert "03/04/1990" not in page and record.phone not in page  # the record's values are not shown
+    assert client.get("/organizations/conflicts/").status_code == 403
+    conflict = RosterConflict.objects.get()
+    assert client.get(f"/organizations/conflicts/{conflict.public_id}/").status_code == 404
+
+
+# -- the API --------------------------------------------------------------------------------------
+
+
+def test_the_api_lists_shows_and_reviews(run, record, officer, api):
+    imp = run(conflict_file(record))
+    api.as_user(officer)
+    listed = api.get("/api/v1/roster-conflicts").json()
+    assert [c["record"]["id"] for c in listed] == [str(record.public_id)]
+    conflict_id = listed[0]["id"]
+    shown = api.get(f"/api/v1/roster-conflicts/{conflict_id}").json()
+    assert shown["submitted"]["date_of_birth"] == "1990-03-04" and shown["record"]["date_of_birth"] == "1990-04-03"
+    assert shown["roster_import_id"] == str(imp.public_id) and shown["row"] == 2
+    bad = api.post_json(f"/api/v1/roster-conflicts/{conflict_id}/review", {"decision": "merge"})
+    assert bad.status_code == 422 and "decision" in bad.content.decode()
+    stale = api.post_json(
+        f"/api/v1/roster-conflicts/{conflict_id}/review", {"decision": "correct", "person_version": 5}
+    )
+    assert stale.status_code == 409 and stale.json()["errors"][0]["code"] == "edit_conflict"
+    done = api.post_json(f"/api/v1/roster-conflicts/{conflict_id}/review", {"decision": "correct", "person_version": 1})
+    assert done.status_code == 200
+    assert done.json()["status"] == "corrected" and done.json()["record"]["date_of_birth"] == "1990-03-04"
+    again = api.post_json(f"/api/v1/roster-conflicts/{conflict_id}/review", {"decision": "keep"})
+    assert again.status_code == 409 and again.json()["errors"][0]["code"] == "conflict_reviewed"
+    assert api.get("/api/v1/roster-conflicts").json() == []
+    assert [c["status"] for c in api.get("/api/v1/roster-conflicts?status=all").json()] == ["corrected"]
+
+
+def test_the_api_keeps_the_record_from_the_organization(run, record, rep, clerk_b, api):
+    imp = run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    rows = api.as_user(rep).get(f"/api/v1/roster-imports/{imp.public_id}/conflicts").json()
+    assert rows == [
+        {
+            "id": str(conflict.public_id),
+            "row": 2,
+            "full_name": "Trần Thị Mai",
+            "date_of_birth": "1990-03-04",
+            "id_type": "cccd",
+            "id_number": record.id_number,
+            "status": "open",
+            "reviewed_at": None,
+        }
+    ]
+    assert api.get("/api/v1/roster-conflicts").json() == []
+    assert api.get(f"/api/v1/roster-conflicts/{conflict.public_id}").status_code == 404
+    review = api.post_json(f"/api/v1/roster-conflicts/{conflict.public_id}/review", {"decision": "correct"})
+    assert review.status_code == 404
+    assert api.as_user(clerk_b).get(f"/api/v1/roster-conflicts/{conflict.public_id}").status_code == 404
+    assert api.get(f"/api/v1/roster-imports/{imp.public_id}/conflicts").status_code == 404
