@@ -164,7 +164,10 @@ def empty_persons() -> None:
     from vaxbook.accounts.models import User
 
     with connection.cursor() as cur:
-        cur.execute("TRUNCATE organizations_rosterentry, organizations_rosterimport, common_auditevent")
+        cur.execute(
+            "TRUNCATE organizations_rosterconflict, organizations_rosterentry, organizations_rosterimport, "
+            "common_auditevent"
+        )
         User.objects.update(person=None)  # the bench's users are staff: nothing points at a person
         cur.execute("DELETE FROM registry_person")
 

@@ -222,6 +222,7 @@ class RosterConflictOut(Schema):
     roster_import_id: str
     row: int
     submitted: dict[str, str]
+    version: int
     record: ConflictRecordOut
     status: str
     reviewed_at: datetime | None
@@ -232,6 +233,7 @@ class RosterConflictOut(Schema):
 class ConflictReviewIn(Schema):
     decision: Literal["correct", "keep"]
     person_version: int | None = None
+    conflict_version: int | None = None
 
 
 ConflictStatusFilter = Literal["open", "corrected", "kept", "all"]
@@ -260,6 +262,7 @@ def roster_conflict_out(conflict: RosterConflict) -> dict:
         "roster_import_id": str(conflict.roster_import.public_id),
         "row": conflict.row_number,
         "submitted": {k: str(v) for k, v in conflict.submitted.items()},
+        "version": conflict.version,
         "record": {
             "id": str(person.public_id),
             "full_name": person.full_name,
@@ -377,11 +380,16 @@ def roster_conflict_detail(request: HttpRequest, conflict_id: str) -> dict:
 @router.post("/roster-conflicts/{conflict_id}/review", response=RosterConflictOut)
 def roster_conflict_review(request: HttpRequest, conflict_id: str, payload: ConflictReviewIn) -> dict:
     """`correct`: the record takes the row's name, birth date and sex (the identity rules apply; a
-    `person_version` other than the record's is a 409 `edit_conflict`) and the person joins the roster;
-    `keep`: the record is right. A conflict already reviewed is a 409 `conflict_reviewed`."""
+    `person_version` other than the record's is a 409 `edit_conflict`, a `conflict_version` other than the
+    conflict's, replaced meanwhile by a later file's row, a 409 `conflict_changed`) and the person joins the
+    roster; `keep`: the record is right. A conflict already reviewed is a 409 `conflict_reviewed`."""
     conflict = selectors.roster_conflict_get_for_user(user=request.user, public_id=conflict_id)
     services.roster_conflict_review(
-        actor=request.user, conflict=conflict, decision=payload.decision, person_version=payload.person_version
+        actor=request.user,
+        conflict=conflict,
+        decision=payload.decision,
+        person_version=payload.person_version,
+        conflict_version=payload.conflict_version,
     )
     return roster_conflict_out(selectors.roster_conflict_get_for_user(user=request.user, public_id=conflict_id))
 

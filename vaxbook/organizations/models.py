@@ -202,6 +202,8 @@ class RosterConflict(BaseModel):
     #: The row's values, as the identity rules read them: full_name, date_of_birth (ISO), sex, id_type,
     #: id_number, phone, and the roster's department and employee_number.
     submitted = models.JSONField(_("values in the roster"), default=dict)
+    #: Moves when a later file's row replaces `submitted`: a reviewer answers the values they saw.
+    version = models.PositiveIntegerField(_("version"), default=1)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -821,6 +821,8 @@ def _conflicts_keep(
             open_conflicts[person_id] = found
             new.append(found)
         else:
+            if found.submitted != values:
+                found.version += 1
             found.roster_import, found.row_number, found.submitted, found.updated_at = (
                 roster_import,
                 row.number,
@@ -831,7 +833,9 @@ def _conflicts_keep(
                 changed.append(found)
     RosterConflict.objects.bulk_create(new)
     if changed:
-        RosterConflict.objects.bulk_update(changed, ["roster_import", "row_number", "submitted", "updated_at"])
+        RosterConflict.objects.bulk_update(
+            changed, ["roster_import", "row_number", "submitted", "version", "updated_at"]
+        )
     return len(new) + len(changed)
 
 
@@ -839,11 +843,17 @@ CONFLICT_DECISIONS = ("correct", "keep")
 
 
 def roster_conflict_review(
-    *, actor: Any, conflict: RosterConflict, decision: str, person_version: int | None = None
+    *,
+    actor: Any,
+    conflict: RosterConflict,
+    decision: str,
+    person_version: int | None = None,
+    conflict_version: int | None = None,
 ) -> RosterConflict:
     """A reviewer's answer to a roster conflict. `correct`: the record was wrong; it takes the row's name,
     birth date and sex through `person_update` (the identity rules, the audit; `person_version` guards
-    against an edit made meanwhile: 409 `edit_conflict`), and the person joins the organization's roster
+    against an edit made meanwhile: 409 `edit_conflict`; `conflict_version` against a later file's row
+    replacing the values the reviewer saw: 409 `conflict_changed`), and the person joins the organization's roster
     with the row's department and employee number. `keep`: the record is right; the organization fixes
     its file (its import page says so). Refused: 404 outside the reviewer's scope (and for whoever does
     not keep records), 409 `conflict_reviewed` for a conflict already answered, 409 `person_merged`."""
@@ -861,6 +871,16 @@ def roster_conflict_review(
                 "conflict",
                 "conflict_reviewed",
                 _("This conflict was already reviewed: %(decision)s.") % {"decision": locked.get_status_display()},
+            )
+        if conflict_version is not None and locked.version != conflict_version:
+            raise Conflict.single(
+                "conflict_version",
+                "conflict_changed",
+                _(
+                    "The organization sent this row again, with other values, while you were reviewing it. "
+                    "Reload and compare again."
+                ),
+                extra={"current_version": locked.version},
             )
         person = Person.objects.get(pk=locked.person_id)
         if decision == "correct":

@@ -316,13 +316,14 @@ def conflict_detail(request: HttpRequest, conflict_id: uuid.UUID) -> HttpRespons
     except NotFound:
         raise Http404(_("No such roster conflict, or you may not see it.")) from None
     if request.method == "POST":
-        version = request.POST.get("person_version", "")
+        version, seen = request.POST.get("person_version", ""), request.POST.get("conflict_version", "")
         try:
             services.roster_conflict_review(
                 actor=request.user,
                 conflict=conflict,
                 decision=request.POST.get("decision", ""),
                 person_version=int(version) if version.isdigit() else None,
+                conflict_version=int(seen) if seen.isdigit() else None,
             )
         except DomainError as exc:
             for error in exc.errors:

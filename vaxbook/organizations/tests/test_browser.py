@@ -133,3 +133,40 @@ def test_a_representative_finds_a_staff_member_who_left_and_takes_them_off_the_r
     expect(page.locator("#roster-table tbody tr")).to_have_count(1)
     assert RosterEntry.objects.filter(organization=org).count() == 1
     assert Person.objects.filter(full_name=leaving).exists()  # the record stays in the registry
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_officer_corrects_a_record_that_an_organization_s_roster_contradicts(page: Any) -> None:
+    from datetime import date
+
+    from playwright.sync_api import expect
+
+    from vaxbook.organizations.models import RosterEntry
+    from vaxbook.organizations.services import roster_import_start
+    from vaxbook.organizations.tests.builders import upload
+    from vaxbook.places.models import AdminUnit
+
+    org, rep = organization_with_representative("Công ty Đối Chiếu", "rep_conflict")
+    t.make_member(t.Role.PROVINCE_OFFICER, admin_unit=org.admin_unit, username="officer_conflict")
+    row = person_row(1)
+    record = t.PersonFactory(  # the row says 02/02/1981: the site typed 12/02
+        full_name=row["Họ và tên"],
+        date_of_birth=date(1981, 2, 12),
+        sex="F",
+        id_number=row["Số giấy tờ"],
+        ward=AdminUnit.objects.get(code="26001"),
+    )
+    roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([row]))))
+
+    sign_in(page, "officer_conflict", "/registry/", r"/registry/$")
+    page.click("#roster-conflicts-link")
+    page.wait_for_url(re.compile(r"/organizations/conflicts/$"))
+    page.locator("#conflict-table tbody tr a").first.click()
+    differs = page.locator("#conflict-comparison tr.differs")
+    expect(differs).to_have_count(2)  # the birth date and the phone
+    expect(differs.first).to_contain_text("12/02/1981")
+    page.click("#conflict-correct")
+    expect(page.locator("#conflict-decision")).to_contain_text("Đã sửa hồ sơ")
+    record.refresh_from_db()
+    assert record.date_of_birth.strftime("%d/%m/%Y") == row["Ngày sinh"]
+    assert RosterEntry.objects.filter(organization=org, person=record).exists()

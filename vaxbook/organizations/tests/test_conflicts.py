@@ -96,6 +96,26 @@ def test_the_same_file_again_asks_once(run, record):
     conflict = RosterConflict.objects.get()  # one open conflict per organization and person
     assert conflict.roster_import == second != first
     assert conflict.submitted["department"] == "Kho"
+    assert conflict.version == 2  # the values moved: a reviewer who saw the first ones is told
+    third = run(conflict_file(record, **{"Bộ phận": "Kho"}))
+    conflict.refresh_from_db()
+    assert (conflict.roster_import, conflict.version) == (third, 2)  # the same values: the same question
+
+
+def test_a_row_sent_again_with_other_values_while_reviewing_is_said(run, record, officer):
+    run(conflict_file(record))
+    seen = RosterConflict.objects.get()
+    run(conflict_file(record, **{"Họ và tên": "Trần Thị Mây"}))
+    with pytest.raises(Conflict) as changed:
+        roster_conflict_review(actor=officer, conflict=seen, decision="correct", conflict_version=seen.version)
+    assert changed.value.errors[0].code == "conflict_changed"
+    record.refresh_from_db()
+    assert record.full_name == "Trần Thị Mai" and record.version == 1
+    seen.refresh_from_db()
+    done = roster_conflict_review(actor=officer, conflict=seen, decision="correct", conflict_version=seen.version)
+    assert done.status == "corrected"
+    record.refresh_from_db()
+    assert record.full_name == "Trần Thị Mây"
 
 
 def test_the_reviewer_corrects_the_record_and_the_person_joins_the_roster(run, record, officer, org):
@@ -190,7 +210,7 @@ def test_the_reviewer_compares_and_corrects_on_the_page(run, record, officer, cl
     assert "04/03/1990" in detail and "03/04/1990" in detail
     response = client.post(
         f"/organizations/conflicts/{conflict.public_id}/",
-        {"decision": "correct", "person_version": "1"},
+        {"decision": "correct", "person_version": "1", "conflict_version": "1"},
         follow=True,
     )
     body = response.content.decode()
