@@ -84,6 +84,15 @@ class RosterEntryOut(Schema):
     valid_doses: int
 
 
+class RosterEntryIn(Schema):
+    """What changes (a field left out stays; an empty text clears it), and optionally the values last seen."""
+
+    department: str | None = None
+    employee_number: str | None = None
+    expected_department: str | None = None
+    expected_employee_number: str | None = None
+
+
 class RosterOut(Schema):
     count: int
     results: list[RosterEntryOut]
@@ -409,6 +418,23 @@ def roster(
     organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
     entries = selectors.roster_for_user(user=request.user, organization=organization, data_status=status, q=q)
     return {"count": entries.count(), "results": [roster_entry_out(e) for e in entries[offset : offset + limit]]}
+
+
+@router.patch("/organizations/{organization_id}/roster/{person_id}", response=RosterEntryOut)
+def roster_entry_update(request: HttpRequest, organization_id: str, person_id: str, payload: RosterEntryIn) -> dict:
+    """Correct a staff member's department or employee number (representatives only), by the import's rules
+    for those texts (422 `text_too_long`, `text_legacy_encoding` naming the field). With `expected_*`, an
+    entry changed since is a 409 `edit_conflict`."""
+    organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
+    sent = payload.dict(exclude_unset=True)
+    changes = {k: v or "" for k, v in sent.items() if not k.startswith("expected_")}
+    expected = {k.removeprefix("expected_"): v or "" for k, v in sent.items() if k.startswith("expected_")}
+    services.roster_entry_update(
+        actor=request.user, organization=organization, person_id=person_id, changes=changes, expected=expected or None
+    )
+    saved = selectors.roster_entry_get_for_user(user=request.user, organization=organization, person_id=person_id)
+    entries = selectors.roster_for_user(user=request.user, organization=organization)
+    return roster_entry_out(entries.get(pk=saved.pk))  # with its next appointment and doses, as the roster lists it
 
 
 @router.delete("/organizations/{organization_id}/roster/{person_id}", response={204: None})

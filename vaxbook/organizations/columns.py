@@ -119,6 +119,28 @@ def _keep(value: Any) -> Any:
     return unquote(value)
 
 
+def text_too_long(key: str, max_length: int) -> Problem:
+    return Problem(
+        key, "text_too_long", format_lazy(_("This text must be at most {max} characters long."), max=max_length)
+    )
+
+
+def roster_texts_check(values: dict[str, Any]) -> tuple[dict[str, str], list[Problem]]:
+    """The roster's own texts (department, employee number) typed on a page or sent to the API, judged by
+    the import's rules: the column's cleaning, the old-encoding rule for the department, the column's
+    length (`RowMapper.map` applies the same, inline, to every row of a file)."""
+    cleaned: dict[str, str] = {}
+    problems: list[Problem] = []
+    for key, raw in values.items():
+        column = COLUMN_BY_KEY[key]
+        cleaned[key] = value = column.clean(raw if raw is not None else "")
+        found = check_legacy_text(raw, key, value) if key == "department" else []
+        if not found and column.max_length is not None and len(value) > column.max_length:
+            found = [text_too_long(key, column.max_length)]
+        problems += found
+    return cleaned, problems
+
+
 def header_key(text: Any) -> str:
     """A header's comparison form: lower case ASCII letters and digits only (``Mã phường/xã`` → ``maphuongxa``)."""
     folded = search_name(text)
@@ -412,13 +434,7 @@ class RowMapper:
                 problems += check_legacy_text(value, key, others[key])
         for key, max_length in self._limits:
             if len(others[key]) > max_length and not any(p.field == key for p in problems):  # one reason a cell
-                problems.append(
-                    Problem(
-                        key,
-                        "text_too_long",
-                        format_lazy(_("This text must be at most {max} characters long."), max=max_length),
-                    )
-                )
+                problems.append(text_too_long(key, max_length))
         return RosterRow(
             number=number,
             values=values,

@@ -49,7 +49,7 @@ from django.utils.translation import gettext_lazy as _
 from vaxbook.accounts.selectors import user_scope
 from vaxbook.common.audit import audit_log
 from vaxbook.common.bulk import CopyRows, copy_prepare
-from vaxbook.common.errors import Conflict, DomainError, Forbidden, NotFound
+from vaxbook.common.errors import Conflict, DomainError, ErrorItem, Forbidden, NotFound
 from vaxbook.common.rows import Builder, read
 from vaxbook.organizations import selectors
 from vaxbook.organizations.columns import (
@@ -60,6 +60,7 @@ from vaxbook.organizations.columns import (
     RowMapper,
     find_header,
     reason_text,
+    roster_texts_check,
     without_footer,
 )
 from vaxbook.organizations.conf import limit
@@ -220,6 +221,67 @@ def roster_entry_remove(*, actor: Any, organization: Organization, person_id: uu
             },
         )
         entry.delete()
+    return entry
+
+
+ROSTER_TEXTS = ("department", "employee_number")
+
+
+def roster_entry_update(
+    *,
+    actor: Any,
+    organization: Organization,
+    person_id: uuid.UUID | str,
+    changes: dict[str, Any],
+    expected: dict[str, str] | None = None,
+) -> RosterEntry:
+    """A representative corrects a staff member's department or employee number on the roster, by the
+    import's rules for those texts (`roster_texts_check`: cleaning, old encodings, length; an empty
+    value clears it). `expected` holds the values the representative saw: an entry changed meanwhile (by
+    a colleague, or by a file) is a 409 `edit_conflict`, never a silent overwrite. Refused as
+    `roster_entry_remove` is (403, 404 `roster_entry_not_found`); 422 `field_unknown` for another field."""
+    if not selectors.organization_may_import(user=actor, organization=organization):
+        raise Forbidden.single(
+            "organization", "forbidden", _("Only the organization's representatives can change its roster.")
+        )
+    unknown = sorted(set(changes) - set(ROSTER_TEXTS))
+    if unknown:
+        raise DomainError(
+            [ErrorItem(name, "field_unknown", _("This field cannot be changed here.")) for name in unknown]
+        )
+    cleaned, problems = roster_texts_check(changes)
+    if problems:
+        raise DomainError([ErrorItem(p.field, p.code, p.message) for p in problems])
+    with transaction.atomic():
+        entry = selectors.roster_entry_for_update(organization=organization, person_id=person_id)
+        if entry is None:
+            raise NotFound.single(
+                "person", "roster_entry_not_found", _("This person is not on the organization's roster.")
+            )
+        if expected is not None and any(
+            getattr(entry, name) != expected[name] for name in ROSTER_TEXTS if name in expected
+        ):
+            raise Conflict.single(
+                "roster_entry",
+                "edit_conflict",
+                _("Someone else changed this entry while you were editing it. Reload and try again."),
+                extra={"department": entry.department, "employee_number": entry.employee_number},
+            )
+        diff = {name: [getattr(entry, name), value] for name, value in cleaned.items() if getattr(entry, name) != value}
+        if diff:
+            for name, (_before, value) in diff.items():
+                setattr(entry, name, value)
+            entry.save(update_fields=[*diff, "updated_at"])
+            audit_log(
+                actor=actor,
+                action="organizations.roster_entry.updated",
+                subject=entry,
+                data={
+                    "organization": str(organization.public_id),
+                    "person": str(entry.person.public_id),
+                    "changes": diff,
+                },
+            )
     return entry
 
 

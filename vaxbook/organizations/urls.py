@@ -10,6 +10,7 @@ urlpatterns = [
     path(
         "<uuid:organization_id>/roster/<uuid:person_id>/remove/", views.roster_entry_remove, name="roster_entry_remove"
     ),
+    path("<uuid:organization_id>/roster/<uuid:person_id>/edit/", views.roster_entry_edit, name="roster_entry_edit"),
     path("<uuid:organization_id>/imports/", views.roster_imports, name="imports"),
     path("<uuid:organization_id>/exports/", views.roster_export_create, name="export_create"),
     path("exports/<uuid:export_id>/", views.roster_export, name="export"),

@@ -209,6 +209,59 @@ def roster_entry_remove(request: HttpRequest, organization_id: uuid.UUID, person
     return render(request, "organizations/roster_entry_remove.html", {"organization": organization, "entry": entry})
 
 
+class RosterEntryForm(forms.Form):
+    department = forms.CharField(label=gettext_lazy("Department"), required=False)
+    employee_number = forms.CharField(label=gettext_lazy("Employee number"), required=False)
+    # The values the page showed: a change made meanwhile is said, not overwritten.
+    was_department = forms.CharField(required=False, widget=forms.HiddenInput)
+    was_employee_number = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_entry_edit(request: HttpRequest, organization_id: uuid.UUID, person_id: uuid.UUID) -> HttpResponse:
+    """A representative corrects a staff member's department or employee number."""
+    organization = _organization_or_404(request, organization_id)
+    if not selectors.organization_may_import(user=request.user, organization=organization):
+        raise PermissionDenied(_("Only the organization's representatives can change its roster."))
+    try:
+        entry = selectors.roster_entry_get_for_user(user=request.user, organization=organization, person_id=person_id)
+    except NotFound:
+        raise Http404(_("This person is not on the organization's roster.")) from None
+    status = 200
+    if request.method == "POST":
+        form = RosterEntryForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.roster_entry_update(
+                    actor=request.user,
+                    organization=organization,
+                    person_id=person_id,
+                    changes={"department": data["department"], "employee_number": data["employee_number"]},
+                    expected={"department": data["was_department"], "employee_number": data["was_employee_number"]},
+                )
+            except DomainError as exc:
+                status = exc.status
+                for error in exc.errors:
+                    if error.field in form.fields:
+                        form.add_error(error.field, str(error.message))
+                    else:
+                        form.add_error(None, str(error.message))
+            else:
+                messages.success(
+                    request, _("The roster entry of %(name)s was saved.") % {"name": entry.person.full_name}
+                )
+                return redirect("organizations:roster", organization_id=organization.public_id)
+    else:
+        values = {"department": entry.department, "employee_number": entry.employee_number}
+        form = RosterEntryForm(
+            initial={**values, "was_department": values["department"], "was_employee_number": values["employee_number"]}
+        )
+    context = {"organization": organization, "entry": entry, "form": form}
+    return render(request, "organizations/roster_entry_edit.html", context, status=status)
+
+
 @login_required
 @require_POST
 def roster_export_create(request: HttpRequest, organization_id: uuid.UUID) -> HttpResponse:

@@ -223,7 +223,8 @@ def _conflict_problem(existing: Person) -> ErrorItem:
         "document_conflict",
         _(
             "This document number is registered to a person with another name or date of birth. "
-            "Check the number; a supervisor can review the existing record."
+            "Check the number, the name and the date of birth; the row was sent to the health staff who keep "
+            "that record, who correct it if it is the one that is wrong."
         ),
     )
 

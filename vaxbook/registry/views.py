@@ -77,6 +77,7 @@ ACTION_LABELS: dict[str, Any] = {
     "organizations.organization.created": gettext_lazy("Organization created"),
     "organizations.roster_entry.created": gettext_lazy("Added to a staff roster"),
     "organizations.roster_entry.removed": gettext_lazy("Removed from a staff roster"),
+    "organizations.roster_entry.updated": gettext_lazy("Staff roster entry changed"),
     "organizations.roster.imported": gettext_lazy("Staff roster imported"),
     "organizations.roster_conflict.reviewed": gettext_lazy("Roster conflict reviewed"),
     "organizations.roster_import.started": gettext_lazy("Roster import started"),
