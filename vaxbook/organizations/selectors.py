@@ -207,6 +207,16 @@ def roster_conflicts_for_user(*, user: Any, status: str = RosterConflict.Status.
     return qs.order_by("-created_at", "-id")
 
 
+def roster_conflicts_open_for_person(*, person: Person, limit: int = 5) -> list[RosterConflict]:
+    """The open conflicts about one record, for its page: the caller has shown that the user sees the record
+    and reviews records (no scope filter here: a record's page must not read its whole area's persons)."""
+    return list(
+        RosterConflict.objects.filter(person=person, status=RosterConflict.Status.OPEN)
+        .select_related("organization")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 def roster_conflict_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> RosterConflict:
     pid = _uuid(public_id)
     found = roster_conflicts_for_user(user=user, status="").filter(public_id=pid).first() if pid else None

@@ -29,7 +29,7 @@ from django_htmx.middleware import HtmxDetails
 from vaxbook.accounts.names import display_name
 from vaxbook.accounts.selectors import Scope, memberships_for_user, user_scope
 from vaxbook.common.errors import Conflict, DomainError, NotFound
-from vaxbook.organizations.selectors import roster_conflicts_for_user
+from vaxbook.organizations.selectors import roster_conflicts_open_for_person
 from vaxbook.organizations.services import person_register_by
 from vaxbook.registry import selectors, services
 from vaxbook.registry.countries import country_name
@@ -342,9 +342,7 @@ def person_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "may_review": scope.reviews_records,
         # Open roster conflicts about this record (an organization's row gives its document with another
         # name or birth date), for the staff who review them.
-        "roster_conflicts": list(roster_conflicts_for_user(user=request.user).filter(person=person)[:5])
-        if scope.reviews_records
-        else [],
+        "roster_conflicts": roster_conflicts_open_for_person(person=person) if scope.reviews_records else [],
         "household": person.household,
         "qr_svg": _qr_svg(person) if not person.merged_into_id else "",
         "history": history,
