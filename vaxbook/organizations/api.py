@@ -245,7 +245,7 @@ class ConflictReviewIn(Schema):
     conflict_version: int | None = None
 
 
-ConflictStatusFilter = Literal["open", "corrected", "kept", "all"]
+ConflictStatusFilter = Literal["open", "corrected", "kept", "withdrawn", "all"]
 
 
 def conflict_row_out(conflict: RosterConflict) -> dict:
@@ -362,7 +362,8 @@ def roster_import_error_report(request: HttpRequest, import_id: str) -> FileResp
 def roster_import_conflicts(request: HttpRequest, import_id: str) -> list[dict]:
     """The import's rows refused as `document_conflict` and sent to the health staff for review, by row,
     with the decision: `open`, `corrected` (the record took the row's identity; the person is on the
-    roster) or `kept` (the record is right: fix the row)."""
+    roster), `kept` (the record is right: fix the row) or `withdrawn` (a later file's row agrees with the
+    record)."""
     found = selectors.roster_import_get_for_user(user=request.user, public_id=import_id)
     return [conflict_row_out(c) for c in selectors.roster_conflicts_for_import(user=request.user, roster_import=found)]
 

@@ -179,7 +179,8 @@ class RosterConflict(BaseModel):
     here for the health staff who keep the record to review: either the record is wrong (a clinic typed
     the birth date wrong) and they correct it to the row's identity, which puts the person on the roster,
     or the record is right and the organization fixes its file. One conflict is open per organization and
-    person: a later file's row replaces the values of the open one.
+    person: a later file's row replaces the values of the open one, and a later file whose row agrees with
+    the record (it links to the person) withdraws it.
 
     The organization sees its own row and the decision, never the record's values (the person may be
     none of its staff)."""
@@ -188,6 +189,7 @@ class RosterConflict(BaseModel):
         OPEN = "open", _("to review")
         CORRECTED = "corrected", _("record corrected")
         KEPT = "kept", _("record kept")
+        WITHDRAWN = "withdrawn", _("row corrected by the organization")
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="roster_conflicts", verbose_name=_("organization")

@@ -207,6 +207,15 @@ def roster_conflicts_for_user(*, user: Any, status: str = RosterConflict.Status.
     return qs.order_by("-created_at", "-id")
 
 
+def roster_conflict_person_ids(*, organization: Organization) -> frozenset[int]:
+    """The persons with an open conflict for this organization (the import withdraws those its rows link to)."""
+    return frozenset(
+        RosterConflict.objects.filter(organization=organization, status=RosterConflict.Status.OPEN).values_list(
+            "person_id", flat=True
+        )
+    )
+
+
 def roster_conflicts_open_for_person(*, person: Person, limit: int = 5) -> list[RosterConflict]:
     """The open conflicts about one record, for its page: the caller has shown that the user sees the record
     and reviews records (no scope filter here: a record's page must not read its whole area's persons)."""

@@ -485,6 +485,9 @@ class _ImportRun:
         self.footer_rows: list[int] = []  # the numbers of the rows read as the sheet's footer
         self.report: ErrorReportWriter | None = None
         self.report_path: str | None = None
+        # The persons with an open conflict for this organization: a row of this file that links to one
+        # (it now agrees with the record) withdraws the conflict. Few; read once, when the run starts.
+        self.open_conflicts: frozenset[int] = frozenset()
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -494,6 +497,7 @@ class _ImportRun:
             raw = getattr(stored, "file", stored)
             book: Book = open_book(raw, name=f"roster.{self.imp.file_format}")
             self.entries_before = selectors.roster_last_entry_id(organization=self.organization)
+            self.open_conflicts = selectors.roster_conflict_person_ids(organization=self.organization)
             self.header, rows = _roster_sheet(book, ahead=True)
             try:
                 chunks = self._chunks(rows, RowMapper(self.header))
@@ -678,6 +682,7 @@ class _ImportRun:
         chunk.plan.write()
         added, changed = self._roster_write(chunk)
         kept = _conflicts_keep(self.organization, self.imp, chunk.conflicts) if chunk.conflicts else 0
+        withdrawn = self._conflicts_withdraw(chunk) if self.open_conflicts else 0
         tally = chunk.tally
         moved = RosterImport.objects.filter(pk=self.imp.pk, status=RosterImport.Status.RUNNING).update(
             created=F("created") + tally["created"],
@@ -700,9 +705,21 @@ class _ImportRun:
                 "roster_added": added,
                 "roster_changed": changed,
                 "conflicts": kept,
+                "conflicts_withdrawn": withdrawn,
                 **{k: tally[k] for k in ("created", "linked", "updated", "refused")},
             },
         )
+
+    def _conflicts_withdraw(self, chunk: _Chunk) -> int:
+        """The open conflicts of the persons this chunk's rows link to: the organization's row now agrees
+        with the record, so there is nothing left for the reviewers to answer."""
+        persons = {person.pk for _row, person in chunk.accepted if person.pk in self.open_conflicts}
+        if not persons:
+            return 0
+        now = timezone.now()
+        return RosterConflict.objects.filter(
+            organization=self.organization, status=RosterConflict.Status.OPEN, person_id__in=persons
+        ).update(status=RosterConflict.Status.WITHDRAWN, resolved_at=now, updated_at=now)
 
     def _roster_write(self, chunk: _Chunk) -> tuple[int, int]:
         """Add the accepted persons to the roster; a non-empty department or employee number replaces the old."""

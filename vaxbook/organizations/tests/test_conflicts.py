@@ -118,6 +118,24 @@ def test_a_row_sent_again_with_other_values_while_reviewing_is_said(run, record,
     assert record.full_name == "Trần Thị Mây"
 
 
+def test_a_later_file_whose_row_agrees_with_the_record_withdraws_the_conflict(run, record, officer, rep, client):
+    first = run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    fixed = run(conflict_file(record, **{"Ngày sinh": "03/04/1990"}))  # the organization checked: the record is right
+    assert (fixed.refused, fixed.created) == (0, 0)
+    conflict.refresh_from_db()
+    assert (conflict.status, conflict.roster_import) == ("withdrawn", first)  # said on the file it came from
+    assert conflict.resolved_at is not None and conflict.resolved_by is None
+    chunk = AuditEvent.objects.filter(action="organizations.roster.imported").order_by("-id").first()
+    assert chunk.data["conflicts_withdrawn"] == 1
+    with pytest.raises(Conflict) as answered:
+        roster_conflict_review(actor=officer, conflict=conflict, decision="correct")
+    assert answered.value.errors[0].code == "conflict_reviewed"
+    client.force_login(rep)
+    page = client.get(f"/organizations/imports/{first.public_id}/").content.decode()
+    assert 'data-status="withdrawn"' in page
+
+
 def test_the_reviewer_corrects_the_record_and_the_person_joins_the_roster(run, record, officer, org):
     run(conflict_file(record))
     conflict = RosterConflict.objects.get()
