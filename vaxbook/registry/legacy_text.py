@@ -88,6 +88,30 @@ def _from_tcvn3(text: str) -> str:
 #: Vietnamese with as many tones, the first is taken.
 ENCODINGS = (("VNI", "VNI-Times, VNI-Helve", _from_vni), ("TCVN3", ".VnTime, .VnArial", _from_tcvn3))
 
+#: The way back, Unicode letter → its code: for TCVN3 a capital without a code of its own takes its small
+#: letter's (the capital fonts); for VNI the code as the tables write it (``Nguyễn`` → ``Nguyeãn``).
+_TO_TCVN3 = {pair[1]: pair[0] for pair in _TCVN3_TABLE.split()}
+_TO_TCVN3 |= {letter.upper(): code for letter, code in list(_TO_TCVN3.items()) if letter.upper() not in _TO_TCVN3}
+_TO_VNI = {  # a small letter's code in small letters, a capital's in capitals (the tables hold both mixes)
+    letter: code for code, letter in _VNI_CODES.items() if code == (code.lower() if letter.islower() else code.upper())
+}
+
+
+def legacy_encodings(text: str) -> list[str]:
+    """`text` (Unicode Vietnamese) as it reads when typed in each old encoding: what a record saved from such
+    a file holds, so that a converted file finds it. Empty for ASCII text; an encoding in which a letter has
+    no code is left out."""
+    if text.isascii():
+        return []
+    text = unicodedata.normalize("NFC", text)
+    found = []
+    for table in (_TO_TCVN3, _TO_VNI):
+        encoded = [ch if ch.isascii() else table.get(ch) for ch in text]
+        if all(encoded):
+            found.append("".join(encoded))  # type: ignore[arg-type]
+    return found
+
+
 # --------------------------------------------------------------------------------------------
 # Vietnamese syllables
 # --------------------------------------------------------------------------------------------

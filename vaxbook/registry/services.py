@@ -31,6 +31,7 @@ from vaxbook.registry.identity import (
     normalize_text,
     search_name,
 )
+from vaxbook.registry.legacy_text import legacy_encodings
 from vaxbook.registry.models import Household, Person, PriorityGroup
 from vaxbook.registry.references import cached_many
 from vaxbook.registry.selectors import persons_by_numbers_read
@@ -391,6 +392,20 @@ def _duplicate_key(person: Person) -> tuple[str, date, str]:
     return (person.search_name, person.date_of_birth, person.phone)
 
 
+def _legacy_search_names(names: Iterable[str]) -> set[str]:
+    """The search names that records saved from files typed in an old encoding hold for these names
+    (`legacy_encodings`): a row without a document finds such a record, and linking it corrects the name."""
+    return {search_name(encoded) for name in names for encoded in legacy_encodings(name)}
+
+
+def _stored_key(person: Person) -> tuple[str, date, str]:
+    """`_duplicate_key`, with a name saved in an old encoding (before that was refused) compared as its
+    Unicode reading."""
+    key = _duplicate_key(person)
+    found = legacy_text_reading(person.full_name) if person.nationality == "VN" else None
+    return (search_name(found[2]), key[1], key[2]) if found else key
+
+
 @dataclass
 class KnownPersons:
     """Persons that a row without a document may be (the roster importer: the organization's roster as
@@ -403,10 +418,12 @@ class KnownPersons:
     find: Callable[[Collection[str]], Iterable[Person]]
     taken: dict[int, Hashable] = field(default_factory=dict)  # person pk → the row that took it
 
-    def candidates(self, names: Collection[str]) -> dict[tuple[str, date], list[Person]]:
+    def candidates(self, names: Collection[str], legacy: Collection[str] = ()) -> dict[tuple[str, date], list[Person]]:
+        """The persons these search names may be, by search name and birth date; `legacy`, the search names
+        of the same names typed in an old encoding (`_legacy_search_names`), finds those saved so."""
         by_name: dict[tuple[str, date], list[Person]] = {}
-        for p in sorted(self.find(names), key=lambda p: p.pk):
-            key = _duplicate_key(p)
+        for p in sorted(self.find({*names, *legacy}), key=lambda p: p.pk):
+            key = _stored_key(p) if p.search_name in legacy else _duplicate_key(p)
             by_name.setdefault(key[:2], []).append(p)  # type: ignore[arg-type]
         return by_name
 
@@ -549,14 +566,15 @@ def _plan(
     dup_index: dict[tuple[str, date, str], Person] = {}
     if nodoc:
         names = {search_name(resolved[i].check.normalized.full_name) for i in nodoc}
-        for p in Person.objects.filter(search_name__in=names, merged_into__isnull=True).only(
-            "id", "search_name", "date_of_birth", "phone", "public_id"
+        legacy = _legacy_search_names(resolved[i].check.normalized.full_name for i in nodoc)
+        for p in Person.objects.filter(search_name__in=names | legacy, merged_into__isnull=True).only(
+            "id", "search_name", "date_of_birth", "phone", "public_id", "full_name", "nationality"
         ):
-            dup_index.setdefault(_duplicate_key(p), p)
+            dup_index.setdefault(_stored_key(p) if p.search_name in legacy else _duplicate_key(p), p)
         for p in recent:
             if p.search_name in names:
                 dup_index.setdefault(_duplicate_key(p), p)
-    candidates = known.candidates(names) if nodoc and known is not None else {}
+    candidates = known.candidates(names, legacy) if nodoc and known is not None else {}
 
     seen_docs: set[tuple[str, str]] = set()
     created: list[Person] = []

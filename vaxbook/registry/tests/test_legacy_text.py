@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 from vaxbook.registry.identity import PersonInput, check_person
-from vaxbook.registry.legacy_text import _TCVN3_TABLE, _VNI_SINGLE, _vni_pairs, legacy_reading
+from vaxbook.registry.legacy_text import _TCVN3_TABLE, _VNI_SINGLE, _vni_pairs, legacy_encodings, legacy_reading
 
 LOCALE = pathlib.Path(__file__).resolve().parents[3] / "locale" / "vi" / "LC_MESSAGES" / "django.po"
 
@@ -214,3 +214,22 @@ def test_a_refused_text_is_refused_again_when_its_record_is_checked_again(over):
     again = check_person(first.normalized, today=date(2026, 12, 5))
     assert "text_legacy_encoding" in first.codes
     assert (again.codes, again.normalized) == (first.codes, first.normalized)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Nguyễn Văn Hùng", "Lê Thị Hương", "Đặng Quốc Bảo", "TRẦN THỊ MAI", "Phòng Kế toán", "Ngô Thị Ỷ Lan"],
+)
+def test_a_name_typed_in_each_old_encoding_reads_back_as_itself(name):
+    """`legacy_encodings` is the way back: what a record saved from such a file holds, so that the same name
+    in Unicode finds it (a row without a document, registry.services._legacy_search_names)."""
+    encodings = legacy_encodings(name)
+    assert len(encodings) == 2  # TCVN3 and VNI
+    for typed in encodings:
+        found = legacy_reading(typed)
+        assert found is not None and found[2].lower() == name.lower()  # TCVN3's capitals read as small letters
+
+
+def test_text_with_nothing_to_encode_has_no_old_encoding():
+    assert legacy_encodings("John Smith") == []
+    assert legacy_encodings("Müller") == []  # ü is no Vietnamese letter: neither encoding has a code for it
