@@ -171,16 +171,29 @@ def person_register_by(*, actor: Any, data: PersonInput, province_code: str | No
     return person_register(actor=actor, data=data, source=source, province_code=province_code)
 
 
+def _representative_only(actor: Any, organization: Organization) -> None:
+    """Only the organization's representatives change its roster: 403 for whoever only sees it."""
+    if not selectors.organization_may_import(user=actor, organization=organization):
+        raise Forbidden.single(
+            "organization", "forbidden", _("Only the organization's representatives can change its roster.")
+        )
+
+
+def _entry_locked(organization: Organization, person_id: uuid.UUID | str) -> RosterEntry:
+    """The person's roster entry, locked for a change (in the caller's transaction); 404 when not on it."""
+    entry = selectors.roster_entry_for_update(organization=organization, person_id=person_id)
+    if entry is None:
+        raise NotFound.single("person", "roster_entry_not_found", _("This person is not on the organization's roster."))
+    return entry
+
+
 def roster_person_register(
     *, actor: Any, organization: Organization, data: PersonInput, province_code: str | None = None
 ) -> Person:
     """A representative registers one staff member through the person form or the API: the person is
     registered as anyone is (`registry.services.person_register`, the same rules) and joins the
     organization's roster in the same transaction, so the representative sees the record just made."""
-    if not selectors.organization_may_import(user=actor, organization=organization):
-        raise Forbidden.single(
-            "organization", "forbidden", _("Only the organization's representatives can change its roster.")
-        )
+    _representative_only(actor, organization)
     with transaction.atomic():
         person = person_register(actor=actor, data=data, source=Person.Source.ORGANIZATION, province_code=province_code)
         entry = RosterEntry.objects.create(organization=organization, person=person)
@@ -199,16 +212,9 @@ def roster_entry_remove(*, actor: Any, organization: Organization, person_id: uu
     back). The department and employee number it held are kept in the audit event. Refused: 403 for
     whoever may see the roster but not change it, 404 `roster_entry_not_found` for a person not (or no
     longer: a second click) on it."""
-    if not selectors.organization_may_import(user=actor, organization=organization):
-        raise Forbidden.single(
-            "organization", "forbidden", _("Only the organization's representatives can change its roster.")
-        )
+    _representative_only(actor, organization)
     with transaction.atomic():
-        entry = selectors.roster_entry_for_update(organization=organization, person_id=person_id)
-        if entry is None:
-            raise NotFound.single(
-                "person", "roster_entry_not_found", _("This person is not on the organization's roster.")
-            )
+        entry = _entry_locked(organization, person_id)
         audit_log(
             actor=actor,
             action="organizations.roster_entry.removed",
@@ -240,10 +246,7 @@ def roster_entry_update(
     value clears it). `expected` holds the values the representative saw: an entry changed meanwhile (by
     a colleague, or by a file) is a 409 `edit_conflict`, never a silent overwrite. Refused as
     `roster_entry_remove` is (403, 404 `roster_entry_not_found`); 422 `field_unknown` for another field."""
-    if not selectors.organization_may_import(user=actor, organization=organization):
-        raise Forbidden.single(
-            "organization", "forbidden", _("Only the organization's representatives can change its roster.")
-        )
+    _representative_only(actor, organization)
     unknown = sorted(set(changes) - set(ROSTER_TEXTS))
     if unknown:
         raise DomainError(
@@ -253,11 +256,7 @@ def roster_entry_update(
     if problems:
         raise DomainError([ErrorItem(p.field, p.code, p.message) for p in problems])
     with transaction.atomic():
-        entry = selectors.roster_entry_for_update(organization=organization, person_id=person_id)
-        if entry is None:
-            raise NotFound.single(
-                "person", "roster_entry_not_found", _("This person is not on the organization's roster.")
-            )
+        entry = _entry_locked(organization, person_id)
         if expected is not None and any(
             getattr(entry, name) != expected[name] for name in ROSTER_TEXTS if name in expected
         ):

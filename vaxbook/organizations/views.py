@@ -47,6 +47,14 @@ def _organization_or_404(request: HttpRequest, organization_id: uuid.UUID) -> Or
         raise Http404(_("No such organization, or you may not see it.")) from None
 
 
+def _representative_organization_or_403(request: HttpRequest, organization_id: uuid.UUID) -> Organization:
+    """The organization, for a page that changes its roster: 404 unseen, 403 seen but not represented."""
+    organization = _organization_or_404(request, organization_id)
+    if not selectors.organization_may_import(user=request.user, organization=organization):
+        raise PermissionDenied(_("Only the organization's representatives can change its roster."))
+    return organization
+
+
 def _import_or_404(request: HttpRequest, import_id: uuid.UUID) -> RosterImport:
     try:
         found = selectors.roster_import_get_for_user(user=request.user, public_id=import_id)
@@ -186,9 +194,7 @@ def roster_import_error_report(request: HttpRequest, import_id: uuid.UUID) -> Fi
 @require_http_methods(["GET", "POST"])
 def roster_entry_remove(request: HttpRequest, organization_id: uuid.UUID, person_id: uuid.UUID) -> HttpResponse:
     """GET: ask before taking a staff member off the roster; POST: take them off (their record stays)."""
-    organization = _organization_or_404(request, organization_id)
-    if not selectors.organization_may_import(user=request.user, organization=organization):
-        raise PermissionDenied(_("Only the organization's representatives can change its roster."))
+    organization = _representative_organization_or_403(request, organization_id)
     if request.method == "POST":
         try:
             entry = services.roster_entry_remove(actor=request.user, organization=organization, person_id=person_id)
@@ -221,9 +227,7 @@ class RosterEntryForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def roster_entry_edit(request: HttpRequest, organization_id: uuid.UUID, person_id: uuid.UUID) -> HttpResponse:
     """A representative corrects a staff member's department or employee number."""
-    organization = _organization_or_404(request, organization_id)
-    if not selectors.organization_may_import(user=request.user, organization=organization):
-        raise PermissionDenied(_("Only the organization's representatives can change its roster."))
+    organization = _representative_organization_or_403(request, organization_id)
     try:
         entry = selectors.roster_entry_get_for_user(user=request.user, organization=organization, person_id=person_id)
     except NotFound:
