@@ -36,6 +36,7 @@ from vaxbook.registry.services import persons_register_bulk, priority_groups_loa
 DEMO_PASSWORD = "vaxbook-demo"
 PROVINCE_CODE = "75"  # Đồng Nai (2025 code)
 CLINIC_DEMO_MODULE = "vaxbook.clinic.demo"
+ROSTER_DEMO_MODULE = "vaxbook.organizations.demo"
 
 
 class Writer(Protocol):
@@ -693,14 +694,21 @@ def _print_logins(stdout: Writer | None, users: dict[str, User], citizen: Person
         )
 
 
-def _clinic_hook(stdout: Writer | None) -> None:
+def _hook(name: str, function: str, stdout: Writer | None) -> None:
+    """Run another app's part of the demo, when that app is installed (a broken one is not hidden)."""
     try:
-        module = importlib.import_module(CLINIC_DEMO_MODULE)
+        module = importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name != CLINIC_DEMO_MODULE:
+        if exc.name != name:
             raise
         return
-    module.clinic_demo_load(stdout=stdout)
+    getattr(module, function)(stdout=stdout)
+
+
+def _app_demos(stdout: Writer | None) -> None:
+    """The parts of the demo that other apps add: the vaccination day, the roster import."""
+    _hook(CLINIC_DEMO_MODULE, "clinic_demo_load", stdout)
+    _hook(ROSTER_DEMO_MODULE, "roster_demo_load", stdout)
 
 
 def demo_load(
@@ -720,7 +728,7 @@ def demo_load(
         _say(stdout, _("The demo is already loaded."))
         users = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in USERS])}
         _print_logins(stdout, {name: users[name] for name, *_rest in USERS if name in users}, demo_citizen(actor=admin))
-        _clinic_hook(stdout)
+        _app_demos(stdout)
         return summary
 
     with transaction.atomic():
@@ -766,7 +774,7 @@ def demo_load(
                 % summary,
             )
     _print_logins(stdout, users, demo_citizen(actor=admin_user))
-    _clinic_hook(stdout)
+    _app_demos(stdout)
     summary["seconds"] = round(time.perf_counter() - started, 2)
     _say(stdout, _("Demo loaded in %(seconds).1f s.") % summary)
     return summary

@@ -1119,7 +1119,7 @@ def _export_write(export: RosterExport, path: str) -> int:
     rows = 0
     try:
         for rows, entry in enumerate(entries.iterator(chunk_size=2000), start=1):
-            values = _export_values(entry)
+            values = export_values(entry)
             values["row_number"] = rows
             writer.add(values, labels.get(entry.person.data_status, ""), _export_problems(entry.person))
             if rows % EXPORT_PROGRESS_ROWS == 0:
@@ -1131,7 +1131,7 @@ def _export_write(export: RosterExport, path: str) -> int:
     return rows
 
 
-def _export_values(entry: RosterEntry) -> dict[str, Any]:
+def export_values(entry: RosterEntry) -> dict[str, Any]:
     """A roster entry's person as the template's cells: what the import reads back as the same person."""
     p = entry.person
     return {

@@ -163,6 +163,6 @@ def test_a_broken_clinic_demo_is_not_hidden(tmp_path: Any, monkeypatch: Any) -> 
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(demo, "CLINIC_DEMO_MODULE", "broken_clinic_demo")
     with pytest.raises(ModuleNotFoundError):
-        demo._clinic_hook(None)
+        demo._hook(demo.CLINIC_DEMO_MODULE, "clinic_demo_load", None)
     monkeypatch.setattr(demo, "CLINIC_DEMO_MODULE", "no_clinic_demo_here")
-    demo._clinic_hook(None)  # absent: nothing to do
+    demo._hook(demo.CLINIC_DEMO_MODULE, "clinic_demo_load", None)  # absent: nothing to do
