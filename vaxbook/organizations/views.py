@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -354,8 +355,8 @@ def _comparison(conflict: RosterConflict) -> list[dict[str, Any]]:
         (_("Sex"), str(sexes.get(given.get("sex", ""), "")), str(sexes.get(person.sex, ""))),
         (
             _("Document"),
-            f"{id_types.get(given.get('id_type', ''), '')} {given.get('id_number', '')}".strip(),
-            f"{id_types.get(person.id_type, '')} {person.id_number}".strip(),
+            capfirst(f"{id_types.get(given.get('id_type', ''), '')} {given.get('id_number', '')}".strip()),
+            capfirst(f"{id_types.get(person.id_type, '')} {person.id_number}".strip()),
         ),
         (_("Phone"), given.get("phone", ""), person.phone),
     ]
