@@ -372,12 +372,14 @@ def roster_import_conflicts(request: HttpRequest, import_id: str) -> list[dict]:
 def roster_conflict_list(
     request: HttpRequest,
     status: ConflictStatusFilter = "open",
+    q: str = Query("", max_length=100),
     limit: int = page_limit(50, 200),
     offset: int = page_offset(),
 ) -> list[dict]:
     """Roster rows whose document belongs to a record with another name or birth date, for the health
-    staff who keep the records (empty for anyone else), the latest first, a page at a time."""
-    conflicts = selectors.roster_conflicts_for_user(user=request.user, status="" if status == "all" else status)
+    staff who keep the records (empty for anyone else), the latest first, a page at a time; `q` finds them
+    by document number, by the person's name (with or without diacritics) or by the organization's name."""
+    conflicts = selectors.roster_conflicts_for_user(user=request.user, status="" if status == "all" else status, q=q)
     return [roster_conflict_out(c) for c in conflicts[offset : offset + limit]]
 
 

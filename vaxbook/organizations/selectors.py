@@ -191,19 +191,35 @@ def roster_export_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Rost
     return found
 
 
-def roster_conflicts_for_user(*, user: Any, status: str = RosterConflict.Status.OPEN) -> QuerySet[RosterConflict]:
-    """The roster conflicts a reviewer may answer (of one status, or all for ""): those of the persons
-    whose records they keep (the registry's scope; everyone for a national role). Nobody else gets any:
-    an organization sees its own rows on its import's page (`roster_conflicts_for_import`)."""
+def _conflict_match(q: str) -> Q:
+    """What a search of the conflicts matches: the document number (as the registry's search reads it), the
+    record's or the row's name typed with or without diacritics, or the organization's name."""
+    terms = identifier_terms(q)
+    if terms is not None:
+        return Q(person__id_number__in=terms[0])
+    folded = search_name(q)
+    match = Q(organization__name__icontains=q)
+    return match | Q(person__search_name__contains=folded) if folded else match
+
+
+def roster_conflicts_for_user(
+    *, user: Any, status: str = RosterConflict.Status.OPEN, q: str = ""
+) -> QuerySet[RosterConflict]:
+    """The roster conflicts a reviewer may answer (of one status, or all for ""; those matching a search
+    `q`): those of the persons whose records they keep (the registry's scope; everyone for a national
+    role). Nobody else gets any: an organization sees its own rows on its import's page
+    (`roster_conflicts_for_import`)."""
     scope = user_scope(user=user)
     if not scope.reviews_records:
         return RosterConflict.objects.none()
     qs = RosterConflict.objects.select_related("organization", "person", "roster_import", "resolved_by")
-    q = scope_q(scope, user)
-    if q is not None:
-        qs = qs.filter(person__in=Person.objects.filter(q).values("pk"))
+    within = scope_q(scope, user)
+    if within is not None:
+        qs = qs.filter(person__in=Person.objects.filter(within).values("pk"))
     if status:
         qs = qs.filter(status=status)
+    if q.strip():
+        qs = qs.filter(_conflict_match(q.strip()))
     return qs.order_by("-created_at", "-id")
 
 

@@ -334,10 +334,12 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", RosterConflict.Status.OPEN)
     if status not in (*RosterConflict.Status.values, "all"):
         status = RosterConflict.Status.OPEN
-    conflicts = selectors.roster_conflicts_for_user(user=request.user, status="" if status == "all" else status)
+    q = request.GET.get("q", "").strip()[:SEARCH_MAX]
+    conflicts = selectors.roster_conflicts_for_user(user=request.user, status="" if status == "all" else status, q=q)
     page = Paginator(conflicts, PAGE_SIZE).get_page(request.GET.get("page"))
     statuses = [*RosterConflict.Status.choices, ("all", _("all"))]
-    return render(request, "organizations/conflicts.html", {"page": page, "status": status, "statuses": statuses})
+    context = {"page": page, "status": status, "statuses": statuses, "q": q}
+    return render(request, "organizations/conflicts.html", context)
 
 
 def _comparison(conflict: RosterConflict) -> list[dict[str, Any]]:

@@ -313,3 +313,16 @@ def test_the_api_keeps_the_record_from_the_organization(run, record, rep, clerk_
     assert review.status_code == 404
     assert api.as_user(clerk_b).get(f"/api/v1/roster-conflicts/{conflict.public_id}").status_code == 404
     assert api.get(f"/api/v1/roster-imports/{imp.public_id}/conflicts").status_code == 404
+
+
+def test_the_reviewer_finds_a_conflict_by_number_name_or_organization(run, record, officer, client, api):
+    run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    spaced = " ".join([record.id_number[:3], record.id_number[3:6], record.id_number[6:]])
+    for q, found in ((spaced, True), ("tran thi mai", True), ("thử nghiệm", True), ("Nguyễn Khác", False)):
+        listed = api.as_user(officer).get("/api/v1/roster-conflicts", {"q": q}).json()
+        assert [c["id"] for c in listed] == ([str(conflict.public_id)] if found else []), q
+    client.force_login(officer)
+    page = client.get("/organizations/conflicts/", {"q": "tran thi mai"}).content.decode()
+    assert f"/organizations/conflicts/{conflict.public_id}/" in page and 'id="conflict-search"' in page
+    assert api.get("/api/v1/roster-conflicts", {"q": "x" * 101}).status_code == 422
