@@ -432,10 +432,9 @@ def roster_entry_update(request: HttpRequest, organization_id: str, person_id: s
     sent = payload.dict(exclude_unset=True)
     changes = {k: v or "" for k, v in sent.items() if not k.startswith("expected_")}
     expected = {k.removeprefix("expected_"): v or "" for k, v in sent.items() if k.startswith("expected_")}
-    services.roster_entry_update(
+    saved = services.roster_entry_update(
         actor=request.user, organization=organization, person_id=person_id, changes=changes, expected=expected or None
     )
-    saved = selectors.roster_entry_get_for_user(user=request.user, organization=organization, person_id=person_id)
     entries = selectors.roster_for_user(user=request.user, organization=organization)
     return roster_entry_out(entries.get(pk=saved.pk))  # with its next appointment and doses, as the roster lists it
 

@@ -192,8 +192,9 @@ def roster_export_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Rost
 
 
 def _conflict_match(q: str) -> Q:
-    """What a search of the conflicts matches: the document number (as the registry's search reads it), the
-    record's or the row's name typed with or without diacritics, or the organization's name."""
+    """What a search of the conflicts matches: the document number (as the registry's search reads it; the
+    row and the record share it), the record's name typed with or without diacritics, or the organization's
+    name."""
     terms = identifier_terms(q)
     if terms is not None:
         return Q(person__id_number__in=terms[0])

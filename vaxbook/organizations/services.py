@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Collection, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import IO, Any
 
@@ -254,7 +254,7 @@ def roster_entry_update(
         )
     cleaned, problems = roster_texts_check(changes)
     if problems:
-        raise DomainError([ErrorItem(p.field, p.code, p.message) for p in problems])
+        raise DomainError(problems)
     with transaction.atomic():
         entry = _entry_locked(organization, person_id)
         if expected is not None and any(
@@ -990,7 +990,7 @@ def _conflict_correct(actor: Any, conflict: RosterConflict, person: Person, pers
     values = conflict.submitted
     changes: dict[str, Any] = {
         "full_name": values["full_name"],
-        "date_of_birth": datetime.fromisoformat(values["date_of_birth"]).date(),
+        "date_of_birth": date.fromisoformat(values["date_of_birth"]),
     }
     if values.get("sex"):
         changes["sex"] = values["sex"]
