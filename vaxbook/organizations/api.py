@@ -352,6 +352,15 @@ def roster_import_detail(request: HttpRequest, import_id: str) -> dict:
     return roster_import_out(services.roster_import_seen(found))
 
 
+@router.post("/roster-imports/{import_id}/cancel", response=RosterImportOut)
+def roster_import_cancel(request: HttpRequest, import_id: str) -> dict:
+    """Stop a queued or running import: it ends `failed` with the problem `import_cancelled`; the chunks
+    written before stay and are counted. 403 for whoever may not import the organization's roster, 409
+    `import_finished` for an import already done or failed."""
+    found = selectors.roster_import_get_for_user(user=request.user, public_id=import_id)
+    return roster_import_out(services.roster_import_cancel(actor=request.user, roster_import=found))
+
+
 @router.get("/roster-imports/{import_id}/error-report", url_name="roster_import_error_report")
 def roster_import_error_report(request: HttpRequest, import_id: str) -> FileResponse:
     """The refused rows as sent, with a "Lý do" column and the faulty cells highlighted (.xlsx)."""

@@ -6,3 +6,6 @@ class OrganizationsConfig(AppConfig):
     name = "vaxbook.organizations"
     label = "organizations"
     verbose_name = _("Organizations")
+
+    def ready(self) -> None:
+        from vaxbook.organizations import signals  # noqa: F401

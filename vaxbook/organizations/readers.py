@@ -89,6 +89,10 @@ MESSAGES: dict[str, Any] = {
         "The import stopped before the end (the server was restarted or its worker stopped). The rows counted "
         "so far were saved; upload the file again to finish (rows already saved are linked, not duplicated)."
     ),
+    "import_cancelled": _(
+        "The import was cancelled by a representative of the organization. The rows counted so far were saved; "
+        "upload the corrected file to finish (rows already saved are linked, not duplicated)."
+    ),
     "import_crashed": _(
         "The import stopped because of an error in Vaxbook. The rows counted so far were saved; upload the file "
         "again to finish (rows already saved are linked, not duplicated)."

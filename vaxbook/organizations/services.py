@@ -81,6 +81,7 @@ from vaxbook.registry.services import (
     RegistrationPlan,
     RowResult,
     document_key,
+    identity_agrees,
     person_register,
     person_update,
     persons_register_plan,
@@ -326,8 +327,42 @@ def _enqueue(pk: int) -> None:
     roster_import_run.enqueue(pk)
 
 
+def roster_import_cancel(*, actor: Any, roster_import: RosterImport) -> RosterImport:
+    """A representative stops an import of its organization (the wrong file, last year's roster): a
+    queued one is never run; a running one stops at its next chunk, which rolls back. The chunks written
+    before stay, counted on the import (a bad row never sinks the file, nor does a cancelled one); the
+    corrected file, uploaded again, links those rows rather than creating them twice. The import ends
+    `failed` with the problem `import_cancelled`. Refused: 403 for whoever may not import the
+    organization's roster, 409 `import_finished` for an import that is done or failed already."""
+    organization = roster_import.organization
+    if not selectors.organization_may_import(user=actor, organization=organization):
+        raise Forbidden.single(
+            "organization", "forbidden", _("Only the organization's representatives can import its roster.")
+        )
+    with transaction.atomic():
+        locked = RosterImport.objects.select_for_update().get(pk=roster_import.pk)
+        if locked.is_finished:
+            raise Conflict.single(
+                "import",
+                "import_finished",
+                _("This import has already ended (%(status)s): there is nothing to cancel.")
+                % {"status": locked.get_status_display()},
+            )
+        was = locked.status
+        RosterImport.objects.filter(pk=locked.pk).update(**_failed("import_cancelled", timezone.now()))
+        audit_log(
+            actor=actor,
+            action="organizations.roster_import.cancelled",
+            subject=locked,
+            data={"status": was, "progress": locked.progress, "rows_saved": locked.accepted},
+        )
+    locked.refresh_from_db()
+    return locked
+
+
 class ImportInterrupted(Exception):
-    """The import this run writes was declared interrupted (`roster_imports_fail_stalled`): stop."""
+    """The import this run writes was declared interrupted (`roster_imports_fail_stalled`) or cancelled
+    (`roster_import_cancel`): stop."""
 
 
 def roster_imports_fail_stalled(*, import_id: int | None = None, now: datetime | None = None) -> int:
@@ -409,7 +444,7 @@ def roster_import_process(*, import_id: int) -> None:
     except FileRefused as exc:
         run.fail([exc.as_problem()])
     except ImportInterrupted:
-        logger.warning("roster import %s was declared interrupted while it ran; stopped", import_id)
+        logger.warning("roster import %s was declared interrupted or cancelled while it ran; stopped", import_id)
     except Exception:
         logger.exception("roster import %s crashed", import_id)
         run.fail([{"field": "file", "code": "import_crashed", "params": {}}])
@@ -933,8 +968,11 @@ def roster_conflict_review(
     against an edit made meanwhile: 409 `edit_conflict`; `conflict_version` against a later file's row
     replacing the values the reviewer saw: 409 `conflict_changed`), and the person joins the organization's roster
     with the row's department and employee number. `keep`: the record is right; the organization fixes
-    its file (its import page says so). Refused: 404 outside the reviewer's scope (and for whoever does
-    not keep records), 409 `conflict_reviewed` for a conflict already answered, 409 `person_merged`."""
+    its file (its import page says so); the other organizations' open conflicts that the corrected record
+    now agrees with are answered with it (`roster_conflicts_settle`). Refused: 404 outside the reviewer's
+    scope (and for whoever does not keep records), 409 `conflict_reviewed` for a conflict already
+    answered, 409 `person_merged` for a correction of a merged record (`roster_after_merge` leaves one
+    only where the organization asks about the surviving record already)."""
     if decision not in CONFLICT_DECISIONS:
         raise DomainError.single(
             "decision", "decision_unknown", _("Choose whether to correct the record or to keep it as it is.")
@@ -962,39 +1000,59 @@ def roster_conflict_review(
             )
         person = Person.objects.get(pk=locked.person_id)
         if decision == "correct":
-            person = _conflict_correct(actor, locked, person, person_version)
-        locked.status = RosterConflict.Status.CORRECTED if decision == "correct" else RosterConflict.Status.KEPT
-        locked.resolved_by = actor
-        locked.resolved_at = timezone.now()
-        locked.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
-        audit_log(
-            actor=actor,
-            action="organizations.roster_conflict.reviewed",
-            subject=locked,
-            data={
-                "decision": decision,
-                "organization": str(locked.organization.public_id),
-                "person": str(person.public_id),
-                "roster_import": str(locked.roster_import.public_id),
-                "row": locked.row_number,
-            },
-        )
+            if person.merged_into_id:
+                raise Conflict.single(
+                    "person",
+                    "person_merged",
+                    _("This record was merged into another one: review the record it became."),
+                )
+            # Answered first: the record's change below then settles only the other organizations' conflicts
+            # that it answers too (roster_conflicts_settle), not this one a second time.
+            _conflict_answer(actor, locked, RosterConflict.Status.CORRECTED)
+            values = locked.submitted
+            changes: dict[str, Any] = {
+                "full_name": values["full_name"],
+                "date_of_birth": date.fromisoformat(values["date_of_birth"]),
+            }
+            if values.get("sex"):
+                changes["sex"] = values["sex"]
+            person = person_update(actor=actor, person=person, changes=changes, expected_version=person_version)
+            _conflict_roster_join(actor, locked, person)
+        else:
+            _conflict_answer(actor, locked, RosterConflict.Status.KEPT)
+        _conflict_audit(actor, locked, person, decision=decision, by="review")
     return locked
 
 
-def _conflict_correct(actor: Any, conflict: RosterConflict, person: Person, person_version: int | None) -> Person:
-    if person.merged_into_id:
-        raise Conflict.single(
-            "person", "person_merged", _("This record was merged into another one: review the record it became.")
-        )
+def _conflict_answer(actor: Any, conflict: RosterConflict, status: str) -> None:
+    conflict.status = status
+    conflict.resolved_by = actor
+    conflict.resolved_at = timezone.now()
+    conflict.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])
+
+
+def _conflict_audit(actor: Any, conflict: RosterConflict, person: Person, *, decision: str, by: str) -> None:
+    """`by`: how the conflict was answered: `review` (on its page), `record_edit` (the record corrected
+    by hand to agree with the row), `merge` (the record it was about merged into one that agrees)."""
+    audit_log(
+        actor=actor,
+        action="organizations.roster_conflict.reviewed",
+        subject=conflict,
+        data={
+            "decision": decision,
+            "by": by,
+            "organization": str(conflict.organization.public_id),
+            "person": str(person.public_id),
+            "roster_import": str(conflict.roster_import.public_id),
+            "row": conflict.row_number,
+        },
+    )
+
+
+def _conflict_roster_join(actor: Any, conflict: RosterConflict, person: Person) -> None:
+    """The record now agrees with the organization's row: the person joins its roster with the row's
+    department and employee number (nothing changes for one already on it)."""
     values = conflict.submitted
-    changes: dict[str, Any] = {
-        "full_name": values["full_name"],
-        "date_of_birth": date.fromisoformat(values["date_of_birth"]),
-    }
-    if values.get("sex"):
-        changes["sex"] = values["sex"]
-    person = person_update(actor=actor, person=person, changes=changes, expected_version=person_version)
     entry, created = RosterEntry.objects.get_or_create(
         organization=conflict.organization,
         person=person,
@@ -1007,7 +1065,93 @@ def _conflict_correct(actor: Any, conflict: RosterConflict, person: Person, pers
             subject=entry,
             data={"organization": str(conflict.organization.public_id), "person": str(person.public_id)},
         )
-    return person
+
+
+def _conflict_agrees(conflict: RosterConflict, person: Person) -> bool:
+    values = conflict.submitted
+    return identity_agrees(person, values["full_name"], date.fromisoformat(values["date_of_birth"]))
+
+
+def roster_conflicts_settle(*, actor: Any, person: Person) -> int:
+    """A record corrected by hand (`person_update`: at a unit's desk, by the citizen, or by a reviewer
+    answering another organization's conflict) so that it now agrees with an open conflict's row answers
+    that conflict: it is closed as "record corrected", by whoever corrected the record, and the person joins
+    the organization's roster, as when the reviewer answers on the conflict's page. Conflicts the record
+    still disagrees with stay open. Runs in the record's transaction (registry signal `person_updated`).
+    Returns how many were answered."""
+    settled = 0
+    for conflict in (
+        RosterConflict.objects.select_for_update()
+        .filter(person=person, status=RosterConflict.Status.OPEN)
+        .select_related("organization", "roster_import")
+    ):
+        if _conflict_agrees(conflict, person):
+            _conflict_answer(actor, conflict, RosterConflict.Status.CORRECTED)
+            _conflict_roster_join(actor, conflict, person)
+            _conflict_audit(actor, conflict, person, decision="correct", by="record_edit")
+            settled += 1
+    return settled
+
+
+def roster_after_merge(*, actor: Any, duplicate: Person, into: Person) -> None:
+    """A duplicate record merged into another (`person_merge`) takes its rosters along, so that no roster
+    lists a person twice or lists the merged record instead of the one it became:
+    - an entry of the duplicate moves to `into`; where `into` is already on that roster, the duplicate's
+      entry goes, and its department and employee number fill the blanks of `into`'s;
+    - an open conflict about the duplicate is answered when `into` agrees with the row (the merge
+      corrected it: "record corrected", `into` joins the roster), and otherwise moves to `into` with its
+      version moved (a reviewer's page of the old record is stale), unless the organization already has an
+      open conflict about `into`: then it stays on the duplicate, to be answered "keep".
+    Each change is audited. Runs in the merge's transaction (registry signal `person_merged`)."""
+    survivor_entries = {e.organization_id: e for e in RosterEntry.objects.select_for_update().filter(person=into)}
+    for entry in RosterEntry.objects.select_for_update().filter(person=duplicate).select_related("organization"):
+        kept = survivor_entries.get(entry.organization_id)
+        data = {
+            "organization": str(entry.organization.public_id),
+            "person": str(into.public_id),
+            "merged": str(duplicate.public_id),
+        }
+        if kept is None:
+            entry.person = into
+            entry.save(update_fields=["person", "updated_at"])
+            audit_log(actor=actor, action="organizations.roster_entry.merged", subject=entry, data=data)
+            continue
+        filled = [name for name in ROSTER_TEXTS if not getattr(kept, name) and getattr(entry, name)]
+        for name in filled:
+            setattr(kept, name, getattr(entry, name))
+        if filled:
+            kept.save(update_fields=[*filled, "updated_at"])
+        audit_log(
+            actor=actor,
+            action="organizations.roster_entry.merged",
+            subject=kept,
+            data={**data, "removed_entry": entry.pk, "filled": {name: getattr(kept, name) for name in filled}},
+        )
+        entry.delete()
+    open_on_into = set(
+        RosterConflict.objects.filter(person=into, status=RosterConflict.Status.OPEN).values_list(
+            "organization_id", flat=True
+        )
+    )
+    for conflict in (
+        RosterConflict.objects.select_for_update()
+        .filter(person=duplicate, status=RosterConflict.Status.OPEN)
+        .select_related("organization", "roster_import")
+    ):
+        if _conflict_agrees(conflict, into):
+            _conflict_answer(actor, conflict, RosterConflict.Status.CORRECTED)
+            _conflict_roster_join(actor, conflict, into)
+            _conflict_audit(actor, conflict, into, decision="correct", by="merge")
+        elif conflict.organization_id not in open_on_into:
+            conflict.person, conflict.version = into, conflict.version + 1
+            conflict.save(update_fields=["person", "version", "updated_at"])
+            open_on_into.add(conflict.organization_id)
+            audit_log(
+                actor=actor,
+                action="organizations.roster_conflict.moved",
+                subject=conflict,
+                data={"person": str(into.public_id), "merged": str(duplicate.public_id)},
+            )
 
 
 # -- the roster export ---------------------------------------------------------------------------

@@ -20,5 +20,6 @@ urlpatterns = [
     path("conflicts/<uuid:conflict_id>/", views.conflict_detail, name="conflict"),
     path("imports/<uuid:import_id>/", views.roster_import, name="import"),
     path("imports/<uuid:import_id>/status/", views.roster_import_status, name="import_status"),
+    path("imports/<uuid:import_id>/cancel/", views.roster_import_cancel, name="import_cancel"),
     path("imports/<uuid:import_id>/error-report.xlsx", views.roster_import_error_report, name="error_report"),
 ]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vaxbook.accounts.selectors import user_scope
-from vaxbook.common.errors import DomainError, NotFound
+from vaxbook.common.errors import DomainError, Forbidden, NotFound
 from vaxbook.organizations import selectors, services
 from vaxbook.organizations.api import error_report_response, roster_export_file_response, template_response
 from vaxbook.organizations.models import Organization, RosterConflict, RosterExport, RosterImport
@@ -163,6 +163,8 @@ def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
         "problems": [render_problem(p) for p in roster_import.problems],
         "footer_rows": ", ".join(str(n) for n in roster_import.footer_rows),
         "reasons": refusal_summary(roster_import.refusals) if roster_import.is_finished else [],
+        "may_cancel": not roster_import.is_finished
+        and selectors.organization_may_import(user=request.user, organization=roster_import.organization),
     }
 
 
@@ -179,6 +181,29 @@ def roster_import_status(request: HttpRequest, import_id: uuid.UUID) -> HttpResp
     """The progress fragment the import page polls (htmx, every second, until the import is finished)."""
     imp = _import_or_404(request, import_id)
     return render(request, "organizations/_import_status.html", _import_context(request, imp))
+
+
+@login_required
+@require_POST
+def roster_import_cancel(request: HttpRequest, import_id: uuid.UUID) -> HttpResponse:
+    """Stop a queued or running import (`services.roster_import_cancel`); the rows saved before stay."""
+    imp = _import_or_404(request, import_id)
+    try:
+        services.roster_import_cancel(actor=request.user, roster_import=imp)
+    except Forbidden:
+        raise PermissionDenied(_("Only the organization's representatives can import its roster.")) from None
+    except DomainError as exc:  # ended meanwhile (a second click, or the last chunk written)
+        for error in exc.errors:
+            messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _(
+                "The import was cancelled. The rows counted so far were saved; upload the corrected file to finish "
+                "(rows already saved are linked, not duplicated)."
+            ),
+        )
+    return redirect("organizations:import", import_id=imp.public_id)
 
 
 @login_required

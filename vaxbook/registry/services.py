@@ -35,7 +35,7 @@ from vaxbook.registry.legacy_text import legacy_encodings
 from vaxbook.registry.models import Household, Person, PriorityGroup
 from vaxbook.registry.references import cached_many
 from vaxbook.registry.selectors import persons_by_numbers_read
-from vaxbook.registry.signals import person_merged
+from vaxbook.registry.signals import person_merged, person_updated
 
 OnExisting = Literal["conflict", "merge"]
 RowStatus = Literal["created", "linked", "updated", "refused"]
@@ -181,12 +181,15 @@ class _References:
         return _Resolved(check=check, ward=ward, province=province, priority_group=group, invalid=invalid)
 
 
-def _same_identity(person: Person, data: PersonInput) -> bool:
-    """The same name and birth date; a name saved in an old encoding before that was refused is the same
-    name when its Unicode reading is (`_legacy_corrections` then corrects it)."""
-    if person.date_of_birth != data.date_of_birth:
+def identity_agrees(person: Person, full_name: str | None, date_of_birth: date | None) -> bool:
+    """Whether a record is the person of this name and birth date: the rule that tells a row linked to a
+    record by its document from a `document_conflict` (the import), and a roster conflict answered from
+    one that is not (organizations). Names compare by their search form (case, diacritics and spaces
+    aside); a name saved in an old encoding before that was refused is the same name when its Unicode
+    reading is (`_legacy_corrections` then corrects it)."""
+    if person.date_of_birth != date_of_birth:
         return False
-    name = search_name(data.full_name)
+    name = search_name(full_name)
     if person.search_name == name:
         return True
     found = legacy_text_reading(person.full_name) if person.nationality == "VN" else None
@@ -595,7 +598,7 @@ def _plan(
                 if on_existing == "conflict":
                     results[i].problems = [_taken_problem()]
                     continue
-                if not _same_identity(person, data):
+                if not identity_agrees(person, data.full_name, data.date_of_birth):
                     results[i].problems = [_conflict_problem(person)]
                     results[i].conflicting = data
                     continue
@@ -759,6 +762,7 @@ def person_update(
                 subject=locked,
                 data={"changes": diff, "data_status": locked.data_status},
             )
+            person_updated.send(sender=Person, actor=actor, person=locked, changed=frozenset(diff))
     return locked
 
 

@@ -18,7 +18,7 @@ from vaxbook.organizations.models import RosterConflict, RosterEntry, RosterImpo
 from vaxbook.organizations.services import roster_conflict_review, roster_import_start
 from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
 from vaxbook.registry.models import Person
-from vaxbook.registry.services import person_merge
+from vaxbook.registry.services import person_merge, person_update
 
 pytestmark = pytest.mark.django_db
 
@@ -200,13 +200,112 @@ def test_a_review_refused_says_why_and_changes_nothing(run, record, officer, rep
     assert twice.value.errors[0].code == "conflict_reviewed"
 
 
-def test_a_merged_record_is_not_corrected(run, record, officer, admin_user):
+def test_a_record_corrected_by_hand_answers_the_conflict(run, record, officer, org, rep):
     run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    person_update(actor=officer, person=record, changes={"phone": "0911111112"})  # not what it is about
+    conflict.refresh_from_db()
+    assert conflict.is_open
+    person_update(actor=officer, person=record, changes={"full_name": "Trần Thị Mây"})  # still not the row
+    conflict.refresh_from_db()
+    assert conflict.is_open and not RosterEntry.objects.filter(person=record).exists()
+    # At the unit's desk, the birth date is corrected from the card, and the name back: the record now is the row.
+    record.refresh_from_db()
+    person_update(actor=officer, person=record, changes={"full_name": "TRẦN THỊ MAI", "date_of_birth": DOB})
+    conflict.refresh_from_db()
+    assert (conflict.status, conflict.resolved_by) == ("corrected", officer)
+    assert RosterEntry.objects.get(organization=org, person=record).department == "Kế toán"
+    answer = AuditEvent.objects.get(action="organizations.roster_conflict.reviewed")
+    assert (answer.data["decision"], answer.data["by"]) == ("correct", "record_edit")
+    again = run(conflict_file(record))
+    assert (again.refused, again.created) == (0, 0)
+
+
+def test_a_review_settles_the_other_organizations_conflicts_it_answers(run, record, officer, rep, org):
+    from vaxbook.common.testing import OrganizationFactory
+
+    other = OrganizationFactory(name="Công ty Khác")
+    run(conflict_file(record))
+    elsewhere = RosterConflict.objects.create(
+        organization=other,
+        person=record,
+        roster_import=RosterImport.objects.get(),
+        row_number=5,
+        submitted={**RosterConflict.objects.get().submitted, "department": "Xưởng"},
+    )
+    mine = RosterConflict.objects.get(organization=org)
+    roster_conflict_review(actor=officer, conflict=mine, decision="correct")
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == "corrected"  # the same row's identity: the record now agrees with it too
+    assert RosterEntry.objects.get(organization=other, person=record).department == "Xưởng"
+    bys = sorted(
+        AuditEvent.objects.filter(action="organizations.roster_conflict.reviewed").values_list("data__by", flat=True)
+    )
+    assert bys == ["record_edit", "review"]
+
+
+def test_a_merge_takes_the_rosters_along(record, org, rep, admin_user):
+    from vaxbook.common.testing import OrganizationFactory
+
+    other = OrganizationFactory(name="Công ty Khác")
     survivor = PersonFactory(ward=record.ward)
+    RosterEntry.objects.create(organization=org, person=record, department="Kế toán", employee_number="")
+    RosterEntry.objects.create(organization=org, person=survivor, department="", employee_number="NV-7")
+    moved = RosterEntry.objects.create(organization=other, person=record, department="Kho")
     person_merge(actor=admin_user, duplicate=record, into=survivor)
+    assert not RosterEntry.objects.filter(person=record).exists()
+    kept = RosterEntry.objects.get(organization=org, person=survivor)
+    assert (kept.department, kept.employee_number) == ("Kế toán", "NV-7")  # the blanks filled, nothing replaced
+    moved.refresh_from_db()
+    assert (moved.person, moved.department) == (survivor, "Kho")
+    assert AuditEvent.objects.filter(action="organizations.roster_entry.merged").count() == 2
+
+
+def test_a_merge_answers_or_moves_the_open_conflicts(run, record, officer, org, admin_user):
+    run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    # The record merged into one that is someone else by name: the question moves to that record.
+    survivor = PersonFactory(ward=record.ward, full_name="Trần Thị Mơ", date_of_birth=DOB, sex="F")
+    person_merge(actor=admin_user, duplicate=record, into=survivor)
+    conflict.refresh_from_db()
+    assert (conflict.status, conflict.person, conflict.version) == ("open", survivor, 2)
+    with pytest.raises(Conflict) as stale:  # a page of the old record is stale
+        roster_conflict_review(actor=officer, conflict=conflict, decision="correct", conflict_version=1)
+    assert stale.value.errors[0].code == "conflict_changed"
+    roster_conflict_review(actor=officer, conflict=conflict, decision="correct", conflict_version=2)
+    survivor.refresh_from_db()
+    assert survivor.full_name == "Trần Thị Mai"
+    assert RosterEntry.objects.filter(organization=org, person=survivor).exists()
+
+
+def test_a_merge_into_the_record_the_row_meant_answers_the_conflict(run, record, officer, org, admin_user):
+    run(conflict_file(record))
+    survivor = PersonFactory(ward=record.ward, full_name="Trần Thị Mai", date_of_birth=DOB, sex="F")
+    person_merge(actor=admin_user, duplicate=record, into=survivor)
+    conflict = RosterConflict.objects.get()
+    assert (conflict.status, conflict.person, conflict.resolved_by) == ("corrected", record, admin_user)
+    assert RosterEntry.objects.get(organization=org, person=survivor).department == "Kế toán"
+    answer = AuditEvent.objects.get(action="organizations.roster_conflict.reviewed")
+    assert answer.data["by"] == "merge"
+
+
+def test_a_merged_record_whose_organization_asks_about_the_survivor_too_is_kept_not_corrected(
+    run, record, officer, admin_user
+):
+    survivor = PersonFactory(ward=record.ward, full_name="Lê Văn Hùng", date_of_birth=date(1970, 1, 1))
+    row = person_row(
+        3,
+        **{"Họ và tên": "Lê Văn Hải", "Giới tính": "Nam", "Số giấy tờ": survivor.id_number, "Ngày sinh": "01/01/1970"},
+    )
+    run(xlsx_bytes(table([the_row(record), row])))
+    assert RosterConflict.objects.filter(status="open").count() == 2
+    person_merge(actor=admin_user, duplicate=record, into=survivor)
+    left = RosterConflict.objects.get(person=record)
+    assert left.is_open  # the organization's question about the survivor is the one asked
     with pytest.raises(Conflict) as merged:
-        roster_conflict_review(actor=officer, conflict=RosterConflict.objects.get(), decision="correct")
+        roster_conflict_review(actor=officer, conflict=left, decision="correct")
     assert merged.value.errors[0].code == "person_merged"
+    assert roster_conflict_review(actor=officer, conflict=left, decision="keep").status == "kept"
 
 
 # -- the pages ------------------------------------------------------------------------------------

@@ -1,0 +1,110 @@
+"""A representative cancels an import (the wrong file): a queued one never runs, a running one stops at its
+next chunk, which rolls back; the chunks saved before stay and are counted, and the corrected file links
+them. Whoever may not import is refused; an import that has ended has nothing to cancel."""
+
+import pytest
+from django.test import override_settings
+
+from vaxbook.common.errors import Conflict, Forbidden
+from vaxbook.common.models import AuditEvent
+from vaxbook.organizations import services
+from vaxbook.organizations.models import RosterEntry, RosterImport
+from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
+from vaxbook.registry.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+def six_rows() -> bytes:
+    return xlsx_bytes(table([person_row(i) for i in range(1, 7)]))
+
+
+def queued(rep, org, django_capture_on_commit_callbacks, content=None) -> RosterImport:
+    with django_capture_on_commit_callbacks(execute=False):  # the task is not run
+        return services.roster_import_start(actor=rep, organization=org, upload=upload(content or six_rows()))
+
+
+def test_a_queued_import_cancelled_never_runs(rep, org, places, django_capture_on_commit_callbacks):
+    imp = queued(rep, org, django_capture_on_commit_callbacks)
+    done = services.roster_import_cancel(actor=rep, roster_import=imp)
+    assert (done.status, [p["code"] for p in done.problems]) == ("failed", ["import_cancelled"])
+    assert done.finished_at is not None
+    services.roster_import_process(import_id=imp.pk)  # the worker takes the task later: nothing to do
+    assert not Person.objects.exists() and not RosterEntry.objects.exists()
+    event = AuditEvent.objects.get(action="organizations.roster_import.cancelled")
+    assert (event.actor, event.data["status"], event.data["rows_saved"]) == (rep, "queued", 0)
+    with pytest.raises(Conflict) as twice:
+        services.roster_import_cancel(actor=rep, roster_import=imp)
+    assert twice.value.errors[0].code == "import_finished"
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_a_running_import_stops_at_its_next_chunk_and_keeps_what_it_saved(
+    rep, org, places, django_capture_on_commit_callbacks, monkeypatch
+):
+    imp = queued(rep, org, django_capture_on_commit_callbacks)
+    original = services._ImportRun._prepare
+    calls = []
+
+    def prepare_then_cancel(run, rows, *args):  # the representative clicks while the second chunk is read
+        calls.append(len(rows))
+        if len(calls) == 2:
+            services.roster_import_cancel(actor=rep, roster_import=imp)
+        return original(run, rows, *args)
+
+    monkeypatch.setattr(services._ImportRun, "_prepare", prepare_then_cancel)
+    services.roster_import_process(import_id=imp.pk)
+    imp.refresh_from_db()
+    assert (imp.status, [p["code"] for p in imp.problems]) == ("failed", ["import_cancelled"])
+    assert (imp.accepted, imp.created) == (2, 2)  # the first chunk, saved before the click
+    assert Person.objects.count() == 2 == RosterEntry.objects.filter(organization=org).count()
+    assert calls == [2, 2]  # the third chunk was never read
+    # The corrected file, uploaded again, links the two saved and creates the rest, nobody twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.roster_import_start(actor=rep, organization=org, upload=upload(six_rows()))
+    again.refresh_from_db()
+    assert (again.status, again.created, again.linked + again.updated) == ("done", 4, 2)
+    assert Person.objects.count() == 6
+
+
+def test_only_the_organizations_representatives_cancel(
+    rep, officer, org, places, django_capture_on_commit_callbacks, api, client
+):
+    imp = queued(rep, org, django_capture_on_commit_callbacks)
+    with pytest.raises(Forbidden):
+        services.roster_import_cancel(actor=officer, roster_import=imp)  # sees the import, does not import
+    response = api.as_user(officer).post(f"/api/v1/roster-imports/{imp.public_id}/cancel")
+    assert response.status_code == 403
+    client.force_login(officer)
+    page = client.get(f"/organizations/imports/{imp.public_id}/").content.decode()
+    assert 'id="import-cancel"' not in page
+    assert client.post(f"/organizations/imports/{imp.public_id}/cancel/").status_code == 403
+    imp.refresh_from_db()
+    assert imp.status == "queued"
+
+
+def test_the_api_cancels_and_then_says_it_has_ended(rep, org, places, django_capture_on_commit_callbacks, api):
+    imp = queued(rep, org, django_capture_on_commit_callbacks)
+    response = api.as_user(rep).post(f"/api/v1/roster-imports/{imp.public_id}/cancel")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "failed" and [p["code"] for p in body["problems"]] == ["import_cancelled"]
+    again = api.as_user(rep).post(f"/api/v1/roster-imports/{imp.public_id}/cancel")
+    assert again.status_code == 409 and again.json()["errors"][0]["code"] == "import_finished"
+
+
+def test_the_page_offers_the_button_and_says_what_happened(
+    rep, org, places, django_capture_on_commit_callbacks, client
+):
+    imp = queued(rep, org, django_capture_on_commit_callbacks)
+    client.force_login(rep)
+    page = client.get(f"/organizations/imports/{imp.public_id}/").content.decode()
+    assert 'id="import-cancel"' in page
+    followed = client.post(f"/organizations/imports/{imp.public_id}/cancel/", follow=True)
+    text = followed.content.decode()
+    assert followed.status_code == 200
+    assert 'data-status="failed"' in text and "import_cancelled" in text
+    assert 'id="import-cancel"' not in text
+    second = client.post(f"/organizations/imports/{imp.public_id}/cancel/", follow=True)
+    [said] = list(second.context["messages"])
+    assert said.level_tag == "error"  # an import that has ended has nothing to cancel
