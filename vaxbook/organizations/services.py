@@ -42,7 +42,7 @@ from typing import IO, Any
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -1079,18 +1079,27 @@ def roster_conflicts_settle(*, actor: Any, person: Person) -> int:
     the organization's roster, as when the reviewer answers on the conflict's page. Conflicts the record
     still disagrees with stay open. Runs in the record's transaction (registry signal `person_updated`).
     Returns how many were answered."""
-    settled = 0
-    for conflict in (
+    return sum(_conflict_settle(actor, conflict, person, by="record_edit") for conflict in _conflicts_open(person))
+
+
+def _conflicts_open(person: Person) -> QuerySet[RosterConflict]:
+    """The open conflicts about a record, locked for an answer."""
+    return (
         RosterConflict.objects.select_for_update()
         .filter(person=person, status=RosterConflict.Status.OPEN)
         .select_related("organization", "roster_import")
-    ):
-        if _conflict_agrees(conflict, person):
-            _conflict_answer(actor, conflict, RosterConflict.Status.CORRECTED)
-            _conflict_roster_join(actor, conflict, person)
-            _conflict_audit(actor, conflict, person, decision="correct", by="record_edit")
-            settled += 1
-    return settled
+    )
+
+
+def _conflict_settle(actor: Any, conflict: RosterConflict, person: Person, *, by: str) -> bool:
+    """Answer the conflict "record corrected" when `person` now agrees with its row (the person joins
+    the roster); true when it did."""
+    if not _conflict_agrees(conflict, person):
+        return False
+    _conflict_answer(actor, conflict, RosterConflict.Status.CORRECTED)
+    _conflict_roster_join(actor, conflict, person)
+    _conflict_audit(actor, conflict, person, decision="correct", by=by)
+    return True
 
 
 def roster_after_merge(*, actor: Any, duplicate: Person, into: Person) -> None:
@@ -1133,16 +1142,10 @@ def roster_after_merge(*, actor: Any, duplicate: Person, into: Person) -> None:
             "organization_id", flat=True
         )
     )
-    for conflict in (
-        RosterConflict.objects.select_for_update()
-        .filter(person=duplicate, status=RosterConflict.Status.OPEN)
-        .select_related("organization", "roster_import")
-    ):
-        if _conflict_agrees(conflict, into):
-            _conflict_answer(actor, conflict, RosterConflict.Status.CORRECTED)
-            _conflict_roster_join(actor, conflict, into)
-            _conflict_audit(actor, conflict, into, decision="correct", by="merge")
-        elif conflict.organization_id not in open_on_into:
+    for conflict in _conflicts_open(duplicate):
+        if _conflict_settle(actor, conflict, into, by="merge"):
+            continue
+        if conflict.organization_id not in open_on_into:
             conflict.person, conflict.version = into, conflict.version + 1
             conflict.save(update_fields=["person", "version", "updated_at"])
             open_on_into.add(conflict.organization_id)
