@@ -1083,9 +1083,10 @@ def roster_conflicts_settle(*, actor: Any, person: Person) -> int:
 
 
 def _conflicts_open(person: Person) -> QuerySet[RosterConflict]:
-    """The open conflicts about a record, locked for an answer."""
+    """The open conflicts about a record, locked for an answer: only the conflicts' rows (`of`), not their
+    organization's nor their import's, which a running import of that organization updates chunk by chunk."""
     return (
-        RosterConflict.objects.select_for_update()
+        RosterConflict.objects.select_for_update(of=("self",))
         .filter(person=person, status=RosterConflict.Status.OPEN)
         .select_related("organization", "roster_import")
     )
