@@ -845,7 +845,9 @@ class _ImportRun:
                 finished_at=now,
                 updated_at=now,
             )
-            if not finished:
+            if not finished:  # cancelled or declared interrupted while the report was written: it goes too
+                if imp.error_report.name:
+                    imp.error_report.delete(save=False)
                 raise ImportInterrupted()
             audit_log(
                 actor=self.actor,
@@ -855,16 +857,22 @@ class _ImportRun:
             )
 
     def fail(self, problems: list[dict[str, Any]]) -> None:
+        """Mark the import failed with `problems`, if it is still running: one cancelled or declared
+        interrupted meanwhile keeps what it was marked with (the canceller's word is not overwritten by
+        the crash its cancelling may have caused)."""
         self._discard_report()
         now = timezone.now()
         with transaction.atomic():
-            RosterImport.objects.filter(pk=self.imp.pk).update(
+            failed = RosterImport.objects.filter(pk=self.imp.pk, status=RosterImport.Status.RUNNING).update(
                 status=RosterImport.Status.FAILED,
                 problems=problems,
                 refusals=dict(self.refusals),  # of the rows saved before
                 finished_at=now,
                 updated_at=now,
             )
+            if not failed:
+                logger.warning("roster import %s had already stopped; %s not recorded", self.imp.pk, problems)
+                return
             audit_log(
                 actor=self.actor,
                 action="organizations.roster_import.failed",

@@ -108,3 +108,46 @@ def test_the_page_offers_the_button_and_says_what_happened(
     second = client.post(f"/organizations/imports/{imp.public_id}/cancel/", follow=True)
     [said] = list(second.context["messages"])
     assert said.level_tag == "error"  # an import that has ended has nothing to cancel
+
+
+def test_a_worker_that_crashes_after_the_cancel_does_not_overwrite_it(
+    rep, org, places, django_capture_on_commit_callbacks, monkeypatch
+):
+    imp = queued(rep, org, django_capture_on_commit_callbacks)
+
+    def cancel_then_crash(run, rows, *args):  # the cancel lands, then the worker fails for its own reason
+        services.roster_import_cancel(actor=rep, roster_import=imp)
+        raise RuntimeError("the worker's own failure")
+
+    monkeypatch.setattr(services._ImportRun, "_prepare", cancel_then_crash)
+    services.roster_import_process(import_id=imp.pk)
+    imp.refresh_from_db()
+    assert (imp.status, [p["code"] for p in imp.problems]) == ("failed", ["import_cancelled"])
+    assert AuditEvent.objects.filter(action="organizations.roster_import.cancelled").count() == 1
+    assert not AuditEvent.objects.filter(action="organizations.roster_import.failed").exists()
+
+
+def test_a_cancel_while_the_error_report_is_written_leaves_no_report_behind(
+    rep, org, places, django_capture_on_commit_callbacks, monkeypatch, settings, tmp_path
+):
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    settings.MEDIA_ROOT = str(tmp_path)
+    bad = xlsx_bytes(table([person_row(1), person_row(2, **{"Ngày sinh": "31/02/1990"})]))
+    imp = queued(rep, org, django_capture_on_commit_callbacks, content=bad)
+    original = services.refusal_summary
+
+    def cancel_then_summarize(refusals):  # the click lands while the report's summary sheet is written
+        services.roster_import_cancel(actor=rep, roster_import=imp)
+        return original(refusals)
+
+    monkeypatch.setattr(services, "refusal_summary", cancel_then_summarize)
+    services.roster_import_process(import_id=imp.pk)
+    imp.refresh_from_db()
+    assert (imp.status, [p["code"] for p in imp.problems], imp.error_report.name) == (
+        "failed",
+        ["import_cancelled"],
+        "",
+    )
+    left = [p.name for p in tmp_path.rglob("*") if p.is_file() and "errors" in p.name]
+    assert left == []  # the report saved before the cancel was seen is removed with it
+    assert (imp.accepted, Person.objects.count()) == (1, 1)  # the row saved before stays, and is counted
