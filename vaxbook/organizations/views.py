@@ -184,10 +184,17 @@ def roster_import_status(request: HttpRequest, import_id: uuid.UUID) -> HttpResp
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def roster_import_cancel(request: HttpRequest, import_id: uuid.UUID) -> HttpResponse:
-    """Stop a queued or running import (`services.roster_import_cancel`); the rows saved before stay."""
+    """GET: ask before stopping an import (what stays, what to do next); POST: stop a queued or running
+    import (`services.roster_import_cancel`); the rows saved before stay."""
     imp = _import_or_404(request, import_id)
+    if request.method == "GET":
+        if not selectors.organization_may_import(user=request.user, organization=imp.organization):
+            raise PermissionDenied(_("Only the organization's representatives can import its roster."))
+        if imp.is_finished:  # nothing to ask about: the import page says how it ended
+            return redirect("organizations:import", import_id=imp.public_id)
+        return render(request, "organizations/import_cancel.html", {"imp": imp})
     try:
         services.roster_import_cancel(actor=request.user, roster_import=imp)
     except Forbidden:

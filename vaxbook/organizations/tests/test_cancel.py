@@ -78,6 +78,7 @@ def test_only_the_organizations_representatives_cancel(
     client.force_login(officer)
     page = client.get(f"/organizations/imports/{imp.public_id}/").content.decode()
     assert 'id="import-cancel"' not in page
+    assert client.get(f"/organizations/imports/{imp.public_id}/cancel/").status_code == 403
     assert client.post(f"/organizations/imports/{imp.public_id}/cancel/").status_code == 403
     imp.refresh_from_db()
     assert imp.status == "queued"
@@ -100,11 +101,19 @@ def test_the_page_offers_the_button_and_says_what_happened(
     client.force_login(rep)
     page = client.get(f"/organizations/imports/{imp.public_id}/").content.decode()
     assert 'id="import-cancel"' in page
+    # The button asks first: what stays, what is not read, what to do next; nothing is stopped yet.
+    ask = client.get(f"/organizations/imports/{imp.public_id}/cancel/")
+    asked = ask.content.decode()
+    assert ask.status_code == 200 and 'id="import-cancel-form"' in asked and 'id="cancel-rows-saved"' in asked
+    imp.refresh_from_db()
+    assert imp.status == "queued"
     followed = client.post(f"/organizations/imports/{imp.public_id}/cancel/", follow=True)
     text = followed.content.decode()
     assert followed.status_code == 200
     assert 'data-status="failed"' in text and "import_cancelled" in text
     assert 'id="import-cancel"' not in text
+    ended = client.get(f"/organizations/imports/{imp.public_id}/cancel/")  # nothing left to ask about
+    assert ended.status_code == 302 and ended["Location"] == f"/organizations/imports/{imp.public_id}/"
     second = client.post(f"/organizations/imports/{imp.public_id}/cancel/", follow=True)
     [said] = list(second.context["messages"])
     assert said.level_tag == "error"  # an import that has ended has nothing to cancel
