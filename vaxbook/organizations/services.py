@@ -42,7 +42,7 @@ from typing import IO, Any
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -1111,7 +1111,7 @@ def _conflict_settle(actor: Any, conflict: RosterConflict, person: Person, *, by
     return True
 
 
-def roster_after_merge(*, actor: Any, duplicate: Person, into: Person) -> None:
+def roster_after_merge(*, actor: Any, duplicate: Person, into: Person) -> int:
     """A duplicate record merged into another (`person_merge`) takes its rosters along, so that no roster
     lists a person twice or lists the merged record instead of the one it became:
     - an entry of the duplicate moves to `into`; where `into` is already on that roster, the duplicate's
@@ -1120,7 +1120,9 @@ def roster_after_merge(*, actor: Any, duplicate: Person, into: Person) -> None:
       corrected it: "record corrected", `into` joins the roster), and otherwise moves to `into` with its
       version moved (a reviewer's page of the old record is stale), unless the organization already has an
       open conflict about `into`: then it stays on the duplicate, to be answered "keep".
-    Each change is audited. Runs in the merge's transaction (registry signal `person_merged`)."""
+    Each change is audited. Runs in the merge's transaction (registry signal `person_merged`). Returns how
+    many entries and conflicts it moved or answered."""
+    changes = 0
     survivor_entries = {e.organization_id: e for e in RosterEntry.objects.select_for_update().filter(person=into)}
     for entry in RosterEntry.objects.select_for_update().filter(person=duplicate).select_related("organization"):
         kept = survivor_entries.get(entry.organization_id)
@@ -1129,6 +1131,7 @@ def roster_after_merge(*, actor: Any, duplicate: Person, into: Person) -> None:
             "person": str(into.public_id),
             "merged": str(duplicate.public_id),
         }
+        changes += 1
         if kept is None:
             entry.person = into
             entry.save(update_fields=["person", "updated_at"])
@@ -1153,8 +1156,10 @@ def roster_after_merge(*, actor: Any, duplicate: Person, into: Person) -> None:
     )
     for conflict in _conflicts_open(duplicate):
         if _conflict_settle(actor, conflict, into, by="merge"):
+            changes += 1
             continue
         if conflict.organization_id not in open_on_into:
+            changes += 1
             conflict.person, conflict.version = into, conflict.version + 1
             conflict.save(update_fields=["person", "version", "updated_at"])
             open_on_into.add(conflict.organization_id)
@@ -1164,6 +1169,28 @@ def roster_after_merge(*, actor: Any, duplicate: Person, into: Person) -> None:
                 subject=conflict,
                 data={"person": str(into.public_id), "merged": str(duplicate.public_id)},
             )
+    return changes
+
+
+def rosters_fold_merged(*, actor: Any = None) -> int:
+    """Move the roster entries and open conflicts still held by merged records as a merge now moves
+    them (`roster_after_merge`): records merged before rosters followed a merge, or by a direct update
+    that sent no signal. One transaction per merged record, with the record locked; a second run moves
+    nothing (a conflict left on a merged record, its organization asking about the survivor too, stays
+    there to be answered "keep"). Returns how many merged records had something moved or answered."""
+    held = Person.objects.filter(merged_into__isnull=False).filter(
+        Exists(RosterEntry.objects.filter(person=OuterRef("pk")))
+        | Exists(RosterConflict.objects.filter(person=OuterRef("pk"), status=RosterConflict.Status.OPEN))
+    )
+    folded = 0
+    for pk in held.values_list("pk", flat=True).order_by("pk"):
+        with transaction.atomic():
+            duplicate = Person.objects.select_for_update(of=("self",)).select_related("merged_into").get(pk=pk)
+            if duplicate.merged_into is None:  # unmerged meanwhile (never, today): nothing to fold
+                continue
+            if roster_after_merge(actor=actor, duplicate=duplicate, into=duplicate.merged_into):
+                folded += 1
+    return folded
 
 
 # -- the roster export ---------------------------------------------------------------------------

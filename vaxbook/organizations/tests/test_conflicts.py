@@ -425,3 +425,28 @@ def test_the_reviewer_finds_a_conflict_by_number_name_or_organization(run, recor
     page = client.get("/organizations/conflicts/", {"q": "tran thi mai"}).content.decode()
     assert f"/organizations/conflicts/{conflict.public_id}/" in page and 'id="conflict-search"' in page
     assert api.get("/api/v1/roster-conflicts", {"q": "x" * 101}).status_code == 422
+
+
+def test_records_merged_before_rosters_followed_are_folded_once(run, record, org, rep, capsys):
+    """A merge that sent no signal (made before rosters followed a merge): the command moves what is left."""
+    from django.core.management import call_command
+
+    from vaxbook.common.testing import OrganizationFactory
+
+    run(conflict_file(record))  # `org` asks about `record`
+    other = OrganizationFactory(name="Công ty Khác")
+    survivor = PersonFactory(ward=record.ward, full_name="Trần Thị Mai", date_of_birth=DOB, sex="F")
+    RosterEntry.objects.create(organization=other, person=record, department="Kho")
+    RosterEntry.objects.create(organization=other, person=survivor, department="", employee_number="NV-9")
+    Person.objects.filter(pk=record.pk).update(merged_into=survivor)  # the old merge: rosters left behind
+    call_command("rosters_fold_merged")
+    assert "1 merged record(s)" in capsys.readouterr().out
+    assert not RosterEntry.objects.filter(person=record).exists()
+    kept = RosterEntry.objects.get(organization=other, person=survivor)
+    assert (kept.department, kept.employee_number) == ("Kho", "NV-9")
+    conflict = RosterConflict.objects.get()  # the survivor agrees with the row: answered, and on the roster
+    assert (conflict.status, conflict.resolved_by) == ("corrected", None)
+    assert RosterEntry.objects.get(organization=org, person=survivor).department == "Kế toán"
+    assert AuditEvent.objects.get(action="organizations.roster_conflict.reviewed").data["by"] == "merge"
+    call_command("rosters_fold_merged")  # nothing left to move
+    assert "0 merged record(s)" in capsys.readouterr().out
