@@ -29,7 +29,7 @@ from django_htmx.middleware import HtmxDetails
 from vaxbook.accounts.names import display_name
 from vaxbook.accounts.selectors import Scope, memberships_for_user, user_scope
 from vaxbook.common.errors import Conflict, DomainError, NotFound
-from vaxbook.organizations.selectors import roster_conflicts_open_for_person
+from vaxbook.organizations.selectors import roster_conflicts_for_user, roster_conflicts_open_for_person
 from vaxbook.organizations.services import person_register_by
 from vaxbook.registry import selectors, services
 from vaxbook.registry.countries import country_name
@@ -240,6 +240,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         "reviews_records": user_scope(user=request.user).reviews_records,
     }
     partial = bool(request.htmx) and not request.htmx.history_restore_request
+    if context["reviews_records"] and not partial:  # the page's link says how many wait for an answer
+        context["open_conflicts"] = roster_conflicts_for_user(user=request.user).count()
     response = render(request, "registry/_results.html" if partial else "registry/search.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response

@@ -311,12 +311,21 @@ def test_a_merged_record_whose_organization_asks_about_the_survivor_too_is_kept_
 # -- the pages ------------------------------------------------------------------------------------
 
 
+def test_the_link_counts_only_the_conflicts_the_reviewer_may_answer(run, record, officer, clerk_b, client):
+    run(conflict_file(record))
+    client.force_login(clerk_b)  # the record is outside this clerk's area: nothing waits for them
+    assert 'id="roster-conflicts-count"' not in client.get("/registry/").content.decode()
+    client.force_login(officer)
+    assert 'id="roster-conflicts-count">1</span>' in client.get("/registry/").content.decode()
+
+
 def test_the_reviewer_compares_and_corrects_on_the_page(run, record, officer, client):
     run(conflict_file(record))
     conflict = RosterConflict.objects.get()
     client.force_login(officer)
     listing = client.get("/registry/").content.decode()
     assert 'id="roster-conflicts-link"' in listing
+    assert '<span class="status status-incomplete" id="roster-conflicts-count">1</span>' in listing
     on_record = client.get(f"/registry/persons/{record.public_id}/").content.decode()
     assert 'id="roster-conflicts"' in on_record and f"/organizations/conflicts/{conflict.public_id}/" in on_record
     page = client.get("/organizations/conflicts/").content.decode()
