@@ -90,6 +90,9 @@ class RosterImport(BaseModel):
     )
     file = models.FileField(_("file"), upload_to=_roster_upload_to, max_length=255)
     original_name = models.CharField(_("original file name"), max_length=255)
+    #: The uploaded bytes' SHA-256: the same file sent again while this import is queued or running (a
+    #: double click, a client's retry) is refused as `import_duplicate` rather than run twice.
+    file_sha256 = models.CharField(_("file's SHA-256"), max_length=64, blank=True, default="")
     file_format = models.CharField(_("file format"), max_length=8, choices=Format.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
@@ -115,6 +118,11 @@ class RosterImport(BaseModel):
         indexes = [models.Index(fields=["organization", "created_at"], name="roster_import_org_idx")]
         constraints = [
             models.CheckConstraint(name="roster_import_progress_range", condition=models.Q(progress__lte=100)),
+            models.UniqueConstraint(
+                fields=["organization", "file_sha256"],
+                condition=models.Q(status__in=["queued", "running"]) & ~models.Q(file_sha256=""),
+                name="roster_import_one_unfinished_per_file",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,6 +26,7 @@ and the next one too.
 
 import contextlib
 import gc
+import hashlib
 import itertools
 import logging
 import os
@@ -294,17 +295,26 @@ def roster_import_start(*, actor: Any, organization: Organization, upload: Uploa
     name = os.path.basename(upload.name or "")
     assert upload.file is not None
     check = roster_file_check(upload.file, name=name, size=upload.size)
+    digest = _file_sha256(upload.file)
     with transaction.atomic():
+        _refuse_duplicate(organization, digest)
         roster_import = RosterImport(
             organization=organization,
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
             original_name=name[:255],
+            file_sha256=digest,
             file_format=check.format,
             total=check.data_rows,
             ignored_columns=check.header.ignored,
         )
         roster_import.file.save(name, upload, save=False)
-        roster_import.save()
+        try:
+            with transaction.atomic():
+                roster_import.save()
+        except IntegrityError:  # the same file, sent twice at once: the other request's import stands
+            roster_import.file.delete(save=False)
+            _refuse_duplicate(organization, digest)
+            raise
         audit_log(
             actor=actor,
             action="organizations.roster_import.started",
@@ -319,6 +329,32 @@ def roster_import_start(*, actor: Any, organization: Organization, upload: Uploa
         )
         transaction.on_commit(partial(_enqueue, roster_import.pk))
     return roster_import
+
+
+def _file_sha256(fileobj: IO[bytes]) -> str:
+    """The SHA-256 of a whole uploaded file, read in blocks; the file is left at its start."""
+    fileobj.seek(0)
+    digest = hashlib.sha256()
+    while block := fileobj.read(1 << 20):
+        digest.update(block)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+def _refuse_duplicate(organization: Organization, digest: str) -> None:
+    """409 `import_duplicate` when the same file (same bytes) is queued or running for this organization
+    already: a double click or a client's retry does not start the import twice. Once that import has
+    ended, the same file may be sent again (it changes nothing, and says so)."""
+    unfinished = (RosterImport.Status.QUEUED, RosterImport.Status.RUNNING)
+    running = RosterImport.objects.filter(organization=organization, file_sha256=digest, status__in=unfinished).first()
+    if running is not None:
+        raise Conflict.single(
+            "file",
+            "import_duplicate",
+            _("This file is already being imported (uploaded at %(at)s as %(name)s): follow that import.")
+            % {"at": timezone.localtime(running.created_at).strftime("%d/%m/%Y %H:%M"), "name": running.original_name},
+            extra={"import_id": str(running.public_id)},
+        )
 
 
 def _enqueue(pk: int) -> None:

@@ -143,6 +143,9 @@ def _roster_import_upload(request: HttpRequest, organization: Organization) -> H
                 actor=request.user, organization=organization, upload=form.cleaned_data["file"]
             )
         except DomainError as exc:
+            if exc.codes == ["import_duplicate"]:  # a second click: the page of the import already running
+                messages.info(request, str(exc.errors[0].message))
+                return redirect("organizations:import", import_id=exc.extra["import_id"])
             errors = [str(e.message) for e in exc.errors]
             status = exc.status
         else:

@@ -244,10 +244,11 @@ def test_a_roster_page_far_past_the_end_is_empty(api, rep, org):
     assert roster.json()["results"] == []
 
 
-def _queued_import(api, rep, org, django_capture_on_commit_callbacks):
-    """An upload whose task has not run (its on-commit enqueue captured, not executed)."""
+def _queued_import(api, rep, org, django_capture_on_commit_callbacks, n=3):
+    """An upload whose task has not run (its on-commit enqueue captured, not executed); `n` rows (the same
+    file twice while the first is queued is refused as `import_duplicate`)."""
     with django_capture_on_commit_callbacks(execute=False):
-        response = post_file(api.as_user(rep), org, good_file())
+        response = post_file(api.as_user(rep), org, good_file(n))
     assert response.status_code == 202, response.content
     return RosterImport.objects.get(public_id=response.json()["id"])
 
@@ -262,7 +263,7 @@ def test_an_import_whose_worker_stopped_is_shown_interrupted_not_running_forever
     from vaxbook.common.models import AuditEvent
 
     stalled = _queued_import(api, rep, org, django_capture_on_commit_callbacks)
-    moving = _queued_import(api, rep, org, django_capture_on_commit_callbacks)
+    moving = _queued_import(api, rep, org, django_capture_on_commit_callbacks, n=4)
     long_ago = timezone.now() - timedelta(minutes=11)
     RosterImport.objects.filter(pk=stalled.pk).update(status="running", progress=40, updated_at=long_ago)
     RosterImport.objects.filter(pk=moving.pk).update(status="running", progress=40, updated_at=timezone.now())
@@ -281,7 +282,7 @@ def test_the_command_marks_every_stalled_import(api, rep, org, places, django_ca
     from django.core.management import call_command
     from django.utils import timezone
 
-    imports = [_queued_import(api, rep, org, django_capture_on_commit_callbacks) for _ in range(3)]
+    imports = [_queued_import(api, rep, org, django_capture_on_commit_callbacks, n=3 + k) for k in range(3)]
     long_ago = timezone.now() - timedelta(minutes=30)
     RosterImport.objects.filter(pk__in=[i.pk for i in imports[:2]]).update(status="running", updated_at=long_ago)
     out = io.StringIO()

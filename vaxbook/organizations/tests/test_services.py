@@ -966,7 +966,11 @@ def test_an_import_whose_uploader_may_no_longer_change_the_roster_is_refused_whe
     role = rep.memberships.get().role
     uploaders = [make_member(role, organization=org) for _ in range(3)]
     with django_capture_on_commit_callbacks(execute=False):
-        queued = [roster_import_start(actor=u, organization=org, upload=upload(content)) for u in uploaders]
+        # Three files (one file twice while queued would be refused as `import_duplicate`).
+        queued = [
+            roster_import_start(actor=u, organization=org, upload=upload(xlsx_bytes(table([person_row(1 + n)]))))
+            for n, u in enumerate(uploaders)
+        ]
     deactivated, removed, deleted = uploaders
     deactivated.is_active = False
     deactivated.save(update_fields=["is_active"])
