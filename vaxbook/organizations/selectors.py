@@ -163,6 +163,24 @@ def roster_imports_for_organization(*, user: Any, organization: Organization) ->
     return RosterImport.objects.filter(organization=organization).select_related("uploaded_by")
 
 
+def roster_import_outlook(roster_import: RosterImport, *, now: Any = None) -> dict[str, int | None]:
+    """What the status page tells someone watching an unfinished import: for a queued one, how many
+    imports (any organization's: a count, nothing of theirs) were queued before it; for a running one, the
+    minutes left at the pace so far (once a twentieth is done: earlier guesses swing too much)."""
+    ahead = remaining = None
+    if roster_import.status == RosterImport.Status.QUEUED:
+        ahead = RosterImport.objects.filter(
+            status=RosterImport.Status.QUEUED, created_at__lt=roster_import.created_at
+        ).count()
+    elif (
+        roster_import.status == RosterImport.Status.RUNNING and roster_import.started_at and roster_import.progress >= 5
+    ):
+        elapsed = ((now or timezone.now()) - roster_import.started_at).total_seconds()
+        left = elapsed * (100 - roster_import.progress) / roster_import.progress
+        remaining = max(1, -(-int(left) // 60))  # whole minutes, rounded up
+    return {"ahead": ahead, "minutes_left": remaining}
+
+
 def roster_import_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> RosterImport:
     pid = _uuid(public_id)
     found = (

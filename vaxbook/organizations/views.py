@@ -166,6 +166,7 @@ def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
         "problems": [render_problem(p) for p in roster_import.problems],
         "footer_rows": ", ".join(str(n) for n in roster_import.footer_rows),
         "reasons": refusal_summary(roster_import.refusals) if roster_import.is_finished else [],
+        "outlook": selectors.roster_import_outlook(roster_import) if not roster_import.is_finished else {},
         "may_cancel": not roster_import.is_finished
         and selectors.organization_may_import(user=request.user, organization=roster_import.organization),
     }

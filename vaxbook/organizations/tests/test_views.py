@@ -323,3 +323,35 @@ def test_the_roster_page_finds_a_staff_member(rep, org, imported):
     assert "0 nhân viên khớp với" in nothing and 'id="roster-table"' not in nothing
     assert 'name="status" value="complete"' in nothing  # the search keeps the status filter
     assert "Nobody is on the roster yet." not in nothing and "Chưa có ai trong danh sách" not in nothing
+
+
+def test_the_status_says_the_place_in_the_queue_and_the_minutes_left(
+    rep, org, places, client, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vaxbook.organizations.selectors import roster_import_outlook
+    from vaxbook.organizations.services import roster_import_start
+
+    with django_capture_on_commit_callbacks(execute=False):
+        first, second = (
+            roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([person_row(n)]))))
+            for n in (1, 2)
+        )
+    assert roster_import_outlook(first) == {"ahead": 0, "minutes_left": None}
+    assert roster_import_outlook(second) == {"ahead": 1, "minutes_left": None}
+    client.force_login(rep)
+    page = client.get(reverse("organizations:import", args=[second.public_id]))
+    assert '<span id="import-ahead">còn 1 lần nhập xếp hàng trước</span>' in page.content.decode()
+    now = timezone.now()
+    RosterImport.objects.filter(pk=first.pk).update(status="running", started_at=now - timedelta(seconds=150))
+    first.refresh_from_db()
+    for progress, left in ((3, None), (50, 3), (75, 1), (99, 1)):  # 150 s for half: 150 s more, 3 minutes
+        first.progress = progress
+        assert roster_import_outlook(first, now=now)["minutes_left"] == left, progress
+    RosterImport.objects.filter(pk=first.pk).update(progress=50)
+    status = client.get(reverse("organizations:import_status", args=[first.public_id]))
+    assert 'id="import-left">còn khoảng 3 phút</span>' in status.content.decode()
+    assert roster_import_outlook(second)["ahead"] == 0  # the one before it runs now
