@@ -409,3 +409,25 @@ def test_the_roster_api_finds_staff_and_refuses_a_search_too_long(
     response = api.get(f"/api/v1/organizations/{org.public_id}/roster", {"q": "x" * 101})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "q"
+
+
+def test_one_import_says_its_place_in_the_queue_and_the_minutes_left(
+    api, rep, org, places, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    first = _queued_import(api, rep, org, django_capture_on_commit_callbacks)
+    second = _queued_import(api, rep, org, django_capture_on_commit_callbacks, n=4)
+    client = api.as_user(rep)
+    body = client.get(f"/api/v1/roster-imports/{second.public_id}").json()
+    assert (body["status"], body["queue_ahead"], body["minutes_left"]) == ("queued", 1, None)
+    RosterImport.objects.filter(pk=first.pk).update(
+        status="running", progress=50, started_at=timezone.now() - timedelta(seconds=150), updated_at=timezone.now()
+    )
+    body = client.get(f"/api/v1/roster-imports/{first.public_id}").json()
+    assert (body["status"], body["queue_ahead"], body["minutes_left"]) == ("running", None, 3)
+    assert client.get(f"/api/v1/roster-imports/{second.public_id}").json()["queue_ahead"] == 0
+    listed = client.get(f"/api/v1/organizations/{org.public_id}/roster-imports").json()
+    assert {item["queue_ahead"] for item in listed} == {None}  # the list does not count: one import's GET does
