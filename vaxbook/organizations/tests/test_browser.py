@@ -170,3 +170,34 @@ def test_an_officer_corrects_a_record_that_an_organization_s_roster_contradicts(
     record.refresh_from_db()
     assert record.date_of_birth.strftime("%d/%m/%Y") == row["Ngày sinh"]
     assert RosterEntry.objects.filter(organization=org, person=record).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_representative_cancels_a_queued_import_after_being_asked(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    from vaxbook.organizations.models import RosterImport
+
+    org, rep = organization_with_representative("Công ty Nhầm Tệp", "rep_cancel")
+    # Queued, and no worker takes it (no task was enqueued): the page waits, and says where it is.
+    imp = RosterImport.objects.create(
+        organization=org, uploaded_by=rep, original_name="nam-ngoai.xlsx", file_format="xlsx", file="x.xlsx"
+    )
+    sign_in(page, "rep_cancel", f"/organizations/imports/{imp.public_id}/", r"/organizations/imports/")
+    expect(page.locator("#import-status")).to_have_attribute("data-status", "queued")
+    expect(page.locator("#import-ahead")).to_have_text("đến lượt kế tiếp")
+
+    page.click("#import-cancel a")
+    page.wait_for_url(re.compile(rf"/organizations/imports/{imp.public_id}/cancel/$"))
+    expect(page.locator("#import-cancel-confirm")).to_contain_text("nam-ngoai.xlsx")
+    expect(page.locator("#cancel-rows-saved")).to_have_text("0")
+    imp.refresh_from_db()
+    assert imp.status == "queued"  # asking stops nothing
+
+    page.click("#import-cancel-submit")
+    page.wait_for_url(re.compile(rf"/organizations/imports/{imp.public_id}/$"))
+    expect(page.locator("#import-status")).to_have_attribute("data-status", "failed")
+    expect(page.locator(".messages")).to_contain_text("Đã hủy lần nhập.")
+    expect(page.locator("#import-cancel")).to_have_count(0)
+    imp.refresh_from_db()
+    assert [p["code"] for p in imp.problems] == ["import_cancelled"]
