@@ -351,7 +351,10 @@ def _refuse_duplicate(organization: Organization, digest: str) -> None:
         raise Conflict.single(
             "file",
             "import_duplicate",
-            _("This file is already being imported (uploaded at %(at)s as %(name)s): follow that import.")
+            _(
+                "This file is already being imported (uploaded at %(at)s as %(name)s): follow that import, or "
+                "cancel it there to send the file again."
+            )
             % {"at": timezone.localtime(running.created_at).strftime("%d/%m/%Y %H:%M"), "name": running.original_name},
             extra={"import_id": str(running.public_id)},
         )
