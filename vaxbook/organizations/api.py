@@ -65,8 +65,10 @@ class RosterImportOut(Schema):
     started_at: datetime | None
     finished_at: datetime | None
     #: On `GET /roster-imports/{id}` only (null elsewhere): for a queued import, how many imports were
-    #: queued before it; for a running one past 5 %, about how many minutes are left at the pace so far.
+    #: queued before it, and `waiting_minutes` once no worker has taken it for ROSTER_IMPORT_STALL_MINUTES;
+    #: for a running one past 5 %, about how many minutes are left at the pace so far.
     queue_ahead: int | None = None
+    waiting_minutes: int | None = None
     minutes_left: int | None = None
 
 
@@ -354,7 +356,12 @@ def roster_import_detail(request: HttpRequest, import_id: str) -> dict:
     """Status, progress (0–100) and counts of an import; `problems` when the file could not be read."""
     seen = services.roster_import_seen(selectors.roster_import_get_for_user(user=request.user, public_id=import_id))
     outlook = selectors.roster_import_outlook(seen)
-    return {**roster_import_out(seen), "queue_ahead": outlook["ahead"], "minutes_left": outlook["minutes_left"]}
+    return {
+        **roster_import_out(seen),
+        "queue_ahead": outlook["ahead"],
+        "waiting_minutes": outlook["waiting"],
+        "minutes_left": outlook["minutes_left"],
+    }
 
 
 @router.post("/roster-imports/{import_id}/cancel", response=RosterImportOut)

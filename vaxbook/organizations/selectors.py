@@ -9,6 +9,7 @@ Anybody else gets a 404, whether the organization exists or not.
 
 import uuid
 from collections.abc import Collection
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection
@@ -20,6 +21,7 @@ from vaxbook.accounts.selectors import user_scope
 from vaxbook.clinic.models import Appointment, Dose
 from vaxbook.common.errors import NotFound
 from vaxbook.common.rows import ModelRows, Read, any_of
+from vaxbook.organizations.conf import limit
 from vaxbook.organizations.models import Organization, RosterConflict, RosterEntry, RosterExport, RosterImport
 from vaxbook.organizations.workbooks import roster_template_bytes
 from vaxbook.places.models import AdminUnit
@@ -165,20 +167,31 @@ def roster_imports_for_organization(*, user: Any, organization: Organization) ->
 
 def roster_import_outlook(roster_import: RosterImport, *, now: Any = None) -> dict[str, int | None]:
     """What the status page tells someone watching an unfinished import: for a queued one, how many
-    imports (any organization's: a count, nothing of theirs) were queued before it; for a running one, the
-    minutes left at the pace so far (once a twentieth is done: earlier guesses swing too much)."""
-    ahead = remaining = None
+    imports (any organization's: a count, nothing of theirs) were queued before it, and `waiting` (the
+    minutes it has waited) once no worker has taken it for ROSTER_IMPORT_STALL_MINUTES; for a running one,
+    the minutes left at the pace so far (once a twentieth is done: earlier guesses swing too much)."""
+    ahead = remaining = waiting = None
+    now = now or timezone.now()
     if roster_import.status == RosterImport.Status.QUEUED:
         ahead = RosterImport.objects.filter(
             status=RosterImport.Status.QUEUED, created_at__lt=roster_import.created_at
         ).count()
+        waited = int((now - roster_import.created_at).total_seconds() // 60)
+        if waited >= limit("ROSTER_IMPORT_STALL_MINUTES"):
+            waiting = waited
     elif (
         roster_import.status == RosterImport.Status.RUNNING and roster_import.started_at and roster_import.progress >= 5
     ):
-        elapsed = ((now or timezone.now()) - roster_import.started_at).total_seconds()
+        elapsed = (now - roster_import.started_at).total_seconds()
         left = elapsed * (100 - roster_import.progress) / roster_import.progress
         remaining = max(1, -(-int(left) // 60))  # whole minutes, rounded up
-    return {"ahead": ahead, "minutes_left": remaining}
+    return {"ahead": ahead, "minutes_left": remaining, "waiting": waiting}
+
+
+def roster_imports_waiting_long(*, now: Any = None) -> int:
+    """How many imports no worker has taken for ROSTER_IMPORT_STALL_MINUTES: a sign that no worker runs."""
+    cutoff = (now or timezone.now()) - timedelta(minutes=limit("ROSTER_IMPORT_STALL_MINUTES"))
+    return RosterImport.objects.filter(status=RosterImport.Status.QUEUED, created_at__lt=cutoff).count()
 
 
 def roster_import_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> RosterImport:

@@ -340,8 +340,8 @@ def test_the_status_says_the_place_in_the_queue_and_the_minutes_left(
             roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([person_row(n)]))))
             for n in (1, 2)
         )
-    assert roster_import_outlook(first) == {"ahead": 0, "minutes_left": None}
-    assert roster_import_outlook(second) == {"ahead": 1, "minutes_left": None}
+    assert roster_import_outlook(first) == {"ahead": 0, "minutes_left": None, "waiting": None}
+    assert roster_import_outlook(second) == {"ahead": 1, "minutes_left": None, "waiting": None}
     client.force_login(rep)
     page = client.get(reverse("organizations:import", args=[second.public_id]))
     assert '<span id="import-ahead">còn 1 lần nhập xếp hàng trước</span>' in page.content.decode()
@@ -355,3 +355,32 @@ def test_the_status_says_the_place_in_the_queue_and_the_minutes_left(
     status = client.get(reverse("organizations:import_status", args=[first.public_id]))
     assert 'id="import-left">còn khoảng 3 phút</span>' in status.content.decode()
     assert roster_import_outlook(second)["ahead"] == 0  # the one before it runs now
+
+
+def test_an_import_no_worker_takes_says_so_on_its_page_in_the_api_and_to_cron(
+    rep, org, places, client, api, django_capture_on_commit_callbacks
+):
+    import io
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from vaxbook.organizations.services import roster_import_start
+
+    with django_capture_on_commit_callbacks(execute=False):  # no worker takes it
+        imp = roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([person_row(1)]))))
+    client.force_login(rep)
+    page = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+    assert 'id="import-waiting"' not in page  # a few minutes of waiting are not yet worth a word
+    RosterImport.objects.filter(pk=imp.pk).update(created_at=timezone.now() - timedelta(minutes=25))
+    page = client.get(reverse("organizations:import_status", args=[imp.public_id])).content.decode()
+    assert 'id="import-waiting">' in page and "25 phút" in page
+    body = api.as_user(rep).get(f"/api/v1/roster-imports/{imp.public_id}").json()
+    assert (body["status"], body["waiting_minutes"]) == ("queued", 25)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("roster_imports_fail_stalled", stdout=out, stderr=err)
+    assert out.getvalue().startswith("0 stalled")  # a queued import is not failed: it has lost nothing
+    assert err.getvalue().startswith("1 roster import(s) queued for more than 10 minutes")
+    imp.refresh_from_db()
+    assert imp.status == "queued"
