@@ -115,7 +115,11 @@ class RosterImport(BaseModel):
         verbose_name = _("roster import")
         verbose_name_plural = _("roster imports")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "created_at"], name="roster_import_org_idx")]
+        indexes = [
+            models.Index(fields=["organization", "created_at"], name="roster_import_org_idx"),
+            # The queue: the place of a queued import (its page asks every second) and those waiting long.
+            models.Index(fields=["created_at"], name="roster_import_queued_idx", condition=models.Q(status="queued")),
+        ]
         constraints = [
             models.CheckConstraint(name="roster_import_progress_range", condition=models.Q(progress__lte=100)),
             models.UniqueConstraint(
