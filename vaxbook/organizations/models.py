@@ -42,6 +42,20 @@ class RosterEntry(BaseModel):
     )
     department = models.CharField(_("department"), max_length=120, blank=True)
     employee_number = models.CharField(_("employee number"), max_length=40, blank=True)
+    #: The last import whose file listed this person (an accepted row): after a file of the whole staff,
+    #: the entries it did not list are those who may have left (`selectors.roster_absent_from`).
+    last_import = models.ForeignKey(
+        "RosterImport",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("last listed by import"),
+        db_index=False,  # read with the organization's entries (roster_entry_unique_person), never alone
+        # No foreign-key check in the database: the import would pay a look-up per new entry for a pointer
+        # that is bookkeeping only; imports are never deleted, and Django sets it null if one were.
+        db_constraint=False,
+    )
 
     class Meta:
         verbose_name = _("roster entry")

@@ -92,10 +92,16 @@ def _roster_match(q: str) -> Q:
 
 
 def roster_for_user(
-    *, user: Any, organization: Organization, data_status: str = "", q: str = ""
+    *,
+    user: Any,
+    organization: Organization,
+    data_status: str = "",
+    q: str = "",
+    absent_from: RosterImport | None = None,
 ) -> QuerySet[RosterEntry]:
-    """The organization's roster (of one data status, or all; those matching a search `q`, or all) with each
-    person's data status, valid doses and next appointment."""
+    """The organization's roster (of one data status, or all; those matching a search `q`, or all; those
+    the import `absent_from` did not list: `roster_absent_from`) with each person's data status, valid
+    doses and next appointment."""
     organization_get_for_user(user=user, public_id=organization.public_id)  # the same rule, checked again
     next_appointment = (
         Appointment.objects.filter(
@@ -114,6 +120,8 @@ def roster_for_user(
         .values("n")
     )
     entries = _roster_entries(organization, data_status)
+    if absent_from is not None:
+        entries = entries.filter(_absent_from(absent_from))
     if q.strip():
         entries = entries.filter(_roster_match(q.strip()))
     return entries.select_related("person", "person__priority_group", "person__ward").annotate(
@@ -186,6 +194,26 @@ def roster_import_outlook(roster_import: RosterImport, *, now: Any = None) -> di
         left = elapsed * (100 - roster_import.progress) / roster_import.progress
         remaining = max(1, -(-int(left) // 60))  # whole minutes, rounded up
     return {"ahead": ahead, "minutes_left": remaining, "waiting": waiting}
+
+
+def _absent_from(roster_import: RosterImport) -> Q:
+    """Entries already on the roster when the import started that none of its accepted rows listed."""
+    return Q(created_at__lt=roster_import.started_at) & ~Q(last_import=roster_import)
+
+
+def roster_absent_from(*, roster_import: RosterImport) -> int | None:
+    """How many staff on the roster the organization's latest import did not list: after a file of the
+    whole staff, those who may have left (and those whose row was refused, until it is sent corrected).
+    None for any other import (a later file lists the staff anew), one that did not end `done`, or one
+    that marked no entry (an import from before entries were marked: every entry would seem absent)."""
+    if roster_import.status != RosterImport.Status.DONE or roster_import.started_at is None:
+        return None
+    organization_imports = RosterImport.objects.filter(organization_id=roster_import.organization_id)
+    latest = organization_imports.filter(status=RosterImport.Status.DONE).order_by("-finished_at", "-id").first()
+    entries = RosterEntry.objects.filter(organization_id=roster_import.organization_id)
+    if latest is None or latest.pk != roster_import.pk or not entries.filter(last_import=roster_import).exists():
+        return None
+    return entries.filter(_absent_from(roster_import)).count()
 
 
 def roster_imports_waiting_long(*, now: Any = None) -> int:

@@ -744,6 +744,7 @@ class _ImportRun:
                     "person_id": person_id,
                     "department": row.department,
                     "employee_number": row.employee_number,
+                    "last_import_id": self.imp.pk,
                 }
             )
             for person_id, row in rows_by_person.items()
@@ -804,6 +805,13 @@ class _ImportRun:
             for entry in new:
                 entry._state.adding = True
             RosterEntry.objects.bulk_create(new, batch_size=2000, ignore_conflicts=True)
+            RosterEntry.objects.filter(
+                organization=self.organization, person_id__in=[entry.person_id for entry in new]
+            ).update(last_import_id=self.imp.pk)
+        if chunk.existing:  # listed by this file: not among those who may have left
+            RosterEntry.objects.filter(pk__in=[entry.pk for entry in chunk.existing.values()]).update(
+                last_import_id=self.imp.pk
+            )
         now = timezone.now()
         rows_by_person = {person.pk: row for row, person in chunk.accepted}
         changed = []

@@ -82,12 +82,30 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/organization_list.html", {"page": page})
 
 
+def _absent_import(request: HttpRequest, organization: Organization) -> RosterImport | None:
+    """The link's `?absent=<import>`: the organization's latest import, whose unlisted staff the page shows;
+    any other value (another organization's import, an older one, a typo) shows the whole roster."""
+    raw = request.GET.get("absent", "")
+    if not raw:
+        return None
+    try:
+        imp = selectors.roster_import_get_for_user(user=request.user, public_id=raw)
+    except NotFound:
+        return None
+    if imp.organization_id != organization.pk or selectors.roster_absent_from(roster_import=imp) is None:
+        return None
+    return imp
+
+
 def _roster_context(request: HttpRequest, organization: Organization, **extra: Any) -> dict[str, Any]:
     status = request.GET.get("status", "")
     if status not in Person.DataStatus.values:  # a link's filter: an unknown one shows the whole roster
         status = ""
     q = request.GET.get("q", "").strip()[:SEARCH_MAX]
-    entries = selectors.roster_for_user(user=request.user, organization=organization, data_status=status, q=q)
+    absent_import = _absent_import(request, organization)
+    entries = selectors.roster_for_user(
+        user=request.user, organization=organization, data_status=status, q=q, absent_from=absent_import
+    )
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.roster_status_counts(user=request.user, organization=organization)
     return {
@@ -101,6 +119,7 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
             :RECENT_IMPORTS
         ],
         "may_import": selectors.organization_may_import(user=request.user, organization=organization),
+        "absent_import": absent_import,
         "form": RosterUploadForm(),
         **extra,
     }
@@ -167,6 +186,7 @@ def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
         "footer_rows": ", ".join(str(n) for n in roster_import.footer_rows),
         "reasons": refusal_summary(roster_import.refusals) if roster_import.is_finished else [],
         "outlook": selectors.roster_import_outlook(roster_import) if not roster_import.is_finished else {},
+        "absent": selectors.roster_absent_from(roster_import=roster_import) if roster_import.is_finished else None,
         "may_cancel": not roster_import.is_finished
         and selectors.organization_may_import(user=request.user, organization=roster_import.organization),
     }

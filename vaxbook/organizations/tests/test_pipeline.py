@@ -88,6 +88,11 @@ def test_the_same_file_again_creates_nobody(run, org):
     second = run(content)
     assert (first.created, second.created, second.linked, second.refused) == (7, 0, 7, 0)
     assert Person.objects.count() == RosterEntry.objects.filter(organization=org).count() == 7
+    # Every entry is marked as listed by the latest file, whichever connection wrote its chunk.
+    assert set(RosterEntry.objects.values_list("last_import", flat=True)) == {second.pk}
+    shorter = run(xlsx_bytes(table([person_row(i) for i in range(1, 6)])))  # two have left
+    absent = RosterEntry.objects.exclude(last_import=shorter).values_list("person__id_number", flat=True)
+    assert sorted(absent) == sorted(person_row(i)["Số giấy tờ"] for i in (6, 7))
 
 
 @override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)

@@ -1,0 +1,83 @@
+"""After a file of the whole staff, the roster says who it did not list: those who may have left (and those
+whose row was refused, until the corrected row is sent). Only the organization's latest import that ended
+`done` says it; entries added after it started are not counted; an import from before entries were marked
+says nothing rather than calling everyone absent."""
+
+import pytest
+from django.urls import reverse
+
+from vaxbook.common import testing as t
+from vaxbook.organizations import services
+from vaxbook.organizations.models import RosterEntry, RosterImport
+from vaxbook.organizations.selectors import roster_absent_from, roster_for_user
+from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def run(rep, org, places, django_capture_on_commit_callbacks):
+    def run(rows) -> RosterImport:
+        with django_capture_on_commit_callbacks(execute=True):
+            started = services.roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table(rows))))
+        started.refresh_from_db()
+        return started
+
+    return run
+
+
+def test_the_latest_file_says_who_it_did_not_list(run, rep, org, client):
+    first = run([person_row(n) for n in (1, 2, 3, 4)])
+    assert roster_absent_from(roster_import=first) == 0  # everyone on the roster came from this file
+    bad_phone = person_row(2, **{"Số điện thoại": "12345"})  # still on the staff, but its row is refused
+    latest = run([person_row(1), bad_phone, person_row(4)])  # 3 has left
+    assert (latest.linked + latest.updated, latest.refused) == (2, 1)
+    assert roster_absent_from(roster_import=latest) == 2
+    assert roster_absent_from(roster_import=first) is None  # a later file lists the staff anew
+    names = sorted(e.person.full_name for e in roster_for_user(user=rep, organization=org, absent_from=latest))
+    assert names == sorted(person_row(n)["Họ và tên"] for n in (2, 3))
+
+    client.force_login(rep)
+    page = client.get(reverse("organizations:import", args=[latest.public_id])).content.decode()
+    assert 'id="import-absent"' in page and f"?absent={latest.public_id}" in page
+    assert (
+        'id="import-absent"' not in client.get(reverse("organizations:import", args=[first.public_id])).content.decode()
+    )
+    listed = client.get(reverse("organizations:roster", args=[org.public_id]), {"absent": str(latest.public_id)})
+    html = listed.content.decode()
+    assert 'id="roster-absent"' in html and html.count("roster-remove") == 2
+    assert person_row(3)["Họ và tên"] in html and person_row(1)["Họ và tên"] not in html
+    assert 'id="export-form"' not in html  # the export is of the roster or of a data status, not of this list
+
+
+def test_entries_added_after_the_import_started_are_not_absent(run, org, places):
+    latest = run([person_row(1)])
+    later = t.PersonFactory(ward=places)
+    RosterEntry.objects.create(organization=org, person=later)  # registered one at a time afterwards
+    assert roster_absent_from(roster_import=latest) == 0
+
+
+def test_no_word_from_an_import_that_did_not_end_done_or_marked_nobody(run, rep, org, places, client):
+    latest = run([person_row(1), person_row(2)])
+    RosterEntry.objects.update(last_import=None)  # as an import from before entries were marked
+    assert roster_absent_from(roster_import=latest) is None
+    client.force_login(rep)
+    whole = client.get(reverse("organizations:roster", args=[org.public_id]), {"absent": str(latest.public_id)})
+    assert 'id="roster-absent"' not in whole.content.decode()  # the filter is dropped: the whole roster
+    assert whole.content.decode().count("roster-remove") == 2
+    failed = RosterImport.objects.create(organization=org, original_name="x.xlsx", file_format="xlsx", status="failed")
+    assert roster_absent_from(roster_import=failed) is None
+
+
+def test_another_organizations_import_does_not_filter_this_roster(run, rep, org, places, client):
+    run([person_row(1), person_row(2)])
+    other = t.OrganizationFactory(name="Công ty Khác", admin_unit=org.admin_unit)
+    other_rep = t.make_member(t.Role.ORG_REPRESENTATIVE, organization=other, username="rep2")
+    theirs = RosterImport.objects.create(organization=other, original_name="y.xlsx", file_format="xlsx")
+    client.force_login(rep)
+    page = client.get(reverse("organizations:roster", args=[org.public_id]), {"absent": str(theirs.public_id)})
+    assert page.status_code == 200 and 'id="roster-absent"' not in page.content.decode()
+    client.force_login(other_rep)
+    assert client.get(reverse("organizations:roster", args=[org.public_id])).status_code in (403, 404)
+    bad = client.get(reverse("organizations:roster", args=[other.public_id]), {"absent": "not-a-uuid"})
+    assert bad.status_code == 200
