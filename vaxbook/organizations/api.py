@@ -13,7 +13,7 @@ from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from vaxbook.common.apifields import page_limit, page_offset
-from vaxbook.common.errors import NotFound
+from vaxbook.common.errors import DomainError, NotFound
 from vaxbook.organizations import selectors, services
 from vaxbook.organizations.models import Organization, RosterConflict, RosterEntry, RosterExport, RosterImport
 from vaxbook.organizations.readers import render_problem
@@ -66,10 +66,12 @@ class RosterImportOut(Schema):
     finished_at: datetime | None
     #: On `GET /roster-imports/{id}` only (null elsewhere): for a queued import, how many imports were
     #: queued before it, and `waiting_minutes` once no worker has taken it for ROSTER_IMPORT_STALL_MINUTES;
-    #: for a running one past 5 %, about how many minutes are left at the pace so far.
+    #: for a running one past 5 %, about how many minutes are left at the pace so far; for the organization's
+    #: latest `done` one, how many staff already on the roster its file did not list (`absent_from`).
     queue_ahead: int | None = None
     waiting_minutes: int | None = None
     minutes_left: int | None = None
+    not_listed: int | None = None
 
 
 class RosterEntryOut(Schema):
@@ -361,6 +363,7 @@ def roster_import_detail(request: HttpRequest, import_id: str) -> dict:
         "queue_ahead": outlook["ahead"],
         "waiting_minutes": outlook["waiting"],
         "minutes_left": outlook["minutes_left"],
+        "not_listed": selectors.roster_absent_from(roster_import=seen),
     }
 
 
@@ -433,14 +436,28 @@ def roster(
     organization_id: str,
     status: DataStatusFilter = "",
     q: str = Query("", max_length=100),
+    absent_from: str = Query("", max_length=64),
     limit: int = page_limit(50, 200),
     offset: int = page_offset(),
 ) -> dict:
     """The roster: every staff member with data status, next appointment and valid doses (paginated: `limit`
     1 to 200; an `offset` below 0 or past 2,147,483,647 is a 422); `q` finds staff by identity number,
-    phone, employee number or name (with or without diacritics)."""
+    phone, employee number or name (with or without diacritics); `absent_from` (the organization's latest
+    import that ended `done`) keeps the staff already on the roster that its file did not list, else 422
+    `absent_from_not_latest`."""
     organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
-    entries = selectors.roster_for_user(user=request.user, organization=organization, data_status=status, q=q)
+    absent = None
+    if absent_from:
+        absent = selectors.roster_absent_import(user=request.user, organization=organization, public_id=absent_from)
+        if absent is None:
+            raise DomainError.single(
+                "absent_from",
+                "absent_from_not_latest",
+                _("Only the organization's latest finished import can say whom its file did not list."),
+            )
+    entries = selectors.roster_for_user(
+        user=request.user, organization=organization, data_status=status, q=q, absent_from=absent
+    )
     return {"count": entries.count(), "results": [roster_entry_out(e) for e in entries[offset : offset + limit]]}
 
 

@@ -216,6 +216,18 @@ def roster_absent_from(*, roster_import: RosterImport) -> int | None:
     return entries.filter(_absent_from(roster_import)).count()
 
 
+def roster_absent_import(*, user: Any, organization: Organization, public_id: str) -> RosterImport | None:
+    """The import a roster filtered to "not listed by" names, if it may filter it: one the user sees, of this
+    organization, its latest `done` one (`roster_absent_from`). None for any other value."""
+    try:
+        imp = roster_import_get_for_user(user=user, public_id=public_id)
+    except NotFound:
+        return None
+    if imp.organization_id != organization.pk or roster_absent_from(roster_import=imp) is None:
+        return None
+    return imp
+
+
 def roster_imports_waiting_long(*, now: Any = None) -> int:
     """How many imports no worker has taken for ROSTER_IMPORT_STALL_MINUTES: a sign that no worker runs."""
     cutoff = (now or timezone.now()) - timedelta(minutes=limit("ROSTER_IMPORT_STALL_MINUTES"))

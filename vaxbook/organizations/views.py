@@ -86,15 +86,7 @@ def _absent_import(request: HttpRequest, organization: Organization) -> RosterIm
     """The link's `?absent=<import>`: the organization's latest import, whose unlisted staff the page shows;
     any other value (another organization's import, an older one, a typo) shows the whole roster."""
     raw = request.GET.get("absent", "")
-    if not raw:
-        return None
-    try:
-        imp = selectors.roster_import_get_for_user(user=request.user, public_id=raw)
-    except NotFound:
-        return None
-    if imp.organization_id != organization.pk or selectors.roster_absent_from(roster_import=imp) is None:
-        return None
-    return imp
+    return selectors.roster_absent_import(user=request.user, organization=organization, public_id=raw) if raw else None
 
 
 def _roster_context(request: HttpRequest, organization: Organization, **extra: Any) -> dict[str, Any]:

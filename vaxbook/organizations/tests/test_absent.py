@@ -81,3 +81,24 @@ def test_another_organizations_import_does_not_filter_this_roster(run, rep, org,
     assert client.get(reverse("organizations:roster", args=[org.public_id])).status_code in (403, 404)
     bad = client.get(reverse("organizations:roster", args=[other.public_id]), {"absent": "not-a-uuid"})
     assert bad.status_code == 200
+
+
+def test_the_api_counts_and_lists_whom_the_latest_file_did_not_list(run, rep, org, api):
+    first = run([person_row(n) for n in (1, 2, 3)])
+    latest = run([person_row(1)])
+    client = api.as_user(rep)
+    assert client.get(f"/api/v1/roster-imports/{latest.public_id}").json()["not_listed"] == 2
+    assert client.get(f"/api/v1/roster-imports/{first.public_id}").json()["not_listed"] is None
+    roster = f"/api/v1/organizations/{org.public_id}/roster"
+    body = client.get(roster, {"absent_from": str(latest.public_id)}).json()
+    assert body["count"] == 2
+    assert sorted(r["full_name"] for r in body["results"]) == sorted(person_row(n)["Họ và tên"] for n in (2, 3))
+    for wrong in (str(first.public_id), "not-an-id"):  # an older import, a typo: refused, not the whole roster
+        refused = client.get(roster, {"absent_from": wrong})
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0] == {
+            "field": "absent_from",
+            "code": "absent_from_not_latest",
+            "message": refused.json()["errors"][0]["message"],
+        }
+    assert client.get(roster).json()["count"] == 3
