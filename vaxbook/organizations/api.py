@@ -67,7 +67,7 @@ class RosterImportOut(Schema):
     #: On `GET /roster-imports/{id}` only (null elsewhere): for a queued import, how many imports were
     #: queued before it, and `waiting_minutes` once no worker has taken it for ROSTER_IMPORT_STALL_MINUTES;
     #: for a running one past 5 %, about how many minutes are left at the pace so far; for the organization's
-    #: latest `done` one, how many staff already on the roster its file did not list (`absent_from`).
+    #: last import to start, once `done`, how many staff already on the roster its file did not list.
     queue_ahead: int | None = None
     waiting_minutes: int | None = None
     minutes_left: int | None = None
@@ -442,8 +442,8 @@ def roster(
 ) -> dict:
     """The roster: every staff member with data status, next appointment and valid doses (paginated: `limit`
     1 to 200; an `offset` below 0 or past 2,147,483,647 is a 422); `q` finds staff by identity number,
-    phone, employee number or name (with or without diacritics); `absent_from` (the organization's latest
-    import that ended `done`) keeps the staff already on the roster that its file did not list, else 422
+    phone, employee number or name (with or without diacritics); `absent_from` (the organization's last
+    import to start, once `done`) keeps the staff already on the roster that its file did not list, else 422
     `absent_from_not_latest`."""
     organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
     absent = None

@@ -202,23 +202,24 @@ def _absent_from(roster_import: RosterImport) -> Q:
 
 
 def roster_absent_from(*, roster_import: RosterImport) -> int | None:
-    """How many staff on the roster the organization's latest import did not list: after a file of the
-    whole staff, those who may have left (and those whose row was refused, until it is sent corrected).
-    None for any other import (a later file lists the staff anew), one that did not end `done`, or one
-    that marked no entry (an import from before entries were marked: every entry would seem absent)."""
+    """How many staff on the roster an import did not list: after a file of the whole staff, those who may
+    have left (and those whose row was refused, until it is sent corrected). Only for an import that ended
+    `done` and is the organization's last to have started: a later one, running, done or stopped part way,
+    has marked the entries its rows listed as its own. None too for one that marked no entry (an import
+    from before entries were marked: every entry would seem absent)."""
     if roster_import.status != RosterImport.Status.DONE or roster_import.started_at is None:
         return None
-    organization_imports = RosterImport.objects.filter(organization_id=roster_import.organization_id)
-    latest = organization_imports.filter(status=RosterImport.Status.DONE).order_by("-finished_at", "-id").first()
-    entries = RosterEntry.objects.filter(organization_id=roster_import.organization_id)
-    if latest is None or latest.pk != roster_import.pk or not entries.filter(last_import=roster_import).exists():
+    organization_id = roster_import.organization_id
+    later = RosterImport.objects.filter(organization_id=organization_id, started_at__gt=roster_import.started_at)
+    entries = RosterEntry.objects.filter(organization_id=organization_id)
+    if later.exists() or not entries.filter(last_import=roster_import).exists():
         return None
     return entries.filter(_absent_from(roster_import)).count()
 
 
 def roster_absent_import(*, user: Any, organization: Organization, public_id: str) -> RosterImport | None:
     """The import a roster filtered to "not listed by" names, if it may filter it: one the user sees, of this
-    organization, its latest `done` one (`roster_absent_from`). None for any other value."""
+    organization, that can say whom it did not list (`roster_absent_from`). None for any other value."""
     try:
         imp = roster_import_get_for_user(user=user, public_id=public_id)
     except NotFound:

@@ -5,6 +5,7 @@ says nothing rather than calling everyone absent."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from vaxbook.common import testing as t
 from vaxbook.organizations import services
@@ -102,3 +103,21 @@ def test_the_api_counts_and_lists_whom_the_latest_file_did_not_list(run, rep, or
             "message": refused.json()["errors"][0]["message"],
         }
     assert client.get(roster).json()["count"] == 3
+
+
+def test_a_later_import_even_one_stopped_part_way_silences_the_earlier(
+    run, rep, org, django_capture_on_commit_callbacks
+):
+    """A later import marks the entries its rows list as its own, chunk by chunk: once one has started,
+    whatever became of it, the earlier import can no longer say whom it did not list."""
+    latest = run([person_row(1), person_row(2)])
+    assert roster_absent_from(roster_import=latest) == 0
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = services.roster_import_start(
+            actor=rep, organization=org, upload=upload(xlsx_bytes(table([person_row(1)])))
+        )
+    assert roster_absent_from(roster_import=latest) == 0  # queued: it has marked nothing yet
+    RosterImport.objects.filter(pk=queued.pk).update(status="running", started_at=timezone.now())
+    assert roster_absent_from(roster_import=latest) is None
+    services.roster_import_cancel(actor=rep, roster_import=queued)
+    assert roster_absent_from(roster_import=latest) is None  # it may have saved chunks before it stopped
