@@ -10,7 +10,7 @@ from vaxbook.organizations.services import rosters_fold_merged
 class Command(BaseCommand):
     help = (
         "Move the roster entries and open roster conflicts still held by merged records to the records they "
-        "were merged into, as a merge does now. A second run finds nothing."
+        "were merged into, as a merge does now. A second run moves nothing."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
