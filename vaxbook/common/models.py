@@ -1,16 +1,14 @@
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.common.ids import uuid7
+from vaxbook.common.ids import uuid4, uuid7
 
 
 class BaseModel(models.Model):
     """Every table: an internal integer key, a public UUID for URLs and the API, and timestamps."""
 
-    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("public id"), default=uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
