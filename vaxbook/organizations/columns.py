@@ -21,7 +21,14 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.organizations.readers import CellError, FileRefused, FormulaNotComputed, Row
-from vaxbook.registry.identity import PersonInput, Problem, check_legacy_text, normalize_text, search_name
+from vaxbook.registry.identity import (
+    PersonInput,
+    Problem,
+    check_legacy_text,
+    normalize_text,
+    person_input,
+    search_name,
+)
 
 #: A text cell starting with one of these is prefixed with a quote in our exports (formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -438,7 +445,7 @@ class RowMapper:
         return RosterRow(
             number=number,
             values=values,
-            person=PersonInput(**fields),
+            person=person_input(fields),
             province_code=others.get("province_code"),
             department=others.get("department", ""),
             employee_number=others.get("employee_number", ""),

@@ -17,7 +17,8 @@ import functools
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING as MISSING_VALUE
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -188,8 +189,10 @@ def _compact_code(s: object, drop: str) -> str:
     validator can refuse them. A spreadsheet's ``12345.0`` becomes ``12345``.
     """
     text = s if type(s) is str else _as_text(s)
-    if match := _FLOAT_SUFFIX.fullmatch(text):
+    if ".0" in text and (match := _FLOAT_SUFFIX.fullmatch(text)):  # the pattern's only literal first
         text = match.group(1)
+    if text.isdigit() and text.isascii():
+        return text  # fast path, same result: nothing to drop (no separator is a digit), nothing to fold
     if text.isascii() and text.isprintable():
         # Fast path, same result: printable ASCII has no invisible character, NFKC leaves it as it is,
         # and upper() changes only letters.
@@ -527,8 +530,8 @@ def _check_normalized_name(name: str, field: str = "full_name") -> list[Problem]
                 format_lazy(_("The full name must be at most {max} characters long."), max=FULL_NAME_MAX_LENGTH),
             )
         ]
-    if name.translate(_NAME_SEPARATORS).isalpha():
-        return []  # fast path, same result: every other character is a letter (Unicode category L)
+    if name.replace(" ", "").isalpha() or name.translate(_NAME_SEPARATORS).isalpha():
+        return []  # fast paths, same result: every other character is a letter (Unicode category L)
     has_letter = False
     for ch in name:
         category = unicodedata.category(ch)
@@ -756,6 +759,38 @@ class PersonInput:
     is_child: bool = False
 
 
+_INPUT_FIELDS = fields(PersonInput)
+_INPUT_NAMES = frozenset(f.name for f in _INPUT_FIELDS)
+_INPUT_DEFAULTS = {f.name: f.default for f in _INPUT_FIELDS if f.default is not MISSING_VALUE}
+_INPUT_FACTORIES = [(f.name, f.default_factory) for f in _INPUT_FIELDS if f.default_factory is not MISSING_VALUE]
+_new_object = object.__new__
+
+
+def person_input(values: dict[str, object]) -> PersonInput:
+    """`PersonInput(**values)`, for the importer's hundred thousand rows: the frozen class's constructor
+    sets its fields one `object.__setattr__` at a time; this sets them at once. The same instance (a
+    PersonInput has no `__post_init__`), and an unknown field is refused as the constructor refuses it."""
+    if not values.keys() <= _INPUT_NAMES:
+        raise TypeError(f"PersonInput has no fields {sorted(values.keys() - _INPUT_NAMES)}")
+    made = _new_object(PersonInput)
+    attrs = made.__dict__
+    attrs.update(_INPUT_DEFAULTS)
+    for name, factory in _INPUT_FACTORIES:
+        if name not in values:
+            attrs[name] = factory()
+    attrs.update(values)
+    return made
+
+
+def input_replaced(data: PersonInput, **changes: object) -> PersonInput:
+    """`dataclasses.replace(data, **changes)` at the cost of one copy (see `person_input`)."""
+    if not changes.keys() <= _INPUT_NAMES:
+        raise TypeError(f"PersonInput has no fields {sorted(changes.keys() - _INPUT_NAMES)}")
+    made = _new_object(PersonInput)
+    made.__dict__.update(data.__dict__, **changes)
+    return made
+
+
 @dataclass(frozen=True)
 class PersonCheck:
     """The outcome of :func:`check_person`."""
@@ -907,8 +942,8 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
                 )
             )
 
-    # replace, not the constructor: a field added to PersonInput later is carried, never dropped.
-    normalized = replace(
+    # Every field of the input carried, never dropped (a field added to PersonInput later too).
+    normalized = input_replaced(
         data,
         full_name=full_name,
         date_of_birth=dob,

@@ -5,9 +5,11 @@ number); hypothesis feeds both the same text, including the characters the fast 
 (controls, format characters, zero-width and non-breaking spaces, combining marks, full-width digits).
 """
 
+import dataclasses
 import unicodedata
 
 import phonenumbers
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -94,3 +96,25 @@ def test_normalize_phone_agrees_with_phonenumbers():
         expected = phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in identity._MOBILE_TYPES
         assert (identity.normalize_phone(national) is not None) == expected
         assert (identity.normalize_phone(float(national)) is not None) == expected
+
+
+INPUT_VALUES = st.one_of(st.none(), st.booleans(), TEXT, st.integers(), st.floats(allow_nan=False))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(identity._INPUT_NAMES)), INPUT_VALUES))
+def test_person_input_and_input_replaced_are_the_constructor_and_replace(values):
+    made = identity.person_input(values)
+    assert made == identity.PersonInput(**values) and type(made) is identity.PersonInput
+    changes = {name: "changed" for name in list(values)[:3]}
+    assert identity.input_replaced(made, **changes) == dataclasses.replace(made, **changes)
+    assert made == identity.PersonInput(**values)  # the original is left as it was
+
+
+def test_person_input_refuses_an_unknown_field_and_the_class_has_no_post_init():
+    """person_input skips the constructor: equal only while PersonInput has no __post_init__."""
+    assert not hasattr(identity.PersonInput, "__post_init__")
+    with pytest.raises(TypeError, match="no_such_field"):
+        identity.person_input({"full_name": "A", "no_such_field": 1})
+    with pytest.raises(TypeError, match="no_such_field"):
+        identity.input_replaced(identity.PersonInput(), no_such_field=1)
