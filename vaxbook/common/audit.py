@@ -66,17 +66,22 @@ def audit_event_objects(
     *, actor: Any, action: str, subjects: Sequence[models.Model], data: Sequence[dict[str, Any]] | None = None
 ) -> list[AuditEvent]:
     """Unsaved audit events for a bulk write (saved with bulk_insert or bulk_create): thousands at a
-    time for an import, so the subject type is read once per model."""
+    time for an import, so the subject type is read once per model, and a data dict given for several
+    events (the same object) is made JSON-ready once and shared by them (copy_prepare writes it once)."""
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     at = timezone.now()
     datas = data if data is not None else [{}] * len(subjects)
     labels: dict[type, str] = {}
+    ready: dict[int, Any] = {}  # id(a data dict) → its JSON-ready form; `datas` keeps the dicts alive
     events = []
     for s, d in zip(subjects, datas, strict=True):
         kind = type(s)
         label = labels.get(kind)
         if label is None:
             label = labels[kind] = s._meta.label_lower
+        jsonable = ready.get(id(d))
+        if jsonable is None:
+            jsonable = ready[id(d)] = _jsonable(d)
         public_id = getattr(s, "public_id", _NO_PUBLIC_ID)
         events.append(
             _new_event(
@@ -86,7 +91,7 @@ def audit_event_objects(
                     "action": action,
                     "subject_type": label,
                     "subject_id": str(public_id if public_id is not _NO_PUBLIC_ID else s.pk),
-                    "data": _jsonable(d),
+                    "data": jsonable,
                 }
             )
         )

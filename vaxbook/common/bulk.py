@@ -144,7 +144,12 @@ def copy_prepare(objs: Sequence[Model], *, using: str | None = None, keys: bool 
     stamped = [f for f in fields if isinstance(f, DateField) and (f.auto_now or f.auto_now_add)]
     # Fields with their own pre_save (a file field saves its file) get it called, as bulk_create does.
     special = [f for f in fields if type(f).pre_save is not Field.pre_save and not isinstance(f, DateField)]
-    relations = {f.name: f for f in fields if f.is_relation}
+    # name → (the key's attname, the related object's key attname; None where that is not its pk)
+    relations = {
+        f.name: (f.attname, f.target_field.attname if f.target_field.primary_key else None)  # type: ignore[attr-defined]
+        for f in fields
+        if f.is_relation
+    }
     now = timezone.now()
     stamps = [(f.attname, now if isinstance(f, DateTimeField) else date.today()) for f in stamped]  # noqa: DTZ011
     for obj in objs:
@@ -214,7 +219,7 @@ def draw_keys(objs: Sequence[Model], *, using: str | None = None) -> bool:
 _SEQUENCES: dict[tuple[str, str, str], str] = {}
 
 
-def _needs_related_check(obj: Model, cache: dict[str, Any], relations: dict[str, Field]) -> bool:
+def _needs_related_check(obj: Model, cache: dict[str, Any], relations: dict[str, tuple[str, str | None]]) -> bool:
     """Whether a cached related object could make Django's check refuse or change the row: one that is
     unsaved, or whose key is not (yet) the one on this object. Loaded ones, the common case, cannot."""
     values = obj.__dict__
@@ -223,8 +228,11 @@ def _needs_related_check(obj: Model, cache: dict[str, Any], relations: dict[str,
         if relation is None:
             return True  # not a forward relation of this model's concrete fields: let Django look
         if related is not None:
-            key = related.pk
-            if key is None or values.get(relation.attname) != key:
+            attname, key_attname = relation
+            if key_attname is None:
+                return True  # a relation to another field than the key (to_field): let Django look
+            key = related.__dict__.get(key_attname)
+            if key is None or values.get(attname) != key:
                 return True
     return False
 
@@ -242,11 +250,17 @@ def _encoder(field: Field, prepare: Callable[[Any], Any]) -> Callable[[Any], str
         if field.encoder is not None:
             return lambda value: _text(prepare(value))
 
+        encoded: dict[int, str] = {}  # id(value) → its text: one object shared by several rows, encoded once
+
         def encode_json(value: Any) -> str:
             # Django adapts a dict or a list as Jsonb(value, dumps=json.dumps): the same text, at once.
+            # (The rows being encoded hold their values, so an id is not reused while this encoder lives.)
             kind = type(value)
             if kind is dict or kind is list:
-                return _escape(json.dumps(value))
+                text = encoded.get(id(value))
+                if text is None:
+                    text = encoded[id(value)] = _escape(json.dumps(value))
+                return text
             return _text(prepare(value))
 
         return encode_json

@@ -504,19 +504,23 @@ class RegistrationPlan:
 
 def _events(plan: RegistrationPlan) -> list[AuditEvent]:
     created = plan.created
+    # Most events of a batch say one of a few things: one dict for each, shared (and encoded once).
+    alike: dict[str, dict[str, str]] = {}
+
+    def data(p: Person) -> dict[str, str]:
+        if p.suspected_duplicate_of_id is not None and p.suspected_duplicate_of:
+            return {
+                "source": plan.source,
+                "data_status": p.data_status,
+                "suspected_duplicate_of": str(p.suspected_duplicate_of.public_id),
+            }
+        said = alike.get(p.data_status)
+        if said is None:
+            said = alike[p.data_status] = {"source": plan.source, "data_status": p.data_status}
+        return said
+
     events: list[AuditEvent] = audit_event_objects(
-        actor=plan.actor,
-        action=plan.audit_action,
-        subjects=created,
-        data=[
-            {"source": plan.source, "data_status": p.data_status}
-            | (
-                {"suspected_duplicate_of": str(p.suspected_duplicate_of.public_id)}
-                if p.suspected_duplicate_of_id is not None and p.suspected_duplicate_of
-                else {}
-            )
-            for p in created
-        ],
+        actor=plan.actor, action=plan.audit_action, subjects=created, data=[data(p) for p in created]
     )
     events += audit_event_objects(
         actor=plan.actor,

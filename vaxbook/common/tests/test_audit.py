@@ -1,5 +1,6 @@
 """The audit log is written in the same transaction as the change it records."""
 
+import json
 from typing import Any
 
 import pytest
@@ -57,6 +58,22 @@ def test_bulk_events_are_unsaved_until_bulk_created(facility_a: Facility, facili
     assert all(e.pk is None for e in events)
     AuditEvent.objects.bulk_create(events)
     assert sorted(AuditEvent.objects.filter(action="test.bulk").values_list("data__i", flat=True)) == [1, 2]
+
+
+def test_one_data_dict_given_for_several_events_is_made_ready_once_and_shared(
+    facility_a: Facility, facility_b: Facility
+) -> None:
+    said = {"source": "organization", "place": facility_a}
+    events = audit_event_objects(
+        actor=None, action="test.shared", subjects=[facility_a, facility_b, facility_a], data=[said, said, {"i": 3}]
+    )
+    assert events[0].data == {"source": "organization", "place": str(facility_a.public_id)}
+    assert events[0].data is events[1].data and events[2].data == {"i": 3}
+    AuditEvent.objects.bulk_create(events)
+    stored = AuditEvent.objects.filter(action="test.shared")
+    assert sorted(json.dumps(e.data, sort_keys=True) for e in stored) == sorted(
+        json.dumps(e.data, sort_keys=True) for e in events
+    )
 
 
 def test_changed_fields_lists_old_and_new_values(facility_a: Facility) -> None:

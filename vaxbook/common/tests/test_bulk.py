@@ -67,6 +67,49 @@ def test_events_numbered_by_the_database(clerk_a: Any) -> None:
     assert stored[0].at != at  # auto_now_add: stamped on write, as bulk_create does
 
 
+def test_one_json_value_shared_by_several_rows_is_written_to_each_and_kept_apart_from_the_others(
+    clerk_a: Any,
+) -> None:
+    shared = {"source": "organization", "data_status": "incomplete", "text": AWKWARD}
+    alike = {"source": "organization", "data_status": "incomplete", "text": AWKWARD}  # equal, not the same
+    other = {"source": "organization", "data_status": "complete"}
+    datas = [shared, other, shared, alike, [1, "x"], shared, other]
+    events = [
+        Builder(AuditEvent)(
+            {"actor_id": clerk_a.pk, "action": "j", "subject_type": "x.y", "subject_id": str(i), "data": data}
+        )
+        for i, data in enumerate(datas)
+    ]
+    bulk_insert(events, keys=False)
+    stored = sorted(AuditEvent.objects.filter(action="j"), key=lambda e: int(e.subject_id))
+    assert [e.data for e in stored] == datas
+
+
+def test_a_cached_related_object_whose_key_differs_is_checked_by_django(clerk_a: Any, ward1: Any, ward2: Any) -> None:
+    """The related objects cached on a row are trusted only when their key is the row's; otherwise
+    Django's own check runs (and, as for bulk_create, the cached object gives way to the key)."""
+    build = Builder(Person)
+    values = {
+        "full_name": "A",
+        "search_name": "a",
+        "date_of_birth": date(1990, 1, 1),
+        "sex": Person.Sex.FEMALE,
+        "source": Person.Source.ORGANIZATION,
+        "data_status": Person.DataStatus.INCOMPLETE,
+        "problems": [],
+    }
+    agreeing = build({**values, "id_number": "1", "ward_id": ward1.pk}, {"ward": ward1})
+    stale = build({**values, "id_number": "2", "ward_id": ward1.pk}, {"ward": ward2})
+    unsaved_ward = type(ward1)(code="99999", name="Chưa lưu", level=ward1.level)
+    unsaved = build({**values, "id_number": "3", "ward_id": None}, {"ward": unsaved_ward})
+    bulk_insert([agreeing, stale])
+    assert Person.objects.get(pk=agreeing.pk).ward_id == ward1.pk
+    assert Person.objects.get(pk=stale.pk).ward_id == ward1.pk
+    assert "ward" not in stale._state.fields_cache  # Django's check dropped the stale cached ward
+    with pytest.raises(ValueError, match="unsaved related object"):
+        bulk_insert([unsaved, build({**values, "id_number": "4"})])
+
+
 def test_keys_drawn_before_the_write_are_the_ones_written(clerk_a: Any) -> None:
     events = [
         Builder(AuditEvent)({"actor_id": clerk_a.pk, "action": "k", "subject_type": "x.y", "subject_id": str(i)})
