@@ -282,8 +282,10 @@ def _encoder(field: Field, prepare: Callable[[Any], Any]) -> Callable[[Any], str
             if value is not last[0]:
                 last[0], last[1] = value, value.isoformat()
             return last[1]  # type: ignore[no-any-return]
-        if kind is date or kind is uuid.UUID:
-            return str(value)
+        if kind is uuid.UUID:
+            return format(value.int, "032x")  # PostgreSQL reads a uuid without its hyphens too; str() is 4x slower
+        if kind is date:
+            return value.isoformat()
         if kind is bool:
             return "t" if value else "f"
         if text_field and isinstance(value, str):

@@ -30,6 +30,7 @@ import hashlib
 import itertools
 import logging
 import os
+import sys
 import tempfile
 import uuid
 from collections import Counter
@@ -478,7 +479,7 @@ def roster_import_process(*, import_id: int) -> None:
         run.fail([{"field": "file", "code": "import_not_allowed", "params": {}}])  # nothing read, nothing written
         return
     try:
-        with _few_collections():
+        with _few_collections(), _quick_handoffs():
             run.execute()
     except FileRefused as exc:
         run.fail([exc.as_problem()])
@@ -501,6 +502,21 @@ def _few_collections() -> Generator[None]:
         yield
     finally:
         gc.set_threshold(*before)
+
+
+@contextlib.contextmanager
+def _quick_handoffs() -> Generator[None]:
+    """The interpreter's lock handed over every 0.5 ms while an import runs, not every 5 ms: the thread
+    writing a chunk needs it for a moment between each part of its COPY, and with the default it
+    waited up to 5 ms each time for the run's thread (which checks the next chunk meanwhile) while
+    PostgreSQL sat idle. Measured on the benchmark: the writing's wall time 10.4-11.8 s → 7.9-8.7 s.
+    Restored after."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 class _Documents:
@@ -709,7 +725,7 @@ class _ImportRun:
                 recent.append(person)
         # Only persons registered before can be on the roster already.
         created = {id(person) for person in plan.created}
-        known = [person.pk for _row, person in accepted if id(person) not in created]
+        known = [person.id for _row, person in accepted if id(person) not in created]
         existing: dict[int, RosterEntry] = {}
         if known:
             existing = read(selectors.roster_entries_read(organization=self.organization, person_ids=known))
@@ -725,7 +741,7 @@ class _ImportRun:
             tally=Counter(status for status, _problems in statuses.values()),
             conflicts=conflicts,
         )
-        if all(person.pk is not None for _row, person in accepted):  # keys drawn already (PostgreSQL)
+        if all(person.id is not None for _row, person in accepted):  # keys drawn already (PostgreSQL)
             chunk.roster_new = self._roster_new(chunk)
             chunk.roster_copy = copy_prepare(chunk.roster_new, keys=False)
         return chunk
@@ -736,15 +752,16 @@ class _ImportRun:
         )
 
     def _roster_new(self, chunk: _Chunk) -> list[RosterEntry]:
-        rows_by_person = {person.pk: row for row, person in chunk.accepted}
+        rows_by_person = {person.id: row for row, person in chunk.accepted}
+        organization_id, import_id = self.organization.pk, self.imp.pk
         return [
             _new_entry(
                 {
-                    "organization_id": self.organization.pk,
+                    "organization_id": organization_id,
                     "person_id": person_id,
                     "department": row.department,
                     "employee_number": row.employee_number,
-                    "last_import_id": self.imp.pk,
+                    "last_import_id": import_id,
                 }
             )
             for person_id, row in rows_by_person.items()
@@ -813,7 +830,7 @@ class _ImportRun:
                 last_import_id=self.imp.pk
             )
         now = timezone.now()
-        rows_by_person = {person.pk: row for row, person in chunk.accepted}
+        rows_by_person = {person.id: row for row, person in chunk.accepted}
         changed = []
         for person_id, entry in chunk.existing.items():
             row = rows_by_person[person_id]

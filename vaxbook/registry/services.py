@@ -165,7 +165,7 @@ class _References:
             province = self.provinces.get(province_code)
             if province is None:
                 invalid.append(Problem("province_code", "province_unknown", _("There is no province with this code.")))
-            elif ward is not None and ward.parent_id != province.pk:
+            elif ward is not None and ward.parent_id != province.id:
                 invalid.append(
                     Problem("ward_code", "ward_not_in_province", _("This ward or commune is not in that province."))
                 )
@@ -256,14 +256,15 @@ def _new_person(res: _Resolved, *, source: str, actor: Any) -> Person:
             "nationality": data.nationality or "VN",
             "ethnicity": data.ethnicity or "",
             "occupation": data.occupation or "",
-            "priority_group_id": res.priority_group.pk if res.priority_group is not None else None,
-            "province_id": res.province.pk if res.province is not None else None,
-            "ward_id": res.ward.pk if res.ward is not None else None,
+            # `.id`, not `.pk` (a property, then a look-up of the key's name): twice a row, a hundred thousand rows.
+            "priority_group_id": res.priority_group.id if res.priority_group is not None else None,
+            "province_id": res.province.id if res.province is not None else None,
+            "ward_id": res.ward.id if res.ward is not None else None,
             "address_line": data.address_line or "",
             "source": source,
             "data_status": _data_status([], missing),
             "problems": _problem_dicts(missing),
-            "created_by_id": creator.pk if creator is not None else None,
+            "created_by_id": creator.id if creator is not None else None,
         },
         {"priority_group": res.priority_group, "province": res.province, "ward": res.ward, "created_by": creator},
     )
