@@ -42,6 +42,8 @@ def unquote(value: Any) -> Any:
 
 
 def _code_text(value: Any) -> str:
+    if type(value) is str and value.isdigit() and value.isascii():
+        return value  # fast path, same result: nothing to unquote, normalize or join
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, bool):

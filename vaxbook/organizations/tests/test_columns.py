@@ -3,11 +3,14 @@
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vaxbook.organizations.columns import (
     COLUMN_BY_KEY,
     FOOTER_MAX_ROWS,
     RowMapper,
+    _code_text,
     clean_id_type,
     clean_priority_group,
     find_header,
@@ -18,6 +21,7 @@ from vaxbook.organizations.columns import (
 )
 from vaxbook.organizations.readers import FileRefused
 from vaxbook.organizations.tests.builders import HEADERS
+from vaxbook.registry.identity import normalize_text
 
 
 def test_headers_match_ignoring_case_diacritics_spaces_and_order():
@@ -181,3 +185,19 @@ def test_a_run_longer_than_a_footer_goes_on_at_once_and_is_never_held() -> None:
     footer: list[int] = []
     ending = [_row(2, person=True)] + [_row(n, person=False) for n in range(3, 3 + FOOTER_MAX_ROWS + 2)]
     assert len(list(without_footer(ending, header, footer))) == len(ending) and footer == []
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.sampled_from(list("0123456789 '=+-.\u00a0\u200b\uff10\u0663²a")), max_size=8),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.integers(),
+    )
+)
+def test_a_code_cells_fast_path_gives_the_plain_steps_result(value):
+    """A cell of digits skips the unquoting and normalizing: the same text as going through them."""
+    plain = "".join(normalize_text(unquote(value)).split())
+    if isinstance(value, float) and value.is_integer():
+        plain = str(int(value))
+    assert _code_text(value) == plain
