@@ -851,12 +851,12 @@ class _ImportRun:
         """A chunk is written: count it, remember its documents, report its refused rows."""
         self.documents.hashes.update(chunk.keys)
         self.processed = chunk.done
-        for i in sorted(chunk.statuses):
-            status, problems = chunk.statuses[i]
-            self.counts[status] += 1
-            if status == "refused":
-                self.refusals.update({p.code for p in problems})
-                self._report(chunk.rows[i], problems)
+        self.counts.update(chunk.tally)
+        statuses = chunk.statuses
+        for i in sorted(i for i, (status, _problems) in statuses.items() if status == "refused"):
+            problems = statuses[i][1]
+            self.refusals.update({p.code for p in problems})
+            self._report(chunk.rows[i], problems)
 
     # -- the error report ----------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ number); hypothesis feeds both the same text, including the characters the fast 
 """
 
 import dataclasses
+import re
 import unicodedata
 
 import phonenumbers
@@ -118,3 +119,9 @@ def test_person_input_refuses_an_unknown_field_and_the_class_has_no_post_init():
         identity.person_input({"full_name": "A", "no_such_field": 1})
     with pytest.raises(TypeError, match="no_such_field"):
         identity.input_replaced(identity.PersonInput(), no_such_field=1)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(TEXT, st.text(alphabet=st.sampled_from(list("AZaz09ÀĐ ß\u0130\uff21")), max_size=3)))
+def test_country_code_test_matches_its_regular_expression(text):
+    assert identity._is_country_code(text) == bool(re.fullmatch(r"[A-Z]{2}", text))
