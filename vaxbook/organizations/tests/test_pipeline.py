@@ -6,6 +6,8 @@ These tests commit (a transaction would hide the rows from the second connection
 import runs one chunk after the other and they check that path the same way.
 """
 
+import gc
+import sys
 from datetime import date
 from typing import Any
 from unittest import mock
@@ -158,3 +160,18 @@ def test_a_document_registered_elsewhere_meanwhile_is_decided_again(run, org):
     assert (imp.status, imp.created, imp.linked + imp.updated, imp.refused) == ("done", 4, 1, 0), imp.problems
     assert Person.objects.count() == 5
     assert RosterEntry.objects.filter(organization=org).count() == 5
+
+
+def test_the_process_settings_changed_for_imports_are_restored_when_the_last_one_ends():
+    """Two imports overlapping in two threads: the first to end leaves the settings to the other,
+    the last restores what the process had before."""
+    before = (gc.get_threshold(), sys.getswitchinterval())
+    first, second = services._WhileImporting(), services._WhileImporting()
+    first.__enter__()
+    during = (gc.get_threshold(), sys.getswitchinterval())
+    assert during == (services._WhileImporting.GC_THRESHOLD, services._WhileImporting.SWITCH_INTERVAL)
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert (gc.get_threshold(), sys.getswitchinterval()) == during  # the second still runs
+    second.__exit__(None, None, None)
+    assert (gc.get_threshold(), sys.getswitchinterval()) == before
