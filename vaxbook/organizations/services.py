@@ -401,6 +401,10 @@ def roster_import_cancel(*, actor: Any, roster_import: RosterImport) -> RosterIm
     return locked
 
 
+class ExportInterrupted(Exception):
+    """The export was declared interrupted (its progress stalled) while it ran: the run stops."""
+
+
 class ImportInterrupted(Exception):
     """The import this run writes was declared interrupted (`roster_imports_fail_stalled`) or cancelled
     (`roster_import_cancel`): stop."""
@@ -1332,12 +1336,13 @@ def roster_export_process(*, export_id: int) -> None:
         return
     handle, path = tempfile.mkstemp(prefix="roster-export-", suffix=".xlsx")
     os.close(handle)
+    running = RosterExport.objects.filter(pk=export.pk, status=RosterExport.Status.RUNNING)
     try:
         rows = _export_write(export, path)
         with open(path, "rb") as f, transaction.atomic():
             export.file.save("roster.xlsx", File(f), save=False)
             now = timezone.now()
-            RosterExport.objects.filter(pk=export.pk).update(
+            finished = running.update(
                 status=RosterExport.Status.DONE,
                 progress=100,
                 rows=rows,
@@ -1345,15 +1350,21 @@ def roster_export_process(*, export_id: int) -> None:
                 finished_at=now,
                 updated_at=now,
             )
+            if not finished:  # declared interrupted meanwhile: it stays so, and the file goes
+                export.file.delete(save=False)
+                raise ExportInterrupted()
             audit_log(
                 actor=export.requested_by,
                 action="organizations.roster_export.finished",
                 subject=export,
                 data={"rows": rows, "data_status": export.data_status},
             )
+    except ExportInterrupted:
+        logger.warning("roster export %s was declared interrupted while it ran; stopped", export_id)
     except Exception:
         logger.exception("roster export %s crashed", export_id)
-        RosterExport.objects.filter(pk=export.pk).update(**_failed("export_crashed", timezone.now()))
+        # Only a running export: one declared interrupted keeps what it was marked with.
+        running.update(**_failed("export_crashed", timezone.now()))
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)
@@ -1382,9 +1393,11 @@ def _export_write(export: RosterExport, path: str) -> int:
             values["row_number"] = rows
             writer.add(values, labels.get(entry.person.data_status, ""), _export_problems(entry.person))
             if rows % EXPORT_PROGRESS_ROWS == 0:
-                RosterExport.objects.filter(pk=export.pk).update(
+                moved = RosterExport.objects.filter(pk=export.pk, status=RosterExport.Status.RUNNING).update(
                     progress=min(99, rows * 100 // total), rows=rows, updated_at=timezone.now()
                 )
+                if not moved:  # declared interrupted (roster_export_seen): nobody waits for the rest
+                    raise ExportInterrupted()
     finally:
         writer.close()
     return rows

@@ -136,6 +136,62 @@ def test_a_crash_fails_the_export_saying_so_and_a_stalled_one_is_shown_interrupt
     assert services.roster_export_seen(moving).status == "running"
 
 
+def _interrupted(pk: int) -> None:
+    """What roster_export_seen does to an export whose progress stalled."""
+    RosterExport.objects.filter(pk=pk).update(**services._failed("export_interrupted", timezone.now()))
+
+
+def test_an_export_declared_interrupted_while_it_runs_stays_so_and_keeps_no_file(
+    imported, rep, org, monkeypatch, settings, tmp_path
+):
+    """A worker slower than the stall limit finishes after its export was shown interrupted: the export
+    stays interrupted (not done, nor crashed), and the file it wrote is not kept."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    settings.MEDIA_ROOT = str(tmp_path)
+    original = services._export_write
+
+    def slow(export, path):  # the export is declared interrupted while the rows are written
+        rows = original(export, path)
+        _interrupted(export.pk)
+        return rows
+
+    def slow_then_crash(export, path):
+        _interrupted(export.pk)
+        raise RuntimeError("disk full")
+
+    for write in (slow, slow_then_crash):
+        monkeypatch.setattr(services, "_export_write", write)
+        late = roster_export_start(actor=rep, organization=org)
+        services.roster_export_process(export_id=late.pk)
+        late.refresh_from_db()
+        assert (late.status, [p["code"] for p in late.problems], late.file.name) == (
+            "failed",
+            ["export_interrupted"],
+            "",
+        )
+    assert [p for p in tmp_path.rglob("*") if p.is_file() and "roster-exports" in str(p)] == []
+    assert not AuditEvent.objects.filter(action="organizations.roster_export.finished").exists()
+
+
+def test_an_export_declared_interrupted_stops_writing_at_its_next_progress_step(imported, rep, org, monkeypatch):
+    monkeypatch.setattr(services, "EXPORT_PROGRESS_ROWS", 1)
+    written = []
+    original = services.export_values
+
+    def counted(entry):
+        written.append(entry.pk)
+        if len(written) == 1:
+            _interrupted(late.pk)
+        return original(entry)
+
+    monkeypatch.setattr(services, "export_values", counted)
+    late = roster_export_start(actor=rep, organization=org)
+    services.roster_export_process(export_id=late.pk)
+    late.refresh_from_db()
+    assert len(written) == 1 and RosterEntry.objects.count() == 3  # the other two were not written
+    assert (late.status, [p["code"] for p in late.problems], late.rows) == ("failed", ["export_interrupted"], 0)
+
+
 def test_an_export_whose_requester_may_no_longer_see_the_organization_is_refused_when_it_runs(imported, rep, org):
     """Queued, then its requester's role was removed (or the account deactivated, or deleted) before a
     worker took it: nothing is written, and it says why."""
