@@ -773,8 +773,9 @@ _new_object = object.__new__
 
 def person_input(values: dict[str, object]) -> PersonInput:
     """`PersonInput(**values)`, for the importer's hundred thousand rows: the frozen class's constructor
-    sets its fields one `object.__setattr__` at a time; this sets them at once. The same instance (a
-    PersonInput has no `__post_init__`), and an unknown field is refused as the constructor refuses it."""
+    sets its fields one `object.__setattr__` at a time; this sets them at once. An equal instance (a
+    PersonInput has no `__post_init__`; test_identity_fast_paths checks both), and an unknown field is
+    refused as the constructor refuses it."""
     if not values.keys() <= _INPUT_NAMES:
         raise TypeError(f"PersonInput has no fields {sorted(values.keys() - _INPUT_NAMES)}")
     made = _new_object(PersonInput)
