@@ -5,13 +5,42 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from django.db.models import JSONField
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from vaxbook.common.bulk import bulk_insert, copy_prepare, draw_keys
+from vaxbook.common.bulk import (
+    _INLINE,
+    _KINDS,
+    _encoder,
+    _text,
+    _Unsupported,
+    bulk_insert,
+    copy_prepare,
+    draw_keys,
+    row_encoder,
+)
 from vaxbook.common.models import AuditEvent
 from vaxbook.common.rows import Builder
 from vaxbook.registry.models import Person
 
 pytestmark = pytest.mark.django_db
+
+KIND_NAMES = ["str", "int", "uuid", "date", "bool", ""]
+
+
+def _encoder_for(kind: str) -> Any:
+    """A column's encoder as copy_prepare makes it: a text field's for "str", a JSON field's for "",
+    the key's (`_text`) for "int", and a plain field's for the others."""
+    if kind == "":
+        return _encoder(JSONField(), lambda value: value)
+    if kind == "int":
+        return _text
+    field = {"str": Person._meta.get_field("full_name"), "uuid": Person._meta.get_field("public_id")}.get(
+        kind, Person._meta.get_field("date_of_birth")
+    )
+    return _encoder(field, lambda value: value)
+
 
 AWKWARD = "Nguyễn\tVăn\\N \\ “A”\r\nB ' \" ; ,"
 
@@ -136,3 +165,61 @@ def test_builder_builds_new_instances(clerk_a: Any) -> None:
     assert person.public_id != Builder(Person)({"full_name": "A"}).public_id
     with pytest.raises(AssertionError):
         Builder(Person)({"no_such_field": 1})
+
+
+# Values of every type a column may hold, the usual and the unusual: texts with what COPY escapes, a
+# choices member, None, bool next to int, naive and aware times, JSON of several shapes.
+# What COPY escapes (backslash, tab, newline, carriage return) drawn as often as the rest together.
+TEXTS = st.text(alphabet=st.sampled_from([*"aZ9 ă\x00\x0b\u00a0\u200b\u2028\"',;", *"\\\t\n\r" * 3]), max_size=8)
+ANY_VALUE = st.one_of(
+    st.none(),
+    TEXTS,
+    st.sampled_from([Person.Sex.FEMALE, Person.Source.ORGANIZATION]),
+    st.integers(-(2**63), 2**63 - 1),
+    st.booleans(),
+    st.uuids(),
+    st.dates(),
+    st.datetimes(),
+    st.datetimes(timezones=st.sampled_from([UTC])),
+    st.sampled_from([[], {}, [1, "x"], {"k": "\t\\"}]),
+    st.floats(allow_nan=False),
+)
+# Each column: mostly the value of its kind (what the generated code inlines), else anything.
+USUAL = {
+    "str": TEXTS,
+    "int": st.integers(),
+    "uuid": st.uuids(),
+    "date": st.dates(),
+    "bool": st.booleans(),
+    "": ANY_VALUE,
+}
+ROW = st.tuples(*(st.one_of(USUAL[kind], USUAL[kind], ANY_VALUE) for kind in KIND_NAMES))
+
+
+@given(rows=st.lists(ROW, min_size=1, max_size=5))
+@example(rows=[("a\\b", 1, None, None, None, [])])  # printable, but for its backslash
+@example(rows=[("a\tb", None, None, None, True, {})])
+@settings(max_examples=500, deadline=None)
+def test_the_generated_row_encoder_formats_a_row_as_the_column_encoders_do(rows: list[tuple[Any, ...]]) -> None:
+    """`row_encoder` inlines each kind's usual value; whatever a column holds, its line is the encoders'."""
+    columns = [(_encoder_for(kind), f"c{i}", kind) for i, kind in enumerate(KIND_NAMES)]
+    line = row_encoder(columns)
+    for values in rows:
+        attrs = {f"c{i}": value for i, value in enumerate(values)}
+        try:
+            expected = "\t".join([encode(attrs[name]) for encode, name, _kind in columns])
+        except _Unsupported:
+            with pytest.raises(_Unsupported):
+                line(attrs)
+            continue
+        assert line(attrs) == expected
+
+
+def test_every_kind_inlined_is_tested() -> None:
+    assert set(_INLINE) == set(KIND_NAMES) and set(_KINDS.values()) <= set(_INLINE)
+    assert _KINDS[Person._meta.get_field("id").get_internal_type()] == "int"
+
+
+def test_an_empty_json_value_is_written_as_its_encoder_would() -> None:
+    encode = _encoder(AuditEvent._meta.get_field("data"), lambda value: value)
+    assert (encode([]), encode({}), encode([None]), encode({"a": "\t"})) == ("[]", "{}", "[null]", '{"a": "\\\\t"}')
