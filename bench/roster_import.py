@@ -15,6 +15,11 @@ the priority groups, an organization and its representative, then:
    prints rows/s and the CPU seconds it took of this process (`app`), of PostgreSQL (every one of its
    processes) and of the whole machine: the import is bound by whichever of the first two is nearer
    the wall time;
+   then imports the same file again (every person known: nothing is created), and measures
+   PostgreSQL's part alone ("database alone", `database_floor`): the rows the first import wrote are
+   read out, the tables emptied and the same rows written back by COPY in the import's chunks, with
+   every index and foreign-key check and no Python work: the rows/s the import could reach on this
+   machine if its Python cost nothing;
 2. imports the first `--baseline-rows` rows of the same data with django-import-export (a
    `ModelResource` for Person with the minimal field mapping, `import_data(dry_run=False)` on a tablib
    Dataset loaded from the .xlsx), the baseline a Django team would reach for, into an emptied person
