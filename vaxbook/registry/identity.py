@@ -561,10 +561,10 @@ _SHY_KEPT = "\ue0ad"  # a private-use stand-in, which normalize_text keeps where
 
 def legacy_text_reading(raw: object, normalized: str | None = None) -> tuple[str, str, str] | None:
     """(encoding, fonts, Unicode reading) of a text typed in an old Vietnamese encoding (TCVN3 for the
-    .VnTime fonts, VNI for VNI-Times), else None; see `legacy_text`. Only text is judged, as normalized
-    (`normalized`, when the caller has it already): so a record's normalized text, judged again, is
-    judged as it was. TCVN3's ư is the soft hyphen, which normalizing drops as invisible: a text holding
-    one is judged with it kept too ("L\u00adu" is Lưu)."""
+    .VnTime fonts, VNI for VNI-Times, or VIQR's ASCII signs), else None; see `legacy_text`. Only text is
+    judged, as normalized (`normalized`, when the caller has it already): so a record's normalized text,
+    judged again, is judged as it was. TCVN3's ư is the soft hyphen, which normalizing drops as invisible:
+    a text holding one is judged with it kept too ("L\u00adu" is Lưu)."""
     if type(raw) is not str:
         return None
     found = None
@@ -580,6 +580,16 @@ def check_legacy_text(raw: object, field: str, normalized: str | None = None) ->
     if found is None:
         return []
     encoding, fonts, reading = found
+    if encoding == "VIQR":
+        message = format_lazy(
+            _(
+                "This text seems to be typed in VIQR (the marks as signs after the letters: ^ ( + ' ` ? ~ .); "
+                "in Unicode it reads “{reading}”. Type it again with Vietnamese letters (for instance with "
+                "Unikey's converter, from VIQR to Unicode)."
+            ),
+            reading=reading,
+        )
+        return [Problem(field, "text_legacy_encoding", message)]
     return [
         Problem(
             field,

@@ -1,4 +1,5 @@
-"""Vietnamese text typed in the old 8-bit encodings, TCVN3 and VNI, told apart and read as Unicode.
+"""Vietnamese text typed in the old 8-bit encodings, TCVN3 and VNI, or in VIQR's ASCII signs, told apart
+and read as Unicode.
 
 Before Unicode, Vietnamese was typed in fonts that each carried an encoding of its own: TCVN3 (the
 "ABC" code of TCVN 5712:1993, fonts .VnTime, .VnArial …) and VNI (fonts VNI-Times …). Spreadsheets
@@ -14,7 +15,7 @@ when all of these hold: it has no character beyond Latin-1 (Unicode Vietnamese n
 encoding, every word is one. So Unicode Vietnamese is never refused for this, nor is a foreign name
 such as "Müller" or "José" (its reading, "Mỹller", "Josộ", is no Vietnamese either). A text that is
 Vietnamese both as it stands and in an old encoding (the VNI "Hoà Thò", Hồ Thị) is left alone: it cannot
-be told. Pure functions.
+be told. Text in plain ASCII may be VIQR instead (see its section below). Pure functions.
 """
 
 import functools
@@ -169,9 +170,12 @@ def _reading(text: str, decode: Callable[[str], str]) -> str:
 
 
 def legacy_reading(text: str) -> tuple[str, str, str] | None:
-    """(encoding, its fonts, the Unicode reading) when `text` is Vietnamese typed in TCVN3 or VNI;
-    None for any other text (Unicode Vietnamese, ASCII, foreign names, anything unclear)."""
-    if text.isascii() or max(text) > "\xff":
+    """(encoding, its fonts, the Unicode reading) when `text` is Vietnamese typed in TCVN3 or VNI, or in
+    VIQR (no fonts: ``""``); None for any other text (Unicode Vietnamese, plain ASCII, foreign names,
+    anything unclear)."""
+    if text.isascii():
+        return _viqr_reading(text) if _VIQR_HINT.search(text) else None
+    if max(text) > "\xff":
         return None
     return _latin1_reading(text)
 
@@ -193,3 +197,72 @@ def _latin1_reading(text: str) -> tuple[str, str, str] | None:
 
 def _tones(text: str) -> int:
     return sum(ch in _TONE_MARKS for ch in unicodedata.normalize("NFD", text))
+
+
+# --------------------------------------------------------------------------------------------
+# VIQR
+# --------------------------------------------------------------------------------------------
+# VIQR (RFC 1456) writes Vietnamese in ASCII, each mark a sign after its letter: ^ for â ê ô, ( for ă,
+# + (or *) for ơ ư, then the tone: ' acute, ` grave, ? hook, ~ tilde, . dot below; dd is đ, and a
+# backslash keeps the next sign a sign. Mail and forums of the 1990s used it, and so does text typed
+# with a keyboard driver left in its VIQR mode: "Nguye^~n Va(n Hu`ng". The signs are no letters, so
+# most such names are refused by the name's own rule, but not every one ("Ly' Tu'" is Lý Tú), and an
+# address or an occupation takes any sign. A text is taken for VIQR only when every word holding a
+# sign after a vowel (or opening with dd) reads as a Vietnamese syllable, and the signs say VIQR: a
+# shape (^ ( + *), a tone inside a word, dd, or at least two words closed by a tone. So "P.3", "Hoa."
+# at the end of a sentence, "O'Brien", "Y'Bih" and a quoted "`XA`" are left alone.
+
+_VIQR_SHAPES = {"^": "\u0302", "(": "\u0306", "+": "\u031b", "*": "\u031b"}
+_VIQR_SHAPED = {"^": "aeo", "(": "a", "+": "ou", "*": "ou"}  # the vowels each shape goes on
+_VIQR_SIGNS = "^(+*'`?~."
+_VIQR_TONES = {"'": "\u0301", "`": "\u0300", "?": "\u0309", "~": "\u0303", ".": "\u0323"}
+#: What only VIQR writes (the search that tells whether a text is worth reading).
+_VIQR_HINT = re.compile(r"[aeiouyAEIOUY][\^(+*`'~]|[aeiouyAEIOUY][?.][A-Za-z]|(?<![A-Za-z])(?:dd|DD|Dd)")
+#: What tells VIQR in a word that reads as a syllable: a shape, a tone inside the word, or dd.
+_VIQR_STRONG = re.compile(r"[\^(+*]|[`'?~.](?=[A-Za-z])|dd|DD|Dd")
+#: A word as VIQR writes it: letters, the signs, and escaped characters.
+_VIQR_WORD = re.compile(r"(?:[A-Za-z^(+*'`?~.]|\\.)+")
+_VIQR_CODE = re.compile(r"\\(.)|(?<![A-Za-z])(dd|DD|Dd)|([aeiouyAEIOUY])([\^(+*]?)([`'?~.]?)")
+
+
+def _from_viqr(word: str) -> tuple[str, bool]:
+    """The word read as VIQR, and whether it held a sign."""
+    marked = False
+
+    def code(match: re.Match[str]) -> str:
+        nonlocal marked
+        escaped, d, vowel, shape, tone = match.groups()
+        if escaped is not None:
+            return escaped
+        if d is not None:
+            marked = True
+            return "Đ" if d[0] == "D" else "đ"
+        if shape and vowel.lower() not in _VIQR_SHAPED[shape]:
+            return match.group()  # no such letter ("i^"): left as typed, and the word is no syllable
+        marked = marked or bool(shape or tone)
+        return unicodedata.normalize("NFC", vowel + _VIQR_SHAPES.get(shape, "") + _VIQR_TONES.get(tone, ""))
+
+    return _VIQR_CODE.sub(code, word), marked
+
+
+@functools.lru_cache(maxsize=4096)
+def _viqr_reading(text: str) -> tuple[str, str, str] | None:
+    pieces: list[str] = []
+    end = strong = signed = 0
+    for match in _VIQR_WORD.finditer(text):
+        typed = match.group()
+        word, marked = _from_viqr(typed)
+        if marked and not _is_syllable(word.strip(_VIQR_SIGNS)) and typed[-1] in ".?":
+            # the sentence's own full stop or question mark after a tone ("la.i." is "lại.")
+            word, marked = _from_viqr(typed[:-1])
+            word += typed[-1]
+        if marked and not _is_syllable(word.strip(_VIQR_SIGNS)):
+            return None  # a sign that reads as no Vietnamese: some other text ("O'Brien", "Hoa(tam)")
+        if marked:
+            strong += bool(_VIQR_STRONG.search(typed))
+            signed += 1
+        pieces += [text[end : match.start()], word]  # as typed but for its signs (and escapes)
+        end = match.end()
+    if not (strong or signed >= 2):
+        return None  # a lone tone closing a word ("`XA`", in a text quoting code) tells too little
+    return ("VIQR", "", " ".join(("".join(pieces) + text[end:]).split()))

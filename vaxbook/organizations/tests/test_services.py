@@ -1053,3 +1053,21 @@ def test_the_import_is_audited(run):
         "organizations.roster_import.finished",
     ]
     assert AuditEvent.objects.filter(action="registry.person.created").count() == 1
+
+
+def test_text_typed_in_viqr_is_refused_with_its_unicode_reading(run):
+    """A roster typed with a keyboard driver left in VIQR mode: "Ly' Tu'" (Lý Tú) would pass a letters-and-
+    apostrophes check. Refused with its reading; plain ASCII without the signs is accepted as before."""
+    typed = {
+        2: {"Họ và tên": "Ly' Tu'"},
+        3: {"Địa chỉ": "So^' 12 ddu+o+`ng Le^ Lo+.i"},
+        4: {"Bộ phận": "Pho`ng Ke^' toa'n"},
+        5: {"Họ và tên": "Nguyen Van Nam", "Địa chỉ": "12 Le Loi, P.3"},  # no diacritics, no signs: accepted
+    }
+    imp = run(xlsx_bytes(table([person_row(n, **cells) for n, cells in typed.items()])))
+    assert (imp.total, imp.accepted, imp.refused) == (4, 1, 3)
+    reasons = reasons_by_row(imp)
+    assert "VIQR" in reasons[2] and "“Lý Tú”" in reasons[2] and "“Họ và tên”" in reasons[2]
+    assert "“Số 12 đường Lê Lợi”" in reasons[3] and "“Địa chỉ”" in reasons[3]
+    assert "“Phòng Kế toán”" in reasons[4] and "“Bộ phận”" in reasons[4]
+    assert imp.refusals == {"text_legacy_encoding": 3}

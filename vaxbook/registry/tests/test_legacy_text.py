@@ -2,6 +2,7 @@
 
 import pathlib
 import re
+import unicodedata
 from datetime import date
 
 import pytest
@@ -233,3 +234,140 @@ def test_a_name_typed_in_each_old_encoding_reads_back_as_itself(name):
 def test_text_with_nothing_to_encode_has_no_old_encoding():
     assert legacy_encodings("John Smith") == []
     assert legacy_encodings("Müller") == []  # ü is no Vietnamese letter: neither encoding has a code for it
+
+
+# --------------------------------------------------------------------------------------------
+# VIQR: Vietnamese in ASCII signs
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "reading"),
+    [
+        ("Nguye^~n Va(n Hu`ng", "Nguyễn Văn Hùng"),
+        ("Ly' Tu'", "Lý Tú"),  # every sign an apostrophe: a letters-and-apostrophes check passes it
+        ("Le^ Thi. Hu+o+ng", "Lê Thị Hương"),
+        ("Tra^`n Thi. Thu Ha`", "Trần Thị Thu Hà"),
+        ("DDa(.ng Quo^'c Ba?o", "Đặng Quốc Bảo"),
+        ("Ddinh Van Nam", "Đinh Van Nam"),  # a word with no sign stays as typed
+        ("NGUYE^~N VA(N HU`NG", "NGUYỄN VĂN HÙNG"),
+        ("So^' 12, ddu+o+`ng Le^ Lo+.i, P.3", "Số 12, đường Lê Lợi, P.3"),
+        ("Co^ng nha^n", "Công nhân"),
+        ("Mu*o*`ng", "Mường"),  # the horn as * (some keyboard drivers)
+        ("Pho`ng Ke^' toa'n.", "Phòng Kế toán."),  # the sentence's full stop after a tone
+        ("Ha?i Pho`ng", "Hải Phòng"),
+    ],
+)
+def test_text_in_viqr_is_told_and_read(typed, reading):
+    assert legacy_reading(typed) == ("VIQR", "", reading)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nguyen Van A",  # plain ASCII, no sign: nothing to judge
+        "P.3, Q.1",  # an abbreviation's point after a consonant
+        "Khu pho 1, P. Tan Hoa.",  # a full stop (or a question mark) alone is no sign of VIQR
+        "Co phai khong?",
+        "O'Brien",  # signs that read as no Vietnamese
+        "Y'Bih Nie",
+        "H'Hen Nie",
+        "Mary's",
+        "Hoa(tam)",
+        "Lo(2)",
+        "Addis Ababa",
+        "Ta\\.i",  # a backslash keeps the sign a sign
+    ],
+)
+def test_other_ascii_text_is_not_taken_for_viqr(text):
+    assert legacy_reading(text) is None
+
+
+def test_no_english_text_of_the_project_is_taken_for_viqr():
+    """The portal's English messages and the lines of its English docs, with their apostrophes, brackets,
+    question marks and quoted code: over a thousand ASCII texts."""
+    messages = ["".join(re.findall(r'"(.*)"', block)) for block in re.findall(r'^msgid ((?:".*"\n)+)', _po(), re.M)]
+    root = LOCALE.parents[3]
+    docs = [
+        line for path in [root / "README.md", *(root / "docs").glob("*.md")] for line in path.read_text().splitlines()
+    ]
+    texts = [t.strip() for t in messages + docs if t.strip() and t.isascii()]
+    assert len(texts) > 1000
+    assert [t for t in texts if legacy_reading(t) is not None] == []
+
+
+def _po() -> str:
+    return LOCALE.read_text(encoding="utf-8")
+
+
+_VIQR_SIGNS = {"\u0302": "^", "\u0306": "(", "\u031b": "+", "\u0301": "'", "\u0300": "`", "\u0309": "?"}
+_VIQR_SIGNS |= {"\u0303": "~", "\u0323": "."}
+
+
+def _viqr(text: str) -> str:
+    """As a keyboard driver in VIQR mode types it: each letter, its shape's sign, then its tone's."""
+    out = []
+    for ch in text:
+        if ch in "đĐ":
+            out.append("dd" if ch == "đ" else "DD")
+            continue
+        base, *marks = unicodedata.normalize("NFD", ch)
+        out.append(
+            base + "".join(_VIQR_SIGNS[m] for m in sorted(marks, key=lambda m: m in "\u0301\u0300\u0309\u0303\u0323"))
+        )
+    return "".join(out)
+
+
+def test_the_portals_vietnamese_typed_in_viqr_reads_back():
+    """Every Vietnamese phrase of the portal's translations, typed in VIQR, is read back as it was; a few
+    are left alone (one word closed by a tone, "Co'", tells too little). The phrases are cut at their
+    full stops: a full stop after a vowel is VIQR's dot below (the next test)."""
+    phrases = {
+        piece.strip()
+        for text in re.findall(r'^msgstr "(.+)"$', _po(), re.M)
+        for piece in re.split(r"[^\w ,-]", text)
+        if not piece.isascii()
+    }
+    outcome = {"read": 0, "left": 0, "misread": 0}
+    for phrase in phrases:
+        found = legacy_reading(_viqr(phrase))
+        if found is None:
+            outcome["left"] += 1
+        elif found == ("VIQR", "", " ".join(phrase.split())):
+            outcome["read"] += 1
+        else:
+            outcome["misread"] += 1
+    total = sum(outcome.values())
+    assert total > 900
+    assert outcome["read"] >= 0.97 * total, outcome
+    assert outcome["misread"] <= 0.005 * total, outcome
+
+
+def test_a_full_stop_after_a_vowel_is_the_dot_below_unless_escaped():
+    """RFC 1456: a full stop after a vowel is written "\\." in VIQR; unescaped, it is the dot below (after
+    a tone already there, the sentence's full stop)."""
+    assert legacy_reading("Co^ng nha^n kho.")[2] == "Công nhân khọ"
+    assert legacy_reading("Co^ng nha^n kho\\.")[2] == "Công nhân kho."
+    assert legacy_reading("Co^ng nha^n ta.i kho^'.")[2] == "Công nhân tại khố."
+
+
+def test_a_name_in_viqr_is_refused_quoting_its_unicode_reading():
+    check = check_person(person(full_name="Ly' Thi. Tu'"), today=date(2026, 12, 5))
+    assert codes(check, "full_name") == ["text_legacy_encoding"]
+    with translation.override("en"):
+        english = str(check.invalid[0].message)
+    with translation.override("vi"):
+        vietnamese = str(check.invalid[0].message)
+    assert "VIQR" in english and "“Lý Thị Tú”" in english and "fonts" not in english
+    assert "VIQR" in vietnamese and "“Lý Thị Tú”" in vietnamese and vietnamese != english
+    again = check_person(check.normalized, today=date(2026, 12, 5))
+    assert (again.codes, again.normalized) == (check.codes, check.normalized)  # refused again, as typed
+
+
+def test_an_address_in_viqr_is_refused_and_a_foreigners_ascii_name_is_not_judged():
+    check = check_person(person(address_line="So^' 3 Le^ Lo+.i"), today=date(2026, 12, 5))
+    assert codes(check, "address_line") == ["text_legacy_encoding"]
+    assert check_person(person(full_name="Ly' Tu'", nationality="FR"), today=date(2026, 12, 5)).invalid == []
+    assert (
+        check_person(person(full_name="Nguyen Van An", address_line="P.3, Q.1"), today=date(2026, 12, 5)).invalid == []
+    )

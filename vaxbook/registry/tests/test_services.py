@@ -314,3 +314,24 @@ def test_another_name_is_still_a_conflict_and_a_record_still_wrong_stays_invalid
     assert (person.full_name, person.phone, person.occupation) == ("Nguyễn Thị Mai", "+84912345678", "C«ng nh©n")
     assert person.data_status == "invalid"
     assert person.problems == [{"field": "occupation", "code": "text_legacy_encoding", "kind": "invalid"}]
+
+
+def test_a_name_saved_in_viqr_is_found_by_the_recheck_and_corrected_by_the_same_name_in_unicode(complete, officer):
+    """ "Ly' Thi. Tu'" (VIQR for Lý Thị Tú) has only letters, spaces, apostrophes and one point: the rules
+    before VIQR was told let a name like "Ly' Tu'" in. Judged again, it is refused; the same person's row in
+    Unicode links it (the same name, not a conflict) and corrects it."""
+    person = person_register(actor=None, data=complete(full_name="Lý Thị Tú"), source="organization")
+    _saved_before_the_rule(person, full_name="Ly' Thi. Tu'", search_name=search_name("Ly' Thi. Tu'"))
+    assert persons_recheck(actor=officer).by_status == {"invalid": 1}
+    person.refresh_from_db()
+    assert person.problems == [{"field": "full_name", "code": "text_legacy_encoding", "kind": "invalid"}]
+
+    [row] = persons_register_bulk(
+        actor=officer, rows=[complete(full_name="Lý Thị Tú")], source="organization", on_existing="merge"
+    )
+
+    assert row.status == "updated"
+    person.refresh_from_db()
+    assert (person.full_name, person.search_name, person.data_status) == ("Lý Thị Tú", "ly thi tu", "complete")
+    event = AuditEvent.objects.get(action="registry.person.updated")
+    assert event.data["corrected"] == ["full_name"]
