@@ -65,6 +65,8 @@ _COLUMN_HELP: dict[str, str] = {
 _GENERAL_HELP = [
     "Mỗi dòng là một người. Không đổi tên, không xoá các cột tiêu đề; có thể đổi thứ tự cột.",
     "Các cột số điện thoại, số giấy tờ, mã đã được định dạng Văn bản (Text) để Excel giữ số 0 ở đầu.",
+    "Gõ tiếng Việt có dấu bằng bảng mã Unicode: nội dung gõ bằng bảng mã cũ (TCVN3 với phông .VnTime, VNI "
+    "với phông VNI-Times) hoặc kiểu VIQR (Nguye^~n) bị từ chối; Unikey chuyển mã được cả bảng.",
     "Dòng đúng được nhận ngay; dòng sai được trả lại trong file báo lỗi, có cột Lý do và ô sai được tô màu: "
     "sửa các ô đó và tải file báo lỗi lên lại.",
     "Một người đã có trong hệ thống (cùng số giấy tờ, cùng họ tên và ngày sinh) không bị tạo lần hai: "

@@ -62,7 +62,7 @@ CODES: dict[str, str] = {
     "nationality_format": "The nationality is not a two-letter ISO 3166 code.",
     "text_too_long": "A free-text field is longer than the database allows.",
     "text_legacy_encoding": "A text (name, address, occupation, ethnicity) is Vietnamese typed in the old TCVN3 or VNI "
-    "encoding; the message gives its Unicode reading.",
+    "encoding, or in VIQR's ASCII signs; the message gives its Unicode reading.",
     # missing: saved, data status "incomplete"
     "id_document_missing": "There is no identity document number (allowed for a child under 14 with type none).",
     "phone_missing": "There is no phone number.",

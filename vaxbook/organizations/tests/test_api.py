@@ -75,6 +75,8 @@ def test_the_template_has_the_headers_in_order_the_lists_and_the_codes(api, rep,
     assert any(r[7] == "26001" and r[9] == "75" for r in reference)
     assert any(r[2] and r[2].startswith("9 - ") for r in reference)
     assert "Hướng dẫn" in book["Hướng dẫn"]["A1"].value
+    guide = " ".join(str(cell) for row in book["Hướng dẫn"].iter_rows(values_only=True) for cell in row if cell)
+    assert "bảng mã Unicode" in guide and "VIQR" in guide  # the old encodings are said before they are refused
 
 
 def test_an_upload_is_accepted_with_202_and_reports_progress_and_counts(

@@ -210,12 +210,14 @@ def test_a_file_in_an_old_encoding_is_told_to_be_converted_whole(result_page):
             person_row(1),
             person_row(2, **{"Họ và tên": "NguyÔn V¨n Hïng"}),
             person_row(3, **{"Địa chỉ": "Sè 3 Lª Lîi"}),
+            person_row(4, **{"Họ và tên": "Ly' Tu'"}),  # VIQR
         ]
     )
-    assert 'id="legacy-encoding-hint"' in page and "2 dòng có nội dung gõ bằng bảng mã tiếng Việt cũ" in page
+    assert 'id="legacy-encoding-hint"' in page and "3 dòng có nội dung gõ bằng bảng mã tiếng Việt cũ" in page
+    assert "VIQR" in page
     client.post("/i18n/setlang/", {"language": "en"})
     english = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
-    assert "2 rows hold text typed in an old Vietnamese encoding" in english
+    assert "3 rows hold text typed in an old Vietnamese encoding" in english
 
 
 def test_the_result_names_the_rows_read_as_the_sheets_footer(result_page):
