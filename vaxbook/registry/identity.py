@@ -580,7 +580,7 @@ def check_legacy_text(raw: object, field: str, normalized: str | None = None) ->
     if found is None:
         return []
     encoding, fonts, reading = found
-    if encoding == "VIQR":
+    if encoding == "VIQR":  # signs, not a font
         message = format_lazy(
             _(
                 "This text seems to be typed in VIQR (the marks as signs after the letters: ^ ( + ' ` ? ~ .); "
@@ -589,23 +589,18 @@ def check_legacy_text(raw: object, field: str, normalized: str | None = None) ->
             ),
             reading=reading,
         )
-        return [Problem(field, "text_legacy_encoding", message)]
-    return [
-        Problem(
-            field,
-            "text_legacy_encoding",
-            format_lazy(
-                _(
-                    "This text seems to be typed in the old {encoding} encoding (fonts {fonts}); in Unicode it "
-                    "reads “{reading}”. Convert it to Unicode (for instance with Unikey's converter) and enter "
-                    "it again."
-                ),
-                encoding=encoding,
-                fonts=fonts,
-                reading=reading,
+    else:
+        message = format_lazy(
+            _(
+                "This text seems to be typed in the old {encoding} encoding (fonts {fonts}); in Unicode it "
+                "reads “{reading}”. Convert it to Unicode (for instance with Unikey's converter) and enter "
+                "it again."
             ),
+            encoding=encoding,
+            fonts=fonts,
+            reading=reading,
         )
-    ]
+    return [Problem(field, "text_legacy_encoding", message)]
 
 
 # --------------------------------------------------------------------------------------------
