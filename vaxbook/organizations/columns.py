@@ -24,11 +24,12 @@ from vaxbook.organizations.readers import CellError, FileRefused, FormulaNotComp
 from vaxbook.registry.identity import (
     PersonInput,
     Problem,
-    check_legacy_text,
+    check_text_encoding,
     normalize_text,
     person_input,
     search_name,
 )
+from vaxbook.registry.legacy_text import letters_lost
 
 #: A text cell starting with one of these is prefixed with a quote in our exports (formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -143,7 +144,7 @@ def roster_texts_check(values: dict[str, Any]) -> tuple[dict[str, str], list[Pro
     for key, raw in values.items():
         column = COLUMN_BY_KEY[key]
         cleaned[key] = value = column.clean(raw if raw is not None else "")
-        found = check_legacy_text(raw, key, value) if key == "department" else []
+        found = check_text_encoding(raw, key, value) if key == "department" else []
         if not found and column.max_length is not None and len(value) > column.max_length:
             found = [text_too_long(key, column.max_length)]
         problems += found
@@ -335,24 +336,34 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int]) 
 def find_header(rows: Iterator[Row]) -> HeaderMatch:
     """The header row: the first non-empty row (of the first few) naming at least two known columns.
 
-    Consumes ``rows`` up to and including the header, so the caller goes on with the data rows.
+    Consumes ``rows`` up to and including the header, so the caller goes on with the data rows. Columns
+    missing from a row whose headers lost letters to question marks ("H? v? t?n", "Ng?y sinh": a file
+    saved in an encoding without Vietnamese letters) are refused as that, which says what to do.
     """
     seen = 0
+    lost: list[str] = []  # the cells of the first row of two or more whose letters were lost
     for number, values in rows:
         if is_blank(values):
             continue
         seen += 1
+        if len(lost) < 2:
+            lost = [v for v in values if type(v) is str and letters_lost(v)][:2]
         match = match_header(number, values)
         if len(match.index) >= 2:
             if match.missing:
-                raise FileRefused("header_missing", columns=", ".join(f"“{c.header}”" for c in match.missing))
+                raise _header_refused(match.missing, lost)
             return match
         if seen >= HEADER_LOOK_AHEAD:
             break
     if seen == 0:
         raise FileRefused("file_empty")
-    required = [c for c in COLUMNS if c.required]
-    raise FileRefused("header_missing", columns=", ".join(f"“{c.header}”" for c in required))
+    raise _header_refused([c for c in COLUMNS if c.required], lost)
+
+
+def _header_refused(missing: list[Column], lost: list[str]) -> FileRefused:
+    if len(lost) >= 2:
+        return FileRefused("header_letters_lost", header=", ".join(v.strip() for v in lost))
+    return FileRefused("header_missing", columns=", ".join(f"“{c.header}”" for c in missing))
 
 
 @dataclass(slots=True)
@@ -440,7 +451,7 @@ class RowMapper:
                 value = ""
             others[key] = clean(value)
             if key == "department":  # the roster's own text: the same rule as the person's texts
-                problems += check_legacy_text(value, key, others[key])
+                problems += check_text_encoding(value, key, others[key])
         for key, max_length in self._limits:
             if len(others[key]) > max_length and not any(p.field == key for p in problems):  # one reason a cell
                 problems.append(text_too_long(key, max_length))

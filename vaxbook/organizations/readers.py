@@ -73,6 +73,12 @@ MESSAGES: dict[str, Any] = {
     "file_zip_bomb": _("The file expands to far more data than a roster can hold; it cannot be read safely."),
     "file_empty": _("The file has no rows of staff."),
     "header_missing": _("These columns are missing: %(columns)s. Download the roster template and use its headers."),
+    "header_letters_lost": _(
+        "The headers have question marks where letters should be (“%(header)s”): the file was saved in an "
+        "encoding without Vietnamese letters, as Excel's plain “CSV” is on a computer set to another language. "
+        "Open the original in Excel, save it as an Excel Workbook (.xlsx) or as “CSV UTF-8 (Comma delimited)”, "
+        "and upload that file."
+    ),
     "too_many_rows": _("The file has %(rows)s rows; at most %(limit)s rows can be imported at once."),
     "csv_quote_unclosed": _(
         'Row %(row)s: a quote (") opens a cell that does not close where the row ends, so the rows below it '

@@ -38,6 +38,7 @@ REFUSAL_LABELS: dict[str, Promise] = {
     "phone_format": _("The phone number is not valid"),
     "text_too_long": _("A text is too long"),
     "text_legacy_encoding": _("A text is typed in an old Vietnamese encoding (TCVN3, VNI, VIQR)"),
+    "text_letters_lost": _("Letters of a text were replaced by question marks"),
     # the reference look-ups (registry/services.py)
     "ward_unknown": _("The ward or commune code does not exist"),
     "province_unknown": _("The province code does not exist"),

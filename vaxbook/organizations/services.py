@@ -118,7 +118,7 @@ def _roster_sheet(
             return find_header(rows), rows
         except FileRefused as exc:
             rows.close()
-            if exc.code not in ("header_missing", "file_empty"):
+            if exc.code not in ("header_missing", "header_letters_lost", "file_empty"):
                 raise
             refusals.append(exc)
     raise next((r for r in refusals if r.code != "file_empty"), None) or refusals[0]

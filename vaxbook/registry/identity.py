@@ -27,7 +27,7 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.registry.legacy_text import legacy_reading
+from vaxbook.registry.legacy_text import legacy_reading, letters_lost
 
 type Message = str | Promise
 type ProblemKind = Literal["invalid", "missing"]
@@ -63,6 +63,8 @@ CODES: dict[str, str] = {
     "text_too_long": "A free-text field is longer than the database allows.",
     "text_legacy_encoding": "A text (name, address, occupation, ethnicity) is Vietnamese typed in the old TCVN3 or VNI "
     "encoding, or in VIQR's ASCII signs; the message gives its Unicode reading.",
+    "text_letters_lost": "Letters of a text (name, address, occupation, ethnicity) were replaced by question marks, "
+    "as a file saved in an encoding without Vietnamese letters has them.",
     # missing: saved, data status "incomplete"
     "id_document_missing": "There is no identity document number (allowed for a child under 14 with type none).",
     "phone_missing": "There is no phone number.",
@@ -573,11 +575,25 @@ def legacy_text_reading(raw: object, normalized: str | None = None) -> tuple[str
     return found or legacy_reading(normalize_text(raw) if normalized is None else normalized)
 
 
-def check_legacy_text(raw: object, field: str, normalized: str | None = None) -> list[Problem]:
+def check_text_encoding(
+    raw: object, field: str, normalized: str | None = None, *, old_encodings: bool = True
+) -> list[Problem]:
     """A text typed in an old Vietnamese encoding is refused, quoting its Unicode reading
-    (`legacy_text_reading`)."""
-    found = legacy_text_reading(raw, normalized)
+    (`legacy_text_reading`; not judged with `old_encodings` false: a foreigner's name), and so is a text
+    whose letters were lost to question marks (`legacy_text.letters_lost`)."""
+    found = legacy_text_reading(raw, normalized) if old_encodings else None
     if found is None:
+        if type(raw) is str and letters_lost(normalize_text(raw) if normalized is None else normalized):
+            message = format_lazy(
+                _(
+                    "Letters of this text were replaced by question marks (“{text}”), as when a file is saved "
+                    "in an encoding without Vietnamese letters (Excel's plain “CSV”). Enter it again with its "
+                    "letters; for a file, save it as an Excel Workbook (.xlsx) or as “CSV UTF-8” and upload "
+                    "that file."
+                ),
+                text=raw.strip(),
+            )
+            return [Problem(field, "text_letters_lost", message)]
         return []
     encoding, fonts, reading = found
     if encoding == "VIQR":  # signs, not a font
@@ -850,7 +866,7 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
     # name (a foreigner's name is not judged for an old Vietnamese encoding: "Loïc" is no VNI "Lọc")
     nationality = normalize_nationality(data.nationality)
     full_name = normalize_name(data.full_name)
-    legacy = check_legacy_text(data.full_name, "full_name", full_name) if nationality == "VN" else []
+    legacy = check_text_encoding(data.full_name, "full_name", full_name, old_encodings=nationality == "VN")
     invalid += legacy or _check_normalized_name(full_name)  # one reason for the cell
     if legacy:
         full_name = str(data.full_name)  # kept as typed: the refusal stands when checked again
@@ -943,7 +959,7 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
         "address_line": address_line,
     }
     for name, value in texts.items():
-        if legacy := check_legacy_text(getattr(data, name), name, value):
+        if legacy := check_text_encoding(getattr(data, name), name, value):
             invalid += legacy
             texts[name] = getattr(data, name)  # kept as typed, as the name is
             continue

@@ -15,7 +15,8 @@ when all of these hold: it has no character beyond Latin-1 (Unicode Vietnamese n
 encoding, every word is one. So Unicode Vietnamese is never refused for this, nor is a foreign name
 such as "Müller" or "José" (its reading, "Mỹller", "Josộ", is no Vietnamese either). A text that is
 Vietnamese both as it stands and in an old encoding (the VNI "Hoà Thò", Hồ Thị) is left alone: it cannot
-be told. Text in plain ASCII may be VIQR instead (see its section below). Pure functions.
+be told. Text in plain ASCII may be VIQR instead, and a text may have lost letters to question marks
+(see their sections below). Pure functions.
 """
 
 import functools
@@ -220,49 +221,81 @@ _VIQR_TONES = {"'": "\u0301", "`": "\u0300", "?": "\u0309", "~": "\u0303", ".": 
 _VIQR_HINT = re.compile(r"[aeiouyAEIOUY][\^(+*`'~]|[aeiouyAEIOUY][?.][A-Za-z]|(?<![A-Za-z])(?:dd|DD|Dd)")
 #: What tells VIQR in a word that reads as a syllable: a shape, a tone inside the word, or dd.
 _VIQR_STRONG = re.compile(r"[\^(+*]|[`'?~.](?=[A-Za-z])|dd|DD|Dd")
+#: A question mark next to a letter that follows no vowel and no shape: no VIQR hook.
+_NOT_A_HOOK = re.compile(r"(?<![aeiouyAEIOUY^(+*])\?(?=[A-Za-z?])|(?<=[b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z?])\?")
 #: A word as VIQR writes it: letters, the signs, and escaped characters.
 _VIQR_WORD = re.compile(r"(?:[A-Za-z^(+*'`?~.]|\\.)+")
 _VIQR_CODE = re.compile(r"\\(.)|(?<![A-Za-z])(dd|DD|Dd)|([aeiouyAEIOUY])([\^(+*]?)([`'?~.]?)")
 
 
-def _from_viqr(word: str) -> tuple[str, bool]:
-    """The word read as VIQR, and whether it held a sign."""
-    marked = False
+def _from_viqr(word: str) -> tuple[str, set[str]]:
+    """The word read as VIQR, and the signs it held (``dd`` for đ)."""
+    signs: set[str] = set()
 
     def code(match: re.Match[str]) -> str:
-        nonlocal marked
         escaped, d, vowel, shape, tone = match.groups()
         if escaped is not None:
             return escaped
         if d is not None:
-            marked = True
+            signs.add("dd")
             return "Đ" if d[0] == "D" else "đ"
         if shape and vowel.lower() not in _VIQR_SHAPED[shape]:
             return match.group()  # no such letter ("i^"): left as typed, and the word is no syllable
-        marked = marked or bool(shape or tone)
+        signs.update(s for s in (shape, tone) if s)
         return unicodedata.normalize("NFC", vowel + _VIQR_SHAPES.get(shape, "") + _VIQR_TONES.get(tone, ""))
 
-    return _VIQR_CODE.sub(code, word), marked
+    return _VIQR_CODE.sub(code, word), signs
 
 
 @functools.lru_cache(maxsize=4096)
 def _viqr_reading(text: str) -> tuple[str, str, str] | None:
+    if _NOT_A_HOOK.search(text):
+        return None  # a question mark after a consonant: letters lost to question marks ("V?n"), not VIQR
     pieces: list[str] = []
+    used: set[str] = set()
     end = strong = signed = 0
     for match in _VIQR_WORD.finditer(text):
         typed = match.group()
-        word, marked = _from_viqr(typed)
-        if marked and not _is_syllable(word.strip(_VIQR_SIGNS)) and typed[-1] in ".?":
+        word, signs = _from_viqr(typed)
+        if signs and not _is_syllable(word.strip(_VIQR_SIGNS)) and typed[-1] in ".?":
             # the sentence's own full stop or question mark after a tone ("la.i." is "lại.")
-            word, marked = _from_viqr(typed[:-1])
+            word, signs = _from_viqr(typed[:-1])
             word += typed[-1]
-        if marked and not _is_syllable(word.strip(_VIQR_SIGNS)):
+        if signs and not _is_syllable(word.strip(_VIQR_SIGNS)):
             return None  # a sign that reads as no Vietnamese: some other text ("O'Brien", "Hoa(tam)")
-        if marked:
+        if signs:
             strong += bool(_VIQR_STRONG.search(typed))
             signed += 1
+            used |= signs
         pieces += [text[end : match.start()], word]  # as typed but for its signs (and escapes)
         end = match.end()
     if not (strong or signed >= 2):
         return None  # a lone tone closing a word ("`XA`", in a text quoting code) tells too little
+    if used == {"?"}:
+        return None  # question marks alone: more likely letters lost ("Nguy?n") than hooks
     return ("VIQR", "", " ".join(("".join(pieces) + text[end:]).split()))
+
+
+# --------------------------------------------------------------------------------------------
+# Letters lost to question marks
+# --------------------------------------------------------------------------------------------
+# A sheet saved as plain "CSV" by an Excel whose Windows has no Vietnamese code page (an English or a
+# Korean one, as in many of the province's foreign-owned factories) writes a question mark for each
+# letter it cannot encode: "Nguyễn Văn Hùng" arrives as "Nguy?n V?n Hùng" or "Nguy?n V?n H?ng", and
+# "Đường" as "???ng". The file is valid UTF-8, so nothing refuses it; a name is refused by the name's
+# own rule, with a message that says nothing of why, and an address or an occupation would be saved so.
+
+#: The Latin vowels with any marks (Latin-1, Latin Extended and Vietnamese's own block).
+_VOWELS = "".join(
+    ch
+    for ch in map(chr, [*range(0x41, 0x250), *range(0x1E00, 0x1F00)])
+    if ch.isalpha() and unicodedata.normalize("NFD", ch)[0] in "aeiouyAEIOUY"
+)
+#: A question mark where a letter was: before a letter ("Nguy?n", "???ng"), or closing a word that has
+#: no vowel left ("Th?", "L?"; a question closes a word with one: "… khong?", "Tên?").
+_LOST_LETTER = re.compile(rf"\?(?=[^\W\d_])|(?<![^\W\d_])[^\W\d_{_VOWELS}]+\?")
+
+
+def letters_lost(text: str) -> bool:
+    """Whether letters of `text` were replaced by question marks (see `_LOST_LETTER`)."""
+    return "?" in text and _LOST_LETTER.search(text) is not None

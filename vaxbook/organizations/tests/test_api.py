@@ -155,6 +155,17 @@ def test_missing_headers_are_named(api, rep, org, places):
     assert "Họ và tên" not in error["message"]
 
 
+def test_a_csv_saved_without_vietnamese_letters_is_refused_with_what_to_do(api, rep, org, places):
+    cells = table([person_row(1)])
+    lost = csv_bytes(cells).decode().encode("ascii", errors="replace")  # Excel's plain CSV, an English Windows
+    response = post_file(api.as_user(rep), org, lost, "roster.csv")
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("file", "header_letters_lost")
+    assert "H? v? t?n" in error["message"] and "CSV UTF-8" in error["message"]
+    assert not RosterImport.objects.exists()
+
+
 @override_settings(ROSTER_IMPORT_MAX_BYTES=1024)
 def test_a_file_over_the_size_limit_is_refused_with_413(api, rep, org, places):
     response = post_file(api.as_user(rep), org, good_file(n=30))

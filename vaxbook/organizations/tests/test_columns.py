@@ -69,6 +69,21 @@ def test_a_file_without_any_header_names_every_required_column():
     assert "Họ và tên" in caught.value.errors[0].message
 
 
+def test_headers_that_lost_their_letters_say_so_rather_than_missing():
+    """A plain "CSV" saved where Windows has no Vietnamese code page: "Họ và tên" arrives as "H? v? t?n".
+    Naming the columns as missing would send the clerk to a file that shows them all."""
+    lost = [h.encode("ascii", errors="replace").decode() for h in HEADERS]
+    with pytest.raises(FileRefused) as caught:
+        find_header(iter([(1, lost), (2, ["1", "Nguy?n V?n An"])]))
+    assert caught.value.code == "header_letters_lost"
+    assert "“H? v? t?n, Ng?y sinh”" in str(caught.value.errors[0].message)
+
+
+def test_a_title_with_a_question_above_the_header_is_no_lost_letter():
+    rows = iter([(1, ["Danh sách tiêm mũi 3 (đợt 6?)", "Ai còn thiếu?"]), (2, HEADERS), (3, ["1", "An"])])
+    assert find_header(rows).row == 2
+
+
 def test_a_sheet_with_nothing_in_it_is_empty():
     with pytest.raises(FileRefused) as caught:
         find_header(iter([(1, ["", None, "  "])]))

@@ -1071,3 +1071,23 @@ def test_text_typed_in_viqr_is_refused_with_its_unicode_reading(run):
     assert "“Số 12 đường Lê Lợi”" in reasons[3] and "“Địa chỉ”" in reasons[3]
     assert "“Phòng Kế toán”" in reasons[4] and "“Bộ phận”" in reasons[4]
     assert imp.refusals == {"text_legacy_encoding": 3}
+
+
+def test_rows_whose_letters_were_lost_to_question_marks_are_refused_with_what_to_do(run):
+    """Cells pasted from an export that lost its letters ("Nguy?n V?n H?ng"): the name is refused for that
+    reason rather than as a name with other characters, and the address, which took any character, is
+    refused too rather than saved so."""
+    typed = {
+        2: {"Họ và tên": "Nguy?n V?n H?ng"},
+        3: {"Địa chỉ": "S? 12 ???ng L? L?i"},
+        4: {"Bộ phận": "Ph?ng K? to?n"},
+        5: {"Nghề nghiệp": "Tổ trưởng (ca 2?)"},  # a question, not a lost letter: accepted
+    }
+    imp = run(xlsx_bytes(table([person_row(n, **cells) for n, cells in typed.items()])))
+    assert (imp.total, imp.accepted, imp.refused) == (4, 1, 3)
+    assert imp.refusals == {"text_letters_lost": 3}
+    reasons = reasons_by_row(imp)
+    assert "“Nguy?n V?n H?ng”" in reasons[2] and "“Họ và tên”" in reasons[2]
+    assert "full_name_format" not in reasons[2]
+    assert "“Địa chỉ”" in reasons[3] and "“Bộ phận”" in reasons[4]
+    assert not Person.objects.filter(address_line__contains="?").exists()

@@ -386,3 +386,12 @@ def test_an_import_no_worker_takes_says_so_on_its_page_in_the_api_and_to_cron(
     assert err.getvalue().startswith("1 roster import(s) queued for more than 10 minutes")
     imp.refresh_from_db()
     assert imp.status == "queued"
+
+
+def test_rows_that_lost_letters_are_told_how_to_save_the_file(result_page):
+    client, imp, page = result_page([person_row(1), person_row(2, **{"Họ và tên": "Nguy?n V?n H?ng"})])
+    assert 'id="letters-lost-hint"' in page and "1 dòng có nội dung mà chữ cái đã bị thay bằng dấu hỏi" in page
+    assert 'id="legacy-encoding-hint"' not in page
+    client.post("/i18n/setlang/", {"language": "en"})
+    english = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+    assert "1 row holds text whose letters were replaced by question marks" in english

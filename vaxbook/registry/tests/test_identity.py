@@ -759,6 +759,7 @@ def test_every_code_is_documented() -> None:
         "nationality_format",
         "text_too_long",
         "text_legacy_encoding",
+        "text_letters_lost",
         "id_document_missing",
         "phone_missing",
         "ward_missing",

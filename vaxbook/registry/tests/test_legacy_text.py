@@ -9,7 +9,14 @@ import pytest
 from django.utils import translation
 
 from vaxbook.registry.identity import PersonInput, check_person
-from vaxbook.registry.legacy_text import _TCVN3_TABLE, _VNI_SINGLE, _vni_pairs, legacy_encodings, legacy_reading
+from vaxbook.registry.legacy_text import (
+    _TCVN3_TABLE,
+    _VNI_SINGLE,
+    _vni_pairs,
+    legacy_encodings,
+    legacy_reading,
+    letters_lost,
+)
 
 LOCALE = pathlib.Path(__file__).resolve().parents[3] / "locale" / "vi" / "LC_MESSAGES" / "django.po"
 
@@ -364,3 +371,96 @@ def test_an_address_in_viqr_is_refused_and_a_foreigners_ascii_name_is_not_judged
     assert (
         check_person(person(full_name="Nguyen Van An", address_line="P.3, Q.1"), today=date(2026, 12, 5)).invalid == []
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Letters lost to question marks
+# --------------------------------------------------------------------------------------------
+
+
+def _saved_without_vietnamese(text: str, codepage: str = "ascii") -> str:
+    """As a plain "CSV" save writes it on a computer whose code page has no Vietnamese letters."""
+    return text.encode(codepage, errors="replace").decode(codepage)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nguy?n V?n H?ng",  # "Nguyễn Văn Hùng" saved in ASCII
+        "Nguy?n V?n Hùng",  # in Windows-1252: ù survives
+        "Tr?n Th? Mai",
+        "S? 12 ???ng L? L?i",  # "Số 12 Đường Lê Lợi": đ and ư lost in a run
+        "Phòng K? toán",
+        "Nguy?n Hoa",  # one word, its mark after a vowel: not VIQR's hook either
+        "H?",  # "Hà": a word with no vowel left
+        "Trang ch?",
+    ],
+)
+def test_letters_lost_to_question_marks_are_told(text):
+    assert letters_lost(text)
+    assert legacy_reading(text) is None  # no VIQR reading ("Nguỷn"): the message is about the letters
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nguyễn Văn Hùng",
+        "Co phai khong?",
+        "Có được? Có thử?",
+        "Not registered yet? Register the person first.",
+        "Tổ trưởng (ca 2?)",
+        "12?",
+        "A ? B",
+        "??",
+        "",
+    ],
+)
+def test_other_question_marks_are_not_lost_letters(text):
+    """A question closes a word that has a vowel; a question mark not next to a letter says nothing of
+    letters."""
+    assert not letters_lost(text)
+
+
+def test_no_text_of_the_portal_is_taken_for_lost_letters():
+    """Every message of the portal, in Vietnamese and in English, with its questions ("… ra khỏi danh sách?"),
+    its placeholders read as a name and the examples of this very rule left out."""
+    texts = [
+        re.sub(r"%\(\w+\)s|\{\w+\}", "Lan", "".join(re.findall(r'"(.*)"', block)))
+        for block in re.findall(r'^(?:msgid|msgid_plural|msgstr|msgstr\[0\]) ((?:".*"\n)+)', _po(), re.M)
+    ]
+    texts = [t for t in texts if "Nguy?n" not in t]
+    assert len(texts) > 2000 and sum("?" in t for t in texts) >= 10
+    assert [t for t in texts if letters_lost(t)] == []
+
+
+def test_the_portals_vietnamese_saved_without_vietnamese_letters_is_told():
+    phrases = {
+        text
+        for text in re.findall(r'^msgstr "(.+)"$', _po(), re.M)
+        if _saved_without_vietnamese(text, "cp1252") != text
+    }
+    assert len(phrases) > 500
+    missed = [p for p in phrases if not letters_lost(_saved_without_vietnamese(p, "cp1252"))]
+    assert len(missed) <= 0.01 * len(phrases), missed  # "Giờ tiêm" → "Gi? tiêm" reads as a question
+
+
+def test_a_name_or_an_address_that_lost_letters_is_refused_with_what_to_do():
+    check = check_person(
+        person(full_name="Nguy?n V?n H?ng", address_line="S? 12 ???ng L? L?i"), today=date(2026, 12, 5)
+    )
+    assert codes(check, "full_name") == ["text_letters_lost"]  # not full_name_format: one reason, the right one
+    assert codes(check, "address_line") == ["text_letters_lost"]  # an address took any character before
+    with translation.override("en"):
+        english = str(check.invalid[0].message)
+    with translation.override("vi"):
+        vietnamese = str(check.invalid[0].message)
+    assert "“Nguy?n V?n H?ng”" in english and "CSV UTF-8" in english
+    assert "“Nguy?n V?n H?ng”" in vietnamese and "dấu hỏi" in vietnamese
+    again = check_person(check.normalized, today=date(2026, 12, 5))
+    assert (again.codes, again.normalized) == (check.codes, check.normalized)
+
+
+def test_a_foreigners_name_that_lost_letters_is_told_too():
+    check = check_person(person(full_name="J?rgen M?ller", nationality="DE"), today=date(2026, 12, 5))
+    assert codes(check, "full_name") == ["text_letters_lost"]
+    assert check_person(person(occupation="Tổ trưởng (ca 2?)"), today=date(2026, 12, 5)).invalid == []
