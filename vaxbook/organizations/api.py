@@ -464,8 +464,9 @@ def roster(
 @router.patch("/organizations/{organization_id}/roster/{person_id}", response=RosterEntryOut)
 def roster_entry_update(request: HttpRequest, organization_id: str, person_id: str, payload: RosterEntryIn) -> dict:
     """Correct a staff member's department or employee number (representatives only), by the import's rules
-    for those texts (422 `text_too_long`, `text_legacy_encoding` naming the field). With `expected_*`, an
-    entry changed since is a 409 `edit_conflict`."""
+    for those texts (422 `text_too_long`, `text_legacy_encoding`, `text_letters_lost` or
+    `text_misread_encoding` naming the field). With `expected_*`, an entry changed since is a 409
+    `edit_conflict`."""
     organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
     sent = payload.dict(exclude_unset=True)
     changes = {k: v or "" for k, v in sent.items() if not k.startswith("expected_")}

@@ -137,8 +137,9 @@ def text_too_long(key: str, max_length: int) -> Problem:
 
 def roster_texts_check(values: dict[str, Any]) -> tuple[dict[str, str], list[Problem]]:
     """The roster's own texts (department, employee number) typed on a page or sent to the API, judged by
-    the import's rules: the column's cleaning, the old-encoding rule for the department, the column's
-    length (`RowMapper.map` applies the same, inline, to every row of a file)."""
+    the import's rules: the column's cleaning, the text-encoding rules for the department
+    (`check_text_encoding`), the column's length (`RowMapper.map` applies the same, inline, to every row of
+    a file)."""
     cleaned: dict[str, str] = {}
     problems: list[Problem] = []
     for key, raw in values.items():

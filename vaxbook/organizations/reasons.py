@@ -39,6 +39,7 @@ REFUSAL_LABELS: dict[str, Promise] = {
     "text_too_long": _("A text is too long"),
     "text_legacy_encoding": _("A text is typed in an old Vietnamese encoding (TCVN3, VNI, VIQR)"),
     "text_letters_lost": _("Letters of a text were replaced by question marks"),
+    "text_misread_encoding": _("A text is Unicode read in another encoding (Nguyá»…n)"),
     # the reference look-ups (registry/services.py)
     "ward_unknown": _("The ward or commune code does not exist"),
     "province_unknown": _("The province code does not exist"),

@@ -27,7 +27,7 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.registry.legacy_text import legacy_reading, letters_lost
+from vaxbook.registry.legacy_text import legacy_reading, letters_lost, misread_utf8
 
 type Message = str | Promise
 type ProblemKind = Literal["invalid", "missing"]
@@ -65,6 +65,8 @@ CODES: dict[str, str] = {
     "encoding, or in VIQR's ASCII signs; the message gives its Unicode reading.",
     "text_letters_lost": "Letters of a text (name, address, occupation, ethnicity) were replaced by question marks, "
     "as a file saved in an encoding without Vietnamese letters has them.",
+    "text_misread_encoding": "A text (name, address, occupation, ethnicity) is Unicode (UTF-8) read in a one-byte "
+    "code page (Windows-1252 or -1258: 'Nguyá»…n'); the message gives its reading.",
     # missing: saved, data status "incomplete"
     "id_document_missing": "There is no identity document number (allowed for a child under 14 with type none).",
     "phone_missing": "There is no phone number.",
@@ -561,18 +563,32 @@ _SHY = "\u00ad"
 _SHY_KEPT = "\ue0ad"  # a private-use stand-in, which normalize_text keeps where it drops the soft hyphen
 
 
-def legacy_text_reading(raw: object, normalized: str | None = None) -> tuple[str, str, str] | None:
+def legacy_text_reading(
+    raw: object, normalized: str | None = None, *, old_encodings: bool = True
+) -> tuple[str, str, str] | None:
     """(encoding, fonts, Unicode reading) of a text typed in an old Vietnamese encoding (TCVN3 for the
     .VnTime fonts, VNI for VNI-Times, or VIQR's ASCII signs), else None; see `legacy_text`. Only text is
     judged, as normalized (`normalized`, when the caller has it already): so a record's normalized text,
     judged again, is judged as it was. TCVN3's ư is the soft hyphen, which normalizing drops as invisible:
-    a text holding one is judged with it kept too ("L\u00adu" is Lưu)."""
+    a text holding one is judged with it kept too ("L\u00adu" is Lưu).
+
+    Unicode read in a one-byte code page comes first, as ``("UTF-8", code page, reading)``, for every
+    text (its reading is exact, a foreigner's name included); it is judged as typed too, since its
+    misread bytes may be invisible characters or a no-break space ("Đ" misread is "Ä" and U+0090). With
+    `old_encodings` false, only that is judged."""
     if type(raw) is not str:
+        return None
+    text = normalize_text(raw) if normalized is None else normalized
+    typed = raw.strip()
+    misread = misread_utf8(typed) or (misread_utf8(text) if text != typed else None)
+    if misread is not None:
+        return ("UTF-8", *misread)
+    if not old_encodings:
         return None
     found = None
     if _SHY in raw:
         found = legacy_reading(normalize_text(raw.replace(_SHY, _SHY_KEPT)).replace(_SHY_KEPT, _SHY))
-    return found or legacy_reading(normalize_text(raw) if normalized is None else normalized)
+    return found or legacy_reading(text)
 
 
 def check_text_encoding(
@@ -581,7 +597,7 @@ def check_text_encoding(
     """A text typed in an old Vietnamese encoding is refused, quoting its Unicode reading
     (`legacy_text_reading`; not judged with `old_encodings` false: a foreigner's name), and so is a text
     whose letters were lost to question marks (`legacy_text.letters_lost`)."""
-    found = legacy_text_reading(raw, normalized) if old_encodings else None
+    found = legacy_text_reading(raw, normalized, old_encodings=old_encodings)
     if found is None:
         if type(raw) is str and letters_lost(normalize_text(raw) if normalized is None else normalized):
             message = format_lazy(
@@ -596,6 +612,19 @@ def check_text_encoding(
             return [Problem(field, "text_letters_lost", message)]
         return []
     encoding, fonts, reading = found
+    if encoding == "UTF-8":  # Unicode misread in a code page ("fonts" names it)
+        message = format_lazy(
+            _(
+                "This text is Unicode read in another encoding (“{text}”, in {code_page}); it reads "
+                "“{reading}”. The sheet was made from a CSV opened with the wrong encoding: open the original "
+                "in Excel through Data > From Text/CSV with the origin “65001: Unicode (UTF-8)”, or take the "
+                "text from where it was typed, and enter it again."
+            ),
+            text=str(raw).strip(),
+            code_page=fonts,
+            reading=reading,
+        )
+        return [Problem(field, "text_misread_encoding", message)]
     if encoding == "VIQR":  # signs, not a font
         message = format_lazy(
             _(

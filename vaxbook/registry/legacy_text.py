@@ -299,3 +299,69 @@ _LOST_LETTER = re.compile(rf"\?(?=[^\W\d_])|(?<![^\W\d_])[^\W\d_{_VOWELS}]+\?")
 def letters_lost(text: str) -> bool:
     """Whether letters of `text` were replaced by question marks (see `_LOST_LETTER`)."""
     return "?" in text and _LOST_LETTER.search(text) is not None
+
+
+# --------------------------------------------------------------------------------------------
+# Unicode read in a one-byte code page
+# --------------------------------------------------------------------------------------------
+# A CSV saved in UTF-8 without a byte-order mark and opened by double-click in Excel is read in the
+# computer's Windows code page: each letter's two or three bytes become two or three characters,
+# "Nguyễn Văn Hùng" shows as "Nguyá»…n VÄƒn HÃ¹ng" (Windows-1252) or "Nguyá»…n VÄƒn HĂ¹ng" (Windows-1258, a
+# Vietnamese Windows), and a sheet saved from there keeps them. Some such names pass the name's rule
+# ("LÃª VÄƒn": ª and ƒ are letters), and an address takes anything. Written back in that code page, the
+# characters give the UTF-8 bytes again, so the reading is exact: a text is taken for this only when its
+# characters are all of that code page and their bytes are valid UTF-8 holding a letter beyond ASCII;
+# Vietnamese typed right (its letters are lead bytes followed by ASCII) never is.
+
+
+def _code_page(codec: str) -> dict[str, int]:
+    """Each character of a Windows code page, with its byte; a byte the code page leaves undefined is read
+    as the control character of its number, as Windows does."""
+    table = {chr(b): b for b in range(0x80)}
+    for b in range(0x80, 0x100):
+        try:
+            table[bytes([b]).decode(codec)] = b
+        except UnicodeDecodeError:
+            table[chr(b)] = b
+    return table
+
+
+_CODE_PAGES = (("Windows-1252", _code_page("cp1252")), ("Windows-1258", _code_page("cp1258")))
+#: A character that a UTF-8 lead byte becomes, followed by one a continuation byte becomes.
+_MISREAD_HINT = re.compile(
+    "[{}][{}]".format(
+        re.escape("".join(ch for _n, t in _CODE_PAGES for ch, b in t.items() if 0xC2 <= b <= 0xF4)),
+        re.escape("".join(ch for _n, t in _CODE_PAGES for ch, b in t.items() if 0x80 <= b <= 0xBF)),
+    )
+)
+
+
+def misread_utf8(text: str) -> tuple[str, str] | None:
+    """(the code page, the text's reading) when `text` is UTF-8 read in Windows-1252 or -1258; else None."""
+    if text.isascii() or _MISREAD_HINT.search(text) is None:
+        return None
+    return _misread_utf8(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _misread_utf8(text: str) -> tuple[str, str] | None:
+    for name, table in _CODE_PAGES:
+        try:
+            reading = bytes(table[ch] for ch in text).decode("utf-8")
+        except (KeyError, UnicodeDecodeError):
+            continue
+        reading = unicodedata.normalize("NFC", reading)
+        if not reading.isascii() and reading != text:
+            return name, reading
+    return None
+
+
+def misread_forms(text: str) -> list[str]:
+    """`text` (Unicode) as each code page misreads its UTF-8: what a record saved from such a sheet holds."""
+    if text.isascii():
+        return []
+    data = unicodedata.normalize("NFC", text).encode("utf-8")
+    return [
+        "".join(by_byte[b] for b in data)
+        for by_byte in ({b: ch for ch, b in table.items()} for _name, table in _CODE_PAGES)
+    ]

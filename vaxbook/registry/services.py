@@ -31,7 +31,7 @@ from vaxbook.registry.identity import (
     normalize_text,
     search_name,
 )
-from vaxbook.registry.legacy_text import legacy_encodings
+from vaxbook.registry.legacy_text import legacy_encodings, misread_forms
 from vaxbook.registry.models import Household, Person, PriorityGroup
 from vaxbook.registry.references import cached_many
 from vaxbook.registry.selectors import persons_by_numbers_read
@@ -397,9 +397,10 @@ def _duplicate_key(person: Person) -> tuple[str, date, str]:
 
 
 def _legacy_search_names(names: Iterable[str]) -> set[str]:
-    """The search names that records saved from files typed in an old encoding hold for these names
-    (`legacy_encodings`): a row without a document finds such a record, and linking it corrects the name."""
-    return {search_name(encoded) for name in names for encoded in legacy_encodings(name)}
+    """The search names that records saved from files typed in an old encoding, or misread from UTF-8, hold
+    for these names (`legacy_encodings`, `misread_forms`): a row without a document finds such a record,
+    and linking it corrects the name."""
+    return {search_name(typed) for name in names for typed in (*legacy_encodings(name), *misread_forms(name))}
 
 
 def _stored_key(person: Person) -> tuple[str, date, str]:

@@ -55,6 +55,9 @@ def test_the_department_and_number_are_cleaned_saved_and_audited(rep, org, entry
         ({"department": "x" * 121}, "department", "text_too_long"),
         ({"employee_number": "9" * 41}, "employee_number", "text_too_long"),
         ({"department": "Phßng KÕ to¸n"}, "department", "text_legacy_encoding"),  # TCVN3, as the import refuses it
+        ({"department": "Pho`ng Ke^' toa'n"}, "department", "text_legacy_encoding"),  # VIQR
+        ({"department": "Ph?ng K? to?n"}, "department", "text_letters_lost"),
+        ({"department": "PhÃ²ng Káº¿ toÃ¡n"}, "department", "text_misread_encoding"),
         ({"full_name": "Ai Đó"}, "full_name", "field_unknown"),
     ],
 )

@@ -1091,3 +1091,23 @@ def test_rows_whose_letters_were_lost_to_question_marks_are_refused_with_what_to
     assert "full_name_format" not in reasons[2]
     assert "“Địa chỉ”" in reasons[3] and "“Bộ phận”" in reasons[4]
     assert not Person.objects.filter(address_line__contains="?").exists()
+
+
+def test_text_misread_from_utf8_is_refused_with_its_reading(run):
+    """A sheet made from a UTF-8 CSV opened by double-click: "Nguyá»…n VÄƒn HÃ¹ng", and "Đ" as "Ä" and U+0090.
+    Each such cell is refused with its exact reading; the rows typed right are accepted."""
+    from vaxbook.registry.legacy_text import misread_forms
+
+    typed = {
+        2: {"Họ và tên": misread_forms("Nguyễn Văn Hùng")[0]},
+        3: {"Địa chỉ": misread_forms("Số 12 Đường Lê Lợi")[1]},  # Windows-1258: a Vietnamese Windows
+        4: {"Bộ phận": misread_forms("Phòng Kế toán")[0]},
+        5: {"Họ và tên": "Nguyễn Văn Hùng"},
+    }
+    imp = run(xlsx_bytes(table([person_row(n, **cells) for n, cells in typed.items()])))
+    assert (imp.total, imp.accepted, imp.refused) == (4, 1, 3)
+    assert imp.refusals == {"text_misread_encoding": 3}
+    reasons = reasons_by_row(imp)
+    assert "“Nguyễn Văn Hùng”" in reasons[2] and "“Họ và tên”" in reasons[2]
+    assert "“Số 12 Đường Lê Lợi”" in reasons[3] and "“Phòng Kế toán”" in reasons[4]
+    assert not Person.objects.filter(full_name__contains="Ã").exists()

@@ -395,3 +395,11 @@ def test_rows_that_lost_letters_are_told_how_to_save_the_file(result_page):
     client.post("/i18n/setlang/", {"language": "en"})
     english = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
     assert "1 row holds text whose letters were replaced by question marks" in english
+
+
+def test_rows_misread_from_utf8_are_told_how_to_open_the_csv(result_page):
+    client, imp, page = result_page([person_row(1), person_row(2, **{"Họ và tên": "LÃª VÄƒn TÃ¡m"})])
+    assert 'id="misread-hint"' in page and "1 dòng có chữ Unicode bị đọc sai bảng mã" in page
+    client.post("/i18n/setlang/", {"language": "en"})
+    english = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+    assert "1 row holds Unicode text read in another encoding" in english and "65001" in english

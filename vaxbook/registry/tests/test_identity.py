@@ -760,6 +760,7 @@ def test_every_code_is_documented() -> None:
         "text_too_long",
         "text_legacy_encoding",
         "text_letters_lost",
+        "text_misread_encoding",
         "id_document_missing",
         "phone_missing",
         "ward_missing",

@@ -16,6 +16,8 @@ from vaxbook.registry.legacy_text import (
     legacy_encodings,
     legacy_reading,
     letters_lost,
+    misread_forms,
+    misread_utf8,
 )
 
 LOCALE = pathlib.Path(__file__).resolve().parents[3] / "locale" / "vi" / "LC_MESSAGES" / "django.po"
@@ -464,3 +466,57 @@ def test_a_foreigners_name_that_lost_letters_is_told_too():
     check = check_person(person(full_name="J?rgen M?ller", nationality="DE"), today=date(2026, 12, 5))
     assert codes(check, "full_name") == ["text_letters_lost"]
     assert check_person(person(occupation="Tổ trưởng (ca 2?)"), today=date(2026, 12, 5)).invalid == []
+
+
+# --------------------------------------------------------------------------------------------
+# Unicode read in a one-byte code page
+# --------------------------------------------------------------------------------------------
+
+MISREAD = [
+    "Nguyễn Văn Hùng",
+    "Lê Văn Tám",  # misread "LÃª VÄƒn TÃ¡m": every character a letter
+    "Hà",  # à's second byte is the no-break space
+    "Trần Thị Đào",  # Đ's second byte is U+0090, which normalizing drops
+    "Số 12 Đường Lê Lợi, Phường Tân Phong",
+    "Phòng Kế toán",
+    "Mường",
+]
+
+
+@pytest.mark.parametrize("text", MISREAD)
+def test_unicode_read_in_a_windows_code_page_is_told_and_read_back(text):
+    forms = misread_forms(text)
+    assert len(forms) == 2  # Windows-1252 and Windows-1258
+    assert [misread_utf8(form)[1] for form in forms] == [text, text]  # type: ignore[index]
+    assert misread_utf8(forms[0])[0] == "Windows-1252"  # type: ignore[index]
+
+
+def test_no_text_of_the_portal_is_taken_for_misread_unicode():
+    texts = ["".join(re.findall(r'"(.*)"', block)) for block in re.findall(r'^msg\S* ((?:".*"\n)+)', _po(), re.M)]
+    assert len(texts) > 2000
+    assert [t for t in texts if misread_utf8(t) and "Nguyá»…n" not in t] == []  # but this rule's own examples
+    assert [t for t in ["José Müller", "Hoà”", "Lô A·12", "NguyÔn V¨n Hïng", "Ã"] if misread_utf8(t)] == []
+
+
+def test_a_misread_name_is_refused_with_its_reading_even_where_every_character_is_a_letter():
+    check = check_person(person(full_name="LÃª VÄƒn TÃ¡m"), today=date(2026, 12, 5))
+    assert codes(check, "full_name") == ["text_misread_encoding"]
+    with translation.override("en"):
+        english = str(check.invalid[0].message)
+    with translation.override("vi"):
+        vietnamese = str(check.invalid[0].message)
+    assert "“Lê Văn Tám”" in english and "Windows-1252" in english and "65001" in english
+    assert "“Lê Văn Tám”" in vietnamese and "bảng mã" in vietnamese
+    again = check_person(check.normalized, today=date(2026, 12, 5))
+    assert (again.codes, again.normalized) == (check.codes, check.normalized)
+
+
+def test_a_misread_address_is_read_whole_and_a_foreigners_name_is_judged_too():
+    [_1252, typed] = misread_forms("Số 12 Đường Lê Lợi")  # Windows-1258: a Vietnamese Windows
+    check = check_person(person(address_line=typed), today=date(2026, 12, 5))
+    assert codes(check, "address_line") == ["text_misread_encoding"]
+    assert "“Số 12 Đường Lê Lợi”" in str(check.invalid[0].message)
+    foreign = check_person(
+        person(full_name=misread_forms("Jürgen Müller")[0], nationality="DE"), today=date(2026, 12, 5)
+    )
+    assert codes(foreign, "full_name") == ["text_misread_encoding"]

@@ -335,3 +335,22 @@ def test_a_name_saved_in_viqr_is_found_by_the_recheck_and_corrected_by_the_same_
     assert (person.full_name, person.search_name, person.data_status) == ("Lý Thị Tú", "ly thi tu", "complete")
     event = AuditEvent.objects.get(action="registry.person.updated")
     assert event.data["corrected"] == ["full_name"]
+
+
+def test_a_name_saved_misread_from_utf8_is_found_by_the_recheck_and_corrected_by_the_same_name(complete, officer):
+    """ "LÃª VÄƒn TÃ¡m" is "Lê Văn Tám" read in Windows-1252, and every character of it is a letter: the rules
+    before this one saved it. Judged again, it is refused; the same person's row, right, links and corrects it."""
+    person = person_register(actor=None, data=complete(full_name="Lê Văn Tám"), source="organization")
+    _saved_before_the_rule(person, full_name="LÃª VÄƒn TÃ¡m", search_name=search_name("LÃª VÄƒn TÃ¡m"))
+    assert persons_recheck(actor=officer).by_status == {"invalid": 1}
+    person.refresh_from_db()
+    assert person.problems == [{"field": "full_name", "code": "text_misread_encoding", "kind": "invalid"}]
+
+    [row] = persons_register_bulk(
+        actor=officer, rows=[complete(full_name="Lê Văn Tám")], source="organization", on_existing="merge"
+    )
+
+    assert row.status == "updated"
+    person.refresh_from_db()
+    assert (person.full_name, person.search_name, person.data_status) == ("Lê Văn Tám", "le van tam", "complete")
+    assert AuditEvent.objects.get(action="registry.person.updated").data["corrected"] == ["full_name"]
