@@ -594,9 +594,10 @@ def legacy_text_reading(
 def check_text_encoding(
     raw: object, field: str, normalized: str | None = None, *, old_encodings: bool = True
 ) -> list[Problem]:
-    """A text typed in an old Vietnamese encoding is refused, quoting its Unicode reading
-    (`legacy_text_reading`; not judged with `old_encodings` false: a foreigner's name), and so is a text
-    whose letters were lost to question marks (`legacy_text.letters_lost`)."""
+    """A text whose encoding went wrong is refused, one reason for the cell: Unicode misread in a Windows
+    code page (`text_misread_encoding`, quoting its reading), Vietnamese typed in an old encoding or in
+    VIQR (`text_legacy_encoding`, quoting its reading; not judged with `old_encodings` false: a foreigner's
+    name), letters lost to question marks (`text_letters_lost`). See `legacy_text_reading`."""
     found = legacy_text_reading(raw, normalized, old_encodings=old_encodings)
     if found is None:
         if type(raw) is str and letters_lost(normalize_text(raw) if normalized is None else normalized):
