@@ -579,10 +579,10 @@ def legacy_text_reading(
     if type(raw) is not str:
         return None
     text = normalize_text(raw) if normalized is None else normalized
-    typed = raw.strip()
-    misread = misread_utf8(typed) or (misread_utf8(text) if text != typed else None)
-    if misread is not None:
-        return ("UTF-8", *misread)
+    if not text.isascii():  # (a misread letter is never ASCII, nor dropped by normalizing)
+        misread = misread_utf8(text) or (misread_utf8(raw.strip()) if raw != text else None)
+        if misread is not None:
+            return ("UTF-8", *misread)
     if not old_encodings:
         return None
     found = None

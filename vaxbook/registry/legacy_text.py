@@ -327,18 +327,16 @@ def _code_page(codec: str) -> dict[str, int]:
 
 
 _CODE_PAGES = (("Windows-1252", _code_page("cp1252")), ("Windows-1258", _code_page("cp1258")))
-#: A character that a UTF-8 lead byte becomes, followed by one a continuation byte becomes.
+#: A character that a UTF-8 continuation byte becomes (a symbol, rare in text typed right: every misread
+#: letter has one).
 _MISREAD_HINT = re.compile(
-    "[{}][{}]".format(
-        re.escape("".join(ch for _n, t in _CODE_PAGES for ch, b in t.items() if 0xC2 <= b <= 0xF4)),
-        re.escape("".join(ch for _n, t in _CODE_PAGES for ch, b in t.items() if 0x80 <= b <= 0xBF)),
-    )
+    "[{}]".format(re.escape("".join(ch for _n, t in _CODE_PAGES for ch, b in t.items() if 0x80 <= b <= 0xBF)))
 )
 
 
 def misread_utf8(text: str) -> tuple[str, str] | None:
     """(the code page, the text's reading) when `text` is UTF-8 read in Windows-1252 or -1258; else None."""
-    if text.isascii() or _MISREAD_HINT.search(text) is None:
+    if _MISREAD_HINT.search(text) is None:
         return None
     return _misread_utf8(text)
 
