@@ -580,7 +580,8 @@ def legacy_text_reading(
         return None
     text = normalize_text(raw) if normalized is None else normalized
     if not text.isascii():  # (a misread letter is never ASCII, nor dropped by normalizing)
-        misread = misread_utf8(text) or (misread_utf8(raw.strip()) if raw != text else None)
+        # as typed, its spaces aside, but not the no-break space: "à" misread is "Ã" and U+00A0
+        misread = misread_utf8(text) or (misread_utf8(raw.strip(" \t\r\n")) if raw != text else None)
         if misread is not None:
             return ("UTF-8", *misread)
     if not old_encodings:

@@ -516,6 +516,8 @@ def test_a_misread_address_is_read_whole_and_a_foreigners_name_is_judged_too():
     check = check_person(person(address_line=typed), today=date(2026, 12, 5))
     assert codes(check, "address_line") == ["text_misread_encoding"]
     assert "“Số 12 Đường Lê Lợi”" in str(check.invalid[0].message)
+    hoa = check_person(person(full_name=misread_forms("Lê Thị Hà")[0] + " "), today=date(2026, 12, 5))
+    assert codes(hoa, "full_name") == ["text_misread_encoding"]  # "HÃ" and a no-break space, at the end
     foreign = check_person(
         person(full_name=misread_forms("Jürgen Müller")[0], nationality="DE"), today=date(2026, 12, 5)
     )
