@@ -156,6 +156,14 @@ def test_an_ambiguous_text_is_left_alone():
     assert legacy_reading("Hoà Thò Hoàng") is None
 
 
+def in_both_languages(problem) -> tuple[str, str]:
+    """A problem's message in English and in Vietnamese."""
+    with translation.override("en"):
+        english = str(problem.message)
+    with translation.override("vi"):
+        return english, str(problem.message)
+
+
 def codes(check, field):
     return [p.code for p in check.invalid if p.field == field]
 
@@ -181,10 +189,7 @@ def test_a_name_in_tcvn3_is_refused_quoting_its_unicode_reading():
     check = check_person(person(full_name="NguyÔn V¨n Hïng"), today=date(2026, 12, 5))
     assert codes(check, "full_name") == ["text_legacy_encoding"]  # one reason for the cell
     problem = check.invalid[0]
-    with translation.override("en"):
-        english = str(problem.message)
-    with translation.override("vi"):
-        vietnamese = str(problem.message)
+    english, vietnamese = in_both_languages(problem)
     assert "TCVN3" in english and "“Nguyễn Văn Hùng”" in english and ".VnTime" in english
     assert "TCVN3" in vietnamese and "“Nguyễn Văn Hùng”" in vietnamese and "Unicode" in vietnamese
     assert vietnamese != english
@@ -356,10 +361,7 @@ def test_a_full_stop_after_a_vowel_is_the_dot_below_unless_escaped():
 def test_a_name_in_viqr_is_refused_quoting_its_unicode_reading():
     check = check_person(person(full_name="Ly' Thi. Tu'"), today=date(2026, 12, 5))
     assert codes(check, "full_name") == ["text_legacy_encoding"]
-    with translation.override("en"):
-        english = str(check.invalid[0].message)
-    with translation.override("vi"):
-        vietnamese = str(check.invalid[0].message)
+    english, vietnamese = in_both_languages(check.invalid[0])
     assert "VIQR" in english and "“Lý Thị Tú”" in english and "fonts" not in english
     assert "VIQR" in vietnamese and "“Lý Thị Tú”" in vietnamese and vietnamese != english
     again = check_person(check.normalized, today=date(2026, 12, 5))
@@ -452,10 +454,7 @@ def test_a_name_or_an_address_that_lost_letters_is_refused_with_what_to_do():
     )
     assert codes(check, "full_name") == ["text_letters_lost"]  # not full_name_format: one reason, the right one
     assert codes(check, "address_line") == ["text_letters_lost"]  # an address took any character before
-    with translation.override("en"):
-        english = str(check.invalid[0].message)
-    with translation.override("vi"):
-        vietnamese = str(check.invalid[0].message)
+    english, vietnamese = in_both_languages(check.invalid[0])
     assert "“Nguy?n V?n H?ng”" in english and "CSV UTF-8" in english
     assert "“Nguy?n V?n H?ng”" in vietnamese and "dấu hỏi" in vietnamese
     again = check_person(check.normalized, today=date(2026, 12, 5))
@@ -501,10 +500,7 @@ def test_no_text_of_the_portal_is_taken_for_misread_unicode():
 def test_a_misread_name_is_refused_with_its_reading_even_where_every_character_is_a_letter():
     check = check_person(person(full_name="LÃª VÄƒn TÃ¡m"), today=date(2026, 12, 5))
     assert codes(check, "full_name") == ["text_misread_encoding"]
-    with translation.override("en"):
-        english = str(check.invalid[0].message)
-    with translation.override("vi"):
-        vietnamese = str(check.invalid[0].message)
+    english, vietnamese = in_both_languages(check.invalid[0])
     assert "“Lê Văn Tám”" in english and "Windows-1252" in english and "65001" in english
     assert "“Lê Văn Tám”" in vietnamese and "bảng mã" in vietnamese
     again = check_person(check.normalized, today=date(2026, 12, 5))

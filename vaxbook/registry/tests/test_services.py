@@ -316,41 +316,30 @@ def test_another_name_is_still_a_conflict_and_a_record_still_wrong_stays_invalid
     assert person.problems == [{"field": "occupation", "code": "text_legacy_encoding", "kind": "invalid"}]
 
 
-def test_a_name_saved_in_viqr_is_found_by_the_recheck_and_corrected_by_the_same_name_in_unicode(complete, officer):
-    """ "Ly' Thi. Tu'" (VIQR for Lý Thị Tú) has only letters, spaces, apostrophes and one point: the rules
-    before VIQR was told let a name like "Ly' Tu'" in. Judged again, it is refused; the same person's row in
-    Unicode links it (the same name, not a conflict) and corrects it."""
-    person = person_register(actor=None, data=complete(full_name="Lý Thị Tú"), source="organization")
-    _saved_before_the_rule(person, full_name="Ly' Thi. Tu'", search_name=search_name("Ly' Thi. Tu'"))
+@pytest.mark.parametrize(
+    ("name", "saved", "code"),
+    [
+        ("Lý Thị Tú", "Ly' Thi. Tu'", "text_legacy_encoding"),  # VIQR: letters, apostrophes, one point
+        ("Lê Văn Tám", "LÃª VÄƒn TÃ¡m", "text_misread_encoding"),  # UTF-8 read in Windows-1252: all letters
+    ],
+)
+def test_a_name_saved_before_its_rule_is_found_by_the_recheck_and_corrected_by_the_same_name(
+    complete, officer, name, saved, code
+):
+    """Names that the rules before VIQR and misread Unicode were told let in (a name like "Ly' Tu'", or
+    "LÃª VÄƒn TÃ¡m"). Judged again, each is refused; the same person's row, typed right, links it (the same
+    name, not a conflict) and corrects it."""
+    person = person_register(actor=None, data=complete(full_name=name), source="organization")
+    _saved_before_the_rule(person, full_name=saved, search_name=search_name(saved))
     assert persons_recheck(actor=officer).by_status == {"invalid": 1}
     person.refresh_from_db()
-    assert person.problems == [{"field": "full_name", "code": "text_legacy_encoding", "kind": "invalid"}]
+    assert person.problems == [{"field": "full_name", "code": code, "kind": "invalid"}]
 
     [row] = persons_register_bulk(
-        actor=officer, rows=[complete(full_name="Lý Thị Tú")], source="organization", on_existing="merge"
+        actor=officer, rows=[complete(full_name=name)], source="organization", on_existing="merge"
     )
 
     assert row.status == "updated"
     person.refresh_from_db()
-    assert (person.full_name, person.search_name, person.data_status) == ("Lý Thị Tú", "ly thi tu", "complete")
-    event = AuditEvent.objects.get(action="registry.person.updated")
-    assert event.data["corrected"] == ["full_name"]
-
-
-def test_a_name_saved_misread_from_utf8_is_found_by_the_recheck_and_corrected_by_the_same_name(complete, officer):
-    """ "LÃª VÄƒn TÃ¡m" is "Lê Văn Tám" read in Windows-1252, and every character of it is a letter: the rules
-    before this one saved it. Judged again, it is refused; the same person's row, right, links and corrects it."""
-    person = person_register(actor=None, data=complete(full_name="Lê Văn Tám"), source="organization")
-    _saved_before_the_rule(person, full_name="LÃª VÄƒn TÃ¡m", search_name=search_name("LÃª VÄƒn TÃ¡m"))
-    assert persons_recheck(actor=officer).by_status == {"invalid": 1}
-    person.refresh_from_db()
-    assert person.problems == [{"field": "full_name", "code": "text_misread_encoding", "kind": "invalid"}]
-
-    [row] = persons_register_bulk(
-        actor=officer, rows=[complete(full_name="Lê Văn Tám")], source="organization", on_existing="merge"
-    )
-
-    assert row.status == "updated"
-    person.refresh_from_db()
-    assert (person.full_name, person.search_name, person.data_status) == ("Lê Văn Tám", "le van tam", "complete")
+    assert (person.full_name, person.search_name, person.data_status) == (name, search_name(name), "complete")
     assert AuditEvent.objects.get(action="registry.person.updated").data["corrected"] == ["full_name"]
