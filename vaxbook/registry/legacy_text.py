@@ -1,5 +1,6 @@
 """Vietnamese text typed in the old 8-bit encodings, TCVN3 and VNI, or in VIQR's ASCII signs, told apart
-and read as Unicode.
+and read as Unicode; and text whose letters were lost to question marks, or that is Unicode misread in a
+Windows code page.
 
 Before Unicode, Vietnamese was typed in fonts that each carried an encoding of its own: TCVN3 (the
 "ABC" code of TCVN 5712:1993, fonts .VnTime, .VnArial …) and VNI (fonts VNI-Times …). Spreadsheets
@@ -15,8 +16,8 @@ when all of these hold: it has no character beyond Latin-1 (Unicode Vietnamese n
 encoding, every word is one. So Unicode Vietnamese is never refused for this, nor is a foreign name
 such as "Müller" or "José" (its reading, "Mỹller", "Josộ", is no Vietnamese either). A text that is
 Vietnamese both as it stands and in an old encoding (the VNI "Hoà Thò", Hồ Thị) is left alone: it cannot
-be told. Text in plain ASCII may be VIQR instead, and a text may have lost letters to question marks
-(see their sections below). Pure functions.
+be told. Text in plain ASCII may be VIQR instead, a text may have lost letters to question marks, and
+Unicode misread in a code page reads back exactly (see their sections below). Pure functions.
 """
 
 import functools
@@ -310,7 +311,7 @@ def letters_lost(text: str) -> bool:
 # Vietnamese Windows), and a sheet saved from there keeps them. Some such names pass the name's rule
 # ("LÃª VÄƒn": ª and ƒ are letters), and an address takes anything. Written back in that code page, the
 # characters give the UTF-8 bytes again, so the reading is exact: a text is taken for this only when its
-# characters are all of that code page and their bytes are valid UTF-8 holding a letter beyond ASCII;
+# characters are all of that code page and their bytes are valid UTF-8 holding a character beyond ASCII;
 # Vietnamese typed right (its letters are lead bytes followed by ASCII) never is.
 
 
@@ -327,6 +328,8 @@ def _code_page(codec: str) -> dict[str, int]:
 
 
 _CODE_PAGES = (("Windows-1252", _code_page("cp1252")), ("Windows-1258", _code_page("cp1258")))
+#: The way back: each code page's character for each byte.
+_BY_BYTE = tuple({b: ch for ch, b in table.items()} for _name, table in _CODE_PAGES)
 #: A character that a UTF-8 continuation byte becomes (a symbol, rare in text typed right: every misread
 #: letter has one).
 _MISREAD_HINT = re.compile(
@@ -359,7 +362,4 @@ def misread_forms(text: str) -> list[str]:
     if text.isascii():
         return []
     data = unicodedata.normalize("NFC", text).encode("utf-8")
-    return [
-        "".join(by_byte[b] for b in data)
-        for by_byte in ({b: ch for ch, b in table.items()} for _name, table in _CODE_PAGES)
-    ]
+    return ["".join(by_byte[b] for b in data) for by_byte in _BY_BYTE]
