@@ -115,8 +115,15 @@ def _nationality_label(value: str) -> str:
 
 
 def clean_date(value: Any) -> Any:
-    """A real date (calamine gives date or datetime), a serial number or a text; the rules parse the rest."""
+    """A real date (calamine gives date or datetime), a serial number or a text; the rules parse the rest.
+
+    A date-time cell holding a time of day (calamine gives a datetime only then: a whole day is a date)
+    is given to the rules as its text, ``24/12/1985 17:00``, which they refuse as they refuse it typed:
+    17:00 is what a time-zone shift makes of midnight on the 25th, whatever day the cell's format shows.
+    """
     if isinstance(value, datetime):
+        if value.hour or value.minute or value.second or value.microsecond:
+            return value.strftime("%d/%m/%Y %H:%M")
         return value.date()
     return unquote(value)
 
@@ -158,6 +165,17 @@ def header_key(text: Any) -> str:
     return "".join(ch for ch in folded if ch.isascii() and ch.isalnum())
 
 
+#: The columns Vaxbook's own files add to the template's: the error report's reasons, the export's data
+#: status and what to complete. Uploaded again, they are neither read nor listed as ignored.
+REASONS_HEADER = "Lý do"
+EXPORT_STATUS_HEADER = "Tình trạng dữ liệu"
+EXPORT_PROBLEMS_HEADER = "Cần bổ sung hoặc sửa"
+
+#: Headers of an old identity card's (CMND) number. A roster of the years when both were in use may have
+#: a column of each: the other one is read first, this one when it is empty in a row.
+ID_CARD_HEADERS = ("Số CMND", "CMND", "Số chứng minh nhân dân", "Số chứng minh thư")
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of the roster: where it goes, how it is cleaned, how the template shows it."""
@@ -178,41 +196,112 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("row_number", "STT", text_format=False, width=6),
+    Column("row_number", "STT", aliases=("Số TT", "Số thứ tự", "No"), text_format=False, width=6),
     Column("full_name", "Họ và tên", required=True, aliases=("Họ tên", "Full name", "Name"), width=28),
-    Column("date_of_birth", "Ngày sinh", clean_date, required=True, aliases=("Ngày tháng năm sinh", "Date of birth")),
-    Column("sex", "Giới tính", required=True, aliases=("Sex", "Gender"), width=10),
-    Column("phone", "Số điện thoại", required=True, aliases=("Điện thoại", "SĐT", "Phone"), width=16),
+    Column(
+        "date_of_birth",
+        "Ngày sinh",
+        clean_date,
+        required=True,
+        aliases=("Ngày tháng năm sinh", "Sinh ngày", "Năm sinh", "Date of birth"),
+    ),
+    Column("sex", "Giới tính", required=True, aliases=("Giới", "Sex", "Gender"), width=10),
+    Column(
+        "phone",
+        "Số điện thoại",
+        required=True,
+        aliases=(
+            "Điện thoại",
+            "SĐT",
+            "Số ĐT",
+            "Điện thoại di động",
+            "Số điện thoại di động",
+            "Số di động",
+            "Di động",
+            "Phone",
+            "Phone number",
+            "Mobile",
+        ),
+        width=16,
+    ),
     Column("id_type", "Loại giấy tờ", clean_id_type, aliases=("Document type",), width=14),
     Column(
         "id_number",
         "Số giấy tờ",
         required=True,
-        aliases=("Số CCCD", "Số CCCD/CMND", "Số định danh", "Số CMND/CCCD", "Document number"),
+        aliases=(
+            "Số CCCD",
+            "Số CCCD/CMND",
+            "Số CMND/CCCD",
+            "Số CCCD/CMND/Hộ chiếu",
+            "Số CCCD/Hộ chiếu",
+            "Số định danh",
+            "Số định danh cá nhân",
+            "Số căn cước",
+            "Số căn cước công dân",
+            "Số giấy tờ tùy thân",
+            "CCCD",
+            "CCCD/CMND",
+            "Document number",
+            "ID number",
+            # An old identity card's column: read when the file has no other document column, and
+            # as the fallback of one that it has (`HeaderMatch.fallback`).
+            *ID_CARD_HEADERS,
+        ),
         width=18,
     ),
-    Column("health_insurance_number", "Số thẻ BHYT", aliases=("BHYT", "Health insurance number"), width=18),
-    Column("priority_group", "Nhóm ưu tiên", clean_priority_group, required=True, aliases=("Priority group",)),
+    Column(
+        "health_insurance_number",
+        "Số thẻ BHYT",
+        aliases=("BHYT", "Mã thẻ BHYT", "Số BHYT", "Mã số BHXH", "Số BHXH", "Health insurance number"),
+        width=18,
+    ),
+    Column(
+        "priority_group",
+        "Nhóm ưu tiên",
+        clean_priority_group,
+        required=True,
+        aliases=("Nhóm đối tượng", "Đối tượng ưu tiên", "Priority group"),
+    ),
     Column("occupation", "Nghề nghiệp", aliases=("Occupation",), width=20),
-    Column("department", "Bộ phận", clean_roster_text, aliases=("Phòng ban", "Department"), width=20, max_length=120),
+    Column(
+        "department",
+        "Bộ phận",
+        clean_roster_text,
+        aliases=("Phòng ban", "Bộ phận công tác", "Đơn vị công tác", "Department"),
+        width=20,
+        max_length=120,
+    ),
     Column("ethnicity", "Dân tộc", aliases=("Ethnicity",), width=12),
     Column("nationality", "Quốc tịch", clean_nationality, aliases=("Nationality",), width=10),
-    Column("province_code", "Mã tỉnh", _zero_padded(2), aliases=("Mã tỉnh/thành phố", "Province code"), width=10),
+    Column(
+        "province_code",
+        "Mã tỉnh",
+        _zero_padded(2),
+        aliases=("Mã tỉnh/thành phố", "Mã tỉnh/TP", "Province code"),
+        width=10,
+    ),
     Column(
         "ward_code",
         "Mã phường/xã",
         _zero_padded(5),
         required=True,
-        aliases=("Mã xã", "Mã phường", "Mã phường/xã/đặc khu", "Ward code"),
+        aliases=("Mã xã", "Mã phường", "Mã xã/phường", "Mã phường/xã/đặc khu", "Ward code"),
         width=14,
     ),
-    Column("address_line", "Địa chỉ", required=True, aliases=("Địa chỉ thường trú", "Address"), width=32),
+    Column(
+        "address_line",
+        "Địa chỉ",
+        required=True,
+        aliases=("Địa chỉ thường trú", "Địa chỉ hiện tại", "Địa chỉ liên hệ", "Nơi ở hiện tại", "Address"),
+        width=32,
+    ),
     # Not in the template, but read when present.
     Column(
         "employee_number",
         "Mã nhân viên",
         clean_roster_text,
-        aliases=("Mã số nhân viên", "Mã NV", "Employee number"),
+        aliases=("Mã số nhân viên", "Mã NV", "Mã nhân sự", "Employee number"),
         in_template=False,
         max_length=40,
     ),
@@ -220,6 +309,11 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
 TEMPLATE_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.in_template)
 _BY_HEADER_KEY: dict[str, Column] = {k: c for c in COLUMNS for k in c.keys}
+_ID_CARD_KEYS = frozenset(header_key(h) for h in ID_CARD_HEADERS)
+_OWN_KEYS = frozenset(header_key(h) for h in (REASONS_HEADER, EXPORT_STATUS_HEADER, EXPORT_PROBLEMS_HEADER))
+#: What a header may say besides its name: a hint in brackets (``Ngày sinh (dd/mm/yyyy)``, ``Giới tính
+#: (Nam/Nữ)``, ``Số điện thoại [*]``), tried when the whole header is not known.
+_HEADER_HINT = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 #: How many non-empty rows above the header (a title, the organization's name …) are tolerated.
 HEADER_LOOK_AHEAD = 20
 #: The values that say who a row is: a row with none of them, below the last row that has one, is the
@@ -253,16 +347,24 @@ class HeaderMatch:
     index: dict[str, int]  # column key → position in the row
     ignored: list[str] = field(default_factory=list)  # headers of columns that are not read
     missing: list[Column] = field(default_factory=list)
+    # column key → a second column of it, read in a row where the first is empty: the old identity
+    # card's number (CMND) beside the citizen ID's (CCCD), in a roster of the years both were in use.
+    fallback: dict[str, int] = field(default_factory=dict)
 
     @property
     def identifying_positions(self) -> list[int]:
         """Where the values that say who a row is stand (IDENTIFYING_KEYS)."""
-        return sorted(self.index[key] for key in IDENTIFYING_KEYS if key in self.index)
+        return sorted(
+            [self.index[key] for key in IDENTIFYING_KEYS if key in self.index]
+            + [self.fallback[key] for key in IDENTIFYING_KEYS if key in self.fallback]
+        )
 
     @property
     def data_positions(self) -> list[int]:
         """Where the columns the import reads stand, but the sequence number (STT)."""
-        return sorted(position for key, position in self.index.items() if key != "row_number")
+        return sorted(
+            [position for key, position in self.index.items() if key != "row_number"] + list(self.fallback.values())
+        )
 
     def is_blank(self, values: list[Any]) -> bool:
         """A row holds no one when the columns the import reads hold nothing but its sequence number
@@ -281,25 +383,50 @@ class HeaderMatch:
         return column.header if column else key
 
 
+def _header_column(text: str) -> tuple[Column | None, str]:
+    """The column a header names, and its comparison form (``header_key``), a hint in brackets aside."""
+    key = header_key(text)
+    column = _BY_HEADER_KEY.get(key)
+    if column is None and ("(" in text or "[" in text):
+        key = header_key(_HEADER_HINT.sub(" ", text))
+        column = _BY_HEADER_KEY.get(key)
+    return column, key
+
+
 def match_header(number: int, cells: list[Any]) -> HeaderMatch:
     index: dict[str, int] = {}
+    fallback: dict[str, int] = {}
+    card_column = False  # the document column found first is an old identity card's (CMND)
     ignored: list[str] = []
     for position, cell in enumerate(cells):
         text = normalize_text(cell)
         if not text:
             continue
-        column = _BY_HEADER_KEY.get(header_key(text))
-        if column is None or column.key in index:
+        column, key = _header_column(text)
+        if column is None:
+            if key not in _OWN_KEYS:
+                ignored.append(text)
+            continue
+        if column.key in index:
+            if column.key == "id_number" and "id_number" not in fallback and card_column != (key in _ID_CARD_KEYS):
+                # One column of each document: the citizen ID's is read first, the card's when it is empty.
+                if card_column:
+                    fallback["id_number"], index["id_number"] = index["id_number"], position
+                else:
+                    fallback["id_number"] = position
+                continue
             ignored.append(text)
             continue
         index[column.key] = position
+        if column.key == "id_number":
+            card_column = key in _ID_CARD_KEYS
     missing = [c for c in COLUMNS if c.required and c.key not in index]
-    return HeaderMatch(row=number, cells=list(cells), index=index, ignored=ignored, missing=missing)
+    return HeaderMatch(row=number, cells=list(cells), index=index, ignored=ignored, missing=missing, fallback=fallback)
 
 
 def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int]) -> Generator[Row]:
-    """The rows of a sheet, in order, but its blank rows (`HeaderMatch.is_blank`) and its footer, whose
-    row numbers go to `footer`.
+    """The rows of a sheet, in order, but its blank rows (`HeaderMatch.is_blank`), a row numbering the
+    columns just under the header (`is_column_numbering`) and its footer, whose row numbers go to `footer`.
 
     A row that says nothing of who it is (no value in IDENTIFYING_KEYS' columns) is held back until a
     row that does comes: it is then a row of the table, checked and refused as any other. At the end of
@@ -311,10 +438,15 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int]) 
     held: list[Row] = []
     long_run = False  # the current run of such rows is longer than a footer
     persons_seen = False
+    first = True  # the first row under the header may number its columns (`is_column_numbering`)
     for row in rows:
         values = row[1]
         if is_blank_at(values, positions):
             continue
+        if first:
+            first = False
+            if is_column_numbering(values):
+                continue
         if not is_blank_at(values, identifying):
             persons_seen, long_run = True, False
             yield from held
@@ -335,14 +467,18 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int]) 
 
 
 def find_header(rows: Iterator[Row]) -> HeaderMatch:
-    """The header row: the first non-empty row (of the first few) naming at least two known columns.
+    """The header row: the first non-empty row (of the first few) naming every required column.
 
-    Consumes ``rows`` up to and including the header, so the caller goes on with the data rows. Columns
-    missing from a row whose headers lost letters to question marks ("H? v? t?n", "Ng?y sinh": a file
-    saved in an encoding without Vietnamese letters) are refused as that, which says what to do.
+    Consumes ``rows`` up to and including the header, so the caller goes on with the data rows. A row
+    above it may name a few known columns too (the organization's "Địa chỉ: … Điện thoại: …" above
+    the table): the search goes on past it. When no row names them all, the file is refused by the row
+    naming the most (at least two): its missing columns and the headers there that are not known.
+    Columns missing from a row whose headers lost letters to question marks ("H? v? t?n", "Ng?y sinh":
+    a file saved in an encoding without Vietnamese letters) are refused as that, which says what to do.
     """
     seen = 0
     lost: list[str] = []  # the cells of the first row of two or more whose letters were lost
+    best: HeaderMatch | None = None  # the row naming the most known columns, none of them complete
     for number, values in rows:
         if is_blank(values):
             continue
@@ -351,20 +487,61 @@ def find_header(rows: Iterator[Row]) -> HeaderMatch:
             lost = [v for v in values if type(v) is str and letters_lost(v)][:2]
         match = match_header(number, values)
         if len(match.index) >= 2:
-            if match.missing:
-                raise _header_refused(match.missing, lost)
-            return match
+            if not match.missing:
+                return match
+            if best is None or len(match.index) > len(best.index):
+                best = match
         if seen >= HEADER_LOOK_AHEAD:
             break
     if seen == 0:
         raise FileRefused("file_empty")
+    if best is not None:
+        raise _header_refused(best.missing, lost, best)
     raise _header_refused([c for c in COLUMNS if c.required], lost)
 
 
-def _header_refused(missing: list[Column], lost: list[str]) -> FileRefused:
+def _header_refused(missing: list[Column], lost: list[str], near: HeaderMatch | None = None) -> FileRefused:
     if len(lost) >= 2:
         return FileRefused("header_letters_lost", header=", ".join(v.strip() for v in lost))
-    return FileRefused("header_missing", columns=", ".join(f"“{c.header}”" for c in missing))
+    columns = ", ".join(f"“{c.header}”" for c in missing)
+    if near is not None and near.ignored:
+        # The headers there that are not known are likely the missing columns under another name.
+        unknown = ", ".join(f"“{text}”" for text in near.ignored[:8])
+        return FileRefused("header_incomplete", columns=columns, row=near.row, unknown=unknown)
+    return FileRefused("header_missing", columns=columns)
+
+
+_COLUMN_NUMBER = re.compile(r"[(\[]?([0-9]{1,2}|[A-Z])[)\]]?")
+
+
+def is_column_numbering(values: list[Any]) -> bool:
+    """A row numbering the columns under the header (1, 2, 3 … or (1), (2) …, perhaps after A, B), as
+    administrative forms have: at least three numbers, rising, and nothing else in the row."""
+    numbers: list[int] = []
+    for value in values:
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, int | float):
+            if not float(value).is_integer():
+                return False
+            number = int(value)
+        elif type(value) is str:
+            match = _COLUMN_NUMBER.fullmatch(value.strip())
+            if match is None:
+                return False
+            if not match.group(1).isdigit():
+                if numbers:  # letters come before the numbers only
+                    return False
+                continue
+            number = int(match.group(1))
+        else:
+            return False
+        if numbers and number <= numbers[-1]:
+            return False
+        numbers.append(number)
+    return len(numbers) >= 3
 
 
 @dataclass(slots=True)
@@ -428,6 +605,9 @@ class RowMapper:
         ]
         self._others = [(c.key, header.index[c.key], c.clean) for c in present if c.key in _ROSTER_KEYS]
         self._limits = [(c.key, c.max_length) for c in present if c.max_length]
+        self._id_fallback = header.fallback.get("id_number")  # an old identity card's column
+        if self._id_fallback is not None:
+            self.width = max(self.width, self._id_fallback + 1)
 
     def map(self, number: int, values: list[Any]) -> RosterRow:
         if len(values) < self.width:
@@ -444,6 +624,12 @@ class RowMapper:
             elif type(value) is str and value[:1] == "'":
                 value = unquote(value)
             fields[key] = value
+        if self._id_fallback is not None and is_blank([fields.get("id_number")]):
+            value = values[self._id_fallback]
+            if value.__class__ in CELL_PROBLEMS:
+                problems.append(CELL_PROBLEMS[value.__class__]("id_number", value))
+                value = ""
+            fields["id_number"] = unquote(value)
         others = {}
         for key, position, clean in self._others:
             value = values[position]
@@ -465,6 +651,16 @@ class RowMapper:
             employee_number=others.get("employee_number", ""),
             problems=problems,
         )
+
+
+#: The refusals that are a disagreement between two cells: the error report highlights the other cell
+#: too, since either may be the wrong one (the sex, or the ID number that encodes it).
+DISAGREES_WITH: dict[str, tuple[str, ...]] = {
+    "id_number_sex_mismatch": ("sex",),
+    "id_number_century_mismatch": ("date_of_birth",),
+    "id_number_year_mismatch": ("date_of_birth",),
+    "ward_not_in_province": ("province_code",),
+}
 
 
 def reason_text(header: HeaderMatch, number: int, problem: Any) -> str:

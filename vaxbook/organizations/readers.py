@@ -73,6 +73,10 @@ MESSAGES: dict[str, Any] = {
     "file_zip_bomb": _("The file expands to far more data than a roster can hold; it cannot be read safely."),
     "file_empty": _("The file has no rows of staff."),
     "header_missing": _("These columns are missing: %(columns)s. Download the roster template and use its headers."),
+    "header_incomplete": _(
+        "Row %(row)s looks like the header, but these columns are missing there: %(columns)s. Its headers "
+        "%(unknown)s are not known: rename them as in the roster template (download it to see its headers)."
+    ),
     "header_letters_lost": _(
         "The headers have question marks where letters should be (“%(header)s”): the file was saved in an "
         "encoding without Vietnamese letters, as Excel's plain “CSV” is on a computer set to another language. "
@@ -124,6 +128,7 @@ _CODE_OF = {
     "file_type_ods": "file_type_unsupported",
     "file_type_html": "file_type_unsupported",
     "file_type_xml2003": "file_type_unsupported",
+    "header_incomplete": "header_missing",  # the same refusal, naming the row and its unknown headers
 }
 
 

@@ -58,10 +58,12 @@ from vaxbook.organizations import selectors
 from vaxbook.organizations.columns import (
     COLUMN_BY_KEY,
     COLUMNS,
+    DISAGREES_WITH,
     HeaderMatch,
     RosterRow,
     RowMapper,
     find_header,
+    is_column_numbering,
     reason_text,
     roster_texts_check,
     without_footer,
@@ -132,9 +134,13 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     header, rows = _roster_sheet(book, slice_rows=_PEEK_ROWS + 100, merged=False)
     has_data, last_seen = False, header.row
     try:
+        first = True
         for number, values in itertools.islice(rows, _PEEK_ROWS):
             last_seen = number
             if not header.is_blank(values):
+                if first and is_column_numbering(values):  # numbers the columns: not a row of data
+                    first = False
+                    continue
                 has_data = True
                 break
     finally:
@@ -887,7 +893,12 @@ class _ImportRun:
             )
         with translation.override("vi"):
             reasons = [reason_text(header, row.number, p) for p in problems]
-        bad = {header.index[p.field] for p in problems if p.field in header.index}
+        bad = {
+            header.index[field]
+            for p in problems
+            for field in (p.field, *DISAGREES_WITH.get(p.code, ()))
+            if field in header.index
+        }
         self.report.add(row.values, reasons, bad)
 
     def _discard_report(self) -> None:

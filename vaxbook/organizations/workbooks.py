@@ -15,13 +15,19 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from vaxbook.organizations.columns import FORMULA_START, TEMPLATE_COLUMNS, Column
+from vaxbook.organizations.columns import (
+    EXPORT_PROBLEMS_HEADER,
+    EXPORT_STATUS_HEADER,
+    FORMULA_START,
+    REASONS_HEADER,
+    TEMPLATE_COLUMNS,
+    Column,
+)
 from vaxbook.organizations.readers import ROSTER_SHEET
 from vaxbook.organizations.reasons import Reason
 
 INSTRUCTIONS_SHEET = "Hướng dẫn"
 REFERENCE_SHEET = "Danh mục"
-REASONS_HEADER = "Lý do"
 SUMMARY_SHEET = "Tóm tắt"
 SUMMARY_HEADERS = ("Lý do", "Số dòng", "Mã")
 #: Rows of the template that carry the drop-down lists.
@@ -285,8 +291,6 @@ def text_positions(header_index: dict[str, int], columns: Sequence[Column]) -> s
 # The roster export
 # --------------------------------------------------------------------------------------------
 
-EXPORT_STATUS_HEADER = "Tình trạng dữ liệu"
-EXPORT_PROBLEMS_HEADER = "Cần bổ sung hoặc sửa"
 ID_TYPE_LABELS = {"cccd": "CCCD", "cmnd": "CMND", "passport": "Hộ chiếu"}
 SEX_LABELS = {"M": "Nam", "F": "Nữ"}
 

@@ -287,6 +287,9 @@ def _fill_blanks(person: Person, res: _Resolved) -> list[str]:
         "address_line": data.address_line or "",
     }
     filled = []
+    if data.id_number and not person.id_number:  # a roster person saved without the document its row now has
+        person.id_type, person.id_number = data.id_type or "", data.id_number
+        filled += ["id_type", "id_number"]
     for name, value in incoming.items():
         if value in ("", None):
             continue
@@ -433,9 +436,13 @@ class KnownPersons:
         return by_name
 
     def take(self, candidates: dict[tuple[str, date], list[Person]], row: Person, row_id: Hashable) -> Person | None:
-        """The known person a new row (built, not saved) is, if any; taken by `row_id`."""
+        """The known person a new row (built, not saved) is, if any; taken by `row_id`. A row with a
+        document no record has is only a known person saved without one, of the same sex (the row's
+        document then fills the record: `_fill_blanks`)."""
         key = _duplicate_key(row)
         persons = [p for p in candidates.get(key[:2], ()) if self.taken.get(p.pk, row_id) == row_id]
+        if row.id_number:
+            persons = [p for p in persons if not p.id_number and (not p.sex or p.sex == row.sex)]
         match = next((p for p in persons if p.phone == key[2]), None) or next(
             (p for p in persons if not p.phone or not key[2]), None
         )
@@ -573,6 +580,8 @@ def _plan(
     # Suspected duplicates: no document, same search name + birth date + phone as a known record.
     nodoc = [i for i in valid if not resolved[i].check.normalized.id_number]
     dup_index: dict[tuple[str, date, str], Person] = {}
+    names: set[str] = set()
+    legacy: set[str] = set()
     if nodoc:
         names = {search_name(resolved[i].check.normalized.full_name) for i in nodoc}
         legacy = _legacy_search_names(resolved[i].check.normalized.full_name for i in nodoc)
@@ -583,7 +592,21 @@ def _plan(
         for p in recent:
             if p.search_name in names:
                 dup_index.setdefault(_duplicate_key(p), p)
-    candidates = known.candidates(names, legacy) if nodoc and known is not None else {}
+    candidates: dict[tuple[str, date], list[Person]] = {}
+    if known is not None:
+        # The roster importer: a row without a document, or with one no record has, may be a person of
+        # the roster (the organization's export filled in with the document a record lacked).
+        newdoc = [
+            resolved[i].check.normalized.full_name
+            for i in valid
+            if resolved[i].check.normalized.id_number
+            and document_key(resolved[i].check.normalized.id_type, resolved[i].check.normalized.id_number)
+            not in existing
+        ]
+        if nodoc or newdoc:
+            candidates = known.candidates(
+                names | {search_name(name) for name in newdoc}, legacy | _legacy_search_names(newdoc)
+            )
 
     seen_docs: set[tuple[str, str]] = set()
     created: list[Person] = []

@@ -11,10 +11,12 @@ from vaxbook.organizations.columns import (
     FOOTER_MAX_ROWS,
     RowMapper,
     _code_text,
+    clean_date,
     clean_id_type,
     clean_priority_group,
     find_header,
     header_key,
+    is_column_numbering,
     match_header,
     unquote,
     without_footer,
@@ -216,3 +218,131 @@ def test_a_code_cells_fast_path_gives_the_plain_steps_result(value):
     if isinstance(value, float) and value.is_integer():
         plain = str(int(value))
     assert _code_text(value) == plain
+
+
+# --------------------------------------------------------------------------------------------
+# What real rosters put around and under the header
+# --------------------------------------------------------------------------------------------
+
+
+def test_the_organizations_address_and_phone_above_the_table_are_not_its_header():
+    """Forms open with the organization's block ("Địa chỉ: …", "Điện thoại: …"): two known headers in
+    one row, but not the header. The search goes on to the row that names every required column."""
+    rows = iter(
+        [
+            (1, ["CÔNG TY TNHH AMATA"]),
+            (2, ["Địa chỉ:", "Lô A1, KCN Amata", None, "Điện thoại:", "0251 3991 234"]),
+            (3, ["DANH SÁCH CÁN BỘ ĐĂNG KÝ TIÊM CHỦNG"]),
+            (5, HEADERS),
+            (6, ["1", "An"]),
+        ]
+    )
+    match = find_header(rows)
+    assert match.row == 5 and match.missing == []
+    assert next(rows)[0] == 6
+
+
+def test_a_header_with_columns_missing_below_such_a_block_is_refused_by_its_own_row():
+    """Refused by the row that names the most columns, with its headers that are not known."""
+    header = [h if h != "Ngày sinh" else "Ngày sinh nhật" for h in HEADERS]
+    rows = iter([(2, ["Địa chỉ:", "Lô A1", "Điện thoại:", "0251 3991 234"]), (4, header), (5, ["1", "An"])])
+    with pytest.raises(FileRefused) as caught:
+        find_header(rows)
+    assert caught.value.code == "header_missing"
+    message = str(caught.value.errors[0].message)
+    assert "4" in message and "“Ngày sinh”" in message and "“Ngày sinh nhật”" in message
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("Ngày sinh (dd/mm/yyyy)", "date_of_birth"),
+        ("Ngày sinh (*)", "date_of_birth"),
+        ("Giới tính (Nam/Nữ)", "sex"),
+        ("Số ĐT", "phone"),
+        ("Số điện thoại di động", "phone"),
+        ("Phone number", "phone"),
+        ("Số CMND", "id_number"),
+        ("ID number", "id_number"),
+        ("Mã số BHXH", "health_insurance_number"),
+        ("Nhóm đối tượng", "priority_group"),
+        ("Địa chỉ hiện tại", "address_line"),
+        ("Số TT", "row_number"),
+    ],
+)
+def test_common_spellings_of_a_header_and_a_hint_in_brackets_match(header, key):
+    assert match_header(1, [header, "Họ và tên"]).index[key] == 0
+
+
+def test_a_hint_in_brackets_does_not_make_an_unknown_header_known():
+    assert match_header(1, ["Ghi chú (nội bộ)", "Họ và tên"]).ignored == ["Ghi chú (nội bộ)"]
+
+
+def test_an_old_identity_card_column_beside_the_citizen_id_column_is_read_when_that_one_is_empty():
+    """Rosters of the years both were in use have a column of each: the CCCD read first, whichever
+    stands first, the CMND in a row without one; neither ignored."""
+    header = [h for h in HEADERS if h != "Số giấy tờ"]
+    for first, second in (("Số CMND", "Số CCCD"), ("Số CCCD", "Số CMND")):
+        match = match_header(1, [*header, first, second])
+        assert match.ignored == []
+        cccd, cmnd = (len(header) + 1, len(header)) if first == "Số CMND" else (len(header), len(header) + 1)
+        assert (match.index["id_number"], match.fallback["id_number"]) == (cccd, cmnd)
+        mapper = RowMapper(match)
+        values = [""] * (len(header) + 2)
+        values[cmnd] = "271234567"
+        assert mapper.map(2, values).person.id_number == "271234567"
+        values[cccd] = "075190000001"
+        assert mapper.map(3, values).person.id_number == "075190000001"
+        assert cmnd in match.identifying_positions and cmnd in match.data_positions
+
+
+def test_two_columns_of_the_same_document_keep_the_second_ignored():
+    match = match_header(1, ["Họ và tên", "Số CCCD", "Số giấy tờ"])
+    assert match.fallback == {} and match.ignored == ["Số giấy tờ"]
+
+
+@pytest.mark.parametrize(
+    "numbering",
+    [
+        list(range(1, len(HEADERS) + 1)),
+        [float(i) for i in range(1, len(HEADERS) + 1)],
+        [f"({i})" for i in range(1, len(HEADERS) + 1)],
+        ["A", "B", *(str(i) for i in range(1, len(HEADERS) - 1))],
+        ["1", "", "2", "3", None, "4"],  # columns merged in the header leave gaps
+    ],
+)
+def test_a_row_numbering_the_columns_under_the_header_is_not_a_row(numbering):
+    match = match_header(1, HEADERS)
+    row = ["1", "Nguyễn Văn An", "01/02/1990"]
+    rows = list(without_footer(iter([(2, numbering), (3, row)]), match, []))
+    assert [number for number, _values in rows] == [3]
+    assert is_column_numbering(numbering)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1, "Nguyễn Văn An", 2, 3],  # a name: a row of data
+        [1, 2],  # too few to number columns
+        [1, 3, 2],  # not rising
+        ["1", "B", "2", "3"],  # a letter among the numbers
+        [1, 2, 3.5],
+        [True, 2, 3, 4],
+    ],
+)
+def test_what_is_not_a_row_numbering_the_columns(values):
+    assert not is_column_numbering(values)
+
+
+def test_only_the_first_row_under_the_header_may_number_the_columns():
+    match = match_header(1, HEADERS)
+    numbering = list(range(1, len(HEADERS) + 1))
+    rows = list(without_footer(iter([(2, ["1", "An", "01/02/1990"]), (3, numbering)]), match, []))
+    assert [number for number, _values in rows] == [2, 3]
+
+
+def test_a_date_and_time_cell_holding_a_time_of_day_is_given_to_the_rules_as_typed():
+    """17:00 is what a time-zone shift makes of midnight on the next day: not cut to the day shown."""
+    assert clean_date(datetime(1985, 12, 24, 17, 0)) == "24/12/1985 17:00"
+    assert clean_date(datetime(1985, 12, 24, 0, 0)) == date(1985, 12, 24)
+    assert clean_date(date(1985, 12, 24)) == date(1985, 12, 24)

@@ -98,13 +98,51 @@ def test_filled_in_and_uploaded_again_it_creates_nobody_and_fills_the_blank(
     again.refresh_from_db()
     whole_again.refresh_from_db()
     assert (again.created, again.updated, again.refused) == (0, 1, 0)
-    assert again.ignored_columns == [EXPORT_STATUS_HEADER, EXPORT_PROBLEMS_HEADER]
+    assert again.ignored_columns == []  # the export's own columns are not the clerk's to be told of
     person = Person.objects.get(id_number=imported[2]["Số giấy tờ"])
     assert person.phone == "+84987654321" and person.data_status == "complete"
     assert (whole_again.created, whole_again.linked, whole_again.refused) == (0, 3, 0)
     assert Person.objects.count() == 3 and RosterEntry.objects.count() == 3
     formula = RosterEntry.objects.get(person__id_number=imported[0]["Số giấy tờ"])
     assert formula.department == '=HYPERLINK("http://x")'  # the quote came off again
+
+
+def test_the_document_a_record_lacked_filled_in_the_export_goes_to_that_record(
+    rep, org, places, export, django_capture_on_commit_callbacks
+):
+    """A staff member first listed without a document: the export filled in with it links the row to the
+    record and gives it the document, rather than creating a second person beside it."""
+    nodoc = person_row(4, **{"Loại giấy tờ": "", "Số giấy tờ": ""})
+    with django_capture_on_commit_callbacks(execute=True):
+        roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([nodoc]))))
+    rows = sheet_rows(file_bytes(export()))
+    book = openpyxl.load_workbook(io.BytesIO(file_bytes(RosterExport.objects.get())))
+    sheet = book.worksheets[0]
+    sheet.cell(row=2, column=EXPORT_HEADERS.index("Loại giấy tờ") + 1, value="CCCD")
+    sheet.cell(row=2, column=EXPORT_HEADERS.index("Số giấy tờ") + 1, value=person_row(4)["Số giấy tờ"])
+    assert rows[1][EXPORT_HEADERS.index("Số giấy tờ")] is None
+    filled = io.BytesIO()
+    book.save(filled)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = roster_import_start(actor=rep, organization=org, upload=upload(filled.getvalue(), "filled.xlsx"))
+    again.refresh_from_db()
+    assert (again.created, again.updated, again.refused) == (0, 1, 0)
+    person = Person.objects.get()
+    assert (person.id_type, person.id_number) == ("cccd", person_row(4)["Số giấy tờ"])
+    assert person.data_status == "complete"
+    event = AuditEvent.objects.filter(action="registry.person.updated", subject_id=str(person.public_id)).get()
+    assert {"id_type", "id_number"} <= set(event.data["filled"])
+    # Uploaded again: the document now finds the record.
+    with django_capture_on_commit_callbacks(execute=True):
+        third = roster_import_start(actor=rep, organization=org, upload=upload(filled.getvalue(), "again.xlsx"))
+    third.refresh_from_db()
+    assert (third.created, third.linked) == (0, 1)
+    # Another document with the same name and birth date is another person: created beside the record.
+    other = {**nodoc, "STT": 2, "Loại giấy tờ": "CCCD", "Số giấy tờ": t.cccd_for(date(1984, 5, 5), "M", 77)}
+    with django_capture_on_commit_callbacks(execute=True):
+        fourth = roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([other]))))
+    fourth.refresh_from_db()
+    assert (fourth.created, fourth.updated) == (1, 0), fourth.problems
 
 
 def test_an_unknown_data_status_is_refused_and_nothing_is_queued(rep, org):

@@ -17,7 +17,7 @@ from django.test import override_settings
 
 from vaxbook.common.errors import DomainError
 from vaxbook.common.models import AuditEvent
-from vaxbook.common.testing import PersonFactory, cccd_for, make_member
+from vaxbook.common.testing import PersonFactory, ProvinceFactory, cccd_for, make_member
 from vaxbook.organizations.columns import FOOTER_MAX_ROWS
 from vaxbook.organizations.models import RosterEntry, RosterImport
 from vaxbook.organizations.services import roster_import_process, roster_import_start
@@ -378,6 +378,22 @@ def test_the_report_holds_the_rows_as_sent_with_highlighted_cells_and_safe_formu
     assert "Dòng 3" in sent[16] or "Row 3" in sent[16]
 
 
+def test_the_report_highlights_both_cells_of_a_disagreement(run):
+    """Either may be the wrong one: the sex or the ID number that encodes it; the ward or the province."""
+    ProvinceFactory(code="79", name="Thành phố Hồ Chí Minh")
+    rows = [person_row(1, **{"Giới tính": "Nam"}), person_row(3, **{"Mã tỉnh": "79"})]
+    imp = run(xlsx_bytes(table(rows)))
+    assert imp.refused == 2
+    _values, sheet = report(imp)
+    highlighted = {
+        (row, HEADERS[column - 1])
+        for row in (2, 3)
+        for column in range(1, len(HEADERS) + 1)
+        if sheet.cell(row=row, column=column).fill.fgColor.rgb.endswith("FFC7CE")
+    }
+    assert highlighted == {(2, "Giới tính"), (2, "Số giấy tờ"), (3, "Mã tỉnh"), (3, "Mã phường/xã")}
+
+
 def test_a_fixed_report_can_be_uploaded_again(run):
     rows = [person_row(1, **{"Số điện thoại": "'+84912000001", "Ngày sinh": "31/02/1990"})]
     first = run(xlsx_bytes(table(rows)))
@@ -386,7 +402,7 @@ def test_a_fixed_report_can_be_uploaded_again(run):
     fixed = [list(values[0]), list(values[1])]
     fixed[1][2] = person_row(1)["Ngày sinh"]
     second = run(xlsx_bytes(fixed))
-    assert (second.created, second.refused, second.ignored_columns) == (1, 0, ["Lý do"])
+    assert (second.created, second.refused, second.ignored_columns) == (1, 0, [])  # "Lý do" is our own column
     assert Person.objects.get().phone == "+84912000001"
 
 
@@ -399,7 +415,7 @@ def test_the_report_fixed_in_place_uploads_with_its_summary_sheet_left_alone(run
     saved = io.BytesIO()
     sheet.parent.save(saved)
     second = run(saved.getvalue(), name="roster-errors.xlsx")
-    assert (second.created, second.refused, second.ignored_columns) == (1, 0, ["Lý do"])
+    assert (second.created, second.refused, second.ignored_columns) == (1, 0, [])  # "Lý do" is our own column
     assert not second.error_report
 
 
@@ -790,6 +806,61 @@ def test_a_birth_date_exported_with_its_midnight_is_read_and_another_time_refuse
     assert Person.objects.filter(date_of_birth=date(1981, 2, 2)).exists()
 
 
+def test_a_date_and_time_cell_with_a_time_of_day_is_refused_not_cut_to_the_day_shown(run):
+    """A system's export in UTC: 25/12/1985 at midnight in Vietnam is 24/12/1985 17:00, shown 24/12/1985."""
+    rows = [
+        person_row(1, **{"Ngày sinh": datetime(1981, 2, 2, 0, 0)}),
+        person_row(2, **{"Ngày sinh": datetime(1982, 3, 2, 17, 0)}),
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused) == (1, 1)
+    assert "date_of_birth_format" in reasons_by_row(imp)[2]  # by its STT
+
+
+def test_a_form_with_the_organizations_block_title_and_numbered_columns_imports(run):
+    """The administrative form: the organization's address and phone, a title, the header, a row numbering
+    the columns (1, 2, 3 …), then the staff."""
+    cells = [
+        ["CÔNG TY TNHH AMATA"],
+        ["Địa chỉ:", "Lô A1, KCN Amata", "", "Điện thoại:", "0251 3991 234"],
+        [],
+        ["DANH SÁCH CÁN BỘ ĐĂNG KÝ TIÊM CHỦNG"],
+        *table([person_row(1), person_row(2)])[:1],
+        [f"({i})" for i in range(1, len(HEADERS) + 1)],
+        *table([person_row(1), person_row(2)])[1:],
+    ]
+    imp = run(xlsx_bytes(cells))
+    assert (imp.status, imp.total, imp.created, imp.refused) == ("done", 2, 2, 0), imp.problems
+
+
+def test_a_header_and_its_column_numbers_alone_are_an_empty_file(rep, org, places):
+    content = xlsx_bytes([HEADERS, list(range(1, len(HEADERS) + 1))])
+    error = _refused_and_nothing_written(rep, org, content)
+    assert [e.code for e in error.errors] == ["file_empty"]
+
+
+def test_an_old_identity_card_column_fills_in_for_an_empty_citizen_id_column(run):
+    headers = [h for h in HEADERS if h != "Số giấy tờ"] + ["Số CMND", "Số CCCD"]
+    cmnd_only = person_row(1, **{"Loại giấy tờ": "", "Số CMND": "271234567", "Số CCCD": ""})
+    both = person_row(2, **{"Loại giấy tờ": "", "Số CMND": "271234568", "Số CCCD": person_row(2)["Số giấy tờ"]})
+    imp = run(xlsx_bytes(table([cmnd_only, both], headers=headers)))
+    assert (imp.created, imp.refused, imp.ignored_columns) == (2, 0, [])
+    assert set(Person.objects.values_list("id_type", "id_number")) == {
+        ("cmnd", "271234567"),
+        ("cccd", person_row(2)["Số giấy tờ"]),
+    }
+
+
+def test_a_row_with_a_document_is_not_a_roster_person_of_another_sex_without_one(run):
+    nodoc = person_row(1, **{"Loại giấy tờ": "", "Số giấy tờ": ""})  # a woman
+    run(xlsx_bytes(table([nodoc])))
+    dob = date(1981, 2, 2)
+    man = {**nodoc, "Giới tính": "Nam", "Loại giấy tờ": "CCCD", "Số giấy tờ": cccd_for(dob, "M", 42)}
+    imp = run(xlsx_bytes(table([man])))
+    assert (imp.created, imp.updated) == (1, 0)
+    assert Person.objects.get(sex="F").id_number == ""
+
+
 def _footer(*lines: dict) -> list[dict]:
     """Rows below the table as clerks write them: a total, the signature block, the signer's name."""
     return [{"STT": "", **line} for line in lines]
@@ -1038,11 +1109,12 @@ def test_the_template_saved_again_by_libreoffice_is_read(run, org):
 
 def test_an_error_report_fixed_in_libreoffice_is_imported(run, org):
     """The error report of a file with three bad rows, opened in LibreOffice, its highlighted cells
-    fixed and saved (tests/data/README.md): every row is accepted, the reasons column is ignored, and the
+    fixed and saved (tests/data/README.md): every row is accepted, the report's own reasons column is not read
+    (nor listed among the ignored columns), and the
     quote the report put before a text that starts like a formula is taken off again."""
     content = (pathlib.Path(__file__).parent / "data" / "libreoffice-report-fixed.xlsx").read_bytes()
     imp = run(content, name="libreoffice-report-fixed.xlsx")
-    assert (imp.status, imp.created, imp.refused, imp.ignored_columns) == ("done", 3, 0, ["Lý do"]), imp.problems
+    assert (imp.status, imp.created, imp.refused, imp.ignored_columns) == ("done", 3, 0, []), imp.problems
     fourth = Person.objects.get(id_number=person_row(4)["Số giấy tờ"])
     assert fourth.address_line == '=HYPERLINK("http://x","y")'
     assert (fourth.date_of_birth, fourth.data_status) == (date(1984, 5, 5), "complete")
