@@ -1,4 +1,5 @@
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -262,3 +263,11 @@ class RosterConflict(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def submitted_date_of_birth(self) -> date | None:
+        """The row's date of birth as a date (stored as ISO text), for display beside the record's."""
+        try:
+            return date.fromisoformat(str(self.submitted.get("date_of_birth") or ""))
+        except ValueError:
+            return None

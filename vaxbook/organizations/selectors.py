@@ -217,6 +217,21 @@ def roster_absent_from(*, roster_import: RosterImport) -> int | None:
     return entries.filter(_absent_from(roster_import)).count()
 
 
+def roster_held_back_from(*, roster_import: RosterImport) -> dict[str, int]:
+    """How many of the persons a finished import listed (the entries it was the last to list) have a record
+    that is incomplete, or invalid: accepted, but held back at the vaccination desk until completed or
+    corrected. By data status; empty when none is."""
+    if not roster_import.is_finished:
+        return {}
+    counts = (
+        RosterEntry.objects.filter(organization_id=roster_import.organization_id, last_import=roster_import)
+        .exclude(person__data_status=Person.DataStatus.COMPLETE)
+        .values_list("person__data_status")
+        .annotate(n=Count("pk"))
+    )
+    return {status: n for status, n in counts}
+
+
 def roster_absent_import(*, user: Any, organization: Organization, public_id: str) -> RosterImport | None:
     """The import a roster filtered to "not listed by" names, if it may filter it: one the user sees, of this
     organization, that can say whom it did not list (`roster_absent_from`). None for any other value."""

@@ -330,8 +330,9 @@ def test_the_reviewer_compares_and_corrects_on_the_page(run, record, officer, cl
     assert 'id="roster-conflicts"' in on_record and f"/organizations/conflicts/{conflict.public_id}/" in on_record
     page = client.get("/organizations/conflicts/").content.decode()
     assert f"/organizations/conflicts/{conflict.public_id}/" in page and "Trần Thị Mai" in page
+    assert "Trần Thị Mai</a>, 04/03/1990" in page  # the row's birth date beside the record's: what differs
     detail = client.get(f"/organizations/conflicts/{conflict.public_id}/").content.decode()
-    assert 'id="conflict-review"' in detail
+    assert 'id="conflict-review"' in detail and "cho đến khi có câu trả lời" in detail
     assert detail.count('class="differs"') == 2  # the birth date and the phone; name, sex and document agree
     assert "04/03/1990" in detail and "03/04/1990" in detail
     response = client.post(
@@ -341,6 +342,7 @@ def test_the_reviewer_compares_and_corrects_on_the_page(run, record, officer, cl
     )
     body = response.content.decode()
     assert response.status_code == 200 and 'id="conflict-decision"' in body
+    assert "hồ sơ được giữ nguyên" not in body  # answered: no longer said to be waiting
     record.refresh_from_db()
     assert record.date_of_birth == DOB
     assert 'id="no-conflicts"' in client.get("/organizations/conflicts/").content.decode()  # none open now

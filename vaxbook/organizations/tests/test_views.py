@@ -52,12 +52,32 @@ def test_an_upload_leads_to_the_result_with_counts_and_the_report(rep, org, impo
     assert 'hx-trigger="every 1s"' not in page  # finished: the page stops polling
     assert 'style="width:100%"' in page
     assert 'id="legacy-encoding-hint"' not in page  # a sex of "?": nothing to convert
+    assert 'id="import-held-back"' not in page  # both accepted persons are complete
     report = client.get(reverse("organizations:error_report", args=[imported.public_id]))
     assert report.status_code == 200
     roster = client.get(reverse("organizations:roster", args=[org.public_id])).content.decode()
     assert person_row(1)["Họ và tên"] in roster
     assert "status-complete" in roster
     assert "nhan-vien.xlsx" in roster  # the recent imports
+
+
+def test_the_result_says_how_many_accepted_persons_the_desk_will_hold_back(
+    rep, org, places, django_capture_on_commit_callbacks
+):
+    """A row without a phone is accepted (the record is incomplete), but the person cannot be vaccinated
+    until it is completed: the clerk is told at once, with the roster filtered to them."""
+    rows = [person_row(1), person_row(2, **{"Số điện thoại": ""}), person_row(3, **{"Số điện thoại": ""})]
+    client = signed_in(rep)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("organizations:imports", args=[org.public_id]), {"file": upload(xlsx_bytes(table(rows)))})
+    imp = RosterImport.objects.get()
+    page = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+    assert 'id="count-created">3<' in page and 'id="import-held-back"' in page
+    link = re.search(r'<a href="([^"]+)" id="held-back-incomplete">([^<]+)</a>', page)
+    assert link is not None and link.group(2).startswith("2 ")
+    assert link.group(1).endswith("?status=incomplete") and 'id="held-back-invalid"' not in page
+    roster = client.get(link.group(1)).content.decode()
+    assert roster.count("status-incomplete") >= 2
 
 
 def test_a_running_import_polls_every_second(rep, org, places):
