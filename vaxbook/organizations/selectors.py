@@ -23,7 +23,7 @@ from vaxbook.common.errors import NotFound
 from vaxbook.common.rows import ModelRows, Read, any_of
 from vaxbook.organizations.conf import limit
 from vaxbook.organizations.models import Organization, RosterConflict, RosterEntry, RosterExport, RosterImport
-from vaxbook.organizations.workbooks import roster_template_bytes
+from vaxbook.organizations.workbooks import ReferenceLists, roster_template_bytes
 from vaxbook.places.models import AdminUnit
 from vaxbook.registry.identity import search_name
 from vaxbook.registry.models import Person, PriorityGroup
@@ -366,9 +366,13 @@ def roster_export_entries(*, user: Any, organization: Organization, data_status:
 def roster_template(*, user: Any, organization: Organization) -> bytes:
     """The roster template (.xlsx) with today's reference lists: priority groups, provinces and wards."""
     organization_get_for_user(user=user, public_id=organization.public_id)
+    return roster_template_bytes(organization_name=organization.name, references=roster_reference_lists())
+
+
+def roster_reference_lists() -> ReferenceLists:
+    """Today's priority groups, provinces and wards (with their province), as the template lists them."""
     units = AdminUnit.objects.order_by("code")
-    return roster_template_bytes(
-        organization_name=organization.name,
+    return ReferenceLists(
         priority_groups=list(PriorityGroup.objects.order_by("rank", "code").values_list("code", "name")),
         provinces=list(units.filter(level=AdminUnit.Level.PROVINCE).values_list("code", "name")),
         wards=list(

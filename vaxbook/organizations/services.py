@@ -889,7 +889,12 @@ class _ImportRun:
             handle, self.report_path = tempfile.mkstemp(prefix="roster-errors-", suffix=".xlsx")
             os.close(handle)
             self.report = ErrorReportWriter(
-                self.report_path, header.cells, text_positions=text_positions(header.index, COLUMNS)
+                self.report_path,
+                header.cells,
+                text_positions=text_positions(header.index, COLUMNS),
+                positions=header.index,
+                references=selectors.roster_reference_lists(),
+                organization_name=self.organization.name,
             )
         with translation.override("vi"):
             reasons = [reason_text(header, row.number, p) for p in problems]
@@ -1394,7 +1399,12 @@ def _export_write(export: RosterExport, path: str) -> int:
         user=export.requested_by, organization=export.organization, data_status=export.data_status
     )
     total = max(entries.count(), 1)
-    writer = RosterExportWriter(path, EXPORT_COLUMNS)
+    writer = RosterExportWriter(
+        path,
+        EXPORT_COLUMNS,
+        references=selectors.roster_reference_lists(),
+        organization_name=export.organization.name,
+    )
     with translation.override("vi"):  # the roster format is Vietnamese (as the template and the report)
         labels = {value: str(label) for value, label in Person.DataStatus.choices}
     rows = 0

@@ -9,6 +9,7 @@ The sheets' texts are Vietnamese: the roster format is Vietnamese by specificati
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -16,6 +17,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from vaxbook.organizations.columns import (
+    COLUMN_BY_KEY,
     EXPORT_PROBLEMS_HEADER,
     EXPORT_STATUS_HEADER,
     FORMULA_START,
@@ -82,22 +84,24 @@ _GENERAL_HELP = [
 ]
 
 
-def roster_template_bytes(
-    *,
-    organization_name: str,
-    priority_groups: Sequence[tuple[str, str]],
-    provinces: Sequence[tuple[str, str]],
-    wards: Sequence[tuple[str, str, str]],
-) -> bytes:
+@dataclass(frozen=True)
+class ReferenceLists:
+    """What the template's drop-down lists and its "Danh mục" sheet list (`selectors.roster_reference_lists`):
+    the priority groups (code, name), the provinces (code, name) and the wards (code, name, province code).
+    The error report and the export carry them too, so a row is fixed where it stands."""
+
+    priority_groups: Sequence[tuple[str, str]] = ()
+    provinces: Sequence[tuple[str, str]] = ()
+    wards: Sequence[tuple[str, str, str]] = ()
+
+
+def roster_template_bytes(*, organization_name: str, references: ReferenceLists) -> bytes:
     """The roster template: the roster sheet (headers, Text formats, drop-down lists), the instructions
     (Vietnamese) and the reference lists (priority groups, provinces, wards with their province)."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, **WORKBOOK_OPTIONS})
     header = book.add_format({"bold": True, "bg_color": "#DDEFE6", "border": 1, "text_wrap": True, "valign": "vcenter"})
     text = book.add_format({"num_format": "@"})
-    bold = book.add_format({"bold": True})
-    title = book.add_format({"bold": True, "font_size": 14})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
 
     sheet = book.add_worksheet(ROSTER_SHEET)
     for position, column in enumerate(TEMPLATE_COLUMNS):
@@ -105,10 +109,21 @@ def roster_template_bytes(
         sheet.write_string(0, position, column.header, header)
     sheet.set_row(0, 30)
     sheet.freeze_panes(1, 0)
-    positions = {c.key: i for i, c in enumerate(TEMPLATE_COLUMNS)}
-    _list_validation(sheet, positions["sex"], SEX_CHOICES, "Giới tính", "Chọn Nam hoặc Nữ.")
-    _list_validation(sheet, positions["id_type"], ID_TYPE_CHOICES, "Loại giấy tờ", "Chọn CCCD, CMND hoặc Hộ chiếu.")
-    if priority_groups:
+    add_drop_downs(sheet, {c.key: i for i, c in enumerate(TEMPLATE_COLUMNS)}, references)
+    add_instructions(book, organization_name)
+    add_reference_sheet(book, references)
+    sheet.activate()
+    book.close()
+    return out.getvalue()
+
+
+def add_drop_downs(sheet: Worksheet, positions: dict[str, int], references: ReferenceLists) -> None:
+    """The template's drop-down lists on the columns (by key → position) that a sheet has."""
+    if "sex" in positions:
+        _list_validation(sheet, positions["sex"], SEX_CHOICES, "Giới tính", "Chọn Nam hoặc Nữ.")
+    if "id_type" in positions:
+        _list_validation(sheet, positions["id_type"], ID_TYPE_CHOICES, "Loại giấy tờ", "Chọn CCCD, CMND hoặc Hộ chiếu.")
+    if references.priority_groups and "priority_group" in positions:
         sheet.data_validation(
             1,
             positions["priority_group"],
@@ -116,13 +131,19 @@ def roster_template_bytes(
             positions["priority_group"],
             {
                 "validate": "list",
-                "source": f"='{REFERENCE_SHEET}'!$C$2:$C${len(priority_groups) + 1}",
+                "source": f"='{REFERENCE_SHEET}'!$C$2:$C${len(references.priority_groups) + 1}",
                 "input_title": "Nhóm ưu tiên",
                 "input_message": "Chọn trong danh sách (hoặc gõ mã nhóm).",
                 "error_type": "information",
             },
         )
 
+
+def add_instructions(book: xlsxwriter.Workbook, organization_name: str) -> None:
+    """The "Hướng dẫn" sheet: how to fill each column (Vietnamese)."""
+    bold = book.add_format({"bold": True})
+    title = book.add_format({"bold": True, "font_size": 14})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
     guide = book.add_worksheet(INSTRUCTIONS_SHEET)
     guide.set_column(0, 0, 22)
     guide.set_column(1, 1, 100, wrap)
@@ -142,6 +163,11 @@ def roster_template_bytes(
         guide.write_string(row, 0, column.header)
         guide.write_string(row, 1, _COLUMN_HELP.get(column.key, ""))
 
+
+def add_reference_sheet(book: xlsxwriter.Workbook, references: ReferenceLists) -> None:
+    """The "Danh mục" sheet: priority groups (with the drop-down's labels), provinces, wards."""
+    header = book.add_format({"bold": True, "bg_color": "#DDEFE6", "border": 1, "text_wrap": True, "valign": "vcenter"})
+    text = book.add_format({"num_format": "@"})
     ref = book.add_worksheet(REFERENCE_SHEET)
     for position, (heading, width) in enumerate(
         [
@@ -160,22 +186,24 @@ def roster_template_bytes(
         ref.set_column(position, position, width, text)
         if heading:
             ref.write_string(0, position, heading, header)
-    for i, (code, name) in enumerate(priority_groups, start=1):
-        ref.write_string(i, 0, code)
-        ref.write_string(i, 1, safe_text(name))
-        ref.write_string(i, 2, safe_text(f"{code} - {name}"))
-    for i, (code, name) in enumerate(provinces, start=1):
-        ref.write_string(i, 4, code)
-        ref.write_string(i, 5, safe_text(name))
-    for i, (code, name, province_code) in enumerate(wards, start=1):
-        ref.write_string(i, 7, code)
-        ref.write_string(i, 8, safe_text(name))
-        ref.write_string(i, 9, province_code)
+    # Written row by row, every column of a row at once (a constant-memory workbook writes rows in order).
+    groups, provinces, wards = references.priority_groups, references.provinces, references.wards
+    for i in range(1, max(len(groups), len(provinces), len(wards)) + 1):
+        if i <= len(groups):
+            code, name = groups[i - 1]
+            ref.write_string(i, 0, code)
+            ref.write_string(i, 1, safe_text(name))
+            ref.write_string(i, 2, safe_text(f"{code} - {name}"))
+        if i <= len(provinces):
+            code, name = provinces[i - 1]
+            ref.write_string(i, 4, code)
+            ref.write_string(i, 5, safe_text(name))
+        if i <= len(wards):
+            code, name, province_code = wards[i - 1]
+            ref.write_string(i, 7, code)
+            ref.write_string(i, 8, safe_text(name))
+            ref.write_string(i, 9, province_code)
     ref.freeze_panes(1, 0)
-
-    sheet.activate()
-    book.close()
-    return out.getvalue()
 
 
 def _list_validation(sheet: Worksheet, column: int, choices: list[str], title: str, message: str) -> None:
@@ -208,11 +236,27 @@ class ErrorReportWriter:
     report of a million refused rows does not sit in memory.
     """
 
-    def __init__(self, path: str, header_cells: Sequence[Any], *, text_positions: set[int]):
+    def __init__(
+        self,
+        path: str,
+        header_cells: Sequence[Any],
+        *,
+        text_positions: set[int],
+        positions: dict[str, int] | None = None,
+        references: ReferenceLists | None = None,
+        organization_name: str = "",
+    ):
+        """`positions`: the file's columns the import read (key → position), which get the template's widths
+        and drop-down lists; with `references`, the report ends with the template's instructions and
+        reference lists, so a row is fixed where it stands."""
         self.book = xlsxwriter.Workbook(path, {"constant_memory": True, **WORKBOOK_OPTIONS})
         self.sheet = self.book.add_worksheet(ROSTER_SHEET)
         self.width = len(header_cells)
         self.text_positions = text_positions
+        self.references = references
+        self.organization_name = organization_name
+        positions = positions or {}
+        widths = {position: COLUMN_BY_KEY[key].width for key, position in positions.items() if key in COLUMN_BY_KEY}
         self.rows = 0
         book = self.book
         bad = {"bg_color": "#FFC7CE", "font_color": "#9C0006", "border": 1, "border_color": "#C00000"}
@@ -226,12 +270,14 @@ class ErrorReportWriter:
         self.fmt_bad_date = book.add_format({**bad, "num_format": "dd/mm/yyyy"})
         text = book.add_format({"num_format": "@"})
         for position in range(self.width):
-            self.sheet.set_column(position, position, 16, text if position in text_positions else None)
+            width = widths.get(position, 16)
+            self.sheet.set_column(position, position, width, text if position in text_positions else None)
         self.sheet.set_column(self.width, self.width, 80)
         for position, cell in enumerate(header_cells):
             self._write(0, position, cell, self.fmt_header)
         self.sheet.write_string(0, self.width, REASONS_HEADER, self.fmt_reason_header)
         self.sheet.freeze_panes(1, 0)
+        add_drop_downs(self.sheet, positions, references or ReferenceLists())
 
     def add(self, values: Sequence[Any], reasons: Sequence[str], bad_positions: set[int]) -> None:
         self.rows += 1
@@ -279,6 +325,9 @@ class ErrorReportWriter:
             sheet.write_string(row, 2, reason.code)
 
     def close(self) -> None:
+        if self.references is not None:
+            add_instructions(self.book, self.organization_name)
+            add_reference_sheet(self.book, self.references)
         self.book.close()
 
 
@@ -300,10 +349,19 @@ class RosterExportWriter:
     status and what to complete or correct: filled in and uploaded again, each row links to its person
     and fills the blanks. Constant-memory mode: rows go to disk as they come."""
 
-    def __init__(self, path: str, columns: Sequence[Column]):
+    def __init__(
+        self,
+        path: str,
+        columns: Sequence[Column],
+        *,
+        references: ReferenceLists | None = None,
+        organization_name: str = "",
+    ):
         self.book = xlsxwriter.Workbook(path, {"constant_memory": True, **WORKBOOK_OPTIONS})
         self.sheet = self.book.add_worksheet(ROSTER_SHEET)
         self.columns = columns
+        self.references = references
+        self.organization_name = organization_name
         self.rows = 0
         header = self.book.add_format({"bold": True, "bg_color": "#DDEFE6", "border": 1, "text_wrap": True})
         extra = self.book.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1, "text_wrap": True})
@@ -318,6 +376,7 @@ class RosterExportWriter:
         self.sheet.write_string(0, len(columns), EXPORT_STATUS_HEADER, extra)
         self.sheet.write_string(0, len(columns) + 1, EXPORT_PROBLEMS_HEADER, extra)
         self.sheet.freeze_panes(1, 0)
+        add_drop_downs(self.sheet, {c.key: i for i, c in enumerate(columns)}, references or ReferenceLists())
 
     def add(self, values: dict[str, Any], status: str, problems: Sequence[str]) -> None:
         """One person: `values` by column key (text, or a date for the birth date)."""
@@ -336,4 +395,7 @@ class RosterExportWriter:
             self.sheet.write_string(row, len(self.columns) + 1, safe_text("\n".join(problems)), self.fmt_problem)
 
     def close(self) -> None:
+        if self.references is not None:
+            add_instructions(self.book, self.organization_name)
+            add_reference_sheet(self.book, self.references)
         self.book.close()

@@ -77,6 +77,9 @@ def test_the_export_has_the_template_columns_the_status_and_what_to_complete(imp
     third = by_name[Person.objects.get(id_number=imported[2]["Số giấy tờ"]).full_name]
     assert (third["Số điện thoại"], third[EXPORT_STATUS_HEADER]) == (None, "Thiếu thông tin")
     assert third[EXPORT_PROBLEMS_HEADER] == "Số điện thoại: còn thiếu [phone_missing]"
+    book = openpyxl.load_workbook(io.BytesIO(file_bytes(done)))
+    assert book.sheetnames == ["Danh sách", "Hướng dẫn", "Danh mục"]  # the template's aids, to fill it in
+    assert {str(v.sqref).split(":")[0] for v in book.worksheets[0].data_validations.dataValidation} >= {"D2", "F2"}
     events = AuditEvent.objects.filter(subject_id=str(done.public_id)).values_list("action", flat=True)
     assert set(events) == {"organizations.roster_export.requested", "organizations.roster_export.finished"}
 

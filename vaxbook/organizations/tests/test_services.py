@@ -236,7 +236,7 @@ def test_every_refused_row_names_its_row_column_and_code(run, org):
     assert sum(imp.refusals.values()) >= imp.refused
     # the report's second sheet sums the reasons up, in Vietnamese; the rows' sheet stays the first
     book = report(imp)[1].parent
-    assert book.sheetnames == ["Danh sách", "Tóm tắt"]
+    assert book.sheetnames[:2] == ["Danh sách", "Tóm tắt"]
     summary = [tuple(r) for r in book["Tóm tắt"].iter_rows(values_only=True)]
     assert summary[0] == ("Lý do", "Số dòng", "Mã")
     assert {code: rows for _label, rows, code in summary[1:]} == imp.refusals
@@ -417,6 +417,23 @@ def test_the_report_fixed_in_place_uploads_with_its_summary_sheet_left_alone(run
     second = run(saved.getvalue(), name="roster-errors.xlsx")
     assert (second.created, second.refused, second.ignored_columns) == (1, 0, [])  # "Lý do" is our own column
     assert not second.error_report
+
+
+def test_the_report_carries_the_templates_aids_to_fix_a_row_where_it_stands(run):
+    """The drop-down lists, the columns' widths, the instructions and the reference lists (an unknown ward
+    is looked up in the report's own "Danh mục")."""
+    imp = run(xlsx_bytes(table([person_row(1, **{"Mã phường/xã": "99999"}), person_row(2)])))
+    assert imp.refused == 1
+    _values, sheet = report(imp)
+    book = sheet.parent
+    assert book.sheetnames == ["Danh sách", "Tóm tắt", "Hướng dẫn", "Danh mục"]
+    lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
+    sex, group = (openpyxl.utils.get_column_letter(HEADERS.index(h) + 1) for h in ("Giới tính", "Nhóm ưu tiên"))
+    assert lists[f"{sex}2"] == '"Nam,Nữ"' and "Danh mục" in lists[f"{group}2"]
+    name = openpyxl.utils.get_column_letter(HEADERS.index("Họ và tên") + 1)
+    assert sheet.column_dimensions[name].width > 20
+    wards = [row[7] for row in book["Danh mục"].iter_rows(min_row=2, values_only=True) if row[7]]
+    assert "26001" in wards and "99999" not in wards
 
 
 # --------------------------------------------------------------------------------------------
