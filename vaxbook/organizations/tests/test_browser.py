@@ -136,6 +136,29 @@ def test_a_representative_finds_a_staff_member_who_left_and_takes_them_off_the_r
 
 
 @pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_roster_keeps_its_actions_and_the_result_fits_the_screen(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    from vaxbook.organizations.services import roster_import_start
+    from vaxbook.organizations.tests.builders import upload
+
+    org, rep = organization_with_representative("Công ty Điện Thoại", "rep_phone")
+    rows = [person_row(1), person_row(2, **{"Số điện thoại": "12345", "Ngày sinh": "31/02/1990"})]
+    imp = roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table(rows))))
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "rep_phone", f"/organizations/{org.public_id}/", rf"/organizations/{org.public_id}/$")
+    expect(page.locator("#roster-table a.roster-edit").first).to_be_visible()
+    expect(page.locator("#roster-table a.roster-remove").first).to_be_visible()
+    for path in (f"/organizations/{org.public_id}/", f"/organizations/imports/{imp.public_id}/"):
+        page.goto(path)
+        wide = page.evaluate(  # what sticks out, to say so when the test fails
+            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)"
+            ".map(e => e.tagName + '#' + e.id).slice(0, 8)"
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, (path, wide)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_an_officer_corrects_a_record_that_an_organization_s_roster_contradicts(page: Any) -> None:
     from datetime import date
 
