@@ -72,6 +72,13 @@ MESSAGES: dict[str, Any] = {
     "file_corrupt": _("The file is damaged and cannot be read. Open it in Excel and save it again as .xlsx."),
     "file_zip_bomb": _("The file expands to far more data than a roster can hold; it cannot be read safely."),
     "file_empty": _("The file has no rows of staff."),
+    "dates_month_first": _(
+        "The dates of birth were read month first by Excel, as a computer set to English (United States) "
+        "reads them: a date typed 01/02/1990 became 2 January, and one whose day is over 12, such as "
+        "%(example)s, stayed text (rows %(rows)s). No row was imported, since no date of the file can be "
+        "trusted. Format the Ngày sinh column as Text and type the dates again as dd/mm/yyyy (or use the "
+        "roster template, whose column is Text), or set Windows' region to Vietnamese before typing them."
+    ),
     "header_missing": _("These columns are missing: %(columns)s. Download the roster template and use its headers."),
     "header_incomplete": _(
         "Row %(row)s looks like the header, but these columns are missing there: %(columns)s. Its headers "

@@ -30,6 +30,7 @@ import hashlib
 import itertools
 import logging
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -126,6 +127,41 @@ def _roster_sheet(
     raise next((r for r in refusals if r.code != "file_empty"), None) or refusals[0]
 
 
+#: A text date whose first number is over 12: a month-first reading could not take it.
+_DAY_FIRST_TEXT = re.compile(r"\s*(1[3-9]|2[0-9]|3[01])\s*[/.-]\s*(0?[1-9]|1[0-2])\s*[/.-]\s*[0-9]{2,4}\s*")
+
+
+class _DatesRead:
+    """The birth dates of the rows the upload's check peeks at, to tell a column that Excel read month
+    first (its region set to English, United States): there a date typed 01/02/1990 becomes a real date,
+    2 January, and one typed 25/12/1985 stays text, since no month is 25. So the column holds text dates
+    whose first number is over 12 beside real dates whose day never is: no date of it can be trusted,
+    and the file is refused before anything is written (`dates_month_first`). Typed as text throughout
+    (the template's Text column, a CSV) or read day first (Vietnamese), a column never looks so."""
+
+    def __init__(self, position: int | None):
+        self.position = position
+        self.text_rows: list[int] = []  # rows of a text date whose first number is over 12
+        self.example = ""
+        self.real = 0  # real dates
+        self.real_day_over_12 = 0
+
+    def see(self, number: int, values: list[Any]) -> None:
+        assert self.position is not None
+        value = values[self.position] if self.position < len(values) else None
+        if isinstance(value, date):
+            self.real += 1
+            self.real_day_over_12 += value.day > 12
+        elif type(value) is str and _DAY_FIRST_TEXT.fullmatch(value):
+            self.text_rows.append(number)
+            self.example = self.example or value.strip()
+
+    def check(self) -> None:
+        if self.text_rows and self.real and not self.real_day_over_12:
+            rows = ", ".join(str(n) for n in self.text_rows[:5]) + (", …" if len(self.text_rows) > 5 else "")
+            raise FileRefused("dates_month_first", example=self.example, rows=rows)
+
+
 def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None) -> FileCheck:
     """The upload-time checks, cheapest first; raises `FileRefused` (a DomainError) with a stable code."""
     book = open_book(fileobj, name=name, size=size)
@@ -133,18 +169,25 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     # A peek: a merged cell never makes a blank row hold a value, so the merged cells are not read here.
     header, rows = _roster_sheet(book, slice_rows=_PEEK_ROWS + 100, merged=False)
     has_data, last_seen = False, header.row
+    dates = _DatesRead(header.index.get("date_of_birth"))
     try:
         first = True
         for number, values in itertools.islice(rows, _PEEK_ROWS):
-            last_seen = number
-            if not header.is_blank(values):
-                if first and is_column_numbering(values):  # numbers the columns: not a row of data
-                    first = False
+            if not has_data:
+                last_seen = number
+            if header.is_blank(values):
+                continue
+            if first:
+                first = False
+                if is_column_numbering(values):  # numbers the columns: not a row of data
                     continue
-                has_data = True
+            has_data = True
+            if dates.position is None:
                 break
+            dates.see(number, values)
     finally:
         rows.close()
+    dates.check()
     # Rows that hold a value, counted in the whole sheet (not its <dimension>, which may say anything, nor
     # its formatted empty rows): the row limit and emptiness are decided here, before anything is written.
     data_rows = book.value_rows_after(header.row)

@@ -834,6 +834,36 @@ def test_a_date_and_time_cell_with_a_time_of_day_is_refused_not_cut_to_the_day_s
     assert "date_of_birth_format" in reasons_by_row(imp)[2]  # by its STT
 
 
+def test_dates_read_month_first_by_an_english_excel_refuse_the_file_before_anything_is_written(rep, org, places):
+    """Excel set to English (United States), a General column: 01/02/1990 typed becomes 2 January (a real
+    date), 25/12/1985 typed stays text. No date of such a column can be trusted."""
+    rows = [
+        person_row(1, **{"Ngày sinh": date(1981, 2, 2)}),  # typed 02/02/1981: the same either way
+        person_row(2, **{"Ngày sinh": "25/12/1985", "Số giấy tờ": cccd_for(date(1985, 12, 25), "M", 2)}),
+        person_row(3, **{"Ngày sinh": date(1983, 1, 4)}),  # typed 04/01/1983 (4 January), read 1 April
+    ]
+    error = _refused_and_nothing_written(rep, org, xlsx_bytes(table(rows)))
+    assert [e.code for e in error.errors] == ["dates_month_first"]
+    message = str(error.errors[0].message)
+    assert "25/12/1985" in message and "3" in message
+
+
+def test_dates_of_a_day_first_excel_or_typed_as_text_are_read(run):
+    """Read day first (Vietnamese region), a real date's day may be over 12; typed as text (the template's
+    Text column, a CSV), no real date at all: neither is the month-first pattern."""
+    day_first = [
+        person_row(1, **{"Ngày sinh": date(1981, 2, 2)}),
+        person_row(2, **{"Ngày sinh": "25/12/1985", "Số giấy tờ": cccd_for(date(1985, 12, 25), "M", 2)}),
+        person_row(3, **{"Ngày sinh": date(1983, 4, 24), "Số giấy tờ": cccd_for(date(1983, 4, 24), "F", 3)}),
+    ]
+    assert run(xlsx_bytes(table(day_first))).created == 3
+    as_text = [
+        person_row(4),
+        person_row(5, **{"Ngày sinh": "25/12/1985", "Số giấy tờ": cccd_for(date(1985, 12, 25), "F", 5)}),
+    ]
+    assert run(xlsx_bytes(table(as_text))).created == 2
+
+
 def test_a_form_with_the_organizations_block_title_and_numbered_columns_imports(run):
     """The administrative form: the organization's address and phone, a title, the header, a row numbering
     the columns (1, 2, 3 …), then the staff."""
