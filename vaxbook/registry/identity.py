@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import MISSING as MISSING_VALUE
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeGuard
 
 import phonenumbers
 from django.utils.functional import Promise
@@ -119,6 +119,8 @@ _SEX_ALIASES: dict[str, str] = {
     "f": "F",
     "female": "F",
     "nu": "F",
+    "nam gioi": "M",
+    "nu gioi": "F",
 }
 
 # --------------------------------------------------------------------------------------------
@@ -189,13 +191,17 @@ def _fold_word(word: str) -> str:
 
 
 _FLOAT_SUFFIX = re.compile(r"\s*([0-9]+)\.0\s*")
+#: The separators dropped from a document or health insurance number, and from a phone number.
+_CODE_SEPARATORS = "." + _DASHES
+_PHONE_SEPARATORS = ".()/" + _DASHES
 
 
-def _compact_code(s: object, drop: str) -> str:
+def _compact_code(s: object, drop: str, excel_text: bool = False) -> str:
     """Upper-case ASCII letters and digits; full-width digits folded; separators in ``drop`` removed.
 
     Characters that are not (compatible with) ASCII letters or digits are kept as they are, so the
-    validator can refuse them. A spreadsheet's ``12345.0`` becomes ``12345``.
+    validator can refuse them. A spreadsheet's ``12345.0`` becomes ``12345``. With ``excel_text``
+    (every normalizer asks it), Excel's ways of forcing a text are then undone (`_excel_text`).
     """
     text = s if type(s) is str else _as_text(s)
     if ".0" in text and (match := _FLOAT_SUFFIX.fullmatch(text)):  # the pattern's only literal first
@@ -205,14 +211,33 @@ def _compact_code(s: object, drop: str) -> str:
     if text.isascii() and text.isprintable():
         # Fast path, same result: printable ASCII has no invisible character, NFKC leaves it as it is,
         # and upper() changes only letters.
-        return text.translate(_drop_table(drop)).upper()
-    out: list[str] = []
-    for ch in text:
-        if ch.isspace() or ch in drop or _is_invisible(ch):
-            continue
-        folded = unicodedata.normalize("NFKC", ch)
-        out.append(folded.upper() if folded.isascii() and (folded.isalnum() or folded == "+") else ch)
-    return "".join(out)
+        code = text.translate(_drop_table(drop)).upper()
+    else:
+        out: list[str] = []
+        for ch in text:
+            if ch.isspace() or ch in drop or _is_invisible(ch):
+                continue
+            folded = unicodedata.normalize("NFKC", ch)
+            out.append(folded.upper() if folded.isascii() and (folded.isalnum() or folded == "+") else ch)
+        code = "".join(out)
+    if excel_text and code.startswith(_EXCEL_TEXT_STARTS):
+        return _excel_text(code)
+    return code
+
+
+_EXCEL_TEXT_STARTS = ("'", '="')
+#: A leading apostrophe (typed in Excel to force a text: a CSV or an export gives it literally) or
+#: Excel's ="…" (a CSV's way of keeping zeros). Not when what is inside starts so again, or is empty:
+#: so a normalized code is never unwrapped a second time.
+_EXCEL_TEXT = re.compile(r"'([^'=].*)|=\"([^'=\"][^\"]*)\"", re.DOTALL)
+
+
+def _excel_text(code: str) -> str:
+    """The text a compacted code quotes as ``'0912000001`` or ``="0912000001"``; else the code as it is.
+    Only the apostrophe at the start: one inside a value (or two at its start) is kept, and refused."""
+    if match := _EXCEL_TEXT.fullmatch(code):
+        return match.group(1) or match.group(2)
+    return code
 
 
 @functools.cache
@@ -252,27 +277,55 @@ def restore_leading_zero_id(id_type: str | None, s: str, *, from_number: bool = 
     CCCD: 11 digits whose restored first three digits are a province code → 12 digits; and, when the
     value was a number (``from_number``: a numeric cell), 10 digits whose first three digits restored
     with two zeros are a province code (001 Hà Nội, 002, 004, 006, 008) → 12 digits.
-    CMND: 8 digits → 9 digits. Anything else is returned unchanged.
+    CMND: the same for a 12-digit CMND (it shares the CCCD's numbers); and 8 digits → 9 digits.
+    Anything else is returned unchanged.
     """
     kind = normalize_id_type(id_type)
-    if kind == "cccd" and s.isascii() and s.isdigit():
+    if (kind == "cccd" or kind == "cmnd") and s.isascii() and s.isdigit():
         if len(s) == 11 and "0" + s[:2] in PROVINCE_CODES:
             return "0" + s
         if from_number and len(s) == 10 and "00" + s[:1] in PROVINCE_CODES:
             return "00" + s
-    if kind == "cmnd" and _is_digits(s, 8):
-        return "0" + s
+        if kind == "cmnd" and len(s) == 8:
+            return "0" + s
     return s
 
 
-def _is_number(s: object) -> bool:
+def _is_number(s: object) -> TypeGuard[int | float]:
     """A value a spreadsheet gave as a number (a numeric cell), not as text."""
     return isinstance(s, int | float) and not isinstance(s, bool)
 
 
 def normalize_id_number(id_type: str | None, s: object) -> str:
-    """Spaces, dots, dashes removed, upper case; dropped leading zeros restored (CCCD, CMND)."""
-    return restore_leading_zero_id(id_type, _compact_code(s, "." + _DASHES), from_number=_is_number(s))
+    """Spaces, dots, dashes removed, upper case; a text quoted as Excel forces one (``'…``, ``="…"``)
+    unquoted; dropped leading zeros restored (CCCD, CMND)."""
+    return restore_leading_zero_id(id_type, _compact_code(s, _CODE_SEPARATORS, True), from_number=_is_number(s))
+
+
+#: A number Excel wrote in scientific notation (7.51835E+10: in a CSV, or a numeric cell shown in
+#: General format), its digits lost; spaces removed first.
+_SCIENTIFIC = re.compile(r"[0-9](?:[.,][0-9]+)?E\+?[0-9]+", re.IGNORECASE)
+
+
+def _scientific_notation(raw: object) -> str | None:
+    """The raw value (without its spaces) when it is a number in scientific notation, else None."""
+    text = "".join(_as_text(raw).split())
+    return text if _SCIENTIFIC.fullmatch(text) else None
+
+
+def _scientific_problems(problems: list[Problem], raw: object, codes: tuple[str, ...]) -> list[Problem]:
+    """The problems, those with one of ``codes`` saying why when ``raw`` is in scientific notation (the
+    code kept). Asked only of a value refused anyway."""
+    if not problems or (value := _scientific_notation(raw)) is None:
+        return problems
+    message = format_lazy(
+        _(
+            "Excel wrote this number in scientific notation (“{value}”), which loses its digits: format the "
+            "column as Text and type the number again."
+        ),
+        value=value,
+    )
+    return [Problem(p.field, p.code, message, p.kind) if p.code in codes else p for p in problems]
 
 
 def infer_id_type(number: object, nationality: str | None = "VN") -> str | None:
@@ -305,7 +358,8 @@ def check_cccd(
     field: str = "id_number",
 ) -> list[Problem]:
     """A 12-digit personal identification number, and its agreement with the date of birth and sex."""
-    return _check_normalized_cccd(normalize_id_number("cccd", number), date_of_birth, normalize_sex(sex), field)
+    problems = _check_normalized_cccd(normalize_id_number("cccd", number), date_of_birth, normalize_sex(sex), field)
+    return _scientific_problems(problems, number, ("id_number_format",))
 
 
 def _check_normalized_cccd(n: str, date_of_birth: date | None, sex: str | None, field: str) -> list[Problem]:
@@ -380,7 +434,8 @@ def check_cmnd(
         return []
     if _is_digits(n, 12):
         return check_cccd(n, date_of_birth, sex, field)
-    return [Problem(field, "id_number_format", _("The old ID card (CMND) number must have 9 or 12 digits."))]
+    problems = [Problem(field, "id_number_format", _("The old ID card (CMND) number must have 9 or 12 digits."))]
+    return _scientific_problems(problems, number, ("id_number_format",))
 
 
 def check_passport(number: object, nationality: str | None = "VN", field: str = "id_number") -> list[Problem]:
@@ -389,16 +444,18 @@ def check_passport(number: object, nationality: str | None = "VN", field: str = 
     if normalize_nationality(nationality) == "VN":
         if _VN_PASSPORT.fullmatch(n):
             return []
-        return [
+        problems = [
             Problem(
                 field,
                 "id_number_format",
                 _("A Vietnamese passport number is one letter and 7 digits (for example C1234567)."),
             )
         ]
-    if _FOREIGN_PASSPORT.fullmatch(n):
+    elif _FOREIGN_PASSPORT.fullmatch(n):
         return []
-    return [Problem(field, "id_number_format", _("A passport number must have 6 to 20 letters and digits."))]
+    else:
+        problems = [Problem(field, "id_number_format", _("A passport number must have 6 to 20 letters and digits."))]
+    return _scientific_problems(problems, number, ("id_number_format",))
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,16 +466,25 @@ _BHYT_CARD = re.compile(r"[A-Z]{2}[1-5][0-9]{2}[0-9]{10}")
 
 
 def normalize_health_insurance(s: object) -> str:
-    """Spaces (and dots, dashes) removed, upper case."""
-    return _compact_code(s, "." + _DASHES)
+    """Spaces (and dots, dashes) removed, upper case; a text quoted as Excel forces one (``'…``, ``="…"``)
+    unquoted. A number (a numeric cell) of 9 digits is the 10-digit social insurance number that lost
+    its leading zero: the zero is given back."""
+    n = _compact_code(s, _CODE_SEPARATORS, True)
+    if type(s) is not str and len(n) == 9 and _is_number(s) and s > 0 and n.isdigit():
+        return "0" + n
+    return n
 
 
 def check_health_insurance(s: object, field: str = "health_insurance_number") -> list[Problem]:
     """Empty is fine (optional); else the 10-digit social insurance number or the 15-character card code."""
-    n = normalize_health_insurance(s)
+    return _check_normalized_health_insurance(normalize_health_insurance(s), s, field)
+
+
+def _check_normalized_health_insurance(n: str, raw: object, field: str) -> list[Problem]:
+    """`check_health_insurance` of a number normalized already (check_person has it so), typed as ``raw``."""
     if not n or _is_digits(n, 10) or _BHYT_CARD.fullmatch(n):
         return []
-    return [
+    problems = [
         Problem(
             field,
             "health_insurance_format",
@@ -428,6 +494,7 @@ def check_health_insurance(s: object, field: str = "health_insurance_number") ->
             ),
         )
     ]
+    return _scientific_problems(problems, raw, ("health_insurance_format",))
 
 
 # --------------------------------------------------------------------------------------------
@@ -465,10 +532,11 @@ def normalize_phone(s: object) -> str | None:
     """E.164 (``+84912345678``) for a valid Vietnamese mobile, or a valid foreign mobile written with
     ``+``; None when empty or invalid.
 
-    Accepts ``+84``, ``84``, ``0084``, spaces, dots, dashes and parentheses, and gives back the leading
-    zero a spreadsheet dropped (``912345678``).
+    Accepts ``+84``, ``84``, ``0084``, spaces, dots, dashes and parentheses, and a text quoted as Excel
+    forces one (``'0912345678``, ``="0912345678"``), and gives back the leading zero a spreadsheet
+    dropped (``912345678``).
     """
-    compact = _compact_code(s, ".()/" + _DASHES)
+    compact = _compact_code(s, _PHONE_SEPARATORS, True)
     if not compact or len(compact) > 32:
         return None
     if compact.startswith("00"):
@@ -507,15 +575,29 @@ def check_phone(raw: object, field: str = "phone") -> list[Problem]:
     """Empty is not checked here (see ``phone_missing``); anything else must normalize."""
     if not normalize_text(raw) or normalize_phone(raw) is not None:
         return []
-    return [_phone_problem(field)]
+    return [_phone_problem(field, raw)]
 
 
-def _phone_problem(field: str) -> Problem:
-    return Problem(
+_VN_MOBILE_SHAPES = re.compile(r"(?:\+?84|0)?([35789][0-9]{8})")
+
+
+def _phone_problem(field: str, raw: object) -> Problem:
+    shaped = _VN_MOBILE_SHAPES.fullmatch(_compact_code(raw, _PHONE_SEPARATORS, True))
+    if shaped:  # the shape is right: the number's first digits are not a network's (phonenumbers' plan)
+        message = format_lazy(
+            _(
+                "The phone number {number} has the shape of a Vietnamese mobile number, but no network gives "
+                "numbers starting so: check it."
+            ),
+            number="0" + shaped.group(1),
+        )
+        return Problem(field, "phone_format", message)
+    problem = Problem(
         field,
         "phone_format",
         _("The phone number must be a Vietnamese mobile number: 10 digits starting 03, 05, 07, 08 or 09."),
     )
+    return _scientific_problems([problem], raw, ("phone_format",))[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -710,16 +792,64 @@ def parse_date(value: object) -> date | None:
     return None
 
 
+#: A year alone, as a number or a text: 1900–2100 (as Excel serials, days in 1905, refused anyway).
+_YEARS = range(1900, 2101)
+#: A date typed without separators as a number (1021990, 19900201: beyond any serial in use) or a text.
+_UNSEPARATED_DATES = range(1_000_000, 100_000_000)
+_DIGITS_TEXT = re.compile(r"[0-9]{4}|[0-9]{7,8}")
+
+
 def parse_date_of_birth(value: object, field: str = "date_of_birth") -> tuple[date | None, list[Problem]]:
-    """:func:`parse_date` with a problem: empty → (None, []), unreadable → ``date_of_birth_format``."""
+    """:func:`parse_date` with a problem: empty → (None, []), unreadable → ``date_of_birth_format``.
+
+    A year alone (1900–2100, a number or a text) and a date without separators (a number or a text
+    of 7 or 8 digits: 1021990, "01021990") are refused so too, with a message saying so: never
+    guessed, nor read as an Excel serial (a 5-digit serial, and its text, are read as dates).
+    """
+    if type(value) is date:
+        return value, []  # fast path, same result (a date cell, a form's or the API's date)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, []
     parsed = parse_date(value)
     if parsed is None:
-        return None, [
-            Problem(field, "date_of_birth_format", _("The date of birth must be a real date, as dd/mm/yyyy."))
-        ]
+        return None, [_unreadable_date_of_birth(value, field)]
+    if (type(value) is float or type(value) is int) and (problem := _number_not_a_date(value, field)):
+        return None, [problem]  # a year, or a date without separators, that was read as a serial
     return parsed, []
+
+
+def _number_not_a_date(value: float, field: str) -> Problem | None:
+    """The problem of a number that is a year alone or a date without separators; None for a serial."""
+    if not math.isfinite(value) or value != int(value):
+        return None
+    number = int(value)
+    if number in _YEARS:
+        return _year_alone(str(number), field)
+    if number in _UNSEPARATED_DATES:
+        return _unseparated_date(str(number), field)
+    return None
+
+
+def _unreadable_date_of_birth(value: object, field: str) -> Problem:
+    text = unicodedata.normalize("NFKC", _as_text(value)).strip()
+    if _DIGITS_TEXT.fullmatch(text):
+        if len(text) != 4:
+            return _unseparated_date(text, field)
+        if int(text) in _YEARS:
+            return _year_alone(text, field)
+    return Problem(field, "date_of_birth_format", _("The date of birth must be a real date, as dd/mm/yyyy."))
+
+
+def _year_alone(value: str, field: str) -> Problem:
+    message = format_lazy(
+        _("Only a year ({value}) was typed: the date of birth must be a whole date, as dd/mm/yyyy."), value=value
+    )
+    return Problem(field, "date_of_birth_format", message)
+
+
+def _unseparated_date(value: str, field: str) -> Problem:
+    message = format_lazy(_("The date of birth ({value}) has no separators: type it as dd/mm/yyyy."), value=value)
+    return Problem(field, "date_of_birth_format", message)
 
 
 def years_before(today: date, years: int) -> date:
@@ -766,7 +896,8 @@ def check_date_of_birth(d: date | None, today: date, field: str = "date_of_birth
 
 
 def normalize_sex(s: object) -> str | None:
-    """``M`` / ``F`` (also from male/female, nam/nữ, any case); None when empty; unknown text kept."""
+    """``M`` / ``F`` (also from male/female, nam/nữ, nam giới/nữ giới, any case, with or without diacritics);
+    None when empty; unknown text kept."""
     text = normalize_text(s)
     if not text:
         return None
@@ -934,10 +1065,11 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
             Problem("id_type", "id_type_format", _("The document type must be CCCD, CMND, passport or none."))
         )
     elif id_number:
+        document: list[Problem] = []
         if id_type in (None, "none"):
             id_type = infer_id_type(data.id_number, nationality)  # the raw value: was it a number?
             if id_type is None:
-                invalid.append(
+                document.append(
                     Problem(
                         "id_type",
                         "id_type_required",
@@ -948,11 +1080,13 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
                 id_number = normalize_id_number(id_type, data.id_number)
         checked_sex = sex if sex in SEXES else None
         if id_type == "cccd":  # id_number is normalized as a CCCD number already (above)
-            invalid += _check_normalized_cccd(id_number, dob, checked_sex, "id_number")
+            document += _check_normalized_cccd(id_number, dob, checked_sex, "id_number")
         elif id_type == "cmnd":
-            invalid += check_cmnd(id_number, dob, checked_sex)
+            document += check_cmnd(id_number, dob, checked_sex)
         elif id_type == "passport":
-            invalid += check_passport(id_number, nationality)
+            document += check_passport(id_number, nationality)
+        if document:  # (the raw value: the normalized one has lost the notation's dot)
+            invalid += _scientific_problems(document, data.id_number, ("id_number_format", "id_type_required"))
     else:
         if id_type is None:
             id_type = "none"
@@ -961,14 +1095,16 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
 
     # health insurance (optional)
     health_insurance_number = normalize_health_insurance(data.health_insurance_number)
-    invalid += check_health_insurance(health_insurance_number)
+    invalid += _check_normalized_health_insurance(
+        health_insurance_number, data.health_insurance_number, "health_insurance_number"
+    )
 
     # phone
     phone = normalize_phone(data.phone)
     if phone is None:
         raw_phone = normalize_text(data.phone)
         if raw_phone:
-            invalid.append(_phone_problem("phone"))
+            invalid.append(_phone_problem("phone", data.phone))
         else:
             missing.append(_missing("phone", "phone_missing", _("The phone number is missing.")))
         phone = raw_phone

@@ -4,15 +4,19 @@ import unicodedata
 from datetime import date, datetime
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vaxbook.registry.identity import (
+    _CODE_SEPARATORS,
+    _PHONE_SEPARATORS,
     CODES,
     PROVINCE_CODES,
     PersonCheck,
     PersonInput,
     Problem,
+    _compact_code,
     check_cccd,
     check_cmnd,
     check_date_of_birth,
@@ -333,6 +337,17 @@ def test_the_national_form_of_a_stored_phone() -> None:
 def test_invalid_phone(raw: str) -> None:
     assert normalize_phone(raw) is None
     assert codes(check_phone(raw)) == ["phone_format"]
+
+
+@pytest.mark.parametrize("raw", ["0992345678", "099 234 5678", "+84992345678", 992345678])
+def test_a_phone_of_the_right_shape_that_no_network_gives_says_so(raw: object) -> None:
+    """The general message would contradict it: the number has 10 digits and starts 09."""
+    with translation.override("en"):
+        [problem] = check_phone(raw)
+        assert problem.code == "phone_format"
+        assert "0992345678 has the shape of a Vietnamese mobile number" in str(problem.message)
+    with translation.override("en"):
+        assert "10 digits starting" in str(check_phone("0212345678")[0].message)
 
 
 @pytest.mark.parametrize("raw", ["", "   ", None])
@@ -939,3 +954,293 @@ def test_check_person_restores_a_hanoi_cccd_typed_as_a_number() -> None:
     )
     assert (check.normalized.id_type, check.normalized.id_number) == ("cmnd", "012345678")
     assert not check.invalid
+
+
+# --------------------------------------------------------------------------------------------
+# What spreadsheets do to values: numbers typed as numbers, Excel's text tricks, scientific
+# notation, a year or a date without separators, sex spelled out
+# --------------------------------------------------------------------------------------------
+
+
+def english(problem: Problem) -> str:
+    """A problem's message in English (the messages are translated lazily, Vietnamese by default)."""
+    with translation.override("en"):
+        return str(problem.message)
+
+
+def person_with(**changes: object) -> PersonInput:
+    """COMPLETE_ADULT (male, born 1 May 1985, CCCD 001085012345) with some values as a sheet gives them."""
+    return PersonInput(**{**COMPLETE_ADULT.__dict__, **changes})
+
+
+@pytest.mark.parametrize(
+    ("raw", "from_number", "expected"),
+    [
+        ("75185012345", False, "075185012345"),  # a 12-digit CMND that lost its zero, as a CCCD does
+        ("75185012345", True, "075185012345"),
+        ("1090000123", True, "001090000123"),  # Hà Nội (001) from a numeric cell: two zeros lost
+        ("1090000123", False, "1090000123"),  # text: a spreadsheet did not drop two zeros
+        ("3090000123", True, "3090000123"),  # 003 is no province
+        ("99185012345", False, "99185012345"),  # 099 is no province
+        ("12345678", False, "012345678"),  # 8 digits: a 9-digit CMND, as before
+        ("12345678", True, "012345678"),
+        ("123456789", True, "123456789"),
+    ],
+)
+def test_restore_leading_zero_of_a_12_digit_cmnd(raw: str, from_number: bool, expected: str) -> None:
+    assert restore_leading_zero_id("cmnd", raw, from_number=from_number) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (75185012345, "075185012345"),
+        (75185012345.0, "075185012345"),
+        (1085012345, "001085012345"),
+        (12345678, "012345678"),
+    ],
+)
+def test_normalize_cmnd_typed_as_a_number(raw: object, expected: str) -> None:
+    assert normalize_id_number("cmnd", raw) == expected
+
+
+def test_a_12_digit_cmnd_typed_as_a_number_is_checked_as_a_cccd() -> None:
+    assert check_cmnd(1085012345, date(1985, 5, 1), "M") == []
+    assert codes(check_cmnd(1085012345, date(1986, 5, 1), "M")) == ["id_number_year_mismatch"]
+    check = check_person(person_with(id_type="cmnd", id_number=1085012345), today=TODAY)
+    assert (check.normalized.id_type, check.normalized.id_number) == ("cmnd", "001085012345")
+    assert check.invalid == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("'075090000002", "075090000002"),  # the apostrophe Excel users type, from a CSV
+        ('="075090000002"', "075090000002"),  # the CSV trick that keeps zeros
+        (' ="075 090 000 002" ', "075090000002"),
+        ("\u00a0'075.090.000.002", "075090000002"),
+        ("'075090000002\u200b", "075090000002"),  # the slow path: an invisible character
+        ("'７５０９００００００２", "075090000002"),  # full-width digits, a dropped zero restored
+        ("'C1234567", "'C1234567"),  # (as a CCCD: refused below; as a passport it is unquoted)
+        ("075'090000002", "075'090000002"),  # an apostrophe inside is kept (and refused)
+        ("''075090000002", "''075090000002"),  # two are not Excel's one
+        ("'", "'"),
+        ('=""', '=""'),
+        ("=075090000002", "=075090000002"),
+    ],
+)
+def test_excel_text_tricks_in_an_id_number(raw: str, expected: str) -> None:
+    if expected.startswith("'C"):
+        assert normalize_id_number("passport", raw) == "C1234567"
+        return
+    assert normalize_id_number("cccd", raw) == expected
+    assert normalize_id_number("cccd", expected) == expected
+
+
+def test_excel_text_tricks_in_a_phone_and_a_health_insurance_number() -> None:
+    for raw in ("'0912000001", '="0912000001"', "'+84 912 000 001", "'９１２０００００１"):
+        assert normalize_phone(raw) == "+84912000001", raw
+        assert check_phone(raw) == [], raw
+    for raw in ("0912'000001", "''0912000001"):
+        assert normalize_phone(raw) is None, raw
+        (problem,) = check_phone(raw)
+        assert problem.code == "phone_format" and "Vietnamese mobile" in english(problem)
+    for raw in ("'0791234567", '="0791234567"', "'dn 479 7912345678"):
+        assert normalize_health_insurance(raw) in ("0791234567", "DN4797912345678"), raw
+        assert check_health_insurance(raw) == [], raw
+    (problem,) = check_health_insurance("07912'34567")
+    assert problem.code == "health_insurance_format" and "10-digit" in english(problem)
+
+
+def test_check_person_reads_excel_text_tricks() -> None:
+    check = check_person(
+        person_with(id_number="'001085012345", phone='="0912345678"', health_insurance_number="'0791234567", sex="M"),
+        today=TODAY,
+    )
+    assert check.invalid == []
+    n = check.normalized
+    assert (n.id_number, n.phone, n.health_insurance_number) == ("001085012345", "+84912345678", "0791234567")
+    assert check_person(n, today=TODAY).normalized == n
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="0123456789'=\" .-+\u00a0\u200bC", max_size=16), ID_TYPE_VALUES)
+def test_excel_text_unquoting_is_idempotent(s: str, id_type: str | None) -> None:
+    once = normalize_id_number(id_type, s)
+    assert normalize_id_number(id_type, once) == once
+    assert normalize_health_insurance(normalize_health_insurance(s)) == normalize_health_insurance(s)
+    phone = normalize_phone(s)
+    assert normalize_phone(phone) == phone
+
+
+@settings(max_examples=1000)
+@given(st.text(alphabet="0123456789abcC'=\" .-+/()\u00a0\u200b\uff10\u2013", max_size=16))
+def test_excel_text_changes_only_a_quoted_code(s: str) -> None:
+    """The unquoting is a step after the plain rule (test_identity_fast_paths), taken only for a code
+    that starts with ' or =": any other code is the plain rule's."""
+    for drop in (_CODE_SEPARATORS, _PHONE_SEPARATORS):
+        plain = _compact_code(s, drop)
+        if not plain.startswith(("'", '="')):
+            assert _compact_code(s, drop, True) == plain
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (791234567, "0791234567"),  # a numeric cell: the social insurance number's leading zero lost
+        (791234567.0, "0791234567"),
+        (7912345678, "7912345678"),
+        ("791234567", "791234567"),  # text: nothing was dropped (refused below)
+        (79123456, "79123456"),  # 8 digits: not a number that lost one zero
+        (-791234567, "791234567"),  # (a negative number is nothing's zero lost)
+    ],
+)
+def test_health_insurance_number_typed_as_a_number(raw: object, expected: str) -> None:
+    assert normalize_health_insurance(raw) == expected
+    assert (check_health_insurance(raw) == []) == (len(expected) == 10)
+
+
+def test_check_person_gives_back_a_health_insurance_numbers_zero() -> None:
+    check = check_person(person_with(health_insurance_number=791234567), today=TODAY)
+    assert check.invalid == []
+    assert check.normalized.health_insurance_number == "0791234567"
+
+
+SCIENTIFIC = ["7.51835E+10", "7,51835E+10", "7.51835e+10", " 7.51835E10 ", "1E+11", "7.5E+09"]
+
+
+def is_scientific_message(problem: Problem, value: str) -> bool:
+    message = english(problem)
+    return "scientific notation" in message and f"“{value.strip()}”" in message and "as Text" in message
+
+
+@pytest.mark.parametrize("raw", SCIENTIFIC)
+def test_scientific_notation_is_named_with_the_codes_kept(raw: str) -> None:
+    refusals = [
+        (check_cccd(raw), "id_number_format"),
+        (check_cmnd(raw), "id_number_format"),
+        (check_passport(raw, "VN"), "id_number_format"),
+        (check_phone(raw), "phone_format"),
+        (check_health_insurance(raw), "health_insurance_format"),
+    ]
+    for problems, code in refusals:
+        assert codes(problems) == [code]
+        assert is_scientific_message(problems[0], raw), (code, english(problems[0]))
+
+
+@pytest.mark.parametrize("raw", SCIENTIFIC)
+def test_check_person_names_scientific_notation(raw: str) -> None:
+    check = check_person(person_with(id_number=raw, phone=raw, health_insurance_number=raw), today=TODAY)
+    assert codes(check.invalid) == ["id_number_format", "health_insurance_format", "phone_format"]
+    assert all(is_scientific_message(p, raw) for p in check.invalid)
+    (problem,) = check_person(person_with(id_type=None, id_number=raw), today=TODAY).invalid
+    assert problem.code == "id_type_required" and is_scientific_message(problem, raw)
+
+
+@pytest.mark.parametrize("raw", ["12345", "7.51835E+10X", "E+10", "7.5.1E+10", "7.51835E-10"])
+def test_other_refused_numbers_keep_their_messages(raw: str) -> None:
+    check = check_person(person_with(id_number=raw, phone=raw, health_insurance_number=raw), today=TODAY)
+    assert codes(check.invalid) == ["id_number_format", "health_insurance_format", "phone_format"]
+    assert not any("scientific" in english(p) for p in check.invalid)
+    assert "12 digits" in english(check.invalid[0])
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (1990, "1990"),
+        (1990.0, "1990"),
+        ("1990", "1990"),
+        (" 1990 ", "1990"),
+        ("１９９０", "1990"),
+        (1900, "1900"),
+        (2100, "2100"),
+        ("2100", "2100"),
+    ],
+)
+def test_a_year_alone_is_not_a_date_of_birth(value: object, shown: str) -> None:
+    parsed, (problem,) = parse_date_of_birth(value)
+    assert parsed is None and problem.code == "date_of_birth_format"
+    assert english(problem) == (
+        f"Only a year ({shown}) was typed: the date of birth must be a whole date, as dd/mm/yyyy."
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (1021990, "1021990"),
+        (19900201, "19900201"),
+        (19900201.0, "19900201"),
+        (2958465, "2958465"),
+        ("01021990", "01021990"),
+        ("19900201", "19900201"),
+        ("1021990", "1021990"),
+        (99999999, "99999999"),
+    ],
+)
+def test_a_date_without_separators_is_not_guessed(value: object, shown: str) -> None:
+    parsed, (problem,) = parse_date_of_birth(value)
+    assert parsed is None and problem.code == "date_of_birth_format"
+    assert english(problem) == f"The date of birth ({shown}) has no separators: type it as dd/mm/yyyy."
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (32874, date(1990, 1, 1)),  # a 5-digit Excel serial, and its text, are dates as before
+        (32874.0, date(1990, 1, 1)),
+        ("32874", date(1990, 1, 1)),
+        (44197.75, date(2021, 1, 1)),
+        (1899, date(1905, 3, 13)),  # outside 1900-2100: a serial, as before (and too old)
+        (2101, date(1905, 10, 1)),
+        (999999, date(4637, 11, 25)),  # 6 digits: a serial, as before (and in the future)
+        (1990.5, date(1905, 6, 12)),  # not a whole number: no year
+    ],
+)
+def test_serials_are_still_dates(value: object, expected: date) -> None:
+    assert parse_date_of_birth(value) == (expected, [])
+
+
+@pytest.mark.parametrize("value", ["3000", "1899", "102199", "199002011", "1990.0", "garbage"])
+def test_other_unreadable_dates_keep_the_general_message(value: str) -> None:
+    parsed, (problem,) = parse_date_of_birth(value)
+    assert parsed is None and problem.code == "date_of_birth_format"
+    assert english(problem) == "The date of birth must be a real date, as dd/mm/yyyy."
+
+
+def test_check_person_refuses_a_year_or_a_date_without_separators() -> None:
+    for value, words in ((1985, "Only a year (1985)"), ("01051985", "(01051985) has no separators")):
+        check = check_person(person_with(date_of_birth=value), today=TODAY)
+        (problem,) = check.invalid
+        assert (problem.field, problem.code) == ("date_of_birth", "date_of_birth_format")
+        assert words in english(problem)
+        assert check.normalized.date_of_birth is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Nữ giới", "F"),
+        ("nữ giới", "F"),
+        ("NỮ GIỚI", "F"),
+        ("Nu gioi", "F"),
+        (" nu  gioi ", "F"),
+        ("Nam giới", "M"),
+        ("NAM GIỚI", "M"),
+        ("nam gioi", "M"),
+        ("Nam Gioi", "M"),
+        ("giới", "giới"),
+    ],
+)
+def test_sex_spelled_out(raw: str, expected: str) -> None:
+    assert normalize_sex(raw) == expected
+
+
+def test_check_person_reads_sex_spelled_out() -> None:
+    check = check_person(person_with(sex="Nam giới"), today=TODAY)
+    assert check.invalid == [] and check.normalized.sex == "M"
+    check = check_person(person_with(sex="Nữ giới", id_number="001185012345"), today=TODAY)
+    assert check.invalid == [] and check.normalized.sex == "F"
+    (problem,) = check_person(person_with(sex="Nữ giới"), today=TODAY).invalid
+    assert problem.code == "id_number_sex_mismatch"
