@@ -651,6 +651,7 @@ class _ImportRun:
             raw = getattr(stored, "file", stored)
             book: Book = open_book(raw, name=f"roster.{self.imp.file_format}")
             self.entries_before = selectors.roster_last_entry_id(organization=self.organization)
+            self.known.active = self.entries_before is not None  # an empty roster: no one to look for
             self.open_conflicts = selectors.roster_conflict_person_ids(organization=self.organization)
             self.header, rows = _roster_sheet(book, ahead=True)
             try:
