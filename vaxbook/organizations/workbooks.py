@@ -81,8 +81,7 @@ _GENERAL_HELP = [
     "hệ thống liên kết người đó vào danh sách của đơn vị.",
     "Số giấy tờ đã thuộc về người có họ tên hoặc ngày sinh khác sẽ bị từ chối để cán bộ kiểm tra.",
     "Có thể tải lên tệp .xlsx hoặc .csv (UTF-8).",
-    "Có thể thêm cột Mã nhân viên (không bắt buộc): mã được lưu trong danh sách của đơn vị và dùng để tìm "
-    "nhân viên.",
+    "Có thể thêm cột Mã nhân viên (không bắt buộc): mã được lưu trong danh sách của đơn vị và dùng để tìm nhân viên.",
     "Ngày sinh gõ dạng chữ dd/mm/yyyy trong cột Văn bản (như cột của tệp mẫu): nếu Excel đặt vùng Tiếng Anh "
     "(Hoa Kỳ), ngày gõ vào cột General bị đọc tháng trước ngày và tệp bị từ chối.",
 ]
