@@ -1,4 +1,5 @@
-"""`{% organizations_visible as show %}`: whether the portal's menu shows the organizations link."""
+"""`{% organizations_visible as show %}`, `{% conflicts_reviewable as show %}`: whether the portal's menu shows
+the organizations link and the roster conflicts to review."""
 
 from typing import Any
 
@@ -13,3 +14,9 @@ register = template.Library()
 def organizations_visible(context: Any) -> bool:
     scope = user_scope(user=context["request"].user)
     return bool(scope.national or scope.organization_ids or scope.area_unit_ids)
+
+
+@register.simple_tag(takes_context=True)
+def conflicts_reviewable(context: Any) -> bool:
+    """Whether the menu shows the roster conflicts: to those who keep the records the rosters contradict."""
+    return user_scope(user=context["request"].user).reviews_records

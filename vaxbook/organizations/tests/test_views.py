@@ -117,9 +117,16 @@ def test_others_get_404_and_officers_see_without_importing(clerk_a, officer, org
     assert response.status_code == 403
 
 
+def test_the_menu_shows_the_roster_conflicts_to_those_who_review_records(rep, officer, clerk_a):
+    home = reverse("home")
+    for reviewer in (officer, clerk_a):  # those who keep the records (a facility's clerk too)
+        assert 'id="nav-conflicts"' in signed_in(reviewer).get(home).content.decode()
+    assert 'id="nav-conflicts"' not in signed_in(rep).get(home).content.decode()
+
+
 def test_the_menu_shows_organizations_to_those_who_may_see_them(rep, clerk_a):
-    assert "/organizations/" in signed_in(rep).get(reverse("home")).content.decode()
-    assert "/organizations/" not in signed_in(clerk_a).get(reverse("home")).content.decode()
+    assert 'href="/organizations/"' in signed_in(rep).get(reverse("home")).content.decode()
+    assert 'href="/organizations/"' not in signed_in(clerk_a).get(reverse("home")).content.decode()
 
 
 def test_the_roster_names_what_is_missing_as_the_person_form_does(rep, org, places):
