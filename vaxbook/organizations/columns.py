@@ -128,6 +128,19 @@ def clean_date(value: Any) -> Any:
     return unquote(value)
 
 
+#: Days from 1904's day 0 (1 January 1904) to 1900's (30 December 1899, Excel's fictitious 29 February counted).
+_DAYS_1904 = 1462
+
+
+def clean_date_1904(value: Any) -> Any:
+    """`clean_date` in a workbook of the 1904 date system (old Excel for Mac): a bare number (a General
+    cell) is a serial from 1904, given to the rules as the 1900 serial they read. A year (1900–2100) or a
+    date typed without separators (7 or 8 digits) is left as it is, for the rules to refuse as such."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 2100 < value < 1_000_000:
+        value = value + _DAYS_1904
+    return clean_date(value)
+
+
 def clean_roster_text(value: Any) -> str:
     return normalize_text(unquote(value))
 
@@ -593,13 +606,18 @@ CELL_PROBLEMS = {CellError: cell_error_problem, FormulaNotComputed: formula_prob
 class RowMapper:
     """Turns a data row into a :class:`RosterRow` through each column's clean step."""
 
-    def __init__(self, header: HeaderMatch):
+    def __init__(self, header: HeaderMatch, *, date1904: bool = False):
+        """`date1904`: the workbook counts its dates from 1904 (`readers.Book.date1904`)."""
         self.header = header
         self.width = max(header.index.values(), default=-1) + 1
         present = [c for c in COLUMNS if c.key in header.index]
         # (field, position, clean step or None when the step is only `unquote`): the hot loop's table
         self._person = [
-            (c.key, header.index[c.key], None if c.clean is _keep else c.clean)
+            (
+                c.key,
+                header.index[c.key],
+                None if c.clean is _keep else clean_date_1904 if date1904 and c.clean is clean_date else c.clean,
+            )
             for c in present
             if c.key in _PERSON_KEYS
         ]

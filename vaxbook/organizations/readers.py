@@ -282,6 +282,8 @@ class Book:
     `use(sheet)` makes one the sheet read (the importer keeps the first whose header row matches)."""
 
     format: str
+    #: The workbook counts its dates from 1904 (old Excel for Mac): a date typed as a bare number is such a serial.
+    date1904: bool = False
 
     def sheets(self) -> list[Any]:
         return [None]
@@ -484,6 +486,11 @@ class XlsxBook(Book):
         # A program that writes formulas without computing them asks for a recalculation on opening.
         self.formulas_stale = any(
             _local(e.tag) == "calcPr" and e.get("fullCalcOnLoad") in ("1", "true") for e in workbook.iter()
+        )
+        # The 1904 date system (old Excel for Mac): calamine reads a date cell by it, a bare number is the
+        # roster's to read so (`columns.clean_date_1904`).
+        self.date1904 = any(
+            _local(e.tag) == "workbookPr" and e.get("date1904") in ("1", "true") for e in workbook.iter()
         )
         visible = [e for e in entries if (e.get("state") or "visible") == "visible"]
         if not visible:

@@ -655,7 +655,7 @@ class _ImportRun:
             self.open_conflicts = selectors.roster_conflict_person_ids(organization=self.organization)
             self.header, rows = _roster_sheet(book, ahead=True)
             try:
-                chunks = self._chunks(rows, RowMapper(self.header))
+                chunks = self._chunks(rows, RowMapper(self.header, date1904=book.date1904))
                 if self._pipelined():
                     self._run_pipelined(chunks)
                 else:

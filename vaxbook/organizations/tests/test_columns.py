@@ -12,6 +12,7 @@ from vaxbook.organizations.columns import (
     RowMapper,
     _code_text,
     clean_date,
+    clean_date_1904,
     clean_id_type,
     clean_priority_group,
     find_header,
@@ -346,3 +347,19 @@ def test_a_date_and_time_cell_holding_a_time_of_day_is_given_to_the_rules_as_typ
     assert clean_date(datetime(1985, 12, 24, 17, 0)) == "24/12/1985 17:00"
     assert clean_date(datetime(1985, 12, 24, 0, 0)) == date(1985, 12, 24)
     assert clean_date(date(1985, 12, 24)) == date(1985, 12, 24)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (31612, 31612 + 1462),  # a serial from 1904: the 1900 serial of the same day
+        (31612.0, 31612.0 + 1462),
+        (1990, 1990),  # a year alone: left for the rules to refuse as such
+        (1021990, 1021990),  # a date without separators: the same
+        ("20/07/1990", "20/07/1990"),
+        (date(1990, 7, 20), date(1990, 7, 20)),  # a date cell: calamine read it by the 1904 calendar already
+        (True, True),
+    ],
+)
+def test_a_bare_number_in_a_1904_workbook_is_a_serial_from_1904(value, expected):
+    assert clean_date_1904(value) == expected

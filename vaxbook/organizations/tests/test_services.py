@@ -864,6 +864,28 @@ def test_dates_of_a_day_first_excel_or_typed_as_text_are_read(run):
     assert run(xlsx_bytes(table(as_text))).created == 2
 
 
+def test_a_workbook_counting_its_dates_from_1904_reads_a_bare_number_by_its_calendar(run):
+    """Old Excel for Mac: a date cell is read by calamine, a bare number (a General cell) by the roster."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "date_1904": True})
+    sheet = book.add_worksheet("Danh sách")
+    dob = date(1990, 7, 20)
+    rows = table([person_row(1), person_row(2, **{"Số giấy tờ": cccd_for(dob, "M", 2)}), person_row(3)])
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value not in ("", None):
+                sheet.write_string(r, c, str(value))
+    sheet.write_datetime(1, 2, datetime(1981, 2, 2), book.add_format({"num_format": "dd/mm/yyyy"}))
+    sheet.write_number(2, 2, (dob - date(1904, 1, 1)).days)  # 31,612: 1981-07-19 by the 1900 calendar
+    sheet.write_number(3, 2, 1983)  # a year alone stays one
+    book.close()
+    imp = run(out.getvalue())
+    assert (imp.created, imp.refused) == (2, 1), reasons_by_row(imp)
+    assert Person.objects.filter(date_of_birth=dob).exists()
+    assert Person.objects.filter(date_of_birth=date(1981, 2, 2)).exists()
+    assert "1983" in reasons_by_row(imp)[3]
+
+
 def test_a_form_with_the_organizations_block_title_and_numbered_columns_imports(run):
     """The administrative form: the organization's address and phone, a title, the header, a row numbering
     the columns (1, 2, 3 …), then the staff."""
