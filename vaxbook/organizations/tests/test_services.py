@@ -876,7 +876,7 @@ def test_a_workbook_counting_its_dates_from_1904_reads_a_bare_number_by_its_cale
             if value not in ("", None):
                 sheet.write_string(r, c, str(value))
     sheet.write_datetime(1, 2, datetime(1981, 2, 2), book.add_format({"num_format": "dd/mm/yyyy"}))
-    sheet.write_number(2, 2, (dob - date(1904, 1, 1)).days)  # 31,612: 1981-07-19 by the 1900 calendar
+    sheet.write_number(2, 2, (dob - date(1904, 1, 1)).days)  # 31,612: 1986-07-19 by the 1900 calendar
     sheet.write_number(3, 2, 1983)  # a year alone stays one
     book.close()
     imp = run(out.getvalue())
