@@ -14,7 +14,7 @@ import functools
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.utils.text import format_lazy
@@ -379,6 +379,15 @@ class HeaderMatch:
             [position for key, position in self.index.items() if key != "row_number"] + list(self.fallback.values())
         )
 
+    def position_in(self, key: str, values: list[Any]) -> int | None:
+        """Where a row's value for a column stands: its fallback column when it was read from there (an
+        old identity card's number in a row without a citizen ID), so the report marks the cell sent."""
+        position = self.index.get(key)
+        other = self.fallback.get(key)
+        if other is not None and position is not None and is_blank(values[position : position + 1]):
+            return other
+        return position
+
     def is_blank(self, values: list[Any]) -> bool:
         """A row holds no one when the columns the import reads hold nothing but its sequence number
         (STT): clerks number a sheet's rows down, or drag a formula down a column of their own (Tuổi),
@@ -555,6 +564,42 @@ def is_column_numbering(values: list[Any]) -> bool:
             return False
         numbers.append(number)
     return len(numbers) >= 3
+
+
+#: A text date whose first number is over 12: a month-first reading could not take it.
+_DAY_FIRST_TEXT = re.compile(r"\s*(1[3-9]|2[0-9]|3[01])\s*[/.-]\s*(0?[1-9]|1[0-2])\s*[/.-]\s*[0-9]{2,4}\s*")
+
+
+class MonthFirstDates:
+    """The birth dates of the rows the upload's check peeks at (`see`, then `check`), to tell a column
+    that Excel read month first (its region set to English, United States): there a date typed
+    01/02/1990 becomes a real date, 2 January, and one typed 25/12/1985 stays text, since no month is 25.
+    So the column holds text dates whose first number is over 12 beside real dates whose day never is:
+    no date of it can be trusted, and the file is refused before anything is written
+    (`dates_month_first`). Typed as text throughout (the template's Text column, a CSV) or read day
+    first (Vietnamese), a column never looks so."""
+
+    def __init__(self, position: int | None):
+        self.position = position
+        self.text_rows: list[int] = []  # rows of a text date whose first number is over 12
+        self.example = ""
+        self.real = 0  # real dates
+        self.real_day_over_12 = 0
+
+    def see(self, number: int, values: list[Any]) -> None:
+        assert self.position is not None
+        value = values[self.position] if self.position < len(values) else None
+        if isinstance(value, date):
+            self.real += 1
+            self.real_day_over_12 += value.day > 12
+        elif type(value) is str and _DAY_FIRST_TEXT.fullmatch(value):
+            self.text_rows.append(number)
+            self.example = self.example or value.strip()
+
+    def check(self) -> None:
+        if self.text_rows and self.real and not self.real_day_over_12:
+            rows = ", ".join(str(n) for n in self.text_rows[:5]) + (", …" if len(self.text_rows) > 5 else "")
+            raise FileRefused("dates_month_first", example=self.example, rows=rows)
 
 
 @dataclass(slots=True)

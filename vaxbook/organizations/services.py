@@ -30,7 +30,6 @@ import hashlib
 import itertools
 import logging
 import os
-import re
 import sys
 import tempfile
 import threading
@@ -61,6 +60,7 @@ from vaxbook.organizations.columns import (
     COLUMNS,
     DISAGREES_WITH,
     HeaderMatch,
+    MonthFirstDates,
     RosterRow,
     RowMapper,
     find_header,
@@ -127,41 +127,6 @@ def _roster_sheet(
     raise next((r for r in refusals if r.code != "file_empty"), None) or refusals[0]
 
 
-#: A text date whose first number is over 12: a month-first reading could not take it.
-_DAY_FIRST_TEXT = re.compile(r"\s*(1[3-9]|2[0-9]|3[01])\s*[/.-]\s*(0?[1-9]|1[0-2])\s*[/.-]\s*[0-9]{2,4}\s*")
-
-
-class _DatesRead:
-    """The birth dates of the rows the upload's check peeks at, to tell a column that Excel read month
-    first (its region set to English, United States): there a date typed 01/02/1990 becomes a real date,
-    2 January, and one typed 25/12/1985 stays text, since no month is 25. So the column holds text dates
-    whose first number is over 12 beside real dates whose day never is: no date of it can be trusted,
-    and the file is refused before anything is written (`dates_month_first`). Typed as text throughout
-    (the template's Text column, a CSV) or read day first (Vietnamese), a column never looks so."""
-
-    def __init__(self, position: int | None):
-        self.position = position
-        self.text_rows: list[int] = []  # rows of a text date whose first number is over 12
-        self.example = ""
-        self.real = 0  # real dates
-        self.real_day_over_12 = 0
-
-    def see(self, number: int, values: list[Any]) -> None:
-        assert self.position is not None
-        value = values[self.position] if self.position < len(values) else None
-        if isinstance(value, date):
-            self.real += 1
-            self.real_day_over_12 += value.day > 12
-        elif type(value) is str and _DAY_FIRST_TEXT.fullmatch(value):
-            self.text_rows.append(number)
-            self.example = self.example or value.strip()
-
-    def check(self) -> None:
-        if self.text_rows and self.real and not self.real_day_over_12:
-            rows = ", ".join(str(n) for n in self.text_rows[:5]) + (", …" if len(self.text_rows) > 5 else "")
-            raise FileRefused("dates_month_first", example=self.example, rows=rows)
-
-
 def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None) -> FileCheck:
     """The upload-time checks, cheapest first; raises `FileRefused` (a DomainError) with a stable code."""
     book = open_book(fileobj, name=name, size=size)
@@ -169,7 +134,7 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     # A peek: a merged cell never makes a blank row hold a value, so the merged cells are not read here.
     header, rows = _roster_sheet(book, slice_rows=_PEEK_ROWS + 100, merged=False)
     has_data, last_seen = False, header.row
-    dates = _DatesRead(header.index.get("date_of_birth"))
+    dates = MonthFirstDates(header.index.get("date_of_birth"))
     try:
         first = True
         for number, values in itertools.islice(rows, _PEEK_ROWS):
@@ -942,12 +907,9 @@ class _ImportRun:
             )
         with translation.override("vi"):
             reasons = [reason_text(header, row.number, p) for p in problems]
-        bad = {
-            header.index[field]
-            for p in problems
-            for field in (p.field, *DISAGREES_WITH.get(p.code, ()))
-            if field in header.index
-        }
+        fields = {field for p in problems for field in (p.field, *DISAGREES_WITH.get(p.code, ()))}
+        positions = (header.position_in(field, row.values) for field in fields)
+        bad = {position for position in positions if position is not None}
         self.report.add(row.values, reasons, bad)
 
     def _discard_report(self) -> None:

@@ -918,6 +918,12 @@ def test_an_old_identity_card_column_fills_in_for_an_empty_citizen_id_column(run
         ("cmnd", "271234567"),
         ("cccd", person_row(2)["Số giấy tờ"]),
     }
+    # a bad card number read from its own column is marked there in the report, not in the empty CCCD cell
+    bad = person_row(3, **{"Loại giấy tờ": "CMND", "Số CMND": "27123", "Số CCCD": ""})
+    imp = run(xlsx_bytes(table([bad], headers=headers)))
+    _values, sheet = report(imp)
+    marked = [h for i, h in enumerate(headers, 1) if sheet.cell(row=2, column=i).fill.fgColor.rgb.endswith("FFC7CE")]
+    assert marked == ["Số CMND"]
 
 
 def test_a_row_with_a_document_is_not_a_roster_person_of_another_sex_without_one(run):
