@@ -20,7 +20,7 @@ from typing import Any
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.organizations.readers import CellError, FileRefused, FormulaNotComputed, Row
+from vaxbook.organizations.readers import CellError, FileRefused, FormulaNotComputed, HiddenRow, Row
 from vaxbook.registry.identity import (
     PersonInput,
     Problem,
@@ -647,6 +647,24 @@ def formula_problem(key: str, formula: str) -> Problem:
 #: What the readers give for a cell that holds no value to take, and the problem each one is.
 CELL_PROBLEMS = {CellError: cell_error_problem, FormulaNotComputed: formula_problem}
 
+ROW_HIDDEN = "row_hidden"
+#: The field a problem of the whole row names (no column of the sheet).
+ROW = "row"
+
+
+def row_hidden_problem() -> Problem:
+    """A row the sheet hides (`readers.HiddenRow`): not taken without asking, since a hidden row is as
+    often a person who left as one filtered out of view; shown again in the error report, it uploads."""
+    return Problem(
+        ROW,
+        ROW_HIDDEN,
+        _(
+            "This row is hidden in the file (hidden, filtered out or folded in a group), so it was not taken: "
+            "a hidden row is often a person who has left. If this person belongs on the roster, upload the row "
+            "again (it is shown in this report); if not, delete it from your file."
+        ),
+    )
+
 
 class RowMapper:
     """Turns a data row into a :class:`RosterRow` through each column's clean step."""
@@ -673,6 +691,7 @@ class RowMapper:
             self.width = max(self.width, self._id_fallback + 1)
 
     def map(self, number: int, values: list[Any]) -> RosterRow:
+        hidden = values.__class__ is HiddenRow
         if len(values) < self.width:
             values = values + [""] * (self.width - len(values))
         fields: dict[str, Any] = {}
@@ -705,6 +724,8 @@ class RowMapper:
         for key, max_length in self._limits:
             if len(others[key]) > max_length and not any(p.field == key for p in problems):  # one reason a cell
                 problems.append(text_too_long(key, max_length))
+        if hidden:
+            problems.append(row_hidden_problem())
         return RosterRow(
             number=number,
             values=values,

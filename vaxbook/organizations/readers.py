@@ -265,6 +265,15 @@ class CellError(str):
     __slots__ = ()
 
 
+class HiddenRow(list[Any]):
+    """The values of a row the sheet does not show: hidden by hand, filtered out by an AutoFilter, or
+    folded into an outline group (Excel writes all three as ``<row hidden="1">``). It is read as any
+    other row but given as this type, so that the roster asks about it (`row_hidden`) instead of taking
+    it silently: a clerk often hides the staff who left rather than deleting their rows."""
+
+    __slots__ = ()
+
+
 class FormulaNotComputed(str):
     """A formula cell whose result the file does not hold: a program that writes formulas without
     computing them (openpyxl, a script's export) leaves no result, or a stale one with the workbook marked
@@ -359,6 +368,9 @@ _FORMULA_CELL = re.compile(
 _FORMULA_TEXT = re.compile(rb"^[^>]*(?<!/)>([^<]*)<")
 _HAS_VALUE = re.compile(rb"<" + _NS_PREFIX + rb"v\b")
 _ERROR_VALUE = re.compile(rb"<" + _NS_PREFIX + rb"v>([^<]*)</" + _NS_PREFIX + rb"v>")
+_ROW_TAG = re.compile(rb"<" + _NS_PREFIX + rb"row\b([^>]*)>")
+_HIDDEN_ATTR = re.compile(rb"\bhidden=[\"'](?:1|true)[\"']")
+_ROW_NUMBER_ATTR = re.compile(rb"\br=[\"']([0-9]+)[\"']")
 _MERGE_CELL = re.compile(rb"<" + _NS_PREFIX + rb'mergeCell\b[^>]*?\bref="([A-Z]{1,3})([0-9]+):[A-Z]{1,3}([0-9]+)"')
 _REL_TYPES_KEPT = ("/styles", "/sharedStrings", "/theme")
 _OFFICE_DOCUMENT = "/officeDocument"
@@ -704,13 +716,28 @@ class XlsxBook(Book):
             errors = _error_cells(body) if b't="e"' in body or b"t='e'" in body else {}
             if formula.search(body):
                 errors = _formula_cells(body, stale=self.formulas_stale, into=errors)
+            hidden = _hidden_rows(body, rows_before) if b"hidden=" in body else frozenset()
             for number, values in enumerate(rows, start=offset + first + 1):
                 row = (pad + values) if left else values
                 if errors and number in errors:
                     row = _with_errors(row, errors[number])
+                if hidden and number in hidden:
+                    row = HiddenRow(row)
                 yield number, row
         finally:
             workbook.close()
+
+
+def _hidden_rows(body: bytes, rows_before: int) -> frozenset[int]:
+    """The numbers of a slice's rows that the sheet hides (``<row r="7" hidden="1">``); a row without its
+    number is numbered by its position, as the slice's reading numbers it."""
+    hidden = set()
+    for position, match in enumerate(_ROW_TAG.finditer(body), start=rows_before + 1):
+        attributes = match.group(1)
+        if _HIDDEN_ATTR.search(attributes):
+            number = _ROW_NUMBER_ATTR.search(attributes)
+            hidden.add(int(number.group(1)) if number else position)
+    return frozenset(hidden)
 
 
 def _error_cells(body: bytes) -> dict[int, list[tuple[int, str]]]:
@@ -858,7 +885,7 @@ def _fill_merged(rows: Iterator[Row], merged: dict[int, list[tuple[int, int]]]) 
             for column in [c for c, (_v, last) in showing.items() if last < number]:
                 del showing[column]
             if showing and any(v not in ("", None) for v in values):
-                values = list(values)
+                values = values.__class__(values)  # a copy, of the same kind (`HiddenRow`)
                 values += [""] * (max(showing) + 1 - len(values))
                 for column, (value, _last) in showing.items():
                     if values[column] in ("", None):

@@ -54,11 +54,14 @@ def xlsx_bytes(
     engine: str = "xlsxwriter",
     date_format: str = "dd/mm/yyyy",
     merges: tuple[str, ...] = (),
+    hidden: tuple[int, ...] = (),
+    folded: tuple[tuple[int, int], ...] = (),
 ) -> bytes:
     """A workbook of these rows; `merges` (ranges such as "K2:K4", openpyxl only) merged as Excel does:
-    the value stays in the first cell, the others are emptied."""
+    the value stays in the first cell, the others are emptied. `hidden`: rows (numbered from 1) hidden by
+    hand; `folded`: (first, last) rows grouped into an outline and folded. Both openpyxl only."""
     out = io.BytesIO()
-    if engine == "openpyxl" or merges:
+    if engine == "openpyxl" or merges or hidden or folded:
         book = openpyxl.Workbook()
         sheet = book.active
         sheet.title = "Danh sách"
@@ -66,6 +69,10 @@ def xlsx_bytes(
             sheet.append(list(row))
         for ref in merges:
             sheet.merge_cells(ref)
+        for number in hidden:
+            sheet.row_dimensions[number].hidden = True
+        for first, last in folded:
+            sheet.row_dimensions.group(first, last, outline_level=1, hidden=True)
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, date):

@@ -18,6 +18,7 @@ from vaxbook.organizations.readers import (
     CsvBook,
     FileRefused,
     FormulaNotComputed,
+    HiddenRow,
     XlsxBook,
     open_book,
     render_problem,
@@ -340,6 +341,39 @@ def test_a_cell_merged_over_the_rows_below_is_read_in_each_of_them():
     assert rows.get(4, []) == []
     assert rows[5] == ["Chi", "Kho", "3"]
     assert rows[6] == ["Dũng", "Kế toán", "4 Lê Lợi"]
+
+
+def test_a_row_the_sheet_hides_is_read_and_marked_hidden():
+    """Hidden by hand, folded in an outline group, or inside a department merged down: read with its
+    values, as a `HiddenRow` (an AutoFilter's filtered-out rows are written the same way)."""
+    cells = [["Họ và tên", "Bộ phận"], ["An", "Kho"], ["Bình", None], ["Chi", None], ["Dũng", "Kế toán"], ["Em", "Y"]]
+    book = open_book(io.BytesIO(xlsx_bytes(cells, merges=("B2:B4",), hidden=(3,), folded=((5, 6),))), name="r.xlsx")
+    rows = [(n, values.__class__ is HiddenRow, [v for v in values if v != ""]) for n, values in book.iter_rows()]
+    assert rows == [
+        (1, False, ["Họ và tên", "Bộ phận"]),
+        (2, False, ["An", "Kho"]),
+        (3, True, ["Bình", "Kho"]),
+        (4, False, ["Chi", "Kho"]),
+        (5, True, ["Dũng", "Kế toán"]),
+        (6, True, ["Em", "Y"]),
+    ]
+
+
+def test_a_hidden_row_without_its_number_is_marked_by_its_position():
+    cells = [["Họ và tên", "Bộ phận"], ["An", "Kho"], ["Bình", "Kho"], ["Chi", "Kho"]]
+    content = rewrite_members(
+        xlsx_bytes(cells, hidden=(3,)),
+        "xl/worksheets/",
+        lambda data: re.sub(rb'(<row\b[^>]*?) r="[0-9]+"', rb"\1", data).replace(b'hidden="1"', b'hidden="true"'),
+    )
+    assert b'<row r="' not in zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
+    book = open_book(io.BytesIO(content), name="r.xlsx")
+    assert [(n, values.__class__ is HiddenRow) for n, values in book.iter_rows()] == [
+        (1, False),
+        (2, False),
+        (3, True),
+        (4, False),
+    ]
 
 
 def test_a_csv_cell_s_own_line_breaks_are_not_an_open_quote():

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import translation
 
-from vaxbook.organizations.columns import CELL_ERROR, FORMULA_NOT_COMPUTED
+from vaxbook.organizations.columns import CELL_ERROR, FORMULA_NOT_COMPUTED, ROW_HIDDEN
 from vaxbook.organizations.reasons import REFUSAL_LABELS, Reason, refusal_summary
 from vaxbook.registry.identity import CODES
 
@@ -20,6 +20,7 @@ OTHER_CODES = {
     "document_taken",
     CELL_ERROR,
     FORMULA_NOT_COMPUTED,
+    ROW_HIDDEN,
 }
 
 

@@ -406,6 +406,25 @@ def test_a_fixed_report_can_be_uploaded_again(run):
     assert Person.objects.get().phone == "+84912000001"
 
 
+def test_a_hidden_row_is_refused_as_such_and_uploads_again_from_the_report(run, org):
+    """A row hidden in the sheet (by hand, a filter, a folded group) is not taken silently: refused with
+    `row_hidden` (and any other reason it has), shown in the report, which uploads it."""
+    rows = [person_row(1), person_row(2), person_row(3), person_row(4, **{"Số điện thoại": "12345"})]
+    imp = run(xlsx_bytes(table(rows), hidden=(3,), folded=((5, 5),)))
+    assert (imp.created, imp.refused) == (2, 2)
+    assert imp.refusals == {"row_hidden": 2, "phone_format": 1}
+    reasons = reasons_by_row(imp)
+    assert sorted(reasons) == [2, 4]
+    assert reasons[2].count("[row_hidden]") == 1 and reasons[2].startswith("Dòng 3:")
+    assert "[phone_format]" in reasons[4] and "[row_hidden]" in reasons[4]
+    values, sheet = report(imp)
+    assert not any(dimension.hidden for dimension in sheet.row_dimensions.values())
+    assert not Person.objects.filter(full_name=person_row(2)["Họ và tên"]).exists()
+    again = run(xlsx_bytes([list(values[0]), list(values[1])]))
+    assert (again.created, again.refused) == (1, 0)
+    assert RosterEntry.objects.filter(organization=org).count() == 3
+
+
 def test_the_report_fixed_in_place_uploads_with_its_summary_sheet_left_alone(run):
     """The clerk opens the report, fixes the cell and saves it: the workbook still holds "Tóm tắt"."""
     first = run(xlsx_bytes(table([person_row(1, **{"Số điện thoại": "0212345678"}), person_row(2)])))
