@@ -579,9 +579,47 @@ def check_phone(raw: object, field: str = "phone") -> list[Problem]:
 
 
 _VN_MOBILE_SHAPES = re.compile(r"(?:\+?84|0)?([35789][0-9]{8})")
+#: Between the numbers of a cell that lists several: a comma, semicolon, slash, bar or line break, a dash
+#: between spaces, or a word ("và", "hoặc", "or", "and").
+_PHONE_LIST = re.compile(r"[,;/|\n]|\s[-\u2013]\s|\s(?:và|hoặc|or|and)\s", re.IGNORECASE)
+#: A note written beside a number: a text in brackets, then any word and colon left ("Zalo", "ĐT:").
+_PHONE_NOTE_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_PHONE_NOTE_WORDS = re.compile(r"[^\W\d_]+|:")
+
+
+def _phone_list_or_note(field: str, raw: object) -> Problem | None:
+    """The problem of a cell holding several numbers, or a number with a note ("0912345678 (Zalo)"): each
+    number is valid, the cell is not one. Asked only of a value refused anyway."""
+    if not isinstance(raw, str):
+        return None
+    text = normalize_text(raw)
+    for parts in (_PHONE_LIST.split(text), text.split()):  # then numbers side by side (a line break read)
+        numbers = [number for number in map(normalize_phone, parts) if number is not None]
+        if len(numbers) > 1:
+            message = format_lazy(
+                _(
+                    "This cell holds several phone numbers ({numbers}): keep one, the number the person "
+                    "answers (the campaign's messages go to it)."
+                ),
+                numbers=", ".join(national_phone(number) for number in numbers),
+            )
+            return Problem(field, "phone_format", message)
+    if any(character.isalpha() for character in text):
+        number = normalize_phone(_PHONE_NOTE_WORDS.sub(" ", _PHONE_NOTE_BRACKETS.sub(" ", text)))
+        if number is not None:
+            message = format_lazy(
+                _("The phone number {number} is written with a note (“{text}”): keep only the number in this cell."),
+                number=national_phone(number),
+                text=text,
+            )
+            return Problem(field, "phone_format", message)
+    return None
 
 
 def _phone_problem(field: str, raw: object) -> Problem:
+    listed = _phone_list_or_note(field, raw)
+    if listed is not None:
+        return listed
     shaped = _VN_MOBILE_SHAPES.fullmatch(_compact_code(raw, _PHONE_SEPARATORS, True))
     if shaped:  # the shape is right: the number's first digits are not a network's (phonenumbers' plan)
         message = format_lazy(

@@ -243,6 +243,19 @@ def test_every_refused_row_names_its_row_column_and_code(run, org):
     assert ("Số điện thoại không hợp lệ", 1, "phone_format") in summary
 
 
+def test_a_phone_cell_with_two_numbers_or_a_note_is_refused_saying_so(run):
+    rows = [
+        person_row(1, **{"Số điện thoại": "0912345678 / 0987654321"}),
+        person_row(2, **{"Số điện thoại": "0912000002 (Zalo)"}),
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused) == (0, 2)
+    reasons = reasons_by_row(imp)
+    assert "Ô này ghi nhiều số điện thoại (0912345678, 0987654321)" in reasons[1]
+    assert "Số điện thoại 0912000002 được ghi kèm ghi chú (“0912000002 (Zalo)”)" in reasons[2]
+    assert all("[phone_format]" in reason for reason in reasons.values())
+
+
 def test_a_cell_holding_an_excel_error_is_refused_as_such_and_shown_in_the_report(run):
     """#N/A where a VLOOKUP found nothing: read as an empty cell by the spreadsheet library, it was refused
     as "name required" in a required column and silently dropped in an optional one. It is refused as

@@ -339,6 +339,51 @@ def test_invalid_phone(raw: str) -> None:
     assert codes(check_phone(raw)) == ["phone_format"]
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "0912345678 / 0987654321",
+        "0912345678; 0987654321",
+        "0912.345.678 - 0987.654.321",
+        "0912345678 hoặc 0987654321",
+        "0912345678\n0987654321",
+        "0912345678, 0987654321, 0356789012",
+        "0912345678 (Zalo) 0987654321",
+    ],
+)
+def test_a_cell_listing_several_phones_says_so(raw: str) -> None:
+    """Each number is valid, the cell is not one: the message names them (the code stays phone_format)."""
+    assert normalize_phone(raw) is None
+    with translation.override("en"):
+        [problem] = check_phone(raw)
+        assert str(problem.message).startswith("This cell holds several phone numbers (0912345678, 0987654321")
+    assert problem.code == "phone_format"
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [
+        ("0912345678 (Zalo)", "0912345678"),
+        ("ĐT: 0912 345 678", "0912345678"),
+        ("+84 912 345 678 [nhà riêng]", "0912345678"),
+        ("0987654321 - zalo", "0987654321"),
+    ],
+)
+def test_a_phone_written_with_a_note_says_so(raw: str, number: str) -> None:
+    assert normalize_phone(raw) is None
+    with translation.override("en"):
+        [problem] = check_phone(raw)
+        assert str(problem.message).startswith(f"The phone number {number} is written with a note")
+    assert problem.code == "phone_format"
+
+
+@pytest.mark.parametrize("raw", ["0912345678 / 0212345678", "0912 345 67a", "phone", "0912345678 (Zalo)0212"])
+def test_a_cell_whose_numbers_are_not_each_valid_gets_the_general_message(raw: str) -> None:
+    with translation.override("en"):
+        [problem] = check_phone(raw)
+        assert "10 digits starting" in str(problem.message)
+
+
 @pytest.mark.parametrize("raw", ["0992345678", "099 234 5678", "+84992345678", 992345678])
 def test_a_phone_of_the_right_shape_that_no_network_gives_says_so(raw: object) -> None:
     """The general message would contradict it: the number has 10 digits and starts 09."""
