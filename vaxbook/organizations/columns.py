@@ -189,6 +189,27 @@ EXPORT_PROBLEMS_HEADER = "Cần bổ sung hoặc sửa"
 ID_CARD_HEADERS = ("Số CMND", "CMND", "Số chứng minh nhân dân", "Số chứng minh thư")
 
 
+#: A name split over columns, as lists sorted by given name are (a Vietnamese list is ordered by the
+#: given name, so the name is typed in two or three columns): the part each header names. The full name
+#: is the parts joined in this order, family name first, as the person's name is written.
+NAME_PART_HEADERS: dict[str, tuple[str, ...]] = {
+    "family": (
+        "Họ",
+        "Họ đệm",
+        "Họ và đệm",
+        "Họ và tên đệm",
+        "Họ và chữ đệm",
+        "Họ lót",
+        "Họ và tên lót",
+        "Family name",
+        "Last name",
+        "Surname",
+    ),
+    "middle": ("Đệm", "Tên đệm", "Chữ đệm", "Tên lót", "Middle name"),
+    "given": ("Tên", "Tên gọi", "Given name", "First name"),
+}
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of the roster: where it goes, how it is cleaned, how the template shows it."""
@@ -237,7 +258,7 @@ COLUMNS: tuple[Column, ...] = (
         ),
         width=16,
     ),
-    Column("id_type", "Loại giấy tờ", clean_id_type, aliases=("Document type",), width=14),
+    Column("id_type", "Loại giấy tờ", clean_id_type, aliases=("Loại giấy tờ tùy thân", "Document type"), width=14),
     Column(
         "id_number",
         "Số giấy tờ",
@@ -323,6 +344,8 @@ COLUMN_BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
 TEMPLATE_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.in_template)
 _BY_HEADER_KEY: dict[str, Column] = {k: c for c in COLUMNS for k in c.keys}
 _ID_CARD_KEYS = frozenset(header_key(h) for h in ID_CARD_HEADERS)
+_NAME_PART_BY_KEY: dict[str, str] = {header_key(h): part for part, hs in NAME_PART_HEADERS.items() for h in hs}
+_NAME_PART_ORDER = ("family", "middle", "given")
 _OWN_KEYS = frozenset(header_key(h) for h in (REASONS_HEADER, EXPORT_STATUS_HEADER, EXPORT_PROBLEMS_HEADER))
 #: What a header may say besides its name: a hint in brackets (``Ngày sinh (dd/mm/yyyy)``, ``Giới tính
 #: (Nam/Nữ)``, ``Số điện thoại [*]``), tried when the whole header is not known.
@@ -363,6 +386,9 @@ class HeaderMatch:
     # column key → a second column of it, read in a row where the first is empty: the old identity
     # card's number (CMND) beside the citizen ID's (CCCD), in a roster of the years both were in use.
     fallback: dict[str, int] = field(default_factory=dict)
+    # The full name's columns when the file splits it (family name, middle name, given name: at least
+    # the first and the last); ``index["full_name"]`` is then the first of them.
+    name_parts: tuple[int, ...] = ()
 
     @property
     def identifying_positions(self) -> list[int]:
@@ -376,7 +402,9 @@ class HeaderMatch:
     def data_positions(self) -> list[int]:
         """Where the columns the import reads stand, but the sequence number (STT)."""
         return sorted(
-            [position for key, position in self.index.items() if key != "row_number"] + list(self.fallback.values())
+            {position for key, position in self.index.items() if key != "row_number"}
+            | set(self.fallback.values())
+            | set(self.name_parts)
         )
 
     def position_in(self, key: str, values: list[Any]) -> int | None:
@@ -388,6 +416,14 @@ class HeaderMatch:
             return other
         return position
 
+    def cells_of(self, key: str, values: list[Any]) -> tuple[int, ...]:
+        """Every cell a row's value for a column was read from: the name's parts for the full name of a
+        file that splits it, else the one `position_in` says (none for a column the file lacks)."""
+        if key == "full_name" and self.name_parts:
+            return self.name_parts
+        position = self.position_in(key, values)
+        return () if position is None else (position,)
+
     def is_blank(self, values: list[Any]) -> bool:
         """A row holds no one when the columns the import reads hold nothing but its sequence number
         (STT): clerks number a sheet's rows down, or drag a formula down a column of their own (Tuổi),
@@ -395,7 +431,10 @@ class HeaderMatch:
         return is_blank_at(values, self.data_positions)
 
     def column_title(self, key: str) -> str:
-        """The header the file itself used for a column (or the template's)."""
+        """The header the file itself used for a column (or the template's); a split name's headers joined
+        ("Họ đệm + Tên")."""
+        if key == "full_name" and self.name_parts:
+            return " + ".join(normalize_text(self.cells[position]) for position in self.name_parts)
         position = self.index.get(key)
         if position is not None and position < len(self.cells):
             text = normalize_text(self.cells[position])
@@ -420,13 +459,17 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
     fallback: dict[str, int] = {}
     card_column = False  # the document column found first is an old identity card's (CMND)
     ignored: list[str] = []
+    parts: dict[str, int] = {}  # a split name's part → its position
     for position, cell in enumerate(cells):
         text = normalize_text(cell)
         if not text:
             continue
         column, key = _header_column(text)
         if column is None:
-            if key not in _OWN_KEYS:
+            part = _NAME_PART_BY_KEY.get(key)
+            if part is not None and part not in parts:
+                parts[part] = position
+            elif key not in _OWN_KEYS:
                 ignored.append(text)
             continue
         if column.key in index:
@@ -442,8 +485,22 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         index[column.key] = position
         if column.key == "id_number":
             card_column = key in _ID_CARD_KEYS
+    name_parts: tuple[int, ...] = ()
+    if "full_name" not in index and "family" in parts and "given" in parts:
+        name_parts = tuple(parts[part] for part in _NAME_PART_ORDER if part in parts)
+        index["full_name"] = name_parts[0]
+    else:  # a whole name's column is read (a "Tên" beside it only sorts the list), or no name at all
+        ignored += [normalize_text(cells[position]) for position in sorted(parts.values())]
     missing = [c for c in COLUMNS if c.required and c.key not in index]
-    return HeaderMatch(row=number, cells=list(cells), index=index, ignored=ignored, missing=missing, fallback=fallback)
+    return HeaderMatch(
+        row=number,
+        cells=list(cells),
+        index=index,
+        ignored=ignored,
+        missing=missing,
+        fallback=fallback,
+        name_parts=name_parts,
+    )
 
 
 def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int]) -> Generator[Row]:
@@ -488,7 +545,7 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int]) 
         yield from held
 
 
-def find_header(rows: Iterator[Row]) -> HeaderMatch:
+def find_header(rows: Iterator[Row], back: list[Row] | None = None) -> HeaderMatch:
     """The header row: the first non-empty row (of the first few) naming every required column.
 
     Consumes ``rows`` up to and including the header, so the caller goes on with the data rows. A row
@@ -497,29 +554,107 @@ def find_header(rows: Iterator[Row]) -> HeaderMatch:
     naming the most (at least two): its missing columns and the headers there that are not known.
     Columns missing from a row whose headers lost letters to question marks ("H? v? t?n", "Ng?y sinh":
     a file saved in an encoding without Vietnamese letters) are refused as that, which says what to do.
+
+    A header may take two rows (`two_row_header`): group titles above their sub-headers ("Họ và tên"
+    over "Họ đệm | Tên", "Giấy tờ tùy thân" over "Loại | Số"). A row naming every column with a gap among
+    its headers may be such a top row: the row below is read to tell, and put in ``back`` when it is not
+    a row of headers (the caller reads it first; without ``back`` the row is taken alone).
     """
     seen = 0
     lost: list[str] = []  # the cells of the first row of two or more whose letters were lost
     best: HeaderMatch | None = None  # the row naming the most known columns, none of them complete
+    above: Row | None = None  # the non-empty row before this one: the top of a two-row header?
+    complete: HeaderMatch | None = None  # a complete row with a gap: its next row tells if that is all
     for number, values in rows:
+        if complete is not None:
+            two = two_row_header(above, (number, values)) if above is not None else None
+            if two is not None and not two.missing:
+                return two
+            assert back is not None
+            back.append((number, values))
+            return complete
         if is_blank(values):
             continue
         seen += 1
         if len(lost) < 2:
             lost = [v for v in values if type(v) is str and letters_lost(v)][:2]
         match = match_header(number, values)
+        if match.missing and above is not None:
+            two = two_row_header(above, (number, values))
+            if two is not None and not two.missing:
+                return two
         if len(match.index) >= 2:
             if not match.missing:
-                return match
-            if best is None or len(match.index) > len(best.index):
+                if back is None or not _has_gap(values):
+                    return match
+                complete = match
+            elif best is None or len(match.index) > len(best.index):
                 best = match
-        if seen >= HEADER_LOOK_AHEAD:
+        above = (number, values)
+        if seen >= HEADER_LOOK_AHEAD and complete is None:
             break
+    if complete is not None:  # the sheet ends under its header
+        return complete
     if seen == 0:
         raise FileRefused("file_empty")
     if best is not None:
         raise _header_refused(best.missing, lost, best)
     raise _header_refused([c for c in COLUMNS if c.required], lost)
+
+
+def _has_gap(values: list[Any]) -> bool:
+    """An empty cell between two headers: where a title merged across its columns stands (or a column
+    left without a header)."""
+    filled = [i for i, v in enumerate(values) if normalize_text(v)]
+    return bool(filled) and filled[-1] - filled[0] + 1 > len(filled)
+
+
+def _known_header(text: str) -> bool:
+    column, key = _header_column(text)
+    return column is not None or key in _NAME_PART_BY_KEY
+
+
+def _under(title: str, sub: str) -> str:
+    """A sub-header's name under its group title: itself when known ("Tên" under "Họ và tên"), else with
+    the title ("Số" under "Giấy tờ tùy thân": "Số Giấy tờ tùy thân"), else itself (an unknown header)."""
+    for text in (sub, f"{sub} {title}", f"{title} {sub}"):
+        if _known_header(text):
+            return text
+    return sub
+
+
+def two_row_header(top: Row, sub: Row) -> HeaderMatch | None:
+    """A header on two rows, read as one: a header standing alone above an empty cell (merged down over
+    both rows) is itself; a group title above several sub-headers (merged across them: the title in the
+    first cell, the others empty) names each of them (`_under`). The row below must be a row of headers:
+    texts without a digit (a row of data has a birth date, a number), at least one of them read through
+    this pairing. None when it is not."""
+    top_values, sub_values = top[1], sub[1]
+    texts = [normalize_text(v) for v in sub_values]
+    if not any(texts) or any(
+        text and (type(value) is not str or any(ch.isdigit() for ch in text))
+        for value, text in zip(sub_values, texts, strict=True)
+    ):
+        return None
+    cells: list[str] = []
+    title = ""  # the group title over this column
+    used = False  # a sub-header was read
+    for position in range(max(len(top_values), len(sub_values))):
+        upper = normalize_text(top_values[position]) if position < len(top_values) else ""
+        lower = texts[position] if position < len(texts) else ""
+        if upper and lower:
+            title = upper
+        elif upper:
+            title = ""
+        if lower:
+            name = _under(title, lower) if title else lower
+            used = used or _known_header(name)
+            cells.append(name)
+        else:
+            cells.append(upper)
+    if not used:
+        return None
+    return match_header(sub[0], cells)
 
 
 def _header_refused(missing: list[Column], lost: list[str], near: HeaderMatch | None = None) -> FileRefused:
@@ -602,6 +737,47 @@ class MonthFirstDates:
             raise FileRefused("dates_month_first", example=self.example, rows=rows)
 
 
+def column_letters(position: int) -> str:
+    """A column's name as a spreadsheet shows it (0 → A, 26 → AA)."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+class UnlabelledNamePart:
+    """The column right after the full name's, without a header, looked at in the rows the upload's check
+    peeks at (`see`, then `check`). A list sorted by given name types the name in two columns and merges
+    "Họ và tên" over both: read alone, the first column would register "Nguyễn Văn" for Nguyễn Văn An,
+    silently. A value in that column refuses the file before anything is written
+    (`name_split_unlabelled`), saying how to name the two columns (`NAME_PART_HEADERS`)."""
+
+    def __init__(self, header: HeaderMatch):
+        name = header.index.get("full_name")
+        beside = None if name is None or header.name_parts else name + 1
+        if beside is not None and (beside < len(header.cells) and normalize_text(header.cells[beside])):
+            beside = None  # a column with a header of its own: read or said to be ignored
+        self.position = beside
+        self.name = header.column_title("full_name")
+        self.found: tuple[int, str] | None = None
+
+    def see(self, number: int, values: list[Any]) -> None:
+        assert self.position is not None
+        if self.found is None and self.position < len(values):
+            text = normalize_text(values[self.position])
+            if text:
+                self.found = (number, text)
+
+    def check(self) -> None:
+        if self.found is not None and self.position is not None:
+            row, example = self.found
+            raise FileRefused(
+                "name_split_unlabelled", name=self.name, column=column_letters(self.position), row=row, example=example
+            )
+
+
 @dataclass(slots=True)
 class RosterRow:
     """One data row: as sent (for the error report) and as cleaned input for the registry."""
@@ -647,6 +823,20 @@ def formula_problem(key: str, formula: str) -> Problem:
 #: What the readers give for a cell that holds no value to take, and the problem each one is.
 CELL_PROBLEMS = {CellError: cell_error_problem, FormulaNotComputed: formula_problem}
 
+NAME_PART_MISSING = "name_part_missing"
+
+
+def name_part_missing(column: str) -> Problem:
+    return Problem(
+        "full_name",
+        NAME_PART_MISSING,
+        format_lazy(
+            _("The name is split over several columns and its part “{column}” is empty in this row: fill it in."),
+            column=column,
+        ),
+    )
+
+
 ROW_HIDDEN = "row_hidden"
 #: The field a problem of the whole row names (no column of the sheet).
 ROW = "row"
@@ -682,8 +872,11 @@ class RowMapper:
                 None if c.clean is _keep else clean_date_1904 if date1904 and c.clean is clean_date else c.clean,
             )
             for c in present
-            if c.key in _PERSON_KEYS
+            if c.key in _PERSON_KEYS and not (c.key == "full_name" and header.name_parts)
         ]
+        self._name_parts = header.name_parts  # read and joined by `_joined_name`
+        if self._name_parts:
+            self.width = max(self.width, max(self._name_parts) + 1)
         self._others = [(c.key, header.index[c.key], c.clean) for c in present if c.key in _ROSTER_KEYS]
         self._limits = [(c.key, c.max_length) for c in present if c.max_length]
         self._id_fallback = header.fallback.get("id_number")  # an old identity card's column
@@ -712,6 +905,8 @@ class RowMapper:
                 problems.append(CELL_PROBLEMS[value.__class__]("id_number", value))
                 value = ""
             fields["id_number"] = unquote(value)
+        if self._name_parts:
+            fields["full_name"] = self._joined_name(values, problems)
         others = {}
         for key, position, clean in self._others:
             value = values[position]
@@ -735,6 +930,24 @@ class RowMapper:
             employee_number=others.get("employee_number", ""),
             problems=problems,
         )
+
+    def _joined_name(self, values: list[Any], problems: list[Problem]) -> str:
+        """A split name's parts joined, family name first. The first and the last part must both be there
+        when either is (a middle name may be absent): a name without its given name is not a name."""
+        texts = []
+        unreadable = False  # a part holds an Excel error or a formula without its result (said so)
+        for position in self._name_parts:
+            value = values[position]
+            if value.__class__ in CELL_PROBLEMS:
+                problems.append(CELL_PROBLEMS[value.__class__]("full_name", value))
+                value, unreadable = "", True
+            elif type(value) is str and value[:1] == "'":
+                value = unquote(value)
+            texts.append("" if value is None else normalize_text(value))
+        if (texts[0] or texts[-1]) and not (texts[0] and texts[-1]) and not unreadable:
+            empty = self._name_parts[0] if not texts[0] else self._name_parts[-1]
+            problems.append(name_part_missing(normalize_text(self.header.cells[empty])))
+        return " ".join(text for text in texts if text)
 
 
 #: The refusals that are a disagreement between two cells: the error report highlights the other cell

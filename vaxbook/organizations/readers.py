@@ -79,6 +79,12 @@ MESSAGES: dict[str, Any] = {
         "trusted. Format the Ngày sinh column as Text and type the dates again as dd/mm/yyyy (or use the "
         "roster template, whose column is Text), or set Windows' region to Vietnamese before typing them."
     ),
+    "name_split_unlabelled": _(
+        "The column after “%(name)s” (column %(column)s) has no header but holds values, such as “%(example)s” "
+        "in row %(row)s: the name seems typed in two columns under one header. Give the two columns the headers "
+        "“Họ đệm” and “Tên” (unmerge the header cell) and upload the file again; if that column is not a part "
+        "of the name, give it a header of its own or delete it. Nothing was imported."
+    ),
     "header_missing": _("These columns are missing: %(columns)s. Download the roster template and use its headers."),
     "header_incomplete": _(
         "Row %(row)s looks like the header, but these columns are missing there: %(columns)s. Its headers "

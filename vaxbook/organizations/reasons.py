@@ -52,6 +52,7 @@ REFUSAL_LABELS: dict[str, Promise] = {
     # what the sheet holds instead of a value (organizations/columns.py)
     "cell_error": _("A cell holds an Excel error (#N/A, #REF! …)"),
     "formula_not_computed": _("A cell holds a formula without its result"),
+    "name_part_missing": _("A part of a name split over several columns is empty"),
     # a row the sheet hides (organizations/columns.py)
     "row_hidden": _("The row is hidden in the file (hidden, filtered out or folded)"),
 }

@@ -24,6 +24,7 @@ documents meanwhile, its transaction fails on the unique constraint: it is decid
 and the next one too.
 """
 
+import collections
 import contextlib
 import gc
 import hashlib
@@ -63,6 +64,7 @@ from vaxbook.organizations.columns import (
     MonthFirstDates,
     RosterRow,
     RowMapper,
+    UnlabelledNamePart,
     find_header,
     is_column_numbering,
     reason_text,
@@ -106,9 +108,26 @@ class FileCheck:
     data_rows: int  # rows below the header that hold a value (an upper bound: a cell of spaces counts)
 
 
+class _RowsAgain:
+    """A sheet's rows with the rows read ahead in front; `close` closes the reading (the file, a thread)."""
+
+    def __init__(self, back: list[Row], rows: Generator[Row]):
+        self._back = collections.deque(back)
+        self._rows = rows
+
+    def __iter__(self) -> "_RowsAgain":
+        return self
+
+    def __next__(self) -> Row:
+        return self._back.popleft() if self._back else next(self._rows)
+
+    def close(self) -> None:
+        self._rows.close()
+
+
 def _roster_sheet(
     book: Book, *, slice_rows: int | None = None, merged: bool = True, ahead: bool = False
-) -> tuple[HeaderMatch, Generator[Row]]:
+) -> tuple[HeaderMatch, Generator[Row] | _RowsAgain]:
     """Choose the sheet with the roster: the template's data sheet (by name) when its header matches,
     else the first visible sheet whose header row does; its header and the rows below it (with the cells
     merged down filled in, unless ``merged=False``). When none does, the first sheet's refusal (a header
@@ -117,8 +136,10 @@ def _roster_sheet(
     for sheet in book.sheets():
         book.use(sheet)
         rows = book.iter_rows(slice_rows=slice_rows, merged=merged, ahead=ahead)
+        back: list[Row] = []  # a row the header's search read ahead and did not take
         try:
-            return find_header(rows), rows
+            header = find_header(rows, back)
+            return header, (_RowsAgain(back, rows) if back else rows)
         except FileRefused as exc:
             rows.close()
             if exc.code not in ("header_missing", "header_letters_lost", "file_empty"):
@@ -135,6 +156,7 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     header, rows = _roster_sheet(book, slice_rows=_PEEK_ROWS + 100, merged=False)
     has_data, last_seen = False, header.row
     dates = MonthFirstDates(header.index.get("date_of_birth"))
+    name_part = UnlabelledNamePart(header)
     try:
         first = True
         for number, values in itertools.islice(rows, _PEEK_ROWS):
@@ -147,12 +169,16 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
                 if is_column_numbering(values):  # numbers the columns: not a row of data
                     continue
             has_data = True
-            if dates.position is None:
+            if dates.position is None and name_part.position is None:
                 break
-            dates.see(number, values)
+            if dates.position is not None:
+                dates.see(number, values)
+            if name_part.position is not None:
+                name_part.see(number, values)
     finally:
         rows.close()
     dates.check()
+    name_part.check()
     # Rows that hold a value, counted in the whole sheet (not its <dimension>, which may say anything, nor
     # its formatted empty rows): the row limit and emptiness are decided here, before anything is written.
     data_rows = book.value_rows_after(header.row)
@@ -908,8 +934,7 @@ class _ImportRun:
         with translation.override("vi"):
             reasons = [reason_text(header, row.number, p) for p in problems]
         fields = {field for p in problems for field in (p.field, *DISAGREES_WITH.get(p.code, ()))}
-        positions = (header.position_in(field, row.values) for field in fields)
-        bad = {position for position in positions if position is not None}
+        bad = {position for field in fields for position in header.cells_of(field, row.values)}
         self.report.add(row.values, reasons, bad)
 
     def _discard_report(self) -> None:

@@ -19,6 +19,7 @@ from vaxbook.organizations.columns import (
     header_key,
     is_column_numbering,
     match_header,
+    two_row_header,
     unquote,
     without_footer,
 )
@@ -363,3 +364,116 @@ def test_a_date_and_time_cell_holding_a_time_of_day_is_given_to_the_rules_as_typ
 )
 def test_a_bare_number_in_a_1904_workbook_is_a_serial_from_1904(value, expected):
     assert clean_date_1904(value) == expected
+
+
+def _split_name(parts: list[str]) -> list[str]:
+    """The template's headers with the full name's column replaced by `parts`."""
+    at = HEADERS.index("Họ và tên")
+    return [*HEADERS[:at], *parts, *HEADERS[at + 1 :]]
+
+
+@pytest.mark.parametrize(
+    ("parts", "cells", "name"),
+    [
+        (["Họ đệm", "Tên"], ["Nguyễn Văn", "An"], "Nguyễn Văn An"),
+        (["Họ và tên đệm", "Tên"], [" Trần  Thị ", "Bình"], "Trần Thị Bình"),
+        (["Họ", "Tên đệm", "Tên"], ["Lê", "", "Na"], "Lê Na"),  # no middle name
+        (["Tên", "Họ", "Đệm"], ["Chi", "Phạm", "Thị Kim"], "Phạm Thị Kim Chi"),  # family name first, whatever the order
+        (["Last name", "First name"], ["Smith", "John"], "Smith John"),
+    ],
+)
+def test_a_name_split_over_columns_is_read_as_one(parts, cells, name):
+    header = _split_name(parts)
+    match = match_header(1, header)
+    assert (match.missing, match.ignored) == ([], [])
+    assert len(match.name_parts) == len(parts)
+    assert match.column_title("full_name") == " + ".join(header[p] for p in match.name_parts)
+    at = HEADERS.index("Họ và tên")
+    values = [""] * len(header)
+    values[at : at + len(parts)] = cells
+    mapped = RowMapper(match).map(2, values)
+    assert (mapped.person.full_name, mapped.problems) == (name, [])
+    assert set(match.name_parts) <= set(match.data_positions)
+    assert match.cells_of("full_name", values) == match.name_parts
+
+
+def test_a_split_name_without_its_given_or_family_name_is_refused_as_such():
+    match = match_header(1, _split_name(["Họ đệm", "Tên"]))
+    at = HEADERS.index("Họ và tên")
+    mapper = RowMapper(match)
+    for cells, empty in ((["Nguyễn Văn", ""], "Tên"), (["", "An"], "Họ đệm")):
+        values = [""] * (len(HEADERS) + 1)
+        values[at : at + 2] = cells
+        [problem] = mapper.map(2, values).problems
+        assert (problem.code, problem.field) == ("name_part_missing", "full_name")
+        assert f"“{empty}”" in str(problem.message)
+    assert mapper.map(3, [""] * (len(HEADERS) + 1)).person.full_name == ""  # no name at all: the rules say so
+
+
+def test_a_given_name_column_beside_the_whole_name_only_sorts_the_list():
+    """ "Tên" typed again beside "Họ và tên" to sort by it: the whole name is read, the other ignored."""
+    match = match_header(1, [*HEADERS, "Tên"])
+    assert match.name_parts == () and match.ignored == ["Tên"]
+    assert match_header(1, _split_name(["Họ đệm"])).missing == [COLUMN_BY_KEY["full_name"]]
+
+
+# --------------------------------------------------------------------------------------------
+# A header on two rows
+# --------------------------------------------------------------------------------------------
+
+
+def _two_rows() -> tuple[list[str], list[str]]:
+    """The template's header on two rows, as forms draw it: "Họ và tên" over "Họ đệm | Tên" and "Giấy tờ
+    tùy thân" over "Loại | Số" (titles merged across: the title in the first cell), the other headers
+    merged down over both rows (the lower cell empty)."""
+    name, kind = HEADERS.index("Họ và tên"), HEADERS.index("Loại giấy tờ")
+    top = [*HEADERS[:name], "Họ và tên", "", *HEADERS[name + 1 : kind], "Giấy tờ tùy thân", "", *HEADERS[kind + 2 :]]
+    sub = [""] * len(top)
+    sub[name : name + 2] = ["Họ đệm", "Tên"]
+    sub[kind + 1 : kind + 3] = ["Loại", "Số"]
+    return top, sub
+
+
+def test_a_header_on_two_rows_is_read_as_one():
+    top, sub = _two_rows()
+    back: list = []
+    match = find_header(iter([(1, ["DANH SÁCH"]), (3, top), (4, sub), (5, ["1", "Nguyễn Văn"])]), back)
+    assert (match.row, match.missing, match.ignored, back) == (4, [], [], [])
+    name = HEADERS.index("Họ và tên")
+    assert match.name_parts == (name, name + 1)
+    assert match.cells[name + 2 : name + 3] == ["Ngày sinh"]
+    kind = HEADERS.index("Loại giấy tờ") + 1
+    assert (match.index["id_type"], match.index["id_number"]) == (kind, kind + 1)
+    assert match.cells[kind : kind + 2] == ["Loại Giấy tờ tùy thân", "Số Giấy tờ tùy thân"]
+    assert match_header(1, match.cells).index == match.index  # the report's one header row reads the same
+
+
+def test_a_lower_row_filled_from_the_headers_merged_down_is_read_the_same():
+    """The import fills a cell merged down into each of its rows: the lower row repeats those headers."""
+    top, sub = _two_rows()
+    titles = ("Họ và tên", "Giấy tờ tùy thân")
+    filled = [lower or (upper if upper not in titles else "") for upper, lower in zip(top, sub, strict=True)]
+    assert filled[0] == "STT"
+    assert two_row_header((3, top), (4, filled)).index == two_row_header((3, top), (4, sub)).index
+
+
+def test_a_complete_header_with_a_gap_gives_back_the_data_row_under_it():
+    header = [*HEADERS[:3], "", *HEADERS[3:]]
+    back: list = []
+    data = (2, ["1", "Nguyễn Văn An", "01/01/1990"])
+    assert find_header(iter([(1, header), data, (3, ["2"])]), back).row == 1
+    assert back == [data]
+    assert find_header(iter([(1, header)]), []).row == 1  # nothing under it
+
+
+@pytest.mark.parametrize(
+    "lower",
+    [
+        ["", "Nguyễn Văn An", "", "Nam"],  # a data row without digits: no header in it
+        ["", "Họ đệm", "01/01/1990"],  # a digit: data
+        ["", "", ""],
+    ],
+)
+def test_what_is_not_the_lower_row_of_a_header(lower):
+    top, _sub = _two_rows()
+    assert two_row_header((1, top), (2, lower)) is None

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import translation
 
-from vaxbook.organizations.columns import CELL_ERROR, FORMULA_NOT_COMPUTED, ROW_HIDDEN
+from vaxbook.organizations.columns import CELL_ERROR, FORMULA_NOT_COMPUTED, NAME_PART_MISSING, ROW_HIDDEN
 from vaxbook.organizations.reasons import REFUSAL_LABELS, Reason, refusal_summary
 from vaxbook.registry.identity import CODES
 
@@ -21,6 +21,7 @@ OTHER_CODES = {
     CELL_ERROR,
     FORMULA_NOT_COMPUTED,
     ROW_HIDDEN,
+    NAME_PART_MISSING,
 }
 
 

@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 from django.test import override_settings
+from django.utils import translation
 
 from vaxbook.common.errors import DomainError
 from vaxbook.common.models import AuditEvent
@@ -405,6 +406,72 @@ def test_the_report_highlights_both_cells_of_a_disagreement(run):
         if sheet.cell(row=row, column=column).fill.fgColor.rgb.endswith("FFC7CE")
     }
     assert highlighted == {(2, "Giới tính"), (2, "Số giấy tờ"), (3, "Mã tỉnh"), (3, "Mã phường/xã")}
+
+
+def test_a_name_split_over_two_columns_is_one_name_and_its_report_uploads(run):
+    """A list sorted by given name types the name in two columns: each person gets the whole name; a
+    row without its given name is refused saying which part is empty, both cells highlighted."""
+    at = HEADERS.index("Họ và tên")
+    headers = [*HEADERS[:at], "Họ và tên đệm", "Tên", *HEADERS[at + 1 :]]
+    people = [person_row(1), person_row(2)]
+    rows = [{**row, "Họ và tên đệm": "Nguyễn Văn", "Tên": given} for row, given in zip(people, ["An", ""], strict=True)]
+    imp = run(xlsx_bytes(table(rows, headers)))
+    assert (imp.created, imp.refused, imp.ignored_columns) == (1, 1, [])
+    assert Person.objects.get().full_name == "Nguyễn Văn An"
+    reason = reasons_by_row(imp)[2]
+    assert reason.startswith("Dòng 3, cột “Họ và tên đệm + Tên”:") and "[name_part_missing]" in reason
+    values, sheet = report(imp)
+    assert [sheet.cell(row=2, column=at + c).fill.fgColor.rgb[-6:] for c in (1, 2, 3)] == ["FFC7CE", "FFC7CE", "000000"]
+    fixed = [list(values[0]), list(values[1])]
+    fixed[1][at + 1] = "Bình"
+    again = run(xlsx_bytes(fixed))
+    assert (again.created, again.refused) == (1, 0)
+    assert sorted(Person.objects.values_list("full_name", flat=True)) == ["Nguyễn Văn An", "Nguyễn Văn Bình"]
+
+
+def test_a_header_on_two_rows_with_merged_titles_is_read_as_one(run):
+    """ "Họ và tên" over "Họ đệm | Tên", "Giấy tờ tùy thân" over "Loại | Số", the other headers merged
+    down over both rows: each person's whole name and document are read; the report's one header row
+    (the pairs named) uploads again."""
+    name, kind = HEADERS.index("Họ và tên"), HEADERS.index("Loại giấy tờ")
+    top = [*HEADERS[:name], "Họ và tên", None, *HEADERS[name + 1 : kind], "Giấy tờ tùy thân", None]
+    top += HEADERS[kind + 2 :]
+    sub = [None] * len(top)
+    sub[name : name + 2] = ["Họ đệm", "Tên"]
+    sub[kind + 1 : kind + 3] = ["Loại", "Số"]
+    letter = lambda index: chr(65 + index)  # noqa: E731
+    merges = [
+        f"{letter(i)}1:{letter(i)}2"
+        for i, (upper, lower) in enumerate(zip(top, sub, strict=True))
+        if upper and not lower
+    ]
+    merges += [f"{letter(name)}1:{letter(name + 1)}1", f"{letter(kind + 1)}1:{letter(kind + 2)}1"]
+    rows = []
+    for n, given in ((1, "An"), (2, "Bình"), (3, "")):
+        row = person_row(n)
+        values = [row[h] for h in HEADERS]
+        rows.append([*values[:name], "Trần Văn", given, *values[name + 1 :]])
+    imp = run(xlsx_bytes([top, sub, *rows], merges=tuple(merges)))
+    assert (imp.created, imp.refused, imp.ignored_columns) == (2, 1, []), reasons_by_row(imp)
+    assert sorted(Person.objects.values_list("full_name", "id_number")) == [
+        ("Trần Văn An", person_row(1)["Số giấy tờ"]),
+        ("Trần Văn Bình", person_row(2)["Số giấy tờ"]),
+    ]
+    values, _sheet = report(imp)
+    assert values[0][name : name + 2] == ("Họ đệm", "Tên")
+    fixed = [list(values[0]), list(values[1])]
+    fixed[1][name + 1] = "Chi"
+    again = run(xlsx_bytes(fixed))
+    assert (again.created, again.refused) == (1, 0)
+
+
+def test_the_row_under_a_header_with_an_empty_cell_is_read_as_data(run):
+    """A header row with an empty cell may be the top of a two-row header: the row under it is read to
+    tell, and when it is a person it is imported as any other (the first row is not lost)."""
+    headers = [*HEADERS, "", "Ghi chú"]
+    rows = [person_row(n, **{"Ghi chú": "x"}) for n in (1, 2, 3)]
+    imp = run(xlsx_bytes(table(rows, headers)))
+    assert (imp.created, imp.refused, imp.total) == (3, 0, 3)
 
 
 def test_a_fixed_report_can_be_uploaded_again(run):
@@ -878,6 +945,27 @@ def test_dates_read_month_first_by_an_english_excel_refuse_the_file_before_anyth
     assert [e.code for e in error.errors] == ["dates_month_first"]
     message = str(error.errors[0].message)
     assert "25/12/1985" in message and "3" in message
+
+
+def test_a_name_in_two_columns_under_one_header_refuses_the_file_before_anything_is_written(rep, org, places):
+    """ "Họ và tên" merged over two columns, "Nguyễn Văn" | "An" under it: read alone, the first column would
+    register the person without a given name. The file is refused saying how to name the columns."""
+    at = HEADERS.index("Họ và tên")
+    headers = [*HEADERS[: at + 1], "", *HEADERS[at + 1 :]]
+    rows = [{**person_row(n), "Họ và tên": "Nguyễn Văn", "": given} for n, given in ((1, ""), (2, "Bình"))]
+    error = _refused_and_nothing_written(rep, org, xlsx_bytes(table(rows, headers), merges=("B1:C1",)))
+    assert [e.code for e in error.errors] == ["name_split_unlabelled"]
+    with translation.override("vi"):
+        message = str(error.errors[0].message)
+    assert "(cột C)" in message and "“Bình”" in message and "dòng 3" in message and "“Họ đệm” và “Tên”" in message
+
+
+def test_a_column_without_header_beside_the_name_holding_nothing_is_no_part_of_it(run):
+    """ "Họ và tên" merged over two columns only to be wide: the second holds nothing, the file imports."""
+    at = HEADERS.index("Họ và tên")
+    headers = [*HEADERS[: at + 1], "", *HEADERS[at + 1 :]]
+    imp = run(xlsx_bytes(table([person_row(1), person_row(2)], headers), merges=("B1:C1",)))
+    assert (imp.created, imp.refused) == (2, 0)
 
 
 def test_dates_of_a_day_first_excel_or_typed_as_text_are_read(run):
