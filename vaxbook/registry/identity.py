@@ -365,6 +365,17 @@ def check_cccd(
 def _check_normalized_cccd(n: str, date_of_birth: date | None, sex: str | None, field: str) -> list[Problem]:
     """`check_cccd` of a number and a sex already normalized (check_person has them so)."""
     if not _is_digits(n, 12):
+        if _is_digits(n, 10) and "00" + n[:1] in PROVINCE_CODES:
+            # Typed as text, a number is given one zero back, never two (restore_leading_zero_id): say it.
+            message = format_lazy(
+                _(
+                    "The citizen ID (CCCD) number must have 12 digits; this one has 10. If it is {number}, it lost "
+                    "its two leading zeros (its cell was a number, then saved as CSV or copied as text): type "
+                    "it with them, in a cell formatted as Text."
+                ),
+                number="00" + n,
+            )
+            return [Problem(field, "id_number_format", message)]
         return [Problem(field, "id_number_format", _("The citizen ID (CCCD) number must have 12 digits."))]
     problems: list[Problem] = []
     if n[:3] not in PROVINCE_CODES:

@@ -984,6 +984,17 @@ def test_infer_id_type_from_a_numeric_cell(number: object, expected: str | None)
     assert infer_id_type(number, "VN") == expected
 
 
+def test_a_cccd_as_text_that_lost_two_zeros_is_refused_naming_the_number_it_may_be() -> None:
+    """A CSV saved from numeric cells holds a Hà Nội CCCD as 10 digits: text gets one zero back, never
+    two (a 10-digit text may be anything), but the message says what the number may be."""
+    with translation.override("en"):
+        [problem] = check_cccd("1090000123")
+        assert problem.code == "id_number_format"
+        assert "If it is 001090000123, it lost its two leading zeros" in str(problem.message)
+        [problem] = check_cccd("3090000123")  # 003 is no province
+        assert str(problem.message) == "The citizen ID (CCCD) number must have 12 digits."
+
+
 def test_check_person_restores_a_hanoi_cccd_typed_as_a_number() -> None:
     dob = date(1990, 5, 5)
     for id_type in ("cccd", None):
