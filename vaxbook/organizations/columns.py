@@ -199,13 +199,17 @@ NAME_PART_HEADERS: dict[str, tuple[str, ...]] = {
         "Họ và đệm",
         "Họ và tên đệm",
         "Họ và chữ đệm",
+        "Họ chữ đệm",
         "Họ lót",
+        "Họ và lót",
         "Họ và tên lót",
+        "Họ và chữ lót",
+        "Họ chữ lót",
         "Family name",
         "Last name",
         "Surname",
     ),
-    "middle": ("Đệm", "Tên đệm", "Chữ đệm", "Tên lót", "Middle name"),
+    "middle": ("Đệm", "Tên đệm", "Chữ đệm", "Lót", "Tên lót", "Chữ lót", "Middle name"),
     "given": ("Tên", "Tên gọi", "Given name", "First name"),
 }
 
@@ -389,6 +393,9 @@ class HeaderMatch:
     # The full name's columns when the file splits it (family name, middle name, given name: at least
     # the first and the last); ``index["full_name"]`` is then the first of them.
     name_parts: tuple[int, ...] = ()
+    # A given name's column ("Tên") beside the whole name's, as lists sorted by given name have: each row's
+    # whole name must end with it (`given_name_disagrees`).
+    given_beside: int | None = None
 
     @property
     def identifying_positions(self) -> list[int]:
@@ -415,6 +422,16 @@ class HeaderMatch:
         if other is not None and position is not None and is_blank(values[position : position + 1]):
             return other
         return position
+
+    @property
+    def unlabelled_beside_name(self) -> int | None:
+        """The column right after the whole name's when it has no header: a name typed in two columns under
+        one header ("Họ và tên" merged over both) would be read without its second part."""
+        name = self.index.get("full_name")
+        if name is None or self.name_parts or self.given_beside is not None:
+            return None
+        beside = name + 1
+        return None if beside < len(self.cells) and normalize_text(self.cells[beside]) else beside
 
     def cells_of(self, key: str, values: list[Any]) -> tuple[int, ...]:
         """Every cell a row's value for a column was read from: the name's parts for the full name of a
@@ -485,11 +502,17 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         index[column.key] = position
         if column.key == "id_number":
             card_column = key in _ID_CARD_KEYS
+    whole = index.get("full_name")
+    if "family" in parts and "given" not in parts and whole is not None and header_key(cells[whole]) in _GIVEN_OR_WHOLE:
+        parts["given"] = index.pop("full_name")  # "Surname | Name": the name beside a surname is the given one
     name_parts: tuple[int, ...] = ()
-    if "full_name" not in index and "family" in parts and "given" in parts:
+    given_beside: int | None = None
+    if "full_name" not in index and "family" in parts and "given" in parts and _side_by_side(parts):
         name_parts = tuple(parts[part] for part in _NAME_PART_ORDER if part in parts)
         index["full_name"] = name_parts[0]
-    else:  # a whole name's column is read (a "Tên" beside it only sorts the list), or no name at all
+    else:  # a whole name's column is read (a "Tên" beside it is checked against it), or no name at all
+        if "full_name" in index and "given" in parts:
+            given_beside = parts.pop("given")
         ignored += [normalize_text(cells[position]) for position in sorted(parts.values())]
     missing = [c for c in COLUMNS if c.required and c.key not in index]
     return HeaderMatch(
@@ -500,7 +523,20 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         missing=missing,
         fallback=fallback,
         name_parts=name_parts,
+        given_beside=given_beside,
     )
+
+
+#: Headers that name the whole name alone, but the given name beside a family name's column ("Surname | Name").
+_GIVEN_OR_WHOLE = frozenset({header_key("Name")})
+
+
+def _side_by_side(parts: dict[str, int]) -> bool:
+    """A split name's columns stand together: a column between them that is no part of the name (an unknown
+    header, "Chữ lót 2") may be one, and would be dropped from every name; such a header is not read as a
+    split name (and the file is refused for its missing name, naming the headers it does not know)."""
+    positions = sorted(parts.values())
+    return positions[-1] - positions[0] + 1 == len(positions)
 
 
 def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int]) -> Generator[Row]:
@@ -556,9 +592,10 @@ def find_header(rows: Iterator[Row], back: list[Row] | None = None) -> HeaderMat
     a file saved in an encoding without Vietnamese letters) are refused as that, which says what to do.
 
     A header may take two rows (`two_row_header`): group titles above their sub-headers ("Họ và tên"
-    over "Họ đệm | Tên", "Giấy tờ tùy thân" over "Loại | Số"). A row naming every column with a gap among
-    its headers may be such a top row: the row below is read to tell, and put in ``back`` when it is not
-    a row of headers (the caller reads it first; without ``back`` the row is taken alone).
+    over "Họ đệm | Tên", "Giấy tờ tùy thân" over "Loại | Số"). A row naming every column may be such a
+    top row (its titles merged across the columns of a group, maybe the last ones): the row below is read
+    to tell, and put in ``back`` when it is not a row of headers (the caller reads it first; without
+    ``back`` the row is taken alone).
     """
     seen = 0
     lost: list[str] = []  # the cells of the first row of two or more whose letters were lost
@@ -585,7 +622,7 @@ def find_header(rows: Iterator[Row], back: list[Row] | None = None) -> HeaderMat
                 return two
         if len(match.index) >= 2:
             if not match.missing:
-                if back is None or not _has_gap(values):
+                if back is None:
                     return match
                 complete = match
             elif best is None or len(match.index) > len(best.index):
@@ -602,52 +639,69 @@ def find_header(rows: Iterator[Row], back: list[Row] | None = None) -> HeaderMat
     raise _header_refused([c for c in COLUMNS if c.required], lost)
 
 
-def _has_gap(values: list[Any]) -> bool:
-    """An empty cell between two headers: where a title merged across its columns stands (or a column
-    left without a header)."""
-    filled = [i for i, v in enumerate(values) if normalize_text(v)]
-    return bool(filled) and filled[-1] - filled[0] + 1 > len(filled)
-
-
 def _known_header(text: str) -> bool:
     column, key = _header_column(text)
     return column is not None or key in _NAME_PART_BY_KEY
 
 
-def _under(title: str, sub: str) -> str:
+def _under(title: str, sub: str, first: bool) -> str:
     """A sub-header's name under its group title: itself when known ("Tên" under "Họ và tên"), else with
-    the title ("Số" under "Giấy tờ tùy thân": "Số Giấy tờ tùy thân"), else itself (an unknown header)."""
+    the title ("Số" under "Giấy tờ tùy thân": "Số Giấy tờ tùy thân"); else, in the group's first column, the
+    title when it is known ("Số" under "Số CCCD"); else itself (an unknown header, "Ngày cấp")."""
     for text in (sub, f"{sub} {title}", f"{title} {sub}"):
         if _known_header(text):
             return text
-    return sub
+    return title if first and _known_header(title) else sub
+
+
+def _data_like(value: Any, text: str) -> bool:
+    """A cell no header holds: not text, or a digit outside a hint in brackets ("Số điện thoại (10 số)" is
+    a header; a birth date, a number are data)."""
+    if type(value) is not str:
+        return True
+    if "(" in text or "[" in text:
+        text = _HEADER_HINT.sub(" ", text)
+    return any(ch.isdigit() for ch in text)
 
 
 def two_row_header(top: Row, sub: Row) -> HeaderMatch | None:
     """A header on two rows, read as one: a header standing alone above an empty cell (merged down over
     both rows) is itself; a group title above several sub-headers (merged across them: the title in the
-    first cell, the others empty) names each of them (`_under`). The row below must be a row of headers:
-    texts without a digit (a row of data has a birth date, a number), at least one of them read through
-    this pairing. None when it is not."""
+    first cell, the others empty) names each of them (`_under`). A lower cell repeating the one above is
+    that header merged down (the run fills merged cells into each of their rows; the upload's check does
+    not): the same header both ways. The row below must be a row of headers: no value a header would not
+    hold (`_data_like`), at least one of them read through this pairing. None when it is not."""
     top_values, sub_values = top[1], sub[1]
+    uppers = [normalize_text(v) for v in top_values]
     texts = [normalize_text(v) for v in sub_values]
-    if not any(texts) or any(
-        text and (type(value) is not str or any(ch.isdigit() for ch in text))
-        for value, text in zip(sub_values, texts, strict=True)
-    ):
+    for position, text in enumerate(texts):
+        if text and position < len(uppers) and text == uppers[position]:
+            texts[position] = ""  # the header above, merged down into this row
+        elif text and _data_like(sub_values[position], text):
+            return None
+    if not any(texts):
         return None
     cells: list[str] = []
     title = ""  # the group title over this column
     used = False  # a sub-header was read
-    for position in range(max(len(top_values), len(sub_values))):
-        upper = normalize_text(top_values[position]) if position < len(top_values) else ""
+    width = max(len(uppers), len(texts))
+    for position in range(width):
+        upper = uppers[position] if position < len(uppers) else ""
         lower = texts[position] if position < len(texts) else ""
         if upper and lower:
             title = upper
         elif upper:
             title = ""
         if lower:
-            name = _under(title, lower) if title else lower
+            # The title stands for its first column only over a group (sub-headers under the empty cells
+            # it is merged over): above a single cell, the lower text is a value, not its header.
+            group = (
+                bool(upper)
+                and position + 1 < width
+                and not (uppers[position + 1] if position + 1 < len(uppers) else "")
+                and bool(texts[position + 1] if position + 1 < len(texts) else "")
+            )
+            name = _under(title, lower, first=group) if title else lower
             used = used or _known_header(name)
             cells.append(name)
         else:
@@ -747,35 +801,67 @@ def column_letters(position: int) -> str:
     return letters
 
 
-class UnlabelledNamePart:
-    """The column right after the full name's, without a header, looked at in the rows the upload's check
-    peeks at (`see`, then `check`). A list sorted by given name types the name in two columns and merges
-    "Họ và tên" over both: read alone, the first column would register "Nguyễn Văn" for Nguyễn Văn An,
-    silently. A value in that column refuses the file before anything is written
-    (`name_split_unlabelled`), saying how to name the two columns (`NAME_PART_HEADERS`)."""
+def given_name_disagrees(whole: Any, given: Any) -> bool:
+    """A whole name that does not end with the given name typed beside it ("Trần Văn" beside "An": the
+    name split over the two columns). An empty given name says nothing."""
+    given_words = normalize_text(given).casefold().split()
+    if not given_words:
+        return False
+    return normalize_text(whole).casefold().split()[-len(given_words) :] != given_words
+
+
+class SplitName:
+    """A name typed in two columns under one header, told from the rows the upload's check peeks at
+    (`see`, then `check`). Lists sorted by given name type "Nguyễn Văn" | "An" and merge "Họ và tên" over
+    both, or head the second "Tên": read alone, the first column would register everyone without a given
+    name. When most persons' rows have a value in a column without a header right after the name's, or a
+    "Tên" their whole name does not end with (`given_name_disagrees`), the file is refused before anything
+    is written (`name_split`), saying how to head the two columns. Rows of no person (a signature under
+    the table) are not counted; a row that disagrees in a file that does not is refused alone
+    (`RowMapper`)."""
 
     def __init__(self, header: HeaderMatch):
-        name = header.index.get("full_name")
-        beside = None if name is None or header.name_parts else name + 1
-        if beside is not None and (beside < len(header.cells) and normalize_text(header.cells[beside])):
-            beside = None  # a column with a header of its own: read or said to be ignored
-        self.position = beside
+        self.given = header.given_beside
+        self.position = header.unlabelled_beside_name if self.given is None else self.given
+        self.name_position = header.index.get("full_name")
         self.name = header.column_title("full_name")
-        self.found: tuple[int, str] | None = None
+        self.given_title = normalize_text(header.cells[self.given]) if self.given is not None else ""
+        self.identifying = header.identifying_positions
+        self.found: tuple[int, str, str] | None = None  # the first row telling: (row, its value, its name)
+        self.agree = self.disagree = 0
 
     def see(self, number: int, values: list[Any]) -> None:
-        assert self.position is not None
-        if self.found is None and self.position < len(values):
-            text = normalize_text(values[self.position])
-            if text:
-                self.found = (number, text)
+        assert self.position is not None and self.name_position is not None
+        if is_blank_at(values, self.identifying):
+            return
+        text = normalize_text(values[self.position]) if self.position < len(values) else ""
+        whole = values[self.name_position] if self.name_position < len(values) else ""
+        if not text:
+            self.agree += self.given is None  # an empty column beside: the name whole (a "Tên" empty says nothing)
+            return
+        if self.given is not None and not given_name_disagrees(whole, text):
+            self.agree += 1
+            return
+        self.disagree += 1
+        if self.found is None:
+            self.found = (number, text, normalize_text(whole))
 
     def check(self) -> None:
-        if self.found is not None and self.position is not None:
-            row, example = self.found
-            raise FileRefused(
-                "name_split_unlabelled", name=self.name, column=column_letters(self.position), row=row, example=example
-            )
+        if self.found is None or self.position is None or self.disagree <= self.agree:
+            return
+        row, example, whole = self.found
+        column = column_letters(self.position)
+        if self.given is None:
+            raise FileRefused("name_split_unlabelled", name=self.name, column=column, row=row, example=example)
+        raise FileRefused(
+            "name_split_given",
+            name=self.name,
+            given=self.given_title,
+            column=column,
+            row=row,
+            example=example,
+            whole=whole,
+        )
 
 
 @dataclass(slots=True)
@@ -824,6 +910,8 @@ def formula_problem(key: str, formula: str) -> Problem:
 CELL_PROBLEMS = {CellError: cell_error_problem, FormulaNotComputed: formula_problem}
 
 NAME_PART_MISSING = "name_part_missing"
+GIVEN_NAME_DISAGREES = "given_name_disagrees"
+NAME_BESIDE_UNLABELLED = "name_beside_unlabelled"
 
 
 def name_part_missing(column: str) -> Problem:
@@ -877,6 +965,12 @@ class RowMapper:
         self._name_parts = header.name_parts  # read and joined by `_joined_name`
         if self._name_parts:
             self.width = max(self.width, max(self._name_parts) + 1)
+        self._given = header.given_beside  # a given name's column beside the whole name's: checked
+        if self._given is not None:
+            self.width = max(self.width, self._given + 1)
+        self._unlabelled = header.unlabelled_beside_name  # a column without a header after the name's
+        if self._unlabelled is not None:
+            self.width = max(self.width, self._unlabelled + 1)
         self._others = [(c.key, header.index[c.key], c.clean) for c in present if c.key in _ROSTER_KEYS]
         self._limits = [(c.key, c.max_length) for c in present if c.max_length]
         self._id_fallback = header.fallback.get("id_number")  # an old identity card's column
@@ -907,6 +1001,10 @@ class RowMapper:
             fields["id_number"] = unquote(value)
         if self._name_parts:
             fields["full_name"] = self._joined_name(values, problems)
+        elif self._given is not None and given_name_disagrees(fields.get("full_name"), values[self._given]):
+            problems.append(self._given_problem(fields.get("full_name"), values[self._given]))
+        elif self._unlabelled is not None and not is_blank_at(values, [self._unlabelled]):
+            problems.append(self._unlabelled_problem(values[self._unlabelled]))
         others = {}
         for key, position, clean in self._others:
             value = values[position]
@@ -929,6 +1027,37 @@ class RowMapper:
             department=others.get("department", ""),
             employee_number=others.get("employee_number", ""),
             problems=problems,
+        )
+
+    def _given_problem(self, whole: Any, given: Any) -> Problem:
+        assert self._given is not None
+        return Problem(
+            "full_name",
+            GIVEN_NAME_DISAGREES,
+            format_lazy(
+                _(
+                    "The name “{name}” does not end with the given name “{given}” of the column “{column}”: type the "
+                    "whole name here, or, if the name is split over the two columns, head them “Họ đệm” and “Tên”."
+                ),
+                name=normalize_text(whole),
+                given=normalize_text(given),
+                column=normalize_text(self.header.cells[self._given]),
+            ),
+        )
+
+    def _unlabelled_problem(self, value: Any) -> Problem:
+        assert self._unlabelled is not None
+        return Problem(
+            "full_name",
+            NAME_BESIDE_UNLABELLED,
+            format_lazy(
+                _(
+                    "The column after the name (column {column}) has no header but holds “{value}” in this row: if "
+                    "it is a part of the name, head the two columns “Họ đệm” and “Tên”; if not, give it a header."
+                ),
+                column=column_letters(self._unlabelled),
+                value=normalize_text(value),
+            ),
         )
 
     def _joined_name(self, values: list[Any], problems: list[Problem]) -> str:

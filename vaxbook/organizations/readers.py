@@ -85,6 +85,12 @@ MESSAGES: dict[str, Any] = {
         "“Họ đệm” and “Tên” (unmerge the header cell) and upload the file again; if that column is not a part "
         "of the name, give it a header of its own or delete it. Nothing was imported."
     ),
+    "name_split_given": _(
+        "The column “%(given)s” (column %(column)s) holds given names that “%(name)s” does not end with, such as "
+        "“%(example)s” beside “%(whole)s” in row %(row)s: the name seems split over the two columns. Head them "
+        "“Họ đệm” and “Tên” and upload the file again (or type the whole name under “%(name)s”). Nothing was "
+        "imported."
+    ),
     "header_missing": _("These columns are missing: %(columns)s. Download the roster template and use its headers."),
     "header_incomplete": _(
         "Row %(row)s looks like the header, but these columns are missing there: %(columns)s. Its headers "
@@ -142,6 +148,9 @@ _CODE_OF = {
     "file_type_html": "file_type_unsupported",
     "file_type_xml2003": "file_type_unsupported",
     "header_incomplete": "header_missing",  # the same refusal, naming the row and its unknown headers
+    # A name split over two columns under one header: a column without a header, or a "Tên" it does not end with.
+    "name_split_unlabelled": "name_split",
+    "name_split_given": "name_split",
 }
 
 

@@ -64,7 +64,7 @@ from vaxbook.organizations.columns import (
     MonthFirstDates,
     RosterRow,
     RowMapper,
-    UnlabelledNamePart,
+    SplitName,
     find_header,
     is_column_numbering,
     reason_text,
@@ -156,7 +156,7 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     header, rows = _roster_sheet(book, slice_rows=_PEEK_ROWS + 100, merged=False)
     has_data, last_seen = False, header.row
     dates = MonthFirstDates(header.index.get("date_of_birth"))
-    name_part = UnlabelledNamePart(header)
+    split_name = SplitName(header)
     try:
         first = True
         for number, values in itertools.islice(rows, _PEEK_ROWS):
@@ -169,16 +169,16 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
                 if is_column_numbering(values):  # numbers the columns: not a row of data
                     continue
             has_data = True
-            if dates.position is None and name_part.position is None:
+            if dates.position is None and split_name.position is None:
                 break
             if dates.position is not None:
                 dates.see(number, values)
-            if name_part.position is not None:
-                name_part.see(number, values)
+            if split_name.position is not None:
+                split_name.see(number, values)
     finally:
         rows.close()
     dates.check()
-    name_part.check()
+    split_name.check()
     # Rows that hold a value, counted in the whole sheet (not its <dimension>, which may say anything, nor
     # its formatted empty rows): the row limit and emptiness are decided here, before anything is written.
     data_rows = book.value_rows_after(header.row)

@@ -362,20 +362,25 @@ def check_cccd(
     return _scientific_problems(problems, number, ("id_number_format",))
 
 
+def _two_zeros_lost(field: str, n: str) -> Problem:
+    """A 10-digit number typed as text whose two lost zeros would make it a 00x province's 12-digit number:
+    a text is given one zero back, never two (`restore_leading_zero_id`), so the message names the number."""
+    message = format_lazy(
+        _(
+            "The citizen ID (CCCD) number must have 12 digits; this one has 10. If it is {number}, it lost "
+            "its two leading zeros (its cell was a number, then saved as CSV or copied as text): type "
+            "it with them, in a cell formatted as Text."
+        ),
+        number="00" + n,
+    )
+    return Problem(field, "id_number_format", message)
+
+
 def _check_normalized_cccd(n: str, date_of_birth: date | None, sex: str | None, field: str) -> list[Problem]:
     """`check_cccd` of a number and a sex already normalized (check_person has them so)."""
     if not _is_digits(n, 12):
         if _is_digits(n, 10) and "00" + n[:1] in PROVINCE_CODES:
-            # Typed as text, a number is given one zero back, never two (restore_leading_zero_id): say it.
-            message = format_lazy(
-                _(
-                    "The citizen ID (CCCD) number must have 12 digits; this one has 10. If it is {number}, it lost "
-                    "its two leading zeros (its cell was a number, then saved as CSV or copied as text): type "
-                    "it with them, in a cell formatted as Text."
-                ),
-                number="00" + n,
-            )
-            return [Problem(field, "id_number_format", message)]
+            return [_two_zeros_lost(field, n)]
         return [Problem(field, "id_number_format", _("The citizen ID (CCCD) number must have 12 digits."))]
     problems: list[Problem] = []
     if n[:3] not in PROVINCE_CODES:
@@ -445,6 +450,8 @@ def check_cmnd(
         return []
     if _is_digits(n, 12):
         return check_cccd(n, date_of_birth, sex, field)
+    if _is_digits(n, 10) and "00" + n[:1] in PROVINCE_CODES:  # a 12-digit one that lost two zeros?
+        return [_two_zeros_lost(field, n)]
     problems = [Problem(field, "id_number_format", _("The old ID card (CMND) number must have 9 or 12 digits."))]
     return _scientific_problems(problems, number, ("id_number_format",))
 
@@ -596,6 +603,12 @@ _PHONE_LIST = re.compile(r"[,;/|\n]|\s[-\u2013]\s|\s(?:và|hoặc|or|and)\s", re
 #: A note written beside a number: a text in brackets, then any word and colon left ("Zalo", "ĐT:").
 _PHONE_NOTE_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _PHONE_NOTE_WORDS = re.compile(r"[^\W\d_]+|:")
+_PHONE_NOTE_LEFTOVERS = re.compile(r"[,;|]+")
+
+
+def _without_notes(text: str) -> str:
+    """A phone cell's text without its notes: brackets, words, colons and listing marks ("(Zalo)", "ĐT:")."""
+    return _PHONE_NOTE_LEFTOVERS.sub(" ", _PHONE_NOTE_WORDS.sub(" ", _PHONE_NOTE_BRACKETS.sub(" ", text)))
 
 
 def _phone_list_or_note(field: str, raw: object) -> Problem | None:
@@ -604,26 +617,34 @@ def _phone_list_or_note(field: str, raw: object) -> Problem | None:
     if not isinstance(raw, str):
         return None
     text = normalize_text(raw)
-    for parts in (_PHONE_LIST.split(text), text.split()):  # then numbers side by side (a line break read)
-        numbers = [number for number in map(normalize_phone, parts) if number is not None]
-        if len(numbers) > 1:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    splits = [_PHONE_LIST.split(text), text.split()]  # then numbers side by side (a line break read)
+    if len(digits) == 20 and digits[0] == "0" and digits[10] == "0":
+        splits.append([digits[:10], digits[10:]])  # two numbers run together ("0912345678-0987654321")
+    for parts in splits:
+        numbers = [_without_notes(part) for part in parts]
+        numbers = [number for number in numbers if sum(ch.isdigit() for ch in number) >= 9]
+        valid = [normalize_phone(number) for number in numbers]
+        if len(numbers) > 1 and any(valid):
             message = format_lazy(
                 _(
                     "This cell holds several phone numbers ({numbers}): keep one, the number the person "
                     "answers (the campaign's messages go to it)."
                 ),
-                numbers=", ".join(national_phone(number) for number in numbers),
+                numbers=", ".join(
+                    national_phone(e164) if e164 else "".join(number.split())
+                    for number, e164 in zip(numbers, valid, strict=True)
+                ),
             )
             return Problem(field, "phone_format", message)
-    if any(character.isalpha() for character in text):
-        number = normalize_phone(_PHONE_NOTE_WORDS.sub(" ", _PHONE_NOTE_BRACKETS.sub(" ", text)))
-        if number is not None:
-            message = format_lazy(
-                _("The phone number {number} is written with a note (“{text}”): keep only the number in this cell."),
-                number=national_phone(number),
-                text=text,
-            )
-            return Problem(field, "phone_format", message)
+    number = normalize_phone(_without_notes(text))
+    if number is not None:
+        message = format_lazy(
+            _("The phone number {number} is written with a note (“{text}”): keep only the number in this cell."),
+            number=national_phone(number),
+            text=text,
+        )
+        return Problem(field, "phone_format", message)
     return None
 
 

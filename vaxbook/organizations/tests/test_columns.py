@@ -380,6 +380,8 @@ def _split_name(parts: list[str]) -> list[str]:
         (["Họ", "Tên đệm", "Tên"], ["Lê", "", "Na"], "Lê Na"),  # no middle name
         (["Tên", "Họ", "Đệm"], ["Chi", "Phạm", "Thị Kim"], "Phạm Thị Kim Chi"),  # family name first, whatever the order
         (["Last name", "First name"], ["Smith", "John"], "Smith John"),
+        (["Họ", "Chữ lót", "Tên"], ["Trần", "Văn", "An"], "Trần Văn An"),
+        (["Họ, chữ đệm", "Tên"], ["Trần Văn", "An"], "Trần Văn An"),
     ],
 )
 def test_a_name_split_over_columns_is_read_as_one(parts, cells, name):
@@ -410,11 +412,37 @@ def test_a_split_name_without_its_given_or_family_name_is_refused_as_such():
     assert mapper.map(3, [""] * (len(HEADERS) + 1)).person.full_name == ""  # no name at all: the rules say so
 
 
-def test_a_given_name_column_beside_the_whole_name_only_sorts_the_list():
-    """ "Tên" typed again beside "Họ và tên" to sort by it: the whole name is read, the other ignored."""
+def test_a_given_name_column_beside_the_whole_name_is_checked_against_it():
+    """A "Tên" typed again beside "Họ và tên" to sort by it: the whole name is read, and must end with it."""
     match = match_header(1, [*HEADERS, "Tên"])
-    assert match.name_parts == () and match.ignored == ["Tên"]
+    assert (match.name_parts, match.ignored, match.given_beside) == ((), [], len(HEADERS))
+    mapper = RowMapper(match)
+    at = HEADERS.index("Họ và tên")
+    values = [""] * (len(HEADERS) + 1)
+    for whole, given_name, codes in (
+        ("Nguyễn Văn An", "An", []),
+        ("Nguyễn Thị Minh Khai", "minh khai", []),
+        ("Nguyễn Văn An", "", []),
+        ("Trần Văn", "An", ["given_name_disagrees"]),
+    ):
+        values[at], values[-1] = whole, given_name
+        assert [p.code for p in mapper.map(2, values).problems] == codes, (whole, given_name)
     assert match_header(1, _split_name(["Họ đệm"])).missing == [COLUMN_BY_KEY["full_name"]]
+
+
+def test_a_column_between_the_parts_of_a_name_that_is_none_of_them_is_not_guessed():
+    """Họ | Chữ lót 2 | Tên: the middle column's header is not known; read as a split name it would be
+    dropped from every name. The header names no full name, and says which headers it does not know."""
+    match = match_header(1, _split_name(["Họ", "Chữ lót 2", "Tên"]))
+    assert match.name_parts == ()
+    assert match.missing == [COLUMN_BY_KEY["full_name"]]
+    assert {"Họ", "Chữ lót 2", "Tên"} <= set(match.ignored)
+
+
+def test_a_name_beside_a_surname_is_the_given_name():
+    match = match_header(1, _split_name(["Surname", "Name"]))
+    at = HEADERS.index("Họ và tên")
+    assert match.name_parts == (at, at + 1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -457,6 +485,20 @@ def test_a_lower_row_filled_from_the_headers_merged_down_is_read_the_same():
     assert two_row_header((3, top), (4, filled)).index == two_row_header((3, top), (4, sub)).index
 
 
+def test_a_group_title_over_the_last_columns_and_hints_with_digits():
+    """No empty cell in the upper row (the group is last); a sub-header with a digit in its hint; a
+    sub-header unknown alone under a known title ("Số" under "Số CCCD"), its neighbours unknown."""
+    others = [h for h in HEADERS if h not in ("Họ và tên", "Số giấy tờ", "Loại giấy tờ")]
+    top = [*others, "Số CCCD", "", "", "Họ và tên", ""]
+    sub = [""] * len(others) + ["Số (12 số)", "Ngày cấp", "Nơi cấp", "Họ đệm", "Tên"]
+    back: list = []
+    match = find_header(iter([(1, top), (2, sub), (3, ["1", "x"])]), back)
+    assert (match.row, match.missing, back) == (2, [], [])
+    assert match.index["id_number"] == len(others)
+    assert match.name_parts == (len(others) + 3, len(others) + 4)
+    assert match.ignored == ["Ngày cấp", "Nơi cấp"]
+
+
 def test_a_complete_header_with_a_gap_gives_back_the_data_row_under_it():
     header = [*HEADERS[:3], "", *HEADERS[3:]]
     back: list = []
@@ -469,11 +511,12 @@ def test_a_complete_header_with_a_gap_gives_back_the_data_row_under_it():
 @pytest.mark.parametrize(
     "lower",
     [
-        ["", "Nguyễn Văn An", "", "Nam"],  # a data row without digits: no header in it
+        ["", "Nguyễn Văn An", "", "Nam", "", "CCCD"],  # a data row without digits: its name is no header
         ["", "Họ đệm", "01/01/1990"],  # a digit: data
         ["", "", ""],
     ],
 )
 def test_what_is_not_the_lower_row_of_a_header(lower):
     top, _sub = _two_rows()
-    assert two_row_header((1, top), (2, lower)) is None
+    two = two_row_header((1, top), (2, lower))
+    assert two is None or two.missing

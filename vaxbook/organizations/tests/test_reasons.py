@@ -3,7 +3,14 @@
 import pytest
 from django.utils import translation
 
-from vaxbook.organizations.columns import CELL_ERROR, FORMULA_NOT_COMPUTED, NAME_PART_MISSING, ROW_HIDDEN
+from vaxbook.organizations.columns import (
+    CELL_ERROR,
+    FORMULA_NOT_COMPUTED,
+    GIVEN_NAME_DISAGREES,
+    NAME_BESIDE_UNLABELLED,
+    NAME_PART_MISSING,
+    ROW_HIDDEN,
+)
 from vaxbook.organizations.reasons import REFUSAL_LABELS, Reason, refusal_summary
 from vaxbook.registry.identity import CODES
 
@@ -22,6 +29,8 @@ OTHER_CODES = {
     FORMULA_NOT_COMPUTED,
     ROW_HIDDEN,
     NAME_PART_MISSING,
+    GIVEN_NAME_DISAGREES,
+    NAME_BESIDE_UNLABELLED,
 }
 
 

@@ -436,6 +436,7 @@ def test_a_header_on_two_rows_with_merged_titles_is_read_as_one(run):
     name, kind = HEADERS.index("Họ và tên"), HEADERS.index("Loại giấy tờ")
     top = [*HEADERS[:name], "Họ và tên", None, *HEADERS[name + 1 : kind], "Giấy tờ tùy thân", None]
     top += HEADERS[kind + 2 :]
+    top[top.index("Số điện thoại")] = "Số điện thoại (10 số)"  # a digit in a header the run reads in both rows
     sub = [None] * len(top)
     sub[name : name + 2] = ["Họ đệm", "Tên"]
     sub[kind + 1 : kind + 3] = ["Loại", "Số"]
@@ -952,12 +953,13 @@ def test_a_name_in_two_columns_under_one_header_refuses_the_file_before_anything
     register the person without a given name. The file is refused saying how to name the columns."""
     at = HEADERS.index("Họ và tên")
     headers = [*HEADERS[: at + 1], "", *HEADERS[at + 1 :]]
-    rows = [{**person_row(n), "Họ và tên": "Nguyễn Văn", "": given} for n, given in ((1, ""), (2, "Bình"))]
+    rows = [{**person_row(n), "Họ và tên": "Nguyễn Văn", "": given} for n, given in ((1, ""), (2, "Bình"), (3, "An"))]
     error = _refused_and_nothing_written(rep, org, xlsx_bytes(table(rows, headers), merges=("B1:C1",)))
-    assert [e.code for e in error.errors] == ["name_split_unlabelled"]
+    assert [e.code for e in error.errors] == ["name_split"]
     with translation.override("vi"):
         message = str(error.errors[0].message)
     assert "(cột C)" in message and "“Bình”" in message and "dòng 3" in message and "“Họ đệm” và “Tên”" in message
+    # most persons' rows hold a value there (a signature under the table is no person's row)
 
 
 def test_a_column_without_header_beside_the_name_holding_nothing_is_no_part_of_it(run):
@@ -966,6 +968,48 @@ def test_a_column_without_header_beside_the_name_holding_nothing_is_no_part_of_i
     headers = [*HEADERS[: at + 1], "", *HEADERS[at + 1 :]]
     imp = run(xlsx_bytes(table([person_row(1), person_row(2)], headers), merges=("B1:C1",)))
     assert (imp.created, imp.refused) == (2, 0)
+
+
+def test_a_given_name_column_the_whole_name_does_not_end_with_refuses_the_file_or_the_row(rep, org, run):
+    """Họ và tên | Tên: a sort column, each name ending with it; or the name split over the two columns
+    ("Trần Văn" | "An"), most rows disagreeing: the file is refused at once. A row that disagrees in a
+    file that agrees is refused alone."""
+    headers = [*HEADERS, "Tên"]
+    split = [{**person_row(n), "Họ và tên": "Trần Văn", "Tên": given} for n, given in ((1, "An"), (2, "Bình"))]
+    error = _refused_and_nothing_written(rep, org, xlsx_bytes(table(split, headers)))
+    assert [e.code for e in error.errors] == ["name_split"]
+    with translation.override("vi"):
+        assert "“An” bên cạnh “Trần Văn” ở dòng 2" in str(error.errors[0].message)
+    rows = [{**person_row(n), "Tên": person_row(n)["Họ và tên"].split()[-1]} for n in (1, 2)]
+    rows.append({**person_row(3), "Tên": "Khác"})
+    imp = run(xlsx_bytes(table(rows, headers)))
+    assert (imp.created, imp.refused, imp.ignored_columns) == (2, 1, [])
+    assert "[given_name_disagrees]" in reasons_by_row(imp)[3]
+
+
+def test_a_signature_under_a_name_header_merged_wide_is_no_part_of_the_name(run):
+    """Họ và tên merged over two columns to be wide, names in the first; the signers' block under the
+    table has text in the second: the footer, not a split name."""
+    at = HEADERS.index("Họ và tên")
+    headers = [*HEADERS[: at + 1], "", *HEADERS[at + 1 :]]
+    cells = table([person_row(1), person_row(2)], headers)
+    department = headers.index("Bộ phận")
+    for signer, head in (("NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ"), ("Nguyễn Thị Hoa", "Lê Văn Tâm")):
+        cells.append([None] * len(headers))
+        cells[-1][at + 1], cells[-1][department] = signer, head
+    imp = run(xlsx_bytes(cells, merges=("B1:C1",)))
+    assert (imp.created, imp.refused, imp.footer_rows) == (2, 0, [4, 5])
+
+
+def test_a_value_beside_the_name_under_no_header_in_a_few_rows_refuses_those_rows(run):
+    """Most rows leave the column after the name empty (a header merged wide): the file imports, and a
+    person's row with a value there is refused saying so, not read without it."""
+    at = HEADERS.index("Họ và tên")
+    headers = [*HEADERS[: at + 1], "", *HEADERS[at + 1 :]]
+    rows = [person_row(1), person_row(2), {**person_row(3), "Họ và tên": "Trần Văn", "": "An"}]
+    imp = run(xlsx_bytes(table(rows, headers), merges=("B1:C1",)))
+    assert (imp.created, imp.refused) == (2, 1)
+    assert "[name_beside_unlabelled]" in reasons_by_row(imp)[3] and "“An”" in reasons_by_row(imp)[3]
 
 
 def test_dates_of_a_day_first_excel_or_typed_as_text_are_read(run):

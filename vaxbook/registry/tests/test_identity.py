@@ -349,6 +349,8 @@ def test_invalid_phone(raw: str) -> None:
         "0912345678\n0987654321",
         "0912345678, 0987654321, 0356789012",
         "0912345678 (Zalo) 0987654321",
+        "0912345678 (bố)/0987654321 (mẹ)",
+        "0912345678-0987654321",
     ],
 )
 def test_a_cell_listing_several_phones_says_so(raw: str) -> None:
@@ -377,7 +379,21 @@ def test_a_phone_written_with_a_note_says_so(raw: str, number: str) -> None:
     assert problem.code == "phone_format"
 
 
-@pytest.mark.parametrize("raw", ["0912345678 / 0212345678", "0912 345 67a", "phone", "0912345678 (Zalo)0212"])
+def test_a_mobile_and_a_landline_in_one_cell_is_several_numbers_too() -> None:
+    with translation.override("en"):
+        [problem] = check_phone("0912345678 / 0241234567")
+        assert str(problem.message).startswith("This cell holds several phone numbers (0912345678, 0241234567)")
+        [problem] = check_phone("0912345678;")
+        assert str(problem.message).startswith("The phone number 0912345678 is written with a note")
+
+
+def test_a_cmnd_as_text_that_lost_two_zeros_names_the_number_it_may_be() -> None:
+    with translation.override("en"):
+        [problem] = check_cmnd("1081000003")
+        assert "If it is 001081000003, it lost its two leading zeros" in str(problem.message)
+
+
+@pytest.mark.parametrize("raw", ["0212345678 / 0241234567", "0912 345 67a", "phone", "0912345678 (Zalo)0212"])
 def test_a_cell_whose_numbers_are_not_each_valid_gets_the_general_message(raw: str) -> None:
     with translation.override("en"):
         [problem] = check_phone(raw)
