@@ -646,9 +646,17 @@ def _known_header(text: str) -> bool:
 
 def _under(title: str, sub: str, first: bool) -> str:
     """A sub-header's name under its group title: itself when known ("Tên" under "Họ và tên"), else with
-    the title ("Số" under "Giấy tờ tùy thân": "Số Giấy tờ tùy thân"); else, in the group's first column, the
-    title when it is known ("Số" under "Số CCCD"); else itself (an unknown header, "Ngày cấp")."""
-    for text in (sub, f"{sub} {title}", f"{title} {sub}"):
+    the title ("Số" under "Giấy tờ tùy thân": "Số Giấy tờ tùy thân") or its last words ("Số" under "Thông
+    tin CCCD": "Số CCCD"); else, in the group's first column, the title when it is known ("Số" under "Số
+    CCCD"); else itself (an unknown header, "Ngày cấp")."""
+    words = title.split()
+    # the title's last words alone too: "Số" under "Thông tin CCCD" is "Số CCCD"
+    for text in (
+        sub,
+        f"{sub} {title}",
+        f"{title} {sub}",
+        *(f"{sub} {' '.join(words[k:])}" for k in range(1, len(words))),
+    ):
         if _known_header(text):
             return text
     return title if first and _known_header(title) else sub

@@ -499,6 +499,14 @@ def test_a_group_title_over_the_last_columns_and_hints_with_digits():
     assert match.ignored == ["Ngày cấp", "Nơi cấp"]
 
 
+@pytest.mark.parametrize("title", ["Thông tin CCCD", "Căn cước công dân", "Giấy tờ tùy thân", "CMND/CCCD"])
+def test_a_document_number_under_a_group_title(title):
+    others = [h for h in HEADERS if h not in ("Số giấy tờ", "Loại giấy tờ")]
+    match = two_row_header((1, [*others, title, "", ""]), (2, [""] * len(others) + ["Số", "Ngày cấp", "Nơi cấp"]))
+    assert match is not None and match.missing == []
+    assert match.index["id_number"] == len(others)
+
+
 def test_a_complete_header_with_a_gap_gives_back_the_data_row_under_it():
     header = [*HEADERS[:3], "", *HEADERS[3:]]
     back: list = []
