@@ -78,6 +78,7 @@ def test_the_template_has_the_headers_in_order_the_lists_and_the_codes(api, rep,
     guide = " ".join(str(cell) for row in book["Hướng dẫn"].iter_rows(values_only=True) for cell in row if cell)
     assert "bảng mã Unicode" in guide and "VIQR" in guide  # the old encodings are said before they are refused
     assert "Mã nhân viên" in guide and "Hoa Kỳ" in guide  # the optional column, the month-first dates
+    assert "đừng ẩn dòng" in guide and "“Họ đệm” và “Tên”" in guide  # hidden rows, a name in two columns
 
 
 def test_an_upload_is_accepted_with_202_and_reports_progress_and_counts(
