@@ -20,7 +20,7 @@ from typing import Any
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.organizations.readers import CellError, FileRefused, FormulaNotComputed, HiddenRow, Row
+from vaxbook.organizations.readers import CellError, FileRefused, FormulaNotComputed, MarkedRow, Row
 from vaxbook.registry.identity import (
     PersonInput,
     Problem,
@@ -933,13 +933,33 @@ def name_part_missing(column: str) -> Problem:
     )
 
 
+ROW_STRUCK = "row_struck"
+
+
+def row_struck_problem(columns: str) -> Problem:
+    """A row with text struck through (`readers.MarkedRow`): a clerk strikes a person who left, or a value
+    no longer right, instead of deleting it; not taken without asking."""
+    return Problem(
+        ROW,
+        ROW_STRUCK,
+        format_lazy(
+            _(
+                "Text in this row is struck through ({columns}), so it was not taken: a struck-through row is often "
+                "a person who has left, a struck value one no longer right. If this person belongs on the roster, "
+                "remove the strike (or fix the value) and upload the row again; if not, delete it from your file."
+            ),
+            columns=columns,
+        ),
+    )
+
+
 ROW_HIDDEN = "row_hidden"
 #: The field a problem of the whole row names (no column of the sheet).
 ROW = "row"
 
 
 def row_hidden_problem() -> Problem:
-    """A row the sheet hides (`readers.HiddenRow`): not taken without asking, since a hidden row is as
+    """A row the sheet hides (`readers.MarkedRow`): not taken without asking, since a hidden row is as
     often a person who left as one filtered out of view; shown again in the error report, it uploads."""
     return Problem(
         ROW,
@@ -986,7 +1006,7 @@ class RowMapper:
             self.width = max(self.width, self._id_fallback + 1)
 
     def map(self, number: int, values: list[Any]) -> RosterRow:
-        hidden = values.__class__ is HiddenRow
+        marked = values if values.__class__ is MarkedRow else None
         if len(values) < self.width:
             values = values + [""] * (self.width - len(values))
         fields: dict[str, Any] = {}
@@ -1025,8 +1045,11 @@ class RowMapper:
         for key, max_length in self._limits:
             if len(others[key]) > max_length and not any(p.field == key for p in problems):  # one reason a cell
                 problems.append(text_too_long(key, max_length))
-        if hidden:
-            problems.append(row_hidden_problem())
+        if marked is not None:
+            if marked.hidden:
+                problems.append(row_hidden_problem())
+            if marked.struck:
+                problems.append(row_struck_problem(self._titles(marked.struck)))
         return RosterRow(
             number=number,
             values=values,
@@ -1035,6 +1058,13 @@ class RowMapper:
             department=others.get("department", ""),
             employee_number=others.get("employee_number", ""),
             problems=problems,
+        )
+
+    def _titles(self, positions: tuple[int, ...]) -> str:
+        """The columns at these positions, by their headers ("Họ và tên, Ngày sinh"), else their letters."""
+        cells = self.header.cells
+        return ", ".join(
+            (normalize_text(cells[p]) if p < len(cells) else "") or column_letters(p) for p in sorted(positions)
         )
 
     def _given_problem(self, whole: Any, given: Any) -> Problem:

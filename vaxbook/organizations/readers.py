@@ -280,13 +280,25 @@ class CellError(str):
     __slots__ = ()
 
 
-class HiddenRow(list[Any]):
-    """The values of a row the sheet does not show: hidden by hand, filtered out by an AutoFilter, or
-    folded into an outline group (Excel writes all three as ``<row hidden="1">``). It is read as any
-    other row but given as this type, so that the roster asks about it (`row_hidden`) instead of taking
-    it silently: a clerk often hides the staff who left rather than deleting their rows."""
+class MarkedRow(list[Any]):
+    """The values of a row the sheet marks as not plainly there, read as any other row but given as this
+    type, so that the roster asks about it instead of taking it silently (a clerk often hides the staff
+    who left, or strikes their row through, rather than deleting it):
 
-    __slots__ = ()
+    - ``hidden``: the row is not shown: hidden by hand, filtered out by an AutoFilter, or folded into an
+      outline group (Excel writes all three as ``<row hidden="1">``);
+    - ``struck``: the positions of its cells whose text is struck through (their cell style's font).
+    """
+
+    __slots__ = ("hidden", "struck")
+
+    def __init__(self, values: list[Any], *, hidden: bool = False, struck: tuple[int, ...] = ()):
+        super().__init__(values)
+        self.hidden = hidden
+        self.struck = struck
+
+    def copy(self) -> "MarkedRow":
+        return MarkedRow(self, hidden=self.hidden, struck=self.struck)
 
 
 class FormulaNotComputed(str):
@@ -383,6 +395,10 @@ _FORMULA_CELL = re.compile(
 _FORMULA_TEXT = re.compile(rb"^[^>]*(?<!/)>([^<]*)<")
 _HAS_VALUE = re.compile(rb"<" + _NS_PREFIX + rb"v\b")
 _ERROR_VALUE = re.compile(rb"<" + _NS_PREFIX + rb"v>([^<]*)</" + _NS_PREFIX + rb"v>")
+#: A cell with a value (not an empty element), its reference and its style: (letters, row, style).
+_STYLED_CELL = re.compile(
+    rb"<" + _NS_PREFIX + rb"c\b(?=[^>]*\bs=\"([0-9]+)\")(?=[^>]*\br=\"([A-Z]{1,3})([0-9]+)\")[^>]*(?<!/)>"
+)
 _ROW_TAG = re.compile(rb"<" + _NS_PREFIX + rb"row\b([^>]*)>")
 _HIDDEN_ATTR = re.compile(rb"\bhidden=[\"'](?:1|true)[\"']")
 _ROW_NUMBER_ATTR = re.compile(rb"\br=[\"']([0-9]+)[\"']")
@@ -429,6 +445,7 @@ class _Sheet:
 class XlsxBook(Book):
     format = "xlsx"
     formulas_stale = False
+    struck_styles: frozenset[int] = frozenset()
 
     def __init__(self, fileobj: IO[bytes]):
         try:
@@ -529,9 +546,14 @@ class XlsxBook(Book):
         for name in ("[Content_Types].xml", root_rels, workbook_path, workbook_rels + ".rels"):
             if name in self.zip.NameToInfo:
                 parts[name] = self._read(name)
+        styles: bytes | None = None
         for rel_type, path in rels.values():
             if rel_type.endswith(_REL_TYPES_KEPT) and path in self.zip.NameToInfo:
                 parts[path] = self._read(path)
+                if rel_type.endswith("/styles"):
+                    styles = parts[path]
+        # The cell styles that strike their text through: a row with such a cell is asked about (`MarkedRow`).
+        self.struck_styles = _struck_styles(styles)
         sheets = []
         for entry in [*named, *(e for e in visible if e not in named)]:
             rel = rels.get(_attr(entry, "id") or "")
@@ -732,15 +754,49 @@ class XlsxBook(Book):
             if formula.search(body):
                 errors = _formula_cells(body, stale=self.formulas_stale, into=errors)
             hidden = _hidden_rows(body, rows_before) if b"hidden=" in body else frozenset()
+            struck = _struck_cells(body, self.struck_styles) if self.struck_styles else {}
             for number, values in enumerate(rows, start=offset + first + 1):
                 row = (pad + values) if left else values
                 if errors and number in errors:
                     row = _with_errors(row, errors[number])
-                if hidden and number in hidden:
-                    row = HiddenRow(row)
+                if (hidden and number in hidden) or (struck and number in struck):
+                    row = MarkedRow(row, hidden=number in hidden, struck=struck.get(number, ()))
                 yield number, row
         finally:
             workbook.close()
+
+
+def _struck_cells(body: bytes, styles: frozenset[int]) -> dict[int, tuple[int, ...]]:
+    """The cells of a slice's rows that hold a value in a struck-through style, by row: (column, …). Only
+    cells that carry their reference (r="B7"), as every spreadsheet program writes them."""
+    if not any(b's="%d"' % style in body for style in styles):
+        return {}
+    found: dict[int, list[int]] = {}
+    for style, letters, number in _STYLED_CELL.findall(body):
+        if int(style) in styles:
+            found.setdefault(int(number), []).append(_column_index(letters))
+    return {number: tuple(columns) for number, columns in found.items()}
+
+
+def _struck_styles(styles_xml: bytes | None) -> frozenset[int]:
+    """The cell styles (their index in ``<cellXfs>``) whose font is struck through (``<strike/>``)."""
+    if not styles_xml or b"strike" not in styles_xml:
+        return frozenset()
+    try:
+        root = ElementTree.fromstring(styles_xml)  # noqa: S314 (a small part; expat limits expansion)
+    except ElementTree.ParseError:
+        return frozenset()  # calamine reads the sheet or refuses it; a strike is not worth a refusal
+    struck_fonts: set[int] = set()
+    xfs: list[ElementTree.Element] = []
+    for element in root:
+        if _local(element.tag) == "fonts":
+            for position, font in enumerate(element):
+                strike = next((e for e in font if _local(e.tag) == "strike"), None)
+                if strike is not None and strike.get("val", "1") not in ("0", "false"):
+                    struck_fonts.add(position)
+        elif _local(element.tag) == "cellXfs":
+            xfs = list(element)
+    return frozenset(i for i, xf in enumerate(xfs) if int(xf.get("fontId") or 0) in struck_fonts)
 
 
 def _hidden_rows(body: bytes, rows_before: int) -> frozenset[int]:
@@ -900,7 +956,7 @@ def _fill_merged(rows: Iterator[Row], merged: dict[int, list[tuple[int, int]]]) 
             for column in [c for c, (_v, last) in showing.items() if last < number]:
                 del showing[column]
             if showing and any(v not in ("", None) for v in values):
-                values = values.__class__(values)  # a copy, of the same kind (`HiddenRow`)
+                values = values.copy()  # of the same kind (`MarkedRow`)
                 values += [""] * (max(showing) + 1 - len(values))
                 for column, (value, _last) in showing.items():
                     if values[column] in ("", None):

@@ -57,6 +57,7 @@ REFUSAL_LABELS: dict[str, Promise] = {
     "name_beside_unlabelled": _("A column without a header beside the name holds a value"),
     # a row the sheet hides (organizations/columns.py)
     "row_hidden": _("The row is hidden in the file (hidden, filtered out or folded)"),
+    "row_struck": _("Text in the row is struck through"),
 }
 
 

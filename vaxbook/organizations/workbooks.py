@@ -84,8 +84,8 @@ _GENERAL_HELP = [
     "Có thể thêm cột Mã nhân viên (không bắt buộc): mã được lưu trong danh sách của đơn vị và dùng để tìm nhân viên.",
     "Ngày sinh gõ dạng chữ dd/mm/yyyy trong cột Văn bản (như cột của tệp mẫu): nếu Excel đặt vùng Tiếng Anh "
     "(Hoa Kỳ), ngày gõ vào cột General bị đọc tháng trước ngày và tệp bị từ chối.",
-    "Người đã nghỉ: xoá dòng của họ, đừng ẩn dòng. Dòng bị ẩn (ẩn dòng, bộ lọc, nhóm thu gọn) không được nhận "
-    "mà được trả lại trong file báo lỗi để đơn vị xác nhận.",
+    "Người đã nghỉ: xoá dòng của họ, đừng ẩn dòng hay gạch ngang. Dòng bị ẩn (ẩn dòng, bộ lọc, nhóm thu gọn) "
+    "hoặc có chữ gạch ngang không được nhận mà được trả lại trong file báo lỗi để đơn vị xác nhận.",
     "Nếu họ tên tách làm hai cột (để xếp theo tên), đặt tiêu đề hai cột là “Họ đệm” và “Tên”: hệ thống ghép lại "
     "thành họ và tên.",
 ]

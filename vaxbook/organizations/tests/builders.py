@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import openpyxl
+import openpyxl.styles
 import xlsxwriter
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -56,12 +57,14 @@ def xlsx_bytes(
     merges: tuple[str, ...] = (),
     hidden: tuple[int, ...] = (),
     folded: tuple[tuple[int, int], ...] = (),
+    struck: tuple[str, ...] = (),
 ) -> bytes:
     """A workbook of these rows; `merges` (ranges such as "K2:K4", openpyxl only) merged as Excel does:
     the value stays in the first cell, the others are emptied. `hidden`: rows (numbered from 1) hidden by
-    hand; `folded`: (first, last) rows grouped into an outline and folded. Both openpyxl only."""
+    hand; `folded`: (first, last) rows grouped into an outline and folded; `struck`: cells ("B3") whose
+    text is struck through. All openpyxl only."""
     out = io.BytesIO()
-    if engine == "openpyxl" or merges or hidden or folded:
+    if engine == "openpyxl" or merges or hidden or folded or struck:
         book = openpyxl.Workbook()
         sheet = book.active
         sheet.title = "Danh sách"
@@ -73,6 +76,8 @@ def xlsx_bytes(
             sheet.row_dimensions[number].hidden = True
         for first, last in folded:
             sheet.row_dimensions.group(first, last, outline_level=1, hidden=True)
+        for ref in struck:
+            sheet[ref].font = openpyxl.styles.Font(strike=True)
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, date):

@@ -18,7 +18,6 @@ from vaxbook.organizations.readers import (
     CsvBook,
     FileRefused,
     FormulaNotComputed,
-    HiddenRow,
     XlsxBook,
     open_book,
     render_problem,
@@ -345,10 +344,10 @@ def test_a_cell_merged_over_the_rows_below_is_read_in_each_of_them():
 
 def test_a_row_the_sheet_hides_is_read_and_marked_hidden():
     """Hidden by hand, folded in an outline group, or inside a department merged down: read with its
-    values, as a `HiddenRow` (an AutoFilter's filtered-out rows are written the same way)."""
+    values, as a hidden `MarkedRow` (an AutoFilter's filtered-out rows are written the same way)."""
     cells = [["Họ và tên", "Bộ phận"], ["An", "Kho"], ["Bình", None], ["Chi", None], ["Dũng", "Kế toán"], ["Em", "Y"]]
     book = open_book(io.BytesIO(xlsx_bytes(cells, merges=("B2:B4",), hidden=(3,), folded=((5, 6),))), name="r.xlsx")
-    rows = [(n, values.__class__ is HiddenRow, [v for v in values if v != ""]) for n, values in book.iter_rows()]
+    rows = [(n, getattr(values, "hidden", False), [v for v in values if v != ""]) for n, values in book.iter_rows()]
     assert rows == [
         (1, False, ["Họ và tên", "Bộ phận"]),
         (2, False, ["An", "Kho"]),
@@ -357,6 +356,16 @@ def test_a_row_the_sheet_hides_is_read_and_marked_hidden():
         (5, True, ["Dũng", "Kế toán"]),
         (6, True, ["Em", "Y"]),
     ]
+
+
+def test_a_row_with_text_struck_through_is_marked_with_its_cells():
+    """A name struck through, a whole row struck through (its empty cells too): marked, with the cells that
+    hold struck text; a struck empty cell alone marks nothing."""
+    cells = [["Họ và tên", "Bộ phận", "Ghi chú"], ["An", "Kho", None], ["Bình", "Kho", None], ["Chi", "Kho", None]]
+    content = xlsx_bytes(cells, struck=("A2", "A3", "B3", "C3", "C4"))
+    book = open_book(io.BytesIO(content), name="r.xlsx")
+    marks = [(n, getattr(values, "struck", ()), getattr(values, "hidden", False)) for n, values in book.iter_rows()]
+    assert marks == [(1, (), False), (2, (0,), False), (3, (0, 1), False), (4, (), False)]
 
 
 def test_a_hidden_row_without_its_number_is_marked_by_its_position():
@@ -368,7 +377,7 @@ def test_a_hidden_row_without_its_number_is_marked_by_its_position():
     )
     assert b'<row r="' not in zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
     book = open_book(io.BytesIO(content), name="r.xlsx")
-    assert [(n, values.__class__ is HiddenRow) for n, values in book.iter_rows()] == [
+    assert [(n, getattr(values, "hidden", False)) for n, values in book.iter_rows()] == [
         (1, False),
         (2, False),
         (3, True),

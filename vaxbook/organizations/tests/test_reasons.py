@@ -10,6 +10,7 @@ from vaxbook.organizations.columns import (
     NAME_BESIDE_UNLABELLED,
     NAME_PART_MISSING,
     ROW_HIDDEN,
+    ROW_STRUCK,
 )
 from vaxbook.organizations.reasons import REFUSAL_LABELS, Reason, refusal_summary
 from vaxbook.registry.identity import CODES
@@ -28,6 +29,7 @@ OTHER_CODES = {
     CELL_ERROR,
     FORMULA_NOT_COMPUTED,
     ROW_HIDDEN,
+    ROW_STRUCK,
     NAME_PART_MISSING,
     GIVEN_NAME_DISAGREES,
     NAME_BESIDE_UNLABELLED,

@@ -506,6 +506,20 @@ def test_a_hidden_row_is_refused_as_such_and_uploads_again_from_the_report(run, 
     assert RosterEntry.objects.filter(organization=org).count() == 3
 
 
+def test_a_row_struck_through_is_refused_as_such_and_uploads_again_from_the_report(run, org):
+    rows = [person_row(1), person_row(2), person_row(3)]
+    last = chr(64 + len(HEADERS))
+    imp = run(xlsx_bytes(table(rows), struck=tuple(f"{c}3" for c in "ABCDEFGHIJKLMNOP" if c <= last)))
+    assert (imp.created, imp.refused, imp.refusals) == (2, 1, {"row_struck": 1})
+    reason = reasons_by_row(imp)[2]
+    assert reason.startswith("Dòng 3: ") and "gạch ngang (STT, Họ và tên, Ngày sinh," in reason
+    values, sheet = report(imp)
+    assert not any(cell.font.strike for cell in sheet[2])
+    again = run(xlsx_bytes([list(values[0]), list(values[1])]))
+    assert (again.created, again.refused) == (1, 0)
+    assert RosterEntry.objects.filter(organization=org).count() == 3
+
+
 def test_the_report_fixed_in_place_uploads_with_its_summary_sheet_left_alone(run):
     """The clerk opens the report, fixes the cell and saves it: the workbook still holds "Tóm tắt"."""
     first = run(xlsx_bytes(table([person_row(1, **{"Số điện thoại": "0212345678"}), person_row(2)])))
