@@ -811,7 +811,18 @@ def check_text_encoding(
 #: 17:00" may be 25 December shifted by a time zone, and the day is not guessed.
 _MIDNIGHT = r"(?:[T ]0?0:00(?::00(?:\.0+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})" + _MIDNIGHT)
-_DMY_DATE = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})" + _MIDNIGHT)
+#: Year first with slashes or dots, as some systems export it (1990/07/15): a 4-digit year first is never a day.
+_YMD_DATE = re.compile(r"([0-9]{4})\s*([/.])\s*([0-9]{1,2})\s*\2\s*([0-9]{1,2})")
+_DMY_DATE = re.compile(r"([0-9]{1,2})\s*([/.-])\s*([0-9]{1,2})\s*\2\s*([0-9]{4})" + _MIDNIGHT)
+#: A date as Vietnamese writes it out: "ngày 15 tháng 7 năm 1990" (the words without their marks too).
+_VI_DATE = re.compile(
+    r"(?:ngày|ngay)?\s*([0-9]{1,2})\s*(?:tháng|thang)\s*([0-9]{1,2})\s*(?:,\s*)?(?:năm|nam)\s*([0-9]{4})",
+    re.IGNORECASE,
+)
+#: "Ngày 15/07/1990", "Sinh ngày 15/07/1990": the words before a date.
+_DATE_WORDS = re.compile(r"(?:sinh\s+)?(?:ngày|ngay)\s*:?\s*", re.IGNORECASE)
+#: A date with a 2-digit year (15/07/90), and one written month first (7/15/1990): refused saying so.
+_SHORT_YEAR_DATE = re.compile(r"([0-9]{1,2})\s*([/.-])\s*([0-9]{1,2})\s*\2\s*([0-9]{2})")
 _EXCEL_SERIAL_TEXT = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
 
 
@@ -838,8 +849,9 @@ def _make_date(year: str, month: str, day: str) -> date | None:
 
 def parse_date(value: object) -> date | None:
     """A date from a date, an ISO ``YYYY-MM-DD``, ``dd/mm/yyyy`` (or ``-`` / ``.``, one or two digit
-    day and month; a midnight time after it is dropped) or an Excel serial number; None when empty or
-    not a real date. Never raises.
+    day and month, spaces around the separators; a midnight time after it is dropped), ``yyyy/mm/dd``,
+    the Vietnamese written form ("ngày 15 tháng 7 năm 1990"; "Ngày 15/07/1990") or an Excel serial number;
+    None when empty or not a real date. Never raises.
     """
     if isinstance(value, datetime):
         return value.date()
@@ -853,12 +865,18 @@ def parse_date(value: object) -> date | None:
         except OverflowError:
             return None
     text = unicodedata.normalize("NFKC", _as_text(value)).strip()
-    if match := _ISO_DATE.fullmatch(text):
-        return _make_date(match.group(1), match.group(2), match.group(3))
     if match := _DMY_DATE.fullmatch(text):
         return _make_date(match.group(4), match.group(3), match.group(1))
+    if match := _ISO_DATE.fullmatch(text):
+        return _make_date(match.group(1), match.group(2), match.group(3))
     if _EXCEL_SERIAL_TEXT.fullmatch(text):
         return excel_serial_to_date(float(text))
+    if match := _YMD_DATE.fullmatch(text):
+        return _make_date(match.group(1), match.group(3), match.group(4))
+    if match := _VI_DATE.fullmatch(text):
+        return _make_date(match.group(3), match.group(2), match.group(1))
+    if (words := _DATE_WORDS.match(text)) and words.end() < len(text):
+        return parse_date(text[words.end() :])
     return None
 
 
@@ -907,6 +925,29 @@ def _unreadable_date_of_birth(value: object, field: str) -> Problem:
             return _unseparated_date(text, field)
         if int(text) in _YEARS:
             return _year_alone(text, field)
+    if match := _SHORT_YEAR_DATE.fullmatch(text):
+        message = format_lazy(
+            _(
+                "The year of the date of birth ({value}) has two digits, which do not tell the century: type it "
+                "with four (19{year} or 20{year})."
+            ),
+            value=text,
+            year=match.group(4),
+        )
+        return Problem(field, "date_of_birth_format", message)
+    if (match := _DMY_DATE.fullmatch(text)) and int(match.group(1)) <= 12 < int(match.group(3)) <= 31:
+        day_first = f"{int(match.group(3)):02d}/{int(match.group(1)):02d}/{match.group(4)}"
+        if _make_date(match.group(4), match.group(1), match.group(3)) is not None:
+            message = format_lazy(
+                _(
+                    "The date of birth {value} seems written month first ({month} is no month): type it day "
+                    "first, {day_first}, if that is the date."
+                ),
+                value=text,
+                month=int(match.group(3)),
+                day_first=day_first,
+            )
+            return Problem(field, "date_of_birth_format", message)
     return Problem(field, "date_of_birth_format", _("The date of birth must be a real date, as dd/mm/yyyy."))
 
 

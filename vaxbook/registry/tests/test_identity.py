@@ -538,6 +538,16 @@ def test_check_name(raw: str | None, expected: list[str]) -> None:
         ("25/12/85", None),
         ("1985", None),
         ([2021, 1, 1], None),
+        ("25 / 12 / 1985", date(1985, 12, 25)),  # spaces around the separators
+        ("1985/12/25", date(1985, 12, 25)),  # year first, with slashes
+        ("1985.12.5", date(1985, 12, 5)),
+        ("1985/25/12", None),
+        ("ngày 25 tháng 12 năm 1985", date(1985, 12, 25)),  # written out, as Vietnamese does
+        ("Ngay 5 thang 2, nam 1985", date(1985, 2, 5)),
+        ("Ngày 25/12/1985", date(1985, 12, 25)),
+        ("Sinh ngày: 25/12/1985", date(1985, 12, 25)),
+        ("ngày 31 tháng 2 năm 1985", None),
+        ("ngày", None),
     ],
 )
 def test_parse_date(value: object, expected: date | None) -> None:
@@ -1279,6 +1289,28 @@ def test_other_unreadable_dates_keep_the_general_message(value: str) -> None:
     parsed, (problem,) = parse_date_of_birth(value)
     assert parsed is None and problem.code == "date_of_birth_format"
     assert english(problem) == "The date of birth must be a real date, as dd/mm/yyyy."
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "25/12/85",
+            "The year of the date of birth (25/12/85) has two digits, which do not tell the century: "
+            "type it with four (1985 or 2085).",
+        ),
+        (
+            "12/25/1985",
+            "The date of birth 12/25/1985 seems written month first (25 is no month): "
+            "type it day first, 25/12/1985, if that is the date.",
+        ),
+        ("2/30/1985", "The date of birth must be a real date, as dd/mm/yyyy."),  # no date either way
+    ],
+)
+def test_a_short_year_or_a_month_first_date_says_so(value: str, message: str) -> None:
+    parsed, (problem,) = parse_date_of_birth(value)
+    assert parsed is None and problem.code == "date_of_birth_format"
+    assert english(problem) == message
 
 
 def test_check_person_refuses_a_year_or_a_date_without_separators() -> None:
