@@ -837,6 +837,8 @@ def is_column_numbering(values: list[Any]) -> bool:
 
 #: A text date whose first number is over 12: a month-first reading could not take it.
 _DAY_FIRST_TEXT = re.compile(r"\s*(1[3-9]|2[0-9]|3[01])\s*[/.-]\s*(0?[1-9]|1[0-2])\s*[/.-]\s*[0-9]{2,4}\s*")
+#: A text date whose second number is over 12: written month first (2/20/1981), by a person or a program.
+_MONTH_FIRST_TEXT = re.compile(r"\s*(0?[1-9]|1[0-2])\s*([/.-])\s*(1[3-9]|2[0-9]|3[01])\s*\2\s*[0-9]{4}\s*")
 
 
 class MonthFirstDates:
@@ -846,7 +848,11 @@ class MonthFirstDates:
     So the column holds text dates whose first number is over 12 beside real dates whose day never is:
     no date of it can be trusted, and the file is refused before anything is written
     (`dates_month_first`). Typed as text throughout (the template's Text column, a CSV) or read day
-    first (Vietnamese), a column never looks so."""
+    first (Vietnamese), a column never looks so.
+
+    Text dates written month first (a CSV from a system set to English: 2/20/1981) are refused so too:
+    some (second number over 12) and none day first (first number over 12) — then 3/5/1982 is 5 March
+    as much as 3 May, and read day first it would be saved wrong, silently."""
 
     def __init__(self, position: int | None):
         self.position = position
@@ -854,6 +860,8 @@ class MonthFirstDates:
         self.example = ""
         self.real = 0  # real dates
         self.real_day_over_12 = 0
+        self.month_first_rows: list[int] = []  # rows of a text date whose second number is over 12
+        self.month_first_example = ""
 
     def see(self, number: int, values: list[Any]) -> None:
         assert self.position is not None
@@ -861,14 +869,25 @@ class MonthFirstDates:
         if isinstance(value, date):
             self.real += 1
             self.real_day_over_12 += value.day > 12
-        elif type(value) is str and _DAY_FIRST_TEXT.fullmatch(value):
-            self.text_rows.append(number)
-            self.example = self.example or value.strip()
+        elif type(value) is str:
+            if _DAY_FIRST_TEXT.fullmatch(value):
+                self.text_rows.append(number)
+                self.example = self.example or value.strip()
+            elif _MONTH_FIRST_TEXT.fullmatch(value):
+                self.month_first_rows.append(number)
+                self.month_first_example = self.month_first_example or value.strip()
 
     def check(self) -> None:
         if self.text_rows and self.real and not self.real_day_over_12:
-            rows = ", ".join(str(n) for n in self.text_rows[:5]) + (", …" if len(self.text_rows) > 5 else "")
-            raise FileRefused("dates_month_first", example=self.example, rows=rows)
+            raise FileRefused("dates_month_first", example=self.example, rows=_some_rows(self.text_rows))
+        if self.month_first_rows and not self.text_rows and not self.real_day_over_12:
+            raise FileRefused(
+                "dates_month_first_text", example=self.month_first_example, rows=_some_rows(self.month_first_rows)
+            )
+
+
+def _some_rows(rows: list[int]) -> str:
+    return ", ".join(str(n) for n in rows[:5]) + (", …" if len(rows) > 5 else "")
 
 
 def column_letters(position: int) -> str:
@@ -883,11 +902,12 @@ def column_letters(position: int) -> str:
 
 def given_name_disagrees(whole: Any, given: Any) -> bool:
     """A whole name that does not end with the given name typed beside it ("Trần Văn" beside "An": the
-    name split over the two columns). An empty given name says nothing."""
-    given_words = normalize_text(given).casefold().split()
+    name split over the two columns). Compared without marks (`search_name`): "Hoà" and "Hòa" are one
+    name, and a sort column is often typed without them. An empty given name says nothing."""
+    given_words = search_name(given).split()
     if not given_words:
         return False
-    return normalize_text(whole).casefold().split()[-len(given_words) :] != given_words
+    return search_name(whole).split()[-len(given_words) :] != given_words
 
 
 class SplitName:
@@ -919,7 +939,7 @@ class SplitName:
         if not text:
             self.agree += self.given is None  # an empty column beside: the name whole (a "Tên" empty says nothing)
             return
-        if self.given is not None and not given_name_disagrees(whole, text):
+        if not given_name_disagrees(whole, text):  # the name's last word again: a column to sort the list by
             self.agree += 1
             return
         self.disagree += 1
@@ -992,6 +1012,7 @@ CELL_PROBLEMS = {CellError: cell_error_problem, FormulaNotComputed: formula_prob
 NAME_PART_MISSING = "name_part_missing"
 GIVEN_NAME_DISAGREES = "given_name_disagrees"
 NAME_BESIDE_UNLABELLED = "name_beside_unlabelled"
+NAME_PART_REPEATED = "name_part_repeated"
 
 
 def name_part_missing(column: str) -> Problem:
@@ -1103,7 +1124,11 @@ class RowMapper:
             fields["full_name"] = self._joined_name(values, problems)
         elif self._given is not None and given_name_disagrees(fields.get("full_name"), values[self._given]):
             problems.append(self._given_problem(fields.get("full_name"), values[self._given]))
-        elif self._unlabelled is not None and not is_blank_at(values, [self._unlabelled]):
+        elif (
+            self._unlabelled is not None
+            and not is_blank_at(values, [self._unlabelled])
+            and given_name_disagrees(fields.get("full_name"), values[self._unlabelled])
+        ):
             problems.append(self._unlabelled_problem(values[self._unlabelled]))
         others = {}
         for key, position, clean in self._others:
@@ -1186,7 +1211,27 @@ class RowMapper:
         if (texts[0] or texts[-1]) and not (texts[0] and texts[-1]) and not unreadable:
             empty = self._name_parts[0] if not texts[0] else self._name_parts[-1]
             problems.append(name_part_missing(normalize_text(self.header.cells[empty])))
+        elif texts[0] and texts[-1] and not given_name_disagrees(" ".join(texts[:-1]), texts[-1]):
+            # "Nguyễn Văn An" | "An": the first column holds the whole name, the other sorts the list
+            problems.append(self._repeated_problem(texts))
         return " ".join(text for text in texts if text)
+
+    def _repeated_problem(self, texts: list[str]) -> Problem:
+        cells = self.header.cells
+        return Problem(
+            "full_name",
+            NAME_PART_REPEATED,
+            format_lazy(
+                _(
+                    "“{first}” already ends with “{given}”, the part in “{column}”: if the column “{first_column}” "
+                    "holds the whole name, head it “Họ và tên” (the other then only sorts the list)."
+                ),
+                first=" ".join(texts[:-1]),
+                given=texts[-1],
+                column=normalize_text(cells[self._name_parts[-1]]),
+                first_column=normalize_text(cells[self._name_parts[0]]),
+            ),
+        )
 
 
 #: The refusals that are a disagreement between two cells: the error report highlights the other cell

@@ -91,6 +91,11 @@ MESSAGES: dict[str, Any] = {
         "“Họ đệm” and “Tên” and upload the file again (or type the whole name under “%(name)s”). Nothing was "
         "imported."
     ),
+    "dates_month_first_text": _(
+        "The dates of birth are written month first, such as %(example)s (rows %(rows)s: no month is over 12), "
+        "and none day first, so a date such as 3/5/1982 cannot be told from 5/3/1982. No row was imported. Type "
+        "the dates day first, as dd/mm/yyyy (the system that exported the file may have a setting for it)."
+    ),
     "header_missing": _("These columns are missing: %(columns)s. Download the roster template and use its headers."),
     "header_incomplete": _(
         "Row %(row)s looks like the header, but these columns are missing there: %(columns)s. Its headers "
@@ -148,6 +153,7 @@ _CODE_OF = {
     "file_type_html": "file_type_unsupported",
     "file_type_xml2003": "file_type_unsupported",
     "header_incomplete": "header_missing",  # the same refusal, naming the row and its unknown headers
+    "dates_month_first_text": "dates_month_first",  # typed (or exported) month first, as text
     # A name split over two columns under one header: a column without a header, or a "Tên" it does not end with.
     "name_split_unlabelled": "name_split",
     "name_split_given": "name_split",

@@ -55,6 +55,7 @@ REFUSAL_LABELS: dict[str, Promise] = {
     "name_part_missing": _("A part of a name split over several columns is empty"),
     "given_name_disagrees": _("The full name does not end with the given name typed beside it"),
     "name_beside_unlabelled": _("A column without a header beside the name holds a value"),
+    "name_part_repeated": _("The first part of a split name already ends with its given name"),
     # a row the sheet hides (organizations/columns.py)
     "row_hidden": _("The row is hidden in the file (hidden, filtered out or folded)"),
     "row_struck": _("Text in the row is struck through"),

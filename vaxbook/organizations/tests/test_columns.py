@@ -435,10 +435,23 @@ def test_a_given_name_column_beside_the_whole_name_is_checked_against_it():
         ("Nguyễn Thị Minh Khai", "minh khai", []),
         ("Nguyễn Văn An", "", []),
         ("Trần Văn", "An", ["given_name_disagrees"]),
+        ("Nguyễn Thị Hoà", "Hòa", []),  # the tone mark placed the old way or the new
+        ("Trần Đức", "Duc", []),  # a sort column typed without marks
     ):
         values[at], values[-1] = whole, given_name
         assert [p.code for p in mapper.map(2, values).problems] == codes, (whole, given_name)
     assert match_header(1, _split_name(["Họ đệm"])).missing == [COLUMN_BY_KEY["full_name"]]
+
+
+def test_a_first_part_that_already_ends_with_the_given_name_is_refused():
+    """ "Nguyễn Văn An" | "An" under "Họ đệm | Tên": the first column holds the whole name; joined it would
+    be "Nguyễn Văn An An"."""
+    match = match_header(1, _split_name(["Họ đệm", "Tên"]))
+    at = HEADERS.index("Họ và tên")
+    values = [""] * (len(HEADERS) + 1)
+    values[at : at + 2] = ["Nguyễn Văn An", "an"]
+    [problem] = RowMapper(match).map(2, values).problems
+    assert (problem.code, problem.field) == ("name_part_repeated", "full_name")
 
 
 def test_a_column_between_the_parts_of_a_name_that_is_none_of_them_is_not_guessed():

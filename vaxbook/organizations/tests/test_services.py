@@ -1026,6 +1026,29 @@ def test_a_value_beside_the_name_under_no_header_in_a_few_rows_refuses_those_row
     assert "[name_beside_unlabelled]" in reasons_by_row(imp)[3] and "“An”" in reasons_by_row(imp)[3]
 
 
+def test_text_dates_written_month_first_refuse_the_file(rep, org, places):
+    """A CSV from a system set to English: 2/20/1981 (no month 20) and 3/5/1982, none day first: read day
+    first, 3/5/1982 would be saved as 3 May, silently. The file is refused; one day-first date clears it."""
+    dates = ["2/20/1981", "3/5/1982", "4/25/1983", "5/3/1984"]
+    rows = [person_row(n, **{"Ngày sinh": d}) for n, d in enumerate(dates, start=1)]
+    error = _refused_and_nothing_written(rep, org, csv_bytes(table(rows)), "roster.csv")
+    assert [e.code for e in error.errors] == ["dates_month_first"]
+    with translation.override("vi"):
+        assert "2/20/1981" in str(error.errors[0].message) and "2, 4" in str(error.errors[0].message)
+
+
+def test_a_sort_column_without_a_header_beside_the_name_is_no_part_of_it(run):
+    """ "Họ và tên" merged over the name and a column repeating its last word (to sort the list): not a
+    split name; the names are read whole, and a row whose name does not end with it is refused."""
+    at = HEADERS.index("Họ và tên")
+    headers = [*HEADERS[: at + 1], "", *HEADERS[at + 1 :]]
+    rows = [{**person_row(n), "": person_row(n)["Họ và tên"].split()[-1]} for n in (1, 2)]
+    rows.append({**person_row(3), "": "Khác"})
+    imp = run(xlsx_bytes(table(rows, headers), merges=("B1:C1",)))
+    assert (imp.created, imp.refused) == (2, 1)
+    assert "[name_beside_unlabelled]" in reasons_by_row(imp)[3]
+
+
 def test_dates_of_a_day_first_excel_or_typed_as_text_are_read(run):
     """Read day first (Vietnamese region), a real date's day may be over 12; typed as text (the template's
     Text column, a CSV), no real date at all: neither is the month-first pattern."""
