@@ -403,8 +403,17 @@ _HAS_VALUE = re.compile(rb"<" + _NS_PREFIX + rb"v\b")
 _ERROR_VALUE = re.compile(rb"<" + _NS_PREFIX + rb"v>([^<]*)</" + _NS_PREFIX + rb"v>")
 #: A cell with a value (not an empty element), its reference and its style: (letters, row, style).
 _STYLED_CELL = re.compile(
-    rb"<" + _NS_PREFIX + rb"c\b(?=[^>]*\bs=\"([0-9]+)\")(?=[^>]*\br=\"([A-Z]{1,3})([0-9]+)\")[^>]*(?<!/)>"
+    rb"<" + _NS_PREFIX + rb"c\b(?=[^>]*\bs=[\"']([0-9]+)[\"'])(?=[^>]*\br=[\"']([A-Z]{1,3})([0-9]+)[\"'])[^>]*(?<!/)>"
 )
+#: A cell with content: its attributes and what it holds (a value, a formula, an inline string).
+_CELL_CONTENT = re.compile(rb"<" + _NS_PREFIX + rb"c\b([^>]*?)(?<!/)>(.*?)</" + _NS_PREFIX + rb"c>", re.S)
+_CELL_REF = re.compile(rb"\br=[\"']([A-Z]{1,3})([0-9]+)[\"']")
+_SHARED_STRING_CELL = re.compile(rb"\bt=[\"']s[\"']")
+_CELL_VALUE = re.compile(rb"<" + _NS_PREFIX + rb"v>\s*([0-9]+)\s*</")
+#: A shared string (``<si>``), whole.
+_SHARED_STRING = re.compile(rb"<" + _NS_PREFIX + rb"si\b[^>]*?(?:/>|>.*?</" + _NS_PREFIX + rb"si>)", re.S)
+#: A run of text struck through (``<strike/>``, ``<strike val="1"/>``; not ``val="0"``/``"false"``).
+_STRIKE_ON = re.compile(rb"<" + _NS_PREFIX + rb"strike\b(?![^>]*\bval=[\"'](?:0|false)[\"'])[^>]*>")
 _ROW_TAG = re.compile(rb"<" + _NS_PREFIX + rb"row\b([^>]*)>")
 _HIDDEN_ATTR = re.compile(rb"\bhidden=[\"'](?:1|true)[\"']")
 _ROW_NUMBER_ATTR = re.compile(rb"\br=[\"']([0-9]+)[\"']")
@@ -452,6 +461,7 @@ class XlsxBook(Book):
     format = "xlsx"
     formulas_stale = False
     struck_styles: frozenset[int] = frozenset()
+    struck_strings: frozenset[int] = frozenset()
 
     def __init__(self, fileobj: IO[bytes]):
         try:
@@ -553,13 +563,17 @@ class XlsxBook(Book):
             if name in self.zip.NameToInfo:
                 parts[name] = self._read(name)
         styles: bytes | None = None
+        shared_strings: bytes | None = None
         for rel_type, path in rels.values():
             if rel_type.endswith(_REL_TYPES_KEPT) and path in self.zip.NameToInfo:
                 parts[path] = self._read(path)
                 if rel_type.endswith("/styles"):
                     styles = parts[path]
-        # The cell styles that strike their text through: a row with such a cell is asked about (`MarkedRow`).
+                elif rel_type.endswith("/sharedStrings"):
+                    shared_strings = parts[path]
+        # The cell styles, and the texts, that strike through: a row with such a cell is asked about (`MarkedRow`).
         self.struck_styles = _struck_styles(styles)
+        self.struck_strings = _struck_strings(shared_strings)
         sheets = []
         for entry in [*named, *(e for e in visible if e not in named)]:
             rel = rels.get(_attr(entry, "id") or "")
@@ -760,7 +774,7 @@ class XlsxBook(Book):
             if formula.search(body):
                 errors = _formula_cells(body, stale=self.formulas_stale, into=errors)
             hidden = _hidden_rows(body, rows_before) if b"hidden=" in body else frozenset()
-            struck = _struck_cells(body, self.struck_styles) if self.struck_styles else {}
+            struck = _struck_cells(body, self.struck_styles, self.struck_strings)
             for number, values in enumerate(rows, start=offset + first + 1):
                 row = (pad + values) if left else values
                 if errors and number in errors:
@@ -772,16 +786,37 @@ class XlsxBook(Book):
             workbook.close()
 
 
-def _struck_cells(body: bytes, styles: frozenset[int]) -> dict[int, tuple[int, ...]]:
-    """The cells of a slice's rows that hold a value in a struck-through style, by row: (column, …). Only
-    cells that carry their reference (r="B7"), as every spreadsheet program writes them."""
-    if not any(b's="%d"' % style in body for style in styles):
-        return {}
-    found: dict[int, list[int]] = {}
-    for style, letters, number in _STYLED_CELL.findall(body):
-        if int(style) in styles:
-            found.setdefault(int(number), []).append(_column_index(letters))
-    return {number: tuple(columns) for number, columns in found.items()}
+def _struck_cells(body: bytes, styles: frozenset[int], strings: frozenset[int]) -> dict[int, tuple[int, ...]]:
+    """The cells of a slice's rows whose text is struck through, by row: (column, …): a value in a
+    struck-through style, a shared string with a struck run (part of a cell's text struck, "Nguyễn Văn
+    ~~Hoa~~ Hoà"), an inline string with one. Only cells that carry their reference (r="B7"), as every
+    spreadsheet program writes them."""
+    found: dict[int, set[int]] = {}
+    if styles and any(b's="%d"' % style in body or b"s='%d'" % style in body for style in styles):
+        for style, letters, number in _STYLED_CELL.findall(body):
+            if int(style) in styles:
+                found.setdefault(int(number), set()).add(_column_index(letters))
+    if strings or b"strike" in body:
+        for match in _CELL_CONTENT.finditer(body):
+            attributes, content = match.group(1), match.group(2)
+            struck = b"strike" in content and _STRIKE_ON.search(content) is not None  # an inline string's run
+            if not struck and strings and _SHARED_STRING_CELL.search(attributes):
+                value = _CELL_VALUE.search(content)
+                struck = value is not None and int(value.group(1)) in strings
+            if struck and (ref := _CELL_REF.search(attributes)):
+                found.setdefault(int(ref.group(2)), set()).add(_column_index(ref.group(1)))
+    return {number: tuple(sorted(columns)) for number, columns in found.items()}
+
+
+def _struck_strings(shared_strings: bytes | None) -> frozenset[int]:
+    """The shared strings (their index) with a run of text struck through."""
+    if not shared_strings or b"strike" not in shared_strings:
+        return frozenset()
+    return frozenset(
+        i
+        for i, match in enumerate(_SHARED_STRING.finditer(shared_strings))
+        if b"strike" in match.group(0) and _STRIKE_ON.search(match.group(0))
+    )
 
 
 def _struck_styles(styles_xml: bytes | None) -> frozenset[int]:

@@ -11,6 +11,8 @@ import pytest
 import xlsxwriter
 from django.test import override_settings
 from django.utils import translation
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 from python_calamine import CalamineWorkbook
 
 from vaxbook.organizations.readers import (
@@ -366,6 +368,37 @@ def test_a_row_with_text_struck_through_is_marked_with_its_cells():
     book = open_book(io.BytesIO(content), name="r.xlsx")
     marks = [(n, getattr(values, "struck", ()), getattr(values, "hidden", False)) for n, values in book.iter_rows()]
     assert marks == [(1, (), False), (2, (0,), False), (3, (0, 1), False), (4, (), False)]
+
+
+def test_part_of_a_cell_s_text_struck_through_marks_its_row():
+    """Rich text: "Nguyễn Văn ~~Hoa~~ Hoà" in a shared string (xlsxwriter, as Excel writes it) or an inline
+    string (openpyxl); a run with the strike turned off (val="0") marks nothing."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("Danh sách")
+    strike = book.add_format({"font_strikeout": True})
+    for r, row in enumerate([["Họ và tên", "Bộ phận"], ["Nguyễn Văn Hoà", "Kho"], [None, "Kho"], ["Lê Chi", "Kho"]]):
+        for c, value in enumerate(row):
+            if value:
+                sheet.write_string(r, c, value)
+    sheet.write_rich_string(2, 0, "Nguyễn Văn ", strike, "Hoa", " Hoà")
+    book.close()
+    marks = [(n, getattr(v, "struck", ())) for n, v in open_book(io.BytesIO(out.getvalue()), name="r.xlsx").iter_rows()]
+    assert marks == [(1, ()), (2, ()), (3, (0,)), (4, ())]
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Họ và tên", "Bộ phận"])
+    ws.append([CellRichText(["Nguyễn Văn ", TextBlock(InlineFont(strike=True), "Hoa"), " Hoà"]), "Kho"])
+    ws.append([CellRichText(["Lê ", TextBlock(InlineFont(b=True), "Chi")]), "Kho"])
+    saved = io.BytesIO()
+    wb.save(saved)
+    content = saved.getvalue()
+    marks = [(n, getattr(v, "struck", ())) for n, v in open_book(io.BytesIO(content), name="r.xlsx").iter_rows()]
+    assert marks == [(1, ()), (2, (0,)), (3, ())]
+    off = rewrite_members(content, "xl/", lambda data: data.replace(b"<strike/>", b'<strike val="0"/>'))
+    off = rewrite_members(off, "xl/", lambda data: re.sub(rb"<strike val=\"1\"\s*/>", b'<strike val="0"/>', data))
+    assert all(not getattr(v, "struck", ()) for _n, v in open_book(io.BytesIO(off), name="r.xlsx").iter_rows())
 
 
 def test_a_hidden_row_without_its_number_is_marked_by_its_position():
