@@ -21,7 +21,6 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.organizations.readers import CellError, FileRefused, FormulaNotComputed, MarkedRow, Row
-from vaxbook.registry.countries import COUNTRY_NAMES
 from vaxbook.registry.identity import (
     PersonInput,
     Problem,
@@ -109,81 +108,10 @@ def clean_nationality(value: Any) -> Any:
     return _nationality_label(value) if type(value) is str else unquote(value)
 
 
-#: Names a roster gives a nationality besides the country table's (Vietnamese and English), and the ISO
-#: alpha-3 codes of the countries whose citizens work in Vietnam most (HR systems export them so).
-_COUNTRY_ALIASES: dict[str, str] = {
-    "Mỹ": "US",
-    "USA": "US",
-    "Korea": "KR",
-    "Hàn": "KR",
-    "Nam Hàn": "KR",
-    "Đại Hàn": "KR",
-    "Triều Tiên": "KP",
-    "Trung Hoa": "CN",
-    "Đài Loan (Trung Quốc)": "TW",
-    "Anh": "GB",
-    "UK": "GB",
-    "England": "GB",
-    "Indonesia": "ID",
-    "In-đô-nê-xi-a": "ID",
-    "Malaysia": "MY",
-    "Singapore": "SG",
-    "Philippines": "PH",
-    **{
-        a3: a2
-        for a3, a2 in (
-            ("VNM", "VN"),
-            ("KOR", "KR"),
-            ("PRK", "KP"),
-            ("CHN", "CN"),
-            ("TWN", "TW"),
-            ("HKG", "HK"),
-            ("JPN", "JP"),
-            ("USA", "US"),
-            ("GBR", "GB"),
-            ("DEU", "DE"),
-            ("FRA", "FR"),
-            ("RUS", "RU"),
-            ("AUS", "AU"),
-            ("CAN", "CA"),
-            ("THA", "TH"),
-            ("SGP", "SG"),
-            ("MYS", "MY"),
-            ("IDN", "ID"),
-            ("PHL", "PH"),
-            ("IND", "IN"),
-            ("LAO", "LA"),
-            ("KHM", "KH"),
-            ("MMR", "MM"),
-            ("BGD", "BD"),
-            ("NLD", "NL"),
-            ("ITA", "IT"),
-            ("ESP", "ES"),
-        )
-    },
-}
-
-
-@functools.cache
-def _country_codes() -> dict[str, str]:
-    """A country's names (the table's Vietnamese and English ones, `_COUNTRY_ALIASES`) by their comparison
-    form (`header_key`) → its alpha-2 code. A form two countries share is left out: never guessed."""
-    found: dict[str, set[str]] = {}
-    named = [(name, code) for code, names in COUNTRY_NAMES.items() for name in names]
-    for name, code in [*named, *_COUNTRY_ALIASES.items()]:
-        found.setdefault(header_key(name), set()).add(code)
-    return {key: codes.pop() for key, codes in found.items() if len(codes) == 1 and key}
-
-
 @functools.lru_cache(maxsize=1024)
 def _nationality_label(value: str) -> str:
-    """A nationality typed as its country's name ("Việt Nam", "Hàn Quốc", "Korea", "KOR") → its two-letter
-    code; anything else as typed (a code is checked by the identity rules, the rest refused)."""
-    value = unquote(value)
-    text = value.strip()
-    if len(text) == 2 and text.isascii():
-        return value  # a code ("kr"): the identity rules read it ("Mỹ" is no code: the United States)
-    return _country_codes().get(header_key(text), value)
+    """A nationality as typed, unquoted; a country's name is read by the identity rules (`country_code`)."""
+    return unquote(value)
 
 
 def clean_date(value: Any) -> Any:

@@ -26,7 +26,7 @@ REFUSAL_LABELS: dict[str, Promise] = {
     "date_of_birth_too_old": _("The date of birth is more than 120 years ago"),
     "sex_required": _("The sex is missing"),
     "sex_format": _("The sex is neither Nam nor Nữ"),
-    "nationality_format": _("The nationality is not a two-letter country code"),
+    "nationality_format": _("The nationality is no country known"),
     "id_type_format": _("The document type is not CCCD, CMND or Hộ chiếu"),
     "id_type_required": _("The document type is missing and the number does not tell it"),
     "id_number_format": _("The document number does not have the shape of its type"),

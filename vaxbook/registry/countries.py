@@ -5,6 +5,9 @@ holds them with its geocoding data; kept here as a small table, because importin
 every worker about 90 MB and 3 s at start-up.
 """
 
+import functools
+import unicodedata
+
 from django.utils.translation import get_language
 
 COUNTRY_NAMES: dict[str, tuple[str, str]] = {
@@ -269,3 +272,78 @@ def country_name(code: str | None) -> str:
     if names is None:
         return code
     return names[1] if (get_language() or "").startswith("en") else names[0]
+
+
+#: Names a nationality is given besides the table's (Vietnamese and English), and the ISO alpha-3 codes of
+#: the countries whose citizens work in Vietnam most (HR systems export them so).
+COUNTRY_ALIASES: dict[str, str] = {
+    "Mỹ": "US",
+    "Korea": "KR",
+    "Hàn": "KR",
+    "Nam Hàn": "KR",
+    "Đại Hàn": "KR",
+    "Triều Tiên": "KP",
+    "Trung Hoa": "CN",
+    "Đài Loan (Trung Quốc)": "TW",
+    "Anh": "GB",
+    "UK": "GB",
+    "England": "GB",
+    "In-đô-nê-xi-a": "ID",
+    "Malaysia": "MY",
+    "Singapore": "SG",
+    "Philippines": "PH",
+    **dict(
+        (
+            ("VNM", "VN"),
+            ("KOR", "KR"),
+            ("PRK", "KP"),
+            ("CHN", "CN"),
+            ("TWN", "TW"),
+            ("HKG", "HK"),
+            ("JPN", "JP"),
+            ("USA", "US"),
+            ("GBR", "GB"),
+            ("DEU", "DE"),
+            ("FRA", "FR"),
+            ("RUS", "RU"),
+            ("AUS", "AU"),
+            ("CAN", "CA"),
+            ("THA", "TH"),
+            ("SGP", "SG"),
+            ("MYS", "MY"),
+            ("IDN", "ID"),
+            ("PHL", "PH"),
+            ("IND", "IN"),
+            ("LAO", "LA"),
+            ("KHM", "KH"),
+            ("MMR", "MM"),
+            ("BGD", "BD"),
+            ("NLD", "NL"),
+            ("ITA", "IT"),
+            ("ESP", "ES"),
+        )
+    ),
+}
+
+
+def _folded(text: str) -> str:
+    """A name's comparison form: lower-case ASCII letters and digits, marks dropped (đ → d)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D")).lower()
+    return "".join(ch for ch in decomposed if ch.isascii() and ch.isalnum())
+
+
+@functools.cache
+def _codes_by_name() -> dict[str, str]:
+    """Every name above by its comparison form → its code; a form two countries share is left out."""
+    found: dict[str, set[str]] = {}
+    named = [(name, code) for code, names in COUNTRY_NAMES.items() for name in names]
+    for name, code in [*named, *COUNTRY_ALIASES.items()]:
+        found.setdefault(_folded(name), set()).add(code)
+    return {key: codes.pop() for key, codes in found.items() if len(codes) == 1 and key}
+
+
+def country_code(name: str) -> str | None:
+    """The alpha-2 code of a country typed by its name, in Vietnamese or English, with or without marks
+    ("Hàn Quốc", "Han Quoc", "Korea", "Mỹ", "My"), or by a common alpha-3 code ("KOR"); None otherwise
+    (never a name two countries share)."""
+    return _codes_by_name().get(_folded(name))

@@ -27,6 +27,7 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from vaxbook.registry.countries import country_code
 from vaxbook.registry.legacy_text import legacy_reading, letters_lost, misread_utf8
 
 type Message = str | Promise
@@ -1021,10 +1022,18 @@ def _sex_alias(text: str) -> str:
 
 
 def normalize_nationality(s: object) -> str:
-    """ISO alpha-2 in upper case; ``VN`` when empty. Other text is kept (and refused by the check)."""
+    """ISO alpha-2 in upper case; ``VN`` when empty. A country's name, in Vietnamese or English, with or
+    without marks, or a common alpha-3 code, is its code (`countries.country_code`: "Hàn Quốc", "Korea",
+    "KOR" → ``KR``); two letters in capitals are a code ("MY" is Malaysia), two others a name first ("My"
+    is Mỹ, the United States). Other text is kept (and refused by the check)."""
     text = normalize_text(s)
     if not text:
         return "VN"
+    if len(text) == 2 and text.isascii() and text.isupper():
+        return text
+    code = country_code(text)
+    if code is not None:
+        return code
     return text.upper() if text.isascii() else text
 
 
@@ -1165,7 +1174,14 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
     # nationality
     if not _is_country_code(nationality):
         invalid.append(
-            Problem("nationality", "nationality_format", _("The nationality must be a two-letter country code."))
+            Problem(
+                "nationality",
+                "nationality_format",
+                _(
+                    "The nationality is no country known: type its two-letter code (VN, KR, US …) or its name "
+                    "(Việt Nam, Hàn Quốc …)."
+                ),
+            )
         )
 
     # identity document

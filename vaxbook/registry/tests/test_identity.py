@@ -734,7 +734,7 @@ def test_fourteen_year_old_is_not_a_child() -> None:
         ({"sex": "X"}, ["sex_format"]),
         ({"sex": "F"}, ["id_number_sex_mismatch"]),
         ({"date_of_birth": date(1986, 5, 1)}, ["id_number_year_mismatch"]),
-        ({"nationality": "VNM"}, ["nationality_format"]),
+        ({"nationality": "VNX"}, ["nationality_format"]),
         ({"nationality": "V1"}, ["nationality_format"]),
         ({"id_type": "driver"}, ["id_type_format"]),
         ({"id_type": None, "id_number": "ABC"}, ["id_type_required"]),
@@ -1019,6 +1019,32 @@ def test_a_cccd_as_text_that_lost_two_zeros_is_refused_naming_the_number_it_may_
         assert "If it is 001090000123, it lost its two leading zeros" in str(problem.message)
         [problem] = check_cccd("3090000123")  # 003 is no province
         assert str(problem.message) == "The citizen ID (CCCD) number must have 12 digits."
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("Việt Nam", "VN"),
+        ("Vietnam", "VN"),
+        ("", "VN"),
+        ("Hàn Quốc", "KR"),
+        ("han quoc", "KR"),
+        ("Korea", "KR"),
+        ("KOR", "KR"),
+        ("Đài Loan", "TW"),
+        ("Trung Quốc", "CN"),
+        ("Nhật Bản", "JP"),
+        ("Mỹ", "US"),
+        ("My", "US"),  # Mỹ without its mark: two letters not in capitals are a name first
+        ("MY", "MY"),  # in capitals, a code: Malaysia
+        ("Ao", "AT"),  # Áo, Austria (not Angola's AO)
+        ("kr", "KR"),  # no country is named so: a code
+        ("United States", "US"),
+        ("Xứ Sở Thần Tiên", "Xứ Sở Thần Tiên"),  # refused by the check, as typed
+    ],
+)
+def test_a_nationality_typed_as_its_country_s_name(raw: str, code: str) -> None:
+    assert normalize_nationality(raw) == code
 
 
 def test_check_person_restores_a_hanoi_cccd_typed_as_a_number() -> None:
