@@ -433,6 +433,17 @@ class HeaderMatch:
         beside = name + 1
         return None if beside < len(self.cells) and normalize_text(self.cells[beside]) else beside
 
+    def numbers_columns(self, values: list[Any]) -> bool:
+        """The row under the header numbers its columns (`is_column_numbering`), the headers merged down
+        into it left aside (the run fills a merged cell into each of its rows; the upload's check does not)."""
+        cells = self.cells
+        return is_column_numbering(
+            [
+                "" if i < len(cells) and v not in (None, "") and normalize_text(v) == normalize_text(cells[i]) else v
+                for i, v in enumerate(values)
+            ]
+        )
+
     def cells_of(self, key: str, values: list[Any]) -> tuple[int, ...]:
         """Every cell a row's value for a column was read from: the name's parts for the full name of a
         file that splits it, else the one `position_in` says (none for a column the file lacks)."""
@@ -560,7 +571,7 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int]) 
             continue
         if first:
             first = False
-            if is_column_numbering(values):
+            if header.numbers_columns(values):
                 continue
         if not is_blank_at(values, identifying):
             persons_seen, long_run = True, False

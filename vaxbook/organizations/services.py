@@ -66,7 +66,6 @@ from vaxbook.organizations.columns import (
     RowMapper,
     SplitName,
     find_header,
-    is_column_numbering,
     reason_text,
     roster_texts_check,
     without_footer,
@@ -166,7 +165,7 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
                 continue
             if first:
                 first = False
-                if is_column_numbering(values):  # numbers the columns: not a row of data
+                if header.numbers_columns(values):  # numbers the columns: not a row of data
                     continue
             has_data = True
             if dates.position is None and split_name.position is None:

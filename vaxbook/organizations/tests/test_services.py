@@ -1049,6 +1049,16 @@ def test_a_sort_column_without_a_header_beside_the_name_is_no_part_of_it(run):
     assert "[name_beside_unlabelled]" in reasons_by_row(imp)[3]
 
 
+def test_a_numbering_row_under_headers_merged_down_over_it_is_not_a_row(run):
+    """Forms merge the headers down over the row that numbers the columns: the run fills "STT", "Họ và tên"
+    … into it (a merged cell is read in each of its rows), and it still numbers the columns."""
+    numbering = list(range(1, len(HEADERS) + 1))
+    cells = [list(HEADERS), [None] * len(HEADERS), *table([person_row(1), person_row(2)])[1:]]
+    cells[1][2:] = numbering[2:]  # the first two columns' headers are merged down over it
+    imp = run(xlsx_bytes(cells, merges=("A1:A2", "B1:B2")))
+    assert (imp.total, imp.created, imp.refused) == (2, 2, 0)
+
+
 def test_dates_of_a_day_first_excel_or_typed_as_text_are_read(run):
     """Read day first (Vietnamese region), a real date's day may be over 12; typed as text (the template's
     Text column, a CSV), no real date at all: neither is the month-first pattern."""
