@@ -703,14 +703,18 @@ def two_row_header(top: Row, sub: Row) -> HeaderMatch | None:
     cells: list[str] = []
     title = ""  # the group title over this column
     used = False  # a sub-header was read
+    groups: list[tuple[str, list[str]]] = []  # (a group title, its sub-headers' comparison forms)
     width = max(len(uppers), len(texts))
     for position in range(width):
         upper = uppers[position] if position < len(uppers) else ""
         lower = texts[position] if position < len(texts) else ""
         if upper and lower:
             title = upper
+            groups.append((title, []))
         elif upper:
             title = ""
+        if lower and title:
+            groups[-1][1].append(header_key(lower))
         if lower:
             # The title stands for its first column only over a group (sub-headers under the empty cells
             # it is merged over): above a single cell, the lower text is a value, not its header.
@@ -725,9 +729,24 @@ def two_row_header(top: Row, sub: Row) -> HeaderMatch | None:
             cells.append(name)
         else:
             cells.append(upper)
+    for group_title, subs in groups:
+        _date_layout_refused(group_title, subs)
     if not used:
         return None
     return match_header(sub[0], cells)
+
+
+def _date_layout_refused(title: str, subs: list[str]) -> None:
+    """A birth date in columns the roster does not read, under its title: split into "Ngày | Tháng | Năm",
+    or typed under "Nam | Nữ" (the column telling the sex, as old administrative lists do). Read as they
+    stand, the first column would be taken for the whole date (or "Nam" for "Năm sinh"): refused, saying
+    how to type it (`header_date_layout`)."""
+    if _header_column(title)[0] is not COLUMN_BY_KEY["date_of_birth"]:
+        return
+    if {"ngay", "thang", "nam"} <= set(subs):
+        raise FileRefused("header_date_split", title=title)
+    if sorted(subs) == ["nam", "nu"]:
+        raise FileRefused("header_date_by_sex", title=title)
 
 
 def _header_refused(missing: list[Column], lost: list[str], near: HeaderMatch | None = None) -> FileRefused:

@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal, TypeGuard
 
 import phonenumbers
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -813,7 +814,7 @@ def check_text_encoding(
 _MIDNIGHT = r"(?:[T ]0?0:00(?::00(?:\.0+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})" + _MIDNIGHT)
 #: Year first with slashes or dots, as some systems export it (1990/07/15): a 4-digit year first is never a day.
-_YMD_DATE = re.compile(r"([0-9]{4})\s*([/.])\s*([0-9]{1,2})\s*\2\s*([0-9]{1,2})")
+_YMD_DATE = re.compile(r"([0-9]{4})\s*([/.])\s*([0-9]{1,2})\s*\2\s*([0-9]{1,2})" + _MIDNIGHT)
 _DMY_DATE = re.compile(r"([0-9]{1,2})\s*([/.-])\s*([0-9]{1,2})\s*\2\s*([0-9]{4})" + _MIDNIGHT)
 #: A date as Vietnamese writes it out: "ngày 15 tháng 7 năm 1990" (the words without their marks too).
 _VI_DATE = re.compile(
@@ -822,8 +823,13 @@ _VI_DATE = re.compile(
 )
 #: "Ngày 15/07/1990", "Sinh ngày 15/07/1990": the words before a date.
 _DATE_WORDS = re.compile(r"(?:sinh\s+)?(?:ngày|ngay)\s*:?\s*", re.IGNORECASE)
-#: A date with a 2-digit year (15/07/90), and one written month first (7/15/1990): refused saying so.
-_SHORT_YEAR_DATE = re.compile(r"([0-9]{1,2})\s*([/.-])\s*([0-9]{1,2})\s*\2\s*([0-9]{2})")
+#: A date with a 2-digit year (15/07/90, "ngày 15 tháng 7 năm 90"), and one written month first
+#: (7/15/1990): refused saying so.
+_SHORT_YEAR_DATE = re.compile(
+    r"(?:(?:ngày|ngay)\s*)?([0-9]{1,2})\s*(?:([/.-])\s*([0-9]{1,2})\s*\2|(tháng|thang)\s*([0-9]{1,2})\s*(?:,\s*)?"
+    r"(?:năm|nam))\s*([0-9]{2})",
+    re.IGNORECASE,
+)
 _EXCEL_SERIAL_TEXT = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
 
 
@@ -866,18 +872,23 @@ def parse_date(value: object) -> date | None:
         except OverflowError:
             return None
     text = unicodedata.normalize("NFKC", _as_text(value)).strip()
+    if _EXCEL_SERIAL_TEXT.fullmatch(text):
+        return excel_serial_to_date(float(text))
+    if (words := _DATE_WORDS.match(text)) and words.end() < len(text) and not _VI_DATE.fullmatch(text):
+        text = text[words.end() :]  # "Ngày 15/07/1990": a written date after the words, never a serial
+    return _parse_written_date(text)
+
+
+def _parse_written_date(text: str) -> date | None:
+    """A date written with separators or in words (`parse_date`), not a serial number."""
     if match := _DMY_DATE.fullmatch(text):
         return _make_date(match.group(4), match.group(3), match.group(1))
     if match := _ISO_DATE.fullmatch(text):
         return _make_date(match.group(1), match.group(2), match.group(3))
-    if _EXCEL_SERIAL_TEXT.fullmatch(text):
-        return excel_serial_to_date(float(text))
     if match := _YMD_DATE.fullmatch(text):
         return _make_date(match.group(1), match.group(3), match.group(4))
     if match := _VI_DATE.fullmatch(text):
         return _make_date(match.group(3), match.group(2), match.group(1))
-    if (words := _DATE_WORDS.match(text)) and words.end() < len(text):
-        return parse_date(text[words.end() :])
     return None
 
 
@@ -927,14 +938,22 @@ def _unreadable_date_of_birth(value: object, field: str) -> Problem:
         if int(text) in _YEARS:
             return _year_alone(text, field)
     if match := _SHORT_YEAR_DATE.fullmatch(text):
-        message = format_lazy(
-            _(
-                "The year of the date of birth ({value}) has two digits, which do not tell the century: type it "
-                "with four (19{year} or 20{year})."
-            ),
-            value=text,
-            year=match.group(4),
-        )
+        year = match.group(6)
+        if 2000 + int(year) > timezone.localdate().year:  # born in 20yy would be in the future: 19yy
+            message = format_lazy(
+                _("The year of the date of birth ({value}) has two digits: type it with four (19{year}?)."),
+                value=text,
+                year=year,
+            )
+        else:
+            message = format_lazy(
+                _(
+                    "The year of the date of birth ({value}) has two digits, which do not tell the century: type "
+                    "it with four (19{year} or 20{year})."
+                ),
+                value=text,
+                year=year,
+            )
         return Problem(field, "date_of_birth_format", message)
     if (match := _DMY_DATE.fullmatch(text)) and int(match.group(1)) <= 12 < int(match.group(3)) <= 31:
         day_first = f"{int(match.group(3)):02d}/{int(match.group(1)):02d}/{match.group(4)}"

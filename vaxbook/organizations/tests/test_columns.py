@@ -520,6 +520,23 @@ def test_a_document_number_under_a_group_title(title):
     assert match.index["id_number"] == len(others)
 
 
+@pytest.mark.parametrize(
+    ("title", "subs", "key"),
+    [
+        ("Ngày sinh", ["Ngày", "Tháng", "Năm"], "header_date_split"),
+        ("Ngày tháng năm sinh", ["Nam", "Nữ"], "header_date_by_sex"),
+        ("Năm sinh", ["Nữ", "Nam"], "header_date_by_sex"),
+    ],
+)
+def test_a_birth_date_in_columns_the_roster_does_not_read_refuses_the_file(title, subs, key):
+    others = [h for h in HEADERS if h not in ("Ngày sinh", "Giới tính")]
+    top = [*others, title, *[""] * (len(subs) - 1)]
+    sub = [""] * len(others) + subs
+    with pytest.raises(FileRefused) as caught:
+        find_header(iter([(1, top), (2, sub)]), [])
+    assert (caught.value.code, caught.value.message_key) == ("header_date_layout", key)
+
+
 def test_a_complete_header_with_a_gap_gives_back_the_data_row_under_it():
     header = [*HEADERS[:3], "", *HEADERS[3:]]
     back: list = []

@@ -548,6 +548,8 @@ def test_check_name(raw: str | None, expected: list[str]) -> None:
         ("Sinh ngày: 25/12/1985", date(1985, 12, 25)),
         ("ngày 31 tháng 2 năm 1985", None),
         ("ngày", None),
+        ("Ngày 33000", None),  # a serial behind a word is no date
+        ("1985/12/25 00:00", date(1985, 12, 25)),
     ],
 )
 def test_parse_date(value: object, expected: date | None) -> None:
@@ -1320,10 +1322,15 @@ def test_other_unreadable_dates_keep_the_general_message(value: str) -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
+        ("25/12/85", "The year of the date of birth (25/12/85) has two digits: type it with four (1985?)."),
         (
-            "25/12/85",
-            "The year of the date of birth (25/12/85) has two digits, which do not tell the century: "
-            "type it with four (1985 or 2085).",
+            "ngày 25 tháng 12 năm 85",
+            "The year of the date of birth (ngày 25 tháng 12 năm 85) has two digits: type it with four (1985?).",
+        ),
+        (
+            "25/12/05",
+            "The year of the date of birth (25/12/05) has two digits, which do not tell the century: "
+            "type it with four (1905 or 2005).",
         ),
         (
             "12/25/1985",
