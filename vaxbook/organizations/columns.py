@@ -393,9 +393,9 @@ class HeaderMatch:
     # The full name's columns when the file splits it (family name, middle name, given name: at least
     # the first and the last); ``index["full_name"]`` is then the first of them.
     name_parts: tuple[int, ...] = ()
-    # A given name's column ("Tên") beside the whole name's, as lists sorted by given name have: each row's
-    # whole name must end with it (`given_name_disagrees`).
-    given_beside: int | None = None
+    # A part of the name's column beside the whole name's: a "Tên" typed again to sort the list by, a
+    # "Surname" beside "Name". Each row's whole name must start or end with it (`name_part_disagrees`).
+    part_beside: int | None = None
 
     @property
     def identifying_positions(self) -> list[int]:
@@ -428,7 +428,7 @@ class HeaderMatch:
         """The column right after the whole name's when it has no header: a name typed in two columns under
         one header ("Họ và tên" merged over both) would be read without its second part."""
         name = self.index.get("full_name")
-        if name is None or self.name_parts or self.given_beside is not None:
+        if name is None or self.name_parts or self.part_beside is not None:
             return None
         beside = name + 1
         return None if beside < len(self.cells) and normalize_text(self.cells[beside]) else beside
@@ -513,17 +513,14 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         index[column.key] = position
         if column.key == "id_number":
             card_column = key in _ID_CARD_KEYS
-    whole = index.get("full_name")
-    if "family" in parts and "given" not in parts and whole is not None and header_key(cells[whole]) in _GIVEN_OR_WHOLE:
-        parts["given"] = index.pop("full_name")  # "Surname | Name": the name beside a surname is the given one
     name_parts: tuple[int, ...] = ()
-    given_beside: int | None = None
+    part_beside: int | None = None
     if "full_name" not in index and "family" in parts and "given" in parts and _side_by_side(parts):
         name_parts = tuple(parts[part] for part in _NAME_PART_ORDER if part in parts)
         index["full_name"] = name_parts[0]
     else:  # a whole name's column is read (a "Tên" beside it is checked against it), or no name at all
-        if "full_name" in index and "given" in parts:
-            given_beside = parts.pop("given")
+        if "full_name" in index and parts:  # the given name's column first ("Tên"), else the family name's
+            part_beside = parts.pop("given") if "given" in parts else parts.pop("family", None)
         ignored += [normalize_text(cells[position]) for position in sorted(parts.values())]
     missing = [c for c in COLUMNS if c.required and c.key not in index]
     return HeaderMatch(
@@ -534,12 +531,8 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         missing=missing,
         fallback=fallback,
         name_parts=name_parts,
-        given_beside=given_beside,
+        part_beside=part_beside,
     )
-
-
-#: Headers that name the whole name alone, but the given name beside a family name's column ("Surname | Name").
-_GIVEN_OR_WHOLE = frozenset({header_key("Name")})
 
 
 def _side_by_side(parts: dict[str, int]) -> bool:
@@ -858,14 +851,23 @@ def column_letters(position: int) -> str:
     return letters
 
 
-def given_name_disagrees(whole: Any, given: Any) -> bool:
-    """A whole name that does not end with the given name typed beside it ("Trần Văn" beside "An": the
-    name split over the two columns). Compared without marks (`search_name`): "Hoà" and "Hòa" are one
-    name, and a sort column is often typed without them. An empty given name says nothing."""
-    given_words = search_name(given).split()
-    if not given_words:
+def name_part_disagrees(whole: Any, part: Any) -> bool:
+    """A whole name that neither starts nor ends with a part of it typed beside it ("Trần Văn" beside
+    "An": the name split over the two columns; "Văn An" beside "Nguyễn"). Western names put the given name
+    first ("John Smith" beside "John"). Compared without marks (`search_name`): "Hoà" and "Hòa" are one
+    name, and a sort column is often typed without them. An empty part says nothing."""
+    part_words = search_name(part).split()
+    if not part_words:
         return False
-    return search_name(whole).split()[-len(given_words) :] != given_words
+    words = search_name(whole).split()
+    return words[-len(part_words) :] != part_words and words[: len(part_words)] != part_words
+
+
+def _ends_with(first: str, last: str) -> bool:
+    """The first part of a split name ends with the last ("Nguyễn Văn An" | "An"), or the last starts with
+    the first ("Nguyễn" | "Nguyễn Văn An"): one column holds the whole name. Without marks."""
+    first_words, last_words = search_name(first).split(), search_name(last).split()
+    return first_words[-len(last_words) :] == last_words or last_words[: len(first_words)] == first_words
 
 
 class SplitName:
@@ -873,13 +875,13 @@ class SplitName:
     (`see`, then `check`). Lists sorted by given name type "Nguyễn Văn" | "An" and merge "Họ và tên" over
     both, or head the second "Tên": read alone, the first column would register everyone without a given
     name. When most persons' rows have a value in a column without a header right after the name's, or a
-    "Tên" their whole name does not end with (`given_name_disagrees`), the file is refused before anything
+    "Tên" their whole name neither starts nor ends with (`name_part_disagrees`), the file is refused before anything
     is written (`name_split`), saying how to head the two columns. Rows of no person (a signature under
     the table) are not counted; a row that disagrees in a file that does not is refused alone
     (`RowMapper`)."""
 
     def __init__(self, header: HeaderMatch):
-        self.given = header.given_beside
+        self.given = header.part_beside  # a part of the name beside it ("Tên", "Surname")
         self.position = header.unlabelled_beside_name if self.given is None else self.given
         self.name_position = header.index.get("full_name")
         self.name = header.column_title("full_name")
@@ -897,7 +899,7 @@ class SplitName:
         if not text:
             self.agree += self.given is None  # an empty column beside: the name whole (a "Tên" empty says nothing)
             return
-        if not given_name_disagrees(whole, text):  # the name's last word again: a column to sort the list by
+        if not name_part_disagrees(whole, text):  # a part of the name again: a column to sort the list by
             self.agree += 1
             return
         self.disagree += 1
@@ -968,7 +970,7 @@ def formula_problem(key: str, formula: str) -> Problem:
 CELL_PROBLEMS = {CellError: cell_error_problem, FormulaNotComputed: formula_problem}
 
 NAME_PART_MISSING = "name_part_missing"
-GIVEN_NAME_DISAGREES = "given_name_disagrees"
+NAME_PART_DISAGREES = "name_part_disagrees"
 NAME_BESIDE_UNLABELLED = "name_beside_unlabelled"
 NAME_PART_REPEATED = "name_part_repeated"
 
@@ -1044,7 +1046,7 @@ class RowMapper:
         self._name_parts = header.name_parts  # read and joined by `_joined_name`
         if self._name_parts:
             self.width = max(self.width, max(self._name_parts) + 1)
-        self._given = header.given_beside  # a given name's column beside the whole name's: checked
+        self._given = header.part_beside  # a part of the name's column beside the whole name's: checked
         if self._given is not None:
             self.width = max(self.width, self._given + 1)
         self._unlabelled = header.unlabelled_beside_name  # a column without a header after the name's
@@ -1080,12 +1082,12 @@ class RowMapper:
             fields["id_number"] = unquote(value)
         if self._name_parts:
             fields["full_name"] = self._joined_name(values, problems)
-        elif self._given is not None and given_name_disagrees(fields.get("full_name"), values[self._given]):
+        elif self._given is not None and name_part_disagrees(fields.get("full_name"), values[self._given]):
             problems.append(self._given_problem(fields.get("full_name"), values[self._given]))
         elif (
             self._unlabelled is not None
             and not is_blank_at(values, [self._unlabelled])
-            and given_name_disagrees(fields.get("full_name"), values[self._unlabelled])
+            and name_part_disagrees(fields.get("full_name"), values[self._unlabelled])
         ):
             problems.append(self._unlabelled_problem(values[self._unlabelled]))
         others = {}
@@ -1126,10 +1128,10 @@ class RowMapper:
         assert self._given is not None
         return Problem(
             "full_name",
-            GIVEN_NAME_DISAGREES,
+            NAME_PART_DISAGREES,
             format_lazy(
                 _(
-                    "The name “{name}” does not end with the given name “{given}” of the column “{column}”: type the "
+                    "The name “{name}” neither starts nor ends with “{given}” of the column “{column}”: type the "
                     "whole name here, or, if the name is split over the two columns, head them “Họ đệm” and “Tên”."
                 ),
                 name=normalize_text(whole),
@@ -1169,7 +1171,7 @@ class RowMapper:
         if (texts[0] or texts[-1]) and not (texts[0] and texts[-1]) and not unreadable:
             empty = self._name_parts[0] if not texts[0] else self._name_parts[-1]
             problems.append(name_part_missing(normalize_text(self.header.cells[empty])))
-        elif texts[0] and texts[-1] and not given_name_disagrees(" ".join(texts[:-1]), texts[-1]):
+        elif texts[0] and texts[-1] and _ends_with(" ".join(texts[:-1]), texts[-1]):
             # "Nguyễn Văn An" | "An": the first column holds the whole name, the other sorts the list
             problems.append(self._repeated_problem(texts))
         return " ".join(text for text in texts if text)
@@ -1181,13 +1183,12 @@ class RowMapper:
             NAME_PART_REPEATED,
             format_lazy(
                 _(
-                    "“{first}” already ends with “{given}”, the part in “{column}”: if the column “{first_column}” "
+                    "“{first}” and “{given}”, the part in “{column}”, repeat a part of the name: if one column "
                     "holds the whole name, head it “Họ và tên” (the other then only sorts the list)."
                 ),
                 first=" ".join(texts[:-1]),
                 given=texts[-1],
                 column=normalize_text(cells[self._name_parts[-1]]),
-                first_column=normalize_text(cells[self._name_parts[0]]),
             ),
         )
 

@@ -53,9 +53,9 @@ REFUSAL_LABELS: dict[str, Promise] = {
     "cell_error": _("A cell holds an Excel error (#N/A, #REF! …)"),
     "formula_not_computed": _("A cell holds a formula without its result"),
     "name_part_missing": _("A part of a name split over several columns is empty"),
-    "given_name_disagrees": _("The full name does not end with the given name typed beside it"),
+    "name_part_disagrees": _("The full name neither starts nor ends with the part of it typed beside it"),
     "name_beside_unlabelled": _("A column without a header beside the name holds a value"),
-    "name_part_repeated": _("The first part of a split name already ends with its given name"),
+    "name_part_repeated": _("The parts of a split name repeat each other"),
     # a row the sheet hides (organizations/columns.py)
     "row_hidden": _("The row is hidden in the file (hidden, filtered out or folded)"),
     "row_struck": _("Text in the row is struck through"),

@@ -415,7 +415,7 @@ def test_a_split_name_without_its_given_or_family_name_is_refused_as_such():
 def test_a_given_name_column_beside_the_whole_name_is_checked_against_it():
     """A "Tên" typed again beside "Họ và tên" to sort by it: the whole name is read, and must end with it."""
     match = match_header(1, [*HEADERS, "Tên"])
-    assert (match.name_parts, match.ignored, match.given_beside) == ((), [], len(HEADERS))
+    assert (match.name_parts, match.ignored, match.part_beside) == ((), [], len(HEADERS))
     mapper = RowMapper(match)
     at = HEADERS.index("Họ và tên")
     values = [""] * (len(HEADERS) + 1)
@@ -423,7 +423,8 @@ def test_a_given_name_column_beside_the_whole_name_is_checked_against_it():
         ("Nguyễn Văn An", "An", []),
         ("Nguyễn Thị Minh Khai", "minh khai", []),
         ("Nguyễn Văn An", "", []),
-        ("Trần Văn", "An", ["given_name_disagrees"]),
+        ("Trần Văn", "An", ["name_part_disagrees"]),
+        ("John Smith", "John", []),  # a Western name puts the given name first
         ("Nguyễn Thị Hoà", "Hòa", []),  # the tone mark placed the old way or the new
         ("Trần Đức", "Duc", []),  # a sort column typed without marks
     ):
@@ -441,6 +442,9 @@ def test_a_first_part_that_already_ends_with_the_given_name_is_refused():
     values[at : at + 2] = ["Nguyễn Văn An", "an"]
     [problem] = RowMapper(match).map(2, values).problems
     assert (problem.code, problem.field) == ("name_part_repeated", "full_name")
+    values[at : at + 2] = ["Nguyễn", "Nguyễn Văn An"]  # the given name's column holds the whole name
+    [problem] = RowMapper(match).map(3, values).problems
+    assert problem.code == "name_part_repeated"
 
 
 def test_a_column_between_the_parts_of_a_name_that_is_none_of_them_is_not_guessed():
@@ -452,10 +456,19 @@ def test_a_column_between_the_parts_of_a_name_that_is_none_of_them_is_not_guesse
     assert {"Họ", "Chữ lót 2", "Tên"} <= set(match.ignored)
 
 
-def test_a_name_beside_a_surname_is_the_given_name():
+def test_a_surname_beside_the_whole_name_is_checked_against_it():
+    """ "Surname | Name": "Name" is the whole name, which must start (or end) with the surname beside it;
+    "Nguyễn" | "Văn An" (the name split) is refused, never "Nguyễn" | "Nguyễn Văn An" joined twice."""
     match = match_header(1, _split_name(["Surname", "Name"]))
     at = HEADERS.index("Họ và tên")
-    assert match.name_parts == (at, at + 1)
+    assert (match.name_parts, match.index["full_name"], match.part_beside) == ((), at + 1, at)
+    mapper = RowMapper(match)
+    values = [""] * (len(HEADERS) + 1)
+    values[at : at + 2] = ["Nguyễn", "Nguyễn Văn An"]
+    mapped = mapper.map(2, values)
+    assert (mapped.person.full_name, mapped.problems) == ("Nguyễn Văn An", [])
+    values[at : at + 2] = ["Nguyễn", "Văn An"]
+    assert [p.code for p in mapper.map(3, values).problems] == ["name_part_disagrees"]
 
 
 # --------------------------------------------------------------------------------------------

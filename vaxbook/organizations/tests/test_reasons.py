@@ -6,8 +6,8 @@ from django.utils import translation
 from vaxbook.organizations.columns import (
     CELL_ERROR,
     FORMULA_NOT_COMPUTED,
-    GIVEN_NAME_DISAGREES,
     NAME_BESIDE_UNLABELLED,
+    NAME_PART_DISAGREES,
     NAME_PART_MISSING,
     NAME_PART_REPEATED,
     ROW_HIDDEN,
@@ -32,7 +32,7 @@ OTHER_CODES = {
     ROW_HIDDEN,
     ROW_STRUCK,
     NAME_PART_MISSING,
-    GIVEN_NAME_DISAGREES,
+    NAME_PART_DISAGREES,
     NAME_BESIDE_UNLABELLED,
     NAME_PART_REPEATED,
 }

@@ -998,7 +998,7 @@ def test_a_given_name_column_the_whole_name_does_not_end_with_refuses_the_file_o
     rows.append({**person_row(3), "Tên": "Khác"})
     imp = run(xlsx_bytes(table(rows, headers)))
     assert (imp.created, imp.refused, imp.ignored_columns) == (2, 1, [])
-    assert "[given_name_disagrees]" in reasons_by_row(imp)[3]
+    assert "[name_part_disagrees]" in reasons_by_row(imp)[3]
 
 
 def test_a_signature_under_a_name_header_merged_wide_is_no_part_of_the_name(run):
