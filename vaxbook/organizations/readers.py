@@ -417,6 +417,10 @@ _ERROR_VALUE = re.compile(rb"<" + _NS_PREFIX + rb"v>([^<]*)</" + _NS_PREFIX + rb
 _STYLED_CELL = re.compile(
     rb"<" + _NS_PREFIX + rb"c\b(?=[^>]*\bs=[\"']([0-9]+)[\"'])(?=[^>]*\br=[\"']([A-Z]{1,3})([0-9]+)[\"'])[^>]*(?<!/)>"
 )
+#: A cell's style reference, in any cell (its value: the style's index).
+_STYLE_ATTR = re.compile(rb"<" + _NS_PREFIX + rb"c\b[^>]*?\bs=[\"']([0-9]+)[\"']")
+#: Up to so many struck shared strings, a slice is searched for their indexes before its cells are read.
+_FEW_STRINGS = 256
 #: A cell with content: its attributes and what it holds (a value, a formula, an inline string).
 _CELL_CONTENT = re.compile(rb"<" + _NS_PREFIX + rb"c\b([^>]*?)(?<!/)>(.*?)</" + _NS_PREFIX + rb"c>", re.S)
 _CELL_REF = re.compile(rb"\br=[\"']([A-Z]{1,3})([0-9]+)[\"']")
@@ -804,11 +808,14 @@ def _struck_cells(body: bytes, styles: frozenset[int], strings: frozenset[int]) 
     ~~Hoa~~ Hoà"), an inline string with one. Only cells that carry their reference (r="B7"), as every
     spreadsheet program writes them."""
     found: dict[int, set[int]] = {}
-    if styles and any(b's="%d"' % style in body or b"s='%d'" % style in body for style in styles):
+    # Every style the slice uses, once (a workbook may define thousands of styles it never uses).
+    if styles and not styles.isdisjoint(int(style) for style in set(_STYLE_ATTR.findall(body))):
         for style, letters, number in _STYLED_CELL.findall(body):
             if int(style) in styles:
                 found.setdefault(int(number), set()).add(_column_index(letters))
-    if strings or b"strike" in body:
+    # A struck shared string's index must stand in the slice as a value (a cheap test for a few such
+    # strings); an inline string's strike is in the slice itself.
+    if (strings and (len(strings) > _FEW_STRINGS or any(b">%d</" % i in body for i in strings))) or (b"strike" in body):
         for match in _CELL_CONTENT.finditer(body):
             attributes, content = match.group(1), match.group(2)
             struck = b"strike" in content and _STRIKE_ON.search(content) is not None  # an inline string's run
