@@ -821,8 +821,8 @@ _VI_DATE = re.compile(
     r"(?:ngày|ngay)?\s*([0-9]{1,2})\s*(?:tháng|thang)\s*([0-9]{1,2})\s*(?:,\s*)?(?:năm|nam)\s*([0-9]{4})",
     re.IGNORECASE,
 )
-#: "Ngày 15/07/1990", "Sinh ngày 15/07/1990": the words before a date.
-_DATE_WORDS = re.compile(r"(?:sinh\s+)?(?:ngày|ngay)\s*:?\s*", re.IGNORECASE)
+#: "Ngày 15/07/1990", "Sinh ngày 15/07/1990", "Ngày sinh: 15/07/1990": the words before a date.
+_DATE_WORDS = re.compile(r"(?:sinh\s+)?(?:ngày|ngay)(?:\s+sinh)?\s*:?\s*", re.IGNORECASE)
 #: A date with a 2-digit year (15/07/90, "ngày 15 tháng 7 năm 90"), and one written month first
 #: (7/15/1990): refused saying so.
 _SHORT_YEAR_DATE = re.compile(
@@ -932,6 +932,8 @@ def _number_not_a_date(value: float, field: str) -> Problem | None:
 
 def _unreadable_date_of_birth(value: object, field: str) -> Problem:
     text = unicodedata.normalize("NFKC", _as_text(value)).strip()
+    if (words := _DATE_WORDS.match(text)) and words.end() < len(text) and not _SHORT_YEAR_DATE.fullmatch(text):
+        text = text[words.end() :]  # "Ngày 7/15/1990": the date after the words says what is wrong
     if _DIGITS_TEXT.fullmatch(text):
         if len(text) != 4:
             return _unseparated_date(text, field)
@@ -1043,13 +1045,17 @@ def _sex_alias(text: str) -> str:
 def normalize_nationality(s: object) -> str:
     """ISO alpha-2 in upper case; ``VN`` when empty. A country's name, in Vietnamese or English, with or
     without marks, or a common alpha-3 code, is its code (`countries.country_code`: "Hàn Quốc", "Korea",
-    "KOR" → ``KR``); two letters in capitals are a code ("MY" is Malaysia), two others a name first ("My"
-    is Mỹ, the United States). Other text is kept (and refused by the check)."""
+    "KOR" → ``KR``). Two ASCII letters are a code ("MY" Malaysia, "kr" Korea), but two that are also a
+    country's name typed without its marks ("My": Mỹ, the United States, or Malaysia?) are kept as typed,
+    refused by the check: never guessed. Other text is kept (and refused by the check)."""
     text = normalize_text(s)
     if not text:
         return "VN"
-    if len(text) == 2 and text.isascii() and text.isupper():
-        return text
+    if text.isascii() and len(text) <= 2:
+        if len(text) < 2 or text.isupper():
+            return text.upper()
+        named = country_code(text)
+        return text if named is not None and named != text.upper() else text.upper()
     code = country_code(text)
     if code is not None:
         return code
@@ -1196,10 +1202,7 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
             Problem(
                 "nationality",
                 "nationality_format",
-                _(
-                    "The nationality is no country known: type its two-letter code (VN, KR, US …) or its name "
-                    "(Việt Nam, Hàn Quốc …)."
-                ),
+                _("The nationality is no country known: type its two-letter code (VN, KR, US …)."),
             )
         )
 

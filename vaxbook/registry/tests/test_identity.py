@@ -546,6 +546,7 @@ def test_check_name(raw: str | None, expected: list[str]) -> None:
         ("Ngay 5 thang 2, nam 1985", date(1985, 2, 5)),
         ("Ngày 25/12/1985", date(1985, 12, 25)),
         ("Sinh ngày: 25/12/1985", date(1985, 12, 25)),
+        ("Ngày sinh: 25/12/1985", date(1985, 12, 25)),
         ("ngày 31 tháng 2 năm 1985", None),
         ("ngày", None),
         ("Ngày 33000", None),  # a serial behind a word is no date
@@ -1037,10 +1038,14 @@ def test_a_cccd_as_text_that_lost_two_zeros_is_refused_naming_the_number_it_may_
         ("Trung Quốc", "CN"),
         ("Nhật Bản", "JP"),
         ("Mỹ", "US"),
-        ("My", "US"),  # Mỹ without its mark: two letters not in capitals are a name first
+        ("My", "My"),  # Mỹ without its mark, or Malaysia's code? Kept as typed: refused, never guessed
+        ("my", "my"),
+        ("Ao", "Ao"),  # Áo (Austria) or Angola's AO
         ("MY", "MY"),  # in capitals, a code: Malaysia
-        ("Ao", "AT"),  # Áo, Austria (not Angola's AO)
+        ("Áo", "AT"),
         ("kr", "KR"),  # no country is named so: a code
+        ("Y", "Y"),  # one letter is no code, and Ý (Italy) only with its mark
+        ("Ý", "IT"),
         ("United States", "US"),
         ("Xứ Sở Thần Tiên", "Xứ Sở Thần Tiên"),  # refused by the check, as typed
     ],
@@ -1338,6 +1343,11 @@ def test_other_unreadable_dates_keep_the_general_message(value: str) -> None:
             "type it day first, 25/12/1985, if that is the date.",
         ),
         ("2/30/1985", "The date of birth must be a real date, as dd/mm/yyyy."),  # no date either way
+        (
+            "Ngày 12/25/1985",
+            "The date of birth 12/25/1985 seems written month first (25 is no month): "
+            "type it day first, 25/12/1985, if that is the date.",
+        ),
     ],
 )
 def test_a_short_year_or_a_month_first_date_says_so(value: str, message: str) -> None:
