@@ -187,6 +187,9 @@ EXPORT_PROBLEMS_HEADER = "Cần bổ sung hoặc sửa"
 #: Headers of an old identity card's (CMND) number. A roster of the years when both were in use may have
 #: a column of each: the other one is read first, this one when it is empty in a row.
 ID_CARD_HEADERS = ("Số CMND", "CMND", "Số chứng minh nhân dân", "Số chứng minh thư")
+#: Headers of a passport's number: a roster with foreign staff may keep it beside the citizen IDs; read in a
+#: row without another document, as a passport.
+PASSPORT_HEADERS = ("Số hộ chiếu", "Hộ chiếu", "Passport", "Passport number", "Passport No", "Số passport")
 
 
 #: A name split over columns, as lists sorted by given name are (a Vietnamese list is ordered by the
@@ -282,9 +285,10 @@ COLUMNS: tuple[Column, ...] = (
             "CCCD/CMND",
             "Document number",
             "ID number",
-            # An old identity card's column: read when the file has no other document column, and
-            # as the fallback of one that it has (`HeaderMatch.fallback`).
+            # An old identity card's column, a passport's: read when the file has no other document
+            # column, and after one that it has (`HeaderMatch.fallbacks`).
             *ID_CARD_HEADERS,
+            *PASSPORT_HEADERS,
         ),
         width=18,
     ),
@@ -348,6 +352,7 @@ COLUMN_BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
 TEMPLATE_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.in_template)
 _BY_HEADER_KEY: dict[str, Column] = {k: c for c in COLUMNS for k in c.keys}
 _ID_CARD_KEYS = frozenset(header_key(h) for h in ID_CARD_HEADERS)
+_PASSPORT_KEYS = frozenset(header_key(h) for h in PASSPORT_HEADERS)
 _NAME_PART_BY_KEY: dict[str, str] = {header_key(h): part for part, hs in NAME_PART_HEADERS.items() for h in hs}
 _NAME_PART_ORDER = ("family", "middle", "given")
 _OWN_KEYS = frozenset(header_key(h) for h in (REASONS_HEADER, EXPORT_STATUS_HEADER, EXPORT_PROBLEMS_HEADER))
@@ -387,9 +392,10 @@ class HeaderMatch:
     index: dict[str, int]  # column key → position in the row
     ignored: list[str] = field(default_factory=list)  # headers of columns that are not read
     missing: list[Column] = field(default_factory=list)
-    # column key → a second column of it, read in a row where the first is empty: the old identity
-    # card's number (CMND) beside the citizen ID's (CCCD), in a roster of the years both were in use.
-    fallback: dict[str, int] = field(default_factory=dict)
+    # column key → further columns of it, in order, read in a row where those before are empty: the old
+    # identity card's number (CMND) beside the citizen ID's (CCCD), in a roster of the years both were in
+    # use; a passport's, in a roster with foreign staff.
+    fallbacks: dict[str, tuple[int, ...]] = field(default_factory=dict)
     # The full name's columns when the file splits it (family name, middle name, given name: at least
     # the first and the last); ``index["full_name"]`` is then the first of them.
     name_parts: tuple[int, ...] = ()
@@ -402,7 +408,7 @@ class HeaderMatch:
         """Where the values that say who a row is stand (IDENTIFYING_KEYS)."""
         return sorted(
             [self.index[key] for key in IDENTIFYING_KEYS if key in self.index]
-            + [self.fallback[key] for key in IDENTIFYING_KEYS if key in self.fallback]
+            + [position for key in IDENTIFYING_KEYS for position in self.fallbacks.get(key, ())]
         )
 
     @property
@@ -410,17 +416,19 @@ class HeaderMatch:
         """Where the columns the import reads stand, but the sequence number (STT)."""
         return sorted(
             {position for key, position in self.index.items() if key != "row_number"}
-            | set(self.fallback.values())
+            | {position for positions in self.fallbacks.values() for position in positions}
             | set(self.name_parts)
         )
 
     def position_in(self, key: str, values: list[Any]) -> int | None:
-        """Where a row's value for a column stands: its fallback column when it was read from there (an
-        old identity card's number in a row without a citizen ID), so the report marks the cell sent."""
+        """Where a row's value for a column stands: a further column when it was read from there (an old
+        identity card's number in a row without a citizen ID), so the report marks the cell sent."""
         position = self.index.get(key)
-        other = self.fallback.get(key)
-        if other is not None and position is not None and is_blank(values[position : position + 1]):
-            return other
+        if position is None or not is_blank(values[position : position + 1]):
+            return position
+        for other in self.fallbacks.get(key, ()):
+            if not is_blank(values[other : other + 1]):
+                return other
         return position
 
     @property
@@ -484,8 +492,7 @@ def _header_column(text: str) -> tuple[Column | None, str]:
 
 def match_header(number: int, cells: list[Any]) -> HeaderMatch:
     index: dict[str, int] = {}
-    fallback: dict[str, int] = {}
-    card_column = False  # the document column found first is an old identity card's (CMND)
+    documents: list[tuple[int, int]] = []  # (kind: 0 a citizen ID or any, 1 CMND, 2 passport, position)
     ignored: list[str] = []
     parts: dict[str, int] = {}  # a split name's part → its position
     for position, cell in enumerate(cells):
@@ -500,19 +507,24 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
             elif key not in _OWN_KEYS:
                 ignored.append(text)
             continue
+        if column.key == "id_number":
+            kind = 1 if key in _ID_CARD_KEYS else 2 if key in _PASSPORT_KEYS else 0
+            if any(k == kind for k, _p in documents):
+                ignored.append(text)  # one column of each document
+            else:
+                documents.append((kind, position))
+            continue
         if column.key in index:
-            if column.key == "id_number" and "id_number" not in fallback and card_column != (key in _ID_CARD_KEYS):
-                # One column of each document: the citizen ID's is read first, the card's when it is empty.
-                if card_column:
-                    fallback["id_number"], index["id_number"] = index["id_number"], position
-                else:
-                    fallback["id_number"] = position
-                continue
             ignored.append(text)
             continue
         index[column.key] = position
-        if column.key == "id_number":
-            card_column = key in _ID_CARD_KEYS
+    fallbacks: dict[str, tuple[int, ...]] = {}
+    if documents:
+        # The citizen ID's column is read first, the card's when it is empty, the passport's after them.
+        ordered = [position for _kind, position in sorted(documents)]
+        index["id_number"] = ordered[0]
+        if len(ordered) > 1:
+            fallbacks["id_number"] = tuple(ordered[1:])
     name_parts: tuple[int, ...] = ()
     part_beside: int | None = None
     if "full_name" not in index and "family" in parts and "given" in parts and _side_by_side(parts):
@@ -529,7 +541,7 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         index=index,
         ignored=ignored,
         missing=missing,
-        fallback=fallback,
+        fallbacks=fallbacks,
         name_parts=name_parts,
         part_beside=part_beside,
     )
@@ -1054,9 +1066,13 @@ class RowMapper:
             self.width = max(self.width, self._unlabelled + 1)
         self._others = [(c.key, header.index[c.key], c.clean) for c in present if c.key in _ROSTER_KEYS]
         self._limits = [(c.key, c.max_length) for c in present if c.max_length]
-        self._id_fallback = header.fallback.get("id_number")  # an old identity card's column
-        if self._id_fallback is not None:
-            self.width = max(self.width, self._id_fallback + 1)
+        self._id_fallbacks = header.fallbacks.get("id_number", ())  # an old identity card's column, a passport's
+        documents = [header.index["id_number"], *self._id_fallbacks] if "id_number" in header.index else []
+        # A passport's column: a number read from it is a passport's when the row does not say its type.
+        self._passport_column = next((p for p in documents if header_key(header.cells[p]) in _PASSPORT_KEYS), None)
+        self._id_primary = header.index.get("id_number")
+        if self._id_fallbacks:
+            self.width = max(self.width, max(self._id_fallbacks) + 1)
 
     def map(self, number: int, values: list[Any]) -> RosterRow:
         marked = values if values.__class__ is MarkedRow else None
@@ -1074,12 +1090,24 @@ class RowMapper:
             elif type(value) is str and value[:1] == "'":
                 value = unquote(value)
             fields[key] = value
-        if self._id_fallback is not None and is_blank([fields.get("id_number")]):
-            value = values[self._id_fallback]
-            if value.__class__ in CELL_PROBLEMS:
-                problems.append(CELL_PROBLEMS[value.__class__]("id_number", value))
-                value = ""
-            fields["id_number"] = unquote(value)
+        if self._id_fallbacks and is_blank([fields.get("id_number")]):
+            for position in self._id_fallbacks:
+                value = values[position]
+                if value.__class__ in CELL_PROBLEMS:
+                    problems.append(CELL_PROBLEMS[value.__class__]("id_number", value))
+                    break
+                if not is_blank([value]):
+                    fields["id_number"] = unquote(value)
+                    if position == self._passport_column and is_blank([fields.get("id_type")]):
+                        fields["id_type"] = "passport"  # the column says what it holds
+                    break
+        elif (
+            self._passport_column is not None
+            and self._passport_column == self._id_primary
+            and is_blank([fields.get("id_type")])
+            and not is_blank([fields.get("id_number")])
+        ):
+            fields["id_type"] = "passport"  # the file's one document column is the passports'
         if self._name_parts:
             fields["full_name"] = self._joined_name(values, problems)
         elif self._given is not None and name_part_disagrees(fields.get("full_name"), values[self._given]):

@@ -288,7 +288,7 @@ def test_an_old_identity_card_column_beside_the_citizen_id_column_is_read_when_t
         match = match_header(1, [*header, first, second])
         assert match.ignored == []
         cccd, cmnd = (len(header) + 1, len(header)) if first == "Số CMND" else (len(header), len(header) + 1)
-        assert (match.index["id_number"], match.fallback["id_number"]) == (cccd, cmnd)
+        assert (match.index["id_number"], match.fallbacks["id_number"]) == (cccd, (cmnd,))
         mapper = RowMapper(match)
         values = [""] * (len(header) + 2)
         values[cmnd] = "271234567"
@@ -300,7 +300,30 @@ def test_an_old_identity_card_column_beside_the_citizen_id_column_is_read_when_t
 
 def test_two_columns_of_the_same_document_keep_the_second_ignored():
     match = match_header(1, ["Họ và tên", "Số CCCD", "Số giấy tờ"])
-    assert match.fallback == {} and match.ignored == ["Số giấy tờ"]
+    assert match.fallbacks == {} and match.ignored == ["Số giấy tờ"]
+
+
+def test_a_passport_column_beside_the_citizen_id_column_is_read_as_a_passport_where_that_one_is_empty():
+    """Foreign staff keep a passport: its column is read in a row without a citizen ID (or CMND), as a
+    passport; before, the column was ignored and the person saved without a document."""
+    header = [h for h in HEADERS if h != "Số giấy tờ"]
+    match = match_header(1, [*header, "Số hộ chiếu", "Số CCCD", "Số CMND"])
+    passport, cccd, cmnd = len(header), len(header) + 1, len(header) + 2
+    assert (match.index["id_number"], match.fallbacks["id_number"], match.ignored) == (cccd, (cmnd, passport), [])
+    mapper = RowMapper(match)
+    values = [""] * (len(header) + 3)
+    values[passport] = "M12345678"
+    values[header.index("Loại giấy tờ")] = ""
+    mapped = mapper.map(2, values)
+    assert (mapped.person.id_number, mapped.person.id_type) == ("M12345678", "passport")
+    assert match.position_in("id_number", values) == passport
+    values[cmnd] = "271234567"
+    assert mapper.map(3, values).person.id_number == "271234567"
+    assert match.position_in("id_number", values) == cmnd
+    alone = match_header(1, [*header, "Passport No"])  # the file's one document column
+    values = [""] * (len(header) + 1)
+    values[-1] = "M12345678"
+    assert RowMapper(alone).map(2, values).person.id_type == "passport"
 
 
 @pytest.mark.parametrize(

@@ -1059,6 +1059,18 @@ def test_a_numbering_row_under_headers_merged_down_over_it_is_not_a_row(run):
     assert (imp.total, imp.created, imp.refused) == (2, 2, 0)
 
 
+def test_foreign_staff_with_a_passport_column_and_a_country_s_name(run):
+    """A factory's roster: "Số CCCD" and "Số hộ chiếu" columns, "Quốc tịch" typed as the country's name.
+    The Korean engineer is registered with his passport (the column ignored before: no document at all)."""
+    headers = [h if h != "Số giấy tờ" else "Số CCCD" for h in HEADERS] + ["Số hộ chiếu"]
+    foreign = {**person_row(2), "Số CCCD": "", "Loại giấy tờ": "", "Số hộ chiếu": "M12345678", "Quốc tịch": "Hàn Quốc"}
+    rows = [{**person_row(1), "Số CCCD": person_row(1)["Số giấy tờ"]}, foreign]
+    imp = run(xlsx_bytes(table(rows, headers)))
+    assert (imp.created, imp.refused, imp.ignored_columns) == (2, 0, []), reasons_by_row(imp)
+    person = Person.objects.get(id_number="M12345678")
+    assert (person.id_type, person.nationality) == ("passport", "KR")
+
+
 def test_dates_of_a_day_first_excel_or_typed_as_text_are_read(run):
     """Read day first (Vietnamese region), a real date's day may be over 12; typed as text (the template's
     Text column, a CSV), no real date at all: neither is the month-first pattern."""
