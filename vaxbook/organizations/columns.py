@@ -1071,6 +1071,7 @@ class RowMapper:
         # A passport's column: a number read from it is a passport's when the row does not say its type.
         self._passport_column = next((p for p in documents if header_key(header.cells[p]) in _PASSPORT_KEYS), None)
         self._id_primary = header.index.get("id_number")
+        self._read = frozenset(header.data_positions) | set(header.index.values())  # the columns read, STT too
         if self._id_fallbacks:
             self.width = max(self.width, max(self._id_fallbacks) + 1)
 
@@ -1133,8 +1134,9 @@ class RowMapper:
         if marked is not None:
             if marked.hidden:
                 problems.append(row_hidden_problem())
-            if marked.struck:
-                problems.append(row_struck_problem(self._titles(marked.struck)))
+            struck = tuple(p for p in marked.struck if p in self._read)  # a struck note elsewhere says nothing
+            if struck:
+                problems.append(row_struck_problem(self._titles(struck)))
         return RosterRow(
             number=number,
             values=values,

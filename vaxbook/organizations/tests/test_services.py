@@ -518,6 +518,9 @@ def test_a_row_struck_through_is_refused_as_such_and_uploads_again_from_the_repo
     again = run(xlsx_bytes([list(values[0]), list(values[1])]))
     assert (again.created, again.refused) == (1, 0)
     assert RosterEntry.objects.filter(organization=org).count() == 3
+    noted = table([person_row(4, **{"Ghi chú": "đã chuyển phòng"})], [*HEADERS, "Ghi chú"])
+    with_note = run(xlsx_bytes(noted, struck=(f"{chr(65 + len(HEADERS))}2",)))  # an old note struck: no matter
+    assert (with_note.created, with_note.refused) == (1, 0)
 
 
 def test_the_report_fixed_in_place_uploads_with_its_summary_sheet_left_alone(run):
