@@ -276,6 +276,11 @@ COLUMNS: tuple[Column, ...] = (
             "Số CMND/CCCD",
             "Số CCCD/CMND/Hộ chiếu",
             "Số CCCD/Hộ chiếu",
+            "CCCD/Hộ chiếu",
+            "Số CMND/Hộ chiếu",
+            "CMND/Hộ chiếu",
+            "CCCD/CMND/Hộ chiếu",
+            "Số CCCD/Passport",
             "Số định danh",
             "Số định danh cá nhân",
             "Số căn cước",
@@ -355,6 +360,10 @@ _ID_CARD_KEYS = frozenset(header_key(h) for h in ID_CARD_HEADERS)
 _PASSPORT_KEYS = frozenset(header_key(h) for h in PASSPORT_HEADERS)
 _NAME_PART_BY_KEY: dict[str, str] = {header_key(h): part for part, hs in NAME_PART_HEADERS.items() for h in hs}
 _NAME_PART_ORDER = ("family", "middle", "given")
+#: The English part headers: the names under them may be Western, the given name first.
+_ENGLISH_PART_KEYS = frozenset(
+    header_key(h) for h in ("Family name", "Last name", "Surname", "Middle name", "Given name", "First name")
+)
 _OWN_KEYS = frozenset(header_key(h) for h in (REASONS_HEADER, EXPORT_STATUS_HEADER, EXPORT_PROBLEMS_HEADER))
 #: What a header may say besides its name: a hint in brackets (``Ngày sinh (dd/mm/yyyy)``, ``Giới tính
 #: (Nam/Nữ)``, ``Số điện thoại [*]``), tried when the whole header is not known.
@@ -400,8 +409,11 @@ class HeaderMatch:
     # the first and the last); ``index["full_name"]`` is then the first of them.
     name_parts: tuple[int, ...] = ()
     # A part of the name's column beside the whole name's: a "Tên" typed again to sort the list by, a
-    # "Surname" beside "Name". Each row's whole name must start or end with it (`name_part_disagrees`).
+    # "Surname" beside "Name". Each row's whole name must end with it (a Vietnamese given name), start with
+    # it (a Vietnamese family name), or either (an English header: Western names put the given name
+    # first): `part_end` is "end", "start" or "either" (`name_part_disagrees`).
     part_beside: int | None = None
+    part_end: str = "either"
 
     @property
     def identifying_positions(self) -> list[int]:
@@ -466,12 +478,12 @@ class HeaderMatch:
         ahead of filling them, and such a row is neither counted nor refused."""
         return is_blank_at(values, self.data_positions)
 
-    def column_title(self, key: str) -> str:
+    def column_title(self, key: str, values: list[Any] | None = None) -> str:
         """The header the file itself used for a column (or the template's); a split name's headers joined
-        ("Họ đệm + Tên")."""
+        ("Họ đệm + Tên"); given a row, the column its value was read from (a passport's number)."""
         if key == "full_name" and self.name_parts:
             return " + ".join(normalize_text(self.cells[position]) for position in self.name_parts)
-        position = self.index.get(key)
+        position = self.index.get(key) if values is None else self.position_in(key, values)
         if position is not None and position < len(self.cells):
             text = normalize_text(self.cells[position])
             if text:
@@ -508,11 +520,7 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
                 ignored.append(text)
             continue
         if column.key == "id_number":
-            kind = 1 if key in _ID_CARD_KEYS else 2 if key in _PASSPORT_KEYS else 0
-            if any(k == kind for k, _p in documents):
-                ignored.append(text)  # one column of each document
-            else:
-                documents.append((kind, position))
+            documents.append((1 if key in _ID_CARD_KEYS else 2 if key in _PASSPORT_KEYS else 0, position))
             continue
         if column.key in index:
             ignored.append(text)
@@ -520,19 +528,25 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         index[column.key] = position
     fallbacks: dict[str, tuple[int, ...]] = {}
     if documents:
-        # The citizen ID's column is read first, the card's when it is empty, the passport's after them.
+        # The citizen ID's column is read first, the card's when it is empty, the passport's after them (a
+        # second column of a document after the first).
         ordered = [position for _kind, position in sorted(documents)]
         index["id_number"] = ordered[0]
         if len(ordered) > 1:
             fallbacks["id_number"] = tuple(ordered[1:])
     name_parts: tuple[int, ...] = ()
     part_beside: int | None = None
+    part_end = "either"
     if "full_name" not in index and "family" in parts and "given" in parts and _side_by_side(parts):
         name_parts = tuple(parts[part] for part in _NAME_PART_ORDER if part in parts)
         index["full_name"] = name_parts[0]
     else:  # a whole name's column is read (a "Tên" beside it is checked against it), or no name at all
         if "full_name" in index and parts:  # the given name's column first ("Tên"), else the family name's
-            part_beside = parts.pop("given") if "given" in parts else parts.pop("family", None)
+            kind = "given" if "given" in parts else "family" if "family" in parts else ""
+            if kind:
+                part_beside = parts.pop(kind)
+                english = header_key(cells[part_beside]) in _ENGLISH_PART_KEYS
+                part_end = "either" if english else "end" if kind == "given" else "start"
         ignored += [normalize_text(cells[position]) for position in sorted(parts.values())]
     missing = [c for c in COLUMNS if c.required and c.key not in index]
     return HeaderMatch(
@@ -544,6 +558,7 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         fallbacks=fallbacks,
         name_parts=name_parts,
         part_beside=part_beside,
+        part_end=part_end,
     )
 
 
@@ -863,16 +878,18 @@ def column_letters(position: int) -> str:
     return letters
 
 
-def name_part_disagrees(whole: Any, part: Any) -> bool:
-    """A whole name that neither starts nor ends with a part of it typed beside it ("Trần Văn" beside
-    "An": the name split over the two columns; "Văn An" beside "Nguyễn"). Western names put the given name
-    first ("John Smith" beside "John"). Compared without marks (`search_name`): "Hoà" and "Hòa" are one
-    name, and a sort column is often typed without them. An empty part says nothing."""
+def name_part_disagrees(whole: Any, part: Any, end: str = "either") -> bool:
+    """A whole name that does not end (``end="end"``: a Vietnamese given name, "Trần Văn" beside "An", the
+    name split over the two columns), start (``"start"``: a family name, "Văn An" beside "Nguyễn") or
+    either (an English header: Western names put the given name first, "John Smith" beside "John") with a
+    part of it typed beside it. Compared without marks (`search_name`): "Hoà" and "Hòa" are one name, and a
+    sort column is often typed without them. An empty part says nothing."""
     part_words = search_name(part).split()
     if not part_words:
         return False
     words = search_name(whole).split()
-    return words[-len(part_words) :] != part_words and words[: len(part_words)] != part_words
+    ends, starts = words[-len(part_words) :] == part_words, words[: len(part_words)] == part_words
+    return not (ends if end == "end" else starts if end == "start" else ends or starts)
 
 
 def _ends_with(first: str, last: str) -> bool:
@@ -894,6 +911,7 @@ class SplitName:
 
     def __init__(self, header: HeaderMatch):
         self.given = header.part_beside  # a part of the name beside it ("Tên", "Surname")
+        self.end = header.part_end if self.given is not None else "end"  # a sort column repeats the given name
         self.position = header.unlabelled_beside_name if self.given is None else self.given
         self.name_position = header.index.get("full_name")
         self.name = header.column_title("full_name")
@@ -911,7 +929,7 @@ class SplitName:
         if not text:
             self.agree += self.given is None  # an empty column beside: the name whole (a "Tên" empty says nothing)
             return
-        if not name_part_disagrees(whole, text):  # a part of the name again: a column to sort the list by
+        if not name_part_disagrees(whole, text, self.end):  # a part of the name again: a column to sort by
             self.agree += 1
             return
         self.disagree += 1
@@ -1059,6 +1077,7 @@ class RowMapper:
         if self._name_parts:
             self.width = max(self.width, max(self._name_parts) + 1)
         self._given = header.part_beside  # a part of the name's column beside the whole name's: checked
+        self._part_end = header.part_end
         if self._given is not None:
             self.width = max(self.width, self._given + 1)
         self._unlabelled = header.unlabelled_beside_name  # a column without a header after the name's
@@ -1071,7 +1090,8 @@ class RowMapper:
         # A passport's column: a number read from it is a passport's when the row does not say its type.
         self._passport_column = next((p for p in documents if header_key(header.cells[p]) in _PASSPORT_KEYS), None)
         self._id_primary = header.index.get("id_number")
-        self._read = frozenset(header.data_positions) | set(header.index.values())  # the columns read, STT too
+        # The columns read in every row, STT too; a further document column only in a row that reads it.
+        self._read = (frozenset(header.data_positions) | set(header.index.values())) - set(self._id_fallbacks)
         if self._id_fallbacks:
             self.width = max(self.width, max(self._id_fallbacks) + 1)
 
@@ -1111,12 +1131,14 @@ class RowMapper:
             fields["id_type"] = "passport"  # the file's one document column is the passports'
         if self._name_parts:
             fields["full_name"] = self._joined_name(values, problems)
-        elif self._given is not None and name_part_disagrees(fields.get("full_name"), values[self._given]):
+        elif self._given is not None and name_part_disagrees(
+            fields.get("full_name"), values[self._given], self._part_end
+        ):
             problems.append(self._given_problem(fields.get("full_name"), values[self._given]))
         elif (
             self._unlabelled is not None
             and not is_blank_at(values, [self._unlabelled])
-            and name_part_disagrees(fields.get("full_name"), values[self._unlabelled])
+            and name_part_disagrees(fields.get("full_name"), values[self._unlabelled], "end")
         ):
             problems.append(self._unlabelled_problem(values[self._unlabelled]))
         others = {}
@@ -1134,7 +1156,10 @@ class RowMapper:
         if marked is not None:
             if marked.hidden:
                 problems.append(row_hidden_problem())
-            struck = tuple(p for p in marked.struck if p in self._read)  # a struck note elsewhere says nothing
+            read = self._read
+            if self._id_fallbacks and (used := self.header.position_in("id_number", values)) in self._id_fallbacks:
+                read = read | {used}  # the document column this row's number was read from
+            struck = tuple(p for p in marked.struck if p in read)  # a struck note elsewhere says nothing
             if struck:
                 problems.append(row_struck_problem(self._titles(struck)))
         return RosterRow(
@@ -1161,7 +1186,7 @@ class RowMapper:
             NAME_PART_DISAGREES,
             format_lazy(
                 _(
-                    "The name “{name}” neither starts nor ends with “{given}” of the column “{column}”: type the "
+                    "The name “{name}” does not match “{given}” of the column “{column}”, a part of it: type the "
                     "whole name here, or, if the name is split over the two columns, head them “Họ đệm” and “Tên”."
                 ),
                 name=normalize_text(whole),
@@ -1233,13 +1258,16 @@ DISAGREES_WITH: dict[str, tuple[str, ...]] = {
 }
 
 
-def reason_text(header: HeaderMatch, number: int, problem: Any) -> str:
-    """One refusal reason naming the row and the column, in the active language, with its stable code."""
+def reason_text(header: HeaderMatch, number: int, problem: Any, values: list[Any] | None = None) -> str:
+    """One refusal reason naming the row and the column (given the row, the one its value was read from),
+    in the active language, with its stable code."""
     key = problem.field
     if key in header.index:
+        column = header.column_title(key, values)
         return str(
             _("Row %(row)s, column “%(column)s”: %(message)s [%(code)s]")
-            % {"row": number, "column": header.column_title(key), "message": problem.message, "code": problem.code}
+            % {"row": number, "column": column, "message": problem.message, "code": problem.code}
         )
-    values = {"row": number, "message": problem.message, "code": problem.code}
-    return str(_("Row %(row)s: %(message)s [%(code)s]") % values)
+    return str(
+        _("Row %(row)s: %(message)s [%(code)s]") % {"row": number, "message": problem.message, "code": problem.code}
+    )

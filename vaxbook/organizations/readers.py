@@ -86,10 +86,10 @@ MESSAGES: dict[str, Any] = {
         "of the name, give it a header of its own or delete it. Nothing was imported."
     ),
     "name_split_given": _(
-        "The column “%(given)s” (column %(column)s) holds given names that “%(name)s” does not end with, such as "
-        "“%(example)s” beside “%(whole)s” in row %(row)s: the name seems split over the two columns. Head them "
-        "“Họ đệm” and “Tên” and upload the file again (or type the whole name under “%(name)s”). Nothing was "
-        "imported."
+        "The column “%(given)s” (column %(column)s) holds parts of names that the names of “%(name)s” do not "
+        "hold where they should, such as “%(example)s” beside “%(whole)s” in row %(row)s: the name seems split "
+        "over the two columns. Head them “Họ đệm” and “Tên” and upload the file again (or type the whole name "
+        "under “%(name)s”). Nothing was imported."
     ),
     "dates_month_first_text": _(
         "The dates of birth are written month first, such as %(example)s (rows %(rows)s: no month is over 12), "

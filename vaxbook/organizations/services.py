@@ -931,7 +931,7 @@ class _ImportRun:
                 organization_name=self.organization.name,
             )
         with translation.override("vi"):
-            reasons = [reason_text(header, row.number, p) for p in problems]
+            reasons = [reason_text(header, row.number, p, row.values) for p in problems]
         fields = {field for p in problems for field in (p.field, *DISAGREES_WITH.get(p.code, ()))}
         bad = {position for field in fields for position in header.cells_of(field, row.values)}
         self.report.add(row.values, reasons, bad)

@@ -24,11 +24,11 @@ from typing import Literal, TypeGuard
 
 import phonenumbers
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.registry.countries import country_code
+from vaxbook.registry.countries import country_code, country_name
 from vaxbook.registry.legacy_text import legacy_reading, letters_lost, misread_utf8
 
 type Message = str | Promise
@@ -1051,11 +1051,12 @@ def normalize_nationality(s: object) -> str:
     text = normalize_text(s)
     if not text:
         return "VN"
-    if text.isascii() and len(text) <= 2:
-        if len(text) < 2 or text.isupper():
-            return text.upper()
-        named = country_code(text)
-        return text if named is not None and named != text.upper() else text.upper()
+    letters = "".join(ch for ch in text if ch.isalpha())
+    if text.isascii() and len(letters) <= 2:  # a code, maybe with marks around it ("MY.", "(kr)")
+        if len(letters) < 2 or letters.isupper():
+            return letters.upper() if len(letters) == 2 else text.upper()
+        named = country_code(letters)
+        return text if named is not None and named != letters.upper() else letters.upper()
     code = country_code(text)
     if code is not None:
         return code
@@ -1151,6 +1152,25 @@ class PersonCheck:
         return [p.code for p in self.problems]
 
 
+def _nationality_problem(nationality: str) -> Problem:
+    """Two letters that are a code and a country's name without its marks ("My": Mỹ, or Malaysia's MY?)
+    say so; anything else asks for the code."""
+    named = country_code(nationality) if len(nationality) == 2 and nationality.isascii() else None
+    if named is not None:
+        message: Message = format_lazy(
+            _(
+                "“{value}” may be the code {code} or a country's name typed without its marks ({named}): type "
+                "the two-letter code in capitals."
+            ),
+            value=nationality,
+            code=nationality.upper(),
+            named=lazy(country_name, str)(named),  # in the reader's language
+        )
+    else:
+        message = _("The nationality is no country known: type its two-letter code (VN, KR, US …).")
+    return Problem("nationality", "nationality_format", message)
+
+
 def _is_country_code(text: str) -> bool:
     """Two letters A-Z (the regular expression ``[A-Z]{2}``, without its cost on every row)."""
     return len(text) == 2 and text.isascii() and text.isalpha() and text.isupper()
@@ -1198,13 +1218,7 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
 
     # nationality
     if not _is_country_code(nationality):
-        invalid.append(
-            Problem(
-                "nationality",
-                "nationality_format",
-                _("The nationality is no country known: type its two-letter code (VN, KR, US …)."),
-            )
-        )
+        invalid.append(_nationality_problem(nationality))
 
     # identity document
     id_type = normalize_id_type(data.id_type)

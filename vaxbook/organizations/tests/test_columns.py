@@ -298,9 +298,16 @@ def test_an_old_identity_card_column_beside_the_citizen_id_column_is_read_when_t
         assert cmnd in match.identifying_positions and cmnd in match.data_positions
 
 
-def test_two_columns_of_the_same_document_keep_the_second_ignored():
+@pytest.mark.parametrize("header", ["CCCD/Hộ chiếu", "Số CMND/Hộ chiếu", "CCCD/CMND/Hộ chiếu", "Số CCCD/Passport"])
+def test_combined_document_headers(header):
+    assert match_header(1, ["Họ và tên", header]).index["id_number"] == 1
+
+
+def test_a_second_column_of_the_same_document_is_read_after_the_first():
+    """Two passport columns, two citizen ID columns: the second is read in a row where the first is empty
+    (it was ignored, and a number typed only there lost)."""
     match = match_header(1, ["Họ và tên", "Số CCCD", "Số giấy tờ"])
-    assert match.fallbacks == {} and match.ignored == ["Số giấy tờ"]
+    assert (match.index["id_number"], match.fallbacks, match.ignored) == (1, {"id_number": (2,)}, [])
 
 
 def test_a_passport_column_beside_the_citizen_id_column_is_read_as_a_passport_where_that_one_is_empty():
@@ -447,13 +454,17 @@ def test_a_given_name_column_beside_the_whole_name_is_checked_against_it():
         ("Nguyễn Thị Minh Khai", "minh khai", []),
         ("Nguyễn Văn An", "", []),
         ("Trần Văn", "An", ["name_part_disagrees"]),
-        ("John Smith", "John", []),  # a Western name puts the given name first
+        ("Hà Thị", "Hà", ["name_part_disagrees"]),  # a Vietnamese given name ends the name: not its start
         ("Nguyễn Thị Hoà", "Hòa", []),  # the tone mark placed the old way or the new
         ("Trần Đức", "Duc", []),  # a sort column typed without marks
     ):
         values[at], values[-1] = whole, given_name
         assert [p.code for p in mapper.map(2, values).problems] == codes, (whole, given_name)
     assert match_header(1, _split_name(["Họ đệm"])).missing == [COLUMN_BY_KEY["full_name"]]
+    english = match_header(1, [*HEADERS, "First name"])  # Western names put the given name first
+    assert english.part_end == "either"
+    values[at], values[-1] = "John Smith", "John"
+    assert RowMapper(english).map(2, values).problems == []
 
 
 def test_a_first_part_that_already_ends_with_the_given_name_is_refused():

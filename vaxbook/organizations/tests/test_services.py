@@ -996,7 +996,7 @@ def test_a_given_name_column_the_whole_name_does_not_end_with_refuses_the_file_o
     error = _refused_and_nothing_written(rep, org, xlsx_bytes(table(split, headers)))
     assert [e.code for e in error.errors] == ["name_split"]
     with translation.override("vi"):
-        assert "“An” bên cạnh “Trần Văn” ở dòng 2" in str(error.errors[0].message)
+        assert "“An” bên cạnh “Trần Văn” ở dòng 2" in str(error.errors[0].message), str(error.errors[0].message)
     rows = [{**person_row(n), "Tên": person_row(n)["Họ và tên"].split()[-1]} for n in (1, 2)]
     rows.append({**person_row(3), "Tên": "Khác"})
     imp = run(xlsx_bytes(table(rows, headers)))
@@ -1072,6 +1072,13 @@ def test_foreign_staff_with_a_passport_column_and_a_country_s_name(run):
     assert (imp.created, imp.refused, imp.ignored_columns) == (2, 0, []), reasons_by_row(imp)
     person = Person.objects.get(id_number="M12345678")
     assert (person.id_type, person.nationality) == ("passport", "KR")
+    # a bad passport number is reported in its own column; an old CMND struck beside a CCCD in use is no matter
+    bad = {**foreign, "Họ và tên": "Kim Min Jun", "Số hộ chiếu": "BAD!", "STT": 3}
+    old_card = {**person_row(4), "Số CCCD": person_row(4)["Số giấy tờ"], "Số CMND": "271234567"}
+    cells = table([bad, old_card], [*headers, "Số CMND"])
+    imp = run(xlsx_bytes(cells, struck=(f"{chr(65 + len(headers))}3",)))
+    assert (imp.created, imp.refused) == (1, 1), reasons_by_row(imp)
+    assert reasons_by_row(imp)[3].startswith("Dòng 2, cột “Số hộ chiếu”:")
 
 
 def test_dates_of_a_day_first_excel_or_typed_as_text_are_read(run):

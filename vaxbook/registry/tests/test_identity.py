@@ -1046,12 +1046,25 @@ def test_a_cccd_as_text_that_lost_two_zeros_is_refused_naming_the_number_it_may_
         ("kr", "KR"),  # no country is named so: a code
         ("Y", "Y"),  # one letter is no code, and Ý (Italy) only with its mark
         ("Ý", "IT"),
+        ("MY.", "MY"),  # a code with marks around it stays a code
+        ("(kr)", "KR"),
+        ("M.y.", "M.y."),  # not in capitals: Mỹ or Malaysia? refused
         ("United States", "US"),
         ("Xứ Sở Thần Tiên", "Xứ Sở Thần Tiên"),  # refused by the check, as typed
     ],
 )
 def test_a_nationality_typed_as_its_country_s_name(raw: str, code: str) -> None:
     assert normalize_nationality(raw) == code
+
+
+def test_two_letters_that_may_be_a_code_or_a_name_say_so() -> None:
+    result = check_person(PersonInput(**{**COMPLETE_ADULT.__dict__, "nationality": "My"}), today=TODAY)
+    [problem] = [p for p in result.invalid if p.field == "nationality"]
+    with translation.override("en"):
+        assert str(problem.message) == (
+            "“My” may be the code MY or a country's name typed without its marks (United States): type the "
+            "two-letter code in capitals."
+        )
 
 
 def test_check_person_restores_a_hanoi_cccd_typed_as_a_number() -> None:
