@@ -872,6 +872,8 @@ def parse_date(value: object) -> date | None:
         except OverflowError:
             return None
     text = unicodedata.normalize("NFKC", _as_text(value)).strip()
+    if match := _DMY_DATE.fullmatch(text):  # as nearly every text date is
+        return _make_date(match.group(4), match.group(3), match.group(1))
     if _EXCEL_SERIAL_TEXT.fullmatch(text):
         return excel_serial_to_date(float(text))
     if (words := _DATE_WORDS.match(text)) and words.end() < len(text) and not _VI_DATE.fullmatch(text):
@@ -1051,6 +1053,8 @@ def normalize_nationality(s: object) -> str:
     text = normalize_text(s)
     if not text:
         return "VN"
+    if len(text) == 2 and text.isascii() and text.isalpha() and text.isupper():
+        return text  # a code, as nearly every row has it
     letters = "".join(ch for ch in text if ch.isalpha())
     if text.isascii() and len(letters) <= 2:  # a code, maybe with marks around it ("MY.", "(kr)")
         if len(letters) < 2 or letters.isupper():
