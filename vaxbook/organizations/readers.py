@@ -478,6 +478,7 @@ class XlsxBook(Book):
     formulas_stale = False
     struck_styles: frozenset[int] = frozenset()
     struck_strings: frozenset[int] = frozenset()
+    inline_strings = False
 
     def __init__(self, fileobj: IO[bytes]):
         try:
@@ -590,6 +591,9 @@ class XlsxBook(Book):
         # The cell styles, and the texts, that strike through: a row with such a cell is asked about (`MarkedRow`).
         self.struck_styles = _struck_styles(styles)
         self.struck_strings = _struck_strings(shared_strings)
+        # Without shared strings a program wrote its texts into the sheet (openpyxl): rich text struck
+        # there is looked for in each slice; Excel, LibreOffice and the rest keep texts in shared strings.
+        self.inline_strings = shared_strings is None
         sheets = []
         for entry in [*named, *(e for e in visible if e not in named)]:
             rel = rels.get(_attr(entry, "id") or "")
@@ -790,19 +794,27 @@ class XlsxBook(Book):
             if formula.search(body):
                 errors = _formula_cells(body, stale=self.formulas_stale, into=errors)
             hidden = _hidden_rows(body, rows_before) if b"hidden=" in body else frozenset()
-            struck = _struck_cells(body, self.struck_styles, self.struck_strings)
+            struck = (
+                _struck_cells(body, self.struck_styles, self.struck_strings, inline=self.inline_strings)
+                if self.struck_styles or self.struck_strings or self.inline_strings
+                else {}
+            )
+            special = bool(errors or hidden or struck)  # one test a row when the slice has none (nearly always)
             for number, values in enumerate(rows, start=offset + first + 1):
                 row = (pad + values) if left else values
-                if errors and number in errors:
-                    row = _with_errors(row, errors[number])
-                if (hidden and number in hidden) or (struck and number in struck):
-                    row = MarkedRow(row, hidden=number in hidden, struck=struck.get(number, ()))
+                if special:
+                    if number in errors:
+                        row = _with_errors(row, errors[number])
+                    if number in hidden or number in struck:
+                        row = MarkedRow(row, hidden=number in hidden, struck=struck.get(number, ()))
                 yield number, row
         finally:
             workbook.close()
 
 
-def _struck_cells(body: bytes, styles: frozenset[int], strings: frozenset[int]) -> dict[int, tuple[int, ...]]:
+def _struck_cells(
+    body: bytes, styles: frozenset[int], strings: frozenset[int], *, inline: bool
+) -> dict[int, tuple[int, ...]]:
     """The cells of a slice's rows whose text is struck through, by row: (column, …): a value in a
     struck-through style, a shared string with a struck run (part of a cell's text struck, "Nguyễn Văn
     ~~Hoa~~ Hoà"), an inline string with one. Only cells that carry their reference (r="B7"), as every
@@ -815,7 +827,8 @@ def _struck_cells(body: bytes, styles: frozenset[int], strings: frozenset[int]) 
                 found.setdefault(int(number), set()).add(_column_index(letters))
     # A struck shared string's index must stand in the slice as a value (a cheap test for a few such
     # strings); an inline string's strike is in the slice itself.
-    if (strings and (len(strings) > _FEW_STRINGS or any(b">%d</" % i in body for i in strings))) or (b"strike" in body):
+    few = strings and (len(strings) > _FEW_STRINGS or any(b">%d</" % i in body for i in strings))
+    if few or (inline and b"strike" in body):
         for match in _CELL_CONTENT.finditer(body):
             attributes, content = match.group(1), match.group(2)
             struck = b"strike" in content and _STRIKE_ON.search(content) is not None  # an inline string's run
