@@ -104,16 +104,6 @@ def _id_type_label(value: str) -> str | None:
     return _ID_TYPE_LABELS.get(header_key(text), text)
 
 
-def clean_nationality(value: Any) -> Any:
-    return _nationality_label(value) if type(value) is str else unquote(value)
-
-
-@functools.lru_cache(maxsize=1024)
-def _nationality_label(value: str) -> str:
-    """A nationality as typed, unquoted; a country's name is read by the identity rules (`country_code`)."""
-    return unquote(value)
-
-
 def clean_date(value: Any) -> Any:
     """A real date (calamine gives date or datetime), a serial number or a text; the rules parse the rest.
 
@@ -320,7 +310,7 @@ COLUMNS: tuple[Column, ...] = (
         max_length=120,
     ),
     Column("ethnicity", "Dân tộc", aliases=("Ethnicity",), width=12),
-    Column("nationality", "Quốc tịch", clean_nationality, aliases=("Nationality",), width=10),
+    Column("nationality", "Quốc tịch", unquote, aliases=("Nationality",), width=10),
     Column(
         "province_code",
         "Mã tỉnh",
@@ -892,7 +882,7 @@ def name_part_disagrees(whole: Any, part: Any, end: str = "either") -> bool:
     return not (ends if end == "end" else starts if end == "start" else ends or starts)
 
 
-def _ends_with(first: str, last: str) -> bool:
+def _parts_repeat(first: str, last: str) -> bool:
     """The first part of a split name ends with the last ("Nguyễn Văn An" | "An"), or the last starts with
     the first ("Nguyễn" | "Nguyễn Văn An"): one column holds the whole name. Without marks."""
     first_words, last_words = search_name(first).split(), search_name(last).split()
@@ -910,12 +900,12 @@ class SplitName:
     (`RowMapper`)."""
 
     def __init__(self, header: HeaderMatch):
-        self.given = header.part_beside  # a part of the name beside it ("Tên", "Surname")
-        self.end = header.part_end if self.given is not None else "end"  # a sort column repeats the given name
-        self.position = header.unlabelled_beside_name if self.given is None else self.given
+        self.part = header.part_beside  # a part of the name beside it ("Tên", "Surname")
+        self.end = header.part_end if self.part is not None else "end"  # a sort column repeats the given name
+        self.position = header.unlabelled_beside_name if self.part is None else self.part
         self.name_position = header.index.get("full_name")
         self.name = header.column_title("full_name")
-        self.given_title = normalize_text(header.cells[self.given]) if self.given is not None else ""
+        self.part_title = normalize_text(header.cells[self.part]) if self.part is not None else ""
         self.identifying = header.identifying_positions
         self.found: tuple[int, str, str] | None = None  # the first row telling: (row, its value, its name)
         self.agree = self.disagree = 0
@@ -927,7 +917,7 @@ class SplitName:
         text = normalize_text(values[self.position]) if self.position < len(values) else ""
         whole = values[self.name_position] if self.name_position < len(values) else ""
         if not text:
-            self.agree += self.given is None  # an empty column beside: the name whole (a "Tên" empty says nothing)
+            self.agree += self.part is None  # an empty column beside: the name whole (a "Tên" empty says nothing)
             return
         if not name_part_disagrees(whole, text, self.end):  # a part of the name again: a column to sort by
             self.agree += 1
@@ -941,12 +931,12 @@ class SplitName:
             return
         row, example, whole = self.found
         column = column_letters(self.position)
-        if self.given is None:
+        if self.part is None:
             raise FileRefused("name_split_unlabelled", name=self.name, column=column, row=row, example=example)
         raise FileRefused(
             "name_split_given",
             name=self.name,
-            given=self.given_title,
+            given=self.part_title,
             column=column,
             row=row,
             example=example,
@@ -1076,10 +1066,10 @@ class RowMapper:
         self._name_parts = header.name_parts  # read and joined by `_joined_name`
         if self._name_parts:
             self.width = max(self.width, max(self._name_parts) + 1)
-        self._given = header.part_beside  # a part of the name's column beside the whole name's: checked
+        self._part = header.part_beside  # a part of the name's column beside the whole name's: checked
         self._part_end = header.part_end
-        if self._given is not None:
-            self.width = max(self.width, self._given + 1)
+        if self._part is not None:
+            self.width = max(self.width, self._part + 1)
         self._unlabelled = header.unlabelled_beside_name  # a column without a header after the name's
         if self._unlabelled is not None:
             self.width = max(self.width, self._unlabelled + 1)
@@ -1131,10 +1121,10 @@ class RowMapper:
             fields["id_type"] = "passport"  # the file's one document column is the passports'
         if self._name_parts:
             fields["full_name"] = self._joined_name(values, problems)
-        elif self._given is not None and name_part_disagrees(
-            fields.get("full_name"), values[self._given], self._part_end
+        elif self._part is not None and name_part_disagrees(
+            fields.get("full_name"), values[self._part], self._part_end
         ):
-            problems.append(self._given_problem(fields.get("full_name"), values[self._given]))
+            problems.append(self._part_problem(fields.get("full_name"), values[self._part]))
         elif (
             self._unlabelled is not None
             and not is_blank_at(values, [self._unlabelled])
@@ -1179,8 +1169,8 @@ class RowMapper:
             (normalize_text(cells[p]) if p < len(cells) else "") or column_letters(p) for p in sorted(positions)
         )
 
-    def _given_problem(self, whole: Any, given: Any) -> Problem:
-        assert self._given is not None
+    def _part_problem(self, whole: Any, given: Any) -> Problem:
+        assert self._part is not None
         return Problem(
             "full_name",
             NAME_PART_DISAGREES,
@@ -1191,7 +1181,7 @@ class RowMapper:
                 ),
                 name=normalize_text(whole),
                 given=normalize_text(given),
-                column=normalize_text(self.header.cells[self._given]),
+                column=normalize_text(self.header.cells[self._part]),
             ),
         )
 
@@ -1226,7 +1216,7 @@ class RowMapper:
         if (texts[0] or texts[-1]) and not (texts[0] and texts[-1]) and not unreadable:
             empty = self._name_parts[0] if not texts[0] else self._name_parts[-1]
             problems.append(name_part_missing(normalize_text(self.header.cells[empty])))
-        elif texts[0] and texts[-1] and _ends_with(" ".join(texts[:-1]), texts[-1]):
+        elif texts[0] and texts[-1] and _parts_repeat(" ".join(texts[:-1]), texts[-1]):
             # "Nguyễn Văn An" | "An": the first column holds the whole name, the other sorts the list
             problems.append(self._repeated_problem(texts))
         return " ".join(text for text in texts if text)

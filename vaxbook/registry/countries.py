@@ -5,9 +5,6 @@ holds them with its geocoding data; kept here as a small table, because importin
 every worker about 90 MB and 3 s at start-up.
 """
 
-import functools
-import unicodedata
-
 from django.utils.translation import get_language
 
 COUNTRY_NAMES: dict[str, tuple[str, str]] = {
@@ -324,26 +321,3 @@ COUNTRY_ALIASES: dict[str, str] = {
         )
     ),
 }
-
-
-def _folded(text: str) -> str:
-    """A name's comparison form: lower-case ASCII letters and digits, marks dropped (đ → d)."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D")).lower()
-    return "".join(ch for ch in decomposed if ch.isascii() and ch.isalnum())
-
-
-@functools.cache
-def _codes_by_name() -> dict[str, str]:
-    """Every name above by its comparison form → its code; a form two countries share is left out."""
-    found: dict[str, set[str]] = {}
-    named = [(name, code) for code, names in COUNTRY_NAMES.items() for name in names]
-    for name, code in [*named, *COUNTRY_ALIASES.items()]:
-        found.setdefault(_folded(name), set()).add(code)
-    return {key: codes.pop() for key, codes in found.items() if len(codes) == 1 and key}
-
-
-def country_code(name: str) -> str | None:
-    """The alpha-2 code of a country typed by its name, in Vietnamese or English, with or without marks
-    ("Hàn Quốc", "Han Quoc", "Korea", "Mỹ", "My"), or by a common alpha-3 code ("KOR"); None otherwise
-    (never a name two countries share)."""
-    return _codes_by_name().get(_folded(name))

@@ -28,7 +28,7 @@ from django.utils.functional import Promise, lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.registry.countries import country_code, country_name
+from vaxbook.registry.countries import COUNTRY_ALIASES, COUNTRY_NAMES, country_name
 from vaxbook.registry.legacy_text import legacy_reading, letters_lost, misread_utf8
 
 type Message = str | Promise
@@ -1046,7 +1046,7 @@ def _sex_alias(text: str) -> str:
 
 def normalize_nationality(s: object) -> str:
     """ISO alpha-2 in upper case; ``VN`` when empty. A country's name, in Vietnamese or English, with or
-    without marks, or a common alpha-3 code, is its code (`countries.country_code`: "Hàn Quốc", "Korea",
+    without marks, or a common alpha-3 code, is its code (`country_code`: "Hàn Quốc", "Korea",
     "KOR" → ``KR``). Two ASCII letters are a code ("MY" Malaysia, "kr" Korea), but two that are also a
     country's name typed without its marks ("My": Mỹ, the United States, or Malaysia?) are kept as typed,
     refused by the check: never guessed. Other text is kept (and refused by the check)."""
@@ -1173,6 +1173,29 @@ def _nationality_problem(nationality: str) -> Problem:
     else:
         message = _("The nationality is no country known: type its two-letter code (VN, KR, US …).")
     return Problem("nationality", "nationality_format", message)
+
+
+def _country_key(name: str) -> str:
+    """A country's name compared as names are (`search_name`), its spaces and signs dropped."""
+    return "".join(ch for ch in search_name(name) if ch.isalnum())
+
+
+@functools.cache
+def _codes_by_name() -> dict[str, str]:
+    """The country table's names (Vietnamese, English) and its aliases by their comparison form → the
+    code; a form two countries share is left out."""
+    found: dict[str, set[str]] = {}
+    named = [(name, code) for code, names in COUNTRY_NAMES.items() for name in names]
+    for name, code in [*named, *COUNTRY_ALIASES.items()]:
+        found.setdefault(_country_key(name), set()).add(code)
+    return {key: codes.pop() for key, codes in found.items() if len(codes) == 1 and key}
+
+
+def country_code(name: str) -> str | None:
+    """The alpha-2 code of a country typed by its name, in Vietnamese or English, with or without marks
+    ("Hàn Quốc", "Han Quoc", "Korea", "Mỹ", "My"), or by a common alpha-3 code ("KOR"); None otherwise
+    (never a name two countries share)."""
+    return _codes_by_name().get(_country_key(name))
 
 
 def _is_country_code(text: str) -> bool:
