@@ -355,6 +355,14 @@ _ENGLISH_PART_KEYS = frozenset(
     header_key(h) for h in ("Family name", "Last name", "Surname", "Middle name", "Given name", "First name")
 )
 _OWN_KEYS = frozenset(header_key(h) for h in (REASONS_HEADER, EXPORT_STATUS_HEADER, EXPORT_PROBLEMS_HEADER))
+_REASONS_KEY = header_key(REASONS_HEADER)
+
+
+def is_reasons_header(cell: Any) -> bool:
+    """Whether a header cell is an error report's own "Lý do" column (a fixed report uploaded again)."""
+    return header_key(normalize_text(cell)) == _REASONS_KEY
+
+
 #: What a header may say besides its name: a hint in brackets (``Ngày sinh (dd/mm/yyyy)``, ``Giới tính
 #: (Nam/Nữ)``, ``Số điện thoại [*]``), tried when the whole header is not known.
 _HEADER_HINT = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")

@@ -24,6 +24,7 @@ from vaxbook.organizations.columns import (
     REASONS_HEADER,
     TEMPLATE_COLUMNS,
     Column,
+    is_reasons_header,
 )
 from vaxbook.organizations.readers import ROSTER_SHEET
 from vaxbook.organizations.reasons import Reason
@@ -259,6 +260,8 @@ class ErrorReportWriter:
         self.book = xlsxwriter.Workbook(path, {"constant_memory": True, **WORKBOOK_OPTIONS})
         self.sheet = self.book.add_worksheet(ROSTER_SHEET)
         self.width = len(header_cells)
+        # A report fixed and uploaded again keeps its "Lý do" column where it stands, with the new reasons.
+        self.reasons_at = next((p for p, cell in enumerate(header_cells) if is_reasons_header(cell)), self.width)
         self.text_positions = text_positions
         self.references = references
         self.organization_name = organization_name
@@ -279,25 +282,31 @@ class ErrorReportWriter:
         for position in range(self.width):
             width = widths.get(position, 16)
             self.sheet.set_column(position, position, width, text if position in text_positions else None)
-        self.sheet.set_column(self.width, self.width, 80)
+        self.sheet.set_column(self.reasons_at, self.reasons_at, 80)
         for position, cell in enumerate(header_cells):
-            self._write(0, position, cell, self.fmt_header)
-        self.sheet.write_string(0, self.width, REASONS_HEADER, self.fmt_reason_header)
+            if position != self.reasons_at:
+                self._write(0, position, cell, self.fmt_header)
+        self.sheet.write_string(0, self.reasons_at, REASONS_HEADER, self.fmt_reason_header)
         self.sheet.freeze_panes(1, 0)
         add_drop_downs(self.sheet, positions, references or ReferenceLists())
 
     def add(self, values: Sequence[Any], reasons: Sequence[str], bad_positions: set[int]) -> None:
         self.rows += 1
         row = self.rows
+        appended = self.reasons_at == self.width
         for position in range(max(self.width, len(values))):
+            if position == self.reasons_at and not appended:
+                continue  # the old reasons, replaced
             value = values[position] if position < len(values) else None
+            # A cell beyond the header's last column moves right of the appended "Lý do": nothing lost.
+            column = position + 1 if appended and position >= self.width else position
             fmt = None
             if position in bad_positions:
                 fmt = self.fmt_bad_text if position in self.text_positions else self.fmt_bad
                 if isinstance(value, date):
                     fmt = self.fmt_bad_date
-            self._write(row, position, value, fmt)
-        self.sheet.write_string(row, self.width, "\n".join(reasons), self.fmt_reason)
+            self._write(row, column, value, fmt)
+        self.sheet.write_string(row, self.reasons_at, "\n".join(reasons), self.fmt_reason)
 
     def _write(self, row: int, col: int, value: Any, fmt: Any) -> None:
         ws = self.sheet

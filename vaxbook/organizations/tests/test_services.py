@@ -487,6 +487,39 @@ def test_a_fixed_report_can_be_uploaded_again(run):
     assert Person.objects.get().phone == "+84912000001"
 
 
+def test_a_report_uploaded_again_unfixed_keeps_one_reasons_column_with_the_new_reasons(run):
+    """The clerk fixes one row of two and uploads the report again: the next report has the "Lý do" column
+    where it stood, with this run's reasons (not a second "Lý do" beside the old one)."""
+    rows = [
+        person_row(1, **{"Ngày sinh": "31/02/1990"}),
+        person_row(2, **{"Số điện thoại": "12345"}),
+    ]
+    first = run(xlsx_bytes(table(rows)))
+    assert first.refused == 2
+    values, _sheet = report(first)
+    fixed = [list(values[0]), list(values[1]), list(values[2])]
+    fixed[1][2] = person_row(1)["Ngày sinh"]
+    second = run(xlsx_bytes(fixed))
+    assert (second.created, second.refused) == (1, 1)
+    again, _sheet = report(second)
+    assert list(again[0]) == [*HEADERS, "Lý do"]
+    assert len(again) == 2 and "[phone_format]" in again[1][16] and again[1][16].startswith("Dòng 3,")
+
+
+def test_a_cell_beyond_the_header_is_kept_in_the_report_beside_the_reasons(run):
+    """A note typed in a column without a header is not overwritten by the reasons."""
+    rows = [[*person_row(1, **{"Số điện thoại": "12345"}).values(), "ghi chú không tiêu đề"]]
+    imp = run(xlsx_bytes([HEADERS, rows[0]]))
+    assert imp.refused == 1
+    values, _sheet = report(imp)
+    assert values[0][-1] == "Lý do" and "[phone_format]" in values[1][-1]
+    assert "ghi chú không tiêu đề" in values[1][:-1]
+    from_csv = run(csv_bytes([HEADERS, rows[0]]), name="roster.csv")  # a CSV row longer than its header
+    values, _sheet = report(from_csv)
+    assert values[0][16] == "Lý do" and "[phone_format]" in values[1][16]
+    assert values[1][17] == "ghi chú không tiêu đề"
+
+
 def test_a_hidden_row_is_refused_as_such_and_uploads_again_from_the_report(run, org):
     """A row hidden in the sheet (by hand, a filter, a folded group) is not taken silently: refused with
     `row_hidden` (and any other reason it has), shown in the report, which uploads it."""
