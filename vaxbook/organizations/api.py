@@ -38,6 +38,11 @@ class ProblemOut(Schema):
     message: str
 
 
+class SectionRowOut(Schema):
+    row: int
+    text: str
+
+
 class RosterImportStarted(Schema):
     id: str
     status: str
@@ -61,6 +66,7 @@ class RosterImportOut(Schema):
     problems: list[ProblemOut]
     ignored_columns: list[str]
     footer_rows: list[int]
+    section_rows: list[SectionRowOut]
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -138,6 +144,7 @@ def roster_import_out(roster_import: RosterImport) -> dict:
         "problems": [render_problem(p) for p in roster_import.problems],
         "ignored_columns": roster_import.ignored_columns,
         "footer_rows": roster_import.footer_rows,
+        "section_rows": [{"row": number, "text": text} for number, text in roster_import.section_rows],
         "created_at": roster_import.created_at,
         "started_at": roster_import.started_at,
         "finished_at": roster_import.finished_at,

@@ -373,6 +373,35 @@ HEADER_LOOK_AHEAD = 20
 IDENTIFYING_KEYS = ("date_of_birth", "id_number", "phone", "health_insurance_number")
 #: At most this many such rows at the end of the sheet are its footer: more are rows to refuse.
 FOOTER_MAX_ROWS = 10
+#: A row heading a section of the list ("I | KHỐI VĂN PHÒNG", "A | Ban Giám đốc", "II. Phân xưởng 2"): its
+#: number a Roman numeral or a letter where staff are numbered 1, 2, 3 …, or its text a unit's name.
+_SECTION_NUMBER = re.compile(r"(?:[IVXL]{1,6}|[A-Za-z])[.)]?")
+_SECTION_PREFIX = re.compile(r"(?:[IVXL]{1,6}|[A-Z])\s*[.):\-–]\s*(?=\S)")
+#: The words a unit's name starts with, marks kept (a family name "Tô" is no "Tổ").
+_SECTION_WORDS = (
+    "khối",
+    "phòng",
+    "ban",
+    "bộ phận",
+    "tổ",
+    "đội",
+    "xưởng",
+    "phân xưởng",
+    "khoa",
+    "chi nhánh",
+    "văn phòng",
+    "trung tâm",
+    "nhà máy",
+    "công ty",
+    "cơ sở",
+    "đơn vị",
+    "trạm",
+    "bộ môn",
+    "lãnh đạo",
+    "nhóm",
+)
+#: How much of a section heading's text is kept to show.
+SECTION_TEXT_LENGTH = 80
 _ROSTER_KEYS = frozenset({"province_code", "department", "employee_number"})
 _PERSON_KEYS = frozenset(k for k in PersonInput.__dataclass_fields__ if k != "is_child")
 
@@ -461,6 +490,31 @@ class HeaderMatch:
                 for i, v in enumerate(values)
             ]
         )
+
+    def section_heading(self, values: list[Any]) -> str | None:
+        """The text of a row heading a section of the list, or None: the row holds nothing but its number
+        and, in the name's (first) column, a text; its number is a Roman numeral or a letter ("I | KHỐI VĂN
+        PHÒNG", "A | Ban Giám đốc") and its text capitals or a unit's name, or, unnumbered, its text is a
+        unit's name, with or without such a number before it ("II. Phân xưởng 2", "Phòng Kỹ thuật"). A name
+        alone beside 1, 2, 3 … is a person missing data, refused as such."""
+        name = self.name_parts[0] if self.name_parts else self.index.get("full_name")
+        if name is None or name >= len(values):
+            return None
+        if [p for p in self.data_positions if not is_blank_at(values, [p])] != [name]:
+            return None
+        text = normalize_text(unquote(values[name]))
+        at = self.index.get("row_number")
+        number = normalize_text(values[at]) if at is not None and at < len(values) else ""
+        prefix = _SECTION_PREFIX.match(text)
+        rest = text[prefix.end() :] if prefix else text
+        lower = rest.lower()
+        unit = any(lower == word or lower.startswith(word + " ") for word in _SECTION_WORDS)
+        capitals = rest == rest.upper() and any(c.isalpha() for c in rest)
+        if number:
+            heading = bool(_SECTION_NUMBER.fullmatch(number)) and (unit or capitals)
+        else:
+            heading = unit or (prefix is not None and capitals)
+        return text[:SECTION_TEXT_LENGTH] if heading else None
 
     def cells_of(self, key: str, values: list[Any]) -> tuple[int, ...]:
         """Every cell a row's value for a column was read from: the name's parts for the full name of a
@@ -568,9 +622,13 @@ def _side_by_side(parts: dict[str, int]) -> bool:
     return positions[-1] - positions[0] + 1 == len(positions)
 
 
-def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int]) -> Generator[Row]:
+def without_footer(
+    rows: Iterable[Row], header: HeaderMatch, footer: list[int], sections: list[tuple[int, str]]
+) -> Generator[Row]:
     """The rows of a sheet, in order, but its blank rows (`HeaderMatch.is_blank`), a row numbering the
-    columns just under the header (`is_column_numbering`) and its footer, whose row numbers go to `footer`.
+    columns just under the header (`is_column_numbering`), its footer, whose row numbers go to `footer`,
+    and the rows heading its sections (`HeaderMatch.section_heading`) above a person, which go to
+    `sections` as (row number, text).
 
     A row that says nothing of who it is (no value in IDENTIFYING_KEYS' columns) is held back until a
     row that does comes: it is then a row of the table, checked and refused as any other. At the end of
@@ -593,21 +651,30 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int]) 
                 continue
         if not is_blank_at(values, identifying):
             persons_seen, long_run = True, False
-            yield from held
+            yield from _but_headings(held, header, sections)
             held = []
             yield row
         elif long_run:
-            yield row
+            yield from _but_headings([row], header, sections)
         else:
             held.append(row)
             if len(held) > FOOTER_MAX_ROWS:
                 long_run = True
-                yield from held
+                yield from _but_headings(held, header, sections)
                 held = []
     if held and persons_seen:
         footer.extend(number for number, _values in held)
     else:
         yield from held
+
+
+def _but_headings(held: list[Row], header: HeaderMatch, sections: list[tuple[int, str]]) -> Generator[Row]:
+    for number, values in held:
+        text = header.section_heading(values)
+        if text is None:
+            yield number, values
+        else:
+            sections.append((number, text))
 
 
 def find_header(rows: Iterator[Row], back: list[Row] | None = None) -> HeaderMatch:

@@ -122,6 +122,8 @@ class RosterImport(BaseModel):
     problems = models.JSONField(_("problems with the file"), default=list, blank=True)
     ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
     footer_rows = models.JSONField(_("rows read as the sheet's footer"), default=list, blank=True)
+    #: [row number, text] of each row read as a section's heading ("I | KHỐI VĂN PHÒNG").
+    section_rows = models.JSONField(_("rows read as section headings"), default=list, blank=True)
     error_report = models.FileField(_("error report"), upload_to=_report_upload_to, max_length=255, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

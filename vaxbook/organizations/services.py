@@ -627,6 +627,7 @@ class _ImportRun:
         self.known = KnownPersons(find=self._roster_persons)
         self.header: HeaderMatch | None = None
         self.footer_rows: list[int] = []  # the numbers of the rows read as the sheet's footer
+        self.section_rows: list[tuple[int, str]] = []  # the rows heading the list's sections: (number, text)
         self.report: ErrorReportWriter | None = None
         self.report_path: str | None = None
         # The persons with an open conflict for this organization: a row of this file that links to one
@@ -656,9 +657,9 @@ class _ImportRun:
         self._finish()
 
     def _chunks(self, rows: Iterator[Row], mapper: RowMapper) -> Generator[list[RosterRow]]:
-        """The file's rows in chunks, but its blank rows and its footer (`without_footer`)."""
+        """The file's rows in chunks, but its blank rows, its footer and its section headings (`without_footer`)."""
         chunk: list[RosterRow] = []
-        for number, values in without_footer(rows, mapper.header, self.footer_rows):
+        for number, values in without_footer(rows, mapper.header, self.footer_rows, self.section_rows):
             chunk.append(mapper.map(number, values))
             if len(chunk) >= self.chunk_rows:
                 yield chunk
@@ -966,6 +967,7 @@ class _ImportRun:
                 progress=100,
                 total=self.processed,
                 footer_rows=self.footer_rows,
+                section_rows=[list(row) for row in self.section_rows],
                 refusals=dict(self.refusals),
                 error_report=imp.error_report.name or "",
                 finished_at=now,
@@ -979,7 +981,12 @@ class _ImportRun:
                 actor=self.actor,
                 action="organizations.roster_import.finished",
                 subject=imp,
-                data={"rows": self.processed, **dict(self.counts), "footer_rows": self.footer_rows},
+                data={
+                    "rows": self.processed,
+                    **dict(self.counts),
+                    "footer_rows": self.footer_rows,
+                    "section_rows": [number for number, _text in self.section_rows],
+                },
             )
 
     def fail(self, problems: list[dict[str, Any]]) -> None:

@@ -176,6 +176,7 @@ def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
         "conflicts": conflicts,
         "problems": [render_problem(p) for p in roster_import.problems],
         "footer_rows": ", ".join(str(n) for n in roster_import.footer_rows),
+        "section_rows": ", ".join(f"{n} (“{text}”)" for n, text in roster_import.section_rows),
         "reasons": refusal_summary(roster_import.refusals) if roster_import.is_finished else [],
         "outlook": selectors.roster_import_outlook(roster_import) if not roster_import.is_finished else {},
         "absent": selectors.roster_absent_from(roster_import=roster_import) if roster_import.is_finished else None,

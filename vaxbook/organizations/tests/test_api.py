@@ -104,7 +104,7 @@ def test_an_upload_is_accepted_with_202_and_reports_progress_and_counts(
     assert detail["refused"] == 1
     assert detail["refusals"] == {"phone_format": 1}  # rows refused, by reason
     assert detail["problems"] == []
-    assert detail["footer_rows"] == []
+    assert detail["footer_rows"] == [] and detail["section_rows"] == []
     assert detail["error_report_url"] == f"/api/v1/roster-imports/{body['id']}/error-report"
 
     report = api.get(detail["error_report_url"])
@@ -337,6 +337,15 @@ def test_a_roster_filtered_by_an_unknown_status_is_a_validation_error(api, rep, 
     assert (error["field"], error["code"]) == ("status", "invalid_literal_error")
     assert "complete" in error["message"] and "invalid" in error["message"]
     assert api.as_user(rep).get(f"/api/v1/organizations/{org.public_id}/roster?status=complete").status_code == 200
+
+
+def test_the_lists_section_headings_are_listed(api, rep, org, places, django_capture_on_commit_callbacks):
+    rows = [{"STT": "A", "Họ và tên": "Ban Giám đốc"}, person_row(1)]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_file(api.as_user(rep), org, xlsx_bytes(table(rows)))
+    detail = api.get(f"/api/v1/roster-imports/{response.json()['id']}").json()
+    assert (detail["total"], detail["created"], detail["refused"]) == (1, 1, 0)
+    assert detail["section_rows"] == [{"row": 2, "text": "Ban Giám đốc"}]
 
 
 def test_the_sheets_footer_rows_are_listed(api, rep, org, places, django_capture_on_commit_callbacks):

@@ -181,10 +181,82 @@ def test_the_rows_that_say_nothing_of_who_they_are_below_the_last_person_are_the
     header = match_header(1, HEADERS)
     rows = [_row(2, person=True), _row(3, person=False), _row(4, person=True), _row(5, person=False)]
     footer: list[int] = []
-    assert _numbers(without_footer([*rows, _row(6, person=False)], header, footer)) == [2, 3, 4]
+    assert _numbers(without_footer([*rows, _row(6, person=False)], header, footer, [])) == [2, 3, 4]
     assert footer == [5, 6]
     alone: list[int] = []  # no person at all: rows to refuse, not a footer
-    assert _numbers(without_footer([_row(2, person=False)], header, alone)) == [2] and alone == []
+    assert _numbers(without_footer([_row(2, person=False)], header, alone, [])) == [2] and alone == []
+
+
+def _heading(number: int, stt: object, text: str, **others: object) -> tuple[int, list]:
+    values: list = [""] * len(HEADERS)
+    values[0] = stt
+    values[HEADERS.index("Họ và tên")] = text
+    for header, value in others.items():
+        values[HEADERS.index(header)] = value
+    return number, values
+
+
+@pytest.mark.parametrize(
+    ("stt", "text"),
+    [
+        ("I", "KHỐI VĂN PHÒNG"),
+        ("II.", "Phòng Kỹ thuật"),
+        ("A", "BAN GIÁM ĐỐC"),
+        ("b)", "Tổ bảo vệ"),
+        ("", "I. KHỐI SẢN XUẤT"),
+        ("", "A - Ban Giám đốc"),
+        ("", "Phân xưởng 2"),
+        (None, "Khối văn phòng"),
+    ],
+)
+def test_a_row_heading_a_section_of_the_list_is_read_as_such(stt, text):
+    header = match_header(1, HEADERS)
+    assert header.section_heading(_heading(3, stt, text)[1]) == text
+
+
+@pytest.mark.parametrize(
+    ("stt", "text", "others"),
+    [
+        ("1", "KHỐI VĂN PHÒNG", {}),  # numbered as staff are: a person missing data, refused as such
+        ("I", "Nguyễn Văn An", {}),  # a name, not capitals nor a unit's
+        ("", "Tô Văn An", {}),  # a family name Tô is no Tổ
+        ("", "NGUYỄN VĂN AN", {}),  # a name in capitals, unnumbered
+        ("", "Bành Thị Ban", {}),
+        ("I", "KHỐI VĂN PHÒNG", {"Giới tính": "Nam"}),  # some of a person's data
+        ("I", "KHỐI VĂN PHÒNG", {"Bộ phận": "Kế toán"}),
+        ("I", "", {}),
+    ],
+)
+def test_what_is_not_a_section_heading(stt, text, others):
+    header = match_header(1, HEADERS)
+    assert header.section_heading(_heading(3, stt, text, **others)[1]) is None
+
+
+def test_a_split_names_first_column_may_head_a_section():
+    headers = ["STT", "Họ đệm", "Tên", "Ngày sinh", "Số giấy tờ"]
+    header = match_header(1, headers)
+    assert header.section_heading(["II", "KHỐI SẢN XUẤT", "", "", ""]) == "KHỐI SẢN XUẤT"
+    assert header.section_heading(["II", "KHỐI SẢN", "XUẤT", "", ""]) is None
+
+
+def test_section_headings_above_persons_are_set_aside_and_the_last_ones_are_the_footer() -> None:
+    header = match_header(1, HEADERS)
+    rows = [
+        _heading(2, "I", "KHỐI VĂN PHÒNG"),
+        _row(3, person=True),
+        _row(4, person=False),  # a person missing data: refused as such, not a heading
+        _heading(5, "II", "KHỐI SẢN XUẤT"),
+        _row(6, person=True),
+        _heading(7, "III", "KHỐI KHÁC"),  # nobody under it: the footer, as any row after the last person
+    ]
+    footer: list[int] = []
+    sections: list[tuple[int, str]] = []
+    assert _numbers(without_footer(rows, header, footer, sections)) == [3, 4, 6]
+    assert sections == [(2, "KHỐI VĂN PHÒNG"), (5, "KHỐI SẢN XUẤT")] and footer == [7]
+    long_run = [_row(2, person=True)] + [_row(n, person=False) for n in range(3, 3 + FOOTER_MAX_ROWS + 1)]
+    long_run += [_heading(20, "II", "KHỐI SẢN XUẤT"), _row(21, person=True)]
+    sections = []
+    assert 20 not in _numbers(without_footer(long_run, header, [], sections)) and sections == [(20, "KHỐI SẢN XUẤT")]
 
 
 def test_a_run_longer_than_a_footer_goes_on_at_once_and_is_never_held() -> None:
@@ -197,13 +269,13 @@ def test_a_run_longer_than_a_footer_goes_on_at_once_and_is_never_held() -> None:
             read.append(number)
             yield _row(number, person=False)
 
-    rows = without_footer(sheet(), header, [])
+    rows = without_footer(sheet(), header, [], [])
     first = [next(rows) for _ in range(FOOTER_MAX_ROWS + 3)]
     assert _numbers(first) == list(range(2, FOOTER_MAX_ROWS + 5))
     assert len(read) == len(first) - 1  # every name read has been given on (the person row was not counted)
     footer: list[int] = []
     ending = [_row(2, person=True)] + [_row(n, person=False) for n in range(3, 3 + FOOTER_MAX_ROWS + 2)]
-    assert len(list(without_footer(ending, header, footer))) == len(ending) and footer == []
+    assert len(list(without_footer(ending, header, footer, []))) == len(ending) and footer == []
 
 
 @settings(max_examples=2000, deadline=None)
@@ -346,7 +418,7 @@ def test_a_passport_column_beside_the_citizen_id_column_is_read_as_a_passport_wh
 def test_a_row_numbering_the_columns_under_the_header_is_not_a_row(numbering):
     match = match_header(1, HEADERS)
     row = ["1", "Nguyễn Văn An", "01/02/1990"]
-    rows = list(without_footer(iter([(2, numbering), (3, row)]), match, []))
+    rows = list(without_footer(iter([(2, numbering), (3, row)]), match, [], []))
     assert [number for number, _values in rows] == [3]
     assert is_column_numbering(numbering)
 
@@ -369,7 +441,7 @@ def test_what_is_not_a_row_numbering_the_columns(values):
 def test_only_the_first_row_under_the_header_may_number_the_columns():
     match = match_header(1, HEADERS)
     numbering = list(range(1, len(HEADERS) + 1))
-    rows = list(without_footer(iter([(2, ["1", "An", "01/02/1990"]), (3, numbering)]), match, []))
+    rows = list(without_footer(iter([(2, ["1", "An", "01/02/1990"]), (3, numbering)]), match, [], []))
     assert [number for number, _values in rows] == [2, 3]
 
 

@@ -1228,6 +1228,29 @@ def test_the_sheets_footer_is_named_in_the_result_not_refused(run, name):
     assert finished.data["footer_rows"] == [5, 6, 7]
 
 
+@pytest.mark.parametrize("name", ["roster.xlsx", "roster.csv"])
+def test_the_lists_section_headings_are_named_in_the_result_not_refused(run, name):
+    """A list grouped by unit ("I | KHỐI VĂN PHÒNG" above its staff, "II | KHỐI SẢN XUẤT" above theirs): the
+    headings are listed in the result, neither counted as rows nor refused; a name alone beside a number
+    is still a person missing data."""
+    rows = [
+        {"STT": "I", "Họ và tên": "KHỐI VĂN PHÒNG"},
+        person_row(1),
+        person_row(2),
+        {"STT": "II", "Họ và tên": "KHỐI SẢN XUẤT"},
+        person_row(3),
+        {"STT": 4, "Họ và tên": "Lê Văn Thiếu"},
+        person_row(5),
+    ]
+    build = csv_bytes if name.endswith(".csv") else xlsx_bytes
+    imp = run(build(table(rows)), name)
+    assert (imp.status, imp.total, imp.created, imp.refused) == ("done", 5, 4, 1)
+    assert imp.section_rows == [[2, "KHỐI VĂN PHÒNG"], [5, "KHỐI SẢN XUẤT"]]
+    assert set(reasons_by_row(imp)) == {4}
+    finished = AuditEvent.objects.get(action="organizations.roster_import.finished")
+    assert finished.data["section_rows"] == [2, 5]
+
+
 def test_a_row_that_says_nothing_of_who_it_is_inside_the_table_is_refused(run):
     """Only below the last person is such a row a footer: above one, it is a staff row to fill in."""
     rows = [person_row(1), {"STT": 2, "Họ và tên": "Lê Văn Thiếu"}, person_row(3), *FOOTER]

@@ -258,6 +258,18 @@ def test_the_result_names_the_rows_read_as_the_sheets_footer(result_page):
     assert "Rows 3, 4, below the last person" in english.content.decode()
 
 
+def test_the_result_names_the_rows_read_as_section_headings(result_page):
+    rows = [{"STT": "I", "Họ và tên": "KHỐI VĂN PHÒNG"}, person_row(1), {"STT": "II", "Họ và tên": "Tổ bảo vệ"}]
+    rows.append(person_row(2))
+    client, imp, page = result_page(rows)
+    assert 'id="section-rows"' in page
+    assert "Dòng 2 (“KHỐI VĂN PHÒNG”), 4 (“Tổ bảo vệ”) được đọc là tiêu đề" in page
+    assert 'id="count-refused">0<' in page
+    client.post("/i18n/setlang/", {"language": "en"})
+    english = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+    assert "Rows 2 (“KHỐI VĂN PHÒNG”), 4 (“Tổ bảo vệ”) were read as the headings of sections" in english
+
+
 def test_an_officer_pages_through_every_organization_of_the_province(officer, province, monkeypatch):
     from vaxbook.organizations import views
 
