@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from vaxbook.common.errors import DomainError
 from vaxbook.common.forms import add_refusals
 from vaxbook.places.selectors import provinces_list, wards_for_province
-from vaxbook.registry.identity import PersonInput, parse_date, parse_date_of_birth
+from vaxbook.registry.countries import COUNTRY_NAMES, country_name
+from vaxbook.registry.identity import PersonInput, parse_date, parse_date_of_birth, search_name
 from vaxbook.registry.models import Person, PriorityGroup
 from vaxbook.registry.priority_groups import priority_group_label
 
@@ -51,6 +52,14 @@ def ward_choices(province_code: str | None) -> list[tuple[str, str]]:
         return [(u.code, u.name) for u in wards_for_province(province_code=province_code)]
     except DomainError:
         return []
+
+
+def nationality_choices() -> list[tuple[str, str]]:
+    """The countries for a select, in the active language: Việt Nam first, then by name ("Hàn Quốc (KR)")."""
+    names = sorted(
+        ((code, country_name(code)) for code in COUNTRY_NAMES if code != "VN"), key=lambda c: search_name(c[1])
+    )
+    return [("VN", country_name("VN")), *((code, f"{name} ({code})") for code, name in names)]
 
 
 def priority_group_choices() -> list[tuple[str, str]]:
@@ -103,7 +112,7 @@ class PersonForm(forms.Form):
     id_type = _select(_("Document type"), _capitalized(Person.IdType.choices))
     id_number = _text(_("Document number"), autocomplete="off", autocapitalize="characters")
     health_insurance_number = _text(_("Health insurance number"), autocomplete="off", autocapitalize="characters")
-    nationality = _text(_("Nationality (2-letter code)"), maxlength="2", size="3", autocapitalize="characters")
+    nationality = _select(_("Nationality"))
     ethnicity = _text(_("Ethnicity"))
     occupation = _text(_("Occupation"))
     priority_group = _select(_("Priority group"))
@@ -119,6 +128,7 @@ class PersonForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["nationality"].initial = "VN"
         self.fields["id_type"].initial = Person.IdType.CCCD
+        self._choices("nationality", nationality_choices())
         self._choices("priority_group", priority_group_choices())
         self._choices("province_code", province_choices())
         self._choices("ward_code", ward_choices(self._current("province_code")))

@@ -568,6 +568,31 @@ def test_the_nationality_is_the_country_name(clerk_a: Any, hoa: Person, ward1: A
     assert "South Korea" in fact(client.get(f"/registry/persons/{korean.public_id}/").content.decode(), "nationality")
 
 
+def test_the_nationality_is_chosen_by_the_country_name(clerk_a: Any, hoa: Person, ward1: Any) -> None:
+    """The form lists the countries by name (Việt Nam first and chosen), not a two-letter box; a foreign
+    national's record shows its country chosen, and what was stored outside the list is kept, not lost."""
+    client = signed_in(clerk_a)
+    new = row(client.get("/registry/persons/new/").content.decode(), "nationality")
+    assert '<select name="nationality"' in new and "maxlength" not in new
+    assert new.index('<option value="VN" selected>Việt Nam</option>') < new.index('value="KR">Hàn Quốc (KR)</option>')
+    assert new.index("Ai Cập (EG)") < new.index("Hàn Quốc (KR)") < new.index("Nhật Bản (JP)")
+    response = client.post(
+        "/registry/persons/new/",
+        form_data(ward1, full_name="Kim Min Jun", nationality="KR", id_type="passport", id_number="M1234567"),
+    )
+    assert response.status_code == 302
+    korean = Person.objects.get(full_name="Kim Min Jun")
+    assert korean.nationality == "KR"
+    edit = row(client.get(f"/registry/persons/{korean.public_id}/edit/").content.decode(), "nationality")
+    assert '<option value="KR" selected>Hàn Quốc (KR)</option>' in edit
+    client.post("/i18n/setlang/", {"language": "en"})
+    english = row(client.get("/registry/persons/new/").content.decode(), "nationality")
+    assert '<option value="VN" selected>Vietnam</option>' in english and "South Korea (KR)" in english
+    odd = t.PersonFactory(full_name="Trần Văn Lạ", ward=ward1, nationality="ZZ")
+    kept = row(client.get(f"/registry/persons/{odd.public_id}/edit/").content.decode(), "nationality")
+    assert '<option value="ZZ" selected>ZZ</option>' in kept
+
+
 def test_the_relation_to_the_head_is_capitalized_on_the_record(clerk_a: Any, hoa: Person, ward1: Any) -> None:
     from vaxbook.registry.services import household_add_member
 
