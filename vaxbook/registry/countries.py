@@ -253,6 +253,7 @@ COUNTRY_NAMES: dict[str, tuple[str, str]] = {
     "VU": ("Va-nu-a-tu", "Vanuatu"),
     "WF": ("Wallis And Futuna", "Wallis And Futuna"),
     "WS": ("Xa-moa", "Samoa"),
+    "XK": ("Kô-xô-vô", "Kosovo"),  # not ISO 3166's, but the code Kosovo's passports and the EU use
     "YE": ("Y-ê-men", "Yemen"),
     "YT": ("Mayotte", "Mayotte"),
     "ZA": ("Nam Phi", "South Africa"),

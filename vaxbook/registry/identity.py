@@ -1047,20 +1047,26 @@ def _sex_alias(text: str) -> str:
 def normalize_nationality(s: object) -> str:
     """ISO alpha-2 in upper case; ``VN`` when empty. A country's name, in Vietnamese or English, with or
     without marks, or a common alpha-3 code, is its code (`country_code`: "Hàn Quốc", "Korea",
-    "KOR" → ``KR``). Two ASCII letters are a code ("MY" Malaysia, "kr" Korea), but two that are also a
-    country's name typed without its marks ("My": Mỹ, the United States, or Malaysia?) are kept as typed,
-    refused by the check: never guessed. Other text is kept (and refused by the check)."""
+    "KOR" → ``KR``). Two ASCII letters that are a country's code are that code ("MY" Malaysia, "kr" Korea),
+    but two that are also a country's name typed without its marks ("My": Mỹ, the United States, or
+    Malaysia?) are kept as typed, refused by the check: never guessed; two that are no country's code are a
+    name's ("UK" is GB) or refused (``ZZ``). Other text is kept (and refused by the check)."""
     text = normalize_text(s)
     if not text:
         return "VN"
-    if len(text) == 2 and text.isascii() and text.isalpha() and text.isupper():
+    if text in COUNTRY_NAMES:
         return text  # a code, as nearly every row has it
     letters = "".join(ch for ch in text if ch.isalpha())
     if text.isascii() and len(letters) <= 2:  # a code, maybe with marks around it ("MY.", "(kr)")
-        if len(letters) < 2 or letters.isupper():
-            return letters.upper() if len(letters) == 2 else text.upper()
+        if len(letters) < 2:
+            return text.upper()
+        upper = letters.upper()
+        if upper not in COUNTRY_NAMES:  # no country's code: a name's ("UK" is GB), or refused by the check
+            return country_code(upper) or upper
+        if letters.isupper():
+            return upper
         named = country_code(letters)
-        return text if named is not None and named != letters.upper() else letters.upper()
+        return text if named is not None and named != upper else upper
     code = country_code(text)
     if code is not None:
         return code
@@ -1159,7 +1165,8 @@ class PersonCheck:
 def _nationality_problem(nationality: str) -> Problem:
     """Two letters that are a code and a country's name without its marks ("My": Mỹ, or Malaysia's MY?)
     say so; anything else asks for the code."""
-    named = country_code(nationality) if len(nationality) == 2 and nationality.isascii() else None
+    is_code = len(nationality) == 2 and nationality.isascii() and nationality.upper() in COUNTRY_NAMES
+    named = country_code(nationality) if is_code else None
     if named is not None:
         message: Message = format_lazy(
             _(
@@ -1199,8 +1206,8 @@ def country_code(name: str) -> str | None:
 
 
 def _is_country_code(text: str) -> bool:
-    """Two letters A-Z (the regular expression ``[A-Z]{2}``, without its cost on every row)."""
-    return len(text) == 2 and text.isascii() and text.isalpha() and text.isupper()
+    """A country's code (`COUNTRY_NAMES`): two capitals of no country (``ZZ``) are none."""
+    return text in COUNTRY_NAMES
 
 
 def _missing(field_name: str, code: str, message: Message) -> Problem:

@@ -739,6 +739,8 @@ def test_fourteen_year_old_is_not_a_child() -> None:
         ({"date_of_birth": date(1986, 5, 1)}, ["id_number_year_mismatch"]),
         ({"nationality": "VNX"}, ["nationality_format"]),
         ({"nationality": "V1"}, ["nationality_format"]),
+        ({"nationality": "ZZ"}, ["nationality_format"]),
+        ({"nationality": "XX"}, ["nationality_format"]),
         ({"id_type": "driver"}, ["id_type_format"]),
         ({"id_type": None, "id_number": "ABC"}, ["id_type_required"]),
         ({"id_type": "none", "id_number": "1234"}, ["id_type_required"]),
@@ -1051,6 +1053,10 @@ def test_a_cccd_as_text_that_lost_two_zeros_is_refused_naming_the_number_it_may_
         ("M.y.", "M.y."),  # not in capitals: Mỹ or Malaysia? refused
         ("United States", "US"),
         ("Xứ Sở Thần Tiên", "Xứ Sở Thần Tiên"),  # refused by the check, as typed
+        ("UK", "GB"),  # no country's code, but a name of one
+        ("uk", "GB"),
+        ("XK", "XK"),  # Kosovo's passports
+        ("ZZ", "ZZ"),  # two capitals of no country: refused by the check
     ],
 )
 def test_a_nationality_typed_as_its_country_s_name(raw: str, code: str) -> None:
@@ -1065,6 +1071,18 @@ def test_two_letters_that_may_be_a_code_or_a_name_say_so() -> None:
             "“My” may be the code MY or a country's name typed without its marks (United States): type the "
             "two-letter code in capitals."
         )
+
+
+def test_two_capitals_of_no_country_ask_for_a_country_s_code() -> None:
+    result = check_person(PersonInput(**{**COMPLETE_ADULT.__dict__, "nationality": "ZZ"}), today=TODAY)
+    [problem] = [p for p in result.invalid if p.field == "nationality"]
+    with translation.override("en"):
+        assert str(problem.message) == "The nationality is no country known: type its two-letter code (VN, KR, US …)."
+    assert not [
+        p
+        for p in check_person(PersonInput(**{**COMPLETE_ADULT.__dict__, "nationality": "uk"}), today=TODAY).invalid
+        if p.field == "nationality"
+    ]
 
 
 def test_check_person_restores_a_hanoi_cccd_typed_as_a_number() -> None:
