@@ -400,7 +400,7 @@ _SECTION_WORDS = (
     "lãnh đạo",
     "nhóm",
 )
-#: How much of a section heading's text is kept to show.
+#: How much of a section heading's text the import keeps to show.
 SECTION_TEXT_LENGTH = 80
 _ROSTER_KEYS = frozenset({"province_code", "department", "employee_number"})
 _PERSON_KEYS = frozenset(k for k in PersonInput.__dataclass_fields__ if k != "is_child")
@@ -507,14 +507,13 @@ class HeaderMatch:
         number = normalize_text(values[at]) if at is not None and at < len(values) else ""
         prefix = _SECTION_PREFIX.match(text)
         rest = text[prefix.end() :] if prefix else text
-        lower = rest.lower()
-        unit = any(lower == word or lower.startswith(word + " ") for word in _SECTION_WORDS)
+        unit = _is_unit_name(rest)
         capitals = rest == rest.upper() and any(c.isalpha() for c in rest)
         if number:
             heading = bool(_SECTION_NUMBER.fullmatch(number)) and (unit or capitals)
         else:
             heading = unit or (prefix is not None and capitals)
-        return text[:SECTION_TEXT_LENGTH] if heading else None
+        return text if heading else None
 
     def cells_of(self, key: str, values: list[Any]) -> tuple[int, ...]:
         """Every cell a row's value for a column was read from: the name's parts for the full name of a
@@ -666,6 +665,23 @@ def without_footer(
         footer.extend(number for number, _values in held)
     else:
         yield from held
+
+
+def _is_unit_name(text: str) -> bool:
+    lower = text.lower()
+    return any(lower == word or lower.startswith(word + " ") for word in _SECTION_WORDS)
+
+
+def section_department(heading: str) -> str:
+    """The department a section heading names ("I. KHỐI VĂN PHÒNG" → "KHỐI VĂN PHÒNG"), given to the staff
+    under it who have none of their own: a unit's name only (a heading "CÁN BỘ QUẢN LÝ" groups by role),
+    as the department's column takes it (`roster_texts_check`); "" for none."""
+    prefix = _SECTION_PREFIX.match(heading)
+    rest = heading[prefix.end() :] if prefix else heading
+    if not _is_unit_name(rest):
+        return ""
+    cleaned, problems = roster_texts_check({"department": rest})
+    return "" if problems else cleaned["department"]
 
 
 def _but_headings(held: list[Row], header: HeaderMatch, sections: list[tuple[int, str]]) -> Generator[Row]:

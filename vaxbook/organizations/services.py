@@ -60,6 +60,7 @@ from vaxbook.organizations.columns import (
     COLUMN_BY_KEY,
     COLUMNS,
     DISAGREES_WITH,
+    SECTION_TEXT_LENGTH,
     HeaderMatch,
     MonthFirstDates,
     RosterRow,
@@ -68,6 +69,7 @@ from vaxbook.organizations.columns import (
     find_header,
     reason_text,
     roster_texts_check,
+    section_department,
     without_footer,
 )
 from vaxbook.organizations.conf import limit
@@ -657,10 +659,20 @@ class _ImportRun:
         self._finish()
 
     def _chunks(self, rows: Iterator[Row], mapper: RowMapper) -> Generator[list[RosterRow]]:
-        """The file's rows in chunks, but its blank rows, its footer and its section headings (`without_footer`)."""
+        """The file's rows in chunks, but its blank rows, its footer and its section headings (`without_footer`).
+        A row with no department of its own takes the one its section's heading names (`section_department`)."""
         chunk: list[RosterRow] = []
-        for number, values in without_footer(rows, mapper.header, self.footer_rows, self.section_rows):
-            chunk.append(mapper.map(number, values))
+        sections = self.section_rows
+        headings = 0
+        department = ""
+        for number, values in without_footer(rows, mapper.header, self.footer_rows, sections):
+            if len(sections) != headings:  # a heading above this row
+                headings = len(sections)
+                department = section_department(sections[-1][1])
+            row = mapper.map(number, values)
+            if department and not row.department:
+                row.department = department
+            chunk.append(row)
             if len(chunk) >= self.chunk_rows:
                 yield chunk
                 chunk = []
@@ -967,7 +979,7 @@ class _ImportRun:
                 progress=100,
                 total=self.processed,
                 footer_rows=self.footer_rows,
-                section_rows=[list(row) for row in self.section_rows],
+                section_rows=[[number, text[:SECTION_TEXT_LENGTH]] for number, text in self.section_rows],
                 refusals=dict(self.refusals),
                 error_report=imp.error_report.name or "",
                 finished_at=now,

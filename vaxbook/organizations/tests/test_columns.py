@@ -19,6 +19,7 @@ from vaxbook.organizations.columns import (
     header_key,
     is_column_numbering,
     match_header,
+    section_department,
     two_row_header,
     unquote,
     without_footer,
@@ -230,6 +231,21 @@ def test_a_row_heading_a_section_of_the_list_is_read_as_such(stt, text):
 def test_what_is_not_a_section_heading(stt, text, others):
     header = match_header(1, HEADERS)
     assert header.section_heading(_heading(3, stt, text, **others)[1]) is None
+
+
+@pytest.mark.parametrize(
+    ("heading", "department"),
+    [
+        ("KHỐI VĂN PHÒNG", "KHỐI VĂN PHÒNG"),
+        ("I. KHỐI VĂN PHÒNG", "KHỐI VĂN PHÒNG"),
+        ("A - Ban Giám đốc", "Ban Giám đốc"),
+        ("Phân xưởng  2", "Phân xưởng 2"),
+        ("CÁN BỘ QUẢN LÝ", ""),  # a group by role, not a unit
+        ("Phòng " + "Kỹ thuật " * 20, ""),  # longer than a department may be: none rather than cut
+    ],
+)
+def test_the_department_a_section_heading_names(heading, department):
+    assert section_department(heading) == department
 
 
 def test_a_split_names_first_column_may_head_a_section():

@@ -1247,8 +1247,35 @@ def test_the_lists_section_headings_are_named_in_the_result_not_refused(run, nam
     assert (imp.status, imp.total, imp.created, imp.refused) == ("done", 5, 4, 1)
     assert imp.section_rows == [[2, "KHỐI VĂN PHÒNG"], [5, "KHỐI SẢN XUẤT"]]
     assert set(reasons_by_row(imp)) == {4}
+    departments = dict(RosterEntry.objects.values_list("person__full_name", "department"))
+    assert departments == {  # each row's own department kept: the template's rows have one
+        person_row(n)["Họ và tên"]: "Phòng Kỹ thuật" for n in (1, 2, 3, 5)
+    }
     finished = AuditEvent.objects.get(action="organizations.roster_import.finished")
     assert finished.data["section_rows"] == [2, 5]
+
+
+def test_the_staff_under_a_units_heading_with_no_department_of_their_own_take_its_name(run, org):
+    """A list grouped by unit has no department column, or leaves it blank: the unit's heading is the
+    department of the staff under it (a heading grouping by role names none; a row's own department stays)."""
+    rows = [
+        {"STT": "I", "Họ và tên": "KHỐI VĂN PHÒNG"},
+        person_row(1, **{"Bộ phận": ""}),
+        person_row(2, **{"Bộ phận": "Kế toán"}),
+        {"STT": "", "Họ và tên": "II. Phân xưởng 2"},
+        person_row(3, **{"Bộ phận": ""}),
+        {"STT": "III", "Họ và tên": "CÁN BỘ HỢP ĐỒNG"},
+        person_row(4, **{"Bộ phận": ""}),
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused, len(imp.section_rows)) == (4, 0, 3)
+    departments = dict(RosterEntry.objects.filter(organization=org).values_list("person__full_name", "department"))
+    name = {n: person_row(n)["Họ và tên"] for n in (1, 2, 3, 4)}
+    assert departments == {name[1]: "KHỐI VĂN PHÒNG", name[2]: "Kế toán", name[3]: "Phân xưởng 2", name[4]: ""}
+    no_column = [HEADERS[:10] + HEADERS[11:]]  # no "Bộ phận" at all
+    no_column += [[r.get(h, "") for h in no_column[0]] for r in [rows[0], person_row(5)]]
+    assert run(xlsx_bytes(no_column)).created == 1
+    assert RosterEntry.objects.get(person__full_name=person_row(5)["Họ và tên"]).department == "KHỐI VĂN PHÒNG"
 
 
 def test_a_row_that_says_nothing_of_who_it_is_inside_the_table_is_refused(run):
