@@ -166,14 +166,17 @@ def _roster_import_upload(request: HttpRequest, organization: Organization) -> H
 
 
 def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[str, Any]:
+    conflicting = roster_import.refusals.get("document_conflict", 0) if roster_import.is_finished else 0
     conflicts = (
-        selectors.roster_conflicts_for_import(user=request.user, roster_import=roster_import)
-        if roster_import.is_finished and roster_import.refusals.get("document_conflict")
+        list(selectors.roster_conflicts_for_import(user=request.user, roster_import=roster_import))
+        if conflicting
         else []
     )
     return {
         "imp": roster_import,
         "conflicts": conflicts,
+        # rows whose review a later file's same row took over (one review is open per person)
+        "conflicts_later": max(0, conflicting - len(conflicts)),
         "problems": [render_problem(p) for p in roster_import.problems],
         "footer_rows": ", ".join(str(n) for n in roster_import.footer_rows),
         "section_rows": ", ".join(f"{n} (“{text}”)" for n, text in roster_import.section_rows),

@@ -374,6 +374,21 @@ def test_the_organization_sees_its_rows_and_the_answer_not_the_record(run, recor
     assert client.get(f"/organizations/conflicts/{conflict.public_id}/").status_code == 404
 
 
+def test_an_earlier_import_says_its_row_is_reviewed_on_the_later_one(run, record, rep, client):
+    """The same conflicting row sent again in a later file: the one open review moves to the later import,
+    and the earlier import's page says where it went rather than listing fewer rows than it refused."""
+    first = run(conflict_file(record))
+    second = run(conflict_file(record))
+    assert first.refusals == second.refusals == {"document_conflict": 1}
+    assert RosterConflict.objects.get().roster_import == second
+    client.force_login(rep)
+    earlier = client.get(f"/organizations/imports/{first.public_id}/").content.decode()
+    assert 'id="import-conflicts"' not in earlier and 'id="conflicts-later"' in earlier
+    assert "1 dòng khác bị từ chối vì số giấy tờ" in earlier
+    later = client.get(f"/organizations/imports/{second.public_id}/").content.decode()
+    assert 'id="import-conflicts"' in later and 'id="conflicts-later"' not in later
+
+
 # -- the API --------------------------------------------------------------------------------------
 
 
