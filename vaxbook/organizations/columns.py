@@ -496,24 +496,18 @@ class HeaderMatch:
         and, in the name's (first) column, a text; its number is a Roman numeral or a letter ("I | KHỐI VĂN
         PHÒNG", "A | Ban Giám đốc") and its text capitals or a unit's name, or, unnumbered, its text is a
         unit's name, with or without such a number before it ("II. Phân xưởng 2", "Phòng Kỹ thuật"). A name
-        alone beside 1, 2, 3 … is a person missing data, refused as such."""
-        name = self.name_parts[0] if self.name_parts else self.index.get("full_name")
-        if name is None or name >= len(values):
-            return None
-        if [p for p in self.data_positions if not is_blank_at(values, [p])] != [name]:
-            return None
-        text = normalize_text(unquote(values[name]))
+        alone beside 1, 2, 3 … is a person missing data, refused as such. A heading merged across the whole
+        row holds its text in the STT column alone ("I. KHỐI VĂN PHÒNG"): the same, unnumbered."""
         at = self.index.get("row_number")
         number = normalize_text(values[at]) if at is not None and at < len(values) else ""
-        prefix = _SECTION_PREFIX.match(text)
-        rest = text[prefix.end() :] if prefix else text
-        unit = _is_unit_name(rest)
-        capitals = rest == rest.upper() and any(c.isalpha() for c in rest)
-        if number:
-            heading = bool(_SECTION_NUMBER.fullmatch(number)) and (unit or capitals)
-        else:
-            heading = unit or (prefix is not None and capitals)
-        return text if heading else None
+        filled = [p for p in self.data_positions if not is_blank_at(values, [p])]
+        if not filled:
+            return number if number and _is_heading("", number) else None
+        name = self.name_parts[0] if self.name_parts else self.index.get("full_name")
+        if filled != [name]:
+            return None
+        text = normalize_text(unquote(values[filled[0]]))
+        return text if _is_heading(number, text) else None
 
     def cells_of(self, key: str, values: list[Any]) -> tuple[int, ...]:
         """Every cell a row's value for a column was read from: the name's parts for the full name of a
@@ -643,8 +637,9 @@ def without_footer(
     for row in rows:
         values = row[1]
         if is_blank_at(values, positions):
-            continue
-        if first:
+            if header.section_heading(values) is None:
+                continue  # a heading merged across the row, its text in the STT column, goes on as one
+        elif first:
             first = False
             if header.numbers_columns(values):
                 continue
@@ -665,6 +660,17 @@ def without_footer(
         footer.extend(number for number, _values in held)
     else:
         yield from held
+
+
+def _is_heading(number: str, text: str) -> bool:
+    """`HeaderMatch.section_heading`'s rule for a row's number (STT) and text."""
+    prefix = _SECTION_PREFIX.match(text)
+    rest = text[prefix.end() :] if prefix else text
+    unit = _is_unit_name(rest)
+    capitals = rest == rest.upper() and any(c.isalpha() for c in rest)
+    if number:
+        return bool(_SECTION_NUMBER.fullmatch(number)) and (unit or capitals)
+    return unit or (prefix is not None and capitals)
 
 
 def _is_unit_name(text: str) -> bool:

@@ -248,6 +248,21 @@ def test_the_department_a_section_heading_names(heading, department):
     assert section_department(heading) == department
 
 
+@pytest.mark.parametrize(
+    ("stt", "heading"),
+    [
+        ("I. KHỐI VĂN PHÒNG", "I. KHỐI VĂN PHÒNG"),  # merged across the row: the STT column holds it
+        ("Phòng Kế toán", "Phòng Kế toán"),
+        ("Tổng cộng: 12 người", None),  # a blank row still
+        ("I", None),
+        (3, None),
+    ],
+)
+def test_a_heading_merged_across_the_row_stands_in_the_stt_column(stt, heading):
+    header = match_header(1, HEADERS)
+    assert header.section_heading(_heading(3, stt, "")[1]) == heading
+
+
 def test_a_split_names_first_column_may_head_a_section():
     headers = ["STT", "Họ đệm", "Tên", "Ngày sinh", "Số giấy tờ"]
     header = match_header(1, headers)

@@ -1278,6 +1278,13 @@ def test_the_staff_under_a_units_heading_with_no_department_of_their_own_take_it
     assert RosterEntry.objects.get(person__full_name=person_row(5)["Họ và tên"]).department == "KHỐI VĂN PHÒNG"
 
 
+def test_a_heading_merged_across_the_row_heads_its_section(run, org):
+    rows = table([{"STT": "I. KHỐI VĂN PHÒNG"}, person_row(1, **{"Bộ phận": ""}), {"STT": "Tổng cộng: 1"}])
+    imp = run(xlsx_bytes(rows, merges=(f"A2:{chr(64 + len(HEADERS))}2",)))
+    assert (imp.created, imp.refused, imp.section_rows, imp.footer_rows) == (1, 0, [[2, "I. KHỐI VĂN PHÒNG"]], [])
+    assert RosterEntry.objects.get(organization=org).department == "KHỐI VĂN PHÒNG"
+
+
 def test_a_row_that_says_nothing_of_who_it_is_inside_the_table_is_refused(run):
     """Only below the last person is such a row a footer: above one, it is a staff row to fill in."""
     rows = [person_row(1), {"STT": 2, "Họ và tên": "Lê Văn Thiếu"}, person_row(3), *FOOTER]
