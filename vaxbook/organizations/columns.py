@@ -374,32 +374,52 @@ IDENTIFYING_KEYS = ("date_of_birth", "id_number", "phone", "health_insurance_num
 #: At most this many such rows at the end of the sheet are its footer: more are rows to refuse.
 FOOTER_MAX_ROWS = 10
 #: A row heading a section of the list ("I | KHỐI VĂN PHÒNG", "A | Ban Giám đốc", "II. Phân xưởng 2"): its
-#: number a Roman numeral or a letter where staff are numbered 1, 2, 3 …, or its text a unit's name.
-_SECTION_NUMBER = re.compile(r"(?:[IVXL]{1,6}|[A-Za-z])[.)]?")
-_SECTION_PREFIX = re.compile(r"(?:[IVXL]{1,6}|[A-Z])\s*[.):\-–]\s*(?=\S)")
-#: The words a unit's name starts with, marks kept (a family name "Tô" is no "Tổ").
-_SECTION_WORDS = (
+#: text a unit's name (`_UNIT_WORDS`, `_HEADING_WORDS`), or capitals beside a Roman numeral where staff are
+#: numbered 1, 2, 3 … (`HeaderMatch.section_heading`).
+_SECTION_ROMAN = re.compile(r"(?:[IVX]{1,5}|[\u2160-\u216b])[.)]?")
+#: A heading's own number before its text ("I. ", "A - ", "a) ", "1.2. "): only ever taken off before a
+#: unit's name, so "A. KUMAR", "Y-BLIH NIÊ" stay names.
+_SECTION_PREFIX = re.compile(r"(?:[IVXivx]{1,5}|[\u2160-\u217f]|[A-Za-zĐđ]|\d{1,2})(?:\.\d{1,2})*\s*[.):\-–]\s*(?=\S)")
+#: The words a unit's name starts with, marks kept (a family name "Tô" is no "Tổ"), none a name's first word
+#: ("Ban" alone may be one: Ban Ki-moon); such a heading is the department of the staff under it.
+_UNIT_WORDS = (
     "khối",
     "phòng",
-    "ban",
     "bộ phận",
     "tổ",
     "đội",
     "xưởng",
     "phân xưởng",
+    "xí nghiệp",
     "khoa",
     "chi nhánh",
     "văn phòng",
     "trung tâm",
     "nhà máy",
-    "công ty",
-    "cơ sở",
-    "đơn vị",
     "trạm",
     "bộ môn",
-    "lãnh đạo",
-    "nhóm",
+    "chuyền",
+    "kho",
+    "ban giám đốc",
+    "ban tổng giám đốc",
+    "ban giám hiệu",
+    "ban lãnh đạo",
+    "ban điều hành",
+    "ban quản lý",
+    "ban kiểm soát",
+    "ban chỉ huy",
+    "ban bảo vệ",
 )
+#: Words that head a section without naming a unit (a company, a role, a group): no one's department.
+_HEADING_WORDS = ("công ty", "lãnh đạo", "nhóm")
+#: A count after a heading's name ("KHỐI VĂN PHÒNG (12 người)", "Phòng Kế toán: 01 người"): not its name.
+_HEADING_COUNT = re.compile(
+    r"\s*(?:[:\-–]\s*|\(\s*)(?:có\s+|gồm\s+|tổng\s+số\s*:?\s*)?\d+\s*"
+    r"(?:người|nhân viên|lao động|cán bộ|nv|lđ|cb|cbnv)?\s*\)?\s*$",
+    re.IGNORECASE,
+)
+#: At most this many rows of a sheet are read as section headings; further ones are rows to refuse.
+SECTION_MAX_ROWS = 1000
 #: How much of a section heading's text the import keeps to show.
 SECTION_TEXT_LENGTH = 80
 _ROSTER_KEYS = frozenset({"province_code", "department", "employee_number"})
@@ -492,22 +512,34 @@ class HeaderMatch:
         )
 
     def section_heading(self, values: list[Any]) -> str | None:
-        """The text of a row heading a section of the list, or None: the row holds nothing but its number
-        and, in the name's (first) column, a text; its number is a Roman numeral or a letter ("I | KHỐI VĂN
-        PHÒNG", "A | Ban Giám đốc") and its text capitals or a unit's name, or, unnumbered, its text is a
-        unit's name, with or without such a number before it ("II. Phân xưởng 2", "Phòng Kỹ thuật"). A name
-        alone beside 1, 2, 3 … is a person missing data, refused as such. A heading merged across the whole
-        row holds its text in the STT column alone ("I. KHỐI VĂN PHÒNG"): the same, unnumbered."""
+        """The text of a row heading a section of the list, or None. The row holds nothing but its number
+        and, in the name's (first) column, a text that is a unit's name ("Phòng Kỹ thuật", "I. KHỐI VĂN
+        PHÒNG", "A | Ban Giám đốc", "Công ty …") or, beside a Roman numeral, capitals ("II | LAO ĐỘNG TRỰC
+        TIẾP"). A name alone, in capitals or not, beside 1, 2, 3 …, a letter or nothing, is a person missing
+        data, refused as such. A heading merged across the whole row holds its text in the STT column
+        alone: a unit's name there is one. Cells a merge above filled in (an address merged down the list)
+        are not the row's own; a row hidden or struck through heads nothing (it is asked about)."""
+        if values.__class__ is MarkedRow and (values.hidden or values.struck):
+            return None
         at = self.index.get("row_number")
         number = normalize_text(values[at]) if at is not None and at < len(values) else ""
-        filled = [p for p in self.data_positions if not is_blank_at(values, [p])]
+        merged = values.merged if values.__class__ is MarkedRow else ()
+        filled = [p for p in self.data_positions if p not in merged and not is_blank_at(values, [p])]
         if not filled:
-            return number if number and _is_heading("", number) else None
+            return number if _is_unit_heading(number) else None
         name = self.name_parts[0] if self.name_parts else self.index.get("full_name")
         if filled != [name]:
             return None
         text = normalize_text(unquote(values[filled[0]]))
-        return text if _is_heading(number, text) else None
+        if _is_unit_heading(text):
+            return text
+        capitals = text == text.upper() and any(c.isalpha() for c in text)
+        return text if capitals and _SECTION_ROMAN.fullmatch(number) else None
+
+    def is_title(self, values: list[Any]) -> bool:
+        """A row whose only text, in the STT column, has letters: a title merged across the row."""
+        at = self.index.get("row_number")
+        return at is not None and at < len(values) and any(c.isalpha() for c in normalize_text(values[at]))
 
     def cells_of(self, key: str, values: list[Any]) -> tuple[int, ...]:
         """Every cell a row's value for a column was read from: the name's parts for the full name of a
@@ -615,13 +647,21 @@ def _side_by_side(parts: dict[str, int]) -> bool:
     return positions[-1] - positions[0] + 1 == len(positions)
 
 
-def without_footer(
-    rows: Iterable[Row], header: HeaderMatch, footer: list[int], sections: list[tuple[int, str]]
-) -> Generator[Row]:
+@dataclass
+class Sections:
+    """A sheet's section headings as `without_footer` reads them: each one's (row number, text), and, as
+    each row is given, the heading it stands under: (row number, values, department), None when a row
+    between them that is no person (a heading not known as one, a row missing its data) ended the section."""
+
+    rows: list[tuple[int, str]] = field(default_factory=list)
+    current: tuple[int, list[Any], str] | None = None
+
+
+def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int], sections: Sections) -> Generator[Row]:
     """The rows of a sheet, in order, but its blank rows (`HeaderMatch.is_blank`), a row numbering the
     columns just under the header (`is_column_numbering`), its footer, whose row numbers go to `footer`,
     and the rows heading its sections (`HeaderMatch.section_heading`) above a person, which go to
-    `sections` as (row number, text).
+    `sections` (`Sections`: as each row is given, ``sections.current`` is the heading it stands under).
 
     A row that says nothing of who it is (no value in IDENTIFYING_KEYS' columns) is held back until a
     row that does comes: it is then a row of the table, checked and refused as any other. At the end of
@@ -637,8 +677,9 @@ def without_footer(
     for row in rows:
         values = row[1]
         if is_blank_at(values, positions):
-            if header.section_heading(values) is None:
-                continue  # a heading merged across the row, its text in the STT column, goes on as one
+            if not header.is_title(values):
+                continue
+            # a title merged across the row (its text in the STT column): a heading, or the end of a section
         elif first:
             first = False
             if header.numbers_columns(values):
@@ -659,44 +700,49 @@ def without_footer(
     if held and persons_seen:
         footer.extend(number for number, _values in held)
     else:
-        yield from held
+        yield from _but_headings(held, header, sections)
 
 
-def _is_heading(number: str, text: str) -> bool:
-    """`HeaderMatch.section_heading`'s rule for a row's number (STT) and text."""
+def _unit_name(text: str) -> tuple[str, bool] | None:
+    """A heading's text without its number ("I. KHỐI VĂN PHÒNG" → "KHỐI VĂN PHÒNG") when it names a unit,
+    with whether it is a department's name; None for any other text."""
     prefix = _SECTION_PREFIX.match(text)
     rest = text[prefix.end() :] if prefix else text
-    unit = _is_unit_name(rest)
-    capitals = rest == rest.upper() and any(c.isalpha() for c in rest)
-    if number:
-        return bool(_SECTION_NUMBER.fullmatch(number)) and (unit or capitals)
-    return unit or (prefix is not None and capitals)
+    lower = rest.lower()
+    for words, department in ((_UNIT_WORDS, True), (_HEADING_WORDS, False)):
+        if any(lower == word or lower.startswith(word + " ") for word in words):
+            return rest, department
+    return None
 
 
-def _is_unit_name(text: str) -> bool:
-    lower = text.lower()
-    return any(lower == word or lower.startswith(word + " ") for word in _SECTION_WORDS)
+def _is_unit_heading(text: str) -> bool:
+    return _unit_name(text) is not None
 
 
 def section_department(heading: str) -> str:
-    """The department a section heading names ("I. KHỐI VĂN PHÒNG" → "KHỐI VĂN PHÒNG"), given to the staff
-    under it who have none of their own: a unit's name only (a heading "CÁN BỘ QUẢN LÝ" groups by role),
-    as the department's column takes it (`roster_texts_check`); "" for none."""
-    prefix = _SECTION_PREFIX.match(heading)
-    rest = heading[prefix.end() :] if prefix else heading
-    if not _is_unit_name(rest):
+    """The department a section heading names ("I. KHỐI VĂN PHÒNG (12 người)" → "KHỐI VĂN PHÒNG"), given to
+    the staff under it who have none of their own: a unit's name only (not a company's, a role's or a
+    group's: "Công ty …", "Lãnh đạo", "Nhóm 1 …", "II | LAO ĐỘNG TRỰC TIẾP"), without a count after it, as
+    the department's column takes it (`roster_texts_check`); "" for none."""
+    unit = _unit_name(heading)
+    if unit is None or not unit[1]:
         return ""
-    cleaned, problems = roster_texts_check({"department": rest})
+    cleaned, problems = roster_texts_check({"department": _HEADING_COUNT.sub("", unit[0])})
     return "" if problems else cleaned["department"]
 
 
-def _but_headings(held: list[Row], header: HeaderMatch, sections: list[tuple[int, str]]) -> Generator[Row]:
+def _but_headings(held: list[Row], header: HeaderMatch, sections: Sections) -> Generator[Row]:
+    """The rows held back, in order, but the section headings, which go to ``sections``; a title merged
+    across a row that heads nothing is passed over, as a blank row is."""
     for number, values in held:
-        text = header.section_heading(values)
-        if text is None:
+        text = header.section_heading(values) if len(sections.rows) < SECTION_MAX_ROWS else None
+        if text is not None:
+            sections.rows.append((number, text))
+            sections.current = (number, values, section_department(text))
+            continue
+        sections.current = None
+        if not header.is_blank(values):
             yield number, values
-        else:
-            sections.append((number, text))
 
 
 def find_header(rows: Iterator[Row], back: list[Row] | None = None) -> HeaderMatch:
@@ -1052,6 +1098,13 @@ class RosterRow:
     department: str
     employee_number: str
     problems: list[Problem]
+    #: The section heading the row stands under (`Sections.current`): its row number, values and department.
+    section: tuple[int, list[Any], str] | None = None
+
+    @property
+    def heading_department(self) -> str:
+        """The department the row's section heading names, for a row with none of its own."""
+        return self.section[2] if self.section is not None and not self.department else ""
 
 
 CELL_ERROR = "cell_error"

@@ -305,18 +305,27 @@ class MarkedRow(list[Any]):
 
     - ``hidden``: the row is not shown: hidden by hand, filtered out by an AutoFilter, or folded into an
       outline group (Excel writes all three as ``<row hidden="1">``);
-    - ``struck``: the positions of its cells whose text is struck through (their cell style's font).
+    - ``struck``: the positions of its cells whose text is struck through (their cell style's font);
+    - ``merged``: the positions whose value a merged cell above gave it (`_fill_merged`), not typed in it.
     """
 
-    __slots__ = ("hidden", "struck")
+    __slots__ = ("hidden", "merged", "struck")
 
-    def __init__(self, values: list[Any], *, hidden: bool = False, struck: tuple[int, ...] = ()):
+    def __init__(
+        self,
+        values: list[Any],
+        *,
+        hidden: bool = False,
+        struck: tuple[int, ...] = (),
+        merged: tuple[int, ...] = (),
+    ):
         super().__init__(values)
         self.hidden = hidden
         self.struck = struck
+        self.merged = merged
 
     def copy(self) -> "MarkedRow":
-        return MarkedRow(self, hidden=self.hidden, struck=self.struck)
+        return MarkedRow(self, hidden=self.hidden, struck=self.struck, merged=self.merged)
 
 
 class FormulaNotComputed(str):
@@ -1029,11 +1038,15 @@ def _fill_merged(rows: Iterator[Row], merged: dict[int, list[tuple[int, int]]]) 
             for column in [c for c, (_v, last) in showing.items() if last < number]:
                 del showing[column]
             if showing and any(v not in ("", None) for v in values):
-                values = values.copy()  # of the same kind (`MarkedRow`)
-                values += [""] * (max(showing) + 1 - len(values))
+                marked = values.copy() if values.__class__ is MarkedRow else MarkedRow(values)
+                marked += [""] * (max(showing) + 1 - len(marked))
+                filled = []
                 for column, (value, _last) in showing.items():
-                    if values[column] in ("", None):
-                        values[column] = value
+                    if marked[column] in ("", None):
+                        marked[column] = value
+                        filled.append(column)
+                marked.merged = tuple(filled)
+                values = marked
         for column, last in merged.get(number, ()):
             value = values[column] if column < len(values) else ""
             if value not in ("", None):

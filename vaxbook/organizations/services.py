@@ -65,11 +65,11 @@ from vaxbook.organizations.columns import (
     MonthFirstDates,
     RosterRow,
     RowMapper,
+    Sections,
     SplitName,
     find_header,
     reason_text,
     roster_texts_check,
-    section_department,
     without_footer,
 )
 from vaxbook.organizations.conf import limit
@@ -629,7 +629,8 @@ class _ImportRun:
         self.known = KnownPersons(find=self._roster_persons)
         self.header: HeaderMatch | None = None
         self.footer_rows: list[int] = []  # the numbers of the rows read as the sheet's footer
-        self.section_rows: list[tuple[int, str]] = []  # the rows heading the list's sections: (number, text)
+        self.sections = Sections()  # the rows heading the list's sections
+        self.reported_section: int | None = None  # the last section heading written to the error report
         self.report: ErrorReportWriter | None = None
         self.report_path: str | None = None
         # The persons with an open conflict for this organization: a row of this file that links to one
@@ -659,19 +660,13 @@ class _ImportRun:
         self._finish()
 
     def _chunks(self, rows: Iterator[Row], mapper: RowMapper) -> Generator[list[RosterRow]]:
-        """The file's rows in chunks, but its blank rows, its footer and its section headings (`without_footer`).
-        A row with no department of its own takes the one its section's heading names (`section_department`)."""
+        """The file's rows in chunks, but its blank rows, its footer and its section headings (`without_footer`);
+        each row knows the heading it stands under (`RosterRow.section`)."""
         chunk: list[RosterRow] = []
-        sections = self.section_rows
-        headings = 0
-        department = ""
+        sections = self.sections
         for number, values in without_footer(rows, mapper.header, self.footer_rows, sections):
-            if len(sections) != headings:  # a heading above this row
-                headings = len(sections)
-                department = section_department(sections[-1][1])
             row = mapper.map(number, values)
-            if department and not row.department:
-                row.department = department
+            row.section = sections.current
             chunk.append(row)
             if len(chunk) >= self.chunk_rows:
                 yield chunk
@@ -828,7 +823,7 @@ class _ImportRun:
                 {
                     "organization_id": organization_id,
                     "person_id": person_id,
-                    "department": row.department,
+                    "department": row.department or row.heading_department,
                     "employee_number": row.employee_number,
                     "last_import_id": import_id,
                 }
@@ -909,6 +904,9 @@ class _ImportRun:
                 if value and value != getattr(entry, name):
                     setattr(entry, name, value)
                     dirty = True
+            if not entry.department and row.heading_department:  # the heading's fills a blank, never replaces
+                entry.department = row.heading_department
+                dirty = True
             if dirty:
                 entry.updated_at = now
                 changed.append(entry)
@@ -947,6 +945,10 @@ class _ImportRun:
             reasons = [reason_text(header, row.number, p, row.values) for p in problems]
         fields = {field for p in problems for field in (p.field, *DISAGREES_WITH.get(p.code, ()))}
         bad = {position for field in fields for position in header.cells_of(field, row.values)}
+        if row.section is not None and row.section[0] != self.reported_section:
+            # The heading above the row goes with it, so the fixed report names its department again.
+            self.reported_section = row.section[0]
+            self.report.add(row.section[1], [], set())
         self.report.add(row.values, reasons, bad)
 
     def _discard_report(self) -> None:
@@ -979,7 +981,7 @@ class _ImportRun:
                 progress=100,
                 total=self.processed,
                 footer_rows=self.footer_rows,
-                section_rows=[[number, text[:SECTION_TEXT_LENGTH]] for number, text in self.section_rows],
+                section_rows=[[number, text[:SECTION_TEXT_LENGTH]] for number, text in self.sections.rows],
                 refusals=dict(self.refusals),
                 error_report=imp.error_report.name or "",
                 finished_at=now,
@@ -997,7 +999,7 @@ class _ImportRun:
                     "rows": self.processed,
                     **dict(self.counts),
                     "footer_rows": self.footer_rows,
-                    "section_rows": [number for number, _text in self.section_rows],
+                    "section_rows": [number for number, _text in self.sections.rows],
                 },
             )
 
@@ -1037,7 +1039,7 @@ def _submitted(row: RosterRow, data: PersonInput) -> dict[str, Any]:
         "id_type": data.id_type or "",
         "id_number": data.id_number or "",
         "phone": data.phone or "",
-        "department": row.department,
+        "department": row.department or row.heading_department,
         "employee_number": row.employee_number,
     }
 

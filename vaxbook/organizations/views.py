@@ -165,6 +165,10 @@ def _roster_import_upload(request: HttpRequest, organization: Organization) -> H
     return render(request, "organizations/roster.html", context, status=status)
 
 
+#: How many section headings an import's page names (the API lists them all).
+SHOWN_SECTIONS = 30
+
+
 def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[str, Any]:
     conflicting = roster_import.refusals.get("document_conflict", 0) if roster_import.is_finished else 0
     conflicts = (
@@ -179,7 +183,8 @@ def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
         "conflicts_later": max(0, conflicting - len(conflicts)),
         "problems": [render_problem(p) for p in roster_import.problems],
         "footer_rows": ", ".join(str(n) for n in roster_import.footer_rows),
-        "section_rows": ", ".join(f"{n} (“{text}”)" for n, text in roster_import.section_rows),
+        "section_rows": ", ".join(f"{n} (“{text}”)" for n, text in roster_import.section_rows[:SHOWN_SECTIONS])
+        + (", …" if len(roster_import.section_rows) > SHOWN_SECTIONS else ""),
         "reasons": refusal_summary(roster_import.refusals) if roster_import.is_finished else [],
         "outlook": selectors.roster_import_outlook(roster_import) if not roster_import.is_finished else {},
         "absent": selectors.roster_absent_from(roster_import=roster_import) if roster_import.is_finished else None,

@@ -306,7 +306,8 @@ class ErrorReportWriter:
                 if isinstance(value, date):
                     fmt = self.fmt_bad_date
             self._write(row, column, value, fmt)
-        self.sheet.write_string(row, self.reasons_at, "\n".join(reasons), self.fmt_reason)
+        if reasons:  # none for a row written for its place only (a section's heading)
+            self.sheet.write_string(row, self.reasons_at, "\n".join(reasons), self.fmt_reason)
 
     def _write(self, row: int, col: int, value: Any, fmt: Any) -> None:
         ws = self.sheet

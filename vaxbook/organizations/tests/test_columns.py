@@ -10,6 +10,7 @@ from vaxbook.organizations.columns import (
     COLUMN_BY_KEY,
     FOOTER_MAX_ROWS,
     RowMapper,
+    Sections,
     _code_text,
     clean_date,
     clean_date_1904,
@@ -182,10 +183,10 @@ def test_the_rows_that_say_nothing_of_who_they_are_below_the_last_person_are_the
     header = match_header(1, HEADERS)
     rows = [_row(2, person=True), _row(3, person=False), _row(4, person=True), _row(5, person=False)]
     footer: list[int] = []
-    assert _numbers(without_footer([*rows, _row(6, person=False)], header, footer, [])) == [2, 3, 4]
+    assert _numbers(without_footer([*rows, _row(6, person=False)], header, footer, Sections())) == [2, 3, 4]
     assert footer == [5, 6]
     alone: list[int] = []  # no person at all: rows to refuse, not a footer
-    assert _numbers(without_footer([_row(2, person=False)], header, alone, [])) == [2] and alone == []
+    assert _numbers(without_footer([_row(2, person=False)], header, alone, Sections())) == [2] and alone == []
 
 
 def _heading(number: int, stt: object, text: str, **others: object) -> tuple[int, list]:
@@ -202,6 +203,13 @@ def _heading(number: int, stt: object, text: str, **others: object) -> tuple[int
     [
         ("I", "KHỐI VĂN PHÒNG"),
         ("II.", "Phòng Kỹ thuật"),
+        ("1", "KHỐI VĂN PHÒNG"),  # a unit's name is no one's, whatever its number
+        ("Ⅲ", "KHỐI C"),
+        ("I.1", "Phòng Kế toán"),
+        ("", "a) Tổ bảo vệ"),
+        ("", "Đ. Phòng Vật tư"),
+        ("II", "LAO ĐỘNG TRỰC TIẾP"),  # capitals beside a Roman numeral: a group, if not a unit
+        ("", "Công ty TNHH May Việt Tiến"),
         ("A", "BAN GIÁM ĐỐC"),
         ("b)", "Tổ bảo vệ"),
         ("", "I. KHỐI SẢN XUẤT"),
@@ -218,7 +226,14 @@ def test_a_row_heading_a_section_of_the_list_is_read_as_such(stt, text):
 @pytest.mark.parametrize(
     ("stt", "text", "others"),
     [
-        ("1", "KHỐI VĂN PHÒNG", {}),  # numbered as staff are: a person missing data, refused as such
+        ("1", "NGUYỄN VĂN AN", {}),  # numbered as staff are: a person missing data, refused as such
+        ("", "A. KUMAR", {}),  # an initial, not a heading's number
+        ("", "J. NGUYEN", {}),
+        ("", "Y-BLIH NIÊ", {}),  # an Ê Đê name in capitals
+        ("", "Ban Ki Moon", {}),  # "Ban" alone may be a family name: only "Ban Giám đốc" … head a section
+        ("x", "NGUYỄN VĂN AN", {}),
+        ("A", "NGUYỄN VĂN AN", {}),  # capitals beside a letter: a name
+        ("II", "Lao động trực tiếp", {}),  # not capitals, not a unit's name
         ("I", "Nguyễn Văn An", {}),  # a name, not capitals nor a unit's
         ("", "Tô Văn An", {}),  # a family name Tô is no Tổ
         ("", "NGUYỄN VĂN AN", {}),  # a name in capitals, unnumbered
@@ -241,6 +256,13 @@ def test_what_is_not_a_section_heading(stt, text, others):
         ("A - Ban Giám đốc", "Ban Giám đốc"),
         ("Phân xưởng  2", "Phân xưởng 2"),
         ("CÁN BỘ QUẢN LÝ", ""),  # a group by role, not a unit
+        ("KHỐI VĂN PHÒNG (12 người)", "KHỐI VĂN PHÒNG"),  # a count changes monthly: not the name
+        ("Phòng Kế toán: 01 người", "Phòng Kế toán"),
+        ("Tổ 3 - 12 người", "Tổ 3"),
+        ("Công ty TNHH May Việt Tiến", ""),  # a company, a role, a group: no one's department
+        ("LÃNH ĐẠO CÔNG TY", ""),
+        ("Nhóm 1 - Nhân viên y tế", ""),
+        ("I.1. Phòng Kế toán", "Phòng Kế toán"),
         ("Phòng " + "Kỹ thuật " * 20, ""),  # longer than a department may be: none rather than cut
     ],
 )
@@ -281,13 +303,14 @@ def test_section_headings_above_persons_are_set_aside_and_the_last_ones_are_the_
         _heading(7, "III", "KHỐI KHÁC"),  # nobody under it: the footer, as any row after the last person
     ]
     footer: list[int] = []
-    sections: list[tuple[int, str]] = []
+    sections = Sections()
     assert _numbers(without_footer(rows, header, footer, sections)) == [3, 4, 6]
-    assert sections == [(2, "KHỐI VĂN PHÒNG"), (5, "KHỐI SẢN XUẤT")] and footer == [7]
+    assert sections.rows == [(2, "KHỐI VĂN PHÒNG"), (5, "KHỐI SẢN XUẤT")] and footer == [7]
     long_run = [_row(2, person=True)] + [_row(n, person=False) for n in range(3, 3 + FOOTER_MAX_ROWS + 1)]
     long_run += [_heading(20, "II", "KHỐI SẢN XUẤT"), _row(21, person=True)]
-    sections = []
-    assert 20 not in _numbers(without_footer(long_run, header, [], sections)) and sections == [(20, "KHỐI SẢN XUẤT")]
+    sections = Sections()
+    assert 20 not in _numbers(without_footer(long_run, header, [], sections))
+    assert sections.rows == [(20, "KHỐI SẢN XUẤT")]
 
 
 def test_a_run_longer_than_a_footer_goes_on_at_once_and_is_never_held() -> None:
@@ -300,13 +323,13 @@ def test_a_run_longer_than_a_footer_goes_on_at_once_and_is_never_held() -> None:
             read.append(number)
             yield _row(number, person=False)
 
-    rows = without_footer(sheet(), header, [], [])
+    rows = without_footer(sheet(), header, [], Sections())
     first = [next(rows) for _ in range(FOOTER_MAX_ROWS + 3)]
     assert _numbers(first) == list(range(2, FOOTER_MAX_ROWS + 5))
     assert len(read) == len(first) - 1  # every name read has been given on (the person row was not counted)
     footer: list[int] = []
     ending = [_row(2, person=True)] + [_row(n, person=False) for n in range(3, 3 + FOOTER_MAX_ROWS + 2)]
-    assert len(list(without_footer(ending, header, footer, []))) == len(ending) and footer == []
+    assert len(list(without_footer(ending, header, footer, Sections()))) == len(ending) and footer == []
 
 
 @settings(max_examples=2000, deadline=None)
@@ -449,7 +472,7 @@ def test_a_passport_column_beside_the_citizen_id_column_is_read_as_a_passport_wh
 def test_a_row_numbering_the_columns_under_the_header_is_not_a_row(numbering):
     match = match_header(1, HEADERS)
     row = ["1", "Nguyễn Văn An", "01/02/1990"]
-    rows = list(without_footer(iter([(2, numbering), (3, row)]), match, [], []))
+    rows = list(without_footer(iter([(2, numbering), (3, row)]), match, [], Sections()))
     assert [number for number, _values in rows] == [3]
     assert is_column_numbering(numbering)
 
@@ -472,7 +495,7 @@ def test_what_is_not_a_row_numbering_the_columns(values):
 def test_only_the_first_row_under_the_header_may_number_the_columns():
     match = match_header(1, HEADERS)
     numbering = list(range(1, len(HEADERS) + 1))
-    rows = list(without_footer(iter([(2, ["1", "An", "01/02/1990"]), (3, numbering)]), match, [], []))
+    rows = list(without_footer(iter([(2, ["1", "An", "01/02/1990"]), (3, numbering)]), match, [], Sections()))
     assert [number for number, _values in rows] == [2, 3]
 
 

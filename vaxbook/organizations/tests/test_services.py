@@ -1281,8 +1281,102 @@ def test_the_staff_under_a_units_heading_with_no_department_of_their_own_take_it
 def test_a_heading_merged_across_the_row_heads_its_section(run, org):
     rows = table([{"STT": "I. KHỐI VĂN PHÒNG"}, person_row(1, **{"Bộ phận": ""}), {"STT": "Tổng cộng: 1"}])
     imp = run(xlsx_bytes(rows, merges=(f"A2:{chr(64 + len(HEADERS))}2",)))
-    assert (imp.created, imp.refused, imp.section_rows, imp.footer_rows) == (1, 0, [[2, "I. KHỐI VĂN PHÒNG"]], [])
+    assert (imp.created, imp.refused, imp.section_rows) == (1, 0, [[2, "I. KHỐI VĂN PHÒNG"]])
+    assert imp.footer_rows == [4]  # a total merged across the row, after the last person: the footer
     assert RosterEntry.objects.get(organization=org).department == "KHỐI VĂN PHÒNG"
+
+
+def _departments(org) -> dict[str, str]:
+    return dict(RosterEntry.objects.filter(organization=org).values_list("person__full_name", "department"))
+
+
+def test_a_row_between_sections_that_is_no_person_ends_the_last_ones_department(run, org):
+    """A heading not known as one ("II | Xí nghiệp may" is, "II | Lao động thời vụ" is not) is refused as a
+    person missing data, and the staff under it take no department rather than the section's above."""
+    blank = {"Bộ phận": ""}
+    rows = [
+        {"STT": "I", "Họ và tên": "KHỐI VĂN PHÒNG"},
+        person_row(1, **blank),
+        {"STT": "II", "Họ và tên": "Lao động thời vụ"},
+        person_row(2, **blank),
+        {"STT": "III", "Họ và tên": "Xí nghiệp may 1 (30 người)"},
+        person_row(3, **blank),
+        {"STT": 4, "Họ và tên": "Lê Văn Thiếu"},  # a person missing data ends it too
+        person_row(5, **blank),
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused, [n for n, _t in imp.section_rows]) == (4, 2, [2, 6])
+    name = {n: person_row(n)["Họ và tên"] for n in (1, 2, 3, 5)}
+    assert _departments(org) == {name[1]: "KHỐI VĂN PHÒNG", name[2]: "", name[3]: "Xí nghiệp may 1", name[5]: ""}
+
+
+def test_a_column_merged_down_the_list_does_not_hide_a_heading(run, org):
+    """An address typed once and merged down the whole list fills every row, the heading's too: a value
+    a merge gave the row is not the row's own."""
+    rows = [person_row(1), {"STT": "II", "Họ và tên": "KHỐI SẢN XUẤT"}, person_row(2, **{"Bộ phận": ""})]
+    last = len(rows) + 1
+    imp = run(xlsx_bytes(table(rows), merges=(f"P2:P{last}",)))
+    assert (imp.created, imp.refused, imp.section_rows) == (2, 0, [[3, "KHỐI SẢN XUẤT"]])
+    assert _departments(org)[person_row(2)["Họ và tên"]] == "KHỐI SẢN XUẤT"
+
+
+def test_a_headings_department_fills_a_blank_and_never_replaces_one(run, org):
+    """January's file gave the person "Phòng Kế toán"; February's, grouped by unit, leaves the cell blank
+    under "KHỐI VĂN PHÒNG": the heading does not overwrite what the roster knows. A person with none takes it."""
+    run(xlsx_bytes(table([person_row(1, **{"Bộ phận": "Phòng Kế toán"}), person_row(2, **{"Bộ phận": ""})])))
+    grouped = [{"STT": "I", "Họ và tên": "KHỐI VĂN PHÒNG"}, *(person_row(n, **{"Bộ phận": ""}) for n in (1, 2))]
+    again = run(xlsx_bytes(table(grouped)))
+    assert (again.created, again.refused) == (0, 0)
+    assert _departments(org) == {
+        person_row(1)["Họ và tên"]: "Phòng Kế toán",
+        person_row(2)["Họ và tên"]: "KHỐI VĂN PHÒNG",
+    }
+
+
+def test_the_report_carries_the_heading_above_a_refused_row_so_the_fixed_row_keeps_its_department(run, org):
+    rows = [
+        {"STT": "I", "Họ và tên": "KHỐI VĂN PHÒNG"},
+        person_row(1, **{"Bộ phận": ""}),
+        person_row(2, **{"Bộ phận": "", "Số điện thoại": "123"}),
+        person_row(3, **{"Bộ phận": "", "Số điện thoại": "456"}),
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused) == (1, 2)
+    values, _sheet = report(imp)
+    assert [r[:2] for r in values[1:]] == [
+        ("I", "KHỐI VĂN PHÒNG"),
+        (2, person_row(2)["Họ và tên"]),
+        (3, person_row(3)["Họ và tên"]),
+    ]
+    assert values[1][16] is None  # the heading has no reason: it was not refused
+    fixed = [list(r) for r in values]
+    fixed[2][4] = person_row(2)["Số điện thoại"]
+    fixed[3][4] = person_row(3)["Số điện thoại"]
+    again = run(xlsx_bytes(fixed))
+    assert (again.created, again.refused, again.section_rows) == (2, 0, [[2, "KHỐI VĂN PHÒNG"]])
+    assert set(_departments(org).values()) == {"KHỐI VĂN PHÒNG"}
+
+
+def test_a_heading_struck_through_heads_nothing(run, org):
+    rows = [
+        {"STT": "I", "Họ và tên": "KHỐI VĂN PHÒNG"},
+        person_row(1, **{"Bộ phận": ""}),
+        {"STT": "II", "Họ và tên": "TỔ BẢO VỆ (giải thể)"},
+        person_row(2, **{"Bộ phận": ""}),
+    ]
+    imp = run(xlsx_bytes(table(rows), struck=("A4", "B4")))
+    assert (imp.created, imp.refused, [n for n, _t in imp.section_rows]) == (2, 1, [2])
+    assert imp.refusals.get("row_struck") == 1  # asked about, as any struck row
+    assert _departments(org)[person_row(2)["Họ và tên"]] == ""
+
+
+def test_headings_past_the_limit_are_rows_to_refuse(run, monkeypatch):
+    from vaxbook.organizations import columns
+
+    monkeypatch.setattr(columns, "SECTION_MAX_ROWS", 2)
+    rows = [{"STT": "", "Họ và tên": f"Phòng số {n}"} for n in range(1, 5)] + [person_row(1)]
+    imp = run(xlsx_bytes(table(rows)))
+    assert ([n for n, _t in imp.section_rows], imp.created, imp.refused) == ([2, 3], 1, 2)
 
 
 def test_a_row_that_says_nothing_of_who_it_is_inside_the_table_is_refused(run):

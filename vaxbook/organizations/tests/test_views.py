@@ -270,6 +270,15 @@ def test_the_result_names_the_rows_read_as_section_headings(result_page):
     assert "Rows 2 (“KHỐI VĂN PHÒNG”), 4 (“Tổ bảo vệ”) were read as the headings of sections" in english
 
 
+def test_the_result_names_the_first_section_headings_only(result_page, monkeypatch):
+    from vaxbook.organizations import views
+
+    monkeypatch.setattr(views, "SHOWN_SECTIONS", 1)
+    rows = [{"Họ và tên": "Phòng A"}, {"Họ và tên": "Phòng B"}, person_row(1)]
+    _client, imp, page = result_page(rows)
+    assert len(imp.section_rows) == 2 and "Dòng 2 (“Phòng A”), … được đọc là tiêu đề" in page
+
+
 def test_an_officer_pages_through_every_organization_of_the_province(officer, province, monkeypatch):
     from vaxbook.organizations import views
 
