@@ -531,6 +531,7 @@ def roster_import_process(*, import_id: int) -> None:
         run.fail([exc.as_problem()])
     except ImportInterrupted:
         logger.warning("roster import %s was declared interrupted or cancelled while it ran; stopped", import_id)
+        run.stopped()
     except Exception:
         logger.exception("roster import %s crashed", import_id)
         run.fail([{"field": "file", "code": "import_crashed", "params": {}}])
@@ -1003,6 +1004,16 @@ class _ImportRun:
                 },
             )
 
+    def stopped(self) -> None:
+        """The import was cancelled or declared interrupted while this run read it (and is failed already):
+        the report begun goes (a temporary file holding refused rows' personal data), and the import keeps
+        what its saved chunks tell, the rows read and the refusals by reason, as a failed one does."""
+        self._discard_report()
+        now = timezone.now()
+        RosterImport.objects.filter(pk=self.imp.pk, status=RosterImport.Status.FAILED).update(
+            total=self.processed, refusals=dict(self.refusals), updated_at=now
+        )
+
     def fail(self, problems: list[dict[str, Any]]) -> None:
         """Mark the import failed with `problems`, if it is still running: one cancelled or declared
         interrupted meanwhile keeps what it was marked with (the canceller's word is not overwritten by
@@ -1013,6 +1024,7 @@ class _ImportRun:
             failed = RosterImport.objects.filter(pk=self.imp.pk, status=RosterImport.Status.RUNNING).update(
                 status=RosterImport.Status.FAILED,
                 problems=problems,
+                total=self.processed,  # the rows read, not the file's
                 refusals=dict(self.refusals),  # of the rows saved before
                 finished_at=now,
                 updated_at=now,

@@ -67,6 +67,35 @@ def test_a_running_import_stops_at_its_next_chunk_and_keeps_what_it_saved(
     assert Person.objects.count() == 6
 
 
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_a_stopped_import_keeps_its_refusals_and_leaves_no_temporary_file(
+    rep, org, places, django_capture_on_commit_callbacks, monkeypatch, tmp_path
+):
+    """The report begun for the refused rows read before the cancel holds their personal data: it goes,
+    with xlsxwriter's own temporary files; the import says how many rows it read and why it refused some."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    rows = [person_row(1, **{"Số điện thoại": "091234"}), *(person_row(i) for i in range(2, 7))]
+    imp = queued(rep, org, django_capture_on_commit_callbacks, content=xlsx_bytes(table(rows)))
+    original = services._ImportRun._prepare
+    calls = []
+
+    def prepare_then_cancel(run, chunk_rows, *args):
+        calls.append(len(chunk_rows))
+        if len(calls) == 2:
+            services.roster_import_cancel(actor=rep, roster_import=imp)
+        return original(run, chunk_rows, *args)
+
+    monkeypatch.setattr(services._ImportRun, "_prepare", prepare_then_cancel)
+    services.roster_import_process(import_id=imp.pk)
+    imp.refresh_from_db()
+    assert (imp.status, imp.total, imp.accepted, imp.refused) == ("failed", 2, 1, 1)
+    assert imp.refusals == {"phone_format": 1} and not imp.error_report
+    left = [str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file() and "media" not in p.parts]
+    assert left == [], left
+
+
 def test_only_the_organizations_representatives_cancel(
     rep, officer, org, places, django_capture_on_commit_callbacks, api, client
 ):
