@@ -7,8 +7,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from vaxbook.common.apiparser import INVALID_CHARACTER, bad_character_fields
 
 API_PREFIX = "/api/"
 
@@ -58,3 +61,21 @@ class ApiErrorShapeMiddleware:
         if "Allow" in response:
             shaped["Allow"] = response["Allow"]
         return shaped
+
+
+class PortalQueryCharactersMiddleware:
+    """A page of the portal asked with a NUL or a lone surrogate in its query string (``?q=%00``, which no
+    browser sends of itself) answers 400 `invalid_character` naming the parameter, as the API does, rather
+    than passing the text to PostgreSQL, which refuses it in a query (a 500). The API checks its own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.META.get("QUERY_STRING") and not request.path_info.startswith(API_PREFIX):
+            fields = bad_character_fields({key: request.GET.getlist(key) for key in request.GET})
+            if fields:
+                parameters = sorted({field.split(".")[0] for field in fields})  # "q.0": the parameter q
+                context = {"code": INVALID_CHARACTER, "parameters": ", ".join(parameters)}
+                return render(request, "400.html", context, status=400)
+        return self.get_response(request)

@@ -47,3 +47,20 @@ def test_the_server_error_page_renders_without_a_request(language, title):
     with translation.override(language):
         page = render_to_string("500.html")
     assert title in page and 'data-error="500"' in page
+
+
+@pytest.mark.parametrize("query", ["q=%00", "q=ab%00", "status=open&q=a%00b", "q%00=x"])
+@pytest.mark.parametrize("path", ["/registry/", "/organizations/conflicts/"])
+def test_a_query_with_a_character_postgresql_refuses_is_a_clear_400_not_a_500(officer, path, query):
+    """A NUL in ``?q=`` reached PostgreSQL, which refuses it (a 500 on its database): refused first, naming
+    the parameter, as the API does."""
+    response = signed_in(officer).get(f"{path}?{query}")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Không đọc được địa chỉ" in page and "[invalid_character]" in page and 'data-error="400"' in page
+    assert "“q" in page
+
+
+def test_the_organizations_roster_search_refuses_a_nul_too(rep, org):
+    response = signed_in(rep, "en").get(reverse("organizations:roster", args=[org.public_id]) + "?q=%00")
+    assert response.status_code == 400 and "The address cannot be read" in response.content.decode()
