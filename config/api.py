@@ -162,8 +162,19 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, exc.as_payload(), status=exc.status)
 
 
+#: Where a parameter comes from, which ninja puts first in an error's location ("file", "file": the file
+#: parameter of the multipart body; "body", "payload", "full_name": a field of the JSON body).
+_LOCATION_SOURCES = ("body", "query", "path", "form", "file", "header", "cookie")
+
+
 def _loc_to_field(loc: Any) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "payload", "header")]
+    """An error's location as the field it names: its source dropped, and the JSON body's own parameter
+    (`payload`) before a field of it; a field named like a source ("file", "header") is kept."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _LOCATION_SOURCES:
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] == "payload":
+        parts = parts[1:]
     return ".".join(parts) or "body"
 
 

@@ -183,9 +183,11 @@ def test_a_file_over_the_row_limit_is_refused(api, rep, org, places):
 
 
 def test_an_upload_without_a_file_is_a_validation_error(api, rep, org):
-    response = api.as_user(rep).post(f"/api/v1/organizations/{org.public_id}/roster-imports", {})
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["code"] == "required"
+    url = f"/api/v1/organizations/{org.public_id}/roster-imports"
+    for body in ({}, {"fichier": "x"}, {"file": "not a file"}):
+        response = api.as_user(rep).post(url, body)
+        assert response.status_code == 422
+        assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("file", "required")]
 
 
 def test_another_organizations_representative_sees_nothing(
