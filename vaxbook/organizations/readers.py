@@ -399,6 +399,7 @@ _NS_PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
 _SHEET_DATA = re.compile(rb"<(" + _NS_PREFIX + rb")sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb"<" + _NS_PREFIX + rb"dimension\b[^>]*?/>")
 _SHEET_DATA_END = re.compile(rb"</" + _NS_PREFIX + rb"sheetData>")
+_ROW_TAG = re.compile(rb"<" + _NS_PREFIX + rb"row\b")
 #: A cell of the error type (``t="e"``) with its reference and its content (``<v>#N/A</v>``, maybe a formula).
 _ERROR_CELL = re.compile(
     rb"<"
@@ -958,7 +959,7 @@ def _epilogue(start: bytes, pieces: Iterator[bytes]) -> bytes:
         if len(tail) > _MAX_SHEET_EPILOGUE:
             break
         tail += piece
-    if len(tail) > _MAX_SHEET_EPILOGUE:
+    if len(tail) > _MAX_SHEET_EPILOGUE or _ROW_TAG.search(tail):  # rows after the rows' end: a damaged sheet
         raise FileRefused("file_corrupt")
     return bytes(tail)
 

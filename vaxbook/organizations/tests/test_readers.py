@@ -162,6 +162,20 @@ def test_a_damaged_member_is_found_by_its_checksum():
     assert refused(bytes(content)) == "file_corrupt"
 
 
+def test_rows_after_the_end_of_the_rows_are_a_damaged_sheet_not_dropped():
+    """A sheet that closes its rows early and goes on (``</sheetData><row …``: only a faulty program writes
+    it) was read up to the early end, the rows after it dropped without a word: refused at upload."""
+    content = xlsx_bytes([["Họ và tên"], *([f"Người {i}"] for i in range(1, 9))])
+    source, damaged = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<row r="7"', b'</sheetData><row r="7"', 1)
+            out.writestr(item.filename, data)
+    assert refused(damaged.getvalue()) == "file_corrupt"
+
+
 def test_a_zip_bomb_is_refused_before_anything_decompresses_it():
     bomb = zip_bomb(size=300 * 1024 * 1024)
     assert len(bomb) < 1024 * 1024

@@ -1,9 +1,11 @@
 """The organization pages: roster, upload, progress fragment (htmx polling until done), result, scoping."""
 
+import io
 import re
+import zipfile
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from vaxbook.common import testing as t
@@ -451,3 +453,35 @@ def test_rows_misread_from_utf8_are_told_how_to_open_the_csv(result_page):
     client.post("/i18n/setlang/", {"language": "en"})
     english = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
     assert "1 row holds Unicode text read in another encoding" in english and "65001" in english
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=100, ROSTER_IMPORT_READ_ROWS=100)
+def test_a_sheet_damaged_further_in_stops_the_import_and_says_what_was_saved(
+    rep, org, places, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A sheet whose XML breaks far down, in a sound zip (only a faulty program writes one): the upload's
+    checks read the first rows, not the whole sheet (that would cost a second of each 100,000 rows), so the
+    run finds it there; the rows saved before stay, and the page says so and what to do."""
+    from vaxbook.organizations import readers
+
+    monkeypatch.setattr(readers, "_READ_SIZE", 1 << 16)  # the sheet read in pieces, as a big file's is
+    good = xlsx_bytes(table([person_row(n) for n in range(1, 751)]))
+    source, damaged = zipfile.ZipFile(io.BytesIO(good)), io.BytesIO()
+    with zipfile.ZipFile(damaged, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                at = data.index(b'<row r="720"')
+                data = data[:at] + data[at:].replace(b"</c>", b"</x>", 1)
+            out.writestr(item.filename, data)
+    client = signed_in(rep)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("organizations:imports", args=[org.public_id]), {"file": upload(damaged.getvalue(), "ds.xlsx")}
+        )
+    assert response.status_code == 302  # the upload's checks pass it
+    imp = RosterImport.objects.get()
+    assert (imp.status, [p["code"] for p in imp.problems]) == ("failed", ["file_corrupt"])
+    assert 0 < imp.accepted < 719 and imp.total == imp.accepted
+    page = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+    assert 'id="import-stopped-saved"' in page and f"Lần nhập đã dừng sau khi lưu {imp.accepted} dòng" in page
