@@ -960,6 +960,16 @@ def test_a_csv_cell_over_the_csv_limit_refuses_the_file_before_anything_is_writt
     assert refusal.codes == ["csv_cell_too_long"]
 
 
+def test_a_csv_row_wider_than_a_sheet_refuses_the_file_before_anything_is_written(rep, org, places):
+    """The error report is a sheet: a row of more than 16,384 cells could not be reported whole (its reasons
+    were cut off)."""
+    rows = table([person_row(1), person_row(2, **{"Số điện thoại": "123"})])
+    rows[2] = rows[2] + [""] * 16_400 + ["x"]
+    refusal = _refused_and_nothing_written(rep, org, csv_bytes(rows), "roster.csv")
+    assert refusal.codes == ["csv_too_many_columns"]
+    assert "Dòng 3" in str(refusal.errors[0].message) and "16384" in str(refusal.errors[0].message)
+
+
 def test_a_birth_date_exported_with_its_midnight_is_read_and_another_time_refused(run):
     """A CSV exported from a database or a script writes a date column as date and time at midnight."""
     rows = [  # person_row(n) was born on day n + 1 of month n + 1 of 1980 + n
