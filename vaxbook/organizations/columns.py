@@ -399,7 +399,6 @@ _UNIT_WORDS = (
     "trạm",
     "bộ môn",
     "chuyền",
-    "kho",
     "ban giám đốc",
     "ban tổng giám đốc",
     "ban giám hiệu",
@@ -415,11 +414,68 @@ _HEADING_WORDS = ("công ty", "lãnh đạo", "nhóm")
 #: A count after a heading's name ("KHỐI VĂN PHÒNG (12 người)", "Phòng Kế toán: 01 người"): not its name.
 _HEADING_COUNT = re.compile(
     r"\s*(?:[:\-–]\s*|\(\s*)(?:có\s+|gồm\s+|tổng\s+số\s*:?\s*)?\d+\s*"
-    r"(?:người|nhân viên|lao động|cán bộ|nv|lđ|cb|cbnv)?\s*\)?\s*$",
+    r"(?:người|nhân viên|lao động|cán bộ|nv|lđ|cb|cbnv)\s*\)?\s*$",  # with its word: "Tổ may - 2" is a name
     re.IGNORECASE,
 )
 #: At most this many rows of a sheet are read as section headings; further ones are rows to refuse.
 SECTION_MAX_ROWS = 1000
+#: A row's number as staff are numbered: 1, 2, 3 … (maybe with a dot).
+_STAFF_NUMBER = re.compile(r"\d+\.?")
+#: The commonest family names (folded by `search_name`): capitals beside a Roman numeral that start with one
+#: are a name typed in capitals ("V | VŨ THỊ XUÂN"), not a heading.
+_FAMILY_NAMES = frozenset(
+    [
+        "nguyen",
+        "tran",
+        "le",
+        "pham",
+        "hoang",
+        "huynh",
+        "phan",
+        "vu",
+        "vo",
+        "dang",
+        "bui",
+        "do",
+        "ho",
+        "ngo",
+        "duong",
+        "ly",
+        "dinh",
+        "truong",
+        "lam",
+        "mai",
+        "trinh",
+        "doan",
+        "luong",
+        "cao",
+        "ta",
+        "ha",
+        "tang",
+        "chau",
+        "quach",
+        "kieu",
+        "thai",
+        "luu",
+        "la",
+        "lu",
+        "van",
+        "tong",
+        "khuat",
+        "lai",
+        "mac",
+        "thach",
+        "danh",
+        "son",
+        "kim",
+        "ksor",
+        "rcom",
+        "nie",
+        "mlo",
+        "y",
+        "h",
+    ]
+)
 #: How much of a section heading's text the import keeps to show.
 SECTION_TEXT_LENGTH = 80
 _ROSTER_KEYS = frozenset({"province_code", "department", "employee_number"})
@@ -514,9 +570,10 @@ class HeaderMatch:
     def section_heading(self, values: list[Any]) -> str | None:
         """The text of a row heading a section of the list, or None. The row holds nothing but its number
         and, in the name's (first) column, a text that is a unit's name ("Phòng Kỹ thuật", "I. KHỐI VĂN
-        PHÒNG", "A | Ban Giám đốc", "Công ty …") or, beside a Roman numeral, capitals ("II | LAO ĐỘNG TRỰC
-        TIẾP"). A name alone, in capitals or not, beside 1, 2, 3 …, a letter or nothing, is a person missing
-        data, refused as such. A heading merged across the whole row holds its text in the STT column
+        PHÒNG", "A | Ban Giám đốc", "Công ty …") or, beside a Roman numeral, capitals that are no name ("II |
+        LAO ĐỘNG TRỰC TIẾP", not "V | VŨ THỊ XUÂN": `_name_like`). A row numbered as staff are (1, 2, 3 …)
+        is never one ("2 | Khoa Nguyen", "3 | Phòng Huyền Linh": a person missing data, refused as such),
+        nor is a name alone, in capitals or not, beside a letter or nothing. A heading merged across the whole row holds its text in the STT column
         alone: a unit's name there is one. Cells a merge above filled in (an address merged down the list)
         are not the row's own; a row hidden or struck through heads nothing (it is asked about)."""
         if values.__class__ is MarkedRow and (values.hidden or values.struck):
@@ -528,13 +585,23 @@ class HeaderMatch:
         if not filled:
             return number if _is_unit_heading(number) else None
         name = self.name_parts[0] if self.name_parts else self.index.get("full_name")
-        if filled != [name]:
+        if filled != [name] or self.numbered_as_staff(values):
             return None
         text = normalize_text(unquote(values[filled[0]]))
         if _is_unit_heading(text):
             return text
         capitals = text == text.upper() and any(c.isalpha() for c in text)
-        return text if capitals and _SECTION_ROMAN.fullmatch(number) else None
+        return text if capitals and _SECTION_ROMAN.fullmatch(number) and not _name_like(text) else None
+
+    def numbered_as_staff(self, values: list[Any]) -> bool:
+        """The row's number (STT) is as staff are numbered: 1, 2, 3 … (a number, or digits with a dot)."""
+        at = self.index.get("row_number")
+        if at is None or at >= len(values):
+            return False
+        value = values[at]
+        if value.__class__ is int or value.__class__ is float:
+            return True
+        return bool(_STAFF_NUMBER.fullmatch(normalize_text(value)))
 
     def is_title(self, values: list[Any]) -> bool:
         """A row whose only text, in the STT column, has letters: a title merged across the row."""
@@ -671,32 +738,37 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int], 
     positions = header.data_positions  # nothing there but an STT number: a blank row
     identifying = header.identifying_positions
     held: list[Row] = []
+    held_rows = 0  # of them, rows with data: a title in the STT column alone ("Tổng cộng") is not counted
     long_run = False  # the current run of such rows is longer than a footer
     persons_seen = False
     first = True  # the first row under the header may number its columns (`is_column_numbering`)
     for row in rows:
         values = row[1]
+        title = False
         if is_blank_at(values, positions):
             if not header.is_title(values):
                 continue
-            # a title merged across the row (its text in the STT column): a heading, or the end of a section
+            title = True  # merged across the row, its text in the STT column: a heading, or the end of a section
         elif first:
             first = False
             if header.numbers_columns(values):
                 continue
-        if not is_blank_at(values, identifying):
+        if not is_blank_at(values, identifying) and not (
+            values.__class__ is MarkedRow and values.merged and header.section_heading(values) is not None
+        ):  # a person (a heading is none for a phone merged down over it)
             persons_seen, long_run = True, False
             yield from _but_headings(held, header, sections)
-            held = []
+            held, held_rows = [], 0
             yield row
         elif long_run:
             yield from _but_headings([row], header, sections)
         else:
             held.append(row)
-            if len(held) > FOOTER_MAX_ROWS:
+            held_rows += not title
+            if held_rows > FOOTER_MAX_ROWS:
                 long_run = True
                 yield from _but_headings(held, header, sections)
-                held = []
+                held, held_rows = [], 0
     if held and persons_seen:
         footer.extend(number for number, _values in held)
     else:
@@ -713,6 +785,16 @@ def _unit_name(text: str) -> tuple[str, bool] | None:
         if any(lower == word or lower.startswith(word + " ") for word in words):
             return rest, department
     return None
+
+
+def _name_like(text: str) -> bool:
+    """Capitals that read as a person's name: a common family name first ("VŨ THỊ XUÂN", "Y BLIH"), or Thị /
+    Văn second ("HÀ THỊ …")."""
+    words = text.lower().replace("-", " ").split()
+    if not words:
+        return False
+    first = search_name(words[0]).split("'")[0]
+    return first in _FAMILY_NAMES or (len(words) > 2 and words[1] in ("thị", "văn"))
 
 
 def _is_unit_heading(text: str) -> bool:
@@ -740,7 +822,8 @@ def _but_headings(held: list[Row], header: HeaderMatch, sections: Sections) -> G
             sections.rows.append((number, text))
             sections.current = (number, values, section_department(text))
             continue
-        sections.current = None
+        if not header.numbered_as_staff(values):  # a title, or a row numbered as no staff is: the section ends
+            sections.current = None
         if not header.is_blank(values):
             yield number, values
 

@@ -74,7 +74,7 @@ from vaxbook.organizations.columns import (
 )
 from vaxbook.organizations.conf import limit
 from vaxbook.organizations.models import Organization, RosterConflict, RosterEntry, RosterExport, RosterImport
-from vaxbook.organizations.readers import Book, FileRefused, Row, open_book
+from vaxbook.organizations.readers import Book, FileRefused, MarkedRow, Row, open_book
 from vaxbook.organizations.reasons import refusal_summary
 from vaxbook.organizations.workbooks import (
     ID_TYPE_LABELS,
@@ -949,7 +949,9 @@ class _ImportRun:
         if row.section is not None and row.section[0] != self.reported_section:
             # The heading above the row goes with it, so the fixed report names its department again.
             self.reported_section = row.section[0]
-            self.report.add(row.section[1], [], set())
+            heading = row.section[1]
+            merged = heading.merged if heading.__class__ is MarkedRow else ()  # its own cells only
+            self.report.add([None if i in merged else v for i, v in enumerate(heading)], [], set())
         self.report.add(row.values, reasons, bad)
 
     def _discard_report(self) -> None:

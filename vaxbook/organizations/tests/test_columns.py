@@ -203,7 +203,6 @@ def _heading(number: int, stt: object, text: str, **others: object) -> tuple[int
     [
         ("I", "KHỐI VĂN PHÒNG"),
         ("II.", "Phòng Kỹ thuật"),
-        ("1", "KHỐI VĂN PHÒNG"),  # a unit's name is no one's, whatever its number
         ("Ⅲ", "KHỐI C"),
         ("I.1", "Phòng Kế toán"),
         ("", "a) Tổ bảo vệ"),
@@ -227,6 +226,14 @@ def test_a_row_heading_a_section_of_the_list_is_read_as_such(stt, text):
     ("stt", "text", "others"),
     [
         ("1", "NGUYỄN VĂN AN", {}),  # numbered as staff are: a person missing data, refused as such
+        ("1", "KHỐI VĂN PHÒNG", {}),  # numbered as staff are, whatever the text
+        (2, "Khoa Nguyen", {}),
+        ("3.", "Phòng Huyền Linh", {}),  # a Chinese-Vietnamese family name
+        ("", "Kho Swee Lian", {}),  # "Kho" is no unit word: a family name
+        ("V", "VŨ THỊ XUÂN", {}),  # capitals beside a Roman numeral that read as a name
+        ("I", "NGUYỄN VĂN AN", {}),
+        ("II", "HÀ THỊ LAN", {}),
+        ("X", "Y BLIH NIÊ", {}),
         ("", "A. KUMAR", {}),  # an initial, not a heading's number
         ("", "J. NGUYEN", {}),
         ("", "Y-BLIH NIÊ", {}),  # an Ê Đê name in capitals
@@ -259,6 +266,9 @@ def test_what_is_not_a_section_heading(stt, text, others):
         ("KHỐI VĂN PHÒNG (12 người)", "KHỐI VĂN PHÒNG"),  # a count changes monthly: not the name
         ("Phòng Kế toán: 01 người", "Phòng Kế toán"),
         ("Tổ 3 - 12 người", "Tổ 3"),
+        ("Tổ may - 2", "Tổ may - 2"),  # a number without its word is part of the name
+        ("Kho vận (3)", ""),
+        ("Phòng (3)", "Phòng (3)"),
         ("Công ty TNHH May Việt Tiến", ""),  # a company, a role, a group: no one's department
         ("LÃNH ĐẠO CÔNG TY", ""),
         ("Nhóm 1 - Nhân viên y tế", ""),

@@ -57,7 +57,7 @@ def report(roster_import: RosterImport) -> tuple[list[tuple], object]:
 
 def reasons_by_row(roster_import: RosterImport) -> dict[int, str]:
     rows, _sheet = report(roster_import)
-    return {int(r[0]): r[-1] for r in rows[1:]}
+    return {int(r[0]): r[-1] for r in rows[1:] if r[-1]}  # a section's heading has no reason
 
 
 # --------------------------------------------------------------------------------------------
@@ -1311,13 +1311,28 @@ def test_a_row_between_sections_that_is_no_person_ends_the_last_ones_department(
         person_row(2, **blank),
         {"STT": "III", "Họ và tên": "Xí nghiệp may 1 (30 người)"},
         person_row(3, **blank),
-        {"STT": 4, "Họ và tên": "Lê Văn Thiếu"},  # a person missing data ends it too
+        {"STT": 4, "Họ và tên": "Lê Văn Thiếu"},  # a person missing data, numbered as staff: the section goes on
         person_row(5, **blank),
+        {"STT": "", "Họ và tên": "Lao động thời vụ"},  # unnumbered, no unit: ends it
+        person_row(6, **blank),
     ]
     imp = run(xlsx_bytes(table(rows)))
-    assert (imp.created, imp.refused, [n for n, _t in imp.section_rows]) == (4, 2, [2, 6])
-    name = {n: person_row(n)["Họ và tên"] for n in (1, 2, 3, 5)}
-    assert _departments(org) == {name[1]: "KHỐI VĂN PHÒNG", name[2]: "", name[3]: "Xí nghiệp may 1", name[5]: ""}
+    assert (imp.created, imp.refused, [n for n, _t in imp.section_rows]) == (5, 3, [2, 6])
+    name = {n: person_row(n)["Họ và tên"] for n in (1, 2, 3, 5, 6)}
+    assert _departments(org) == {
+        name[1]: "KHỐI VĂN PHÒNG",
+        name[2]: "",
+        name[3]: "Xí nghiệp may 1",
+        name[5]: "Xí nghiệp may 1",
+        name[6]: "",
+    }
+    values, _sheet = report(imp)  # the heading above the refused person of its section, once
+    assert [r[1] for r in values[1:]] == [
+        "Lao động thời vụ",
+        "Xí nghiệp may 1 (30 người)",
+        "Lê Văn Thiếu",
+        "Lao động thời vụ",
+    ]
 
 
 def test_a_column_merged_down_the_list_does_not_hide_a_heading(run, org):
@@ -1327,6 +1342,53 @@ def test_a_column_merged_down_the_list_does_not_hide_a_heading(run, org):
     last = len(rows) + 1
     imp = run(xlsx_bytes(table(rows), merges=(f"P2:P{last}",)))
     assert (imp.created, imp.refused, imp.section_rows) == (2, 0, [[3, "KHỐI SẢN XUẤT"]])
+    assert _departments(org)[person_row(2)["Họ và tên"]] == "KHỐI SẢN XUẤT"
+
+
+def test_a_staff_member_typed_with_a_name_only_is_never_a_heading(run, org):
+    """ "2 | Khoa Nguyen": numbered as staff are, and a name that starts like a unit: a person missing data,
+    refused, and no one's department."""
+    rows = [
+        {"STT": "I", "Họ và tên": "KHỐI VĂN PHÒNG"},
+        person_row(1, **{"Bộ phận": ""}),
+        {"STT": 2, "Họ và tên": "Khoa Nguyen"},
+        person_row(3, **{"Bộ phận": ""}),
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused, imp.section_rows) == (2, 1, [[2, "KHỐI VĂN PHÒNG"]])
+    assert set(_departments(org).values()) == {"KHỐI VĂN PHÒNG"}
+
+
+def test_title_lines_in_the_stt_column_do_not_push_a_signature_block_past_the_footers_limit(run):
+    footer = [{"STT": "Tổng cộng: 2 người"}, {"STT": "Biên Hòa, ngày 7 tháng 12 năm 2026"}]
+    footer += [{"Họ và tên": f"Dòng ký {n}"} for n in range(9)]
+    imp = run(xlsx_bytes(table([person_row(1), person_row(2), *footer])))
+    assert (imp.created, imp.refused, len(imp.footer_rows)) == (2, 0, 11)
+
+
+def test_a_phone_merged_down_over_a_heading_does_not_make_a_person_of_it(run, org):
+    rows = [person_row(1), {"STT": "II", "Họ và tên": "KHỐI SẢN XUẤT"}, person_row(2, **{"Bộ phận": ""})]
+    imp = run(xlsx_bytes(table(rows), merges=("E2:E4",)))
+    assert (imp.created, imp.refused, imp.section_rows) == (2, 0, [[3, "KHỐI SẢN XUẤT"]])
+    assert _departments(org)[person_row(2)["Họ và tên"]] == "KHỐI SẢN XUẤT"
+
+
+def test_the_reports_heading_holds_its_own_cells_only_and_uploads_again_as_one(run, org):
+    """An address merged down the list filled the heading's cell: the report writes the heading as typed, so
+    the fixed report, uploaded again, reads it as a heading and gives its department."""
+    rows = [
+        person_row(1),
+        {"STT": "II", "Họ và tên": "KHỐI SẢN XUẤT"},
+        person_row(2, **{"Bộ phận": "", "Số điện thoại": "123"}),
+    ]
+    imp = run(xlsx_bytes(table(rows), merges=("P2:P4",)))
+    assert (imp.created, imp.refused) == (1, 1)
+    values, _sheet = report(imp)
+    assert values[1][:2] == ("II", "KHỐI SẢN XUẤT") and values[1][15] is None
+    fixed = [list(r) for r in values]
+    fixed[2][4] = person_row(2)["Số điện thoại"]
+    again = run(xlsx_bytes(fixed))
+    assert (again.created, again.refused, again.section_rows) == (1, 0, [[2, "KHỐI SẢN XUẤT"]])
     assert _departments(org)[person_row(2)["Họ và tên"]] == "KHỐI SẢN XUẤT"
 
 
