@@ -573,9 +573,10 @@ class HeaderMatch:
         PHÒNG", "A | Ban Giám đốc", "Công ty …") or, beside a Roman numeral, capitals that are no name ("II |
         LAO ĐỘNG TRỰC TIẾP", not "V | VŨ THỊ XUÂN": `_name_like`). A row numbered as staff are (1, 2, 3 …)
         is never one ("2 | Khoa Nguyen", "3 | Phòng Huyền Linh": a person missing data, refused as such),
-        nor is a name alone, in capitals or not, beside a letter or nothing. A heading merged across the whole row holds its text in the STT column
-        alone: a unit's name there is one. Cells a merge above filled in (an address merged down the list)
-        are not the row's own; a row hidden or struck through heads nothing (it is asked about)."""
+        nor is a name alone, in capitals or not, beside a letter or nothing. A heading merged across the
+        whole row holds its text in the STT column alone: a unit's name there is one. Cells a merge above
+        filled in (an address merged down the list) are not the row's own; a row hidden or struck through
+        heads nothing (it is asked about)."""
         if values.__class__ is MarkedRow and (values.hidden or values.struck):
             return None
         at = self.index.get("row_number")
