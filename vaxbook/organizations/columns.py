@@ -719,7 +719,8 @@ def _side_by_side(parts: dict[str, int]) -> bool:
 class Sections:
     """A sheet's section headings as `without_footer` reads them: each one's (row number, text), and, as
     each row is given, the heading it stands under: (row number, values, department), None when a row
-    between them that is no person (a heading not known as one, a row missing its data) ended the section."""
+    between them not numbered as staff that heads nothing ("II | Lao động thời vụ", a title in the STT
+    column) ended the section."""
 
     rows: list[tuple[int, str]] = field(default_factory=list)
     current: tuple[int, list[Any], str] | None = None
