@@ -24,6 +24,21 @@ def queued(rep, org, django_capture_on_commit_callbacks, content=None) -> Roster
         return services.roster_import_start(actor=rep, organization=org, upload=upload(content or six_rows()))
 
 
+def cancel_at_the_second_chunk(monkeypatch, rep, imp) -> list[int]:
+    """The representative clicks while the run reads its second chunk; the chunks' sizes, as read."""
+    original = services._ImportRun._prepare
+    calls: list[int] = []
+
+    def prepare_then_cancel(run, rows, *args):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            services.roster_import_cancel(actor=rep, roster_import=imp)
+        return original(run, rows, *args)
+
+    monkeypatch.setattr(services._ImportRun, "_prepare", prepare_then_cancel)
+    return calls
+
+
 def test_a_queued_import_cancelled_never_runs(rep, org, places, django_capture_on_commit_callbacks):
     imp = queued(rep, org, django_capture_on_commit_callbacks)
     done = services.roster_import_cancel(actor=rep, roster_import=imp)
@@ -43,16 +58,7 @@ def test_a_running_import_stops_at_its_next_chunk_and_keeps_what_it_saved(
     rep, org, places, django_capture_on_commit_callbacks, monkeypatch
 ):
     imp = queued(rep, org, django_capture_on_commit_callbacks)
-    original = services._ImportRun._prepare
-    calls = []
-
-    def prepare_then_cancel(run, rows, *args):  # the representative clicks while the second chunk is read
-        calls.append(len(rows))
-        if len(calls) == 2:
-            services.roster_import_cancel(actor=rep, roster_import=imp)
-        return original(run, rows, *args)
-
-    monkeypatch.setattr(services._ImportRun, "_prepare", prepare_then_cancel)
+    calls = cancel_at_the_second_chunk(monkeypatch, rep, imp)
     services.roster_import_process(import_id=imp.pk)
     imp.refresh_from_db()
     assert (imp.status, [p["code"] for p in imp.problems]) == ("failed", ["import_cancelled"])
@@ -78,16 +84,7 @@ def test_a_stopped_import_keeps_its_refusals_and_leaves_no_temporary_file(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     rows = [person_row(1, **{"Số điện thoại": "091234"}), *(person_row(i) for i in range(2, 7))]
     imp = queued(rep, org, django_capture_on_commit_callbacks, content=xlsx_bytes(table(rows)))
-    original = services._ImportRun._prepare
-    calls = []
-
-    def prepare_then_cancel(run, chunk_rows, *args):
-        calls.append(len(chunk_rows))
-        if len(calls) == 2:
-            services.roster_import_cancel(actor=rep, roster_import=imp)
-        return original(run, chunk_rows, *args)
-
-    monkeypatch.setattr(services._ImportRun, "_prepare", prepare_then_cancel)
+    cancel_at_the_second_chunk(monkeypatch, rep, imp)
     services.roster_import_process(import_id=imp.pk)
     imp.refresh_from_db()
     assert (imp.status, imp.total, imp.accepted, imp.refused) == ("failed", 2, 1, 1)
