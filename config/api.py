@@ -173,7 +173,7 @@ def _loc_to_field(loc: Any) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in _LOCATION_SOURCES:
         parts = parts[1:]
-    if len(parts) > 1 and parts[0] == "payload":
+    if parts and parts[0] == "payload":  # the body itself when nothing follows (an empty body)
         parts = parts[1:]
     return ".".join(parts) or "body"
 

@@ -125,9 +125,9 @@ MESSAGES: dict[str, Any] = {
         "Row %(row)s has a cell longer than %(limit)s characters, which no roster column holds. Check that row "
         "(a quote that is not closed?) and upload the file again."
     ),
-    "csv_too_many_columns": _(
-        "Row %(row)s has more than %(limit)s columns, more than an Excel sheet holds: its error report could "
-        "not be written whole. Check that row (a separator typed in a text?) and upload the file again."
+    "too_many_columns": _(
+        "Row %(row)s has more than %(limit)s columns: an Excel sheet holds 16384, and the error report needs "
+        "one more for its reasons. Check that row (a separator typed in a text?) and upload the file again."
     ),
     "csv_encoding": _(
         'The CSV file is not in UTF-8. In Excel, choose "Save as" and the type "CSV UTF-8 (Comma delimited)".'
@@ -1063,7 +1063,7 @@ def _fill_merged(rows: Iterator[Row], merged: dict[int, list[tuple[int, int]]]) 
 # CSV
 # --------------------------------------------------------------------------------------------
 
-#: The columns an Excel sheet holds (XFD): an error report wider cannot be written whole.
+#: The columns an Excel sheet holds (XFD): a roster's rows must leave the last for the error report's reasons.
 MAX_COLUMNS = 16_384
 _DELIMITERS = (",", ";", "\t")
 _SNIFF_LINES = 25  # the header and the title lines that may stand above it (columns.HEADER_LOOK_AHEAD)
@@ -1126,8 +1126,8 @@ class CsvBook(Book):
                 if reader.line_num > ended + 1 and self._swallows_rows(values, width):
                     raise FileRefused("csv_quote_unclosed", row=number)
                 ended = reader.line_num
-                if len(values) > MAX_COLUMNS:
-                    raise FileRefused("csv_too_many_columns", row=number, limit=MAX_COLUMNS)
+                if len(values) >= MAX_COLUMNS:  # the error report's reasons need a column after them
+                    raise FileRefused("too_many_columns", row=number, limit=MAX_COLUMNS - 1)
                 width = max(width, len(values))
                 if any(values):
                     value_rows.append(number)

@@ -68,13 +68,14 @@ from vaxbook.organizations.columns import (
     Sections,
     SplitName,
     find_header,
+    is_reasons_header,
     reason_text,
     roster_texts_check,
     without_footer,
 )
 from vaxbook.organizations.conf import limit
 from vaxbook.organizations.models import Organization, RosterConflict, RosterEntry, RosterExport, RosterImport
-from vaxbook.organizations.readers import Book, FileRefused, MarkedRow, Row, open_book
+from vaxbook.organizations.readers import MAX_COLUMNS, Book, FileRefused, MarkedRow, Row, open_book
 from vaxbook.organizations.reasons import refusal_summary
 from vaxbook.organizations.workbooks import (
     ID_TYPE_LABELS,
@@ -83,7 +84,7 @@ from vaxbook.organizations.workbooks import (
     RosterExportWriter,
     text_positions,
 )
-from vaxbook.registry.identity import PersonInput, check_person, national_phone
+from vaxbook.registry.identity import PersonInput, check_person, national_phone, normalize_text
 from vaxbook.registry.models import Person
 from vaxbook.registry.services import (
     KnownPersons,
@@ -155,6 +156,10 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     book.verify()
     # A peek: a merged cell never makes a blank row hold a value, so the merged cells are not read here.
     header, rows = _roster_sheet(book, slice_rows=_PEEK_ROWS + 100, merged=False)
+    last = max((p for p, cell in enumerate(header.cells) if normalize_text(cell)), default=0)
+    if last >= MAX_COLUMNS - 1 and not is_reasons_header(header.cells[last]):  # no column left for the reasons
+        rows.close()
+        raise FileRefused("too_many_columns", row=header.row, limit=MAX_COLUMNS - 1)
     has_data, last_seen = False, header.row
     dates = MonthFirstDates(header.index.get("date_of_birth"))
     split_name = SplitName(header)
@@ -1011,9 +1016,11 @@ class _ImportRun:
         the report begun goes (a temporary file holding refused rows' personal data), and the import keeps
         what its saved chunks tell, the rows read and the refusals by reason, as a failed one does."""
         self._discard_report()
-        now = timezone.now()
+        self._keep_what_was_read()
+
+    def _keep_what_was_read(self) -> None:
         RosterImport.objects.filter(pk=self.imp.pk, status=RosterImport.Status.FAILED).update(
-            total=self.processed, refusals=dict(self.refusals), updated_at=now
+            total=self.processed, refusals=dict(self.refusals), updated_at=timezone.now()
         )
 
     def fail(self, problems: list[dict[str, Any]]) -> None:
@@ -1031,8 +1038,9 @@ class _ImportRun:
                 finished_at=now,
                 updated_at=now,
             )
-            if not failed:
+            if not failed:  # cancelled or declared interrupted, then this run failed for its own reason
                 logger.warning("roster import %s had already stopped; %s not recorded", self.imp.pk, problems)
+                self._keep_what_was_read()
                 return
             audit_log(
                 actor=self.actor,

@@ -254,6 +254,9 @@ COUNTRY_NAMES: dict[str, tuple[str, str]] = {
     "WF": ("Wallis And Futuna", "Wallis And Futuna"),
     "WS": ("Xa-moa", "Samoa"),
     "XK": ("Kô-xô-vô", "Kosovo"),  # not ISO 3166's, but the code Kosovo's passports and the EU use
+    # Not a country: a person of no nationality (người không quốc tịch, whom the campaign vaccinates too), in
+    # ISO 3166's user-assigned codes; ICAO's travel documents write XXA.
+    "XX": ("Không quốc tịch", "Stateless"),
     "YE": ("Y-ê-men", "Yemen"),
     "YT": ("Mayotte", "Mayotte"),
     "ZA": ("Nam Phi", "South Africa"),
@@ -277,6 +280,9 @@ def country_name(code: str | None) -> str:
 COUNTRY_ALIASES: dict[str, str] = {
     "Mỹ": "US",
     "Korea": "KR",
+    "Stateless": "XX",
+    "Không có quốc tịch": "XX",
+    "XXA": "XX",
     "Hàn": "KR",
     "Nam Hàn": "KR",
     "Đại Hàn": "KR",

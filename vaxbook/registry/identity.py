@@ -1057,7 +1057,7 @@ def normalize_nationality(s: object) -> str:
     if text in COUNTRY_NAMES:
         return text  # a code, as nearly every row has it
     letters = "".join(ch for ch in text if ch.isalpha())
-    if text.isascii() and len(letters) <= 2:  # a code, maybe with marks around it ("MY.", "(kr)")
+    if text.isascii() and len(letters) <= 2 and "/" not in text:  # a code with marks around ("MY.", "(kr)"): not N/A
         if len(letters) < 2:
             return text.upper()
         upper = letters.upper()

@@ -506,6 +506,12 @@ def test_a_body_that_is_not_an_object_is_refused_and_changes_nothing(desk: Any, 
     assert not Dose.objects.exists()
 
 
+def test_an_empty_body_names_the_body_not_the_handlers_parameter(desk: Any) -> None:
+    r = desk.post_json("/api/v1/persons", "", **EN)
+    assert r.status_code == 422
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("body", "required")]
+
+
 # 5. Dates and times sent as numbers ---------------------------------------------------------------------
 
 

@@ -145,6 +145,32 @@ def test_the_page_offers_the_button_and_says_what_happened(
     assert said.level_tag == "error"  # an import that has ended has nothing to cancel
 
 
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_a_worker_that_crashes_after_the_cancel_still_keeps_what_it_read(
+    rep, org, places, django_capture_on_commit_callbacks, monkeypatch
+):
+    rows = [person_row(1, **{"Số điện thoại": "091234"}), *(person_row(i) for i in range(2, 7))]
+    imp = queued(rep, org, django_capture_on_commit_callbacks, content=xlsx_bytes(table(rows)))
+    original = services._ImportRun._prepare
+    calls: list[int] = []
+
+    def cancel_then_crash(run, chunk_rows, *args):
+        calls.append(len(chunk_rows))
+        if len(calls) == 2:
+            services.roster_import_cancel(actor=rep, roster_import=imp)
+            raise RuntimeError("the worker's own failure")
+        return original(run, chunk_rows, *args)
+
+    monkeypatch.setattr(services._ImportRun, "_prepare", cancel_then_crash)
+    services.roster_import_process(import_id=imp.pk)
+    imp.refresh_from_db()
+    assert ([p["code"] for p in imp.problems], imp.total, imp.refusals) == (
+        ["import_cancelled"],
+        2,
+        {"phone_format": 1},
+    )
+
+
 def test_a_worker_that_crashes_after_the_cancel_does_not_overwrite_it(
     rep, org, places, django_capture_on_commit_callbacks, monkeypatch
 ):

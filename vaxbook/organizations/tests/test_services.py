@@ -506,6 +506,16 @@ def test_a_report_uploaded_again_unfixed_keeps_one_reasons_column_with_the_new_r
     assert len(again) == 2 and "[phone_format]" in again[1][16] and again[1][16].startswith("Dòng 3,")
 
 
+def test_an_organizations_own_reasons_column_is_its_data_not_the_reports(run):
+    """A "Lý do" of the organization's own (why a staff member is listed), not the header's last column, stays in
+    the report as sent; the report's reasons go after the row."""
+    headers = [*HEADERS[:10], "Lý do", *HEADERS[10:]]
+    imp = run(xlsx_bytes(table([person_row(1, **{"Số điện thoại": "12345", "Lý do": "nghỉ sinh"})], headers)))
+    values, _sheet = report(imp)
+    assert values[0][10] == "Lý do" and values[1][10] == "nghỉ sinh"
+    assert values[0][-1] == "Lý do" and "[phone_format]" in values[1][-1]
+
+
 def test_a_cell_beyond_the_header_is_kept_in_the_report_beside_the_reasons(run):
     """A note typed in a column without a header is not overwritten by the reasons."""
     rows = [[*person_row(1, **{"Số điện thoại": "12345"}).values(), "ghi chú không tiêu đề"]]
@@ -964,10 +974,18 @@ def test_a_csv_row_wider_than_a_sheet_refuses_the_file_before_anything_is_writte
     """The error report is a sheet: a row of more than 16,384 cells could not be reported whole (its reasons
     were cut off)."""
     rows = table([person_row(1), person_row(2, **{"Số điện thoại": "123"})])
-    rows[2] = rows[2] + [""] * 16_400 + ["x"]
+    rows[2] = rows[2] + [""] * (16_384 - len(rows[2]) - 1) + ["x"]  # exactly 16,384 cells: none left for the reasons
     refusal = _refused_and_nothing_written(rep, org, csv_bytes(rows), "roster.csv")
-    assert refusal.codes == ["csv_too_many_columns"]
-    assert "Dòng 3" in str(refusal.errors[0].message) and "16384" in str(refusal.errors[0].message)
+    assert refusal.codes == ["too_many_columns"]
+    assert "Dòng 3" in str(refusal.errors[0].message) and "16383" in str(refusal.errors[0].message)
+
+
+@pytest.mark.parametrize("name", ["roster.xlsx", "roster.csv"])
+def test_a_header_filling_every_column_of_a_sheet_refuses_the_file(rep, org, places, name):
+    headers = HEADERS + [f"Cột {i}" for i in range(16_384 - len(HEADERS))]
+    build = csv_bytes if name.endswith(".csv") else xlsx_bytes
+    refusal = _refused_and_nothing_written(rep, org, build(table([person_row(1)], headers)), name)
+    assert refusal.codes == ["too_many_columns"]
 
 
 def test_a_birth_date_exported_with_its_midnight_is_read_and_another_time_refused(run):

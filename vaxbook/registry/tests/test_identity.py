@@ -740,7 +740,8 @@ def test_fourteen_year_old_is_not_a_child() -> None:
         ({"nationality": "VNX"}, ["nationality_format"]),
         ({"nationality": "V1"}, ["nationality_format"]),
         ({"nationality": "ZZ"}, ["nationality_format"]),
-        ({"nationality": "XX"}, ["nationality_format"]),
+        ({"nationality": "QQ"}, ["nationality_format"]),
+        ({"nationality": "N/A"}, ["nationality_format"]),  # not Namibia's NA: refused, never guessed
         ({"id_type": "driver"}, ["id_type_format"]),
         ({"id_type": None, "id_number": "ABC"}, ["id_type_required"]),
         ({"id_type": "none", "id_number": "1234"}, ["id_type_required"]),
@@ -1057,6 +1058,10 @@ def test_a_cccd_as_text_that_lost_two_zeros_is_refused_naming_the_number_it_may_
         ("uk", "GB"),
         ("XK", "XK"),  # Kosovo's passports
         ("ZZ", "ZZ"),  # two capitals of no country: refused by the check
+        ("XX", "XX"),  # a person of no nationality
+        ("Không quốc tịch", "XX"),
+        ("Stateless", "XX"),
+        ("n/a", "N/A"),  # refused by the check, not read as Namibia's NA
     ],
 )
 def test_a_nationality_typed_as_its_country_s_name(raw: str, code: str) -> None:
