@@ -13,7 +13,8 @@ from vaxbook.common.testing import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+#: A database of its own on the machine's Redis, never the deployment's REDIS_URL.
+REDIS_URL = os.environ.get("VAXBOOK_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
 def _reachable(url: str) -> bool:
@@ -43,8 +44,7 @@ def test_the_shared_cache_keeps_and_gives_back_a_value():
 @requires_redis
 @override_settings(CACHES=REDIS_CACHES)
 def test_the_api_answers_a_bearer_token_with_the_shared_cache(api, clerk_a, ward1):
-    hoa = PersonFactory(full_name="Nguyễn Thị Hoà", ward=ward1)
-    caches["default"].clear()
+    hoa = PersonFactory(full_name="Nguyễn Thị Hoà", ward=ward1)  # a new user's scope: not in the cache yet
     response = api.as_user(clerk_a).get("/api/v1/persons?q=nguyen thi hoa")
     assert response.status_code == 200, response.content
     assert [p["id"] for p in response.json()["results"]] == [str(hoa.public_id)]
