@@ -24,8 +24,9 @@ def queued(rep, org, django_capture_on_commit_callbacks, content=None) -> Roster
         return services.roster_import_start(actor=rep, organization=org, upload=upload(content or six_rows()))
 
 
-def cancel_at_the_second_chunk(monkeypatch, rep, imp) -> list[int]:
-    """The representative clicks while the run reads its second chunk; the chunks' sizes, as read."""
+def cancel_at_the_second_chunk(monkeypatch, rep, imp, *, then_crash: bool = False) -> list[int]:
+    """The representative clicks while the run reads its second chunk (and the worker then fails for its own
+    reason, with `then_crash`); the chunks' sizes, as read."""
     original = services._ImportRun._prepare
     calls: list[int] = []
 
@@ -33,6 +34,8 @@ def cancel_at_the_second_chunk(monkeypatch, rep, imp) -> list[int]:
         calls.append(len(rows))
         if len(calls) == 2:
             services.roster_import_cancel(actor=rep, roster_import=imp)
+            if then_crash:
+                raise RuntimeError("the worker's own failure")
         return original(run, rows, *args)
 
     monkeypatch.setattr(services._ImportRun, "_prepare", prepare_then_cancel)
@@ -151,17 +154,7 @@ def test_a_worker_that_crashes_after_the_cancel_still_keeps_what_it_read(
 ):
     rows = [person_row(1, **{"Số điện thoại": "091234"}), *(person_row(i) for i in range(2, 7))]
     imp = queued(rep, org, django_capture_on_commit_callbacks, content=xlsx_bytes(table(rows)))
-    original = services._ImportRun._prepare
-    calls: list[int] = []
-
-    def cancel_then_crash(run, chunk_rows, *args):
-        calls.append(len(chunk_rows))
-        if len(calls) == 2:
-            services.roster_import_cancel(actor=rep, roster_import=imp)
-            raise RuntimeError("the worker's own failure")
-        return original(run, chunk_rows, *args)
-
-    monkeypatch.setattr(services._ImportRun, "_prepare", cancel_then_crash)
+    cancel_at_the_second_chunk(monkeypatch, rep, imp, then_crash=True)
     services.roster_import_process(import_id=imp.pk)
     imp.refresh_from_db()
     assert ([p["code"] for p in imp.problems], imp.total, imp.refusals) == (
