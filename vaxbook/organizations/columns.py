@@ -363,6 +363,14 @@ def is_reasons_header(cell: Any) -> bool:
     return header_key(normalize_text(cell)) == _REASONS_KEY
 
 
+def reasons_position(cells: list[Any]) -> int:
+    """Where the error report writes its reasons for a file with this header: in the header's last column
+    when it is a report's own "Lý do" (a fixed report uploaded again; a column so named elsewhere is the
+    organization's data), else after the header's cells."""
+    last = max((p for p, cell in enumerate(cells) if normalize_text(cell)), default=-1)
+    return last if last >= 0 and is_reasons_header(cells[last]) else len(cells)
+
+
 #: What a header may say besides its name: a hint in brackets (``Ngày sinh (dd/mm/yyyy)``, ``Giới tính
 #: (Nam/Nữ)``, ``Số điện thoại [*]``), tried when the whole header is not known.
 _HEADER_HINT = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")

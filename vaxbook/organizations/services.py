@@ -68,8 +68,8 @@ from vaxbook.organizations.columns import (
     Sections,
     SplitName,
     find_header,
-    is_reasons_header,
     reason_text,
+    reasons_position,
     roster_texts_check,
     without_footer,
 )
@@ -84,7 +84,7 @@ from vaxbook.organizations.workbooks import (
     RosterExportWriter,
     text_positions,
 )
-from vaxbook.registry.identity import PersonInput, check_person, national_phone, normalize_text
+from vaxbook.registry.identity import PersonInput, check_person, national_phone
 from vaxbook.registry.models import Person
 from vaxbook.registry.services import (
     KnownPersons,
@@ -156,8 +156,7 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     book.verify()
     # A peek: a merged cell never makes a blank row hold a value, so the merged cells are not read here.
     header, rows = _roster_sheet(book, slice_rows=_PEEK_ROWS + 100, merged=False)
-    last = max((p for p, cell in enumerate(header.cells) if normalize_text(cell)), default=0)
-    if last >= MAX_COLUMNS - 1 and not is_reasons_header(header.cells[last]):  # no column left for the reasons
+    if reasons_position(header.cells) >= MAX_COLUMNS:  # the error report's reasons would be past the sheet's end
         rows.close()
         raise FileRefused("too_many_columns", row=header.row, limit=MAX_COLUMNS - 1)
     has_data, last_seen = False, header.row

@@ -24,11 +24,10 @@ from vaxbook.organizations.columns import (
     REASONS_HEADER,
     TEMPLATE_COLUMNS,
     Column,
-    is_reasons_header,
+    reasons_position,
 )
 from vaxbook.organizations.readers import ROSTER_SHEET
 from vaxbook.organizations.reasons import Reason
-from vaxbook.registry.identity import normalize_text
 
 INSTRUCTIONS_SHEET = "Hướng dẫn"
 REFERENCE_SHEET = "Danh mục"
@@ -261,10 +260,7 @@ class ErrorReportWriter:
         self.book = xlsxwriter.Workbook(path, {"constant_memory": True, **WORKBOOK_OPTIONS})
         self.sheet = self.book.add_worksheet(ROSTER_SHEET)
         self.width = len(header_cells)
-        # A report fixed and uploaded again keeps its "Lý do" column, the header's last, with the new reasons
-        # (a column of the organization's own so named, elsewhere, is its data).
-        last = max((p for p, cell in enumerate(header_cells) if normalize_text(cell)), default=-1)
-        self.reasons_at = last if last >= 0 and is_reasons_header(header_cells[last]) else self.width
+        self.reasons_at = reasons_position(list(header_cells))
         self.text_positions = text_positions
         self.references = references
         self.organization_name = organization_name
