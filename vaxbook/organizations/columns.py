@@ -429,6 +429,8 @@ _HEADING_COUNT = re.compile(
 SECTION_MAX_ROWS = 1000
 #: A row's number as staff are numbered: 1, 2, 3 … (maybe with a dot).
 _STAFF_NUMBER = re.compile(r"\d+\.?")
+#: A number in a list numbered by section: 1, 1.2, 1.2.3 (`HeaderMatch.numbers_under`).
+_DOTTED_NUMBER = re.compile(r"\d{1,4}(?:\.\d{1,3})*")
 #: The commonest family names (folded by `search_name`): capitals beside a Roman numeral that start with one
 #: are a name typed in capitals ("V | VŨ THỊ XUÂN"), not a heading.
 _FAMILY_NAMES = frozenset(
@@ -575,7 +577,7 @@ class HeaderMatch:
             ]
         )
 
-    def section_heading(self, values: list[Any]) -> str | None:
+    def section_heading(self, values: list[Any], below: list[Any] | None = None) -> str | None:
         """The text of a row heading a section of the list, or None. The row holds nothing but its number
         and, in the name's (first) column, a text that is a unit's name ("Phòng Kỹ thuật", "I. KHỐI VĂN
         PHÒNG", "A | Ban Giám đốc", "Công ty …") or, beside a Roman numeral, capitals that are no name ("II |
@@ -584,7 +586,9 @@ class HeaderMatch:
         nor is a name alone, in capitals or not, beside a letter or nothing. A heading merged across the
         whole row holds its text in the STT column alone: a unit's name there is one. Cells a merge above
         filled in (an address merged down the list) are not the row's own; a row hidden or struck through
-        heads nothing (it is asked about)."""
+        heads nothing (it is asked about). A list numbered by section ("1 | Phòng Kế toán" over staff "1.1,
+        1.2 …") is told by the row below (`below`): a unit's name numbered so heads the rows numbered under
+        its number (`numbers_under`), and nothing else numbered as staff are does."""
         if values.__class__ is MarkedRow and (values.hidden or values.struck):
             return None
         at = self.index.get("row_number")
@@ -594,9 +598,12 @@ class HeaderMatch:
         if not filled:
             return number if _is_unit_heading(number) else None
         name = self.name_parts[0] if self.name_parts else self.index.get("full_name")
-        if filled != [name] or self.numbered_as_staff(values):
+        if filled != [name]:
             return None
         text = normalize_text(unquote(values[filled[0]]))
+        if self.numbered_as_staff(values):
+            under = below is not None and self.numbers_under(values, below)
+            return text if under and _is_unit_heading(text) else None
         if _is_unit_heading(text):
             return text
         capitals = text == text.upper() and any(c.isalpha() for c in text)
@@ -611,6 +618,17 @@ class HeaderMatch:
         if value.__class__ is int or value.__class__ is float:
             return True
         return bool(_STAFF_NUMBER.fullmatch(normalize_text(value)))
+
+    def numbers_under(self, values: list[Any], below: list[Any]) -> bool:
+        """The row below is numbered under this row's number: "1" over "1.1", "2." over "2.3", "1.2" over
+        "1.2.1" (a list numbered by section; a number Excel keeps as a decimal, 1.1, counts)."""
+        at = self.index.get("row_number")
+        if at is None or at >= len(values) or at >= len(below):
+            return False
+        number = normalize_text(values[at]).rstrip(".")
+        return bool(_DOTTED_NUMBER.fullmatch(number)) and bool(
+            re.fullmatch(re.escape(number) + r"\.\d{1,3}\.?", normalize_text(below[at]))
+        )
 
     def is_title(self, values: list[Any]) -> bool:
         """A row whose only text, in the STT column, has letters: a title merged across the row."""
@@ -732,6 +750,9 @@ class Sections:
 
     rows: list[tuple[int, str]] = field(default_factory=list)
     current: tuple[int, list[Any], str] | None = None
+    # The current section's staff are numbered under its heading's number ("1 | Phòng Kế toán" over 1.1, 1.2 …):
+    # a row numbered otherwise that heads nothing ends it.
+    numbered: bool = False
 
 
 def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int], sections: Sections) -> Generator[Row]:
@@ -767,7 +788,7 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int], 
             values.__class__ is MarkedRow and values.merged and header.section_heading(values) is not None
         ):  # a person (a heading is none for a phone merged down over it)
             persons_seen, long_run = True, False
-            yield from _but_headings(held, header, sections)
+            yield from _but_headings(held, header, sections, row)
             held, held_rows = [], 0
             yield row
         elif long_run:
@@ -823,17 +844,23 @@ def section_department(heading: str) -> str:
     return "" if problems else cleaned["department"]
 
 
-def _but_headings(held: list[Row], header: HeaderMatch, sections: Sections) -> Generator[Row]:
+def _but_headings(held: list[Row], header: HeaderMatch, sections: Sections, after: Row | None = None) -> Generator[Row]:
     """The rows held back, in order, but the section headings, which go to ``sections``; a title merged
-    across a row that heads nothing is passed over, as a blank row is."""
-    for number, values in held:
-        text = header.section_heading(values) if len(sections.rows) < SECTION_MAX_ROWS else None
+    across a row that heads nothing is passed over, as a blank row is. ``after`` is the row that follows
+    them (the person that ended the wait), which tells a heading numbered as its section's staff are."""
+    for i, (number, values) in enumerate(held):
+        below = held[i + 1][1] if i + 1 < len(held) else after[1] if after is not None else None
+        text = header.section_heading(values, below) if len(sections.rows) < SECTION_MAX_ROWS else None
         if text is not None:
             sections.rows.append((number, text))
             sections.current = (number, values, section_department(text))
+            sections.numbered = below is not None and header.numbers_under(values, below)
             continue
-        if not header.numbered_as_staff(values):  # a title, or a row numbered as no staff is: the section ends
-            sections.current = None
+        current = sections.current
+        if current is not None and not (
+            header.numbers_under(current[1], values) if sections.numbered else header.numbered_as_staff(values)
+        ):
+            sections.current = None  # a title, or a row numbered as no staff of the section is: the section ends
         if not header.is_blank(values):
             yield number, values
 

@@ -295,6 +295,49 @@ def test_a_heading_merged_across_the_row_stands_in_the_stt_column(stt, heading):
     assert header.section_heading(_heading(3, stt, "")[1]) == heading
 
 
+@pytest.mark.parametrize(
+    ("stt", "text", "below", "heading"),
+    [
+        ("1", "Phòng Kế toán", "1.1", True),  # a list numbered by section: the staff under it are 1.1, 1.2 …
+        (2, "KHỐI SẢN XUẤT", "2.1.", True),
+        ("3.", "Tổ bảo vệ", 3.1, True),  # Excel kept "3.1" as a decimal
+        (1.2, "Tổ may 1", "1.2.1", True),
+        ("1", "Phòng Kế toán", "2", False),  # numbered as the staff after it: a person missing data
+        ("1", "Phòng Kế toán", "11", False),
+        ("2", "Phòng Kế toán", "1.1", False),
+        ("1", "Phòng Kế toán", "1.1.1", False),
+        ("1", "Nguyễn Văn An", "1.1", False),  # a name, whatever the numbers
+        ("1", "KHOA NGUYEN", "1.1", True),  # a unit's word first: read as one above a sub-numbered row
+        ("1", "Phòng Kế toán", "", False),
+    ],
+)
+def test_a_heading_numbered_as_staff_heads_the_rows_numbered_under_it(stt, text, below, heading):
+    header = match_header(1, HEADERS)
+    under = _heading(4, below, "")[1]
+    assert header.section_heading(_heading(3, stt, text)[1], under) == (text if heading else None)
+    assert header.section_heading(_heading(3, stt, text)[1]) is None  # without the row below: as before
+
+
+def test_a_list_numbered_by_section_keeps_each_sections_staff_under_it() -> None:
+    header = match_header(1, HEADERS)
+    rows = [
+        _heading(2, "1", "Phòng Kế toán"),
+        _row(3, person=True),
+        _row(4, person=False),  # a staff member missing data, numbered 1.2: the section goes on
+        _row(5, person=True),
+        _heading(6, "2", "Phòng Kỹ thuật"),
+        _row(7, person=True),
+    ]
+    for number, sub in ((3, "1.1"), (4, "1.2"), (5, "1.3"), (7, "2.1")):
+        rows[[n for n, _v in rows].index(number)][1][0] = sub
+    sections = Sections()
+    under: dict[int, int | None] = {}
+    for number, _values in without_footer(rows, header, [], sections):
+        under[number] = sections.current[0] if sections.current else None
+    assert sections.rows == [(2, "Phòng Kế toán"), (6, "Phòng Kỹ thuật")]
+    assert under == {3: 2, 4: 2, 5: 2, 7: 6}
+
+
 def test_a_split_names_first_column_may_head_a_section():
     headers = ["STT", "Họ đệm", "Tên", "Ngày sinh", "Số giấy tờ"]
     header = match_header(1, headers)

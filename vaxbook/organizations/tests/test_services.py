@@ -1306,6 +1306,34 @@ def test_the_staff_under_a_units_heading_with_no_department_of_their_own_take_it
     assert RosterEntry.objects.get(person__full_name=person_row(5)["Họ và tên"]).department == "KHỐI VĂN PHÒNG"
 
 
+def test_a_list_numbered_by_section_takes_its_headings_departments(run, org):
+    """A list numbered by section ("1 | Phòng Kế toán" over staff 1.1, 1.2 …; Excel keeps 2.1 as a decimal):
+    the headings are listed, not refused as persons, and their staff take the unit as department; a row
+    numbered 3 above staff numbered 4 is a person missing data, as before."""
+    blank = {"Bộ phận": ""}
+    rows = [
+        {"STT": 1, "Họ và tên": "Phòng Kế toán"},
+        person_row(1, STT="1.1", **blank),
+        person_row(2, STT="1.2", **blank),
+        {"STT": 2, "Họ và tên": "Phòng Kỹ thuật"},
+        person_row(3, STT=2.1, **blank),
+        {"STT": 3, "Họ và tên": "Phòng Vật tư"},
+        person_row(4, STT=4, **blank),
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused) == (4, 1)
+    assert imp.section_rows == [[2, "Phòng Kế toán"], [5, "Phòng Kỹ thuật"]]
+    refused = reasons_by_row(imp)  # by STT
+    assert list(refused) == [3] and refused[3].startswith("Dòng 7")
+    name = {n: person_row(n)["Họ và tên"] for n in (1, 2, 3, 4)}
+    assert _departments(org) == {
+        name[1]: "Phòng Kế toán",
+        name[2]: "Phòng Kế toán",
+        name[3]: "Phòng Kỹ thuật",
+        name[4]: "",  # the section above ended at the row refused
+    }
+
+
 def test_a_heading_merged_across_the_row_heads_its_section(run, org):
     rows = table([{"STT": "I. KHỐI VĂN PHÒNG"}, person_row(1, **{"Bộ phận": ""}), {"STT": "Tổng cộng: 1"}])
     imp = run(xlsx_bytes(rows, merges=(f"A2:{chr(64 + len(HEADERS))}2",)))
