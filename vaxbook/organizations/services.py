@@ -638,6 +638,7 @@ class _ImportRun:
         self.reported_section: int | None = None  # the last section heading written to the error report
         self.report: ErrorReportWriter | None = None
         self.report_path: str | None = None
+        self.date1904 = False  # the file counts its dates from 1904: the report does too
         # The persons with an open conflict for this organization: a row of this file that links to one
         # (it now agrees with the record) withdraws the conflict. Few; read once, when the run starts.
         self.open_conflicts: frozenset[int] = frozenset()
@@ -649,6 +650,7 @@ class _ImportRun:
         with storage.open(str(self.imp.file.name), "rb") as stored:
             raw = getattr(stored, "file", stored)
             book: Book = open_book(raw, name=f"roster.{self.imp.file_format}")
+            self.date1904 = book.date1904
             self.entries_before = selectors.roster_last_entry_id(organization=self.organization)
             self.known.active = self.entries_before is not None  # an empty roster: no one to look for
             self.open_conflicts = selectors.roster_conflict_person_ids(organization=self.organization)
@@ -945,6 +947,7 @@ class _ImportRun:
                 positions=header.index,
                 references=selectors.roster_reference_lists(),
                 organization_name=self.organization.name,
+                date1904=self.date1904,
             )
         with translation.override("vi"):
             reasons = [reason_text(header, row.number, p, row.values) for p in problems]

@@ -253,11 +253,14 @@ class ErrorReportWriter:
         positions: dict[str, int] | None = None,
         references: ReferenceLists | None = None,
         organization_name: str = "",
+        date1904: bool = False,
     ):
         """`positions`: the file's columns the import read (key → position), which get the template's widths
         and drop-down lists; with `references`, the report ends with the template's instructions and
-        reference lists, so a row is fixed where it stands."""
-        self.book = xlsxwriter.Workbook(path, {"constant_memory": True, **WORKBOOK_OPTIONS})
+        reference lists, so a row is fixed where it stands. `date1904`: the file counted its dates from 1904
+        (old Excel for Mac): so does the report, so a date typed as a bare number reads as the same day again."""
+        options = {"constant_memory": True, "date_1904": date1904, **WORKBOOK_OPTIONS}
+        self.book = xlsxwriter.Workbook(path, options)
         self.sheet = self.book.add_worksheet(ROSTER_SHEET)
         self.width = len(header_cells)
         self.reasons_at = reasons_position(list(header_cells))

@@ -1178,6 +1178,16 @@ def test_a_workbook_counting_its_dates_from_1904_reads_a_bare_number_by_its_cale
     assert Person.objects.filter(date_of_birth=dob).exists()
     assert Person.objects.filter(date_of_birth=date(1981, 2, 2)).exists()
     assert "1983" in reasons_by_row(imp)[3]
+    # The report counts from 1904 too: the bare number fixed and sent again is the same day.
+    fixed = openpyxl.load_workbook(imp.error_report.path)
+    assert fixed.epoch == openpyxl.utils.datetime.CALENDAR_MAC_1904
+    born = date(1983, 4, 4)  # person_row(3)'s, as its citizen ID says (by the 1900 calendar: 1987-04-05)
+    fixed.active["C2"] = (born - date(1904, 1, 1)).days
+    out = io.BytesIO()
+    fixed.save(out)
+    again = run(out.getvalue())
+    assert (again.created, again.refused) == (1, 0), reasons_by_row(again)
+    assert Person.objects.filter(date_of_birth=born, id_number=person_row(3)["Số giấy tờ"]).exists()
 
 
 def test_a_form_with_the_organizations_block_title_and_numbered_columns_imports(run):
