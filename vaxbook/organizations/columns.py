@@ -1070,6 +1070,8 @@ def is_column_numbering(values: list[Any]) -> bool:
 _DAY_FIRST_TEXT = re.compile(r"\s*(1[3-9]|2[0-9]|3[01])\s*[/.-]\s*(0?[1-9]|1[0-2])\s*[/.-]\s*[0-9]{2,4}\s*")
 #: A text date whose second number is over 12: written month first (2/20/1981), by a person or a program.
 _MONTH_FIRST_TEXT = re.compile(r"\s*(0?[1-9]|1[0-2])\s*([/.-])\s*(1[3-9]|2[0-9]|3[01])\s*\2\s*[0-9]{4}\s*")
+#: A text date either reading could take (02/01/1978): Excel reading month first would have made it a real date.
+_EITHER_WAY_TEXT = re.compile(r"\s*(0?[1-9]|1[0-2])\s*([/-])\s*(0?[1-9]|1[0-2])\s*\2\s*[0-9]{4}\s*")
 
 
 class MonthFirstDates:
@@ -1079,7 +1081,9 @@ class MonthFirstDates:
     So the column holds text dates whose first number is over 12 beside real dates whose day never is:
     no date of it can be trusted, and the file is refused before anything is written
     (`dates_month_first`). Typed as text throughout (the template's Text column, a CSV) or read day
-    first (Vietnamese), a column never looks so.
+    first (Vietnamese), a column never looks so; nor does one that also holds a text date either reading
+    could take (02/01/1978): Excel reading month first would have made it a real date, so the few real
+    dates beside it were typed as such (a row pasted from another file).
 
     Text dates written month first (a CSV from a system set to English: 2/20/1981) are refused so too:
     some (second number over 12) and none day first (first number over 12) — then 3/5/1982 is 5 March
@@ -1093,6 +1097,7 @@ class MonthFirstDates:
         self.real_day_over_12 = 0
         self.month_first_rows: list[int] = []  # rows of a text date whose second number is over 12
         self.month_first_example = ""
+        self.either_way = 0  # text dates either reading could take
 
     def see(self, number: int, values: list[Any]) -> None:
         assert self.position is not None
@@ -1107,9 +1112,11 @@ class MonthFirstDates:
             elif _MONTH_FIRST_TEXT.fullmatch(value):
                 self.month_first_rows.append(number)
                 self.month_first_example = self.month_first_example or value.strip()
+            elif _EITHER_WAY_TEXT.fullmatch(value):
+                self.either_way += 1
 
     def check(self) -> None:
-        if self.text_rows and self.real and not self.real_day_over_12:
+        if self.text_rows and self.real and not self.real_day_over_12 and not self.either_way:
             raise FileRefused("dates_month_first", example=self.example, rows=_some_rows(self.text_rows))
         if self.month_first_rows and not self.text_rows and not self.real_day_over_12:
             raise FileRefused(

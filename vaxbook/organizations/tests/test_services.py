@@ -1026,6 +1026,20 @@ def test_dates_read_month_first_by_an_english_excel_refuse_the_file_before_anyth
     assert "25/12/1985" in message and "3" in message
 
 
+def test_a_real_date_pasted_among_text_dates_typed_day_first_is_no_month_first_reading(run):
+    """Text dates typed day first, 02/01/1978 among them (Excel reading month first would have made it a
+    real date), and one row pasted from another file with a real date: the column was not read month first."""
+    rows = [
+        person_row(1, **{"Ngày sinh": "25/12/1990", "Số giấy tờ": cccd_for(date(1990, 12, 25), "F", 1)}),
+        person_row(2, **{"Ngày sinh": "02/01/1978", "Số giấy tờ": cccd_for(date(1978, 1, 2), "M", 2)}),
+        person_row(3, **{"Ngày sinh": date(1990, 3, 5), "Số giấy tờ": cccd_for(date(1990, 3, 5), "F", 3)}),
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused) == (3, 0), reasons_by_row(imp)
+    assert Person.objects.filter(date_of_birth=date(1978, 1, 2)).exists()
+    assert Person.objects.filter(date_of_birth=date(1990, 3, 5)).exists()
+
+
 def test_a_name_in_two_columns_under_one_header_refuses_the_file_before_anything_is_written(rep, org, places):
     """ "Họ và tên" merged over two columns, "Nguyễn Văn" | "An" under it: read alone, the first column would
     register the person without a given name. The file is refused saying how to name the columns."""
