@@ -49,6 +49,7 @@ REFUSAL_LABELS: dict[str, Promise] = {
     "document_conflict": _("The document number belongs to a person with another name or birth date"),
     "document_repeated": _("The document number appears earlier in the file"),
     "document_taken": _("The document number is already registered"),
+    "person_repeated": _("The person is listed earlier in the file, with and without the document"),
     # what the sheet holds instead of a value (organizations/columns.py)
     "cell_error": _("A cell holds an Excel error (#N/A, #REF! …)"),
     "formula_not_computed": _("A cell holds a formula without its result"),

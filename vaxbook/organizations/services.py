@@ -45,7 +45,7 @@ from typing import IO, Any
 
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, OperationalError, connections, router, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -88,10 +88,12 @@ from vaxbook.registry.identity import PersonInput, check_person, national_phone
 from vaxbook.registry.models import Person
 from vaxbook.registry.services import (
     KnownPersons,
+    RecordChanged,
     RegistrationPlan,
     RowResult,
     document_key,
     identity_agrees,
+    lost_race,
     person_register,
     person_update,
     persons_register_plan,
@@ -604,7 +606,7 @@ class _Chunk:
     plan: RegistrationPlan
     accepted: list[tuple[RosterRow, Person]]
     existing: dict[int, RosterEntry]  # the roster entries the accepted persons already have
-    keys: frozenset[int]  # the documents this chunk accepts
+    keys: frozenset[int]  # the documents this chunk takes (accepts, or refuses as a conflict)
     recent: list[Person]  # the persons without document it creates (the next chunk's duplicate rule)
     tally: Counter[str]
     conflicts: list[tuple[RosterRow, RowResult]]  # rows refused as `document_conflict`, kept for review
@@ -718,11 +720,14 @@ class _ImportRun:
             executor.shutdown()
 
     def _collect(self, chunk: _Chunk, future: "Future[None]") -> bool:
-        """Wait for a chunk written in the other thread. False when someone else registered one of
-        its documents meanwhile: it is then decided and written again, here."""
+        """Wait for a chunk written in the other thread. False when it lost a race (someone else registered
+        one of its documents or changed one of its records meanwhile: `lost_race`): it is then decided and
+        written again, here."""
         try:
             future.result()
-        except IntegrityError:
+        except (IntegrityError, RecordChanged, OperationalError) as error:
+            if not lost_race(error):
+                raise
             self._write_serial(chunk.rows)
             return False
         self._accept(chunk)
@@ -738,9 +743,10 @@ class _ImportRun:
             try:
                 with transaction.atomic():
                     self._write(chunk)
-            except IntegrityError:
-                # Someone registered one of these documents between our read and our write: read again.
-                if attempt == 2:
+            except (IntegrityError, RecordChanged, OperationalError) as error:
+                # Someone registered one of these documents, or changed one of these records, between our
+                # read and our write: read again.
+                if attempt == 2 or not lost_race(error):
                     raise
                 continue
             self._accept(chunk)
@@ -786,6 +792,8 @@ class _ImportRun:
             if result.status == "refused" or person is None:
                 if result.conflicting is not None:
                     conflicts.append((rows[i], result))
+                    # Its number is the file's first (a later row with it is a repeat, as in one chunk).
+                    keys.add(hash(document_key(result.conflicting.id_type, result.conflicting.id_number or "")))
                 continue
             accepted.append((rows[i], person))
             if person.id_number:

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.common.audit import audit_event_objects, audit_log, changed_fields
@@ -57,6 +58,26 @@ PERSON_FIELDS = [
     "ward",
     "address_line",
 ]
+
+
+class RecordChanged(Exception):
+    """A record a batch updates was changed by someone else (another import, a clerk) after the batch read
+    it: the batch rolls back and is decided again on what is stored now (`lost_race`)."""
+
+
+#: PostgreSQL's deadlock and serialization failures: the transaction was broken off, and may be run again.
+_RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def lost_race(error: BaseException) -> bool:
+    """Whether a batch's write failed only for another writer's: a document registered meanwhile (a unique
+    key), a record changed since it was read (`RecordChanged`), a deadlock PostgreSQL broke. Roll back, read
+    again and decide again."""
+    if isinstance(error, IntegrityError | RecordChanged):
+        return True
+    return isinstance(error, OperationalError) and getattr(error.__cause__, "sqlstate", None) in _RETRY_SQLSTATES
+
+
 # Filled from a later registration when the record has them blank (never overwritten).
 FILLABLE_FIELDS = [
     "phone",
@@ -237,6 +258,52 @@ def _taken_problem() -> ErrorItem:
     return ErrorItem("id_number", "document_taken", _("A person with this document number is already registered."))
 
 
+def _ward_outside_record(person: Person, res: _Resolved) -> ErrorItem | None:
+    """A row that would fill the record's blank ward with one outside the record's province: the pages and
+    the API refuse that pair (`ward_not_in_province`), and a link does too, rather than save a ward and a
+    province that disagree."""
+    ward = res.ward
+    if ward is None or person.ward_id is not None or person.province_id is None or ward.parent_id == person.province_id:
+        return None
+    province = person.province
+    return ErrorItem(
+        "ward_code",
+        "ward_not_in_province",
+        format_lazy(
+            _(
+                "This ward or commune is not in the province of the person's record ({province}): check its code, "
+                "or ask the health staff who keep the record to correct the province."
+            ),
+            province=province.name if province is not None else "",
+        ),
+    )
+
+
+def _listed_earlier_problem(row: Hashable | None) -> ErrorItem:
+    """A person two rows of one file are (by the document of one, by name, birth date and phone of the
+    other): the first row is used, the later one refused (`row`: the earlier row, when it has no document)."""
+    if row is None:
+        return ErrorItem(
+            "full_name",
+            "person_repeated",
+            _(
+                "This person (the same name, date of birth and phone) is listed earlier in the same file with a "
+                "document number; only that row is used: delete this one."
+            ),
+        )
+    return ErrorItem(
+        "id_number",
+        "person_repeated",
+        format_lazy(
+            _(
+                "This person is listed earlier in the same file (row {row}), without a document number; only the "
+                "first row is used: put the number in that row and delete this one."
+            ),
+            row=row,
+        ),
+    )
+
+
 def _new_person(res: _Resolved, *, source: str, actor: Any) -> Person:
     data: PersonInput = res.check.normalized
     missing = res.check.missing
@@ -291,7 +358,7 @@ def _fill_blanks(person: Person, res: _Resolved) -> list[str]:
         person.id_type, person.id_number = data.id_type or "", data.id_number
         filled += ["id_type", "id_number"]
     for name, value in incoming.items():
-        if value in ("", None):
+        if value in ("", None) or (name == "province" and person.ward_id is not None):  # the ward says it
             continue
         current = getattr(person, name)
         if current in ("", None):
@@ -327,9 +394,10 @@ def persons_register_bulk(
                 plan = _plan(actor, resolved, source, on_existing, audit_action, optimistic_single=attempt == 0)
                 plan.write()
             return plan.results
-        except IntegrityError:
-            # Someone registered one of these documents between our read and our write: read again.
-            if attempt == 2:
+        except (IntegrityError, RecordChanged, OperationalError) as error:
+            # Someone registered one of these documents, or changed one of these records, between our read
+            # and our write: read again.
+            if attempt == 2 or not lost_race(error):
                 raise
     raise AssertionError("unreachable")
 
@@ -437,12 +505,24 @@ class KnownPersons:
             by_name.setdefault(key[:2], []).append(p)  # type: ignore[arg-type]
         return by_name
 
-    def take(self, candidates: dict[tuple[str, date], list[Person]], row: Person, row_id: Hashable) -> Person | None:
+    def take(
+        self,
+        candidates: dict[tuple[str, date], list[Person]],
+        row: Person,
+        row_id: Hashable,
+        documents: Container[tuple[str, str]] = (),
+    ) -> Person | None:
         """The known person a new row (built, not saved) is, if any; taken by `row_id`. A row with a
         document no record has is only a known person saved without one, of the same sex (the row's
-        document then fills the record: `_fill_blanks`)."""
+        document then fills the record: `_fill_blanks`). A person whose document is among `documents` (the
+        file's rows so far) was taken by that row."""
         key = _duplicate_key(row)
-        persons = [p for p in candidates.get(key[:2], ()) if self.taken.get(p.pk, row_id) == row_id]
+        persons = [
+            p
+            for p in candidates.get(key[:2], ())
+            if self.taken.get(p.pk, row_id) == row_id
+            and not (p.id_number and document_key(p.id_type, p.id_number) in documents)
+        ]
         if row.id_number:
             persons = [p for p in persons if not p.id_number and (not p.sex or p.sex == row.sex)]
         match = next((p for p in persons if p.phone == key[2]), None) or next(
@@ -451,6 +531,19 @@ class KnownPersons:
         if match is not None:
             self.taken[match.pk] = row_id
         return match
+
+    def taken_by_document(
+        self, candidates: dict[tuple[str, date], list[Person]], row: Person, documents: Container[tuple[str, str]]
+    ) -> bool:
+        """Whether a row without a document is a known person that a row with its document took (`take`'s
+        `documents`): the same person listed twice."""
+        key = _duplicate_key(row)
+        return not row.id_number and any(
+            p.id_number
+            and document_key(p.id_type, p.id_number) in documents
+            and (p.phone == key[2] or not p.phone or not key[2])
+            for p in candidates.get(key[:2], ())
+        )
 
 
 def _repeated_problem() -> ErrorItem:
@@ -501,12 +594,18 @@ class RegistrationPlan:
                 person.suspected_duplicate_of = other
             Person.objects.bulk_update([p for p, _o in self.flag_after], ["suspected_duplicate_of"], batch_size=2000)
         now = timezone.now()
-        for person, filled, corrected in self.updated:
-            person.version = F("version") + 1
-            person.updated_at = now
+        # In key order, so that two batches updating the same records lock them in the same order; each
+        # only if no one changed it since it was read (a blank filled meanwhile is not overwritten).
+        for person, filled, corrected in sorted(self.updated, key=lambda u: u.person.pk):
             names = [*filled, *corrected, *(["search_name"] if "full_name" in corrected else [])]
-            person.save(update_fields=[*names, "data_status", "problems", "version", "updated_at"])
-            person.refresh_from_db(fields=["version"])
+            values = {name: getattr(person, name) for name in [*names, "data_status", "problems"]}
+            moved = Person.objects.filter(pk=person.pk, version=person.version).update(
+                **values, version=F("version") + 1, updated_at=now
+            )
+            if not moved:
+                raise RecordChanged(person.pk)
+            person.version += 1
+            person.updated_at = now
         if self.events_copy is None:
             self.events = _events(self)
             self.events_copy = copy_prepare(self.events, keys=False)
@@ -543,6 +642,17 @@ def _events(plan: RegistrationPlan) -> list[AuditEvent]:
         ],
     )
     return events
+
+
+@dataclass(frozen=True)
+class _Either:
+    """Membership in either of two containers (a batch's documents so far, and the earlier batches')."""
+
+    first: Container[Any]
+    second: Container[Any]
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.first or item in self.second
 
 
 def _plan(
@@ -632,13 +742,23 @@ def _plan(
                     results[i].problems = [_conflict_problem(person)]
                     results[i].conflicting = data
                     continue
+                row_id = row_ids[i] if row_ids is not None else i
+                taker = known.taken.get(person.pk, row_id) if known is not None else row_id
+                if taker != row_id:  # an earlier row without a document took this person
+                    results[i].problems = [_listed_earlier_problem(taker)]
+                    continue
                 _link(results[i], person, res, updated)
                 continue
         person = _new_person(res, source=source, actor=actor)
         if candidates and known is not None:
-            same = known.take(candidates, person, row_ids[i] if row_ids is not None else i)
+            row_id = row_ids[i] if row_ids is not None else i
+            documents = _Either(seen_docs, earlier)
+            same = known.take(candidates, person, row_id, documents)
             if same is not None:
                 _link(results[i], same, res, updated)
+                continue
+            if known.taken_by_document(candidates, person, documents):
+                results[i].problems = [_listed_earlier_problem(None)]
                 continue
         if not data.id_number and person.phone:
             pending_dups.append((person, (person.search_name, person.date_of_birth, person.phone)))
@@ -678,6 +798,10 @@ def _link(result: RowResult, person: Person, res: _Resolved, updated: list[Updat
     """A row that is a known person: `linked`, or `updated` when it fills blank fields or corrects a text
     saved in an old encoding. The record is judged again as a whole: what it still lacks, and what is
     still wrong with it (a record judged invalid by `persons_recheck` stays so until corrected)."""
+    outside = _ward_outside_record(person, res)
+    if outside is not None:
+        result.problems = [outside]
+        return
     filled = _fill_blanks(person, res)
     corrected = _legacy_corrections(person, res.check.normalized)
     result.person = person

@@ -8,16 +8,17 @@ import runs one chunk after the other and they check that path the same way.
 
 import gc
 import sys
+import threading
 from datetime import date
 from typing import Any
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test import override_settings
 
 from vaxbook.common.models import AuditEvent
-from vaxbook.common.testing import PersonFactory
+from vaxbook.common.testing import OrganizationFactory, PersonFactory, Role, make_member
 from vaxbook.organizations import services
 from vaxbook.organizations.models import RosterEntry, RosterImport
 from vaxbook.organizations.services import roster_import_start
@@ -160,6 +161,60 @@ def test_a_document_registered_elsewhere_meanwhile_is_decided_again(run, org):
     assert (imp.status, imp.created, imp.linked + imp.updated, imp.refused) == ("done", 4, 1, 0), imp.problems
     assert Person.objects.count() == 5
     assert RosterEntry.objects.filter(organization=org).count() == 5
+
+
+@pytest.mark.skipif(not PIPELINED, reason="two imports writing at once need PostgreSQL")
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=40)
+def test_two_organizations_filling_the_same_records_at_once_neither_overwrite_nor_deadlock(rep, org, places):
+    """Two organizations list the same 200 records, which have no phone, in opposite orders and with other
+    phones, and their imports run at once: each blank is filled once and kept (the later write finds the
+    record changed and links it), and neither import breaks off on a deadlock."""
+    rows = [person_row(n) for n in range(1, 201)]
+    for row in rows:
+        day, month, year = (int(part) for part in row["Ngày sinh"].split("/"))
+        PersonFactory(
+            full_name=row["Họ và tên"],
+            date_of_birth=date(year, month, day),
+            sex="F" if row["Giới tính"] == "Nữ" else "M",
+            id_number=row["Số giấy tờ"],
+            phone="",
+            ward=places,
+            priority_group__code="9",
+        )
+    other = OrganizationFactory(name="Công ty Hai", admin_unit=org.admin_unit)
+    rep2 = make_member(Role.ORG_REPRESENTATIVE, organization=other, username="rep2")
+    theirs = [{**row, "Số điện thoại": "0977" + row["Số điện thoại"][4:]} for row in reversed(rows)]
+    with mock.patch.object(services, "_enqueue"):
+        imports = [
+            roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table(rows)))),
+            roster_import_start(actor=rep2, organization=other, upload=upload(xlsx_bytes(table(theirs)))),
+        ]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def process(pk: int) -> None:
+        try:
+            barrier.wait()
+            services.roster_import_process(import_id=pk)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=process, args=(imp.pk,)) for imp in imports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for imp in imports:
+        imp.refresh_from_db()
+        assert (imp.status, imp.refused, imp.accepted) == ("done", 0, 200), imp.problems
+    assert sum(imp.updated for imp in imports) == 200 and sum(imp.linked for imp in imports) == 200
+    assert set(Person.objects.values_list("version", flat=True)) == {2}  # each blank filled once
+    assert AuditEvent.objects.filter(action="registry.person.updated").count() == 200
+    mine = {f"+84{row['Số điện thoại'][1:]}" for row in rows}
+    assert all(p.phone in mine or p.phone.startswith("+84977") for p in Person.objects.all())
 
 
 def test_the_process_settings_changed_for_imports_are_restored_when_the_last_one_ends():

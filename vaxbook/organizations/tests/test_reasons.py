@@ -27,6 +27,7 @@ OTHER_CODES = {
     "document_conflict",
     "document_repeated",
     "document_taken",
+    "person_repeated",
     CELL_ERROR,
     FORMULA_NOT_COMPUTED,
     ROW_HIDDEN,

@@ -21,7 +21,7 @@ from vaxbook.common.models import AuditEvent
 from vaxbook.common.testing import PersonFactory, ProvinceFactory, cccd_for, make_member
 from vaxbook.organizations.columns import FOOTER_MAX_ROWS
 from vaxbook.organizations.models import RosterEntry, RosterImport
-from vaxbook.organizations.services import roster_import_process, roster_import_start
+from vaxbook.organizations.services import roster_import_process, roster_import_start, roster_person_register
 from vaxbook.organizations.tests.builders import (
     HEADERS,
     csv_bytes,
@@ -31,6 +31,7 @@ from vaxbook.organizations.tests.builders import (
     upload,
     xlsx_bytes,
 )
+from vaxbook.registry.identity import PersonInput
 from vaxbook.registry.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -717,6 +718,57 @@ def test_a_repeat_in_a_later_chunk_is_refused_too_and_fills_nothing(run):
     assert Person.objects.get(id_number=first["Số giấy tờ"]).health_insurance_number == ""
 
 
+@pytest.mark.parametrize("chunk_rows", [5000, 2])
+def test_a_number_first_sent_as_a_conflict_is_a_repeat_after_it_in_any_chunk(run, chunk_rows):
+    """Row 1 sends a record's number under another name (a conflict for review), row 4 the same number under
+    the record's own: a repeat of row 1, wherever the chunks end (one file, one outcome)."""
+    first = person_row(4)
+    PersonFactory(full_name=first["Họ và tên"], date_of_birth=date(1984, 5, 5), sex="M", id_number=first["Số giấy tờ"])
+    rows = [{**first, "STT": 1, "Họ và tên": "Phạm Văn Khác"}, person_row(2), person_row(3), first]
+    with override_settings(ROSTER_IMPORT_CHUNK_ROWS=chunk_rows):
+        imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.linked, imp.updated, imp.refused) == (2, 0, 0, 2)
+    reasons = reasons_by_row(imp)
+    assert "[document_conflict]" in reasons[1] and "[document_repeated]" in reasons[4]
+
+
+@pytest.mark.parametrize("document_first", [True, False])
+def test_a_roster_person_listed_twice_with_and_without_a_document_is_taken_by_the_first_row(
+    run, rep, org, document_first
+):
+    """A staff member on the roster, listed twice: once with the document, once without it (the same name,
+    birth date and phone). The first row links the record; the later one is refused as `person_repeated`,
+    never a second link from a stale copy nor a second person."""
+    row = person_row(1)
+    person = roster_person_register(
+        actor=rep,
+        organization=org,
+        data=PersonInput(
+            full_name=row["Họ và tên"],
+            date_of_birth=date(1981, 2, 2),
+            sex="F",
+            phone=row["Số điện thoại"],
+            id_type="cccd",
+            id_number=row["Số giấy tờ"],
+            priority_group="9",
+            address_line="1 Lê Lợi",
+        ),
+    )
+    assert person.data_status == "incomplete"  # no ward
+    with_document = {**row, "STT": 1, "Mã phường/xã": "26001", "Địa chỉ": ""}
+    without = {**row, "STT": 2, "Loại giấy tờ": "", "Số giấy tờ": "", "Mã phường/xã": "", "Số thẻ BHYT": "0123456789"}
+    rows = [with_document, without] if document_first else [{**without, "STT": 1}, {**with_document, "STT": 2}]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.linked + imp.updated, imp.refused) == (0, 1, 1)
+    assert Person.objects.count() == 1
+    assert "[person_repeated]" in reasons_by_row(imp)[2]
+    person.refresh_from_db()
+    filled = (person.ward is not None, person.health_insurance_number != "")
+    assert filled == ((True, False) if document_first else (False, True))
+    assert person.data_status == ("complete" if document_first else "incomplete")
+    assert person.version == 2
+
+
 def test_rows_without_a_document_follow_the_suspected_duplicate_rule(run):
     twin = {
         "Loại giấy tờ": "",
@@ -804,11 +856,14 @@ def test_uploading_the_same_file_twice_without_documents_creates_nobody(run, org
     assert (fourth.created, fourth.linked) == (1, 0)
 
 
-def test_a_row_without_document_links_to_a_roster_person_who_has_one_and_the_document_still_links(run):
+def test_a_row_without_document_links_to_a_roster_person_who_has_one_and_a_row_with_it_after_is_a_repeat(run):
+    """The person listed twice: the row without the document takes the record first; the row with the document
+    after it is refused as `person_repeated` (one row per person, as one row per document), naming the row."""
     run(xlsx_bytes(table([person_row(1)])))
     rows = [person_row(1, **{"STT": 2, "Loại giấy tờ": "", "Số giấy tờ": ""}), {**person_row(1), "STT": 3}]
     imp = run(xlsx_bytes(table(rows)))
-    assert (imp.created, imp.linked, imp.refused) == (0, 2, 0)
+    assert (imp.created, imp.linked, imp.refused) == (0, 1, 1)
+    assert "(dòng 2)" in reasons_by_row(imp)[3] and "[person_repeated]" in reasons_by_row(imp)[3]
     assert Person.objects.count() == 1
 
 

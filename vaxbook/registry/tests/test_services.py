@@ -1,21 +1,26 @@
 """person_register and friends: the one door every registration goes through."""
 
 from datetime import UTC, date, datetime
+from unittest import mock
 
 import pytest
+from django.db import transaction
 
 from vaxbook.common.errors import Conflict, DomainError
 from vaxbook.common.models import AuditEvent
-from vaxbook.common.testing import cccd_for
+from vaxbook.common.testing import ProvinceFactory, WardFactory, cccd_for
+from vaxbook.registry import services
 from vaxbook.registry.identity import PersonInput, search_name
 from vaxbook.registry.models import Person
 from vaxbook.registry.services import (
+    RecordChanged,
     household_add_member,
     household_create,
     person_register,
     person_update,
     persons_recheck,
     persons_register_bulk,
+    persons_register_plan,
 )
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +128,57 @@ def test_bulk_merge_links_updates_and_refuses_conflicts_and_repeats(complete, cl
     conflict = persons_register_bulk(actor=clerk_a, rows=[other], source="import", on_existing="merge")
     assert conflict[0].codes == ["document_conflict"]
     assert Person.objects.count() == 2
+
+
+def test_a_record_changed_after_the_batch_read_it_is_never_overwritten(complete, clerk_a):
+    """A batch decides to fill a blank; before it writes, a clerk fills it: the write refuses
+    (`RecordChanged`), the clerk's value kept. `persons_register_bulk` then decides the batch again."""
+    person = person_register(actor=clerk_a, data=complete(phone=""), source="facility")
+    plan = persons_register_plan(actor=None, rows=[complete()], source="organization", on_existing="merge")
+    assert plan.results[0].status == "updated"
+    person_update(actor=clerk_a, person=person, changes={"phone": "0987654321"})
+    with pytest.raises(RecordChanged), transaction.atomic():
+        plan.write()
+    person.refresh_from_db()
+    assert (person.phone, person.version) == ("+84987654321", 2)
+
+    calls = []
+    real = services._plan
+
+    def overtaken(*args, **kwargs):  # the first decision was read before another writer's change
+        plan = real(*args, **kwargs)
+        if not calls:
+            for update in plan.updated:
+                update.person.version -= 1
+        calls.append(1)
+        return plan
+
+    with mock.patch.object(services, "_plan", overtaken):
+        [result] = persons_register_bulk(
+            actor=None, rows=[complete(occupation="Thợ may")], source="organization", on_existing="merge"
+        )
+    assert (len(calls), result.status) == (2, "updated")  # decided again on what is stored, and written
+    person.refresh_from_db()
+    assert (person.phone, person.occupation, person.version) == ("+84987654321", "Thợ may", 3)
+
+
+def test_a_ward_outside_the_records_province_is_refused_not_filled_in(complete, clerk_a, ward1):
+    """The record has a province and no ward; a row gives a ward of another province: the pages refuse that
+    pair, and so does a link (`ward_not_in_province`), the record left as it was."""
+    other = WardFactory(code="00004", name="Phường Ba Đình", parent=ProvinceFactory(code="01", name="Hà Nội"))
+    person = person_register(actor=clerk_a, data=complete(ward_code=""), source="facility", province_code="75")
+    assert (person.province.code, person.ward) == ("75", None)
+    [result] = persons_register_bulk(
+        actor=None, rows=[complete(ward_code=other.code)], source="organization", on_existing="merge"
+    )
+    assert (result.status, result.codes) == ("refused", ["ward_not_in_province"])
+    assert person.province.name in str(result.problems[0].message)
+    [filled] = persons_register_bulk(
+        actor=None, rows=[complete(ward_code=ward1.code)], source="organization", on_existing="merge"
+    )
+    assert filled.status == "updated"
+    person.refresh_from_db()
+    assert (person.ward, person.province.code, person.data_status) == (ward1, "75", "complete")
 
 
 def test_update_applies_the_same_rules_and_detects_stale_edits(complete, clerk_a):
