@@ -674,6 +674,9 @@ def _header_column(text: str) -> tuple[Column | None, str]:
 
 
 def match_header(number: int, cells: list[Any]) -> HeaderMatch:
+    cells = list(cells)
+    while cells and is_blank(cells[-1:]):  # a row as wide as the widest of its slice: the header ends at its last
+        cells.pop()
     index: dict[str, int] = {}
     documents: list[tuple[int, int]] = []  # (kind: 0 a citizen ID or any, 1 CMND, 2 passport, position)
     ignored: list[str] = []
@@ -722,7 +725,7 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
     missing = [c for c in COLUMNS if c.required and c.key not in index]
     return HeaderMatch(
         row=number,
-        cells=list(cells),
+        cells=cells,
         index=index,
         ignored=ignored,
         missing=missing,

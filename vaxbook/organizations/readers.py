@@ -768,8 +768,9 @@ class XlsxBook(Book):
                 if pending and (done or pending_rows >= slice_rows):
                     body = b"".join(pending)
                     pending, pending_rows = [], 0
-                    yield list(self._slice_rows(opening + body + closing, body, rows_before, formula))
-                    rows_before += body.count(b"<" + ns + b"row")
+                    for part in _within_grid(body, ns):
+                        yield list(self._slice_rows(opening + part + closing, part, rows_before, formula))
+                        rows_before += part.count(b"<" + ns + b"row")
                 if done:
                     return
                 try:
@@ -824,6 +825,49 @@ class XlsxBook(Book):
                 yield number, row
         finally:
             workbook.close()
+
+
+#: The most cells calamine is given at once: it holds a slice as a grid from its first to its last row and
+#: column, so a stray value far off (Ctrl+End in Excel: XFD1048576) would make it allocate gigabytes.
+GRID_CELLS = 2_000_000
+_ROW_NUMBER_AT = re.compile(rb"""<[^>]*?\sr=["']([0-9]+)["']""")  # a <row …> tag's number, matched where it starts
+_WIDE_CELL = re.compile(rb"""\sr=["'][A-Z]{2}""")  # a cell past column Z
+_WIDE_COLUMN = re.compile(rb"""\sr=["']([A-Z]{2,3})[0-9]""")
+
+
+def _within_grid(body: bytes, ns: bytes) -> Iterator[bytes]:
+    """A slice's rows, in parts whose grid (rows from the first to the last, by their numbers, times the
+    widest row's columns) holds at most GRID_CELLS: the slice itself, nearly always (one search for a
+    cell past column Z, two for the first and the last row); rows far apart, or far-off columns, are cut
+    into parts of fewer rows, none lost."""
+    row_tag = b"<" + ns + b"row"
+    first, last = body.find(row_tag), body.rfind(row_tag)
+    if first < 0:
+        yield body
+        return
+    head = _ROW_NUMBER_AT.match(body, first)
+    tail = _ROW_NUMBER_AT.match(body, last)
+    span = int(tail.group(1)) - int(head.group(1)) + 1 if head and tail else body.count(row_tag)
+    width = 26
+    if _WIDE_CELL.search(body):
+        width = max(_column_index(m.group(1)) + 1 for m in _WIDE_COLUMN.finditer(body))
+    if span * width <= GRID_CELLS:
+        yield body
+        return
+    rows_at_once = max(1, GRID_CELLS // width)
+    cut, cut_number, rows = 0, None, 0
+    for start in re.finditer(re.escape(row_tag) + rb"\b", body):
+        position = start.start()
+        found = _ROW_NUMBER_AT.match(body, position)
+        number = int(found.group(1)) if found else None
+        far = number is not None and cut_number is not None and number - cut_number >= rows_at_once
+        if rows and (rows >= rows_at_once or far):
+            yield body[cut:position]
+            cut, cut_number, rows = position, None, 0
+        if cut_number is None:
+            cut_number = number
+        rows += 1
+    yield body[cut:]
 
 
 def _struck_cells(

@@ -14,6 +14,8 @@ from datetime import date, datetime, time
 from typing import Any
 
 import xlsxwriter
+from django.utils import translation
+from django.utils.translation import gettext as _
 from xlsxwriter.worksheet import Worksheet
 
 from vaxbook.organizations.columns import (
@@ -24,9 +26,10 @@ from vaxbook.organizations.columns import (
     REASONS_HEADER,
     TEMPLATE_COLUMNS,
     Column,
+    column_letters,
     reasons_position,
 )
-from vaxbook.organizations.readers import ROSTER_SHEET
+from vaxbook.organizations.readers import MAX_COLUMNS, ROSTER_SHEET
 from vaxbook.organizations.reasons import Reason
 
 INSTRUCTIONS_SHEET = "Hướng dẫn"
@@ -296,20 +299,31 @@ class ErrorReportWriter:
         self.rows += 1
         row = self.rows
         appended = self.reasons_at == self.width
+        beyond: list[str] = []  # cells that would move past the sheet's last column
         for position in range(max(self.width, len(values))):
             if position == self.reasons_at and not appended:
                 continue  # the old reasons, replaced
             value = values[position] if position < len(values) else None
             # A cell beyond the header's last column moves right of the appended "Lý do": nothing lost.
             column = position + 1 if appended and position >= self.width else position
+            if column >= MAX_COLUMNS:  # the sheet's last column (XFD): it goes with the reasons instead
+                if value is not None and value != "":
+                    beyond.append(f"{column_letters(position)}: {value}")
+                continue
             fmt = None
             if position in bad_positions:
                 fmt = self.fmt_bad_text if position in self.text_positions else self.fmt_bad
                 if isinstance(value, date):
                     fmt = self.fmt_bad_date
             self._write(row, column, value, fmt)
+        if beyond:
+            with translation.override("vi"):
+                reasons = [
+                    *reasons,
+                    _("Cells past the sheet's last column, kept here: %(cells)s") % {"cells": "; ".join(beyond)},
+                ]
         if reasons:  # none for a row written for its place only (a section's heading)
-            self.sheet.write_string(row, self.reasons_at, "\n".join(reasons), self.fmt_reason)
+            self.sheet.write_string(row, self.reasons_at, safe_text("\n".join(reasons)), self.fmt_reason)
 
     def _write(self, row: int, col: int, value: Any, fmt: Any) -> None:
         ws = self.sheet

@@ -16,11 +16,13 @@ from openpyxl.cell.text import InlineFont
 from python_calamine import CalamineWorkbook
 
 from vaxbook.organizations.readers import (
+    GRID_CELLS,
     CellError,
     CsvBook,
     FileRefused,
     FormulaNotComputed,
     XlsxBook,
+    _within_grid,
     open_book,
     render_problem,
     sniff_format,
@@ -251,6 +253,43 @@ def _xlsxwriter_book(constant_memory: bool, date_1904: bool = False) -> bytes:
 @pytest.mark.parametrize("slice_rows", [1, 7, 64, 100_000])
 def test_slices_read_the_same_cells_and_row_numbers_as_calamine(content, slice_rows):
     assert sliced_rows(content, slice_rows) == calamine_rows(content)
+
+
+def test_a_stray_value_in_the_sheets_last_cell_is_read_without_a_grid_of_the_whole_sheet():
+    """Ctrl+End in Excel, a value typed in XFD1048576: calamine holds a slice as a grid from its first to its
+    last cell, which here would be 17 billion cells (an abort, not an exception). The slice is cut into
+    parts whose grid is bounded (`_within_grid`); every row and value is read as before."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["STT", "Họ và tên", "Ngày sinh"])
+    for n in range(1, 400):
+        sheet.append([n, f"Người {n}", "01/01/1990"])
+    sheet.cell(row=1_048_576, column=16_384, value="x")
+    sheet.cell(row=50, column=16_384, value="y")  # a far column within the list
+    rows = sliced_rows(_openpyxl_bytes(book), 5000)
+    assert [number for number, _values in rows] == [*range(1, 401), 1_048_576]
+    assert rows[-1][1][16_383] == "x" and rows[49][1][16_383] == "y" and rows[49][1][:2] == [49, "Người 49"]
+    assert rows[100][1][:3] == [100, "Người 100", "01/01/1990"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "wide_at"),
+    [
+        ([1, 2, 3, 1_048_576], None),  # rows far apart
+        (list(range(1, 301)), 150),  # one row as wide as the sheet
+        (list(range(1, 301)), None),  # neither: the slice as it is
+    ],
+)
+def test_a_slice_is_cut_into_parts_of_a_bounded_grid_none_lost(rows, wide_at):
+    cells = {n: f'<c r="A{n}"><v>{n}</v></c>' + (f'<c r="XFD{n}"><v>1</v></c>' if n == wide_at else "") for n in rows}
+    body = "".join(f'<row r="{n}">{cells[n]}</row>' for n in rows).encode()
+    parts = list(_within_grid(body, b""))
+    assert b"".join(parts) == body
+    for part in parts:
+        numbers = [int(n) for n in re.findall(rb'<row r="(\d+)"', part)]
+        width = 16_384 if b"XFD" in body else 26
+        assert (numbers[-1] - numbers[0] + 1) * width <= GRID_CELLS or len(numbers) == 1
+    assert (len(parts) > 1) == (wide_at is not None or rows[-1] > 1000)
 
 
 def test_rows_without_numbers_are_numbered_by_position():

@@ -521,14 +521,12 @@ def test_a_cell_beyond_the_header_is_kept_in_the_report_beside_the_reasons(run):
     """A note typed in a column without a header is not overwritten by the reasons."""
     rows = [[*person_row(1, **{"Số điện thoại": "12345"}).values(), "ghi chú không tiêu đề"]]
     imp = run(xlsx_bytes([HEADERS, rows[0]]))
-    assert imp.refused == 1
-    values, _sheet = report(imp)
-    assert values[0][-1] == "Lý do" and "[phone_format]" in values[1][-1]
-    assert "ghi chú không tiêu đề" in values[1][:-1]
     from_csv = run(csv_bytes([HEADERS, rows[0]]), name="roster.csv")  # a CSV row longer than its header
-    values, _sheet = report(from_csv)
-    assert values[0][16] == "Lý do" and "[phone_format]" in values[1][16]
-    assert values[1][17] == "ghi chú không tiêu đề"
+    for refused in (imp, from_csv):  # the reasons right after the header, the note moved right of them
+        assert refused.refused == 1
+        values, _sheet = report(refused)
+        assert values[0][16] == "Lý do" and "[phone_format]" in values[1][16]
+        assert values[1][17] == "ghi chú không tiêu đề"
 
 
 def test_a_hidden_row_is_refused_as_such_and_uploads_again_from_the_report(run, org):
@@ -1041,6 +1039,26 @@ def test_a_header_filling_every_column_of_a_sheet_refuses_the_file(rep, org, pla
     build = csv_bytes if name.endswith(".csv") else xlsx_bytes
     refusal = _refused_and_nothing_written(rep, org, build(table([person_row(1)], headers)), name)
     assert refusal.codes == ["too_many_columns"]
+
+
+def test_a_stray_value_far_off_in_the_sheet_neither_breaks_the_upload_nor_is_lost(run):
+    """Values typed in the sheet's last column (XFD3, beside a refused row) and its last cell (XFD1048576):
+    the file imports (before, the reading allocated a grid of the whole sheet and aborted the process, and
+    the header, as wide as its slice, refused the file as `too_many_columns`). The refused row's far value
+    cannot move right of the reasons: the report keeps it with them."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("Danh sách")
+    for r, row in enumerate(table([person_row(1), person_row(2, **{"Số điện thoại": "123"})])):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    sheet.write_string(2, 16_383, "ghi chú")
+    sheet.write_string(1_048_575, 16_383, "x")
+    book.close()
+    imp = run(out.getvalue())
+    assert (imp.status, imp.created, imp.refused, imp.total) == ("done", 1, 1, 2)
+    reasons = reasons_by_row(imp)[2]
+    assert "[phone_format]" in reasons and "XFD: ghi chú" in reasons
 
 
 def test_a_birth_date_exported_with_its_midnight_is_read_and_another_time_refused(run):
