@@ -182,6 +182,20 @@ ID_CARD_HEADERS = ("Số CMND", "CMND", "Số chứng minh nhân dân", "Số ch
 PASSPORT_HEADERS = ("Số hộ chiếu", "Hộ chiếu", "Passport", "Passport number", "Passport No", "Số passport")
 
 
+#: Headers of a mobile phone's column: read first where a list also has another phone's ("Điện thoại").
+MOBILE_HEADERS = ("Điện thoại di động", "Số điện thoại di động", "Số di động", "Di động", "SĐT di động", "Mobile")
+#: Headers of the address a person lives at now, and of the registered home address (hộ khẩu thường trú).
+CURRENT_ADDRESS_HEADERS = (
+    "Địa chỉ hiện tại",
+    "Nơi ở hiện tại",
+    "Nơi ở hiện nay",
+    "Chỗ ở hiện tại",
+    "Chỗ ở hiện nay",
+    "Địa chỉ tạm trú",
+)
+HOME_ADDRESS_HEADERS = ("Địa chỉ thường trú", "Hộ khẩu thường trú", "Nơi thường trú", "Thường trú")
+
+
 #: A name split over columns, as lists sorted by given name are (a Vietnamese list is ordered by the
 #: given name, so the name is typed in two or three columns): the part each header names. The full name
 #: is the parts joined in this order, family name first, as the person's name is written.
@@ -245,13 +259,9 @@ COLUMNS: tuple[Column, ...] = (
             "Điện thoại",
             "SĐT",
             "Số ĐT",
-            "Điện thoại di động",
-            "Số điện thoại di động",
-            "Số di động",
-            "Di động",
             "Phone",
             "Phone number",
-            "Mobile",
+            *MOBILE_HEADERS,
         ),
         width=16,
     ),
@@ -265,6 +275,8 @@ COLUMNS: tuple[Column, ...] = (
             "Số CCCD/CMND",
             "Số CMND/CCCD",
             "Số CCCD/CMND/Hộ chiếu",
+            "Số CMND/CCCD/Hộ chiếu",
+            "Số CCCD/ĐDCN",
             "Số CCCD/Hộ chiếu",
             "CCCD/Hộ chiếu",
             "Số CMND/Hộ chiếu",
@@ -330,7 +342,9 @@ COLUMNS: tuple[Column, ...] = (
         "address_line",
         "Địa chỉ",
         required=True,
-        aliases=("Địa chỉ thường trú", "Địa chỉ hiện tại", "Địa chỉ liên hệ", "Nơi ở hiện tại", "Address"),
+        # Where a list has two (thường trú and hiện tại), the one the person lives at now is read first
+        # (`_ALTERNATE_RANK`), the other where it is empty.
+        aliases=(*CURRENT_ADDRESS_HEADERS, "Địa chỉ liên hệ", "Address", *HOME_ADDRESS_HEADERS),
         width=32,
     ),
     # Not in the template, but read when present.
@@ -348,6 +362,13 @@ TEMPLATE_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.in_template
 _BY_HEADER_KEY: dict[str, Column] = {k: c for c in COLUMNS for k in c.keys}
 _ID_CARD_KEYS = frozenset(header_key(h) for h in ID_CARD_HEADERS)
 _PASSPORT_KEYS = frozenset(header_key(h) for h in PASSPORT_HEADERS)
+#: Columns a list may hold twice (a landline and a mobile, a home and a current address): the first by this
+#: rank (then by place) is read, the others where it is empty (`HeaderMatch.fallbacks`).
+_ALTERNATE_RANK: dict[str, dict[str, int]] = {
+    "phone": {header_key(h): 0 for h in MOBILE_HEADERS},
+    "address_line": {header_key(h): 0 for h in CURRENT_ADDRESS_HEADERS}
+    | {header_key(h): 2 for h in HOME_ADDRESS_HEADERS},
+}
 _NAME_PART_BY_KEY: dict[str, str] = {header_key(h): part for part, hs in NAME_PART_HEADERS.items() for h in hs}
 _NAME_PART_ORDER = ("family", "middle", "given")
 #: The English part headers: the names under them may be Western, the given name first.
@@ -681,6 +702,7 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
     documents: list[tuple[int, int]] = []  # (kind: 0 a citizen ID or any, 1 CMND, 2 passport, position)
     ignored: list[str] = []
     parts: dict[str, int] = {}  # a split name's part → its position
+    alternates: dict[str, list[tuple[int, int]]] = {}  # a phone's or an address's columns: (rank, position)
     for position, cell in enumerate(cells):
         text = normalize_text(cell)
         if not text:
@@ -696,6 +718,9 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         if column.key == "id_number":
             documents.append((1 if key in _ID_CARD_KEYS else 2 if key in _PASSPORT_KEYS else 0, position))
             continue
+        if column.key in _ALTERNATE_RANK:
+            alternates.setdefault(column.key, []).append((_ALTERNATE_RANK[column.key].get(key, 1), position))
+            continue
         if column.key in index:
             ignored.append(text)
             continue
@@ -708,6 +733,11 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         index["id_number"] = ordered[0]
         if len(ordered) > 1:
             fallbacks["id_number"] = tuple(ordered[1:])
+    for key, found in alternates.items():  # the best-ranked first, the others where it is empty
+        ordered = [position for _rank, position in sorted(found)]
+        index[key] = ordered[0]
+        if len(ordered) > 1:
+            fallbacks[key] = tuple(ordered[1:])
     name_parts: tuple[int, ...] = ()
     part_beside: int | None = None
     part_end = "either"
@@ -1360,10 +1390,17 @@ class RowMapper:
         # A passport's column: a number read from it is a passport's when the row does not say its type.
         self._passport_column = next((p for p in documents if header_key(header.cells[p]) in _PASSPORT_KEYS), None)
         self._id_primary = header.index.get("id_number")
-        # The columns read in every row, STT too; a further document column only in a row that reads it.
-        self._read = (frozenset(header.data_positions) | set(header.index.values())) - set(self._id_fallbacks)
-        if self._id_fallbacks:
-            self.width = max(self.width, max(self._id_fallbacks) + 1)
+        # A second phone's or address's column, read where the first is empty.
+        self._alternates = [
+            (key, positions, COLUMN_BY_KEY[key].clean)
+            for key, positions in header.fallbacks.items()
+            if key != "id_number"
+        ]
+        further = {position for positions in header.fallbacks.values() for position in positions}
+        # The columns read in every row, STT too; a further column only in a row that reads it.
+        self._read = (frozenset(header.data_positions) | set(header.index.values())) - further
+        if further:
+            self.width = max(self.width, max(further) + 1)
 
     def map(self, number: int, values: list[Any]) -> RosterRow:
         marked = values if values.__class__ is MarkedRow else None
@@ -1399,6 +1436,16 @@ class RowMapper:
             and not is_blank([fields.get("id_number")])
         ):
             fields["id_type"] = "passport"  # the file's one document column is the passports'
+        for key, positions, clean in self._alternates:
+            if is_blank([fields.get(key)]) and not any(p.field == key for p in problems):
+                for position in positions:
+                    value = values[position]
+                    if value.__class__ in CELL_PROBLEMS:
+                        problems.append(CELL_PROBLEMS[value.__class__](key, value))
+                        break
+                    if not is_blank([value]):
+                        fields[key] = unquote(value) if clean is _keep else clean(value)
+                        break
         if self._name_parts:
             fields["full_name"] = self._joined_name(values, problems)
         elif self._part is not None and name_part_disagrees(
@@ -1427,8 +1474,9 @@ class RowMapper:
             if marked.hidden:
                 problems.append(row_hidden_problem())
             read = self._read
-            if self._id_fallbacks and (used := self.header.position_in("id_number", values)) in self._id_fallbacks:
-                read = read | {used}  # the document column this row's number was read from
+            for key, positions in self.header.fallbacks.items():
+                if (used := self.header.position_in(key, values)) in positions:
+                    read = read | {used}  # the further column this row's value was read from
             struck = tuple(p for p in marked.struck if p in read)  # a struck note elsewhere says nothing
             if struck:
                 problems.append(row_struck_problem(self._titles(struck)))

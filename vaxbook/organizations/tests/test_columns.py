@@ -338,6 +338,22 @@ def test_a_list_numbered_by_section_keeps_each_sections_staff_under_it() -> None
     assert under == {3: 2, 4: 2, 5: 2, 7: 6}
 
 
+def test_a_second_phone_or_address_column_is_read_where_the_first_is_empty():
+    """ "Điện thoại | Di động", "Địa chỉ thường trú | Địa chỉ hiện tại": the mobile and the current address
+    are read first, the other column where they are empty; neither is an ignored column."""
+    headers = ["STT", "Họ và tên", "Điện thoại", "Di động", "Địa chỉ thường trú", "Chỗ ở hiện nay", "Số CCCD/ĐDCN"]
+    header = match_header(1, headers)
+    assert (header.index["phone"], header.fallbacks["phone"]) == (3, (2,))
+    assert (header.index["address_line"], header.fallbacks["address_line"]) == (5, (4,))
+    assert header.index["id_number"] == 6 and header.ignored == []
+    mapper = RowMapper(header)
+    row = mapper.map(2, [1, "Lê Văn An", "0912000001", "", "Thôn 1, Xã A", "12 Lê Lợi", ""])
+    assert (row.person.phone, row.person.address_line) == ("0912000001", "12 Lê Lợi")
+    row = mapper.map(3, [2, "Lê Văn Bình", "02513822222", "0912000002", "Thôn 1", "", ""])
+    assert (row.person.phone, row.person.address_line) == ("0912000002", "Thôn 1")
+    assert header.position_in("phone", row.values) == 3 and header.position_in("address_line", row.values) == 4
+
+
 def test_a_split_names_first_column_may_head_a_section():
     headers = ["STT", "Họ đệm", "Tên", "Ngày sinh", "Số giấy tờ"]
     header = match_header(1, headers)

@@ -529,6 +529,29 @@ def test_a_cell_beyond_the_header_is_kept_in_the_report_beside_the_reasons(run):
         assert values[1][17] == "ghi chú không tiêu đề"
 
 
+def test_a_list_with_a_landline_and_a_mobile_column_reads_the_mobile_then_the_other(run):
+    """ "Điện thoại | Di động": a row's mobile is read, its other phone where it has none (before, "Di động"
+    was an ignored column and such rows were saved without a phone); a landline alone is refused, the cell
+    it was read from highlighted."""
+    at = HEADERS.index("Số điện thoại")
+    headers = [*HEADERS[:at], "Điện thoại", "Di động", *HEADERS[at + 1 :]]
+
+    def row(n: int, landline: str, mobile: str) -> dict:
+        values = person_row(n)
+        del values["Số điện thoại"]
+        return {**values, "Điện thoại": landline, "Di động": mobile}
+
+    rows = [row(1, "", "0912000001"), row(2, "0912000002", ""), row(3, "02513822222", "0912000003")]
+    rows.append(row(4, "02513822222", ""))
+    imp = run(xlsx_bytes(table(rows, headers)))
+    assert (imp.created, imp.refused, imp.ignored_columns) == (3, 1, [])
+    phones = set(Person.objects.values_list("phone", flat=True))
+    assert phones == {"+84912000001", "+84912000002", "+84912000003"}
+    values, sheet = report(imp)
+    assert "[phone_format]" in values[1][-1]
+    assert sheet.cell(row=2, column=at + 1).fill.fgColor.rgb.endswith("FFC7CE")  # "Điện thoại", the cell read
+
+
 def test_a_hidden_row_is_refused_as_such_and_uploads_again_from_the_report(run, org):
     """A row hidden in the sheet (by hand, a filter, a folded group) is not taken silently: refused with
     `row_hidden` (and any other reason it has), shown in the report, which uploads it."""
