@@ -140,6 +140,10 @@ MESSAGES: dict[str, Any] = {
         "The import was cancelled by a representative of the organization. The rows counted so far were saved; "
         "upload the corrected file to finish (rows already saved are linked, not duplicated)."
     ),
+    "import_cancelled_unstarted": _(
+        "The import was cancelled by a representative of the organization before it started: no row was read "
+        "or saved. Upload the corrected file."
+    ),
     "import_crashed": _(
         "The import stopped because of an error in Vaxbook. The rows counted so far were saved; upload the file "
         "again to finish (rows already saved are linked, not duplicated)."

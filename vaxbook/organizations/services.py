@@ -437,7 +437,13 @@ def roster_import_cancel(*, actor: Any, roster_import: RosterImport) -> RosterIm
                 % {"status": locked.get_status_display()},
             )
         was = locked.status
-        RosterImport.objects.filter(pk=locked.pk).update(**_failed("import_cancelled", timezone.now()))
+        stopped = _failed("import_cancelled", timezone.now())
+        # The rows read are those of the chunks saved (a queued import read none): counted now, so the ended
+        # import's figures add up at once, and the run, stopping at its next chunk, leaves them so.
+        stopped["total"] = locked.accepted + locked.refused
+        if was == RosterImport.Status.QUEUED:
+            stopped["problems"][0]["message_key"] = "import_cancelled_unstarted"
+        RosterImport.objects.filter(pk=locked.pk).update(**stopped)
         audit_log(
             actor=actor,
             action="organizations.roster_import.cancelled",

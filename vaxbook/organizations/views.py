@@ -222,7 +222,7 @@ def roster_import_cancel(request: HttpRequest, import_id: uuid.UUID) -> HttpResp
             return redirect("organizations:import", import_id=imp.public_id)
         return render(request, "organizations/import_cancel.html", {"imp": imp})
     try:
-        services.roster_import_cancel(actor=request.user, roster_import=imp)
+        cancelled = services.roster_import_cancel(actor=request.user, roster_import=imp)
     except Forbidden:
         raise PermissionDenied(_("Only the organization's representatives can import its roster.")) from None
     except DomainError as exc:  # ended meanwhile (a second click, or the last chunk written)
@@ -234,7 +234,9 @@ def roster_import_cancel(request: HttpRequest, import_id: uuid.UUID) -> HttpResp
             _(
                 "The import was cancelled. The rows counted so far were saved; upload the corrected file to finish "
                 "(rows already saved are linked, not duplicated)."
-            ),
+            )
+            if cancelled.total
+            else _("The import was cancelled before any row was read: nothing was saved."),
         )
     return redirect("organizations:import", import_id=imp.public_id)
 

@@ -4,11 +4,13 @@ them. Whoever may not import is refused; an import that has ended has nothing to
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 from vaxbook.common.errors import Conflict, Forbidden
 from vaxbook.common.models import AuditEvent
 from vaxbook.organizations import services
 from vaxbook.organizations.models import RosterEntry, RosterImport
+from vaxbook.organizations.readers import render_problem
 from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
 from vaxbook.registry.models import Person
 
@@ -44,9 +46,12 @@ def cancel_at_the_second_chunk(monkeypatch, rep, imp, *, then_crash: bool = Fals
 
 def test_a_queued_import_cancelled_never_runs(rep, org, places, django_capture_on_commit_callbacks):
     imp = queued(rep, org, django_capture_on_commit_callbacks)
+    assert imp.total == 6  # the rows the upload counted
     done = services.roster_import_cancel(actor=rep, roster_import=imp)
     assert (done.status, [p["code"] for p in done.problems]) == ("failed", ["import_cancelled"])
-    assert done.finished_at is not None
+    assert done.finished_at is not None and (done.total, done.accepted, done.refused) == (0, 0, 0)  # none read
+    with translation.override("en"):
+        assert "before it started: no row was read or saved" in render_problem(done.problems[0])["message"]
     services.roster_import_process(import_id=imp.pk)  # the worker takes the task later: nothing to do
     assert not Person.objects.exists() and not RosterEntry.objects.exists()
     event = AuditEvent.objects.get(action="organizations.roster_import.cancelled")
@@ -54,6 +59,18 @@ def test_a_queued_import_cancelled_never_runs(rep, org, places, django_capture_o
     with pytest.raises(Conflict) as twice:
         services.roster_import_cancel(actor=rep, roster_import=imp)
     assert twice.value.errors[0].code == "import_finished"
+
+
+def test_a_running_import_cancelled_says_at_once_the_rows_its_saved_chunks_read(
+    rep, org, places, django_capture_on_commit_callbacks
+):
+    """Its figures add up as soon as it has ended (the run, stopping at its next chunk, leaves them so)."""
+    imp = queued(rep, org, django_capture_on_commit_callbacks)
+    RosterImport.objects.filter(pk=imp.pk).update(status="running", accepted=3, created=3, refused=1, progress=60)
+    done = services.roster_import_cancel(actor=rep, roster_import=imp)
+    assert (done.status, done.total, done.accepted, done.refused) == ("failed", 4, 3, 1)
+    with translation.override("en"):
+        assert "The rows counted so far were saved" in render_problem(done.problems[0])["message"]
 
 
 @override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
