@@ -96,7 +96,10 @@ def validation_message(kind: str, ctx: Mapping[str, Any] | None = None) -> str:
 
 
 def validation_code(kind: str) -> str:
-    """The stable code of a pydantic error type: `required`, or `invalid_<type>`."""
+    """The stable code of a pydantic error type: `required`, `field_unknown` (a field the body may not hold, as
+    the services name it), or `invalid_<type>`."""
+    if kind == "extra_forbidden":
+        return "field_unknown"
     return "required" if kind == "missing" else f"invalid_{kind}".replace(".", "_")
 
 

@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
+from pydantic import ConfigDict
 
 from vaxbook.common.apifields import page_limit, page_offset
 from vaxbook.common.errors import DomainError, NotFound
@@ -99,7 +100,10 @@ class RosterEntryOut(Schema):
 
 
 class RosterEntryIn(Schema):
-    """What changes (a field left out stays; an empty text clears it), and optionally the values last seen."""
+    """What changes (a field left out stays; an empty text clears it), and optionally the values last seen.
+    Any other field (the person's own data) is a 422 `field_unknown`, never dropped silently."""
+
+    model_config = ConfigDict(extra="forbid")
 
     department: str | None = None
     employee_number: str | None = None

@@ -4,6 +4,7 @@ from typing import Literal
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
+from pydantic import ConfigDict
 
 from vaxbook.common.apifields import IsoDate, column_text, page_limit, page_offset
 from vaxbook.common.errors import DomainError, ErrorItem
@@ -37,6 +38,10 @@ class PersonIn(Schema):
 
 
 class PersonPatch(Schema):
+    """The fields that change (a field left out stays); any other is a 422 `field_unknown`, never dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
     full_name: str | None = None
     date_of_birth: IsoDate | None = None
     sex: Literal["M", "F"] | None = None

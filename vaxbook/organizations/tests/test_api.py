@@ -375,6 +375,22 @@ def test_the_imports_are_listed_a_page_at_a_time_the_latest_first(api, rep, org)
     assert [e["field"] for e in too_many.json()["errors"]] == ["limit"]
 
 
+def test_a_roster_entry_patch_with_a_field_it_cannot_change_is_refused_naming_it(
+    api, rep, org, places, django_capture_on_commit_callbacks
+):
+    """The person's own data is not changed here: a 422 `field_unknown` naming the field, never a 200 that
+    dropped it silently; the department sent beside it is not saved either."""
+    with django_capture_on_commit_callbacks(execute=True):
+        post_file(api.as_user(rep), org, good_file(n=1, bad=0))
+    entry = api.get(f"/api/v1/organizations/{org.public_id}/roster").json()["results"][0]
+    path = f"/api/v1/organizations/{org.public_id}/roster/{entry['person_id']}"
+    response = api.patch_json(path, {"full_name": "Tên Khác", "department": "Kho"})
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("full_name", "field_unknown")]
+    assert api.get(f"/api/v1/organizations/{org.public_id}/roster").json()["results"][0] == entry
+    assert api.patch_json(path, {"department": "Kho"}).json()["department"] == "Kho"
+
+
 def test_a_representative_takes_a_staff_member_who_left_off_the_roster(
     api, rep, officer, other_rep, org, places, django_capture_on_commit_callbacks
 ):

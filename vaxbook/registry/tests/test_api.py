@@ -234,6 +234,12 @@ def test_patch_refuses_what_registration_refuses(api: Any, clerk_a: Any, hoa: Pe
     assert "id_number_year_mismatch" in [e["code"] for e in response.json()["errors"]]
 
 
+def test_patch_with_a_field_a_person_does_not_have_is_refused_naming_it(api: Any, clerk_a: Any, hoa: Person) -> None:
+    response = api.as_user(clerk_a).patch_json(f"/api/v1/persons/{hoa.public_id}", {"phone_number": "0987654321"})
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("phone_number", "field_unknown")]
+
+
 def test_patch_removing_the_phone_makes_the_record_incomplete(api: Any, clerk_a: Any, hoa: Person) -> None:
     response = api.as_user(clerk_a).patch_json(f"/api/v1/persons/{hoa.public_id}", {"phone": ""})
     assert response.status_code == 200
