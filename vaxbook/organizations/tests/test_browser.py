@@ -220,7 +220,7 @@ def test_a_representative_cancels_a_queued_import_after_being_asked(page: Any) -
     page.click("#import-cancel-submit")
     page.wait_for_url(re.compile(rf"/organizations/imports/{imp.public_id}/$"))
     expect(page.locator("#import-status")).to_have_attribute("data-status", "failed")
-    expect(page.locator(".messages")).to_contain_text("Đã hủy lần nhập.")
+    expect(page.locator(".messages")).to_contain_text("Đã hủy lần nhập trước khi đọc dòng nào: không có gì được lưu.")
     expect(page.locator("#import-cancel")).to_have_count(0)
     imp.refresh_from_db()
     assert [p["code"] for p in imp.problems] == ["import_cancelled"]
