@@ -125,6 +125,10 @@ class _RowsAgain:
     def __next__(self) -> Row:
         return self._back.popleft() if self._back else next(self._rows)
 
+    def give_back(self, rows: list[Row]) -> None:
+        """Put rows read from here back in front, in order."""
+        self._back.extendleft(reversed(rows))
+
     def close(self) -> None:
         self._rows.close()
 
@@ -134,22 +138,57 @@ def _roster_sheet(
 ) -> tuple[HeaderMatch, Generator[Row] | _RowsAgain]:
     """Choose the sheet with the roster: the template's data sheet (by name) when its header matches,
     else the first visible sheet whose header row does; its header and the rows below it (with the cells
-    merged down filled in, unless ``merged=False``). When none does, the first sheet's refusal (a header
-    with columns missing before an empty sheet)."""
+    merged down filled in, unless ``merged=False``). A sheet whose header matches but which lists no one
+    below it (the template's own tab left blank, or numbered down, beside a filled copy "Danh sách (2)")
+    gives way to a later one that does; if none does, it is read (and refused as empty). When no header
+    matches, the first sheet's refusal (a header with columns missing before an empty sheet)."""
     refusals: list[FileRefused] = []
+    blank: Any = _NO_SHEET  # the first sheet whose header matched, with no one below it
     for sheet in book.sheets():
         book.use(sheet)
         rows = book.iter_rows(slice_rows=slice_rows, merged=merged, ahead=ahead)
         back: list[Row] = []  # a row the header's search read ahead and did not take
         try:
             header = find_header(rows, back)
-            return header, (_RowsAgain(back, rows) if back else rows)
         except FileRefused as exc:
             rows.close()
             if exc.code not in ("header_missing", "header_letters_lost", "file_empty"):
                 raise
             refusals.append(exc)
+            continue
+        listed = _RowsAgain(back, rows)
+        if _lists_someone(header, listed):
+            return header, listed
+        listed.close()
+        if blank is _NO_SHEET:
+            blank = sheet
+    if blank is not _NO_SHEET:
+        book.use(blank)
+        rows = book.iter_rows(slice_rows=slice_rows, merged=merged, ahead=ahead)
+        back = []
+        header = find_header(rows, back)
+        return header, (_RowsAgain(back, rows) if back else rows)
     raise next((r for r in refusals if r.code != "file_empty"), None) or refusals[0]
+
+
+_NO_SHEET = object()
+
+
+def _lists_someone(header: HeaderMatch, rows: _RowsAgain) -> bool:
+    """Whether a row below the header holds more than a sequence number (`HeaderMatch.is_blank`), a row
+    numbering the columns aside; the rows read to tell (at most _PEEK_ROWS: more such rows are taken for a
+    list, as before) are given back to ``rows``, in front."""
+    read: list[Row] = []
+    try:
+        for row in rows:
+            read.append(row)
+            values = row[1]
+            blank = header.is_blank(values) or (len(read) == 1 and header.numbers_columns(values))
+            if not blank or len(read) >= _PEEK_ROWS:
+                return True
+        return False
+    finally:
+        rows.give_back(read)
 
 
 def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None) -> FileCheck:

@@ -933,6 +933,33 @@ def test_the_sheet_with_the_roster_is_read_not_the_first(run):
     ]
 
 
+@pytest.mark.parametrize("numbered", [False, True])
+@pytest.mark.parametrize("template_first", [True, False])
+def test_the_templates_tab_left_blank_gives_way_to_the_filled_copy_beside_it(run, numbered, template_first):
+    """The template's "Danh sách" left blank (or numbered down 1 … 29) beside a filled copy "Danh sách (2)":
+    the copy is read (before, the file was refused as empty)."""
+    book = openpyxl.Workbook()
+    blank = book.active
+    blank.title = "Danh sách"
+    blank.append(HEADERS)
+    for n in range(1, 30 if numbered else 0):
+        blank.append([n])
+    filled = book.create_sheet("Danh sách (2)", index=1 if template_first else 0)
+    for values in table([person_row(1), person_row(2)]):
+        filled.append(values)
+    imp = run(_workbook_bytes(book))
+    assert (imp.status, imp.created, imp.refused) == ("done", 2, 0)
+
+
+def test_a_roster_whose_only_matching_tab_is_blank_is_refused_as_empty(rep, org, places):
+    book = openpyxl.Workbook()
+    book.active.title = "Danh sách"
+    book.active.append(HEADERS)
+    book.create_sheet("Ghi chú").append(["Hướng dẫn"])
+    refusal = _refused_and_nothing_written(rep, org, _workbook_bytes(book))
+    assert refusal.codes == ["file_empty"]
+
+
 def test_the_template_is_read_by_its_data_sheet_whatever_the_order_of_the_tabs(run, rep, org):
     from vaxbook.organizations import selectors
 
