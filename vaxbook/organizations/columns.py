@@ -548,6 +548,9 @@ class HeaderMatch:
     # first): `part_end` is "end", "start" or "either" (`name_part_disagrees`).
     part_beside: int | None = None
     part_end: str = "either"
+    # The sex marked in two columns under "Giới tính" ("Nam" | "Nữ", a cross in one, as administrative forms
+    # have): ``index["sex"]`` is the men's column, ``fallbacks["sex"]`` the women's (`two_row_header`).
+    sex_marks: bool = False
 
     @property
     def identifying_positions(self) -> list[int]:
@@ -1009,18 +1012,19 @@ def two_row_header(top: Row, sub: Row) -> HeaderMatch | None:
     cells: list[str] = []
     title = ""  # the group title over this column
     used = False  # a sub-header was read
-    groups: list[tuple[str, list[str]]] = []  # (a group title, its sub-headers' comparison forms)
+    groups: list[tuple[str, list[str], list[int]]] = []  # (a group title, its sub-headers' forms, positions)
     width = max(len(uppers), len(texts))
     for position in range(width):
         upper = uppers[position] if position < len(uppers) else ""
         lower = texts[position] if position < len(texts) else ""
         if upper and lower:
             title = upper
-            groups.append((title, []))
+            groups.append((title, [], []))
         elif upper:
             title = ""
         if lower and title:
             groups[-1][1].append(header_key(lower))
+            groups[-1][2].append(position)
         if lower:
             # The title stands for its first column only over a group (sub-headers under the empty cells
             # it is merged over): above a single cell, the lower text is a value, not its header.
@@ -1035,11 +1039,19 @@ def two_row_header(top: Row, sub: Row) -> HeaderMatch | None:
             cells.append(name)
         else:
             cells.append(upper)
-    for group_title, subs in groups:
+    marks: list[int] = []  # the sex's "Nam" and "Nữ" columns
+    for group_title, subs, positions in groups:
         _date_layout_refused(group_title, subs)
+        if sorted(subs) == ["nam", "nu"] and _header_column(group_title)[0] is COLUMN_BY_KEY["sex"]:
+            marks = [positions[subs.index("nam")], positions[subs.index("nu")]]
+            cells[marks[0]], cells[marks[1]] = group_title, ""
     if not used:
         return None
-    return match_header(sub[0], cells)
+    header = match_header(sub[0], cells)
+    if marks and header.index.get("sex") == marks[0]:
+        header.sex_marks = True
+        header.fallbacks["sex"] = (marks[1],)
+    return header
 
 
 def _date_layout_refused(title: str, subs: list[str]) -> None:
@@ -1394,8 +1406,10 @@ class RowMapper:
         self._alternates = [
             (key, positions, COLUMN_BY_KEY[key].clean)
             for key, positions in header.fallbacks.items()
-            if key != "id_number"
+            if key not in ("id_number", "sex")
         ]
+        # The sex marked in two columns ("Nam" | "Nữ"): a cross in one says it.
+        self._sex_marks = (header.index["sex"], header.fallbacks["sex"][0]) if header.sex_marks else None
         further = {position for positions in header.fallbacks.values() for position in positions}
         # The columns read in every row, STT too; a further column only in a row that reads it.
         self._read = (frozenset(header.data_positions) | set(header.index.values())) - further
@@ -1436,6 +1450,13 @@ class RowMapper:
             and not is_blank([fields.get("id_number")])
         ):
             fields["id_type"] = "passport"  # the file's one document column is the passports'
+        if self._sex_marks is not None:
+            man, woman = (values[position] for position in self._sex_marks)
+            crosses = (not is_blank([man]), not is_blank([woman]))
+            fields["sex"] = {(True, False): "Nam", (False, True): "Nữ", (False, False): ""}.get(
+                crosses,
+                f"{normalize_text(man)} | {normalize_text(woman)}",  # both: refused as no sex
+            )
         for key, positions, clean in self._alternates:
             if is_blank([fields.get(key)]) and not any(p.field == key for p in problems):
                 for position in positions:

@@ -779,6 +779,24 @@ def test_a_birth_date_in_columns_the_roster_does_not_read_refuses_the_file(title
     assert (caught.value.code, caught.value.message_key) == ("header_date_layout", key)
 
 
+@pytest.mark.parametrize("subs", [["Nam", "Nữ"], ["Nữ", "Nam"]])
+def test_the_sex_marked_in_two_columns_under_its_title_is_read_from_the_cross(subs):
+    """ "Giới tính" over "Nam | Nữ", a cross in one of them (administrative forms): read as the sex; a cross
+    in both is refused as no sex, none as a sex missing."""
+    others = [h for h in HEADERS if h != "Giới tính"]
+    header = two_row_header((1, [*others, "Giới tính", ""]), (2, [""] * len(others) + subs))
+    assert header is not None and header.sex_marks and header.missing == [] and header.ignored == []
+    at = len(others) + subs.index("Nam")
+    mapper = RowMapper(header)
+
+    def sex(man: str, woman: str) -> str:
+        values = [""] * (len(others) + 2)
+        values[at], values[len(others) + subs.index("Nữ")] = man, woman
+        return mapper.map(3, values).person.sex
+
+    assert (sex("x", ""), sex("", "X"), sex("", ""), sex("x", "x")) == ("Nam", "Nữ", "", "x | x")
+
+
 def test_a_complete_header_with_a_gap_gives_back_the_data_row_under_it():
     header = [*HEADERS[:3], "", *HEADERS[3:]]
     back: list = []

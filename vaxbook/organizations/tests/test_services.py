@@ -467,6 +467,30 @@ def test_a_header_on_two_rows_with_merged_titles_is_read_as_one(run):
     assert (again.created, again.refused) == (1, 0)
 
 
+def test_the_sex_marked_with_a_cross_under_nam_or_nu_is_imported(run):
+    """The administrative form's "Giới tính" over "Nam | Nữ", a cross in one: each person's sex is read
+    (before, every man was refused for "x" and every woman as a sex missing); a row with no cross is
+    refused as a sex missing, its cells highlighted."""
+    sex = HEADERS.index("Giới tính")
+    top = [*HEADERS[: sex + 1], None, *HEADERS[sex + 1 :]]
+    sub = [None] * len(top)
+    sub[sex : sex + 2] = ["Nam", "Nữ"]
+    letter = lambda index: chr(65 + index)  # noqa: E731
+    merges = [f"{letter(i)}1:{letter(i)}2" for i, (upper, lower) in enumerate(zip(top, sub, strict=True)) if not lower]
+    merges.append(f"{letter(sex)}1:{letter(sex + 1)}1")
+    rows = []
+    for n, marks in ((1, ("", "x")), (2, ("X", "")), (3, ("", ""))):
+        values = [person_row(n)[h] for h in HEADERS]
+        rows.append([*values[:sex], *marks, *values[sex + 1 :]])
+    imp = run(xlsx_bytes([top, sub, *rows], merges=tuple(merges)))
+    assert (imp.created, imp.refused, imp.ignored_columns) == (2, 1, []), reasons_by_row(imp)
+    assert dict(Person.objects.values_list("id_number", "sex")) == {
+        person_row(1)["Số giấy tờ"]: "F",
+        person_row(2)["Số giấy tờ"]: "M",
+    }
+    assert "[sex_required]" in reasons_by_row(imp)[3]
+
+
 def test_the_row_under_a_header_with_an_empty_cell_is_read_as_data(run):
     """A header row with an empty cell may be the top of a two-row header: the row under it is read to
     tell, and when it is a person it is imported as any other (the first row is not lost)."""
