@@ -706,6 +706,7 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
     ignored: list[str] = []
     parts: dict[str, int] = {}  # a split name's part → its position
     alternates: dict[str, list[tuple[int, int]]] = {}  # a phone's or an address's columns: (rank, position)
+    marks: dict[str, int] = {}  # the sex's columns marked with a cross: "nam" / "nu" → position
     for position, cell in enumerate(cells):
         text = normalize_text(cell)
         if not text:
@@ -720,6 +721,9 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
             continue
         if column.key == "id_number":
             documents.append((1 if key in _ID_CARD_KEYS else 2 if key in _PASSPORT_KEYS else 0, position))
+            continue
+        if column.key == "sex" and (mark := _sex_mark(text)):  # "Giới tính (Nam)", "Giới tính (Nữ)"
+            marks[mark] = position
             continue
         if column.key in _ALTERNATE_RANK:
             alternates.setdefault(column.key, []).append((_ALTERNATE_RANK[column.key].get(key, 1), position))
@@ -736,6 +740,12 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         index["id_number"] = ordered[0]
         if len(ordered) > 1:
             fallbacks["id_number"] = tuple(ordered[1:])
+    sex_marks = "sex" not in index and len(marks) == 2
+    if sex_marks:  # the men's column read, the women's beside it (`RowMapper`)
+        index["sex"] = marks["nam"]
+        fallbacks["sex"] = (marks["nu"],)
+    elif marks and "sex" not in index:
+        index["sex"] = min(marks.values())
     for key, found in alternates.items():  # the best-ranked first, the others where it is empty
         ordered = [position for _rank, position in sorted(found)]
         index[key] = ordered[0]
@@ -766,7 +776,15 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         name_parts=name_parts,
         part_beside=part_beside,
         part_end=part_end,
+        sex_marks=sex_marks,
     )
+
+
+def _sex_mark(text: str) -> str:
+    """ "nam" or "nu" for a sex column's header naming one sex in brackets ("Giới tính (Nam)"), else ""."""
+    hint = _HEADER_HINT.search(text)
+    key = header_key(hint.group(0)[1:-1]) if hint else ""
+    return key if key in ("nam", "nu") else ""
 
 
 def _side_by_side(parts: dict[str, int]) -> bool:
@@ -1039,19 +1057,15 @@ def two_row_header(top: Row, sub: Row) -> HeaderMatch | None:
             cells.append(name)
         else:
             cells.append(upper)
-    marks: list[int] = []  # the sex's "Nam" and "Nữ" columns
     for group_title, subs, positions in groups:
         _date_layout_refused(group_title, subs)
         if sorted(subs) == ["nam", "nu"] and _header_column(group_title)[0] is COLUMN_BY_KEY["sex"]:
-            marks = [positions[subs.index("nam")], positions[subs.index("nu")]]
-            cells[marks[0]], cells[marks[1]] = group_title, ""
+            # The sex marked with a cross: named so in one row ("Giới tính (Nam)"), as the report writes it.
+            for sub_key, label in (("nam", "Nam"), ("nu", "Nữ")):
+                cells[positions[subs.index(sub_key)]] = f"{group_title} ({label})"
     if not used:
         return None
-    header = match_header(sub[0], cells)
-    if marks and header.index.get("sex") == marks[0]:
-        header.sex_marks = True
-        header.fallbacks["sex"] = (marks[1],)
-    return header
+    return match_header(sub[0], cells)
 
 
 def _date_layout_refused(title: str, subs: list[str]) -> None:

@@ -489,6 +489,13 @@ def test_the_sex_marked_with_a_cross_under_nam_or_nu_is_imported(run):
         person_row(2)["Số giấy tờ"]: "M",
     }
     assert "[sex_required]" in reasons_by_row(imp)[3]
+    values, _sheet = report(imp)  # one header row naming the two columns, which uploads again
+    assert values[0][sex : sex + 2] == ("Giới tính (Nam)", "Giới tính (Nữ)")
+    fixed = [list(values[0]), list(values[1])]
+    fixed[1][sex + 1] = "x"
+    again = run(xlsx_bytes(fixed))
+    assert (again.created, again.refused) == (1, 0), reasons_by_row(again)
+    assert Person.objects.get(id_number=person_row(3)["Số giấy tờ"]).sex == "F"
 
 
 def test_the_row_under_a_header_with_an_empty_cell_is_read_as_data(run):
