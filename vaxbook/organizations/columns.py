@@ -29,7 +29,7 @@ from vaxbook.registry.identity import (
     person_input,
     search_name,
 )
-from vaxbook.registry.legacy_text import letters_lost
+from vaxbook.registry.legacy_text import letters_lost, misread_utf8
 
 #: A text cell starting with one of these is prefixed with a quote in our exports (formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -937,6 +937,7 @@ def find_header(rows: Iterator[Row], back: list[Row] | None = None) -> HeaderMat
     """
     seen = 0
     lost: list[str] = []  # the cells of the first row of two or more whose letters were lost
+    misread: list[tuple[str, str]] = []  # (cell, its reading) of the first row of two or more read in a code page
     best: HeaderMatch | None = None  # the row naming the most known columns, none of them complete
     above: Row | None = None  # the non-empty row before this one: the top of a two-row header?
     complete: HeaderMatch | None = None  # a complete row with a gap: its next row tells if that is all
@@ -953,6 +954,9 @@ def find_header(rows: Iterator[Row], back: list[Row] | None = None) -> HeaderMat
         seen += 1
         if len(lost) < 2:
             lost = [v for v in values if type(v) is str and letters_lost(v)][:2]
+        if len(misread) < 2:
+            found = ((v, misread_utf8(v)) for v in values if type(v) is str)
+            misread = [(v.strip(), reading[1]) for v, reading in found if reading is not None][:2]
         match = match_header(number, values)
         if match.missing and above is not None:
             two = two_row_header(above, (number, values))
@@ -972,6 +976,10 @@ def find_header(rows: Iterator[Row], back: list[Row] | None = None) -> HeaderMat
         return complete
     if seen == 0:
         raise FileRefused("file_empty")
+    if len(misread) >= 2:  # UTF-8 read in a one-byte code page ("Há» vÃ  tÃªn"): say so, not "rename them"
+        raise FileRefused(
+            "header_misread_encoding", header=", ".join(f"“{cell}” (“{reading}”)" for cell, reading in misread)
+        )
     if best is not None:
         raise _header_refused(best.missing, lost, best)
     raise _header_refused([c for c in COLUMNS if c.required], lost)

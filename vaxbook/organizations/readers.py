@@ -116,6 +116,12 @@ MESSAGES: dict[str, Any] = {
         "Open the original in Excel, save it as an Excel Workbook (.xlsx) or as “CSV UTF-8 (Comma delimited)”, "
         "and upload that file."
     ),
+    "header_misread_encoding": _(
+        "The headers are Unicode read in another encoding (%(header)s): the sheet was made from a CSV file opened "
+        "by double-clicking it, which Excel read in the wrong encoding. Upload the original CSV file as it is, or "
+        "open it in Excel through Data > From Text/CSV with the origin “65001: Unicode (UTF-8)”, save it as an "
+        "Excel Workbook (.xlsx) and upload that file."
+    ),
     "too_many_rows": _("The file has %(rows)s rows; at most %(limit)s rows can be imported at once."),
     "csv_quote_unclosed": _(
         'Row %(row)s: a quote (") opens a cell that does not close where the row ends, so the rows below it '

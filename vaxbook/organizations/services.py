@@ -152,7 +152,7 @@ def _roster_sheet(
             header = find_header(rows, back)
         except FileRefused as exc:
             rows.close()
-            if exc.code not in ("header_missing", "header_letters_lost", "file_empty"):
+            if exc.code not in ("header_missing", "header_letters_lost", "header_misread_encoding", "file_empty"):
                 raise
             refusals.append(exc)
             continue

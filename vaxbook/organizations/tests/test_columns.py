@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,7 @@ from vaxbook.organizations.columns import (
 from vaxbook.organizations.readers import FileRefused
 from vaxbook.organizations.tests.builders import HEADERS
 from vaxbook.registry.identity import normalize_text
+from vaxbook.registry.legacy_text import misread_forms
 
 
 def test_headers_match_ignoring_case_diacritics_spaces_and_order():
@@ -83,6 +85,19 @@ def test_headers_that_lost_their_letters_say_so_rather_than_missing():
         find_header(iter([(1, lost), (2, ["1", "Nguy?n V?n An"])]))
     assert caught.value.code == "header_letters_lost"
     assert "“H? v? t?n, Ng?y sinh”" in str(caught.value.errors[0].message)
+
+
+def test_headers_read_in_the_wrong_encoding_say_so_rather_than_unknown():
+    """A UTF-8 CSV opened by double-clicking it on Windows, then saved as a workbook: "Họ và tên" arrives as
+    "Há» vÃ  tÃªn". Listing such headers as unknown would send the clerk to rename them."""
+    misread = [(misread_forms(h) or [h])[0] for h in HEADERS]
+    assert misread[1].startswith("Há»") and misread[1].endswith("tÃªn")
+    with pytest.raises(FileRefused) as caught:
+        find_header(iter([(1, misread), (2, ["1", misread_forms("Nguyễn Văn An")[0]])]))
+    assert caught.value.code == "header_misread_encoding"
+    with translation.override("en"):
+        message = str(caught.value.errors[0].message)
+    assert "(“Họ và tên”)" in message and "65001: Unicode (UTF-8)" in message
 
 
 def test_a_title_with_a_question_above_the_header_is_no_lost_letter():
