@@ -38,17 +38,24 @@ class PortalLocaleMiddleware(LocaleMiddleware):
 class ApiErrorShapeMiddleware:
     """Under /api/, a 404 for an address with no route and a 405 for a method the route does not take are
     answered as every other refusal of the API (`{"errors": [{field, code, message}]}`, JSON), not with
-    Django's HTML pages. The 405 keeps its `Allow` header."""
+    Django's HTML pages. The 405 keeps its `Allow` header; asked without any sign-in (no Authorization
+    header, no session), it is the 401 `not_authenticated` every request without one gets, whatever its
+    method. HEAD is answered as GET is, without the body (HTTP: a server answering GET answers HEAD)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "HEAD" and request.path_info.startswith(API_PREFIX):
+            return self._head(request)
         response = self.get_response(request)
         if response.status_code not in (404, 405) or not request.path_info.startswith(API_PREFIX):
             return response
         if response.get("Content-Type", "").startswith("application/json"):
             return response  # the API's own answer (a missing record), already in shape
+        if response.status_code == 405 and not _signed_in(request):
+            item = {"field": "Authorization", "code": "not_authenticated", "message": _("Sign-in required.")}
+            return JsonResponse({"errors": [item]}, status=401)
         if response.status_code == 404:
             item = {"field": "", "code": "not_found", "message": _("There is nothing at this address of the API.")}
         else:
@@ -61,6 +68,29 @@ class ApiErrorShapeMiddleware:
         if "Allow" in response:
             shaped["Allow"] = response["Allow"]
         return shaped
+
+    def _head(self, request: HttpRequest) -> HttpResponse:
+        """The GET answer's status and headers (its length among them), without its body."""
+        request.method = "GET"
+        try:
+            answer = self(request)
+        finally:
+            request.method = "HEAD"
+        head = HttpResponse(status=answer.status_code)
+        for name, value in answer.items():
+            head[name] = value
+        if not answer.streaming and "Content-Length" not in answer:
+            head["Content-Length"] = str(len(answer.content))
+        head.cookies = answer.cookies
+        stream = getattr(answer, "file_to_stream", None)  # a file answered by GET is not read
+        if stream is not None:
+            stream.close()
+        return head
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(request.headers.get("Authorization")) or bool(user is not None and user.is_authenticated)
 
 
 class PortalQueryCharactersMiddleware:

@@ -28,6 +28,23 @@ def test_no_route_and_a_method_not_taken_answer_in_shape(api: Any, clerk_a: Any)
     assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
 
 
+def test_a_method_not_taken_without_any_sign_in_is_the_401_every_such_request_gets(api: Any) -> None:
+    for method in ("options", "put"):
+        r = getattr(api, method)("/api/v1/persons", HTTP_ACCEPT_LANGUAGE="en")
+        assert (r.status_code, _codes(r)) == (401, ["not_authenticated"]), method
+
+
+def test_head_is_answered_as_get_without_the_body(api: Any, clerk_a: Any, rep: Any, org: Any) -> None:
+    client = api.as_user(clerk_a)
+    got, head = client.get("/api/v1/persons"), client.head("/api/v1/persons")
+    assert (head.status_code, head.content) == (200, b"")
+    assert head["Content-Type"] == got["Content-Type"] and int(head["Content-Length"]) == len(got.content)
+    assert api.__class__().head("/api/v1/persons").status_code == 401  # without sign-in, as GET
+    template = api.as_user(rep).head(f"/api/v1/organizations/{org.public_id}/roster-template")
+    assert template.status_code == 200 and template["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert b"".join(template.streaming_content if template.streaming else [template.content]) == b""
+
+
 @pytest.mark.parametrize("offset", ["-1", "9223372036854775808", "2147483648"])
 def test_a_person_list_offset_out_of_bounds_is_a_validation_error(api: Any, clerk_a: Any, offset: str) -> None:
     r = api.as_user(clerk_a).get(f"/api/v1/persons?offset={offset}")
