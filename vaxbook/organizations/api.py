@@ -9,13 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from vaxbook.common.apifields import page_limit, page_offset
 from vaxbook.common.errors import DomainError, NotFound
 from vaxbook.organizations import selectors, services
+from vaxbook.organizations.columns import COLUMN_BY_KEY
 from vaxbook.organizations.models import Organization, RosterConflict, RosterEntry, RosterExport, RosterImport
 from vaxbook.organizations.readers import render_problem
 from vaxbook.registry.api import DataStatusFilter
@@ -105,8 +106,12 @@ class RosterEntryIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    department: str | None = None
-    employee_number: str | None = None
+    # The lengths the roster's rules allow (`roster_texts_check`: 422 `text_too_long` past them), stated here
+    # for clients generated from the API's description; the check itself is the rule's.
+    department: str | None = Field(None, json_schema_extra={"maxLength": COLUMN_BY_KEY["department"].max_length})
+    employee_number: str | None = Field(
+        None, json_schema_extra={"maxLength": COLUMN_BY_KEY["employee_number"].max_length}
+    )
     expected_department: str | None = None
     expected_employee_number: str | None = None
 
@@ -327,6 +332,12 @@ def error_report_response(roster_import: RosterImport) -> FileResponse:
     )
 
 
+def _workbook_answer(description: str) -> dict:
+    """The API description of an operation answering with a workbook: its media type, a binary body."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"responses": {"200": {"description": description, "content": {XLSX: binary}}}}
+
+
 @router.get("/organizations", response=list[OrganizationOut])
 def organization_list(
     request: HttpRequest, limit: int = page_limit(500, 1000), offset: int = page_offset()
@@ -336,7 +347,11 @@ def organization_list(
     return [organization_out(request, o) for o in organizations[offset : offset + limit]]
 
 
-@router.get("/organizations/{organization_id}/roster-template", url_name="roster_template")
+@router.get(
+    "/organizations/{organization_id}/roster-template",
+    url_name="roster_template",
+    openapi_extra=_workbook_answer("The roster template (.xlsx)."),
+)
 def roster_template(request: HttpRequest, organization_id: str) -> HttpResponse:
     """The roster template (.xlsx): headers, drop-down lists, instructions and reference codes."""
     organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
@@ -387,7 +402,11 @@ def roster_import_cancel(request: HttpRequest, import_id: str) -> dict:
     return roster_import_out(services.roster_import_cancel(actor=request.user, roster_import=found))
 
 
-@router.get("/roster-imports/{import_id}/error-report", url_name="roster_import_error_report")
+@router.get(
+    "/roster-imports/{import_id}/error-report",
+    url_name="roster_import_error_report",
+    openapi_extra=_workbook_answer("The error report (.xlsx)."),
+)
 def roster_import_error_report(request: HttpRequest, import_id: str) -> FileResponse:
     """The refused rows as sent, with a "Lý do" column and the faulty cells highlighted (.xlsx)."""
     return error_report_response(selectors.roster_import_get_for_user(user=request.user, public_id=import_id))
@@ -524,7 +543,11 @@ def roster_export_detail(request: HttpRequest, export_id: str) -> dict:
     return roster_export_out(services.roster_export_seen(found))
 
 
-@router.get("/roster-exports/{export_id}/file", url_name="roster_export_file")
+@router.get(
+    "/roster-exports/{export_id}/file",
+    url_name="roster_export_file",
+    openapi_extra=_workbook_answer("The roster workbook (.xlsx)."),
+)
 def roster_export_file(request: HttpRequest, export_id: str) -> FileResponse:
     """The roster workbook (.xlsx) of a finished export."""
     return roster_export_file_response(selectors.roster_export_get_for_user(user=request.user, public_id=export_id))

@@ -473,3 +473,23 @@ def test_one_import_says_its_place_in_the_queue_and_the_minutes_left(
     assert client.get(f"/api/v1/roster-imports/{second.public_id}").json()["queue_ahead"] == 0
     listed = client.get(f"/api/v1/organizations/{org.public_id}/roster-imports").json()
     assert {item["queue_ahead"] for item in listed} == {None}  # the list does not count: one import's GET does
+
+
+def test_the_api_description_names_the_workbooks_and_the_roster_texts_lengths(api):
+    """A client generated from /api/openapi.json knows the downloads are .xlsx files and the lengths the
+    roster's texts may have."""
+    schema = api.get("/api/openapi.json").json()
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    for path in (
+        "/api/v1/organizations/{organization_id}/roster-template",
+        "/api/v1/roster-imports/{import_id}/error-report",
+        "/api/v1/roster-exports/{export_id}/file",
+    ):
+        answer = schema["paths"][path]["get"]["responses"]["200"]
+        assert answer["content"][xlsx]["schema"] == {"type": "string", "format": "binary"}, path
+    entry = schema["components"]["schemas"]["RosterEntryIn"]
+    assert entry["additionalProperties"] is False
+    assert (entry["properties"]["department"]["maxLength"], entry["properties"]["employee_number"]["maxLength"]) == (
+        120,
+        40,
+    )
