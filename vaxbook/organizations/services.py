@@ -1422,18 +1422,26 @@ def rosters_fold_merged(*, actor: Any = None) -> int:
 
 def roster_export_start(*, actor: Any, organization: Organization, data_status: str = "") -> RosterExport:
     """Queue an export of the roster (or of its persons of one data status) and start it on commit.
-    Whoever sees the organization may export what they see; the export is audited."""
+    Whoever sees the organization may export what they see; the export is audited. The same export asked
+    again by the same person while theirs is queued or running (a second click, a client's retry, asking
+    over and over) is that one: each takes a worker for minutes on a large roster, and imports would wait
+    behind them."""
     selectors.organization_get_for_user(user=actor, public_id=organization.public_id)
     if data_status not in ("", *Person.DataStatus.values):
         raise DomainError.single(
             "status", "data_status_unknown", _("The data status is one of complete, incomplete or invalid.")
         )
+    requester = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
-        export = RosterExport.objects.create(
-            organization=organization,
-            requested_by=actor if getattr(actor, "is_authenticated", False) else None,
-            data_status=data_status,
-        )
+        Organization.objects.select_for_update().filter(pk=organization.pk).exists()  # one request at a time
+        if requester is not None:
+            unfinished = (RosterExport.Status.QUEUED, RosterExport.Status.RUNNING)
+            running = RosterExport.objects.filter(
+                organization=organization, data_status=data_status, requested_by=requester, status__in=unfinished
+            ).first()
+            if running is not None:
+                return running
+        export = RosterExport.objects.create(organization=organization, requested_by=requester, data_status=data_status)
         audit_log(
             actor=actor,
             action="organizations.roster_export.requested",

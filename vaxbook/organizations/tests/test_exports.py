@@ -157,6 +157,23 @@ def test_an_unknown_data_status_is_refused_and_nothing_is_queued(rep, org):
     assert not RosterExport.objects.exists()
 
 
+def test_the_same_export_asked_again_while_it_is_under_way_is_that_one(rep, org, django_capture_on_commit_callbacks):
+    """Eight clicks queue one export per data status, not eight workers' worth of minutes ahead of imports;
+    once it has ended, a new one is made; a colleague's request is their own."""
+    with django_capture_on_commit_callbacks(execute=False):
+        first = roster_export_start(actor=rep, organization=org)
+        again = [roster_export_start(actor=rep, organization=org) for _ in range(7)]
+        other = roster_export_start(actor=rep, organization=org, data_status="incomplete")
+    assert {e.pk for e in again} == {first.pk} and other.pk != first.pk
+    assert RosterExport.objects.count() == 2
+    colleague = t.make_member(rep.memberships.get().role, organization=org)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert roster_export_start(actor=colleague, organization=org).pk != first.pk
+    RosterExport.objects.filter(pk=first.pk).update(status=RosterExport.Status.DONE)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert roster_export_start(actor=rep, organization=org).pk != first.pk
+
+
 def test_a_crash_fails_the_export_saying_so_and_a_stalled_one_is_shown_interrupted(imported, export, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -243,7 +260,7 @@ def test_an_export_whose_requester_may_no_longer_see_the_organization_is_refused
     removed = roster_export_start(actor=rep, organization=org)
     rep.memberships.all().delete()
     gone_rep = t.UserFactory()
-    gone = roster_export_start(actor=rep, organization=org)  # the same requester, about to be deleted
+    gone = roster_export_start(actor=rep, organization=org, data_status="complete")  # its requester to be deleted
     RosterExport.objects.filter(pk=gone.pk).update(requested_by=gone_rep)
     gone_rep.delete()
     for queued in (inactive, removed, gone):
