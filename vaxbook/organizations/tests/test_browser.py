@@ -224,3 +224,65 @@ def test_a_representative_cancels_a_queued_import_after_being_asked(page: Any) -
     expect(page.locator("#import-cancel")).to_have_count(0)
     imp.refresh_from_db()
     assert [p["code"] for p in imp.problems] == ["import_cancelled"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_roster_and_its_imports_show_every_column_as_a_card(page: Any) -> None:
+    """At 375px the tables used to hide their columns past the third (data status, what is missing, the next
+    appointment, the doses; an import's status and counts): each row is now a card, every cell labelled."""
+    from playwright.sync_api import expect
+
+    from vaxbook.organizations.services import roster_import_start
+    from vaxbook.organizations.tests.builders import upload
+
+    org, rep = organization_with_representative("Công ty Màn Hình Nhỏ", "rep_small")
+    rows = [person_row(1), person_row(2, **{"Số điện thoại": ""}), person_row(3, **{"Số điện thoại": "12345"})]
+    roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table(rows))))
+    page.set_viewport_size({"width": 375, "height": 812})
+    sign_in(page, "rep_small", f"/organizations/{org.public_id}/", rf"/organizations/{org.public_id}/$")
+
+    incomplete = page.locator("#roster-table tbody tr", has=page.locator(".status-incomplete"))
+    expect(incomplete.locator(".status")).to_be_visible()
+    expect(incomplete.locator(".status")).to_have_text("Thiếu thông tin")
+    expect(incomplete.locator(".problem.missing")).to_be_visible()
+    for label in ("Bộ phận", "Tình trạng dữ liệu", "Lịch hẹn tiếp theo", "Mũi tiêm"):
+        cell = incomplete.locator(f'td[data-label="{label}"]')
+        expect(cell).to_be_visible()
+    refused = page.locator("#roster-imports tbody tr td.c-refused").first
+    expect(refused).to_be_visible()
+    expect(refused).to_have_text("1")
+    expect(page.locator("#roster-imports tbody tr td.c-accepted").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    page.click("#all-imports")
+    expect(page.locator("#roster-imports tbody tr td.c-refused").first).to_be_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_roster_conflicts_show_the_document_and_the_status(page: Any) -> None:
+    from datetime import date
+
+    from playwright.sync_api import expect
+
+    from vaxbook.organizations.services import roster_import_start
+    from vaxbook.organizations.tests.builders import upload
+    from vaxbook.places.models import AdminUnit
+
+    org, rep = organization_with_representative("Công ty Đối Chiếu Nhỏ", "rep_conflict_small")
+    t.make_member(t.Role.PROVINCE_OFFICER, admin_unit=org.admin_unit, username="officer_small")
+    row = person_row(1)
+    t.PersonFactory(
+        full_name=row["Họ và tên"],
+        date_of_birth=date(1981, 2, 12),
+        sex="F",
+        id_number=row["Số giấy tờ"],
+        ward=AdminUnit.objects.get(code="26001"),
+    )
+    roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([row]))))
+    page.set_viewport_size({"width": 375, "height": 812})
+    sign_in(page, "officer_small", "/organizations/conflicts/", r"/organizations/conflicts/$")
+    first = page.locator("#conflict-table tbody tr").first
+    expect(first.locator("td.c-document")).to_be_visible()
+    expect(first.locator("td.c-document")).to_have_text(row["Số giấy tờ"])
+    expect(first.locator("td.c-status")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
