@@ -485,3 +485,27 @@ def test_a_sheet_damaged_further_in_stops_the_import_and_says_what_was_saved(
     assert 0 < imp.accepted < 719 and imp.total == imp.accepted
     page = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
     assert 'id="import-stopped-saved"' in page and f"Lần nhập đã dừng sau khi lưu {imp.accepted} dòng" in page
+
+
+def test_after_a_refused_upload_the_roster_s_search_filters_and_pager_stay_on_the_roster(
+    rep, org, imported, monkeypatch
+):
+    """A refused upload renders the roster at the POST's URL (…/imports/): its search form, its data status
+    filters and its pager used relative URLs, and led to the list of imports instead of the roster."""
+    from vaxbook.organizations import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    roster_url = reverse("organizations:roster", args=[org.public_id])
+    response = signed_in(rep).post(
+        reverse("organizations:imports", args=[org.public_id]), {"file": upload(b"not a workbook", "a.xlsx")}
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert re.search(rf'<form method="get" action="{roster_url}"[^>]* id="roster-search"', page)
+    filters = page.split('<p class="filters">')[1].split("</p>")[0]
+    hrefs = re.findall(r'href="([^"]*)"', filters)
+    assert len(hrefs) == 4  # all, and each data status
+    assert all(href.startswith(roster_url + "?") for href in hrefs), hrefs
+    assert f'href="{roster_url}?status=complete"' in filters
+    pager = page.split('<nav class="pager"')[1].split("</nav>")[0]
+    assert f'rel="next" href="{roster_url}?page=2"' in pager
