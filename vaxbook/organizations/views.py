@@ -161,6 +161,8 @@ def _roster_import_upload(request: HttpRequest, organization: Organization) -> H
             status = exc.status
         else:
             return redirect("organizations:import", import_id=roster_import.public_id)
+    if errors:  # the file's refusals, in the box above the input: the input says it is invalid and points there
+        form.fields["file"].widget.attrs.update({"aria-invalid": "true", "aria-describedby": "upload-errors"})
     context = _roster_context(request, organization, form=form, upload_errors=errors)
     return render(request, "organizations/roster.html", context, status=status)
 

@@ -106,7 +106,7 @@ def test_the_page_shows_saves_and_refuses(rep, officer, org, entry, client):
             "was_employee_number": "NV-001",
         },
     )
-    assert too_long.status_code == 422 and 'id="department-errors"' in too_long.content.decode()
+    assert too_long.status_code == 422 and 'id="id_department_error"' in too_long.content.decode()
     saved = client.post(
         url,
         {

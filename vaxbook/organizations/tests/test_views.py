@@ -509,3 +509,50 @@ def test_after_a_refused_upload_the_roster_s_search_filters_and_pager_stay_on_th
     assert f'href="{roster_url}?status=complete"' in filters
     pager = page.split('<nav class="pager"')[1].split("</nav>")[0]
     assert f'rel="next" href="{roster_url}?page=2"' in pager
+
+
+def described_by(page: str, input_id: str) -> list[str]:
+    """The ids the input's aria-describedby names, each checked to be on the page; the input is aria-invalid."""
+    tag = re.search(rf'<input [^>]*id="{input_id}"[^>]*>', page)
+    assert tag is not None, input_id
+    assert 'aria-invalid="true"' in tag.group(0), tag.group(0)
+    found = re.search(r'aria-describedby="([^"]+)"', tag.group(0))
+    assert found is not None, tag.group(0)
+    ids = found.group(1).split()
+    for described in ids:
+        assert page.count(f'id="{described}"') == 1, described
+    return ids
+
+
+def test_an_invalid_roster_entry_field_is_described_by_its_error_list(rep, org, imported):
+    """The input said aria-describedby="id_department_error" while its errors were listed as department-errors."""
+    from vaxbook.organizations.models import RosterEntry
+
+    person = RosterEntry.objects.filter(organization=org).first().person
+    url = reverse("organizations:roster_entry_edit", args=[org.public_id, person.public_id])
+    response = signed_in(rep).post(url, {"department": "x" * 121, "employee_number": ""})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert described_by(page, "id_department") == ["id_department_error"]
+    errors = page.split('id="id_department_error"')[1].split("</ul>")[0]
+    assert "<li>" in errors
+
+
+def test_the_upload_s_file_input_is_described_by_its_refusals(rep, org, places):
+    """The file's refusals are in the box above the label: the input says it is invalid and points to it; a
+    form error (no file) is described by the list under the input."""
+    client = signed_in(rep)
+    url = reverse("organizations:imports", args=[org.public_id])
+    refused = client.post(url, {"file": upload(b"not a workbook", "a.xlsx")})
+    assert refused.status_code == 422
+    assert described_by(refused.content.decode(), "id_file") == ["upload-errors"]
+    empty = client.post(url, {})
+    assert empty.status_code == 422
+    page = empty.content.decode()
+    assert described_by(page, "id_file") == ["id_file_error"]
+    assert 'id="upload-errors"' not in page
+    roster = client.get(reverse("organizations:roster", args=[org.public_id])).content.decode()
+    assert (
+        "aria-invalid" not in roster
+        and "aria-describedby" not in roster.split('id="upload-form"')[1].split("</form>")[0]
+    )
