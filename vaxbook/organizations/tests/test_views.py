@@ -556,3 +556,34 @@ def test_the_upload_s_file_input_is_described_by_its_refusals(rep, org, places):
         "aria-invalid" not in roster
         and "aria-describedby" not in roster.split('id="upload-form"')[1].split("</form>")[0]
     )
+
+
+def test_the_import_and_export_pages_say_they_may_be_left_only_while_the_work_goes_on(
+    rep, org, imported, django_capture_on_commit_callbacks
+):
+    """'You can leave this page: the import goes on' was said of an import long finished (an export too)."""
+    from vaxbook.organizations.models import RosterExport
+    from vaxbook.organizations.services import roster_export_start
+
+    client = signed_in(rep)
+    import_leave, export_leave = "quá trình nhập vẫn tiếp tục", "việc xuất danh sách vẫn tiếp tục"
+    done = client.get(reverse("organizations:import", args=[imported.public_id])).content.decode()
+    assert 'data-status="done"' in done and import_leave not in done
+    for status in ("queued", "running"):
+        RosterImport.objects.filter(pk=imported.pk).update(status=status)
+        page = client.get(reverse("organizations:import", args=[imported.public_id])).content.decode()
+        assert import_leave in page, status
+    RosterImport.objects.filter(pk=imported.pk).update(status="failed")
+    assert import_leave not in client.get(reverse("organizations:import", args=[imported.public_id])).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=False):
+        export = roster_export_start(actor=rep, organization=org)
+    url = reverse("organizations:export", args=[export.public_id])
+    assert export_leave in client.get(url).content.decode()  # queued
+    RosterExport.objects.filter(pk=export.pk).update(status="running")
+    assert export_leave in client.get(url).content.decode()
+    for status in ("done", "failed"):
+        RosterExport.objects.filter(pk=export.pk).update(status=status)
+        assert export_leave not in client.get(url).content.decode(), status
+    client.post("/i18n/setlang/", {"language": "en"})
+    assert "the export goes on" not in client.get(url).content.decode()
