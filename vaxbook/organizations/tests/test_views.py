@@ -587,3 +587,44 @@ def test_the_import_and_export_pages_say_they_may_be_left_only_while_the_work_go
         assert export_leave not in client.get(url).content.decode(), status
     client.post("/i18n/setlang/", {"language": "en"})
     assert "the export goes on" not in client.get(url).content.decode()
+
+
+def test_counts_are_grouped_by_thousands_the_way_of_the_page_s_language(
+    rep, org, imported, django_capture_on_commit_callbacks
+):
+    """'100% · 30000 rows' stood beside 'Rows read 30,000', and Vietnamese counts were never grouped (Django's
+    Vietnamese formats name no grouping): every count now reads 30.000 in Vietnamese, 30,000 in English."""
+    from vaxbook.organizations.models import RosterExport
+    from vaxbook.organizations.services import roster_export_start
+
+    RosterImport.objects.filter(pk=imported.pk).update(status="failed", total=30000, accepted=29990, refused=10)
+    client = signed_in(rep)
+    url = reverse("organizations:import", args=[imported.public_id])
+    vi = client.get(url).content.decode()
+    assert "% · 30.000 dòng" in vi and 'id="count-total">30.000<' in vi
+    assert "Lần nhập đã dừng sau khi lưu 29.990 dòng" in vi
+    with django_capture_on_commit_callbacks(execute=False):
+        export = roster_export_start(actor=rep, organization=org)
+    RosterExport.objects.filter(pk=export.pk).update(rows=12345, progress=40)
+    export_url = reverse("organizations:export", args=[export.public_id])
+    assert "% · 12.345 người" in client.get(export_url).content.decode()
+
+    client.post("/i18n/setlang/", {"language": "en"})
+    en = client.get(url).content.decode()
+    assert "% · 30,000 rows" in en and 'id="count-total">30,000<' in en
+    assert "The import stopped after saving 29,990 rows" in en
+    assert "% · 12,345 persons" in client.get(export_url).content.decode()
+    assert 'id="import-progress">100<' in en  # a percentage, not a count: as it was
+
+
+def test_the_roster_s_counts_are_grouped_by_thousands(rep, org, imported, monkeypatch):
+    from vaxbook.organizations import selectors
+
+    monkeypatch.setattr(selectors, "roster_status_counts", lambda **kwargs: {"complete": 30000, "incomplete": 51})
+    client = signed_in(rep)
+    url = reverse("organizations:roster", args=[org.public_id])
+    vi = client.get(url).content.decode()
+    assert '<span class="muted">(30.051)</span>' in vi and "</span> 30.000</a>" in vi
+    client.post("/i18n/setlang/", {"language": "en"})
+    en = client.get(url).content.decode()
+    assert '<span class="muted">(30,051)</span>' in en and "</span> 30,000</a>" in en
