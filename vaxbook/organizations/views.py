@@ -416,7 +416,7 @@ def _comparison(conflict: RosterConflict) -> list[dict[str, Any]]:
             "{2}/{1}/{0}".format(*birth.split("-")) if birth.count("-") == 2 else birth,
             person.date_of_birth.strftime("%d/%m/%Y"),
         ),
-        (_("Sex"), str(sexes.get(given.get("sex", ""), "")), str(sexes.get(person.sex, ""))),
+        (_("Sex"), capfirst(str(sexes.get(given.get("sex", ""), ""))), capfirst(str(sexes.get(person.sex, "")))),
         (
             _("Document"),
             capfirst(f"{id_types.get(given.get('id_type', ''), '')} {given.get('id_number', '')}".strip()),

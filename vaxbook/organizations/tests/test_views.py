@@ -628,3 +628,58 @@ def test_the_roster_s_counts_are_grouped_by_thousands(rep, org, imported, monkey
     client.post("/i18n/setlang/", {"language": "en"})
     en = client.get(url).content.decode()
     assert '<span class="muted">(30,051)</span>' in en and "</span> 30,000</a>" in en
+
+
+def test_the_export_title_capitalises_its_data_status(rep, org, django_capture_on_commit_callbacks):
+    """'Roster export: incomplete' took the status label as it is, lowercase."""
+    from vaxbook.organizations.services import roster_export_start
+
+    with django_capture_on_commit_callbacks(execute=False):
+        export = roster_export_start(actor=rep, organization=org, data_status="incomplete")
+    client = signed_in(rep)
+    url = reverse("organizations:export", args=[export.public_id])
+    assert "<h1>Xuất danh sách: Thiếu thông tin</h1>" in client.get(url).content.decode()
+    client.post("/i18n/setlang/", {"language": "en"})
+    assert "<h1>Roster export: Incomplete</h1>" in client.get(url).content.decode()
+
+
+def test_the_conflict_comparison_capitalises_the_sex(rep, officer, org, places, django_capture_on_commit_callbacks):
+    """The comparison said 'Sex: female' in English, beside capitalised names and documents."""
+    from datetime import date
+
+    from vaxbook.organizations.models import RosterConflict
+    from vaxbook.organizations.services import roster_import_start
+
+    row = person_row(1)
+    t.PersonFactory(
+        full_name=row["Họ và tên"], date_of_birth=date(1981, 2, 12), sex="F", id_number=row["Số giấy tờ"], ward=places
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([row]))))
+    conflict = RosterConflict.objects.get()
+    client = signed_in(officer)
+    client.post("/i18n/setlang/", {"language": "en"})
+    page = client.get(reverse("organizations:conflict", args=[conflict.public_id])).content.decode()
+    sex = page.split('<th scope="row">Sex</th>')[1].split("</tr>")[0]
+    assert "<td>Female</td>" in sex and "female" not in sex
+
+
+def test_the_cancel_page_s_let_it_run_link_names_the_import(rep, org):
+    imp = RosterImport.objects.create(
+        organization=org, uploaded_by=rep, original_name="a.xlsx", file_format="xlsx", file="x.xlsx"
+    )
+    page = signed_in(rep).get(reverse("organizations:import_cancel", args=[imp.public_id])).content.decode()
+    assert ">Để lần nhập tiếp tục chạy</a>" in page
+
+
+def test_the_held_back_notice_has_no_space_before_its_full_stop(rep, org, places, django_capture_on_commit_callbacks):
+    """A line break before {% if held_back.invalid %} left 'record incomplete .' with one kind held back."""
+    rows = [person_row(1), person_row(2, **{"Số điện thoại": ""})]
+    client = signed_in(rep)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("organizations:imports", args=[org.public_id]), {"file": upload(xlsx_bytes(table(rows)))})
+    url = reverse("organizations:import", args=[RosterImport.objects.get().public_id])
+    page = client.get(url).content.decode()
+    assert re.search(r'id="held-back-incomplete">1 hồ sơ thiếu thông tin</a>\.', page)
+    client.post("/i18n/setlang/", {"language": "en"})
+    assert re.search(r'id="held-back-incomplete">1 record incomplete</a>\.', client.get(url).content.decode())
