@@ -860,7 +860,7 @@ def _within_grid(body: bytes, ns: bytes) -> Iterator[bytes]:
     span = int(tail.group(1)) - int(head.group(1)) + 1 if head and tail else body.count(row_tag)
     width = 26
     if _WIDE_CELL.search(body):
-        width = max(_column_index(m.group(1)) + 1 for m in _WIDE_COLUMN.finditer(body))
+        width = max((_column_index(m.group(1)) + 1 for m in _WIDE_COLUMN.finditer(body)), default=width)
     if span * width <= GRID_CELLS:
         yield body
         return

@@ -1433,7 +1433,7 @@ def roster_export_start(*, actor: Any, organization: Organization, data_status: 
         )
     requester = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
-        Organization.objects.select_for_update().filter(pk=organization.pk).exists()  # one request at a time
+        list(Organization.objects.select_for_update().filter(pk=organization.pk).values_list("pk"))  # one at a time
         if requester is not None:
             unfinished = (RosterExport.Status.QUEUED, RosterExport.Status.RUNNING)
             running = RosterExport.objects.filter(

@@ -516,18 +516,15 @@ class KnownPersons:
         document no record has is only a known person saved without one, of the same sex (the row's
         document then fills the record: `_fill_blanks`). A person whose document is among `documents` (the
         file's rows so far) was taken by that row."""
-        key = _duplicate_key(row)
         persons = [
             p
-            for p in candidates.get(key[:2], ())
+            for p in _alike(candidates, row)
             if self.taken.get(p.pk, row_id) == row_id
             and not (p.id_number and document_key(p.id_type, p.id_number) in documents)
         ]
         if row.id_number:
             persons = [p for p in persons if not p.id_number and (not p.sex or p.sex == row.sex)]
-        match = next((p for p in persons if p.phone == key[2]), None) or next(
-            (p for p in persons if not p.phone or not key[2]), None
-        )
+        match = persons[0] if persons else None
         if match is not None:
             self.taken[match.pk] = row_id
         return match
@@ -537,13 +534,18 @@ class KnownPersons:
     ) -> bool:
         """Whether a row without a document is a known person that a row with its document took (`take`'s
         `documents`): the same person listed twice."""
-        key = _duplicate_key(row)
         return not row.id_number and any(
-            p.id_number
-            and document_key(p.id_type, p.id_number) in documents
-            and (p.phone == key[2] or not p.phone or not key[2])
-            for p in candidates.get(key[:2], ())
+            p.id_number and document_key(p.id_type, p.id_number) in documents for p in _alike(candidates, row)
         )
+
+
+def _alike(candidates: dict[tuple[str, date], list[Person]], row: Person) -> list[Person]:
+    """The known persons a row may be: its search name and birth date, and its phone when both have one; those
+    with its phone first."""
+    key = _duplicate_key(row)
+    persons = candidates.get(key[:2], ())
+    same = [p for p in persons if p.phone == key[2]]
+    return same + [p for p in persons if p.phone != key[2] and (not p.phone or not key[2])]
 
 
 def _repeated_problem() -> ErrorItem:
