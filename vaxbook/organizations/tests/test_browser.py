@@ -158,21 +158,19 @@ def test_on_a_phone_the_roster_keeps_its_actions_and_the_result_fits_the_screen(
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, (path, wide)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_officer_corrects_a_record_that_an_organization_s_roster_contradicts(page: Any) -> None:
+def _a_conflict_to_review(organization: str, representative: str, officer: str) -> tuple[Any, Any, Any]:
+    """An organization whose roster row contradicts a record (the row says 02/02/1981, the site typed 12/02),
+    and a province officer to review it: (organization, representative, record)."""
     from datetime import date
 
-    from playwright.sync_api import expect
-
-    from vaxbook.organizations.models import RosterEntry
     from vaxbook.organizations.services import roster_import_start
     from vaxbook.organizations.tests.builders import upload
     from vaxbook.places.models import AdminUnit
 
-    org, rep = organization_with_representative("Công ty Đối Chiếu", "rep_conflict")
-    t.make_member(t.Role.PROVINCE_OFFICER, admin_unit=org.admin_unit, username="officer_conflict")
+    org, rep = organization_with_representative(organization, representative)
+    t.make_member(t.Role.PROVINCE_OFFICER, admin_unit=org.admin_unit, username=officer)
     row = person_row(1)
-    record = t.PersonFactory(  # the row says 02/02/1981: the site typed 12/02
+    record = t.PersonFactory(
         full_name=row["Họ và tên"],
         date_of_birth=date(1981, 2, 12),
         sex="F",
@@ -180,6 +178,18 @@ def test_an_officer_corrects_a_record_that_an_organization_s_roster_contradicts(
         ward=AdminUnit.objects.get(code="26001"),
     )
     roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([row]))))
+    return org, rep, record
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_officer_corrects_a_record_that_an_organization_s_roster_contradicts(page: Any) -> None:
+
+    from playwright.sync_api import expect
+
+    from vaxbook.organizations.models import RosterEntry
+
+    org, _rep, record = _a_conflict_to_review("Công ty Đối Chiếu", "rep_conflict", "officer_conflict")
+    row = person_row(1)
 
     sign_in(page, "officer_conflict", "/registry/", r"/registry/$")
     page.click("#roster-conflicts-link")
@@ -260,25 +270,11 @@ def test_on_a_phone_the_roster_and_its_imports_show_every_column_as_a_card(page:
 
 @pytest.mark.django_db(transaction=True)
 def test_on_a_phone_the_roster_conflicts_show_the_document_and_the_status(page: Any) -> None:
-    from datetime import date
 
     from playwright.sync_api import expect
 
-    from vaxbook.organizations.services import roster_import_start
-    from vaxbook.organizations.tests.builders import upload
-    from vaxbook.places.models import AdminUnit
-
-    org, rep = organization_with_representative("Công ty Đối Chiếu Nhỏ", "rep_conflict_small")
-    t.make_member(t.Role.PROVINCE_OFFICER, admin_unit=org.admin_unit, username="officer_small")
+    _a_conflict_to_review("Công ty Đối Chiếu Nhỏ", "rep_conflict_small", "officer_small")
     row = person_row(1)
-    t.PersonFactory(
-        full_name=row["Họ và tên"],
-        date_of_birth=date(1981, 2, 12),
-        sex="F",
-        id_number=row["Số giấy tờ"],
-        ward=AdminUnit.objects.get(code="26001"),
-    )
-    roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([row]))))
     page.set_viewport_size({"width": 375, "height": 812})
     sign_in(page, "officer_small", "/organizations/conflicts/", r"/organizations/conflicts/$")
     first = page.locator("#conflict-table tbody tr").first
