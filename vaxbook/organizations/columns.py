@@ -1389,6 +1389,30 @@ def row_hidden_problem() -> Problem:
     )
 
 
+def _read_further(
+    key: str,
+    positions: tuple[int, ...],
+    clean: Callable[[Any], Any],
+    values: list[Any],
+    fields: dict[str, Any],
+    problems: list[Problem],
+) -> int | None:
+    """A row's value for `key` from its further columns (`HeaderMatch.fallbacks`: an old card's or a
+    passport's number, a second phone or address) when the first column is empty, and not an error: the
+    first that holds one (a cell holding an Excel error is refused as that). Returns the column read."""
+    if not is_blank([fields.get(key)]) or any(p.field == key for p in problems):
+        return None
+    for position in positions:
+        value = values[position]
+        if value.__class__ in CELL_PROBLEMS:
+            problems.append(CELL_PROBLEMS[value.__class__](key, value))
+            return None
+        if not is_blank([value]):
+            fields[key] = unquote(value) if clean is _keep else clean(value)
+            return position
+    return None
+
+
 class RowMapper:
     """Turns a data row into a :class:`RosterRow` through each column's clean step."""
 
@@ -1455,16 +1479,9 @@ class RowMapper:
                 value = unquote(value)
             fields[key] = value
         if self._id_fallbacks and is_blank([fields.get("id_number")]):
-            for position in self._id_fallbacks:
-                value = values[position]
-                if value.__class__ in CELL_PROBLEMS:
-                    problems.append(CELL_PROBLEMS[value.__class__]("id_number", value))
-                    break
-                if not is_blank([value]):
-                    fields["id_number"] = unquote(value)
-                    if position == self._passport_column and is_blank([fields.get("id_type")]):
-                        fields["id_type"] = "passport"  # the column says what it holds
-                    break
+            used = _read_further("id_number", self._id_fallbacks, _keep, values, fields, problems)
+            if used is not None and used == self._passport_column and is_blank([fields.get("id_type")]):
+                fields["id_type"] = "passport"  # the column says what it holds
         elif (
             self._passport_column is not None
             and self._passport_column == self._id_primary
@@ -1480,15 +1497,7 @@ class RowMapper:
                 f"{normalize_text(man)} | {normalize_text(woman)}",  # both: refused as no sex
             )
         for key, positions, clean in self._alternates:
-            if is_blank([fields.get(key)]) and not any(p.field == key for p in problems):
-                for position in positions:
-                    value = values[position]
-                    if value.__class__ in CELL_PROBLEMS:
-                        problems.append(CELL_PROBLEMS[value.__class__](key, value))
-                        break
-                    if not is_blank([value]):
-                        fields[key] = unquote(value) if clean is _keep else clean(value)
-                        break
+            _read_further(key, positions, clean, values, fields, problems)
         if self._name_parts:
             fields["full_name"] = self._joined_name(values, problems)
         elif self._part is not None and name_part_disagrees(
