@@ -12,8 +12,20 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from vaxbook.common import testing as t
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the site's default language, Vietnamese, as a request without a choice gets
+    it. A management command (which turns translation off) or a `translation.override` entered while none
+    was active leaves the thread without any, and a later test would read English where a clerk reads
+    Vietnamese: whether a test passed depended on the tests run before it."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
