@@ -13,12 +13,12 @@ from vaxbook.accounts.names import full_name
 from vaxbook.accounts.selectors import memberships_for_user
 from vaxbook.accounts.services import otp_request, otp_verify, token_create, token_issue, token_revoke
 from vaxbook.common.apierrors import error_responses
-from vaxbook.common.apifields import column_text
+from vaxbook.common.apifields import Body, column_text
 
 router = Router(tags=["accounts"])
 
 
-class TokenIn(Schema):
+class TokenIn(Body):
     username: str = column_text(User, "username")
     password: str = Field(max_length=256)
 
@@ -28,7 +28,7 @@ class TokenOut(Schema):
     expires_at: datetime
 
 
-class OtpRequestIn(Schema):
+class OtpRequestIn(Body):
     phone: str = Field(max_length=40, description="A mobile number: 0912345678, +84912345678 …")
 
 
@@ -37,7 +37,7 @@ class OtpRequestOut(Schema):
     expires_at: datetime
 
 
-class OtpVerifyIn(Schema):
+class OtpVerifyIn(Body):
     phone: str = Field(max_length=40)
     code: str = Field(max_length=12)
 

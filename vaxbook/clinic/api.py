@@ -8,11 +8,20 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
-from pydantic import BaseModel
 
 from vaxbook.clinic import selectors, services
 from vaxbook.clinic.models import AdverseEvent, Appointment, Dose, Screening, Session
-from vaxbook.common.apifields import IsoDate, IsoDateTime, IsoTime, column_text, local_time, page_limit, page_offset
+from vaxbook.common.apifields import (
+    Body,
+    IsoDate,
+    IsoDateTime,
+    IsoTime,
+    PlainBody,
+    column_text,
+    local_time,
+    page_limit,
+    page_offset,
+)
 from vaxbook.common.errors import DomainError
 from vaxbook.common.idempotency import idempotent_call_prefetching
 from vaxbook.vaccines.api import ErrorsOut
@@ -74,7 +83,7 @@ class ScreeningOut(Schema):
     screened_at: datetime
 
 
-class CheckinIn(Schema):
+class CheckinIn(Body):
     facility_id: str
     token: str | None = None
     person_id: str | None = None
@@ -99,14 +108,14 @@ class QuestionOut(Schema):
     yes_leads_to: str
 
 
-class ScreeningIn(Schema):
+class ScreeningIn(Body):
     person_id: str
     facility_id: str
     answers: dict[str, bool]
     note: str = column_text(Screening, "note", "")
 
 
-class DoseIn(BaseModel):
+class DoseIn(PlainBody):
     """A dose as a client sends it. Request bodies of doses are plain pydantic models: ninja's Schema
     reads each object through a getter made for ORM instances, a tenth of a batch's Python."""
 
@@ -142,7 +151,7 @@ class DoseBatchItemIn(DoseIn):
     idempotency_key: str = column_text(Dose, "idempotency_key")
 
 
-class DoseBatchIn(BaseModel):
+class DoseBatchIn(PlainBody):
     items: list[DoseBatchItemIn]
 
 
@@ -159,11 +168,11 @@ class DoseBatchOut(Schema):
     refused: int
 
 
-class VoidIn(Schema):
+class VoidIn(Body):
     reason: str = column_text(Dose, "void_reason")
 
 
-class SessionIn(Schema):
+class SessionIn(Body):
     facility_id: str
     date: IsoDate
     starts_at: IsoTime = local_time()
@@ -188,7 +197,7 @@ class SessionOut(Schema):
     priority_groups: list[str]
 
 
-class InviteIn(Schema):
+class InviteIn(Body):
     person_ids: list[str] | None = None
     priority_group: str | None = None
     organization_id: str | None = None
@@ -212,7 +221,7 @@ class ObservedOut(Schema):
     minutes_left: int
 
 
-class AdverseEventIn(Schema):
+class AdverseEventIn(Body):
     dose_id: str
     onset_at: IsoDateTime
     symptoms: str = column_text(AdverseEvent, "symptoms")

@@ -16,8 +16,22 @@ from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from django.db import models
-from pydantic import BeforeValidator, Field
+from ninja import Schema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
+
+
+class Body(Schema):
+    """A request body read through ninja's Schema; any field it does not declare is a 422 `field_unknown`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlainBody(BaseModel):
+    """A request body as a plain pydantic model (no ORM getter: the doses' hot path); any field it does not
+    declare is a 422 `field_unknown`."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def column_max_length(model: type[models.Model], name: str) -> int | None:

@@ -11,9 +11,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
-from pydantic import ConfigDict
 
-from vaxbook.common.apifields import page_limit, page_offset
+from vaxbook.common.apifields import Body, page_limit, page_offset
 from vaxbook.common.errors import DomainError, NotFound
 from vaxbook.organizations import selectors, services
 from vaxbook.organizations.columns import COLUMN_BY_KEY
@@ -100,11 +99,9 @@ class RosterEntryOut(Schema):
     valid_doses: int
 
 
-class RosterEntryIn(Schema):
+class RosterEntryIn(Body):
     """What changes (a field left out stays; an empty text clears it), and optionally the values last seen.
     Any other field (the person's own data) is a 422 `field_unknown`, never dropped silently."""
-
-    model_config = ConfigDict(extra="forbid")
 
     # The lengths the roster's rules allow (`roster_texts_check`: 422 `text_too_long` past them), stated here
     # for clients generated from the API's description; the check itself is the rule's.
@@ -263,7 +260,7 @@ class RosterConflictOut(Schema):
     updated_at: datetime
 
 
-class ConflictReviewIn(Schema):
+class ConflictReviewIn(Body):
     decision: Literal["correct", "keep"]
     person_version: int | None = None
     conflict_version: int | None = None

@@ -4,9 +4,8 @@ from typing import Literal
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
-from pydantic import ConfigDict
 
-from vaxbook.common.apifields import IsoDate, column_text, page_limit, page_offset
+from vaxbook.common.apifields import Body, IsoDate, column_text, page_limit, page_offset
 from vaxbook.common.errors import DomainError, ErrorItem
 from vaxbook.organizations.services import person_register_by
 from vaxbook.registry import selectors, services
@@ -20,7 +19,7 @@ DataStatusFilter = Literal["", "complete", "incomplete", "invalid"]
 router = Router(tags=["registry"])
 
 
-class PersonIn(Schema):
+class PersonIn(Body):
     full_name: str = Field(max_length=300)
     date_of_birth: IsoDate
     sex: Literal["M", "F"]
@@ -37,10 +36,8 @@ class PersonIn(Schema):
     address_line: str = ""
 
 
-class PersonPatch(Schema):
+class PersonPatch(Body):
     """The fields that change (a field left out stays); any other is a 422 `field_unknown`, never dropped."""
-
-    model_config = ConfigDict(extra="forbid")
 
     full_name: str | None = None
     date_of_birth: IsoDate | None = None
@@ -97,12 +94,12 @@ class PersonListOut(Schema):
     results: list[PersonOut]
 
 
-class HouseholdIn(Schema):
+class HouseholdIn(Body):
     head_id: str
     address_line: str = column_text(Household, "address_line", "")
 
 
-class MemberIn(Schema):
+class MemberIn(Body):
     person_id: str
     relation: str = column_text(Person, "relation_to_head")
 

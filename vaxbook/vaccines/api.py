@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from ninja import Router, Schema
 
-from vaxbook.common.apifields import IsoDate, column_text
+from vaxbook.common.apifields import Body, IsoDate, column_text
 from vaxbook.vaccines import selectors, services
 from vaxbook.vaccines.apiutil import idempotency_header, idempotent_json
 from vaxbook.vaccines.models import Lot, StockMovement, Vaccine
@@ -46,7 +46,7 @@ class StockLineOut(Schema):
     on_hand: int
 
 
-class LotReceiveIn(Schema):
+class LotReceiveIn(Body):
     vaccine_code: str = column_text(Vaccine, "code")
     lot_number: str = column_text(Lot, "number")
     expiry: IsoDate
@@ -54,7 +54,7 @@ class LotReceiveIn(Schema):
     note: str = column_text(StockMovement, "note", "")
 
 
-class WastageIn(Schema):
+class WastageIn(Body):
     vaccine_code: str = column_text(Vaccine, "code")
     lot_number: str = column_text(Lot, "number")
     quantity: int
@@ -62,7 +62,7 @@ class WastageIn(Schema):
     note: str = column_text(StockMovement, "note", "")
 
 
-class TransferIn(Schema):
+class TransferIn(Body):
     to_facility_id: str
     vaccine_code: str = column_text(Vaccine, "code")
     lot_number: str = column_text(Lot, "number")

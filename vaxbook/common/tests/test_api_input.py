@@ -775,3 +775,88 @@ def test_every_operation_of_the_description_is_found_by_its_route_for_the_query_
     for path in paths:
         concrete = re.sub(r"\{[^}]+\}", "00000000-0000-0000-0000-000000000000", path)
         assert described_path(resolve(concrete).route) == path
+
+
+def _body_models() -> list[tuple[str, type[BaseModel]]]:
+    """(operation, model) of every model a request body is read into, at any depth (a batch's items too)."""
+    from config.api import api
+
+    found: list[tuple[str, type[BaseModel]]] = []
+
+    def walk(label: str, model: type[BaseModel]) -> None:
+        if any(model is seen for _label, seen in found):
+            return
+        found.append((label, model))
+        for info in model.model_fields.values():
+            for kind in _types_in(info.annotation):
+                if isinstance(kind, type) and issubclass(kind, BaseModel):
+                    walk(label, kind)
+
+    for _prefix, router in api._routers:
+        for path, view in router.path_operations.items():
+            for operation in view.operations:
+                for model in operation.models:
+                    if model.__ninja_param_source__ != "body":
+                        continue
+                    for info in model.model_fields.values():  # ninja's wrapper holds the declared body
+                        for kind in _types_in(info.annotation):
+                            if isinstance(kind, type) and issubclass(kind, BaseModel):
+                                walk(f"{'/'.join(operation.methods)} {path}", kind)
+    return found
+
+
+def test_every_request_body_refuses_a_field_it_does_not_take() -> None:
+    """The guard for the next body: each is a `Body` or a `PlainBody` (common/apifields.py), so a misspelt
+    field is a 422 `field_unknown`, never dropped with a 201 that saved the record without it."""
+    models = _body_models()
+    names = {model.__name__ for _op, model in models}
+    assert {"PersonIn", "PersonPatch", "DoseIn", "DoseBatchIn", "DoseBatchItemIn", "RosterEntryIn", "TokenIn"} <= names
+    assert [(op, model.__name__) for op, model in models if model.model_config.get("extra") != "forbid"] == []
+
+
+def test_a_registration_with_a_misspelt_field_is_refused_naming_it_and_saves_nobody(
+    api: Any, clerk_a: Any, ward1: Any
+) -> None:
+    body = {
+        "full_name": "Trần Thị Hoa",
+        "date_of_birth": "1990-03-04",
+        "sex": "F",
+        "phone_number": "0912345678",  # the field is `phone`
+        "ward_code": ward1.code,
+    }
+    response = api.as_user(clerk_a).post_json("/api/v1/persons", body, **EN)
+    assert response.status_code == 422
+    assert the_error(response) == {
+        "field": "phone_number",
+        "code": "field_unknown",
+        "message": "This field is not allowed.",
+    }
+    assert not Person.objects.exists()
+    vi = the_error(api.as_user(clerk_a).post_json("/api/v1/persons", body, **VI))
+    assert vi["code"] == "field_unknown" and vi["message"] != "This field is not allowed."
+
+
+def test_a_batch_item_with_a_field_it_does_not_take_is_named_by_its_path(
+    desk: Any, facility_a: Any, person: Any, lot_a: Any
+) -> None:
+    items = [
+        {**dose_body(person, facility_a), "idempotency_key": "one"},
+        {**dose_body(person, facility_a), "idempotency_key": "two", "dose_number": 2},
+    ]
+    r = desk.post_keyed("/api/v1/doses/batch", {"items": items, "dry_run": True}, **EN)
+    assert r.status_code == 422
+    assert [(e["field"], e["code"]) for e in errors(r)] == [
+        ("items.1.dose_number", "field_unknown"),
+        ("dry_run", "field_unknown"),
+    ]
+    assert not Dose.objects.exists()
+
+
+def test_a_dose_with_a_field_it_does_not_take_is_refused_and_recorded_without_it(
+    desk: Any, facility_a: Any, person: Any, lot_a: Any
+) -> None:
+    r = desk.post_keyed("/api/v1/doses", dose_body(person, facility_a, vaccinator="Lan"), **EN)
+    assert r.status_code == 422
+    assert the_error(r)["field"] == "vaccinator" and the_error(r)["code"] == "field_unknown"
+    assert not Dose.objects.exists()
+    assert desk.post_keyed("/api/v1/doses", dose_body(person, facility_a), **EN).status_code == 201

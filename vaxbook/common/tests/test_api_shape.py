@@ -96,6 +96,9 @@ def test_the_api_description_says_what_a_client_must_send_and_may_get_back(api: 
     # A session's times are wall-clock times: RFC 3339's partial-time (JSON Schema's "time" has an offset).
     for name in ("SessionIn", "SessionOut"):
         assert schema["components"]["schemas"][name]["properties"]["starts_at"]["format"] == "partial-time"
+    # A body takes only its fields: a generated client is told so.
+    for name in ("PersonIn", "DoseIn", "DoseBatchItemIn", "RosterEntryIn"):
+        assert schema["components"]["schemas"][name]["additionalProperties"] is False
     assert paths["/api/v1/persons"]["get"]["security"] == [{"ApiAuth": []}]
     assert schema["components"]["securitySchemes"]["ApiAuth"] == {"type": "http", "scheme": "bearer"}
     item = schema["components"]["schemas"]["ApiErrors"]["properties"]["errors"]["items"]
