@@ -402,6 +402,20 @@ HEADER_LOOK_AHEAD = 20
 IDENTIFYING_KEYS = ("date_of_birth", "id_number", "phone", "health_insurance_number")
 #: At most this many such rows at the end of the sheet are its footer: more are rows to refuse.
 FOOTER_MAX_ROWS = 10
+#: What a signature block under the table types into those columns, saying no one's identity
+#: (`signature_text`): the place and date it was signed ("Biên Hòa, ngày 12 tháng 3 năm 2024", "Ngày …
+#: tháng … năm 20…"; a year before 2000 is a birth date typed in words) …
+_SIGNED_ON = re.compile(r"(?:^|[,;]\s*)ngày\b[\s\d./…_-]*tháng\b[\s\d./…_-]*năm\b[\s.…_-]*(\d{4})?", re.IGNORECASE)
+#: … the signer's role ("Người lập biểu", "KT. GIÁM ĐỐC", "Thủ trưởng đơn vị", "Xác nhận của …") …
+_SIGNER_ROLE = re.compile(
+    r"(?:(?:kt|tm|tl|tuq|q|p)\s*\.\s*)?(?:người\s+(?:lập|kê\s+khai|đại\s+diện|duyệt)|(?:phó\s+|tổng\s+)?giám\s+đốc"
+    r"|thủ\s+trưởng|trưởng\s|kế\s+toán|xác\s+nhận|chủ\s+tịch|hiệu\s+trưởng|phụ\s+trách|đại\s+diện)",
+    re.IGNORECASE,
+)
+#: … what to do there ("(Ký, ghi rõ họ tên)", "(Ký tên, đóng dấu)") …
+_SIGNING_NOTE = re.compile(r"\(\s*(?:ký|kí|đóng\s+dấu|ghi\s+rõ)", re.IGNORECASE)
+#: … and the signer's name, typed with capitals: two to six words of letters.
+_SIGNER_NAME = re.compile(r"(?:[^\W\d_][^\W\d_'.-]*(?:[-'][^\W\d_]+)*\.?\s+){1,5}[^\W\d_][^\W\d_'-]*")
 #: A row heading a section of the list ("I | KHỐI VĂN PHÒNG", "A | Ban Giám đốc", "II. Phân xưởng 2"): its
 #: text a unit's name (`_UNIT_WORDS`, `_HEADING_WORDS`), or capitals beside a Roman numeral where staff are
 #: numbered 1, 2, 3 … (`HeaderMatch.section_heading`).
@@ -515,6 +529,38 @@ _PERSON_KEYS = frozenset(k for k in PersonInput.__dataclass_fields__ if k != "is
 
 def is_blank(values: list[Any]) -> bool:
     return not any(v is not None and v != "" and (type(v) is not str or v.strip()) for v in values)
+
+
+def says_who(values: list[Any], positions: list[int]) -> bool:
+    """A value at these positions (IDENTIFYING_KEYS' columns) says who the row is: any but a signature
+    block's text (`signature_text`). A plain loop: a person's row stops at its first value, a date or a
+    number at once."""
+    size = len(values)
+    for position in positions:
+        if position < size:
+            v = values[position]
+            if v is None or v == "":
+                continue
+            if type(v) is not str:
+                return True
+            if v.strip() and not signature_text(v):
+                return True
+    return False
+
+
+def signature_text(value: str) -> bool:
+    """A text a signature block types where the table says who a row is: the place and date it was signed,
+    the signer's role, what to do there, or the signer's name in capitals (`_SIGNED_ON` …). A phone, a
+    document's number, a birth date, or any other text with a digit or in lower case, is none of them."""
+    text = normalize_text(value)
+    signed = _SIGNED_ON.search(text)
+    if signed is not None:
+        return signed.group(1) is None or int(signed.group(1)) >= 2000
+    if any(c.isdigit() for c in text):
+        return False
+    if _SIGNING_NOTE.match(text) or _SIGNER_ROLE.match(text):
+        return True
+    return _SIGNER_NAME.fullmatch(text) is not None and all(word[0].isupper() for word in text.split())
 
 
 def is_blank_at(values: list[Any], positions: list[int]) -> bool:
@@ -815,8 +861,9 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int], 
     and the rows heading its sections (`HeaderMatch.section_heading`) above a person, which go to
     `sections` (`Sections`: as each row is given, ``sections.current`` is the heading it stands under).
 
-    A row that says nothing of who it is (no value in IDENTIFYING_KEYS' columns) is held back until a
-    row that does comes: it is then a row of the table, checked and refused as any other. At the end of
+    A row that says nothing of who it is (no value in IDENTIFYING_KEYS' columns, or only a signature
+    block's texts there, `says_who`, in a row not numbered as staff are) is held back until a row that
+    does comes: it is then a row of the table, checked and refused as any other. At the end of
     the sheet, at most FOOTER_MAX_ROWS such rows after at least one person are its footer. A run of
     them longer than that is not a footer: it goes on at once, never held (a sheet of a million names
     typed ahead of the rest is not kept in memory)."""
@@ -838,7 +885,9 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int], 
             first = False
             if header.numbers_columns(values):
                 continue
-        if not is_blank_at(values, identifying) and not (
+        if (
+            says_who(values, identifying) or (not is_blank_at(values, identifying) and header.numbered_as_staff(values))
+        ) and not (
             values.__class__ is MarkedRow and values.merged and header.section_heading(values) is not None
         ):  # a person (a heading is none for a phone merged down over it)
             persons_seen, long_run = True, False
@@ -1249,7 +1298,7 @@ class SplitName:
 
     def see(self, number: int, values: list[Any]) -> None:
         assert self.position is not None and self.name_position is not None
-        if is_blank_at(values, self.identifying):
+        if not says_who(values, self.identifying):
             return
         text = normalize_text(values[self.position]) if self.position < len(values) else ""
         whole = values[self.name_position] if self.name_position < len(values) else ""

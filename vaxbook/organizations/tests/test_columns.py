@@ -1,5 +1,6 @@
 """Header matching and the columns' clean steps (what spreadsheets do to data, undone)."""
 
+import unicodedata
 from datetime import date, datetime
 
 import pytest
@@ -22,6 +23,7 @@ from vaxbook.organizations.columns import (
     is_column_numbering,
     match_header,
     section_department,
+    signature_text,
     two_row_header,
     unquote,
     without_footer,
@@ -202,6 +204,32 @@ def test_the_rows_that_say_nothing_of_who_they_are_below_the_last_person_are_the
     assert footer == [5, 6]
     alone: list[int] = []  # no person at all: rows to refuse, not a footer
     assert _numbers(without_footer([_row(2, person=False)], header, alone, Sections())) == [2] and alone == []
+
+
+@pytest.mark.parametrize(
+    ("text", "signature"),
+    [
+        ("Biên Hòa, ngày 12 tháng 3 năm 2024", True),
+        ("Ngày … tháng … năm 20…", True),
+        ("ngày 4 tháng 3 năm 1990", False),  # a birth date in words
+        ("Người lập biểu", True),
+        ("KT. GIÁM ĐỐC", True),
+        ("Thủ trưởng đơn vị", True),
+        ("(Ký, ghi rõ họ tên)", True),
+        ("Nguyễn Văn Ký", True),
+        ("TRẦN THỊ LẬP", True),
+        ("Nguyễn", False),  # one word: a clerk's note as likely as a name
+        ("chưa có", False),
+        ("Không Rõ 09", False),
+        ("0912345678", False),
+        ("12/03/1990", False),
+        ("079190012345", False),
+        ("DN4797915123456", False),
+    ],
+)
+def test_a_signature_blocks_texts_are_told_from_what_says_who_a_row_is(text: str, signature: bool) -> None:
+    assert signature_text(text) is signature
+    assert signature_text(unicodedata.normalize("NFD", text)) is signature  # as a Mac or a web form types it
 
 
 def _heading(number: int, stt: object, text: str, **others: object) -> tuple[int, list]:

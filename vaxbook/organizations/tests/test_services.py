@@ -1590,6 +1590,43 @@ def test_title_lines_in_the_stt_column_do_not_push_a_signature_block_past_the_fo
     assert (imp.created, imp.refused, len(imp.footer_rows)) == (2, 0, 11)
 
 
+#: A signature block typed under the columns that say who a row is: the date, the roles, what to do, the names.
+SIGNED_UNDER_THE_TABLE = _footer(
+    {"Ngày sinh": "Người lập biểu", "Số điện thoại": "Biên Hòa, ngày 12 tháng 3 năm 2024"},
+    {"Số điện thoại": "KT. GIÁM ĐỐC", "Số giấy tờ": "Ngày … tháng … năm 20…"},
+    {"Ngày sinh": "(Ký, ghi rõ họ tên)", "Số điện thoại": "(Ký tên, đóng dấu)", "Số thẻ BHYT": "Phó Giám đốc"},
+    {},
+    {"Ngày sinh": "Trần Thị Lập", "Số điện thoại": "NGUYỄN VĂN GIÁM"},
+)
+
+
+@pytest.mark.parametrize("name", ["roster.xlsx", "roster.csv"])
+def test_a_signature_block_under_the_birth_date_and_phone_columns_is_the_footer(run, name):
+    """Where the block stands under the birth date, the phone or the document (the template's columns C to
+    H), its texts say no one's identity: it is the footer, not four rows refused as `phone_format`,
+    `date_of_birth_required` …"""
+    build = csv_bytes if name.endswith(".csv") else xlsx_bytes
+    imp = run(build(table([person_row(1), person_row(2), *SIGNED_UNDER_THE_TABLE])), name)
+    assert (imp.status, imp.total, imp.created, imp.refused) == ("done", 2, 2, 0)
+    assert imp.footer_rows == [4, 5, 6, 8]
+    assert not imp.error_report
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        {"STT": 3, "Họ và tên": "Lê Văn Sau", "Ngày sinh": "Nguyễn Văn Ký"},  # numbered as staff are: a person
+        {"Họ và tên": "Lê Văn Sau", "Số điện thoại": "chưa có"},  # a text in lower case: no signature's
+        {"Họ và tên": "Lê Văn Sau", "Ngày sinh": "ngày 4 tháng 3 năm 1990"},  # a birth date in words
+        {"Họ và tên": "Lê Văn Sau", "Số điện thoại": "Không Rõ 09"},  # a digit
+    ],
+)
+def test_a_last_row_that_may_be_a_person_is_refused_not_read_as_the_footer(run, last):
+    imp = run(xlsx_bytes(table([person_row(1), person_row(2), last, *SIGNED_UNDER_THE_TABLE])))
+    assert (imp.total, imp.created, imp.refused) == (3, 2, 1)
+    assert imp.footer_rows == [5, 6, 7, 9]
+
+
 def test_a_phone_merged_down_over_a_heading_does_not_make_a_person_of_it(run, org):
     rows = [person_row(1), {"STT": "II", "Họ và tên": "KHỐI SẢN XUẤT"}, person_row(2, **{"Bộ phận": ""})]
     imp = run(xlsx_bytes(table(rows), merges=("E2:E4",)))
