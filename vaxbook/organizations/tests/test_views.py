@@ -409,6 +409,21 @@ def test_the_status_says_the_place_in_the_queue_and_the_minutes_left(
     assert roster_import_outlook(second)["ahead"] == 0  # the one before it runs now
 
 
+def test_the_queue_and_the_minutes_are_grouped_by_thousands_in_the_pages_language(rep, org, imported) -> None:
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    RosterImport.objects.filter(pk=imported.pk).update(status="queued")
+    imported.refresh_from_db()
+    outlook = {"ahead": 1234, "minutes_left": 2500, "waiting": 1440}
+    with translation.override("vi"):
+        vi = render_to_string("organizations/_import_status.html", {"imp": imported, "outlook": outlook})
+    assert "còn 1.234 lần nhập xếp hàng trước" in vi and "còn khoảng 2.500 phút" in vi and " 1.440 phút" in vi
+    with translation.override("en"):
+        en = render_to_string("organizations/_import_status.html", {"imp": imported, "outlook": outlook})
+    assert "1,234 imports ahead" in en and "about 2,500 minutes left" in en and "for 1,440 minutes" in en
+
+
 def test_an_import_no_worker_takes_says_so_on_its_page_in_the_api_and_to_cron(
     rep, org, places, client, api, django_capture_on_commit_callbacks
 ):
@@ -561,7 +576,8 @@ def test_the_upload_s_file_input_is_described_by_its_refusals(rep, org, places):
 def test_the_import_and_export_pages_say_they_may_be_left_only_while_the_work_goes_on(
     rep, org, imported, django_capture_on_commit_callbacks
 ):
-    """'You can leave this page: the import goes on' was said of an import long finished (an export too)."""
+    """'You can leave this page: the import goes on' was said of an import long finished (an export too).
+    It stands in the part of the page that refreshes itself, so it goes when the work ends while watched."""
     from vaxbook.organizations.models import RosterExport
     from vaxbook.organizations.services import roster_export_start
 
@@ -573,8 +589,12 @@ def test_the_import_and_export_pages_say_they_may_be_left_only_while_the_work_go
         RosterImport.objects.filter(pk=imported.pk).update(status=status)
         page = client.get(reverse("organizations:import", args=[imported.public_id])).content.decode()
         assert import_leave in page, status
+        refresh = client.get(reverse("organizations:import_status", args=[imported.public_id])).content.decode()
+        assert import_leave in refresh and 'hx-trigger="every 1s"' in refresh, status
     RosterImport.objects.filter(pk=imported.pk).update(status="failed")
     assert import_leave not in client.get(reverse("organizations:import", args=[imported.public_id])).content.decode()
+    refresh = client.get(reverse("organizations:import_status", args=[imported.public_id])).content.decode()
+    assert 'data-status="failed"' in refresh and import_leave not in refresh  # the refresh that ends it drops it
 
     with django_capture_on_commit_callbacks(execute=False):
         export = roster_export_start(actor=rep, organization=org)
@@ -585,6 +605,8 @@ def test_the_import_and_export_pages_say_they_may_be_left_only_while_the_work_go
     for status in ("done", "failed"):
         RosterExport.objects.filter(pk=export.pk).update(status=status)
         assert export_leave not in client.get(url).content.decode(), status
+        refresh = client.get(reverse("organizations:export_status", args=[export.public_id])).content.decode()
+        assert f'data-status="{status}"' in refresh and export_leave not in refresh
     client.post("/i18n/setlang/", {"language": "en"})
     assert "the export goes on" not in client.get(url).content.decode()
 
