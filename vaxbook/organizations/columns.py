@@ -533,15 +533,15 @@ def is_blank(values: list[Any]) -> bool:
 
 def says_who(values: list[Any], positions: list[int]) -> bool:
     """A value at these positions (IDENTIFYING_KEYS' columns) says who the row is: any but a signature
-    block's text (`signature_text`). A plain loop: a person's row stops at its first value, a date or a
-    number at once."""
+    block's text (`signature_text`). A plain loop: a person's row stops at its first value, a date, a
+    number or a text starting with a digit at once (a signing date starts with its place or "Ngày")."""
     size = len(values)
     for position in positions:
         if position < size:
             v = values[position]
             if v is None or v == "":
                 continue
-            if type(v) is not str:
+            if type(v) is not str or v[0].isdigit():  # a date, a number, a phone or a number typed as text
                 return True
             if v.strip() and not signature_text(v):
                 return True
