@@ -159,6 +159,11 @@ MESSAGES: dict[str, Any] = {
         "The file was not imported: whoever uploaded it no longer has an account that may change this "
         "organization's roster. Upload the file again."
     ),
+    "import_not_allowed_midway": _(
+        "The import stopped: whoever uploaded the file no longer has an account that may change this "
+        "organization's roster. The rows counted so far were saved; upload the file again to finish (rows "
+        "already saved are linked, not duplicated)."
+    ),
     "export_not_allowed": _(
         "The export was not written: whoever asked for it no longer has an account that may see this "
         "organization. Export the roster again."

@@ -12,6 +12,7 @@ from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -67,6 +68,13 @@ def organization_get_for_user(*, user: Any, public_id: uuid.UUID | str) -> Organ
 def organization_may_import(*, user: Any, organization: Organization) -> bool:
     """Only the organization's own representatives change its roster."""
     return organization.pk in user_scope(user=user).organization_ids
+
+
+def uploader_may_import(*, user_id: int | None, organization: Organization) -> bool:
+    """`organization_may_import` for the account as it is now, read again (not a user object a long import
+    holds, whose scope is kept on it): deactivated, its membership removed or deleted since, it may not."""
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id is not None else None
+    return user is not None and organization_may_import(user=user, organization=organization)
 
 
 def _roster_entries(organization: Organization, data_status: str) -> QuerySet[RosterEntry]:

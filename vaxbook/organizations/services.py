@@ -497,6 +497,10 @@ class ExportInterrupted(Exception):
     """The export was declared interrupted (its progress stalled) while it ran: the run stops."""
 
 
+class UploaderNotAllowed(Exception):
+    """The uploader's account was deactivated, or may no longer change the roster, while the import ran: stop."""
+
+
 class ImportInterrupted(Exception):
     """The import this run writes was declared interrupted (`roster_imports_fail_stalled`) or cancelled
     (`roster_import_cancel`): stop."""
@@ -583,6 +587,11 @@ def roster_import_process(*, import_id: int) -> None:
     except ImportInterrupted:
         logger.warning("roster import %s was declared interrupted or cancelled while it ran; stopped", import_id)
         run.stopped()
+    except UploaderNotAllowed:  # the chunks written before, while the uploader still might, stay
+        problem = {"field": "file", "code": "import_not_allowed", "params": {}}
+        if run.processed:
+            problem["message_key"] = "import_not_allowed_midway"
+        run.fail([problem])
     except Exception:
         logger.exception("roster import %s crashed", import_id)
         run.fail([{"field": "file", "code": "import_crashed", "params": {}}])
@@ -894,6 +903,10 @@ class _ImportRun:
 
     def _write(self, chunk: _Chunk) -> None:
         """Write a chunk (persons, roster entries, counts, progress, audit) in the caller's transaction."""
+        # The uploader's rights as they are now, for each chunk: an account deactivated or a membership removed
+        # while a long import runs writes nothing more in its name (this chunk rolls back).
+        if not selectors.uploader_may_import(user_id=self.imp.uploaded_by_id, organization=self.organization):
+            raise UploaderNotAllowed()
         chunk.plan.write()
         added, changed = self._roster_write(chunk)
         kept = _conflicts_keep(self.organization, self.imp, chunk.conflicts) if chunk.conflicts else 0

@@ -139,6 +139,26 @@ def test_a_failed_write_fails_the_import_and_keeps_the_chunks_before(run, org):
 
 
 @override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_an_uploader_whose_membership_is_removed_meanwhile_has_nothing_more_written(run, rep, org):
+    """The membership removed once the first chunk has committed: the chunk written next, on the second
+    connection, writes nothing, and the import fails `import_not_allowed` (not `import_crashed`)."""
+    real = services._ImportRun._accept
+    calls: list[int] = []
+
+    def accept(self: Any, chunk: Any) -> None:
+        real(self, chunk)
+        calls.append(1)
+        if len(calls) == 1:
+            rep.memberships.all().delete()
+
+    with mock.patch.object(services._ImportRun, "_accept", accept):
+        imp = run(xlsx_bytes(table([person_row(i) for i in range(1, 8)])))
+    assert (imp.status, imp.accepted) == ("failed", 2)
+    assert [p["code"] for p in imp.problems] == ["import_not_allowed"]
+    assert Person.objects.count() == RosterEntry.objects.filter(organization=org).count() == 2
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
 def test_a_document_registered_elsewhere_meanwhile_is_decided_again(run, org):
     real = services.persons_register_plan
     calls: list[int] = []

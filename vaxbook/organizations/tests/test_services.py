@@ -21,6 +21,7 @@ from vaxbook.common.models import AuditEvent
 from vaxbook.common.testing import PersonFactory, ProvinceFactory, cccd_for, make_member
 from vaxbook.organizations.columns import FOOTER_MAX_ROWS
 from vaxbook.organizations.models import RosterEntry, RosterImport
+from vaxbook.organizations.readers import render_problem
 from vaxbook.organizations.services import roster_import_process, roster_import_start, roster_person_register
 from vaxbook.organizations.tests.builders import (
     HEADERS,
@@ -1896,6 +1897,44 @@ def test_an_import_whose_uploader_may_no_longer_change_the_roster_is_refused_whe
         again = roster_import_start(actor=rep, organization=org, upload=upload(content))
     again.refresh_from_db()
     assert (again.status, again.created) == ("done", 2)
+
+
+@pytest.mark.parametrize("lose", ["deactivated", "membership_removed"])
+def test_an_import_stops_at_its_next_chunk_once_its_uploader_may_no_longer_change_the_roster(
+    rep, org, places, django_capture_on_commit_callbacks, lose
+):
+    """The uploader's account deactivated, or their membership removed, while their import runs: the chunks
+    written before stay, nothing more is written in their name, and the import says why."""
+    from vaxbook.organizations import services
+
+    accept = services._ImportRun._accept
+    chunks = []
+
+    def accept_then_lose(self, chunk):  # once the first chunk has committed
+        accept(self, chunk)
+        chunks.append(chunk)
+        if len(chunks) == 1:
+            if lose == "deactivated":
+                rep.is_active = False
+                rep.save(update_fields=["is_active"])
+            else:
+                rep.memberships.all().delete()
+
+    content = xlsx_bytes(table([person_row(n) for n in range(1, 7)]))
+    with (
+        override_settings(ROSTER_IMPORT_CHUNK_ROWS=2),
+        mock.patch.object(services._ImportRun, "_accept", accept_then_lose),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        imp = roster_import_start(actor=rep, organization=org, upload=upload(content))
+    imp.refresh_from_db()
+    assert (imp.status, imp.accepted, imp.total) == ("failed", 2, 2)
+    assert [p["code"] for p in imp.problems] == ["import_not_allowed"]
+    with translation.override("en"):
+        assert "rows counted so far were saved" in render_problem(imp.problems[0])["message"]
+    assert RosterEntry.objects.filter(organization=org).count() == Person.objects.count() == 2
+    failed = AuditEvent.objects.get(action="organizations.roster_import.failed")
+    assert failed.data == {"codes": ["import_not_allowed"], "rows_saved": 2}
 
 
 @pytest.mark.parametrize("read_rows", [5000, 1])  # 1: the sheet read in slices of one row each
