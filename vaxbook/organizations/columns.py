@@ -20,7 +20,7 @@ from typing import Any
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from vaxbook.organizations.readers import CellError, FileRefused, FormulaNotComputed, MarkedRow, Row
+from vaxbook.organizations.readers import EXCEL_ERRORS, CellError, FileRefused, FormulaNotComputed, MarkedRow, Row
 from vaxbook.registry.identity import (
     PersonInput,
     Problem,
@@ -1462,6 +1462,28 @@ def _read_further(
     return None
 
 
+def _as_reported(values: list[Any], reasons_at: int) -> list[Any]:
+    """A row of an error report sent again, its cells as the clerk's file held them. The report shows an Excel
+    error as its text (``#N/A``), and a formula without its result as quoted text (``'=INDEX(…)``), quoted as
+    any text that starts like a formula is: read as they stand, they would be saved as a department or an
+    address. An error's text is refused again as the error (a CSV's is too); a quoted formula, when the row's
+    reasons still name it as not computed (a text typed so, "=HYPERLINK(…)", stays a text)."""
+    reasons = values[reasons_at] if reasons_at < len(values) else ""
+    formulas = reasons if reasons.__class__ is str and f"[{FORMULA_NOT_COMPUTED}]" in reasons else ""
+    return [
+        (
+            CellError(v)
+            if v in EXCEL_ERRORS
+            else FormulaNotComputed(v[1:])
+            if formulas and v[:2] == "'=" and f"({v[1:]})" in formulas
+            else v
+        )
+        if v.__class__ is str
+        else v
+        for v in values
+    ]
+
+
 class RowMapper:
     """Turns a data row into a :class:`RosterRow` through each column's clean step."""
 
@@ -1505,6 +1527,10 @@ class RowMapper:
         ]
         # The sex marked in two columns ("Nam" | "Nữ"): a cross in one says it.
         self._sex_marks = (header.index["sex"], header.fallbacks["sex"][0]) if header.sex_marks else None
+        # An error report sent again (its last header is our "Lý do"): its cells written as text for what the
+        # clerk's file held instead of a value are read as that again (`_as_reported`). Other files: no cost.
+        reasons_at = reasons_position(header.cells)
+        self._reported = reasons_at if reasons_at < len(header.cells) else None
         further = {position for positions in header.fallbacks.values() for position in positions}
         # The columns read in every row, STT too; a further column only in a row that reads it.
         self._read = (frozenset(header.data_positions) | set(header.index.values())) - further
@@ -1513,6 +1539,8 @@ class RowMapper:
 
     def map(self, number: int, values: list[Any]) -> RosterRow:
         marked = values if values.__class__ is MarkedRow else None
+        if self._reported is not None:
+            values = _as_reported(values, self._reported)
         if len(values) < self.width:
             values = values + [""] * (self.width - len(values))
         fields: dict[str, Any] = {}

@@ -336,6 +336,44 @@ def test_a_formula_whose_result_the_file_does_not_keep_is_refused_and_the_fixed_
     assert (again.created, again.refused) == (3, 0), reasons_by_row(again) if again.refused else None
 
 
+def test_a_report_sent_back_unfixed_refuses_its_error_and_formula_cells_again(run):
+    """The report shows an Excel error (#VALUE!) or a formula without its result as text ("'=INDEX(…)"):
+    sent back unfixed, such a cell is refused again as what it is, never saved as the department, the
+    occupation or the address (before, "#VALUE!" and "=INDEX(Phong!A:A, 2)" became staff data)."""
+    rows = [
+        person_row(1, **{"Bộ phận": "#VALUE!"}),
+        person_row(2, **{"Bộ phận": "=INDEX(Phong!A:A, 2)"}),
+        person_row(3, **{"Nghề nghiệp": "#N/A"}),
+        person_row(4, **{"Địa chỉ": '=B2&" x"'}),
+        person_row(5, **{"Số điện thoại": "12345", "Nghề nghiệp": "-"}),  # a text our quote guards stays a text
+    ]
+    first = run(xlsx_bytes(table(rows), engine="openpyxl"))
+    assert (first.accepted, first.refused) == (0, 5)
+    _values, sheet = report(first)
+    saved = io.BytesIO()
+    sheet.parent.save(saved)  # opened and saved again, nothing fixed
+    again = run(saved.getvalue(), name="roster-errors.xlsx")
+    assert (again.accepted, again.refused) == (0, 5)
+    assert again.refusals == first.refusals == {"cell_error": 2, "formula_not_computed": 2, "phone_format": 1}
+    assert not Person.objects.exists()
+    reasons = reasons_by_row(again)
+    assert "(#VALUE!)" in reasons[1] and "(=INDEX(Phong!A:A, 2))" in reasons[2]
+    values, _sheet = report(again)  # and the next report shows them as the first did
+    assert [values[n][HEADERS.index(h)] for n, h in ((1, "Bộ phận"), (2, "Bộ phận"), (4, "Địa chỉ"))] == [
+        "#VALUE!",
+        "'=INDEX(Phong!A:A, 2)",
+        "'" + '=B2&" x"',
+    ]
+    fixed = [list(row) for row in values]
+    for row in fixed[1:4]:
+        row[HEADERS.index("Bộ phận")], row[HEADERS.index("Nghề nghiệp")] = "Phòng Kế toán", "Kế toán"
+    fixed[4][HEADERS.index("Địa chỉ")] = "4 Đường Số 1"
+    fixed[5][HEADERS.index("Số điện thoại")] = "0912000005"
+    done = run(xlsx_bytes(fixed))
+    assert (done.created, done.refused) == (5, 0), reasons_by_row(done) if done.refused else None
+    assert Person.objects.get(id_number=person_row(5)["Số giấy tờ"]).occupation == "-"
+
+
 def test_text_typed_in_an_old_vietnamese_encoding_is_refused_with_its_unicode_reading(run):
     """A roster kept in .VnTime (TCVN3) or VNI-Times: the names would be saved as "NguyÔn V¨n Hïng". Each
     such cell is refused once, with its reading in Unicode, and highlighted in the report; the same rows
