@@ -25,6 +25,7 @@ from vaxbook.registry.identity import (
     PersonInput,
     Problem,
     check_text_encoding,
+    normalize_sex,
     normalize_text,
     person_input,
     search_name,
@@ -710,6 +711,8 @@ class HeaderMatch:
         file that splits it, else the one `position_in` says (none for a column the file lacks)."""
         if key == "full_name" and self.name_parts:
             return self.name_parts
+        if key == "sex" and self.sex_marks:  # "Nam" | "Nữ": the cross may belong in either
+            return (self.index["sex"], *self.fallbacks["sex"])
         position = self.position_in(key, values)
         return () if position is None else (position,)
 
@@ -722,8 +725,8 @@ class HeaderMatch:
     def column_title(self, key: str, values: list[Any] | None = None) -> str:
         """The header the file itself used for a column (or the template's); a split name's headers joined
         ("Họ đệm + Tên"); given a row, the column its value was read from (a passport's number)."""
-        if key == "full_name" and self.name_parts:
-            return " + ".join(normalize_text(self.cells[position]) for position in self.name_parts)
+        if (key == "full_name" and self.name_parts) or (key == "sex" and self.sex_marks):
+            return " + ".join(normalize_text(self.cells[position]) for position in self.cells_of(key, []))
         position = self.index.get(key) if values is None else self.position_in(key, values)
         if position is not None and position < len(self.cells):
             text = normalize_text(self.cells[position])
@@ -1569,10 +1572,11 @@ class RowMapper:
         if self._sex_marks is not None:
             man, woman = (values[position] for position in self._sex_marks)
             crosses = (not is_blank([man]), not is_blank([woman]))
-            fields["sex"] = {(True, False): "Nam", (False, True): "Nữ", (False, False): ""}.get(
-                crosses,
-                f"{normalize_text(man)} | {normalize_text(woman)}",  # both: refused as no sex
-            )
+            sex = {(True, False): "Nam", (False, True): "Nữ", (False, False): ""}.get(crosses)
+            # A mark that names the other sex ("Nữ" typed under "Nam") says nothing sure: refused as both are.
+            if sex is None or (sex and normalize_sex(man if sex == "Nam" else woman) == ("F" if sex == "Nam" else "M")):
+                sex = f"{normalize_text(man)} | {normalize_text(woman)}"
+            fields["sex"] = sex
         for key, positions, clean in self._alternates:
             _read_further(key, positions, clean, values, fields, problems)
         if self._name_parts:

@@ -1010,7 +1010,8 @@ class _ImportRun:
                 self.report_path,
                 header.cells,
                 text_positions=text_positions(header.index, COLUMNS),
-                positions=header.index,
+                # The sex marked with a cross in "Nam" | "Nữ" gets no Nam/Nữ list: "Nữ" under "Nam" is no cross.
+                positions={k: p for k, p in header.index.items() if not (k == "sex" and header.sex_marks)},
                 references=selectors.roster_reference_lists(),
                 organization_name=self.organization.name,
                 date1904=self.date1904,

@@ -537,6 +537,41 @@ def test_the_sex_marked_with_a_cross_under_nam_or_nu_is_imported(run):
     assert Person.objects.get(id_number=person_row(3)["Số giấy tờ"]).sex == "F"
 
 
+def test_the_report_of_a_sex_marked_with_a_cross_asks_for_a_cross_in_either_column(run):
+    """A row with no cross: the reason names both columns and both are highlighted, and the report offers no
+    Nam/Nữ list on "Giới tính (Nam)" (before, its only list and highlight were there, and "Nữ" picked in it
+    was a cross under "Nam": a woman registered as a man). A mark that names the other sex is refused."""
+    sex = HEADERS.index("Giới tính")
+    headers = [*HEADERS[:sex], "Giới tính (Nam)", "Giới tính (Nữ)", *HEADERS[sex + 1 :]]
+    passport = {"Loại giấy tờ": "Hộ chiếu"}  # no citizen ID to tell the sex by
+
+    def row(n: int, man: str, woman: str) -> dict:
+        return person_row(n, **passport, **{"Số giấy tờ": f"B{n:07d}", "Giới tính (Nam)": man, "Giới tính (Nữ)": woman})
+
+    rows = [row(1, "", "x"), row(2, "", ""), row(3, "Nữ", ""), row(4, "", "Nam"), row(5, "Nam", "")]
+    imp = run(xlsx_bytes(table(rows, headers)))
+    assert (imp.created, imp.refused, imp.refusals) == (2, 3, {"sex_required": 1, "sex_format": 2})
+    reasons = reasons_by_row(imp)
+    assert reasons[2].startswith("Dòng 3, cột “Giới tính (Nam) + Giới tính (Nữ)”:") and "[sex_required]" in reasons[2]
+    values, sheet = report(imp)
+    marked = [sheet.cell(row=2, column=sex + c).fill.fgColor.rgb[-6:] for c in (1, 2)]
+    assert marked == ["FFC7CE", "FFC7CE"]
+    lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
+    assert '"Nam,Nữ"' not in lists.values()
+    fixed = [list(v) for v in values]
+    fixed[1][sex] = "Nữ"  # the woman's row, "Nữ" typed under "Nam": refused, not read as a man
+    fixed[2][sex], fixed[2][sex + 1] = "", "x"
+    fixed[3][sex], fixed[3][sex + 1] = "x", ""
+    again = run(xlsx_bytes(fixed))
+    assert (again.created, again.refused, again.refusals) == (2, 1, {"sex_format": 1})
+    assert dict(Person.objects.values_list("id_number", "sex")) == {
+        "B0000001": "F",
+        "B0000003": "F",
+        "B0000004": "M",
+        "B0000005": "M",
+    }
+
+
 def test_the_row_under_a_header_with_an_empty_cell_is_read_as_data(run):
     """A header row with an empty cell may be the top of a two-row header: the row under it is read to
     tell, and when it is a person it is imported as any other (the first row is not lost)."""
