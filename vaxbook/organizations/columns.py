@@ -716,6 +716,14 @@ class HeaderMatch:
         position = self.position_in(key, values)
         return () if position is None else (position,)
 
+    def compared_with(self, code: str) -> int | None:
+        """The column a refusal of the name compared it with, which the report highlights too (either may be
+        the wrong one): the part typed beside the whole name (`name_part_disagrees`), the column without a
+        header after it (`name_beside_unlabelled`)."""
+        if code == NAME_PART_DISAGREES:
+            return self.part_beside
+        return self.unlabelled_beside_name if code == NAME_BESIDE_UNLABELLED else None
+
     def is_blank(self, values: list[Any]) -> bool:
         """A row holds no one when the columns the import reads hold nothing but its sequence number
         (STT): clerks number a sheet's rows down, or drag a formula down a column of their own (Tuổi),
@@ -1692,7 +1700,7 @@ class RowMapper:
                     "“{first}” and “{given}”, the part in “{column}”, repeat a part of the name: if one column "
                     "holds the whole name, head it “Họ và tên” (the other then only sorts the list)."
                 ),
-                first=" ".join(texts[:-1]),
+                first=" ".join(text for text in texts[:-1] if text),
                 given=texts[-1],
                 column=normalize_text(cells[self._name_parts[-1]]),
             ),

@@ -1020,6 +1020,7 @@ class _ImportRun:
             reasons = [reason_text(header, row.number, p, row.values) for p in problems]
         fields = {field for p in problems for field in (p.field, *DISAGREES_WITH.get(p.code, ()))}
         bad = {position for field in fields for position in header.cells_of(field, row.values)}
+        bad.update(p for p in (header.compared_with(problem.code) for problem in problems) if p is not None)
         if row.section is not None and row.section[0] != self.reported_section:
             # The heading above the row goes with it, so the fixed report names its department again.
             self.reported_section = row.section[0]

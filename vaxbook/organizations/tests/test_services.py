@@ -469,6 +469,29 @@ def test_a_name_split_over_two_columns_is_one_name_and_its_report_uploads(run):
     assert sorted(Person.objects.values_list("full_name", flat=True)) == ["Nguyễn Văn An", "Nguyễn Văn Bình"]
 
 
+def test_the_report_highlights_the_column_beside_the_name_a_refusal_compares_it_with(run):
+    """ "Họ và tên | Tên" that disagree, a value in the column without a header after the name: that column is
+    highlighted with the name's (either may be the wrong one; the unlabelled one is the cell to act on); a
+    split name's parts that repeat each other are quoted without a stray space for an empty middle name."""
+    at = HEADERS.index("Họ và tên")
+    headers = [*HEADERS[: at + 1], "Tên", *HEADERS[at + 1 :]]
+    imp = run(xlsx_bytes(table([person_row(1, **{"Tên": "BA"}), person_row(2, **{"Tên": "Khác"})], headers)))
+    assert (imp.created, imp.refusals) == (1, {"name_part_disagrees": 1})
+    _values, sheet = report(imp)
+    assert [sheet.cell(row=2, column=at + c).fill.fgColor.rgb[-6:] for c in (1, 2, 3)] == ["FFC7CE"] * 2 + ["000000"]
+
+    cells = table([person_row(n) for n in (3, 4, 5, 6)], [*HEADERS[: at + 1], "", *HEADERS[at + 1 :]])
+    cells[2][at + 1] = "Zed"
+    imp = run(xlsx_bytes(cells))
+    assert imp.refusals == {"name_beside_unlabelled": 1}
+    _values, sheet = report(imp)
+    assert [sheet.cell(row=2, column=at + c).fill.fgColor.rgb[-6:] for c in (1, 2, 3)] == ["FFC7CE"] * 2 + ["000000"]
+
+    parts = [*HEADERS[:at], "Họ", "Đệm", "Tên", *HEADERS[at + 1 :]]
+    imp = run(xlsx_bytes(table([person_row(7, **{"Họ": "Nguyễn Văn An", "Đệm": "", "Tên": "An"})], parts)))
+    assert "“Nguyễn Văn An” và “An”" in reasons_by_row(imp)[7]
+
+
 def test_a_header_on_two_rows_with_merged_titles_is_read_as_one(run):
     """ "Họ và tên" over "Họ đệm | Tên", "Giấy tờ tùy thân" over "Loại | Số", the other headers merged
     down over both rows: each person's whole name and document are read; the report's one header row
