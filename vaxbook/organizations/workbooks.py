@@ -283,6 +283,10 @@ class ErrorReportWriter:
         self.fmt_bad = book.add_format(bad)
         self.fmt_bad_text = book.add_format({**bad, "num_format": "@"})
         self.fmt_bad_date = book.add_format({**bad, "num_format": "dd/mm/yyyy"})
+        # A whole number of 12 digits or more (an employee number, a tax code) shown as such: Excel's General
+        # format, and the Text one, show it as 1.23457E+11, as a CSV saved from the report would write it.
+        self.fmt_whole = book.add_format({"num_format": "0"})
+        self.fmt_bad_whole = book.add_format({**bad, "num_format": "0"})
         text = book.add_format({"num_format": "@"})
         for position in range(self.width):
             width = widths.get(position, 16)
@@ -334,6 +338,8 @@ class ErrorReportWriter:
             ws.write_boolean(row, col, value, fmt)
         elif isinstance(value, int | float):
             if math.isfinite(value):
+                if abs(value) >= 1e11 and value == int(value) and fmt in (None, self.fmt_bad, self.fmt_bad_text):
+                    fmt = self.fmt_whole if fmt is None else self.fmt_bad_whole
                 ws.write_number(row, col, value, fmt)
             else:
                 ws.write_string(row, col, str(value), fmt)

@@ -432,6 +432,23 @@ def test_the_report_holds_the_rows_as_sent_with_highlighted_cells_and_safe_formu
     assert "Dòng 3" in sent[16] or "Row 3" in sent[16]
 
 
+def test_the_report_shows_a_long_whole_number_in_full(run):
+    """A 12-digit employee number or tax code typed as a number: Excel's General (and Text) format shows it
+    as 1.23457E+11, and a CSV saved from the report would keep that; the report shows its digits."""
+    headers = [*HEADERS, "Mã nhân viên", "Mã số thuế"]
+    row = person_row(1, **{"Số điện thoại": "12345", "Mã nhân viên": 123456789012, "Mã số thuế": 3600123456789})
+    imp = run(xlsx_bytes(table([row], headers)))
+    values, sheet = report(imp)
+    assert values[1][16:18] == (123456789012, 3600123456789)
+    assert [sheet.cell(row=2, column=c).number_format for c in (17, 18)] == ["0", "0"]
+    assert sheet.cell(row=2, column=1).number_format == "General"  # STT 1: as it was
+    fixed = [list(values[0]), list(values[1])]
+    fixed[1][HEADERS.index("Số điện thoại")] = "0912000001"
+    again = run(xlsx_bytes(fixed))
+    assert (again.created, again.refused) == (1, 0)
+    assert RosterEntry.objects.get().employee_number == "123456789012"
+
+
 def test_the_report_highlights_both_cells_of_a_disagreement(run):
     """Either may be the wrong one: the sex or the ID number that encodes it; the ward or the province."""
     ProvinceFactory(code="79", name="Thành phố Hồ Chí Minh")
