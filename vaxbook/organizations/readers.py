@@ -1128,6 +1128,9 @@ _DELIMITERS = (",", ";", "\t")
 _SNIFF_LINES = 25  # the header and the title lines that may stand above it (columns.HEADER_LOOK_AHEAD)
 #: A cell's own text may run over this many lines (an address typed on two lines, Alt+Enter in Excel).
 _CELL_LINES = 10
+#: A line of an error report's reasons (`Dòng 7, cột “Số điện thoại”: … [phone_format]`): a CSV saved from the
+#: report holds them in one cell, one a line, each with its commas.
+_REASON_LINE = re.compile(r".*\[[a-z0-9_]+\]\s*")
 
 
 class CsvBook(Book):
@@ -1207,6 +1210,8 @@ class CsvBook(Book):
         for value in values:
             if "\n" in value or "\r" in value:
                 lines = value.splitlines()
+                if all(_REASON_LINE.fullmatch(line) for line in lines):
+                    continue  # the reasons of an error report saved as CSV, however many and whatever they say
                 if len(lines) > _CELL_LINES or any(line.count(self.delimiter) >= separators for line in lines[1:]):
                     return True
         return False

@@ -652,6 +652,25 @@ def test_a_report_uploaded_again_unfixed_keeps_one_reasons_column_with_the_new_r
     assert len(again) == 2 and "[phone_format]" in again[1][16] and again[1][16].startswith("Dòng 3,")
 
 
+def test_a_report_saved_as_csv_uploads_again_whatever_its_reasons_say(run):
+    """A report saved as CSV holds each row's reasons in one cell, one a line, with their commas: in a file of
+    the required columns only, a second reason's commas looked like a row swallowed by an open quote, and the
+    whole file was refused (`csv_quote_unclosed`)."""
+    headers = ["Họ và tên", "Ngày sinh", "Giới tính", "Số điện thoại", "Số giấy tờ", "Nhóm ưu tiên", "Mã phường/xã"]
+    headers.append("Địa chỉ")
+    rows = [person_row(1), person_row(2, **{"Ngày sinh": "31/02/1990", "Số điện thoại": "123"})]
+    first = run(xlsx_bytes(table(rows, headers)))
+    assert first.refusals == {"date_of_birth_format": 1, "phone_format": 1}
+    values, _sheet = report(first)
+    for delimiter in (",", ";"):
+        sent = run(csv_bytes([list(values[0]), list(values[1])], bom=True, delimiter=delimiter), name="loi.csv")
+        assert (sent.status, sent.accepted, sent.refusals) == ("done", 0, first.refusals), sent.problems
+    fixed = [list(values[0]), list(values[1])]
+    fixed[1][1], fixed[1][3] = person_row(2)["Ngày sinh"], "0912000002"
+    again = run(csv_bytes(fixed, bom=True), name="loi.csv")
+    assert (again.created, again.refused) == (1, 0)
+
+
 def test_an_organizations_own_reasons_column_is_its_data_not_the_reports(run):
     """A "Lý do" of the organization's own (why a staff member is listed), not the header's last column, stays in
     the report as sent; the report's reasons go after the row."""
