@@ -559,7 +559,7 @@ class XlsxBook(Book):
     def _xml(self, name: str) -> ElementTree.Element:
         try:
             return ElementTree.fromstring(self._read(name))  # noqa: S314 (a small part; expat limits expansion)
-        except ElementTree.ParseError:
+        except (ElementTree.ParseError, LookupError):  # LookupError: an encoding no codec knows ("UTF-9")
             raise FileRefused("file_corrupt") from None
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
@@ -930,7 +930,7 @@ def _struck_styles(styles_xml: bytes | None) -> frozenset[int]:
         return frozenset()
     try:
         root = ElementTree.fromstring(styles_xml)  # noqa: S314 (a small part; expat limits expansion)
-    except ElementTree.ParseError:
+    except (ElementTree.ParseError, LookupError):
         return frozenset()  # calamine reads the sheet or refuses it; a strike is not worth a refusal
     struck_fonts: set[int] = set()
     xfs: list[ElementTree.Element] = []

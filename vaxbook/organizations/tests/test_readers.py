@@ -178,6 +178,18 @@ def test_rows_after_the_end_of_the_rows_are_a_damaged_sheet_not_dropped():
     assert refused(damaged.getvalue()) == "file_corrupt"
 
 
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "_rels/.rels", "xl/styles.xml"])
+def test_a_part_declaring_an_unknown_encoding_is_corrupt_not_a_crash(part):
+    """``<?xml … encoding="UTF-9"?>`` made the XML parser raise LookupError, which escaped the upload (a 500)."""
+    declared = b'<?xml version="1.0" encoding="UTF-9"?>'
+    content = xlsx_bytes([["Họ và tên"], ["An"]], struck=("A2",))
+    content = rewrite_members(content, part, lambda data: declared + re.sub(rb"^<\?xml[^>]*>", b"", data))
+    if part == "xl/styles.xml":  # the strike's styles are read by us, the rest by calamine, which does not mind
+        assert [values for _number, values in open_book(io.BytesIO(content), name="r.xlsx").iter_rows()]
+    else:
+        assert refused(content) == "file_corrupt"
+
+
 def test_a_zip_bomb_is_refused_before_anything_decompresses_it():
     bomb = zip_bomb(size=300 * 1024 * 1024)
     assert len(bomb) < 1024 * 1024
