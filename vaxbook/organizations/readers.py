@@ -811,6 +811,8 @@ class XlsxBook(Book):
             sheet = workbook.get_sheet_by_name(self.sheet.name)
         except (CalamineError, ValueError, OSError):
             raise FileRefused("file_corrupt") from None
+        except BaseException as exc:
+            raise _corrupt_if_panic(exc) from None
         try:
             start = sheet.start
             if start is None:
@@ -819,7 +821,10 @@ class XlsxBook(Book):
             pad = [""] * left
             # iter_rows() would yield every empty row above the slice; to_python skips them (and holds
             # just this slice's rows, which is what the slice size bounds).
-            rows = sheet.to_python(skip_empty_area=True)
+            try:
+                rows = sheet.to_python(skip_empty_area=True)
+            except BaseException as exc:
+                raise _corrupt_if_panic(exc) from None
             errors = _error_cells(body) if b't="e"' in body or b"t='e'" in body else {}
             if formula.search(body):
                 errors = _formula_cells(body, stale=self.formulas_stale, into=errors)
@@ -840,6 +845,15 @@ class XlsxBook(Book):
                 yield number, row
         finally:
             workbook.close()
+
+
+def _corrupt_if_panic(exc: BaseException) -> BaseException:
+    """A panic of calamine's Rust code (pyo3's ``PanicException``, a BaseException that no ``except Exception``
+    stops: a date cell of -1e20 days) is a file it cannot read, `file_corrupt`; anything else stays itself."""
+    kind = type(exc)
+    if kind.__name__ == "PanicException" and kind.__module__ == "pyo3_runtime":
+        return FileRefused("file_corrupt")
+    return exc
 
 
 #: The most cells calamine is given at once: it holds a slice as a grid from its first to its last row and

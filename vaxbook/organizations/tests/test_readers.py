@@ -190,6 +190,16 @@ def test_a_part_declaring_an_unknown_encoding_is_corrupt_not_a_crash(part):
         assert refused(content) == "file_corrupt"
 
 
+def test_a_date_calamine_cannot_hold_is_corrupt_not_a_panic():
+    """A date cell of -1e20 days made calamine's Rust code panic (pyo3's PanicException, a BaseException that
+    no ``except Exception`` stops): a 500 at upload, an import left running in the worker."""
+    content = xlsx_bytes([["Họ và tên", "Ngày sinh"], ["An", date(1985, 1, 2)]])
+    content = rewrite_members(
+        content, "xl/worksheets/sheet1.xml", lambda data: re.sub(rb"<v>31049</v>", b"<v>-1e20</v>", data)
+    )
+    assert refused(content) == "file_corrupt"
+
+
 def test_a_zip_bomb_is_refused_before_anything_decompresses_it():
     bomb = zip_bomb(size=300 * 1024 * 1024)
     assert len(bomb) < 1024 * 1024

@@ -27,6 +27,7 @@ from vaxbook.organizations.tests.builders import (
     HEADERS,
     csv_bytes,
     person_row,
+    rewrite_members,
     saved_by_excel,
     table,
     upload,
@@ -1929,6 +1930,22 @@ def test_only_the_representative_imports(officer, org, places):
     with pytest.raises(DomainError) as caught:
         roster_import_start(actor=officer, organization=org, upload=upload(xlsx_bytes(table([person_row(1)]))))
     assert caught.value.status == 403
+
+
+def test_a_date_that_makes_the_spreadsheet_library_panic_below_the_peek_fails_the_import_as_corrupt(run, monkeypatch):
+    """calamine panics on a date cell of -1e20 days (pyo3's PanicException, not an Exception): below the
+    rows the upload peeks at, it escaped the run and left the import running."""
+    from vaxbook.organizations import readers
+
+    monkeypatch.setattr(readers, "_READ_SIZE", 4096)  # slices of the rows asked for, not of a whole 1 MB piece
+    rows = [person_row(i) for i in range(1, 801)]
+    rows[-1]["Ngày sinh"] = date(1985, 1, 2)  # a date cell, its serial 31049
+    content = rewrite_members(
+        xlsx_bytes(table(rows)), "xl/worksheets/sheet1.xml", lambda data: data.replace(b"<v>31049</v>", b"<v>-1e20</v>")
+    )
+    imp = run(content)
+    assert imp.status == "failed"
+    assert [p["code"] for p in imp.problems] == ["file_corrupt"]
 
 
 @override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
