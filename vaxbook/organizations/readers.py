@@ -860,15 +860,18 @@ def _corrupt_if_panic(exc: BaseException) -> BaseException:
 #: column, so a stray value far off (Ctrl+End in Excel: XFD1048576) would make it allocate gigabytes.
 GRID_CELLS = 2_000_000
 _ROW_NUMBER_AT = re.compile(rb"""<[^>]*?\sr=["']([0-9]+)["']""")  # a <row …> tag's number, matched where it starts
-_WIDE_CELL = re.compile(rb"""\sr=["'][A-Z]{2}""")  # a cell past column Z
-_WIDE_COLUMN = re.compile(rb"""\sr=["']([A-Z]{2,3})[0-9]""")
+#: A row's number (no letters) or a cell's reference: calamine places a cell by its reference, not by its row.
+_REFERENCE = re.compile(rb"""\sr=["']([A-Z]*)([0-9]+)["']""")
 
 
 def _within_grid(body: bytes, ns: bytes) -> Iterator[bytes]:
-    """A slice's rows, in parts whose grid (rows from the first to the last, by their numbers, times the
-    widest row's columns) holds at most GRID_CELLS: the slice itself, nearly always (one search for a
-    cell past column Z, two for the first and the last row); rows far apart, or far-off columns, are cut
-    into parts of fewer rows, none lost."""
+    """A slice's rows, in parts whose grid (from the first to the last row that a row's number or a cell's
+    reference names, times the widest column) holds at most GRID_CELLS: the slice itself, nearly always
+    (one search for a number or a reference outside the first and the last rows' numbers, or a cell past
+    column Z); rows far apart, or far-off columns, are cut into parts of fewer rows, none lost. A row whose
+    cells name rows far from it (``<row r="2"><c r="B99999999999">``: only a damaged file has one, and
+    calamine would allocate terabytes for it, an abort that no exception stops), or a column past XFD, is
+    `file_corrupt`."""
     row_tag = b"<" + ns + b"row"
     first, last = body.find(row_tag), body.rfind(row_tag)
     if first < 0:
@@ -876,27 +879,65 @@ def _within_grid(body: bytes, ns: bytes) -> Iterator[bytes]:
         return
     head = _ROW_NUMBER_AT.match(body, first)
     tail = _ROW_NUMBER_AT.match(body, last)
-    span = int(tail.group(1)) - int(head.group(1)) + 1 if head and tail else body.count(row_tag)
-    width = 26
-    if _WIDE_CELL.search(body):
-        width = max((_column_index(m.group(1)) + 1 for m in _WIDE_COLUMN.finditer(body)), default=width)
-    if span * width <= GRID_CELLS:
-        yield body
-        return
-    rows_at_once = max(1, GRID_CELLS // width)
-    cut, cut_number, rows = 0, None, 0
-    for start in re.finditer(re.escape(row_tag) + rb"\b", body):
-        position = start.start()
-        found = _ROW_NUMBER_AT.match(body, position)
-        number = int(found.group(1)) if found else None
-        far = number is not None and cut_number is not None and number - cut_number >= rows_at_once
-        if rows and (rows >= rows_at_once or far):
-            yield body[cut:position]
-            cut, cut_number, rows = position, None, 0
-        if cut_number is None:
-            cut_number = number
+    if head and tail:
+        low, high = int(head.group(1)), int(tail.group(1))
+        if low <= high and (high - low + 1) * 26 <= GRID_CELLS and not _outside(low, high).search(body):
+            yield body
+            return
+    cut, rows, low, high, width = 0, 0, 0, 0, 26
+    starts = [m.start() for m in re.finditer(re.escape(row_tag) + rb"\b", body)]
+    for position, end in zip(starts, [*starts[1:], len(body)], strict=True):
+        references = _REFERENCE.findall(body, position, end)
+        numbers = [int(number) for _letters, number in references]
+        columns = max([26, *(_column_index(letters) + 1 for letters, _number in references if letters)])
+        if columns > MAX_COLUMNS:  # a column past XFD: damaged too
+            raise FileRefused("file_corrupt")
+        if rows:
+            low_with, high_with = min([low, *numbers]), max([high, *numbers])
+            if max(high_with - low_with + 1, rows + 1) * max(width, columns) > GRID_CELLS:
+                yield body[cut:position]
+                cut, rows = position, 0
+        if rows:
+            low, high, width = low_with, high_with, max(width, columns)
+        else:
+            low, high, width = min(numbers, default=0), max(numbers, default=0), columns
+            if (high - low + 1) * width > GRID_CELLS:
+                raise FileRefused("file_corrupt")
         rows += 1
     yield body[cut:]
+
+
+def _outside(low: int, high: int) -> re.Pattern[bytes]:
+    """A row's number or a cell's reference (``r="…"``) that is not a column A to Z and a row from `low` to
+    `high`, written as Excel writes them (no leading zero). It starts with the literal ``r=``, which the
+    search skips to (another attribute's ``…r="`` found too only sends the slice the exact way)."""
+    return re.compile(rb"""r=["'](?![A-Z]?(?:""" + _number_range(str(low), str(high)).encode() + rb""")["'])""")
+
+
+def _number_range(low: str, high: str) -> str:
+    """A regular expression matching the integers from `low` to `high` (decimal, no leading zero)."""
+    if len(low) < len(high):
+        return _number_range(low, "9" * len(low)) + "|" + _number_range("1" + "0" * len(low), high)
+    if low == high:
+        return low
+    if len(low) == 1:
+        return f"[{low}-{high}]"
+    if low[0] == high[0]:
+        return low[0] + "(?:" + _number_range(low[1:], high[1:]) + ")"
+    rest = len(low) - 1
+    between = f"|[{int(low[0]) + 1}-{int(high[0]) - 1}][0-9]{{{rest}}}" if int(high[0]) - int(low[0]) > 1 else ""
+    return (
+        low[0]
+        + "(?:"
+        + _number_range(low[1:], "9" * rest)
+        + ")"
+        + between
+        + "|"
+        + high[0]
+        + "(?:"
+        + _number_range("0" * rest, high[1:])
+        + ")"
+    )
 
 
 def _struck_cells(

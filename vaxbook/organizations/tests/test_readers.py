@@ -298,6 +298,7 @@ def test_a_stray_value_in_the_sheets_last_cell_is_read_without_a_grid_of_the_who
     ("rows", "wide_at"),
     [
         ([1, 2, 3, 1_048_576], None),  # rows far apart
+        ([1, 1_048_576, 2, 3], None),  # far apart and out of order: the last row's number says nothing
         (list(range(1, 301)), 150),  # one row as wide as the sheet
         (list(range(1, 301)), None),  # neither: the slice as it is
     ],
@@ -309,9 +310,28 @@ def test_a_slice_is_cut_into_parts_of_a_bounded_grid_none_lost(rows, wide_at):
     assert b"".join(parts) == body
     for part in parts:
         numbers = [int(n) for n in re.findall(rb'<row r="(\d+)"', part)]
-        width = 16_384 if b"XFD" in body else 26
-        assert (numbers[-1] - numbers[0] + 1) * width <= GRID_CELLS or len(numbers) == 1
-    assert (len(parts) > 1) == (wide_at is not None or rows[-1] > 1000)
+        width = 16_384 if b"XFD" in part else 26
+        assert (max(numbers) - min(numbers) + 1) * width <= GRID_CELLS or len(numbers) == 1
+    assert (len(parts) > 1) == (wide_at is not None or max(rows) > 1000)
+
+
+def test_a_cell_naming_a_row_far_from_its_own_is_corrupt_not_an_abort():
+    """calamine places a cell by its reference: ``<row r="2"><c r="B99999999999">`` (a damaged file, one digit
+    changed) made it allocate 600 GB for the slice's grid, an abort of the whole process (web or worker), not
+    an exception. Such a row is refused; a reference out of the first and last rows' range is looked for in
+    the slice's one search, so the usual slice is read as before."""
+    far = b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="B99999999999"><v>3</v></c></row>'
+    with pytest.raises(FileRefused):
+        list(_within_grid(far, b""))
+    content = xlsx_bytes([["Họ và tên", "Ngày sinh"], ["An", "01/01/1990"], ["Bình", "02/02/1990"]])
+    damaged = rewrite_members(
+        content, "xl/worksheets/sheet1.xml", lambda data: data.replace(b'r="B2"', b'r="B2000000000"')
+    )
+    assert refused(damaged) == "file_corrupt"
+    wide = rewrite_members(content, "xl/worksheets/sheet1.xml", lambda data: data.replace(b'r="B2"', b'r="ZZZZ2"'))
+    assert refused(wide) == "file_corrupt"  # past column XFD: calamine took it, its grid as wide as 475,254 columns
+    near = rewrite_members(content, "xl/worksheets/sheet1.xml", lambda data: data.replace(b'r="B2"', b'r="B3"'))
+    assert sliced_rows(near, 5000) == calamine_rows(near)  # a reference near its row is read as calamine reads it
 
 
 def test_rows_without_numbers_are_numbered_by_position():
