@@ -465,6 +465,8 @@ _ROW_NUMBER_ATTR = re.compile(rb"\br=[\"']([0-9]+)[\"']")
 _MERGE_CELL = re.compile(rb"<" + _NS_PREFIX + rb'mergeCell\b[^>]*?\bref="([A-Z]{1,3})([0-9]+):[A-Z]{1,3}([0-9]+)"')
 _REL_TYPES_KEPT = ("/styles", "/sharedStrings", "/theme")
 _OFFICE_DOCUMENT = "/officeDocument"
+#: Tabs that are not worksheets: a chart alone, an Excel 5 dialog, an Excel 4 macro sheet.
+_SHEETS_WITHOUT_ROWS = ("/chartsheet", "/dialogsheet", "/xlMacrosheet", "/xlIntlMacrosheet")
 
 
 def _local(tag: str) -> str:
@@ -628,7 +630,11 @@ class XlsxBook(Book):
             rel = rels.get(_attr(entry, "id") or "")
             if rel is None or rel[1] not in self.zip.NameToInfo:
                 raise FileRefused("file_corrupt")
+            if rel[0].endswith(_SHEETS_WITHOUT_ROWS):  # a chart sheet: no rows to read, not a damaged sheet
+                continue
             sheets.append(_Sheet(path=rel[1], name=entry.get("name", ""), parts=parts))
+        if not sheets:
+            raise FileRefused("file_empty")
         return sheets
 
     # -- rows --------------------------------------------------------------------------------

@@ -200,6 +200,28 @@ def test_a_date_calamine_cannot_hold_is_corrupt_not_a_panic():
     assert refused(content) == "file_corrupt"
 
 
+def test_a_chart_sheet_before_the_list_is_passed_over():
+    """A chart sheet (a tab holding only a chart, Excel's "Move Chart > New sheet") first in the workbook was
+    read as the list and refused as `file_corrupt` (it has no rows); a workbook of charts alone is empty."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    charts = book.add_chartsheet("Biểu đồ")
+    sheet = book.add_worksheet("Nhân viên")
+    for r, row in enumerate([["Họ và tên", "Số"], ["An", 1], ["Bình", 2]]):
+        sheet.write_row(r, 0, row)
+    chart = book.add_chart({"type": "column"})
+    chart.add_series({"values": "='Nhân viên'!$B$2:$B$3"})
+    charts.set_chart(chart)
+    book.close()
+    book_read = open_book(io.BytesIO(out.getvalue()), name="r.xlsx")
+    assert [s.name for s in book_read.sheets()] == ["Nhân viên"]
+    assert [values for _n, values in book_read.iter_rows()] == [["Họ và tên", "Số"], ["An", 1.0], ["Bình", 2.0]]
+    alone = rewrite_members(
+        out.getvalue(), "xl/workbook.xml", lambda data: re.sub(rb'<sheet name="Nh[^>]*/>', b"", data)
+    )
+    assert refused(alone) == "file_empty"
+
+
 def test_a_zip_bomb_is_refused_before_anything_decompresses_it():
     bomb = zip_bomb(size=300 * 1024 * 1024)
     assert len(bomb) < 1024 * 1024
