@@ -266,11 +266,18 @@ def sniff_format(head: bytes, name: str) -> str:
     if fmt == "csv":
         if is_zip:
             raise FileRefused("file_type_mismatch", expected=".csv")
-        if head.startswith(UTF16_BOMS):
+        if head.startswith(UTF16_BOMS) or _utf16_without_bom(head):
             raise FileRefused("csv_encoding")
         if b"\x00" in head:
             raise FileRefused("file_type_unsupported")
     return fmt
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """Text in UTF-16 without its BOM ("Unicode Text" from some programs): a CSV's letters, digits and
+    separators are ASCII, so one byte of each pair is NUL (half of them at least), the other never is."""
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return min(even, odd) == 0 and max(even, odd) >= len(head) // 4 > 0
 
 
 def _is_ods(head: bytes) -> bool:

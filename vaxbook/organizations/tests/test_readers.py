@@ -141,6 +141,15 @@ def test_other_kinds_of_file_are_refused():
     assert refused("Ngày".encode("cp1252"), "roster.csv") == "csv_encoding"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_csv_in_utf16_without_its_bom_is_an_encoding_not_an_unknown_kind(encoding):
+    """Saved as "Unicode Text" by a program that writes no BOM, every other byte is NUL: refused for its
+    encoding, with how to save it as UTF-8, not as a file of an unknown kind."""
+    text = csv_bytes([["STT", "Họ và tên", "Ngày sinh"], [1, "Nguyễn Văn An", "01/01/1990"]]).decode()
+    assert refused(text.encode(encoding), "roster.csv") == "csv_encoding"
+    assert refused(b"STT,H\x00,N\n1,\x00\x00\x00\x00,x\n", "roster.csv") == "file_type_unsupported"  # NULs, not UTF-16
+
+
 def test_an_empty_file_is_empty():
     assert refused(b"", "roster.csv") == "file_empty"
 
