@@ -424,6 +424,9 @@ _MAX_SHEET_EPILOGUE = 8 << 20  # what follows the rows: the merged cells, page s
 #: memory at its peak. The shared strings of a 20 MB upload's real texts (about 220,000 rows) are about 35 MB;
 #: the workbook, its relationships, styles and theme, a few kB (a workbook bloated with styles, a few MB).
 _MAX_SHARED_STRINGS_BYTES = 64 << 20
+#: ... or three times the upload's limit where a deployment raised it (`ROSTER_IMPORT_MAX_BYTES`): its larger
+#: rosters' texts are read, at the memory they take.
+_SHARED_STRINGS_PER_UPLOAD_BYTE = 3
 _MAX_PART_BYTES = 16 << 20
 _RATIO_MIN_BYTES = 1 << 20
 _NS_PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
@@ -633,7 +636,7 @@ class XlsxBook(Book):
         for rel_type, path in rels.values():
             if rel_type.endswith(_REL_TYPES_KEPT) and path in self.zip.NameToInfo:
                 shared = rel_type.endswith("/sharedStrings")
-                parts[path] = self._read(path, _MAX_SHARED_STRINGS_BYTES if shared else _MAX_PART_BYTES)
+                parts[path] = self._read(path, _shared_strings_bound() if shared else _MAX_PART_BYTES)
                 if rel_type.endswith("/styles"):
                     styles = parts[path]
                 elif rel_type.endswith("/sharedStrings"):
@@ -886,7 +889,9 @@ def _corrupt_if_panic(exc: BaseException) -> BaseException:
 GRID_CELLS = 2_000_000
 _ROW_NUMBER_AT = re.compile(rb"""<[^>]*?\sr=["']([0-9]+)["']""")  # a <row …> tag's number, matched where it starts
 #: A row's number (no letters) or a cell's reference: calamine places a cell by its reference, not by its row.
-_REFERENCE = re.compile(rb"""\sr=["']([A-Z]*)([0-9]+)["']""")
+#: As an XML parser reads the attribute: spaces around its "=", its letters in either case (calamine takes
+#: ``r = "b99999999999"`` as that cell too).
+_REFERENCE = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)([0-9]+)["']""")
 
 
 def _within_grid(body: bytes, ns: bytes) -> Iterator[bytes]:
@@ -914,7 +919,7 @@ def _within_grid(body: bytes, ns: bytes) -> Iterator[bytes]:
     for position, end in zip(starts, [*starts[1:], len(body)], strict=True):
         references = _REFERENCE.findall(body, position, end)
         numbers = [int(number) for _letters, number in references]
-        columns = max([26, *(_column_index(letters) + 1 for letters, _number in references if letters)])
+        columns = max([26, *(_column_index(letters.upper()) + 1 for letters, _number in references if letters)])
         if columns > MAX_COLUMNS:  # a column past XFD: damaged too
             raise FileRefused("file_corrupt")
         if rows:
@@ -934,9 +939,10 @@ def _within_grid(body: bytes, ns: bytes) -> Iterator[bytes]:
 
 def _outside(low: int, high: int) -> re.Pattern[bytes]:
     """A row's number or a cell's reference (``r="…"``) that is not a column A to Z and a row from `low` to
-    `high`, written as Excel writes them (no leading zero). It starts with the literal ``r=``, which the
-    search skips to (another attribute's ``…r="`` found too only sends the slice the exact way)."""
-    return re.compile(rb"""r=["'](?![A-Z]?(?:""" + _number_range(str(low), str(high)).encode() + rb""")["'])""")
+    `high`, written as Excel writes them (capitals, no leading zero, no space around "="): any other form
+    is found too, and sends the slice the exact way (`_REFERENCE`), as does another attribute's ``…r="``."""
+    inside = _number_range(str(low), str(high)).encode()
+    return re.compile(rb"""r(?:=["'](?![A-Z]?(?:""" + inside + rb""")["'])|\s+=|=\s)""")
 
 
 def _number_range(low: str, high: str) -> str:
@@ -1074,6 +1080,11 @@ def _with_errors(values: list[Any], errors: list[tuple[int, str]]) -> list[Any]:
             values += [""] * (column + 1 - len(values))
         values[column] = error
     return values
+
+
+def _shared_strings_bound() -> int:
+    """The most bytes of shared strings a workbook may hold (`_MAX_SHARED_STRINGS_BYTES`)."""
+    return max(_MAX_SHARED_STRINGS_BYTES, _SHARED_STRINGS_PER_UPLOAD_BYTE * limit("ROSTER_IMPORT_MAX_BYTES"))
 
 
 def _column_index(letters: bytes) -> int:

@@ -239,12 +239,23 @@ def test_a_part_held_whole_is_bounded_however_well_it_compresses(part, monkeypat
     from vaxbook.organizations import readers
 
     monkeypatch.setattr(readers, "_MAX_SHARED_STRINGS_BYTES", 8000)
+    monkeypatch.setattr(readers, "_SHARED_STRINGS_PER_UPLOAD_BYTE", 0)
     monkeypatch.setattr(readers, "_MAX_PART_BYTES", 8000)
     texts = [[f"Người {n} " * 10] for n in range(40)]
     padding = b"<!--" + b"x" * 8000 + b"-->"
     content = rewrite_members(xlsx_bytes([["Họ và tên"], *texts]), part, lambda data: data + padding)
     assert refused(content) == "file_zip_bomb"
     assert len(list(open_book(io.BytesIO(xlsx_bytes([["Họ và tên"], ["An"]])), name="r.xlsx").iter_rows())) == 2
+
+
+def test_the_shared_strings_bound_grows_with_a_raised_upload_limit():
+    """64 MB holds the texts of a 20 MB upload (about 35 MB); a deployment that takes larger files reads their
+    texts too, three bytes of them to a byte of upload, rather than refusing them as a zip bomb."""
+    from vaxbook.organizations import readers
+
+    assert readers._shared_strings_bound() == 64 << 20
+    with override_settings(ROSTER_IMPORT_MAX_BYTES=100 << 20):
+        assert readers._shared_strings_bound() == 300 << 20
 
 
 def test_a_zip_bomb_is_refused_before_anything_decompresses_it():
@@ -379,6 +390,17 @@ def test_a_cell_naming_a_row_far_from_its_own_is_corrupt_not_an_abort():
     assert refused(wide) == "file_corrupt"  # past column XFD: calamine took it, its grid as wide as 475,254 columns
     near = rewrite_members(content, "xl/worksheets/sheet1.xml", lambda data: data.replace(b'r="B2"', b'r="B3"'))
     assert sliced_rows(near, 5000) == calamine_rows(near)  # a reference near its row is read as calamine reads it
+
+
+@pytest.mark.parametrize("reference", [b'r="b2000000000"', b'r = "B2000000000"', b'r\n=\n"B2000000000"'])
+def test_a_far_reference_written_otherwise_than_excel_writes_it_is_corrupt_too(reference):
+    """An XML parser reads ``r = "…"`` and calamine a column in lower case as Excel's ``r="B…"``: each aborted
+    the process as that did, and each is found by the slice's one search."""
+    content = xlsx_bytes([["Họ và tên", "Ngày sinh"], ["An", "01/01/1990"], ["Bình", "02/02/1990"]])
+    damaged = rewrite_members(content, "xl/worksheets/sheet1.xml", lambda data: data.replace(b'r="B2"', reference))
+    assert refused(damaged) == "file_corrupt"
+    lower = rewrite_members(content, "xl/worksheets/sheet1.xml", lambda data: data.replace(b'r="B2"', b'r = "b2"'))
+    assert sliced_rows(lower, 5000) == calamine_rows(lower)  # near its row, however written: read as calamine reads it
 
 
 def test_rows_without_numbers_are_numbered_by_position():
