@@ -27,7 +27,9 @@ the priority groups, an organization and its representative, then:
    then empties the table and imports the file once more with our import, so that the baseline's
    minutes are bracketed by two imports (a shared VM's speed drifts) and the ratio is printed for both;
 3. writes a `--memory-rows` roster and imports it in a child process (so the figure is that import's
-   alone), printing the child's peak RSS (VmHWM) and its rows/s.
+   alone), printing the child's peak RSS (VmHWM) and its rows/s; with `--memory-shared-strings` its texts
+   are in a shared-strings part, as a workbook Excel saved holds them (calamine parses that part with
+   every slice; writing it takes xlsxwriter a few GB).
 
 Targets (2 cores, app and database on one machine): >= 20,000 rows/s end to end, >= 20x the baseline,
 peak memory <= 500 MB for 1,000,000 rows.
@@ -62,14 +64,16 @@ def cccd(dob: date, sex: str, serial: int) -> str:
     return f"075{digit}{dob.year % 100:02d}{serial:06d}"
 
 
-def write_roster(path: Path, rows: int, seed: int = 2021) -> dict[str, int]:
-    """A realistic roster of `rows` rows; returns how many rows of each defect it holds."""
+def write_roster(path: Path, rows: int, seed: int = 2021, *, shared_strings: bool = False) -> dict[str, int]:
+    """A realistic roster of `rows` rows; returns how many rows of each defect it holds. Its texts are in the
+    sheet (inline strings, as xlsxwriter's constant memory writes them), or with `shared_strings` in a
+    shared-strings part, as Excel and LibreOffice save a workbook (xlsxwriter then holds the sheet in memory)."""
     import xlsxwriter
 
     from vaxbook.organizations.columns import TEMPLATE_COLUMNS
 
     rng = random.Random(seed)
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": not shared_strings, "strings_to_numbers": False})
     sheet = book.add_worksheet("Danh sách")
     date_format = book.add_format({"num_format": "dd/mm/yyyy"})
     sheet.write_row(0, 0, [c.header for c in TEMPLATE_COLUMNS])
@@ -336,6 +340,11 @@ def main() -> None:
     ap.add_argument("--memory-rows", type=int, default=1_000_000)
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument(
+        "--memory-shared-strings",
+        action="store_true",
+        help="write the --memory-rows roster with a shared-strings part, as Excel saves one",
+    )
     ap.add_argument("--workdir", default="/tmp/vaxbook-bench-roster")
     ap.add_argument("--child-import", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -407,7 +416,9 @@ def main() -> None:
     if not args.skip_memory:
         big = work / f"roster-{args.memory_rows}.xlsx"
         started = time.perf_counter()
-        write_roster(big, args.memory_rows, seed=7)
+        if args.memory_shared_strings:
+            big = work / f"roster-{args.memory_rows}-shared.xlsx"
+        write_roster(big, args.memory_rows, seed=7, shared_strings=args.memory_shared_strings)
         print(
             f"wrote {big.name}: {big.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - started:.0f}s", flush=True
         )
