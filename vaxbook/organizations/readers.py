@@ -7,11 +7,12 @@ stable code (see :data:`MESSAGES`); nothing here touches the database.
 Why a worksheet is read in slices: calamine loads a whole worksheet into memory (about 1.5 kB a row for
 a 16-column roster: 1.5 GB for a million rows). So we stream the worksheet XML out of the zip ourselves,
 cut it at row boundaries (``</row>`` cannot occur inside XML text, where ``<`` is always escaped), and
-hand calamine one small workbook per slice: the same workbook, styles and shared-strings parts, and a
-sheet holding only that slice's rows. calamine still decodes every cell (shared strings, dates from the
-number formats, the 1904 date system) and keeps the row numbers (``<row r="…">``); memory stays bounded
-by the slice. calamine never opens the uploaded zip itself: every byte it sees went through ``zipfile``,
-whose reads stop at the member sizes checked against the zip-bomb limits.
+hand calamine one small workbook per slice: the same workbook and styles parts, the shared strings (those
+the slice's cells use, renumbered, where the part is big: `_SharedStrings`), and a sheet holding only that
+slice's rows. calamine still decodes every cell (shared strings, dates from the number formats, the 1904
+date system) and keeps the row numbers (``<row r="…">``); memory stays bounded by the slice. calamine never
+opens the uploaded zip itself: every byte it sees went through ``zipfile``, whose reads stop at the member
+sizes checked against the zip-bomb limits.
 """
 
 import bisect
@@ -421,13 +422,19 @@ _READ_SIZE = 1 << 20
 _MAX_SHEET_PROLOGUE = 8 << 20
 _MAX_SHEET_EPILOGUE = 8 << 20  # what follows the rows: the merged cells, page setup
 #: The parts held whole, parsed by us and by calamine (once per slice): each about eight times its size in
-#: memory at its peak. The shared strings of a 20 MB upload's real texts (about 220,000 rows) are about 35 MB;
-#: the workbook, its relationships, styles and theme, a few kB (a workbook bloated with styles, a few MB).
+#: memory at its peak, but the shared strings past `_STRINGS_CUT_BYTES`, of which a slice is given its own
+#: (the part held once, and 16 bytes a string to find them: a million rows, 52 MB, 1.9 million strings, 411 MB
+#: at the import's peak). The bounds hold for a part that is not cut (a comment in it) as for the others.
+#: The shared strings of a 20 MB upload's real texts (about 220,000 rows) are about 35 MB; the workbook, its
+#: relationships, styles and theme, a few kB (a workbook bloated with styles, a few MB).
 _MAX_SHARED_STRINGS_BYTES = 64 << 20
 #: ... or three times the upload's limit where a deployment raised it (`ROSTER_IMPORT_MAX_BYTES`): its larger
 #: rosters' texts are read, at the memory they take.
 _SHARED_STRINGS_PER_UPLOAD_BYTE = 3
 _MAX_PART_BYTES = 16 << 20
+#: A shared-strings part larger than this is cut per slice (`_SharedStrings`): calamine parses the part it is
+#: given whole with every slice (a million rows' texts: 52 MB, 1.9 million strings; the import's peak was 908 MB).
+_STRINGS_CUT_BYTES = 2 << 20
 _RATIO_MIN_BYTES = 1 << 20
 _NS_PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
 _SHEET_DATA = re.compile(rb"<(" + _NS_PREFIX + rb")sheetData\b[^>]*?(/?)>")
@@ -517,6 +524,71 @@ class _Sheet:
     path: str
     name: str
     parts: dict[str, bytes] = field(default_factory=dict)  # the other parts each slice needs
+    strings: "_SharedStrings | None" = None  # the shared strings, where a slice is given only its own
+
+
+#: A cell holding a shared string's index, written as every program writes one: (the cell's tag and the value's,
+#: the index). Another form (a formula first, a comment) is not renumbered, and the slice is given every string.
+_SHARED_INDEX_CELL = re.compile(
+    rb"(<" + _NS_PREFIX + rb"c\b[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*(?<!/)>\s*<" + _NS_PREFIX + rb"v>)\s*([0-9]+)\s*(?=</)"
+)
+#: Any shared-string cell (``t="s"``, as an XML parser reads the attribute).
+_SHARED_TYPE = re.compile(rb"\st\s*=\s*[\"']s[\"']")
+_SST_OPENING = re.compile(rb"<(" + _NS_PREFIX + rb")sst\b[^>]*>")
+_SST_COUNTS = re.compile(rb"\s(?:count|uniqueCount)\s*=\s*(?:\"[^\"]*\"|'[^']*')")
+
+
+class _SharedStrings:
+    """A big shared-strings part, of which each slice is given the strings its cells use, renumbered in the
+    slice's sheet (calamine parses the part it is given whole, about eight times its size at the peak, with
+    every slice: a million rows' 52 MB took 908 MB). The strings are found as the slices ask for them
+    (`_SHARED_STRING`, as `_struck_strings` counts them); a part where a comment or a CDATA section could
+    hide or feign one is not cut (`cut` is None)."""
+
+    def __init__(self, path: str, data: bytes):
+        self.path = path
+        self.data = data
+        self.starts = array("q")
+        self.ends = array("q")
+        self._found = _SHARED_STRING.finditer(data)
+        self._lock = threading.Lock()
+        opening = _SST_OPENING.search(data)
+        self.head = _SST_COUNTS.sub(b"", data[: opening.end()]) if opening else b""
+        self.tail = b"</" + (opening.group(1) if opening else b"") + b"sst>"
+
+    @classmethod
+    def cut(cls, path: str, data: bytes | None) -> "_SharedStrings | None":
+        if data is None or len(data) <= _STRINGS_CUT_BYTES or b"<!" in data or data.count(b"<?") > 1:
+            return None
+        strings = cls(path, data)
+        return strings if strings.head else None
+
+    def _reach(self, index: int) -> bool:
+        """Find the strings up to `index`; False if the part holds fewer."""
+        with self._lock:
+            for match in self._found:
+                self.starts.append(match.start())
+                self.ends.append(match.end())
+                if len(self.starts) > index:
+                    break
+            return len(self.starts) > index
+
+    def for_slice(self, body: bytes) -> tuple[bytes, bytes] | None:
+        """(the slice's rows with each shared-string cell renumbered, the shared-strings part of theirs), or
+        None where a cell could not be renumbered (written otherwise, an index past the strings): the slice
+        is then given every string, and calamine reads it as it is."""
+        pieces = _SHARED_INDEX_CELL.split(body)
+        old = [int(index) for index in pieces[2::3]]
+        if len(old) != len(_SHARED_TYPE.findall(body)):
+            return None
+        used = dict.fromkeys(old)
+        if used and not self._reach(max(used)):
+            return None
+        new = {index: b"%d" % k for k, index in enumerate(used)}
+        pieces[2::3] = [new[index] for index in old]
+        data, starts, ends = self.data, self.starts, self.ends
+        part = b"".join([self.head, *(data[starts[i] : ends[i]] for i in used), self.tail])
+        return b"".join(pieces), part
 
 
 class XlsxBook(Book):
@@ -633,6 +705,7 @@ class XlsxBook(Book):
                 parts[name] = self._read(name)
         styles: bytes | None = None
         shared_strings: bytes | None = None
+        shared_path = ""
         for rel_type, path in rels.values():
             if rel_type.endswith(_REL_TYPES_KEPT) and path in self.zip.NameToInfo:
                 shared = rel_type.endswith("/sharedStrings")
@@ -640,13 +713,14 @@ class XlsxBook(Book):
                 if rel_type.endswith("/styles"):
                     styles = parts[path]
                 elif rel_type.endswith("/sharedStrings"):
-                    shared_strings = parts[path]
+                    shared_strings, shared_path = parts[path], path
         # The cell styles, and the texts, that strike through: a row with such a cell is asked about (`MarkedRow`).
         self.struck_styles = _struck_styles(styles)
         self.struck_strings = _struck_strings(shared_strings)
         # Without shared strings a program wrote its texts into the sheet (openpyxl): rich text struck
         # there is looked for in each slice; Excel, LibreOffice and the rest keep texts in shared strings.
         self.inline_strings = shared_strings is None
+        strings = _SharedStrings.cut(shared_path, shared_strings)
         sheets = []
         for entry in [*named, *(e for e in visible if e not in named)]:
             rel = rels.get(_attr(entry, "id") or "")
@@ -654,7 +728,7 @@ class XlsxBook(Book):
                 raise FileRefused("file_corrupt")
             if rel[0].endswith(_SHEETS_WITHOUT_ROWS):  # a chart sheet: no rows to read, not a damaged sheet
                 continue
-            sheets.append(_Sheet(path=rel[1], name=entry.get("name", ""), parts=parts))
+            sheets.append(_Sheet(path=rel[1], name=entry.get("name", ""), parts=parts, strings=strings))
         if not sheets:
             raise FileRefused("file_empty")
         return sheets
@@ -747,8 +821,10 @@ class XlsxBook(Book):
 
     def default_slice_rows(self) -> int:
         """Rows per slice: small (calamine is fastest and leanest on small slices), but larger when a big
-        shared-strings part would otherwise be parsed again for every slice."""
+        shared-strings part would otherwise be parsed again for every slice (one not cut per slice)."""
         base = limit("ROSTER_IMPORT_READ_ROWS")
+        if self.sheet.strings is not None:
+            return base
         parts = self.sheet.parts
         shared = max((len(data) for name, data in parts.items() if "sharedstrings" in name.lower()), default=0)
         return min(base * max(1, -(-shared // (2 << 20))), 8 * base)
@@ -812,7 +888,7 @@ class XlsxBook(Book):
                     body = b"".join(pending)
                     pending, pending_rows = [], 0
                     for part in _within_grid(body, ns):
-                        yield list(self._slice_rows(opening + part + closing, part, rows_before, formula))
+                        yield list(self._slice_rows((opening, closing), part, rows_before, formula))
                         rows_before += part.count(b"<" + ns + b"row")
                 if done:
                     return
@@ -824,12 +900,22 @@ class XlsxBook(Book):
                     raise FileRefused("file_corrupt")
                 buf += piece
 
-    def _slice_rows(self, sheet_xml: bytes, body: bytes, rows_before: int, formula: re.Pattern[bytes]) -> Iterator[Row]:
+    def _slice_rows(
+        self, around: tuple[bytes, bytes], body: bytes, rows_before: int, formula: re.Pattern[bytes]
+    ) -> Iterator[Row]:
+        """The rows of one slice (`body`, the rows' XML; `around`, what the sheet holds before and after them),
+        read by calamine from a workbook of this slice alone."""
+        parts, rows_xml = self.sheet.parts, body
+        strings = self.sheet.strings
+        cut = strings.for_slice(body) if strings is not None else None
+        if strings is not None and cut is not None:
+            rows_xml, part = cut
+            parts = {**parts, strings.path: part}
         mini = io.BytesIO()
         with zipfile.ZipFile(mini, "w", zipfile.ZIP_STORED) as z:
-            for name, data in self.sheet.parts.items():
+            for name, data in parts.items():
                 z.writestr(name, data)
-            z.writestr(self.sheet.path, sheet_xml)
+            z.writestr(self.sheet.path, around[0] + rows_xml + around[1])
         mini.seek(0)
         # Rows normally carry their number (r="12"); a file whose rows do not is numbered by position.
         first_row = re.search(rb"<" + _NS_PREFIX + rb"row\b[^>]*>", body)

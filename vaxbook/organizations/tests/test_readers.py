@@ -15,6 +15,7 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from python_calamine import CalamineWorkbook
 
+from vaxbook.organizations import readers
 from vaxbook.organizations.readers import (
     GRID_CELLS,
     CellError,
@@ -28,6 +29,15 @@ from vaxbook.organizations.readers import (
     sniff_format,
 )
 from vaxbook.organizations.tests.builders import csv_bytes, rewrite_members, saved_by_excel, xlsx_bytes, zip_bomb
+
+
+@pytest.fixture(autouse=True, params=["strings-whole", "strings-cut"])
+def _shared_strings(request, monkeypatch):
+    """Every test here twice: the shared strings handed to calamine whole with each slice (a part up to 2 MB),
+    and cut per slice, each slice given the strings its cells use, renumbered (`_SharedStrings`: a bigger
+    part). Both read the same."""
+    if request.param == "strings-cut":
+        monkeypatch.setattr(readers, "_STRINGS_CUT_BYTES", -1)
 
 
 def refused(content: bytes, name: str = "roster.xlsx") -> str:
@@ -48,6 +58,15 @@ def calamine_rows(content: bytes) -> list[tuple[int, list]]:
 
 def sliced_rows(content: bytes, slice_rows: int) -> list[tuple[int, list]]:
     return list(XlsxBook(io.BytesIO(content)).iter_rows(slice_rows=slice_rows))
+
+
+def sheet_xml(content: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        return z.read("xl/worksheets/sheet1.xml")
+
+
+def _strings_of(part: bytes) -> list[bytes]:
+    return re.findall(rb"<t[^>]*>([^<]*)</t>", part)
 
 
 # --------------------------------------------------------------------------------------------
@@ -333,6 +352,67 @@ def _xlsxwriter_book(constant_memory: bool, date_1904: bool = False) -> bytes:
 @pytest.mark.parametrize("slice_rows", [1, 7, 64, 100_000])
 def test_slices_read_the_same_cells_and_row_numbers_as_calamine(content, slice_rows):
     assert sliced_rows(content, slice_rows) == calamine_rows(content)
+
+
+def test_a_big_shared_strings_part_gives_each_slice_its_own_strings_renumbered(monkeypatch):
+    """A million rows' texts are 52 MB of shared strings (1.9 million strings), which calamine parsed whole
+    with every slice: a peak of 908 MB. Past 2 MB, each slice's workbook holds the strings its cells use,
+    in the order they first appear, and its cells point at them there."""
+    monkeypatch.setattr(readers, "_STRINGS_CUT_BYTES", -1)
+    rows = [["Họ và tên", "Bộ phận"], *([f"Người {n}", "Kho" if n % 2 else "Xưởng"] for n in range(1, 13))]
+    content = xlsx_bytes(rows)
+    book = XlsxBook(io.BytesIO(content))
+    strings = book.sheet.strings
+    assert strings is not None
+    assert [values for _n, values in book.iter_rows(slice_rows=5)] == rows
+    rows_6_to_10 = re.search(rb'<row r="6".*<row r="11"', sheet_xml(content), re.S).group(0)[: -len(b'<row r="11"')]
+    cut = strings.for_slice(rows_6_to_10)  # Người 5 to Người 9, Kho and Xưởng
+    assert cut is not None
+    sheet_rows, part = cut
+    assert _strings_of(part) == ["Người 5".encode(), b"Kho", "Người 6".encode(), "Xưởng".encode()] + [
+        f"Người {n}".encode() for n in range(7, 10)
+    ]
+    assert b'<c r="A6" t="s"><v>0</v>' in sheet_rows
+    assert b'<c r="B7" t="s"><v>3</v>' in sheet_rows
+    assert b"count=" not in part and part.startswith(b"<?xml") and part.endswith(b"</sst>")
+
+
+def test_a_slice_whose_shared_string_cell_is_written_otherwise_is_given_every_string(monkeypatch):
+    """A cell that cannot be renumbered safely (a formula before its value; a "t='s'" the cell pattern does not
+    match) gives its slice every string, read as calamine reads them; an index past the strings is
+    file_corrupt, as it is without the cut."""
+    monkeypatch.setattr(readers, "_STRINGS_CUT_BYTES", -1)
+    content = xlsx_bytes([["Họ và tên", "Số"], ["An", 1], ["Bình", 2]])
+    odd = rewrite_members(content, "xl/worksheets/", lambda data: re.sub(rb'(<c r="A2" t="s">)', rb"\1<f>B2</f>", data))
+    book = XlsxBook(io.BytesIO(odd))
+    assert book.sheet.strings is not None
+    assert book.sheet.strings.for_slice(re.search(rb'<row r="2".*?</row>', sheet_xml(odd), re.S).group(0)) is None
+    rows = list(book.iter_rows())
+    assert rows[1][1][1] == 1.0 and rows[2][1] == ["Bình", 2.0]
+    past = rewrite_members(content, "xl/worksheets/", lambda data: data.replace(b"<v>2</v></c>", b"<v>99</v></c>", 1))
+    assert refused(past) == "file_corrupt"
+    monkeypatch.setattr(readers, "_STRINGS_CUT_BYTES", 1 << 40)
+    assert rows == list(XlsxBook(io.BytesIO(odd)).iter_rows())
+    assert refused(past) == "file_corrupt"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda data: data.replace(b"</sst>", b"<!-- <si><t>not a string</t></si> --></sst>"),
+        lambda data: data.replace(b"<t>An</t>", b"<t><![CDATA[An]]></t>"),
+        lambda data: data.replace(b"</sst>", b"<?note <si><t>not a string</t></si>?></sst>"),
+    ],
+    ids=["comment", "cdata", "processing-instruction"],
+)
+def test_a_shared_strings_part_with_a_comment_is_not_cut(change, monkeypatch):
+    """A comment, a CDATA section or a processing instruction could hide or feign a string: calamine reads
+    the part as XML, a search for <si> would not. Such a part goes whole to every slice."""
+    monkeypatch.setattr(readers, "_STRINGS_CUT_BYTES", -1)
+    content = rewrite_members(xlsx_bytes([["Họ và tên"], ["An"], ["Bình"]]), "xl/sharedStrings", change)
+    book = XlsxBook(io.BytesIO(content))
+    assert book.sheet.strings is None
+    assert [values for _n, values in book.iter_rows(slice_rows=1)] == [["Họ và tên"], ["An"], ["Bình"]]
 
 
 def test_a_stray_value_in_the_sheets_last_cell_is_read_without_a_grid_of_the_whole_sheet():
