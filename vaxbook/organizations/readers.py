@@ -561,7 +561,7 @@ class _SharedStrings:
         if data is None or len(data) <= _STRINGS_CUT_BYTES or b"<!" in data or data.count(b"<?") > 1:
             return None
         strings = cls(path, data)
-        return strings if strings.head else None
+        return strings if strings.head and not strings.head.endswith(b"/>") else None  # <sst/>: no strings
 
     def _reach(self, index: int) -> bool:
         """Find the strings up to `index`; False if the part holds fewer."""

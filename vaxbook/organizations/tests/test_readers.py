@@ -415,6 +415,14 @@ def test_a_shared_strings_part_with_a_comment_is_not_cut(change, monkeypatch):
     assert [values for _n, values in book.iter_rows(slice_rows=1)] == [["Họ và tên"], ["An"], ["Bình"]]
 
 
+def test_a_shared_strings_part_without_strings_or_an_opening_is_not_cut(monkeypatch):
+    monkeypatch.setattr(readers, "_STRINGS_CUT_BYTES", -1)
+    empty = b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0"/>'
+    assert readers._SharedStrings.cut("xl/sharedStrings.xml", empty) is None
+    assert readers._SharedStrings.cut("xl/sharedStrings.xml", b"<si><t>An</t></si>") is None
+    assert readers._SharedStrings.cut("xl/sharedStrings.xml", empty.replace(b"/>", b"><si><t>An</t></si></sst>"))
+
+
 def test_a_stray_value_in_the_sheets_last_cell_is_read_without_a_grid_of_the_whole_sheet():
     """Ctrl+End in Excel, a value typed in XFD1048576: calamine holds a slice as a grid from its first to its
     last cell, which here would be 17 billion cells (an abort, not an exception). The slice is cut into
