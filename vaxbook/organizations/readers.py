@@ -528,9 +528,10 @@ class _Sheet:
 
 
 #: A cell holding a shared string's index, written as every program writes one: (the cell's tag and the value's,
-#: the index). Another form (a formula first, a comment) is not renumbered, and the slice is given every string.
+#: the index). Another form (a formula first, spaces around the index, which calamine reads as string 0) is not
+#: renumbered, and the slice is given every string.
 _SHARED_INDEX_CELL = re.compile(
-    rb"(<" + _NS_PREFIX + rb"c\b[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*(?<!/)>\s*<" + _NS_PREFIX + rb"v>)\s*([0-9]+)\s*(?=</)"
+    rb"(<" + _NS_PREFIX + rb"c\b[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*(?<!/)>\s*<" + _NS_PREFIX + rb"v>)([0-9]+)(?=</)"
 )
 #: Any shared-string cell (``t="s"``, as an XML parser reads the attribute).
 _SHARED_TYPE = re.compile(rb"\st\s*=\s*[\"']s[\"']")
