@@ -19,6 +19,7 @@ from django.utils import translation
 from vaxbook.common.errors import DomainError
 from vaxbook.common.models import AuditEvent
 from vaxbook.common.testing import PersonFactory, ProvinceFactory, cccd_for, make_member
+from vaxbook.organizations import readers
 from vaxbook.organizations.columns import FOOTER_MAX_ROWS
 from vaxbook.organizations.models import RosterEntry, RosterImport
 from vaxbook.organizations.readers import render_problem
@@ -2086,14 +2087,23 @@ def test_an_import_stops_at_its_next_chunk_once_its_uploader_may_no_longer_chang
     assert failed.data == {"codes": ["import_not_allowed"], "rows_saved": 2}
 
 
-@pytest.mark.parametrize("read_rows", [5000, 1])  # 1: the sheet read in slices of one row each
+@pytest.mark.parametrize(
+    ("read_rows", "strings_cut"),
+    [(5000, False), (1, False), (1, True)],  # 1: the sheet read in slices of one row each
+    ids=["slices", "rows", "rows-strings-cut"],
+)
 @pytest.mark.parametrize("name", ["libreoffice-roster.xlsx", "gnumeric-roster.xlsx", "libreoffice-roster.csv"])
-def test_a_roster_saved_by_another_program_is_read_as_its_clerk_typed_it(run, org, name, read_rows, settings):
+def test_a_roster_saved_by_another_program_is_read_as_its_clerk_typed_it(
+    run, org, name, read_rows, strings_cut, settings, monkeypatch
+):
     """Files made by LibreOffice Calc and Gnumeric, not by our builders (tests/data/README.md): numbers
     that lost their leading zero, real dates, a name made by a formula whose result the program kept, a
     bad row; Gnumeric indents its XML (a line and spaces between every two elements); LibreOffice's CSV
-    quotes text and leaves numbers bare."""
+    quotes text and leaves numbers bare. `strings_cut`: each slice given only its own shared strings, as a
+    workbook's over 2 MB are (`readers._SharedStrings`)."""
     settings.ROSTER_IMPORT_READ_ROWS = read_rows
+    if strings_cut:
+        monkeypatch.setattr(readers, "_STRINGS_CUT_BYTES", -1)
     content = (pathlib.Path(__file__).parent / "data" / name).read_bytes()
     imp = run(content, name=name)
     assert (imp.status, imp.created, imp.refused) == ("done", 3, 1), imp.problems
