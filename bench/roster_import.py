@@ -15,6 +15,8 @@ the priority groups, an organization and its representative, then:
    prints rows/s and the CPU seconds it took of this process (`app`), of PostgreSQL (every one of its
    processes) and of the whole machine: the import is bound by whichever of the first two is nearer
    the wall time;
+   with `--shared-strings` its texts are in a shared-strings part, as Excel saves a workbook (the bench's
+   default keeps them in the sheet, as xlsxwriter's constant memory writes them);
    then imports the same file again (every person known: nothing is created), and measures
    PostgreSQL's part alone ("database alone", `database_floor`): the rows the first import wrote are
    read out, the tables emptied and the same rows written back by COPY in the import's chunks, with
@@ -341,6 +343,11 @@ def main() -> None:
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument(
+        "--shared-strings",
+        action="store_true",
+        help="write the --rows roster (and the baseline's) with a shared-strings part, as Excel saves one",
+    )
+    ap.add_argument(
         "--memory-shared-strings",
         action="store_true",
         help="write the --memory-rows roster with a shared-strings part, as Excel saves one",
@@ -364,9 +371,10 @@ def main() -> None:
     harness.django_setup(args.database_url, fresh=True)
     fixtures()
 
-    path = work / f"roster-{args.rows}.xlsx"
+    shared = "-shared" if args.shared_strings else ""
+    path = work / f"roster-{args.rows}{shared}.xlsx"
     started = time.perf_counter()
-    defects = write_roster(path, args.rows)
+    defects = write_roster(path, args.rows, shared_strings=args.shared_strings)
     bad = args.rows - defects.get("good", 0)
     print(
         f"wrote {path.name}: {args.rows} rows, {path.stat().st_size / 1e6:.1f} MB, {bad} defective "
@@ -389,8 +397,8 @@ def main() -> None:
 
     if not args.skip_baseline:
         sample_rows = min(args.baseline_rows, args.rows)
-        sample = work / f"roster-{sample_rows}.xlsx"
-        write_roster(sample, sample_rows)  # the same seed: the first rows of the same data
+        sample = work / f"roster-{sample_rows}{shared}.xlsx"
+        write_roster(sample, sample_rows, shared_strings=args.shared_strings)  # the same seed: the same first rows
         empty_persons()
         base = baseline(sample)
         note = ""

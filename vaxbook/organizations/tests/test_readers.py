@@ -33,7 +33,7 @@ from vaxbook.organizations.tests.builders import csv_bytes, rewrite_members, sav
 
 @pytest.fixture(autouse=True, params=["strings-whole", "strings-cut"])
 def _shared_strings(request, monkeypatch):
-    """Every test here twice: the shared strings handed to calamine whole with each slice (a part up to 2 MB),
+    """Every test here twice: the shared strings handed to calamine whole with each slice (a part up to 8 MB),
     and cut per slice, each slice given the strings its cells use, renumbered (`_SharedStrings`: a bigger
     part). Both read the same."""
     if request.param == "strings-cut":
@@ -356,7 +356,7 @@ def test_slices_read_the_same_cells_and_row_numbers_as_calamine(content, slice_r
 
 def test_a_big_shared_strings_part_gives_each_slice_its_own_strings_renumbered(monkeypatch):
     """A million rows' texts are 52 MB of shared strings (1.9 million strings), which calamine parsed whole
-    with every slice: a peak of 908 MB. Past 2 MB, each slice's workbook holds the strings its cells use,
+    with every slice: a peak of 908 MB. Past 8 MB, each slice's workbook holds the strings its cells use,
     in the order they first appear, and its cells point at them there."""
     monkeypatch.setattr(readers, "_STRINGS_CUT_BYTES", -1)
     rows = [["Họ và tên", "Bộ phận"], *([f"Người {n}", "Kho" if n % 2 else "Xưởng"] for n in range(1, 13))]
@@ -375,6 +375,31 @@ def test_a_big_shared_strings_part_gives_each_slice_its_own_strings_renumbered(m
     assert b'<c r="A6" t="s"><v>0</v>' in sheet_rows
     assert b'<c r="B7" t="s"><v>3</v>' in sheet_rows
     assert b"count=" not in part and part.startswith(b"<?xml") and part.endswith(b"</sst>")
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda data: data,
+        lambda data: data.replace(b'" t="s">', b'" t="s">\n  '),  # Gnumeric indents
+        lambda data: re.sub(rb'<c r="([A-Z]+[0-9]+)" t="s">', rb'<c t="s" r="\1">', data),
+        lambda data: re.sub(rb"<(/?)([a-z])", rb"<\1x:\2", data).replace(
+            b"<x:worksheet ", b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ', 1
+        ),
+    ],
+    ids=["as-excel-writes-them", "indented", "type-first", "namespace-prefix"],
+)
+def test_shared_string_cells_however_a_program_writes_them_are_renumbered(write, monkeypatch):
+    """As Excel, LibreOffice and xlsxwriter write a cell (its type last, its value at once) it is found by its
+    text; written otherwise, by a slower pattern that allows what XML does: either way renumbered."""
+    monkeypatch.setattr(readers, "_STRINGS_CUT_BYTES", -1)
+    rows = [["Họ và tên", "Bộ phận"], ["An", "Kho"], ["Bình", "Xưởng"]]
+    content = rewrite_members(xlsx_bytes(rows), "xl/worksheets/", write)
+    book = XlsxBook(io.BytesIO(content))
+    body = re.search(rb"<(?:x:)?row r=\"2\".*</(?:x:)?row>", sheet_xml(content), re.S).group(0)
+    cut = book.sheet.strings.for_slice(body)
+    assert cut is not None and _strings_of(cut[1]) == [b"An", b"Kho", "Bình".encode(), "Xưởng".encode()]
+    assert [values for _n, values in book.iter_rows()] == rows
 
 
 @pytest.mark.parametrize(

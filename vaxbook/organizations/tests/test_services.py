@@ -2100,7 +2100,7 @@ def test_a_roster_saved_by_another_program_is_read_as_its_clerk_typed_it(
     that lost their leading zero, real dates, a name made by a formula whose result the program kept, a
     bad row; Gnumeric indents its XML (a line and spaces between every two elements); LibreOffice's CSV
     quotes text and leaves numbers bare. `strings_cut`: each slice given only its own shared strings, as a
-    workbook's over 2 MB are (`readers._SharedStrings`)."""
+    workbook's over 8 MB are (`readers._SharedStrings`)."""
     settings.ROSTER_IMPORT_READ_ROWS = read_rows
     if strings_cut:
         monkeypatch.setattr(readers, "_STRINGS_CUT_BYTES", -1)
