@@ -423,8 +423,8 @@ _MAX_SHEET_PROLOGUE = 8 << 20
 _MAX_SHEET_EPILOGUE = 8 << 20  # what follows the rows: the merged cells, page setup
 #: The parts held whole, parsed by us and by calamine (once per slice): each about eight times its size in
 #: memory at its peak, but the shared strings past `_STRINGS_CUT_BYTES`, of which a slice is given its own
-#: (the part held once, and 16 bytes a string to find them: a million rows, 52 MB, 1.9 million strings, 411 MB
-#: at the import's peak). The bounds hold for a part that is not cut (a comment in it) as for the others.
+#: (the part held once, and 16 bytes a string to find them: a million rows, 52 MB, 1.9 million strings, 411-425
+#: MB at the import's peak). The bounds hold for a part that is not cut (a comment in it) as for the others.
 #: The shared strings of a 20 MB upload's real texts (about 220,000 rows) are about 35 MB; the workbook, its
 #: relationships, styles and theme, a few kB (a workbook bloated with styles, a few MB).
 _MAX_SHARED_STRINGS_BYTES = 64 << 20
@@ -529,8 +529,9 @@ class _Sheet:
     strings: "_SharedStrings | None" = None  # the shared strings, where a slice is given only its own
 
 
-#: A cell holding a shared string's index, written as every program writes one: (the cell's tag and the value's,
-#: the index). Another form (a formula first, spaces around the index, which calamine reads as string 0) is not
+#: A cell holding a shared string's index, in any form XML allows that a program writes (attributes in any order,
+#: spaces between them, the value on its own line, a namespace prefix): (the cell's tag and the value's, the
+#: index). Another form (a formula first, spaces around the index, which calamine reads as string 0) is not
 #: renumbered, and the slice is given every string.
 _SHARED_INDEX_CELL = re.compile(
     rb"(<" + _NS_PREFIX + rb"c\b[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*(?<!/)>\s*<" + _NS_PREFIX + rb"v>)([0-9]+)(?=</)"
@@ -549,8 +550,8 @@ class _SharedStrings:
     """A big shared-strings part, of which each slice is given the strings its cells use, renumbered in the
     slice's sheet (calamine parses the part it is given whole, about eight times its size at the peak, with
     every slice: a million rows' 52 MB took 908 MB). The strings are found as the slices ask for them
-    (`_SHARED_STRING`, as `_struck_strings` counts them); a part where a comment or a CDATA section could
-    hide or feign one is not cut (`cut` is None)."""
+    (`_SHARED_STRING`, as `_struck_strings` counts them); a part where a comment, a CDATA section or a
+    processing instruction could hide or feign one is not cut (`cut` is None)."""
 
     def __init__(self, path: str, data: bytes):
         self.path = path
