@@ -457,6 +457,35 @@ def test_a_shared_strings_part_without_strings_or_an_opening_is_not_cut(monkeypa
     assert readers._SharedStrings.cut("xl/sharedStrings.xml", empty.replace(b"/>", b"><si><t>An</t></si></sst>"))
 
 
+def test_a_workbook_saved_as_strict_open_xml_is_read():
+    """Excel's "Strict Open XML Spreadsheet" (.xlsx too): the ISO namespaces and relationship types, and its
+    dates written as ISO 8601 text in a date cell (t="d"), which calamine gives as a date-time."""
+    transitional = (
+        (
+            b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+            b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+        ),
+        (
+            b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+            b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+        ),
+        (b"http://schemas.openxmlformats.org/drawingml/2006/main", b"http://purl.oclc.org/ooxml/drawingml/main"),
+    )
+
+    def strict(data: bytes) -> bytes:
+        for old, new in transitional:
+            data = data.replace(old, new)
+        return re.sub(rb'(<c r="B2" s="1")><v>[0-9.]+</v>', rb'\1 t="d"><v>1990-01-02T00:00:00</v>', data)
+
+    rows = [["Họ và tên", "Ngày sinh", "Số"], ["An", date(1990, 1, 2), 5]]
+    content = rewrite_members(xlsx_bytes(rows), "", strict)
+    assert b"purl.oclc.org" in sheet_xml(content) and b't="d"><v>1990-01-02T' in sheet_xml(content)
+    assert [values for _n, values in open_book(io.BytesIO(content), name="r.xlsx").iter_rows()] == [
+        rows[0],
+        ["An", datetime(1990, 1, 2), 5.0],
+    ]
+
+
 def test_a_stray_value_in_the_sheets_last_cell_is_read_without_a_grid_of_the_whole_sheet():
     """Ctrl+End in Excel, a value typed in XFD1048576: calamine holds a slice as a grid from its first to its
     last cell, which here would be 17 billion cells (an abort, not an exception). The slice is cut into

@@ -2120,6 +2120,29 @@ def test_a_roster_saved_by_another_program_is_read_as_its_clerk_typed_it(
     assert RosterEntry.objects.filter(organization=org).count() == 3
 
 
+def test_a_roster_saved_as_strict_open_xml_is_imported(run, org):
+    """Excel's "Strict Open XML Spreadsheet": ISO namespaces, and a birth date as ISO 8601 text in a date cell."""
+    row = person_row(1, **{"Ngày sinh": date(1981, 2, 2)})
+    iso = {
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+            b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+        ),
+    }
+
+    def strict(data: bytes) -> bytes:
+        for old, new in iso.items():
+            data = data.replace(old, new)
+        return re.sub(rb'(<c r="C2" s="[0-9]+")><v>[0-9.]+</v>', rb'\1 t="d"><v>1981-02-02T00:00:00</v>', data)
+
+    content = rewrite_members(xlsx_bytes(table([row])), "", strict)
+    assert b't="d"><v>1981-02-02T' in zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
+    imp = run(content)
+    assert (imp.status, imp.created, imp.refused) == ("done", 1, 0), imp.problems
+    person = Person.objects.get(id_number=row["Số giấy tờ"])
+    assert (person.date_of_birth, person.data_status) == (date(1981, 2, 2), "complete")
+
+
 def test_the_template_saved_again_by_libreoffice_is_read(run, org):
     """Our template with two staff rows, saved by LibreOffice Calc (its own workbook, styles and strings;
     the instructions and reference sheets kept): the rows are read from the roster sheet."""
