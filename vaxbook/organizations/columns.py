@@ -598,6 +598,12 @@ class HeaderMatch:
     # The sex marked in two columns under "Giới tính" ("Nam" | "Nữ", a cross in one, as administrative forms
     # have): ``index["sex"]`` is the men's column, ``fallbacks["sex"]`` the women's (`two_row_header`).
     sex_marks: bool = False
+    # The birth date split over "Ngày | Tháng | Năm" under its title (old administrative lists): the day's,
+    # the month's and the year's columns; ``index["date_of_birth"]`` is the day's (`two_row_header`).
+    date_parts: tuple[int, ...] = ()
+    # The birth date typed under "Nam | Nữ", the column telling the sex: ``index["date_of_birth"]`` is the
+    # men's column, ``fallbacks["date_of_birth"]`` the women's; without a "Giới tính" column they give the sex.
+    date_marks: bool = False
 
     @property
     def identifying_positions(self) -> list[int]:
@@ -605,6 +611,7 @@ class HeaderMatch:
         return sorted(
             [self.index[key] for key in IDENTIFYING_KEYS if key in self.index]
             + [position for key in IDENTIFYING_KEYS for position in self.fallbacks.get(key, ())]
+            + list(self.date_parts)
         )
 
     @property
@@ -614,7 +621,13 @@ class HeaderMatch:
             {position for key, position in self.index.items() if key != "row_number"}
             | {position for positions in self.fallbacks.values() for position in positions}
             | set(self.name_parts)
+            | set(self.date_parts)
         )
+
+    @property
+    def sex_from_dates(self) -> bool:
+        """The sex is read from the birth date's "Nam | Nữ" columns alone: the file has no "Giới tính"."""
+        return self.date_marks and "sex" not in self.index
 
     def position_in(self, key: str, values: list[Any]) -> int | None:
         """Where a row's value for a column stands: a further column when it was read from there (an old
@@ -711,6 +724,15 @@ class HeaderMatch:
         file that splits it, else the one `position_in` says (none for a column the file lacks)."""
         if key == "full_name" and self.name_parts:
             return self.name_parts
+        if key == "date_of_birth" and self.date_parts:  # "Ngày | Tháng | Năm": the date is the three
+            return self.date_parts
+        if key == "date_of_birth" and self.date_marks:  # "Nam" | "Nữ": the date may belong in either
+            return (self.index[key], *self.fallbacks[key])
+        if key == "sex" and self.date_marks:  # the birth date's column tells the sex too
+            return (*self._own_cells(key, values), *self.cells_of("date_of_birth", values))
+        return self._own_cells(key, values)
+
+    def _own_cells(self, key: str, values: list[Any]) -> tuple[int, ...]:
         if key == "sex" and self.sex_marks:  # "Nam" | "Nữ": the cross may belong in either
             return (self.index["sex"], *self.fallbacks["sex"])
         position = self.position_in(key, values)
@@ -733,7 +755,11 @@ class HeaderMatch:
     def column_title(self, key: str, values: list[Any] | None = None) -> str:
         """The header the file itself used for a column (or the template's); a split name's headers joined
         ("Họ đệm + Tên"); given a row, the column its value was read from (a passport's number)."""
-        if (key == "full_name" and self.name_parts) or (key == "sex" and self.sex_marks):
+        if (
+            (key == "full_name" and self.name_parts)
+            or (key == "sex" and (self.sex_marks or self.sex_from_dates))
+            or (key == "date_of_birth" and (self.date_parts or self.date_marks))
+        ):
             return " + ".join(normalize_text(self.cells[position]) for position in self.cells_of(key, []))
         position = self.index.get(key) if values is None else self.position_in(key, values)
         if position is not None and position < len(self.cells):
@@ -764,6 +790,7 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
     parts: dict[str, int] = {}  # a split name's part → its position
     alternates: dict[str, list[tuple[int, int]]] = {}  # a phone's or an address's columns: (rank, position)
     marks: dict[str, int] = {}  # the sex's columns marked with a cross: "nam" / "nu" → position
+    dates: list[tuple[str, int, str]] = []  # the birth date's columns by part or sex: (hint, position, header)
     for position, cell in enumerate(cells):
         text = normalize_text(cell)
         if not text:
@@ -781,6 +808,9 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
             continue
         if column.key == "sex" and (mark := _sex_mark(text)):  # "Giới tính (Nam)", "Giới tính (Nữ)"
             marks[mark] = position
+            continue
+        if column.key == "date_of_birth" and (hint := _date_hint(text)):  # "Ngày sinh (Ngày)", "Ngày sinh (Nữ)"
+            dates.append((hint, position, text))
             continue
         if column.key in _ALTERNATE_RANK:
             alternates.setdefault(column.key, []).append((_ALTERNATE_RANK[column.key].get(key, 1), position))
@@ -803,6 +833,24 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         fallbacks["sex"] = (marks["nu"],)
     elif marks and "sex" not in index:
         index["sex"] = min(marks.values())
+    date_parts: tuple[int, ...] = ()
+    date_marks = False
+    if dates:
+        # One row of the two-row layouts the error report writes (`two_row_header`): "Ngày sinh (Ngày) |
+        # Ngày sinh (Tháng) | Ngày sinh (Năm)", or "Ngày sinh (Nam) | Ngày sinh (Nữ)". "Năm" (the year) and
+        # "Nam" (a man) fold alike: the set of hints tells them apart. Any other set is no date read.
+        hints = {hint: position for hint, position, _text in dates}
+        if "date_of_birth" in index or len(hints) < len(dates):
+            pass
+        elif set(hints) == set(_DATE_PART_HINTS):
+            date_parts = tuple(hints[hint] for hint in _DATE_PART_HINTS)
+            index["date_of_birth"] = date_parts[0]
+        elif set(hints) == {"nam", "nu"}:
+            date_marks = True
+            index["date_of_birth"] = hints["nam"]
+            fallbacks["date_of_birth"] = (hints["nu"],)
+        if not (date_parts or date_marks):
+            ignored += [text for _hint, _position, text in dates]
     for key, found in alternates.items():  # the best-ranked first, the others where it is empty
         ordered = [position for _rank, position in sorted(found)]
         index[key] = ordered[0]
@@ -822,7 +870,8 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
                 english = header_key(cells[part_beside]) in _ENGLISH_PART_KEYS
                 part_end = "either" if english else "end" if kind == "given" else "start"
         ignored += [normalize_text(cells[position]) for position in sorted(parts.values())]
-    missing = [c for c in COLUMNS if c.required and c.key not in index]
+    # The birth date under "Nam | Nữ" says the sex where the file has no "Giới tính" column.
+    missing = [c for c in COLUMNS if c.required and c.key not in index and not (c.key == "sex" and date_marks)]
     return HeaderMatch(
         row=number,
         cells=cells,
@@ -834,7 +883,24 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         part_beside=part_beside,
         part_end=part_end,
         sex_marks=sex_marks,
+        date_parts=date_parts,
+        date_marks=date_marks,
     )
+
+
+#: The birth date's parts as the columns of a date split over three name them ("Ngày | Tháng | Năm"), in the
+#: order of the date: day, month, year (``header_key`` forms).
+_DATE_PART_HINTS = ("ngay", "thang", "nam")
+#: What a birth date column's hint may name: a part of the date, or a sex ("nam" is either: `match_header`).
+_DATE_HINTS = frozenset({*_DATE_PART_HINTS, "nu"})
+
+
+def _date_hint(text: str) -> str:
+    """ "ngay", "thang", "nam" or "nu" for a birth date column's header naming a part of the date or a sex in
+    brackets ("Ngày sinh (Tháng)", "Ngày sinh (Nữ)"), else ""."""
+    hints = _HEADER_HINT.findall(text)  # the last: "Ngày sinh (dd/mm/yyyy) (Ngày)" is the day's
+    key = header_key(hints[-1][1:-1]) if hints else ""
+    return key if key in _DATE_HINTS else ""
 
 
 def _sex_mark(text: str) -> str:
@@ -1126,27 +1192,23 @@ def two_row_header(top: Row, sub: Row) -> HeaderMatch | None:
         else:
             cells.append(upper)
     for group_title, subs, positions in groups:
-        _date_layout_refused(group_title, subs)
-        if sorted(subs) == ["nam", "nu"] and _header_column(group_title)[0] is COLUMN_BY_KEY["sex"]:
-            # The sex marked with a cross: named so in one row ("Giới tính (Nam)"), as the report writes it.
-            for sub_key, label in (("nam", "Nam"), ("nu", "Nữ")):
-                cells[positions[subs.index(sub_key)]] = f"{group_title} ({label})"
+        titled = _header_column(group_title)[0]
+        if titled is COLUMN_BY_KEY["date_of_birth"] and set(_DATE_PART_HINTS) <= set(subs):
+            # The birth date split over "Ngày | Tháng | Năm": named so in one row ("Ngày sinh (Tháng)"), as
+            # the report writes it, and read as one date (`match_header`, `RowMapper`).
+            labels: tuple[tuple[str, str], ...] = (("ngay", "Ngày"), ("thang", "Tháng"), ("nam", "Năm"))
+        elif titled in (COLUMN_BY_KEY["sex"], COLUMN_BY_KEY["date_of_birth"]) and sorted(subs) == ["nam", "nu"]:
+            # The sex marked with a cross, or the birth date typed in the column of the person's sex: named
+            # so in one row ("Giới tính (Nam)", "Ngày sinh (Nữ)"), as the report writes it.
+            labels = (("nam", "Nam"), ("nu", "Nữ"))
+        else:
+            continue
+        for sub_key, label in labels:
+            cells[positions[subs.index(sub_key)]] = f"{group_title} ({label})"
+        used = True
     if not used:
         return None
     return match_header(sub[0], cells)
-
-
-def _date_layout_refused(title: str, subs: list[str]) -> None:
-    """A birth date in columns the roster does not read, under its title: split into "Ngày | Tháng | Năm",
-    or typed under "Nam | Nữ" (the column telling the sex, as old administrative lists do). Read as they
-    stand, the first column would be taken for the whole date (or "Nam" for "Năm sinh"): refused, saying
-    how to type it (`header_date_layout`)."""
-    if _header_column(title)[0] is not COLUMN_BY_KEY["date_of_birth"]:
-        return
-    if {"ngay", "thang", "nam"} <= set(subs):
-        raise FileRefused("header_date_split", title=title)
-    if sorted(subs) == ["nam", "nu"]:
-        raise FileRefused("header_date_by_sex", title=title)
 
 
 def _header_refused(missing: list[Column], lost: list[str], near: HeaderMatch | None = None) -> FileRefused:
@@ -1216,8 +1278,10 @@ class MonthFirstDates:
     some (second number over 12) and none day first (first number over 12) — then 3/5/1982 is 5 March
     as much as 3 May, and read day first it would be saved wrong, silently."""
 
-    def __init__(self, position: int | None):
+    def __init__(self, position: int | None, further: tuple[int, ...] = ()):
+        """`further`: the column read where the first is empty (the birth date under "Nam | Nữ": the women's)."""
         self.position = position
+        self.further = further
         self.text_rows: list[int] = []  # rows of a text date whose first number is over 12
         self.example = ""
         self.real = 0  # real dates
@@ -1229,6 +1293,10 @@ class MonthFirstDates:
     def see(self, number: int, values: list[Any]) -> None:
         assert self.position is not None
         value = values[self.position] if self.position < len(values) else None
+        for other in self.further:
+            if not is_blank([value]):
+                break
+            value = values[other] if other < len(values) else None
         if isinstance(value, date):
             self.real += 1
             self.real_day_over_12 += value.day > 12
@@ -1410,6 +1478,95 @@ def name_part_missing(column: str) -> Problem:
     )
 
 
+def _date_part_text(value: Any) -> str:
+    """A part of a birth date split over three columns as its digits ("05", 5, 5.0 → "05", "5", "5"); any
+    other value as its text (refused as no number); "" when empty."""
+    if value.__class__ is int or (value.__class__ is float and value.is_integer()):
+        return str(int(value))
+    if isinstance(value, date):  # a date cell: no part of one
+        return value.strftime("%d/%m/%Y")
+    return "" if value is None else normalize_text(unquote(value))
+
+
+DATE_OF_BIRTH_FORMAT = "date_of_birth_format"
+
+
+def date_part_problem(column: str, value: str) -> Problem:
+    """A part of a birth date split over "Ngày | Tháng | Năm" that is empty, or no number."""
+    if not value:
+        message = format_lazy(
+            _(
+                "The date of birth is split over day, month and year, and its part “{column}” is empty in this "
+                "row: fill it in."
+            ),
+            column=column,
+        )
+    else:
+        message = format_lazy(
+            _(
+                "The date of birth is split over day, month and year, and its part “{column}” holds “{value}”, "
+                "which is not a number: type it in digits."
+            ),
+            column=column,
+            value=value,
+        )
+    return Problem("date_of_birth", DATE_OF_BIRTH_FORMAT, message)
+
+
+def date_year_problem(year: str) -> Problem:
+    return Problem(
+        "date_of_birth",
+        DATE_OF_BIRTH_FORMAT,
+        format_lazy(_("The year of the date of birth ({year}) must have four digits, as 1985."), year=year),
+    )
+
+
+def date_parts_unreal(text: str) -> Problem:
+    return Problem(
+        "date_of_birth",
+        DATE_OF_BIRTH_FORMAT,
+        format_lazy(
+            _(
+                "The day, the month and the year of the date of birth ({date}) are not a real date: correct the "
+                "one that is wrong."
+            ),
+            date=text,
+        ),
+    )
+
+
+def date_under_both(man: str, woman: str) -> Problem:
+    """The birth date typed under "Nam" and under "Nữ": which is the person's sex is not known."""
+    return Problem(
+        "date_of_birth",
+        DATE_OF_BIRTH_FORMAT,
+        format_lazy(
+            _(
+                "The date of birth is typed both under “{man}” and under “{woman}”: keep it only in the column "
+                "of the person's sex."
+            ),
+            man=man,
+            woman=woman,
+        ),
+    )
+
+
+def sex_disagrees_with_date(sex: str, column: str) -> Problem:
+    """A "Giới tính" naming the other sex than the column the birth date is typed in ("Nam | Nữ")."""
+    return Problem(
+        "sex",
+        "sex_format",
+        format_lazy(
+            _(
+                "The sex “{sex}” disagrees with the column the date of birth is typed in, “{column}”: correct the "
+                "sex, or move the date to the column of the person's sex."
+            ),
+            sex=sex,
+            column=column,
+        ),
+    )
+
+
 ROW_STRUCK = "row_struck"
 
 
@@ -1511,8 +1668,19 @@ class RowMapper:
                 None if c.clean is _keep else clean_date_1904 if date1904 and c.clean is clean_date else c.clean,
             )
             for c in present
-            if c.key in _PERSON_KEYS and not (c.key == "full_name" and header.name_parts)
+            if c.key in _PERSON_KEYS
+            and not (c.key == "full_name" and header.name_parts)
+            and not (c.key == "date_of_birth" and (header.date_parts or header.date_marks))
         ]
+        # The birth date over several columns: "Ngày | Tháng | Năm" (`_date_from_parts`), or "Nam | Nữ", the
+        # column telling the sex (`_date_by_sex`).
+        self._date_parts = header.date_parts
+        self._date_marks = (
+            (header.index["date_of_birth"], header.fallbacks["date_of_birth"][0]) if header.date_marks else None
+        )
+        self._date_clean = clean_date_1904 if date1904 else clean_date
+        if self._date_parts:
+            self.width = max(self.width, max(self._date_parts) + 1)
         self._name_parts = header.name_parts  # read and joined by `_joined_name`
         if self._name_parts:
             self.width = max(self.width, max(self._name_parts) + 1)
@@ -1534,7 +1702,7 @@ class RowMapper:
         self._alternates = [
             (key, positions, COLUMN_BY_KEY[key].clean)
             for key, positions in header.fallbacks.items()
-            if key not in ("id_number", "sex")
+            if key not in ("id_number", "sex", "date_of_birth")
         ]
         # The sex marked in two columns ("Nam" | "Nữ"): a cross in one says it.
         self._sex_marks = (header.index["sex"], header.fallbacks["sex"][0]) if header.sex_marks else None
@@ -1585,6 +1753,10 @@ class RowMapper:
             if sex is None or (sex and normalize_sex(man if sex == "Nam" else woman) == ("F" if sex == "Nam" else "M")):
                 sex = f"{normalize_text(man)} | {normalize_text(woman)}"
             fields["sex"] = sex
+        if self._date_parts:
+            fields["date_of_birth"] = self._date_from_parts(values, problems)
+        elif self._date_marks is not None:
+            self._date_by_sex(values, fields, problems)
         for key, positions, clean in self._alternates:
             _read_further(key, positions, clean, values, fields, problems)
         if self._name_parts:
@@ -1630,6 +1802,69 @@ class RowMapper:
             employee_number=others.get("employee_number", ""),
             problems=problems,
         )
+
+    def _date_from_parts(self, values: list[Any], problems: list[Problem]) -> Any:
+        """The birth date from its day's, month's and year's columns: each a whole number (or its digits as
+        text, spaces and leading zeros aside), the year of four digits, together a real date; else refused
+        (`date_of_birth_format`) naming the part. All three empty: no date (`date_of_birth_required`)."""
+        cells = self.header.cells
+        texts: list[str] = []
+        for position in self._date_parts:
+            value = values[position]
+            if value.__class__ in CELL_PROBLEMS:
+                problems.append(CELL_PROBLEMS[value.__class__]("date_of_birth", value))
+                return ""
+            texts.append(_date_part_text(value))
+        if not any(texts):
+            return ""
+        for position, text in zip(self._date_parts, texts, strict=True):
+            column = normalize_text(cells[position])
+            if not text:
+                problems.append(date_part_problem(column, ""))
+                return ""
+            if not (text.isascii() and text.isdigit()):
+                problems.append(date_part_problem(column, text))
+                return ""
+        day, month, year = texts
+        if len(year) != 4:
+            problems.append(date_year_problem(year))
+            return ""
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError:
+            problems.append(date_parts_unreal(f"{day}/{month}/{year}"))
+            return ""
+
+    def _date_by_sex(self, values: list[Any], fields: dict[str, Any], problems: list[Problem]) -> None:
+        """The birth date typed under "Nam" or "Nữ": the filled column's value is the date (the rules judge it
+        as any), the column the sex. Both filled is refused (`date_of_birth_format`); neither is no date. A
+        "Giới tính" column beside them that names the other sex is refused (`sex_format`); without one, the
+        column gives the sex."""
+        assert self._date_marks is not None
+        cells = self.header.cells
+        man, woman = (values[position] for position in self._date_marks)
+        sex = ""
+        for value in (man, woman):
+            if value.__class__ in CELL_PROBLEMS:
+                problems.append(CELL_PROBLEMS[value.__class__]("date_of_birth", value))
+                fields["date_of_birth"] = ""
+                break
+        else:
+            filled = (not is_blank([man]), not is_blank([woman]))
+            if all(filled):
+                titles = [normalize_text(cells[position]) for position in self._date_marks]
+                problems.append(date_under_both(*titles))
+                fields["date_of_birth"] = ""
+            elif any(filled):
+                sex = "Nam" if filled[0] else "Nữ"
+                fields["date_of_birth"] = self._date_clean(man if filled[0] else woman)
+            else:
+                fields["date_of_birth"] = ""
+        if self.header.sex_from_dates or (sex and is_blank([fields.get("sex")])):
+            fields["sex"] = sex  # no "Giới tính" column, or nothing in it in this row
+        elif sex and normalize_sex(fields.get("sex")) == ("F" if sex == "Nam" else "M"):
+            column = normalize_text(cells[self._date_marks[0 if sex == "Nam" else 1]])
+            problems.append(sex_disagrees_with_date(normalize_text(fields.get("sex")), column))
 
     def _titles(self, positions: tuple[int, ...]) -> str:
         """The columns at these positions, by their headers ("Họ và tên, Ngày sinh"), else their letters."""
@@ -1721,7 +1956,7 @@ def reason_text(header: HeaderMatch, number: int, problem: Any, values: list[Any
     """One refusal reason naming the row and the column (given the row, the one its value was read from),
     in the active language, with its stable code."""
     key = problem.field
-    if key in header.index:
+    if key in header.index or (key == "sex" and header.sex_from_dates):
         column = header.column_title(key, values)
         return str(
             _("Row %(row)s, column “%(column)s”: %(message)s [%(code)s]")

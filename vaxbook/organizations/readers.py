@@ -97,15 +97,6 @@ MESSAGES: dict[str, Any] = {
         "and none day first, so a date such as 3/5/1982 cannot be told from 5/3/1982. No row was imported. Type "
         "the dates day first, as dd/mm/yyyy (the system that exported the file may have a setting for it)."
     ),
-    "header_date_split": _(
-        "The date of birth is split over the columns under “%(title)s” (day, month, year): type it in one "
-        "column “Ngày sinh”, as dd/mm/yyyy, as in the roster template. Nothing was imported."
-    ),
-    "header_date_by_sex": _(
-        "The dates of birth are typed in the column of the person's sex (“Nam” or “Nữ” under “%(title)s”): type "
-        "the date in one column “Ngày sinh” and the sex in a column “Giới tính”, as in the roster template. "
-        "Nothing was imported."
-    ),
     "header_missing": _("These columns are missing: %(columns)s. Download the roster template and use its headers."),
     "header_incomplete": _(
         "Row %(row)s looks like the header, but these columns are missing there: %(columns)s. Its headers "
@@ -183,9 +174,6 @@ _CODE_OF = {
     "file_type_xml2003": "file_type_unsupported",
     "header_incomplete": "header_missing",  # the same refusal, naming the row and its unknown headers
     "dates_month_first_text": "dates_month_first",  # typed (or exported) month first, as text
-    # A birth date in columns the roster does not read: split into day, month, year, or under "Nam | Nữ".
-    "header_date_split": "header_date_layout",
-    "header_date_by_sex": "header_date_layout",
     # A name split over two columns under one header: a column without a header, or a "Tên" it does not end with.
     "name_split_unlabelled": "name_split",
     "name_split_given": "name_split",

@@ -201,7 +201,10 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
         rows.close()
         raise FileRefused("too_many_columns", row=header.row, limit=MAX_COLUMNS - 1)
     has_data, last_seen = False, header.row
-    dates = MonthFirstDates(header.index.get("date_of_birth"))
+    # A date split over "Ngày | Tháng | Năm" holds numbers, no date Excel could read month first.
+    dates = MonthFirstDates(
+        None if header.date_parts else header.index.get("date_of_birth"), header.fallbacks.get("date_of_birth", ())
+    )
     split_name = SplitName(header)
     try:
         first = True

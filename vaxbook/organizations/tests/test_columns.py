@@ -22,6 +22,7 @@ from vaxbook.organizations.columns import (
     header_key,
     is_column_numbering,
     match_header,
+    reason_text,
     section_department,
     signature_text,
     two_row_header,
@@ -805,21 +806,123 @@ def test_a_document_number_under_a_group_title(title):
     assert match.index["id_number"] == len(others)
 
 
+@pytest.mark.parametrize("title", ["Ngày sinh", "Ngày tháng năm sinh", "Năm sinh", "Ngày sinh (dd/mm/yyyy)"])
+def test_a_birth_date_split_over_day_month_and_year_is_read_as_one(title):
+    """ "Ngày sinh" over "Ngày | Tháng | Năm" (old administrative lists): the three columns named in one row,
+    as the error report writes them, which reads the same again; each row's date is built from its parts
+    (numbers or their digits), and a part missing, no number or no real date refuses the row's date."""
+    others = [h for h in HEADERS if h != "Ngày sinh"]
+    top = [*others, title, "", ""]
+    sub = [""] * len(others) + ["Ngày", "Tháng", "Năm"]
+    header = find_header(iter([(1, top), (2, sub)]), [])
+    at = len(others)
+    assert (header.missing, header.ignored, header.date_parts) == ([], [], (at, at + 1, at + 2))
+    assert header.cells[at:] == [f"{title} (Ngày)", f"{title} (Tháng)", f"{title} (Năm)"]
+    assert match_header(1, header.cells).date_parts == header.date_parts  # the report's header row
+    assert header.cells_of("date_of_birth", []) == (at, at + 1, at + 2)
+    mapper = RowMapper(header)
+
+    def read(day: object, month: object, year: object) -> tuple[object, list[tuple[str, str]]]:
+        mapped = mapper.map(3, [""] * at + [day, month, year])
+        return mapped.person.date_of_birth, [(p.field, p.code) for p in mapped.problems]
+
+    assert read(5, 7, 1990) == (date(1990, 7, 5), [])
+    assert read("05", " 7 ", "1990") == (date(1990, 7, 5), [])
+    assert read(5.0, 7.0, 1990.0) == (date(1990, 7, 5), [])
+    assert read("", None, "") == ("", [])  # no date: refused by the rules as required
+    refused = ("", [("date_of_birth", "date_of_birth_format")])
+    for parts in [(5, "", 1990), ("", 7, 1990), (5, 7, ""), (5, 13, 1990), (31, 2, 1990), (5, 7, 90), ("5a", 7, 1990)]:
+        assert read(*parts) == refused, parts
+    assert read("ngày 5", 7, 1990) == refused
+    assert read(5, 7, date(1990, 1, 1)) == refused  # a date cell is no year
+
+
+def test_the_reasons_of_a_split_birth_date_name_the_part():
+    others = [h for h in HEADERS if h != "Ngày sinh"]
+    sub = [""] * len(others) + ["Ngày", "Tháng", "Năm"]
+    header = find_header(iter([(1, [*others, "Ngày sinh", "", ""]), (2, sub)]), [])
+    mapper = RowMapper(header)
+
+    def reason(*parts: object) -> str:
+        [problem] = mapper.map(3, [""] * len(others) + list(parts)).problems
+        with translation.override("en"):
+            return reason_text(header, 3, problem)
+
+    column = "Ngày sinh (Ngày) + Ngày sinh (Tháng) + Ngày sinh (Năm)"
+    assert reason(5, "", 1990).startswith(f"Row 3, column “{column}”:")
+    assert "“Ngày sinh (Tháng)” is empty" in reason(5, "", 1990)
+    assert "holds “x”" in reason("x", 7, 1990)
+    assert "(90) must have four digits" in reason(5, 7, 90)
+    assert "(31/2/1990) are not a real date" in reason(31, 2, 1990)
+
+
+@pytest.mark.parametrize(("title", "subs"), [("Ngày sinh", ["Nam", "Nữ"]), ("Năm sinh", ["Nữ", "Nam"])])
+def test_a_birth_date_typed_under_nam_or_nu_gives_the_date_and_the_sex(title, subs):
+    """ "Ngày sinh" over "Nam | Nữ": the date typed in the column of the person's sex. Without a "Giới tính"
+    column the column is the sex; both filled is refused naming the date, neither is no date."""
+    others = [h for h in HEADERS if h not in ("Ngày sinh", "Giới tính")]
+    header = find_header(iter([(1, [*others, title, ""]), (2, [""] * len(others) + subs)]), [])
+    at = len(others)
+    man, woman = at + subs.index("Nam"), at + subs.index("Nữ")
+    assert (header.missing, header.ignored, header.date_marks, header.sex_from_dates) == ([], [], True, True)
+    assert header.cells[at:] == [f"{title} ({label})" for label in subs]
+    assert match_header(1, header.cells).date_marks  # the report's header row reads the same
+    assert header.cells_of("sex", []) == header.cells_of("date_of_birth", []) == (man, woman)
+    assert header.column_title("sex") == f"{title} (Nam) + {title} (Nữ)"
+    mapper = RowMapper(header)
+
+    def read(men: object, women: object) -> tuple[object, str, list[tuple[str, str]]]:
+        values: list[object] = [""] * (at + 2)
+        values[man], values[woman] = men, women
+        mapped = mapper.map(3, values)
+        return mapped.person.date_of_birth, mapped.person.sex, [(p.field, p.code) for p in mapped.problems]
+
+    assert read("15/07/1990", "") == ("15/07/1990", "Nam", [])
+    assert read("", date(1985, 2, 1)) == (date(1985, 2, 1), "Nữ", [])
+    assert read("", 1985) == (1985, "Nữ", [])  # a year alone: the rules refuse it, as in a "Ngày sinh" column
+    assert read("", "") == ("", "", [])
+    assert read("15/07/1990", "01/02/1985") == ("", "", [("date_of_birth", "date_of_birth_format")])
+
+
+def test_a_birth_date_under_nam_or_nu_beside_a_sex_column_must_agree_with_it():
+    others = [h for h in HEADERS if h != "Ngày sinh"]
+    header = find_header(iter([(1, [*others, "Ngày sinh", ""]), (2, [""] * len(others) + ["Nam", "Nữ"])]), [])
+    at, sex = len(others), others.index("Giới tính")
+    assert (header.missing, header.date_marks, header.sex_from_dates, header.index["sex"]) == ([], True, False, sex)
+    assert header.cells_of("sex", []) == (sex, at, at + 1)  # the report highlights the sex and the date
+    mapper = RowMapper(header)
+
+    def read(given: str, men: str, women: str) -> tuple[str, list[str]]:
+        values = [""] * (at + 2)
+        values[sex], values[at], values[at + 1] = given, men, women
+        mapped = mapper.map(3, values)
+        return mapped.person.sex, [p.code for p in mapped.problems]
+
+    assert read("Nam", "15/07/1990", "") == ("Nam", [])
+    assert read("", "", "15/07/1990") == ("Nữ", [])  # the column gives the sex the row does not
+    assert read("Nữ", "15/07/1990", "") == ("Nữ", ["sex_format"])
+    [problem] = mapper.map(3, [*[""] * sex, "M", *[""] * (at - sex - 1), "", "15/07/1990"]).problems
+    with translation.override("en"):
+        assert reason_text(header, 3, problem).startswith("Row 3, column “Giới tính”: The sex “M” disagrees")
+
+
 @pytest.mark.parametrize(
-    ("title", "subs", "key"),
+    "headers",
     [
-        ("Ngày sinh", ["Ngày", "Tháng", "Năm"], "header_date_split"),
-        ("Ngày tháng năm sinh", ["Nam", "Nữ"], "header_date_by_sex"),
-        ("Năm sinh", ["Nữ", "Nam"], "header_date_by_sex"),
+        ["Ngày sinh (Ngày)", "Ngày sinh (Tháng)"],  # the year's column deleted
+        ["Ngày sinh (Nam)"],
+        ["Ngày sinh", "Ngày sinh (Ngày)", "Ngày sinh (Tháng)", "Ngày sinh (Năm)"],  # a whole date's column too
     ],
 )
-def test_a_birth_date_in_columns_the_roster_does_not_read_refuses_the_file(title, subs, key):
+def test_a_birth_date_column_naming_a_part_or_a_sex_alone_is_not_read(headers):
+    """Read alone, a day's column would be taken for the whole date: such headers are not read (listed as
+    not known), and the file is refused for its missing date unless a whole date's column is there."""
     others = [h for h in HEADERS if h not in ("Ngày sinh", "Giới tính")]
-    top = [*others, title, *[""] * (len(subs) - 1)]
-    sub = [""] * len(others) + subs
-    with pytest.raises(FileRefused) as caught:
-        find_header(iter([(1, top), (2, sub)]), [])
-    assert (caught.value.code, caught.value.message_key) == ("header_date_layout", key)
+    header = match_header(1, [*others, "Giới tính", *headers])
+    whole = "Ngày sinh" in headers
+    assert (header.date_parts, header.date_marks) == ((), False)
+    assert header.missing == ([] if whole else [COLUMN_BY_KEY["date_of_birth"]])
+    assert header.ignored == [h for h in headers if h != "Ngày sinh"]
 
 
 @pytest.mark.parametrize("subs", [["Nam", "Nữ"], ["Nữ", "Nam"]])
