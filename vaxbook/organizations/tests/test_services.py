@@ -614,6 +614,163 @@ def test_the_report_of_a_sex_marked_with_a_cross_asks_for_a_cross_in_either_colu
     }
 
 
+def _two_row_file(group: int, title: str, subs: list[str], rows: list[list], drop: int = 0) -> bytes:
+    """The template's header with the column at `group` (and the `drop` after it) replaced by a title over
+    `subs`, merged across them, the other headers merged down over both rows, as forms draw it."""
+    top = [*HEADERS[:group], title, *[None] * (len(subs) - 1), *HEADERS[group + 1 + drop :]]
+    sub: list = [None] * len(top)
+    sub[group : group + len(subs)] = subs
+    letter = lambda index: chr(65 + index)  # noqa: E731
+    merges = [f"{letter(i)}1:{letter(i)}2" for i, lower in enumerate(sub) if not lower and top[i]]
+    merges.append(f"{letter(group)}1:{letter(group + len(subs) - 1)}1")
+    return xlsx_bytes([top, sub, *rows], merges=tuple(merges))
+
+
+def test_a_birth_date_split_over_day_month_and_year_is_imported_and_its_report_uploads_again(run):
+    """ "Ngày sinh" over "Ngày | Tháng | Năm" (before, the file was refused whole): each person's date is built
+    from the three cells; a part missing, impossible or no number refuses the row naming the date, and the
+    report highlights its three columns under one header row ("Ngày sinh (Ngày)" …) that uploads again."""
+    dob = HEADERS.index("Ngày sinh")
+
+    def row(n: int, parts: tuple | None = None) -> list:
+        values = [person_row(n)[h] for h in HEADERS]
+        day, month, year = (int(part) for part in values[dob].split("/"))
+        return [*values[:dob], *(parts if parts is not None else (day, month, year)), *values[dob + 1 :]]
+
+    rows = [
+        row(1),  # numbers
+        row(2, ("03", " 3 ", "1982")),  # text digits, a leading zero, stray spaces
+        row(3, (4, "", 1983)),  # the month missing
+        row(4, (5, 13, 1984)),  # no month 13
+        row(5, (31, 2, 1985)),  # no 31 February
+        row(6, (7, 7, 86)),  # a 2-digit year
+        row(7, ("tám", 8, 1987)),  # text
+        row(8, ("", "", "")),  # no date
+    ]
+    imp = run(_two_row_file(dob, "Ngày sinh", ["Ngày", "Tháng", "Năm"], rows))
+    assert (imp.created, imp.refused, imp.ignored_columns) == (2, 6, []), reasons_by_row(imp)
+    assert imp.refusals == {"date_of_birth_format": 5, "date_of_birth_required": 1}
+    assert dict(Person.objects.values_list("id_number", "date_of_birth")) == {
+        person_row(1)["Số giấy tờ"]: date(1981, 2, 2),
+        person_row(2)["Số giấy tờ"]: date(1982, 3, 3),
+    }
+    reasons = reasons_by_row(imp)
+    column = "Ngày sinh (Ngày) + Ngày sinh (Tháng) + Ngày sinh (Năm)"
+    assert reasons[3].startswith(f"Dòng 5, cột “{column}”:") and "[date_of_birth_format]" in reasons[3]
+    assert "[date_of_birth_required]" in reasons[8]
+    values, sheet = report(imp)
+    assert values[0][dob : dob + 3] == ("Ngày sinh (Ngày)", "Ngày sinh (Tháng)", "Ngày sinh (Năm)")
+    for at in range(2, 8):
+        marked = [sheet.cell(row=at, column=dob + c).fill.fgColor.rgb[-6:] for c in range(4)]
+        assert marked == ["000000", "FFC7CE", "FFC7CE", "FFC7CE"], at
+    fixed = [list(v) for v in values]
+    for line in fixed[1:]:
+        n = int(line[0])
+        line[dob : dob + 3] = row(n)[dob : dob + 3]
+    fixed[1][dob + 1] = "04"  # typed as text in the report's cell
+    again = run(xlsx_bytes(fixed))
+    assert (again.created, again.refused) == (6, 0), reasons_by_row(again)
+    assert Person.objects.get(id_number=person_row(6)["Số giấy tờ"]).date_of_birth == date(1986, 7, 7)
+
+
+def test_a_birth_date_typed_under_nam_or_nu_gives_the_sex_and_its_report_uploads_again(run):
+    """ "Ngày sinh" over "Nam | Nữ", no "Giới tính" column (before, refused whole): the filled column's value
+    is the birth date (a text or a real date) and the sex; both filled is refused naming the date, neither as
+    the date missing; the report names the pair in one header row, highlights both, and uploads again."""
+    dob = HEADERS.index("Ngày sinh")
+    assert HEADERS[dob + 1] == "Giới tính"
+
+    def row(n: int, men: object, women: object) -> list:
+        values = [person_row(n)[h] for h in HEADERS]
+        return [*values[:dob], men, women, *values[dob + 2 :]]
+
+    born = {n: person_row(n)["Ngày sinh"] for n in range(1, 6)}
+    rows = [
+        row(1, "", date(1981, 2, 2)),  # a woman (person_row: odd rows), a real date
+        row(2, born[2], ""),  # a man, a text date
+        row(3, born[3], born[3]),  # both
+        row(4, "", ""),  # neither
+        row(5, born[5], ""),  # a woman's date under "Nam": her citizen ID says otherwise
+    ]
+    imp = run(_two_row_file(dob, "Ngày sinh", ["Nam", "Nữ"], rows, drop=1))
+    assert (imp.created, imp.refused, imp.ignored_columns) == (2, 3, []), reasons_by_row(imp)
+    assert imp.refusals == {
+        "date_of_birth_format": 1,
+        "date_of_birth_required": 1,
+        "sex_required": 2,
+        "id_number_sex_mismatch": 1,
+    }
+    assert dict(Person.objects.values_list("id_number", "sex")) == {
+        person_row(1)["Số giấy tờ"]: "F",
+        person_row(2)["Số giấy tờ"]: "M",
+    }
+    reasons = reasons_by_row(imp)
+    both = "Ngày sinh (Nam) + Ngày sinh (Nữ)"
+    assert reasons[3].startswith(f"Dòng 5, cột “{both}”:") and "[date_of_birth_format]" in reasons[3]
+    values, sheet = report(imp)
+    assert values[0][dob : dob + 2] == ("Ngày sinh (Nam)", "Ngày sinh (Nữ)")
+    for at in (2, 3, 4):
+        marked = [sheet.cell(row=at, column=dob + c).fill.fgColor.rgb[-6:] for c in (1, 2)]
+        assert marked == ["FFC7CE", "FFC7CE"], at
+    lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
+    assert '"Nam,Nữ"' not in lists.values()  # no sex list on a date's column
+    fixed = [list(v) for v in values]
+    fixed[1][dob] = None  # row 3, a woman: her date under "Nữ" only
+    fixed[2][dob] = born[4]  # row 4, a man
+    fixed[3][dob : dob + 2] = [None, born[5]]  # row 5, moved under "Nữ"
+    again = run(xlsx_bytes(fixed))
+    assert (again.created, again.refused) == (3, 0), reasons_by_row(again)
+    assert {n: Person.objects.get(id_number=person_row(n)["Số giấy tờ"]).sex for n in (3, 4, 5)} == {
+        3: "F",
+        4: "M",
+        5: "F",
+    }
+
+
+def test_a_birth_date_under_nam_or_nu_beside_a_sex_column_is_checked_against_it_in_a_csv(run):
+    """The report's one-row pair in a CSV, beside a "Giới tính" column: a sex that names the other one is
+    refused (`sex_format`) and the report highlights the sex and the date; a blank sex takes the column's."""
+    dob, sex = HEADERS.index("Ngày sinh"), HEADERS.index("Giới tính")
+    headers = [*HEADERS[:dob], "Ngày sinh (Nam)", "Ngày sinh (Nữ)", *HEADERS[dob + 1 :]]
+    passport = {"Loại giấy tờ": "Hộ chiếu"}  # no citizen ID to tell the sex by
+
+    def row(n: int, given: str, column: str) -> dict:
+        return person_row(
+            n, **passport, **{"Số giấy tờ": f"B{n:07d}", "Giới tính": given, column: person_row(n)["Ngày sinh"]}
+        )
+
+    rows = [row(1, "Nam", "Ngày sinh (Nam)"), row(2, "", "Ngày sinh (Nữ)"), row(3, "Nữ", "Ngày sinh (Nam)")]
+    imp = run(csv_bytes(table(rows, headers)), name="roster.csv")
+    assert (imp.created, imp.refused, imp.refusals) == (2, 1, {"sex_format": 1}), reasons_by_row(imp)
+    assert dict(Person.objects.values_list("id_number", "sex")) == {"B0000001": "M", "B0000002": "F"}
+    reasons = reasons_by_row(imp)
+    assert reasons[3].startswith("Dòng 4, cột “Giới tính”:") and "“Ngày sinh (Nam)”" in reasons[3]
+    values, sheet = report(imp)
+    at = sex + 1  # the sex's column, after the date's two
+    marked = [sheet.cell(row=2, column=c + 1).fill.fgColor.rgb[-6:] for c in (dob, dob + 1, at)]
+    assert marked == ["FFC7CE", "FFC7CE", "FFC7CE"]
+    fixed = [list(v) for v in values]
+    fixed[1][at] = "Nam"
+    again = run(xlsx_bytes(fixed))
+    assert (again.created, again.refused) == (1, 0), reasons_by_row(again)
+
+
+def test_a_birth_date_split_over_two_header_rows_in_a_csv_is_read(run):
+    """A CSV has no merges: the title typed over the first of its columns, the other headers on the first
+    row, is the same header."""
+    dob = HEADERS.index("Ngày sinh")
+    top = [*HEADERS[:dob], "Ngày tháng năm sinh", "", "", *HEADERS[dob + 1 :]]
+    sub = [""] * len(top)
+    sub[dob : dob + 3] = ["Ngày", "Tháng", "Năm"]
+    rows = []
+    for n in (1, 2):
+        values = [person_row(n)[h] for h in HEADERS]
+        rows.append([*values[:dob], *values[dob].split("/"), *values[dob + 1 :]])
+    imp = run(csv_bytes([top, sub, *rows]), name="roster.csv")
+    assert (imp.created, imp.refused, imp.ignored_columns) == (2, 0, []), reasons_by_row(imp)
+    assert sorted(Person.objects.values_list("date_of_birth", flat=True)) == [date(1981, 2, 2), date(1982, 3, 3)]
+
+
 def test_the_row_under_a_header_with_an_empty_cell_is_read_as_data(run):
     """A header row with an empty cell may be the top of a two-row header: the row under it is read to
     tell, and when it is a person it is imported as any other (the first row is not lost)."""
