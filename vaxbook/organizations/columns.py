@@ -1831,7 +1831,7 @@ class RowMapper:
             return ""
         try:
             return date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a day or month of 21 digits (1e20 typed)
             problems.append(date_parts_unreal(f"{day}/{month}/{year}"))
             return ""
 

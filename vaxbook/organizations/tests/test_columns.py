@@ -833,6 +833,8 @@ def test_a_birth_date_split_over_day_month_and_year_is_read_as_one(title):
     refused = ("", [("date_of_birth", "date_of_birth_format")])
     for parts in [(5, "", 1990), ("", 7, 1990), (5, 7, ""), (5, 13, 1990), (31, 2, 1990), (5, 7, 90), ("5a", 7, 1990)]:
         assert read(*parts) == refused, parts
+    for parts in [(1e20, 7, 1990), (5, 10**30, 1990), (0, 7, 1990), (5, 7, "0000"), (True, 7, 1990), (5.5, 7, 1990)]:
+        assert read(*parts) == refused, parts
     assert read("ngày 5", 7, 1990) == refused
     assert read(5, 7, date(1990, 1, 1)) == refused  # a date cell is no year
 
