@@ -1012,7 +1012,7 @@ class _ImportRun:
             self.report = ErrorReportWriter(
                 self.report_path,
                 header.cells,
-                text_positions=text_positions(header.index, COLUMNS),
+                text_positions=text_positions(header, COLUMNS),
                 # The sex marked with a cross in "Nam" | "Nữ" gets no Nam/Nữ list: "Nữ" under "Nam" is no cross.
                 positions={k: p for k, p in header.index.items() if not (k == "sex" and header.sex_marks)},
                 references=selectors.roster_reference_lists(),

@@ -26,6 +26,7 @@ from vaxbook.organizations.columns import (
     REASONS_HEADER,
     TEMPLATE_COLUMNS,
     Column,
+    HeaderMatch,
     column_letters,
     reasons_position,
 )
@@ -370,9 +371,17 @@ class ErrorReportWriter:
         self.book.close()
 
 
-def text_positions(header_index: dict[str, int], columns: Sequence[Column]) -> set[int]:
-    """Positions of the file's columns that the template keeps as Text."""
-    return {header_index[c.key] for c in columns if c.text_format and c.key in header_index}
+def text_positions(header: HeaderMatch, columns: Sequence[Column]) -> set[int]:
+    """Positions of the file's columns that the template keeps as Text: each column's own, the further ones
+    it is read from where it is empty (a second phone, an old identity card's number, the women's column of
+    a birth date under "Nam | Nữ") and the parts of a birth date split over three. A date typed in a column
+    left General is made a date by Excel, month first where it is set to English (United States)."""
+    positions = set()
+    for column in columns:
+        if column.text_format and column.key in header.index:
+            positions.add(header.index[column.key])
+            positions.update(header.fallbacks.get(column.key, ()))
+    return positions | set(header.date_parts)
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import threading
 import unicodedata
 import zipfile
 from datetime import date, datetime, timedelta
+from typing import Any
 from unittest import mock
 
 import openpyxl
@@ -57,6 +58,13 @@ def report(roster_import: RosterImport) -> tuple[list[tuple], object]:
     with roster_import.error_report.open("rb") as f:
         sheet = openpyxl.load_workbook(io.BytesIO(f.read())).worksheets[0]
     return [tuple(r) for r in sheet.iter_rows(values_only=True)], sheet
+
+
+def column_format(sheet: Any, position: int) -> str:
+    """The number format of a column (from 0), as the file gives it: Excel and xlsxwriter write one for a run of
+    alike columns (``<col min="3" max="4">``), which openpyxl keeps under the run's first letter."""
+    found = (d.number_format for d in sheet.column_dimensions.values() if d.min <= position + 1 <= d.max)
+    return next(found, "General")
 
 
 def reasons_by_row(roster_import: RosterImport) -> dict[int, str]:
@@ -660,6 +668,7 @@ def test_a_birth_date_split_over_day_month_and_year_is_imported_and_its_report_u
     assert "[date_of_birth_required]" in reasons[8]
     values, sheet = report(imp)
     assert values[0][dob : dob + 3] == ("Ngày sinh (Ngày)", "Ngày sinh (Tháng)", "Ngày sinh (Năm)")
+    assert [column_format(sheet, dob + c) for c in (0, 1, 2)] == ["@", "@", "@"]
     for at in range(2, 8):
         marked = [sheet.cell(row=at, column=dob + c).fill.fgColor.rgb[-6:] for c in range(4)]
         assert marked == ["000000", "FFC7CE", "FFC7CE", "FFC7CE"], at
@@ -709,6 +718,9 @@ def test_a_birth_date_typed_under_nam_or_nu_gives_the_sex_and_its_report_uploads
     assert reasons[3].startswith(f"Dòng 5, cột “{both}”:") and "[date_of_birth_format]" in reasons[3]
     values, sheet = report(imp)
     assert values[0][dob : dob + 2] == ("Ngày sinh (Nam)", "Ngày sinh (Nữ)")
+    # Both kept as Text, as the template's date column: a date typed in a General one Excel makes a date,
+    # month first where it is set to English (United States).
+    assert [column_format(sheet, dob + c) for c in (0, 1)] == ["@", "@"]
     for at in (2, 3, 4):
         marked = [sheet.cell(row=at, column=dob + c).fill.fgColor.rgb[-6:] for c in (1, 2)]
         assert marked == ["FFC7CE", "FFC7CE"], at
