@@ -840,16 +840,15 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         # Ngày sinh (Tháng) | Ngày sinh (Năm)", or "Ngày sinh (Nam) | Ngày sinh (Nữ)". "Năm" (the year) and
         # "Nam" (a man) fold alike: the set of hints tells them apart. Any other set is no date read.
         hints = {hint: position for hint, position, _text in dates}
-        if "date_of_birth" in index or len(hints) < len(dates):
-            pass
-        elif set(hints) == set(_DATE_PART_HINTS):
+        alone = "date_of_birth" not in index and len(hints) == len(dates)  # no whole date's column, no repeat
+        if alone and set(hints) == set(_DATE_PART_HINTS):
             date_parts = tuple(hints[hint] for hint in _DATE_PART_HINTS)
             index["date_of_birth"] = date_parts[0]
-        elif set(hints) == {"nam", "nu"}:
+        elif alone and set(hints) == {"nam", "nu"}:
             date_marks = True
             index["date_of_birth"] = hints["nam"]
             fallbacks["date_of_birth"] = (hints["nu"],)
-        if not (date_parts or date_marks):
+        else:
             ignored += [text for _hint, _position, text in dates]
     for key, found in alternates.items():  # the best-ranked first, the others where it is empty
         ordered = [position for _rank, position in sorted(found)]
@@ -1478,16 +1477,6 @@ def name_part_missing(column: str) -> Problem:
     )
 
 
-def _date_part_text(value: Any) -> str:
-    """A part of a birth date split over three columns as its digits ("05", 5, 5.0 → "05", "5", "5"); any
-    other value as its text (refused as no number); "" when empty."""
-    if value.__class__ is int or (value.__class__ is float and value.is_integer()):
-        return str(int(value))
-    if isinstance(value, date):  # a date cell: no part of one
-        return value.strftime("%d/%m/%Y")
-    return "" if value is None else normalize_text(unquote(value))
-
-
 DATE_OF_BIRTH_FORMAT = "date_of_birth_format"
 
 
@@ -1814,7 +1803,7 @@ class RowMapper:
             if value.__class__ in CELL_PROBLEMS:
                 problems.append(CELL_PROBLEMS[value.__class__]("date_of_birth", value))
                 return ""
-            texts.append(_date_part_text(value))
+            texts.append(_code_text(value))  # a part's digits as a code's: 5, 5.0, " 05 "
         if not any(texts):
             return ""
         for position, text in zip(self._date_parts, texts, strict=True):
@@ -1823,7 +1812,7 @@ class RowMapper:
                 problems.append(date_part_problem(column, ""))
                 return ""
             if not (text.isascii() and text.isdigit()):
-                problems.append(date_part_problem(column, text))
+                problems.append(date_part_problem(column, normalize_text(unquote(values[position]))))
                 return ""
         day, month, year = texts
         if len(year) != 4:
