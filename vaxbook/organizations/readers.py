@@ -465,7 +465,8 @@ _FEW_STRINGS = 256
 #: A cell with content: its attributes and what it holds (a value, a formula, an inline string).
 _CELL_CONTENT = re.compile(rb"<" + _NS_PREFIX + rb"c\b([^>]*?)(?<!/)>(.*?)</" + _NS_PREFIX + rb"c>", re.S)
 _CELL_REF = re.compile(rb"\br=[\"']([A-Z]{1,3})([0-9]+)[\"']")
-_SHARED_STRING_CELL = re.compile(rb"\bt=[\"']s[\"']")
+#: A shared-string cell's type (``t="s"``), as an XML parser reads the attribute (spaces around "=").
+_SHARED_STRING_CELL = re.compile(rb"\bt\s*=\s*[\"']s[\"']")
 _CELL_VALUE = re.compile(rb"<" + _NS_PREFIX + rb"v>\s*([0-9]+)\s*</")
 #: A shared string (``<si>``), whole.
 _SHARED_STRING = re.compile(rb"<" + _NS_PREFIX + rb"si\b[^>]*?(?:/>|>.*?</" + _NS_PREFIX + rb"si>)", re.S)
@@ -524,8 +525,6 @@ class _Sheet:
 _SHARED_INDEX_CELL = re.compile(
     rb"(<" + _NS_PREFIX + rb"c\b[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*(?<!/)>\s*<" + _NS_PREFIX + rb"v>)([0-9]+)(?=</)"
 )
-#: Any shared-string cell (``t="s"``, as an XML parser reads the attribute).
-_SHARED_TYPE = re.compile(rb"\st\s*=\s*[\"']s[\"']")
 #: ... the same cells as Excel, LibreOffice, openpyxl and xlsxwriter write them (the type last, its value at once),
 #: found by their text, three times faster: used where every ``t="s"`` is one and no type is written otherwise.
 _SHARED_INDEX_PLAIN = re.compile(rb'( t="s"><' + _NS_PREFIX + rb"v>)([0-9]+)(?=</)")
@@ -576,7 +575,7 @@ class _SharedStrings:
         pieces = _SHARED_INDEX_PLAIN.split(body)
         if len(pieces) // 3 != body.count(b't="s"') or _SHARED_TYPE_OTHERWISE.search(body):
             pieces = _SHARED_INDEX_CELL.split(body)
-            if len(pieces) // 3 != len(_SHARED_TYPE.findall(body)):
+            if len(pieces) // 3 != len(_SHARED_STRING_CELL.findall(body)):
                 return None
         indexes = pieces[2::3]
         used = dict.fromkeys(indexes)  # by their text: "07" and "7" are given the same string twice
