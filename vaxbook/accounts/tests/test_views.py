@@ -320,6 +320,14 @@ def test_each_home_has_one_tile_per_page(client: Client, clerk_a: User, officer:
     assert reverse("organizations:list") in _tile_hrefs(client.get("/").content.decode())
 
 
+def test_a_representative_s_roster_tile_says_what_the_page_is_for(client: Client, rep: User, org: Any) -> None:
+    client.force_login(rep)
+    html = client.get("/").content.decode()
+    tile = re.search(r'<a [^>]*data-tile="roster"[^>]*>(.*?)</a>', html, re.S)
+    assert tile is not None
+    assert "Đăng ký cán bộ, nhân viên từ tệp bảng tính; theo dõi hồ sơ và mũi tiêm" in tile.group(1)
+
+
 def test_the_menu_names_the_serious_adverse_events_page_as_its_heading_does(client: Client, officer: User) -> None:
     client.force_login(officer)
     url = reverse("clinic:adverse_events")

@@ -117,6 +117,14 @@ def test_a_representative_finds_a_staff_member_who_left_and_takes_them_off_the_r
 
     sign_in(page, "rep_leave", f"/organizations/{org.public_id}/", rf"/organizations/{org.public_id}/$")
     expect(page.locator("#roster-table tbody tr")).to_have_count(2)
+    # The actions stay a cell of their row: as a flex box the cell fell out of the row, its border askew.
+    first_row = page.locator("#roster-table tbody tr").first
+    row_box, actions_box = first_row.bounding_box(), first_row.locator("td.actions").bounding_box()
+    assert actions_box["y"] == row_box["y"] and actions_box["height"] == row_box["height"]
+    assert (
+        page.locator("#roster-table th.actions").bounding_box()["height"]
+        == (page.locator("#roster-table thead th").first.bounding_box()["height"])
+    )
 
     page.fill("#roster-q", person_row(2)["Số giấy tờ"])
     page.press("#roster-q", "Enter")
