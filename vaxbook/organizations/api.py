@@ -66,6 +66,9 @@ class RosterImportOut(Schema):
     error_report_url: str | None
     problems: list[ProblemOut]
     ignored_columns: list[str]
+    #: The file is an error report sent again, fixed: its `not_listed` is null, and the staff it lists count
+    #: as listed by the import before it.
+    from_report: bool
     footer_rows: list[int]
     section_rows: list[SectionRowOut]
     created_at: datetime
@@ -149,6 +152,7 @@ def roster_import_out(roster_import: RosterImport) -> dict:
         "error_report_url": report_url,
         "problems": [render_problem(p) for p in roster_import.problems],
         "ignored_columns": roster_import.ignored_columns,
+        "from_report": roster_import.from_report,
         "footer_rows": roster_import.footer_rows,
         "section_rows": [{"row": number, "text": text} for number, text in roster_import.section_rows],
         "created_at": roster_import.created_at,

@@ -606,6 +606,11 @@ class HeaderMatch:
     date_marks: bool = False
 
     @property
+    def is_report(self) -> bool:
+        """Whether the file is an error report sent again: its header ends with the report's own "Lý do"."""
+        return reasons_position(self.cells) < len(self.cells)
+
+    @property
     def identifying_positions(self) -> list[int]:
         """Where the values that say who a row is stand (IDENTIFYING_KEYS)."""
         return sorted(

@@ -204,21 +204,39 @@ def roster_import_outlook(roster_import: RosterImport, *, now: Any = None) -> di
     return {"ahead": ahead, "minutes_left": remaining, "waiting": waiting}
 
 
+def _reports_after(roster_import: RosterImport) -> QuerySet[RosterImport]:
+    """The organization's error reports sent again, fixed, that started after the import."""
+    return RosterImport.objects.filter(
+        organization_id=roster_import.organization_id, from_report=True, started_at__gt=roster_import.started_at
+    )
+
+
 def _absent_from(roster_import: RosterImport) -> Q:
-    """Entries already on the roster when the import started that none of its accepted rows listed."""
-    return Q(created_at__lt=roster_import.started_at) & ~Q(last_import=roster_import)
+    """Entries already on the roster when the import started that none of its accepted rows listed, nor those
+    of an error report sent again after it (its refused rows, fixed)."""
+    return (
+        Q(created_at__lt=roster_import.started_at)
+        & ~Q(last_import=roster_import)
+        & ~Q(last_import__in=_reports_after(roster_import).values("pk"))
+    )
 
 
 def roster_absent_from(*, roster_import: RosterImport) -> int | None:
     """How many staff on the roster an import did not list: after a file of the whole staff, those who may
-    have left (and those whose row was refused, until it is sent corrected). Only for an import that ended
-    `done` and is the organization's last to have started: a later one, running, done or stopped part way,
-    has marked the entries its rows listed as its own. None too for one that marked no entry (an import
-    from before entries were marked: every entry would seem absent)."""
+    have left (and those whose row was refused, until it is sent corrected, in the error report sent again
+    or in another file). Only for an import that ended `done` and is the organization's last to have
+    started, error reports sent again aside: a later file, running, done or stopped part way, has marked the
+    entries its rows listed as its own. None too for one that marked no entry (an import from before
+    entries were marked: every entry would seem absent), and for an error report sent again: a part of the
+    roster, which says nothing of whom it lacks."""
     if roster_import.status != RosterImport.Status.DONE or roster_import.started_at is None:
         return None
+    if roster_import.from_report:
+        return None
     organization_id = roster_import.organization_id
-    later = RosterImport.objects.filter(organization_id=organization_id, started_at__gt=roster_import.started_at)
+    later = RosterImport.objects.filter(
+        organization_id=organization_id, started_at__gt=roster_import.started_at, from_report=False
+    )
     entries = RosterEntry.objects.filter(organization_id=organization_id)
     if later.exists() or not entries.filter(last_import=roster_import).exists():
         return None

@@ -397,6 +397,7 @@ def roster_import_start(*, actor: Any, organization: Organization, upload: Uploa
             file_format=check.format,
             total=check.data_rows,
             ignored_columns=check.header.ignored,
+            from_report=check.header.is_report,
         )
         roster_import.file.save(name, upload, save=False)
         try:
@@ -416,6 +417,7 @@ def roster_import_start(*, actor: Any, organization: Organization, upload: Uploa
                 "format": check.format,
                 "rows": check.data_rows,
                 "ignored_columns": check.header.ignored,
+                "from_report": check.header.is_report,
             },
         )
         transaction.on_commit(partial(_enqueue, roster_import.pk))

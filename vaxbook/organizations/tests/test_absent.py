@@ -3,6 +3,9 @@ whose row was refused, until the corrected row is sent). Only the organization's
 `done` says it; entries added after it started are not counted; an import from before entries were marked
 says nothing rather than calling everyone absent."""
 
+import io
+
+import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -49,6 +52,51 @@ def test_the_latest_file_says_who_it_did_not_list(run, rep, org, client):
     assert 'id="roster-absent"' in html and html.count("roster-remove") == 2
     assert person_row(3)["Họ và tên"] in html and person_row(1)["Họ và tên"] not in html
     assert 'id="export-form"' not in html  # the export is of the roster or of a data status, not of this list
+
+
+def test_an_error_report_sent_again_lists_the_refused_rows_for_the_file_before_it(
+    run, rep, org, client, api, django_capture_on_commit_callbacks
+):
+    """The clerk sends the whole staff, then the error report with its refused rows fixed: the report is a
+    part of the roster, which says nothing of whom it lacks, and the staff it lists are no longer counted
+    as not listed by the file before it, whose list of those who may have left stays."""
+    run([person_row(n) for n in (1, 2, 3, 4)])
+    whole = run([person_row(1), person_row(2, **{"Số điện thoại": "12345"}), person_row(4)])  # 3 has left
+    assert roster_absent_from(roster_import=whole) == 2  # 3, and 2 whose row was refused
+
+    report = openpyxl.load_workbook(whole.error_report.path)
+    assert report.active["E2"].value == "12345"
+    report.active["E2"] = person_row(2)["Số điện thoại"]
+    out = io.BytesIO()
+    report.save(out)
+    with django_capture_on_commit_callbacks(execute=True):
+        fixed = services.roster_import_start(actor=rep, organization=org, upload=upload(out.getvalue()))
+    fixed.refresh_from_db()
+    assert (fixed.from_report, fixed.linked + fixed.updated, fixed.refused) == (True, 1, 0)
+    assert not whole.from_report
+
+    assert roster_absent_from(roster_import=fixed) is None
+    assert roster_absent_from(roster_import=whole) == 1
+    absent = roster_for_user(user=rep, organization=org, absent_from=whole)
+    assert [e.person.full_name for e in absent] == [person_row(3)["Họ và tên"]]
+    client.force_login(rep)
+    page = client.get(reverse("organizations:import", args=[whole.public_id])).content.decode()
+    assert 'id="import-absent"' in page and f"?absent={whole.public_id}" in page
+    page = client.get(reverse("organizations:import", args=[fixed.public_id])).content.decode()
+    assert 'id="import-absent"' not in page
+    listed = client.get(reverse("organizations:roster", args=[org.public_id]), {"absent": str(whole.public_id)})
+    assert listed.content.decode().count("roster-remove") == 1
+    own = api.as_user(rep)
+    body = own.get(f"/api/v1/roster-imports/{fixed.public_id}").json()
+    assert (body["from_report"], body["not_listed"]) == (True, None)
+    assert own.get(f"/api/v1/roster-imports/{whole.public_id}").json()["not_listed"] == 1
+    roster = own.get(f"/api/v1/organizations/{org.public_id}/roster", {"absent_from": str(whole.public_id)}).json()
+    assert [r["full_name"] for r in roster["results"]] == [person_row(3)["Họ và tên"]]
+
+    # A file that is not a report, sent after them, lists the staff anew: the earlier file says nothing more.
+    latest = run([person_row(1)])
+    assert roster_absent_from(roster_import=whole) is None
+    assert roster_absent_from(roster_import=latest) == 3
 
 
 def test_entries_added_after_the_import_started_are_not_absent(run, org, places):
