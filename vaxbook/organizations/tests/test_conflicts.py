@@ -319,6 +319,19 @@ def test_the_link_counts_only_the_conflicts_the_reviewer_may_answer(run, record,
     assert 'id="roster-conflicts-count">1</span>' in client.get("/registry/").content.decode()
 
 
+def test_the_reviewer_s_home_says_how_many_rows_wait(run, record, officer, clerk_b, rep, client):
+    client.force_login(officer)
+    home = client.get("/").content.decode()
+    assert 'data-tile="conflicts"' in home and "không có dòng nào đang chờ" in home
+    run(conflict_file(record))
+    home = client.get("/").content.decode()
+    assert '<span class="muted tile-sub" id="tile-conflicts-waiting">1 dòng đang chờ bạn xem xét</span>' in home
+    client.force_login(clerk_b)  # outside their area: none of theirs waits
+    assert "không có dòng nào đang chờ" in client.get("/").content.decode()
+    client.force_login(rep)  # an organization reviews no record: no tile
+    assert 'data-tile="conflicts"' not in client.get("/").content.decode()
+
+
 def test_the_reviewer_compares_and_corrects_on_the_page(run, record, officer, client):
     run(conflict_file(record))
     conflict = RosterConflict.objects.get()
