@@ -74,22 +74,35 @@ def clean_priority_group(value: Any) -> str | None:
     return "".join(text.split()) or None
 
 
-_ID_TYPE_LABELS = {
+_ID_TYPE_LABELS: dict[str, str | None] = {
     "cccd": "cccd",
     "cancuoc": "cccd",
     "cancuoccongdan": "cccd",
     "thecancuoc": "cccd",
     "thecancuoccongdan": "cccd",
     "dinhdanh": "cccd",
+    "dinhdanhcanhan": "cccd",
+    "cc": "cccd",  # "Căn cước", the card's name since July 2024
     "cmnd": "cmnd",
+    "cmt": "cmnd",  # "chứng minh thư", as most people call it
+    "cmtnd": "cmnd",
     "chungminhnhandan": "cmnd",
     "chungminhthu": "cmnd",
+    "chungminhthunhandan": "cmnd",
     "hochieu": "passport",
     "passport": "passport",
     "none": "none",
     "khong": "none",
     "khongco": "none",
+    # Both cards named at once, as a column headed "CCCD/CMND" is filled: the number says which (12 digits
+    # a citizen ID, 9 an identity card), as it does for an empty type.
+    "cccdcmnd": None,
+    "cmndcccd": None,
 }
+#: What a clerk adds to a document's name that does not change its kind: "CCCD gắn chip", "Thẻ CCCD",
+#: "CMND 9 số", "Căn cước mới", "Hộ chiếu nước ngoài" (as `header_key` spells them).
+_ID_TYPE_PREFIXES = ("the", "so")
+_ID_TYPE_SUFFIXES = ("ganchip", "chip", "moi", "cu", "9so", "12so", "nuocngoai", "vietnam", "vn")
 
 
 def clean_id_type(value: Any) -> str | None:
@@ -102,7 +115,19 @@ def _id_type_label(value: str) -> str | None:
     text = normalize_text(unquote(value))
     if not text:
         return None
-    return _ID_TYPE_LABELS.get(header_key(text), text)
+    key = header_key(text)
+    if key in _ID_TYPE_LABELS:
+        return _ID_TYPE_LABELS[key]
+    for prefix in ("", *_ID_TYPE_PREFIXES):
+        if not key.startswith(prefix):
+            continue
+        bare = key[len(prefix) :]
+        if prefix and bare in _ID_TYPE_LABELS:
+            return _ID_TYPE_LABELS[bare]
+        for suffix in _ID_TYPE_SUFFIXES:
+            if bare.endswith(suffix) and bare[: -len(suffix)] in _ID_TYPE_LABELS:
+                return _ID_TYPE_LABELS[bare[: -len(suffix)]]
+    return text
 
 
 def clean_date(value: Any) -> Any:

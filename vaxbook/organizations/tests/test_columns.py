@@ -146,14 +146,40 @@ def test_clean_steps(key, raw, clean):
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("CCCD", "cccd"), ("Hộ chiếu", "passport"), ("ho chieu", "passport"), ("CMND", "cmnd"), ("", None)],
+    [
+        ("CCCD", "cccd"),
+        ("Hộ chiếu", "passport"),
+        ("ho chieu", "passport"),
+        ("CMND", "cmnd"),
+        ("", None),
+        # The names people give the cards, and what they add that does not change the kind.
+        ("CCCD gắn chip", "cccd"),
+        ("Căn cước công dân gắn chip", "cccd"),
+        ("Thẻ CCCD", "cccd"),
+        ("Căn cước", "cccd"),
+        ("CC", "cccd"),
+        ("Căn cước mới", "cccd"),
+        ("Số định danh cá nhân", "cccd"),
+        ("CMT", "cmnd"),
+        ("CMTND", "cmnd"),
+        ("Chứng minh thư", "cmnd"),
+        ("Chứng minh thư nhân dân", "cmnd"),
+        ("CMND 9 số", "cmnd"),
+        ("CMND cũ", "cmnd"),
+        ("Hộ chiếu nước ngoài", "passport"),
+        ("Passport VN", "passport"),
+        ("CCCD/CMND", None),  # both named: the number says which
+    ],
 )
 def test_the_document_type_labels(raw, clean):
     assert clean_id_type(raw) == clean
 
 
-def test_an_unknown_document_type_is_kept_for_the_rules_to_refuse():
-    assert clean_id_type("Giấy khai sinh") == "Giấy khai sinh"
+@pytest.mark.parametrize(
+    "raw", ["Giấy khai sinh", "Thẻ BHYT", "Chip", "Số", "Thẻ", "Giấy phép lái xe", "CCCD hoặc hộ chiếu"]
+)
+def test_an_unknown_document_type_is_kept_for_the_rules_to_refuse(raw):
+    assert clean_id_type(raw) == raw
 
 
 def test_our_formula_escape_is_removed_again():

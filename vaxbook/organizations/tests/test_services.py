@@ -1024,6 +1024,26 @@ def test_a_record_without_document_saved_in_an_old_encoding_is_found_by_the_conv
     assert mai.suspected_duplicate_of == Person.objects.get(full_name=saved["Trần Thị Mai"])
 
 
+def test_the_names_people_give_the_cards_are_read_as_their_kind(run):
+    """ "CCCD gắn chip", "CMT", "CCCD/CMND": a clerk's words for the document types are read, not refused as
+    `id_type_format` (a type naming both cards is told by the number, as an empty one is)."""
+    rows = [
+        person_row(1, **{"Loại giấy tờ": "CCCD gắn chip"}),
+        person_row(2, **{"Loại giấy tờ": "CMT", "Số giấy tờ": "271234567"}),
+        person_row(3, **{"Loại giấy tờ": "CCCD/CMND"}),
+        person_row(4, **{"Loại giấy tờ": "CCCD/CMND", "Số giấy tờ": "271234568"}),
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused) == (4, 0), reasons_by_row(imp)
+    kinds = dict(Person.objects.values_list("id_number", "id_type"))
+    assert kinds == {
+        rows[0]["Số giấy tờ"]: "cccd",
+        "271234567": "cmnd",
+        rows[2]["Số giấy tờ"]: "cccd",
+        "271234568": "cmnd",
+    }
+
+
 def test_a_known_person_is_linked_and_blank_data_filled_never_overwritten(run, org):
     row = person_row(1, **{"Số thẻ BHYT": "0123456789"})
     dob = date(1981, 2, 2)  # person_row(1)'s birth date
