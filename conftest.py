@@ -7,7 +7,7 @@ of A), `vaccinator_a`, `clerk_b` (data clerk of B), `officer` (province officer 
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -164,3 +164,18 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     pg.set_default_timeout(10_000)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def accessibility() -> Callable[[Any], list[str]]:
+    """axe-core's checks (WCAG 2 A and AA, and its best practices) of a browser page as it stands: one line
+    per rule the page breaks, naming the first element that breaks it; an empty list for a page that passes."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page: Any) -> list[str]:
+        violations = axe.run(page).response["violations"]
+        return [f"{v['impact']} {v['id']}: {v['help']} at {v['nodes'][0]['target']}" for v in violations]
+
+    return check

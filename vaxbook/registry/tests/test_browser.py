@@ -12,7 +12,9 @@ from vaxbook.registry.services import person_register
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_clerk_finds_a_person_typed_without_diacritics_and_sees_what_is_missing(page: Any) -> None:
+def test_a_clerk_finds_a_person_typed_without_diacritics_and_sees_what_is_missing(
+    page: Any, accessibility: Any
+) -> None:
     from playwright.sync_api import expect
 
     ward = t.WardFactory(code="26001", name="Phường Trấn Biên")
@@ -60,6 +62,9 @@ def test_a_clerk_finds_a_person_typed_without_diacritics_and_sees_what_is_missin
     expect(page.locator("#fact-phone dt")).to_be_visible()
     expect(page.locator("#fact-address_line [data-code]")).to_have_count(0)
     expect(page.locator("svg.qr-code")).to_be_visible()
+    for path in ("/registry/", f"/registry/persons/{hoa.public_id}/", "/registry/persons/new/"):
+        page.goto(path)  # two menus on a page (the site's, the way back) are told apart by their names
+        assert accessibility(page) == [], path
 
 
 @pytest.mark.django_db(transaction=True)
