@@ -84,6 +84,9 @@ def test_an_error_report_sent_again_lists_the_refused_rows_for_the_file_before_i
     assert 'id="import-absent"' in page and f"?absent={whole.public_id}" in page
     page = client.get(reverse("organizations:import", args=[fixed.public_id])).content.decode()
     assert 'id="import-absent"' not in page
+    assert 'id="import-from-report"' in page and "Tệp này là báo cáo lỗi được tải lên lại" in page
+    page = client.get(reverse("organizations:import", args=[whole.public_id])).content.decode()
+    assert 'id="import-from-report"' not in page
     listed = client.get(reverse("organizations:roster", args=[org.public_id]), {"absent": str(whole.public_id)})
     assert listed.content.decode().count("roster-remove") == 1
     own = api.as_user(rep)
