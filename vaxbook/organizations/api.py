@@ -2,7 +2,7 @@
 exports, and the roster conflicts the health staff review."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -31,6 +31,13 @@ class OrganizationOut(Schema):
     name: str
     area_code: str
     may_import: bool
+    #: The staff on its roster, and how many of them are incomplete or invalid (held back at the desk).
+    staff: int
+    incomplete: int
+    invalid: int
+    #: Its last import's id and status; null before the first.
+    last_import_id: str | None
+    last_import_status: str | None
 
 
 class ProblemOut(Schema):
@@ -121,13 +128,19 @@ class RosterOut(Schema):
     results: list[RosterEntryOut]
 
 
-def organization_out(request: HttpRequest, organization: Organization) -> dict:
+def organization_out(request: HttpRequest, organization: Organization, summary: dict[str, Any]) -> dict:
+    last = summary["last_import"]
     return {
         "id": str(organization.public_id),
         "tax_code": organization.tax_code,
         "name": organization.name,
         "area_code": organization.admin_unit.code,
         "may_import": selectors.organization_may_import(user=request.user, organization=organization),
+        "staff": summary["staff"],
+        "incomplete": summary["incomplete"],
+        "invalid": summary["invalid"],
+        "last_import_id": str(last.public_id) if last else None,
+        "last_import_status": last.status if last else None,
     }
 
 
@@ -341,11 +354,17 @@ def _workbook_answer(description: str) -> dict:
 
 @router.get("/organizations", response=list[OrganizationOut])
 def organization_list(
-    request: HttpRequest, limit: int = page_limit(500, 1000), offset: int = page_offset()
+    request: HttpRequest,
+    limit: int = page_limit(500, 1000),
+    offset: int = page_offset(),
+    q: str = Query("", max_length=100),
 ) -> list[dict]:
-    """The organizations the user may see, by name, a page at a time (a short page is the last)."""
-    organizations = selectors.organizations_for_user(user=request.user)
-    return [organization_out(request, o) for o in organizations[offset : offset + limit]]
+    """The organizations the user may see, by name, a page at a time (a short page is the last); `q`: those
+    whose name holds it (any case, with or without diacritics) or whose tax code starts with it. Each with
+    its roster's size, its staff held back at the desk (incomplete, invalid) and its last import."""
+    organizations = list(selectors.organizations_for_user(user=request.user, q=q)[offset : offset + limit])
+    summary = selectors.organizations_roster_summary(organizations=organizations)
+    return [organization_out(request, o, summary[o.pk]) for o in organizations]
 
 
 @router.get(

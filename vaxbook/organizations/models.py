@@ -1,5 +1,6 @@
 import uuid
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.common.models import BaseModel
+from vaxbook.registry.identity import search_name
 
 
 class Organization(BaseModel):
@@ -18,6 +20,9 @@ class Organization(BaseModel):
         "places.AdminUnit", on_delete=models.PROTECT, related_name="organizations", verbose_name=_("area")
     )
     address_line = models.CharField(_("address"), max_length=255, blank=True)
+    #: The name's search form (lower case, no diacritics: `registry.identity.search_name`), kept by `save`:
+    #: "hoa binh" and "HÒA BÌNH" find "Trường Tiểu học Hòa Bình" on every database.
+    search_name = models.CharField(_("search name"), max_length=255, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("organization")
@@ -26,6 +31,13 @@ class Organization(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_name = search_name(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
 
 class RosterEntry(BaseModel):

@@ -75,11 +75,15 @@ def _export_or_404(request: HttpRequest, export_id: uuid.UUID) -> RosterExport:
 @login_required
 @require_GET
 def organization_list(request: HttpRequest) -> HttpResponse:
-    organizations = selectors.organizations_for_user(user=request.user)
+    q = request.GET.get("q", "").strip()[:SEARCH_MAX]
+    organizations = selectors.organizations_for_user(user=request.user, q=q)
     page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
-    if page.paginator.count == 1:
+    if page.paginator.count == 1 and not q:
         return redirect("organizations:roster", organization_id=page.object_list[0].public_id)
-    return render(request, "organizations/organization_list.html", {"page": page})
+    listed = list(page.object_list)
+    summary = selectors.organizations_roster_summary(organizations=listed)
+    rows = [(o, summary[o.pk]) for o in listed]
+    return render(request, "organizations/organization_list.html", {"page": page, "rows": rows, "q": q})
 
 
 def _absent_import(request: HttpRequest, organization: Organization) -> RosterImport | None:

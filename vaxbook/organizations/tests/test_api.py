@@ -233,6 +233,25 @@ def test_officers_of_the_area_and_national_admins_see_but_do_not_import(
     assert RosterImport.objects.count() == 1
 
 
+def test_the_organizations_list_says_each_roster_s_size_and_finds_by_name_or_tax_code(
+    api, rep, officer, org, places, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        started = post_file(api.as_user(rep), org, good_file()).json()
+    other = t.OrganizationFactory(name="Trường Mầm non Hoa Sen", tax_code="3609876543", admin_unit=org.admin_unit)
+    client = api.as_user(officer)
+    listed = {o["id"]: o for o in client.get("/api/v1/organizations").json()}
+    ours = listed[str(org.public_id)]
+    assert (ours["staff"], ours["last_import_id"], ours["last_import_status"]) == (3, started["id"], "done")
+    assert ours["incomplete"] + ours["invalid"] <= ours["staff"]
+    theirs = listed[str(other.public_id)]
+    assert (theirs["staff"], theirs["incomplete"], theirs["invalid"], theirs["last_import_id"]) == (0, 0, 0, None)
+    for q in ("MẦM NON", "mam non", "360987"):
+        assert [o["id"] for o in client.get("/api/v1/organizations", {"q": q}).json()] == [str(other.public_id)], q
+    long = client.get("/api/v1/organizations", {"q": "x" * 101})
+    assert long.status_code == 422 and long.json()["errors"][0]["field"] == "q"
+
+
 def test_an_unknown_id_is_404_with_the_error_shape(api, rep):
     for path in (
         "/api/v1/roster-imports/not-a-uuid",

@@ -295,6 +295,46 @@ def test_an_officer_pages_through_every_organization_of_the_province(officer, pr
     assert 'rel="prev"' in html
 
 
+def test_an_officer_follows_each_organization_s_roster_and_finds_one(
+    officer, org, province, places, imported, django_assert_max_num_queries
+):
+    """The list says, for each organization of the province, how many staff its roster holds, how many of
+    them the desk holds back (incomplete, invalid), and its last import; a search finds one by its name or
+    tax code, never one outside the officer's area."""
+    from vaxbook.organizations.models import RosterEntry
+    from vaxbook.registry.models import Person
+
+    quiet = t.OrganizationFactory(name="Trường Tiểu học Hòa Bình", tax_code="3601234567", admin_unit=province)
+    hanoi = t.ProvinceFactory(code="01", name="Thành phố Hà Nội")
+    elsewhere = t.OrganizationFactory(name="Trường Tiểu học Hòa Bình", tax_code="0101234567", admin_unit=hanoi)
+    for status in ("complete", "incomplete", "incomplete", "invalid"):
+        RosterEntry.objects.create(organization=quiet, person=t.PersonFactory(ward=places, data_status=status))
+    assert Person.objects.count() == 6  # and the two the imported file created for `org`
+    client = signed_in(officer)
+    with django_assert_max_num_queries(10):  # 8 today, for 2 organizations as for 20: two for the summary
+        html = client.get(reverse("organizations:list")).content.decode()
+    rows = dict(re.findall(r'<tr data-organization="([0-9a-f-]+)">(.*?)</tr>', html, re.S))
+    assert set(rows) == {str(org.public_id), str(quiet.public_id)}
+    theirs, ours = rows[str(quiet.public_id)], rows[str(org.public_id)]
+    assert '<td data-label="Số nhân viên trong danh sách" class="c-staff">4</td>' in theirs
+    incomplete = f'href="/organizations/{quiet.public_id}/?status=incomplete"><span class="status status-incomplete">'
+    assert f"{incomplete}2<" in theirs
+    assert '<span class="status status-invalid">1</span>' in theirs
+    assert "chưa có" in theirs  # no import yet
+    assert '<td data-label="Số nhân viên trong danh sách" class="c-staff">2</td>' in ours
+    assert f'href="/organizations/imports/{imported.public_id}/"' in ours and "</a> · hoàn tất" in ours
+
+    for q in ("hòa bình", "HÒA BÌNH", "3601 234", "360123"):
+        found = client.get(reverse("organizations:list"), {"q": q})
+        assert found.status_code == 200, q  # one found is listed, not opened: the officer searched
+        html = found.content.decode()
+        assert f'data-organization="{quiet.public_id}"' in html, q
+        assert f'data-organization="{elsewhere.public_id}"' not in html, q  # another province's
+        assert f'data-organization="{org.public_id}"' not in html, q
+    html = client.get(reverse("organizations:list"), {"q": "không có"}).content.decode()
+    assert 'id="no-organization"' in html and "“không có”" in html
+
+
 def test_every_import_is_listed_a_page_at_a_time_and_only_to_its_organization(rep, org, monkeypatch):
     from vaxbook.organizations import views
 
