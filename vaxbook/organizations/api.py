@@ -358,13 +358,16 @@ def organization_list(
     limit: int = page_limit(500, 1000),
     offset: int = page_offset(),
     q: str = Query("", max_length=100),
+    order: Literal["name", "held_back"] = "name",
 ) -> list[dict]:
     """The organizations the user may see, by name, a page at a time (a short page is the last); `q`: those
-    whose name holds it (any case, with or without diacritics) or whose tax code starts with it. Each with
-    its roster's size, its staff held back at the desk (incomplete, invalid) and its last import."""
-    organizations = list(selectors.organizations_for_user(user=request.user, q=q)[offset : offset + limit])
-    summary = selectors.organizations_roster_summary(organizations=organizations)
-    return [organization_out(request, o, summary[o.pk]) for o in organizations]
+    whose name holds it (any case, with or without diacritics) or whose tax code starts with it; `order`
+    "held_back": those with the most staff held back at the desk first. Each with its roster's size, its
+    staff held back at the desk (incomplete, invalid) and its last import."""
+    organizations = selectors.organizations_for_user(user=request.user, q=q, order=order)
+    listed = list(organizations[offset : offset + limit])
+    summary = selectors.organizations_roster_summary(organizations=listed)
+    return [organization_out(request, o, summary[o.pk]) for o in listed]
 
 
 @router.get(

@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,11 +39,27 @@ def _uuid(value: uuid.UUID | str) -> uuid.UUID | None:
         return None
 
 
-def organizations_for_user(*, user: Any, q: str = "") -> QuerySet[Organization]:
+#: How a list of organizations may be ordered: by name, or those with the most staff held back at the
+#: vaccination desk (records incomplete or invalid) first, the ones a health officer chases.
+ORGANIZATION_ORDERS = ("name", "held_back")
+
+
+def organizations_for_user(*, user: Any, q: str = "", order: str = "name") -> QuerySet[Organization]:
     """The organizations the user may see, by name (then id: a page boundary between two of one name
-    neither repeats nor skips one); with `q`, those whose name holds it or whose tax code starts with it."""
+    neither repeats nor skips one), or with `order` "held_back" those with the most staff held back first
+    (then by name); with `q`, those whose name holds it or whose tax code starts with it."""
     scope = user_scope(user=user)
     qs = Organization.objects.select_related("admin_unit").order_by("name", "pk")
+    if order == "held_back":
+        held_back = (
+            RosterEntry.objects.filter(organization=OuterRef("pk"))
+            .exclude(person__data_status=Person.DataStatus.COMPLETE)
+            .order_by()
+            .values("organization")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        qs = qs.annotate(held_back=Coalesce(Subquery(held_back), 0)).order_by("-held_back", "name", "pk")
     if q.strip():
         code = "".join(q.split()).replace("-", "")
         qs = qs.filter(Q(search_name__contains=search_name(q)) | Q(tax_code__startswith=code))

@@ -76,14 +76,17 @@ def _export_or_404(request: HttpRequest, export_id: uuid.UUID) -> RosterExport:
 @require_GET
 def organization_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:SEARCH_MAX]
-    organizations = selectors.organizations_for_user(user=request.user, q=q)
+    order = request.GET.get("order", "")
+    if order not in selectors.ORGANIZATION_ORDERS:  # a link's order: an unknown one is by name
+        order = "name"
+    organizations = selectors.organizations_for_user(user=request.user, q=q, order=order)
     page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
     if page.paginator.count == 1 and not q:
         return redirect("organizations:roster", organization_id=page.object_list[0].public_id)
     listed = list(page.object_list)
     summary = selectors.organizations_roster_summary(organizations=listed)
     rows = [(o, summary[o.pk]) for o in listed]
-    return render(request, "organizations/organization_list.html", {"page": page, "rows": rows, "q": q})
+    return render(request, "organizations/organization_list.html", {"page": page, "rows": rows, "q": q, "order": order})
 
 
 def _absent_import(request: HttpRequest, organization: Organization) -> RosterImport | None:

@@ -334,6 +334,16 @@ def test_an_officer_follows_each_organization_s_roster_and_finds_one(
     html = client.get(reverse("organizations:list"), {"q": "không có"}).content.decode()
     assert 'id="no-organization"' in html and "“không có”" in html
 
+    # The ones to chase first: most staff held back (3 of the school's 4; `org`'s file refused one, none held).
+    by_name = client.get(reverse("organizations:list")).content.decode()
+    chase = client.get(reverse("organizations:list"), {"order": "held_back"}).content.decode()
+    order = re.compile(r'<tr data-organization="([0-9a-f-]+)">')
+    assert order.findall(by_name) == [str(org.public_id), str(quiet.public_id)]  # "Công ty" before "Trường"
+    assert order.findall(chase) == [str(quiet.public_id), str(org.public_id)]
+    assert 'aria-current="true" class="current" id="order-held-back"' in chase
+    unknown = client.get(reverse("organizations:list"), {"order": "-pk"}).content.decode()
+    assert order.findall(unknown) == order.findall(by_name)  # an unknown order is by name
+
 
 def test_every_import_is_listed_a_page_at_a_time_and_only_to_its_organization(rep, org, monkeypatch):
     from vaxbook.organizations import views
