@@ -90,8 +90,8 @@ def organizations_roster_summary(*, organizations: Collection[Organization]) -> 
         summary[organization_id]["staff"] += n
         summary[organization_id][status] = n
     last = RosterImport.objects.filter(organization_id=OuterRef("pk")).order_by("-created_at", "-id").values("pk")[:1]
-    last_ids = Organization.objects.filter(pk__in=ids).annotate(last=Subquery(last)).values_list("last", flat=True)
-    for imp in RosterImport.objects.filter(pk__in=[pk for pk in last_ids if pk is not None]):
+    last_ids = Organization.objects.filter(pk__in=ids).annotate(last=Subquery(last)).values("last")
+    for imp in RosterImport.objects.filter(pk__in=last_ids):
         summary[imp.organization_id]["last_import"] = imp
     return summary
 
