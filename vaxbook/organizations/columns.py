@@ -195,10 +195,13 @@ def header_key(text: Any) -> str:
 
 
 #: The columns Vaxbook's own files add to the template's: the error report's reasons, the export's data
-#: status and what to complete. Uploaded again, they are neither read nor listed as ignored.
+#: status, what to complete, the valid doses and the next appointment. Uploaded again, they are neither
+#: read nor listed as ignored.
 REASONS_HEADER = "Lý do"
 EXPORT_STATUS_HEADER = "Tình trạng dữ liệu"
 EXPORT_PROBLEMS_HEADER = "Cần bổ sung hoặc sửa"
+EXPORT_DOSES_HEADER = "Số mũi đã tiêm"
+EXPORT_NEXT_HEADER = "Lịch hẹn tiếp theo"
 
 #: Headers of an old identity card's (CMND) number. A roster of the years when both were in use may have
 #: a column of each: the other one is read first, this one when it is empty in a row.
@@ -401,7 +404,10 @@ _NAME_PART_ORDER = ("family", "middle", "given")
 _ENGLISH_PART_KEYS = frozenset(
     header_key(h) for h in ("Family name", "Last name", "Surname", "Middle name", "Given name", "First name")
 )
-_OWN_KEYS = frozenset(header_key(h) for h in (REASONS_HEADER, EXPORT_STATUS_HEADER, EXPORT_PROBLEMS_HEADER))
+_OWN_KEYS = frozenset(
+    header_key(h)
+    for h in (REASONS_HEADER, EXPORT_STATUS_HEADER, EXPORT_PROBLEMS_HEADER, EXPORT_DOSES_HEADER, EXPORT_NEXT_HEADER)
+)
 _REASONS_KEY = header_key(REASONS_HEADER)
 
 

@@ -156,6 +156,17 @@ def roster_for_user(
     the import `absent_from` did not list: `roster_absent_from`) with each person's data status, valid
     doses and next appointment."""
     organization_get_for_user(user=user, public_id=organization.public_id)  # the same rule, checked again
+    entries = _roster_entries(organization, data_status)
+    if absent_from is not None:
+        entries = entries.filter(_absent_from(absent_from))
+    if q.strip():
+        entries = entries.filter(_roster_match(q.strip()))
+    return _with_doses(entries.select_related("person", "person__priority_group", "person__ward"))
+
+
+def _with_doses(entries: QuerySet[RosterEntry]) -> QuerySet[RosterEntry]:
+    """Each entry with its person's valid doses (`valid_doses`, None for none) and the day of their next
+    appointment not yet over (`next_appointment_on`): what the roster page and its export show."""
     next_appointment = (
         Appointment.objects.filter(
             person_id=OuterRef("person_id"),
@@ -172,14 +183,7 @@ def roster_for_user(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    entries = _roster_entries(organization, data_status)
-    if absent_from is not None:
-        entries = entries.filter(_absent_from(absent_from))
-    if q.strip():
-        entries = entries.filter(_roster_match(q.strip()))
-    return entries.select_related("person", "person__priority_group", "person__ward").annotate(
-        next_appointment_on=Subquery(next_appointment), valid_doses=Subquery(doses)
-    )
+    return entries.annotate(next_appointment_on=Subquery(next_appointment), valid_doses=Subquery(doses))
 
 
 def roster_entry_get_for_user(*, user: Any, organization: Organization, person_id: uuid.UUID | str) -> RosterEntry:
@@ -426,11 +430,13 @@ def roster_exports_for_organization(*, user: Any, organization: Organization) ->
 
 
 def roster_export_entries(*, user: Any, organization: Organization, data_status: str = "") -> QuerySet[RosterEntry]:
-    """What a roster export writes: the entries (of one data status, or all) with their persons' places
-    and priority group, in the roster page's order."""
+    """What a roster export writes: the entries (of one data status, or all) with their persons' places,
+    priority group, valid doses and next appointment, in the roster page's order."""
     organization_get_for_user(user=user, public_id=organization.public_id)
-    return _roster_entries(organization, data_status).select_related(
-        "person", "person__priority_group", "person__ward", "person__province"
+    return _with_doses(
+        _roster_entries(organization, data_status).select_related(
+            "person", "person__priority_group", "person__ward", "person__province"
+        )
     )
 
 

@@ -1568,7 +1568,13 @@ def _export_write(export: RosterExport, path: str) -> int:
         for rows, entry in enumerate(entries.iterator(chunk_size=2000), start=1):
             values = export_values(entry)
             values["row_number"] = rows
-            writer.add(values, labels.get(entry.person.data_status, ""), _export_problems(entry.person))
+            writer.add(
+                values,
+                labels.get(entry.person.data_status, ""),
+                _export_problems(entry.person),
+                doses=getattr(entry, "valid_doses", None) or 0,  # `selectors._with_doses`
+                next_appointment=getattr(entry, "next_appointment_on", None),
+            )
             if rows % EXPORT_PROGRESS_ROWS == 0:
                 moved = RosterExport.objects.filter(pk=export.pk, status=RosterExport.Status.RUNNING).update(
                     progress=min(99, rows * 100 // total), rows=rows, updated_at=timezone.now()

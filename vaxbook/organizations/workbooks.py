@@ -20,6 +20,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from vaxbook.organizations.columns import (
     COLUMN_BY_KEY,
+    EXPORT_DOSES_HEADER,
+    EXPORT_NEXT_HEADER,
     EXPORT_PROBLEMS_HEADER,
     EXPORT_STATUS_HEADER,
     FORMULA_START,
@@ -421,13 +423,23 @@ class RosterExportWriter:
             self.sheet.write_string(0, position, column.header, header)
         self.sheet.set_column(len(columns), len(columns), 18)
         self.sheet.set_column(len(columns) + 1, len(columns) + 1, 60)
-        self.sheet.write_string(0, len(columns), EXPORT_STATUS_HEADER, extra)
-        self.sheet.write_string(0, len(columns) + 1, EXPORT_PROBLEMS_HEADER, extra)
+        self.sheet.set_column(len(columns) + 2, len(columns) + 3, 14)
+        own = (EXPORT_STATUS_HEADER, EXPORT_PROBLEMS_HEADER, EXPORT_DOSES_HEADER, EXPORT_NEXT_HEADER)
+        for offset, title in enumerate(own):
+            self.sheet.write_string(0, len(columns) + offset, title, extra)
         self.sheet.freeze_panes(1, 0)
         add_drop_downs(self.sheet, {c.key: i for i, c in enumerate(columns)}, references or ReferenceLists())
 
-    def add(self, values: dict[str, Any], status: str, problems: Sequence[str]) -> None:
-        """One person: `values` by column key (text, or a date for the birth date)."""
+    def add(
+        self,
+        values: dict[str, Any],
+        status: str,
+        problems: Sequence[str],
+        doses: int = 0,
+        next_appointment: date | None = None,
+    ) -> None:
+        """One person: `values` by column key (text, or a date for the birth date), then the export's own
+        columns: data status, what to complete, valid doses, the next appointment's day."""
         self.rows += 1
         row = self.rows
         for position, column in enumerate(self.columns):
@@ -441,6 +453,10 @@ class RosterExportWriter:
         self.sheet.write_string(row, len(self.columns), status)
         if problems:
             self.sheet.write_string(row, len(self.columns) + 1, safe_text("\n".join(problems)), self.fmt_problem)
+        self.sheet.write_number(row, len(self.columns) + 2, doses)
+        if next_appointment is not None:
+            on = datetime.combine(next_appointment, time())
+            self.sheet.write_datetime(row, len(self.columns) + 3, on, self.fmt_date)
 
     def close(self) -> None:
         if self.references is not None:

@@ -2,7 +2,7 @@
 in the background; filled in and uploaded again, it links every row to its person and fills the blanks."""
 
 import io
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import openpyxl
 import pytest
@@ -10,6 +10,16 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from vaxbook.clinic.tests.fixtures import (  # noqa: F401  (a dose and an appointment to export)
+    all_no,
+    catalogue,
+    comirnaty,
+    fresh_catalogue,
+    give,
+    lot_a,
+    manager_a,
+    screen,
+)
 from vaxbook.common import testing as t
 from vaxbook.common.models import AuditEvent
 from vaxbook.organizations import services
@@ -17,12 +27,22 @@ from vaxbook.organizations.columns import COLUMNS
 from vaxbook.organizations.models import RosterEntry, RosterExport, RosterImport
 from vaxbook.organizations.services import roster_export_start, roster_import_start
 from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
-from vaxbook.organizations.workbooks import EXPORT_PROBLEMS_HEADER, EXPORT_STATUS_HEADER
+from vaxbook.organizations.workbooks import (
+    EXPORT_DOSES_HEADER,
+    EXPORT_NEXT_HEADER,
+    EXPORT_PROBLEMS_HEADER,
+    EXPORT_STATUS_HEADER,
+)
 from vaxbook.registry.models import Person
 
 pytestmark = pytest.mark.django_db
 
-EXPORT_HEADERS = [c.header for c in COLUMNS] + [EXPORT_STATUS_HEADER, EXPORT_PROBLEMS_HEADER]
+EXPORT_HEADERS = [c.header for c in COLUMNS] + [
+    EXPORT_STATUS_HEADER,
+    EXPORT_PROBLEMS_HEADER,
+    EXPORT_DOSES_HEADER,
+    EXPORT_NEXT_HEADER,
+]
 
 
 @pytest.fixture
@@ -74,6 +94,7 @@ def test_the_export_has_the_template_columns_the_status_and_what_to_complete(imp
     assert first["Ngày sinh"].date() == date(1981, 2, 2)  # a real date
     assert (first["Mã tỉnh"], first["Mã phường/xã"], first["Nhóm ưu tiên"]) == ("75", "26001", "9")
     assert (first[EXPORT_STATUS_HEADER], first[EXPORT_PROBLEMS_HEADER]) == ("Đầy đủ", None)
+    assert (first[EXPORT_DOSES_HEADER], first[EXPORT_NEXT_HEADER]) == (0, None)
     third = by_name[Person.objects.get(id_number=imported[2]["Số giấy tờ"]).full_name]
     assert (third["Số điện thoại"], third[EXPORT_STATUS_HEADER]) == (None, "Thiếu thông tin")
     assert third[EXPORT_PROBLEMS_HEADER] == "Số điện thoại: còn thiếu [phone_missing]"
@@ -369,3 +390,45 @@ def test_an_export_asked_with_a_status_the_service_does_not_know_is_refused_on_t
     page = client.get(response["Location"]).content.decode()
     assert "Tình trạng dữ liệu phải là một trong: đủ, thiếu hoặc sai." in page
     assert not RosterExport.objects.exists()
+
+
+def test_the_export_says_each_person_s_doses_and_next_appointment(
+    imported, export, rep, org, facility_a, request, django_capture_on_commit_callbacks
+):
+    """What an organization's HR follows the campaign by: the valid doses and the day of the next
+    appointment, as the roster page shows them; uploaded again, those columns are not read nor called
+    unknown."""
+    from vaxbook.clinic.services import appointments_invite, session_create
+
+    # The clinic's cast, imported above: a live dose at facility A, its manager, the vaccine of its sessions.
+    dose_for, manager, vaccine = (request.getfixturevalue(name) for name in ("give", "manager_a", "comirnaty"))
+    vaccinated = Person.objects.get(id_number=imported[0]["Số giấy tờ"])
+    invited = Person.objects.get(id_number=imported[1]["Số giấy tờ"])
+    dose_for(vaccinated)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    session = session_create(
+        actor=manager,
+        facility=facility_a,
+        date=tomorrow,
+        starts_at=time(7, 30),
+        ends_at=time(11, 0),
+        vaccine=vaccine,
+        capacity=10,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        appointments_invite(actor=manager, session=session, person_ids=[invited.public_id])
+
+    rows = sheet_rows(file_bytes(export()))
+    assert list(rows[0]) == EXPORT_HEADERS
+    by_name = {r[1]: dict(zip(EXPORT_HEADERS, r, strict=True)) for r in rows[1:]}
+    assert by_name[vaccinated.full_name][EXPORT_DOSES_HEADER] == 1
+    assert by_name[vaccinated.full_name][EXPORT_NEXT_HEADER] is None
+    assert by_name[invited.full_name][EXPORT_DOSES_HEADER] == 0
+    assert by_name[invited.full_name][EXPORT_NEXT_HEADER].date() == tomorrow
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = roster_import_start(
+            actor=rep, organization=org, upload=upload(file_bytes(RosterExport.objects.latest("created_at")))
+        )
+    again.refresh_from_db()
+    assert (again.status, again.created, again.refused, again.ignored_columns) == ("done", 0, 0, [])
