@@ -364,7 +364,9 @@ def organization_list(
     whose name holds it (any case, with or without diacritics) or whose tax code starts with it; `order`
     "held_back": those with the most staff held back at the desk first. Each with its roster's size, its
     staff held back at the desk (incomplete, invalid) and its last import."""
-    organizations = selectors.organizations_for_user(user=request.user, q=q, order=order)
+    organizations = selectors.organizations_ordered(
+        organizations=selectors.organizations_for_user(user=request.user, q=q), order=order
+    )
     listed = list(organizations[offset : offset + limit])
     summary = selectors.organizations_roster_summary(organizations=listed)
     return [organization_out(request, o, summary[o.pk]) for o in listed]

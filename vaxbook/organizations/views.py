@@ -79,7 +79,9 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     order = request.GET.get("order", "")
     if order not in selectors.ORGANIZATION_ORDERS:  # a link's order: an unknown one is by name
         order = "name"
-    organizations = selectors.organizations_for_user(user=request.user, q=q, order=order)
+    organizations = selectors.organizations_ordered(
+        organizations=selectors.organizations_for_user(user=request.user, q=q), order=order
+    )
     page = Paginator(organizations, PAGE_SIZE).get_page(request.GET.get("page"))
     if page.paginator.count == 1 and not q:
         return redirect("organizations:roster", organization_id=page.object_list[0].public_id)

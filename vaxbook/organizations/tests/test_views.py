@@ -296,11 +296,12 @@ def test_an_officer_pages_through_every_organization_of_the_province(officer, pr
 
 
 def test_an_officer_follows_each_organization_s_roster_and_finds_one(
-    officer, org, province, places, imported, django_assert_max_num_queries
+    officer, org, province, places, imported, django_assert_max_num_queries, monkeypatch
 ):
     """The list says, for each organization of the province, how many staff its roster holds, how many of
     them the desk holds back (incomplete, invalid), and its last import; a search finds one by its name or
     tax code, never one outside the officer's area."""
+    from vaxbook.organizations import views
     from vaxbook.organizations.models import RosterEntry
     from vaxbook.registry.models import Person
 
@@ -343,6 +344,11 @@ def test_an_officer_follows_each_organization_s_roster_and_finds_one(
     assert 'aria-current="true" class="current" id="order-held-back"' in chase
     unknown = client.get(reverse("organizations:list"), {"order": "-pk"}).content.decode()
     assert order.findall(unknown) == order.findall(by_name)  # an unknown order is by name
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)  # a page at a time, in that order
+    listing = reverse("organizations:list")
+    pages = [client.get(listing, {"order": "held_back", "page": n}).content.decode() for n in (1, 2)]
+    assert [order.findall(p) for p in pages] == [[str(quiet.public_id)], [str(org.public_id)]]
+    assert 'rel="next"' in pages[0] and "order=held_back" in pages[0]  # the pager keeps the order
 
 
 def test_every_import_is_listed_a_page_at_a_time_and_only_to_its_organization(rep, org, monkeypatch):
