@@ -358,7 +358,7 @@ def organization_list(
     limit: int = page_limit(500, 1000),
     offset: int = page_offset(),
     q: str = Query("", max_length=100),
-    order: Literal["name", "held_back"] = "name",
+    order: selectors.OrganizationOrder = "name",
 ) -> list[dict]:
     """The organizations the user may see, by name, a page at a time (a short page is the last); `q`: those
     whose name holds it (any case, with or without diacritics) or whose tax code starts with it; `order`

@@ -6,7 +6,7 @@ the upload through `services.roster_import_start`, whose refusals become message
 """
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -76,9 +76,8 @@ def _export_or_404(request: HttpRequest, export_id: uuid.UUID) -> RosterExport:
 @require_GET
 def organization_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:SEARCH_MAX]
-    order = request.GET.get("order", "")
-    if order not in selectors.ORGANIZATION_ORDERS:  # a link's order: an unknown one is by name
-        order = "name"
+    asked = request.GET.get("order", "")  # a link's order: an unknown one is by name
+    order = cast(selectors.OrganizationOrder, asked if asked in selectors.ORGANIZATION_ORDERS else "name")
     organizations = selectors.organizations_ordered(
         organizations=selectors.organizations_for_user(user=request.user, q=q), order=order
     )
