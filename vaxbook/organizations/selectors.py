@@ -52,8 +52,11 @@ def organizations_for_user(*, user: Any, q: str = "") -> QuerySet[Organization]:
     scope = user_scope(user=user)
     qs = Organization.objects.select_related("admin_unit").order_by("name", "pk")
     if q.strip():
-        code = "".join(q.split()).replace("-", "")
-        qs = qs.filter(Q(search_name__contains=search_name(q)) | Q(tax_code__startswith=code))
+        # A tax code is digits, a branch's with its suffix ("0101234567-001"): only a search starting with a
+        # digit is one (before, "-" lost its dash and, as an empty code, matched every organization).
+        code = "".join(q.split())
+        matches = Q(search_name__contains=search_name(q))
+        qs = qs.filter(matches | Q(tax_code__startswith=code) if code[:1].isdigit() else matches)
     if scope.national:
         return qs
     within = Q(pk__in=scope.organization_ids)

@@ -334,6 +334,12 @@ def test_an_officer_follows_each_organization_s_roster_and_finds_one(
         assert f'data-organization="{org.public_id}"' not in html, q
     html = client.get(reverse("organizations:list"), {"q": "không có"}).content.decode()
     assert 'id="no-organization"' in html and "“không có”" in html
+    for q in ("-", "."):  # no name holds it, and it is no tax code: nobody, not everybody
+        assert 'id="no-organization"' in client.get(reverse("organizations:list"), {"q": q}).content.decode(), q
+    branch = t.OrganizationFactory(name="Chi nhánh Biên Hòa", tax_code="3601234567-001", admin_unit=province)
+    html = client.get(reverse("organizations:list"), {"q": "3601234567-001"}).content.decode()
+    assert f'data-organization="{branch.public_id}"' in html and f'data-organization="{quiet.public_id}"' not in html
+    branch.delete()
 
     # The ones to chase first: most staff held back (3 of the school's 4; `org`'s file refused one, none held).
     by_name = client.get(reverse("organizations:list")).content.decode()
