@@ -44,6 +44,28 @@ def ward2(province: Any) -> Any:
 
 
 @pytest.fixture
+def before_2025(province: Any, ward1: Any, ward2: Any) -> dict[str, Any]:
+    """Units before the 2025 reform, linked as `load_places` links them: Bình Phước (70), merged into
+    province P; a ward merged whole into W1 (25195), one split between W1 and W2 (25198), and one the
+    reform's tables give nothing (25201)."""
+    from vaxbook.places.models import AdminUnit
+
+    level = AdminUnit.Level
+    old_province = t.ProvinceFactory(level=level.LEGACY_PROVINCE, code="70", name="Tỉnh Bình Phước")
+    old_province.successors.add(province)
+    district = t.WardFactory(level=level.LEGACY_DISTRICT, code="689", name="Thành phố Đồng Xoài", parent=old_province)
+    units = {}
+    for code, name, successors in (
+        ("25195", "Phường Tân Phú", [ward1]),
+        ("25198", "Xã Tiến Hưng", [ward2, ward1]),
+        ("25201", "Xã Tân Thành", []),
+    ):
+        units[code] = t.WardFactory(level=level.LEGACY_WARD, code=code, name=name, parent=district)
+        units[code].successors.add(*successors)
+    return units
+
+
+@pytest.fixture
 def facility_a(ward1: Any) -> Any:
     return t.FacilityFactory(code="FA", name="Bệnh viện A", admin_unit=ward1)
 

@@ -42,6 +42,7 @@ REFUSAL_LABELS: dict[str, Promise] = {
     "text_misread_encoding": _("A text is Unicode read in another encoding (Nguyá»…n)"),
     # the reference look-ups (registry/services.py)
     "ward_unknown": _("The ward or commune code does not exist"),
+    "ward_split": _("The ward or commune code is from before 2025, and the ward was split: give the new code"),
     "province_unknown": _("The province code does not exist"),
     "ward_not_in_province": _("The ward or commune is not in the province given"),
     "priority_group_unknown": _("The priority group does not exist"),

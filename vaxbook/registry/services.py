@@ -139,16 +139,90 @@ def _load_wards(codes: set[str]) -> dict[str, AdminUnit]:
     return {u.code: u for u in units}
 
 
-def _load_legacy_wards(codes: set[str]) -> dict[str, AdminUnit]:
-    through = AdminUnit.successors.through
-    pairs: dict[str, list[int]] = {}
-    for code, succ_id in through.objects.filter(
-        from_adminunit__level=AdminUnit.Level.LEGACY_WARD, from_adminunit__code__in=codes
-    ).values_list("from_adminunit__code", "to_adminunit_id"):
-        pairs.setdefault(code, []).append(succ_id)
-    single = {code: ids[0] for code, ids in pairs.items() if len(ids) == 1}
-    by_id = {u.pk: u for u in AdminUnit.objects.filter(pk__in=single.values()).select_related("parent")}
-    return {code: by_id[i] for code, i in single.items() if i in by_id}
+@dataclass(frozen=True)
+class _Legacy:
+    """A unit before 2025 (a ward or a province: rosters and lists made before the reform still give their
+    codes) and the 2025 units it became, by code: one when it was merged whole, several when it was split,
+    none when the reform's tables give it none."""
+
+    unit: AdminUnit
+    successors: tuple[AdminUnit, ...]
+
+
+def _legacy_loader(level: str) -> Callable[[set[str]], dict[str, _Legacy]]:
+    def load(codes: set[str]) -> dict[str, _Legacy]:
+        units = {u.pk: u for u in AdminUnit.objects.filter(level=level, code__in=codes).select_related("parent")}
+        if not units:
+            return {}
+        links: dict[int, list[int]] = {}
+        for from_id, to_id in AdminUnit.successors.through.objects.filter(from_adminunit_id__in=units).values_list(
+            "from_adminunit_id", "to_adminunit_id"
+        ):
+            links.setdefault(from_id, []).append(to_id)
+        targets = AdminUnit.objects.select_related("parent").in_bulk({i for ids in links.values() for i in ids})
+        return {
+            unit.code: _Legacy(
+                unit, tuple(sorted((targets[i] for i in links.get(pk, ()) if i in targets), key=lambda u: u.code))
+            )
+            for pk, unit in units.items()
+        }
+
+    return load
+
+
+_load_legacy_wards = _legacy_loader(AdminUnit.Level.LEGACY_WARD)
+_load_legacy_provinces = _legacy_loader(AdminUnit.Level.LEGACY_PROVINCE)
+
+
+def _ward_unknown(legacy: _Legacy | None) -> Problem:
+    """`ward_unknown`, or `ward_split` for a ward before 2025 that became several: the message names what
+    the code was and what to give instead (a clerk who sees "no ward with this code" beside a code from
+    last year's list does not know what is wrong)."""
+    if legacy is None:
+        return Problem("ward_code", "ward_unknown", _("There is no ward or commune with this code."))
+    unit = legacy.unit
+    name = f"{unit.name}, {unit.parent.name}" if unit.parent is not None else unit.name
+    if legacy.successors:
+        return Problem(
+            "ward_code",
+            "ward_split",
+            format_lazy(
+                _(
+                    "This is the code of {name}, a ward or commune before 2025, which was split among {wards}: "
+                    "give the 2025 code of the one the person lives in."
+                ),
+                name=name,
+                wards="; ".join(f"{w.code} {w.name}" for w in legacy.successors),
+            ),
+        )
+    return Problem(
+        "ward_code",
+        "ward_unknown",
+        format_lazy(
+            _(
+                "This is the code of {name}, a ward or commune before 2025, and no 2025 ward or commune is "
+                "recorded for it: give the 2025 code of the one the person lives in."
+            ),
+            name=name,
+        ),
+    )
+
+
+def _province_unknown(legacy: _Legacy | None) -> Problem:
+    if legacy is None:
+        return Problem("province_code", "province_unknown", _("There is no province with this code."))
+    return Problem(
+        "province_code",
+        "province_unknown",
+        format_lazy(
+            _(
+                "This is the code of {name}, a province before 2025, whose wards and communes are now in {provinces}: "
+                "give the 2025 province's code, or leave it empty (the ward or commune tells it)."
+            ),
+            name=legacy.unit.name,
+            provinces="; ".join(f"{p.code} {p.name}" for p in legacy.successors) or "—",
+        ),
+    )
 
 
 def _load_provinces(codes: set[str]) -> dict[str, AdminUnit]:
@@ -165,11 +239,14 @@ class _References:
     def __init__(self, inputs: Sequence[PersonInput], province_codes: Sequence[str | None]):
         ward_codes = {i.ward_code for i in inputs if i.ward_code}
         self.wards = cached_many("ward", ward_codes, _load_wards)
+        # A code no 2025 unit has may be one from before 2025: it stands for its 2025 successor when it
+        # has one (a legacy ward merged whole, a legacy province), and is refused naming it otherwise.
         unknown = ward_codes - set(self.wards)
-        # A legacy (pre-2025) ward code maps to its 2025 successor when that is unambiguous.
-        self.legacy: dict[str, AdminUnit] = cached_many("legacy_ward", unknown, _load_legacy_wards) if unknown else {}
+        self.legacy_wards = cached_many("legacy_ward", unknown, _load_legacy_wards) if unknown else {}
         codes = {c for c in province_codes if c}
         self.provinces = cached_many("province", codes, _load_provinces)
+        unknown = codes - set(self.provinces)
+        self.legacy_provinces = cached_many("legacy_province", unknown, _load_legacy_provinces) if unknown else {}
         group_codes = {i.priority_group for i in inputs if i.priority_group}
         self.groups = cached_many("priority_group", group_codes, _load_groups)
 
@@ -178,15 +255,26 @@ class _References:
         invalid = list(check.invalid)
         ward = None
         if data.ward_code:
-            ward = self.wards.get(data.ward_code) or self.legacy.get(data.ward_code)
+            ward = self.wards.get(data.ward_code)
             if ward is None:
-                invalid.append(Problem("ward_code", "ward_unknown", _("There is no ward or commune with this code.")))
+                legacy = self.legacy_wards.get(data.ward_code)
+                if legacy is not None and len(legacy.successors) == 1:
+                    ward = legacy.successors[0]
+                else:
+                    invalid.append(_ward_unknown(legacy))
         province = None
         if province_code:
             province = self.provinces.get(province_code)
             if province is None:
-                invalid.append(Problem("province_code", "province_unknown", _("There is no province with this code.")))
-            elif ward is not None and ward.parent_id != province.id:
+                legacy = self.legacy_provinces.get(province_code)
+                successors: tuple[AdminUnit, ...] = legacy.successors if legacy is not None else ()
+                if len(successors) == 1:
+                    province = successors[0]
+                elif ward is not None and ward.parent in successors:
+                    province = ward.parent
+                else:
+                    invalid.append(_province_unknown(legacy))
+            if province is not None and ward is not None and ward.parent_id != province.id:
                 invalid.append(
                     Problem("ward_code", "ward_not_in_province", _("This ward or commune is not in that province."))
                 )

@@ -21,6 +21,7 @@ MISSING_CODES = {"id_document_missing", "phone_missing", "ward_missing", "priori
 #: The codes a row is refused with outside the identity rules (reference look-ups, documents, the sheet's cells).
 OTHER_CODES = {
     "ward_unknown",
+    "ward_split",
     "province_unknown",
     "ward_not_in_province",
     "priority_group_unknown",

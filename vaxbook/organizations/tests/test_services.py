@@ -256,6 +256,25 @@ def test_every_refused_row_names_its_row_column_and_code(run, org):
     assert ("Số điện thoại không hợp lệ", 1, "phone_format") in summary
 
 
+def test_a_roster_of_codes_from_before_2025_is_read_as_the_units_they_became(run, places, before_2025):
+    """A roster typed before the 2025 reform: Bình Phước's province code and its wards' codes. A ward merged
+    whole is its 2025 ward; one that was split is refused naming the wards to choose from, in the report too."""
+    rows = [
+        person_row(1, **{"Mã tỉnh": "70", "Mã phường/xã": "25195"}),
+        person_row(2, **{"Mã tỉnh": "70", "Mã phường/xã": "25198"}),
+        person_row(3, **{"Mã tỉnh": "", "Mã phường/xã": "25201"}),
+    ]
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused, imp.refusals) == (1, 2, {"ward_split": 1, "ward_unknown": 1})
+    person = Person.objects.get(full_name=rows[0]["Họ và tên"])
+    assert (person.ward.code, person.province.code, person.data_status) == ("26001", "75", "complete")
+    reasons = reasons_by_row(imp)
+    assert "Xã Tiến Hưng, Thành phố Đồng Xoài" in reasons[2]
+    assert "26001 Phường Trấn Biên; 26002 Phường Tam Hiệp" in reasons[2]
+    assert "“Mã phường/xã”" in reasons[2] and "[ward_split]" in reasons[2]
+    assert "Xã Tân Thành" in reasons[3] and "[ward_unknown]" in reasons[3]
+
+
 def test_a_phone_cell_with_two_numbers_or_a_note_is_refused_saying_so(run):
     rows = [
         person_row(1, **{"Số điện thoại": "0912345678 / 0987654321"}),

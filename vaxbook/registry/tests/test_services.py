@@ -9,6 +9,7 @@ from django.db import transaction
 from vaxbook.common.errors import Conflict, DomainError
 from vaxbook.common.models import AuditEvent
 from vaxbook.common.testing import ProvinceFactory, WardFactory, cccd_for
+from vaxbook.places.models import AdminUnit
 from vaxbook.registry import services
 from vaxbook.registry.identity import PersonInput, search_name
 from vaxbook.registry.models import Person
@@ -102,6 +103,53 @@ def test_unknown_references_are_refused(complete, clerk_a):
     with pytest.raises(DomainError) as exc:
         person_register(actor=clerk_a, data=complete(ward_code="99999", priority_group="77"), source="facility")
     assert set(exc.value.codes) == {"ward_unknown", "priority_group_unknown"}
+
+
+def test_a_code_from_before_2025_stands_for_the_unit_it_became_or_is_refused_naming_it(
+    complete, clerk_a, before_2025, ward1, ward2
+):
+    """A roster or a list made before the reform gives last year's codes: a ward merged whole and a province
+    are read as their 2025 units; a ward that was split, or that became nothing known, is refused naming
+    what the code was and what it became (before, "there is no ward with this code", next to a code the clerk
+    sees on last year's list)."""
+    person = person_register(actor=clerk_a, data=complete(ward_code="25195"), source="facility", province_code="70")
+    assert (person.ward, person.province.code, person.data_status) == (ward1, "75", "complete")
+
+    with pytest.raises(DomainError) as exc:
+        person_register(actor=clerk_a, data=complete(ward_code="25198"), source="facility")
+    [problem] = exc.value.errors
+    assert (problem.field, problem.code) == ("ward_code", "ward_split")
+    message = str(problem.message)
+    assert "Xã Tiến Hưng, Thành phố Đồng Xoài" in message
+    assert f"{ward1.code} {ward1.name}; {ward2.code} {ward2.name}" in message  # by code
+
+    with pytest.raises(DomainError) as exc:
+        person_register(actor=clerk_a, data=complete(ward_code="25201"), source="facility")
+    [problem] = exc.value.errors
+    assert (problem.code, "Xã Tân Thành" in str(problem.message)) == ("ward_unknown", True)
+
+    ProvinceFactory(code="01", name="Thành phố Hà Nội")
+    rows = [complete(id_number="", id_type=None, ward_code="26002")]
+    [result] = persons_register_bulk(actor=None, rows=rows, source="organization", province_codes=["01"])
+    assert result.codes == ["ward_not_in_province"]  # the province given still decides: ward2 is in 75
+    [result] = persons_register_bulk(actor=None, rows=rows, source="organization", province_codes=["70"])
+    assert (result.status, result.person.province.code) == ("created", "75")
+
+
+def test_a_province_code_from_before_2025_that_became_several_is_told_by_the_ward(complete, clerk_a, ward1):
+    """Tiền Giang's code (82) is Đồng Tháp's since 2025, but the reform's tables send some of its communes
+    to another province: such a legacy code is read by the ward given with it, refused naming them without."""
+    other = ProvinceFactory(code="80", name="Tỉnh Tây Ninh")
+    old = ProvinceFactory(level=AdminUnit.Level.LEGACY_PROVINCE, code="53", name="Tỉnh Cũ")
+    old.successors.add(ward1.parent, other)
+    person = person_register(actor=clerk_a, data=complete(), source="facility", province_code="53")
+    assert person.province == ward1.parent
+    with pytest.raises(DomainError) as exc:
+        no_ward = complete(ward_code="", id_number="", id_type=None)
+        person_register(actor=clerk_a, data=no_ward, source="facility", province_code="53")
+    [problem] = exc.value.errors
+    assert problem.code == "province_unknown"
+    assert "Tỉnh Cũ" in str(problem.message) and "75 Tỉnh Đồng Nai; 80 Tỉnh Tây Ninh" in str(problem.message)
 
 
 def test_records_without_document_sharing_name_birth_and_phone_are_flagged_not_merged(complete, clerk_a):
