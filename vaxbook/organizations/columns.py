@@ -21,6 +21,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.organizations.readers import EXCEL_ERRORS, CellError, FileRefused, FormulaNotComputed, MarkedRow, Row
+from vaxbook.places.rules import NamedUnit, PlaceNames
 from vaxbook.registry.identity import (
     PersonInput,
     Problem,
@@ -59,6 +60,20 @@ def _zero_padded(width: int) -> Callable[[Any], str | None]:
         if text.isascii() and text.isdigit() and len(text) < width:
             text = text.zfill(width)
         return text or None
+
+    return clean
+
+
+def _code_or_name(width: int) -> Callable[[Any], str | None]:
+    """A unit's code, zero-padded as `_zero_padded` does, or its name as typed ("P. Trấn Biên"), read by
+    name later (`RowMapper._named_places`)."""
+    padded = _zero_padded(width)
+
+    def clean(value: Any) -> str | None:
+        text = padded(value)
+        if text is None or text.isdigit() or not any(ch.isalpha() for ch in text):
+            return text
+        return normalize_text(unquote(value)) or None
 
     return clean
 
@@ -225,6 +240,32 @@ CURRENT_ADDRESS_HEADERS = (
 HOME_ADDRESS_HEADERS = ("Địa chỉ thường trú", "Hộ khẩu thường trú", "Nơi thường trú", "Thường trú")
 
 
+#: Headers of a column giving the ward or the province by its name, as most lists do (the template asks
+#: for the codes): read where the code's column is empty, or as the only one (`RowMapper._named_places`).
+WARD_NAME_HEADERS = (
+    "Phường/xã",
+    "Xã/phường",
+    "Phường/xã/đặc khu",
+    "Tên phường/xã",
+    "Phường",
+    "Xã",
+    "Ward",
+    "Commune",
+    "Ward/commune",
+)
+PROVINCE_NAME_HEADERS = (
+    "Tỉnh/thành phố",
+    "Tỉnh/TP",
+    "Tỉnh/thành",
+    "Tỉnh thành",
+    "Tên tỉnh",
+    "Tên tỉnh/thành phố",
+    "Tỉnh",
+    "Province",
+    "Province/city",
+)
+
+
 #: A name split over columns, as lists sorted by given name are (a Vietnamese list is ordered by the
 #: given name, so the name is typed in two or three columns): the part each header names. The full name
 #: is the parts joined in this order, family name first, as the person's name is written.
@@ -355,16 +396,16 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "province_code",
         "Mã tỉnh",
-        _zero_padded(2),
-        aliases=("Mã tỉnh/thành phố", "Mã tỉnh/TP", "Province code"),
+        _code_or_name(2),
+        aliases=("Mã tỉnh/thành phố", "Mã tỉnh/TP", "Province code", *PROVINCE_NAME_HEADERS),
         width=10,
     ),
     Column(
         "ward_code",
         "Mã phường/xã",
-        _zero_padded(5),
+        _code_or_name(5),
         required=True,
-        aliases=("Mã xã", "Mã phường", "Mã xã/phường", "Mã phường/xã/đặc khu", "Ward code"),
+        aliases=("Mã xã", "Mã phường", "Mã xã/phường", "Mã phường/xã/đặc khu", "Ward code", *WARD_NAME_HEADERS),
         width=14,
     ),
     Column(
@@ -397,6 +438,9 @@ _ALTERNATE_RANK: dict[str, dict[str, int]] = {
     "phone": {header_key(h): 0 for h in MOBILE_HEADERS},
     "address_line": {header_key(h): 0 for h in CURRENT_ADDRESS_HEADERS}
     | {header_key(h): 2 for h in HOME_ADDRESS_HEADERS},
+    # a unit's code first, its name where the code is empty
+    "ward_code": {header_key(h): 2 for h in WARD_NAME_HEADERS},
+    "province_code": {header_key(h): 2 for h in PROVINCE_NAME_HEADERS},
 }
 _NAME_PART_BY_KEY: dict[str, str] = {header_key(h): part for part, hs in NAME_PART_HEADERS.items() for h in hs}
 _NAME_PART_ORDER = ("family", "middle", "given")
@@ -1617,6 +1661,80 @@ ROW_HIDDEN = "row_hidden"
 ROW = "row"
 
 
+WARD_AMBIGUOUS = "ward_ambiguous"
+WARD_NAME_WITHOUT_PROVINCE = "ward_name_without_province"
+#: A refusal lists at most this many of the units a name may stand for.
+_NAMED_SHOWN = 8
+
+
+def _units_text(units: tuple[Any, ...]) -> str:
+    shown = "; ".join(str(u) for u in units[:_NAMED_SHOWN])
+    return shown + (" …" if len(units) > _NAMED_SHOWN else "")
+
+
+def ward_name_problem(name: str, provinces: str | None, found: tuple[Any, ...]) -> Problem:
+    """A ward given by its name that names no ward of the row's province, or several, or with no province."""
+    if provinces is None:
+        return Problem(
+            "ward_code",
+            WARD_NAME_WITHOUT_PROVINCE,
+            format_lazy(
+                _(
+                    "The ward or commune “{name}” is given by its name, and the row gives no province: the same "
+                    "names are used all over the country. Give the province (a column “Tỉnh/thành phố” or "
+                    "“Mã tỉnh”), or the ward's code (sheet “Danh mục” of the template)."
+                ),
+                name=name,
+            ),
+        )
+    if found:
+        return Problem(
+            "ward_code",
+            WARD_AMBIGUOUS,
+            format_lazy(
+                _(
+                    "“{name}” may stand for several wards or communes of {provinces}: {wards}. Give the code of "
+                    "the one the person lives in (a ward before 2025 may have been split; a name without "
+                    "diacritics may fit several)."
+                ),
+                name=name,
+                provinces=provinces,
+                wards=_units_text(found),
+            ),
+        )
+    return Problem(
+        "ward_code",
+        "ward_unknown",
+        format_lazy(
+            _(
+                "There is no ward or commune named “{name}” in {provinces} (since 2025): check the name, or give "
+                "the ward's code (sheet “Danh mục” of the template)."
+            ),
+            name=name,
+            provinces=provinces,
+        ),
+    )
+
+
+def province_name_problem(name: str, found: tuple[Any, ...]) -> Problem:
+    """A province given by a name that is no province's, or a name before 2025 that became several."""
+    if found:
+        message = format_lazy(
+            _(
+                "“{name}” was a province before 2025 whose wards and communes are now in {provinces}: give the "
+                "2025 province, or the ward's code."
+            ),
+            name=name,
+            provinces=_units_text(found),
+        )
+    else:
+        message = format_lazy(
+            _("There is no province or city named “{name}”: check the name, or give its code (sheet “Danh mục”)."),
+            name=name,
+        )
+    return Problem("province_code", "province_unknown", message)
+
+
 def row_hidden_problem() -> Problem:
     """A row the sheet hides (`readers.MarkedRow`): not taken without asking, since a hidden row is as
     often a person who left as one filtered out of view; shown again in the error report, it uploads."""
@@ -1680,9 +1798,16 @@ def _as_reported(values: list[Any], reasons_at: int) -> list[Any]:
 class RowMapper:
     """Turns a data row into a :class:`RosterRow` through each column's clean step."""
 
-    def __init__(self, header: HeaderMatch, *, date1904: bool = False):
-        """`date1904`: the workbook counts its dates from 1904 (`readers.Book.date1904`)."""
+    def __init__(
+        self, header: HeaderMatch, *, date1904: bool = False, place_names: Callable[[], PlaceNames] | None = None
+    ):
+        """`date1904`: the workbook counts its dates from 1904 (`readers.Book.date1904`); `place_names`: the
+        units by name (`places.selectors.place_names`), read the first time a row names one instead of
+        giving its code."""
         self.header = header
+        self._place_names_read = place_names
+        self._place_names: PlaceNames | None = None
+        self._named = place_names is not None and ("ward_code" in header.index or "province_code" in header.index)
         self.width = max(header.index.values(), default=-1) + 1
         present = [c for c in COLUMNS if c.key in header.index]
         # (field, position, clean step or None when the step is only `unquote`): the hot loop's table
@@ -1727,8 +1852,9 @@ class RowMapper:
         self._alternates = [
             (key, positions, COLUMN_BY_KEY[key].clean)
             for key, positions in header.fallbacks.items()
-            if key not in ("id_number", "sex", "date_of_birth")
+            if key not in ("id_number", "sex", "date_of_birth", "province_code")
         ]
+        self._province_further = header.fallbacks.get("province_code", ())  # a province's name beside its code
         # The sex marked in two columns ("Nam" | "Nữ"): a cross in one says it.
         self._sex_marks = (header.index["sex"], header.fallbacks["sex"][0]) if header.sex_marks else None
         # An error report sent again (its last header is our "Lý do"): its cells written as text for what the
@@ -1805,6 +1931,14 @@ class RowMapper:
             others[key] = clean(value)
             if key == "department":  # the roster's own text: the same rule as the person's texts
                 problems += check_text_encoding(value, key, others[key])
+        if self._province_further:
+            _read_further(
+                "province_code", self._province_further, COLUMN_BY_KEY["province_code"].clean, values, others, problems
+            )
+        if self._named:
+            ward, province = fields.get("ward_code"), others.get("province_code")
+            if (ward and not ward.isdigit()) or (province and not province.isdigit()):
+                self._named_places(fields, others, problems)
         for key, max_length in self._limits:
             if len(others[key]) > max_length and not any(p.field == key for p in problems):  # one reason a cell
                 problems.append(text_too_long(key, max_length))
@@ -1827,6 +1961,47 @@ class RowMapper:
             employee_number=others.get("employee_number", ""),
             problems=problems,
         )
+
+    def _named_places(self, fields: dict[str, Any], others: dict[str, Any], problems: list[Problem]) -> None:
+        """A ward or a province given by its name ("P. Trấn Biên", "Đồng Nai", "TP.HCM"): its 2025 code, or a
+        refusal naming what the name may be. A ward's name is read in the row's province only (the same
+        names stand for wards all over the country)."""
+        if self._place_names is None:
+            if self._place_names_read is None:
+                return
+            self._place_names = self._place_names_read()
+        names = self._place_names
+        ward, province = fields.get("ward_code"), others.get("province_code")
+        scope: tuple[str, ...] = ()
+        provinces: tuple[NamedUnit, ...] = ()
+        if province and province.isdigit():
+            scope = names.province_codes(province)
+        elif province:
+            provinces = names.provinces(province)
+            scope = tuple(p.code for p in provinces)
+            if len(provinces) == 1:
+                others["province_code"] = provinces[0].code
+            elif not (provinces and ward and not ward.isdigit()):  # several: the ward's name may tell
+                problems.append(province_name_problem(province, provinces))
+                others["province_code"] = None
+                return
+        if not ward or ward.isdigit():
+            return
+        if not province:
+            problems.append(ward_name_problem(ward, None, ()))
+            return
+        if not scope:  # a province code no one has: the registry refuses it
+            return
+        found = names.wards(ward, scope)
+        if len(found) == 1:
+            fields["ward_code"] = found[0].code
+            if len(provinces) > 1:
+                others["province_code"] = found[0].province_code
+            return
+        problems.append(ward_name_problem(ward, names.province_names(scope), found))
+        if len(provinces) > 1:
+            problems.append(province_name_problem(province, provinces))
+            others["province_code"] = None
 
     def _date_from_parts(self, values: list[Any], problems: list[Problem]) -> Any:
         """The birth date from its day's, month's and year's columns: each a whole number (or its digits as

@@ -43,7 +43,9 @@ REFUSAL_LABELS: dict[str, Promise] = {
     # the reference look-ups (registry/services.py)
     "ward_unknown": _("The ward or commune code does not exist"),
     "ward_split": _("The ward or commune code is from before 2025, and the ward was split: give the new code"),
-    "province_unknown": _("The province code does not exist"),
+    "ward_ambiguous": _("The ward or commune's name may stand for several: give its code"),
+    "ward_name_without_province": _("The ward or commune is given by its name without a province"),
+    "province_unknown": _("The province code or name does not exist"),
     "ward_not_in_province": _("The ward or commune is not in the province given"),
     "priority_group_unknown": _("The priority group does not exist"),
     # one person per document (registry/services.py)

@@ -84,6 +84,7 @@ from vaxbook.organizations.workbooks import (
     RosterExportWriter,
     text_positions,
 )
+from vaxbook.places.selectors import place_names
 from vaxbook.registry.identity import PersonInput, check_person, national_phone
 from vaxbook.registry.models import Person
 from vaxbook.registry.services import (
@@ -717,7 +718,8 @@ class _ImportRun:
             self.open_conflicts = selectors.roster_conflict_person_ids(organization=self.organization)
             self.header, rows = _roster_sheet(book, ahead=True)
             try:
-                chunks = self._chunks(rows, RowMapper(self.header, date1904=book.date1904))
+                mapper = RowMapper(self.header, date1904=book.date1904, place_names=place_names)
+                chunks = self._chunks(rows, mapper)
                 if self._pipelined():
                     self._run_pipelined(chunks)
                 else:

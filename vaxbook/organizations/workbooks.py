@@ -72,8 +72,10 @@ _COLUMN_HELP: dict[str, str] = {
     "department": "Bộ phận, phòng ban trong đơn vị.",
     "ethnicity": "Dân tộc, ví dụ Kinh.",
     "nationality": "Mã quốc gia 2 chữ cái; để trống nếu là Việt Nam (VN).",
-    "province_code": "Mã tỉnh/thành phố nơi ở (xem trang Danh mục); có thể để trống, hệ thống lấy theo mã phường/xã.",
-    "ward_code": "Bắt buộc. Mã phường/xã/đặc khu nơi ở, 5 chữ số (xem trang Danh mục).",
+    "province_code": "Mã tỉnh/thành phố nơi ở (xem trang Danh mục), hoặc tên tỉnh (ví dụ Đồng Nai); có thể để trống "
+    "nếu đã ghi mã phường/xã.",
+    "ward_code": "Bắt buộc. Mã phường/xã/đặc khu nơi ở, 5 chữ số (xem trang Danh mục); hoặc tên phường/xã mới (từ "
+    "năm 2025, ví dụ Phường Trấn Biên), khi đó phải ghi tỉnh.",
     "address_line": "Bắt buộc. Số nhà, đường, thôn/ấp.",
 }
 

@@ -1,6 +1,8 @@
 """Pure rules for places: name folding and official code formats. No database here."""
 
 import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 _D_LETTERS = str.maketrans({"đ": "d", "Đ": "d"})
 
@@ -37,3 +39,143 @@ def normalize_code(code: object, *, level: str) -> str:
     text = str(code).strip()
     width = CODE_WIDTHS.get(level, 0)
     return text.zfill(width) if text.isdigit() else text
+
+
+# What a list writes before a unit's name, in its place-name key's words (longest first): "Phường", "P.",
+# "Xã", "X.", "Thị trấn", "TT", "Đặc khu", "Tỉnh", "Thành phố", "TP" ("TP.HCM").
+_KIND_WORDS = (
+    ("thanh", "pho"),
+    ("thi", "tran"),
+    ("dac", "khu"),
+    ("phuong",),
+    ("xa",),
+    ("tinh",),
+    ("tp",),
+    ("tt",),
+    ("p",),
+    ("x",),
+)
+#: Names a province goes by that are not its official name (place-name keys, folded).
+_PROVINCE_NICKNAMES = {"hcm": "79", "sai gon": "79", "hn": "01", "thua thien hue": "46"}
+
+
+def place_key(text: object) -> tuple[str, str]:
+    """A unit's name as lists write it, compared: lower case, punctuation as spaces, the kind it is ("Phường",
+    "Xã", "TP.") left out; with its diacritics (``"trấn biên"``) and without (``"tran bien"``)."""
+    text = unicodedata.normalize("NFC", str(text or "")).lower()
+    text = "".join(ch if ch.isalnum() else " " for ch in text)
+    words = text.split()
+    folded = _fold(" ".join(words)).split()
+    for kind in _KIND_WORDS:
+        n = len(kind)
+        if len(folded) > n and tuple(folded[:n]) == kind:
+            words, folded = words[n:], folded[n:]
+            break
+    return " ".join(words), " ".join(folded)
+
+
+@dataclass(frozen=True, slots=True)
+class NamedUnit:
+    """A 2025 unit a name may stand for: its code, name, and (for a ward) its province's code and name."""
+
+    code: str
+    name: str
+    province_code: str = ""
+    province_name: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class PlaceNames:
+    """The 2025 provinces and wards by the names lists give them, and the units before 2025 by theirs.
+
+    A roster gives a ward or a province by its name more often than by its code. A name is read by its
+    diacritics first ("Lộc Thạnh" and "Lộc Thành" are two communes of Đồng Nai), then without them when
+    that leaves one. A ward's name is read in the provinces given only: the same names stand for wards all
+    over the country, and a name from before 2025 may be a 2025 ward's elsewhere. A name from before 2025
+    stands for what its namesakes in those provinces became. Pure: built by `places.selectors.place_names`.
+    """
+
+    def __init__(
+        self,
+        provinces: Iterable[NamedUnit],
+        wards: Iterable[NamedUnit],
+        legacy_provinces: Iterable[tuple[str, str, Iterable[str]]],
+        legacy_wards: Iterable[tuple[str, Iterable[str]]],
+    ):
+        """`legacy_provinces`: (code, name, 2025 codes); `legacy_wards`: (name, 2025 ward codes)."""
+        self._provinces = {p.code: p for p in provinces}
+        self._wards = {w.code: w for w in wards}
+        self._province_names: dict[str, set[str]] = {}
+        self._province_codes: dict[str, set[str]] = {}  # a legacy code → the 2025 ones
+        for p in self._provinces.values():
+            self._add(self._province_names, p.name, p.code)
+        for key, code in _PROVINCE_NICKNAMES.items():
+            if code in self._provinces:
+                self._province_names.setdefault(key, set()).add(code)
+        for code, name, successors in legacy_provinces:
+            kept = {c for c in successors if c in self._provinces}
+            if code not in self._provinces:
+                self._province_codes[code] = kept
+            if kept:
+                self._add(self._province_names, name, *kept, legacy=True)
+        self._ward_names: dict[str, set[str]] = {}
+        for w in self._wards.values():
+            self._add(self._ward_names, w.name, w.code)
+        self._legacy_ward_names: dict[str, list[frozenset[str]]] = {}
+        for name, successors in legacy_wards:
+            became = frozenset(c for c in successors if c in self._wards)
+            if became:
+                for key in set(place_key(name)):
+                    self._legacy_ward_names.setdefault(key, []).append(became)
+
+    @staticmethod
+    def _add(index: dict[str, set[str]], name: str, *codes: str, legacy: bool = False) -> None:
+        marked, folded = place_key(name)
+        for key in (marked, folded):
+            if legacy and key in index:
+                continue  # a 2025 name is the one that name stands for
+            index.setdefault(key, set()).update(codes)
+
+    def province_codes(self, code: str) -> tuple[str, ...]:
+        """The 2025 province a province's code stands for: itself, or what a code before 2025 became."""
+        if code in self._provinces:
+            return (code,)
+        return tuple(sorted(self._province_codes.get(code, ())))
+
+    def province_names(self, codes: Iterable[str]) -> str:
+        """The 2025 provinces' names, for a message ("Thành phố Đồng Nai")."""
+        return ", ".join(self._provinces[c].name for c in codes if c in self._provinces)
+
+    def provinces(self, name: object) -> tuple[NamedUnit, ...]:
+        """The 2025 provinces a province's name may stand for: none, one, or several for a name before 2025
+        whose units went to several."""
+        return self._found(self._province_names, name, self._provinces, lambda code: True)
+
+    def wards(self, name: object, province_codes: Iterable[str]) -> tuple[NamedUnit, ...]:
+        """The 2025 wards a ward's name may stand for in the given 2025 provinces."""
+        scope = set(province_codes)
+
+        def inside(code: str) -> bool:
+            return self._wards[code].province_code in scope
+
+        found = self._found(self._ward_names, name, self._wards, inside)
+        if found:
+            return found
+        marked, folded = place_key(name)
+        for key in (marked, folded):  # a name before 2025: the 2025 wards its namesakes in scope became
+            codes = {c for successors in self._legacy_ward_names.get(key, ()) for c in successors if inside(c)}
+            if codes:
+                return tuple(self._wards[c] for c in sorted(codes))
+        return ()
+
+    @staticmethod
+    def _found(
+        index: dict[str, set[str]], name: object, units: dict[str, NamedUnit], inside: Callable[[str], bool]
+    ) -> tuple[NamedUnit, ...]:
+        marked, folded = place_key(name)
+        codes = {c for c in index.get(marked, ()) if inside(c)}
+        if not codes:
+            codes = {c for c in index.get(folded, ()) if inside(c)}
+        return tuple(units[c] for c in sorted(codes))

@@ -12,6 +12,8 @@ from vaxbook.organizations.columns import (
     NAME_PART_REPEATED,
     ROW_HIDDEN,
     ROW_STRUCK,
+    WARD_AMBIGUOUS,
+    WARD_NAME_WITHOUT_PROVINCE,
 )
 from vaxbook.organizations.reasons import REFUSAL_LABELS, Reason, refusal_summary
 from vaxbook.registry.identity import CODES
@@ -22,6 +24,8 @@ MISSING_CODES = {"id_document_missing", "phone_missing", "ward_missing", "priori
 OTHER_CODES = {
     "ward_unknown",
     "ward_split",
+    WARD_AMBIGUOUS,
+    WARD_NAME_WITHOUT_PROVINCE,
     "province_unknown",
     "ward_not_in_province",
     "priority_group_unknown",

@@ -275,6 +275,52 @@ def test_a_roster_of_codes_from_before_2025_is_read_as_the_units_they_became(run
     assert "Xã Tân Thành" in reasons[3] and "[ward_unknown]" in reasons[3]
 
 
+def test_a_roster_giving_wards_and_provinces_by_name_is_read_by_their_codes(run, places, before_2025):
+    """Most lists name the ward and the province ("Phường/xã", "Tỉnh/thành phố") rather than give the
+    template's codes: the names are read as the 2025 units they name in the row's province, with or
+    without "Phường"/"P." and diacritics, a name from before 2025 as the unit it became; a name that is no
+    unit's, or may be several, or a ward without a province, is refused naming what it may be."""
+    headers = [h for h in HEADERS if h not in ("Mã tỉnh", "Mã phường/xã")] + ["Phường/xã", "Tỉnh/thành phố"]
+    given = {
+        1: ("Phường Trấn Biên", "Tỉnh Đồng Nai"),
+        2: ("P. Tam Hiệp", "Đồng Nai"),
+        3: ("tran bien", "DONG NAI"),
+        4: ("Phường Tân Phú", "Bình Phước"),  # names before 2025: merged into Trấn Biên, and into Đồng Nai
+        5: ("Xã Tiến Hưng", "Đồng Nai"),  # before 2025, split between Trấn Biên and Tam Hiệp
+        6: ("Phường Trấn Biên", ""),
+        7: ("Phường Bến Thành", "Đồng Nai"),
+        8: ("Phường Trấn Biên", "Đồng Nại Xa"),
+        9: (26002, ""),  # a code in the names' column: a code
+    }
+    rows = [person_row(n, **{"Phường/xã": ward, "Tỉnh/thành phố": province}) for n, (ward, province) in given.items()]
+    imp = run(xlsx_bytes(table(rows, headers)))
+    assert imp.status == "done" and imp.ignored_columns == []
+    reasons = reasons_by_row(imp)
+    assert set(reasons) == {5, 6, 7, 8}, reasons
+    wards = {p.full_name: (p.ward.code, p.province.code) for p in Person.objects.all()}
+    expected = {1: "26001", 2: "26002", 3: "26001", 4: "26001", 9: "26002"}
+    assert {n: wards[rows[n - 1]["Họ và tên"]] for n in expected} == {n: (c, "75") for n, c in expected.items()}
+    assert "[ward_ambiguous]" in reasons[5] and "26001 Phường Trấn Biên; 26002 Phường Tam Hiệp" in reasons[5]
+    assert "“Phường/xã”" in reasons[5]
+    assert "[ward_name_without_province]" in reasons[6] and "“Phường Trấn Biên”" in reasons[6]
+    assert "[ward_unknown]" in reasons[7] and "“Phường Bến Thành”" in reasons[7] and "Tỉnh Đồng Nai" in reasons[7]
+    assert "[province_unknown]" in reasons[8] and "“Đồng Nại Xa”" in reasons[8] and "“Tỉnh/thành phố”" in reasons[8]
+    assert "ward_name_without_province" not in reasons[8]  # one reason: the province's
+
+
+def test_a_name_in_the_templates_code_columns_and_a_name_beside_a_code(run, places):
+    """A clerk types the ward's name under "Mã phường/xã", the province's under "Mã tỉnh": read as names.
+    Beside a code's column, a names' column is read where the code is empty, and the code wins elsewhere."""
+    rows = [
+        person_row(1, **{"Mã phường/xã": "Phường Tam Hiệp", "Mã tỉnh": "Đồng Nai"}),
+        person_row(2, **{"Mã phường/xã": "", "Phường/xã": "Tam Hiệp"}),
+        person_row(3, **{"Mã phường/xã": "26001", "Phường/xã": "Tam Hiệp"}),
+    ]
+    imp = run(xlsx_bytes(table(rows, [*HEADERS, "Phường/xã"])))
+    assert (imp.created, imp.refused) == (3, 0)
+    assert [Person.objects.get(full_name=r["Họ và tên"]).ward.code for r in rows] == ["26002", "26002", "26001"]
+
+
 def test_a_phone_cell_with_two_numbers_or_a_note_is_refused_saying_so(run):
     rows = [
         person_row(1, **{"Số điện thoại": "0912345678 / 0987654321"}),

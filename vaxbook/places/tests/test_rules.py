@@ -1,4 +1,4 @@
-from vaxbook.places.rules import _fold, code_candidates, normalize_code
+from vaxbook.places.rules import NamedUnit, PlaceNames, _fold, code_candidates, normalize_code, place_key
 
 
 def test_fold_drops_diacritics_and_d_stroke() -> None:
@@ -25,3 +25,61 @@ def test_normalize_code_pads_by_level() -> None:
     assert normalize_code(1, level="province") == "01"
     assert normalize_code("4", level="ward") == "00004"
     assert normalize_code("731", level="legacy_district") == "731"
+
+
+def test_place_key_leaves_out_the_kind_and_punctuation() -> None:
+    assert place_key("Phường Trấn Biên") == ("trấn biên", "tran bien")
+    assert place_key("P. Trấn Biên") == place_key("p.trấn biên") == ("trấn biên", "tran bien")
+    assert place_key("TP.HCM") == ("hcm", "hcm")
+    assert place_key("Thị trấn Tân Phú")[1] == place_key("TT Tân Phú")[1] == "tan phu"
+    assert place_key("Xã Đạ M'ri") == ("đạ m ri", "da m ri")
+    assert place_key("Phường") == ("phường", "phuong")  # a kind alone is kept: no name is empty
+
+
+def _names() -> PlaceNames:
+    provinces = [NamedUnit("75", "Thành phố Đồng Nai"), NamedUnit("79", "Thành phố Hồ Chí Minh")]
+    wards = [
+        NamedUnit("25280", "Xã Lộc Thạnh", "75", "Thành phố Đồng Nai"),
+        NamedUnit("25294", "Xã Lộc Thành", "75", "Thành phố Đồng Nai"),
+        NamedUnit("26041", "Phường Trấn Biên", "75", "Thành phố Đồng Nai"),
+        NamedUnit("26116", "Xã Tân Phú", "75", "Thành phố Đồng Nai"),
+        NamedUnit("26188", "Phường Tân Triều", "75", "Thành phố Đồng Nai"),
+        NamedUnit("27031", "Phường Tân Phú", "79", "Thành phố Hồ Chí Minh"),
+    ]
+    legacy_provinces = [("70", "Tỉnh Bình Phước", ["75"]), ("75", "Tỉnh Đồng Nai", ["75"])]
+    legacy_wards = [
+        ("Phường Tân Phong", ["26188"]),  # Biên Hòa's, merged into Tân Triều
+        ("Xã Tân Phong", ["99999"]),  # elsewhere (a unit this table lacks)
+        ("Phường Tân Mai", ["26041"]),
+        ("Xã Tân Mai", ["26116"]),  # two namesakes in the province, two wards now
+        ("Phường Tân Phú", ["26188"]),  # a name a 2025 ward has: the 2025 ward is the one meant
+    ]
+    return PlaceNames(provinces, wards, legacy_provinces, legacy_wards)
+
+
+def test_a_province_is_found_by_its_name_its_nickname_or_its_name_before_2025() -> None:
+    names = _names()
+    for text in ("Đồng Nai", "Thành phố Đồng Nai", "TP. Đồng Nai", "dong nai", "Bình Phước", "Tỉnh Đồng Nai"):
+        assert [p.code for p in names.provinces(text)] == ["75"], text
+    assert [p.code for p in names.provinces("TP.HCM")] == ["79"]
+    assert names.provinces("Đồng Nại Xa") == ()
+    assert [names.province_codes(code) for code in ("70", "75", "99")] == [("75",), ("75",), ()]
+
+
+def test_a_ward_is_found_by_its_name_in_the_provinces_given_only() -> None:
+    names = _names()
+    assert [w.code for w in names.wards("P. Trấn Biên", ["75"])] == ["26041"]
+    assert names.wards("Phường Trấn Biên", ["79"]) == ()  # not in that province
+    assert [w.code for w in names.wards("Tân Phú", ["79"])] == ["27031"]
+    assert [w.code for w in names.wards("Tân Phú", ["75"])] == ["26116"]
+    # diacritics first: "Lộc Thạnh" is one commune; "Loc Thanh", without them, may be either
+    assert [w.code for w in names.wards("Xã Lộc Thạnh", ["75"])] == ["25280"]
+    assert [w.code for w in names.wards("loc thanh", ["75"])] == ["25280", "25294"]
+
+
+def test_a_ward_name_before_2025_stands_for_what_its_namesakes_in_the_province_became() -> None:
+    names = _names()
+    assert [w.code for w in names.wards("Phường Tân Phong", ["75"])] == ["26188"]
+    assert [w.code for w in names.wards("tan phong", ["75"])] == ["26188"]
+    assert [w.code for w in names.wards("Tân Mai", ["75"])] == ["26041", "26116"]  # two namesakes: either
+    assert names.wards("Tân Phong", ["79"]) == ()

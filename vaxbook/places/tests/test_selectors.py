@@ -9,6 +9,7 @@ from vaxbook.places.selectors import (
     admin_units_search,
     facilities_for_user,
     facility_get_for_user,
+    place_names,
     provinces_list,
     ward_successor,
     ward_successors,
@@ -96,3 +97,19 @@ def test_facility_get_for_user(places: dict[str, int], facilities: dict[str, Fac
         with pytest.raises(NotFound) as exc:
             facility_get_for_user(user=staff, public_id=public_id)
         assert exc.value.codes == ["facility_not_found"]
+
+
+def test_place_names_reads_the_units_and_what_those_before_2025_became(
+    places: dict[str, int], django_assert_max_num_queries: Any
+) -> None:
+    """On the package's data: Bình Phước is Đồng Nai since 2025; Biên Hòa's Tân Phong became Tân Triều;
+    Xuân Lộc's Xuân Tâm was split between Xuân Đông and Xuân Hòa."""
+    with django_assert_max_num_queries(4):
+        names = place_names()
+    assert [p.code for p in names.provinces("Bình Phước")] == ["75"]
+    assert [p.code for p in names.provinces("TP Hà Nội")] == ["01"]
+    assert names.province_codes("70") == ("75",)
+    assert [w.code for w in names.wards("Phường Trấn Biên", ["75"])] == ["26041"]
+    assert [(w.code, w.name) for w in names.wards("Phường Tân Phong", ["75"])] == [("26188", "Phường Tân Triều")]
+    assert [w.code for w in names.wards("Xã Xuân Tâm", ["75"])] == ["26359", "26446"]
+    assert names.wards("Phường Trấn Biên", ["01"]) == ()
