@@ -307,6 +307,22 @@ def test_a_roster_giving_wards_and_provinces_by_name_is_read_by_their_codes(run,
     assert "[province_unknown]" in reasons[8] and "“Đồng Nại Xa”" in reasons[8] and "“Tỉnh/thành phố”" in reasons[8]
     assert "ward_name_without_province" not in reasons[8]  # one reason: the province's
 
+    # the report, its names fixed where they stand, uploads again: every row taken
+    values, _sheet = report(imp)
+    header = list(values[0])
+    ward_at, province_at = header.index("Phường/xã"), header.index("Tỉnh/thành phố")
+    fixed = [header] + [list(v) for v in values[1:]]
+    fixes = {
+        5: ("Phường Tam Hiệp", "Đồng Nai"),
+        6: ("Phường Trấn Biên", "TP. Đồng Nai"),
+        7: (26001, ""),
+        8: ("Trấn Biên", "Đồng Nai"),
+    }
+    for row in fixed[1:]:
+        row[ward_at], row[province_at] = fixes[int(row[0])]
+    again = run(xlsx_bytes(fixed))
+    assert (again.created, again.refused, again.ignored_columns) == (4, 0, [])
+
 
 def test_a_name_in_the_templates_code_columns_and_a_name_beside_a_code(run, places):
     """A clerk types the ward's name under "Mã phường/xã", the province's under "Mã tỉnh": read as names.
