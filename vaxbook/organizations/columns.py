@@ -442,6 +442,13 @@ _ALTERNATE_RANK: dict[str, dict[str, int]] = {
     "ward_code": {header_key(h): 2 for h in WARD_NAME_HEADERS},
     "province_code": {header_key(h): 2 for h in PROVINCE_NAME_HEADERS},
 }
+#: A ward's or a province's name under an address's title ("Phường/xã (Chỗ ở hiện nay)", `_under`) is read in
+#: the rank of that address: the current one's before a name without a title, the home one's after it (the
+#: codes' columns first), so that a list giving both addresses takes the ward of the address it reads.
+_UNIT_NAME_KEYS = frozenset(header_key(h) for h in (*WARD_NAME_HEADERS, *PROVINCE_NAME_HEADERS))
+_ADDRESS_RANK = {header_key(h): -0.5 for h in CURRENT_ADDRESS_HEADERS} | {
+    header_key(h): 0.5 for h in HOME_ADDRESS_HEADERS
+}
 _NAME_PART_BY_KEY: dict[str, str] = {header_key(h): part for part, hs in NAME_PART_HEADERS.items() for h in hs}
 _NAME_PART_ORDER = ("family", "middle", "given")
 #: The English part headers: the names under them may be Western, the given name first.
@@ -868,7 +875,7 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
     documents: list[tuple[int, int]] = []  # (kind: 0 a citizen ID or any, 1 CMND, 2 passport, position)
     ignored: list[str] = []
     parts: dict[str, int] = {}  # a split name's part → its position
-    alternates: dict[str, list[tuple[int, int]]] = {}  # a phone's or an address's columns: (rank, position)
+    alternates: dict[str, list[tuple[float, int]]] = {}  # a phone's or an address's columns: (rank, position)
     marks: dict[str, int] = {}  # the sex's columns marked with a cross: "nam" / "nu" → position
     dates: list[tuple[str, int, str]] = []  # the birth date's columns by part or sex: (hint, position, header)
     for position, cell in enumerate(cells):
@@ -893,7 +900,10 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
             dates.append((hint, position, text))
             continue
         if column.key in _ALTERNATE_RANK:
-            alternates.setdefault(column.key, []).append((_ALTERNATE_RANK[column.key].get(key, 1), position))
+            rank: float = _ALTERNATE_RANK[column.key].get(key, 1)
+            if key in _UNIT_NAME_KEYS and (bracket := _HEADER_HINT.search(text)):
+                rank += _ADDRESS_RANK.get(header_key(bracket.group(0)), 0)
+            alternates.setdefault(column.key, []).append((rank, position))
             continue
         if column.key in index:
             ignored.append(text)
@@ -1200,6 +1210,9 @@ def _under(title: str, sub: str, first: bool) -> str:
     the title ("Số" under "Giấy tờ tùy thân": "Số Giấy tờ tùy thân") or its last words ("Số" under "Thông
     tin CCCD": "Số CCCD"); else, in the group's first column, the title when it is known ("Số" under "Số
     CCCD"); else itself (an unknown header, "Ngày cấp")."""
+    if header_key(sub) in _UNIT_NAME_KEYS and header_key(title) in _ADDRESS_RANK:
+        # "Phường/xã" under "Chỗ ở hiện nay": the ward of that address, ranked as it is (`match_header`)
+        return f"{sub} ({title})"
     words = title.split()
     # the title's last words alone too: "Số" under "Thông tin CCCD" is "Số CCCD"
     for text in (

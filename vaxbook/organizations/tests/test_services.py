@@ -637,6 +637,27 @@ def test_a_header_on_two_rows_with_merged_titles_is_read_as_one(run):
     assert (again.created, again.refused) == (1, 0)
 
 
+def test_two_addresses_each_with_its_ward_by_name_read_the_ward_of_the_address_read(run, places):
+    """ "Địa chỉ thường trú" and "Chỗ ở hiện nay", each over "Số nhà, đường | Phường/xã | Tỉnh/TP", as
+    administrative forms have them: the current address is read, with its own ward and province; the home
+    one's where the current one is empty. Before, the first ward's column (the home one) was read beside the
+    current address."""
+    base = [h for h in HEADERS if h not in ("Mã tỉnh", "Mã phường/xã", "Địa chỉ")]
+    top = [*base, "Địa chỉ thường trú", None, None, "Chỗ ở hiện nay", None, None]
+    sub = [None] * len(base) + ["Số nhà, đường", "Phường/xã", "Tỉnh/TP"] * 2
+    rows = []
+    for n, home, current in (
+        (1, ("1 Lê Lợi", "Phường Trấn Biên", "Đồng Nai"), ("9 Hà Huy Giáp", "Phường Tam Hiệp", "Đồng Nai")),
+        (2, ("2 Lê Lợi", "Phường Trấn Biên", "Đồng Nai"), ("", "", "")),
+    ):
+        row = person_row(n)
+        rows.append([row[h] for h in base] + [*home, *current])
+    imp = run(xlsx_bytes([top, sub, *rows]))
+    assert (imp.created, imp.refused) == (2, 0), reasons_by_row(imp)
+    found = {p.address_line: p.ward.code for p in Person.objects.all()}
+    assert found == {"9 Hà Huy Giáp": "26002", "2 Lê Lợi": "26001"}
+
+
 def test_the_sex_marked_with_a_cross_under_nam_or_nu_is_imported(run):
     """The administrative form's "Giới tính" over "Nam | Nữ", a cross in one: each person's sex is read
     (before, every man was refused for "x" and every woman as a sex missing); a row with no cross is
