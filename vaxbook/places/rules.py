@@ -41,37 +41,42 @@ def normalize_code(code: object, *, level: str) -> str:
     return text.zfill(width) if text.isdigit() else text
 
 
-# What a list writes before a unit's name, in its place-name key's words (longest first): "Phường", "P.",
-# "Xã", "X.", "Thị trấn", "TT", "Đặc khu", "Tỉnh", "Thành phố", "TP" ("TP.HCM").
-_KIND_WORDS = (
-    ("thanh", "pho"),
-    ("thi", "tran"),
-    ("dac", "khu"),
-    ("phuong",),
-    ("xa",),
-    ("tinh",),
-    ("tp",),
-    ("tt",),
-    ("p",),
-    ("x",),
+# What a list writes before a unit's name, in its place-name key's words (longest first), and the kind of
+# unit it says: "Phường", "P.", "Xã", "X.", "Thị trấn", "TT", "Đặc khu", "Tỉnh", "Thành phố", "TP" ("TP.HCM").
+_KIND_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("thanh", "pho"), "province"),
+    (("thi", "tran"), "thi tran"),
+    (("dac", "khu"), "dac khu"),
+    (("phuong",), "phuong"),
+    (("xa",), "xa"),
+    (("tinh",), "province"),
+    (("tp",), "province"),
+    (("tt",), "thi tran"),
+    (("p",), "phuong"),
+    (("x",), "xa"),
 )
 #: Names a province goes by that are not its official name (place-name keys, folded).
 _PROVINCE_NICKNAMES = {"hcm": "79", "sai gon": "79", "hn": "01", "thua thien hue": "46"}
 
 
-def place_key(text: object) -> tuple[str, str]:
-    """A unit's name as lists write it, compared: lower case, punctuation as spaces, the kind it is ("Phường",
-    "Xã", "TP.") left out; with its diacritics (``"trấn biên"``) and without (``"tran bien"``)."""
+def place_kind_key(text: object) -> tuple[str, str, str]:
+    """A unit's name as lists write it, compared: the kind of unit its first words say ("phuong", "xa", "thi
+    tran", "dac khu", "province", or ""), and the rest in lower case, punctuation as spaces, with its
+    diacritics (``"trấn biên"``) and without (``"tran bien"``)."""
     text = unicodedata.normalize("NFC", str(text or "")).lower()
     text = "".join(ch if ch.isalnum() else " " for ch in text)
     words = text.split()
     folded = _fold(" ".join(words)).split()
-    for kind in _KIND_WORDS:
-        n = len(kind)
-        if len(folded) > n and tuple(folded[:n]) == kind:
-            words, folded = words[n:], folded[n:]
-            break
-    return " ".join(words), " ".join(folded)
+    for kind_words, kind in _KIND_WORDS:
+        n = len(kind_words)
+        if len(folded) > n and tuple(folded[:n]) == kind_words:
+            return kind, " ".join(words[n:]), " ".join(folded[n:])
+    return "", " ".join(words), " ".join(folded)
+
+
+def place_key(text: object) -> tuple[str, str]:
+    """`place_kind_key` without the kind: the name with and without its diacritics."""
+    return place_kind_key(text)[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,15 +125,19 @@ class PlaceNames:
                 self._province_codes[code] = kept
             if kept:
                 self._add(self._province_names, name, *kept, legacy=True)
-        self._ward_names: dict[str, set[str]] = {}
+        # A ward's name → its (kind, 2025 codes): those named so now, and what those named so before 2025 became.
+        self._ward_names: dict[str, list[tuple[str, frozenset[str]]]] = {}
         for w in self._wards.values():
-            self._add(self._ward_names, w.name, w.code)
-        self._legacy_ward_names: dict[str, list[frozenset[str]]] = {}
+            self._add_ward(w.name, frozenset((w.code,)))
         for name, successors in legacy_wards:
             became = frozenset(c for c in successors if c in self._wards)
             if became:
-                for key in set(place_key(name)):
-                    self._legacy_ward_names.setdefault(key, []).append(became)
+                self._add_ward(name, became)
+
+    def _add_ward(self, name: str, codes: frozenset[str]) -> None:
+        kind, marked, folded = place_kind_key(name)
+        for key in {marked, folded}:
+            self._ward_names.setdefault(key, []).append((kind, codes))
 
     @staticmethod
     def _add(index: dict[str, set[str]], name: str, *codes: str, legacy: bool = False) -> None:
@@ -154,18 +163,20 @@ class PlaceNames:
         return self._found(self._province_names, name, self._provinces, lambda code: True)
 
     def wards(self, name: object, province_codes: Iterable[str]) -> tuple[NamedUnit, ...]:
-        """The 2025 wards a ward's name may stand for in the given 2025 provinces."""
+        """The 2025 wards a ward's name may stand for in the given 2025 provinces: the ward named so, and
+        what the wards named so before 2025 became (a list may be older than the reform: "Phường Ngọc Hà" of
+        2024 is in Phường Ba Đình, beside the new Phường Ngọc Hà); of the kind the name says when it says
+        one ("Phường Chương Dương" is no "Xã Chương Dương")."""
         scope = set(province_codes)
-
-        def inside(code: str) -> bool:
-            return self._wards[code].province_code in scope
-
-        found = self._found(self._ward_names, name, self._wards, inside)
-        if found:
-            return found
-        marked, folded = place_key(name)
-        for key in (marked, folded):  # a name before 2025: the 2025 wards its namesakes in scope became
-            codes = {c for successors in self._legacy_ward_names.get(key, ()) for c in successors if inside(c)}
+        kind, marked, folded = place_kind_key(name)
+        for key in (marked, folded):
+            codes = {
+                code
+                for unit_kind, became in self._ward_names.get(key, ())
+                if not kind or unit_kind == kind
+                for code in became
+                if self._wards[code].province_code in scope
+            }
             if codes:
                 return tuple(self._wards[c] for c in sorted(codes))
         return ()

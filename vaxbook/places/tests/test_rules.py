@@ -44,6 +44,7 @@ def _names() -> PlaceNames:
         NamedUnit("26041", "Phường Trấn Biên", "75", "Thành phố Đồng Nai"),
         NamedUnit("26116", "Xã Tân Phú", "75", "Thành phố Đồng Nai"),
         NamedUnit("26188", "Phường Tân Triều", "75", "Thành phố Đồng Nai"),
+        NamedUnit("26200", "Phường Tam Hiệp", "75", "Thành phố Đồng Nai"),
         NamedUnit("27031", "Phường Tân Phú", "79", "Thành phố Hồ Chí Minh"),
     ]
     legacy_provinces = [("70", "Tỉnh Bình Phước", ["75"]), ("75", "Tỉnh Đồng Nai", ["75"])]
@@ -52,7 +53,9 @@ def _names() -> PlaceNames:
         ("Xã Tân Phong", ["99999"]),  # elsewhere (a unit this table lacks)
         ("Phường Tân Mai", ["26041"]),
         ("Xã Tân Mai", ["26116"]),  # two namesakes in the province, two wards now
-        ("Phường Tân Phú", ["26188"]),  # a name a 2025 ward has: the 2025 ward is the one meant
+        ("Phường Tam Hiệp", ["26200"]),  # became its 2025 namesake
+        ("Phường Tân Phú", ["26188"]),  # a 2025 commune's name, but a ward's before, which became another
+        ("Xã Lộc Thạnh", ["26041"]),  # a 2025 commune's name, whose namesake before 2025 became another
     ]
     return PlaceNames(provinces, wards, legacy_provinces, legacy_wards)
 
@@ -69,17 +72,23 @@ def test_a_province_is_found_by_its_name_its_nickname_or_its_name_before_2025() 
 def test_a_ward_is_found_by_its_name_in_the_provinces_given_only() -> None:
     names = _names()
     assert [w.code for w in names.wards("P. Trấn Biên", ["75"])] == ["26041"]
+    assert [w.code for w in names.wards("tran bien", ["75"])] == ["26041"]
     assert names.wards("Phường Trấn Biên", ["79"]) == ()  # not in that province
     assert [w.code for w in names.wards("Tân Phú", ["79"])] == ["27031"]
-    assert [w.code for w in names.wards("Tân Phú", ["75"])] == ["26116"]
-    # diacritics first: "Lộc Thạnh" is one commune; "Loc Thanh", without them, may be either
-    assert [w.code for w in names.wards("Xã Lộc Thạnh", ["75"])] == ["25280"]
-    assert [w.code for w in names.wards("loc thanh", ["75"])] == ["25280", "25294"]
+    assert [w.code for w in names.wards("Phường Tam Hiệp", ["75"])] == ["26200"]  # the same ward before and now
+    # diacritics first: "Lộc Thành" is one commune; "Loc Thanh", without them, may be either
+    assert [w.code for w in names.wards("Xã Lộc Thành", ["75"])] == ["25294"]
+    assert [w.code for w in names.wards("loc thanh", ["75"])] == ["25280", "25294", "26041"]
 
 
-def test_a_ward_name_before_2025_stands_for_what_its_namesakes_in_the_province_became() -> None:
+def test_a_name_is_also_what_its_namesakes_before_2025_became() -> None:
     names = _names()
     assert [w.code for w in names.wards("Phường Tân Phong", ["75"])] == ["26188"]
     assert [w.code for w in names.wards("tan phong", ["75"])] == ["26188"]
     assert [w.code for w in names.wards("Tân Mai", ["75"])] == ["26041", "26116"]  # two namesakes: either
     assert names.wards("Tân Phong", ["79"]) == ()
+    # a 2025 commune's name that a ward became another had before: either, but the kind the list says tells
+    assert [w.code for w in names.wards("Xã Lộc Thạnh", ["75"])] == ["25280", "26041"]
+    assert [w.code for w in names.wards("Tân Phú", ["75"])] == ["26116", "26188"]
+    assert [w.code for w in names.wards("Xã Tân Phú", ["75"])] == ["26116"]
+    assert [w.code for w in names.wards("P. Tân Phú", ["75"])] == ["26188"]
