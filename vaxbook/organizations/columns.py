@@ -64,6 +64,10 @@ def _zero_padded(width: int) -> Callable[[Any], str | None]:
     return clean
 
 
+def _place_name(value: Any) -> str | None:
+    return normalize_text(unquote(value)) or None
+
+
 def _code_or_name(width: int) -> Callable[[Any], str | None]:
     """A unit's code, zero-padded as `_zero_padded` does, or its name as typed ("P. Trấn Biên"), read by
     name later (`RowMapper._named_places`)."""
@@ -266,6 +270,23 @@ PROVINCE_NAME_HEADERS = (
 )
 
 
+#: Headers of the district a list before 2025 gives beside the ward's name ("Quận/huyện"): there are none
+#: since 2025, but it tells which of a province's namesakes the ward was (`PlaceNames.wards`).
+DISTRICT_HEADERS = (
+    "Quận/huyện",
+    "Huyện/quận",
+    "Quận huyện",
+    "Quận/huyện/thị xã",
+    "Quận/huyện/thị xã/thành phố",
+    "Quận/huyện/TX/TP",
+    "Huyện/thị xã/thành phố",
+    "Huyện/TX/TP",
+    "Quận",
+    "Huyện",
+    "District",
+)
+
+
 #: A name split over columns, as lists sorted by given name are (a Vietnamese list is ordered by the
 #: given name, so the name is typed in two or three columns): the part each header names. The full name
 #: is the parts joined in this order, family name first, as the person's name is written.
@@ -408,6 +429,7 @@ COLUMNS: tuple[Column, ...] = (
         aliases=("Mã xã", "Mã phường", "Mã xã/phường", "Mã phường/xã/đặc khu", "Ward code", *WARD_NAME_HEADERS),
         width=14,
     ),
+    Column("district", "Quận/huyện", _place_name, aliases=DISTRICT_HEADERS, in_template=False, width=18),
     Column(
         "address_line",
         "Địa chỉ",
@@ -441,11 +463,12 @@ _ALTERNATE_RANK: dict[str, dict[str, int]] = {
     # a unit's code first, its name where the code is empty
     "ward_code": {header_key(h): 2 for h in WARD_NAME_HEADERS},
     "province_code": {header_key(h): 2 for h in PROVINCE_NAME_HEADERS},
+    "district": {},
 }
 #: A ward's or a province's name under an address's title ("Phường/xã (Chỗ ở hiện nay)", `_under`) is read in
 #: the rank of that address: the current one's before a name without a title, the home one's after it (the
 #: codes' columns first), so that a list giving both addresses takes the ward of the address it reads.
-_UNIT_NAME_KEYS = frozenset(header_key(h) for h in (*WARD_NAME_HEADERS, *PROVINCE_NAME_HEADERS))
+_UNIT_NAME_KEYS = frozenset(header_key(h) for h in (*WARD_NAME_HEADERS, *PROVINCE_NAME_HEADERS, *DISTRICT_HEADERS))
 _ADDRESS_RANK = {header_key(h): -0.5 for h in CURRENT_ADDRESS_HEADERS} | {
     header_key(h): 0.5 for h in HOME_ADDRESS_HEADERS
 }
@@ -606,7 +629,7 @@ _FAMILY_NAMES = frozenset(
 )
 #: How much of a section heading's text the import keeps to show.
 SECTION_TEXT_LENGTH = 80
-_ROSTER_KEYS = frozenset({"province_code", "department", "employee_number"})
+_ROSTER_KEYS = frozenset({"province_code", "district", "department", "employee_number"})
 _PERSON_KEYS = frozenset(k for k in PersonInput.__dataclass_fields__ if k != "is_child")
 
 
@@ -1865,9 +1888,14 @@ class RowMapper:
         self._alternates = [
             (key, positions, COLUMN_BY_KEY[key].clean)
             for key, positions in header.fallbacks.items()
-            if key not in ("id_number", "sex", "date_of_birth", "province_code")
+            if key not in ("id_number", "sex", "date_of_birth", *_ROSTER_KEYS)
         ]
-        self._province_further = header.fallbacks.get("province_code", ())  # a province's name beside its code
+        # A province's name beside its code; a second address's province or district: the roster's own fields.
+        self._others_further = [
+            (key, positions, COLUMN_BY_KEY[key].clean)
+            for key, positions in header.fallbacks.items()
+            if key in _ROSTER_KEYS
+        ]
         # The sex marked in two columns ("Nam" | "Nữ"): a cross in one says it.
         self._sex_marks = (header.index["sex"], header.fallbacks["sex"][0]) if header.sex_marks else None
         # An error report sent again (its last header is our "Lý do"): its cells written as text for what the
@@ -1944,10 +1972,8 @@ class RowMapper:
             others[key] = clean(value)
             if key == "department":  # the roster's own text: the same rule as the person's texts
                 problems += check_text_encoding(value, key, others[key])
-        if self._province_further:
-            _read_further(
-                "province_code", self._province_further, COLUMN_BY_KEY["province_code"].clean, values, others, problems
-            )
+        for key, positions, clean in self._others_further:
+            _read_further(key, positions, clean, values, others, problems)
         if self._named:
             ward, province = fields.get("ward_code"), others.get("province_code")
             if (ward and not ward.isdigit()) or (province and not province.isdigit()):
@@ -2005,7 +2031,7 @@ class RowMapper:
             return
         if not scope:  # a province code no one has: the registry refuses it
             return
-        found = names.wards(ward, scope)
+        found = names.wards(ward, scope, others.get("district"))
         if len(found) == 1:
             fields["ward_code"] = found[0].code
             if len(provinces) > 1:

@@ -1,5 +1,6 @@
 """Pure rules for places: name folding and official code formats. No database here."""
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -59,15 +60,31 @@ _KIND_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
 _PROVINCE_NICKNAMES = {"hcm": "79", "sai gon": "79", "hn": "01", "thua thien hue": "46"}
 
 
-def place_kind_key(text: object) -> tuple[str, str, str]:
+#: The same for a district before 2025: "Quận 1", "Q.1", "Q1", "Huyện Xuân Lộc", "H. Xuân Lộc", "TP Biên Hòa",
+#: "Thị xã Long Khánh", "TX Long Khánh".
+_DISTRICT_KIND_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("thanh", "pho"), "city"),
+    (("thi", "xa"), "town"),
+    (("quan",), "quan"),
+    (("huyen",), "huyen"),
+    (("tp",), "city"),
+    (("tx",), "town"),
+    (("q",), "quan"),
+    (("h",), "huyen"),
+)
+# A kind's letter joined to a number, as "P1" or "Q10" are written.
+_LETTER_NUMBER = re.compile(r"^([a-z])(\d)")
+
+
+def place_kind_key(text: object, kinds: tuple[tuple[tuple[str, ...], str], ...] = _KIND_WORDS) -> tuple[str, str, str]:
     """A unit's name as lists write it, compared: the kind of unit its first words say ("phuong", "xa", "thi
     tran", "dac khu", "province", or ""), and the rest in lower case, punctuation as spaces, with its
     diacritics (``"trấn biên"``) and without (``"tran bien"``)."""
     text = unicodedata.normalize("NFC", str(text or "")).lower()
-    text = "".join(ch if ch.isalnum() else " " for ch in text)
+    text = _LETTER_NUMBER.sub(r"\1 \2", "".join(ch if ch.isalnum() else " " for ch in text).strip())
     words = text.split()
     folded = _fold(" ".join(words)).split()
-    for kind_words, kind in _KIND_WORDS:
+    for kind_words, kind in kinds:
         n = len(kind_words)
         if len(folded) > n and tuple(folded[:n]) == kind_words:
             return kind, " ".join(words[n:]), " ".join(folded[n:])
@@ -107,9 +124,11 @@ class PlaceNames:
         provinces: Iterable[NamedUnit],
         wards: Iterable[NamedUnit],
         legacy_provinces: Iterable[tuple[str, str, Iterable[str]]],
-        legacy_wards: Iterable[tuple[str, Iterable[str]]],
+        legacy_wards: Iterable[tuple[str, str, Iterable[str]]],
+        legacy_districts: Iterable[tuple[str, str]] = (),
     ):
-        """`legacy_provinces`: (code, name, 2025 codes); `legacy_wards`: (name, 2025 ward codes)."""
+        """`legacy_provinces`: (code, name, 2025 codes); `legacy_wards`: (name, its district's code, 2025 ward
+        codes); `legacy_districts`: (code, name)."""
         self._provinces = {p.code: p for p in provinces}
         self._wards = {w.code: w for w in wards}
         self._province_names: dict[str, set[str]] = {}
@@ -129,10 +148,20 @@ class PlaceNames:
         self._ward_names: dict[str, list[tuple[str, frozenset[str]]]] = {}
         for w in self._wards.values():
             self._add_ward(w.name, frozenset((w.code,)))
-        for name, successors in legacy_wards:
+        # A district before 2025 by name → its codes; a ward before 2025 by (district, name) → (kind, 2025 codes).
+        self._district_names: dict[str, set[str]] = {}
+        for code, name in legacy_districts:
+            _kind, marked, folded = place_kind_key(name, _DISTRICT_KIND_WORDS)
+            for key in {marked, folded}:
+                self._district_names.setdefault(key, set()).add(code)
+        self._wards_by_district: dict[tuple[str, str], list[tuple[str, frozenset[str]]]] = {}
+        for name, district, successors in legacy_wards:
             became = frozenset(c for c in successors if c in self._wards)
             if became:
                 self._add_ward(name, became)
+                kind, marked, folded = place_kind_key(name)
+                for key in {marked, folded}:
+                    self._wards_by_district.setdefault((district, key), []).append((kind, became))
 
     def _add_ward(self, name: str, codes: frozenset[str]) -> None:
         kind, marked, folded = place_kind_key(name)
@@ -162,21 +191,33 @@ class PlaceNames:
         whose units went to several."""
         return self._found(self._province_names, name, self._provinces, lambda code: True)
 
-    def wards(self, name: object, province_codes: Iterable[str]) -> tuple[NamedUnit, ...]:
+    def wards(self, name: object, province_codes: Iterable[str], district: object = None) -> tuple[NamedUnit, ...]:
         """The 2025 wards a ward's name may stand for in the given 2025 provinces: the ward named so, and
         what the wards named so before 2025 became (a list may be older than the reform: "Phường Ngọc Hà" of
         2024 is in Phường Ba Đình, beside the new Phường Ngọc Hà); of the kind the name says when it says
-        one ("Phường Chương Dương" is no "Xã Chương Dương")."""
+        one ("Phường Chương Dương" is no "Xã Chương Dương"). Given a district (there were none after 2025),
+        the name is first that district's ward before 2025, and what it became."""
         scope = set(province_codes)
         kind, marked, folded = place_kind_key(name)
-        for key in (marked, folded):
-            codes = {
+
+        def inside(entries: Iterable[tuple[str, frozenset[str]]]) -> set[str]:
+            return {
                 code
-                for unit_kind, became in self._ward_names.get(key, ())
+                for unit_kind, became in entries
                 if not kind or unit_kind == kind
                 for code in became
                 if self._wards[code].province_code in scope
             }
+
+        if district is not None and str(district).strip():
+            _kind, dmarked, dfolded = place_kind_key(district, _DISTRICT_KIND_WORDS)
+            for districts in (self._district_names.get(dmarked, ()), self._district_names.get(dfolded, ())):
+                for key in (marked, folded):
+                    codes = inside(e for d in districts for e in self._wards_by_district.get((d, key), ()))
+                    if codes:
+                        return tuple(self._wards[c] for c in sorted(codes))
+        for key in (marked, folded):
+            codes = inside(self._ward_names.get(key, ()))
             if codes:
                 return tuple(self._wards[c] for c in sorted(codes))
         return ()

@@ -27,8 +27,8 @@ def provinces_list() -> QuerySet[AdminUnit]:
 
 def place_names() -> PlaceNames:
     """The provinces and wards by name (`PlaceNames`), for a roster that names them instead of giving their
-    codes: every 2025 unit, and the names before 2025 with what they became. Four queries, about 20,000
-    small rows: read once per import that needs it."""
+    codes: every 2025 unit, and the names before 2025 (with their districts) with what they became. Four
+    queries, about 25,000 small rows: read once per import that needs it."""
     provinces = [
         NamedUnit(code, name)
         for code, name in AdminUnit.objects.filter(level=Level.PROVINCE).values_list("code", "name")
@@ -46,16 +46,18 @@ def place_names() -> PlaceNames:
     became: dict[int, list[str]] = {}
     for unit_id, code in links:
         became.setdefault(unit_id, []).append(code)
-    legacy = AdminUnit.objects.filter(level__in=(Level.LEGACY_PROVINCE, Level.LEGACY_WARD)).values_list(
-        "id", "level", "code", "name"
-    )
-    legacy_provinces, legacy_wards = [], []
-    for unit_id, level, code, name in legacy:
+    legacy = AdminUnit.objects.filter(
+        level__in=(Level.LEGACY_PROVINCE, Level.LEGACY_DISTRICT, Level.LEGACY_WARD)
+    ).values_list("id", "level", "code", "name", "parent__code")
+    legacy_provinces, legacy_districts, legacy_wards = [], [], []
+    for unit_id, level, code, name, parent in legacy:
         if level == Level.LEGACY_PROVINCE:
             legacy_provinces.append((code, name, became.get(unit_id, ())))
+        elif level == Level.LEGACY_DISTRICT:
+            legacy_districts.append((code, name))
         else:
-            legacy_wards.append((name, became.get(unit_id, ())))
-    return PlaceNames(provinces, wards, legacy_provinces, legacy_wards)
+            legacy_wards.append((name, parent or "", became.get(unit_id, ())))
+    return PlaceNames(provinces, wards, legacy_provinces, legacy_wards, legacy_districts)
 
 
 def admin_unit_get(*, level: str, code: str) -> AdminUnit | None:

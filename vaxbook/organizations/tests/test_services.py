@@ -19,7 +19,7 @@ from django.utils import translation
 
 from vaxbook.common.errors import DomainError
 from vaxbook.common.models import AuditEvent
-from vaxbook.common.testing import PersonFactory, ProvinceFactory, cccd_for, make_member
+from vaxbook.common.testing import PersonFactory, ProvinceFactory, WardFactory, cccd_for, make_member
 from vaxbook.organizations import readers
 from vaxbook.organizations.columns import FOOTER_MAX_ROWS
 from vaxbook.organizations.models import RosterEntry, RosterImport
@@ -322,6 +322,26 @@ def test_a_roster_giving_wards_and_provinces_by_name_is_read_by_their_codes(run,
         row[ward_at], row[province_at] = fixes[int(row[0])]
     again = run(xlsx_bytes(fixed))
     assert (again.created, again.refused, again.ignored_columns) == (4, 0, [])
+
+
+def test_a_district_before_2025_tells_which_of_the_provinces_namesakes_a_ward_was(run, places, before_2025):
+    """A list of before 2025 gives "Quận/huyện" beside the ward's name: two wards of the province had the name
+    "Phường Tân Phú", which became two wards; the district says which. Without it the name is refused, naming
+    both."""
+    legacy = before_2025["25195"]  # Phường Tân Phú of Thành phố Đồng Xoài, now Trấn Biên (26001)
+    other_district = WardFactory(
+        level="legacy_district", code="690", name="Huyện Đồng Phú", parent=legacy.parent.parent
+    )
+    namesake = WardFactory(level="legacy_ward", code="25210", name="Thị trấn Tân Phú", parent=other_district)
+    namesake.successors.add(WardFactory(code="26002"))  # Tam Hiệp
+    headers = [h for h in HEADERS if h != "Mã phường/xã"] + ["Phường/xã", "Quận/huyện"]
+    given = {1: ("Tân Phú", "TP. Đồng Xoài"), 2: ("Tân Phú", "H. Đồng Phú"), 3: ("Tân Phú", ""), 4: ("TT Tân Phú", "")}
+    rows = [person_row(n, **{"Phường/xã": ward, "Quận/huyện": district}) for n, (ward, district) in given.items()]
+    imp = run(xlsx_bytes(table(rows, headers)))
+    assert (imp.created, imp.refused, imp.ignored_columns) == (3, 1, [])
+    wards = {p.full_name: p.ward.code for p in Person.objects.all()}
+    assert [wards.get(r["Họ và tên"]) for r in rows] == ["26001", "26002", None, "26002"]
+    assert "[ward_ambiguous]" in reasons_by_row(imp)[3]
 
 
 def test_a_name_in_the_templates_code_columns_and_a_name_beside_a_code(run, places):

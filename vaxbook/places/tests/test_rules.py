@@ -49,15 +49,18 @@ def _names() -> PlaceNames:
     ]
     legacy_provinces = [("70", "Tỉnh Bình Phước", ["75"]), ("75", "Tỉnh Đồng Nai", ["75"])]
     legacy_wards = [
-        ("Phường Tân Phong", ["26188"]),  # Biên Hòa's, merged into Tân Triều
-        ("Xã Tân Phong", ["99999"]),  # elsewhere (a unit this table lacks)
-        ("Phường Tân Mai", ["26041"]),
-        ("Xã Tân Mai", ["26116"]),  # two namesakes in the province, two wards now
-        ("Phường Tam Hiệp", ["26200"]),  # became its 2025 namesake
-        ("Phường Tân Phú", ["26188"]),  # a 2025 commune's name, but a ward's before, which became another
-        ("Xã Lộc Thạnh", ["26041"]),  # a 2025 commune's name, whose namesake before 2025 became another
+        ("Phường Tân Phong", "731", ["26188"]),  # Biên Hòa's, merged into Tân Triều
+        ("Xã Tân Phong", "705", ["99999"]),  # elsewhere (a unit this table lacks)
+        ("Phường Tân Mai", "731", ["26041"]),
+        ("Xã Tân Mai", "732", ["26116"]),  # two namesakes in the province, two wards now
+        ("Phường Tam Hiệp", "731", ["26200"]),  # became its 2025 namesake
+        ("Phường Tân Phú", "731", ["26188"]),  # a 2025 commune's name, but a ward's before, which became another
+        ("Xã Lộc Thạnh", "732", ["26041"]),  # a 2025 commune's name, whose namesake before 2025 became another
+        ("Phường 1", "770", ["27031"]),  # Hồ Chí Minh City's numbered wards, one per district
+        ("Phường 1", "771", ["26999"]),  # (a unit this table lacks)
     ]
-    return PlaceNames(provinces, wards, legacy_provinces, legacy_wards)
+    legacy_districts = [("731", "Thành phố Biên Hòa"), ("732", "Huyện Xuân Lộc"), ("770", "Quận 1"), ("771", "Quận 3")]
+    return PlaceNames(provinces, wards, legacy_provinces, legacy_wards, legacy_districts)
 
 
 def test_a_province_is_found_by_its_name_its_nickname_or_its_name_before_2025() -> None:
@@ -92,3 +95,15 @@ def test_a_name_is_also_what_its_namesakes_before_2025_became() -> None:
     assert [w.code for w in names.wards("Tân Phú", ["75"])] == ["26116", "26188"]
     assert [w.code for w in names.wards("Xã Tân Phú", ["75"])] == ["26116"]
     assert [w.code for w in names.wards("P. Tân Phú", ["75"])] == ["26188"]
+
+
+def test_a_district_before_2025_tells_which_of_its_namesakes_a_ward_was() -> None:
+    names = _names()
+    assert [w.code for w in names.wards("Tân Mai", ["75"], "TP Biên Hòa")] == ["26041"]
+    assert [w.code for w in names.wards("Tân Mai", ["75"], "H. Xuân Lộc")] == ["26116"]
+    assert [w.code for w in names.wards("Xã Lộc Thạnh", ["75"], "Xuân Lộc")] == ["26041"]
+    assert [w.code for w in names.wards("P1", ["79"], "Q.1")] == ["27031"]
+    assert [w.code for w in names.wards("Phường 1", ["79"], "Q1")] == ["27031"]
+    # a 2025 name beside a district the list kept: the district has no ward of that name, the name is read
+    assert [w.code for w in names.wards("Phường Trấn Biên", ["75"], "Thành phố Biên Hòa")] == ["26041"]
+    assert [w.code for w in names.wards("Tân Mai", ["75"], "Quận 9")] == ["26041", "26116"]
