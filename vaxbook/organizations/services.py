@@ -1544,8 +1544,9 @@ def roster_export_process(*, export_id: int) -> None:
             os.unlink(path)
 
 
-#: The columns an export writes: the template's, and the employee number.
-EXPORT_COLUMNS = COLUMNS
+#: The columns an export writes: the template's, and the employee number (not the district a list before
+#: 2025 may give beside a ward's name: read to find the ward, never stored).
+EXPORT_COLUMNS = tuple(c for c in COLUMNS if c.key != "district")
 
 #: Rows an export writes between two progress updates.
 EXPORT_PROGRESS_ROWS = 5000
