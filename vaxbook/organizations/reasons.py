@@ -41,7 +41,7 @@ REFUSAL_LABELS: dict[str, Promise] = {
     "text_letters_lost": _("Letters of a text were replaced by question marks"),
     "text_misread_encoding": _("A text is Unicode read in another encoding (Nguyá»…n)"),
     # the reference look-ups (registry/services.py)
-    "ward_unknown": _("The ward or commune code does not exist"),
+    "ward_unknown": _("No ward or commune has this code or name"),
     "ward_split": _("The ward or commune code is from before 2025, and the ward was split: give the new code"),
     "ward_ambiguous": _("The ward or commune's name may stand for several: give its code"),
     "ward_name_without_province": _("The ward or commune is given by its name without a province"),

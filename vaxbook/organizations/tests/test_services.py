@@ -291,12 +291,13 @@ def test_a_roster_giving_wards_and_provinces_by_name_is_read_by_their_codes(run,
         7: ("Phường Bến Thành", "Đồng Nai"),
         8: ("Phường Trấn Biên", "Đồng Nại Xa"),
         9: (26002, ""),  # a code in the names' column: a code
+        10: ("Phường Trấn Biên", 99),  # a province code no one has: said alone (not "no ward with this code")
     }
     rows = [person_row(n, **{"Phường/xã": ward, "Tỉnh/thành phố": province}) for n, (ward, province) in given.items()]
     imp = run(xlsx_bytes(table(rows, headers)))
     assert imp.status == "done" and imp.ignored_columns == []
     reasons = reasons_by_row(imp)
-    assert set(reasons) == {5, 6, 7, 8}, reasons
+    assert set(reasons) == {5, 6, 7, 8, 10}, reasons
     wards = {p.full_name: (p.ward.code, p.province.code) for p in Person.objects.all()}
     expected = {1: "26001", 2: "26002", 3: "26001", 4: "26001", 9: "26002"}
     assert {n: wards[rows[n - 1]["Họ và tên"]] for n in expected} == {n: (c, "75") for n, c in expected.items()}
@@ -306,6 +307,7 @@ def test_a_roster_giving_wards_and_provinces_by_name_is_read_by_their_codes(run,
     assert "[ward_unknown]" in reasons[7] and "“Phường Bến Thành”" in reasons[7] and "Tỉnh Đồng Nai" in reasons[7]
     assert "[province_unknown]" in reasons[8] and "“Đồng Nại Xa”" in reasons[8] and "“Tỉnh/thành phố”" in reasons[8]
     assert "ward_name_without_province" not in reasons[8]  # one reason: the province's
+    assert reasons[10].count("[") == 1 and "“Tỉnh/thành phố”" in reasons[10] and "[province_unknown]" in reasons[10]
 
     # the report, its names fixed where they stand, uploads again: every row taken
     values, _sheet = report(imp)
@@ -317,11 +319,12 @@ def test_a_roster_giving_wards_and_provinces_by_name_is_read_by_their_codes(run,
         6: ("Phường Trấn Biên", "TP. Đồng Nai"),
         7: (26001, ""),
         8: ("Trấn Biên", "Đồng Nai"),
+        10: ("Phường Trấn Biên", "75"),
     }
     for row in fixed[1:]:
         row[ward_at], row[province_at] = fixes[int(row[0])]
     again = run(xlsx_bytes(fixed))
-    assert (again.created, again.refused, again.ignored_columns) == (4, 0, [])
+    assert (again.created, again.refused, again.ignored_columns) == (5, 0, [])
 
 
 def test_a_district_before_2025_tells_which_of_the_provinces_namesakes_a_ward_was(run, places, before_2025):

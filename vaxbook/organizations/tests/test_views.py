@@ -219,7 +219,7 @@ def test_the_result_sums_the_refusal_reasons_up_most_rows_first(result_page):
     rows = re.findall(r'<tr data-code="([a-z_]+)"><td>([^<]+)</td><td class="c-rows">(\d+)</td>', page)
     assert rows == [
         ("phone_format", "Số điện thoại không hợp lệ", "3"),
-        ("ward_unknown", "Mã phường/xã không tồn tại", "1"),
+        ("ward_unknown", "Không có phường/xã nào có mã hoặc tên này", "1"),
     ]
     assert "Một dòng bị từ chối vì nhiều lý do được tính ở mỗi lý do." in page
     client.post("/i18n/setlang/", {"language": "en"})
