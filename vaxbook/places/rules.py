@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _D_LETTERS = str.maketrans({"đ": "d", "Đ": "d"})
@@ -98,12 +98,11 @@ def place_key(text: object) -> tuple[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class NamedUnit:
-    """A 2025 unit a name may stand for: its code, name, and (for a ward) its province's code and name."""
+    """A 2025 unit a name may stand for: its code, name, and (for a ward) its province's code."""
 
     code: str
     name: str
     province_code: str = ""
-    province_name: str = ""
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -189,7 +188,9 @@ class PlaceNames:
     def provinces(self, name: object) -> tuple[NamedUnit, ...]:
         """The 2025 provinces a province's name may stand for: none, one, or several for a name before 2025
         whose units went to several."""
-        return self._found(self._province_names, name, self._provinces, lambda code: True)
+        marked, folded = place_key(name)
+        codes = self._province_names.get(marked) or self._province_names.get(folded) or set()
+        return tuple(self._provinces[c] for c in sorted(codes))
 
     def wards(self, name: object, province_codes: Iterable[str], district: object = None) -> tuple[NamedUnit, ...]:
         """The 2025 wards a ward's name may stand for in the given 2025 provinces: the ward named so, and
@@ -221,13 +222,3 @@ class PlaceNames:
             if codes:
                 return tuple(self._wards[c] for c in sorted(codes))
         return ()
-
-    @staticmethod
-    def _found(
-        index: dict[str, set[str]], name: object, units: dict[str, NamedUnit], inside: Callable[[str], bool]
-    ) -> tuple[NamedUnit, ...]:
-        marked, folded = place_key(name)
-        codes = {c for c in index.get(marked, ()) if inside(c)}
-        if not codes:
-            codes = {c for c in index.get(folded, ()) if inside(c)}
-        return tuple(units[c] for c in sorted(codes))

@@ -33,9 +33,8 @@ def place_names() -> PlaceNames:
         NamedUnit(code, name)
         for code, name in AdminUnit.objects.filter(level=Level.PROVINCE).values_list("code", "name")
     ]
-    province_names = {p.code: p.name for p in provinces}
     wards = [
-        NamedUnit(code, name, province, province_names.get(province, ""))
+        NamedUnit(code, name, province)
         for code, name, province in AdminUnit.objects.filter(level=Level.WARD).values_list(
             "code", "name", "parent__code"
         )

@@ -39,13 +39,13 @@ def test_place_key_leaves_out_the_kind_and_punctuation() -> None:
 def _names() -> PlaceNames:
     provinces = [NamedUnit("75", "Thành phố Đồng Nai"), NamedUnit("79", "Thành phố Hồ Chí Minh")]
     wards = [
-        NamedUnit("25280", "Xã Lộc Thạnh", "75", "Thành phố Đồng Nai"),
-        NamedUnit("25294", "Xã Lộc Thành", "75", "Thành phố Đồng Nai"),
-        NamedUnit("26041", "Phường Trấn Biên", "75", "Thành phố Đồng Nai"),
-        NamedUnit("26116", "Xã Tân Phú", "75", "Thành phố Đồng Nai"),
-        NamedUnit("26188", "Phường Tân Triều", "75", "Thành phố Đồng Nai"),
-        NamedUnit("26200", "Phường Tam Hiệp", "75", "Thành phố Đồng Nai"),
-        NamedUnit("27031", "Phường Tân Phú", "79", "Thành phố Hồ Chí Minh"),
+        NamedUnit("25280", "Xã Lộc Thạnh", "75"),
+        NamedUnit("25294", "Xã Lộc Thành", "75"),
+        NamedUnit("26041", "Phường Trấn Biên", "75"),
+        NamedUnit("26116", "Xã Tân Phú", "75"),
+        NamedUnit("26188", "Phường Tân Triều", "75"),
+        NamedUnit("26200", "Phường Tam Hiệp", "75"),
+        NamedUnit("27031", "Phường Tân Phú", "79"),
     ]
     legacy_provinces = [("70", "Tỉnh Bình Phước", ["75"]), ("75", "Tỉnh Đồng Nai", ["75"])]
     legacy_wards = [
