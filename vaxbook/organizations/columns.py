@@ -2029,8 +2029,8 @@ class RowMapper:
         if not province:
             problems.append(ward_name_problem(ward, None, ()))
             return
-        if not scope:  # a province code no one has: the ward's name is judged once the province is right
-            problems.append(Problem("province_code", "province_unknown", _("There is no province with this code.")))
+        if not scope:  # a province code no one has: the registry refuses it, the ward's name is judged once
+            fields["ward_code"] = None  # the province is right (the report shows the cell as it was sent)
             return
         found = names.wards(ward, scope, others.get("district"))
         if len(found) == 1:
