@@ -472,6 +472,10 @@ _UNIT_NAME_KEYS = frozenset(header_key(h) for h in (*WARD_NAME_HEADERS, *PROVINC
 _ADDRESS_RANK = {header_key(h): -0.5 for h in CURRENT_ADDRESS_HEADERS} | {
     header_key(h): 0.5 for h in HOME_ADDRESS_HEADERS
 }
+#: The address a header names: the current one or the registered home (`HeaderMatch.address_groups`).
+ADDRESS_GROUPS = {header_key(h): "current" for h in CURRENT_ADDRESS_HEADERS} | {
+    header_key(h): "home" for h in HOME_ADDRESS_HEADERS
+}
 _NAME_PART_BY_KEY: dict[str, str] = {header_key(h): part for part, hs in NAME_PART_HEADERS.items() for h in hs}
 _NAME_PART_ORDER = ("family", "middle", "given")
 #: The English part headers: the names under them may be Western, the given name first.
@@ -709,6 +713,11 @@ class HeaderMatch:
     # The birth date typed under "Nam | Nữ", the column telling the sex: ``index["date_of_birth"]`` is the
     # men's column, ``fallbacks["date_of_birth"]`` the women's; without a "Giới tính" column they give the sex.
     date_marks: bool = False
+    # A form giving two addresses, each over its own columns ("Chỗ ở hiện nay" and "Địa chỉ thường trú" over
+    # "Số nhà | Phường/xã | Tỉnh/TP"): the address's, the ward's, the province's and the district's columns →
+    # "current" or "home" (`ADDRESS_GROUPS`). Empty unless a ward's, a province's or a district's column
+    # stands under an address's title: a row reads those of the address it reads (`RowMapper.map`).
+    address_groups: dict[int, str] = field(default_factory=dict)
 
     @property
     def is_report(self) -> bool:
@@ -899,6 +908,8 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
     ignored: list[str] = []
     parts: dict[str, int] = {}  # a split name's part → its position
     alternates: dict[str, list[tuple[float, int]]] = {}  # a phone's or an address's columns: (rank, position)
+    groups: dict[int, str] = {}  # an address's columns and those of its units → the address ("current", "home")
+    units_grouped = False
     marks: dict[str, int] = {}  # the sex's columns marked with a cross: "nam" / "nu" → position
     dates: list[tuple[str, int, str]] = []  # the birth date's columns by part or sex: (hint, position, header)
     for position, cell in enumerate(cells):
@@ -926,6 +937,11 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
             rank: float = _ALTERNATE_RANK[column.key].get(key, 1)
             if key in _UNIT_NAME_KEYS and (bracket := _HEADER_HINT.search(text)):
                 rank += _ADDRESS_RANK.get(header_key(bracket.group(0)), 0)
+                if group := ADDRESS_GROUPS.get(header_key(bracket.group(0))):
+                    groups[position] = group
+                    units_grouped = True
+            elif column.key == "address_line" and (group := ADDRESS_GROUPS.get(key)):
+                groups[position] = group
             alternates.setdefault(column.key, []).append((rank, position))
             continue
         if column.key in index:
@@ -997,6 +1013,8 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         sex_marks=sex_marks,
         date_parts=date_parts,
         date_marks=date_marks,
+        # only where a unit's column stands under an address: else no row needs them
+        address_groups=groups if units_grouped else {},
     )
 
 
@@ -1844,6 +1862,7 @@ class RowMapper:
         self._place_names_read = place_names
         self._place_names: PlaceNames | None = None
         self._named = place_names is not None and ("ward_code" in header.index or "province_code" in header.index)
+        self._groups = header.address_groups
         self.width = max(header.index.values(), default=-1) + 1
         present = [c for c in COLUMNS if c.key in header.index]
         # (field, position, clean step or None when the step is only `unquote`): the hot loop's table
@@ -1914,6 +1933,9 @@ class RowMapper:
             values = _as_reported(values, self._reported)
         if len(values) < self.width:
             values = values + [""] * (self.width - len(values))
+        sent = values
+        if self._groups:
+            values = self._one_address(values)
         fields: dict[str, Any] = {}
         problems: list[Problem] = []
         for key, position, clean in self._person:
@@ -1978,6 +2000,8 @@ class RowMapper:
             ward, province = fields.get("ward_code"), others.get("province_code")
             if (ward and not ward.isdigit()) or (province and not province.isdigit()):
                 self._named_places(fields, others, problems)
+            if not fields.get("ward_code") and fields.get("address_line"):
+                self._address_ward(fields, others, problems)
         for key, max_length in self._limits:
             if len(others[key]) > max_length and not any(p.field == key for p in problems):  # one reason a cell
                 problems.append(text_too_long(key, max_length))
@@ -1993,7 +2017,7 @@ class RowMapper:
                 problems.append(row_struck_problem(self._titles(struck)))
         return RosterRow(
             number=number,
-            values=values,
+            values=sent,
             person=person_input(fields),
             province_code=others.get("province_code"),
             department=others.get("department", ""),
@@ -2042,6 +2066,47 @@ class RowMapper:
         if len(provinces) > 1:
             problems.append(province_name_problem(province, provinces))
             others["province_code"] = None
+
+    def _one_address(self, values: list[Any]) -> list[Any]:
+        """A row of a form giving two addresses, each with its ward (`HeaderMatch.address_groups`), as read:
+        the other address's columns left empty, so that the ward, the province and the district read are
+        those of the address read (the current one, the home one where it is empty). An address without its
+        own ward's column then has no ward but what its text names (`_address_ward`): the home address's
+        ward beside the current address would place the person where they may no longer live."""
+        position = self.header.position_in("address_line", values)
+        if position is None or is_blank(values[position : position + 1]):
+            return values
+        group = self._groups.get(position)
+        if group is None:
+            return values
+        read = list(values)
+        for other, its in self._groups.items():
+            if its != group:
+                read[other] = ""
+        return read
+
+    def _address_ward(self, fields: dict[str, Any], others: dict[str, Any], problems: list[Problem]) -> None:
+        """A row without a ward whose address names one ("Khu phố 3, P. Trấn Biên, Đồng Nai"): that ward, when
+        the address names it for sure in the row's province, or in the province the address ends with where
+        the row gives none (`PlaceNames.address_ward`; the province is then the ward's). Else the ward stays
+        missing, as the row gave it: the person is saved with incomplete data, nothing guessed."""
+        if any(p.field in ("ward_code", "province_code") for p in problems):
+            return
+        if self._place_names is None:
+            if self._place_names_read is None:
+                return
+            self._place_names = self._place_names_read()
+        province = others.get("province_code")
+        if province and not province.isdigit():
+            return  # a province's name no province has: refused as that (`_named_places`)
+        scope = self._place_names.province_codes(province) if province else ()
+        if province and not scope:
+            return  # a code no province has: the registry refuses it
+        unit = self._place_names.address_ward(fields["address_line"], scope)
+        if unit is not None:
+            fields["ward_code"] = unit.code
+            if not province:
+                others["province_code"] = unit.province_code
 
     def _date_from_parts(self, values: list[Any], problems: list[Problem]) -> Any:
         """The birth date from its day's, month's and year's columns: each a whole number (or its digits as

@@ -72,6 +72,12 @@ _DISTRICT_KIND_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("q",), "quan"),
     (("h",), "huyen"),
 )
+#: The kinds of a ward's unit (`place_kind_key`): what an address's part must say to be read as its ward.
+_WARD_KINDS = frozenset(("phuong", "xa", "thi tran", "dac khu"))
+#: What separates an address's parts: "12 Lê Lợi, P. Trấn Biên, Đồng Nai", "Ấp 3 - Xã Xuân Tâm - Đồng Nai".
+_ADDRESS_PARTS = re.compile(r"\s*(?:[,;]|\s[-–]\s)\s*")
+#: The country after the province ("…, Đồng Nai, Việt Nam"): left aside (place-name keys, folded).
+_COUNTRY_KEYS = frozenset(("viet nam", "vietnam", "vn"))
 # A kind's letter joined to a number, as "P1" or "Q10" are written.
 _LETTER_NUMBER = re.compile(r"^([a-z])(\d)")
 
@@ -191,6 +197,26 @@ class PlaceNames:
         marked, folded = place_key(name)
         codes = self._province_names.get(marked) or self._province_names.get(folded) or set()
         return tuple(self._provinces[c] for c in sorted(codes))
+
+    def address_ward(self, text: object, province_codes: Iterable[str] = ()) -> NamedUnit | None:
+        """The 2025 ward an address's text names, when it names one for sure; else None. The text is read by
+        its parts ("Khu phố 3, P. Trấn Biên, Đồng Nai"; commas, semicolons or dashes between): a part is the
+        ward's name only when it says its kind ("Phường", "P.", "Xã", "Thị trấn", "Đặc khu"), a street or a
+        hamlet being no ward; the province is the one given, else the last part's when it names one (a ward's
+        name is read in its province only, as in `wards`); a district's part before 2025 ("TP Biên Hòa",
+        "Q.3") tells a namesake as a district's column does. Several wards, or none: None (no guess)."""
+        parts = [part for part in _ADDRESS_PARTS.split(str(text or "")) if part.strip()]
+        while parts and place_key(parts[-1])[1] in _COUNTRY_KEYS:
+            parts.pop()
+        scope = tuple(province_codes)
+        if not scope and len(parts) > 1 and place_kind_key(parts[-1])[0] in ("", "province"):
+            scope = tuple(p.code for p in self.provinces(parts.pop()))
+        if not scope:
+            return None
+        named = [part for part in parts if place_kind_key(part)[0] in _WARD_KINDS]
+        district = next((part for part in parts if place_kind_key(part, _DISTRICT_KIND_WORDS)[0]), None)
+        found = {unit for part in named for unit in self.wards(part, scope, district)}
+        return found.pop() if len(found) == 1 else None
 
     def wards(self, name: object, province_codes: Iterable[str], district: object = None) -> tuple[NamedUnit, ...]:
         """The 2025 wards a ward's name may stand for in the given 2025 provinces: the ward named so, and

@@ -681,6 +681,77 @@ def test_two_addresses_each_with_its_ward_by_name_read_the_ward_of_the_address_r
     assert found == {"9 Hà Huy Giáp": "26002", "2 Lê Lợi": "26001"}
 
 
+def test_an_address_whose_ward_is_empty_takes_no_ward_from_the_other_address(run, places):
+    """The same form: a current address whose own ward is empty is not given the home address's ward (the
+    person may live elsewhere now); its text names the ward or the person is saved with incomplete data. The
+    home address, read where the current one is empty, takes its own ward, not the current one's."""
+    base = [h for h in HEADERS if h not in ("Mã tỉnh", "Mã phường/xã", "Địa chỉ")]
+    top = [*base, "Chỗ ở hiện nay", None, None, "Địa chỉ thường trú", None, None]
+    sub = [None] * len(base) + ["Số nhà, đường", "Phường/xã", "Tỉnh/TP"] * 2
+    rows = []
+    for n, current, home in (
+        (1, ("9 Hà Huy Giáp", "", ""), ("1 Lê Lợi", "Phường Trấn Biên", "Đồng Nai")),
+        (2, ("9 Hà Huy Giáp, P. Tam Hiệp, Đồng Nai", "", ""), ("2 Lê Lợi", "Phường Trấn Biên", "Đồng Nai")),
+        (3, ("", "Phường Tam Hiệp", "Đồng Nai"), ("3 Lê Lợi", "Phường Trấn Biên", "Đồng Nai")),
+    ):
+        row = person_row(n)
+        rows.append([row[h] for h in base] + [*current, *home])
+    imp = run(xlsx_bytes([top, sub, *rows]))
+    assert (imp.created, imp.refused) == (3, 0), reasons_by_row(imp)
+    found = {p.address_line: (p.ward.code if p.ward else None, p.data_status) for p in Person.objects.all()}
+    assert found == {
+        "9 Hà Huy Giáp": (None, "incomplete"),
+        "9 Hà Huy Giáp, P. Tam Hiệp, Đồng Nai": ("26002", "complete"),
+        "3 Lê Lợi": ("26001", "complete"),
+    }
+
+
+def test_a_current_address_of_one_column_beside_a_home_address_with_its_ward(run, places):
+    """ "Chỗ ở hiện nay" in one column beside "Địa chỉ thường trú" over "Số nhà | Phường/xã | Tỉnh/TP": the
+    current address is read with the ward its text names, not the home address's; the home one, with its
+    ward, where the current one is empty. Before, the home ward was read beside every current address."""
+    base = [h for h in HEADERS if h not in ("Mã tỉnh", "Mã phường/xã", "Địa chỉ")]
+    top = [*base, "Chỗ ở hiện nay", "Địa chỉ thường trú", None, None]
+    sub = [None] * (len(base) + 1) + ["Số nhà", "Phường/xã", "Tỉnh/TP"]
+    rows = []
+    for n, current, home in (
+        (1, "Tổ 5, Phường Tam Hiệp, Đồng Nai", ("1 Lê Lợi", "Phường Trấn Biên", "Đồng Nai")),
+        (2, "Tổ 5, Tam Hiệp", ("2 Lê Lợi", "Phường Trấn Biên", "Đồng Nai")),
+        (3, "", ("3 Lê Lợi", "Phường Trấn Biên", "Đồng Nai")),
+    ):
+        row = person_row(n)
+        rows.append([row[h] for h in base] + [current, *home])
+    imp = run(xlsx_bytes([top, sub, *rows]))
+    assert (imp.created, imp.refused) == (3, 0), reasons_by_row(imp)
+    found = {p.address_line: p.ward.code if p.ward else None for p in Person.objects.all()}
+    assert found == {"Tổ 5, Phường Tam Hiệp, Đồng Nai": "26002", "Tổ 5, Tam Hiệp": None, "3 Lê Lợi": "26001"}
+
+
+def test_a_row_without_a_ward_takes_the_one_its_address_names_in_its_province(run, places):
+    """The template with the ward's code left empty: a ward the address names for sure ("Phường Tam Hiệp",
+    with its kind) in the row's province, or in the province the address ends with where the row gives none,
+    is read; a name without its kind, or in another province than the row's, is not guessed: the person is
+    saved without a ward, as before. A ward's code given is read whatever the address says."""
+    rows = [
+        person_row(1, **{"Mã phường/xã": "", "Địa chỉ": "12 Hà Huy Giáp, P. Tam Hiệp"}),
+        person_row(2, **{"Mã phường/xã": "", "Mã tỉnh": "", "Địa chỉ": "Tổ 5, Phường Tam Hiệp, tỉnh Đồng Nai"}),
+        person_row(3, **{"Mã phường/xã": "", "Địa chỉ": "Tổ 5, Tam Hiệp, Đồng Nai"}),
+        person_row(4, **{"Mã phường/xã": "", "Mã tỉnh": "79", "Địa chỉ": "Tổ 5, Phường Tam Hiệp, Đồng Nai"}),
+        person_row(5, **{"Mã phường/xã": "26001", "Địa chỉ": "Tổ 5, Phường Tam Hiệp, Đồng Nai"}),
+    ]
+    ProvinceFactory(code="79", name="Thành phố Hồ Chí Minh")
+    imp = run(xlsx_bytes(table(rows)))
+    assert (imp.created, imp.refused) == (5, 0), reasons_by_row(imp)
+    by_name = {p.full_name: (p.ward and p.ward.code, p.province and p.province.code) for p in Person.objects.all()}
+    assert [by_name[person_row(n)["Họ và tên"]] for n in range(1, 6)] == [
+        ("26002", "75"),
+        ("26002", "75"),
+        (None, "75"),
+        (None, "79"),
+        ("26001", "75"),
+    ]
+
+
 def test_the_sex_marked_with_a_cross_under_nam_or_nu_is_imported(run):
     """The administrative form's "Giới tính" over "Nam | Nữ", a cross in one: each person's sex is read
     (before, every man was refused for "x" and every woman as a sex missing); a row with no cross is

@@ -107,3 +107,24 @@ def test_a_district_before_2025_tells_which_of_its_namesakes_a_ward_was() -> Non
     # a 2025 name beside a district the list kept: the district has no ward of that name, the name is read
     assert [w.code for w in names.wards("Phường Trấn Biên", ["75"], "Thành phố Biên Hòa")] == ["26041"]
     assert [w.code for w in names.wards("Tân Mai", ["75"], "Quận 9")] == ["26041", "26116"]
+
+
+def test_an_address_names_its_ward_when_a_part_says_its_kind_in_a_known_province() -> None:
+    names = _names()
+    ward = names.address_ward
+    assert ward("Khu phố 3, P. Trấn Biên, Đồng Nai").code == "26041"  # type: ignore[union-attr]
+    assert ward("12 Lê Lợi; Phường Tam Hiệp; Tỉnh Đồng Nai; Việt Nam").code == "26200"  # type: ignore[union-attr]
+    assert ward("Ấp 3 - Xã Lộc Thành - Đồng Nai").code == "25294"  # type: ignore[union-attr]
+    assert ward("9 Hà Huy Giáp, Phường Trấn Biên", ["75"]).code == "26041"  # type: ignore[union-attr]
+    # before 2025, with its district: the namesake of that district, what it became
+    assert ward("5 Võ Thị Sáu, P. Tân Mai, TP Biên Hòa, Đồng Nai").code == "26041"  # type: ignore[union-attr]
+    assert ward("Ấp 1, Xã Tân Mai, H. Xuân Lộc, Đồng Nai").code == "26116"  # type: ignore[union-attr]
+    assert ward("12 Lê Lợi, Phường 1, Q.1, TP.HCM").code == "27031"  # type: ignore[union-attr]
+    # no guess: no province, a name without its kind, several namesakes, a ward of another province
+    assert ward("Khu phố 3, P. Trấn Biên") is None
+    assert ward("Khu phố 3, Trấn Biên, Đồng Nai") is None  # a street or a hamlet may be named so
+    assert ward("Ấp 2, Xã Lộc Thạnh, Đồng Nai") is None  # the 2025 commune, or what its namesake became
+    assert ward("Khu phố 3, Phường Trấn Biên, TP.HCM") is None
+    assert ward("Khu phố 3, Phường Trấn Biên, Đồng Nai", ["79"]) is None  # the row's province is another
+    assert ward("Phường Trấn Biên, Phường Tam Hiệp, Đồng Nai") is None  # two wards: which?
+    assert ward("") is None and ward(None) is None and ward("Đồng Nai") is None
