@@ -57,7 +57,15 @@ _KIND_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("x",), "xa"),
 )
 #: Names a province goes by that are not its official name (place-name keys, folded).
-_PROVINCE_NICKNAMES = {"hcm": "79", "sai gon": "79", "hn": "01", "thua thien hue": "46"}
+_PROVINCE_NICKNAMES = {
+    "hcm": "79",
+    "tphcm": "79",
+    "hcmc": "79",
+    "sai gon": "79",
+    "saigon": "79",
+    "hn": "01",
+    "thua thien hue": "46",
+}
 
 
 #: The same for a district before 2025: "Quận 1", "Q.1", "Q1", "Huyện Xuân Lộc", "H. Xuân Lộc", "TP Biên Hòa",
