@@ -21,7 +21,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.organizations.readers import EXCEL_ERRORS, CellError, FileRefused, FormulaNotComputed, MarkedRow, Row
-from vaxbook.places.rules import NamedUnit, PlaceNames
+from vaxbook.places.rules import NamedUnit, PlaceNames, code_and_name
 from vaxbook.registry.identity import (
     PersonInput,
     Problem,
@@ -1770,6 +1770,28 @@ def ward_name_problem(name: str, provinces: str | None, found: tuple[Any, ...]) 
     )
 
 
+WARD_CODE_NAME_MISMATCH = "ward_code_name_mismatch"
+PROVINCE_CODE_NAME_MISMATCH = "province_code_name_mismatch"
+
+
+def code_name_problem(field: str, code: str, unit: str, name: str) -> Problem:
+    """A cell giving a unit's code with a name that is another unit's ("26042 - Phường Trấn Biên"): one of the
+    two was copied wrong, and which one the person lives in is not for the import to guess."""
+    if field == "ward_code":
+        message = _(
+            "The code {code} is {unit}, and the name beside it, “{name}”, is another ward or commune: one of the two "
+            "was copied wrong. Give the code of the one the person lives in (sheet “Danh mục” of the template)."
+        )
+        reason = WARD_CODE_NAME_MISMATCH
+    else:
+        message = _(
+            "The code {code} is {unit}, and the name beside it, “{name}”, is another province: one of the two was "
+            "copied wrong. Give the code of the province the person lives in (sheet “Danh mục”)."
+        )
+        reason = PROVINCE_CODE_NAME_MISMATCH
+    return Problem(field, reason, format_lazy(message, code=code, unit=unit, name=name))
+
+
 def province_name_problem(name: str, found: tuple[Any, ...]) -> Problem:
     """A province given by a name that is no province's, or a name before 2025 that became several."""
     if found:
@@ -2035,6 +2057,12 @@ class RowMapper:
             self._place_names = self._place_names_read()
         names = self._place_names
         ward, province = fields.get("ward_code"), others.get("province_code")
+        if ward and not ward.isdigit() and (label := code_and_name(ward, "ward")):
+            ward = fields["ward_code"] = self._labelled_ward(*label, others.get("district"), problems)
+        if province and not province.isdigit() and (label := code_and_name(province, "province")):
+            province = others["province_code"] = self._labelled_province(*label, problems)
+            if province is None:
+                return
         scope: tuple[str, ...] = ()
         provinces: tuple[NamedUnit, ...] = ()
         if province and province.isdigit():
@@ -2066,6 +2094,29 @@ class RowMapper:
         if len(provinces) > 1:
             problems.append(province_name_problem(province, provinces))
             others["province_code"] = None
+
+    def _labelled_ward(self, code: str, name: str, district: Any, problems: list[Problem]) -> str | None:
+        """A ward's code with its name in one cell ("26041 - Phường Trấn Biên"): the code, when the name is
+        that ward's, now or before 2025 (what "Phường Tân Mai" became: `PlaceNames.wards`); a code no 2025
+        ward has is the registry's to judge (a code before 2025 is read as its ward now, or refused). A name
+        that is another ward's is refused (`code_name_problem`): None."""
+        assert self._place_names is not None
+        unit = self._place_names.ward(code)
+        if unit is None or unit in self._place_names.wards(name, (unit.province_code,), district):
+            return code
+        problems.append(code_name_problem("ward_code", code, str(unit), name))
+        return None
+
+    def _labelled_province(self, code: str, name: str, problems: list[Problem]) -> str | None:
+        """A province's code with its name in one cell ("75 - Đồng Nai"), judged as `_labelled_ward` does (a
+        name before 2025, "70 - Bình Phước", is the province it became's)."""
+        names = self._place_names
+        assert names is not None
+        provinces = names.province_codes(code)
+        if not provinces or set(provinces) & {p.code for p in names.provinces(name)}:
+            return code
+        problems.append(code_name_problem("province_code", code, names.province_names(provinces), name))
+        return None
 
     def _one_address(self, values: list[Any]) -> list[Any]:
         """A row of a form giving two addresses, each with its ward (`HeaderMatch.address_groups`), as read:

@@ -45,6 +45,8 @@ REFUSAL_LABELS: dict[str, Promise] = {
     "ward_split": _("The ward or commune code is from before 2025, and the ward was split: give the new code"),
     "ward_ambiguous": _("The ward or commune's name may stand for several: give its code"),
     "ward_name_without_province": _("The ward or commune is given by its name without a province"),
+    "ward_code_name_mismatch": _("The ward's code and the name beside it are two different wards"),
+    "province_code_name_mismatch": _("The province's code and the name beside it are two different provinces"),
     "province_unknown": _("The province code or name does not exist"),
     "ward_not_in_province": _("The ward or commune is not in the province given"),
     "priority_group_unknown": _("The priority group does not exist"),

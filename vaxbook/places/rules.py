@@ -42,6 +42,24 @@ def normalize_code(code: object, *, level: str) -> str:
     return text.zfill(width) if text.isdigit() else text
 
 
+#: A unit's code written with its name in one cell, as catalogues list them: "26041 - Phường Trấn Biên",
+#: "26041 Phường Trấn Biên", "75: Đồng Nai"; or after it, in brackets: "Phường Trấn Biên (26041)".
+_CODE_FIRST = re.compile(r"(\d+)\s*[-–:.)]?\s*([^\d\s].*)")
+_CODE_LAST = re.compile(r"([^\d].*?)\s*[(\[]\s*(\d+)\s*[)\]]")
+
+
+def code_and_name(text: str, level: str) -> tuple[str, str] | None:
+    """A cell giving a unit's code of its full width (`CODE_WIDTHS`) and its name: the code and the name;
+    else None (a name alone, "Phường 1"; a number of another width, "12 Lê Lợi")."""
+    if match := _CODE_FIRST.fullmatch(text):
+        code, name = match.groups()
+    elif match := _CODE_LAST.fullmatch(text):
+        name, code = match.groups()
+    else:
+        return None
+    return (code, name.strip()) if len(code) == CODE_WIDTHS[level] else None
+
+
 # What a list writes before a unit's name, in its place-name key's words (longest first), and the kind of
 # unit it says: "Phường", "P.", "Xã", "X.", "Thị trấn", "TT", "Đặc khu", "Tỉnh", "Thành phố", "TP" ("TP.HCM").
 _KIND_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -188,6 +206,10 @@ class PlaceNames:
             if legacy and key in index:
                 continue  # a 2025 name is the one that name stands for
             index.setdefault(key, set()).update(codes)
+
+    def ward(self, code: str) -> NamedUnit | None:
+        """The 2025 ward of this code, or None (a code before 2025, or no ward's)."""
+        return self._wards.get(code)
 
     def province_codes(self, code: str) -> tuple[str, ...]:
         """The 2025 province a province's code stands for: itself, or what a code before 2025 became."""

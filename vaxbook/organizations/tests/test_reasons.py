@@ -10,9 +10,11 @@ from vaxbook.organizations.columns import (
     NAME_PART_DISAGREES,
     NAME_PART_MISSING,
     NAME_PART_REPEATED,
+    PROVINCE_CODE_NAME_MISMATCH,
     ROW_HIDDEN,
     ROW_STRUCK,
     WARD_AMBIGUOUS,
+    WARD_CODE_NAME_MISMATCH,
     WARD_NAME_WITHOUT_PROVINCE,
 )
 from vaxbook.organizations.reasons import REFUSAL_LABELS, Reason, refusal_summary
@@ -26,6 +28,8 @@ OTHER_CODES = {
     "ward_split",
     WARD_AMBIGUOUS,
     WARD_NAME_WITHOUT_PROVINCE,
+    WARD_CODE_NAME_MISMATCH,
+    PROVINCE_CODE_NAME_MISMATCH,
     "province_unknown",
     "ward_not_in_province",
     "priority_group_unknown",

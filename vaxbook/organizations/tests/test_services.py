@@ -327,6 +327,34 @@ def test_a_roster_giving_wards_and_provinces_by_name_is_read_by_their_codes(run,
     assert (again.created, again.refused, again.ignored_columns) == (5, 0, [])
 
 
+def test_a_code_written_with_its_name_in_one_cell_is_read_when_the_two_agree(run, places, before_2025):
+    """Lists copied from a catalogue give a unit as "26041 - Phường Trấn Biên" or "Phường Trấn Biên (26041)":
+    the code is read when the name is its unit's, now or before 2025; a name that is another unit's is
+    refused naming both (one of the two was copied wrong), rather than either one taken; a code no 2025
+    ward has is judged by the registry as a code alone is."""
+    ProvinceFactory(code="79", name="Thành phố Hồ Chí Minh")
+    given = {
+        1: ("26002 - Phường Tam Hiệp", "75"),
+        2: ("Phường Trấn Biên (26001)", "75 - Đồng Nai"),
+        3: ("26001 - Phường Tân Phú", "70 - Bình Phước"),  # names before 2025: Tân Phú is now in Trấn Biên
+        4: ("26002 - Phường Trấn Biên", "75"),
+        5: ("26001", "79 - Đồng Nai"),
+        6: ("99999 - Phường Không Có", "75"),
+        7: ("25195 - Phường Tân Phú", ""),  # a code before 2025, merged whole into Trấn Biên
+    }
+    rows = [person_row(n, **{"Mã phường/xã": w, "Mã tỉnh": p}) for n, (w, p) in given.items()]
+    imp = run(xlsx_bytes(table(rows)))
+    reasons = reasons_by_row(imp)
+    assert (imp.created, set(reasons)) == (4, {4, 5, 6}), reasons
+    wards = {p.full_name: (p.ward.code, p.province.code) for p in Person.objects.all()}
+    expected = {1: "26002", 2: "26001", 3: "26001", 7: "26001"}
+    assert {n: wards[rows[n - 1]["Họ và tên"]] for n in expected} == {n: (c, "75") for n, c in expected.items()}
+    assert "[ward_code_name_mismatch]" in reasons[4] and "26002" in reasons[4] and "“Phường Trấn Biên”" in reasons[4]
+    assert "[province_code_name_mismatch]" in reasons[5] and "Hồ Chí Minh" in reasons[5] and "“Mã tỉnh”" in reasons[5]
+    assert reasons[6].count("[") == 1 and "[ward_unknown]" in reasons[6]
+    assert "Mã 26002 là 26002 Phường Tam Hiệp, còn tên ghi kèm, “Phường Trấn Biên”" in reasons[4]  # in Vietnamese
+
+
 def test_a_district_before_2025_tells_which_of_the_provinces_namesakes_a_ward_was(run, places, before_2025):
     """A list of before 2025 gives "Quận/huyện" beside the ward's name: two wards of the province had the name
     "Phường Tân Phú", which became two wards; the district says which. Without it the name is refused, naming

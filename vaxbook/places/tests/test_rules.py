@@ -1,4 +1,12 @@
-from vaxbook.places.rules import NamedUnit, PlaceNames, _fold, code_candidates, normalize_code, place_key
+from vaxbook.places.rules import (
+    NamedUnit,
+    PlaceNames,
+    _fold,
+    code_and_name,
+    code_candidates,
+    normalize_code,
+    place_key,
+)
 
 
 def test_fold_drops_diacritics_and_d_stroke() -> None:
@@ -129,3 +137,15 @@ def test_an_address_names_its_ward_when_a_part_says_its_kind_in_a_known_province
     assert ward("Khu phố 3, Phường Trấn Biên, Đồng Nai", ["79"]) is None  # the row's province is another
     assert ward("Phường Trấn Biên, Phường Tam Hiệp, Đồng Nai") is None  # two wards: which?
     assert ward("") is None and ward(None) is None and ward("Đồng Nai") is None
+
+
+def test_a_code_written_with_its_name_in_one_cell_is_split() -> None:
+    assert code_and_name("26041 - Phường Trấn Biên", "ward") == ("26041", "Phường Trấn Biên")
+    assert code_and_name("26041 Phường Trấn Biên", "ward") == ("26041", "Phường Trấn Biên")
+    assert code_and_name("26041: P. Trấn Biên", "ward") == ("26041", "P. Trấn Biên")
+    assert code_and_name("Phường Trấn Biên (26041)", "ward") == ("26041", "Phường Trấn Biên")
+    assert code_and_name("75 - Đồng Nai", "province") == ("75", "Đồng Nai")
+    assert code_and_name("Đồng Nai [75]", "province") == ("75", "Đồng Nai")
+    # a name alone, or a number of another width, is no code
+    for text, level in (("Phường 1", "ward"), ("12 Lê Lợi", "ward"), ("Trấn Biên", "ward"), ("7 - HN", "province")):
+        assert code_and_name(text, level) is None, text
