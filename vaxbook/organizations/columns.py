@@ -1218,6 +1218,12 @@ def find_header(rows: Iterator[Row], back: list[Row] | None = None) -> HeaderMat
             two = two_row_header(above, (number, values))
             if two is not None and not two.missing:
                 return two
+        elif above is not None and len(match.index) >= 2:
+            # A row of sub-headers complete alone, the headers merged down over it filled in (the run reads
+            # a merged cell in each of its rows): the titles above may tell more (`_titles_tell_more`).
+            two = two_row_header(above, (number, values))
+            if two is not None and not two.missing and _titles_tell_more(two, match):
+                match = two
         if len(match.index) >= 2:
             if not match.missing:
                 if back is None:
@@ -1239,6 +1245,13 @@ def find_header(rows: Iterator[Row], back: list[Row] | None = None) -> HeaderMat
     if best is not None:
         raise _header_refused(best.missing, lost, best)
     raise _header_refused([c for c in COLUMNS if c.required], lost)
+
+
+def _titles_tell_more(two: HeaderMatch, alone: HeaderMatch) -> bool:
+    """Whether a header read on two rows tells more than its lower row alone: which address a ward's column
+    is of ("Phường/xã" under "Hộ khẩu thường trú", beside a "Chỗ ở hiện nay" merged down), or a column the
+    row alone leaves aside ("Số nhà" under it)."""
+    return bool(two.address_groups) or len(two.data_positions) > len(alone.data_positions)
 
 
 def _known_header(text: str) -> bool:

@@ -688,6 +688,20 @@ def test_a_header_on_two_rows_with_merged_titles_is_read_as_one(run):
     assert (again.created, again.refused) == (1, 0)
 
 
+def _form_bytes(top: list, sub: list, rows: list[list]) -> bytes:
+    """A header on two rows merged as forms draw it: a header without sub-headers merged down over both rows,
+    a group title merged across its sub-headers (the run reads a merged cell's value in each of its cells)."""
+    letter = lambda index: chr(65 + index)  # noqa: E731
+    merges = [f"{letter(i)}1:{letter(i)}2" for i, lower in enumerate(sub) if not lower and top[i]]
+    for i, title in enumerate(top):
+        end = i
+        while title and sub[i] and end + 1 < len(top) and top[end + 1] is None and sub[end + 1]:
+            end += 1
+        if end > i:
+            merges.append(f"{letter(i)}1:{letter(end)}1")
+    return xlsx_bytes([top, sub, *rows], merges=tuple(merges))
+
+
 def test_two_addresses_each_with_its_ward_by_name_read_the_ward_of_the_address_read(run, places):
     """ "Địa chỉ thường trú" and "Chỗ ở hiện nay", each over "Số nhà, đường | Phường/xã | Tỉnh/TP", as
     administrative forms have them: the current address is read, with its own ward and province; the home
@@ -703,7 +717,7 @@ def test_two_addresses_each_with_its_ward_by_name_read_the_ward_of_the_address_r
     ):
         row = person_row(n)
         rows.append([row[h] for h in base] + [*home, *current])
-    imp = run(xlsx_bytes([top, sub, *rows]))
+    imp = run(_form_bytes(top, sub, rows))
     assert (imp.created, imp.refused) == (2, 0), reasons_by_row(imp)
     found = {p.address_line: p.ward.code for p in Person.objects.all()}
     assert found == {"9 Hà Huy Giáp": "26002", "2 Lê Lợi": "26001"}
@@ -724,7 +738,7 @@ def test_an_address_whose_ward_is_empty_takes_no_ward_from_the_other_address(run
     ):
         row = person_row(n)
         rows.append([row[h] for h in base] + [*current, *home])
-    imp = run(xlsx_bytes([top, sub, *rows]))
+    imp = run(_form_bytes(top, sub, rows))
     assert (imp.created, imp.refused) == (3, 0), reasons_by_row(imp)
     found = {p.address_line: (p.ward.code if p.ward else None, p.data_status) for p in Person.objects.all()}
     assert found == {
@@ -749,7 +763,7 @@ def test_a_current_address_of_one_column_beside_a_home_address_with_its_ward(run
     ):
         row = person_row(n)
         rows.append([row[h] for h in base] + [current, *home])
-    imp = run(xlsx_bytes([top, sub, *rows]))
+    imp = run(_form_bytes(top, sub, rows))
     assert (imp.created, imp.refused) == (3, 0), reasons_by_row(imp)
     found = {p.address_line: p.ward.code if p.ward else None for p in Person.objects.all()}
     assert found == {"Tổ 5, Phường Tam Hiệp, Đồng Nai": "26002", "Tổ 5, Tam Hiệp": None, "3 Lê Lợi": "26001"}
