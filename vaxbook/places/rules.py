@@ -100,8 +100,10 @@ _DISTRICT_KIND_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 #: The kinds of a ward's unit (`place_kind_key`): what an address's part must say to be read as its ward.
 _WARD_KINDS = frozenset(("phuong", "xa", "thi tran", "dac khu"))
-#: What separates an address's parts: "12 Lê Lợi, P. Trấn Biên, Đồng Nai", "Ấp 3 - Xã Xuân Tâm - Đồng Nai".
-_ADDRESS_PARTS = re.compile(r"\s*(?:[,;]|\s[-–]\s)\s*")
+#: What separates an address's parts: "12 Lê Lợi, P. Trấn Biên, Đồng Nai"; dashes where there is nothing else
+#: ("Ấp 3 - Xã Xuân Tâm - Đồng Nai"): names have them too ("Phường Văn Miếu - Quốc Tử Giám", "Bà Rịa - Vũng Tàu").
+_ADDRESS_PARTS = re.compile(r"\s*[,;]\s*")
+_ADDRESS_DASHES = re.compile(r"\s+[-–]\s+")
 #: The country after the province ("…, Đồng Nai, Việt Nam"): left aside (place-name keys, folded).
 _COUNTRY_KEYS = frozenset(("viet nam", "vietnam", "vn"))
 # A kind's letter joined to a number, as "P1" or "Q10" are written.
@@ -230,12 +232,14 @@ class PlaceNames:
 
     def address_ward(self, text: object, province_codes: Iterable[str] = ()) -> NamedUnit | None:
         """The 2025 ward an address's text names, when it names one for sure; else None. The text is read by
-        its parts ("Khu phố 3, P. Trấn Biên, Đồng Nai"; commas, semicolons or dashes between): a part is the
+        its parts ("Khu phố 3, P. Trấn Biên, Đồng Nai"; commas or semicolons between, else dashes): a part is the
         ward's name only when it says its kind ("Phường", "P.", "Xã", "Thị trấn", "Đặc khu"), a street or a
         hamlet being no ward; the province is the one given, else the last part's when it names one (a ward's
         name is read in its province only, as in `wards`); a district's part before 2025 ("TP Biên Hòa",
         "Q.3") tells a namesake as a district's column does. Several wards, or none: None (no guess)."""
-        parts = [part for part in _ADDRESS_PARTS.split(str(text or "")) if part.strip()]
+        text = str(text or "")
+        parts = [part for part in (_ADDRESS_PARTS if _ADDRESS_PARTS.search(text) else _ADDRESS_DASHES).split(text)]
+        parts = [part for part in parts if part.strip()]
         while parts and place_key(parts[-1])[1] in _COUNTRY_KEYS:
             parts.pop()
         scope = tuple(province_codes)

@@ -53,6 +53,7 @@ def _names() -> PlaceNames:
         NamedUnit("26116", "Xã Tân Phú", "75"),
         NamedUnit("26188", "Phường Tân Triều", "75"),
         NamedUnit("26200", "Phường Tam Hiệp", "75"),
+        NamedUnit("26210", "Phường Văn Miếu - Quốc Tử Giám", "75"),  # a name with a dash
         NamedUnit("27031", "Phường Tân Phú", "79"),
     ]
     legacy_provinces = [("70", "Tỉnh Bình Phước", ["75"]), ("75", "Tỉnh Đồng Nai", ["75"])]
@@ -124,6 +125,8 @@ def test_an_address_names_its_ward_when_a_part_says_its_kind_in_a_known_province
     assert ward("Khu phố 3, P. Trấn Biên, Đồng Nai").code == "26041"  # type: ignore[union-attr]
     assert ward("12 Lê Lợi; Phường Tam Hiệp; Tỉnh Đồng Nai; Việt Nam").code == "26200"  # type: ignore[union-attr]
     assert ward("Ấp 3 - Xã Lộc Thành - Đồng Nai").code == "25294"  # type: ignore[union-attr]
+    # dashes part an address only where nothing else does: names have them
+    assert ward("Số 5, Phường Văn Miếu - Quốc Tử Giám, Đồng Nai").code == "26210"  # type: ignore[union-attr]
     assert ward("9 Hà Huy Giáp, Phường Trấn Biên", ["75"]).code == "26041"  # type: ignore[union-attr]
     # before 2025, with its district: the namesake of that district, what it became
     assert ward("5 Võ Thị Sáu, P. Tân Mai, TP Biên Hòa, Đồng Nai").code == "26041"  # type: ignore[union-attr]
