@@ -1,5 +1,6 @@
 """Pure rules for places: name folding and official code formats. No database here."""
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -110,6 +111,7 @@ _COUNTRY_KEYS = frozenset(("viet nam", "vietnam", "vn"))
 _LETTER_NUMBER = re.compile(r"^([a-z])(\d)")
 
 
+@functools.lru_cache(maxsize=16384)  # a roster's addresses repeat their wards', districts' and provinces' parts
 def place_kind_key(text: object, kinds: tuple[tuple[tuple[str, ...], str], ...] = _KIND_WORDS) -> tuple[str, str, str]:
     """A unit's name as lists write it, compared: the kind of unit its first words say ("phuong", "xa", "thi
     tran", "dac khu", "province", or ""), and the rest in lower case, punctuation as spaces, with its
@@ -235,20 +237,24 @@ class PlaceNames:
         its parts ("Khu phố 3, P. Trấn Biên, Đồng Nai"; commas or semicolons between, else dashes): a part is the
         ward's name only when it says its kind ("Phường", "P.", "Xã", "Thị trấn", "Đặc khu"), a street or a
         hamlet being no ward; the province is the one given, else the last part's when it names one (a ward's
-        name is read in its province only, as in `wards`); a district's part before 2025 ("TP Biên Hòa",
-        "Q.3") tells a namesake as a district's column does. Several wards, or none: None (no guess)."""
+        name is read in its province only, as in `wards`); a district's part before 2025 after it ("TP Biên
+        Hòa", "Q.3") tells a namesake as a district's column does. Several wards, or none: None (no guess)."""
         text = str(text or "")
         parts = [part for part in (_ADDRESS_PARTS if _ADDRESS_PARTS.search(text) else _ADDRESS_DASHES).split(text)]
         parts = [part for part in parts if part.strip()]
         while parts and place_key(parts[-1])[1] in _COUNTRY_KEYS:
             parts.pop()
+        if not any(place_kind_key(part)[0] in _WARD_KINDS for part in parts):
+            return None  # most addresses given beside their ward's code: no look-up
         scope = tuple(province_codes)
         if not scope and len(parts) > 1 and place_kind_key(parts[-1])[0] in ("", "province"):
             scope = tuple(p.code for p in self.provinces(parts.pop()))
         if not scope:
             return None
-        named = [part for part in parts if place_kind_key(part)[0] in _WARD_KINDS]
-        district = next((part for part in parts if place_kind_key(part, _DISTRICT_KIND_WORDS)[0]), None)
+        at = [n for n, part in enumerate(parts) if place_kind_key(part)[0] in _WARD_KINDS]
+        named = [parts[n] for n in at]
+        # the district after the ward, as an address goes from the house to the province
+        district = next((part for part in parts[at[0] + 1 :] if place_kind_key(part, _DISTRICT_KIND_WORDS)[0]), None)
         found = {unit for part in named for unit in self.wards(part, scope, district)}
         return found.pop() if len(found) == 1 else None
 
