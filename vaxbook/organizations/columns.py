@@ -472,6 +472,8 @@ _UNIT_NAME_KEYS = frozenset(header_key(h) for h in (*WARD_NAME_HEADERS, *PROVINC
 _ADDRESS_RANK = {header_key(h): -0.5 for h in CURRENT_ADDRESS_HEADERS} | {
     header_key(h): 0.5 for h in HOME_ADDRESS_HEADERS
 }
+#: The columns read from the address a row reads, in a form of two addresses (`HeaderMatch.address_group`).
+_GROUPED_KEYS = frozenset(("ward_code", "province_code", "district"))
 #: The address a header names: the current one or the registered home (`HeaderMatch.address_groups`).
 ADDRESS_GROUPS = {header_key(h): "current" for h in CURRENT_ADDRESS_HEADERS} | {
     header_key(h): "home" for h in HOME_ADDRESS_HEADERS
@@ -750,14 +752,30 @@ class HeaderMatch:
 
     def position_in(self, key: str, values: list[Any]) -> int | None:
         """Where a row's value for a column stands: a further column when it was read from there (an old
-        identity card's number in a row without a citizen ID), so the report marks the cell sent."""
+        identity card's number in a row without a citizen ID), so the report marks the cell sent. In a form
+        of two addresses, a ward's, a province's or a district's column of the other address than the one
+        read is not (`address_group`)."""
         position = self.index.get(key)
-        if position is None or not is_blank(values[position : position + 1]):
+        if position is None:
+            return None
+        if self.address_groups and key in _GROUPED_KEYS and (group := self.address_group(values)):
+            groups = self.address_groups
+            positions = [p for p in (position, *self.fallbacks.get(key, ())) if groups.get(p, group) == group]
+            return next((p for p in positions if not is_blank(values[p : p + 1])), positions[0] if positions else None)
+        if not is_blank(values[position : position + 1]):
             return position
         for other in self.fallbacks.get(key, ()):
             if not is_blank(values[other : other + 1]):
                 return other
         return position
+
+    def address_group(self, values: list[Any]) -> str | None:
+        """The address a row of a form of two addresses is read from ("current", or "home" where the current
+        one is empty; `address_groups`), or None: a row without an address, an address of no group."""
+        position = self.position_in("address_line", values)
+        if position is None or is_blank(values[position : position + 1]):
+            return None
+        return self.address_groups.get(position)
 
     @property
     def unlabelled_beside_name(self) -> int | None:
@@ -2137,10 +2155,7 @@ class RowMapper:
         those of the address read (the current one, the home one where it is empty). An address without its
         own ward's column then has no ward but what its text names (`_address_ward`): the home address's
         ward beside the current address would place the person where they may no longer live."""
-        position = self.header.position_in("address_line", values)
-        if position is None or is_blank(values[position : position + 1]):
-            return values
-        group = self._groups.get(position)
+        group = self.header.address_group(values)
         if group is None:
             return values
         read = list(values)

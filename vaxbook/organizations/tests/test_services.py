@@ -735,11 +735,18 @@ def test_an_address_whose_ward_is_empty_takes_no_ward_from_the_other_address(run
         (1, ("9 Hà Huy Giáp", "", ""), ("1 Lê Lợi", "Phường Trấn Biên", "Đồng Nai")),
         (2, ("9 Hà Huy Giáp, P. Tam Hiệp, Đồng Nai", "", ""), ("2 Lê Lợi", "Phường Trấn Biên", "Đồng Nai")),
         (3, ("", "Phường Tam Hiệp", "Đồng Nai"), ("3 Lê Lợi", "Phường Trấn Biên", "Đồng Nai")),
+        (4, ("", "Phường Tam Hiệp", "Đồng Nai"), ("4 Lê Lợi", "Phường Không Có", "Đồng Nai")),
     ):
         row = person_row(n)
         rows.append([row[h] for h in base] + [*current, *home])
     imp = run(_form_bytes(top, sub, rows))
-    assert (imp.created, imp.refused) == (3, 0), reasons_by_row(imp)
+    assert (imp.created, imp.refused) == (3, 1), reasons_by_row(imp)
+    # the home ward refused is the cell marked and the column named, not the current one's beside it
+    assert "[ward_unknown]" in reasons_by_row(imp)[4] and "(Địa chỉ thường trú)" in reasons_by_row(imp)[4]
+    _values, sheet = report(imp)
+    refused = next(r for r in sheet.iter_rows() if r[0].value == 4)
+    marked = [c.column - 1 for c in refused if c.fill.fgColor.rgb and c.fill.fgColor.rgb.endswith("FFC7CE")]
+    assert marked == [len(base) + 4]
     found = {p.address_line: (p.ward.code if p.ward else None, p.data_status) for p in Person.objects.all()}
     assert found == {
         "9 Hà Huy Giáp": (None, "incomplete"),
