@@ -1801,6 +1801,35 @@ def ward_name_problem(name: str, provinces: str | None, found: tuple[Any, ...]) 
     )
 
 
+WARD_ADDRESS_MISMATCH = "ward_address_mismatch"
+#: An address that may name its ward: a part (after a comma, a semicolon or a dash) starting with a ward's kind
+#: ("Phường", "P.", "P1", "Xã", "X.", "Thị trấn", "TT", "Đặc khu"). Read further only then (`PlaceNames.address_ward`).
+_MAY_NAME_WARD = re.compile(
+    r"(?:^|[,;]|\s[-–]\s)\s*(?:phường|phuong|xã|xa|thị\s*trấn|thi\s*tran|đặc\s*khu|dac\s*khu|tt|p|x)(?:\b|(?=\d))",
+    re.IGNORECASE,
+)
+
+
+def ward_address_problem(code: str, unit: str, named: str, address: str) -> Problem:
+    """A ward's code (or name) beside an address naming another ward of the province for sure: one of the two is
+    wrong (a code dragged down a column, an address copied from another row), and which is not for the import
+    to guess."""
+    return Problem(
+        "ward_code",
+        WARD_ADDRESS_MISMATCH,
+        format_lazy(
+            _(
+                "The ward's code {code} is {unit}, but the address “{address}” names {named}: one of the two is "
+                "wrong. Correct the code or the address to where the person lives."
+            ),
+            code=code,
+            unit=unit,
+            named=named,
+            address=address,
+        ),
+    )
+
+
 WARD_CODE_NAME_MISMATCH = "ward_code_name_mismatch"
 PROVINCE_CODE_NAME_MISMATCH = "province_code_name_mismatch"
 
@@ -2053,8 +2082,11 @@ class RowMapper:
             ward, province = fields.get("ward_code"), others.get("province_code")
             if (ward and not ward.isdigit()) or (province and not province.isdigit()):
                 self._named_places(fields, others, problems)
-            if not fields.get("ward_code") and fields.get("address_line"):
-                self._address_ward(fields, others, problems)
+            if address := fields.get("address_line"):
+                if not fields.get("ward_code"):
+                    self._address_ward(fields, others, problems)
+                elif address.__class__ is str and _MAY_NAME_WARD.search(address):
+                    self._address_agrees(fields, others, problems)
         for key, max_length in self._limits:
             if len(others[key]) > max_length and not any(p.field == key for p in problems):  # one reason a cell
                 problems.append(text_too_long(key, max_length))
@@ -2186,6 +2218,30 @@ class RowMapper:
             fields["ward_code"] = unit.code
             if not province:
                 others["province_code"] = unit.province_code
+
+    def _address_agrees(self, fields: dict[str, Any], others: dict[str, Any], problems: list[Problem]) -> None:
+        """A row's ward beside an address that names, for sure, another ward of its province ("26041" and
+        "Tổ 5, P. Tam Hiệp, Đồng Nai"): refused (`ward_address_problem`). An address naming no ward, or one
+        that may be several (a ward split in 2025), or the same ward by its name before 2025 ("P. Tân Mai, TP
+        Biên Hòa" beside Trấn Biên's code) agrees; a code before 2025 is the registry's to read first."""
+        if any(p.field in ("ward_code", "province_code") for p in problems):
+            return
+        if self._place_names is None:
+            if self._place_names_read is None:
+                return
+            self._place_names = self._place_names_read()
+        names = self._place_names
+        code = fields["ward_code"]
+        unit = names.ward(code) if code.__class__ is str else None
+        if unit is None:
+            return
+        province = others.get("province_code")
+        scope = names.province_codes(province) if province.__class__ is str and province.isdigit() else ()
+        if unit.province_code not in (scope or (unit.province_code,)):
+            return  # the registry refuses the ward beside this province
+        named = names.address_ward(fields["address_line"], (unit.province_code,))
+        if named is not None and named.code != unit.code:
+            problems.append(ward_address_problem(code, str(unit), str(named), fields["address_line"]))
 
     def _date_from_parts(self, values: list[Any], problems: list[Problem]) -> Any:
         """The birth date from its day's, month's and year's columns: each a whole number (or its digits as
@@ -2333,6 +2389,7 @@ DISAGREES_WITH: dict[str, tuple[str, ...]] = {
     "id_number_century_mismatch": ("date_of_birth",),
     "id_number_year_mismatch": ("date_of_birth",),
     "ward_not_in_province": ("province_code",),
+    WARD_ADDRESS_MISMATCH: ("address_line",),
 }
 
 

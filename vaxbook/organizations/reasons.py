@@ -46,6 +46,7 @@ REFUSAL_LABELS: dict[str, Promise] = {
     "ward_ambiguous": _("The ward or commune's name may stand for several: give its code"),
     "ward_name_without_province": _("The ward or commune is given by its name without a province"),
     "ward_code_name_mismatch": _("The ward's code and the name beside it are two different wards"),
+    "ward_address_mismatch": _("The ward's code and the ward named in the address disagree"),
     "province_code_name_mismatch": _("The province's code and the name beside it are two different provinces"),
     "province_unknown": _("The province code or name does not exist"),
     "ward_not_in_province": _("The ward or commune is not in the province given"),

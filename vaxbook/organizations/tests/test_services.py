@@ -355,6 +355,30 @@ def test_a_code_written_with_its_name_in_one_cell_is_read_when_the_two_agree(run
     assert "Mã 26002 là 26002 Phường Tam Hiệp, còn tên ghi kèm, “Phường Trấn Biên”" in reasons[4]  # in Vietnamese
 
 
+def test_a_ward_beside_an_address_naming_another_ward_of_its_province_is_refused(run, places, before_2025):
+    """A ward's code dragged down a column, or an address copied from another row: the address names, for sure,
+    another ward of the province than the code's. The row is refused naming both, the two cells marked; an
+    address naming the same ward, by its name before 2025 too, or a ward split in 2025, or none, agrees."""
+    given = {
+        1: ("26001", "Tổ 5, P. Tam Hiệp, Đồng Nai"),
+        2: ("26002", "Tổ 5, P. Tam Hiệp"),
+        3: ("26001", "Số 5, P. Tân Phú, TP Đồng Xoài, Bình Phước"),  # Tân Phú of Đồng Xoài is now Trấn Biên
+        4: ("26001", "Tổ 5, Xã Tiến Hưng, Đồng Nai"),  # split between Trấn Biên and Tam Hiệp: may be either
+        5: ("26001", "12 Đường Số 1"),
+        6: ("Phường Trấn Biên", "Khu phố 3; Phường Tam Hiệp"),  # a ward's name as its code is
+    }
+    rows = [person_row(n, **{"Mã phường/xã": w, "Địa chỉ": a}) for n, (w, a) in given.items()]
+    imp = run(xlsx_bytes(table(rows)))
+    reasons = reasons_by_row(imp)
+    assert (imp.created, set(reasons)) == (4, {1, 6}), reasons
+    assert "[ward_address_mismatch]" in reasons[1] and "26001 Phường Trấn Biên" in reasons[1]
+    assert "“Tổ 5, P. Tam Hiệp, Đồng Nai” ghi 26002 Phường Tam Hiệp" in reasons[1]  # in Vietnamese
+    assert "[ward_address_mismatch]" in reasons[6]
+    _values, sheet = report(imp)
+    marked = [c.column for c in sheet[2] if c.fill.fgColor.rgb and c.fill.fgColor.rgb.endswith("FFC7CE")]
+    assert marked == [HEADERS.index("Mã phường/xã") + 1, HEADERS.index("Địa chỉ") + 1]
+
+
 def test_a_district_before_2025_tells_which_of_the_provinces_namesakes_a_ward_was(run, places, before_2025):
     """A list of before 2025 gives "Quận/huyện" beside the ward's name: two wards of the province had the name
     "Phường Tân Phú", which became two wards; the district says which. Without it the name is refused, naming
@@ -780,13 +804,14 @@ def test_a_row_without_a_ward_takes_the_one_its_address_names_in_its_province(ru
     """The template with the ward's code left empty: a ward the address names for sure ("Phường Tam Hiệp",
     with its kind) in the row's province, or in the province the address ends with where the row gives none,
     is read; a name without its kind, or in another province than the row's, is not guessed: the person is
-    saved without a ward, as before. A ward's code given is read whatever the address says."""
+    saved without a ward, as before. A ward's code given is read: an address naming the same ward agrees
+    (one naming another is refused: `test_a_ward_beside_an_address_naming_another_ward_of_its_province_is_refused`)."""
     rows = [
         person_row(1, **{"Mã phường/xã": "", "Địa chỉ": "12 Hà Huy Giáp, P. Tam Hiệp"}),
         person_row(2, **{"Mã phường/xã": "", "Mã tỉnh": "", "Địa chỉ": "Tổ 5, Phường Tam Hiệp, tỉnh Đồng Nai"}),
         person_row(3, **{"Mã phường/xã": "", "Địa chỉ": "Tổ 5, Tam Hiệp, Đồng Nai"}),
         person_row(4, **{"Mã phường/xã": "", "Mã tỉnh": "79", "Địa chỉ": "Tổ 5, Phường Tam Hiệp, Đồng Nai"}),
-        person_row(5, **{"Mã phường/xã": "26001", "Địa chỉ": "Tổ 5, Phường Tam Hiệp, Đồng Nai"}),
+        person_row(5, **{"Mã phường/xã": "26002", "Địa chỉ": "Tổ 5, Phường Tam Hiệp, Đồng Nai"}),
     ]
     ProvinceFactory(code="79", name="Thành phố Hồ Chí Minh")
     imp = run(xlsx_bytes(table(rows)))
@@ -797,7 +822,7 @@ def test_a_row_without_a_ward_takes_the_one_its_address_names_in_its_province(ru
         ("26002", "75"),
         (None, "75"),
         (None, "79"),
-        ("26001", "75"),
+        ("26002", "75"),
     ]
 
 
