@@ -237,7 +237,8 @@ class PlaceNames:
         its parts ("Khu phố 3, P. Trấn Biên, Đồng Nai"; commas or semicolons between, else dashes): a part is the
         ward's name only when it says its kind ("Phường", "P.", "Xã", "Thị trấn", "Đặc khu"), a street or a
         hamlet being no ward; the province is the one given, else the last part's when it names one (a ward's
-        name is read in its province only, as in `wards`); a district's part before 2025 after it ("TP Biên
+        name is read in its province only, as in `wards`; an address ending with another province than the one
+        given names none of its wards); a district's part before 2025 after it ("TP Biên
         Hòa", "Q.3") tells a namesake as a district's column does. Several wards, or none: None (no guess)."""
         text = str(text or "")
         parts = [part for part in (_ADDRESS_PARTS if _ADDRESS_PARTS.search(text) else _ADDRESS_DASHES).split(text)]
@@ -247,8 +248,13 @@ class PlaceNames:
         if not any(place_kind_key(part)[0] in _WARD_KINDS for part in parts):
             return None  # most addresses given beside their ward's code: no look-up
         scope = tuple(province_codes)
-        if not scope and len(parts) > 1 and place_kind_key(parts[-1])[0] in ("", "province"):
-            scope = tuple(p.code for p in self.provinces(parts.pop()))
+        if len(parts) > 1 and place_kind_key(parts[-1])[0] in ("", "province"):
+            ending = tuple(p.code for p in self.provinces(parts[-1]))
+            if ending and scope and not set(ending) & set(scope):
+                return None  # the address is in another province than the one given: not this province's ward
+            if ending:
+                parts.pop()
+                scope = scope or ending
         if not scope:
             return None
         at = [n for n, part in enumerate(parts) if place_kind_key(part)[0] in _WARD_KINDS]

@@ -366,11 +366,13 @@ def test_a_ward_beside_an_address_naming_another_ward_of_its_province_is_refused
         4: ("26001", "Tổ 5, Xã Tiến Hưng, Đồng Nai"),  # split between Trấn Biên and Tam Hiệp: may be either
         5: ("26001", "12 Đường Số 1"),
         6: ("Phường Trấn Biên", "Khu phố 3; Phường Tam Hiệp"),  # a ward's name as its code is
+        7: ("26001", "Tổ 5, P. Tam Hiệp, TP.HCM"),  # another province's address: not compared
     }
+    ProvinceFactory(code="79", name="Thành phố Hồ Chí Minh")
     rows = [person_row(n, **{"Mã phường/xã": w, "Địa chỉ": a}) for n, (w, a) in given.items()]
     imp = run(xlsx_bytes(table(rows)))
     reasons = reasons_by_row(imp)
-    assert (imp.created, set(reasons)) == (4, {1, 6}), reasons
+    assert (imp.created, set(reasons)) == (5, {1, 6}), reasons
     assert "[ward_address_mismatch]" in reasons[1] and "26001 Phường Trấn Biên" in reasons[1]
     assert "“Tổ 5, P. Tam Hiệp, Đồng Nai” ghi 26002 Phường Tam Hiệp" in reasons[1]  # in Vietnamese
     assert "[ward_address_mismatch]" in reasons[6]

@@ -138,6 +138,7 @@ def test_an_address_names_its_ward_when_a_part_says_its_kind_in_a_known_province
     assert ward("Ấp 2, Xã Lộc Thạnh, Đồng Nai") is None  # the 2025 commune, or what its namesake became
     assert ward("Khu phố 3, Phường Trấn Biên, TP.HCM") is None
     assert ward("Khu phố 3, Phường Trấn Biên, Đồng Nai", ["79"]) is None  # the row's province is another
+    assert ward("Khu phố 3, Phường Tam Hiệp, TP.HCM", ["75"]) is None  # an address of another province
     assert ward("Phường Trấn Biên, Phường Tam Hiệp, Đồng Nai") is None  # two wards: which?
     assert ward("") is None and ward(None) is None and ward("Đồng Nai") is None
 
