@@ -2148,6 +2148,11 @@ class RowMapper:
             fields["ward_code"] = None  # the province is right (the report shows the cell as it was sent)
             return
         found = names.wards(ward, scope, others.get("district"))
+        # the district the address names before 2025 tells the namesakes apart as a district's column does
+        address = fields.get("address_line")
+        district = None if len(found) < 2 or others.get("district") else names.address_district(address)
+        if district and len(told := names.wards(ward, scope, district)) == 1:
+            found = told
         if len(found) == 1:
             fields["ward_code"] = found[0].code
             if len(provinces) > 1:

@@ -107,6 +107,18 @@ _ADDRESS_PARTS = re.compile(r"\s*[,;]\s*")
 _ADDRESS_DASHES = re.compile(r"\s+[-–]\s+")
 #: The country after the province ("…, Đồng Nai, Việt Nam"): left aside (place-name keys, folded).
 _COUNTRY_KEYS = frozenset(("viet nam", "vietnam", "vn"))
+
+
+def _address_parts(text: object) -> list[str]:
+    """An address's parts, the country left aside (`PlaceNames.address_ward`)."""
+    text = str(text or "")
+    parts = [part for part in (_ADDRESS_PARTS if _ADDRESS_PARTS.search(text) else _ADDRESS_DASHES).split(text)]
+    parts = [part for part in parts if part.strip()]
+    while parts and place_key(parts[-1])[1] in _COUNTRY_KEYS:
+        parts.pop()
+    return parts
+
+
 # A kind's letter joined to a number, as "P1" or "Q10" are written.
 _LETTER_NUMBER = re.compile(r"^([a-z])(\d)")
 
@@ -240,11 +252,7 @@ class PlaceNames:
         name is read in its province only, as in `wards`; an address ending with another province than the one
         given names none of its wards); a district's part before 2025 after it ("TP Biên
         Hòa", "Q.3") tells a namesake as a district's column does. Several wards, or none: None (no guess)."""
-        text = str(text or "")
-        parts = [part for part in (_ADDRESS_PARTS if _ADDRESS_PARTS.search(text) else _ADDRESS_DASHES).split(text)]
-        parts = [part for part in parts if part.strip()]
-        while parts and place_key(parts[-1])[1] in _COUNTRY_KEYS:
-            parts.pop()
+        parts = _address_parts(text)
         if not any(place_kind_key(part)[0] in _WARD_KINDS for part in parts):
             return None  # most addresses given beside their ward's code: no look-up
         scope = tuple(province_codes)
@@ -263,6 +271,15 @@ class PlaceNames:
         district = next((part for part in parts[at[0] + 1 :] if place_kind_key(part, _DISTRICT_KIND_WORDS)[0]), None)
         found = {unit for part in named for unit in self.wards(part, scope, district)}
         return found.pop() if len(found) == 1 else None
+
+    @staticmethod
+    def address_district(text: object) -> str | None:
+        """The district before 2025 an address names ("12 Lê Lợi, TP Biên Hòa, Đồng Nai": "TP Biên Hòa"), to
+        tell a ward's namesakes apart as a district's column does (`wards`); None when it names none."""
+        parts = _address_parts(text)
+        if len(parts) > 1:
+            parts.pop()  # the province ("TP.HCM" is no district)
+        return next((part for part in parts if place_kind_key(part, _DISTRICT_KIND_WORDS)[0]), None)
 
     def wards(self, name: object, province_codes: Iterable[str], district: object = None) -> tuple[NamedUnit, ...]:
         """The 2025 wards a ward's name may stand for in the given 2025 provinces: the ward named so, and

@@ -383,8 +383,8 @@ def test_a_ward_beside_an_address_naming_another_ward_of_its_province_is_refused
 
 def test_a_district_before_2025_tells_which_of_the_provinces_namesakes_a_ward_was(run, places, before_2025):
     """A list of before 2025 gives "Quận/huyện" beside the ward's name: two wards of the province had the name
-    "Phường Tân Phú", which became two wards; the district says which. Without it the name is refused, naming
-    both."""
+    "Phường Tân Phú", which became two wards; the district says which, in its column or in the address. Without
+    it the name is refused, naming both."""
     legacy = before_2025["25195"]  # Phường Tân Phú of Thành phố Đồng Xoài, now Trấn Biên (26001)
     other_district = WardFactory(
         level="legacy_district", code="690", name="Huyện Đồng Phú", parent=legacy.parent.parent
@@ -394,10 +394,15 @@ def test_a_district_before_2025_tells_which_of_the_provinces_namesakes_a_ward_wa
     headers = [h for h in HEADERS if h != "Mã phường/xã"] + ["Phường/xã", "Quận/huyện"]
     given = {1: ("Tân Phú", "TP. Đồng Xoài"), 2: ("Tân Phú", "H. Đồng Phú"), 3: ("Tân Phú", ""), 4: ("TT Tân Phú", "")}
     rows = [person_row(n, **{"Phường/xã": ward, "Quận/huyện": district}) for n, (ward, district) in given.items()]
+    # the district named in the address, where its column is empty
+    rows += [
+        person_row(5, **{"Phường/xã": "Tân Phú", "Quận/huyện": "", "Địa chỉ": "12 Lê Lợi, TP Đồng Xoài, Bình Phước"}),
+        person_row(6, **{"Phường/xã": "Tân Phú", "Quận/huyện": "", "Địa chỉ": "Ấp 2 - H. Đồng Phú - Bình Phước"}),
+    ]
     imp = run(xlsx_bytes(table(rows, headers)))
-    assert (imp.created, imp.refused, imp.ignored_columns) == (3, 1, [])
+    assert (imp.created, imp.refused, imp.ignored_columns) == (5, 1, [])
     wards = {p.full_name: p.ward.code for p in Person.objects.all()}
-    assert [wards.get(r["Họ và tên"]) for r in rows] == ["26001", "26002", None, "26002"]
+    assert [wards.get(r["Họ và tên"]) for r in rows] == ["26001", "26002", None, "26002", "26001", "26002"]
     assert "[ward_ambiguous]" in reasons_by_row(imp)[3]
 
 

@@ -153,3 +153,13 @@ def test_a_code_written_with_its_name_in_one_cell_is_split() -> None:
     # a name alone, or a number of another width, is no code
     for text, level in (("Phường 1", "ward"), ("12 Lê Lợi", "ward"), ("Trấn Biên", "ward"), ("7 - HN", "province")):
         assert code_and_name(text, level) is None, text
+
+
+def test_an_address_names_its_district_before_2025() -> None:
+    district = PlaceNames.address_district
+    assert district("12 Lê Lợi, TP Biên Hòa, Đồng Nai") == "TP Biên Hòa"
+    assert district("Ấp 2 - H. Xuân Lộc - Đồng Nai") == "H. Xuân Lộc"
+    assert district("12 Lê Lợi, Phường 1, Q.3, TP.HCM") == "Q.3"
+    assert district("12 Lê Lợi, TP.HCM") is None  # the province is no district
+    assert district("12 Lê Lợi, Phường Trấn Biên, Đồng Nai") is None
+    assert district(None) is None
