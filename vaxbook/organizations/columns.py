@@ -1810,7 +1810,7 @@ _MAY_NAME_WARD = re.compile(
 )
 
 
-def ward_address_problem(code: str, unit: str, named: str, address: str) -> Problem:
+def ward_address_problem(code: str, unit: str, named: str, part: str, address: str) -> Problem:
     """A ward's code (or name) beside an address naming another ward of the province for sure: one of the two is
     wrong (a code dragged down a column, an address copied from another row), and which is not for the import
     to guess."""
@@ -1819,12 +1819,13 @@ def ward_address_problem(code: str, unit: str, named: str, address: str) -> Prob
         WARD_ADDRESS_MISMATCH,
         format_lazy(
             _(
-                "The ward's code {code} is {unit}, but the address “{address}” names {named}: one of the two is "
-                "wrong. Correct the code or the address to where the person lives."
+                "The ward's code {code} is {unit}, but the address “{address}” names “{part}”, which is {named} "
+                "since 2025: one of the two is wrong. Correct the code or the address to where the person lives."
             ),
             code=code,
             unit=unit,
             named=named,
+            part=part,
             address=address,
         ),
     )
@@ -2244,9 +2245,9 @@ class RowMapper:
         scope = names.province_codes(province) if province.__class__ is str and province.isdigit() else ()
         if unit.province_code not in (scope or (unit.province_code,)):
             return  # the registry refuses the ward beside this province
-        named = names.address_ward(fields["address_line"], (unit.province_code,))
-        if named is not None and named.code != unit.code:
-            problems.append(ward_address_problem(code, str(unit), str(named), fields["address_line"]))
+        found = names.address_ward_part(fields["address_line"], (unit.province_code,))
+        if found is not None and found[0].code != unit.code:
+            problems.append(ward_address_problem(code, str(unit), str(found[0]), found[1], fields["address_line"]))
 
     def _date_from_parts(self, values: list[Any], problems: list[Problem]) -> Any:
         """The birth date from its day's, month's and year's columns: each a whole number (or its digits as

@@ -245,13 +245,19 @@ class PlaceNames:
         return tuple(self._provinces[c] for c in sorted(codes))
 
     def address_ward(self, text: object, province_codes: Iterable[str] = ()) -> NamedUnit | None:
+        """The 2025 ward an address's text names, when it names one for sure; else None (`address_ward_part`)."""
+        found = self.address_ward_part(text, province_codes)
+        return found[0] if found is not None else None
+
+    def address_ward_part(self, text: object, province_codes: Iterable[str] = ()) -> tuple[NamedUnit, str] | None:
         """The 2025 ward an address's text names, when it names one for sure; else None. The text is read by
         its parts ("Khu phố 3, P. Trấn Biên, Đồng Nai"; commas or semicolons between, else dashes): a part is the
         ward's name only when it says its kind ("Phường", "P.", "Xã", "Thị trấn", "Đặc khu"), a street or a
         hamlet being no ward; the province is the one given, else the last part's when it names one (a ward's
         name is read in its province only, as in `wards`; an address ending with another province than the one
         given names none of its wards); a district's part before 2025 after it ("TP Biên
-        Hòa", "Q.3") tells a namesake as a district's column does. Several wards, or none: None (no guess)."""
+        Hòa", "Q.3") tells a namesake as a district's column does. Several wards, or none: None (no guess).
+        Returns the ward with the part naming it ("P. Tân Mai", a name before 2025, for Phường Tam Hiệp)."""
         parts = _address_parts(text)
         if not any(place_kind_key(part)[0] in _WARD_KINDS for part in parts):
             return None  # most addresses given beside their ward's code: no look-up
@@ -269,8 +275,8 @@ class PlaceNames:
         named = [parts[n] for n in at]
         # the district after the ward, as an address goes from the house to the province
         district = next((part for part in parts[at[0] + 1 :] if place_kind_key(part, _DISTRICT_KIND_WORDS)[0]), None)
-        found = {unit for part in named for unit in self.wards(part, scope, district)}
-        return found.pop() if len(found) == 1 else None
+        found = [(unit, part) for part in named for unit in self.wards(part, scope, district)]
+        return found[0] if len({unit for unit, _part in found}) == 1 else None
 
     @staticmethod
     def address_district(text: object) -> str | None:

@@ -374,7 +374,7 @@ def test_a_ward_beside_an_address_naming_another_ward_of_its_province_is_refused
     reasons = reasons_by_row(imp)
     assert (imp.created, set(reasons)) == (5, {1, 6}), reasons
     assert "[ward_address_mismatch]" in reasons[1] and "26001 Phường Trấn Biên" in reasons[1]
-    assert "“Tổ 5, P. Tam Hiệp, Đồng Nai” ghi 26002 Phường Tam Hiệp" in reasons[1]  # in Vietnamese
+    assert "“Tổ 5, P. Tam Hiệp, Đồng Nai” ghi “P. Tam Hiệp”, nay (từ năm 2025) là 26002 Phường Tam Hiệp" in reasons[1]
     assert "[ward_address_mismatch]" in reasons[6]
     _values, sheet = report(imp)
     marked = [c.column for c in sheet[2] if c.fill.fgColor.rgb and c.fill.fgColor.rgb.endswith("FFC7CE")]

@@ -132,6 +132,9 @@ def test_an_address_names_its_ward_when_a_part_says_its_kind_in_a_known_province
     assert ward("5 Võ Thị Sáu, P. Tân Mai, TP Biên Hòa, Đồng Nai").code == "26041"  # type: ignore[union-attr]
     assert ward("Ấp 1, Xã Tân Mai, H. Xuân Lộc, Đồng Nai").code == "26116"  # type: ignore[union-attr]
     assert ward("12 Lê Lợi, Phường 1, Q.1, TP.HCM").code == "27031"  # type: ignore[union-attr]
+    # with the part that names it, for a message
+    found = names.address_ward_part("5 Võ Thị Sáu, P. Tân Mai, TP Biên Hòa, Đồng Nai")
+    assert found is not None and (found[0].code, found[1]) == ("26041", "P. Tân Mai")
     # no guess: no province, a name without its kind, several namesakes, a ward of another province
     assert ward("Khu phố 3, P. Trấn Biên") is None
     assert ward("Khu phố 3, Trấn Biên, Đồng Nai") is None  # a street or a hamlet may be named so
