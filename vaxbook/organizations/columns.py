@@ -2115,16 +2115,14 @@ class RowMapper:
         """A ward or a province given by its name ("P. Trấn Biên", "Đồng Nai", "TP.HCM"): its 2025 code, or a
         refusal naming what the name may be. A ward's name is read in the row's province only (the same
         names stand for wards all over the country)."""
-        if self._place_names is None:
-            if self._place_names_read is None:
-                return
-            self._place_names = self._place_names_read()
-        names = self._place_names
+        names = self._names()
+        if names is None:
+            return
         ward, province = fields.get("ward_code"), others.get("province_code")
         if ward and not ward.isdigit() and (label := code_and_name(ward, "ward")):
-            ward = fields["ward_code"] = self._labelled_ward(*label, others.get("district"), problems)
+            ward = fields["ward_code"] = self._labelled_ward(names, *label, others.get("district"), problems)
         if province and not province.isdigit() and (label := code_and_name(province, "province")):
-            province = others["province_code"] = self._labelled_province(*label, problems)
+            province = others["province_code"] = self._labelled_province(names, *label, problems)
             if province is None:
                 return
         scope: tuple[str, ...] = ()
@@ -2164,23 +2162,29 @@ class RowMapper:
             problems.append(province_name_problem(province, provinces))
             others["province_code"] = None
 
-    def _labelled_ward(self, code: str, name: str, district: Any, problems: list[Problem]) -> str | None:
+    def _names(self) -> PlaceNames | None:
+        """The units by name, read the first time a row needs them (`places.selectors.place_names`); None for a
+        mapper given none."""
+        if self._place_names is None and self._place_names_read is not None:
+            self._place_names = self._place_names_read()
+        return self._place_names
+
+    @staticmethod
+    def _labelled_ward(names: PlaceNames, code: str, name: str, district: Any, problems: list[Problem]) -> str | None:
         """A ward's code with its name in one cell ("26041 - Phường Trấn Biên"): the code, when the name is
         that ward's, now or before 2025 (what "Phường Tân Mai" became: `PlaceNames.wards`); a code no 2025
         ward has is the registry's to judge (a code before 2025 is read as its ward now, or refused). A name
         that is another ward's is refused (`code_name_problem`): None."""
-        assert self._place_names is not None
-        unit = self._place_names.ward(code)
-        if unit is None or unit in self._place_names.wards(name, (unit.province_code,), district):
+        unit = names.ward(code)
+        if unit is None or unit in names.wards(name, (unit.province_code,), district):
             return code
         problems.append(code_name_problem("ward_code", code, str(unit), name))
         return None
 
-    def _labelled_province(self, code: str, name: str, problems: list[Problem]) -> str | None:
+    @staticmethod
+    def _labelled_province(names: PlaceNames, code: str, name: str, problems: list[Problem]) -> str | None:
         """A province's code with its name in one cell ("75 - Đồng Nai"), judged as `_labelled_ward` does (a
         name before 2025, "70 - Bình Phước", is the province it became's)."""
-        names = self._place_names
-        assert names is not None
         provinces = names.province_codes(code)
         if not provinces or set(provinces) & {p.code for p in names.provinces(name)}:
             return code
@@ -2207,19 +2211,16 @@ class RowMapper:
         the address names it for sure in the row's province, or in the province the address ends with where
         the row gives none (`PlaceNames.address_ward`; the province is then the ward's). Else the ward stays
         missing, as the row gave it: the person is saved with incomplete data, nothing guessed."""
-        if any(p.field in ("ward_code", "province_code") for p in problems):
+        names = self._names()
+        if names is None or any(p.field in ("ward_code", "province_code") for p in problems):
             return
-        if self._place_names is None:
-            if self._place_names_read is None:
-                return
-            self._place_names = self._place_names_read()
         province = others.get("province_code")
         if province and not province.isdigit():
             return  # a province's name no province has: refused as that (`_named_places`)
-        scope = self._place_names.province_codes(province) if province else ()
+        scope = names.province_codes(province) if province else ()
         if province and not scope:
             return  # a code no province has: the registry refuses it
-        unit = self._place_names.address_ward(fields["address_line"], scope)
+        unit = names.address_ward(fields["address_line"], scope)
         if unit is not None:
             fields["ward_code"] = unit.code
             if not province:
@@ -2228,15 +2229,11 @@ class RowMapper:
     def _address_agrees(self, fields: dict[str, Any], others: dict[str, Any], problems: list[Problem]) -> None:
         """A row's ward beside an address that names, for sure, another ward of its province ("26041" and
         "Tổ 5, P. Tam Hiệp, Đồng Nai"): refused (`ward_address_problem`). An address naming no ward, or one
-        that may be several (a ward split in 2025), or the same ward by its name before 2025 ("P. Tân Mai, TP
+        that may be several (a ward split in 2025), or the same ward by its name before 2025 ("P. Quang Vinh, TP
         Biên Hòa" beside Trấn Biên's code) agrees; a code before 2025 is the registry's to read first."""
-        if any(p.field in ("ward_code", "province_code") for p in problems):
+        names = self._names()
+        if names is None or any(p.field in ("ward_code", "province_code") for p in problems):
             return
-        if self._place_names is None:
-            if self._place_names_read is None:
-                return
-            self._place_names = self._place_names_read()
-        names = self._place_names
         code = fields["ward_code"]
         unit = names.ward(code) if code.__class__ is str else None
         if unit is None:
