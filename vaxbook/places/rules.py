@@ -278,12 +278,11 @@ class PlaceNames:
         found = [(unit, part) for part in named for unit in self.wards(part, scope, district)]
         return found[0] if len({unit for unit, _part in found}) == 1 else None
 
-    @staticmethod
-    def address_district(text: object) -> str | None:
+    def address_district(self, text: object) -> str | None:
         """The district before 2025 an address names ("12 Lê Lợi, TP Biên Hòa, Đồng Nai": "TP Biên Hòa"), to
         tell a ward's namesakes apart as a district's column does (`wards`); None when it names none."""
         parts = _address_parts(text)
-        if len(parts) > 1:
+        if len(parts) > 1 and self.provinces(parts[-1]):
             parts.pop()  # the province ("TP.HCM" is no district)
         return next((part for part in parts if place_kind_key(part, _DISTRICT_KIND_WORDS)[0]), None)
 

@@ -159,10 +159,11 @@ def test_a_code_written_with_its_name_in_one_cell_is_split() -> None:
 
 
 def test_an_address_names_its_district_before_2025() -> None:
-    district = PlaceNames.address_district
+    district = _names().address_district
     assert district("12 Lê Lợi, TP Biên Hòa, Đồng Nai") == "TP Biên Hòa"
     assert district("Ấp 2 - H. Xuân Lộc - Đồng Nai") == "H. Xuân Lộc"
     assert district("12 Lê Lợi, Phường 1, Q.3, TP.HCM") == "Q.3"
     assert district("12 Lê Lợi, TP.HCM") is None  # the province is no district
+    assert district("12 Lê Lợi, TP Biên Hòa") == "TP Biên Hòa"  # the last part, when it is no province
     assert district("12 Lê Lợi, Phường Trấn Biên, Đồng Nai") is None
     assert district(None) is None
