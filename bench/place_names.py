@@ -1,7 +1,7 @@
 """Benchmark: how many of the 2025 wards a roster reads by name, and from an address (issue 3).
 
-Loads the places into the database at DATABASE_URL when it holds none (migrated first; use a scratch
-database), builds `places.selectors.place_names` once, and for every 2025 ward asks:
+Loads the places into the database at DATABASE_URL (default a scratch SQLite file; migrated first by
+`harness.django_setup`) when it holds none, builds `places.selectors.place_names` once, and for every 2025 ward asks:
 
 - its official name in its province's scope (`PlaceNames.wards`, a "Phường/xã" column beside the province);
 - an address naming it with its province, "Số <n>, Tổ <n>, <ward>, <province>" (`PlaceNames.address_ward`,
@@ -11,7 +11,7 @@ database), builds `places.selectors.place_names` once, and for every 2025 ward a
 Each line says how many are read as that ward, not read (several, or none), and read as another ward
 (must be 0), with the microseconds per look-up.
 
-    DATABASE_URL=sqlite:////tmp/vaxbook_bench_place_names.sqlite3 .venv/bin/python bench/place_names.py
+    .venv/bin/python bench/place_names.py
 """
 
 import os
@@ -20,27 +20,22 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "true")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness
 
-import django
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-
-from vaxbook.places.models import AdminUnit  # noqa: E402
-from vaxbook.places.rules import NamedUnit  # noqa: E402
-from vaxbook.places.selectors import place_names  # noqa: E402
-from vaxbook.places.services import places_load  # noqa: E402
+DEFAULT_URL = "sqlite:////tmp/vaxbook_bench_place_names.sqlite3"
 
 
 def main() -> None:
-    db = settings.DATABASES["default"]
-    print(f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}")
-    call_command("migrate", verbosity=0)
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    print("machine:", harness.machine())
+    print("database:", url)
+    harness.django_setup(url)
+    from vaxbook.places.models import AdminUnit
+    from vaxbook.places.rules import NamedUnit
+    from vaxbook.places.selectors import place_names
+    from vaxbook.places.services import places_load
+
     if not AdminUnit.objects.filter(level=AdminUnit.Level.WARD).exists():
         places_load()
     started = time.perf_counter()
