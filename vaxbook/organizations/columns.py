@@ -469,15 +469,13 @@ _ALTERNATE_RANK: dict[str, dict[str, int]] = {
 #: the rank of that address: the current one's before a name without a title, the home one's after it (the
 #: codes' columns first), so that a list giving both addresses takes the ward of the address it reads.
 _UNIT_NAME_KEYS = frozenset(header_key(h) for h in (*WARD_NAME_HEADERS, *PROVINCE_NAME_HEADERS, *DISTRICT_HEADERS))
-_ADDRESS_RANK = {header_key(h): -0.5 for h in CURRENT_ADDRESS_HEADERS} | {
-    header_key(h): 0.5 for h in HOME_ADDRESS_HEADERS
-}
-#: The columns read from the address a row reads, in a form of two addresses (`HeaderMatch.address_group`).
-_GROUPED_KEYS = frozenset(("ward_code", "province_code", "district"))
 #: The address a header names: the current one or the registered home (`HeaderMatch.address_groups`).
 ADDRESS_GROUPS = {header_key(h): "current" for h in CURRENT_ADDRESS_HEADERS} | {
     header_key(h): "home" for h in HOME_ADDRESS_HEADERS
 }
+_ADDRESS_RANK = {"current": -0.5, "home": 0.5}
+#: The columns read from the address a row reads, in a form of two addresses (`HeaderMatch.address_group`).
+_GROUPED_KEYS = frozenset(("ward_code", "province_code", "district"))
 _NAME_PART_BY_KEY: dict[str, str] = {header_key(h): part for part, hs in NAME_PART_HEADERS.items() for h in hs}
 _NAME_PART_ORDER = ("family", "middle", "given")
 #: The English part headers: the names under them may be Western, the given name first.
@@ -953,11 +951,14 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
             continue
         if column.key in _ALTERNATE_RANK:
             rank: float = _ALTERNATE_RANK[column.key].get(key, 1)
-            if key in _UNIT_NAME_KEYS and (bracket := _HEADER_HINT.search(text)):
-                rank += _ADDRESS_RANK.get(header_key(bracket.group(0)), 0)
-                if group := ADDRESS_GROUPS.get(header_key(bracket.group(0))):
-                    groups[position] = group
-                    units_grouped = True
+            if (
+                key in _UNIT_NAME_KEYS
+                and (bracket := _HEADER_HINT.search(text))
+                and (group := ADDRESS_GROUPS.get(header_key(bracket.group(0))))
+            ):
+                rank += _ADDRESS_RANK[group]
+                groups[position] = group
+                units_grouped = True
             elif column.key == "address_line" and (group := ADDRESS_GROUPS.get(key)):
                 groups[position] = group
             alternates.setdefault(column.key, []).append((rank, position))
@@ -1282,7 +1283,7 @@ def _under(title: str, sub: str, first: bool) -> str:
     the title ("Số" under "Giấy tờ tùy thân": "Số Giấy tờ tùy thân") or its last words ("Số" under "Thông
     tin CCCD": "Số CCCD"); else, in the group's first column, the title when it is known ("Số" under "Số
     CCCD"); else itself (an unknown header, "Ngày cấp")."""
-    if header_key(sub) in _UNIT_NAME_KEYS and header_key(title) in _ADDRESS_RANK:
+    if header_key(sub) in _UNIT_NAME_KEYS and header_key(title) in ADDRESS_GROUPS:
         # "Phường/xã" under "Chỗ ở hiện nay": the ward of that address, ranked as it is (`match_header`)
         return f"{sub} ({title})"
     words = title.split()
@@ -2214,9 +2215,7 @@ class RowMapper:
         names = self._names()
         if names is None or any(p.field in ("ward_code", "province_code") for p in problems):
             return
-        province = others.get("province_code")
-        if province and not province.isdigit():
-            return  # a province's name no province has: refused as that (`_named_places`)
+        province = others.get("province_code")  # a code: a name was read as one, or refused (`_named_places`)
         scope = names.province_codes(province) if province else ()
         if province and not scope:
             return  # a code no province has: the registry refuses it
@@ -2235,11 +2234,11 @@ class RowMapper:
         if names is None or any(p.field in ("ward_code", "province_code") for p in problems):
             return
         code = fields["ward_code"]
-        unit = names.ward(code) if code.__class__ is str else None
+        unit = names.ward(code)
         if unit is None:
             return
         province = others.get("province_code")
-        scope = names.province_codes(province) if province.__class__ is str and province.isdigit() else ()
+        scope = names.province_codes(province) if province else ()
         if unit.province_code not in (scope or (unit.province_code,)):
             return  # the registry refuses the ward beside this province
         found = names.address_ward_part(fields["address_line"], (unit.province_code,))
