@@ -315,9 +315,13 @@ def _scientific_notation(raw: object) -> str | None:
     return text if _SCIENTIFIC.fullmatch(text) else None
 
 
-def _scientific_problems(problems: list[Problem], raw: object, codes: tuple[str, ...]) -> list[Problem]:
+def _scientific_problems(
+    problems: list[Problem], raw: object, codes: tuple[str, ...], *, the_number: tuple[str, str] | None = None
+) -> list[Problem]:
     """The problems, those with one of ``codes`` saying why when ``raw`` is in scientific notation (the
-    code kept). Asked only of a value refused anyway."""
+    code kept). Asked only of a value refused anyway. With ``the_number`` (a field and a code), such a
+    problem is the number's, whatever field it was raised on: a document type found missing because the
+    number, in that notation, tells none is the number's cell to fix, not the type's."""
     if not problems or (value := _scientific_notation(raw)) is None:
         return problems
     message = format_lazy(
@@ -327,7 +331,7 @@ def _scientific_problems(problems: list[Problem], raw: object, codes: tuple[str,
         ),
         value=value,
     )
-    return [Problem(p.field, p.code, message, p.kind) if p.code in codes else p for p in problems]
+    return [Problem(*(the_number or (p.field, p.code)), message, p.kind) if p.code in codes else p for p in problems]
 
 
 def infer_id_type(number: object, nationality: str | None = "VN") -> str | None:
@@ -1283,7 +1287,9 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
         elif id_type == "passport":
             document += check_passport(id_number, nationality)
         if document:  # (the raw value: the normalized one has lost the notation's dot)
-            invalid += _scientific_problems(document, data.id_number, ("id_number_format", "id_type_required"))
+            invalid += _scientific_problems(
+                document, data.id_number, ("id_number_format", "id_type_required"), the_number=("id_number", "id_number_format")
+            )
     else:
         if id_type is None:
             id_type = "none"

@@ -622,6 +622,19 @@ def test_the_report_shows_a_long_whole_number_in_full(run):
     assert RosterEntry.objects.get().employee_number == "123456789012"
 
 
+def test_a_number_in_scientific_notation_without_a_type_is_the_numbers_cell_to_fix(run):
+    """The document type is optional; a number Excel turned into 7.50906E+10 tells none. The refusal names
+    and marks the number's cell, with the number's code, as it does beside a type."""
+    rows = [person_row(1, **{"Loại giấy tờ": "", "Số giấy tờ": "7.50906E+10"})]
+    imp = run(xlsx_bytes(table(rows)))
+    reason = reasons_by_row(imp)[1]  # (by STT)
+    assert reason.startswith("Dòng 2, cột “Số giấy tờ”:") and "[id_number_format]" in reason
+    assert "7.50906E+10" in reason and "id_type_required" not in reason
+    _values, sheet = report(imp)
+    marked = [h for c, h in enumerate(HEADERS, 1) if sheet.cell(row=2, column=c).fill.fgColor.rgb.endswith("FFC7CE")]
+    assert marked == ["Số giấy tờ"]
+
+
 def test_the_report_highlights_both_cells_of_a_disagreement(run):
     """Either may be the wrong one: the sex or the ID number that encodes it; the ward or the province."""
     ProvinceFactory(code="79", name="Thành phố Hồ Chí Minh")
