@@ -44,14 +44,20 @@ def unquote(value: Any) -> Any:
     return value
 
 
+_WHOLE_DECIMAL = re.compile(r"(\d+)\.0+")
+
+
 def _code_text(value: Any) -> str:
+    """A code's cell as text: a whole number written as a decimal, a number's (26041.0) or a text's ("26041.0",
+    as a CSV written from a numeric column with blanks in it has it), is the whole number."""
     if type(value) is str and value.isdigit() and value.isascii():
         return value  # fast path, same result: nothing to unquote, normalize or join
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, bool):
         return ""
-    return "".join(normalize_text(unquote(value)).split())
+    text = "".join(normalize_text(unquote(value)).split())
+    return match.group(1) if (match := _WHOLE_DECIMAL.fullmatch(text)) else text
 
 
 def _zero_padded(width: int) -> Callable[[Any], str | None]:
@@ -59,6 +65,8 @@ def _zero_padded(width: int) -> Callable[[Any], str | None]:
         text = _code_text(value)
         if text.isascii() and text.isdigit() and len(text) < width:
             text = text.zfill(width)
+        elif width == 2 and len(text) == 3 and text[0] == "0" and text.isascii() and text.isdigit():
+            text = text[1:]  # a province as a CCCD number's first three digits give it: 075 is 75
         return text or None
 
     return clean
@@ -83,14 +91,15 @@ def _code_or_name(width: int) -> Callable[[Any], str | None]:
 
 
 _GROUP_LABEL = re.compile(r"([0-9A-Za-z]{1,10})\s*[-–.:)]\s*\S.*")
+_GROUP_WORD = re.compile(r"(?:nhóm|nhom|group)\s*(?:số\s*)?[.:]?\s*(?=\d)", re.IGNORECASE)
 
 
 def clean_priority_group(value: Any) -> str | None:
-    """``9``, ``9.0`` or the drop-down's ``9 - Người lao động …`` → ``9``."""
+    """``9``, ``9.0``, ``09``, ``Nhóm 9`` or the drop-down's ``9 - Người lao động …`` → ``9``."""
     text = _code_text(value) if not isinstance(value, str) else normalize_text(unquote(value))
-    if match := _GROUP_LABEL.fullmatch(text):
-        return match.group(1)
-    return "".join(text.split()) or None
+    text = _GROUP_WORD.sub("", text, count=1) if text[:1] in "nNgG" else text
+    code = match.group(1) if (match := _GROUP_LABEL.fullmatch(text)) else "".join(text.split())
+    return (code.lstrip("0") or "0") if code.isdigit() else code or None
 
 
 _ID_TYPE_LABELS: dict[str, str | None] = {
@@ -1854,6 +1863,16 @@ def code_name_problem(field: str, code: str, unit: str, name: str) -> Problem:
     return Problem(field, reason, format_lazy(message, code=code, unit=unit, name=name))
 
 
+def ward_split_problem(name: str, became: tuple[Any, ...]) -> Problem:
+    """A ward before 2025 given with its code and its name, which was split among several wards since: the
+    registry's `ward_split`, in its words."""
+    message = _(
+        "This is the code of {name}, a ward or commune before 2025, which was split among {wards}: "
+        "give the 2025 code of the one the person lives in."
+    )
+    return Problem("ward_code", "ward_split", format_lazy(message, name=name, wards="; ".join(map(str, became))))
+
+
 def province_name_problem(name: str, found: tuple[Any, ...]) -> Problem:
     """A province given by a name that is no province's, or a name before 2025 that became several."""
     if found:
@@ -2175,9 +2194,16 @@ class RowMapper:
         """A ward's code with its name in one cell ("26041 - Phường Trấn Biên"): the code, when the name is
         that ward's, now or before 2025 (what "Phường Tân Mai" became: `PlaceNames.wards`); a code no 2025
         ward has is the registry's to judge (a code before 2025 is read as its ward now, or refused). A name
-        that is another ward's is refused (`code_name_problem`): None."""
+        that is another ward's is refused (`code_name_problem`): None. So is a code and a name both from before
+        2025, of a ward split among several since, whose code one of them took ("00070 - Phường Hàng Trống",
+        now Phường Hoàn Kiếm or Phường Cửa Nam), as the registry refuses a split ward's code (`ward_split`)."""
         unit = names.ward(code)
-        if unit is None or unit in names.wards(name, (unit.province_code,), district):
+        if unit is None:
+            return code
+        if split := names.split_ward(code, name):
+            problems.append(ward_split_problem(name, split))
+            return None
+        if unit in names.wards(name, (unit.province_code,), district):
             return code
         problems.append(code_name_problem("ward_code", code, str(unit), name))
         return None

@@ -171,11 +171,11 @@ class PlaceNames:
         provinces: Iterable[NamedUnit],
         wards: Iterable[NamedUnit],
         legacy_provinces: Iterable[tuple[str, str, Iterable[str]]],
-        legacy_wards: Iterable[tuple[str, str, Iterable[str]]],
+        legacy_wards: Iterable[tuple[str, str, Iterable[str]] | tuple[str, str, Iterable[str], str]],
         legacy_districts: Iterable[tuple[str, str]] = (),
     ):
         """`legacy_provinces`: (code, name, 2025 codes); `legacy_wards`: (name, its district's code, 2025 ward
-        codes); `legacy_districts`: (code, name)."""
+        codes[, its code]); `legacy_districts`: (code, name)."""
         self._provinces = {p.code: p for p in provinces}
         self._wards = {w.code: w for w in wards}
         self._province_names: dict[str, set[str]] = {}
@@ -202,13 +202,19 @@ class PlaceNames:
             for key in {marked, folded}:
                 self._district_names.setdefault(key, set()).add(code)
         self._wards_by_district: dict[tuple[str, str], list[tuple[str, frozenset[str]]]] = {}
-        for name, district, successors in legacy_wards:
+        # A ward's code before 2025 → (its name's keys, the 2025 wards) of one split among several.
+        self._split_wards: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
+        for entry in legacy_wards:
+            name, district, successors = entry[:3]
+            code = next(iter(entry[3:]), "")
             became = frozenset(c for c in successors if c in self._wards)
             if became:
                 self._add_ward(name, became)
                 kind, marked, folded = place_kind_key(name)
                 for key in {marked, folded}:
                     self._wards_by_district.setdefault((district, key), []).append((kind, became))
+                if code and len(became) > 1:
+                    self._split_wards.setdefault(code, []).append((marked, folded, became))
 
     def _add_ward(self, name: str, codes: frozenset[str]) -> None:
         kind, marked, folded = place_kind_key(name)
@@ -226,6 +232,24 @@ class PlaceNames:
     def ward(self, code: str) -> NamedUnit | None:
         """The 2025 ward of this code, or None (a code before 2025, or no ward's)."""
         return self._wards.get(code)
+
+    def split_ward(self, code: str, name: object) -> tuple[NamedUnit, ...]:
+        """The 2025 wards among which the ward before 2025 of this code and this name was split: a code and a
+        name both from before 2025 ("00070 - Phường Hàng Trống", split among Phường Hoàn Kiếm, which took its
+        code, and Phường Cửa Nam). () for any other: a name the ward of this code bears now, or a ward merged
+        whole, or another code's."""
+        entries = self._split_wards.get(code)
+        if not entries:
+            return ()
+        _kind, marked, folded = place_kind_key(name)
+        if (now := self._wards.get(code)) is not None:
+            _kind, now_marked, now_folded = place_kind_key(now.name)
+            if marked == now_marked or marked == folded == now_folded:  # its name now, typed with or without marks
+                return ()
+        for was_marked, was_folded, became in entries:
+            if marked == was_marked or folded == was_folded:
+                return tuple(self._wards[c] for c in sorted(became))
+        return ()
 
     def province_codes(self, code: str) -> tuple[str, ...]:
         """The 2025 province a province's code stands for: itself, or what a code before 2025 became."""

@@ -55,7 +55,7 @@ def place_names() -> PlaceNames:
         elif level == Level.LEGACY_DISTRICT:
             legacy_districts.append((code, name))
         else:
-            legacy_wards.append((name, parent or "", became.get(unit_id, ())))
+            legacy_wards.append((name, parent or "", became.get(unit_id, ()), code))
     return PlaceNames(provinces, wards, legacy_provinces, legacy_wards, legacy_districts)
 
 

@@ -1287,9 +1287,8 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
         elif id_type == "passport":
             document += check_passport(id_number, nationality)
         if document:  # (the raw value: the normalized one has lost the notation's dot)
-            invalid += _scientific_problems(
-                document, data.id_number, ("id_number_format", "id_type_required"), the_number=("id_number", "id_number_format")
-            )
+            codes, the_number = ("id_number_format", "id_type_required"), ("id_number", "id_number_format")
+            invalid += _scientific_problems(document, data.id_number, codes, the_number=the_number)
     else:
         if id_type is None:
             id_type = "none"

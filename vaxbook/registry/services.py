@@ -174,12 +174,16 @@ _load_legacy_wards = _legacy_loader(AdminUnit.Level.LEGACY_WARD)
 _load_legacy_provinces = _legacy_loader(AdminUnit.Level.LEGACY_PROVINCE)
 
 
-def _ward_unknown(legacy: _Legacy | None) -> Problem:
+def _ward_unknown(legacy: _Legacy | None, code: str) -> Problem:
     """`ward_unknown`, or `ward_split` for a ward before 2025 that became several: the message names what
     the code was and what to give instead (a clerk who sees "no ward with this code" beside a code from
     last year's list does not know what is wrong)."""
     if legacy is None:
-        return Problem("ward_code", "ward_unknown", _("There is no ward or commune with this code."))
+        return Problem(
+            "ward_code",
+            "ward_unknown",
+            format_lazy(_("There is no ward or commune with the code “{code}”."), code=code),
+        )
     unit = legacy.unit
     name = f"{unit.name}, {unit.parent.name}" if unit.parent is not None else unit.name
     if legacy.successors:
@@ -208,9 +212,13 @@ def _ward_unknown(legacy: _Legacy | None) -> Problem:
     )
 
 
-def _province_unknown(legacy: _Legacy | None) -> Problem:
+def _province_unknown(legacy: _Legacy | None, code: str) -> Problem:
     if legacy is None:
-        return Problem("province_code", "province_unknown", _("There is no province with this code."))
+        return Problem(
+            "province_code",
+            "province_unknown",
+            format_lazy(_("There is no province or city with the code “{code}”."), code=code),
+        )
     return Problem(
         "province_code",
         "province_unknown",
@@ -261,7 +269,7 @@ class _References:
                 if legacy is not None and len(legacy.successors) == 1:
                     ward = legacy.successors[0]
                 else:
-                    invalid.append(_ward_unknown(legacy))
+                    invalid.append(_ward_unknown(legacy, data.ward_code))
         province = None
         if province_code:
             province = self.provinces.get(province_code)
@@ -273,7 +281,7 @@ class _References:
                 elif ward is not None and ward.parent in successors:
                     province = ward.parent
                 else:
-                    invalid.append(_province_unknown(legacy))
+                    invalid.append(_province_unknown(legacy, province_code))
             if province is not None and ward is not None and ward.parent_id != province.id:
                 invalid.append(
                     Problem("ward_code", "ward_not_in_province", _("This ward or commune is not in that province."))
@@ -285,7 +293,11 @@ class _References:
             group = self.groups.get(data.priority_group)
             if group is None:
                 invalid.append(
-                    Problem("priority_group", "priority_group_unknown", _("There is no priority group with this code."))
+                    Problem(
+                        "priority_group",
+                        "priority_group_unknown",
+                        format_lazy(_("There is no priority group with the code “{code}”."), code=data.priority_group),
+                    )
                 )
         return _Resolved(check=check, ward=ward, province=province, priority_group=group, invalid=invalid)
 

@@ -1,5 +1,6 @@
 """Header matching and the columns' clean steps (what spreadsheets do to data, undone)."""
 
+import re
 import unicodedata
 from datetime import date, datetime
 
@@ -133,6 +134,19 @@ def test_header_keys():
         ("priority_group", "9 - Người lao động, thân nhân người lao động tại doanh nghiệp", "9"),
         ("priority_group", "12. Người dân khác", "12"),
         ("priority_group", " 9 ", "9"),
+        ("priority_group", "09", "9"),
+        ("priority_group", "Nhóm 9", "9"),
+        ("priority_group", "NHÓM 12", "12"),
+        ("priority_group", "nhom 9 - Người lao động", "9"),
+        ("priority_group", "Nhóm số 9", "9"),
+        ("priority_group", "9.0", "9"),
+        ("priority_group", "Nhóm A", "NhómA"),  # not a group's number: refused by the registry, as typed
+        ("ward_code", "26041.0", "26041"),  # a CSV written from a numeric column with blanks in it
+        ("ward_code", "4.0", "00004"),
+        ("province_code", "75.0", "75"),
+        ("province_code", "075", "75"),  # the province as a CCCD number's first three digits give it
+        ("province_code", 75.0, "75"),
+        ("province_code", "0750", "0750"),  # not a province's: refused by the registry, as typed
         ("date_of_birth", datetime(1990, 3, 4, 0, 0), date(1990, 3, 4)),
         ("date_of_birth", "04/03/1990", "04/03/1990"),  # text is parsed by the identity rules
         ("nationality", "Việt Nam", "Việt Nam"),  # the identity rules read a country's name
@@ -480,10 +494,13 @@ def test_a_run_longer_than_a_footer_goes_on_at_once_and_is_never_held() -> None:
     )
 )
 def test_a_code_cells_fast_path_gives_the_plain_steps_result(value):
-    """A cell of digits skips the unquoting and normalizing: the same text as going through them."""
+    """A cell of digits skips the unquoting and normalizing: the same text as going through them (a whole
+    number written as a decimal, "26041.0", then read as the whole number)."""
     plain = "".join(normalize_text(unquote(value)).split())
     if isinstance(value, float) and value.is_integer():
         plain = str(int(value))
+    elif whole := re.fullmatch(r"(\d+)\.0+", plain):
+        plain = whole.group(1)
     assert _code_text(value) == plain
 
 

@@ -355,6 +355,25 @@ def test_a_code_written_with_its_name_in_one_cell_is_read_when_the_two_agree(run
     assert "Mã 26002 là 26002 Phường Tam Hiệp, còn tên ghi kèm, “Phường Trấn Biên”" in reasons[4]  # in Vietnamese
 
 
+def test_a_code_and_a_name_both_from_before_2025_of_a_ward_split_since_is_refused(run, places, before_2025, ward2):
+    """174 codes of wards before 2025 are 2025 wards' codes too: a split ward's code went to one of its parts.
+    "26002 - Phường Hàng Mới", Hàng Mới's code and name, is Hàng Mới, now in Tam Hiệp or Trấn Biên: refused as
+    the registry refuses a split ward's code, not read as Tam Hiệp, which the 2025 code alone would be."""
+    from vaxbook.places.models import AdminUnit
+
+    district = AdminUnit.objects.get(code="689")
+    old = WardFactory(level=AdminUnit.Level.LEGACY_WARD, code="26002", name="Phường Hàng Mới", parent=district)
+    old.successors.add(ward2, places)
+    given = {1: "26002 - Phường Hàng Mới", 2: "26002 - Phường Tam Hiệp", 3: "26002 - Phuong Tam Hiep", 4: "26002"}
+    rows = [person_row(n, **{"Mã phường/xã": w}) for n, w in given.items()]
+    imp = run(xlsx_bytes(table(rows)))
+    reasons = reasons_by_row(imp)
+    assert (imp.created, set(reasons)) == (3, {1}), reasons
+    assert "[ward_split]" in reasons[1] and "26001 Phường Trấn Biên; 26002 Phường Tam Hiệp" in reasons[1]
+    assert "“Mã phường/xã”" in reasons[1] and "Phường Hàng Mới" in reasons[1]
+    assert set(Person.objects.values_list("ward__code", flat=True)) == {"26002"}
+
+
 def test_a_ward_beside_an_address_naming_another_ward_of_its_province_is_refused(run, places, before_2025):
     """A ward's code dragged down a column, or an address copied from another row: the address names, for sure,
     another ward of the province than the code's. The row is refused naming both, the two cells marked; an

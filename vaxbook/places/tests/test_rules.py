@@ -67,6 +67,8 @@ def _names() -> PlaceNames:
         ("Xã Lộc Thạnh", "732", ["26041"]),  # a 2025 commune's name, whose namesake before 2025 became another
         ("Phường 1", "770", ["27031"]),  # Hồ Chí Minh City's numbered wards, one per district
         ("Phường 1", "771", ["26999"]),  # (a unit this table lacks)
+        ("Phường Tân Tiến", "731", ["26200", "26041"], "26200"),  # split; Tam Hiệp took its code
+        ("Phường Tam Hòa", "731", ["26200"], "26041"),  # merged whole, into another code's ward
     ]
     legacy_districts = [("731", "Thành phố Biên Hòa"), ("732", "Huyện Xuân Lộc"), ("770", "Quận 1"), ("771", "Quận 3")]
     return PlaceNames(provinces, wards, legacy_provinces, legacy_wards, legacy_districts)
@@ -167,3 +169,15 @@ def test_an_address_names_its_district_before_2025() -> None:
     assert district("12 Lê Lợi, TP Biên Hòa") == "TP Biên Hòa"  # the last part, when it is no province
     assert district("12 Lê Lợi, Phường Trấn Biên, Đồng Nai") is None
     assert district(None) is None
+
+
+def test_a_split_wards_code_with_its_name_before_2025_is_the_split_ward() -> None:
+    names = _names()
+    split = ("26041", "26200")
+    assert tuple(u.code for u in names.split_ward("26200", "Phường Tân Tiến")) == split
+    assert tuple(u.code for u in names.split_ward("26200", "P. Tan Tien")) == split
+    assert names.split_ward("26200", "Phường Tam Hiệp") == ()  # the name of the code's ward now
+    assert names.split_ward("26200", "Phuong Tam Hiep") == ()  # (typed without its marks)
+    assert names.split_ward("26041", "Phường Tân Tiến") == ()  # not the split ward's code
+    assert names.split_ward("26041", "Phường Tam Hòa") == ()  # merged whole
+    assert names.split_ward("99999", "Phường Tân Tiến") == ()
