@@ -356,7 +356,7 @@ def test_a_code_written_with_its_name_in_one_cell_is_read_when_the_two_agree(run
 
 
 def test_a_code_and_a_name_both_from_before_2025_of_a_ward_split_since_is_refused(run, places, before_2025, ward2):
-    """174 codes of wards before 2025 are 2025 wards' codes too: a split ward's code went to one of its parts.
+    """138 codes of split wards before 2025 are 2025 wards' codes too: each went to one of its parts.
     "26002 - Phường Hàng Mới", Hàng Mới's code and name, is Hàng Mới, now in Tam Hiệp or Trấn Biên: refused as
     the registry refuses a split ward's code, not read as Tam Hiệp, which the 2025 code alone would be."""
     from vaxbook.places.models import AdminUnit
