@@ -88,6 +88,8 @@ from vaxbook.places.selectors import place_names
 from vaxbook.registry.identity import PersonInput, check_person, national_phone
 from vaxbook.registry.models import Person
 from vaxbook.registry.services import (
+    EarlierDocuments,
+    FirstRow,
     KnownPersons,
     RecordChanged,
     RegistrationPlan,
@@ -643,17 +645,24 @@ class _WhileImporting:
                 sys.setswitchinterval(interval)
 
 
-class _Documents:
-    """The documents accepted in the file so far, as hashes (a million of them fit in a few dozen MB),
-    and those of the chunk being written meanwhile: `(id_type, id_number) in documents`."""
+class _Documents(EarlierDocuments):
+    """The documents the file's rows took so far (accepted, or refused as a conflict), as hashes (a million of
+    them fit in a few dozen MB), and those of the chunk being written meanwhile: `(id_type, id_number) in
+    documents`; each with the number of the row that took it, negative for a conflict (`_Chunk.keys`), so that
+    a later row giving it is told which (`first`)."""
 
     def __init__(self) -> None:
-        self.hashes: set[int] = set()
-        self.pending: frozenset[int] = frozenset()
+        self.rows: dict[int, int] = {}
+        self.pending: dict[int, int] = {}
 
     def __contains__(self, key: object) -> bool:
         h = hash(key)
-        return h in self.hashes or h in self.pending
+        return h in self.rows or h in self.pending
+
+    def first(self, key: tuple[str, str]) -> FirstRow | None:
+        h = hash(key)
+        row = self.rows.get(h, self.pending.get(h))
+        return None if row is None else FirstRow(abs(row), row < 0)
 
 
 @dataclass
@@ -666,7 +675,7 @@ class _Chunk:
     plan: RegistrationPlan
     accepted: list[tuple[RosterRow, Person]]
     existing: dict[int, RosterEntry]  # the roster entries the accepted persons already have
-    keys: frozenset[int]  # the documents this chunk takes (accepts, or refuses as a conflict)
+    keys: dict[int, int]  # the documents this chunk takes (accepts; or refuses as a conflict: the row negative)
     recent: list[Person]  # the persons without document it creates (the next chunk's duplicate rule)
     tally: Counter[str]
     conflicts: list[tuple[RosterRow, RowResult]]  # rows refused as `document_conflict`, kept for review
@@ -829,7 +838,7 @@ class _ImportRun:
                 statuses[i] = ("refused", [*row.problems, *problems])
             else:
                 batch.append(i)
-        self.documents.pending = writing.keys if writing else frozenset()
+        self.documents.pending = writing.keys if writing else {}
         plan = persons_register_plan(
             actor=self.actor,
             rows=[rows[i].person for i in batch],
@@ -844,7 +853,7 @@ class _ImportRun:
             today=self.today,
         )
         accepted: list[tuple[RosterRow, Person]] = []
-        keys: set[int] = set()
+        keys: dict[int, int] = {}
         recent: list[Person] = []
         conflicts: list[tuple[RosterRow, RowResult]] = []
         for i, result in zip(batch, plan.results, strict=True):
@@ -854,13 +863,14 @@ class _ImportRun:
                 if result.conflicting is not None:
                     conflicts.append((rows[i], result))
                     # Its number is the file's first (a later row with it is a repeat, as in one chunk).
-                    keys.add(hash(document_key(result.conflicting.id_type, result.conflicting.id_number or "")))
+                    conflicting = result.conflicting
+                    keys[hash(document_key(conflicting.id_type, conflicting.id_number or ""))] = -rows[i].number
                 continue
             accepted.append((rows[i], person))
             if person.id_number:
                 # The file's own documents only: a row without one may be a roster person who has one.
                 if rows[i].person.id_number not in ("", None):
-                    keys.add(hash(document_key(person.id_type, person.id_number)))
+                    keys[hash(document_key(person.id_type, person.id_number))] = rows[i].number
             elif result.status == "created":
                 recent.append(person)
         # Only persons registered before can be on the roster already.
@@ -876,7 +886,7 @@ class _ImportRun:
             plan=plan,
             accepted=accepted,
             existing=existing,
-            keys=frozenset(keys),
+            keys=keys,
             recent=recent,
             tally=Counter(status for status, _problems in statuses.values()),
             conflicts=conflicts,
@@ -996,7 +1006,7 @@ class _ImportRun:
 
     def _accept(self, chunk: _Chunk) -> None:
         """A chunk is written: count it, remember its documents, report its refused rows."""
-        self.documents.hashes.update(chunk.keys)
+        self.documents.rows.update(chunk.keys)
         self.processed = chunk.done
         self.counts.update(chunk.tally)
         statuses = chunk.statuses

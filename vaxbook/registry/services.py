@@ -502,6 +502,29 @@ def persons_register_bulk(
     raise AssertionError("unreachable")
 
 
+class FirstRow(NamedTuple):
+    """The row of a file that took a document number first, and whether it was refused as a conflict."""
+
+    row: Hashable
+    conflict: bool
+
+
+class EarlierDocuments(Container[tuple[str, str]]):
+    """The documents earlier batches of the same file took (`persons_register_plan`): membership, and the
+    row that took one (`first`), when the caller numbers its rows."""
+
+    def first(self, key: tuple[str, str]) -> FirstRow | None:
+        return None
+
+
+class _NoEarlier(EarlierDocuments):
+    def __contains__(self, key: object) -> bool:
+        return False
+
+
+_NO_EARLIER = _NoEarlier()
+
+
 def persons_register_plan(
     *,
     actor: Any,
@@ -511,7 +534,7 @@ def persons_register_plan(
     on_existing: OnExisting = "conflict",
     today: date | None = None,
     audit_action: str = "registry.person.created",
-    earlier_documents: Container[tuple[str, str]] = (),
+    earlier_documents: EarlierDocuments = _NO_EARLIER,
     recent: Sequence[Person] = (),
     known: "KnownPersons | None" = None,
     row_ids: Sequence[Hashable] | None = None,
@@ -520,8 +543,9 @@ def persons_register_plan(
     importer): this one checks, reads and decides, and builds the rows; `plan.write()`, called inside
     a transaction (on any connection, in any thread), writes them. The same rules, with two additions
     for a batch that follows others whose writes may not be visible yet: a document in
-    `earlier_documents` (`document_key(id_type, id_number)`, accepted in an earlier batch of the same file) is
-    refused as `document_repeated`, as a number repeated within the batch is; and the persons of
+    `earlier_documents` (`document_key(id_type, id_number)` → the row that took it in an earlier batch of the same
+    file, see `EarlierDocuments`) is refused as `document_repeated`, as a number repeated within the batch is,
+    naming that row; and the persons of
     `recent` (created by an earlier batch) count as known records for the suspected-duplicate rule.
     With `known` (the roster importer: its organization's roster), a row without a document that is
     one of those persons (see `KnownPersons`) links to it instead of creating a person; `row_ids`
@@ -648,12 +672,29 @@ def _alike(candidates: dict[tuple[str, date], list[Person]], row: Person) -> lis
     return same + [p for p in persons if p.phone != key[2] and (not p.phone or not key[2])]
 
 
-def _repeated_problem() -> ErrorItem:
-    return ErrorItem(
-        "id_number",
-        "document_repeated",
-        _("This document number appears earlier in the same file; only the first row is used."),
-    )
+def _repeated_problem(first: FirstRow | None) -> ErrorItem:
+    """A document number given by an earlier row of the same file (`first`: that row, and whether it was refused
+    as a conflict with the record of that number, when the caller numbers its rows)."""
+    if first is None:
+        message = _("This document number appears earlier in the same file; only the first row is used.")
+    elif first.conflict:
+        message = format_lazy(
+            _(
+                "Row {row} of the same file gives this document number too, and was sent for review: its name or "
+                "date of birth is not that of the person registered with the number. Only the first row is "
+                "read: correct the two rows together."
+            ),
+            row=first.row,
+        )
+    else:
+        message = format_lazy(
+            _(
+                "Row {row} of the same file gives this document number already; only that row is used: delete "
+                "this one, or correct its number."
+            ),
+            row=first.row,
+        )
+    return ErrorItem("id_number", "document_repeated", message)
 
 
 class Updated(NamedTuple):
@@ -764,7 +805,7 @@ def _plan(
     on_existing: OnExisting,
     audit_action: str,
     optimistic_single: bool = False,
-    earlier: Container[tuple[str, str]] = (),
+    earlier: EarlierDocuments = _NO_EARLIER,
     recent: Sequence[Person] = (),
     known: KnownPersons | None = None,
     row_ids: Sequence[Hashable] | None = None,
@@ -821,7 +862,7 @@ def _plan(
         if nodoc or newdoc:
             candidates = known.candidates(names | newdoc, legacy)
 
-    seen_docs: set[tuple[str, str]] = set()
+    seen_docs: dict[tuple[str, str], FirstRow | None] = {}  # a document → the row that took it, when rows are numbered
     created: list[Person] = []
     updated: list[Updated] = []
     pending_dups: list[tuple[Person, tuple[str, date, str]]] = []
@@ -831,9 +872,9 @@ def _plan(
         if data.id_number:
             key = document_key(data.id_type, data.id_number)
             if key in seen_docs or key in earlier:
-                results[i].problems = [_repeated_problem()]
+                results[i].problems = [_repeated_problem(seen_docs[key] if key in seen_docs else earlier.first(key))]
                 continue
-            seen_docs.add(key)
+            seen_docs[key] = FirstRow(row_ids[i], False) if row_ids is not None else None
             person = existing.get(key)
             if person is not None:
                 results[i].existing_id = str(person.public_id)
@@ -843,6 +884,7 @@ def _plan(
                 if not identity_agrees(person, data.full_name, data.date_of_birth):
                     results[i].problems = [_conflict_problem(person)]
                     results[i].conflicting = data
+                    seen_docs[key] = FirstRow(row_ids[i], True) if row_ids is not None else None
                     continue
                 row_id = row_ids[i] if row_ids is not None else i
                 taker = known.taken.get(person.pk, row_id) if known is not None else row_id

@@ -1388,7 +1388,8 @@ def test_a_number_repeated_in_the_file_is_accepted_once(run):
     rows = [person_row(1), person_row(2), {**person_row(1), "STT": 3}]
     imp = run(xlsx_bytes(table(rows)))
     assert (imp.created, imp.refused) == (2, 1)
-    assert "[document_repeated]" in reasons_by_row(imp)[3]
+    reason = reasons_by_row(imp)[3]
+    assert "[document_repeated]" in reason and "Dòng 2 của cùng tệp đã ghi số giấy tờ này" in reason  # (file row 2)
 
 
 @override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
@@ -1400,6 +1401,7 @@ def test_a_repeat_in_a_later_chunk_is_refused_too_and_fills_nothing(run):
     assert (imp.created, imp.linked, imp.updated, imp.refused) == (3, 0, 0, 2)
     reasons = reasons_by_row(imp)
     assert "[document_repeated]" in reasons[4] and "[document_repeated]" in reasons[5]
+    assert all("Dòng 2 của cùng tệp đã ghi" in reasons[n] for n in (4, 5))  # the row, across chunks too
     assert Person.objects.get(id_number=first["Số giấy tờ"]).health_insurance_number == ""
 
 
@@ -1415,6 +1417,8 @@ def test_a_number_first_sent_as_a_conflict_is_a_repeat_after_it_in_any_chunk(run
     assert (imp.created, imp.linked, imp.updated, imp.refused) == (2, 0, 0, 2)
     reasons = reasons_by_row(imp)
     assert "[document_conflict]" in reasons[1] and "[document_repeated]" in reasons[4]
+    # not "only the first row is used": that row was refused, and is named
+    assert "Dòng 2 của cùng tệp cũng ghi số giấy tờ này và đã được gửi đi xem xét" in reasons[4]
 
 
 @pytest.mark.parametrize("document_first", [True, False])
