@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "vaxbook.common.middleware.PortalQueryCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "vaxbook.common.middleware.HtmxSignInMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -3,11 +3,12 @@ any of its handlers run, in the API's error shape."""
 
 import contextlib
 from collections.abc import Callable
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -109,3 +110,26 @@ class PortalQueryCharactersMiddleware:
                 context = {"code": INVALID_CHARACTER, "parameters": ", ".join(parameters)}
                 return render(request, "400.html", context, status=400)
         return self.get_response(request)
+
+
+class HtmxSignInMiddleware:
+    """A fragment htmx asks for (a progress card polled every second, a search's results) when the session
+    has ended (signed out in another tab, the session's age) is answered with ``HX-Redirect`` to the sign-in
+    page, coming back to the page the person was on: htmx follows a plain redirect itself and would put the
+    whole sign-in page inside the fragment, with a form that posts nowhere useful."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") != "true" or response.status_code != 302:
+            return response
+        login = resolve_url(settings.LOGIN_URL)
+        if urlsplit(response.get("Location", "")).path != login:
+            return response
+        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+        here = page.path + (f"?{page.query}" if page.query else "") if page.path else request.get_full_path()
+        answer = HttpResponse(status=204)
+        answer["HX-Redirect"] = f"{login}?{urlencode({'next': here})}"
+        return answer

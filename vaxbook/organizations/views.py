@@ -15,9 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vaxbook.accounts.selectors import user_scope
@@ -127,6 +129,7 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
 
 @login_required
 @require_GET
+@never_cache  # Back after an upload shows the roster as it is now (with the import), not the page before it
 def roster(request: HttpRequest, organization_id: uuid.UUID) -> HttpResponse:
     organization = _organization_or_404(request, organization_id)
     return render(request, "organizations/roster.html", _roster_context(request, organization))
@@ -141,6 +144,7 @@ def roster_template(request: HttpRequest, organization_id: uuid.UUID) -> HttpRes
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@never_cache
 def roster_imports(request: HttpRequest, organization_id: uuid.UUID) -> HttpResponse:
     """GET: every import of the organization, the latest first, a page at a time (the roster page shows
     the last few); POST: upload a roster."""
@@ -171,7 +175,9 @@ def _roster_import_upload(request: HttpRequest, organization: Organization) -> H
             return redirect("organizations:import", import_id=roster_import.public_id)
     if errors:  # the file's refusals, in the box above the input: the input says it is invalid and points there
         form.fields["file"].widget.attrs.update({"aria-invalid": "true", "aria-describedby": "upload-errors"})
-    context = _roster_context(request, organization, form=form, upload_errors=errors)
+    # The language switch comes back to the roster, where the form is (this address, asked again, lists the imports).
+    lang_next = reverse("organizations:roster", args=[organization.public_id])
+    context = _roster_context(request, organization, form=form, upload_errors=errors, lang_next=lang_next)
     return render(request, "organizations/roster.html", context, status=status)
 
 
@@ -206,6 +212,7 @@ def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
 
 @login_required
 @require_GET
+@never_cache  # Back or Forward to it shows the import as it is now
 def roster_import(request: HttpRequest, import_id: uuid.UUID) -> HttpResponse:
     imp = _import_or_404(request, import_id)
     return render(request, "organizations/import.html", _import_context(request, imp))
@@ -281,8 +288,9 @@ def roster_entry_remove(request: HttpRequest, organization_id: uuid.UUID, person
         return redirect("organizations:roster", organization_id=organization.public_id)
     try:
         entry = selectors.roster_entry_get_for_user(user=request.user, organization=organization, person_id=person_id)
-    except NotFound:
-        raise Http404(_("This person is not on the organization's roster.")) from None
+    except NotFound:  # taken off already (Back after doing it), or never on it: said on the roster, as a POST says it
+        messages.info(request, _("This person is not on the organization's roster."))
+        return redirect("organizations:roster", organization_id=organization.public_id)
     return render(request, "organizations/roster_entry_remove.html", {"organization": organization, "entry": entry})
 
 

@@ -404,7 +404,26 @@ def test_the_representative_takes_a_staff_member_off_the_roster_after_a_confirma
 
     twice = client.post(url, follow=True)  # a second click: said, nothing else
     assert "Người này không có trong danh sách nhân viên của đơn vị." in twice.content.decode()
-    assert client.get(url).status_code == 404
+    back = client.get(url, follow=True)  # Back to the confirmation after it: said on the roster, not a dead end
+    assert back.redirect_chain == [(roster_url, 302)]
+    assert "Người này không có trong danh sách nhân viên của đơn vị." in back.content.decode()
+
+
+def test_back_and_the_language_switch_after_an_upload_show_the_roster_as_it_is(rep, org, imported):
+    """The roster and an import's page are never cached: Back after an upload shows the import in the list,
+    not the page before it with the file still chosen (a second upload of it). A refused upload answers the
+    form's POST address; the language switch there comes back to the roster, where the form is."""
+    client = signed_in(rep)
+    roster_url = reverse("organizations:roster", args=[org.public_id])
+    for url in (roster_url, reverse("organizations:import", args=[imported.public_id])):
+        assert "no-store" in client.get(url)["Cache-Control"]
+    pdf = upload(b"%PDF-1.4", "a.pdf")
+    refused = client.post(reverse("organizations:imports", args=[org.public_id]), {"file": pdf})
+    assert refused.status_code == 422 and "no-store" in refused["Cache-Control"]
+    assert f'<input name="next" type="hidden" value="{roster_url}">' in refused.content.decode()
+    page = client.get(roster_url).content.decode()
+    assert f'<input name="next" type="hidden" value="{roster_url}">' in page
+    assert 'id="lang-switch" lang="en">English</button>' in page
 
 
 def test_who_only_sees_the_roster_cannot_take_anyone_off_it(officer, org, imported):
@@ -437,6 +456,23 @@ def test_the_roster_page_finds_a_staff_member(rep, org, imported):
     assert "0 nhân viên khớp với" in nothing and 'id="roster-table"' not in nothing
     assert 'name="status" value="complete"' in nothing  # the search keeps the status filter
     assert "Nobody is on the roster yet." not in nothing and "Chưa có ai trong danh sách" not in nothing
+
+
+def test_a_progress_poll_after_the_session_ended_sends_the_page_to_sign_in_and_back(rep, imported):
+    """Signed out in another tab while the card polls: htmx is told to go to the sign-in page (which brings the
+    person back to the import), instead of following the redirect and putting that page inside the card."""
+    client = signed_in(rep)
+    page = reverse("organizations:import", args=[imported.public_id])
+    status = reverse("organizations:import_status", args=[imported.public_id])
+    polled = {"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}?lang=vi"}
+    assert client.get(status, headers=polled).status_code == 200
+    client.logout()
+    answer = client.get(status, headers=polled)
+    assert answer.status_code == 204 and answer.content == b""
+    login = reverse("accounts:login")
+    assert answer["HX-Redirect"] == f"{login}?next={page.replace('/', '%2F')}%3Flang%3Dvi"
+    plain = client.get(status)  # without htmx: the usual redirect
+    assert plain.status_code == 302 and plain["Location"].startswith(login) and "HX-Redirect" not in plain
 
 
 def test_the_status_says_the_place_in_the_queue_and_the_minutes_left(
