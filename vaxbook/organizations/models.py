@@ -169,6 +169,16 @@ class RosterImport(BaseModel):
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
+    @property
+    def cancelled(self) -> bool:
+        """Stopped by a representative: `failed` with the problem `import_cancelled` (the API's status)."""
+        return self.status == self.Status.FAILED and any(p.get("code") == "import_cancelled" for p in self.problems)
+
+    @property
+    def state_display(self) -> str:
+        """The status a page shows: "cancelled" for an import cancelled, which the API calls `failed`."""
+        return str(_("cancelled")) if self.cancelled else str(self.get_status_display())
+
 
 def _export_upload_to(instance: "RosterExport", filename: str) -> str:
     return f"roster-exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"

@@ -157,7 +157,10 @@ def test_the_page_offers_the_button_and_says_what_happened(
     text = followed.content.decode()
     assert followed.status_code == 200
     assert 'data-status="failed"' in text and "import_cancelled" in text
+    assert '<strong id="import-state">Đã hủy</strong>' in text  # not "failed": the API's word for it
     assert 'id="import-cancel"' not in text
+    listed = client.get(f"/organizations/{org.public_id}/imports/").content.decode()
+    assert ">Đã hủy</td>" in listed and "Không thành công" not in listed
     ended = client.get(f"/organizations/imports/{imp.public_id}/cancel/")  # nothing left to ask about
     assert ended.status_code == 302 and ended["Location"] == f"/organizations/imports/{imp.public_id}/"
     second = client.post(f"/organizations/imports/{imp.public_id}/cancel/", follow=True)
