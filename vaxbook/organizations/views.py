@@ -26,6 +26,7 @@ from vaxbook.accounts.selectors import user_scope
 from vaxbook.common.errors import DomainError, Forbidden, NotFound
 from vaxbook.organizations import selectors, services
 from vaxbook.organizations.api import error_report_response, roster_export_file_response, template_response
+from vaxbook.organizations.conf import limit
 from vaxbook.organizations.models import Organization, RosterConflict, RosterExport, RosterImport
 from vaxbook.organizations.readers import render_problem
 from vaxbook.organizations.reasons import refusal_summary
@@ -40,6 +41,7 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Roster file (.xlsx or .csv)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        allow_empty_file=True,  # refused by the import's own check (`file_empty`), in its words and its box
     )
 
 
@@ -123,6 +125,10 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
         "may_import": selectors.organization_may_import(user=request.user, organization=organization),
         "absent_import": absent_import,
         "form": RosterUploadForm(),
+        "upload_limits": {
+            "mb": limit("ROSTER_IMPORT_MAX_BYTES") // (1024 * 1024),
+            "rows": limit("ROSTER_IMPORT_MAX_ROWS"),
+        },
         **extra,
     }
 
@@ -169,7 +175,11 @@ def _roster_import_upload(request: HttpRequest, organization: Organization) -> H
             if exc.codes == ["import_duplicate"]:  # a second click: the page of the import already running
                 messages.info(request, str(exc.errors[0].message))
                 return redirect("organizations:import", import_id=exc.extra["import_id"])
-            errors = [str(e.message) for e in exc.errors]
+            name = form.cleaned_data["file"].name
+            errors = [
+                _("The file “%(name)s” was not imported:") % {"name": name},
+                *(str(e.message) for e in exc.errors),
+            ]
             status = exc.status
         else:
             return redirect("organizations:import", import_id=roster_import.public_id)
