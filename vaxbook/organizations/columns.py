@@ -233,14 +233,22 @@ EXPORT_NEXT_HEADER = "Lịch hẹn tiếp theo"
 
 #: Headers of an old identity card's (CMND) number. A roster of the years when both were in use may have
 #: a column of each: the other one is read first, this one when it is empty in a row.
-ID_CARD_HEADERS = ("Số CMND", "CMND", "Số chứng minh nhân dân", "Số chứng minh thư")
+ID_CARD_HEADERS = ("Số CMND", "CMND", "Số chứng minh nhân dân", "Số chứng minh thư", "Số CMT", "CMT")
 #: Headers of a passport's number: a roster with foreign staff may keep it beside the citizen IDs; read in a
 #: row without another document, as a passport.
 PASSPORT_HEADERS = ("Số hộ chiếu", "Hộ chiếu", "Passport", "Passport number", "Passport No", "Số passport")
 
 
 #: Headers of a mobile phone's column: read first where a list also has another phone's ("Điện thoại").
-MOBILE_HEADERS = ("Điện thoại di động", "Số điện thoại di động", "Số di động", "Di động", "SĐT di động", "Mobile")
+MOBILE_HEADERS = (
+    "Điện thoại di động",
+    "Số điện thoại di động",
+    "Số di động",
+    "Di động",
+    "SĐT di động",
+    "ĐTDĐ",
+    "Mobile",
+)
 #: Headers of the address a person lives at now, and of the registered home address (hộ khẩu thường trú).
 CURRENT_ADDRESS_HEADERS = (
     "Địa chỉ hiện tại",
@@ -249,6 +257,10 @@ CURRENT_ADDRESS_HEADERS = (
     "Chỗ ở hiện tại",
     "Chỗ ở hiện nay",
     "Địa chỉ tạm trú",
+    "Nơi cư trú",
+    "Địa chỉ cư trú",
+    "Nơi ở",
+    "Địa chỉ nơi ở",
 )
 HOME_ADDRESS_HEADERS = ("Địa chỉ thường trú", "Hộ khẩu thường trú", "Nơi thường trú", "Thường trú")
 
@@ -259,7 +271,10 @@ WARD_NAME_HEADERS = (
     "Phường/xã",
     "Xã/phường",
     "Phường/xã/đặc khu",
+    "Phường/xã/thị trấn",
+    "Xã/phường/thị trấn",
     "Tên phường/xã",
+    "Tên phường/xã/thị trấn",
     "Phường",
     "Xã",
     "Ward",
@@ -273,6 +288,8 @@ PROVINCE_NAME_HEADERS = (
     "Tỉnh thành",
     "Tên tỉnh",
     "Tên tỉnh/thành phố",
+    "Tỉnh/thành phố trực thuộc trung ương",
+    "Tỉnh/thành phố trực thuộc TW",
     "Tỉnh",
     "Province",
     "Province/city",
@@ -341,8 +358,24 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("row_number", "STT", aliases=("Số TT", "Số thứ tự", "No"), text_format=False, width=6),
-    Column("full_name", "Họ và tên", required=True, aliases=("Họ tên", "Full name", "Name"), width=28),
+    Column("row_number", "STT", aliases=("Số TT", "Số thứ tự", "TT", "No"), text_format=False, width=6),
+    Column(
+        "full_name",
+        "Họ và tên",
+        required=True,
+        aliases=(
+            "Họ tên",
+            "Họ và tên người lao động",
+            "Họ tên người lao động",
+            "Họ và tên NLĐ",
+            "Họ tên NLĐ",
+            "Họ và tên nhân viên",
+            "Họ tên nhân viên",
+            "Full name",
+            "Name",
+        ),
+        width=28,
+    ),
     Column(
         "date_of_birth",
         "Ngày sinh",
@@ -359,6 +392,12 @@ COLUMNS: tuple[Column, ...] = (
             "Điện thoại",
             "SĐT",
             "Số ĐT",
+            "ĐT",
+            "Điện thoại liên hệ",
+            "Số điện thoại liên hệ",
+            "SĐT liên hệ",
+            "Số ĐT liên hệ",
+            "Tel",
             "Phone",
             "Phone number",
             *MOBILE_HEADERS,
@@ -390,6 +429,15 @@ COLUMNS: tuple[Column, ...] = (
             "Số giấy tờ tùy thân",
             "CCCD",
             "CCCD/CMND",
+            "CMND/CCCD",
+            "Số CMT/CCCD",
+            "CMT/CCCD",
+            "CCCD/CMT",
+            "CMND/CCCD/Hộ chiếu",
+            "CCCD/CMND/HC",
+            "CMND/CCCD/HC",
+            "Mã định danh",
+            "Mã định danh cá nhân",
             "Document number",
             "ID number",
             # An old identity card's column, a passport's: read when the file has no other document
@@ -402,7 +450,16 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "health_insurance_number",
         "Số thẻ BHYT",
-        aliases=("BHYT", "Mã thẻ BHYT", "Số BHYT", "Mã số BHXH", "Số BHXH", "Health insurance number"),
+        aliases=(
+            "BHYT",
+            "Mã thẻ BHYT",
+            "Số BHYT",
+            "Mã số BHXH",
+            "Mã BHXH",
+            "Số BHXH",
+            "Số sổ BHXH",
+            "Health insurance number",
+        ),
         width=18,
     ),
     Column(
@@ -417,7 +474,19 @@ COLUMNS: tuple[Column, ...] = (
         "department",
         "Bộ phận",
         clean_roster_text,
-        aliases=("Phòng ban", "Bộ phận công tác", "Đơn vị công tác", "Department"),
+        aliases=(
+            "Phòng ban",
+            "Bộ phận công tác",
+            "Đơn vị công tác",
+            "Đơn vị",
+            "Đơn vị/Phòng ban",
+            "Phòng ban/Đơn vị",
+            "Bộ phận/Phòng ban",
+            "Phòng ban/Bộ phận",
+            "Đơn vị/Bộ phận",
+            "Bộ phận/Đơn vị",
+            "Department",
+        ),
         width=20,
         max_length=120,
     ),
@@ -453,7 +522,7 @@ COLUMNS: tuple[Column, ...] = (
         "employee_number",
         "Mã nhân viên",
         clean_roster_text,
-        aliases=("Mã số nhân viên", "Mã NV", "Mã nhân sự", "Employee number"),
+        aliases=("Mã số nhân viên", "Mã NV", "Mã số NV", "MSNV", "Mã nhân sự", "Employee number"),
         in_template=False,
         max_length=40,
     ),

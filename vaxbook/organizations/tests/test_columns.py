@@ -1009,3 +1009,29 @@ def test_what_is_not_the_lower_row_of_a_header(lower):
     top, _sub = _two_rows()
     two = two_row_header((1, top), (2, lower))
     assert two is None or two.missing
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("CMND/CCCD", "id_number"),
+        ("Số CMT", "id_number"),
+        ("CCCD/CMND/HC", "id_number"),
+        ("SĐT liên hệ", "phone"),
+        ("Điện thoại liên hệ", "phone"),
+        ("ĐT", "phone"),
+        ("Phường/xã/thị trấn", "ward_code"),
+        ("Xã/Phường/Thị trấn", "ward_code"),
+        ("Tỉnh/thành phố trực thuộc TW", "province_code"),
+        ("Họ và tên người lao động", "full_name"),
+        ("Nơi cư trú", "address_line"),
+        ("Đơn vị/Phòng ban", "department"),
+        ("Bộ phận/Phòng ban", "department"),
+        ("Mã BHXH", "health_insurance_number"),
+        ("MSNV", "employee_number"),
+        ("TT", "row_number"),
+    ],
+)
+def test_headers_real_rosters_use(header, key):
+    """Spellings seen in rosters: each is its column, none was refused nor dropped as unknown."""
+    assert match_header(1, [header]).index.get(key) == 0
