@@ -697,6 +697,12 @@ def _check_normalized_name(name: str, field: str = "full_name") -> list[Problem]
                 format_lazy(_("The full name must be at most {max} characters long."), max=FULL_NAME_MAX_LENGTH),
             )
         ]
+    if name[0] in _NAME_PUNCTUATION:  # a list's dash ("- Nguyễn Văn An"), a text mark kept by a CSV ("'Nguyễn")
+        message = _("The full name must begin with a letter: remove the “{mark}” before it.")
+        return [Problem(field, "full_name_format", format_lazy(message, mark=name[0]))]
+    if name[-1] in _NAME_PUNCTUATION:
+        message = _("The full name must end with a letter: remove the “{mark}” after it.")
+        return [Problem(field, "full_name_format", format_lazy(message, mark=name[-1]))]
     if name.replace(" ", "").isalpha() or name.translate(_NAME_SEPARATORS).isalpha():
         return []  # fast paths, same result: every other character is a letter (Unicode category L)
     has_letter = False

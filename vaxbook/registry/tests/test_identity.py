@@ -478,10 +478,24 @@ def test_search_name(raw: str, expected: str) -> None:
         ("Lan @ home", ["full_name_format"]),
         ("---", ["full_name_format"]),
         ("A" * 201, ["full_name_format"]),
+        ("- Nguyễn Văn Dấu", ["full_name_format"]),  # a list's dash
+        ("'Nguyễn Văn Nháy", ["full_name_format"]),  # a CSV's text mark
+        ("Nguyễn Văn An -", ["full_name_format"]),
+        ("Ksor H'Bia", []),
     ],
 )
 def test_check_name(raw: str | None, expected: list[str]) -> None:
     assert codes(check_name(raw)) == expected
+
+
+def test_a_name_beginning_or_ending_with_a_mark_says_which_and_where() -> None:
+    (start,) = check_name("- Nguyễn Văn Dấu")
+    (end,) = check_name("Nguyễn Văn An -")
+    with translation.override("en"):
+        assert str(start.message) == "The full name must begin with a letter: remove the “-” before it."
+        assert str(end.message) == "The full name must end with a letter: remove the “-” after it."
+    with translation.override("vi"):
+        assert str(check_name("'Nguyễn")[0].message).endswith("hãy xóa dấu “'” ở đầu.")
 
 
 # --------------------------------------------------------------------------------------------
