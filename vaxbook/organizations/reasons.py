@@ -20,6 +20,7 @@ REFUSAL_LABELS: dict[str, Promise] = {
     # the identity rules (registry/identity.py)
     "full_name_required": _("The full name is missing"),
     "full_name_format": _("The full name holds characters other than letters"),
+    "full_name_title": _("The full name begins with a title (Ông, Bà …)"),
     "date_of_birth_required": _("The date of birth is missing"),
     "date_of_birth_format": _("The date of birth is not a real date (dd/mm/yyyy)"),
     "date_of_birth_future": _("The date of birth is in the future"),

@@ -46,6 +46,7 @@ CODES: dict[str, str] = {
     # invalid: the write is refused
     "full_name_required": "The full name is empty.",
     "full_name_format": "The full name has characters other than letters, spaces, ' and -, or is too long.",
+    "full_name_title": "The full name begins with a title (Ông, Bà, Anh, Chị …) before a Vietnamese family name.",
     "date_of_birth_required": "The date of birth is empty.",
     "date_of_birth_format": "The date of birth is not a real date in a known format.",
     "date_of_birth_future": "The date of birth is in the future.",
@@ -681,6 +682,28 @@ def _phone_problem(field: str, raw: object) -> Problem:
 # --------------------------------------------------------------------------------------------
 
 
+#: Words a list puts before a person's name ("Ông Nguyễn Văn Hùng", "Bà Trần Thị Lan"), lower-cased with their marks
+#: (unmarked, "Chu" is a family name: "Chu Nguyễn Minh Anh"); a title only before a common family name.
+_TITLES = frozenset(
+    {"ông", "bà", "anh", "chị", "cô", "chú", "bác", "ô.", "b.", "mr", "mr.", "mrs", "mrs.", "ms", "ms."}
+)
+#: The family names of nine in ten Vietnamese, in search form.
+_FAMILY_NAMES = frozenset(
+    {
+        *("nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo"),
+        *("duong", "ly", "dinh", "doan", "trinh", "truong", "lam", "luong", "luu", "mai", "cao", "ha", "ta", "to"),
+    }
+)
+
+
+def _title(name: str) -> str | None:
+    """The title a name begins with, as typed ("Ông"), when a common family name and a given name follow it."""
+    words = name.split(" ", 3)
+    if len(words) >= 3 and words[0].lower() in _TITLES and search_name(words[1]) in _FAMILY_NAMES:
+        return words[0]
+    return None
+
+
 def check_name(raw: object, field: str = "full_name") -> list[Problem]:
     """Non-empty; letters (with their marks), spaces, apostrophes and hyphens; at most 200 characters."""
     return _check_normalized_name(normalize_name(raw), field)
@@ -703,6 +726,9 @@ def _check_normalized_name(name: str, field: str = "full_name") -> list[Problem]
     if name[-1] in _NAME_PUNCTUATION:
         message = _("The full name must end with a letter: remove the “{mark}” after it.")
         return [Problem(field, "full_name_format", format_lazy(message, mark=name[-1]))]
+    if (title := _title(name)) is not None:
+        message = _("The full name begins with the title “{title}”: write the person's name only ({name}).")
+        return [Problem(field, "full_name_title", format_lazy(message, title=title, name=name[len(title) :].strip()))]
     if name.replace(" ", "").isalpha() or name.translate(_NAME_SEPARATORS).isalpha():
         return []  # fast paths, same result: every other character is a letter (Unicode category L)
     has_letter = False

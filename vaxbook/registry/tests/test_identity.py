@@ -482,6 +482,15 @@ def test_search_name(raw: str, expected: str) -> None:
         ("'Nguyễn Văn Nháy", ["full_name_format"]),  # a CSV's text mark
         ("Nguyễn Văn An -", ["full_name_format"]),
         ("Ksor H'Bia", []),
+        ("Ông Nguyễn Văn Hùng", ["full_name_title"]),
+        ("Bà Trần Thị Lan", ["full_name_title"]),
+        ("BÀ PHẠM THỊ HÀ", ["full_name_title"]),
+        ("Ô. Lê Văn Tám", ["full_name_title"]),
+        ("Chị Võ Thị Sáu", ["full_name_title"]),
+        ("Ông Văn Tùng", []),  # Ông is a family name too
+        ("Chu Nguyễn Minh Anh", []),  # Chu (not Chú) and a second family name
+        ("Anh Nguyễn", []),  # no given name after the family name: not a title before a name
+        ("Ong Nguyen Van Hung", []),  # unmarked: not told from a family name
     ],
 )
 def test_check_name(raw: str | None, expected: list[str]) -> None:
@@ -847,6 +856,7 @@ def test_every_code_is_documented() -> None:
     produced = {
         "full_name_required",
         "full_name_format",
+        "full_name_title",
         "date_of_birth_required",
         "date_of_birth_format",
         "date_of_birth_future",
@@ -1443,3 +1453,11 @@ def test_check_person_reads_sex_spelled_out() -> None:
     assert check.invalid == [] and check.normalized.sex == "F"
     (problem,) = check_person(person_with(sex="Nữ giới"), today=TODAY).invalid
     assert problem.code == "id_number_sex_mismatch"
+
+
+def test_a_title_before_the_name_is_refused_with_the_name_without_it() -> None:
+    (problem,) = check_name("Bà Phạm Thị Hà")
+    with translation.override("vi"):
+        assert str(problem.message) == (
+            "Họ và tên bắt đầu bằng danh xưng “Bà”: chỉ ghi họ và tên của người đó (Phạm Thị Hà)."
+        )
