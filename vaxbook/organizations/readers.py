@@ -255,9 +255,9 @@ def sniff_format(head: bytes, name: str) -> str:
     if fmt == "csv":
         if is_zip:
             raise FileRefused("file_type_mismatch", expected=".csv")
-        if head.startswith(UTF16_BOMS) or _utf16_without_bom(head):
+        if not head.startswith(UTF16_BOMS) and _utf16_without_bom(head):  # (with it: read, `CsvBook`)
             raise FileRefused("csv_encoding")
-        if b"\x00" in head:
+        if b"\x00" in head and not head.startswith(UTF16_BOMS):
             raise FileRefused("file_type_unsupported")
     return fmt
 
@@ -1314,6 +1314,9 @@ class CsvBook(Book):
     def __init__(self, fileobj: IO[bytes]):
         self.file = fileobj
         self._value_rows: array[int] | None = None
+        # UTF-8, with or without its BOM; or UTF-16 with its BOM, as Excel saves "Unicode Text" (tab-separated)
+        self.file.seek(0)
+        self.encoding = "utf-16" if self.file.read(2) in UTF16_BOMS else "utf-8-sig"
         self.delimiter = self._sniff_delimiter()
 
     def _sniff_delimiter(self) -> str:
@@ -1323,7 +1326,9 @@ class CsvBook(Book):
         self.file.seek(0)
         head = self.file.read(64 * 1024)
         self.file.seek(0)
-        lines = [line for line in head.decode("utf-8", errors="replace").splitlines() if line.strip()]
+        if self.encoding == "utf-16":
+            head = head[: len(head) // 2 * 2]
+        lines = [line for line in head.decode(self.encoding, errors="replace").splitlines() if line.strip()]
         lines = lines[:_SNIFF_LINES]
         scores = {}
         for d in _DELIMITERS:
@@ -1333,16 +1338,17 @@ class CsvBook(Book):
         return best if scores[best][0] else ","
 
     def verify(self) -> None:
-        """The whole file is UTF-8 (with or without BOM), and reads as CSV record by record: no quote
-        left open swallows the rows below it, no cell is over the csv module's limit. Notes the rows that
-        hold a value on the way."""
-        decoder = codecs.getincrementaldecoder("utf-8")()
+        """The whole file is UTF-8 (with or without BOM), or UTF-16 with its BOM, and reads as CSV record by
+        record: no quote left open swallows the rows below it, no cell is over the csv module's limit. Notes the
+        rows that hold a value on the way."""
+        decoder = codecs.getincrementaldecoder(self.encoding)()
         self.file.seek(0)
         try:
             while chunk := self.file.read(_READ_SIZE):
-                if b"\x00" in chunk:
+                if self.encoding != "utf-16" and b"\x00" in chunk:
                     raise FileRefused("file_type_unsupported")
-                decoder.decode(chunk)
+                if "\x00" in decoder.decode(chunk):
+                    raise FileRefused("file_type_unsupported")
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise FileRefused("csv_encoding") from None
@@ -1352,7 +1358,7 @@ class CsvBook(Book):
 
     def _scan(self) -> "array[int]":
         self.file.seek(0)
-        text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
+        text = io.TextIOWrapper(self.file, encoding=self.encoding, newline="")  # type: ignore[type-var]
         value_rows = array("q")
         reader = csv.reader(text, delimiter=self.delimiter)
         number = ended = width = 0
@@ -1401,7 +1407,7 @@ class CsvBook(Book):
         """The records, numbered from 1. The options do not apply: a CSV file has no merged cells, and it
         is read record by record by the csv module, with nothing to slice or to read ahead."""
         self.file.seek(0)
-        text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")  # type: ignore[type-var]
+        text = io.TextIOWrapper(self.file, encoding=self.encoding, newline="")  # type: ignore[type-var]
         try:
             for number, values in enumerate(csv.reader(text, delimiter=self.delimiter), start=1):
                 # Excel saves an error cell (#N/A) as its text.

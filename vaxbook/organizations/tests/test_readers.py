@@ -1,5 +1,6 @@
 """Reading roster files: refusal codes for unreadable files, and slices that read exactly like calamine."""
 
+import codecs
 import io
 import pathlib
 import random
@@ -157,8 +158,21 @@ def test_a_file_only_named_xls_or_ods_is_not_called_one():
 
 def test_other_kinds_of_file_are_refused():
     assert refused(b"%PDF-1.7", "roster.pdf") == "file_type_unsupported"
-    assert refused(b"\xff\xfeH\x00o\x00", "roster.csv") == "csv_encoding"  # UTF-16
+    assert refused(b"\xff\xfeH\x00o", "roster.csv") == "csv_encoding"  # UTF-16 cut in the middle of a letter
     assert refused("Ngày".encode("cp1252"), "roster.csv") == "csv_encoding"
+
+
+def test_a_csv_in_utf16_with_its_bom_is_read_as_excel_saves_unicode_text():
+    """Excel's "Unicode Text" is UTF-16 with its BOM, tab-separated: the BOM says the encoding for sure."""
+    rows = [["STT", "Họ và tên", "Ngày sinh"], ["1", "Nguyễn Văn An", "01/01/1990"]]
+    text = "".join("\t".join(row) + "\r\n" for row in rows)
+    for content in (codecs.BOM_UTF16_LE + text.encode("utf-16-le"), codecs.BOM_UTF16_BE + text.encode("utf-16-be")):
+        book = open_book(io.BytesIO(content), name="roster.csv")
+        book.verify()
+        assert book.delimiter == "\t"
+        assert [values for _number, values in book.iter_rows()] == rows
+    with_nul = codecs.BOM_UTF16_LE + "STT\tHọ\x00\n".encode("utf-16-le")
+    assert refused(with_nul, "roster.csv") == "file_type_unsupported"
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])

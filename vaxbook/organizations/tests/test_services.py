@@ -151,6 +151,16 @@ def test_csv_in_utf8_with_or_without_bom(run, bom):
     assert (imp.status, imp.created, imp.refused) == ("done", 2, 0)
 
 
+def test_excels_unicode_text_a_utf16_file_with_its_bom_and_tabs_is_imported(run):
+    """Excel's "Unicode Text" renamed .csv: UTF-16 (Python's codec writes the BOM), tab-separated; the
+    numbers' leading zeros and the names' marks come through; the error report is a workbook as for any CSV."""
+    rows = [person_row(1), person_row(2), person_row(3, **{"Ngày sinh": "31/02/1990"})]
+    imp = run(csv_bytes(table(rows), delimiter="\t", encoding="utf-16"), name="roster.csv")
+    assert (imp.status, imp.created, imp.refused) == ("done", 2, 1)
+    assert Person.objects.filter(full_name=rows[0]["Họ và tên"], phone="+84" + rows[0]["Số điện thoại"][1:]).exists()
+    assert "[date_of_birth_format]" in reasons_by_row(imp)[3]
+
+
 def test_a_department_and_a_ward_merged_down_over_their_staff(run):
     rows = [person_row(n) for n in (1, 2, 3)]
     cells = table(rows)
