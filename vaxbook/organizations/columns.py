@@ -1168,7 +1168,8 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int], 
     A row that says nothing of who it is (no value in IDENTIFYING_KEYS' columns, or only a signature
     block's texts there, `says_who`, in a row not numbered as staff are) is held back until a row that
     does comes: it is then a row of the table, checked and refused as any other. At the end of
-    the sheet, at most FOOTER_MAX_ROWS such rows after at least one person are its footer. A run of
+    the sheet, at most FOOTER_MAX_ROWS such rows after at least one person are its footer, but for those up to
+    the last numbered as staff are with a name in its name's cell (`_numbered_name`). A run of
     them longer than that is not a footer: it goes on at once, never held (a sheet of a million names
     typed ahead of the rest is not kept in memory)."""
     positions = header.data_positions  # nothing there but an STT number: a blank row
@@ -1208,9 +1209,29 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int], 
                 yield from _but_headings(held, header, sections)
                 held, held_rows = [], 0
     if held and persons_seen:
-        footer.extend(number for number, _values in held)
+        # Rows up to the last numbered as staff are and giving a name are the table's: persons whose data is
+        # still to come ("5 | Nguyễn Văn Năm" under 1 to 4), refused for what they lack, not the footer.
+        staff = [n for n, (_number, values) in enumerate(held) if _numbered_name(header, values)]
+        end = staff[-1] + 1 if staff else 0
+        yield from _but_headings(held[:end], header, sections)
+        footer.extend(number for number, _values in held[end:])
     else:
         yield from _but_headings(held, header, sections)
+
+
+def _numbered_name(header: HeaderMatch, values: list[Any]) -> bool:
+    """A row numbered as staff are (1, 2, 3 …) whose name's cell holds a name: not the place and date of a
+    signature, a signer's role or a note (a signer's name is a name: numbered, it is staff's), nor a unit's
+    name (a section's heading)."""
+    if not header.numbered_as_staff(values):
+        return False
+    at = header.name_parts[0] if header.name_parts else header.index.get("full_name")
+    if at is None or at >= len(values) or type(values[at]) is not str:
+        return False
+    text = normalize_text(unquote(values[at]))
+    if not any(c.isalpha() for c in text) or _SIGNED_ON.search(text):
+        return False
+    return not (_SIGNING_NOTE.match(text) or _SIGNER_ROLE.match(text) or _is_unit_heading(text))
 
 
 def _unit_name(text: str) -> tuple[str, bool] | None:

@@ -2263,6 +2263,7 @@ def test_a_signature_block_under_the_birth_date_and_phone_columns_is_the_footer(
     "last",
     [
         {"STT": 3, "Họ và tên": "Lê Văn Sau", "Ngày sinh": "Nguyễn Văn Ký"},  # numbered as staff are: a person
+        {"STT": 3, "Họ và tên": "Lê Văn Sau"},  # numbered so, with a name: a person whose data is still to come
         {"Họ và tên": "Lê Văn Sau", "Số điện thoại": "chưa có"},  # a text in lower case: no signature's
         {"Họ và tên": "Lê Văn Sau", "Ngày sinh": "ngày 4 tháng 3 năm 1990"},  # a birth date in words
         {"Họ và tên": "Lê Văn Sau", "Số điện thoại": "Không Rõ 09"},  # a digit
@@ -2386,8 +2387,13 @@ def test_more_rows_below_the_last_person_than_a_footer_has_are_refused(run):
     names = [{"STT": n, "Họ và tên": f"Nguyễn Văn Số {n}"} for n in range(2, 2 + FOOTER_MAX_ROWS + 1)]
     imp = run(xlsx_bytes(table([person_row(1), *names])))
     assert (imp.total, imp.created, imp.refused, imp.footer_rows) == (FOOTER_MAX_ROWS + 2, 1, FOOTER_MAX_ROWS + 1, [])
+    # Fewer, numbered as staff are: persons whose data is to come, refused (before, the footer, unreported)
     at_most = run(xlsx_bytes(table([person_row(1), *names[:FOOTER_MAX_ROWS]])))
-    assert (at_most.refused, len(at_most.footer_rows)) == (0, FOOTER_MAX_ROWS)
+    assert (at_most.refused, at_most.footer_rows) == (FOOTER_MAX_ROWS, [])
+    # Unnumbered, they may be the signers' names under the table: the footer, named on the import's page
+    unnumbered = [{**name, "STT": ""} for name in names[:FOOTER_MAX_ROWS]]
+    signed = run(xlsx_bytes(table([person_row(1), *unnumbered])))
+    assert (signed.refused, len(signed.footer_rows)) == (0, FOOTER_MAX_ROWS)
 
 
 def test_a_sheet_of_names_alone_is_refused_row_by_row_not_read_as_a_footer(run):
