@@ -77,7 +77,7 @@ def test_the_result_says_how_many_accepted_persons_the_desk_will_hold_back(
     assert 'id="count-created">3<' in page and 'id="import-held-back"' in page
     link = re.search(r'<a href="([^"]+)" id="held-back-incomplete">([^<]+)</a>', page)
     assert link is not None and link.group(2).startswith("2 ")
-    assert link.group(1).endswith("?status=incomplete") and 'id="held-back-invalid"' not in page
+    assert link.group(1).endswith("?status=incomplete#roster") and 'id="held-back-invalid"' not in page
     roster = client.get(link.group(1)).content.decode()
     assert roster.count("status-incomplete") >= 2
 
@@ -614,14 +614,15 @@ def test_after_a_refused_upload_the_roster_s_search_filters_and_pager_stay_on_th
     )
     assert response.status_code == 422
     page = response.content.decode()
-    assert re.search(rf'<form method="get" action="{roster_url}"[^>]* id="roster-search"', page)
+    # each leads to the list itself (#roster), not to the top of the page above it
+    assert re.search(rf'<form method="get" action="{roster_url}#roster"[^>]* id="roster-search"', page)
     filters = page.split('<p class="filters">')[1].split("</p>")[0]
     hrefs = re.findall(r'href="([^"]*)"', filters)
     assert len(hrefs) == 4  # all, and each data status
     assert all(href.startswith(roster_url + "?") for href in hrefs), hrefs
-    assert f'href="{roster_url}?status=complete"' in filters
+    assert f'href="{roster_url}?status=complete#roster"' in filters
     pager = page.split('<nav class="pager"')[1].split("</nav>")[0]
-    assert f'rel="next" href="{roster_url}?page=2"' in pager
+    assert f'rel="next" href="{roster_url}?page=2#roster"' in pager
 
 
 def described_by(page: str, input_id: str) -> list[str]:
