@@ -867,6 +867,15 @@ _SHORT_YEAR_DATE = re.compile(
     re.IGNORECASE,
 )
 _EXCEL_SERIAL_TEXT = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
+#: A date with a time of day after it ("24/12/1985 17:00", "1985-12-25T07:30:00"): refused saying so.
+_DATE_AND_TIME = re.compile(
+    r"(.*?[0-9])[T ]\s*([0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)(?:\.[0-9]+)?\s*(?:Z|[+-][0-9:]{2,5})?"
+)
+#: A day, a month's English name (or its first three letters) and a year: "01-Feb-1990", "1 February 1990", as
+#: a CSV written from a date column formatted d-mmm-yyyy has it. Day first: never ambiguous.
+_MONTH_NAME_DATE = re.compile(r"([0-9]{1,2})\s*[-/. ]\s*([A-Za-z]{3,9})\.?\s*[-/. ]\s*([0-9]{4})")
+_MONTHS = "january february march april may june july august september october november december".split()
+_MONTH_NAMES = {name: n for n, month in enumerate(_MONTHS, start=1) for name in (month, month[:3])} | {"sept": 9}
 
 
 def excel_serial_to_date(serial: float) -> date | None:
@@ -927,6 +936,8 @@ def _parse_written_date(text: str) -> date | None:
         return _make_date(match.group(1), match.group(3), match.group(4))
     if match := _VI_DATE.fullmatch(text):
         return _make_date(match.group(3), match.group(2), match.group(1))
+    if (match := _MONTH_NAME_DATE.fullmatch(text)) and (month := _MONTH_NAMES.get(match.group(2).lower())):
+        return _make_date(match.group(3), str(month), match.group(1))
     return None
 
 
@@ -977,6 +988,16 @@ def _unreadable_date_of_birth(value: object, field: str) -> Problem:
             return _unseparated_date(text, field)
         if int(text) in _YEARS:
             return _year_alone(text, field)
+    if (timed := _DATE_AND_TIME.fullmatch(text)) and parse_date(timed.group(1)) is not None:
+        message = format_lazy(
+            _(
+                "The date of birth ({value}) holds a time of day ({time}): a date and time shifted by a time zone "
+                "may be another day's. Type the date alone, as dd/mm/yyyy."
+            ),
+            value=text,
+            time=timed.group(2),
+        )
+        return Problem(field, "date_of_birth_format", message)
     if match := _SHORT_YEAR_DATE.fullmatch(text):
         year = match.group(6)
         if 2000 + int(year) > timezone.localdate().year:  # born in 20yy would be in the future: 19yy

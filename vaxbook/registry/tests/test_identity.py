@@ -574,6 +574,12 @@ def test_a_name_beginning_or_ending_with_a_mark_says_which_and_where() -> None:
         ("ngày", None),
         ("Ngày 33000", None),  # a serial behind a word is no date
         ("1985/12/25 00:00", date(1985, 12, 25)),
+        ("01-Feb-1990", date(1990, 2, 1)),  # a CSV of a date column formatted d-mmm-yyyy
+        ("1 February 1990", date(1990, 2, 1)),
+        ("1 Sept. 1990", date(1990, 9, 1)),
+        ("31-Feb-1990", None),
+        ("01-Fev-1990", None),  # no month's name
+        ("Feb-01-1990", None),  # month first: not read
     ],
 )
 def test_parse_date(value: object, expected: date | None) -> None:
@@ -1405,6 +1411,16 @@ def test_other_unreadable_dates_keep_the_general_message(value: str) -> None:
             "type it day first, 25/12/1985, if that is the date.",
         ),
         ("2/30/1985", "The date of birth must be a real date, as dd/mm/yyyy."),  # no date either way
+        (
+            "24/12/1985 17:00",
+            "The date of birth (24/12/1985 17:00) holds a time of day (17:00): a date and time shifted by a time "
+            "zone may be another day's. Type the date alone, as dd/mm/yyyy.",
+        ),
+        (
+            "1985-12-24T07:30:00Z",
+            "The date of birth (1985-12-24T07:30:00Z) holds a time of day (07:30:00): a date and time shifted by "
+            "a time zone may be another day's. Type the date alone, as dd/mm/yyyy.",
+        ),
         (
             "Ngày 12/25/1985",
             "The date of birth 12/25/1985 seems written month first (25 is no month): "
