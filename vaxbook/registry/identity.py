@@ -604,6 +604,15 @@ def check_phone(raw: object, field: str = "phone") -> list[Problem]:
 
 
 _VN_MOBILE_SHAPES = re.compile(r"(?:\+?84|0)?([35789][0-9]{8})")
+#: An 11-digit mobile number of before September 2018 (01xx …, or 84 1xx … without its 0), and the 10-digit
+#: prefix that number has had since, by the networks' conversion of 2018.
+_ELEVEN_DIGITS = re.compile(r"(?:\+?84|0)?(1[0-9]{2})([0-9]{7})")
+_ELEVEN_DIGIT_PREFIXES = {
+    **{f"16{d}": f"03{d}" for d in "23456789"},  # Viettel
+    **{"120": "070", "121": "079", "122": "077", "126": "076", "128": "078"},  # MobiFone
+    **{"123": "083", "124": "084", "125": "085", "127": "081", "129": "082"},  # VinaPhone
+    **{"186": "056", "188": "058", "199": "059"},  # Vietnamobile, Gmobile
+}
 #: Between the numbers of a cell that lists several: a comma, semicolon, slash, bar or line break, a dash
 #: between spaces, or a word ("và", "hoặc", "or", "and").
 _PHONE_LIST = re.compile(r"[,;/|\n]|\s[-\u2013]\s|\s(?:và|hoặc|or|and)\s", re.IGNORECASE)
@@ -659,7 +668,18 @@ def _phone_problem(field: str, raw: object) -> Problem:
     listed = _phone_list_or_note(field, raw)
     if listed is not None:
         return listed
-    shaped = _VN_MOBILE_SHAPES.fullmatch(_compact_code(raw, _PHONE_SEPARATORS, True))
+    compact = _compact_code(raw, _PHONE_SEPARATORS, True)
+    if (old := _ELEVEN_DIGITS.fullmatch(compact)) and (prefix := _ELEVEN_DIGIT_PREFIXES.get(old.group(1))):
+        message = format_lazy(
+            _(
+                "The phone number {number} has 11 digits, as mobile numbers did before 2018: since then it is "
+                "{new}. Type that number if it is still the person's."
+            ),
+            number="0" + old.group(1) + old.group(2),
+            new=prefix + old.group(2),
+        )
+        return Problem(field, "phone_format", message)
+    shaped = _VN_MOBILE_SHAPES.fullmatch(compact)
     if shaped:  # the shape is right: the number's first digits are not a network's (phonenumbers' plan)
         message = format_lazy(
             _(
@@ -874,8 +894,9 @@ _DATE_AND_TIME = re.compile(
 #: A day, a month's English name (or its first three letters) and a year: "01-Feb-1990", "1 February 1990", as
 #: a CSV written from a date column formatted d-mmm-yyyy has it. Day first: never ambiguous.
 _MONTH_NAME_DATE = re.compile(r"([0-9]{1,2})\s*[-/. ]\s*([A-Za-z]{3,9})\.?\s*[-/. ]\s*([0-9]{4})")
-_MONTHS = "january february march april may june july august september october november december".split()
-_MONTH_NAMES = {name: n for n, month in enumerate(_MONTHS, start=1) for name in (month, month[:3])} | {"sept": 9}
+_MONTHS: tuple[str, ...] = ("january", "february", "march", "april", "may", "june", "july", "august", "september")
+_MONTHS += ("october", "november", "december")
+_MONTH_NAMES = {name: n for n, month in enumerate(_MONTHS, 1) for name in (month, month[:3])} | {"sept": 9}
 
 
 def excel_serial_to_date(serial: float) -> date | None:

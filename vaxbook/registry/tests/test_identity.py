@@ -400,6 +400,27 @@ def test_a_cell_whose_numbers_are_not_each_valid_gets_the_general_message(raw: s
         assert "10 digits starting" in str(problem.message)
 
 
+@pytest.mark.parametrize(
+    ("raw", "old", "new"),
+    [
+        ("01663311337", "01663311337", "0363311337"),  # Viettel's 0166 → 036
+        ("0166 331 1337", "01663311337", "0363311337"),
+        ("+841203311337", "01203311337", "0703311337"),  # MobiFone's 0120 → 070
+        (1273311337, "01273311337", "0813311337"),  # a number cell: VinaPhone's 0127 → 081
+        ("01993311337", "01993311337", "0593311337"),  # Gmobile's 0199 → 059
+    ],
+)
+def test_an_eleven_digit_mobile_number_of_before_2018_gives_its_number_since(raw: object, old: str, new: str) -> None:
+    """Refused (not converted: the person may have changed numbers since), the message giving the number the
+    networks' 2018 conversion made of it."""
+    with translation.override("en"):
+        [problem] = check_phone(raw)
+    assert problem.code == "phone_format"
+    assert f"The phone number {old} has 11 digits" in english(problem)
+    assert f"since then it is {new}." in english(problem)
+    assert "11 digits" not in english(check_phone("01103311337")[0])  # 0110: no network's
+
+
 @pytest.mark.parametrize("raw", ["0992345678", "099 234 5678", "+84992345678", 992345678])
 def test_a_phone_of_the_right_shape_that_no_network_gives_says_so(raw: object) -> None:
     """The general message would contradict it: the number has 10 digits and starts 09."""
