@@ -409,6 +409,10 @@ def open_book(fileobj: IO[bytes], *, name: str, size: int | None = None) -> Book
 _READ_SIZE = 1 << 20
 _MAX_SHEET_PROLOGUE = 8 << 20
 _MAX_SHEET_EPILOGUE = 8 << 20  # what follows the rows: the merged cells, page setup
+#: The most XML one row may take (or what stands between two rows): a sheet of a roster's 16,383 columns of
+#: text takes a few MB a row; more is a file built to be expanded (a gigabyte of spaces between two rows,
+#: which compresses well within the ratio allowed), refused as `file_zip_bomb` before it fills memory.
+_MAX_ROW_BYTES = 32 << 20
 #: The parts held whole, parsed by us and by calamine (once per slice): each about eight times its size in
 #: memory at its peak, but the shared strings past `_STRINGS_CUT_BYTES`, of which a slice is given its own
 #: (the part held once, and 16 bytes a string to find them: a million rows, 52 MB, 1.9 million strings, 411-425
@@ -752,9 +756,10 @@ class XlsxBook(Book):
             count = 0
             position = 0  # <row> elements so far, for rows that carry no number
             below = False  # a row below `row` with a value was met: from here on, every row is below it
+            searched = 0  # the bytes of `buf` searched already, holding neither end (only new ones are searched)
             while True:
-                end = buf.find(data_end)
-                cut = end if end >= 0 else buf.rfind(row_end) + len(row_end)
+                end = buf.find(data_end, max(0, searched - len(data_end)))
+                cut = end if end >= 0 else buf.rfind(row_end, max(0, searched - len(row_end))) + len(row_end)
                 if cut >= len(row_end) or end >= 0:
                     rows = bytes(buf[:cut])
                     del buf[:cut]
@@ -777,13 +782,8 @@ class XlsxBook(Book):
                     # refused now (the import's pass for the merged cells keeps the same bound).
                     _epilogue(bytes(buf[len(data_end) :]), _stream_pieces(stream))
                     return count
-                try:
-                    piece = stream.read(_READ_SIZE)
-                except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
-                    raise FileRefused("file_corrupt") from None
-                if not piece:
-                    raise FileRefused("file_corrupt")
-                buf += piece
+                searched = len(buf)  # (what is left after the cut holds no row's end)
+                buf += _next_piece(stream, len(buf))
 
     def _sheet_pieces(self) -> Generator[bytes]:
         """The sheet's XML from its start, a piece at a time (a damaged stream is `file_corrupt`)."""
@@ -869,13 +869,14 @@ class XlsxBook(Book):
             pending_rows = 0
             rows_before = 0  # <row> elements in earlier slices (for files whose rows carry no number)
             done = False
+            searched = 0  # the bytes of `buf` searched already, holding neither end (as in `value_rows_after`)
             while True:
-                end = buf.find(data_end)
+                end = buf.find(data_end, max(0, searched - len(data_end)))
                 if end >= 0:
                     pending.append(bytes(buf[:end]))
                     done = True
                 else:
-                    cut = buf.rfind(row_end)
+                    cut = buf.rfind(row_end, max(0, searched - len(row_end)))
                     if cut >= 0:
                         cut += len(row_end)
                         part = bytes(buf[:cut])
@@ -890,13 +891,8 @@ class XlsxBook(Book):
                         rows_before += part.count(b"<" + ns + b"row")
                 if done:
                     return
-                try:
-                    piece = stream.read(_READ_SIZE)
-                except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
-                    raise FileRefused("file_corrupt") from None
-                if not piece:
-                    raise FileRefused("file_corrupt")
-                buf += piece
+                searched = len(buf)
+                buf += _next_piece(stream, len(buf))
 
     def _slice_rows(
         self, around: tuple[bytes, bytes], body: bytes, rows_before: int, formula: re.Pattern[bytes]
@@ -1243,6 +1239,20 @@ def _read_ahead(slices: Generator[list[Row]]) -> Generator[Row]:
     finally:
         stop.set()
         thread.join()
+
+
+def _next_piece(stream: Any, held: int) -> bytes:
+    """The sheet's next piece, read while `held` bytes wait for a row's end: `file_zip_bomb` when one row would
+    take more than _MAX_ROW_BYTES, `file_corrupt` for a stream that is damaged or ends before its rows do."""
+    if held > _MAX_ROW_BYTES:
+        raise FileRefused("file_zip_bomb")
+    try:
+        piece = stream.read(_READ_SIZE)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+        raise FileRefused("file_corrupt") from None
+    if not piece:
+        raise FileRefused("file_corrupt")
+    return bytes(piece)
 
 
 def _sheet_data_end(data: bytes) -> int:

@@ -1015,3 +1015,31 @@ def test_formulas_are_found_in_a_sheet_written_with_a_namespace_prefix():
     content = rewrite_members(_openpyxl_bytes(book), "xl/worksheets/", prefixed)
     assert b"<x:f>1+1</x:f>" in zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
     assert _typed(content)[1] == [("str", "An"), ("FormulaNotComputed", "=1+1")]
+
+
+@pytest.mark.parametrize("inside_a_row", [False, True])
+@override_settings(ROSTER_IMPORT_MAX_COMPRESSION_RATIO=100_000)  # (this padding compresses more than a real one)
+def test_a_sheet_padded_between_or_inside_its_rows_is_refused_before_it_fills_memory(monkeypatch, inside_a_row):
+    """Megabytes of spaces (and comments, so that it compresses within the ratio allowed) where a row's end
+    should come: refused as `file_zip_bomb` once one row would take more than _MAX_ROW_BYTES, by the upload's
+    count of the rows and by the import's slices alike. Each piece read is searched alone, not the whole
+    buffer again (the search was quadratic: a gigabyte of it took a worker a quarter of an hour)."""
+    monkeypatch.setattr(readers, "_MAX_ROW_BYTES", 1 << 20)
+    padding = b"".join(b" " * 1500 + b"<!--%06d-->" % n for n in range(2000))  # 3 MB
+    opened, closed = (b'<row r="9">', b"</row>") if inside_a_row else (b"", b"")
+    content = rewrite_members(
+        xlsx_bytes([["STT", "Họ và tên"], [1, "Nguyễn Văn An"]]),
+        "xl/worksheets/sheet",
+        lambda xml: xml.replace(b"</sheetData>", opened + padding + closed + b"</sheetData>"),
+    )
+    book = open_book(io.BytesIO(content), name="roster.xlsx")
+    with pytest.raises(FileRefused) as counted:
+        book.value_rows_after(1)
+    with pytest.raises(FileRefused) as read:
+        list(book.iter_rows(merged=False))
+    assert counted.value.code == read.value.code == "file_zip_bomb"
+    monkeypatch.setattr(readers, "_MAX_ROW_BYTES", 8 << 20)  # within the bound: read, the padding no row
+    assert [values[:2] for _number, values in open_book(io.BytesIO(content), name="r.xlsx").iter_rows()][:2] == [
+        ["STT", "Họ và tên"],
+        [1, "Nguyễn Văn An"],
+    ]
