@@ -726,7 +726,23 @@ def _title(name: str) -> str | None:
 
 def check_name(raw: object, field: str = "full_name") -> list[Problem]:
     """Non-empty; letters (with their marks), spaces, apostrophes and hyphens; at most 200 characters."""
-    return _check_normalized_name(normalize_name(raw), field)
+    return _control_characters(raw, field) or _check_normalized_name(normalize_name(raw), field)
+
+
+def _control_characters(raw: object, field: str) -> list[Problem]:
+    """A name holding a control character (U+0001 … U+001F but tab and line breaks, U+007F …): a text pasted
+    from another program, where it often stands for a letter that was lost ("Nguy\x01n"). Normalizing would
+    drop it, or make it a space, and save a name with letters missing: refused, naming it."""
+    if type(raw) is not str or raw.isprintable():
+        return []
+    found = next((ch for ch in raw if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"), None)
+    if found is None:
+        return []
+    message = _(
+        "The full name holds a control character ({code}) where a letter may have been lost, as a text pasted "
+        "from another program can: type the name again."
+    )
+    return [Problem(field, "full_name_format", format_lazy(message, code=f"U+{ord(found):04X}"))]
 
 
 def _check_normalized_name(name: str, field: str = "full_name") -> list[Problem]:
@@ -1306,8 +1322,9 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
     nationality = normalize_nationality(data.nationality)
     full_name = normalize_name(data.full_name)
     legacy = check_text_encoding(data.full_name, "full_name", full_name, old_encodings=nationality == "VN")
-    invalid += legacy or _check_normalized_name(full_name)  # one reason for the cell
-    if legacy:
+    kept = legacy or _control_characters(data.full_name, "full_name")
+    invalid += kept or _check_normalized_name(full_name)  # one reason for the cell
+    if kept:
         full_name = str(data.full_name)  # kept as typed: the refusal stands when checked again
 
     # date of birth (tolerate a string slipping through the type)

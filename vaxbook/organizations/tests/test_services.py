@@ -664,6 +664,20 @@ def test_a_number_in_scientific_notation_without_a_type_is_the_numbers_cell_to_f
     assert marked == ["Số giấy tờ"]
 
 
+def test_a_name_with_a_control_character_is_refused_and_its_report_written(run):
+    """A paste from another program: "Nguy\x01n" lost a letter. Refused (before, saved as "Nguyn", complete),
+    and the report, which cannot hold the character, is written and uploads again once the name is typed."""
+    rows = [person_row(1, **{"Họ và tên": "Nguy\x01n V\x08n B\x1fình"}), person_row(2)]
+    imp = run(csv_bytes(table(rows)), name="roster.csv")
+    assert (imp.created, imp.refused) == (1, 1)
+    assert "U+0001" in reasons_by_row(imp)[1] and "[full_name_format]" in reasons_by_row(imp)[1]
+    values, _sheet = report(imp)
+    fixed = [list(values[0]), list(values[1])]
+    fixed[1][1] = "Nguyễn Văn Bình"
+    again = run(xlsx_bytes(fixed))
+    assert (again.created, again.refused) == (1, 0)
+
+
 def test_the_report_highlights_both_cells_of_a_disagreement(run):
     """Either may be the wrong one: the sex or the ID number that encodes it; the ward or the province."""
     ProvinceFactory(code="79", name="Thành phố Hồ Chí Minh")

@@ -1492,6 +1492,16 @@ def test_check_person_reads_sex_spelled_out() -> None:
     assert problem.code == "id_number_sex_mismatch"
 
 
+@pytest.mark.parametrize("raw", ["Nguy\x01n V\x08n B\x1fình", "Trần\x7f Lan"])
+def test_a_name_holding_a_control_character_is_refused_not_saved_without_it(raw: str) -> None:
+    """Normalizing drops a control character (or makes U+001F a space): "Nguyn Vn B ình" would be saved."""
+    (problem,) = check_name(raw)
+    assert problem.code == "full_name_format" and "control character" in english(problem)
+    check = check_person(person_with(full_name=raw), today=TODAY)
+    assert [(p.field, p.code) for p in check.invalid] == [("full_name", "full_name_format")]
+    assert check_name("Nguyễn\tVăn\nAn") == []  # whitespace, read as spaces
+
+
 def test_a_title_before_the_name_is_refused_with_the_name_without_it() -> None:
     (problem,) = check_name("Bà Phạm Thị Hà")
     with translation.override("vi"):
