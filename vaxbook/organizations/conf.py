@@ -26,6 +26,9 @@ _DEFAULTS: dict[str, int] = {
     # a killed process): it is marked failed (`import_interrupted`) when it is next looked at, or by
     # `manage.py roster_imports_fail_stalled`. A chunk takes seconds.
     "ROSTER_IMPORT_STALL_MINUTES": 10,
+    # An organization's imports queued or running at once: one more is refused (429 `imports_waiting`) until
+    # one ends, so that one organization's flood of uploads does not hold every other's behind it.
+    "ROSTER_IMPORT_MAX_UNFINISHED": 5,
 }
 
 

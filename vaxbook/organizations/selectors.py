@@ -272,14 +272,16 @@ def roster_imports_for_organization(*, user: Any, organization: Organization) ->
 
 def roster_import_outlook(roster_import: RosterImport, *, now: Any = None) -> dict[str, int | None]:
     """What the status page tells someone watching an unfinished import: for a queued one, how many
-    imports (any organization's: a count, nothing of theirs) were queued before it, and `waiting` (the
+    imports (any organization's: a count, nothing of theirs) are ahead of it, queued before it or running
+    (a worker's import running for minutes is as much ahead as one queued), and `waiting` (the
     minutes it has waited) once no worker has taken it for ROSTER_IMPORT_STALL_MINUTES; for a running one,
     the minutes left at the pace so far (once a twentieth is done: earlier guesses swing too much)."""
     ahead = remaining = waiting = None
     now = now or timezone.now()
     if roster_import.status == RosterImport.Status.QUEUED:
         ahead = RosterImport.objects.filter(
-            status=RosterImport.Status.QUEUED, created_at__lt=roster_import.created_at
+            Q(status=RosterImport.Status.QUEUED, created_at__lt=roster_import.created_at)
+            | Q(status=RosterImport.Status.RUNNING)
         ).count()
         waited = int((now - roster_import.created_at).total_seconds() // 60)
         if waited >= limit("ROSTER_IMPORT_STALL_MINUTES"):

@@ -391,7 +391,10 @@ def roster_import_start(*, actor: Any, organization: Organization, upload: Uploa
     check = roster_file_check(upload.file, name=name, size=upload.size)
     digest = _file_sha256(upload.file)
     with transaction.atomic():
+        # One upload at a time per organization decides (the count below holds when two race).
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
         _refuse_duplicate(organization, digest)
+        _refuse_too_many(organization)
         roster_import = RosterImport(
             organization=organization,
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -453,6 +456,28 @@ def _refuse_duplicate(organization: Organization, digest: str) -> None:
             )
             % {"at": timezone.localtime(running.created_at).strftime("%d/%m/%Y %H:%M"), "name": running.original_name},
             extra={"import_id": str(running.public_id)},
+        )
+
+
+def _refuse_too_many(organization: Organization) -> None:
+    """429 `imports_waiting` when the organization has ROSTER_IMPORT_MAX_UNFINISHED imports queued or running:
+    the worker takes imports in the order they came, and 25 files of one would hold every other's behind them."""
+    unfinished = (RosterImport.Status.QUEUED, RosterImport.Status.RUNNING)
+    most = limit("ROSTER_IMPORT_MAX_UNFINISHED")
+    if RosterImport.objects.filter(organization=organization, status__in=unfinished).count() >= most:
+        raise DomainError(
+            [
+                ErrorItem(
+                    "file",
+                    "imports_waiting",
+                    _(
+                        "This organization has %(n)s imports waiting or running already: send this file when one "
+                        "of them has ended (the roster page shows them)."
+                    )
+                    % {"n": most},
+                )
+            ],
+            status=429,
         )
 
 

@@ -119,3 +119,31 @@ def test_a_request_that_raced_past_the_look_up_is_refused_and_leaves_no_file(
     assert again.value.codes == ["import_duplicate"] and again.value.extra["import_id"] == str(first.public_id)
     assert len(looks) == 2 and RosterImport.objects.count() == 1
     assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1
+
+
+def test_an_organization_with_its_most_imports_waiting_is_told_to_wait_others_are_not(
+    rep, org, places, django_capture_on_commit_callbacks, settings, api
+):
+    """25 files of one organization would hold every other's behind them: past ROSTER_IMPORT_MAX_UNFINISHED
+    queued or running, a 429 `imports_waiting` (nothing kept) until one ends; another organization uploads."""
+    from vaxbook.common.errors import DomainError
+    from vaxbook.organizations.selectors import roster_import_outlook
+
+    settings.ROSTER_IMPORT_MAX_UNFINISHED = 2
+    first, second = (start(rep, org, roster(n), django_capture_on_commit_callbacks) for n in (1, 2))
+    with pytest.raises(DomainError) as waiting:
+        start(rep, org, roster(3), django_capture_on_commit_callbacks)
+    assert waiting.value.status == 429 and waiting.value.codes == ["imports_waiting"]
+    assert RosterImport.objects.count() == 2
+    response = api.as_user(rep).post(
+        f"/api/v1/organizations/{org.public_id}/roster-imports", {"file": upload(roster(3))}
+    )
+    assert response.status_code == 429 and response.json()["errors"][0]["code"] == "imports_waiting"
+    other = OrganizationFactory(name="Công ty Khác", admin_unit=org.admin_unit)
+    other_rep = make_member(Role.ORG_REPRESENTATIVE, organization=other, username="rep_other")
+    third = start(other_rep, other, roster(3), django_capture_on_commit_callbacks)
+    # a running import is ahead of those queued after it, as much as a queued one
+    RosterImport.objects.filter(pk=first.pk).update(status="running")
+    assert [roster_import_outlook(i)["ahead"] for i in (second, third)] == [1, 2]
+    services.roster_import_cancel(actor=rep, roster_import=second)
+    start(rep, org, roster(3), django_capture_on_commit_callbacks)  # one has ended: room for one more
