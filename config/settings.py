@@ -83,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "vaxbook.common.middleware.RequestSizeMiddleware",
     "vaxbook.common.middleware.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -216,6 +217,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+# The largest request body taken: the largest upload (ROSTER_IMPORT_MAX_BYTES, 20 MB) with its form's fields. A
+# body declared larger is refused before it is read (`common.middleware.RequestSizeMiddleware`), not written
+# to a temporary file first, whatever its size.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 21 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -36,6 +36,30 @@ class PortalLocaleMiddleware(LocaleMiddleware):
         return None
 
 
+class RequestSizeMiddleware:
+    """A request whose declared body (Content-Length) is larger than REQUEST_MAX_BYTES is answered 413
+    `request_too_large` before the body is read: Django would first write the whole of it to a temporary
+    file (a 400 MB upload took a second and its disk space before the roster import said it was too large),
+    whatever the size. The API answers in its error shape; the portal with its error page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        largest = settings.REQUEST_MAX_BYTES
+        if not declared.isdigit() or int(declared) <= largest:
+            return self.get_response(request)
+        limit_mb = largest // (1024 * 1024)
+        if request.path_info.startswith(API_PREFIX):
+            message = _("The request is larger than %(limit_mb)s MB, more than any file the API takes.") % {
+                "limit_mb": limit_mb
+            }
+            item = {"field": "file", "code": "request_too_large", "message": message}
+            return JsonResponse({"errors": [item]}, status=413)
+        return render(request, "413.html", {"code": "request_too_large", "limit_mb": limit_mb}, status=413)
+
+
 class ApiErrorShapeMiddleware:
     """Under /api/, a 404 for an address with no route and a 405 for a method the route does not take are
     answered as every other refusal of the API (`{"errors": [{field, code, message}]}`, JSON), not with

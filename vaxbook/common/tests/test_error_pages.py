@@ -64,3 +64,31 @@ def test_a_query_with_a_character_postgresql_refuses_is_a_clear_400_not_a_500(of
 def test_the_organizations_roster_search_refuses_a_nul_too(rep, org):
     response = signed_in(rep, "en").get(reverse("organizations:roster", args=[org.public_id]) + "?q=%00")
     assert response.status_code == 400 and "The address cannot be read" in response.content.decode()
+
+
+def test_a_body_declared_larger_than_any_upload_is_refused_before_it_is_read(rep, org, api):
+    """413 `request_too_large` from the declared length, the body unread: the API in its shape, the portal with
+    its page; a body within the bound goes on to the import's own checks."""
+    from django.test import override_settings
+
+    from vaxbook.organizations.tests.builders import upload
+
+    content = b"x" * 4000
+    with override_settings(REQUEST_MAX_BYTES=2000):
+        answer = api.as_user(rep).post(
+            f"/api/v1/organizations/{org.public_id}/roster-imports", {"file": upload(content)}
+        )
+        assert answer.status_code == 413
+        assert answer.json()["errors"][0] | {"message": ""} == {
+            "field": "file",
+            "code": "request_too_large",
+            "message": "",
+        }
+        page = signed_in(rep).post(reverse("organizations:imports", args=[org.public_id]), {"file": upload(content)})
+        assert (
+            page.status_code == 413
+            and "Tệp quá lớn" in page.content.decode()
+            and "[request_too_large]" in page.content.decode()
+        )
+    within = api.as_user(rep).post(f"/api/v1/organizations/{org.public_id}/roster-imports", {"file": upload(content)})
+    assert within.status_code == 422 and within.json()["errors"][0]["code"] != "request_too_large"
