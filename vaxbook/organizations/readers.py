@@ -533,6 +533,10 @@ _SHARED_INDEX_CELL = re.compile(
 #: found by their text, three times faster: used where every ``t="s"`` is one and no type is written otherwise.
 _SHARED_INDEX_PLAIN = re.compile(rb'( t="s"><' + _NS_PREFIX + rb"v>)([0-9]+)(?=</)")
 _SHARED_TYPE_OTHERWISE = re.compile(rb"""t(?:\s+=\s*|=\s+)["']s["']|t='s'""")
+#: A shared-string cell whose index is negative, which calamine reads as the first string: a damaged file.
+_SHARED_INDEX_NEGATIVE = re.compile(
+    rb"<" + _NS_PREFIX + rb"c\b[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*(?<!/)>\s*<" + _NS_PREFIX + rb"v>\s*-"
+)
 _SST_OPENING = re.compile(rb"<(" + _NS_PREFIX + rb")sst\b[^>]*>")
 _SST_COUNTS = re.compile(rb"\s(?:count|uniqueCount)\s*=\s*(?:\"[^\"]*\"|'[^']*')")
 
@@ -900,6 +904,8 @@ class XlsxBook(Book):
         """The rows of one slice (`body`, the rows' XML; `around`, what the sheet holds before and after them),
         read by calamine from a workbook of this slice alone."""
         parts, rows_xml = self.sheet.parts, body
+        if b">-" in body and _SHARED_INDEX_NEGATIVE.search(body):  # (a byte search first: most slices hold none)
+            raise FileRefused("file_corrupt")
         strings = self.sheet.strings
         cut = strings.for_slice(body) if strings is not None else None
         if strings is not None and cut is not None:

@@ -1043,3 +1043,17 @@ def test_a_sheet_padded_between_or_inside_its_rows_is_refused_before_it_fills_me
         ["STT", "Họ và tên"],
         [1, "Nguyễn Văn An"],
     ]
+
+
+@pytest.mark.parametrize("cut", [True, False])
+def test_a_negative_shared_string_index_is_a_damaged_file(monkeypatch, cut):
+    """calamine reads index -1 as the first string (a name became "STT"): refused as file_corrupt, as an index
+    past the strings is, whether the strings are cut per slice or not; a negative number stays a number."""
+    monkeypatch.setattr(readers, "_STRINGS_CUT_BYTES", -1 if cut else 1 << 40)
+    content = xlsx_bytes([["Họ và tên", "Số"], ["An", -5], ["Bình", 2]])
+    assert [values for _n, values in XlsxBook(io.BytesIO(content)).iter_rows()][1] == ["An", -5.0]
+    damaged = rewrite_members(
+        content, "xl/worksheets/", lambda data: data.replace(b'<c r="A2" t="s"><v>2</v>', b'<c r="A2" t="s"><v>-1</v>')
+    )
+    assert damaged != content
+    assert refused(damaged) == "file_corrupt"
