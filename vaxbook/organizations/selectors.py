@@ -334,6 +334,23 @@ def roster_absent_from(*, roster_import: RosterImport) -> int | None:
     return entries.filter(_absent_from(roster_import)).count()
 
 
+def roster_import_same_file_before(*, roster_import: RosterImport) -> RosterImport | None:
+    """The organization's latest earlier import of the very same file (its SHA-256) that ended `done`: the page
+    says so (a file uploaded twice by mistake links everyone again and changes nothing, which looks like work)."""
+    if not roster_import.file_sha256:
+        return None
+    return (
+        RosterImport.objects.filter(
+            organization_id=roster_import.organization_id,
+            file_sha256=roster_import.file_sha256,
+            status=RosterImport.Status.DONE,
+            created_at__lt=roster_import.created_at,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def roster_held_back_from(*, roster_import: RosterImport) -> dict[str, int]:
     """How many of the persons a finished import listed (the entries it was the last to list) have a record
     that is incomplete, or invalid: accepted, but held back at the vaccination desk until completed or

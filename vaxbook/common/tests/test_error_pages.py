@@ -92,3 +92,25 @@ def test_a_body_declared_larger_than_any_upload_is_refused_before_it_is_read(rep
         )
     within = api.as_user(rep).post(f"/api/v1/organizations/{org.public_id}/roster-imports", {"file": upload(content)})
     assert within.status_code == 422 and within.json()["errors"][0]["code"] != "request_too_large"
+
+
+def test_the_pager_offers_the_first_and_the_last_page_beyond_the_next_ones(rf):
+    """A roster of 16,000 is 320 pages: the pager goes to the first and the last, not one page at a time."""
+    import re
+
+    from django.core.paginator import Paginator
+
+    pages = Paginator(range(50), 10)
+
+    def pager(number: int) -> str:
+        context = {"page": pages.page(number), "pager_path": "/r/", "pager_anchor": "x"}
+        return render_to_string("_pager.html", context, request=rf.get("/r/"))
+
+    def links(number: int) -> list[str]:
+        return [text.strip() for text in re.findall(r">([^<]+)</a>", pager(number))]
+
+    with translation.override("vi"):
+        assert links(3) == ["« Trang đầu", "← Trang trước", "Trang sau →", "Trang cuối »"]
+        assert links(2) == ["← Trang trước", "Trang sau →", "Trang cuối »"]  # the first is the previous one
+        assert links(5) == ["« Trang đầu", "← Trang trước"]
+    assert 'href="/r/?page=1#x"' in pager(3) and 'href="/r/?page=5#x"' in pager(3)

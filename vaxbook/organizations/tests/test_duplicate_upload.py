@@ -54,6 +54,15 @@ def test_once_the_first_has_ended_the_same_file_may_be_sent_again(rep, org, plac
     third = start(rep, org, content, django_capture_on_commit_callbacks)
     services.roster_import_cancel(actor=rep, roster_import=third)  # a cancelled one has ended too
     start(rep, org, content, django_capture_on_commit_callbacks)
+    # the second's page says it is the first's file again, and links to it
+    from django.test import Client
+
+    client = Client()
+    client.force_login(rep)
+    page = client.get(f"/organizations/imports/{second.public_id}/").content.decode()
+    assert 'id="import-same-file"' in page and f'href="/organizations/imports/{first.public_id}/"' in page
+    assert "Tệp này giống hệt tệp đã nhập lúc" in page
+    assert 'id="import-same-file"' not in client.get(f"/organizations/imports/{first.public_id}/").content.decode()
 
 
 def test_another_organizations_identical_file_is_its_own(rep, org, places, django_capture_on_commit_callbacks):
