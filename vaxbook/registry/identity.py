@@ -718,10 +718,11 @@ _FAMILY_NAMES = frozenset(
 
 def _title(name: str) -> str | None:
     """The title a name begins with, as typed ("Ông"), when a common family name and a given name follow it."""
-    words = name.split(" ", 3)
-    if len(words) >= 3 and words[0].lower() in _TITLES and search_name(words[1]) in _FAMILY_NAMES:
-        return words[0]
-    return None
+    title, _space, rest = name.partition(" ")
+    if title.lower() not in _TITLES:  # (most names: one look-up)
+        return None
+    family, _space, given = rest.partition(" ")
+    return title if given and search_name(family) in _FAMILY_NAMES else None
 
 
 def check_name(raw: object, field: str = "full_name") -> list[Problem]:
