@@ -30,6 +30,7 @@ from vaxbook.registry.identity import (
     normalize_text,
     person_input,
     search_name,
+    ward_split_problem,
 )
 from vaxbook.registry.legacy_text import letters_lost, misread_utf8
 
@@ -1953,16 +1954,6 @@ def code_name_problem(field: str, code: str, unit: str, name: str) -> Problem:
     return Problem(field, reason, format_lazy(message, code=code, unit=unit, name=name))
 
 
-def ward_split_problem(name: str, became: tuple[Any, ...]) -> Problem:
-    """A ward before 2025 given with its code and its name, which was split among several wards since: the
-    registry's `ward_split`, in its words."""
-    message = _(
-        "This is the code of {name}, a ward or commune before 2025, which was split among {wards}: "
-        "give the 2025 code of the one the person lives in."
-    )
-    return Problem("ward_code", "ward_split", format_lazy(message, name=name, wards="; ".join(map(str, became))))
-
-
 def province_name_problem(name: str, found: tuple[Any, ...]) -> Problem:
     """A province given by a name that is no province's, or a name before 2025 that became several."""
     if found:
@@ -2291,7 +2282,7 @@ class RowMapper:
         if unit is None:
             return code
         if split := names.split_ward(code, name):
-            problems.append(ward_split_problem(name, split))
+            problems.append(ward_split_problem(name, "; ".join(map(str, split))))
             return None
         if unit in names.wards(name, (unit.province_code,), district):
             return code

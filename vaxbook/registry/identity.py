@@ -93,6 +93,16 @@ class Problem:
         return {"field": self.field, "code": self.code, "message": str(self.message), "kind": self.kind}
 
 
+def ward_split_problem(name: str, wards: str) -> Problem:
+    """`ward_split`: a ward before 2025 (`name`), given by its code, that was split among `wards` (their codes
+    and names): the registry's refusal of such a code, and the importer's of such a code with its name."""
+    message = _(
+        "This is the code of {name}, a ward or commune before 2025, which was split among {wards}: "
+        "give the 2025 code of the one the person lives in."
+    )
+    return Problem("ward_code", "ward_split", format_lazy(message, name=name, wards=wards))
+
+
 # --------------------------------------------------------------------------------------------
 # Reference data
 # --------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from vaxbook.registry.identity import (
     normalize_name,
     normalize_text,
     search_name,
+    ward_split_problem,
 )
 from vaxbook.registry.legacy_text import legacy_encodings, misread_forms
 from vaxbook.registry.models import Household, Person, PriorityGroup
@@ -187,18 +188,7 @@ def _ward_unknown(legacy: _Legacy | None, code: str) -> Problem:
     unit = legacy.unit
     name = f"{unit.name}, {unit.parent.name}" if unit.parent is not None else unit.name
     if legacy.successors:
-        return Problem(
-            "ward_code",
-            "ward_split",
-            format_lazy(
-                _(
-                    "This is the code of {name}, a ward or commune before 2025, which was split among {wards}: "
-                    "give the 2025 code of the one the person lives in."
-                ),
-                name=name,
-                wards="; ".join(f"{w.code} {w.name}" for w in legacy.successors),
-            ),
-        )
+        return ward_split_problem(name, "; ".join(f"{w.code} {w.name}" for w in legacy.successors))
     return Problem(
         "ward_code",
         "ward_unknown",
