@@ -66,8 +66,6 @@ def _zero_padded(width: int) -> Callable[[Any], str | None]:
         text = _code_text(value)
         if text.isascii() and text.isdigit() and len(text) < width:
             text = text.zfill(width)
-        elif width == 2 and len(text) == 3 and text[0] == "0" and text.isascii() and text.isdigit():
-            text = text[1:]  # a province as a CCCD number's first three digits give it: 075 is 75
         return text or None
 
     return clean
@@ -89,6 +87,18 @@ def _code_or_name(width: int) -> Callable[[Any], str | None]:
         return normalize_text(unquote(value)) or None
 
     return clean
+
+
+_province_code_or_name = _code_or_name(2)
+
+
+def clean_province_code(value: Any) -> str | None:
+    """A province's code or name (`_code_or_name`); a code as a CCCD number's first three digits give it is the
+    province's: ``075`` is ``75``."""
+    text = _province_code_or_name(value)
+    if text is not None and len(text) == 3 and text[0] == "0" and text.isascii() and text.isdigit():
+        return text[1:]
+    return text
 
 
 _GROUP_LABEL = re.compile(r"([0-9A-Za-z]{1,10})\s*[-–.:)]\s*\S.*")
@@ -496,7 +506,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "province_code",
         "Mã tỉnh",
-        _code_or_name(2),
+        clean_province_code,
         aliases=("Mã tỉnh/thành phố", "Mã tỉnh/TP", "Province code", *PROVINCE_NAME_HEADERS),
         width=10,
     ),
