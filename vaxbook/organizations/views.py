@@ -215,7 +215,10 @@ def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
         "outlook": selectors.roster_import_outlook(roster_import) if not roster_import.is_finished else {},
         "absent": selectors.roster_absent_from(roster_import=roster_import) if roster_import.is_finished else None,
         "held_back": selectors.roster_held_back_from(roster_import=roster_import),
-        "same_file_before": selectors.roster_import_same_file_before(roster_import=roster_import),
+        # said with the result (not asked again at each second's poll while it runs)
+        "same_file_before": selectors.roster_import_same_file_before(roster_import=roster_import)
+        if roster_import.is_finished
+        else None,
         "may_cancel": not roster_import.is_finished
         and selectors.organization_may_import(user=request.user, organization=roster_import.organization),
     }
