@@ -47,9 +47,6 @@ MESSAGES: dict[str, Any] = {
     "file_type_unsupported": _(
         "This is not a file Vaxbook can read. Upload the roster as an Excel workbook (.xlsx) or as CSV in UTF-8 (.csv)."
     ),
-    "file_type_mismatch": _(
-        "The file's name says %(expected)s but its content is something else. Save it again from Excel as .xlsx."
-    ),
     "file_type_xls": _(
         "This is an old Excel workbook (.xls, Excel 97-2003), which Vaxbook does not read. Open it in Excel, "
         "save it as an Excel Workbook (.xlsx) and upload that file."
@@ -164,10 +161,9 @@ MESSAGES: dict[str, Any] = {
         "The export stopped before the end (the server was restarted or its worker stopped). Export the roster again."
     ),
 }
-# A content/name mismatch, an old .xls, an .ods, a web page, an XML Spreadsheet 2003: kinds of unsupported file,
+# An old .xls, an .ods, a web page, an XML Spreadsheet 2003: kinds of unsupported file,
 # one public code, a clearer message.
 _CODE_OF = {
-    "file_type_mismatch": "file_type_unsupported",
     "file_type_xls": "file_type_unsupported",
     "file_type_ods": "file_type_unsupported",
     "file_type_html": "file_type_unsupported",
@@ -225,11 +221,17 @@ _HTML_START = re.compile(
     rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|table|meta|style|title)\b", re.I | re.S
 )
 _XML2003_MARK = b"urn:schemas-microsoft-com:office:spreadsheet"  # the namespace of Excel's XML Spreadsheet 2003
-FORMATS = {".xlsx": "xlsx", ".csv": "csv"}
+#: The names a roster may come under. The content tells the kind: a workbook renamed .xls or .csv, or text
+#: named .xlsx (a clerk's "conversion" by renaming, a system's tab-separated "Excel" export), is read as what
+#: it is. A macro-enabled workbook (.xlsm) is a workbook; its macros are never run.
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv", ""})
+_TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
+#: The bytes a text file holds: no control character but tab, line and page breaks (and DOS's end of file).
+_NOT_TEXT = re.compile(rb"[\x01-\x08\x0b\x0e-\x19\x1b-\x1f\x7f]")
 
 
 def sniff_format(head: bytes, name: str) -> str:
-    """``xlsx`` or ``csv`` from the name and the first bytes; refuses anything else."""
+    """``xlsx`` or ``csv`` from the first bytes, for a name a spreadsheet may have; refuses anything else."""
     suffix = PurePath(name or "").suffix.lower()
     if _is_ods(head):  # by its content, whatever its name
         raise FileRefused("file_type_ods")
@@ -243,23 +245,24 @@ def sniff_format(head: bytes, name: str) -> str:
     if head.startswith(OLE2_MAGIC):
         if suffix == ".xls":
             raise FileRefused("file_type_xls")
-        if suffix == ".csv":
-            raise FileRefused("file_type_unsupported")
-        raise FileRefused("file_encrypted")
-    fmt = FORMATS.get(suffix)
-    if fmt is None:
+        if suffix in (".xlsx", ".xlsm", ""):
+            raise FileRefused("file_encrypted")
         raise FileRefused("file_type_unsupported")
-    is_zip = head.startswith(ZIP_MAGIC)
-    if fmt == "xlsx" and not is_zip:
-        raise FileRefused("file_type_mismatch", expected=".xlsx")
-    if fmt == "csv":
-        if is_zip:
-            raise FileRefused("file_type_mismatch", expected=".csv")
-        if not head.startswith(UTF16_BOMS) and _utf16_without_bom(head):  # (with it: read, `CsvBook`)
-            raise FileRefused("csv_encoding")
-        if b"\x00" in head and not head.startswith(UTF16_BOMS):
-            raise FileRefused("file_type_unsupported")
-    return fmt
+    if suffix not in SPREADSHEET_SUFFIXES:
+        raise FileRefused("file_type_unsupported")
+    if head.startswith(ZIP_MAGIC):
+        return "xlsx"  # what else it may be (a Word document, a zipped folder): `XlsxBook` tells
+    if head.startswith(UTF16_BOMS):
+        return "csv"  # Excel's "Unicode Text", read (`CsvBook`)
+    if _utf16_without_bom(head):
+        raise FileRefused("csv_encoding")
+    if b"\x00" in head:
+        raise FileRefused("file_type_unsupported")
+    # Under a text's name, a control character is a cell's (its row refused); under a workbook's, content
+    # that holds more than a stray one is no text.
+    if suffix not in _TEXT_SUFFIXES and len(_NOT_TEXT.findall(head)) > len(head) // 100:
+        raise FileRefused("file_type_unsupported")
+    return "csv"  # text in UTF-8, or in another encoding `CsvBook.verify` names
 
 
 def _utf16_without_bom(head: bytes) -> bool:
@@ -685,10 +688,15 @@ class XlsxBook(Book):
         for rel_type, path in self._rels("").values():
             if rel_type.endswith(_OFFICE_DOCUMENT):
                 workbook_path = path
+        # A zip that is no Office file (a zipped folder), or a Word or PowerPoint file under a spreadsheet's name,
+        # is another kind of file; an Office package whose workbook part is missing is a damaged one.
         if workbook_path not in self.zip.NameToInfo:
-            raise FileRefused("file_corrupt")
+            office_package = "[Content_Types].xml" in self.zip.NameToInfo
+            raise FileRefused("file_corrupt" if office_package else "file_type_unsupported")
         rels = self._rels(workbook_path)
         workbook = self._xml(workbook_path)
+        if _local(workbook.tag) != "workbook":
+            raise FileRefused("file_type_unsupported")
         entries = [e for e in workbook.iter() if _local(e.tag) == "sheet"]
         # A program that writes formulas without computing them asks for a recalculation on opening.
         self.formulas_stale = any(

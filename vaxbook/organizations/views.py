@@ -40,7 +40,7 @@ SEARCH_MAX = 100  # characters of a roster search
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Roster file (.xlsx or .csv)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xlsm,.csv"}),
         allow_empty_file=True,  # refused by the import's own check (`file_empty`), in its words and its box
     )
 

@@ -80,14 +80,6 @@ def test_random_bytes_named_xlsx_are_not_a_workbook():
     assert refused(bytes(range(256)) * 8) == "file_type_unsupported"
 
 
-def test_a_csv_named_xlsx_is_refused():
-    assert refused(b"Ho va ten;Ngay sinh\nAn;01/01/1990\n") == "file_type_unsupported"
-
-
-def test_a_workbook_named_csv_is_refused():
-    assert refused(xlsx_bytes([["a"]]), "roster.csv") == "file_type_unsupported"
-
-
 def test_an_ole2_file_is_a_password_protected_workbook_or_an_old_xls():
     ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
     assert refused(ole2, "roster.xlsx") == "file_encrypted"
@@ -147,13 +139,43 @@ def test_a_csv_is_not_taken_for_a_web_page_or_an_xml_spreadsheet():
 
 
 def test_a_file_only_named_xls_or_ods_is_not_called_one():
-    """The kind is told by the content: a workbook renamed .xls, or text named .ods, is no old Excel file
-    or OpenDocument spreadsheet, and its message does not say so."""
-    for content, name in ((xlsx_bytes([["a"]]), "roster.xls"), (b"Ho va ten\nAn\n", "roster.ods")):
-        with pytest.raises(FileRefused) as caught:
-            open_book(io.BytesIO(content), name=name)
-        assert caught.value.code == "file_type_unsupported"
-        assert caught.value.message_key == "file_type_unsupported"
+    """The kind is told by the content: text named .ods is no OpenDocument spreadsheet, and its message does
+    not say so."""
+    with pytest.raises(FileRefused) as caught:
+        open_book(io.BytesIO(b"Ho va ten\nAn\n"), name="roster.ods")
+    assert (caught.value.code, caught.value.message_key) == ("file_type_unsupported", "file_type_unsupported")
+
+
+@pytest.mark.parametrize("name", ["roster.xls", "roster.XLSM", "roster.csv", "roster.txt", "roster"])
+def test_a_workbook_under_another_spreadsheet_name_is_read_as_the_workbook_it_is(name):
+    """A clerk renames files to "convert" them, and a macro-enabled workbook (.xlsm) is a workbook whose
+    macros are never run: the content tells the kind."""
+    book = open_book(io.BytesIO(xlsx_bytes([["Họ và tên"], ["An"]])), name=name)
+    assert book.format == "xlsx"
+    assert [values for _number, values in book.iter_rows()] == [["Họ và tên"], ["An"]]
+
+
+@pytest.mark.parametrize(
+    "content, name",
+    [
+        ("STT,Họ và tên\n1,An\n".encode(), "roster.xlsx"),  # renamed to "convert" it
+        ("STT\tHọ và tên\r\n1\tAn\r\n".encode(), "DanhSach.xls"),  # a system's tab-separated "Excel" export
+        ("\ufeffSTT\tHọ và tên\r\n1\tAn\r\n".encode("utf-16-le"), "DanhSach.txt"),  # Excel's "Unicode Text"
+        ("STT;Họ và tên\n1;An\n".encode(), "roster.tsv"),
+    ],
+)
+def test_text_under_a_workbook_name_is_read_as_the_csv_it_is(content, name):
+    book = open_book(io.BytesIO(content), name=name)
+    assert book.format == "csv"
+    book.verify()
+    assert [values for _number, values in book.iter_rows()] == [["STT", "Họ và tên"], ["1", "An"]]
+
+
+def test_text_in_another_encoding_under_a_workbook_name_is_named_so_and_random_bytes_are_no_kind():
+    assert refused("STT,Ngày sinh\n1,1/1/1990\n".encode("cp1258"), "roster.xlsx") == "csv_encoding"
+    assert refused("STT,Họ\n".encode("utf-16-le") * 20, "roster.xlsx") == "csv_encoding"  # UTF-16 without its BOM
+    assert refused(b"\x93\x11random bytes\xff" * 40, "roster.xlsx") == "file_type_unsupported"
+    assert refused(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "roster.txt") == "file_type_unsupported"
 
 
 def test_other_kinds_of_file_are_refused():
@@ -193,11 +215,31 @@ def test_a_truncated_workbook_is_corrupt():
     assert refused(content[: len(content) // 2]) == "file_corrupt"
 
 
-def test_a_zip_without_a_workbook_is_corrupt():
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
-        z.writestr("hello.txt", "hi")
-    assert refused(out.getvalue()) == "file_corrupt"
+def test_a_zip_that_is_no_workbook_is_another_kind_of_file_and_a_workbook_without_its_part_is_corrupt():
+    folder = io.BytesIO()
+    with zipfile.ZipFile(folder, "w") as z:  # a zipped folder
+        z.writestr("Danh sách.xlsx", "hi")
+    assert refused(folder.getvalue()) == "file_type_unsupported"
+    word = io.BytesIO()
+    with zipfile.ZipFile(word, "w") as z:  # a Word document under a spreadsheet's name
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Target="word/document.xml" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/officeDocument"/></Relationships>',
+        )
+        z.writestr(
+            "word/document.xml",
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>',
+        )
+    assert refused(word.getvalue(), "Danh sách.xlsx") == "file_type_unsupported"
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx_bytes([["Họ và tên"], ["An"]]))) as source, zipfile.ZipFile(damaged, "w") as z:
+        for info in source.infolist():
+            if info.filename != "xl/workbook.xml":
+                z.writestr(info, source.read(info))
+    assert refused(damaged.getvalue()) == "file_corrupt"
 
 
 def test_a_damaged_member_is_found_by_its_checksum():
