@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -124,6 +124,7 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
         ],
         "may_import": selectors.organization_may_import(user=request.user, organization=organization),
         "absent_import": absent_import,
+        "roster_return": _roster_url_as_shown(request, organization),
         "form": RosterUploadForm(),
         "upload_limits": {
             "mb": limit("ROSTER_IMPORT_MAX_BYTES") // (1024 * 1024),
@@ -131,6 +132,31 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
         },
         **extra,
     }
+
+
+#: What the roster page is filtered and paged by: the address a change on one of its rows comes back to.
+_ROSTER_QUERY = ("status", "q", "absent", "page")
+
+
+def _roster_url_as_shown(request: HttpRequest, organization: Organization, query: QueryDict | None = None) -> str:
+    """The roster's address with the page's filter, search and page number (of `query`, else of the request's)."""
+    kept = QueryDict(mutable=True)
+    for key, value in (request.GET if query is None else query).items():
+        if key in _ROSTER_QUERY and value:
+            kept[key] = value[:200]
+    url = reverse("organizations:roster", args=[organization.public_id])
+    return f"{url}?{kept.urlencode()}" if kept else url
+
+
+def _roster_return(request: HttpRequest, organization: Organization) -> str:
+    """Where a row's edit or removal comes back to: the roster as it was shown, at its table (its ``next``: the
+    roster's own address, of whose query only the filter, search and page are kept); else its first page."""
+    url = reverse("organizations:roster", args=[organization.public_id])
+    given = (request.POST.get("next") or request.GET.get("next") or "").partition("#")[0]
+    path, _sep, query = given.partition("?")
+    if path != url:
+        return f"{url}#roster"
+    return _roster_url_as_shown(request, organization, QueryDict(query)) + "#roster"
 
 
 @login_required
@@ -299,13 +325,14 @@ def roster_entry_remove(request: HttpRequest, organization_id: uuid.UUID, person
                 _("%(name)s was taken off the roster. Their record and vaccination history stay in the registry.")
                 % {"name": entry.person.full_name},
             )
-        return redirect("organizations:roster", organization_id=organization.public_id)
+        return redirect(_roster_return(request, organization))
     try:
         entry = selectors.roster_entry_get_for_user(user=request.user, organization=organization, person_id=person_id)
     except NotFound:  # taken off already (Back after doing it), or never on it: said on the roster, as a POST says it
         messages.info(request, _("This person is not on the organization's roster."))
-        return redirect("organizations:roster", organization_id=organization.public_id)
-    return render(request, "organizations/roster_entry_remove.html", {"organization": organization, "entry": entry})
+        return redirect(_roster_return(request, organization))
+    context = {"organization": organization, "entry": entry, "roster_return": _roster_return(request, organization)}
+    return render(request, "organizations/roster_entry_remove.html", context)
 
 
 class RosterEntryForm(forms.Form):
@@ -349,13 +376,14 @@ def roster_entry_edit(request: HttpRequest, organization_id: uuid.UUID, person_i
                 messages.success(
                     request, _("The roster entry of %(name)s was saved.") % {"name": entry.person.full_name}
                 )
-                return redirect("organizations:roster", organization_id=organization.public_id)
+                return redirect(_roster_return(request, organization))
     else:
         values = {"department": entry.department, "employee_number": entry.employee_number}
         form = RosterEntryForm(
             initial={**values, "was_department": values["department"], "was_employee_number": values["employee_number"]}
         )
     context = {"organization": organization, "entry": entry, "form": form}
+    context["roster_return"] = _roster_return(request, organization)
     return render(request, "organizations/roster_entry_edit.html", context, status=status)
 
 

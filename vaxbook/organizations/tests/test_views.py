@@ -3,6 +3,7 @@
 import io
 import re
 import zipfile
+from urllib.parse import quote
 
 import pytest
 from django.test import Client, override_settings
@@ -396,7 +397,7 @@ def test_the_representative_takes_a_staff_member_off_the_roster_after_a_confirma
     assert RosterEntry.objects.filter(pk=entry.pk).exists()  # asking changes nothing
 
     done = client.post(url, follow=True)
-    assert done.redirect_chain == [(roster_url, 302)]
+    assert done.redirect_chain == [(roster_url + "#roster", 302)]
     page = done.content.decode()
     assert f"Đã đưa {person.full_name} ra khỏi danh sách nhân viên." in page
     assert not RosterEntry.objects.filter(pk=entry.pk).exists()
@@ -405,7 +406,7 @@ def test_the_representative_takes_a_staff_member_off_the_roster_after_a_confirma
     twice = client.post(url, follow=True)  # a second click: said, nothing else
     assert "Người này không có trong danh sách nhân viên của đơn vị." in twice.content.decode()
     back = client.get(url, follow=True)  # Back to the confirmation after it: said on the roster, not a dead end
-    assert back.redirect_chain == [(roster_url, 302)]
+    assert back.redirect_chain == [(roster_url + "#roster", 302)]
     assert "Người này không có trong danh sách nhân viên của đơn vị." in back.content.decode()
 
 
@@ -809,3 +810,37 @@ def test_the_held_back_notice_has_no_space_before_its_full_stop(rep, org, places
     assert re.search(r'id="held-back-incomplete">1 hồ sơ thiếu thông tin</a>\.', page)
     client.post("/i18n/setlang/", {"language": "en"})
     assert re.search(r'id="held-back-incomplete">1 record incomplete</a>\.', client.get(url).content.decode())
+
+
+def test_an_edit_or_a_removal_comes_back_to_the_roster_as_it_was_shown(rep, org, imported):
+    """The rows' links carry the roster's filter, search and page; saving, taking off, Cancel and the way back
+    return there, at the table. Any other address given is not followed."""
+    from vaxbook.organizations.models import RosterEntry
+
+    entry = RosterEntry.objects.filter(organization=org).order_by("pk").first()
+    person = entry.person
+    client = signed_in(rep)
+    roster_url = reverse("organizations:roster", args=[org.public_id])
+    shown = f"{roster_url}?q={person.full_name.split()[-1]}&page=1"
+    edit_url = reverse("organizations:roster_entry_edit", args=[org.public_id, person.public_id])
+    remove_url = reverse("organizations:roster_entry_remove", args=[org.public_id, person.public_id])
+    page = client.get(shown).content.decode()
+    encoded = f"?next={quote(shown, safe='')}"
+    assert f'href="{edit_url}{encoded}"' in page and f'href="{remove_url}{encoded}"' in page
+    back = f"{shown.replace(' ', '+')}#roster"
+
+    form = client.get(edit_url + encoded).content.decode()
+    assert form.count(f'href="{back}"'.replace("&", "&amp;")) == 2  # the way back and Cancel
+    assert f'name="next" value="{back}"'.replace("&", "&amp;") in form
+    was = {"was_department": entry.department, "was_employee_number": entry.employee_number}
+    saved = client.post(edit_url, {"department": "Kho", "employee_number": "", "next": back, **was})
+    assert saved.status_code == 302 and saved["Location"] == back
+    removed = client.post(remove_url, {"next": back})
+    assert removed["Location"] == back
+    gone = client.get(remove_url + encoded)  # Back to the confirmation after it: the roster as it was shown
+    assert gone["Location"] == back
+
+    for elsewhere in ("https://evil.example/", "//evil.example" + roster_url, "/accounts/logout/", roster_url + "x"):
+        assert client.post(remove_url, {"next": elsewhere})["Location"] == f"{roster_url}#roster"
+    injected = client.post(remove_url, {"next": f"{roster_url}?q=a%0d%0aSet-Cookie:x&evil=1&status=complete"})
+    assert injected["Location"] == f"{roster_url}?q=a%0D%0ASet-Cookie%3Ax&status=complete#roster"
