@@ -141,8 +141,9 @@ _ROSTER_QUERY = ("status", "q", "absent", "page")
 def _roster_url_as_shown(request: HttpRequest, organization: Organization, query: QueryDict | None = None) -> str:
     """The roster's address with the page's filter, search and page number (of `query`, else of the request's)."""
     kept = QueryDict(mutable=True)
-    for key, value in (request.GET if query is None else query).items():
-        if key in _ROSTER_QUERY and value:
+    given = request.GET if query is None else query
+    for key in _ROSTER_QUERY:
+        if value := str(given.get(key, "")):
             kept[key] = value[:200]
     url = reverse("organizations:roster", args=[organization.public_id])
     return f"{url}?{kept.urlencode()}" if kept else url

@@ -843,4 +843,4 @@ def test_an_edit_or_a_removal_comes_back_to_the_roster_as_it_was_shown(rep, org,
     for elsewhere in ("https://evil.example/", "//evil.example" + roster_url, "/accounts/logout/", roster_url + "x"):
         assert client.post(remove_url, {"next": elsewhere})["Location"] == f"{roster_url}#roster"
     injected = client.post(remove_url, {"next": f"{roster_url}?q=a%0d%0aSet-Cookie:x&evil=1&status=complete"})
-    assert injected["Location"] == f"{roster_url}?q=a%0D%0ASet-Cookie%3Ax&status=complete#roster"
+    assert injected["Location"] == f"{roster_url}?status=complete&q=a%0D%0ASet-Cookie%3Ax#roster"
