@@ -136,8 +136,11 @@ def test_a_representative_finds_a_staff_member_who_left_and_takes_them_off_the_r
     rows.first.locator("a.roster-remove").click()
     expect(page.locator("#roster-entry-remove")).to_contain_text(leaving)
     page.click("#roster-entry-remove-submit")
-    page.wait_for_url(re.compile(rf"/organizations/{org.public_id}/$"))
+    # back to the roster as it was shown: the search, at the table, now finding nobody
+    page.wait_for_url(re.compile(rf"/organizations/{org.public_id}/\?q=\d+#roster$"))
     expect(page.locator(".messages")).to_contain_text(f"Đã đưa {leaving} ra khỏi danh sách nhân viên.")
+    expect(page.locator("#roster-search-count")).to_contain_text("0 nhân viên")
+    page.click("#roster-search-clear")
     expect(page.locator("#roster-table tbody tr")).to_have_count(1)
     assert RosterEntry.objects.filter(organization=org).count() == 1
     assert Person.objects.filter(full_name=leaving).exists()  # the record stays in the registry
