@@ -576,6 +576,7 @@ _OWN_KEYS = frozenset(
     for h in (REASONS_HEADER, EXPORT_STATUS_HEADER, EXPORT_PROBLEMS_HEADER, EXPORT_DOSES_HEADER, EXPORT_NEXT_HEADER)
 )
 _REASONS_KEY = header_key(REASONS_HEADER)
+_EXPORT_STATUS_KEY = header_key(EXPORT_STATUS_HEADER)
 
 
 def is_reasons_header(cell: Any) -> bool:
@@ -812,6 +813,12 @@ class HeaderMatch:
     def is_report(self) -> bool:
         """Whether the file is an error report sent again: its header ends with the report's own "Lý do"."""
         return reasons_position(self.cells) < len(self.cells)
+
+    @property
+    def is_export(self) -> bool:
+        """Whether the file is the organization's roster export sent back: it holds the export's data status
+        column (its rows repeat the records' values)."""
+        return any(header_key(cell) == _EXPORT_STATUS_KEY for cell in self.cells)
 
     @property
     def identifying_positions(self) -> list[int]:

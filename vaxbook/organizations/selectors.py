@@ -446,12 +446,33 @@ def roster_conflicts_for_user(
     return qs.order_by("-created_at", "-id")
 
 
-def roster_conflict_person_ids(*, organization: Organization) -> frozenset[int]:
-    """The persons with an open conflict for this organization (the import withdraws those its rows link to)."""
-    return frozenset(
-        RosterConflict.objects.filter(organization=organization, status=RosterConflict.Status.OPEN).values_list(
-            "person_id", flat=True
+def roster_conflicts_open_rows(*, organization: Organization) -> list[tuple[int, str, str]]:
+    """The open conflicts of this organization as (the record's person, the row's name, the row's birth date
+    in ISO form): the import withdraws those a later row answers."""
+    return [
+        (person_id, str(submitted.get("full_name", "")), str(submitted.get("date_of_birth", "")))
+        for person_id, submitted in RosterConflict.objects.filter(
+            organization=organization, status=RosterConflict.Status.OPEN
+        ).values_list("person_id", "submitted")
+    ]
+
+
+def roster_person_agreeing(
+    *, organization: Organization, full_name: str, date_of_birth: Any, other_than: int
+) -> RosterEntry | None:
+    """A person on the organization's roster, other than `other_than`, who is the person of this name and birth
+    date (the search form of the name): a conflict's row whose person the organization lists as another record."""
+    return (
+        RosterEntry.objects.filter(
+            organization=organization,
+            person__search_name=search_name(full_name),
+            person__date_of_birth=date_of_birth,
+            person__merged_into__isnull=True,
         )
+        .exclude(person_id=other_than)
+        .select_related("person")
+        .order_by("id")
+        .first()
     )
 
 

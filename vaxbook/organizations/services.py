@@ -85,7 +85,7 @@ from vaxbook.organizations.workbooks import (
     text_positions,
 )
 from vaxbook.places.selectors import place_names
-from vaxbook.registry.identity import PersonInput, check_person, national_phone
+from vaxbook.registry.identity import PersonInput, check_person, national_phone, search_name
 from vaxbook.registry.models import Person
 from vaxbook.registry.services import (
     EarlierDocuments,
@@ -736,8 +736,13 @@ class _ImportRun:
         self.report_path: str | None = None
         self.date1904 = False  # the file counts its dates from 1904: the report does too
         # The persons with an open conflict for this organization: a row of this file that links to one
-        # (it now agrees with the record) withdraws the conflict. Few; read once, when the run starts.
+        # (it now agrees with the record) withdraws the conflict; but not a row of the organization's export
+        # sent back, which repeats the record's values, not the organization's. Few; read once, when the run
+        # starts.
         self.open_conflicts: frozenset[int] = frozenset()
+        # The open conflicts' rows by their birth date and the search form of their name: a row accepted as
+        # another record of that name and birth date (the number corrected) withdraws them too.
+        self.conflict_rows: dict[date, dict[str, set[int]]] = {}
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -749,8 +754,8 @@ class _ImportRun:
             self.date1904 = book.date1904
             self.entries_before = selectors.roster_last_entry_id(organization=self.organization)
             self.known.active = self.entries_before is not None  # an empty roster: no one to look for
-            self.open_conflicts = selectors.roster_conflict_person_ids(organization=self.organization)
             self.header, rows = _roster_sheet(book, ahead=True)
+            self._conflicts_read()
             try:
                 mapper = RowMapper(self.header, date1904=book.date1904, place_names=place_names)
                 chunks = self._chunks(rows, mapper)
@@ -952,7 +957,7 @@ class _ImportRun:
         chunk.plan.write()
         added, changed = self._roster_write(chunk)
         kept = _conflicts_keep(self.organization, self.imp, chunk.conflicts) if chunk.conflicts else 0
-        withdrawn = self._conflicts_withdraw(chunk) if self.open_conflicts else 0
+        withdrawn = self._conflicts_withdraw(chunk) if self.open_conflicts or self.conflict_rows else 0
         tally = chunk.tally
         moved = RosterImport.objects.filter(pk=self.imp.pk, status=RosterImport.Status.RUNNING).update(
             created=F("created") + tally["created"],
@@ -980,10 +985,27 @@ class _ImportRun:
             },
         )
 
+    def _conflicts_read(self) -> None:
+        conflicts = selectors.roster_conflicts_open_rows(organization=self.organization)
+        if self.header is None or not self.header.is_export:
+            self.open_conflicts = frozenset(person_id for person_id, _name, _born in conflicts)
+        for person_id, name, born in conflicts:
+            try:
+                key = date.fromisoformat(born)
+            except ValueError:
+                continue
+            self.conflict_rows.setdefault(key, {}).setdefault(search_name(name), set()).add(person_id)
+
     def _conflicts_withdraw(self, chunk: _Chunk) -> int:
-        """The open conflicts of the persons this chunk's rows link to: the organization's row now agrees
-        with the record, so there is nothing left for the reviewers to answer."""
+        """The open conflicts with nothing left for the reviewers to answer:
+        - of the persons this chunk's rows link to: the organization's row now agrees with the record;
+        - whose row's person this chunk accepted as another record (same name and birth date): the row's
+          document number was mistyped and is corrected (else a reviewer would rename the record it named)."""
         persons = {person.pk for _row, person in chunk.accepted if person.pk in self.open_conflicts}
+        for _row, person in chunk.accepted:
+            names = self.conflict_rows.get(person.date_of_birth)
+            if names and (others := names.get(person.search_name)):
+                persons.update(others - {person.pk})
         if not persons:
             return 0
         now = timezone.now()
@@ -1295,6 +1317,7 @@ def roster_conflict_review(
                     "person_merged",
                     _("This record was merged into another one: review the record it became."),
                 )
+            _conflict_row_listed_refuse(locked)
             # Answered first: the record's change below then settles only the other organizations' conflicts
             # that it answers too (roster_conflicts_settle), not this one a second time.
             _conflict_answer(actor, locked, RosterConflict.Status.CORRECTED)
@@ -1311,6 +1334,40 @@ def roster_conflict_review(
             _conflict_answer(actor, locked, RosterConflict.Status.KEPT)
         _conflict_audit(actor, locked, person, decision=decision, by="review")
     return locked
+
+
+def _conflict_row_listed_refuse(conflict: RosterConflict) -> None:
+    """Refuse to correct the record to a row whose person the organization's roster lists as another record
+    (the row's document number mistyped: the record it named is someone else, whom the correction would
+    rename into a second copy of that person): 409 `conflict_person_listed`."""
+    values = conflict.submitted
+    try:
+        born = date.fromisoformat(str(values.get("date_of_birth", "")))
+    except ValueError:
+        return
+    listed = selectors.roster_person_agreeing(
+        organization=conflict.organization,
+        full_name=str(values.get("full_name", "")),
+        date_of_birth=born,
+        other_than=conflict.person_id,
+    )
+    if listed is None:
+        return
+    person = listed.person
+    raise Conflict.single(
+        "decision",
+        "conflict_person_listed",
+        _(
+            "The organization's roster already lists %(name)s, born %(born)s, as another record (%(document)s): "
+            "the row's document number was probably mistyped. Correcting this record would make it a second "
+            "copy of that person; keep the record as it is."
+        )
+        % {
+            "name": person.full_name,
+            "born": person.date_of_birth.strftime("%d/%m/%Y"),
+            "document": f"{person.get_id_type_display()} {person.id_number}".strip() if person.id_number else "—",
+        },
+    )
 
 
 def _conflict_answer(actor: Any, conflict: RosterConflict, status: str) -> None:

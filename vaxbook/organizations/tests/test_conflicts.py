@@ -16,7 +16,7 @@ from vaxbook.common.models import AuditEvent
 from vaxbook.common.testing import PersonFactory, cccd_for
 from vaxbook.organizations.models import RosterConflict, RosterEntry, RosterImport
 from vaxbook.organizations.services import roster_conflict_review, roster_import_start
-from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
+from vaxbook.organizations.tests.builders import HEADERS, person_row, table, upload, xlsx_bytes
 from vaxbook.registry.models import Person
 from vaxbook.registry.services import person_merge, person_update
 
@@ -134,6 +134,60 @@ def test_a_later_file_whose_row_agrees_with_the_record_withdraws_the_conflict(ru
     client.force_login(rep)
     page = client.get(f"/organizations/imports/{first.public_id}/").content.decode()
     assert 'data-status="withdrawn"' in page
+
+
+def test_a_row_whose_mistyped_number_is_corrected_withdraws_the_conflict_and_the_record_keeps_its_name(
+    run, record, officer, org
+):
+    """The row named the record by a mistyped number: sent again with its own number, it registers its own
+    person, and the conflict is withdrawn: a reviewer answering it would rename the record into a second copy."""
+    first = run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    fixed = run(conflict_file(record, **{"Số giấy tờ": cccd_for(DOB, "F", 778)}))
+    assert (fixed.created, fixed.refused) == (1, 0)
+    conflict.refresh_from_db()
+    assert (conflict.status, conflict.roster_import) == ("withdrawn", first)
+    chunk = AuditEvent.objects.filter(action="organizations.roster.imported").order_by("-id").first()
+    assert chunk.data["conflicts_withdrawn"] == 1
+    with pytest.raises(Conflict) as answered:
+        roster_conflict_review(actor=officer, conflict=conflict, decision="correct")
+    assert answered.value.errors[0].code == "conflict_reviewed"
+    record.refresh_from_db()
+    assert (record.full_name, record.date_of_birth, record.version) == ("Trần Thị Mai", date(1990, 4, 3), 1)
+    assert Person.objects.filter(full_name="Trần Thị Mai", date_of_birth=DOB).count() == 1
+
+
+def test_a_correction_that_would_copy_a_person_the_roster_lists_is_refused(run, record, officer, org):
+    """A conflict opened before its row's person was on the roster (added since by another way): correcting
+    the record to the row would make it a second copy of that person. Refused, saying who; the record stays,
+    and keeping it is still possible."""
+    run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    listed = PersonFactory(full_name="Trần Thị Mai", date_of_birth=DOB, sex="F", id_number=cccd_for(DOB, "F", 779))
+    RosterEntry.objects.create(organization=org, person=listed)
+    with pytest.raises(Conflict) as refused:
+        roster_conflict_review(actor=officer, conflict=conflict, decision="correct")
+    [error] = refused.value.errors
+    assert (error.field, error.code) == ("decision", "conflict_person_listed")
+    assert listed.id_number in str(error.message) and "04/03/1990" in str(error.message)
+    record.refresh_from_db()
+    conflict.refresh_from_db()
+    assert (record.date_of_birth, record.version, conflict.status) == (date(1990, 4, 3), 1, "open")
+    assert roster_conflict_review(actor=officer, conflict=conflict, decision="keep").status == "kept"
+
+
+def test_the_organization_s_export_sent_back_does_not_withdraw_a_conflict(run, record, org):
+    """The export repeats the record's values: its row agreeing with the record is no answer from the
+    organization, and the reviewers still have the row to answer."""
+    run(conflict_file(record))
+    RosterEntry.objects.create(organization=org, person=record)  # on the roster already: in its export
+    headers = [*HEADERS, "Tình trạng dữ liệu"]
+    echoed = the_row(record, **{"Ngày sinh": "03/04/1990", "Tình trạng dữ liệu": "Đủ và đúng"})
+    again = run(xlsx_bytes(table([echoed], headers=headers)))
+    assert (again.accepted, again.refused) == (1, 0)  # linked to the record (its blanks filled from the row)
+    assert RosterConflict.objects.get().status == "open"
+    chunk = AuditEvent.objects.filter(action="organizations.roster.imported").order_by("-id").first()
+    assert chunk.data["conflicts_withdrawn"] == 0
 
 
 def test_the_reviewer_corrects_the_record_and_the_person_joins_the_roster(run, record, officer, org):
