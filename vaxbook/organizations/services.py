@@ -711,6 +711,11 @@ class _Chunk:
 _new_entry = Builder(RosterEntry)
 
 
+#: The fewest rows a chunk that lost a race is cut down to, and how many times they are tried (`_write_serial`).
+_SERIAL_MIN_ROWS = 50
+_SERIAL_ATTEMPTS = 5
+
+
 class _ImportRun:
     def __init__(self, roster_import: RosterImport):
         self.imp = roster_import
@@ -838,15 +843,24 @@ class _ImportRun:
             self._write(chunk)
 
     def _write_serial(self, rows: list[RosterRow]) -> None:
-        for attempt in range(3):
+        """Decide and write rows in one transaction. Someone registered one of their documents, or changed one
+        of their records, between our read and our write (`lost_race`): the rows are read and decided again,
+        in halves (a chunk takes seconds to decide: a desk registering one person a second would meet every
+        attempt at the whole chunk), down to `_SERIAL_MIN_ROWS`, which are tried `_SERIAL_ATTEMPTS` times."""
+        for attempt in range(_SERIAL_ATTEMPTS):
             chunk = self._prepare(rows, None)
             try:
                 with transaction.atomic():
                     self._write(chunk)
             except (IntegrityError, RecordChanged, OperationalError) as error:
-                # Someone registered one of these documents, or changed one of these records, between our
-                # read and our write: read again.
-                if attempt == 2 or not lost_race(error):
+                if not lost_race(error):
+                    raise
+                if len(rows) > _SERIAL_MIN_ROWS:
+                    half = len(rows) // 2
+                    self._write_serial(rows[:half])
+                    self._write_serial(rows[half:])
+                    return
+                if attempt == _SERIAL_ATTEMPTS - 1:
                     raise
                 continue
             self._accept(chunk)

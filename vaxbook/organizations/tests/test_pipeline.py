@@ -183,6 +183,44 @@ def test_a_document_registered_elsewhere_meanwhile_is_decided_again(run, org):
     assert RosterEntry.objects.filter(organization=org).count() == 5
 
 
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=8)
+def test_a_chunk_that_loses_race_after_race_is_written_in_smaller_parts(run, org):
+    """A desk registering the file's persons one after the other while a chunk is decided: each attempt at
+    the whole chunk loses (the run gave up after three and failed as `import_crashed`). Its halves, and
+    theirs, are decided and written again, down to a few rows: nothing is lost or twice."""
+    rows = [person_row(n) for n in range(1, 9)]
+    real = services.persons_register_plan
+    registered: list[dict[str, Any]] = []
+
+    def racing(**kwargs: Any) -> Any:
+        plan = real(**kwargs)
+        deciding = {person.id_number for person in kwargs["rows"]}
+        waiting = [r for r in rows if r["Số giấy tờ"] in deciding and r not in registered]
+        if len(kwargs["rows"]) > 2 and waiting:  # one of the rows being decided is registered before it is written
+            row = waiting[0]
+            day, month, year = (int(part) for part in row["Ngày sinh"].split("/"))
+            PersonFactory(
+                full_name=row["Họ và tên"],
+                date_of_birth=date(year, month, day),
+                sex="F" if row["Giới tính"] == "Nữ" else "M",
+                id_number=row["Số giấy tờ"],
+            )
+            registered.append(row)
+        return plan
+
+    with (
+        mock.patch.object(services, "persons_register_plan", side_effect=racing),
+        mock.patch.object(services, "_SERIAL_MIN_ROWS", 2),
+    ):
+        imp = run(xlsx_bytes(table(rows)))
+    # the whole chunk's attempt (on PostgreSQL, on the second connection first), then each of its halves'
+    assert len(registered) == (4 if PIPELINED else 3)
+    assert (imp.status, imp.total, imp.accepted, imp.refused) == ("done", 8, 8, 0), imp.problems
+    assert (imp.created, imp.linked + imp.updated) == (8 - len(registered), len(registered))
+    assert Person.objects.count() == 8
+    assert RosterEntry.objects.filter(organization=org).count() == 8
+
+
 @pytest.mark.skipif(not PIPELINED, reason="two imports writing at once need PostgreSQL")
 @override_settings(ROSTER_IMPORT_CHUNK_ROWS=40)
 def test_two_organizations_filling_the_same_records_at_once_neither_overwrite_nor_deadlock(rep, org, places):
