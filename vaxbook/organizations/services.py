@@ -1044,25 +1044,31 @@ class _ImportRun:
             RosterEntry.objects.filter(pk__in=[entry.pk for entry in chunk.existing.values()]).update(
                 last_import_id=self.imp.pk
             )
+        # Each value the file gives is written alone: a representative's edit made since the entries were read
+        # (of the other value, or of a blank a section heading would fill) is not overwritten with the value read.
         now = timezone.now()
         rows_by_person = {person.id: row for row, person in chunk.accepted}
-        changed = []
+        given: dict[str, list[RosterEntry]] = {"department": [], "employee_number": []}
+        headings: dict[str, list[int]] = {}
+        changed: set[int] = set()
         for person_id, entry in chunk.existing.items():
             row = rows_by_person[person_id]
-            dirty = False
-            for name in ("department", "employee_number"):
+            for name, entries in given.items():
                 value = getattr(row, name)
                 if value and value != getattr(entry, name):
                     setattr(entry, name, value)
-                    dirty = True
+                    entry.updated_at = now
+                    entries.append(entry)
+                    changed.add(entry.pk)
             if not entry.department and row.heading_department:  # the heading's fills a blank, never replaces
-                entry.department = row.heading_department
-                dirty = True
-            if dirty:
-                entry.updated_at = now
-                changed.append(entry)
-        if changed:
-            RosterEntry.objects.bulk_update(changed, ["department", "employee_number", "updated_at"], batch_size=1000)
+                headings.setdefault(row.heading_department, []).append(entry.pk)
+        for name, entries in given.items():
+            if entries:
+                RosterEntry.objects.bulk_update(entries, [name, "updated_at"], batch_size=1000)
+        for department, pks in headings.items():
+            filled = RosterEntry.objects.filter(pk__in=pks, department="")
+            changed.update(filled.values_list("pk", flat=True))
+            filled.update(department=department, updated_at=now)
         return len(new), len(changed)
 
     def _accept(self, chunk: _Chunk) -> None:

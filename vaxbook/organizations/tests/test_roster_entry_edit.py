@@ -151,3 +151,40 @@ def test_the_api_patches_the_entry(rep, officer, org, entry, api):
     assert api.as_user(officer).patch_json(url, {"department": "X"}).status_code == 403
     entry.refresh_from_db()
     assert entry.department == "Kho"
+
+
+def test_an_import_writes_only_the_values_its_file_gives_over_an_edit_made_meanwhile(
+    rep, org, places, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The import reads the roster entries of a chunk, then writes them: a representative's edit made in between
+    (of the employee number the file leaves empty) stays; the department the file gives replaces the old."""
+    from vaxbook.organizations import services
+    from vaxbook.organizations.services import roster_import_start
+    from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
+
+    def run(rows):
+        with django_capture_on_commit_callbacks(execute=True):
+            started = roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table(rows))))
+        started.refresh_from_db()
+        return started
+
+    first = run([person_row(1, **{"Bộ phận": "Kế toán"}), person_row(2, **{"Bộ phận": ""})])
+    assert first.created == 2
+    one, two = RosterEntry.objects.filter(organization=org).order_by("person__full_name")
+    real = services._ImportRun._roster_write
+
+    def edited_meanwhile(self, chunk):
+        RosterEntry.objects.filter(pk=one.pk).update(employee_number="EDIT-2")
+        RosterEntry.objects.filter(pk=two.pk).update(department="Kho")
+        return real(self, chunk)
+
+    monkeypatch.setattr(services._ImportRun, "_roster_write", edited_meanwhile)
+    # the second row stands under a section heading, whose department would fill the blank read
+    heading = {"STT": "I", "Họ và tên": "PHÒNG BẢO VỆ"}
+    again = run([person_row(1, **{"Bộ phận": "Phòng Kỹ thuật"}), heading, person_row(2, **{"Bộ phận": ""})])
+    assert (again.linked + again.updated, again.refused) == (2, 0), again.refusals
+    one.refresh_from_db()
+    two.refresh_from_db()
+    assert (one.department, one.employee_number) == ("Phòng Kỹ thuật", "EDIT-2")
+    assert two.department == "Kho"
+    assert again.section_rows == [[3, "PHÒNG BẢO VỆ"]]
