@@ -579,10 +579,12 @@ def _fail_stalled(
     model: type[RosterImport] | type[RosterExport], pk: int, *, cutoff: datetime, code: str, now: datetime
 ) -> bool:
     """Mark a running import or export failed (`code`) if its progress has not moved since `cutoff`; true
-    when it was (a conditional update: a worker that moves it meanwhile wins)."""
-    return bool(
-        model.objects.filter(pk=pk, status=model.Status.RUNNING, updated_at__lt=cutoff).update(**_failed(code, now))
-    )
+    when it was (a conditional update: a worker that moves it meanwhile wins). An import's rows read are then
+    those of its committed chunks (the count of the file's rows it started with is not what it read)."""
+    changes = _failed(code, now)
+    if model is RosterImport:
+        changes["total"] = F("accepted") + F("refused")
+    return bool(model.objects.filter(pk=pk, status=model.Status.RUNNING, updated_at__lt=cutoff).update(**changes))
 
 
 def roster_import_seen(roster_import: RosterImport) -> RosterImport:

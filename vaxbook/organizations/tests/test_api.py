@@ -308,11 +308,15 @@ def test_an_import_whose_worker_stopped_is_shown_interrupted_not_running_forever
     stalled = _queued_import(api, rep, org, django_capture_on_commit_callbacks)
     moving = _queued_import(api, rep, org, django_capture_on_commit_callbacks, n=4)
     long_ago = timezone.now() - timedelta(minutes=11)
-    RosterImport.objects.filter(pk=stalled.pk).update(status="running", progress=40, updated_at=long_ago)
+    # Its first chunks committed (4 rows accepted, 1 refused), of the 20 rows its file was counted at.
+    RosterImport.objects.filter(pk=stalled.pk).update(
+        status="running", progress=40, updated_at=long_ago, total=20, accepted=4, created=4, refused=1
+    )
     RosterImport.objects.filter(pk=moving.pk).update(status="running", progress=40, updated_at=timezone.now())
 
     detail = api.as_user(rep).get(f"/api/v1/roster-imports/{stalled.public_id}", HTTP_ACCEPT_LANGUAGE="en").json()
     assert detail["status"] == "failed"
+    assert (detail["total"], detail["accepted"], detail["refused"]) == (5, 4, 1)  # the rows it read, not the file's
     assert [p["code"] for p in detail["problems"]] == ["import_interrupted"]
     assert "upload the file again" in detail["problems"][0]["message"]
     assert AuditEvent.objects.filter(action="organizations.roster_import.interrupted").count() == 1
