@@ -585,11 +585,19 @@ def is_reasons_header(cell: Any) -> bool:
 
 
 def reasons_position(cells: list[Any]) -> int:
-    """Where the error report writes its reasons for a file with this header: in the header's last column
-    when it is a report's own "Lý do" (a fixed report uploaded again; a column so named elsewhere is the
-    organization's data), else after the header's cells."""
-    last = max((p for p, cell in enumerate(cells) if normalize_text(cell)), default=-1)
-    return last if last >= 0 and is_reasons_header(cells[last]) else len(cells)
+    """Where the error report writes its reasons for a file with this header: in a report's own "Lý do" (a
+    fixed report uploaded again), the header's last "Lý do" after which no column the import reads stands (a
+    clerk may add a notes column after it); a column so named before a read one is the organization's data.
+    Else after the header's cells."""
+    for position in range(len(cells) - 1, -1, -1):
+        text = normalize_text(cells[position])
+        if not text:
+            continue
+        if is_reasons_header(text):
+            return position
+        if _known_header(text):
+            break
+    return len(cells)
 
 
 #: What a header may say besides its name: a hint in brackets (``Ngày sinh (dd/mm/yyyy)``, ``Giới tính

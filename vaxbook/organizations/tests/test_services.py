@@ -1156,6 +1156,30 @@ def test_a_report_uploaded_again_unfixed_keeps_one_reasons_column_with_the_new_r
     assert len(again) == 2 and "[phone_format]" in again[1][16] and again[1][16].startswith("Dòng 3,")
 
 
+def test_a_report_with_a_notes_column_added_after_its_reasons_is_still_a_report(run):
+    """The clerk adds a "Ghi chú" column after "Lý do" to note what they fixed: the file is still the report
+    sent back (not a roster whose other staff are "not listed"), and the next report has one "Lý do", where
+    it stood, the notes after it."""
+    rows = [person_row(1, **{"Ngày sinh": "31/02/1990"}), person_row(2, **{"Số điện thoại": "12345"})]
+    first = run(xlsx_bytes(table(rows)))
+    values, _sheet = report(first)
+    fixed = [[*values[0], "Ghi chú"], [*values[1], "đã sửa ngày sinh"], [*values[2], ""]]
+    fixed[1][2] = person_row(1)["Ngày sinh"]
+    second = run(xlsx_bytes(fixed))
+    assert (second.created, second.refused, second.from_report, second.ignored_columns) == (1, 1, True, ["Ghi chú"])
+    again, _sheet = report(second)
+    assert list(again[0]) == [*HEADERS, "Lý do", "Ghi chú"]
+    assert "[phone_format]" in again[1][16] and again[1][17] in ("", None)
+
+
+def test_a_column_named_like_the_reasons_before_a_column_the_import_reads_is_the_organization_s():
+    from vaxbook.organizations.columns import reasons_position
+
+    assert reasons_position(["Họ và tên", "Lý do", "Ngày sinh"]) == 3
+    assert reasons_position(["Họ và tên", "Lý do", "Ghi chú", ""]) == 1
+    assert reasons_position(["Họ và tên", "Ngày sinh", "Lý do"]) == 2
+
+
 def test_a_report_saved_as_csv_uploads_again_whatever_its_reasons_say(run):
     """A report saved as CSV holds each row's reasons in one cell, one a line, with their commas: in a file of
     the required columns only, a second reason's commas looked like a row swallowed by an open quote, and the
