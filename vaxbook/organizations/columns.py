@@ -819,7 +819,7 @@ class HeaderMatch:
 
     @property
     def is_report(self) -> bool:
-        """Whether the file is an error report sent again: its header ends with the report's own "Lý do"."""
+        """Whether the file is an error report sent again: its header holds its own "Lý do"."""
         return reasons_position(self.cells) < len(self.cells)
 
     @property
@@ -2126,7 +2126,7 @@ class RowMapper:
         ]
         # The sex marked in two columns ("Nam" | "Nữ"): a cross in one says it.
         self._sex_marks = (header.index["sex"], header.fallbacks["sex"][0]) if header.sex_marks else None
-        # An error report sent again (its last header is our "Lý do"): its cells written as text for what the
+        # An error report sent again (its header holds our "Lý do"): its cells written as text for what the
         # clerk's file held instead of a value are read as that again (`_as_reported`). Other files: no cost.
         reasons_at = reasons_position(header.cells)
         self._reported = reasons_at if reasons_at < len(header.cells) else None

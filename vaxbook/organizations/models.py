@@ -133,7 +133,7 @@ class RosterImport(BaseModel):
     refusals = models.JSONField(_("rows refused, by reason"), default=dict, blank=True)
     problems = models.JSONField(_("problems with the file"), default=list, blank=True)
     ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
-    #: The file is an error report sent again, fixed (its header ends with the report's own "Lý do"): a part
+    #: The file is an error report sent again, fixed (its header holds the report's own "Lý do"): a part
     #: of the roster, the rows an earlier import refused. It says nothing of whom the roster lacks, and the
     #: entries it lists count as listed by the import before it (`selectors.roster_absent_from`).
     from_report = models.BooleanField(_("an error report sent again"), default=False)
