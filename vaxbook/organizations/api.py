@@ -56,6 +56,11 @@ class RosterImportStarted(Schema):
     status: str
 
 
+class ValuesKeptOut(Schema):
+    rows: int
+    first_rows: list[int]
+
+
 class RosterImportOut(Schema):
     id: str
     organization_id: str
@@ -78,6 +83,9 @@ class RosterImportOut(Schema):
     from_report: bool
     footer_rows: list[int]
     section_rows: list[SectionRowOut]
+    #: Rows linked to a record whose value of a field (phone, health_insurance_number, ward, address_line,
+    #: priority_group) differs from the record's own, which was kept: a file never overwrites a record.
+    values_kept: dict[str, ValuesKeptOut]
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -168,6 +176,7 @@ def roster_import_out(roster_import: RosterImport) -> dict:
         "from_report": roster_import.from_report,
         "footer_rows": roster_import.footer_rows,
         "section_rows": [{"row": number, "text": text} for number, text in roster_import.section_rows],
+        "values_kept": roster_import.values_kept,
         "created_at": roster_import.created_at,
         "started_at": roster_import.started_at,
         "finished_at": roster_import.finished_at,

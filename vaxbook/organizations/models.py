@@ -140,6 +140,9 @@ class RosterImport(BaseModel):
     footer_rows = models.JSONField(_("rows read as the sheet's footer"), default=list, blank=True)
     #: [row number, text] of each row read as a section's heading ("I | KHỐI VĂN PHÒNG").
     section_rows = models.JSONField(_("rows read as section headings"), default=list, blank=True)
+    #: Rows linked to a record that gave another value of a field than the record's own, which was kept:
+    #: {field: {"rows": how many, "first_rows": the first row numbers}} (`registry.services.VALUES_KEPT_FIELDS`).
+    values_kept = models.JSONField(_("values of the records kept over the file's"), default=dict, blank=True)
     error_report = models.FileField(_("error report"), upload_to=_report_upload_to, max_length=255, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -706,6 +706,7 @@ class _Chunk:
     recent: list[Person]  # the persons without document it creates (the next chunk's duplicate rule)
     tally: Counter[str]
     conflicts: list[tuple[RosterRow, RowResult]]  # rows refused as `document_conflict`, kept for review
+    kept: list[tuple[int, tuple[str, ...]]]  # rows linked to a record that kept values of its own: (row, fields)
     roster_new: list[RosterEntry] | None = None
     roster_copy: CopyRows | None = None
 
@@ -713,6 +714,8 @@ class _Chunk:
 _new_entry = Builder(RosterEntry)
 
 
+#: How many of the rows that kept a record's value of a field the import names (`RosterImport.values_kept`).
+VALUES_KEPT_ROWS = 20
 #: The fewest rows a chunk that lost a race is cut down to, and how many times they are tried (`_write_serial`).
 _SERIAL_MIN_ROWS = 50
 _SERIAL_ATTEMPTS = 5
@@ -729,6 +732,8 @@ class _ImportRun:
         self.today = timezone.localdate()  # the one day every row of the file is checked against
         self.counts: Counter[str] = Counter()
         self.refusals: Counter[str] = Counter()  # code → rows refused for it
+        # field → [rows linked to a record that kept its own value of it, the first of those rows]
+        self.values_kept: dict[str, list[Any]] = {}
         self.processed = 0  # rows of the chunks written (committed)
         self.documents = _Documents()
         # Rows without a document that are persons already on the roster link to them (read per chunk,
@@ -902,6 +907,7 @@ class _ImportRun:
         keys: dict[int, int] = {}
         recent: list[Person] = []
         conflicts: list[tuple[RosterRow, RowResult]] = []
+        kept: list[tuple[int, tuple[str, ...]]] = []
         for i, result in zip(batch, plan.results, strict=True):
             statuses[i] = (result.status, list(result.problems))
             person = result.person
@@ -913,6 +919,8 @@ class _ImportRun:
                     keys[hash(document_key(conflicting.id_type, conflicting.id_number or ""))] = -rows[i].number
                 continue
             accepted.append((rows[i], person))
+            if result.kept:
+                kept.append((rows[i].number, result.kept))
             if person.id_number:
                 # The file's own documents only: a row without one may be a roster person who has one.
                 if rows[i].person.id_number not in ("", None):
@@ -936,6 +944,7 @@ class _ImportRun:
             recent=recent,
             tally=Counter(status for status, _problems in statuses.values()),
             conflicts=conflicts,
+            kept=kept,
         )
         if all(person.id is not None for _row, person in accepted):  # keys drawn already (PostgreSQL)
             chunk.roster_new = self._roster_new(chunk)
@@ -1083,6 +1092,12 @@ class _ImportRun:
             problems = statuses[i][1]
             self.refusals.update({p.code for p in problems})
             self._report(chunk.rows[i], problems)
+        for number, fields in chunk.kept:
+            for name in fields:
+                tally = self.values_kept.setdefault(name, [0, []])
+                tally[0] += 1
+                if len(tally[1]) < VALUES_KEPT_ROWS:
+                    tally[1].append(number)
 
     # -- the error report ----------------------------------------------------------------------
 
@@ -1147,6 +1162,7 @@ class _ImportRun:
                 footer_rows=self.footer_rows,
                 section_rows=[[number, text[:SECTION_TEXT_LENGTH]] for number, text in self.sections.rows],
                 refusals=dict(self.refusals),
+                values_kept=self._values_kept(),
                 error_report=imp.error_report.name or "",
                 finished_at=now,
                 updated_at=now,
@@ -1176,8 +1192,14 @@ class _ImportRun:
 
     def _keep_what_was_read(self) -> None:
         RosterImport.objects.filter(pk=self.imp.pk, status=RosterImport.Status.FAILED).update(
-            total=self.processed, refusals=dict(self.refusals), updated_at=timezone.now()
+            total=self.processed,
+            refusals=dict(self.refusals),
+            values_kept=self._values_kept(),
+            updated_at=timezone.now(),
         )
+
+    def _values_kept(self) -> dict[str, dict[str, Any]]:
+        return {name: {"rows": n, "first_rows": first} for name, (n, first) in self.values_kept.items()}
 
     def fail(self, problems: list[dict[str, Any]]) -> None:
         """Mark the import failed with `problems`, if it is still running: one cancelled or declared
@@ -1191,6 +1213,7 @@ class _ImportRun:
                 problems=problems,
                 total=self.processed,  # the rows read, not the file's
                 refusals=dict(self.refusals),  # of the rows saved before
+                values_kept=self._values_kept(),
                 finished_at=now,
                 updated_at=now,
             )

@@ -30,6 +30,7 @@ from vaxbook.organizations.conf import limit
 from vaxbook.organizations.models import Organization, RosterConflict, RosterExport, RosterImport
 from vaxbook.organizations.readers import render_problem
 from vaxbook.organizations.reasons import refusal_summary
+from vaxbook.registry.forms import PersonForm
 from vaxbook.registry.models import Person
 
 PAGE_SIZE = 50
@@ -242,6 +243,16 @@ def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
         "outlook": selectors.roster_import_outlook(roster_import) if not roster_import.is_finished else {},
         "absent": selectors.roster_absent_from(roster_import=roster_import) if roster_import.is_finished else None,
         "held_back": selectors.roster_held_back_from(roster_import=roster_import),
+        "values_kept": [
+            {
+                "field": name,
+                "label": PersonForm.field_label(name),
+                "rows": kept["rows"],
+                "first_rows": ", ".join(str(n) for n in kept["first_rows"])
+                + (", …" if kept["rows"] > len(kept["first_rows"]) else ""),
+            }
+            for name, kept in roster_import.values_kept.items()
+        ],
         # said with the result (not asked again at each second's poll while it runs)
         "same_file_before": selectors.roster_import_same_file_before(roster_import=roster_import)
         if roster_import.is_finished

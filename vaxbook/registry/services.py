@@ -99,6 +99,9 @@ class RowResult:
     person: Person | None = None
     problems: list[Any] = field(default_factory=list)  # Problem or ErrorItem: field, code, message
     existing_id: str | None = None
+    #: A row linked to a record: the fields whose value it gives differs from the record's, which was kept
+    #: (a registration never overwrites a value; `VALUES_KEPT_FIELDS`).
+    kept: tuple[str, ...] = ()
     #: A `document_conflict`: the row's data as the identity rules read it (for a person to review).
     conflicting: PersonInput | None = None
 
@@ -455,6 +458,28 @@ def _fill_blanks(person: Person, res: _Resolved) -> list[str]:
             setattr(person, name, value)
             filled.append(name)
     return filled
+
+
+#: The fields a row linked to a record is told it gave another value of than the record's (kept): those that
+#: reach the person (the phone for reminders, the card, where they live, their group), not the texts a roster
+#: words its own way (occupation, ethnicity).
+VALUES_KEPT_FIELDS = ("phone", "health_insurance_number", "ward", "address_line", "priority_group")
+
+
+def _values_kept(person: Person, res: _Resolved) -> tuple[str, ...]:
+    """The fields whose value a registration gives differs from the record's own (non-blank), which stays."""
+    data: PersonInput = res.check.normalized
+    kept = []
+    for name, value, current in (
+        ("phone", data.phone or "", person.phone),
+        ("health_insurance_number", data.health_insurance_number or "", person.health_insurance_number),
+        ("ward", res.ward.pk if res.ward else None, person.ward_id),
+        ("address_line", data.address_line or "", person.address_line),
+        ("priority_group", res.priority_group.pk if res.priority_group else None, person.priority_group_id),
+    ):
+        if value not in ("", None) and current not in ("", None) and value != current:
+            kept.append(name)
+    return tuple(kept)
 
 
 def persons_register_bulk(
@@ -939,6 +964,7 @@ def _link(result: RowResult, person: Person, res: _Resolved, updated: list[Updat
     filled = _fill_blanks(person, res)
     corrected = _legacy_corrections(person, res.check.normalized)
     result.person = person
+    result.kept = _values_kept(person, res)
     if filled or corrected:
         person.data_status, person.problems = _judged(person, timezone.localdate())
         updated.append(Updated(person, filled, corrected))

@@ -1327,6 +1327,31 @@ def test_uploading_the_same_file_twice_creates_nobody_the_second_time(run, org):
     assert AuditEvent.objects.filter(subject_type="registry.person").count() == person_events
 
 
+def test_a_linked_row_s_other_phone_or_address_is_said_and_the_record_keeps_its_own(run, org, rep, client, api):
+    """The clerk changes a phone in the export and uploads it: a file never overwrites a record, and the
+    result says which rows gave another value and that the record's was kept (it was dropped silently)."""
+    first = run(xlsx_bytes(table([person_row(n) for n in (1, 2, 3)])))
+    assert first.values_kept == {}
+    rows = [
+        person_row(1, **{"Số điện thoại": "0987654321"}),
+        person_row(2),
+        person_row(3, **{"Số điện thoại": "0987654322", "Địa chỉ": "9 Đường Khác"}),
+    ]
+    again = run(xlsx_bytes(table(rows)))
+    assert (again.linked, again.updated, again.refused) == (3, 0, 0)
+    assert again.values_kept == {
+        "phone": {"rows": 2, "first_rows": [2, 4]},
+        "address_line": {"rows": 1, "first_rows": [4]},
+    }
+    assert Person.objects.get(id_number=person_row(1)["Số giấy tờ"]).phone == "+84912000001"
+    detail = api.as_user(rep).get(f"/api/v1/roster-imports/{again.public_id}").json()
+    assert detail["values_kept"]["phone"] == {"rows": 2, "first_rows": [2, 4]}
+    client.force_login(rep)
+    page = client.get(f"/organizations/imports/{again.public_id}/").content.decode()
+    kept = page.split('id="import-values-kept"')[1].split("</div>")[0]
+    assert "Điện thoại: 2 dòng (2, 4)" in kept and 'data-field="address_line"' in kept
+
+
 def test_a_roster_saved_in_tcvn3_before_the_rule_is_corrected_by_the_converted_file(run, org):
     """Imported before old encodings were refused, then judged again (recheck_persons): the same rows in
     Unicode correct the records (updated), where another name would be a conflict."""
