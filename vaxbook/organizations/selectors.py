@@ -457,6 +457,16 @@ def roster_conflicts_open_rows(*, organization: Organization) -> list[tuple[int,
     ]
 
 
+def roster_entry_of_conflict(*, conflict: RosterConflict) -> RosterEntry | None:
+    """The conflict's record on its own organization's roster (the organization listed it as it is: the row
+    may be another of its staff, under a mistyped number), with the import that last listed it."""
+    return (
+        RosterEntry.objects.filter(organization_id=conflict.organization_id, person_id=conflict.person_id)
+        .select_related("last_import")
+        .first()
+    )
+
+
 def roster_person_agreeing(
     *, organization: Organization, full_name: str, date_of_birth: Any, other_than: int
 ) -> RosterEntry | None:

@@ -531,5 +531,10 @@ def conflict_detail(request: HttpRequest, conflict_id: uuid.UUID) -> HttpRespons
                     request, _("The record was kept as it is: the organization will see it on its import.")
                 )
         return redirect("organizations:conflict", conflict_id=conflict.public_id)
-    context = {"conflict": conflict, "comparison": _comparison(conflict), "person": conflict.person}
+    context = {
+        "conflict": conflict,
+        "comparison": _comparison(conflict),
+        "person": conflict.person,
+        "listed": selectors.roster_entry_of_conflict(conflict=conflict) if conflict.is_open else None,
+    }
     return render(request, "organizations/conflict.html", context)

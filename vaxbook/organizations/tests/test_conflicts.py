@@ -386,6 +386,21 @@ def test_the_reviewer_s_home_says_how_many_rows_wait(run, record, officer, clerk
     assert 'data-tile="conflicts"' not in client.get("/").content.decode()
 
 
+def test_the_page_says_when_the_organization_s_own_roster_lists_the_record_as_it_is(run, record, officer, org, client):
+    """A record the organization itself listed (its earlier file): the row either corrects that file or is
+    another of its staff under a mistyped number; the reviewer is told which file listed it."""
+    run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    client.force_login(officer)
+    url = f"/organizations/conflicts/{conflict.public_id}/"
+    assert 'id="conflict-listed"' not in client.get(url).content.decode()  # not on its roster
+    listing = run(xlsx_bytes(table([person_row(3)])))
+    RosterEntry.objects.create(organization=org, person=record, last_import=listing)
+    page = client.get(url).content.decode()
+    hint = page.split('id="conflict-listed">')[1].split("</p>")[0]
+    assert org.name in hint and listing.original_name in hint and "gõ nhầm số giấy tờ" in hint
+
+
 def test_the_reviewer_compares_and_corrects_on_the_page(run, record, officer, client):
     run(conflict_file(record))
     conflict = RosterConflict.objects.get()
