@@ -1442,6 +1442,8 @@ def two_row_header(top: Row, sub: Row) -> HeaderMatch | None:
     not): the same header both ways. The row below must be a row of headers: no value a header would not
     hold (`_data_like`), at least one of them read through this pairing. None when it is not."""
     top_values, sub_values = top[1], sub[1]
+    if is_column_numbering(sub_values):  # "(1) (2) (3) …" under the header numbers its columns: no sub-headers
+        return None
     uppers = [normalize_text(v) for v in top_values]
     texts = [normalize_text(v) for v in sub_values]
     for position, text in enumerate(texts):

@@ -1156,6 +1156,22 @@ def test_a_report_uploaded_again_unfixed_keeps_one_reasons_column_with_the_new_r
     assert len(again) == 2 and "[phone_format]" in again[1][16] and again[1][16].startswith("Dòng 3,")
 
 
+def test_a_bracketed_numbering_row_under_a_header_with_unknown_columns_keeps_the_header_s_names(run):
+    """ "(1) (2) …" under the header, whose columns the import does not all read: read as sub-headers, it
+    named the columns "(1) STT", "(8) SĐT", and the ignored ones "(4)", "(13)" on the result and the report."""
+    header = ["STT", "Mã nhân viên", "Họ và tên", "Ghi chú", "Số CCCD", "Ngày sinh", "Giới tính", "SĐT"]
+    header += ["Phòng ban", "Mã phường/xã", "Địa chỉ", "Nhóm ưu tiên", "Tuổi", "Chữ ký"]
+    row = person_row(1)
+    values = [1, "NV01", row["Họ và tên"], "", row["Số giấy tờ"], row["Ngày sinh"], row["Giới tính"], "0123"]
+    values += ["Tổ 1", row["Mã phường/xã"], row["Địa chỉ"], "9", 36, ""]
+    sheet = [["CÔNG TY TNHH AN BÌNH"], ["DANH SÁCH NHÂN VIÊN"], [], header]
+    sheet += [[f"({i})" for i in range(1, len(header) + 1)], values]
+    imp = run(xlsx_bytes(sheet))
+    assert (imp.refused, imp.refusals, imp.ignored_columns) == (1, {"phone_format": 1}, ["Ghi chú", "Tuổi", "Chữ ký"])
+    values_, _sheet = report(imp)
+    assert list(values_[0]) == [*header, "Lý do"]
+
+
 def test_a_report_with_a_notes_column_added_after_its_reasons_is_still_a_report(run):
     """The clerk adds a "Ghi chú" column after "Lý do" to note what they fixed: the file is still the report
     sent back (not a roster whose other staff are "not listed"), and the next report has one "Lý do", where
