@@ -96,6 +96,9 @@ class RosterImportOut(Schema):
     queue_ahead: int | None = None
     waiting_minutes: int | None = None
     minutes_left: int | None = None
+    #: A running import whose progress has not moved for 2 minutes or more: the minutes since it moved (its
+    #: worker may have stopped; at ROSTER_IMPORT_STALL_MINUTES it is marked interrupted), `minutes_left` null.
+    idle_minutes: int | None = None
     not_listed: int | None = None
 
 
@@ -423,6 +426,7 @@ def roster_import_detail(request: HttpRequest, import_id: str) -> dict:
         "queue_ahead": outlook["ahead"],
         "waiting_minutes": outlook["waiting"],
         "minutes_left": outlook["minutes_left"],
+        "idle_minutes": outlook["idle"],
         "not_listed": selectors.roster_absent_from(roster_import=seen),
     }
 

@@ -270,13 +270,19 @@ def roster_imports_for_organization(*, user: Any, organization: Organization) ->
     return RosterImport.objects.filter(organization=organization).select_related("uploaded_by")
 
 
+#: A running import whose progress has not moved for this many minutes is said to be idle (`roster_import_outlook`).
+IDLE_MINUTES = 2
+
+
 def roster_import_outlook(roster_import: RosterImport, *, now: Any = None) -> dict[str, int | None]:
     """What the status page tells someone watching an unfinished import: for a queued one, how many
     imports (any organization's: a count, nothing of theirs) are ahead of it, queued before it or running
     (a worker's import running for minutes is as much ahead as one queued), and `waiting` (the
     minutes it has waited) once no worker has taken it for ROSTER_IMPORT_STALL_MINUTES; for a running one,
-    the minutes left at the pace so far (once a twentieth is done: earlier guesses swing too much)."""
-    ahead = remaining = waiting = None
+    the minutes left at the pace so far (once a twentieth is done: earlier guesses swing too much), or, once
+    its progress has not moved for `IDLE_MINUTES` (a chunk takes seconds: its worker may have stopped),
+    `idle`: the minutes since it moved, and no guess (the pace so far would promise more minutes each minute)."""
+    ahead = remaining = waiting = idle = None
     now = now or timezone.now()
     if roster_import.status == RosterImport.Status.QUEUED:
         ahead = RosterImport.objects.filter(
@@ -286,13 +292,15 @@ def roster_import_outlook(roster_import: RosterImport, *, now: Any = None) -> di
         waited = int((now - roster_import.created_at).total_seconds() // 60)
         if waited >= limit("ROSTER_IMPORT_STALL_MINUTES"):
             waiting = waited
-    elif (
-        roster_import.status == RosterImport.Status.RUNNING and roster_import.started_at and roster_import.progress >= 5
-    ):
-        elapsed = (now - roster_import.started_at).total_seconds()
-        left = elapsed * (100 - roster_import.progress) / roster_import.progress
-        remaining = max(1, -(-int(left) // 60))  # whole minutes, rounded up
-    return {"ahead": ahead, "minutes_left": remaining, "waiting": waiting}
+    elif roster_import.status == RosterImport.Status.RUNNING and roster_import.started_at:
+        still = int((now - roster_import.updated_at).total_seconds() // 60)
+        if still >= IDLE_MINUTES:
+            idle = still
+        elif roster_import.progress >= 5:
+            elapsed = (now - roster_import.started_at).total_seconds()
+            left = elapsed * (100 - roster_import.progress) / roster_import.progress
+            remaining = max(1, -(-int(left) // 60))  # whole minutes, rounded up
+    return {"ahead": ahead, "minutes_left": remaining, "waiting": waiting, "idle": idle}
 
 
 def _reports_after(roster_import: RosterImport) -> QuerySet[RosterImport]:

@@ -241,6 +241,7 @@ def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
         + (", …" if len(roster_import.section_rows) > SHOWN_SECTIONS else ""),
         "reasons": refusal_summary(roster_import.refusals) if roster_import.is_finished else [],
         "outlook": selectors.roster_import_outlook(roster_import) if not roster_import.is_finished else {},
+        "stall_minutes": limit("ROSTER_IMPORT_STALL_MINUTES"),
         "absent": selectors.roster_absent_from(roster_import=roster_import) if roster_import.is_finished else None,
         "held_back": selectors.roster_held_back_from(roster_import=roster_import),
         "values_kept": [

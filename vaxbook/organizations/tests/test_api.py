@@ -500,6 +500,10 @@ def test_one_import_says_its_place_in_the_queue_and_the_minutes_left(
     )
     body = client.get(f"/api/v1/roster-imports/{first.public_id}").json()
     assert (body["status"], body["queue_ahead"], body["minutes_left"]) == ("running", None, 3)
+    assert body["idle_minutes"] is None
+    RosterImport.objects.filter(pk=first.pk).update(updated_at=timezone.now() - timedelta(minutes=3))
+    body = client.get(f"/api/v1/roster-imports/{first.public_id}").json()
+    assert (body["status"], body["minutes_left"], body["idle_minutes"]) == ("running", None, 3)  # not moved: no guess
     assert client.get(f"/api/v1/roster-imports/{second.public_id}").json()["queue_ahead"] == 1  # the running one
     listed = client.get(f"/api/v1/organizations/{org.public_id}/roster-imports").json()
     assert {item["queue_ahead"] for item in listed} == {None}  # the list does not count: one import's GET does

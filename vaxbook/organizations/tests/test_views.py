@@ -491,8 +491,8 @@ def test_the_status_says_the_place_in_the_queue_and_the_minutes_left(
             roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([person_row(n)]))))
             for n in (1, 2)
         )
-    assert roster_import_outlook(first) == {"ahead": 0, "minutes_left": None, "waiting": None}
-    assert roster_import_outlook(second) == {"ahead": 1, "minutes_left": None, "waiting": None}
+    assert roster_import_outlook(first) == {"ahead": 0, "minutes_left": None, "waiting": None, "idle": None}
+    assert roster_import_outlook(second) == {"ahead": 1, "minutes_left": None, "waiting": None, "idle": None}
     client.force_login(rep)
     page = client.get(reverse("organizations:import", args=[second.public_id]))
     assert '<span id="import-ahead">còn 1 lần nhập xếp hàng trước</span>' in page.content.decode()
@@ -506,6 +506,14 @@ def test_the_status_says_the_place_in_the_queue_and_the_minutes_left(
     status = client.get(reverse("organizations:import_status", args=[first.public_id]))
     assert 'id="import-left">còn khoảng 3 phút</span>' in status.content.decode()
     assert roster_import_outlook(second)["ahead"] == 1  # the one before it runs now: still ahead of it
+
+    # Its worker stopped: no guess that grows each minute, but how long it has not moved
+    RosterImport.objects.filter(pk=first.pk).update(updated_at=timezone.now() - timedelta(minutes=4))
+    first.refresh_from_db()
+    assert roster_import_outlook(first)["minutes_left"] is None and roster_import_outlook(first)["idle"] == 4
+    status = client.get(reverse("organizations:import_status", args=[first.public_id])).content.decode()
+    assert 'id="import-left"' not in status
+    assert "không tiến triển trong 4 phút" in status.split('id="import-idle">')[1]
 
 
 def test_the_queue_and_the_minutes_are_grouped_by_thousands_in_the_pages_language(rep, org, imported) -> None:
