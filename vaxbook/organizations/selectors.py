@@ -465,6 +465,17 @@ def roster_conflicts_open_rows(*, organization: Organization) -> list[tuple[int,
     ]
 
 
+def roster_persons_listed(*, organization: Organization, public_ids: Collection[str]) -> dict[str, str]:
+    """Of these records, those on the organization's roster: {public id: full name}."""
+    ids = [uuid.UUID(public_id) for public_id in public_ids if public_id]
+    return {
+        str(public_id): name
+        for public_id, name in RosterEntry.objects.filter(
+            organization=organization, person__public_id__in=ids
+        ).values_list("person__public_id", "person__full_name")
+    }
+
+
 def roster_entry_of_conflict(*, conflict: RosterConflict) -> RosterEntry | None:
     """The conflict's record on its own organization's roster (the organization listed it as it is: the row
     may be another of its staff, under a mistyped number), with the import that last listed it."""

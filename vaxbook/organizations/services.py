@@ -48,6 +48,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, connections, router, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.accounts.selectors import user_scope
@@ -714,6 +715,7 @@ class _Chunk:
 _new_entry = Builder(RosterEntry)
 
 
+REPEATED = "document_repeated"
 #: How many of the rows that kept a record's value of a field the import names (`RosterImport.values_kept`).
 VALUES_KEPT_ROWS = 20
 #: The fewest rows a chunk that lost a race is cut down to, and how many times they are tried (`_write_serial`).
@@ -755,6 +757,8 @@ class _ImportRun:
         # The open conflicts' rows by their birth date and the search form of their name: a row accepted as
         # another record of that name and birth date (the number corrected) withdraws them too.
         self.conflict_rows: dict[date, dict[str, set[int]]] = {}
+        # An error report sent back: the column of its reasons (`_repeats_on_roster`).
+        self.reasons_at: int | None = None
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -768,6 +772,8 @@ class _ImportRun:
             self.known.active = self.entries_before is not None  # an empty roster: no one to look for
             self.header, rows = _roster_sheet(book, ahead=True)
             self._conflicts_read()
+            reasons_at = reasons_position(self.header.cells)
+            self.reasons_at = reasons_at if reasons_at < len(self.header.cells) else None
             try:
                 mapper = RowMapper(self.header, date1904=book.date1904, place_names=place_names)
                 chunks = self._chunks(rows, mapper)
@@ -927,6 +933,8 @@ class _ImportRun:
                     keys[hash(document_key(person.id_type, person.id_number))] = rows[i].number
             elif result.status == "created":
                 recent.append(person)
+        if self.reasons_at is not None and conflicts:
+            conflicts = self._repeats_on_roster(conflicts, statuses, {id(row): i for i, row in enumerate(rows)}, keys)
         # Only persons registered before can be on the roster already.
         created = {id(person) for person in plan.created}
         known = [person.id for _row, person in accepted if id(person) not in created]
@@ -1009,6 +1017,50 @@ class _ImportRun:
                 **{k: tally[k] for k in ("created", "linked", "updated", "refused")},
             },
         )
+
+    def _repeats_on_roster(
+        self,
+        conflicts: list[tuple[RosterRow, RowResult]],
+        statuses: dict[int, tuple[str, list[Any]]],
+        positions: dict[int, int],
+        keys: dict[int, int],
+    ) -> list[tuple[RosterRow, RowResult]]:
+        """An error report sent back: a row its reasons refused as `document_repeated` (the file it came from gave
+        the number on an earlier row, accepted) now finds that number's record, whose name is the earlier row's:
+        a `document_conflict` that would send the organization's own other staff member to the reviewers, who
+        might rename them. Refused again as the repeat it was, naming who has the number on the roster; only
+        when that record is on this organization's roster (else a conflict as any)."""
+        repeated = f"[{REPEATED}]"
+        again = [
+            (row, result)
+            for row, result in conflicts
+            if result.existing_id and repeated in str(row.values[self.reasons_at] or "")  # type: ignore[index]
+        ]
+        if not again:
+            return conflicts
+        listed = selectors.roster_persons_listed(
+            organization=self.organization, public_ids=[result.existing_id or "" for _row, result in again]
+        )
+        asked = {id(row) for row, _result in again}
+        kept = []
+        for row, result in conflicts:
+            name = listed.get(result.existing_id or "") if id(row) in asked else None
+            if name is None:
+                kept.append((row, result))
+                continue
+            message = format_lazy(
+                _(
+                    "This document number is that of {name}, already on your roster: the file this report came "
+                    "from gave it on an earlier row, and only that row is used. Delete this row, or correct its "
+                    "number."
+                ),
+                name=name,
+            )
+            statuses[positions[id(row)]] = ("refused", [ErrorItem("id_number", REPEATED, message)])
+            conflicting = result.conflicting
+            assert conflicting is not None
+            keys.pop(hash(document_key(conflicting.id_type, conflicting.id_number or "")), None)  # no review
+        return kept
 
     def _conflicts_read(self) -> None:
         conflicts = selectors.roster_conflicts_open_rows(organization=self.organization)

@@ -157,6 +157,29 @@ def test_a_row_whose_mistyped_number_is_corrected_withdraws_the_conflict_and_the
     assert Person.objects.filter(full_name="Trần Thị Mai", date_of_birth=DOB).count() == 1
 
 
+def test_a_report_sent_back_refuses_a_repeat_again_rather_than_sending_the_staff_member_for_review(run, org):
+    """A file's second row with the first row's number is `document_repeated`; its report, sent back unfixed,
+    finds the first row's person registered with that number and another name: no conflict (a reviewer could
+    rename the organization's other staff member into this row), the repeat again, naming who has the number."""
+    from vaxbook.organizations.tests.test_services import report
+
+    first_row = person_row(1)
+    same = {k: first_row[k] for k in ("Số giấy tờ", "Ngày sinh", "Giới tính")}  # another name only
+    second_row = person_row(2, **same)
+    original = run(xlsx_bytes(table([first_row, second_row])))
+    assert (original.created, original.refusals) == (1, {"document_repeated": 1})
+    values, _sheet = report(original)
+    again = run(xlsx_bytes([list(values[0]), list(values[1])]))
+    assert (again.from_report, again.refused, again.refusals) == (True, 1, {"document_repeated": 1})
+    assert not RosterConflict.objects.exists()
+    reasons, _sheet = report(again)
+    assert first_row["Họ và tên"] in reasons[1][-1] and "[document_repeated]" in reasons[1][-1]
+    # Its number corrected, the row registers its own person
+    fixed = [list(values[0]), list(values[1])]
+    fixed[1][HEADERS.index("Số giấy tờ")] = cccd_for(date(1981, 2, 2), "F", 600001)  # person_row(1)'s birth, sex
+    assert run(xlsx_bytes(fixed)).created == 1
+
+
 def test_a_correction_that_would_copy_a_person_the_roster_lists_is_refused(run, record, officer, org):
     """A conflict opened before its row's person was on the roster (added since by another way): correcting
     the record to the row would make it a second copy of that person. Refused, saying who; the record stays,
