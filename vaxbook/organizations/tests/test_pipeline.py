@@ -41,6 +41,18 @@ def run(rep: Any, org: Any) -> Any:
     return run
 
 
+def registered_as(row: dict[str, Any], **extra: Any) -> Any:
+    """The person of a roster row, registered at a desk (as someone else would while the import runs)."""
+    day, month, year = (int(part) for part in row["Ngày sinh"].split("/"))
+    return PersonFactory(
+        full_name=row["Họ và tên"],
+        date_of_birth=date(year, month, day),
+        sex="F" if row["Giới tính"] == "Nữ" else "M",
+        id_number=row["Số giấy tờ"],
+        **extra,
+    )
+
+
 @pytest.fixture
 def pipelined() -> Any:
     """Counts the runs that wrote their chunks on the second connection."""
@@ -198,13 +210,7 @@ def test_a_chunk_that_loses_race_after_race_is_written_in_smaller_parts(run, org
         waiting = [r for r in rows if r["Số giấy tờ"] in deciding and r not in registered]
         if len(kwargs["rows"]) > 2 and waiting:  # one of the rows being decided is registered before it is written
             row = waiting[0]
-            day, month, year = (int(part) for part in row["Ngày sinh"].split("/"))
-            PersonFactory(
-                full_name=row["Họ và tên"],
-                date_of_birth=date(year, month, day),
-                sex="F" if row["Giới tính"] == "Nữ" else "M",
-                id_number=row["Số giấy tờ"],
-            )
+            registered_as(row)
             registered.append(row)
         return plan
 
@@ -229,16 +235,7 @@ def test_two_organizations_filling_the_same_records_at_once_neither_overwrite_no
     record changed and links it), and neither import breaks off on a deadlock."""
     rows = [person_row(n) for n in range(1, 201)]
     for row in rows:
-        day, month, year = (int(part) for part in row["Ngày sinh"].split("/"))
-        PersonFactory(
-            full_name=row["Họ và tên"],
-            date_of_birth=date(year, month, day),
-            sex="F" if row["Giới tính"] == "Nữ" else "M",
-            id_number=row["Số giấy tờ"],
-            phone="",
-            ward=places,
-            priority_group__code="9",
-        )
+        registered_as(row, phone="", ward=places, priority_group__code="9")
     other = OrganizationFactory(name="Công ty Hai", admin_unit=org.admin_unit)
     rep2 = make_member(Role.ORG_REPRESENTATIVE, organization=other, username="rep2")
     theirs = [{**row, "Số điện thoại": "0977" + row["Số điện thoại"][4:]} for row in reversed(rows)]
