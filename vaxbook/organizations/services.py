@@ -1030,11 +1030,12 @@ class _ImportRun:
         a `document_conflict` that would send the organization's own other staff member to the reviewers, who
         might rename them. Refused again as the repeat it was, naming who has the number on the roster; only
         when that record is on this organization's roster (else a conflict as any)."""
-        repeated = f"[{REPEATED}]"
+        repeated, at = f"[{REPEATED}]", self.reasons_at
+        assert at is not None
         again = [
             (row, result)
             for row, result in conflicts
-            if result.existing_id and repeated in str(row.values[self.reasons_at] or "")  # type: ignore[index]
+            if result.existing_id and at < len(row.values) and repeated in str(row.values[at] or "")
         ]
         if not again:
             return conflicts
