@@ -486,7 +486,8 @@ def roster_conflict_review(request: HttpRequest, conflict_id: str, payload: Conf
     """`correct`: the record takes the row's name, birth date and sex (the identity rules apply; a
     `person_version` other than the record's is a 409 `edit_conflict`, a `conflict_version` other than the
     conflict's, replaced meanwhile by a later file's row, a 409 `conflict_changed`) and the person joins the
-    roster; `keep`: the record is right. A conflict already reviewed is a 409 `conflict_reviewed`."""
+    roster (a 409 `conflict_person_listed` when the organization's roster lists the row's person as another
+    record); `keep`: the record is right. A conflict already reviewed is a 409 `conflict_reviewed`."""
     conflict = selectors.roster_conflict_get_for_user(user=request.user, public_id=conflict_id)
     services.roster_conflict_review(
         actor=request.user,

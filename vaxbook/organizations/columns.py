@@ -584,18 +584,19 @@ def is_reasons_header(cell: Any) -> bool:
     return header_key(normalize_text(cell)) == _REASONS_KEY
 
 
-def reasons_position(cells: list[Any]) -> int:
+def reasons_position(cells: list[Any], *, marked: bool = False) -> int:
     """Where the error report writes its reasons for a file with this header: in a report's own "Lý do" (a
-    fixed report uploaded again), the header's last "Lý do" after which no column the import reads stands (a
-    clerk may add a notes column after it); a column so named before a read one is the organization's data.
-    Else after the header's cells."""
+    fixed report uploaded again), else after the header's cells. A "Lý do" ending the header is the report's
+    (one so named elsewhere is the organization's data). In a workbook `marked` as a report (it holds the
+    report's summary sheet), the header's last "Lý do" after which no column the import reads stands: a clerk
+    may add a notes column after it; an organization's own roster with "Lý do" and "Ghi chú" is no report."""
     for position in range(len(cells) - 1, -1, -1):
         text = normalize_text(cells[position])
         if not text:
             continue
         if is_reasons_header(text):
             return position
-        if _known_header(text):
+        if not marked or _known_header(text):
             break
     return len(cells)
 
@@ -816,11 +817,18 @@ class HeaderMatch:
     # "current" or "home" (`ADDRESS_GROUPS`). Empty unless a ward's, a province's or a district's column
     # stands under an address's title: a row reads those of the address it reads (`RowMapper.map`).
     address_groups: dict[int, str] = field(default_factory=dict)
+    # The workbook holds the error report's summary sheet: a "Lý do" followed by a clerk's notes is the report's.
+    marked_report: bool = False
+
+    @property
+    def reasons_at(self) -> int:
+        """Where the error report writes its reasons (`reasons_position`)."""
+        return reasons_position(self.cells, marked=self.marked_report)
 
     @property
     def is_report(self) -> bool:
         """Whether the file is an error report sent again: its header holds its own "Lý do"."""
-        return reasons_position(self.cells) < len(self.cells)
+        return self.reasons_at < len(self.cells)
 
     @property
     def is_export(self) -> bool:
@@ -2130,7 +2138,7 @@ class RowMapper:
         self._sex_marks = (header.index["sex"], header.fallbacks["sex"][0]) if header.sex_marks else None
         # An error report sent again (its header holds our "Lý do"): its cells written as text for what the
         # clerk's file held instead of a value are read as that again (`_as_reported`). Other files: no cost.
-        reasons_at = reasons_position(header.cells)
+        reasons_at = header.reasons_at
         self._reported = reasons_at if reasons_at < len(header.cells) else None
         further = {position for positions in header.fallbacks.values() for position in positions}
         # The columns read in every row, STT too; a further column only in a row that reads it.

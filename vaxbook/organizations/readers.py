@@ -365,6 +365,8 @@ class Book:
     format: str
     #: The workbook counts its dates from 1904 (old Excel for Mac): a date typed as a bare number is such a serial.
     date1904: bool = False
+    #: The names of all the workbook's sheets, hidden ones too (none for a CSV file).
+    sheet_names: frozenset[str] = frozenset()
 
     def sheets(self) -> list[Any]:
         return [None]
@@ -698,6 +700,7 @@ class XlsxBook(Book):
         if _local(workbook.tag) != "workbook":
             raise FileRefused("file_type_unsupported")
         entries = [e for e in workbook.iter() if _local(e.tag) == "sheet"]
+        self.sheet_names = frozenset(e.get("name", "") for e in entries)
         # A program that writes formulas without computing them asks for a recalculation on opening.
         self.formulas_stale = any(
             _local(e.tag) == "calcPr" and e.get("fullCalcOnLoad") in ("1", "true") for e in workbook.iter()

@@ -70,7 +70,6 @@ from vaxbook.organizations.columns import (
     SplitName,
     find_header,
     reason_text,
-    reasons_position,
     roster_texts_check,
     without_footer,
 )
@@ -81,6 +80,7 @@ from vaxbook.organizations.reasons import refusal_summary
 from vaxbook.organizations.workbooks import (
     ID_TYPE_LABELS,
     SEX_LABELS,
+    SUMMARY_SHEET,
     ErrorReportWriter,
     RosterExportWriter,
     text_positions,
@@ -154,6 +154,7 @@ def _roster_sheet(
         back: list[Row] = []  # a row the header's search read ahead and did not take
         try:
             header = find_header(rows, back)
+            header.marked_report = SUMMARY_SHEET in book.sheet_names
         except FileRefused as exc:
             rows.close()
             if exc.code not in ("header_missing", "header_letters_lost", "header_misread_encoding", "file_empty"):
@@ -201,7 +202,7 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     book.verify()
     # A peek: a merged cell never makes a blank row hold a value, so the merged cells are not read here.
     header, rows = _roster_sheet(book, slice_rows=_PEEK_ROWS + 100, merged=False)
-    if reasons_position(header.cells) >= MAX_COLUMNS:  # the error report's reasons would be past the sheet's end
+    if header.reasons_at >= MAX_COLUMNS:  # the error report's reasons would be past the sheet's end
         rows.close()
         raise FileRefused("too_many_columns", row=header.row, limit=MAX_COLUMNS - 1)
     has_data, last_seen = False, header.row
@@ -771,10 +772,10 @@ class _ImportRun:
             self.entries_before = selectors.roster_last_entry_id(organization=self.organization)
             self.known.active = self.entries_before is not None  # an empty roster: no one to look for
             self.header, rows = _roster_sheet(book, ahead=True)
-            self._conflicts_read()
-            reasons_at = reasons_position(self.header.cells)
-            self.reasons_at = reasons_at if reasons_at < len(self.header.cells) else None
             try:
+                self._conflicts_read()
+                reasons_at = self.header.reasons_at
+                self.reasons_at = reasons_at if reasons_at < len(self.header.cells) else None
                 mapper = RowMapper(self.header, date1904=book.date1904, place_names=place_names)
                 chunks = self._chunks(rows, mapper)
                 if self._pipelined():
@@ -1079,17 +1080,22 @@ class _ImportRun:
         - of the persons this chunk's rows link to: the organization's row now agrees with the record;
         - whose row's person this chunk accepted as another record (same name and birth date): the row's
           document number was mistyped and is corrected (else a reviewer would rename the record it named)."""
-        persons = {person.pk for _row, person in chunk.accepted if person.pk in self.open_conflicts}
+        linked = {person.pk for _row, person in chunk.accepted if person.pk in self.open_conflicts}
+        named: set[int] = set()
         for _row, person in chunk.accepted:
             names = self.conflict_rows.get(person.date_of_birth)
             if names and (others := names.get(person.search_name)):
-                persons.update(others - {person.pk})
-        if not persons:
-            return 0
+                named.update(others - {person.pk})
         now = timezone.now()
-        return RosterConflict.objects.filter(
-            organization=self.organization, status=RosterConflict.Status.OPEN, person_id__in=persons
-        ).update(status=RosterConflict.Status.WITHDRAWN, resolved_at=now, updated_at=now)
+        withdrawn = 0
+        open_ones = RosterConflict.objects.filter(organization=self.organization, status=RosterConflict.Status.OPEN)
+        update = {"status": RosterConflict.Status.WITHDRAWN, "resolved_at": now, "updated_at": now}
+        if linked:
+            withdrawn += open_ones.filter(person_id__in=linked).update(**update)
+        if named:
+            # Not one this file raised (again): its mistyped row is still in it, whatever the order of the rows.
+            withdrawn += open_ones.filter(person_id__in=named).exclude(roster_import=self.imp).update(**update)
+        return withdrawn
 
     def _roster_write(self, chunk: _Chunk) -> tuple[int, int]:
         """Add the accepted persons to the roster; a non-empty department or employee number replaces the old."""
@@ -1113,7 +1119,7 @@ class _ImportRun:
         now = timezone.now()
         rows_by_person = {person.id: row for row, person in chunk.accepted}
         given: dict[str, list[RosterEntry]] = {"department": [], "employee_number": []}
-        headings: dict[str, list[int]] = {}
+        headings: dict[int, str] = {}  # entry → the department of its row's section heading, for a blank
         changed: set[int] = set()
         for person_id, entry in chunk.existing.items():
             row = rows_by_person[person_id]
@@ -1125,14 +1131,19 @@ class _ImportRun:
                     entries.append(entry)
                     changed.add(entry.pk)
             if not entry.department and row.heading_department:  # the heading's fills a blank, never replaces
-                headings.setdefault(row.heading_department, []).append(entry.pk)
+                headings[entry.pk] = row.heading_department
         for name, entries in given.items():
             if entries:
                 RosterEntry.objects.bulk_update(entries, [name, "updated_at"], batch_size=1000)
-        for department, pks in headings.items():
-            filled = RosterEntry.objects.filter(pk__in=pks, department="")
-            changed.update(filled.values_list("pk", flat=True))
-            filled.update(department=department, updated_at=now)
+        if headings:
+            blank = set(RosterEntry.objects.filter(pk__in=list(headings), department="").values_list("pk", flat=True))
+            filled = []
+            for entry in chunk.existing.values():
+                if entry.pk in blank:
+                    entry.department, entry.updated_at = headings[entry.pk], now
+                    filled.append(entry)
+            RosterEntry.objects.bulk_update(filled, ["department", "updated_at"], batch_size=1000)
+            changed.update(blank)
         return len(new), len(changed)
 
     def _accept(self, chunk: _Chunk) -> None:
@@ -1163,6 +1174,7 @@ class _ImportRun:
             self.report = ErrorReportWriter(
                 self.report_path,
                 header.cells,
+                reasons_at=header.reasons_at,
                 text_positions=text_positions(header, COLUMNS),
                 # The sex marked with a cross in "Nam" | "Nữ" gets no Nam/Nữ list: "Nữ" under "Nam" is no cross.
                 positions={k: p for k, p in header.index.items() if not (k == "sex" and header.sex_marks)},

@@ -262,8 +262,10 @@ class ErrorReportWriter:
         references: ReferenceLists | None = None,
         organization_name: str = "",
         date1904: bool = False,
+        reasons_at: int | None = None,
     ):
-        """`positions`: the file's columns the import read (key → position), which get the template's widths
+        """`reasons_at`: where the reasons go (`HeaderMatch.reasons_at`; by default `reasons_position`'s).
+        `positions`: the file's columns the import read (key → position), which get the template's widths
         and drop-down lists; with `references`, the report ends with the template's instructions and
         reference lists, so a row is fixed where it stands. `date1904`: the file counted its dates from 1904
         (old Excel for Mac): so does the report, so a date typed as a bare number reads as the same day again."""
@@ -271,7 +273,7 @@ class ErrorReportWriter:
         self.book = xlsxwriter.Workbook(path, options)
         self.sheet = self.book.add_worksheet(ROSTER_SHEET)
         self.width = len(header_cells)
-        self.reasons_at = reasons_position(list(header_cells))
+        self.reasons_at = reasons_position(list(header_cells)) if reasons_at is None else reasons_at
         self.text_positions = text_positions
         self.references = references
         self.organization_name = organization_name

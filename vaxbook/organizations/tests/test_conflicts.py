@@ -180,6 +180,20 @@ def test_a_report_sent_back_refuses_a_repeat_again_rather_than_sending_the_staff
     assert run(xlsx_bytes(fixed)).created == 1
 
 
+def test_the_same_file_again_keeps_the_conflict_its_mistyped_row_still_raises(run, record, org):
+    """A file holding both the person's own row and the mistyped one: sent again, the mistyped row still names
+    the record, and its conflict stays open (the own row accepted does not withdraw what the file still asks),
+    whichever row comes first."""
+    own = the_row(record, **{"Số giấy tờ": cccd_for(DOB, "F", 778)})
+    for rows in ([own, the_row(record), person_row(2)], [the_row(record), own, person_row(2)]):
+        content = xlsx_bytes(table(rows))
+        run(content)
+        second = run(content)
+        conflict = RosterConflict.objects.get(status="open")
+        assert second.refusals.get("document_conflict") == 1 and conflict.roster_import == second
+        RosterConflict.objects.all().delete()
+
+
 def test_a_correction_that_would_copy_a_person_the_roster_lists_is_refused(run, record, officer, org):
     """A conflict opened before its row's person was on the roster (added since by another way): correcting
     the record to the row would make it a second copy of that person. Refused, saying who; the record stays,

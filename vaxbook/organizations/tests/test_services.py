@@ -1173,26 +1173,40 @@ def test_a_bracketed_numbering_row_under_a_header_with_unknown_columns_keeps_the
 
 
 def test_a_report_with_a_notes_column_added_after_its_reasons_is_still_a_report(run):
-    """The clerk adds a "Ghi chú" column after "Lý do" to note what they fixed: the file is still the report
-    sent back (not a roster whose other staff are "not listed"), and the next report has one "Lý do", where
-    it stood, the notes after it."""
+    """The clerk adds a "Ghi chú" column after "Lý do" to note what they fixed, in the report itself (its
+    summary sheet kept): the file is still the report sent back (not a roster whose other staff are "not
+    listed"), and the next report has one "Lý do", where it stood, the notes after it. An organization's own
+    roster with "Lý do" and "Ghi chú" last is no report."""
     rows = [person_row(1, **{"Ngày sinh": "31/02/1990"}), person_row(2, **{"Số điện thoại": "12345"})]
     first = run(xlsx_bytes(table(rows)))
-    values, _sheet = report(first)
-    fixed = [[*values[0], "Ghi chú"], [*values[1], "đã sửa ngày sinh"], [*values[2], ""]]
-    fixed[1][2] = person_row(1)["Ngày sinh"]
-    second = run(xlsx_bytes(fixed))
+    with first.error_report.open("rb") as f:
+        book = openpyxl.load_workbook(io.BytesIO(f.read()))
+    sheet = book.worksheets[0]
+    notes = sheet.max_column + 1
+    sheet.cell(row=1, column=notes, value="Ghi chú")
+    sheet.cell(row=2, column=notes, value="đã sửa ngày sinh")
+    sheet.cell(row=2, column=HEADERS.index("Ngày sinh") + 1, value=person_row(1)["Ngày sinh"])
+    out = io.BytesIO()
+    book.save(out)
+    second = run(out.getvalue())
     assert (second.created, second.refused, second.from_report, second.ignored_columns) == (1, 1, True, ["Ghi chú"])
     again, _sheet = report(second)
     assert list(again[0]) == [*HEADERS, "Lý do", "Ghi chú"]
     assert "[phone_format]" in again[1][16] and again[1][17] in ("", None)
 
+    own = [person_row(3, **{"Ghi chú": "x"}), person_row(4, **{"Số điện thoại": "12345", "Lý do": "Hoãn tiêm"})]
+    roster = run(xlsx_bytes(table(own, headers=[*HEADERS, "Lý do", "Ghi chú"])))
+    assert (roster.from_report, roster.ignored_columns) == (False, ["Ghi chú"])  # "Lý do" is never listed
+    reported, _sheet = report(roster)
+    assert list(reported[0]) == [*HEADERS, "Lý do", "Ghi chú", "Lý do"] and reported[1][16] == "Hoãn tiêm"
+
 
 def test_a_column_named_like_the_reasons_before_a_column_the_import_reads_is_the_organization_s():
     from vaxbook.organizations.columns import reasons_position
 
-    assert reasons_position(["Họ và tên", "Lý do", "Ngày sinh"]) == 3
-    assert reasons_position(["Họ và tên", "Lý do", "Ghi chú", ""]) == 1
+    assert reasons_position(["Họ và tên", "Lý do", "Ngày sinh"], marked=True) == 3
+    assert reasons_position(["Họ và tên", "Lý do", "Ghi chú", ""], marked=True) == 1
+    assert reasons_position(["Họ và tên", "Lý do", "Ghi chú", ""]) == 4  # not in a report's workbook
     assert reasons_position(["Họ và tên", "Ngày sinh", "Lý do"]) == 2
 
 
