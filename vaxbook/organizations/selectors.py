@@ -486,22 +486,15 @@ def roster_entry_of_conflict(*, conflict: RosterConflict) -> RosterEntry | None:
     )
 
 
-def roster_person_agreeing(
-    *, organization: Organization, full_name: str, date_of_birth: Any, other_than: int
-) -> RosterEntry | None:
-    """A person on the organization's roster, other than `other_than`, who is the person of this name and birth
-    date (the search form of the name): a conflict's row whose person the organization lists as another record."""
-    return (
+def roster_entries_born(*, organization: Organization, date_of_birth: Any) -> list[RosterEntry]:
+    """The organization's roster entries of persons (not merged) born on that day, with their persons: those a
+    conflict's row may name as another record (`registry.services.identity_agrees` tells)."""
+    return list(
         RosterEntry.objects.filter(
-            organization=organization,
-            person__search_name=search_name(full_name),
-            person__date_of_birth=date_of_birth,
-            person__merged_into__isnull=True,
+            organization=organization, person__date_of_birth=date_of_birth, person__merged_into__isnull=True
         )
-        .exclude(person_id=other_than)
         .select_related("person")
         .order_by("id")
-        .first()
     )
 
 

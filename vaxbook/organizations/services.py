@@ -86,7 +86,7 @@ from vaxbook.organizations.workbooks import (
     text_positions,
 )
 from vaxbook.places.selectors import place_names
-from vaxbook.registry.identity import PersonInput, check_person, national_phone, search_name
+from vaxbook.registry.identity import PersonInput, check_person, national_phone
 from vaxbook.registry.models import Person
 from vaxbook.registry.services import (
     EarlierDocuments,
@@ -755,9 +755,9 @@ class _ImportRun:
         # sent back, which repeats the record's values, not the organization's. Few; read once, when the run
         # starts.
         self.open_conflicts: frozenset[int] = frozenset()
-        # The open conflicts' rows by their birth date and the search form of their name: a row accepted as
-        # another record of that name and birth date (the number corrected) withdraws them too.
-        self.conflict_rows: dict[date, dict[str, set[int]]] = {}
+        # The open conflicts' rows by their birth date, as (their name, the record's person): a row accepted as
+        # another record that is the person of that name and birth date (the number corrected) withdraws them too.
+        self.conflict_rows: dict[date, list[tuple[str, int]]] = {}
         # An error report sent back: the column of its reasons (`_repeats_on_roster`).
         self.reasons_at: int | None = None
 
@@ -1073,7 +1073,7 @@ class _ImportRun:
                 key = date.fromisoformat(born)
             except ValueError:
                 continue
-            self.conflict_rows.setdefault(key, {}).setdefault(search_name(name), set()).add(person_id)
+            self.conflict_rows.setdefault(key, []).append((name, person_id))
 
     def _conflicts_withdraw(self, chunk: _Chunk) -> int:
         """The open conflicts with nothing left for the reviewers to answer:
@@ -1083,9 +1083,9 @@ class _ImportRun:
         linked = {person.pk for _row, person in chunk.accepted if person.pk in self.open_conflicts}
         named: set[int] = set()
         for _row, person in chunk.accepted:
-            names = self.conflict_rows.get(person.date_of_birth)
-            if names and (others := names.get(person.search_name)):
-                named.update(others - {person.pk})
+            for name, other in self.conflict_rows.get(person.date_of_birth, ()):
+                if other != person.pk and identity_agrees(person, name, person.date_of_birth):
+                    named.add(other)
         now = timezone.now()
         withdrawn = 0
         open_ones = RosterConflict.objects.filter(organization=self.organization, status=RosterConflict.Status.OPEN)
@@ -1455,15 +1455,14 @@ def _conflict_row_listed_refuse(conflict: RosterConflict) -> None:
         born = date.fromisoformat(str(values.get("date_of_birth", "")))
     except ValueError:
         return
-    listed = selectors.roster_person_agreeing(
-        organization=conflict.organization,
-        full_name=str(values.get("full_name", "")),
-        date_of_birth=born,
-        other_than=conflict.person_id,
+    name = str(values.get("full_name", ""))
+    listed = selectors.roster_entries_born(organization=conflict.organization, date_of_birth=born)
+    person = next(
+        (e.person for e in listed if e.person_id != conflict.person_id and identity_agrees(e.person, name, born)),
+        None,
     )
-    if listed is None:
+    if person is None:
         return
-    person = listed.person
     raise Conflict.single(
         "decision",
         "conflict_person_listed",
