@@ -711,6 +711,14 @@ class _Chunk:
     kept: list[tuple[int, tuple[str, ...]]]  # rows linked to a record that kept values of its own: (row, fields)
     roster_new: list[RosterEntry] | None = None
     roster_copy: CopyRows | None = None
+    #: The run's refusals by reason and values kept once this chunk counts (`_ImportRun._tallies_after`),
+    #: saved with its rows: a worker that dies later leaves them in the import.
+    after: "tuple[Counter[str], dict[str, list[Any]]] | None" = None
+
+    def refusal_codes(self) -> Counter[str]:
+        """code → this chunk's rows refused for it (a row counts once for each of its reasons' codes)."""
+        refused = (problems for status, problems in self.statuses.values() if status == "refused")
+        return Counter(code for problems in refused for code in {p.code for p in problems})
 
 
 _new_entry = Builder(RosterEntry)
@@ -722,6 +730,11 @@ VALUES_KEPT_ROWS = 20
 #: The fewest rows a chunk that lost a race is cut down to, and how many times they are tried (`_write_serial`).
 _SERIAL_MIN_ROWS = 50
 _SERIAL_ATTEMPTS = 5
+
+
+def _values_kept(tallies: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    """`RosterImport.values_kept` of a run's tallies: field → [rows, their first numbers]."""
+    return {name: {"rows": n, "first_rows": first} for name, (n, first) in tallies.items()}
 
 
 class _ImportRun:
@@ -993,6 +1006,7 @@ class _ImportRun:
         kept = _conflicts_keep(self.organization, self.imp, chunk.conflicts) if chunk.conflicts else 0
         withdrawn = self._conflicts_withdraw(chunk) if self.open_conflicts or self.conflict_rows else 0
         tally = chunk.tally
+        chunk.after = refusals, kept_values = self._tallies_after(chunk)
         moved = RosterImport.objects.filter(pk=self.imp.pk, status=RosterImport.Status.RUNNING).update(
             created=F("created") + tally["created"],
             linked=F("linked") + tally["linked"],
@@ -1001,6 +1015,8 @@ class _ImportRun:
             accepted=F("accepted") + tally["created"] + tally["linked"] + tally["updated"],
             total=max(self.imp.total, chunk.done),
             progress=min(99, chunk.done * 100 // max(self.estimate, chunk.done)),
+            refusals=dict(refusals),
+            values_kept=_values_kept(kept_values),
             updated_at=timezone.now(),
         )
         if not moved:  # declared interrupted meanwhile (roster_imports_fail_stalled): this chunk rolls back
@@ -1151,17 +1167,23 @@ class _ImportRun:
         self.documents.rows.update(chunk.keys)
         self.processed = chunk.done
         self.counts.update(chunk.tally)
+        assert chunk.after is not None  # set by `_write`
+        self.refusals, self.values_kept = chunk.after
         statuses = chunk.statuses
         for i in sorted(i for i, (status, _problems) in statuses.items() if status == "refused"):
-            problems = statuses[i][1]
-            self.refusals.update({p.code for p in problems})
-            self._report(chunk.rows[i], problems)
+            self._report(chunk.rows[i], statuses[i][1])
+
+    def _tallies_after(self, chunk: _Chunk) -> tuple[Counter[str], dict[str, list[Any]]]:
+        """The run's refusals by reason and values kept once `chunk` counts; the run's own stay as they are
+        until the chunk has committed (`_accept`)."""
+        kept = {name: [n, list(first)] for name, (n, first) in self.values_kept.items()}
         for number, fields in chunk.kept:
             for name in fields:
-                tally = self.values_kept.setdefault(name, [0, []])
+                tally = kept.setdefault(name, [0, []])
                 tally[0] += 1
                 if len(tally[1]) < VALUES_KEPT_ROWS:
                     tally[1].append(number)
+        return self.refusals + chunk.refusal_codes(), kept
 
     # -- the error report ----------------------------------------------------------------------
 
@@ -1227,7 +1249,7 @@ class _ImportRun:
                 footer_rows=self.footer_rows,
                 section_rows=[[number, text[:SECTION_TEXT_LENGTH]] for number, text in self.sections.rows],
                 refusals=dict(self.refusals),
-                values_kept=self._values_kept(),
+                values_kept=_values_kept(self.values_kept),
                 error_report=imp.error_report.name or "",
                 finished_at=now,
                 updated_at=now,
@@ -1259,12 +1281,9 @@ class _ImportRun:
         RosterImport.objects.filter(pk=self.imp.pk, status=RosterImport.Status.FAILED).update(
             total=self.processed,
             refusals=dict(self.refusals),
-            values_kept=self._values_kept(),
+            values_kept=_values_kept(self.values_kept),
             updated_at=timezone.now(),
         )
-
-    def _values_kept(self) -> dict[str, dict[str, Any]]:
-        return {name: {"rows": n, "first_rows": first} for name, (n, first) in self.values_kept.items()}
 
     def fail(self, problems: list[dict[str, Any]]) -> None:
         """Mark the import failed with `problems`, if it is still running: one cancelled or declared
@@ -1278,7 +1297,7 @@ class _ImportRun:
                 problems=problems,
                 total=self.processed,  # the rows read, not the file's
                 refusals=dict(self.refusals),  # of the rows saved before
-                values_kept=self._values_kept(),
+                values_kept=_values_kept(self.values_kept),
                 finished_at=now,
                 updated_at=now,
             )

@@ -2,9 +2,11 @@
 next chunk, which rolls back; the chunks saved before stay and are counted, and the corrected file links
 them. Whoever may not import is refused; an import that has ended has nothing to cancel."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import override_settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from vaxbook.common.errors import Conflict, Forbidden
 from vaxbook.common.models import AuditEvent
@@ -225,3 +227,50 @@ def test_a_cancel_while_the_error_report_is_written_leaves_no_report_behind(
     left = [p.name for p in tmp_path.rglob("*") if p.is_file() and "errors" in p.name]
     assert left == []  # the report saved before the cancel was seen is removed with it
     assert (imp.accepted, Person.objects.count()) == (1, 1)  # the row saved before stays, and is counted
+
+
+class WorkerKilled(BaseException):
+    """The worker process dies (SIGKILL, an out-of-memory kill): nothing of the run's own ends it."""
+
+
+@override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
+def test_an_import_whose_worker_died_keeps_the_refusals_and_values_kept_of_its_saved_chunks(
+    rep, org, places, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Each chunk saves the refusals by reason and the values kept so far with its rows: an import declared
+    interrupted, or cancelled, after its worker died says why its saved rows were refused (it said `{}`)."""
+    first = queued(rep, org, django_capture_on_commit_callbacks, content=xlsx_bytes(table([person_row(1)])))
+    services.roster_import_process(import_id=first.pk)
+    rows = [
+        person_row(1, **{"Số điện thoại": "0987654321"}),  # linked; the record keeps its phone
+        person_row(2, **{"Số điện thoại": "091234"}),  # refused
+        person_row(3),
+        person_row(4),
+        person_row(5, **{"Ngày sinh": "31/02/1990"}),  # never read
+    ]
+    imp = queued(rep, org, django_capture_on_commit_callbacks, content=xlsx_bytes(table(rows)))
+    original = services._ImportRun._prepare
+    calls: list[int] = []
+
+    def prepare_then_die(run, chunk_rows, *args):
+        calls.append(len(chunk_rows))
+        if len(calls) == 3:
+            raise WorkerKilled()
+        return original(run, chunk_rows, *args)
+
+    monkeypatch.setattr(services._ImportRun, "_prepare", prepare_then_die)
+    with pytest.raises(WorkerKilled):
+        services.roster_import_process(import_id=imp.pk)
+    imp.refresh_from_db()
+    assert (imp.status, imp.accepted, imp.refused) == ("running", 3, 1)
+    assert imp.refusals == {"phone_format": 1}
+    assert imp.values_kept == {"phone": {"rows": 1, "first_rows": [2]}}
+    later = timezone.now() + timedelta(minutes=60)
+    assert services.roster_imports_fail_stalled(now=later) == 1
+    imp.refresh_from_db()
+    assert ([p["code"] for p in imp.problems], imp.total, imp.refusals) == (
+        ["import_interrupted"],
+        4,
+        {"phone_format": 1},
+    )
+    assert imp.values_kept == {"phone": {"rows": 1, "first_rows": [2]}}
