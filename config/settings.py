@@ -83,11 +83,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "vaxbook.common.middleware.RequestSizeMiddleware",
     "vaxbook.common.middleware.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "vaxbook.common.middleware.PortalLocaleMiddleware",
+    # After the language is chosen (its 413 in the request's language, not the one the thread served last);
+    # before anything reads the body.
+    "vaxbook.common.middleware.RequestSizeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

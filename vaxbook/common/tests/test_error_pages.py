@@ -94,6 +94,25 @@ def test_a_body_declared_larger_than_any_upload_is_refused_before_it_is_read(rep
     assert within.status_code == 422 and within.json()["errors"][0]["code"] != "request_too_large"
 
 
+def test_the_413_is_in_the_requests_language_not_the_one_the_thread_served_last(rep, org, api):
+    """The API's in its Accept-Language, the portal's in the language chosen (Vietnamese by default), whatever
+    the request the same thread answered before asked for; with Content-Language, as every answer."""
+    from django.test import override_settings
+
+    from vaxbook.organizations.tests.builders import upload
+
+    url = f"/api/v1/organizations/{org.public_id}/roster-imports"
+    with override_settings(REQUEST_MAX_BYTES=2000):
+        for language, before, said in (("en", "vi", "The request is larger"), ("vi", "en", "Yêu cầu lớn hơn")):
+            api.as_user(rep).get("/api/v1/roster-imports/x", HTTP_ACCEPT_LANGUAGE=before)
+            answer = api.as_user(rep).post(url, {"file": upload(b"x" * 4000)}, HTTP_ACCEPT_LANGUAGE=language)
+            assert answer.status_code == 413 and answer["Content-Language"] == language
+            assert answer.json()["errors"][0]["message"].startswith(said)
+        signed_in(rep, "en").get(reverse("organizations:roster", args=[org.public_id]))
+        page = signed_in(rep).post(reverse("organizations:imports", args=[org.public_id]), {"file": upload(b"x" * 4000)})
+        assert page.status_code == 413 and "Tệp quá lớn" in page.content.decode()
+
+
 def test_the_pager_offers_the_first_and_the_last_page_beyond_the_next_ones(rf):
     """A roster of 16,000 is 320 pages: the pager goes to the first and the last, not one page at a time."""
     import re
