@@ -38,10 +38,31 @@ RECENT_IMPORTS = 10
 SEARCH_MAX = 100  # characters of a roster search
 
 
+#: What the file picker offers: every name the import reads by its content (`readers.SPREADSHEET_SUFFIXES`;
+#: a real .xls is offered too, to be told how to save it), and their media types for the phones' pickers,
+#: which go by type rather than by name.
+UPLOAD_ACCEPT = ",".join(
+    (
+        ".xlsx",
+        ".xlsm",
+        ".xls",
+        ".csv",
+        ".txt",
+        ".tsv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel.sheet.macroEnabled.12",
+        "application/vnd.ms-excel",
+        "text/csv",
+        "text/plain",
+        "text/tab-separated-values",
+    )
+)
+
+
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Roster file (.xlsx or .csv)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xlsm,.csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": UPLOAD_ACCEPT}),
         allow_empty_file=True,  # refused by the import's own check (`file_empty`), in its words and its box
     )
 

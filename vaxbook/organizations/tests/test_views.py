@@ -10,6 +10,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from vaxbook.common import testing as t
+from vaxbook.organizations import readers
 from vaxbook.organizations.models import RosterImport
 from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
 
@@ -43,6 +44,12 @@ def test_the_representative_lands_on_the_roster_with_template_and_upload_form(re
     assert 'id="template-download"' in page
     assert 'id="upload-form"' in page
     assert 'lang="vi"' in page
+    # The picker offers every name the import reads by its content, and their types for phones' pickers.
+    picker = re.search(r'<input[^>]*name="file"[^>]*>', page)
+    assert picker is not None
+    accept = set(re.search(r'accept="([^"]*)"', picker.group()).group(1).split(","))  # type: ignore[union-attr]
+    assert {suffix for suffix in readers.SPREADSHEET_SUFFIXES if suffix} == {a for a in accept if a.startswith(".")}
+    assert {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} <= accept
     template = client.get(reverse("organizations:roster_template", args=[org.public_id]))
     assert template.status_code == 200 and template.content[:2] == b"PK"
 
