@@ -66,6 +66,9 @@ class RosterImportOut(Schema):
     organization_id: str
     original_name: str
     file_format: str
+    #: A CSV file's encoding as read: utf-8, utf-16, or windows-1258 (Excel's plain "CSV" on a Vietnamese
+    #: Windows, told by its words); "" for a workbook.
+    text_encoding: str
     status: str
     progress: int
     total: int
@@ -164,6 +167,7 @@ def roster_import_out(roster_import: RosterImport) -> dict:
         "organization_id": str(roster_import.organization.public_id),
         "original_name": roster_import.original_name,
         "file_format": roster_import.file_format,
+        "text_encoding": roster_import.text_encoding,
         "status": roster_import.status,
         "progress": roster_import.progress,
         "total": roster_import.total,

@@ -40,6 +40,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from vaxbook.common.errors import DomainError, ErrorItem
 from vaxbook.organizations.conf import limit
+from vaxbook.registry.legacy_text import vietnamese_words
 
 #: Refusal codes of a whole file, with their (translated) messages; ``%(name)s`` are the parameters.
 MESSAGES: dict[str, Any] = {
@@ -255,14 +256,14 @@ def sniff_format(head: bytes, name: str) -> str:
     if head.startswith(UTF16_BOMS):
         return "csv"  # Excel's "Unicode Text", read (`CsvBook`)
     if _utf16_without_bom(head):
-        raise FileRefused("csv_encoding")
+        return "csv"  # "Unicode Text" from a program that writes no BOM, read (`csv_encoding`)
     if b"\x00" in head:
         raise FileRefused("file_type_unsupported")
     # Under a text's name, a control character is a cell's (its row refused); under a workbook's, content
     # that holds more than a stray one is no text.
     if suffix not in _TEXT_SUFFIXES and len(_NOT_TEXT.findall(head)) > len(head) // 100:
         raise FileRefused("file_type_unsupported")
-    return "csv"  # text in UTF-8, or in another encoding `CsvBook.verify` names
+    return "csv"  # text in UTF-8, or Windows-1258, or in another encoding `CsvBook.verify` names
 
 
 def _utf16_without_bom(head: bytes) -> bool:
@@ -270,6 +271,66 @@ def _utf16_without_bom(head: bytes) -> bool:
     separators are ASCII, so one byte of each pair is NUL (half of them at least), the other never is."""
     even, odd = head[0::2].count(0), head[1::2].count(0)
     return min(even, odd) == 0 and max(even, odd) >= len(head) // 4 > 0
+
+
+#: The codecs a CSV file is read in (`csv_encoding`), and the name `RosterImport.text_encoding` gives them.
+CSV_ENCODING_NAMES = {
+    "utf-8-sig": "utf-8",
+    "utf-16": "utf-16",
+    "utf-16-le": "utf-16",
+    "utf-16-be": "utf-16",
+    "cp1258": "windows-1258",
+}
+#: A file that is not UTF-8 is read in Windows-1258 when at least this share of its words beyond ASCII read
+#: as Vietnamese syllables in it: Vietnamese saved so gives 95-100 % (a foreign name aside), while TCVN3 or
+#: VNI bytes, or UTF-8 damaged, read so give under a third.
+CP1258_SYLLABLES_SHARE = 0.8
+
+
+def csv_encoding(file: IO[bytes]) -> str:
+    """The codec a CSV file is read in: UTF-16 by its BOM (Excel's "Unicode Text"), or without one by its NUL
+    bytes (`_utf16_without_bom`); UTF-8, with or without its BOM; else Windows-1258, the code page in which
+    Excel on a Vietnamese Windows saves a plain "CSV (Comma delimited)", when the file reads as Vietnamese in
+    it (`_reads_in_cp1258`). Anything else is taken for UTF-8, which `CsvBook.verify` refuses (`csv_encoding`)."""
+    file.seek(0)
+    head = file.read(SNIFF_BYTES)
+    if head[:2] in UTF16_BOMS:
+        return "utf-16"
+    if _utf16_without_bom(head):  # the NUL of an ASCII character's pair comes second in little-endian
+        return "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    file.seek(0)
+    try:
+        while chunk := file.read(_READ_SIZE):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "cp1258" if _reads_in_cp1258(file) else "utf-8-sig"
+    finally:
+        file.seek(0)
+
+
+def _reads_in_cp1258(file: IO[bytes]) -> bool:
+    """Whether a file that is not UTF-8 is Vietnamese in Windows-1258: every byte defined there, and of its
+    words beyond ASCII (and the tone marks left alone, on no letter that takes them), at least
+    `CP1258_SYLLABLES_SHARE` Vietnamese syllables (`legacy_text.vietnamese_words`). Read a megabyte at a
+    time; a letter and its tone mark are never cut apart (the text is cut after a separator)."""
+    syllables = judged = 0
+    carry = ""
+    file.seek(0)
+    while True:
+        chunk = file.read(_READ_SIZE)
+        try:
+            text = carry + chunk.decode("cp1258")
+        except UnicodeDecodeError:
+            return False
+        cut = len(text) if not chunk else max(text.rfind(sep) for sep in ",;\t\n") + 1
+        good, words = vietnamese_words(text[:cut])
+        syllables, judged, carry = syllables + good, judged + words, text[cut:]
+        if not chunk:
+            break
+    return not judged or syllables >= judged * CP1258_SYLLABLES_SHARE
 
 
 def _is_ods(head: bytes) -> bool:
@@ -363,6 +424,8 @@ class Book:
     `use(sheet)` makes one the sheet read (the importer keeps the first whose header row matches)."""
 
     format: str
+    #: The encoding a CSV file is read in, as `RosterImport.text_encoding` names it (`CSV_ENCODING_NAMES`).
+    text_encoding: str = ""
     #: The workbook counts its dates from 1904 (old Excel for Mac): a date typed as a bare number is such a serial.
     date1904: bool = False
     #: The names of all the workbook's sheets, hidden ones too (none for a CSV file).
@@ -1341,9 +1404,9 @@ class CsvBook(Book):
     def __init__(self, fileobj: IO[bytes]):
         self.file = fileobj
         self._value_rows: array[int] | None = None
-        # UTF-8, with or without its BOM; or UTF-16 with its BOM, as Excel saves "Unicode Text" (tab-separated)
-        self.file.seek(0)
-        self.encoding = "utf-16" if self.file.read(2) in UTF16_BOMS else "utf-8-sig"
+        # UTF-8, with or without its BOM; UTF-16, as Excel saves "Unicode Text" (tab-separated); Windows-1258
+        self.encoding = csv_encoding(self.file)
+        self.text_encoding = CSV_ENCODING_NAMES[self.encoding]
         self.delimiter = self._sniff_delimiter()
 
     def _sniff_delimiter(self) -> str:
@@ -1353,7 +1416,7 @@ class CsvBook(Book):
         self.file.seek(0)
         head = self.file.read(64 * 1024)
         self.file.seek(0)
-        if self.encoding == "utf-16":
+        if self.text_encoding == "utf-16":
             head = head[: len(head) // 2 * 2]
         lines = [line for line in head.decode(self.encoding, errors="replace").splitlines() if line.strip()]
         lines = lines[:_SNIFF_LINES]
@@ -1365,14 +1428,14 @@ class CsvBook(Book):
         return best if scores[best][0] else ","
 
     def verify(self) -> None:
-        """The whole file is UTF-8 (with or without BOM), or UTF-16 with its BOM, and reads as CSV record by
+        """The whole file is in its encoding (`csv_encoding`: UTF-8, UTF-16, Windows-1258), and reads as CSV record by
         record: no quote left open swallows the rows below it, no cell is over the csv module's limit. Notes the
         rows that hold a value on the way."""
         decoder = codecs.getincrementaldecoder(self.encoding)()
         self.file.seek(0)
         try:
             while chunk := self.file.read(_READ_SIZE):
-                if self.encoding != "utf-16" and b"\x00" in chunk:
+                if self.text_encoding != "utf-16" and b"\x00" in chunk:
                     raise FileRefused("file_type_unsupported")
                 if "\x00" in decoder.decode(chunk):
                     raise FileRefused("file_type_unsupported")
@@ -1436,7 +1499,10 @@ class CsvBook(Book):
         self.file.seek(0)
         text = io.TextIOWrapper(self.file, encoding=self.encoding, newline="")  # type: ignore[type-var]
         try:
+            compose = self.encoding == "cp1258"  # its letters are written as a base and a tone mark
             for number, values in enumerate(csv.reader(text, delimiter=self.delimiter), start=1):
+                if compose:
+                    values = [unicodedata.normalize("NFC", v) for v in values]
                 # Excel saves an error cell (#N/A) as its text.
                 if not EXCEL_ERRORS.isdisjoint(values):
                     values = [CellError(v) if v in EXCEL_ERRORS else v for v in values]

@@ -113,6 +113,7 @@ _PEEK_ROWS = 500
 class FileCheck:
     format: str
     header: HeaderMatch
+    text_encoding: str  # a CSV file's (`readers.CSV_ENCODING_NAMES`); "" for a workbook
     data_rows: int  # rows below the header that hold a value (an upper bound: a cell of spaces counts)
 
 
@@ -242,7 +243,7 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     if data_rows > max_rows:
         raise FileRefused("too_many_rows", rows=data_rows, limit=max_rows)
     fileobj.seek(0)
-    return FileCheck(format=book.format, header=header, data_rows=data_rows)
+    return FileCheck(format=book.format, header=header, text_encoding=book.text_encoding, data_rows=data_rows)
 
 
 def person_register_by(*, actor: Any, data: PersonInput, province_code: str | None = None) -> Person:
@@ -403,6 +404,7 @@ def roster_import_start(*, actor: Any, organization: Organization, upload: Uploa
             original_name=name[:255],
             file_sha256=digest,
             file_format=check.format,
+            text_encoding=check.text_encoding,
             total=check.data_rows,
             ignored_columns=check.header.ignored,
             from_report=check.header.is_report,

@@ -30,7 +30,15 @@ from vaxbook.organizations.readers import (
     render_problem,
     sniff_format,
 )
-from vaxbook.organizations.tests.builders import csv_bytes, rewrite_members, saved_by_excel, xlsx_bytes, zip_bomb
+from vaxbook.organizations.tests.builders import (
+    cp1258_bytes,
+    csv_bytes,
+    rewrite_members,
+    saved_by_excel,
+    xlsx_bytes,
+    zip_bomb,
+)
+from vaxbook.registry.legacy_text import legacy_encodings
 
 
 @pytest.fixture(autouse=True, params=["strings-whole", "strings-cut"])
@@ -171,9 +179,15 @@ def test_text_under_a_workbook_name_is_read_as_the_csv_it_is(content, name):
     assert [values for _number, values in book.iter_rows()] == [["STT", "Họ và tên"], ["1", "An"]]
 
 
-def test_text_in_another_encoding_under_a_workbook_name_is_named_so_and_random_bytes_are_no_kind():
-    assert refused("STT,Ngày sinh\n1,1/1/1990\n".encode("cp1258"), "roster.xlsx") == "csv_encoding"
-    assert refused("STT,Họ\n".encode("utf-16-le") * 20, "roster.xlsx") == "csv_encoding"  # UTF-16 without its BOM
+def test_text_in_another_encoding_under_a_workbook_name_is_read_or_named_so_and_random_bytes_are_no_kind():
+    for content, encoding in (
+        (cp1258_bytes("STT,Họ và tên\n1,Nguyễn Văn Hùng\n"), "windows-1258"),
+        ("STT,Họ\n".encode("utf-16-le") * 20, "utf-16"),  # UTF-16 without its BOM
+    ):
+        book = open_book(io.BytesIO(content), name="roster.xlsx")
+        book.verify()
+        assert (book.format, book.text_encoding) == ("csv", encoding)
+    assert refused(legacy_encodings("STT,Họ và tên\n1,Nguyễn Văn Hùng\n")[0].encode("latin-1")) == "csv_encoding"
     assert refused(b"\x93\x11random bytes\xff" * 40, "roster.xlsx") == "file_type_unsupported"
     assert refused(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "roster.txt") == "file_type_unsupported"
 
@@ -181,7 +195,7 @@ def test_text_in_another_encoding_under_a_workbook_name_is_named_so_and_random_b
 def test_other_kinds_of_file_are_refused():
     assert refused(b"%PDF-1.7", "roster.pdf") == "file_type_unsupported"
     assert refused(b"\xff\xfeH\x00o", "roster.csv") == "csv_encoding"  # UTF-16 cut in the middle of a letter
-    assert refused("Ngày".encode("cp1252"), "roster.csv") == "csv_encoding"
+    assert refused("Café Müller, São Paulo".encode("cp1252"), "roster.csv") == "csv_encoding"  # no Vietnamese
 
 
 def test_a_csv_in_utf16_with_its_bom_is_read_as_excel_saves_unicode_text():
@@ -198,12 +212,63 @@ def test_a_csv_in_utf16_with_its_bom_is_read_as_excel_saves_unicode_text():
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
-def test_a_csv_in_utf16_without_its_bom_is_an_encoding_not_an_unknown_kind(encoding):
-    """Saved as "Unicode Text" by a program that writes no BOM, every other byte is NUL: refused for its
-    encoding, with how to save it as UTF-8, not as a file of an unknown kind."""
-    text = csv_bytes([["STT", "Họ và tên", "Ngày sinh"], [1, "Nguyễn Văn An", "01/01/1990"]]).decode()
-    assert refused(text.encode(encoding), "roster.csv") == "csv_encoding"
+def test_a_csv_in_utf16_without_its_bom_is_read_by_its_nul_bytes(encoding):
+    """Saved as "Unicode Text" by a program that writes no BOM, every other byte is NUL: the NULs say the
+    byte order (an ASCII character's comes second in little-endian), and the file is read."""
+    rows = [["STT", "Họ và tên", "Ngày sinh"], ["1", "Nguyễn Văn An", "01/01/1990"]]
+    book = open_book(io.BytesIO(csv_bytes(rows).decode().encode(encoding)), name="roster.csv")
+    book.verify()
+    assert book.text_encoding == "utf-16"
+    assert [values for _number, values in book.iter_rows()] == rows
     assert refused(b"STT,H\x00,N\n1,\x00\x00\x00\x00,x\n", "roster.csv") == "file_type_unsupported"  # NULs, not UTF-16
+    assert refused(csv_bytes(rows).decode().encode(encoding)[:-1], "roster.csv") == "csv_encoding"  # cut mid-letter
+
+
+VIETNAMESE_ROWS = [
+    ["STT", "Họ và tên", "Ngày sinh", "Địa chỉ"],
+    ["1", "Nguyễn Văn Hùng", "01/01/1990", "Ấp Phước Lý, xã Đại Phước"],
+    ["2", "Trần Thị Thuỷ", "02/02/1991", "Số 12 Đường Lê Lợi"],
+    ["3", "Lê Müller", "03/03/1992", "Khu phố 4"],  # a foreign name, no Vietnamese syllable
+]
+
+
+def test_excels_plain_csv_on_a_vietnamese_windows_is_read_in_windows_1258_composed():
+    """Excel on a Vietnamese Windows saves a plain "CSV (Comma delimited)" in Windows-1258, a tone as a mark
+    after its letter ("Nguyễn": "Nguyê" and U+0303): its words read as Vietnamese there, so it is read so, each
+    cell composed (NFC), and the import says so (`text_encoding`)."""
+    content = csv_bytes(VIETNAMESE_ROWS, encoding="windows-1258")
+    assert b"\xea\xde" in content  # ê, then the tilde's mark
+    book = open_book(io.BytesIO(content), name="DanhSach.csv")
+    book.verify()
+    assert (book.format, book.text_encoding) == ("csv", "windows-1258")
+    assert [values for _number, values in book.iter_rows()] == VIETNAMESE_ROWS
+
+
+def test_windows_1258_is_told_a_megabyte_at_a_time_and_a_tone_mark_is_not_cut_from_its_letter(monkeypatch):
+    monkeypatch.setattr(readers, "_READ_SIZE", 7)
+    content = csv_bytes(VIETNAMESE_ROWS * 20, encoding="windows-1258")
+    assert readers.csv_encoding(io.BytesIO(content)) == "cp1258"
+
+
+#: The rows' text typed in TCVN3 and in VNI, as their bytes are Latin-1 characters.
+LEGACY = legacy_encodings(" ".join(VIETNAMESE_ROWS[1] + VIETNAMESE_ROWS[2]))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(LEGACY[0].encode("latin-1"), id="TCVN3"),
+        pytest.param(LEGACY[1].encode("latin-1"), id="VNI"),
+        pytest.param(
+            csv_bytes(VIETNAMESE_ROWS) + csv_bytes(VIETNAMESE_ROWS, encoding="windows-1258")[-40:], id="UTF-8 damaged"
+        ),
+        pytest.param("Họ và tên,Ngày\n".encode("cp1258", "replace") + bytes([0x81]), id="a byte Windows-1258 lacks"),
+    ],
+)
+def test_a_file_in_no_encoding_read_is_refused_for_its_encoding(content):
+    """Not UTF-8, and in Windows-1258 no Vietnamese: TCVN3 or VNI bytes ("NguyÔn", "Nguyeăn"), UTF-8 with
+    bytes of another encoding in it. Refused, with how to save it, rather than read into wrong names."""
+    assert refused(content, "roster.csv") == "csv_encoding"
 
 
 def test_an_empty_file_is_empty():
