@@ -2,7 +2,7 @@
 exports, and the roster conflicts the health staff review."""
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 
+from vaxbook.common.apierrors import error_responses, validation_message
 from vaxbook.common.apifields import Body, page_limit, page_offset
-from vaxbook.common.errors import DomainError, NotFound
+from vaxbook.common.apiparser import printable_field
+from vaxbook.common.errors import DomainError, ErrorItem, NotFound
 from vaxbook.organizations import selectors, services
 from vaxbook.organizations.columns import COLUMN_BY_KEY
 from vaxbook.organizations.models import Organization, RosterConflict, RosterEntry, RosterExport, RosterImport
@@ -23,6 +25,11 @@ from vaxbook.registry.api import DataStatusFilter
 router = Router(tags=["organizations"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+#: An import's or an export's status (`RosterImport.Status`), and its progress: the description states both.
+JobStatus = Literal["queued", "running", "done", "failed"]
+Progress = Annotated[int, Field(ge=0, le=100)]
 
 
 class OrganizationOut(Schema):
@@ -37,7 +44,7 @@ class OrganizationOut(Schema):
     invalid: int
     #: Its last import's id and status; null before the first.
     last_import_id: str | None
-    last_import_status: str | None
+    last_import_status: JobStatus | None
 
 
 class ProblemOut(Schema):
@@ -53,7 +60,7 @@ class SectionRowOut(Schema):
 
 class RosterImportStarted(Schema):
     id: str
-    status: str
+    status: JobStatus
 
 
 class ValuesKeptOut(Schema):
@@ -69,8 +76,8 @@ class RosterImportOut(Schema):
     #: A CSV file's encoding as read: utf-8, utf-16, or windows-1258 (Excel's plain "CSV" on a Vietnamese
     #: Windows, told by its words); "" for a workbook.
     text_encoding: str
-    status: str
-    progress: int
+    status: JobStatus
+    progress: Progress
     total: int
     accepted: int
     created: int
@@ -194,8 +201,8 @@ class RosterExportOut(Schema):
     id: str
     organization_id: str
     data_status: str
-    status: str
-    progress: int
+    status: JobStatus
+    progress: Progress
     rows: int
     file_url: str | None
     problems: list[ProblemOut]
@@ -399,10 +406,28 @@ def roster_template(request: HttpRequest, organization_id: str) -> HttpResponse:
     return template_response(organization, selectors.roster_template(user=request.user, organization=organization))
 
 
-@router.post("/organizations/{organization_id}/roster-imports", response={202: RosterImportStarted})
+#: The parts an upload may hold besides its `file`: a signed-in session's CSRF token, sent as a form field.
+_UPLOAD_PROTOCOL_PARTS = frozenset({"csrfmiddlewaretoken"})
+
+
+@router.post(
+    "/organizations/{organization_id}/roster-imports",
+    response={202: RosterImportStarted},
+    openapi_extra={
+        **error_responses(
+            {429: "`imports_waiting`: the organization has 5 imports queued or running; send it when one has ended."}
+        ),
+        "requestBody": {"content": {"multipart/form-data": {"schema": {"additionalProperties": False}}}},
+    },
+)
 def roster_import_create(request: HttpRequest, organization_id: str, file: File[UploadedFile]) -> tuple:
-    """Upload a roster (.xlsx, or .csv in UTF-8): refused at once when unreadable, else imported in the background."""
+    """Upload a roster (.xlsx, or .csv in UTF-8): refused at once when unreadable, else imported in the background.
+    A part other than `file` is a 422 `field_unknown` (a sheet sent under another name beside it is not dropped)."""
     organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
+    unknown = sorted({*request.POST, *request.FILES} - {"file"} - _UPLOAD_PROTOCOL_PARTS)
+    if unknown:
+        message = validation_message("extra_forbidden", None)
+        raise DomainError([ErrorItem(printable_field(name), "field_unknown", message) for name in unknown])
     roster_import = services.roster_import_start(actor=request.user, organization=organization, upload=file)
     return 202, {"id": str(roster_import.public_id), "status": roster_import.status}
 

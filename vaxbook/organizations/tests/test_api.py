@@ -527,3 +527,37 @@ def test_the_api_description_names_the_workbooks_and_the_roster_texts_lengths(ap
         120,
         40,
     )
+
+
+def test_the_upload_takes_one_part_and_any_other_is_named_not_dropped(api, rep, org, places):
+    """A sheet sent under another name beside `file`, a note: 422 `field_unknown` for each, nothing written (the
+    202 said nothing, and the other sheet was never read); the session's CSRF field is the protocol's, taken."""
+    other = io.BytesIO(good_file(4))
+    other.name = "other.xlsx"
+    main = io.BytesIO(good_file(3))
+    main.name = "roster.xlsx"
+    url = f"/api/v1/organizations/{org.public_id}/roster-imports"
+    answer = api.as_user(rep).post(url, {"file": main, "file2": other, "note": "hi"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 422
+    assert [(e["field"], e["code"]) for e in answer.json()["errors"]] == [
+        ("file2", "field_unknown"),
+        ("note", "field_unknown"),
+    ]
+    assert answer.json()["errors"][0]["message"] == "This field is not allowed."
+    assert not RosterImport.objects.exists()
+    main.seek(0)
+    taken = api.as_user(rep).post(url, {"file": main, "csrfmiddlewaretoken": "x"})
+    assert taken.status_code == 202
+
+
+def test_the_api_description_states_the_upload_s_429_its_one_part_and_the_statuses_and_progress(api):
+    schema = api.get("/api/openapi.json").json()
+    upload = schema["paths"]["/api/v1/organizations/{organization_id}/roster-imports"]["post"]
+    assert "imports_waiting" in upload["responses"]["429"]["description"]
+    assert upload["requestBody"]["content"]["multipart/form-data"]["schema"]["additionalProperties"] is False
+    statuses = {"queued", "running", "done", "failed"}
+    for name in ("RosterImportOut", "RosterExportOut", "RosterImportStarted"):
+        out = schema["components"]["schemas"][name]["properties"]
+        assert set(out["status"]["enum"]) == statuses, name
+        if "progress" in out:
+            assert (out["progress"]["minimum"], out["progress"]["maximum"]) == (0, 100), name
