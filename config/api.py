@@ -22,6 +22,7 @@ from vaxbook.clinic.api import router as clinic_router
 from vaxbook.common.apierrors import ERRORS_REF, validation_code, validation_message
 from vaxbook.common.apiparser import ApiParser, printable_field
 from vaxbook.common.errors import DomainError, ErrorItem
+from vaxbook.common.middleware import FormCutShort
 from vaxbook.organizations.api import router as organizations_router
 from vaxbook.places.api import router as places_router
 from vaxbook.registry.api import router as registry_router
@@ -230,7 +231,13 @@ def on_request_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpRe
 
 @api.exception_handler(MultiPartParserError)
 def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
-    message = _("The request's form data cannot be read (multipart/form-data with its boundary is expected).")
+    if isinstance(exc, FormCutShort):
+        message = _(
+            "The request's form data ends before its closing boundary: the upload was cut short, and nothing of "
+            "it was kept. Send it again."
+        )
+    else:
+        message = _("The request's form data cannot be read (multipart/form-data with its boundary is expected).")
     return _errors(request, 400, [{"field": "body", "code": "invalid_multipart", "message": message}])
 
 

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     # After the language is chosen (its 413 in the request's language, not the one the thread served last);
     # before anything reads the body.
     "vaxbook.common.middleware.RequestSizeMiddleware",
+    "vaxbook.common.middleware.FormCutShortMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -219,10 +220,11 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
-# The largest request body taken: the largest upload (ROSTER_IMPORT_MAX_BYTES, 20 MB) with its form's fields. A
-# body declared larger is refused before it is read (`common.middleware.RequestSizeMiddleware`), not written
-# to a temporary file first, whatever its size.
-REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 21 * 1024 * 1024)
+# The largest roster file taken (`organizations.conf`), and the largest request body: that file with its
+# form's fields, so that raising the one raises the other. A body declared larger is refused before it is
+# read (`common.middleware.RequestSizeMiddleware`), not written to a temporary file first, whatever its size.
+ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", ROSTER_IMPORT_MAX_BYTES + 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -3,13 +3,16 @@ any of its handlers run, in the API's error shape."""
 
 import contextlib
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render, resolve_url
 from django.utils import translation
+from django.utils.http import parse_header_parameters, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from vaxbook.common.apiparser import INVALID_CHARACTER, bad_character_fields
@@ -57,7 +60,79 @@ class RequestSizeMiddleware:
             }
             item = {"field": "file", "code": "request_too_large", "message": message}
             return JsonResponse({"errors": [item]}, status=413)
-        return render(request, "413.html", {"code": "request_too_large", "limit_mb": limit_mb}, status=413)
+        # The page names the largest file, as the upload form does (the body's bound adds the form's fields).
+        file_mb = getattr(settings, "ROSTER_IMPORT_MAX_BYTES", largest) // (1024 * 1024)
+        context = {"code": "request_too_large", "limit_mb": file_mb, "back_url": back_url(request)}
+        return render(request, "413.html", context, status=413)
+
+
+def back_url(request: HttpRequest) -> str | None:
+    """The page of this site the request came from (its Referer), for an error page's way back; None when
+    there is none, or it is another site's."""
+    referer = request.headers.get("Referer") or ""
+    if not referer or not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    parts = urlsplit(referer)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class FormCutShort(MultiPartParserError):
+    """A form's body (multipart/form-data) that ends before its closing delimiter: cut short."""
+
+
+class _FormEndStream:
+    """A request's body stream that watches for the form's closing delimiter (``--boundary--``) as it is read,
+    and raises `FormCutShort` at the end of a body without it."""
+
+    def __init__(self, stream: Any, boundary: bytes):
+        self.stream = stream
+        self.close = b"--" + boundary + b"--"
+        self.tail = b""
+        self.closed = False
+
+    def _seen(self, data: bytes) -> bytes:
+        if data and not self.closed:
+            window = self.tail + data
+            self.closed = self.close in window
+            self.tail = window[-len(self.close) :]
+        elif not data and not self.closed:
+            raise FormCutShort("The form data ends before its closing boundary.")
+        return data
+
+    def read(self, *args: Any) -> bytes:
+        return self._seen(self.stream.read(*args))
+
+    def readline(self, *args: Any) -> bytes:
+        return self._seen(self.stream.readline(*args))
+
+
+class FormCutShortMiddleware:
+    """A form's body cut short (a phone's upload lost midway, a client that stopped sending) is refused as
+    unreadable, 400 `invalid_multipart`, nothing kept: Django's parser reads what came, drops the part that was
+    cut, and the API answered 422 `required` for the file, a page "choose a file"; or keeps the boundary in the
+    last field's text. The body is read as before, through `_FormEndStream`. The API's answer is its handler's
+    (config/api.py); a page says the upload did not arrive whole, with the way back."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        content_type, params = parse_header_parameters(request.META.get("CONTENT_TYPE") or "")
+        boundary = params.get("boundary", "")
+        stream = getattr(request, "_stream", None)
+        if content_type != "multipart/form-data" or not boundary.isascii() or not boundary or stream is None:
+            return self.get_response(request)
+        request._stream = _FormEndStream(stream, boundary.encode())  # type: ignore[attr-defined,assignment]
+        if request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        try:
+            request.POST  # noqa: B018 - read here, where a body cut short can be answered with its page
+        except FormCutShort:
+            context = {"code": "invalid_multipart", "back_url": back_url(request)}
+            return render(request, "400_form.html", context, status=400)
+        return self.get_response(request)
 
 
 class ApiErrorShapeMiddleware:

@@ -109,7 +109,9 @@ def test_the_413_is_in_the_requests_language_not_the_one_the_thread_served_last(
             assert answer.status_code == 413 and answer["Content-Language"] == language
             assert answer.json()["errors"][0]["message"].startswith(said)
         signed_in(rep, "en").get(reverse("organizations:roster", args=[org.public_id]))
-        page = signed_in(rep).post(reverse("organizations:imports", args=[org.public_id]), {"file": upload(b"x" * 4000)})
+        page = signed_in(rep).post(
+            reverse("organizations:imports", args=[org.public_id]), {"file": upload(b"x" * 4000)}
+        )
         assert page.status_code == 413 and "Tệp quá lớn" in page.content.decode()
 
 
@@ -133,3 +135,56 @@ def test_the_pager_offers_the_first_and_the_last_page_beyond_the_next_ones(rf):
         assert links(2) == ["← Trang trước", "Trang sau →", "Trang cuối »"]  # the first is the previous one
         assert links(5) == ["« Trang đầu", "← Trang trước"]
     assert 'href="/r/?page=1#x"' in pager(3) and 'href="/r/?page=5#x"' in pager(3)
+
+
+@pytest.mark.parametrize("cut", [10, 30, 100, 2000])
+def test_an_upload_cut_short_is_refused_as_unreadable_and_nothing_is_kept(rep, org, api, cut):
+    """A body that ends before the form's closing boundary (a phone's upload lost midway): Django's parser kept
+    what came (the last part dropped, answered as a missing file; or the boundary kept in a field's text). The
+    API answers 400 `invalid_multipart` in its language, the portal a page that says so, with the way back."""
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    from vaxbook.organizations.models import RosterImport
+    from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
+
+    content = xlsx_bytes(table([person_row(1), person_row(2)]))
+    body = encode_multipart(BOUNDARY, {"file": upload(content)})
+    assert body.endswith(f"--{BOUNDARY}--\r\n".encode())
+    url = f"/api/v1/organizations/{org.public_id}/roster-imports"
+    answer = api.as_user(rep).generic(
+        "POST", url, body[:-cut], content_type=MULTIPART_CONTENT, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert answer.status_code == 400
+    [error] = answer.json()["errors"]
+    assert (error["field"], error["code"]) == ("body", "invalid_multipart")
+    assert "cut short" in error["message"]
+    roster = reverse("organizations:roster", args=[org.public_id])
+    page = signed_in(rep).generic(
+        "POST",
+        reverse("organizations:imports", args=[org.public_id]),
+        body[:-cut],
+        content_type=MULTIPART_CONTENT,
+        HTTP_REFERER=f"http://testserver{roster}?status=incomplete",
+    )
+    text = page.content.decode()
+    assert page.status_code == 400 and "[invalid_multipart]" in text and "Tải lên không đến nơi trọn vẹn" in text
+    assert f'href="{roster}?status=incomplete" id="error-back"' in text
+    assert not RosterImport.objects.exists()
+    whole = api.as_user(rep).generic("POST", url, body, content_type=MULTIPART_CONTENT)
+    assert whole.status_code == 202
+
+
+def test_an_error_page_s_way_back_is_only_to_this_site(rep, org):
+    from django.test import override_settings
+
+    from vaxbook.organizations.tests.builders import upload
+
+    with override_settings(REQUEST_MAX_BYTES=2000, ROSTER_IMPORT_MAX_BYTES=1024 * 1024):
+        page = signed_in(rep).post(
+            reverse("organizations:imports", args=[org.public_id]),
+            {"file": upload(b"x" * 4000)},
+            HTTP_REFERER="https://evil.example/roster",
+        )
+    text = page.content.decode()
+    assert page.status_code == 413 and 'id="error-back"' not in text and "evil" not in text
+    assert "lớn hơn 1 MB" in text  # the largest file, as the upload form says, not the body's bound
