@@ -147,6 +147,8 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
         "may_import": selectors.organization_may_import(user=request.user, organization=organization),
         "absent_import": absent_import,
         "roster_return": _roster_url_as_shown(request, organization),
+        # The upload posts with the page's filter, search and page: a refusal shows the roster as it was.
+        "roster_query": _roster_url_as_shown(request, organization).partition("?")[2],
         "form": RosterUploadForm(),
         "upload_limits": {
             "mb": limit("ROSTER_IMPORT_MAX_BYTES") // (1024 * 1024),
@@ -234,8 +236,9 @@ def _roster_import_upload(request: HttpRequest, organization: Organization) -> H
             return redirect("organizations:import", import_id=roster_import.public_id)
     if errors:  # the file's refusals, in the box above the input: the input says it is invalid and points there
         form.fields["file"].widget.attrs.update({"aria-invalid": "true", "aria-describedby": "upload-errors"})
-    # The language switch comes back to the roster, where the form is (this address, asked again, lists the imports).
-    lang_next = reverse("organizations:roster", args=[organization.public_id])
+    # The language switch comes back to the roster as it was shown, where the form is (this address, asked again,
+    # lists the imports).
+    lang_next = _roster_url_as_shown(request, organization)
     context = _roster_context(request, organization, form=form, upload_errors=errors, lang_next=lang_next)
     return render(request, "organizations/roster.html", context, status=status)
 

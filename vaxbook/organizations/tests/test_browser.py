@@ -295,6 +295,56 @@ def test_on_a_phone_the_roster_conflicts_show_the_document_and_the_status(page: 
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
+def test_a_screen_reader_hears_the_import_move_on_and_end(page: Any) -> None:
+    """The card htmx replaces every second held the live region, and a region replaced is not read out: the
+    page's own region, which stays, takes the card's news when it changes (its state, its progress by tens,
+    the counts once done), and nothing while it does not."""
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from vaxbook.organizations.models import RosterImport
+
+    org, rep = organization_with_representative("Công ty Nghe Được", "rep_live")
+    imp = RosterImport.objects.create(
+        organization=org,
+        uploaded_by=rep,
+        original_name="ds.xlsx",
+        file_format="xlsx",
+        file="x.xlsx",
+        status="running",
+        progress=20,
+        total=10,
+        started_at=timezone.now(),
+    )
+    sign_in(page, "rep_live", f"/organizations/imports/{imp.public_id}/", r"/organizations/imports/")
+    status, region = page.locator("#import-status"), page.locator("#import-status-announce")
+    expect(status).to_have_attribute("data-announce", "Đang xử lý 20%")
+    assert status.get_attribute("aria-live") is None
+    expect(region).to_have_attribute("role", "status")
+    page.wait_for_timeout(1500)  # a poll or more: the same news is not said again
+    expect(region).to_have_text("")
+    RosterImport.objects.filter(pk=imp.pk).update(progress=43, updated_at=timezone.now())
+    expect(region).to_have_text("Đang xử lý 40%")
+    RosterImport.objects.filter(pk=imp.pk).update(
+        status="done", progress=100, accepted=8, created=8, refused=2, finished_at=timezone.now()
+    )
+    expect(region).to_have_text("Hoàn tất: 8 dòng được nhận, 2 dòng bị từ chối")
+    expect(status).to_have_attribute("data-status", "done")
+
+
+def test_the_language_switch_keeps_the_place_on_the_page(page: Any) -> None:
+    """The address the server knows has no fragment: the switch came back to the top of the roster."""
+    from playwright.sync_api import expect
+
+    org, _rep = organization_with_representative("Công ty Hai Thứ Tiếng", "rep_lang")
+    roster = f"/organizations/{org.public_id}/"
+    sign_in(page, "rep_lang", roster, rf"{roster}$")
+    page.goto(f"{roster}?status=complete#roster")
+    page.click("#lang-switch")
+    page.wait_for_url(re.compile(r"\?status=complete#roster$"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_roster_pages_pass_the_accessibility_checks(page: Any, accessibility: Any) -> None:
     """axe-core finds nothing on the pages of the roster, in either language: a clerk who reads them with a

@@ -7,9 +7,10 @@ record lives in; `clerk_b` works at a facility with no tie to the record (`clerk
 facility serves the record's ward); `admin_user` is national.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from vaxbook.common.errors import Conflict, DomainError, NotFound
 from vaxbook.common.models import AuditEvent
@@ -467,6 +468,12 @@ def test_the_reviewer_compares_and_corrects_on_the_page(run, record, officer, cl
     assert 'id="no-conflicts"' in client.get("/organizations/conflicts/").content.decode()  # none open now
     reviewed = client.get("/organizations/conflicts/?status=corrected").content.decode()
     assert 'data-status="corrected"' in reviewed
+    # "Received" is when the row came, not when it was answered (the list is in the order they came).
+    received = timezone.localtime(conflict.created_at).strftime("%d/%m/%Y %H:%M")
+    RosterConflict.objects.filter(pk=conflict.pk).update(created_at=conflict.created_at - timedelta(days=3))
+    three_days_ago = timezone.localtime(conflict.created_at - timedelta(days=3)).strftime("%d/%m/%Y %H:%M")
+    listed = client.get("/organizations/conflicts/?status=corrected").content.decode()
+    assert three_days_ago in listed and received != three_days_ago
 
 
 def test_a_stale_page_says_so_and_the_record_stays(run, record, officer, client):

@@ -641,6 +641,49 @@ def test_after_a_refused_upload_the_roster_s_search_filters_and_pager_stay_on_th
     assert f'rel="next" href="{roster_url}?page=2#roster"' in pager
 
 
+def test_an_upload_refused_from_a_filtered_roster_shows_it_as_it_was_and_the_language_switch_keeps_it(
+    rep, org, imported, monkeypatch
+):
+    """The form posts with the roster's filter, search and page (it posted to the bare address, and the
+    refusal showed the whole roster's first page, the language switch too)."""
+    from vaxbook.organizations import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    roster_url = reverse("organizations:roster", args=[org.public_id])
+    imports_url = reverse("organizations:imports", args=[org.public_id])
+    shown = signed_in(rep).get(f"{roster_url}?status=complete&page=2&evil=1").content.decode()
+    action = re.search(r'<form method="post" enctype="multipart/form-data" action="([^"]*)" id="upload-form">', shown)
+    assert action is not None and action.group(1) == f"{imports_url}?status=complete&amp;page=2"
+    response = signed_in(rep).post(
+        f"{imports_url}?status=complete&page=2", {"file": upload(b"not a workbook", "a.xlsx")}
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert re.search(r'<a href="[^"]*status=complete[^"]*#roster" aria-current="true"', page)
+    assert 'name="next" type="hidden" value="' + f"{roster_url}?status=complete&amp;page=2" + '"' in page
+
+
+def test_a_data_status_with_nobody_says_so(rep, org, imported):
+    roster_url = reverse("organizations:roster", args=[org.public_id])
+    page = signed_in(rep).get(f"{roster_url}?status=invalid").content.decode()
+    assert 'id="roster-none-found"' in page and f'href="{roster_url}#roster"' in page
+    assert 'id="roster-none-found"' not in signed_in(rep).get(roster_url).content.decode()
+    searched = signed_in(rep).get(f"{roster_url}?q=nobody-at-all").content.decode()
+    assert 'id="roster-search-count"' in searched and 'id="roster-none-found"' not in searched  # said once
+
+
+def test_the_roster_s_row_actions_are_named_by_their_visible_words_first(rep, org, imported):
+    """WCAG 2.5.3: a voice-control user says "Sửa" or "Đưa ra": the links' names begin with the words shown
+    (an aria-label "Đưa X ra khỏi danh sách" did not hold "Đưa ra")."""
+    page = signed_in(rep).get(reverse("organizations:roster", args=[org.public_id])).content.decode()
+    edit = re.search(r'<a class="roster-edit" [^>]*>(.*?)</a>', page)
+    remove = re.search(r'<a class="roster-remove" [^>]*>(.*?)</a>', page)
+    assert edit is not None and remove is not None and "aria-label" not in edit.group(0) + remove.group(0)
+    name = lambda html: re.sub(r"<[^>]+>", "", html)  # noqa: E731 - the accessible name: the link's text
+    assert name(edit.group(1)).startswith("Sửa bộ phận hoặc mã nhân viên của ")
+    assert name(remove.group(1)).startswith("Đưa ra khỏi danh sách: ")
+
+
 def described_by(page: str, input_id: str) -> list[str]:
     """The ids the input's aria-describedby names, each checked to be on the page; the input is aria-invalid."""
     tag = re.search(rf'<input [^>]*id="{input_id}"[^>]*>', page)
