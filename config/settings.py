@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "vaxbook.common.middleware.HtmxSignInMiddleware",
+    "vaxbook.common.middleware.HtmxPageLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

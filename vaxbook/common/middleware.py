@@ -232,3 +232,26 @@ class HtmxSignInMiddleware:
         answer = HttpResponse(status=204)
         answer["HX-Redirect"] = f"{login}?{urlencode({'next': here})}"
         return answer
+
+
+class HtmxPageLanguageMiddleware:
+    """A fragment htmx asks for in one language for a page shown in another (English chosen in a second tab
+    while the first polls an import's progress) reloads the whole page (``HX-Refresh``) rather than putting
+    English text into a Vietnamese page, read out by a screen reader with the page's voice. The page names its
+    language in every htmx request's ``X-Page-Language`` (base.html)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        shown = request.headers.get("X-Page-Language")
+        if (
+            shown
+            and request.headers.get("HX-Request") == "true"
+            and shown != translation.get_language()
+            and not request.path_info.startswith(API_PREFIX)
+        ):
+            answer = HttpResponse(status=204)
+            answer["HX-Refresh"] = "true"
+            return answer
+        return self.get_response(request)

@@ -332,6 +332,37 @@ def test_a_screen_reader_hears_the_import_move_on_and_end(page: Any) -> None:
     expect(status).to_have_attribute("data-status", "done")
 
 
+def test_a_polled_page_follows_the_language_chosen_in_another_tab(page: Any) -> None:
+    """English chosen in a second tab: the card the first tab polls came in English into the Vietnamese page;
+    now the page reloads, all of it in English."""
+    from django.conf import settings
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from vaxbook.organizations.models import RosterImport
+
+    org, rep = organization_with_representative("Công ty Hai Tab", "rep_tabs")
+    imp = RosterImport.objects.create(
+        organization=org,
+        uploaded_by=rep,
+        original_name="ds.xlsx",
+        file_format="xlsx",
+        file="x.xlsx",
+        status="running",
+        progress=20,
+        total=10,
+        started_at=timezone.now(),
+    )
+    sign_in(page, "rep_tabs", f"/organizations/imports/{imp.public_id}/", r"/organizations/imports/")
+    expect(page.locator("h1")).to_contain_text("Nhập danh sách")
+    url = page.url
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": url}])
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_contain_text("Roster import")
+    expect(page.locator("#import-state")).to_have_text("Running")
+    assert page.url == url
+
+
 def test_the_language_switch_keeps_the_place_on_the_page(page: Any) -> None:
     """The address the server knows has no fragment: the switch came back to the top of the roster."""
     from playwright.sync_api import expect

@@ -6,6 +6,7 @@ import zipfile
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -464,6 +465,22 @@ def test_the_roster_page_finds_a_staff_member(rep, org, imported):
     assert "0 nhân viên khớp với" in nothing and 'id="roster-table"' not in nothing
     assert 'name="status" value="complete"' in nothing  # the search keeps the status filter
     assert "Nobody is on the roster yet." not in nothing and "Chưa có ai trong danh sách" not in nothing
+
+
+def test_a_progress_poll_for_a_page_shown_in_another_language_reloads_the_page(rep, imported):
+    """English chosen in another tab while this Vietnamese page polls: the page reloads in English rather than
+    taking an English card into a Vietnamese page; a poll in the page's language, or without htmx, is answered."""
+    client = signed_in(rep)
+    page = client.get(reverse("organizations:import", args=[imported.public_id])).content.decode()
+    assert '"X-Page-Language": "vi"' in page
+    status = reverse("organizations:import_status", args=[imported.public_id])
+    polled = {"HX-Request": "true", "X-Page-Language": "vi"}
+    assert client.get(status, headers=polled).status_code == 200
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    answer = client.get(status, headers=polled)
+    assert (answer.status_code, answer["HX-Refresh"], answer.content) == (204, "true", b"")
+    assert client.get(status, headers={**polled, "X-Page-Language": "en"}).status_code == 200
+    assert client.get(status).status_code == 200  # not htmx: answered in the language chosen
 
 
 def test_a_progress_poll_after_the_session_ended_sends_the_page_to_sign_in_and_back(rep, imported):
