@@ -323,6 +323,14 @@ def conflict_row_out(conflict: RosterConflict) -> dict:
     }
 
 
+class OrganizationConflictOut(ConflictRowOut):
+    """A row kept for review, on the organization's list: with the import it came from."""
+
+    roster_import_id: str
+    roster_import_name: str
+    created_at: datetime
+
+
 def roster_conflict_out(conflict: RosterConflict) -> dict:
     person = conflict.person
     return {
@@ -487,6 +495,32 @@ def roster_import_conflicts(request: HttpRequest, import_id: str) -> list[dict]:
     record)."""
     found = selectors.roster_import_get_for_user(user=request.user, public_id=import_id)
     return [conflict_row_out(c) for c in selectors.roster_conflicts_for_import(user=request.user, roster_import=found)]
+
+
+@router.get("/organizations/{organization_id}/roster-conflicts", response=list[OrganizationConflictOut])
+def organization_roster_conflicts(
+    request: HttpRequest,
+    organization_id: str,
+    status: ConflictStatusFilter = "open",
+    limit: int = page_limit(50, 200),
+    offset: int = page_offset(),
+) -> list[dict]:
+    """The organization's rows refused as `document_conflict` and sent to the health staff, of all its imports,
+    the latest first, a page at a time: by default those still `open` (the staff who wait for an answer
+    before they are on the roster); the rows and the decision only, as on each import."""
+    organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
+    conflicts = selectors.roster_conflicts_for_organization(
+        user=request.user, organization=organization, status="" if status == "all" else status
+    )
+    return [
+        {
+            **conflict_row_out(c),
+            "roster_import_id": str(c.roster_import.public_id),
+            "roster_import_name": c.roster_import.original_name,
+            "created_at": c.created_at,
+        }
+        for c in conflicts[offset : offset + limit]
+    ]
 
 
 @router.get("/roster-conflicts", response=list[RosterConflictOut])

@@ -527,6 +527,33 @@ def roster_conflicts_for_import(*, user: Any, roster_import: RosterImport) -> Qu
     )
 
 
+def roster_conflicts_for_organization(
+    *, user: Any, organization: Organization, status: str = RosterConflict.Status.OPEN
+) -> QuerySet[RosterConflict]:
+    """The organization's rows kept for review, of every import (of one status, or all for ""), the latest
+    first, for whoever sees its roster: as `roster_conflicts_for_import`, the rows and the decision only,
+    with the import each came from. A representative sees here which staff wait for the health staff's
+    answer, whichever file sent them."""
+    organization_get_for_user(user=user, public_id=organization.public_id)
+    conflicts = RosterConflict.objects.filter(organization=organization)
+    if status:
+        conflicts = conflicts.filter(status=status)
+    return (
+        conflicts.select_related("roster_import")
+        .only(
+            "public_id",
+            "row_number",
+            "submitted",
+            "status",
+            "resolved_at",
+            "created_at",
+            "roster_import__public_id",
+            "roster_import__original_name",
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
 def roster_exports_for_organization(*, user: Any, organization: Organization) -> QuerySet[RosterExport]:
     organization_get_for_user(user=user, public_id=organization.public_id)
     return RosterExport.objects.filter(organization=organization).select_related("requested_by")

@@ -35,6 +35,7 @@ from vaxbook.registry.models import Person
 
 PAGE_SIZE = 50
 RECENT_IMPORTS = 10
+CONFLICTS_SHOWN = 10  # rows waiting for review named on the roster page (the API lists them all)
 SEARCH_MAX = 100  # characters of a roster search
 
 
@@ -134,6 +135,7 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
     )
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.roster_status_counts(user=request.user, organization=organization)
+    waiting = selectors.roster_conflicts_for_organization(user=request.user, organization=organization)
     return {
         "organization": organization,
         "page": page,
@@ -146,6 +148,9 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
         ],
         "may_import": selectors.organization_may_import(user=request.user, organization=organization),
         "absent_import": absent_import,
+        # The staff whose rows wait for the health staff's review, whichever import sent them (the first few).
+        "conflicts_waiting": list(waiting[:CONFLICTS_SHOWN]),
+        "conflicts_waiting_count": waiting.count(),
         "roster_return": _roster_url_as_shown(request, organization),
         # The upload posts with the page's filter, search and page: a refusal shows the roster as it was.
         "roster_query": _roster_url_as_shown(request, organization).partition("?")[2],

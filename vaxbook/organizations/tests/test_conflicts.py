@@ -602,3 +602,38 @@ def test_records_merged_before_rosters_followed_are_folded_once(run, record, org
     assert AuditEvent.objects.get(action="organizations.roster_conflict.reviewed").data["by"] == "merge"
     call_command("rosters_fold_merged")  # nothing left to move
     assert "0 merged record(s)" in capsys.readouterr().out
+
+
+def test_the_organization_sees_every_row_waiting_for_review_on_its_roster_and_in_the_api(
+    run, record, rep, officer, org, province, client, api
+):
+    """Rows kept for review were listed only on the page of the import that sent them: the representative of
+    an organization with many files did not know who waited. The roster names them, with the file and row;
+    the API lists them; nobody of another organization sees them, and the record's values are never shown."""
+    from vaxbook.common.testing import OrganizationFactory, Role, make_member
+
+    imp = run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    client.force_login(rep)
+    roster = client.get(f"/organizations/{org.public_id}/").content.decode()
+    waiting = roster.split('id="roster-conflicts-waiting"')[1].split("</section>")[0]
+    assert "Trần Thị Mai" in waiting and f"/organizations/imports/{imp.public_id}/#import-conflicts" in waiting
+    assert "03/04/1990" not in waiting and record.phone not in waiting
+    url = f"/api/v1/organizations/{org.public_id}/roster-conflicts"
+    rows = api.as_user(rep).get(url).json()
+    assert [(r["id"], r["status"], r["roster_import_id"], r["row"]) for r in rows] == [
+        (str(conflict.public_id), "open", str(imp.public_id), 2)
+    ]
+    assert rows[0]["roster_import_name"] == imp.original_name and "record" not in rows[0]
+    other = make_member(Role.ORG_REPRESENTATIVE, organization=OrganizationFactory(admin_unit=province))
+    assert api.as_user(other).get(url).status_code == 404
+    bad = api.as_user(rep).get(url + "?status=maybe")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
+    officer_client = api.as_user(officer)
+    officer_client.post_json(
+        f"/api/v1/roster-conflicts/{conflict.public_id}/review", {"decision": "keep", "person_version": 1}
+    )
+    assert api.as_user(rep).get(url).json() == []
+    assert [r["status"] for r in api.as_user(rep).get(url + "?status=all").json()] == ["kept"]
+    after = client.get(f"/organizations/{org.public_id}/").content.decode()
+    assert 'id="roster-conflicts-waiting"' not in after  # answered: the import's page says what to do
