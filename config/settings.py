@@ -90,11 +90,12 @@ MIDDLEWARE = [
     # After the language is chosen (its 413 in the request's language, not the one the thread served last);
     # before anything reads the body.
     "vaxbook.common.middleware.RequestSizeMiddleware",
-    "vaxbook.common.middleware.FormCutShortMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Reads a form's body before CSRF's check does (in its view hook), its page rendered as any page is.
+    "vaxbook.common.middleware.FormCutShortMiddleware",
     "vaxbook.common.middleware.PortalQueryCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render, resolve_url
@@ -88,8 +88,9 @@ class _FormEndStream:
 
     def __init__(self, stream: Any, boundary: bytes):
         self.stream = stream
-        self.close = b"--" + boundary + b"--"
-        self.tail = b""
+        # On a line of its own: a file's bytes may hold "--boundary--" elsewhere only by a huge coincidence.
+        self.close = b"\r\n--" + boundary + b"--"
+        self.tail = b"\r\n"  # a form with no part at all begins with its closing delimiter
         self.closed = False
 
     def _seen(self, data: bytes) -> bytes:
@@ -113,7 +114,10 @@ class FormCutShortMiddleware:
     unreadable, 400 `invalid_multipart`, nothing kept: Django's parser reads what came, drops the part that was
     cut, and the API answered 422 `required` for the file, a page "choose a file"; or keeps the boundary in the
     last field's text. The body is read as before, through `_FormEndStream`. The API's answer is its handler's
-    (config/api.py); a page says the upload did not arrive whole, with the way back."""
+    (config/api.py); a page says the upload did not arrive whole, with the way back, as it does when the
+    connection broke while the body was read (`UnreadablePostError`, which CSRF's check used to swallow). Placed
+    after the session, CSRF and authentication middleware (the page's forms and menu as on any page), whose
+    checks read the body only later, in their view hooks."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -129,7 +133,7 @@ class FormCutShortMiddleware:
             return self.get_response(request)
         try:
             request.POST  # noqa: B018 - read here, where a body cut short can be answered with its page
-        except FormCutShort:
+        except (FormCutShort, UnreadablePostError):
             context = {"code": "invalid_multipart", "back_url": back_url(request)}
             return render(request, "400_form.html", context, status=400)
         return self.get_response(request)
@@ -247,6 +251,7 @@ class HtmxPageLanguageMiddleware:
         shown = request.headers.get("X-Page-Language")
         if (
             shown
+            and request.method in ("GET", "HEAD")  # a form sent is done, in whatever language it answers
             and request.headers.get("HX-Request") == "true"
             and shown != translation.get_language()
             and not request.path_info.startswith(API_PREFIX)

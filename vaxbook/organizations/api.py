@@ -429,7 +429,8 @@ _UPLOAD_PROTOCOL_PARTS = frozenset({"csrfmiddlewaretoken"})
     },
 )
 def roster_import_create(request: HttpRequest, organization_id: str, file: File[UploadedFile]) -> tuple:
-    """Upload a roster (.xlsx, or .csv in UTF-8): refused at once when unreadable, else imported in the background.
+    """Upload a roster (.xlsx, or .csv in UTF-8, UTF-16 or Windows-1258): refused at once when unreadable, else imported
+    in the background.
     A part other than `file` is a 422 `field_unknown` (a sheet sent under another name beside it is not dropped)."""
     organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
     unknown = sorted({*request.POST, *request.FILES} - {"file"} - _UPLOAD_PROTOCOL_PARTS)

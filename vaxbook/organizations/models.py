@@ -91,7 +91,17 @@ def _report_upload_to(instance: "RosterImport", filename: str) -> str:
     return f"roster-imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-errors.xlsx"
 
 
-class RosterImport(BaseModel):
+class _ProgressSaid:
+    """A job's progress as a screen reader is told it: by tens, rounded down (a running job never says 100 %)."""
+
+    progress: int
+
+    @property
+    def progress_tens(self) -> int:
+        return self.progress // 10 * 10
+
+
+class RosterImport(_ProgressSaid, BaseModel):
     """One uploaded roster file and what became of it, row by row (counts) and as a file (the error report)."""
 
     class Status(models.TextChoices):
@@ -190,7 +200,7 @@ def _export_upload_to(instance: "RosterExport", filename: str) -> str:
     return f"roster-exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
 
 
-class RosterExport(BaseModel):
+class RosterExport(_ProgressSaid, BaseModel):
     """The roster written to a workbook in the template's columns, in the background: the organization
     fills in what is missing and uploads it again (the import links its rows, filling blanks)."""
 

@@ -1,6 +1,8 @@
 """The portal's own error pages: in the reader's language, inside the portal's frame, with a way back
 (Django's bare English "403 Forbidden" otherwise)."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -188,3 +190,50 @@ def test_an_error_page_s_way_back_is_only_to_this_site(rep, org):
     text = page.content.decode()
     assert page.status_code == 413 and 'id="error-back"' not in text and "evil" not in text
     assert "lớn hơn 1 MB" in text  # the largest file, as the upload form says, not the body's bound
+
+
+class _DroppedInput:
+    """A request body whose connection breaks after some bytes (a reset, a timeout): the server's stream
+    raises OSError, which Django reads as UnreadablePostError."""
+
+    def __init__(self, body: bytes, after: int = 200):
+        self.body, self.after, self.read_so_far = body, after, 0
+
+    def read(self, size: int = -1) -> bytes:
+        if self.read_so_far >= self.after:
+            raise OSError("connection reset by peer")
+        size = self.after - self.read_so_far if size is None or size < 0 else min(size, self.after - self.read_so_far)
+        data = self.body[self.read_so_far : self.read_so_far + size]
+        self.read_so_far += len(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+
+def test_an_upload_whose_connection_breaks_gets_the_page_not_a_500_and_the_page_is_as_any_other(rep, org):
+    """The connection broke while the body was read: the cut-short page (reading the form before CSRF's check,
+    the middleware had let the error out as a 500). The page is rendered as any page: its language switch's
+    token is the session's (it made a new one no cookie held: a 403), and the menu knows who is signed in."""
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    from vaxbook.organizations.tests.builders import upload
+
+    body = encode_multipart(BOUNDARY, {"file": upload(b"x" * 3000)})
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.force_login(rep)
+    client.get(reverse("organizations:roster", args=[org.public_id]))  # the CSRF cookie, as a browser has it
+    imports = reverse("organizations:imports", args=[org.public_id])
+    broken = client.generic(
+        "POST", imports, body, content_type=MULTIPART_CONTENT, **{"wsgi.input": _DroppedInput(body)}
+    )
+    assert broken.status_code == 400 and "[invalid_multipart]" in broken.content.decode()
+    cut = client.generic("POST", imports, body[:-30], content_type=MULTIPART_CONTENT)
+    text = cut.content.decode()
+    assert cut.status_code == 400 and "Đăng xuất" in text  # the menu knows who is signed in
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)
+    assert token is not None
+    switched = client.post(
+        reverse("set_language"), {"language": "en", "next": "/", "csrfmiddlewaretoken": token.group(1)}
+    )
+    assert switched.status_code == 302

@@ -5,6 +5,7 @@ import io
 import pathlib
 import random
 import re
+import unicodedata
 import zipfile
 from datetime import date, datetime, timedelta
 
@@ -248,6 +249,46 @@ def test_windows_1258_is_told_a_megabyte_at_a_time_and_a_tone_mark_is_not_cut_fr
     monkeypatch.setattr(readers, "_READ_SIZE", 7)
     content = csv_bytes(VIETNAMESE_ROWS * 20, encoding="windows-1258")
     assert readers.csv_encoding(io.BytesIO(content)) == "cp1258"
+
+
+def test_a_western_windows_csv_whose_letters_became_question_marks_is_not_read_in_windows_1258():
+    """Excel on a Western Windows saves Vietnamese in Windows-1252, the letters it lacks as "?": the words left
+    ("Lý", "Võ", "Hà") read as Vietnamese in Windows-1258 too, but other ones ("Lư", "Vơ"), and were read
+    so, into wrong names. The two code pages differ only in Vietnamese's own bytes: a file that reads no
+    better in Windows-1258 than in Windows-1252 is not taken for it (nor is one with letters lost)."""
+    text = "STT,Họ và tên\n1,Lý Minh Sang\n2,Võ Thị Ngân\n3,Nguyễn Văn Hà\n4,Trần Thị Thúy\n"
+    assert refused(text.encode("cp1252", "replace"), "roster.csv") == "csv_encoding"
+    no_lost = "STT,Tên\n1,Lý Hà\n2,Võ Thúy\n".encode("cp1252")  # no "?": still no better in 1258
+    assert refused(no_lost, "roster.csv") == "csv_encoding"
+
+
+def test_utf16_without_its_bom_is_read_when_its_vietnamese_is_decomposed():
+    """Typed as "Unicode tổ hợp" (a letter, then its mark): the grave's mark, U+0300, has a NUL byte too."""
+    rows = [["STT", "Họ và tên"], ["1", "Nguyễn Văn Hùng"], ["2", "Trần Thị Huyền"], ["3", "Lê Bình"]]
+    text = unicodedata.normalize("NFD", csv_bytes(rows).decode())
+    for encoding in ("utf-16-le", "utf-16-be"):
+        book = open_book(io.BytesIO(text.encode(encoding)), name="roster.csv")
+        book.verify()
+        assert book.text_encoding == "utf-16", encoding
+        assert [[unicodedata.normalize("NFC", v) for v in values] for _n, values in book.iter_rows()] == rows
+
+
+def test_windows_1258_is_decided_on_a_sample_of_words(monkeypatch):
+    """A 20 MB file of words that are no Vietnamese took 10 s to judge whole, in the upload's request."""
+    monkeypatch.setattr(readers, "_CP1258_SAMPLE_WORDS", 50)
+    seen: list[int] = []
+    real = readers.vietnamese_words
+
+    def counted(text):
+        found = real(text)
+        seen.append(found[1])
+        return found
+
+    monkeypatch.setattr(readers, "vietnamese_words", counted)
+    monkeypatch.setattr(readers, "_READ_SIZE", 200)
+    content = csv_bytes(VIETNAMESE_ROWS * 200, encoding="windows-1258")
+    assert readers.csv_encoding(io.BytesIO(content)) == "cp1258"
+    assert sum(seen) < 400  # both readings of a few pieces, not the 2,000 words of the whole file
 
 
 #: The rows' text typed in TCVN3 and in VNI, as their bytes are Latin-1 characters.

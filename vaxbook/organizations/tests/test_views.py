@@ -481,6 +481,18 @@ def test_a_progress_poll_for_a_page_shown_in_another_language_reloads_the_page(r
     assert (answer.status_code, answer["HX-Refresh"], answer.content) == (204, "true", b"")
     assert client.get(status, headers={**polled, "X-Page-Language": "en"}).status_code == 200
     assert client.get(status).status_code == 200  # not htmx: answered in the language chosen
+    # A form sent with htmx is done, whatever the language: a reload in its place would drop it silently.
+    assert "HX-Refresh" not in client.post(status, headers=polled)
+
+
+def test_a_running_job_is_said_by_tens_rounded_down(rep, org, imported):
+    """97 % was said "100 %" (rounded) while the import ran; 15 % "20 %", and 5 % "0 %"."""
+    client = signed_in(rep)
+    status = reverse("organizations:import_status", args=[imported.public_id])
+    for progress, said in ((97, "90%"), (15, "10%"), (5, "0%")):
+        RosterImport.objects.filter(pk=imported.pk).update(status="running", progress=progress)
+        card = client.get(status).content.decode()
+        assert f'data-announce="Đang xử lý {said}"' in card, card[:400]
 
 
 def test_a_progress_poll_after_the_session_ended_sends_the_page_to_sign_in_and_back(rep, imported):
