@@ -84,6 +84,9 @@ class RosterImportOut(Schema):
     linked: int
     updated: int
     refused: int
+    #: Staff already on the roster whose department or employee number the file changed (among those linked
+    #: or updated).
+    roster_changed: int
     refusals: dict[str, int]
     error_report_url: str | None
     problems: list[ProblemOut]
@@ -183,6 +186,7 @@ def roster_import_out(roster_import: RosterImport) -> dict:
         "linked": roster_import.linked,
         "updated": roster_import.updated,
         "refused": roster_import.refused,
+        "roster_changed": roster_import.roster_changed,
         "refusals": roster_import.refusals,
         "error_report_url": report_url,
         "problems": [render_problem(p) for p in roster_import.problems],

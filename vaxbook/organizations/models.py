@@ -142,6 +142,9 @@ class RosterImport(_ProgressSaid, BaseModel):
     linked = models.PositiveIntegerField(_("existing persons linked"), default=0)
     updated = models.PositiveIntegerField(_("persons updated"), default=0)
     refused = models.PositiveIntegerField(_("rows refused"), default=0)
+    #: Staff already on the roster whose department or employee number this file changed (they count among
+    #: the persons linked or updated: their record is the registry's, the entry the organization's).
+    roster_changed = models.PositiveIntegerField(_("roster entries changed"), default=0)
     #: {code: rows refused for it}: a row counts once for each of its reasons' codes.
     refusals = models.JSONField(_("rows refused, by reason"), default=dict, blank=True)
     problems = models.JSONField(_("problems with the file"), default=list, blank=True)

@@ -1014,6 +1014,7 @@ class _ImportRun:
             linked=F("linked") + tally["linked"],
             updated=F("updated") + tally["updated"],
             refused=F("refused") + tally["refused"],
+            roster_changed=F("roster_changed") + changed,
             accepted=F("accepted") + tally["created"] + tally["linked"] + tally["updated"],
             total=max(self.imp.total, chunk.done),
             progress=min(99, chunk.done * 100 // max(self.estimate, chunk.done)),

@@ -1409,6 +1409,32 @@ def test_a_linked_row_s_other_phone_or_address_is_said_and_the_record_keeps_its_
     assert "Điện thoại: 2 dòng (2, 4)" in kept and 'data-field="address_line"' in kept
 
 
+def test_staff_moved_to_another_department_are_counted_as_such(run, org, rep, client, api):
+    """A file that moves staff between departments said only "linked": the result now says how many of the
+    staff already listed had their department or employee number changed; the same file again changes none."""
+    first = run(xlsx_bytes(table([person_row(n) for n in (1, 2, 3)])))
+    assert first.roster_changed == 0
+    rows = [
+        person_row(1, **{"Bộ phận": "Phòng Kinh doanh"}),
+        person_row(2),
+        person_row(3, **{"Bộ phận": "Xưởng 2"}),
+    ]
+    moved = run(xlsx_bytes(table(rows)))
+    assert (moved.linked, moved.roster_changed) == (3, 2)
+    assert set(RosterEntry.objects.values_list("department", flat=True)) == {
+        "Phòng Kinh doanh",
+        person_row(2)["Bộ phận"],
+        "Xưởng 2",
+    }
+    assert api.as_user(rep).get(f"/api/v1/roster-imports/{moved.public_id}").json()["roster_changed"] == 2
+    client.force_login(rep)
+    page = client.get(f"/organizations/imports/{moved.public_id}/").content.decode()
+    assert 'id="count-roster-changed">2<' in page
+    again = run(xlsx_bytes(table(rows)))
+    assert (again.linked, again.roster_changed) == (3, 0)
+    assert 'id="count-roster-changed"' not in client.get(f"/organizations/imports/{again.public_id}/").content.decode()
+
+
 def test_a_roster_saved_in_tcvn3_before_the_rule_is_corrected_by_the_converted_file(run, org):
     """Imported before old encodings were refused, then judged again (recheck_persons): the same rows in
     Unicode correct the records (updated), where another name would be a conflict."""
