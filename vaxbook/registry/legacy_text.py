@@ -155,10 +155,9 @@ _STRAY_MARK = re.compile("[\u0300-\u036f]")
 
 def vietnamese_words(text: str) -> tuple[int, int]:
     """(how many are Vietnamese syllables, how many there are) of the words of `text` that tell an encoding
-    (`_judged`: beyond ASCII), once composed
-    (NFC), a tone mark left alone (on no letter that takes it) and a letter lost to a question mark ("Nguy?n",
-    `letters_lost`) each counting as a word that is none: how a file of
-    unknown encoding reads in the one tried (`organizations.readers.csv_encoding`). Vietnamese typed right
+    (`_judged`: beyond ASCII), once composed (NFC), a tone mark left alone (on no letter that takes it) and a
+    letter lost to a question mark ("Nguy?n", `letters_lost`) each counting as a word that is none: how a file
+    of unknown encoding reads in the one tried (`organizations.readers.csv_encoding`). Vietnamese typed right
     reads 95-100 %, a foreign name aside; TCVN3 or VNI bytes, or UTF-8, read in Windows-1258 under a third."""
     text = unicodedata.normalize("NFC", text)
     words = collections.Counter(_judged(text))
