@@ -511,8 +511,9 @@ def organization_roster_conflicts(
     offset: int = page_offset(),
 ) -> list[dict]:
     """The organization's rows refused as `document_conflict` and sent to the health staff, of all its imports,
-    the latest first, a page at a time: by default those still `open` (the staff who wait for an answer
-    before they are on the roster); the rows and the decision only, as on each import."""
+    by the file that sent each last (the latest first, then in the file's order), a page at a time: by default
+    those still `open` (the staff who wait for an answer before they are on the roster); the rows and the
+    decision only, as on each import."""
     organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
     conflicts = selectors.roster_conflicts_for_organization(
         user=request.user, organization=organization, status="" if status == "all" else status

@@ -531,7 +531,7 @@ def roster_conflicts_for_organization(
     *, user: Any, organization: Organization, status: str = RosterConflict.Status.OPEN
 ) -> QuerySet[RosterConflict]:
     """The organization's rows kept for review, of every import (of one status, or all for ""), the latest
-    first, for whoever sees its roster: as `roster_conflicts_for_import`, the rows and the decision only,
+    file first, for whoever sees its roster: as `roster_conflicts_for_import`, the rows and the decision only,
     with the import each came from. A representative sees here which staff wait for the health staff's
     answer, whichever file sent them."""
     organization_get_for_user(user=user, public_id=organization.public_id)
@@ -549,8 +549,11 @@ def roster_conflicts_for_organization(
             "created_at",
             "roster_import__public_id",
             "roster_import__original_name",
+            "roster_import__created_at",
         )
-        .order_by("-created_at", "-id")
+        # By the file that sent each row last (a row sent again moves to the later file), the latest first, and
+        # in the file's order.
+        .order_by("-roster_import__created_at", "roster_import_id", "row_number")
     )
 
 

@@ -1343,7 +1343,21 @@ def _conflicts_keep(
     per organization and person, holding the latest file's row (the same file uploaded twice adds none;
     a row already answered "the record is right" is not asked again)."""
     public_ids = {uuid.UUID(result.existing_id) for _row, result in conflicts if result.existing_id}
-    persons = dict(Person.objects.filter(public_id__in=public_ids).values_list("public_id", "pk"))
+    # Locked, as a reviewer's correction or a clerk's edit of the record locks it: one that came after the rows
+    # were decided makes a row agree with its record, and the chunk is decided again (it links: there is nothing
+    # left to review; an open conflict kept here would ask the reviewers about a row the record now matches).
+    records = {
+        p.public_id: p
+        for p in Person.objects.select_for_update()
+        .filter(public_id__in=public_ids)
+        .only("pk", "public_id", "full_name", "search_name", "date_of_birth", "nationality")
+    }
+    for row, result in conflicts:
+        record = records.get(uuid.UUID(result.existing_id)) if result.existing_id else None
+        given = result.conflicting
+        if record is not None and given is not None and identity_agrees(record, given.full_name, given.date_of_birth):
+            raise RecordChanged(f"record {record.pk} was corrected after row {row.number} was decided")
+    persons = {public_id: p.pk for public_id, p in records.items()}
     open_conflicts: dict[int, RosterConflict] = {}
     kept: dict[tuple[int, tuple[str, ...]], RosterConflict] = {}
     for c in RosterConflict.objects.select_for_update().filter(
@@ -1363,9 +1377,9 @@ def _conflicts_keep(
         if person_id is None or result.conflicting is None:
             continue
         values = _submitted(row, result.conflicting)
-        # A row the reviewers already answered (the record is right) is not sent to them again: the
-        # answer now points at this file, whose import page shows it.
-        found = open_conflicts.get(person_id) or kept.get((person_id, _identity(values)))
+        # A row the reviewers already answered (the record is right) is not sent to them again, even while
+        # another row about the record waits: the answer now points at this file, whose import page shows it.
+        found = kept.get((person_id, _identity(values))) or open_conflicts.get(person_id)
         if found is None:
             found = RosterConflict(
                 organization=organization,
@@ -1468,36 +1482,39 @@ def roster_conflict_review(
     return locked
 
 
-def _conflict_row_listed_refuse(conflict: RosterConflict) -> None:
-    """Refuse to correct the record to a row whose person the organization's roster lists as another record
-    (the row's document number mistyped: the record it named is someone else, whom the correction would
-    rename into a second copy of that person): 409 `conflict_person_listed`."""
+def _conflict_row_listed(conflict: RosterConflict) -> Person | None:
+    """The record the organization's roster lists as the row's person (its name and birth date, another record):
+    the row's document number was mistyped, and the record it named is someone else."""
     values = conflict.submitted
     try:
         born = date.fromisoformat(str(values.get("date_of_birth", "")))
     except ValueError:
-        return
+        return None
     name = str(values.get("full_name", ""))
     listed = selectors.roster_entries_born(organization=conflict.organization, date_of_birth=born)
-    person = next(
+    return next(
         (e.person for e in listed if e.person_id != conflict.person_id and identity_agrees(e.person, name, born)),
         None,
     )
+
+
+def _conflict_row_listed_refuse(conflict: RosterConflict) -> None:
+    """Refuse to correct the record to a row whose person the organization's roster lists as another record
+    (`_conflict_row_listed`: the correction would rename the record into a second copy of that person): 409
+    `conflict_person_listed`. The message names the row's own name and birth date only: the other record may be
+    outside the reviewer's scope (it named its document number)."""
+    person = _conflict_row_listed(conflict)
     if person is None:
         return
     raise Conflict.single(
         "decision",
         "conflict_person_listed",
         _(
-            "The organization's roster already lists %(name)s, born %(born)s, as another record (%(document)s): "
-            "the row's document number was probably mistyped. Correcting this record would make it a second "
-            "copy of that person; keep the record as it is."
+            "The organization's roster already lists %(name)s, born %(born)s, as another record: the row's "
+            "document number was probably mistyped. Correcting this record would make it a second copy of that "
+            "person; keep the record as it is."
         )
-        % {
-            "name": person.full_name,
-            "born": person.date_of_birth.strftime("%d/%m/%Y"),
-            "document": f"{person.get_id_type_display()} {person.id_number}".strip() if person.id_number else "—",
-        },
+        % {"name": conflict.submitted.get("full_name", ""), "born": person.date_of_birth.strftime("%d/%m/%Y")},
     )
 
 
@@ -1574,6 +1591,12 @@ def _conflict_settle(actor: Any, conflict: RosterConflict, person: Person, *, by
     the roster); true when it did."""
     if not _conflict_agrees(conflict, person):
         return False
+    if _conflict_row_listed(conflict) is not None:
+        # The roster lists the row's person already, as another record: nothing is left for the organization
+        # to be answered, and joining the record too would list that person twice (what a review refuses).
+        _conflict_answer(actor, conflict, RosterConflict.Status.WITHDRAWN)
+        _conflict_audit(actor, conflict, person, decision="withdrawn", by=by)
+        return True
     _conflict_answer(actor, conflict, RosterConflict.Status.CORRECTED)
     _conflict_roster_join(actor, conflict, person)
     _conflict_audit(actor, conflict, person, decision="correct", by=by)
