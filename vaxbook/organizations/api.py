@@ -73,8 +73,7 @@ class RosterImportOut(Schema):
     organization_id: str
     original_name: str
     file_format: str
-    #: A CSV file's encoding as read: utf-8, utf-16, or windows-1258 (Excel's plain "CSV" on a Vietnamese
-    #: Windows, told by its words); "" for a workbook.
+    #: A CSV file's encoding as read: utf-8 or utf-16 (with or without its BOM); "" for a workbook.
     text_encoding: str
     status: JobStatus
     progress: Progress
@@ -433,8 +432,8 @@ _UPLOAD_PROTOCOL_PARTS = frozenset({"csrfmiddlewaretoken"})
     },
 )
 def roster_import_create(request: HttpRequest, organization_id: str, file: File[UploadedFile]) -> tuple:
-    """Upload a roster (.xlsx, or .csv in UTF-8, UTF-16 or Windows-1258): refused at once when unreadable, else imported
-    in the background.
+    """Upload a roster (.xlsx, or .csv in UTF-8 or UTF-16): refused at once when unreadable, else imported in the
+    background.
     A part other than `file` is a 422 `field_unknown` (a sheet sent under another name beside it is not dropped)."""
     organization = selectors.organization_get_for_user(user=request.user, public_id=organization_id)
     unknown = sorted({*request.POST, *request.FILES} - {"file"} - _UPLOAD_PROTOCOL_PARTS)

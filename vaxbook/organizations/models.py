@@ -131,8 +131,7 @@ class RosterImport(_ProgressSaid, BaseModel):
     #: double click, a client's retry) is refused as `import_duplicate` rather than run twice.
     file_sha256 = models.CharField(_("file's SHA-256"), max_length=64, blank=True, default="")
     file_format = models.CharField(_("file format"), max_length=8, choices=Format.choices)
-    #: A CSV file's encoding as read: ``utf-8``, ``utf-16`` or ``windows-1258`` (a plain "CSV" that Excel saved
-    #: on a Vietnamese Windows, told by its words; the result says so); empty for a workbook.
+    #: A CSV file's encoding as read: ``utf-8`` or ``utf-16`` (`readers.csv_encoding`); empty for a workbook.
     text_encoding = models.CharField(_("text encoding"), max_length=16, blank=True, default="")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)

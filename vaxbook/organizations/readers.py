@@ -40,7 +40,6 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from vaxbook.common.errors import DomainError, ErrorItem
 from vaxbook.organizations.conf import limit
-from vaxbook.registry.legacy_text import vietnamese_words
 
 #: Refusal codes of a whole file, with their (translated) messages; ``%(name)s`` are the parameters.
 MESSAGES: dict[str, Any] = {
@@ -263,7 +262,7 @@ def sniff_format(head: bytes, name: str) -> str:
     # that holds more than a stray one is no text.
     if suffix not in _TEXT_SUFFIXES and len(_NOT_TEXT.findall(head)) > len(head) // 100:
         raise FileRefused("file_type_unsupported")
-    return "csv"  # text in UTF-8, or Windows-1258, or in another encoding `CsvBook.verify` names
+    return "csv"  # text in UTF-8, or in another encoding `CsvBook.verify` names
 
 
 def _utf16_without_bom(head: bytes) -> bool:
@@ -275,77 +274,25 @@ def _utf16_without_bom(head: bytes) -> bool:
 
 
 #: The codecs a CSV file is read in (`csv_encoding`), and the name `RosterImport.text_encoding` gives them.
-CSV_ENCODING_NAMES = {
-    "utf-8-sig": "utf-8",
-    "utf-16": "utf-16",
-    "utf-16-le": "utf-16",
-    "utf-16-be": "utf-16",
-    "cp1258": "windows-1258",
-}
-#: A file that is not UTF-8 is read in Windows-1258 when at least this share of its words beyond ASCII read
-#: as Vietnamese syllables in it: Vietnamese saved so gives 95-100 % (a foreign name aside), while TCVN3 or
-#: VNI bytes, or UTF-8 damaged, read so give under a third.
-CP1258_SYLLABLES_SHARE = 0.8
-#: The words beyond ASCII that decide it: a 20 MB file of them took 10 s to judge whole, in the upload's request.
-_CP1258_SAMPLE_WORDS = 100_000
+CSV_ENCODING_NAMES = {"utf-8-sig": "utf-8", "utf-16": "utf-16", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}
 
 
 def csv_encoding(file: IO[bytes]) -> str:
     """The codec a CSV file is read in: UTF-16 by its BOM (Excel's "Unicode Text"), or without one by its NUL
-    bytes (`_utf16_without_bom`); UTF-8, with or without its BOM; else Windows-1258, the code page in which
-    Excel on a Vietnamese Windows saves a plain "CSV (Comma delimited)", when the file reads as Vietnamese in
-    it (`_reads_in_cp1258`). Anything else is taken for UTF-8, which `CsvBook.verify` refuses (`csv_encoding`)."""
+    bytes (`_utf16_without_bom`); else UTF-8, with or without its BOM, which `CsvBook.verify` checks (a file in
+    another encoding is refused, `csv_encoding`, with how to save it as UTF-8). A one-byte code page is never
+    guessed: Windows-1258 (Excel's plain "CSV" on a Vietnamese Windows) was read, from the thirty-ninth
+    session's first commits, when the file's words read as Vietnamese there; a red team then found Western,
+    VNI, VISCII and Korean files read so, and names saved with other letters ("Lý" as "Lư"). Both encodings'
+    readings are Vietnamese-looking too often to tell them apart, and a wrong name is worse than a refusal."""
     file.seek(0)
     head = file.read(SNIFF_BYTES)
+    file.seek(0)
     if head[:2] in UTF16_BOMS:
         return "utf-16"
     if _utf16_without_bom(head):  # the NUL of an ASCII character's pair comes second in little-endian
         return "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    file.seek(0)
-    try:
-        while chunk := file.read(_READ_SIZE):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-        return "utf-8-sig"
-    except UnicodeDecodeError:
-        return "cp1258" if _reads_in_cp1258(file) else "utf-8-sig"
-    finally:
-        file.seek(0)
-
-
-def _reads_in_cp1258(file: IO[bytes]) -> bool:
-    """Whether a file that is not UTF-8 is Vietnamese in Windows-1258: every byte defined there; of its words
-    beyond ASCII (a tone mark left on no letter that takes it, and a letter lost to a question mark, counting as
-    words that are none: `legacy_text.vietnamese_words`), at least `CP1258_SYLLABLES_SHARE` Vietnamese
-    syllables; and a larger share than in Windows-1252. That last is the evidence: the two code pages differ
-    only in the bytes of ă, đ, ơ, ư and the tone marks, so a file whose share is the same either way holds
-    none of them as Vietnamese, such as a Western Windows' "CSV" whose letters beyond its code page became
-    question marks ("Lý" there is "Lư" in Windows-1258, and a syllable too). Read a megabyte at a time, cut
-    after a separator (a letter and its tone mark are never parted), up to `_CP1258_SAMPLE_WORDS` words."""
-    syllables = judged = western_syllables = western_judged = 0
-    carry = b""
-    file.seek(0)
-    while True:
-        chunk = file.read(_READ_SIZE)
-        data = carry + chunk
-        cut = len(data) if not chunk else max(data.rfind(sep) for sep in (b",", b";", b"\t", b"\n")) + 1
-        try:
-            good, words = vietnamese_words(data[:cut].decode("cp1258"))
-        except UnicodeDecodeError:
-            return False
-        western_good, western_words = vietnamese_words(data[:cut].decode("cp1252", "replace"))
-        syllables, judged = syllables + good, judged + words
-        western_syllables, western_judged = western_syllables + western_good, western_judged + western_words
-        carry = data[cut:]
-        if not chunk or judged >= _CP1258_SAMPLE_WORDS:
-            break
-    file.seek(0)
-    return (
-        judged > 0
-        and syllables >= judged * CP1258_SYLLABLES_SHARE
-        and syllables * western_judged > western_syllables * judged
-    )
+    return "utf-8-sig"
 
 
 def _is_ods(head: bytes) -> bool:
@@ -1419,7 +1366,7 @@ class CsvBook(Book):
     def __init__(self, fileobj: IO[bytes]):
         self.file = fileobj
         self._value_rows: array[int] | None = None
-        # UTF-8, with or without its BOM; UTF-16, as Excel saves "Unicode Text" (tab-separated); Windows-1258
+        # UTF-8, with or without its BOM; or UTF-16, as Excel saves "Unicode Text" (tab-separated)
         self.encoding = csv_encoding(self.file)
         self.text_encoding = CSV_ENCODING_NAMES[self.encoding]
         self.delimiter = self._sniff_delimiter()
@@ -1443,7 +1390,7 @@ class CsvBook(Book):
         return best if scores[best][0] else ","
 
     def verify(self) -> None:
-        """The whole file is in its encoding (`csv_encoding`: UTF-8, UTF-16, Windows-1258), and reads as CSV record by
+        """The whole file is in its encoding (`csv_encoding`: UTF-8 or UTF-16), and reads as CSV record by
         record: no quote left open swallows the rows below it, no cell is over the csv module's limit. Notes the
         rows that hold a value on the way."""
         decoder = codecs.getincrementaldecoder(self.encoding)()
@@ -1514,10 +1461,7 @@ class CsvBook(Book):
         self.file.seek(0)
         text = io.TextIOWrapper(self.file, encoding=self.encoding, newline="")  # type: ignore[type-var]
         try:
-            compose = self.encoding == "cp1258"  # its letters are written as a base and a tone mark
             for number, values in enumerate(csv.reader(text, delimiter=self.delimiter), start=1):
-                if compose:
-                    values = [unicodedata.normalize("NFC", v) for v in values]
                 # Excel saves an error cell (#N/A) as its text.
                 if not EXCEL_ERRORS.isdisjoint(values):
                     values = [CellError(v) if v in EXCEL_ERRORS else v for v in values]

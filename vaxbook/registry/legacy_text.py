@@ -20,7 +20,6 @@ be told. Text in plain ASCII may be VIQR instead, a text may have lost letters t
 Unicode misread in a code page reads back exactly (see their sections below). Pure functions.
 """
 
-import collections
 import functools
 import re
 import unicodedata
@@ -148,21 +147,6 @@ def _is_syllable(word: str) -> bool:
         return False
     final = match.group("needed") or match.group("final")
     return final not in _STOPS or tones in (["\u0301"], ["\u0323"])
-
-
-_STRAY_MARK = re.compile("[\u0300-\u036f]")
-
-
-def vietnamese_words(text: str) -> tuple[int, int]:
-    """(how many are Vietnamese syllables, how many there are) of the words of `text` that tell an encoding
-    (`_judged`: beyond ASCII), once composed (NFC), a tone mark left alone (on no letter that takes it) and a
-    letter lost to a question mark ("Nguy?n", `letters_lost`) each counting as a word that is none: how a file
-    of unknown encoding reads in the one tried (`organizations.readers.csv_encoding`). Vietnamese typed right
-    reads 95-100 %, a foreign name aside; TCVN3 or VNI bytes, or UTF-8, read in Windows-1258 under a third."""
-    text = unicodedata.normalize("NFC", text)
-    words = collections.Counter(_judged(text))
-    stray = len(_STRAY_MARK.findall(text)) + (len(_LOST_LETTER.findall(text)) if "?" in text else 0)
-    return sum(n for w, n in words.items() if _is_syllable(w)), sum(words.values()) + stray
 
 
 def _judged(text: str) -> list[str]:

@@ -168,6 +168,22 @@ def test_a_csv_saved_without_vietnamese_letters_is_refused_with_what_to_do(api, 
     assert not RosterImport.objects.exists()
 
 
+def test_excels_plain_csv_on_a_vietnamese_windows_is_refused_with_how_to_save_it_and_a_utf8_one_says_so(
+    api, rep, org, places
+):
+    """Windows-1258 is never guessed (a wrong guess saves names with other letters): refused at once, nothing
+    written, the message saying how to save it as UTF-8; a file read says its encoding."""
+    cells = table([person_row(1, **{"Họ và tên": "Nguyễn Thị Thuỷ"})])
+    response = post_file(api.as_user(rep), org, csv_bytes(cells, encoding="windows-1258"), "DanhSach.csv")
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("file", "csv_encoding") and "CSV UTF-8" in error["message"]
+    assert not RosterImport.objects.exists()
+    read = post_file(api.as_user(rep), org, csv_bytes(cells), "DanhSach.csv")
+    assert read.status_code == 202
+    assert api.as_user(rep).get(f"/api/v1/roster-imports/{read.json()['id']}").json()["text_encoding"] == "utf-8"
+
+
 @override_settings(ROSTER_IMPORT_MAX_BYTES=1024)
 def test_a_file_over_the_size_limit_is_refused_with_413(api, rep, org, places):
     response = post_file(api.as_user(rep), org, good_file(n=30))

@@ -161,33 +161,6 @@ def test_excels_unicode_text_a_utf16_file_with_its_bom_and_tabs_is_imported(run)
     assert "[date_of_birth_format]" in reasons_by_row(imp)[3]
 
 
-def test_excels_plain_csv_on_a_vietnamese_windows_is_imported_and_the_result_says_how_it_was_read(
-    run, rep, client, api
-):
-    """A plain "CSV (Comma delimited)" that Excel saved on a Vietnamese Windows is Windows-1258 (a tone as a
-    mark after its letter): read so, since its words are Vietnamese there; names, departments and addresses
-    saved composed, as typed; the page and the API say which encoding was read, for the clerk to check."""
-    rows = [
-        person_row(1, **{"Họ và tên": "Nguyễn Thị Thuỷ", "Bộ phận": "Phòng Kế toán", "Địa chỉ": "Ấp Phước Lý"}),
-        person_row(2, **{"Họ và tên": "Trần Văn Hùng"}),
-        person_row(3, **{"Ngày sinh": "31/02/1990"}),
-    ]
-    imp = run(csv_bytes(table(rows), encoding="windows-1258"), name="DanhSach.csv")
-    assert (imp.status, imp.text_encoding, imp.created, imp.refused) == ("done", "windows-1258", 2, 1)
-    person = Person.objects.get(full_name="Nguyễn Thị Thuỷ")
-    assert person.address_line == "Ấp Phước Lý" and unicodedata.is_normalized("NFC", person.full_name)
-    assert RosterEntry.objects.get(person=person).department == "Phòng Kế toán"
-    assert Person.objects.filter(full_name="Trần Văn Hùng").exists()
-    assert "[date_of_birth_format]" in reasons_by_row(imp)[3]
-    assert api.as_user(rep).get(f"/api/v1/roster-imports/{imp.public_id}").json()["text_encoding"] == "windows-1258"
-    client.force_login(rep)
-    page = client.get(f"/organizations/imports/{imp.public_id}/").content.decode()
-    assert 'id="import-encoding"' in page and "Windows-1258" in page
-    utf8 = run(csv_bytes(table([person_row(5)])), name="roster.csv")
-    assert utf8.text_encoding == "utf-8"
-    assert 'id="import-encoding"' not in client.get(f"/organizations/imports/{utf8.public_id}/").content.decode()
-
-
 def test_a_department_and_a_ward_merged_down_over_their_staff(run):
     rows = [person_row(n) for n in (1, 2, 3)]
     cells = table(rows)
