@@ -295,17 +295,13 @@ def test_on_a_phone_the_roster_conflicts_show_the_document_and_the_status(page: 
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
-def test_a_screen_reader_hears_the_import_move_on_and_end(page: Any) -> None:
-    """The card htmx replaces every second held the live region, and a region replaced is not read out: the
-    page's own region, which stays, takes the card's news when it changes (its state, its progress by tens,
-    the counts once done), and nothing while it does not."""
+def running_import(org: Any, rep: Any) -> Any:
+    """An import running at 20 %, whose page polls (no worker: the test moves it)."""
     from django.utils import timezone
-    from playwright.sync_api import expect
 
     from vaxbook.organizations.models import RosterImport
 
-    org, rep = organization_with_representative("Công ty Nghe Được", "rep_live")
-    imp = RosterImport.objects.create(
+    return RosterImport.objects.create(
         organization=org,
         uploaded_by=rep,
         original_name="ds.xlsx",
@@ -316,6 +312,19 @@ def test_a_screen_reader_hears_the_import_move_on_and_end(page: Any) -> None:
         total=10,
         started_at=timezone.now(),
     )
+
+
+def test_a_screen_reader_hears_the_import_move_on_and_end(page: Any) -> None:
+    """The card htmx replaces every second held the live region, and a region replaced is not read out: the
+    page's own region, which stays, takes the card's news when it changes (its state, its progress by tens,
+    the counts once done), and nothing while it does not."""
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from vaxbook.organizations.models import RosterImport
+
+    org, rep = organization_with_representative("Công ty Nghe Được", "rep_live")
+    imp = running_import(org, rep)
     sign_in(page, "rep_live", f"/organizations/imports/{imp.public_id}/", r"/organizations/imports/")
     status, region = page.locator("#import-status"), page.locator("#import-status-announce")
     expect(status).to_have_attribute("data-announce", "Đang xử lý 20%")
@@ -336,23 +345,10 @@ def test_a_polled_page_follows_the_language_chosen_in_another_tab(page: Any) -> 
     """English chosen in a second tab: the card the first tab polls came in English into the Vietnamese page;
     now the page reloads, all of it in English."""
     from django.conf import settings
-    from django.utils import timezone
     from playwright.sync_api import expect
 
-    from vaxbook.organizations.models import RosterImport
-
     org, rep = organization_with_representative("Công ty Hai Tab", "rep_tabs")
-    imp = RosterImport.objects.create(
-        organization=org,
-        uploaded_by=rep,
-        original_name="ds.xlsx",
-        file_format="xlsx",
-        file="x.xlsx",
-        status="running",
-        progress=20,
-        total=10,
-        started_at=timezone.now(),
-    )
+    imp = running_import(org, rep)
     sign_in(page, "rep_tabs", f"/organizations/imports/{imp.public_id}/", r"/organizations/imports/")
     expect(page.locator("h1")).to_contain_text("Nhập danh sách")
     url = page.url
