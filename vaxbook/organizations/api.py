@@ -331,7 +331,8 @@ class OrganizationConflictOut(ConflictRowOut):
 
     roster_import_id: str
     roster_import_name: str
-    created_at: datetime
+    #: When the file that sent the row last came (a row sent again moves to the later file), as the roster shows.
+    received_at: datetime
 
 
 def roster_conflict_out(conflict: RosterConflict) -> dict:
@@ -426,7 +427,10 @@ _UPLOAD_PROTOCOL_PARTS = frozenset({"csrfmiddlewaretoken"})
     response={202: RosterImportStarted},
     openapi_extra={
         **error_responses(
-            {429: "`imports_waiting`: the organization has 5 imports queued or running; send it when one has ended."}
+            {
+                429: "`imports_waiting`: the organization has as many imports queued or running as it may "
+                "(ROSTER_IMPORT_MAX_UNFINISHED, 5 by default); send it when one has ended."
+            }
         ),
         "requestBody": {"content": {"multipart/form-data": {"schema": {"additionalProperties": False}}}},
     },
@@ -522,7 +526,7 @@ def organization_roster_conflicts(
             **conflict_row_out(c),
             "roster_import_id": str(c.roster_import.public_id),
             "roster_import_name": c.roster_import.original_name,
-            "created_at": c.created_at,
+            "received_at": c.roster_import.created_at,
         }
         for c in conflicts[offset : offset + limit]
     ]

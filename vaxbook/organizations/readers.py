@@ -281,10 +281,8 @@ def csv_encoding(file: IO[bytes]) -> str:
     """The codec a CSV file is read in: UTF-16 by its BOM (Excel's "Unicode Text"), or without one by its NUL
     bytes (`_utf16_without_bom`); else UTF-8, with or without its BOM, which `CsvBook.verify` checks (a file in
     another encoding is refused, `csv_encoding`, with how to save it as UTF-8). A one-byte code page is never
-    guessed: Windows-1258 (Excel's plain "CSV" on a Vietnamese Windows) was read, from the thirty-ninth
-    session's first commits, when the file's words read as Vietnamese there; a red team then found Western,
-    VNI, VISCII and Korean files read so, and names saved with other letters ("Lý" as "Lư"). Both encodings'
-    readings are Vietnamese-looking too often to tell them apart, and a wrong name is worse than a refusal."""
+    guessed: their readings look Vietnamese too often to be told apart (Windows-1252's "Lý" is Windows-1258's
+    "Lư"), and a wrong name is worse than a refusal (docs/roster-import.md, "Formats")."""
     file.seek(0)
     head = file.read(SNIFF_BYTES)
     file.seek(0)

@@ -1587,8 +1587,8 @@ def _conflicts_open(person: Person) -> QuerySet[RosterConflict]:
 
 
 def _conflict_settle(actor: Any, conflict: RosterConflict, person: Person, *, by: str) -> bool:
-    """Answer the conflict "record corrected" when `person` now agrees with its row (the person joins
-    the roster); true when it did."""
+    """Answer the conflict when `person` now agrees with its row: "record corrected" (the person joins the
+    roster), or "withdrawn" when the roster lists the row's person already as another record; true when it did."""
     if not _conflict_agrees(conflict, person):
         return False
     if _conflict_row_listed(conflict) is not None:

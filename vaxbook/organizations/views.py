@@ -136,6 +136,8 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.roster_status_counts(user=request.user, organization=organization)
     waiting = selectors.roster_conflicts_for_organization(user=request.user, organization=organization)
+    shown_waiting = list(waiting[:CONFLICTS_SHOWN])
+    as_shown = _roster_url_as_shown(request, organization)
     return {
         "organization": organization,
         "page": page,
@@ -149,11 +151,11 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
         "may_import": selectors.organization_may_import(user=request.user, organization=organization),
         "absent_import": absent_import,
         # The staff whose rows wait for the health staff's review, whichever import sent them (the first few).
-        "conflicts_waiting": list(waiting[:CONFLICTS_SHOWN]),
-        "conflicts_waiting_count": waiting.count(),
-        "roster_return": _roster_url_as_shown(request, organization),
+        "conflicts_waiting": shown_waiting,
+        "conflicts_waiting_count": waiting.count() if len(shown_waiting) == CONFLICTS_SHOWN else len(shown_waiting),
+        "roster_return": as_shown,
         # The upload posts with the page's filter, search and page: a refusal shows the roster as it was.
-        "roster_query": _roster_url_as_shown(request, organization).partition("?")[2],
+        "roster_query": as_shown.partition("?")[2],
         "form": RosterUploadForm(),
         "upload_limits": {
             "mb": limit("ROSTER_IMPORT_MAX_BYTES") // (1024 * 1024),

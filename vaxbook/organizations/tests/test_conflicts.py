@@ -690,6 +690,8 @@ def test_the_organization_sees_every_row_waiting_for_review_on_its_roster_and_in
         (str(conflict.public_id), "open", str(imp.public_id), 2)
     ]
     assert rows[0]["roster_import_name"] == imp.original_name and "record" not in rows[0]
+    imp.refresh_from_db()
+    assert rows[0]["received_at"].startswith(imp.created_at.strftime("%Y-%m-%dT%H:%M"))
     other = make_member(Role.ORG_REPRESENTATIVE, organization=OrganizationFactory(admin_unit=province))
     assert api.as_user(other).get(url).status_code == 404
     bad = api.as_user(rep).get(url + "?status=maybe")
