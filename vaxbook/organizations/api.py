@@ -305,8 +305,10 @@ class RosterConflictOut(Schema):
 
 class ConflictReviewIn(Body):
     decision: Literal["correct", "keep"]
-    person_version: int | None = None
-    conflict_version: int | None = None
+    person_version: int = Field(description="The record's `version` you compared; another is a 409 edit_conflict.")
+    conflict_version: int = Field(
+        description="The conflict's `version` you compared; another is a 409 conflict_changed."
+    )
 
 
 ConflictStatusFilter = Literal["open", "corrected", "kept", "withdrawn", "all"]
@@ -555,11 +557,12 @@ def roster_conflict_detail(request: HttpRequest, conflict_id: str) -> dict:
 
 @router.post("/roster-conflicts/{conflict_id}/review", response=RosterConflictOut)
 def roster_conflict_review(request: HttpRequest, conflict_id: str, payload: ConflictReviewIn) -> dict:
-    """`correct`: the record takes the row's name, birth date and sex (the identity rules apply; a
-    `person_version` other than the record's is a 409 `edit_conflict`, a `conflict_version` other than the
-    conflict's, replaced meanwhile by a later file's row, a 409 `conflict_changed`) and the person joins the
-    roster (a 409 `conflict_person_listed` when the organization's roster lists the row's person as another
-    record); `keep`: the record is right. A conflict already reviewed is a 409 `conflict_reviewed`."""
+    """Both answers name the versions compared (`person_version`: the record's, `conflict_version`: the conflict's;
+    both required): a record edited meanwhile is a 409 `edit_conflict`, a row replaced meanwhile by a later file's
+    a 409 `conflict_changed`. `correct`: the record takes the row's name, birth date and sex (the identity rules
+    apply) and the person joins the roster (a 409 `conflict_person_listed` when the organization's roster lists
+    the row's person as another record); `keep`: the record is right. A conflict already reviewed is a 409
+    `conflict_reviewed`."""
     conflict = selectors.roster_conflict_get_for_user(user=request.user, public_id=conflict_id)
     services.roster_conflict_review(
         actor=request.user,

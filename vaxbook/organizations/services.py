@@ -1417,13 +1417,14 @@ def roster_conflict_review(
     actor: Any,
     conflict: RosterConflict,
     decision: str,
-    person_version: int | None = None,
-    conflict_version: int | None = None,
+    person_version: int | None,
+    conflict_version: int | None,
 ) -> RosterConflict:
-    """A reviewer's answer to a roster conflict. `correct`: the record was wrong; it takes the row's name,
-    birth date and sex through `person_update` (the identity rules, the audit; `person_version` guards
-    against an edit made meanwhile: 409 `edit_conflict`; `conflict_version` against a later file's row
-    replacing the values the reviewer saw: 409 `conflict_changed`), and the person joins the organization's roster
+    """A reviewer's answer to a roster conflict, given on the record and the row the reviewer compared: both
+    versions are required (422 `version_required`: a decision on values nobody saw is no review), a record edited
+    meanwhile is a 409 `edit_conflict`, a row replaced meanwhile by a later file's a 409 `conflict_changed`, for
+    either answer. `correct`: the record was wrong; it takes the row's name, birth date and sex through
+    `person_update` (the identity rules, the audit), and the person joins the organization's roster
     with the row's department and employee number. `keep`: the record is right; the organization fixes
     its file (its import page says so); the other organizations' open conflicts that the corrected record
     now agrees with are answered with it (`roster_conflicts_settle`). Refused: 404 outside the reviewer's
@@ -1437,6 +1438,24 @@ def roster_conflict_review(
     # Whoever does not keep records (an organization's representative) sees no conflict: 404, as outside
     # the reviewer's scope.
     selectors.roster_conflict_get_for_user(user=actor, public_id=conflict.public_id)
+    unsaid = [
+        ErrorItem(name, "version_required", message)
+        for name, message, version in (
+            (
+                "person_version",
+                _("Say which version of the record you compared: reload the conflict and review it again."),
+                person_version,
+            ),
+            (
+                "conflict_version",
+                _("Say which version of the row you compared: reload the conflict and review it again."),
+                conflict_version,
+            ),
+        )
+        if version is None
+    ]
+    if unsaid:
+        raise DomainError(unsaid)
     with transaction.atomic():
         locked = RosterConflict.objects.select_for_update().get(pk=conflict.pk)
         if not locked.is_open:
@@ -1445,7 +1464,7 @@ def roster_conflict_review(
                 "conflict_reviewed",
                 _("This conflict was already reviewed: %(decision)s.") % {"decision": locked.get_status_display()},
             )
-        if conflict_version is not None and locked.version != conflict_version:
+        if locked.version != conflict_version:
             raise Conflict.single(
                 "conflict_version",
                 "conflict_changed",
@@ -1455,7 +1474,14 @@ def roster_conflict_review(
                 ),
                 extra={"current_version": locked.version},
             )
-        person = Person.objects.get(pk=locked.person_id)
+        person = Person.objects.select_for_update().get(pk=locked.person_id)
+        if person.version != person_version:
+            raise Conflict.single(
+                "person_version",
+                "edit_conflict",
+                _("Someone else changed this record while you were reviewing it. Reload and compare again."),
+                extra={"current_version": person.version},
+            )
         if decision == "correct":
             if person.merged_into_id:
                 raise Conflict.single(

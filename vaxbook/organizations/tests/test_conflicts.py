@@ -68,6 +68,14 @@ def conflict_file(record, **over):
     return xlsx_bytes(table([the_row(record, **over), person_row(2)]))
 
 
+def review(*, actor, conflict, decision, **versions):
+    """A review on the record and the row as they are now (the tests about stale ones name their versions)."""
+    fresh = RosterConflict.objects.get(pk=conflict.pk)
+    versions.setdefault("conflict_version", fresh.version)
+    versions.setdefault("person_version", Person.objects.get(pk=fresh.person_id).version)
+    return roster_conflict_review(actor=actor, conflict=conflict, decision=decision, **versions)
+
+
 def test_a_conflicting_row_is_kept_for_review_and_the_record_is_not_touched(run, record, org):
     imp = run(conflict_file(record))
     assert (imp.created, imp.refused, imp.refusals) == (1, 1, {"document_conflict": 1})
@@ -108,12 +116,12 @@ def test_a_row_sent_again_with_other_values_while_reviewing_is_said(run, record,
     seen = RosterConflict.objects.get()
     run(conflict_file(record, **{"Họ và tên": "Trần Thị Mây"}))
     with pytest.raises(Conflict) as changed:
-        roster_conflict_review(actor=officer, conflict=seen, decision="correct", conflict_version=seen.version)
+        review(actor=officer, conflict=seen, decision="correct", conflict_version=seen.version)
     assert changed.value.errors[0].code == "conflict_changed"
     record.refresh_from_db()
     assert record.full_name == "Trần Thị Mai" and record.version == 1
     seen.refresh_from_db()
-    done = roster_conflict_review(actor=officer, conflict=seen, decision="correct", conflict_version=seen.version)
+    done = review(actor=officer, conflict=seen, decision="correct", conflict_version=seen.version)
     assert done.status == "corrected"
     record.refresh_from_db()
     assert record.full_name == "Trần Thị Mây"
@@ -130,7 +138,7 @@ def test_a_later_file_whose_row_agrees_with_the_record_withdraws_the_conflict(ru
     chunk = AuditEvent.objects.filter(action="organizations.roster.imported").order_by("-id").first()
     assert chunk.data["conflicts_withdrawn"] == 1
     with pytest.raises(Conflict) as answered:
-        roster_conflict_review(actor=officer, conflict=conflict, decision="correct")
+        review(actor=officer, conflict=conflict, decision="correct")
     assert answered.value.errors[0].code == "conflict_reviewed"
     client.force_login(rep)
     page = client.get(f"/organizations/imports/{first.public_id}/").content.decode()
@@ -151,7 +159,7 @@ def test_a_row_whose_mistyped_number_is_corrected_withdraws_the_conflict_and_the
     chunk = AuditEvent.objects.filter(action="organizations.roster.imported").order_by("-id").first()
     assert chunk.data["conflicts_withdrawn"] == 1
     with pytest.raises(Conflict) as answered:
-        roster_conflict_review(actor=officer, conflict=conflict, decision="correct")
+        review(actor=officer, conflict=conflict, decision="correct")
     assert answered.value.errors[0].code == "conflict_reviewed"
     record.refresh_from_db()
     assert (record.full_name, record.date_of_birth, record.version) == ("Trần Thị Mai", date(1990, 4, 3), 1)
@@ -204,7 +212,7 @@ def test_a_correction_that_would_copy_a_person_the_roster_lists_is_refused(run, 
     listed = PersonFactory(full_name="Trần Thị Mai", date_of_birth=DOB, sex="F", id_number=cccd_for(DOB, "F", 779))
     RosterEntry.objects.create(organization=org, person=listed)
     with pytest.raises(Conflict) as refused:
-        roster_conflict_review(actor=officer, conflict=conflict, decision="correct")
+        review(actor=officer, conflict=conflict, decision="correct")
     [error] = refused.value.errors
     assert (error.field, error.code) == ("decision", "conflict_person_listed")
     # The row's own name and birth date; not the other record's document (it may be outside the reviewer's scope)
@@ -213,7 +221,7 @@ def test_a_correction_that_would_copy_a_person_the_roster_lists_is_refused(run, 
     record.refresh_from_db()
     conflict.refresh_from_db()
     assert (record.date_of_birth, record.version, conflict.status) == (date(1990, 4, 3), 1, "open")
-    assert roster_conflict_review(actor=officer, conflict=conflict, decision="keep").status == "kept"
+    assert review(actor=officer, conflict=conflict, decision="keep").status == "kept"
 
 
 def test_a_record_corrected_elsewhere_does_not_join_a_roster_that_lists_the_row_s_person_already(
@@ -252,9 +260,7 @@ def test_a_correction_made_while_an_import_decides_its_row_opens_no_conflict_lef
         chunk = original(run, rows, *args)  # the row decided a conflict, on the record as it was
         if not reviewed:
             reviewed.append(True)
-            roster_conflict_review(
-                actor=officer, conflict=RosterConflict.objects.get(pk=conflict.pk), decision="correct"
-            )
+            review(actor=officer, conflict=RosterConflict.objects.get(pk=conflict.pk), decision="correct")
         return chunk
 
     monkeypatch.setattr(services._ImportRun, "_prepare", decide_then_review)
@@ -269,7 +275,7 @@ def test_a_row_already_answered_keep_is_not_asked_again_while_another_row_about_
 ):
     run(conflict_file(record))
     first = RosterConflict.objects.get()
-    assert roster_conflict_review(actor=officer, conflict=first, decision="keep").status == "kept"
+    assert review(actor=officer, conflict=first, decision="keep").status == "kept"
     run(conflict_file(record, **{"Họ và tên": "Trần Thị Mây"}))  # another row about the record: asked
     waiting = RosterConflict.objects.get(status="open")
     assert waiting.submitted["full_name"] == "Trần Thị Mây"
@@ -296,7 +302,7 @@ def test_the_organization_s_export_sent_back_does_not_withdraw_a_conflict(run, r
 def test_the_reviewer_corrects_the_record_and_the_person_joins_the_roster(run, record, officer, org):
     run(conflict_file(record))
     conflict = RosterConflict.objects.get()
-    done = roster_conflict_review(actor=officer, conflict=conflict, decision="correct", person_version=1)
+    done = review(actor=officer, conflict=conflict, decision="correct", person_version=1)
     assert (done.status, done.resolved_by) == ("corrected", officer)
     record.refresh_from_db()
     assert (record.full_name, record.date_of_birth, record.version) == ("Trần Thị Mai", DOB, 2)
@@ -317,7 +323,7 @@ def test_the_reviewer_corrects_the_record_and_the_person_joins_the_roster(run, r
 def test_keeping_the_record_is_said_to_the_organization_and_not_asked_again(run, record, officer, client, rep):
     run(conflict_file(record))
     conflict = RosterConflict.objects.get()
-    roster_conflict_review(actor=officer, conflict=conflict, decision="keep")
+    review(actor=officer, conflict=conflict, decision="keep")
     record.refresh_from_db()
     assert (record.date_of_birth, record.version) == (date(1990, 4, 3), 1)
     assert not RosterEntry.objects.filter(person=record).exists()
@@ -338,22 +344,22 @@ def test_a_review_refused_says_why_and_changes_nothing(run, record, officer, rep
     run(conflict_file(record))
     conflict = RosterConflict.objects.get()
     with pytest.raises(DomainError) as unknown:
-        roster_conflict_review(actor=officer, conflict=conflict, decision="merge")
+        review(actor=officer, conflict=conflict, decision="merge")
     assert unknown.value.errors[0].code == "decision_unknown" and unknown.value.errors[0].field == "decision"
     with pytest.raises(NotFound):  # the organization sees its row on its import, not the record
-        roster_conflict_review(actor=rep, conflict=conflict, decision="correct")
+        review(actor=rep, conflict=conflict, decision="correct")
     with pytest.raises(NotFound):  # a facility with no tie to the record
-        roster_conflict_review(actor=clerk_b, conflict=conflict, decision="correct")
+        review(actor=clerk_b, conflict=conflict, decision="correct")
     with pytest.raises(Conflict) as stale:  # the record was edited since the page was shown
-        roster_conflict_review(actor=officer, conflict=conflict, decision="correct", person_version=7)
+        review(actor=officer, conflict=conflict, decision="correct", person_version=7)
     assert stale.value.errors[0].code == "edit_conflict"
     conflict.refresh_from_db()
     record.refresh_from_db()
     assert conflict.status == "open" and record.version == 1
     assert not RosterEntry.objects.filter(person=record).exists()
-    roster_conflict_review(actor=officer, conflict=conflict, decision="keep")
+    review(actor=officer, conflict=conflict, decision="keep")
     with pytest.raises(Conflict) as twice:
-        roster_conflict_review(actor=officer, conflict=conflict, decision="correct")
+        review(actor=officer, conflict=conflict, decision="correct")
     assert twice.value.errors[0].code == "conflict_reviewed"
 
 
@@ -391,7 +397,7 @@ def test_a_review_settles_the_other_organizations_conflicts_it_answers(run, reco
         submitted={**RosterConflict.objects.get().submitted, "department": "Xưởng"},
     )
     mine = RosterConflict.objects.get(organization=org)
-    roster_conflict_review(actor=officer, conflict=mine, decision="correct")
+    review(actor=officer, conflict=mine, decision="correct")
     elsewhere.refresh_from_db()
     assert elsewhere.status == "corrected"  # the same row's identity: the record now agrees with it too
     assert RosterEntry.objects.get(organization=other, person=record).department == "Xưởng"
@@ -427,9 +433,9 @@ def test_a_merge_answers_or_moves_the_open_conflicts(run, record, officer, org, 
     conflict.refresh_from_db()
     assert (conflict.status, conflict.person, conflict.version) == ("open", survivor, 2)
     with pytest.raises(Conflict) as stale:  # a page of the old record is stale
-        roster_conflict_review(actor=officer, conflict=conflict, decision="correct", conflict_version=1)
+        review(actor=officer, conflict=conflict, decision="correct", conflict_version=1)
     assert stale.value.errors[0].code == "conflict_changed"
-    roster_conflict_review(actor=officer, conflict=conflict, decision="correct", conflict_version=2)
+    review(actor=officer, conflict=conflict, decision="correct", conflict_version=2)
     survivor.refresh_from_db()
     assert survivor.full_name == "Trần Thị Mai"
     assert RosterEntry.objects.filter(organization=org, person=survivor).exists()
@@ -460,9 +466,9 @@ def test_a_merged_record_whose_organization_asks_about_the_survivor_too_is_kept_
     left = RosterConflict.objects.get(person=record)
     assert left.is_open  # the organization's question about the survivor is the one asked
     with pytest.raises(Conflict) as merged:
-        roster_conflict_review(actor=officer, conflict=left, decision="correct")
+        review(actor=officer, conflict=left, decision="correct")
     assert merged.value.errors[0].code == "person_merged"
-    assert roster_conflict_review(actor=officer, conflict=left, decision="keep").status == "kept"
+    assert review(actor=officer, conflict=left, decision="keep").status == "kept"
 
 
 # -- the pages ------------------------------------------------------------------------------------
@@ -546,7 +552,9 @@ def test_a_stale_page_says_so_and_the_record_stays(run, record, officer, client)
     conflict = RosterConflict.objects.get()
     client.force_login(officer)
     response = client.post(
-        f"/organizations/conflicts/{conflict.public_id}/", {"decision": "correct", "person_version": "9"}, follow=True
+        f"/organizations/conflicts/{conflict.public_id}/",
+        {"decision": "correct", "person_version": "9", "conflict_version": "1"},
+        follow=True,
     )
     assert "Hồ sơ đã được người khác thay đổi" in response.content.decode()  # edit_conflict, said on the page
     conflict.refresh_from_db()
@@ -595,13 +603,20 @@ def test_the_api_lists_shows_and_reviews(run, record, officer, api):
     bad = api.post_json(f"/api/v1/roster-conflicts/{conflict_id}/review", {"decision": "merge"})
     assert bad.status_code == 422 and "decision" in bad.content.decode()
     stale = api.post_json(
-        f"/api/v1/roster-conflicts/{conflict_id}/review", {"decision": "correct", "person_version": 5}
+        f"/api/v1/roster-conflicts/{conflict_id}/review",
+        {"decision": "correct", "person_version": 5, "conflict_version": 1},
     )
     assert stale.status_code == 409 and stale.json()["errors"][0]["code"] == "edit_conflict"
-    done = api.post_json(f"/api/v1/roster-conflicts/{conflict_id}/review", {"decision": "correct", "person_version": 1})
+    done = api.post_json(
+        f"/api/v1/roster-conflicts/{conflict_id}/review",
+        {"decision": "correct", "person_version": 1, "conflict_version": 1},
+    )
     assert done.status_code == 200
     assert done.json()["status"] == "corrected" and done.json()["record"]["date_of_birth"] == "1990-03-04"
-    again = api.post_json(f"/api/v1/roster-conflicts/{conflict_id}/review", {"decision": "keep"})
+    again = api.post_json(
+        f"/api/v1/roster-conflicts/{conflict_id}/review",
+        {"decision": "keep", "person_version": 2, "conflict_version": 1},
+    )
     assert again.status_code == 409 and again.json()["errors"][0]["code"] == "conflict_reviewed"
     assert api.get("/api/v1/roster-conflicts").json() == []
     assert [c["status"] for c in api.get("/api/v1/roster-conflicts?status=all").json()] == ["corrected"]
@@ -625,7 +640,10 @@ def test_the_api_keeps_the_record_from_the_organization(run, record, rep, clerk_
     ]
     assert api.get("/api/v1/roster-conflicts").json() == []
     assert api.get(f"/api/v1/roster-conflicts/{conflict.public_id}").status_code == 404
-    review = api.post_json(f"/api/v1/roster-conflicts/{conflict.public_id}/review", {"decision": "correct"})
+    review = api.post_json(
+        f"/api/v1/roster-conflicts/{conflict.public_id}/review",
+        {"decision": "correct", "person_version": 1, "conflict_version": 1},
+    )
     assert review.status_code == 404
     assert api.as_user(clerk_b).get(f"/api/v1/roster-conflicts/{conflict.public_id}").status_code == 404
     assert api.get(f"/api/v1/roster-imports/{imp.public_id}/conflicts").status_code == 404
@@ -698,7 +716,8 @@ def test_the_organization_sees_every_row_waiting_for_review_on_its_roster_and_in
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status"
     officer_client = api.as_user(officer)
     officer_client.post_json(
-        f"/api/v1/roster-conflicts/{conflict.public_id}/review", {"decision": "keep", "person_version": 1}
+        f"/api/v1/roster-conflicts/{conflict.public_id}/review",
+        {"decision": "keep", "person_version": 1, "conflict_version": 1},
     )
     assert api.as_user(rep).get(url).json() == []
     assert [r["status"] for r in api.as_user(rep).get(url + "?status=all").json()] == ["kept"]
@@ -720,3 +739,33 @@ def test_a_row_sent_again_is_listed_with_the_file_that_sent_it_last(run, record,
     assert f"/organizations/imports/{second.public_id}/" in waiting
     assert timezone.localtime(second.created_at).strftime("%d/%m/%Y %H:%M") in waiting
     assert timezone.localtime(timezone.now() - timedelta(days=30)).strftime("%d/%m/%Y") not in waiting
+
+
+def test_a_review_names_the_versions_it_compared(run, record, officer, api, client):
+    """A decision on values nobody saw is no review: both versions are required, in the service, the API and the
+    page, and a record edited meanwhile refuses "keep" as it refuses "correct"."""
+    run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    with pytest.raises(DomainError) as unsaid:
+        roster_conflict_review(
+            actor=officer, conflict=conflict, decision="keep", person_version=None, conflict_version=None
+        )
+    assert [(e.field, e.code) for e in unsaid.value.errors] == [
+        ("person_version", "version_required"),
+        ("conflict_version", "version_required"),
+    ]
+    url = f"/api/v1/roster-conflicts/{conflict.public_id}/review"
+    missing = api.as_user(officer).post_json(url, {"decision": "keep", "person_version": 1})
+    assert missing.status_code == 422
+    assert [(e["field"], e["code"]) for e in missing.json()["errors"]] == [("conflict_version", "required")]
+    client.force_login(officer)
+    page = client.post(f"/organizations/conflicts/{conflict.public_id}/", {"decision": "keep"}, follow=True)
+    assert "Chưa nói rõ phiên bản hồ sơ bạn đã so sánh" in page.content.decode()
+    person_update(actor=officer, person=record, changes={"phone": "0912345678"})
+    stale = api.post_json(url, {"decision": "keep", "person_version": 1, "conflict_version": 1})
+    assert stale.status_code == 409 and stale.json()["errors"][0]["code"] == "edit_conflict"
+    conflict.refresh_from_db()
+    assert conflict.status == "open"
+    assert not AuditEvent.objects.filter(action="organizations.roster_conflict.reviewed").exists()
+    kept = api.post_json(url, {"decision": "keep", "person_version": 2, "conflict_version": 1})
+    assert kept.status_code == 200 and kept.json()["status"] == "kept"
