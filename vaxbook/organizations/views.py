@@ -255,17 +255,20 @@ SHOWN_SECTIONS = 30
 
 
 def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[str, Any]:
-    conflicting = roster_import.refusals.get("document_conflict", 0) if roster_import.is_finished else 0
-    conflicts = (
-        list(selectors.roster_conflicts_for_import(user=request.user, roster_import=roster_import))
-        if conflicting
-        else []
-    )
+    # The rows sent for review: every one once the import ends; while it runs (its page polled each second), the
+    # first few of its saved chunks, so that the roster's link to a running import's rows shows some.
+    finished = roster_import.is_finished
+    conflicting = roster_import.refusals.get("document_conflict", 0)
+    conflicts: list[RosterConflict] = []
+    if conflicting:
+        rows = selectors.roster_conflicts_for_import(user=request.user, roster_import=roster_import)
+        conflicts = list(rows if finished else rows[:CONFLICTS_SHOWN])
     return {
         "imp": roster_import,
         "conflicts": conflicts,
         # rows whose review a later file's same row took over (one review is open per person)
-        "conflicts_later": max(0, conflicting - len(conflicts)),
+        "conflicts_later": max(0, conflicting - len(conflicts)) if finished else 0,
+        "conflicts_so_far": conflicting if not finished and conflicting > len(conflicts) else 0,
         "problems": [render_problem(p) for p in roster_import.problems],
         "footer_rows": ", ".join(str(n) for n in roster_import.footer_rows),
         "section_rows": ", ".join(f"{n} (“{text}”)" for n, text in roster_import.section_rows[:SHOWN_SECTIONS])

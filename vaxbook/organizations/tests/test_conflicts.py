@@ -769,3 +769,31 @@ def test_a_review_names_the_versions_it_compared(run, record, officer, api, clie
     assert not AuditEvent.objects.filter(action="organizations.roster_conflict.reviewed").exists()
     kept = api.post_json(url, {"decision": "keep", "person_version": 2, "conflict_version": 1})
     assert kept.status_code == 200 and kept.json()["status"] == "kept"
+
+
+def test_a_running_import_s_page_lists_the_rows_its_saved_chunks_sent_for_review(run, places, rep, client):
+    """The roster links a waiting row to the import that sent it last; while that import still ran, its page
+    listed none. Now it lists the first few its saved chunks sent, and says the whole list comes at the end."""
+    from vaxbook.organizations.views import CONFLICTS_SHOWN
+
+    rows = [person_row(n) for n in range(1, CONFLICTS_SHOWN + 3)]
+    for row in rows:  # each record typed at a site with another birth day
+        born = date.fromisoformat("-".join(reversed(row["Ngày sinh"].split("/"))))
+        PersonFactory(
+            full_name=row["Họ và tên"],
+            date_of_birth=born.replace(day=20),
+            sex="F" if row["Giới tính"] == "Nữ" else "M",
+            id_number=row["Số giấy tờ"],
+            ward=places,
+        )
+    imp = run(xlsx_bytes(table(rows)))
+    assert imp.refusals["document_conflict"] == len(rows) == RosterConflict.objects.count()
+    client.force_login(rep)
+    done = client.get(f"/organizations/imports/{imp.public_id}/").content.decode()
+    assert done.count('<tr data-status="open">') == len(rows) and 'id="conflicts-so-far"' not in done
+    RosterImport.objects.filter(pk=imp.pk).update(status="running", progress=60)  # its chunks saved so far
+    running = client.get(f"/organizations/imports/{imp.public_id}/status/").content.decode()
+    listed = running.split('id="import-conflicts"')[1].split("</div>")[0]
+    assert "Đến lúc này, các dòng sau" in listed and 'id="import-counts"' not in running
+    assert listed.count('<tr data-status="open">') == CONFLICTS_SHOWN and rows[0]["Họ và tên"] in listed
+    assert f"{CONFLICTS_SHOWN} dòng đầu trong {len(rows)} dòng đến lúc này" in listed
