@@ -5,10 +5,14 @@ from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
 from config.startup import require_secret_key
+from vaxbook.common.wsgi import chunked_bodies_measured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
 require_secret_key()
+
+# A body sent in chunks (no Content-Length) is measured before Django reads it: vaxbook/common/wsgi.py.
+application = chunked_bodies_measured(django_application)
 
 # Import what the first request would (the URLconf, every view, the API's schemas), then move every
 # object alive now out of the garbage collector's sight: they live as long as the process, and each full

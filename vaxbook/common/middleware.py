@@ -16,6 +16,7 @@ from django.utils.http import parse_header_parameters, url_has_allowed_host_and_
 from django.utils.translation import gettext as _
 
 from vaxbook.common.apiparser import INVALID_CHARACTER, bad_character_fields
+from vaxbook.common.wsgi import LENGTH_UNKNOWN
 
 API_PREFIX = "/api/"
 
@@ -49,6 +50,8 @@ class RequestSizeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.META.get(LENGTH_UNKNOWN):
+            return self._length_required(request)
         declared = request.META.get("CONTENT_LENGTH") or ""
         largest = settings.REQUEST_MAX_BYTES
         if not declared.isdigit() or int(declared) <= largest:
@@ -64,6 +67,17 @@ class RequestSizeMiddleware:
         file_mb = getattr(settings, "ROSTER_IMPORT_MAX_BYTES", largest) // (1024 * 1024)
         context = {"code": "request_too_large", "limit_mb": file_mb, "back_url": back_url(request)}
         return render(request, "413.html", context, status=413)
+
+    @staticmethod
+    def _length_required(request: HttpRequest) -> HttpResponse:
+        """411 `length_required`: a body sent in chunks that the app server does not end (common.wsgi)."""
+        message = _("The request did not say how long its body is: send it again with its length (Content-Length).")
+        if request.path_info.startswith(API_PREFIX):
+            return JsonResponse(
+                {"errors": [{"field": "file", "code": "length_required", "message": message}]}, status=411
+            )
+        context = {"code": "length_required", "message": message, "back_url": back_url(request)}
+        return render(request, "411.html", context, status=411)
 
 
 def back_url(request: HttpRequest) -> str | None:
