@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 
@@ -236,7 +237,7 @@ def roster_export_file_response(export: RosterExport) -> FileResponse:
     return FileResponse(
         export.file.open("rb"),
         as_attachment=True,
-        filename=f"danh-sach-{export.organization.tax_code}-{stamp:%Y%m%d-%H%M}.xlsx",
+        filename=f"{pgettext('download name', 'roster')}-{export.organization.tax_code}-{stamp:%Y%m%d-%H%M}.xlsx",
         content_type=XLSX,
     )
 
@@ -366,10 +367,14 @@ def roster_conflict_out(conflict: RosterConflict) -> dict:
     }
 
 
+# Downloads are named in the request's language (ASCII, as a phone's file list shows them whole): Vietnamese
+# `mau-danh-sach-…`, `danh-sach-…`, `…-loi.xlsx`; English `roster-template-…`, `roster-…`, `…-errors.xlsx`.
+
+
 def template_response(organization: Organization, content: bytes) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"roster-template-{organization.tax_code}.xlsx"
+        as_attachment=True, filename=f"{pgettext('download name', 'roster-template')}-{organization.tax_code}.xlsx"
     )
     return response
 
@@ -377,10 +382,9 @@ def template_response(organization: Organization, content: bytes) -> HttpRespons
 def error_report_response(roster_import: RosterImport) -> FileResponse:
     if not roster_import.error_report:
         raise NotFound.single("id", "error_report_missing", _("This import has no error report."))
-    stem = roster_import.original_name.rsplit(".", 1)[0] or "roster"
-    return FileResponse(
-        roster_import.error_report.open("rb"), as_attachment=True, filename=f"{stem}-errors.xlsx", content_type=XLSX
-    )
+    stem = roster_import.original_name.rsplit(".", 1)[0] or pgettext("download name", "roster")
+    name = f"{stem}-{pgettext('download name', 'errors')}.xlsx"
+    return FileResponse(roster_import.error_report.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
 
 
 def _workbook_answer(description: str) -> dict:

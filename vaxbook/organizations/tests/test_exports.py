@@ -313,6 +313,8 @@ def test_the_api_starts_follows_and_serves_an_export(api, rep, org, imported, dj
     served = client.get(detail["file_url"])
     assert served.status_code == 200 and served["Content-Type"].startswith("application/vnd.openxmlformats")
     assert f"danh-sach-{org.tax_code}-" in served["Content-Disposition"]
+    in_english = client.get(detail["file_url"], HTTP_ACCEPT_LANGUAGE="en")  # the API: the language it asks for
+    assert f'filename="roster-{org.tax_code}-' in in_english["Content-Disposition"]
     assert len(sheet_rows(b"".join(served.streaming_content))) == 2
     listed = client.get(f"/api/v1/organizations/{org.public_id}/roster-exports?limit=1").json()
     assert [e["id"] for e in listed] == [detail["id"]]

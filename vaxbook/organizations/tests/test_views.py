@@ -931,3 +931,22 @@ def test_an_edit_or_a_removal_comes_back_to_the_roster_as_it_was_shown(rep, org,
         assert client.post(remove_url, {"next": elsewhere})["Location"] == f"{roster_url}#roster"
     injected = client.post(remove_url, {"next": f"{roster_url}?q=a%0d%0aSet-Cookie:x&evil=1&status=complete"})
     assert injected["Location"] == f"{roster_url}?status=complete&q=a%0D%0ASet-Cookie%3Ax#roster"
+
+
+def test_downloads_are_named_in_the_page_s_language(rep, org, imported):
+    """The template was `roster-template-…`, the export `danh-sach-…` and the report `…-errors` whatever the
+    language: each is now named in the language of the page that asked for it."""
+    client = signed_in(rep)
+    template = reverse("organizations:roster_template", args=[org.public_id])
+    report = reverse("organizations:error_report", args=[imported.public_id])
+    named = {url: client.get(url)["Content-Disposition"] for url in (template, report)}
+    assert named == {
+        template: f'attachment; filename="mau-danh-sach-{org.tax_code}.xlsx"',
+        report: 'attachment; filename="nhan-vien-loi.xlsx"',
+    }
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    named = {url: client.get(url)["Content-Disposition"] for url in (template, report)}
+    assert named == {
+        template: f'attachment; filename="roster-template-{org.tax_code}.xlsx"',
+        report: 'attachment; filename="nhan-vien-errors.xlsx"',
+    }
