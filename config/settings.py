@@ -179,6 +179,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # intcomma left 30000 ungrouped there: this is the fallback of the languages that name none. Other numbers
 # stay ungrouped (USE_THOUSAND_SEPARATOR is off): ids, versions and years in forms and links are not touched.
 NUMBER_GROUPING = 3
+# Dates are shown in the active language's way: 08/12/2026 in Vietnamese, 8 Dec 2026 in English (where
+# 08/12/2026 reads as August 12). Pages name DATE_FORMAT / DATETIME_FORMAT; config/formats holds them.
+FORMAT_MODULE_PATH = "config.formats"
 USE_I18N = True
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_TZ = True
