@@ -25,6 +25,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -176,7 +177,7 @@ def _lot_label(line: StockLine, allowed: bool) -> str:
     label = _("%(vaccine)s · lot %(lot)s · exp. %(expiry)s · %(n)d left") % {
         "vaccine": line.vaccine_name,
         "lot": line.lot_number,
-        "expiry": line.expiry.strftime("%d/%m/%Y"),
+        "expiry": date_format(line.expiry, "DATE_FORMAT"),
         "n": line.on_hand,
     }
     return label if allowed else _("%(label)s (not for this dose)") % {"label": label}

@@ -48,6 +48,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, connections, router, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -458,7 +459,10 @@ def _refuse_duplicate(organization: Organization, digest: str) -> None:
                 "This file is already being imported (uploaded at %(at)s as %(name)s): follow that import, or "
                 "cancel it there to send the file again."
             )
-            % {"at": timezone.localtime(running.created_at).strftime("%d/%m/%Y %H:%M"), "name": running.original_name},
+            % {
+                "at": date_format(timezone.localtime(running.created_at), "DATETIME_FORMAT"),
+                "name": running.original_name,
+            },
             extra={"import_id": str(running.public_id)},
         )
 
@@ -1540,7 +1544,7 @@ def _conflict_row_listed_refuse(conflict: RosterConflict) -> None:
             "document number was probably mistyped. Correcting this record would make it a second copy of that "
             "person; keep the record as it is."
         )
-        % {"name": conflict.submitted.get("full_name", ""), "born": person.date_of_birth.strftime("%d/%m/%Y")},
+        % {"name": conflict.submitted.get("full_name", ""), "born": date_format(person.date_of_birth, "DATE_FORMAT")},
     )
 
 

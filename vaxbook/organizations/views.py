@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -513,14 +514,11 @@ def _comparison(conflict: RosterConflict) -> list[dict[str, Any]]:
     """The row's identity beside the record's, field by field, the differences marked."""
     given, person = conflict.submitted, conflict.person
     sexes, id_types = dict(Person.Sex.choices), dict(Person.IdType.choices)
-    birth = given.get("date_of_birth", "")
+    born = conflict.submitted_date_of_birth  # stored as ISO text, or empty
+    birth = date_format(born, "DATE_FORMAT") if born is not None else given.get("date_of_birth", "")
     lines = [
         (_("Full name"), given.get("full_name", ""), person.full_name),
-        (
-            _("Date of birth"),
-            "{2}/{1}/{0}".format(*birth.split("-")) if birth.count("-") == 2 else birth,
-            person.date_of_birth.strftime("%d/%m/%Y"),
-        ),
+        (_("Date of birth"), birth, date_format(person.date_of_birth, "DATE_FORMAT")),
         (_("Sex"), capfirst(str(sexes.get(given.get("sex", ""), ""))), capfirst(str(sexes.get(person.sex, "")))),
         (
             _("Document"),

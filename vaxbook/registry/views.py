@@ -264,7 +264,7 @@ class Fact:
 
 
 def _facts(person: Person) -> list[Fact]:
-    dob = date_format(person.date_of_birth, "d/m/Y") if person.date_of_birth else ""
+    dob = date_format(person.date_of_birth, "DATE_FORMAT") if person.date_of_birth else ""
     document = ""
     if person.id_number:
         document = f"{capfirst(person.get_id_type_display())} · {person.id_number}"
