@@ -14,7 +14,7 @@ The cast is the clinic's (see fixtures.py): `vacc` is vaccinator A, `clerk` a da
 
 import html as htmllib
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -415,6 +415,32 @@ def test_the_person_page_names_the_priority_group_in_the_pages_language(
     priority_group.save()
     html = signed_in(vaccinator_a, "en").get(panel_url(facility_a, person)).content.decode()
     assert f"<dd>{priority_group.code}. Người lao động tự do</dd>" in html
+
+
+def test_the_desk_shows_dates_day_first_in_vietnamese_and_names_the_month_in_english(
+    clerk_a: Any, vaccinator_a: Any, facility_a: Any, person: Any, comirnaty: Any
+) -> None:
+    """08/12/2026 reads as August 12 to many English readers: the English pages name the month; the
+    Vietnamese ones stay day first. The lot's expiry in the select and the session's weekday too."""
+    person.date_of_birth = date(1990, 12, 8)
+    person.save(update_fields=["date_of_birth"])
+    f.stock(facility_a, f.LotFactory(vaccine=comirnaty, number="DEC08", expiry=date(2027, 12, 8)), 20)
+    f.SessionFactory(facility=facility_a, vaccine=comirnaty, date=date(2026, 12, 8))
+    screening = all_no(signed_in(clerk_a), facility_a, person)
+    sessions = reverse("clinic:sessions", kwargs={"facility_id": facility_a.public_id})
+    for language, born, expiry, session_day in (
+        ("vi", "<dd>08/12/1990", "· HSD 08/12/2027 ·", ">Thứ 3 08/12/2026</a>"),
+        ("en", "<dd>8 Dec 1990", "· exp. 8 Dec 2027 ·", ">Tue 8 Dec 2026</a>"),
+    ):
+        client = signed_in(clerk_a, language)
+        html = client.get(panel_url(facility_a, person, screening)).content.decode()
+        assert born in html
+        [lot] = [label for _v, label, _s in lot_options(html) if "DEC08" in label]
+        assert expiry in lot
+        listed = client.get(sessions).content.decode()
+        assert session_day in listed
+        if language == "en":
+            assert "08/12/" not in html + listed
 
 
 # 5. Selects wide enough to read (in a real browser) ------------------------------------------------------

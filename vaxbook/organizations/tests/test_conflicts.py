@@ -10,7 +10,7 @@ facility serves the record's ward); `admin_user` is national.
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vaxbook.common.errors import Conflict, DomainError, NotFound
 from vaxbook.common.models import AuditEvent
@@ -218,6 +218,9 @@ def test_a_correction_that_would_copy_a_person_the_roster_lists_is_refused(run, 
     # The row's own name and birth date; not the other record's document (it may be outside the reviewer's scope)
     assert "Trần Thị Mai" in str(error.message) and "04/03/1990" in str(error.message)
     assert listed.id_number not in str(error.message)
+    with translation.override("en"), pytest.raises(Conflict) as in_english:
+        roster_conflict_review(actor=officer, conflict=conflict, decision="correct")
+    assert "born 4 Mar 1990," in str(in_english.value.errors[0].message)  # 04/03 would read as April 3
     record.refresh_from_db()
     conflict.refresh_from_db()
     assert (record.date_of_birth, record.version, conflict.status) == (date(1990, 4, 3), 1, "open")

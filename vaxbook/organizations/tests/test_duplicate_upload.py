@@ -3,8 +3,11 @@ imported twice: the second is refused as `import_duplicate`, naming the import t
 kept. Once the first has ended, the same file may be sent again; another organization's identical file is its
 own; a file that differs by one byte is another file."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import IntegrityError
+from django.utils import translation
 
 from vaxbook.common.errors import Conflict
 from vaxbook.common.testing import OrganizationFactory, Role, make_member
@@ -41,6 +44,19 @@ def test_the_same_file_while_the_first_waits_is_refused_and_names_it(
     assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1  # the second upload's bytes were not kept
     other = start(rep, org, roster(4), django_capture_on_commit_callbacks)  # another file is another import
     assert other.pk != first.pk and other.file_sha256 != first.file_sha256
+
+
+def test_the_refusal_names_when_the_first_came_in_the_reader_s_language(
+    rep, org, places, django_capture_on_commit_callbacks
+):
+    """Day first in Vietnamese; in English the month is named (03/11 would read as March 11). Viet Nam's time."""
+    content = roster()
+    first = start(rep, org, content, django_capture_on_commit_callbacks)
+    RosterImport.objects.filter(pk=first.pk).update(created_at=datetime(2025, 11, 3, 13, 5, tzinfo=UTC))
+    for language, at in (("vi", "03/11/2025 20:05"), ("en", "3 Nov 2025 20:05")):
+        with translation.override(language), pytest.raises(Conflict) as again:
+            start(rep, org, content, django_capture_on_commit_callbacks)
+        assert at in str(again.value.errors[0].message)
 
 
 def test_once_the_first_has_ended_the_same_file_may_be_sent_again(rep, org, places, django_capture_on_commit_callbacks):

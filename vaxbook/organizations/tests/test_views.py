@@ -878,6 +878,56 @@ def test_the_conflict_comparison_capitalises_the_sex(rep, officer, org, places, 
     assert "<td>Female</td>" in sex and "female" not in sex
 
 
+def test_the_conflict_comparison_shows_both_birth_dates_in_the_page_s_language(
+    rep, officer, org, places, django_capture_on_commit_callbacks
+):
+    """The row says 2 February 1981, the record 12 February: day first in Vietnamese, the month named in English
+    (where 02/02 and 12/02 would read as months)."""
+    from datetime import date
+
+    from vaxbook.organizations.models import RosterConflict
+    from vaxbook.organizations.services import roster_import_start
+
+    row = person_row(1)
+    t.PersonFactory(
+        full_name=row["Họ và tên"], date_of_birth=date(1981, 2, 12), sex="F", id_number=row["Số giấy tờ"], ward=places
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([row]))))
+    client = signed_in(officer)
+    url = reverse("organizations:conflict", args=[RosterConflict.objects.get().public_id])
+    for language, label, given, record in (
+        ("vi", "Ngày sinh", "02/02/1981", "12/02/1981"),
+        ("en", "Date of birth", "2 Feb 1981", "12 Feb 1981"),
+    ):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = client.get(url).content.decode()
+        born = page.split(f'<th scope="row">{label}</th>')[1].split("</tr>")[0]
+        assert born == f"<td>{given}</td><td>{record}</td>"
+
+
+def test_the_roster_and_its_import_show_dates_day_first_in_vietnamese_and_name_the_month_in_english(rep, org, imported):
+    """08/12/2026 reads as August 12 to many English readers: the English pages name the month; the Vietnamese
+    ones stay day first, and times stay on 24 hours."""
+    from datetime import UTC, datetime
+
+    RosterImport.objects.filter(pk=imported.pk).update(created_at=datetime(2025, 11, 3, 13, 5, tzinfo=UTC))
+    client = signed_in(rep)
+    roster = reverse("organizations:roster", args=[org.public_id])
+    import_page = reverse("organizations:import", args=[imported.public_id])
+    for language, born, uploaded in (
+        ("vi", ">02/02/1981</td>", "03/11/2025 20:05"),  # person_row(1)'s birth; the upload in Viet Nam's time
+        ("en", ">2 Feb 1981</td>", "3 Nov 2025 20:05"),
+    ):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = client.get(roster).content.decode()
+        assert born in page
+        assert uploaded in page.split('class="stack imports-table"')[1]  # the list of the organization's imports
+        assert uploaded in client.get(import_page).content.decode()
+        if language == "en":
+            assert "02/02/1981" not in page and "03/11/2025" not in page
+
+
 def test_the_cancel_page_s_let_it_run_link_names_the_import(rep, org):
     imp = RosterImport.objects.create(
         organization=org, uploaded_by=rep, original_name="a.xlsx", file_format="xlsx", file="x.xlsx"

@@ -1,7 +1,7 @@
 """The registry pages: search, the record with its problems by field, the form, households, scoping, language."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -474,6 +474,39 @@ def test_the_portal_is_vietnamese_whatever_the_browser_says(clerk_a: Any) -> Non
     }
     assert messages["en"][0]["code"] == messages["vi"][0]["code"] == "invalid_literal_error"
     assert messages["en"][0]["message"] != messages["vi"][0]["message"]
+
+
+def test_dates_are_day_first_in_vietnamese_and_name_the_month_in_english(
+    clerk_a: Any, ward1: Any, priority_group: Any
+) -> None:
+    """08/12/1990 reads as August 12 to many English readers: the English pages name the month (8 Dec 1990),
+    the Vietnamese ones stay day first; times stay on 24 hours."""
+    born = date(1990, 12, 8)
+    person = t.PersonFactory(
+        full_name="Trần Văn Tám", date_of_birth=born, id_number=t.cccd_for(born, "M", 8), ward=ward1
+    )
+    Person.objects.filter(pk=person.pk).update(created_at=datetime(2025, 11, 3, 1, 30, tzinfo=UTC))
+    client = signed_in(clerk_a)
+    url = f"/registry/persons/{person.public_id}/"
+    vi = client.get(url).content.decode()
+    assert "<dd>08/12/1990\n" in fact(vi, "date_of_birth") and "03/11/2025 08:30" in vi  # Viet Nam's time
+    assert '<td class="c-dob">08/12/1990</td>' in client.get("/registry/", {"q": "Trần Văn Tám"}).content.decode()
+    client.post("/i18n/setlang/", {"language": "en"})
+    en = client.get(url).content.decode()
+    assert "<dd>8 Dec 1990\n" in fact(en, "date_of_birth") and "3 Nov 2025 08:30" in en
+    assert '<td class="c-dob">8 Dec 1990</td>' in client.get("/registry/", {"q": "Trần Văn Tám"}).content.decode()
+    assert "08/12/" not in en
+
+
+def test_a_date_typed_day_first_is_read_so_in_english_too(clerk_a: Any, ward1: Any, priority_group: Any) -> None:
+    """Only the display follows the language: what is typed is still dd/mm/yyyy on the English pages."""
+    client = signed_in(clerk_a)
+    client.post("/i18n/setlang/", {"language": "en"})
+    response = client.post("/registry/persons/new/", form_data(ward1, date_of_birth="04/03/1990"))
+    assert response.status_code == 302
+    assert Person.objects.get(full_name="Phạm Thị Lan").date_of_birth == DOB  # 4 March
+    form = client.get("/registry/persons/new/").content.decode()
+    assert "dd/mm/yyyy" in row(form, "date_of_birth")  # the help says how to type it
 
 
 # --------------------------------------------------------------------------------------------
