@@ -219,7 +219,7 @@ def test_a_correction_that_would_copy_a_person_the_roster_lists_is_refused(run, 
     assert "Trần Thị Mai" in str(error.message) and "04/03/1990" in str(error.message)
     assert listed.id_number not in str(error.message)
     with translation.override("en"), pytest.raises(Conflict) as in_english:
-        roster_conflict_review(actor=officer, conflict=conflict, decision="correct")
+        review(actor=officer, conflict=conflict, decision="correct")
     assert "born 4 Mar 1990," in str(in_english.value.errors[0].message)  # 04/03 would read as April 3
     record.refresh_from_db()
     conflict.refresh_from_db()
