@@ -717,6 +717,9 @@ class _Chunk:
     kept: list[tuple[int, tuple[str, ...]]]  # rows linked to a record that kept values of its own: (row, fields)
     roster_new: list[RosterEntry] | None = None
     roster_copy: CopyRows | None = None
+    #: The persons whose open conflict this chunk's rows name as another record (`_conflicts_named`): withdrawn
+    #: when the whole file is read (`_finish`), unless the file's own row about them moved it to this import.
+    named: frozenset[int] = frozenset()
     #: The run's refusals by reason and values kept once this chunk counts (`_ImportRun._tallies_after`),
     #: saved with its rows: a worker that dies later leaves them in the import.
     after: "tuple[Counter[str], dict[str, list[Any]]] | None" = None
@@ -777,6 +780,7 @@ class _ImportRun:
         # The open conflicts' rows by their birth date, as (their name, the record's person): a row accepted as
         # another record that is the person of that name and birth date (the number corrected) withdraws them too.
         self.conflict_rows: dict[date, list[tuple[str, int]]] = {}
+        self.conflicts_named: set[int] = set()  # of the chunks written (`_Chunk.named`)
         # An error report sent back: the column of its reasons (`_repeats_on_roster`).
         self.reasons_at: int | None = None
 
@@ -1099,26 +1103,45 @@ class _ImportRun:
             self.conflict_rows.setdefault(key, []).append((name, person_id))
 
     def _conflicts_withdraw(self, chunk: _Chunk) -> int:
-        """The open conflicts with nothing left for the reviewers to answer:
-        - of the persons this chunk's rows link to: the organization's row now agrees with the record;
-        - whose row's person this chunk accepted as another record (same name and birth date): the row's
-          document number was mistyped and is corrected (else a reviewer would rename the record it named)."""
+        """The open conflicts of the persons this chunk's rows link to: the organization's row now agrees with
+        the record, nothing is left for the reviewers to answer. (Those whose row's person the chunk accepts as
+        another record wait for the end of the file: `_conflicts_named`.)"""
+        chunk.named = self._conflicts_named(chunk)
         linked = {person.pk for _row, person in chunk.accepted if person.pk in self.open_conflicts}
+        if not linked:
+            return 0
+        now = timezone.now()
+        return RosterConflict.objects.filter(
+            organization=self.organization, status=RosterConflict.Status.OPEN, person_id__in=linked
+        ).update(status=RosterConflict.Status.WITHDRAWN, resolved_at=now, updated_at=now)
+
+    def _conflicts_named(self, chunk: _Chunk) -> frozenset[int]:
+        """The persons whose open conflict's row this chunk accepts as another record (same name and birth
+        date): the row's document number was mistyped and is corrected (else a reviewer would rename the record
+        it named). Withdrawn once the whole file is read (`_conflicts_named_withdraw`), and not where the file
+        still holds the mistyped row, wherever it is: decided at the end, the outcome does not hang on which
+        chunk each row falls in (withdrawn at once, an earlier corrected row withdrew the conflict and a later
+        mistyped one opened a new one; in one chunk, the conflict moved to this import)."""
         named: set[int] = set()
         for _row, person in chunk.accepted:
             for name, other in self.conflict_rows.get(person.date_of_birth, ()):
                 if other != person.pk and identity_agrees(person, name, person.date_of_birth):
                     named.add(other)
+        return frozenset(named)
+
+    def _conflicts_named_withdraw(self) -> int:
+        """In the transaction that ends the import: withdraw the open conflicts its rows named as another record
+        (`_conflicts_named`), but not one this file raised (again): its mistyped row is still in it."""
+        if not self.conflicts_named:
+            return 0
         now = timezone.now()
-        withdrawn = 0
-        open_ones = RosterConflict.objects.filter(organization=self.organization, status=RosterConflict.Status.OPEN)
-        update = {"status": RosterConflict.Status.WITHDRAWN, "resolved_at": now, "updated_at": now}
-        if linked:
-            withdrawn += open_ones.filter(person_id__in=linked).update(**update)
-        if named:
-            # Not one this file raised (again): its mistyped row is still in it, whatever the order of the rows.
-            withdrawn += open_ones.filter(person_id__in=named).exclude(roster_import=self.imp).update(**update)
-        return withdrawn
+        return (
+            RosterConflict.objects.filter(
+                organization=self.organization, status=RosterConflict.Status.OPEN, person_id__in=self.conflicts_named
+            )
+            .exclude(roster_import=self.imp)
+            .update(status=RosterConflict.Status.WITHDRAWN, resolved_at=now, updated_at=now)
+        )
 
     def _roster_write(self, chunk: _Chunk) -> tuple[int, int]:
         """Add the accepted persons to the roster; a non-empty department or employee number replaces the old."""
@@ -1176,6 +1199,7 @@ class _ImportRun:
         self.counts.update(chunk.tally)
         assert chunk.after is not None  # set by `_write`
         self.refusals, self.values_kept = chunk.after
+        self.conflicts_named.update(chunk.named)
         statuses = chunk.statuses
         for i in sorted(i for i, (status, _problems) in statuses.items() if status == "refused"):
             self._report(chunk.rows[i], statuses[i][1])
@@ -1265,12 +1289,14 @@ class _ImportRun:
                 if imp.error_report.name:
                     imp.error_report.delete(save=False)
                 raise ImportInterrupted()
+            withdrawn = self._conflicts_named_withdraw()
             audit_log(
                 actor=self.actor,
                 action="organizations.roster_import.finished",
                 subject=imp,
                 data={
                     "rows": self.processed,
+                    "conflicts_withdrawn": withdrawn,
                     **dict(self.counts),
                     "footer_rows": self.footer_rows,
                     "section_rows": [number for number, _text in self.sections.rows],

@@ -156,8 +156,10 @@ def test_a_row_whose_mistyped_number_is_corrected_withdraws_the_conflict_and_the
     assert (fixed.created, fixed.refused) == (1, 0)
     conflict.refresh_from_db()
     assert (conflict.status, conflict.roster_import) == ("withdrawn", first)
+    # Withdrawn when the whole file is read (the file might still hold the mistyped row further on)
     chunk = AuditEvent.objects.filter(action="organizations.roster.imported").order_by("-id").first()
-    assert chunk.data["conflicts_withdrawn"] == 1
+    end = AuditEvent.objects.filter(action="organizations.roster_import.finished").order_by("-id").first()
+    assert (chunk.data["conflicts_withdrawn"], end.data["conflicts_withdrawn"]) == (0, 1)
     with pytest.raises(Conflict) as answered:
         review(actor=officer, conflict=conflict, decision="correct")
     assert answered.value.errors[0].code == "conflict_reviewed"
@@ -189,17 +191,22 @@ def test_a_report_sent_back_refuses_a_repeat_again_rather_than_sending_the_staff
     assert run(xlsx_bytes(fixed)).created == 1
 
 
-def test_the_same_file_again_keeps_the_conflict_its_mistyped_row_still_raises(run, record, org):
+@pytest.mark.parametrize("chunk_rows", [1, 1000])
+def test_the_same_file_again_keeps_the_conflict_its_mistyped_row_still_raises(run, record, org, settings, chunk_rows):
     """A file holding both the person's own row and the mistyped one: sent again, the mistyped row still names
-    the record, and its conflict stays open (the own row accepted does not withdraw what the file still asks),
-    whichever row comes first."""
+    the record, and its conflict stays open, moved to the new import (the own row accepted does not withdraw
+    what the file still asks), whichever row comes first and whichever chunks they fall in. With each row in a
+    chunk of its own, the own row first withdrew the conflict and the mistyped row then opened another."""
+    settings.ROSTER_IMPORT_CHUNK_ROWS = chunk_rows
     own = the_row(record, **{"Số giấy tờ": cccd_for(DOB, "F", 778)})
     for rows in ([own, the_row(record), person_row(2)], [the_row(record), own, person_row(2)]):
         content = xlsx_bytes(table(rows))
         run(content)
+        first = RosterConflict.objects.get()
         second = run(content)
-        conflict = RosterConflict.objects.get(status="open")
-        assert second.refusals.get("document_conflict") == 1 and conflict.roster_import == second
+        conflict = RosterConflict.objects.get()  # the same one: none withdrawn, none opened
+        assert (conflict.pk, conflict.status, conflict.roster_import) == (first.pk, "open", second)
+        assert second.refusals.get("document_conflict") == 1
         RosterConflict.objects.all().delete()
 
 
