@@ -1487,7 +1487,7 @@ def roster_conflict_review(
     if unsaid:
         raise DomainError(unsaid)
     with transaction.atomic():
-        locked = RosterConflict.objects.select_for_update().get(pk=conflict.pk)
+        person, locked = _conflict_lock(conflict)
         if not locked.is_open:
             raise Conflict.single(
                 "conflict",
@@ -1504,7 +1504,6 @@ def roster_conflict_review(
                 ),
                 extra={"current_version": locked.version},
             )
-        person = Person.objects.select_for_update().get(pk=locked.person_id)
         if person.version != person_version:
             raise Conflict.single(
                 "person_version",
@@ -1536,6 +1535,25 @@ def roster_conflict_review(
             _conflict_answer(actor, locked, RosterConflict.Status.KEPT)
         _conflict_audit(actor, locked, person, decision=decision, by="review")
     return locked
+
+
+def _conflict_lock(conflict: RosterConflict) -> tuple[Person, RosterConflict]:
+    """The conflict's record and the conflict, locked in that order: the order an edit of the record takes them
+    (`person_update`, whose settling locks the record's open conflicts) and an import's (`_conflicts_keep`). The
+    other order deadlocked with them: a review answered 500 while a desk corrected the record. A merge may move
+    the conflict to another record meanwhile: its record is locked then."""
+    person_id = conflict.person_id
+    for _attempt in range(3):
+        person = Person.objects.select_for_update().get(pk=person_id)
+        locked = RosterConflict.objects.select_for_update().get(pk=conflict.pk)
+        if locked.person_id == person.pk:
+            return person, locked
+        person_id = locked.person_id
+    raise Conflict.single(
+        "conflict",
+        "conflict_changed",
+        _("The record this row is about changed while you were reviewing it. Reload and compare again."),
+    )
 
 
 def _conflict_row_listed(conflict: RosterConflict) -> Person | None:
