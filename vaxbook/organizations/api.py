@@ -306,9 +306,18 @@ class RosterConflictOut(Schema):
 
 class ConflictReviewIn(Body):
     decision: Literal["correct", "keep"]
-    person_version: int = Field(description="The record's `version` you compared; another is a 409 edit_conflict.")
+    # Strict: a JSON number (true or "1" are not a version), from 1 as versions count.
+    person_version: int = Field(
+        strict=True,
+        ge=1,
+        le=2_147_483_647,
+        description="The record's `version` you compared; another: 409 edit_conflict.",
+    )
     conflict_version: int = Field(
-        description="The conflict's `version` you compared; another is a 409 conflict_changed."
+        strict=True,
+        ge=1,
+        le=2_147_483_647,
+        description="The conflict's `version` you compared; another: 409 conflict_changed.",
     )
 
 

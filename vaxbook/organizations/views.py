@@ -532,6 +532,12 @@ def _comparison(conflict: RosterConflict) -> list[dict[str, Any]]:
     ]
 
 
+def _version(text: str) -> int | None:
+    """A version the page sent back (ASCII digits, as the page writes it: "²" or "١" are digits to Python too, and
+    int() of 5,000 digits raises); None for anything else, which the review refuses as not said."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def conflict_detail(request: HttpRequest, conflict_id: uuid.UUID) -> HttpResponse:
@@ -541,14 +547,13 @@ def conflict_detail(request: HttpRequest, conflict_id: uuid.UUID) -> HttpRespons
     except NotFound:
         raise Http404(_("No such roster conflict, or you may not see it.")) from None
     if request.method == "POST":
-        version, seen = request.POST.get("person_version", ""), request.POST.get("conflict_version", "")
         try:
             services.roster_conflict_review(
                 actor=request.user,
                 conflict=conflict,
                 decision=request.POST.get("decision", ""),
-                person_version=int(version) if version.isdigit() else None,
-                conflict_version=int(seen) if seen.isdigit() else None,
+                person_version=_version(request.POST.get("person_version", "")),
+                conflict_version=_version(request.POST.get("conflict_version", "")),
             )
         except DomainError as exc:
             for error in exc.errors:

@@ -768,9 +768,19 @@ def test_a_review_names_the_versions_it_compared(run, record, officer, api, clie
     missing = api.as_user(officer).post_json(url, {"decision": "keep", "person_version": 1})
     assert missing.status_code == 422
     assert [(e["field"], e["code"]) for e in missing.json()["errors"]] == [("conflict_version", "required")]
+    for person_version in (True, "1", 0, -1, 10**30, 1.5):  # a JSON number from 1, not a truth or a text
+        odd = api.post_json(url, {"decision": "keep", "person_version": person_version, "conflict_version": 1})
+        assert odd.status_code == 422 and odd.json()["errors"][0]["field"] == "person_version", person_version
     client.force_login(officer)
     page = client.post(f"/organizations/conflicts/{conflict.public_id}/", {"decision": "keep"}, follow=True)
     assert "Chưa nói rõ phiên bản hồ sơ bạn đã so sánh" in page.content.decode()
+    for odd in ("²", "١", "9" * 5000, "-1", " 1"):  # digits to Python, not as the page writes a version
+        page = client.post(
+            f"/organizations/conflicts/{conflict.public_id}/",
+            {"decision": "keep", "person_version": odd, "conflict_version": "1"},
+            follow=True,
+        )
+        assert page.status_code == 200 and "Chưa nói rõ phiên bản hồ sơ bạn đã so sánh" in page.content.decode()
     person_update(actor=officer, person=record, changes={"phone": "0912345678"})
     stale = api.post_json(url, {"decision": "keep", "person_version": 1, "conflict_version": 1})
     assert stale.status_code == 409 and stale.json()["errors"][0]["code"] == "edit_conflict"
