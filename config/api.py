@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ UNKNOWN_PARAMETER = "unknown_parameter"
 # The statuses any operation may answer with the error shape (a missing record, a refusal, a body the
 # parser refuses, a page past the end...), and those only a write may (a conflict, a body too large).
 _ERROR_STATUSES = {
-    "400": "A request that cannot be read (not JSON, a malformed header).",
+    "400": "A request that cannot be read (not JSON, a malformed header, a body cut short).",
     "401": "No valid bearer token (or session).",
     "403": "Not yours to see or change.",
     "404": "Nothing with this id that you may see.",
@@ -212,11 +212,20 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _errors(request, 404, [{"field": "", "code": "not_found", "message": _("Not found.")}])
 
 
+@api.exception_handler(UnreadablePostError)
+def on_body_cut_short(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body that ended before its length (common.wsgi's `_WholeBody`): a client that stopped sending."""
+    message = _("The request's body ended before its length: nothing of it was kept. Send it again.")
+    return _errors(request, 400, [{"field": "body", "code": "body_cut_short", "message": message}])
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     cause = exc.__cause__
     if isinstance(cause, DomainError):  # refused by the parser (ApiParser), which ninja wraps in a 400
         return on_domain_error(request, cause)
+    if isinstance(cause, UnreadablePostError):
+        return on_body_cut_short(request, cause)
     if isinstance(cause, (ValueError, RecursionError)):  # ninja could not parse the body: not JSON, not UTF-8
         message = _("The request body is not valid JSON.")
         return _errors(request, 400, [{"field": "body", "code": "invalid_json", "message": message}])

@@ -16,7 +16,7 @@ from django.utils.http import parse_header_parameters, url_has_allowed_host_and_
 from django.utils.translation import gettext as _
 
 from vaxbook.common.apiparser import INVALID_CHARACTER, bad_character_fields
-from vaxbook.common.wsgi import LENGTH_UNKNOWN
+from vaxbook.common.wsgi import BODY_REFUSED, CODING_UNSUPPORTED
 
 API_PREFIX = "/api/"
 
@@ -44,14 +44,17 @@ class RequestSizeMiddleware:
     """A request whose declared body (Content-Length) is larger than REQUEST_MAX_BYTES is answered 413
     `request_too_large` before the body is read: Django would first write the whole of it to a temporary
     file (a 400 MB upload took a second and its disk space before the roster import said it was too large),
-    whatever the size. The API answers in its error shape; the portal with its error page."""
+    whatever the size. The API answers in its error shape; the portal with its error page. It also answers the
+    bodies sent without a length that the WSGI edge refused (`common.wsgi`: 411 `length_required`, 501
+    `transfer_coding_unsupported`)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.META.get(LENGTH_UNKNOWN):
-            return self._length_required(request)
+        refused = request.META.get(BODY_REFUSED)
+        if refused:
+            return self._body_refused(request, refused)
         declared = request.META.get("CONTENT_LENGTH") or ""
         largest = settings.REQUEST_MAX_BYTES
         if not declared.isdigit() or int(declared) <= largest:
@@ -69,15 +72,22 @@ class RequestSizeMiddleware:
         return render(request, "413.html", context, status=413)
 
     @staticmethod
-    def _length_required(request: HttpRequest) -> HttpResponse:
-        """411 `length_required`: a body sent in chunks that the app server does not end (common.wsgi)."""
-        message = _("The request did not say how long its body is: send it again with its length (Content-Length).")
+    def _body_refused(request: HttpRequest, code: str) -> HttpResponse:
+        """A body sent without a length that `common.wsgi` refused: 501 for a transfer coding it does not undo,
+        else 411."""
+        if code == CODING_UNSUPPORTED:
+            status = 501
+            message = _(
+                "The request's body is sent with a transfer coding Vaxbook does not read (%(coding)s): send it "
+                "again without it."
+            ) % {"coding": request.META.get("HTTP_TRANSFER_ENCODING", "")}
+        else:
+            status = 411
+            message = _("The request did not say how long its body is: send it again with its length (Content-Length).")
         if request.path_info.startswith(API_PREFIX):
-            return JsonResponse(
-                {"errors": [{"field": "file", "code": "length_required", "message": message}]}, status=411
-            )
-        context = {"code": "length_required", "message": message, "back_url": back_url(request)}
-        return render(request, "411.html", context, status=411)
+            return JsonResponse({"errors": [{"field": "file", "code": code, "message": message}]}, status=status)
+        context = {"code": code, "status": status, "message": message, "back_url": back_url(request)}
+        return render(request, "body_refused.html", context, status=status)
 
 
 def back_url(request: HttpRequest) -> str | None:
@@ -140,6 +150,16 @@ class FormCutShortMiddleware:
         content_type, params = parse_header_parameters(request.META.get("CONTENT_TYPE") or "")
         boundary = params.get("boundary", "")
         stream = getattr(request, "_stream", None)
+        if content_type == "application/x-www-form-urlencoded" and not request.path_info.startswith(API_PREFIX):
+            # Its end is its length only (common.wsgi's `_WholeBody` raises when the body stops before it): read
+            # here too, so that a form cut short gets this page, not CSRF's (which takes it for a form without
+            # its token).
+            try:
+                request.POST  # noqa: B018
+            except UnreadablePostError:
+                context = {"code": "invalid_form", "back_url": back_url(request)}
+                return render(request, "400_form.html", context, status=400)
+            return self.get_response(request)
         if content_type != "multipart/form-data" or not boundary.isascii() or not boundary or stream is None:
             return self.get_response(request)
         request._stream = _FormEndStream(stream, boundary.encode())  # type: ignore[attr-defined,assignment]
