@@ -41,8 +41,9 @@ _ERROR_STATUSES = {
 }
 _WRITE_ERROR_STATUSES = {
     "409": "A conflict: the same Idempotency-Key with another body, a record changed meanwhile, a full session.",
-    "411": "A body sent in chunks that the server could not measure (length_required): send its Content-Length.",
+    "411": "A body sent without its length that cannot be measured (length_required): send its Content-Length.",
     "413": "A body over the size limit.",
+    "501": "A transfer coding other than chunked (transfer_coding_unsupported).",
 }
 _ERRORS_SCHEMA = {
     "type": "object",
