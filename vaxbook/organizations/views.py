@@ -261,15 +261,17 @@ def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
     finished = roster_import.is_finished
     conflicting = roster_import.refusals.get("document_conflict", 0)
     conflicts: list[RosterConflict] = []
+    held = 0  # the rows sent for review that are still this import's
     if conflicting:
         rows = selectors.roster_conflicts_for_import(user=request.user, roster_import=roster_import)
         conflicts = list(rows if finished else rows[:CONFLICTS_SHOWN])
+        held = rows.count() if not finished and len(conflicts) == CONFLICTS_SHOWN else len(conflicts)
     return {
         "imp": roster_import,
         "conflicts": conflicts,
         # rows whose review a later file's same row took over (one review is open per person)
-        "conflicts_later": max(0, conflicting - len(conflicts)) if finished else 0,
-        "conflicts_so_far": conflicting if not finished and conflicting > len(conflicts) else 0,
+        "conflicts_later": max(0, conflicting - held),
+        "conflicts_so_far": held if held > len(conflicts) else 0,
         "problems": [render_problem(p) for p in roster_import.problems],
         "footer_rows": ", ".join(str(n) for n in roster_import.footer_rows),
         "section_rows": ", ".join(f"{n} (“{text}”)" for n, text in roster_import.section_rows[:SHOWN_SECTIONS])

@@ -796,7 +796,7 @@ def test_a_running_import_s_page_lists_the_rows_its_saved_chunks_sent_for_review
     listed none. Now it lists the first few its saved chunks sent, and says the whole list comes at the end."""
     from vaxbook.organizations.views import CONFLICTS_SHOWN
 
-    rows = [person_row(n) for n in range(1, CONFLICTS_SHOWN + 3)]
+    rows = [person_row(n) for n in range(1, CONFLICTS_SHOWN + 9)]
     for row in rows:  # each record typed at a site with another birth day
         born = date.fromisoformat("-".join(reversed(row["Ngày sinh"].split("/"))))
         PersonFactory(
@@ -817,3 +817,17 @@ def test_a_running_import_s_page_lists_the_rows_its_saved_chunks_sent_for_review
     assert "Đến lúc này, các dòng sau" in listed and 'id="import-counts"' not in running
     assert listed.count('<tr data-status="open">') == CONFLICTS_SHOWN and rows[0]["Họ và tên"] in listed
     assert f"{CONFLICTS_SHOWN} dòng đầu trong {len(rows)} dòng đến lúc này" in listed
+    assert 'id="conflicts-later"' not in running
+    # A later file took over the first five rows' review meanwhile: the page counts the rows still its own
+    later = RosterImport.objects.create(
+        organization=imp.organization, uploaded_by=rep, original_name="later.xlsx", status="running"
+    )
+    moved = RosterConflict.objects.filter(roster_import=imp).order_by("row_number")[:5]
+    RosterConflict.objects.filter(pk__in=[c.pk for c in moved]).update(roster_import=later)
+    running = client.get(f"/organizations/imports/{imp.public_id}/status/").content.decode()
+    listed = running.split('id="import-conflicts"')[1].split("</div>")[0]
+    assert f"{CONFLICTS_SHOWN} dòng đầu trong {len(rows) - 5} dòng đến lúc này" in listed
+    assert 'id="conflicts-later">5 ' in running
+    RosterConflict.objects.update(roster_import=later)  # all of them: the page says where they went
+    running = client.get(f"/organizations/imports/{imp.public_id}/status/").content.decode()
+    assert 'id="import-conflicts"' not in running and f'id="conflicts-later">{len(rows)} ' in running
