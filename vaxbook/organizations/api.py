@@ -391,7 +391,8 @@ def template_response(organization: Organization, content: bytes) -> HttpRespons
 def error_report_response(roster_import: RosterImport) -> FileResponse:
     if not roster_import.error_report:
         raise NotFound.single("id", "error_report_missing", _("This import has no error report."))
-    stem = roster_import.original_name.rsplit(".", 1)[0] or pgettext("download name", "roster")
+    # At most 100 characters of the file's own name: with the suffix, within the 255 a file system takes
+    stem = roster_import.original_name.rsplit(".", 1)[0][:100] or pgettext("download name", "roster")
     name = f"{stem}-{pgettext('download name', 'errors')}.xlsx"
     return FileResponse(roster_import.error_report.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
 

@@ -1000,3 +1000,5 @@ def test_downloads_are_named_in_the_page_s_language(rep, org, imported):
         template: f'attachment; filename="roster-template-{org.tax_code}.xlsx"',
         report: 'attachment; filename="nhan-vien-errors.xlsx"',
     }
+    RosterImport.objects.filter(pk=imported.pk).update(original_name="d" * 250 + ".xlsx")
+    assert client.get(report)["Content-Disposition"] == f'attachment; filename="{"d" * 100}-errors.xlsx"'
