@@ -7,10 +7,19 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
+from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -258,6 +267,21 @@ def on_too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _errors(
         request, 400, [{"field": "body", "code": "too_many_fields", "message": _("The request has too many fields.")}]
     )
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """What no other handler answers, in the API's shape rather than Django's HTML page: a request Django takes
+    for suspicious (a 400, as Django answers it) or a fault of ours (a 500, logged and signalled as Django logs
+    and signals one, so that the error reports and the test client still see it)."""
+    if isinstance(exc, (SuspiciousOperation, BadRequest)):
+        message = _("The request cannot be read.")
+        return _errors(request, 400, [{"field": "", "code": "bad_request", "message": message}])
+    got_request_exception.send(sender=None, request=request)
+    message = _("Something went wrong on our side. Try again; if it happens again, tell the support team.")
+    response = _errors(request, 500, [{"field": "", "code": "server_error", "message": message}])
+    log_response("%s: %s", "Internal Server Error", request.path, response=response, request=request, exception=exc)
+    return response
 
 
 api.add_router("/v1/", accounts_router)
