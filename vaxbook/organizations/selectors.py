@@ -454,14 +454,14 @@ def roster_conflicts_for_user(
     return qs.order_by("-created_at", "-id")
 
 
-def roster_conflicts_open_rows(*, organization: Organization) -> list[tuple[int, str, str]]:
+def roster_conflicts_open_rows(*, organization: Organization) -> list[tuple[int, str, str, int]]:
     """The open conflicts of this organization as (the record's person, the row's name, the row's birth date
-    in ISO form): the import withdraws those a later row answers."""
+    in ISO form, the import whose row it holds): the import withdraws those a later row answers."""
     return [
-        (person_id, str(submitted.get("full_name", "")), str(submitted.get("date_of_birth", "")))
-        for person_id, submitted in RosterConflict.objects.filter(
+        (person_id, str(submitted.get("full_name", "")), str(submitted.get("date_of_birth", "")), roster_import_id)
+        for person_id, submitted, roster_import_id in RosterConflict.objects.filter(
             organization=organization, status=RosterConflict.Status.OPEN
-        ).values_list("person_id", "submitted")
+        ).values_list("person_id", "submitted", "roster_import_id")
     ]
 
 

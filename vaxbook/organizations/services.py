@@ -46,7 +46,7 @@ from typing import IO, Any
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, connections, router, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import format_lazy
@@ -741,6 +741,11 @@ _SERIAL_MIN_ROWS = 50
 _SERIAL_ATTEMPTS = 5
 
 
+def _persons_lock(person_ids: list[int]) -> None:
+    """Lock these records, in the order of their ids (two writers locking some of the same never cross)."""
+    list(Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk").values_list("pk", flat=True))
+
+
 def _values_kept(tallies: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
     """`RosterImport.values_kept` of a run's tallies: field → [rows, their first numbers]."""
     return {name: {"rows": n, "first_rows": first} for name, (n, first) in tallies.items()}
@@ -781,6 +786,9 @@ class _ImportRun:
         # another record that is the person of that name and birth date (the number corrected) withdraws them too.
         self.conflict_rows: dict[date, list[tuple[str, int]]] = {}
         self.conflicts_named: set[int] = set()  # of the chunks written (`_Chunk.named`)
+        # The import whose row each open conflict held when the run started (by the record's person): at the end,
+        # a conflict that another file's row has taken since is that file's question, not this one's to withdraw.
+        self.conflict_imports: dict[int, int] = {}
         # An error report sent back: the column of its reasons (`_repeats_on_roster`).
         self.reasons_at: int | None = None
 
@@ -1011,6 +1019,15 @@ class _ImportRun:
         # while a long import runs writes nothing more in its name (this chunk rolls back).
         if not selectors.uploader_may_import(user_id=self.imp.uploaded_by_id, organization=self.organization):
             raise UploaderNotAllowed()
+        if self.open_conflicts:
+            # The records whose open conflict this chunk's rows may answer (`_conflicts_withdraw`), locked before
+            # their roster entries are written: a review locks the record, then the conflict, then writes the
+            # entry (`_conflict_lock`); the other order could deadlock with it.
+            linked = self._conflicts_linked(chunk)
+            if linked:
+                list(
+                    Person.objects.select_for_update().filter(pk__in=linked).order_by("pk").values_list("pk", flat=True)
+                )
         chunk.plan.write()
         added, changed = self._roster_write(chunk)
         kept = _conflicts_keep(self.organization, self.imp, chunk.conflicts) if chunk.conflicts else 0
@@ -1094,20 +1111,26 @@ class _ImportRun:
     def _conflicts_read(self) -> None:
         conflicts = selectors.roster_conflicts_open_rows(organization=self.organization)
         if self.header is None or not self.header.is_export:
-            self.open_conflicts = frozenset(person_id for person_id, _name, _born in conflicts)
-        for person_id, name, born in conflicts:
+            self.open_conflicts = frozenset(person_id for person_id, _name, _born, _import in conflicts)
+        for person_id, name, born, roster_import_id in conflicts:
+            self.conflict_imports[person_id] = roster_import_id
             try:
                 key = date.fromisoformat(born)
             except ValueError:
                 continue
             self.conflict_rows.setdefault(key, []).append((name, person_id))
 
+    def _conflicts_linked(self, chunk: _Chunk) -> list[int]:
+        """The persons of this chunk's rows that have an open conflict (read when the run started)."""
+        return sorted({person.pk for _row, person in chunk.accepted if person.pk in self.open_conflicts})
+
     def _conflicts_withdraw(self, chunk: _Chunk) -> int:
         """The open conflicts of the persons this chunk's rows link to: the organization's row now agrees with
         the record, nothing is left for the reviewers to answer. (Those whose row's person the chunk accepts as
-        another record wait for the end of the file: `_conflicts_named`.)"""
+        another record wait for the end of the file: `_conflicts_named`.) Their records were locked when the
+        chunk's write began (`_write`)."""
         chunk.named = self._conflicts_named(chunk)
-        linked = {person.pk for _row, person in chunk.accepted if person.pk in self.open_conflicts}
+        linked = self._conflicts_linked(chunk)
         if not linked:
             return 0
         now = timezone.now()
@@ -1131,17 +1154,20 @@ class _ImportRun:
 
     def _conflicts_named_withdraw(self) -> int:
         """In the transaction that ends the import: withdraw the open conflicts its rows named as another record
-        (`_conflicts_named`), but not one this file raised (again): its mistyped row is still in it."""
-        if not self.conflicts_named:
+        (`_conflicts_named`) that still hold the row they held when the run started: not one this file raised
+        again (its mistyped row is still in it), nor one another file's row took meanwhile (an import of the
+        organization running beside this one). Their records first, as a review locks them (`_conflict_lock`)."""
+        named = sorted(self.conflicts_named)
+        if not named:
             return 0
+        _persons_lock(named)
+        still = Q()
+        for person_id in named:
+            still |= Q(person_id=person_id, roster_import_id=self.conflict_imports.get(person_id))
         now = timezone.now()
-        return (
-            RosterConflict.objects.filter(
-                organization=self.organization, status=RosterConflict.Status.OPEN, person_id__in=self.conflicts_named
-            )
-            .exclude(roster_import=self.imp)
-            .update(status=RosterConflict.Status.WITHDRAWN, resolved_at=now, updated_at=now)
-        )
+        return RosterConflict.objects.filter(
+            still, organization=self.organization, status=RosterConflict.Status.OPEN
+        ).update(status=RosterConflict.Status.WITHDRAWN, resolved_at=now, updated_at=now)
 
     def _roster_write(self, chunk: _Chunk) -> tuple[int, int]:
         """Add the accepted persons to the roster; a non-empty department or employee number replaces the old."""
@@ -1494,7 +1520,7 @@ def roster_conflict_review(
                 "conflict_reviewed",
                 _("This conflict was already reviewed: %(decision)s.") % {"decision": locked.get_status_display()},
             )
-        if locked.version != conflict_version:
+        if locked.version != conflict_version or locked.person_id != person.pk:
             raise Conflict.single(
                 "conflict_version",
                 "conflict_changed",
@@ -1539,21 +1565,12 @@ def roster_conflict_review(
 
 def _conflict_lock(conflict: RosterConflict) -> tuple[Person, RosterConflict]:
     """The conflict's record and the conflict, locked in that order: the order an edit of the record takes them
-    (`person_update`, whose settling locks the record's open conflicts) and an import's (`_conflicts_keep`). The
-    other order deadlocked with them: a review answered 500 while a desk corrected the record. A merge may move
-    the conflict to another record meanwhile: its record is locked then."""
-    person_id = conflict.person_id
-    for _attempt in range(3):
-        person = Person.objects.select_for_update().get(pk=person_id)
-        locked = RosterConflict.objects.select_for_update().get(pk=conflict.pk)
-        if locked.person_id == person.pk:
-            return person, locked
-        person_id = locked.person_id
-    raise Conflict.single(
-        "conflict",
-        "conflict_changed",
-        _("The record this row is about changed while you were reviewing it. Reload and compare again."),
-    )
+    (`person_update`, whose settling locks the record's open conflicts) and an import's (`_write` locks the
+    records whose conflicts its rows may answer before it touches them). The other order deadlocked with them: a
+    review answered 500 while a desk corrected the record. The record is the one the reviewer saw: a merge that
+    moved the conflict to another record meanwhile moved its version too (`conflict_changed`, below)."""
+    person = Person.objects.select_for_update().get(pk=conflict.person_id)
+    return person, RosterConflict.objects.select_for_update().get(pk=conflict.pk)
 
 
 def _conflict_row_listed(conflict: RosterConflict) -> Person | None:

@@ -168,6 +168,30 @@ def test_a_row_whose_mistyped_number_is_corrected_withdraws_the_conflict_and_the
     assert Person.objects.filter(full_name="Trần Thị Mai", date_of_birth=DOB).count() == 1
 
 
+def test_a_conflict_another_file_took_while_the_import_ran_is_not_withdrawn_at_its_end(
+    run, record, org, rep, monkeypatch
+):
+    """The corrected row withdraws the conflict when the whole file is read; but an import of the organization
+    running beside it may have sent the mistyped row again meanwhile, taking the conflict: that file's question,
+    left open (withdrawn at the end, on the person alone, it would be lost)."""
+    from vaxbook.organizations import services
+
+    run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    beside = RosterImport.objects.create(organization=org, uploaded_by=rep, original_name="b.xlsx", status="running")
+    original = services._ImportRun._conflicts_named_withdraw
+
+    def taken_meanwhile(self):
+        RosterConflict.objects.filter(pk=conflict.pk).update(roster_import=beside, row_number=7)
+        return original(self)
+
+    monkeypatch.setattr(services._ImportRun, "_conflicts_named_withdraw", taken_meanwhile)
+    fixed = run(conflict_file(record, **{"Số giấy tờ": cccd_for(DOB, "F", 778)}))
+    assert (fixed.status, fixed.created) == ("done", 1)
+    conflict.refresh_from_db()
+    assert (conflict.status, conflict.roster_import) == ("open", beside)
+
+
 def test_a_report_sent_back_refuses_a_repeat_again_rather_than_sending_the_staff_member_for_review(run, org):
     """A file's second row with the first row's number is `document_repeated`; its report, sent back unfixed,
     finds the first row's person registered with that number and another name: no conflict (a reviewer could
