@@ -1,24 +1,13 @@
 """English: the month by its name (8 Dec 2026), since 08/12/2026 reads as August 12 to many readers.
 
-The input formats are day first, as in Vietnamese (below). What Django does not find here it takes from its
-own English formats: the separators and the times typed.
+The input formats are day first, as in Vietnamese (config/formats/typed.py). What Django does not find here
+it takes from its own English formats: the separators and the times typed.
 """
+
+# What a date field reads from what is typed: day first, in both languages.
+from config.formats.typed import DATE_INPUT_FORMATS, DATETIME_INPUT_FORMATS  # noqa: F401
 
 DATE_FORMAT = "j M Y"
 DATETIME_FORMAT = "j M Y H:i"
 SHORT_DATE_FORMAT = "j M Y"
 SHORT_DATETIME_FORMAT = "j M Y H:i"
-
-# What a date field reads from what is typed (the browsers' date pickers send ISO; a browser without one, or
-# a person typing, sends what the page's hints ask for: day first, dd/mm/yyyy). Django's own lists put the
-# month first (08/12/2026 read as August 12), in both languages.
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y"]
-DATETIME_INPUT_FORMATS = [
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y-%m-%d %H:%M",
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y",
-    "%Y-%m-%d",
-]

@@ -139,3 +139,20 @@ def test_the_wastage_form_chooses_no_lot_and_keeps_its_labelled_lots_after_a_ref
     stranger = client.post(url, {"lot": "00000000-0000-0000-0000-000000000000", "quantity": "1", "reason": "broken"})
     assert stranger.status_code == 422 and "lot_not_held" in codes(stranger.content.decode())
     assert list(StockMovement.objects.filter(kind="wasted").values_list("lot__number", flat=True)) == ["GONE1"]
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_an_expiry_typed_day_first_is_the_day_it_says(
+    clerk_a: Any, facility_a: Any, comirnaty: Any, language: str
+) -> None:
+    """A browser without a date picker sends what was typed: 08/12/2030 read as August 12 (Django's own input
+    formats, month first) put a lot's expiry four months early. It is read day first, in both languages."""
+    from datetime import date
+
+    from django.conf import settings
+
+    client = signed_in(clerk_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    data = {"vaccine": comirnaty.code, "number": f"typed{language}", "expiry": "08/12/2030", "quantity": "5"}
+    assert client.post(page_url(facility_a, "receive"), data).status_code == 302
+    assert Lot.objects.get(number=f"TYPED{language.upper()}").expiry == date(2030, 12, 8)
