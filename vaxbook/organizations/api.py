@@ -1,6 +1,7 @@
 """The organizations API: roster template, roster imports (upload, progress, error report), the roster and its
 exports, and the roster conflicts the health staff review."""
 
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -388,11 +389,21 @@ def template_response(organization: Organization, content: bytes) -> HttpRespons
     return response
 
 
+#: The bytes of a file's own name a download keeps: with a suffix, within the 255 bytes file systems take.
+NAME_BYTES = 200
+
+
+def _name_cut(name: str) -> str:
+    """`name` (composed: NFC) cut to NAME_BYTES of UTF-8, a whole character last (a Vietnamese letter takes up to
+    three bytes: 100 characters may be 300)."""
+    encoded = unicodedata.normalize("NFC", name).encode()
+    return encoded[:NAME_BYTES].decode(errors="ignore")
+
+
 def error_report_response(roster_import: RosterImport) -> FileResponse:
     if not roster_import.error_report:
         raise NotFound.single("id", "error_report_missing", _("This import has no error report."))
-    # At most 100 characters of the file's own name: with the suffix, within the 255 a file system takes
-    stem = roster_import.original_name.rsplit(".", 1)[0][:100] or pgettext("download name", "roster")
+    stem = _name_cut(roster_import.original_name.rsplit(".", 1)[0]) or pgettext("download name", "roster")
     name = f"{stem}-{pgettext('download name', 'errors')}.xlsx"
     return FileResponse(roster_import.error_report.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
 

@@ -1000,5 +1000,9 @@ def test_downloads_are_named_in_the_page_s_language(rep, org, imported):
         template: f'attachment; filename="roster-template-{org.tax_code}.xlsx"',
         report: 'attachment; filename="nhan-vien-errors.xlsx"',
     }
+    # The file's own name cut to 200 bytes of UTF-8, a whole letter last: with the suffix, within 255
     RosterImport.objects.filter(pk=imported.pk).update(original_name="d" * 250 + ".xlsx")
-    assert client.get(report)["Content-Disposition"] == f'attachment; filename="{"d" * 100}-errors.xlsx"'
+    assert client.get(report)["Content-Disposition"] == f'attachment; filename="{"d" * 200}-errors.xlsx"'
+    RosterImport.objects.filter(pk=imported.pk).update(original_name="ễ" * 100 + ".xlsx")  # 3 bytes each
+    named = client.get(report)["Content-Disposition"]
+    assert named.endswith("''" + quote("ễ" * 66 + "-errors.xlsx"))
