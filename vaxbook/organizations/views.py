@@ -535,9 +535,10 @@ def _comparison(conflict: RosterConflict) -> list[dict[str, Any]]:
 
 
 def _version(text: str) -> int | None:
-    """A version the page sent back (ASCII digits, as the page writes it: "²" or "١" are digits to Python too, and
-    int() of 5,000 digits raises); None for anything else, which the review refuses as not said."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
+    """A version the page sent back (ASCII digits, from 1, as the page writes it: "²" or "١" are digits to Python
+    too, and int() of 5,000 digits raises); None for anything else, which the review refuses as not said, as the
+    API refuses it."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) >= 1 else None
 
 
 @login_required

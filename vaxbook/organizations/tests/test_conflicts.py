@@ -798,7 +798,7 @@ def test_a_review_names_the_versions_it_compared(run, record, officer, api, clie
     client.force_login(officer)
     page = client.post(f"/organizations/conflicts/{conflict.public_id}/", {"decision": "keep"}, follow=True)
     assert "Chưa nói rõ phiên bản hồ sơ bạn đã so sánh" in page.content.decode()
-    for odd in ("²", "١", "9" * 5000, "-1", " 1"):  # digits to Python, not as the page writes a version
+    for odd in ("²", "١", "9" * 5000, "-1", " 1", "0"):  # digits to Python, not as the page writes a version
         page = client.post(
             f"/organizations/conflicts/{conflict.public_id}/",
             {"decision": "keep", "person_version": odd, "conflict_version": "1"},
