@@ -40,7 +40,8 @@ from vaxbook.vaccines.api import router as vaccines_router
 UNKNOWN_PARAMETER = "unknown_parameter"
 
 # The statuses any operation may answer with the error shape (a missing record, a refusal, a body the
-# parser refuses, a page past the end...), and those only a write may (a conflict, a body too large).
+# parser refuses, a page past the end...), and those only a write may (a conflict, a body too large, without
+# its length or in a coding not read).
 _ERROR_STATUSES = {
     "400": "A request that cannot be read (not JSON, a malformed header, a body cut short).",
     "401": "No valid bearer token (or session).",

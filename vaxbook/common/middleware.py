@@ -57,7 +57,7 @@ class RequestSizeMiddleware:
             return self._body_refused(request, refused)
         declared = request.META.get("CONTENT_LENGTH") or ""
         largest = settings.REQUEST_MAX_BYTES
-        if not declared.isdigit() or int(declared) <= largest:
+        if not (declared.isascii() and declared.isdigit()) or int(declared) <= largest:
             return self.get_response(request)
         limit_mb = largest // (1024 * 1024)
         if request.path_info.startswith(API_PREFIX):
@@ -85,7 +85,9 @@ class RequestSizeMiddleware:
             status = 411
             message = _("The request did not say how long its body is: send it again with its length (Content-Length).")
         if request.path_info.startswith(API_PREFIX):
-            return JsonResponse({"errors": [{"field": "file", "code": code, "message": message}]}, status=status)
+            content_type, _params = parse_header_parameters(request.META.get("CONTENT_TYPE") or "")
+            field = "file" if content_type == "multipart/form-data" else "body"  # an upload, or the body itself
+            return JsonResponse({"errors": [{"field": field, "code": code, "message": message}]}, status=status)
         context = {"code": code, "status": status, "message": message, "back_url": back_url(request)}
         return render(request, "body_refused.html", context, status=status)
 
@@ -141,7 +143,10 @@ class FormCutShortMiddleware:
     (config/api.py); a page says the upload did not arrive whole, with the way back, as it does when the
     connection broke while the body was read (`UnreadablePostError`, which CSRF's check used to swallow). Placed
     after the session, CSRF and authentication middleware (the page's forms and menu as on any page), whose
-    checks read the body only later, in their view hooks."""
+    checks read the body only later, in their view hooks. A URL-encoded form has no closing delimiter: its end
+    is its length, and a body that stops before it raises `UnreadablePostError` when read (common.wsgi's
+    `_WholeBody`); a page's form is read here too, and one cut short gets the same page (`invalid_form`) rather
+    than CSRF's (which took it for a form without its token)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response

@@ -142,6 +142,8 @@ def test_a_body_whose_end_cannot_be_told_is_refused_without_its_length(app, toke
     form_type = {"CONTENT_TYPE": "application/x-www-form-urlencoded"}
     status, page = send(app, "/registry/persons/new/", form, **form_type)
     assert status == 411 and "[length_required]" in page.decode()
+    status, answer = send(app, "/api/v1/persons", form, HTTP_AUTHORIZATION=token, **form_type)
+    assert status == 411 and b'"field": "body", "code": "length_required"' in answer  # not an upload: the body
     path = f"/api/v1/organizations/{org.public_id}/roster-imports"
     gzipped = encode_multipart(BOUNDARY, {"file": upload(b"STT\n", name="roster.csv")})
     status, answer = send(app, path, gzipped, coding="gzip, chunked", HTTP_AUTHORIZATION=token)
