@@ -154,33 +154,23 @@ def test_a_body_whose_end_cannot_be_told_is_refused_without_its_length(app, toke
 def test_a_body_that_ends_before_its_length_is_refused_and_nothing_kept(app, token, org, rep):
     """A client that stops sending mid-body: the server ends the body there. A form or a JSON body cut short is
     refused 400, whatever it would have read as."""
+
+    def cut_short(path: str, whole: bytes, kept: int, content_type: str, **extra: Any) -> tuple[int, bytes]:
+        """`whole`'s first `kept` bytes, with the length of the whole."""
+        return send(
+            app, path, whole[:kept], coding="", CONTENT_TYPE=content_type, CONTENT_LENGTH=str(len(whole)), **extra
+        )
+
     form = b"full_name=Nguy%E1%BB%85n+V%C4%83n+A&address_line=S%E1%BB%91+12+%C4%90%C6%B0%E1%BB%9Dng"
-    status, page = send(
-        app,
-        "/registry/persons/new/",
-        form[:40],
-        coding="",
-        CONTENT_TYPE="application/x-www-form-urlencoded",
-        CONTENT_LENGTH=str(len(form)),
-    )
+    status, page = cut_short("/registry/persons/new/", form, 40, "application/x-www-form-urlencoded")
     assert status == 400 and "[invalid_form]" in page.decode()
     person = rb'{"full_name": "Nguy\u1ec5n V\u0103n A", "date_of_birth": "1990-01-02", "sex": "M"}'
-    status, answer = send(
-        app,
-        "/api/v1/persons",
-        person[:30],
-        coding="",
-        CONTENT_TYPE="application/json",
-        CONTENT_LENGTH=str(len(person)),
-        HTTP_AUTHORIZATION=token,
-    )
+    status, answer = cut_short("/api/v1/persons", person, 30, "application/json", HTTP_AUTHORIZATION=token)
     assert status == 400 and b'"code": "body_cut_short"' in answer
     content = xlsx_bytes(table([person_row(1)]))
     whole = encode_multipart(BOUNDARY, {"file": upload(content)})
     path = f"/api/v1/organizations/{org.public_id}/roster-imports"
-    for cut in (whole[:-10], whole[: len(whole) // 2]):
-        status, answer = send(
-            app, path, cut, coding="", CONTENT_LENGTH=str(len(whole)), HTTP_AUTHORIZATION=token, stream=Trickle
-        )
+    for kept in (len(whole) - 10, len(whole) // 2):
+        status, answer = cut_short(path, whole, kept, MULTIPART_CONTENT, HTTP_AUTHORIZATION=token, stream=Trickle)
         assert status == 400 and b'"code": "body_cut_short"' in answer, answer
     assert not RosterImport.objects.exists()
