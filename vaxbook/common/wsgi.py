@@ -50,7 +50,7 @@ def bodies_without_length_measured(app: WsgiApp) -> WsgiApp:
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         declared = str(environ.get("CONTENT_LENGTH") or "")
         if declared:
-            if declared.isascii() and declared.isdigit() and int(declared) > 0:
+            if declared.isascii() and declared.isdigit() and len(declared) < 19 and int(declared) > 0:
                 environ["wsgi.input"] = _WholeBody(environ["wsgi.input"], int(declared))
             return app(environ, start_response)
         if not _may_have_body(environ):

@@ -174,3 +174,15 @@ def test_a_body_that_ends_before_its_length_is_refused_and_nothing_kept(app, tok
         status, answer = cut_short(path, whole, kept, MULTIPART_CONTENT, HTTP_AUTHORIZATION=token, stream=Trickle)
         assert status == 400 and b'"code": "body_cut_short"' in answer, answer
     assert not RosterImport.objects.exists()
+
+
+def test_a_length_that_is_no_number_is_never_a_500(app, token, org):
+    """A Content-Length of 5,000 nines (int() of it raises) is over any bound: 413; one of other digits than
+    ASCII ("²", a digit to Python) is no length: the body is not read, and the file is missing."""
+    body = encode_multipart(BOUNDARY, {"file": upload(b"STT\n", name="roster.csv")})
+    path = f"/api/v1/organizations/{org.public_id}/roster-imports"
+    status, answer = send(app, path, body, coding="", CONTENT_LENGTH="9" * 5000, HTTP_AUTHORIZATION=token)
+    assert status == 413 and b'"code": "request_too_large"' in answer
+    status, answer = send(app, path, body, coding="", CONTENT_LENGTH="²", HTTP_AUTHORIZATION=token)
+    assert status == 422 and b'"code": "required"' in answer
+    assert not RosterImport.objects.exists()
