@@ -1126,17 +1126,27 @@ class _ImportRun:
 
     def _conflicts_withdraw(self, chunk: _Chunk) -> int:
         """The open conflicts of the persons this chunk's rows link to: the organization's row now agrees with
-        the record, nothing is left for the reviewers to answer. (Those whose row's person the chunk accepts as
-        another record wait for the end of the file: `_conflicts_named`.) Their records were locked when the
-        chunk's write began (`_write`)."""
+        the record, nothing is left for the reviewers to answer; unless another file's row took the conflict
+        since the run started (`_conflicts_still_held`). (Those whose row's person the chunk accepts as another
+        record wait for the end of the file: `_conflicts_named`.) Their records were locked when the chunk's
+        write began (`_write`)."""
         chunk.named = self._conflicts_named(chunk)
         linked = self._conflicts_linked(chunk)
         if not linked:
             return 0
         now = timezone.now()
         return RosterConflict.objects.filter(
-            organization=self.organization, status=RosterConflict.Status.OPEN, person_id__in=linked
+            self._conflicts_still_held(linked), organization=self.organization, status=RosterConflict.Status.OPEN
         ).update(status=RosterConflict.Status.WITHDRAWN, resolved_at=now, updated_at=now)
+
+    def _conflicts_still_held(self, person_ids: list[int]) -> Q:
+        """The conflicts of these persons that still hold the row they held when the run started: one that another
+        file's row took since (an import of the organization running beside this one) is that file's question, and
+        one this file's own row raised again is still asked by it."""
+        still = Q(pk__in=[])
+        for person_id in person_ids:
+            still |= Q(person_id=person_id, roster_import_id=self.conflict_imports.get(person_id))
+        return still
 
     def _conflicts_named(self, chunk: _Chunk) -> frozenset[int]:
         """The persons whose open conflict's row this chunk accepts as another record (same name and birth
@@ -1161,12 +1171,9 @@ class _ImportRun:
         if not named:
             return 0
         _persons_lock(named)
-        still = Q()
-        for person_id in named:
-            still |= Q(person_id=person_id, roster_import_id=self.conflict_imports.get(person_id))
         now = timezone.now()
         return RosterConflict.objects.filter(
-            still, organization=self.organization, status=RosterConflict.Status.OPEN
+            self._conflicts_still_held(named), organization=self.organization, status=RosterConflict.Status.OPEN
         ).update(status=RosterConflict.Status.WITHDRAWN, resolved_at=now, updated_at=now)
 
     def _roster_write(self, chunk: _Chunk) -> tuple[int, int]:

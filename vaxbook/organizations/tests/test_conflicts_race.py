@@ -65,3 +65,35 @@ def test_a_review_takes_the_record_before_the_conflict(run: Any, record: Any, of
     assert outcome == ["ok"]
     conflict.refresh_from_db()
     assert conflict.status == "kept"
+
+
+def test_a_row_that_agrees_leaves_a_conflict_another_import_took_meanwhile(
+    run: Any,  # noqa: F811
+    record: Any,  # noqa: F811
+    monkeypatch: Any,
+) -> None:
+    """A file's row agrees with the record: its chunk withdraws the record's open conflict. But an import of the
+    organization that ran beside it, sending the mistyped row again with other values, took the conflict
+    meanwhile: that file's question stays open (withdrawn, the reviewers never saw its row; a red team's run)."""
+    from vaxbook.organizations import services
+
+    run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    original = services._ImportRun._prepare
+    beside: list[Any] = []
+
+    def beside_then_prepare(self: Any, rows: Any, *args: Any) -> Any:
+        if not beside:  # once, before the first chunk of the file that agrees (and not in the one beside)
+            beside.append(None)
+            beside[0] = run(conflict_file(record, **{"Họ và tên": "Trần Thị Mây"}), name="beside.xlsx")
+        return original(self, rows, *args)
+
+    monkeypatch.setattr(services._ImportRun, "_prepare", beside_then_prepare)
+    agrees = run(conflict_file(record, **{"Ngày sinh": "03/04/1990"}))  # the record's own birth date
+    assert (agrees.status, agrees.refused, beside[0].status, beside[0].refused) == ("done", 0, "done", 1)
+    conflict.refresh_from_db()
+    assert (conflict.status, conflict.roster_import_id, conflict.submitted["full_name"]) == (
+        "open",
+        beside[0].pk,
+        "Trần Thị Mây",
+    )
