@@ -76,6 +76,11 @@ def lost_race(error: BaseException) -> bool:
     again and decide again."""
     if isinstance(error, IntegrityError | RecordChanged):
         return True
+    return broken_off(error)
+
+
+def broken_off(error: BaseException) -> bool:
+    """Whether PostgreSQL broke the transaction off (a deadlock, a serialization failure): run it again."""
     return isinstance(error, OperationalError) and getattr(error.__cause__, "sqlstate", None) in _RETRY_SQLSTATES
 
 
@@ -1142,7 +1147,14 @@ def persons_recheck(*, actor: Any = None, batch_size: int = 2000, today: date | 
 
 
 def person_resolve_duplicate(*, actor: Any, person: Person, is_duplicate: bool) -> Person:
-    """A reviewer's answer to a suspected duplicate: not a duplicate clears the flag; a duplicate merges."""
+    """A reviewer's answer to a suspected duplicate: not a duplicate clears the flag; a duplicate merges (run
+    again if PostgreSQL broke it off, as `person_merge`)."""
+    return _again_if_broken_off(
+        lambda: _person_resolve_duplicate(actor=actor, person=person, is_duplicate=is_duplicate)
+    )
+
+
+def _person_resolve_duplicate(*, actor: Any, person: Person, is_duplicate: bool) -> Person:
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
         other = locked.suspected_duplicate_of
@@ -1156,10 +1168,32 @@ def person_resolve_duplicate(*, actor: Any, person: Person, is_duplicate: bool) 
     return locked
 
 
+#: How many times a merge that PostgreSQL broke off is run.
+MERGE_ATTEMPTS = 3
+
+
+def _again_if_broken_off(run: Callable[[], Person]) -> Person:
+    """`run` (one transaction), run again when PostgreSQL broke it off, up to MERGE_ATTEMPTS times, where it is
+    the outermost transaction (inside another, that one is broken off too: its own caller runs it again)."""
+    for _attempt in range(MERGE_ATTEMPTS - 1):
+        try:
+            return run()
+        except OperationalError as exc:
+            if not broken_off(exc) or transaction.get_connection().in_atomic_block:
+                raise
+    return run()
+
+
 def person_merge(*, actor: Any, duplicate: Person, into: Person) -> Person:
-    """Merge a duplicate record into another: the duplicate stays, pointing at the record it became."""
+    """Merge a duplicate record into another: the duplicate stays, pointing at the record it became. A merge
+    PostgreSQL broke off (a deadlock with a writer that took the same rows in another order: an import's chunk
+    writing the roster entries the merge moves, which a red team's run found) is run again; it answered 500."""
     if duplicate.pk == into.pk:
         raise DomainError.single("into", "merge_into_self", _("A record cannot be merged into itself."))
+    return _again_if_broken_off(lambda: _person_merge(actor=actor, duplicate=duplicate, into=into))
+
+
+def _person_merge(*, actor: Any, duplicate: Person, into: Person) -> Person:
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=duplicate.pk)
         if locked.merged_into_id:

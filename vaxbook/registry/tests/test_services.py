@@ -447,3 +447,49 @@ def test_a_name_saved_before_its_rule_is_found_by_the_recheck_and_corrected_by_t
     person.refresh_from_db()
     assert (person.full_name, person.search_name, person.data_status) == (name, search_name(name), "complete")
     assert AuditEvent.objects.get(action="registry.person.updated").data["corrected"] == ["full_name"]
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # as psycopg names PostgreSQL's deadlock
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_merge_postgresql_broke_off_is_run_again(clerk_a, ward1, monkeypatch):
+    """A deadlock with an import's chunk writing the roster entries the merge moves (a red team's run, on
+    PostgreSQL) answered the merge 500. It is run again, as its own transaction; any other error is not."""
+    from django.db import OperationalError
+
+    from vaxbook.common.testing import PersonFactory
+
+    into = PersonFactory(ward=ward1)
+    duplicate = PersonFactory(ward=ward1, full_name=into.full_name, date_of_birth=into.date_of_birth)
+    real = services.audit_log
+    broken: list[int] = []
+
+    def deadlocked_once(**kwargs):
+        if not broken:
+            broken.append(1)
+            raise OperationalError("deadlock detected") from _Deadlock()
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "audit_log", deadlocked_once)
+    assert services.person_merge(actor=clerk_a, duplicate=duplicate, into=into) == into
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into_id == into.pk and broken == [1]
+    assert AuditEvent.objects.filter(action="registry.person.merged").count() == 1
+    # The reviewer's answer to a suspected duplicate merges inside its own transaction: that one is run again
+    flagged = PersonFactory(ward=ward1, suspected_duplicate_of=into)
+    broken.clear()
+    assert services.person_resolve_duplicate(actor=clerk_a, person=flagged, is_duplicate=True) == into
+    flagged.refresh_from_db()
+    assert flagged.merged_into_id == into.pk and broken == [1]
+
+    def failing(**kwargs):
+        raise OperationalError("disk full")
+
+    other = PersonFactory(ward=ward1)
+    monkeypatch.setattr(services, "audit_log", failing)
+    with pytest.raises(OperationalError):
+        services.person_merge(actor=clerk_a, duplicate=other, into=into)
+    other.refresh_from_db()
+    assert other.merged_into_id is None
