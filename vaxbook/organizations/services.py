@@ -1025,13 +1025,13 @@ class _ImportRun:
             # entry (`_conflict_lock`); the other order could deadlock with it.
             linked = self._conflicts_linked(chunk)
             if linked:
-                list(
-                    Person.objects.select_for_update().filter(pk__in=linked).order_by("pk").values_list("pk", flat=True)
-                )
+                _persons_lock(linked)
         chunk.plan.write()
         added, changed = self._roster_write(chunk)
         kept = _conflicts_keep(self.organization, self.imp, chunk.conflicts) if chunk.conflicts else 0
-        withdrawn = self._conflicts_withdraw(chunk) if self.open_conflicts or self.conflict_rows else 0
+        if self.conflict_rows:
+            chunk.named = self._conflicts_named(chunk)  # withdrawn when the whole file is read (`_finish`)
+        withdrawn = self._conflicts_withdraw(chunk) if self.open_conflicts else 0
         tally = chunk.tally
         chunk.after = refusals, kept_values = self._tallies_after(chunk)
         moved = RosterImport.objects.filter(pk=self.imp.pk, status=RosterImport.Status.RUNNING).update(
@@ -1130,7 +1130,6 @@ class _ImportRun:
         since the run started (`_conflicts_still_held`). (Those whose row's person the chunk accepts as another
         record wait for the end of the file: `_conflicts_named`.) Their records were locked when the chunk's
         write began (`_write`)."""
-        chunk.named = self._conflicts_named(chunk)
         linked = self._conflicts_linked(chunk)
         if not linked:
             return 0
