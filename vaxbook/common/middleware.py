@@ -16,6 +16,7 @@ from django.utils.http import parse_header_parameters, url_has_allowed_host_and_
 from django.utils.translation import gettext as _
 
 from vaxbook.common.apiparser import INVALID_CHARACTER, bad_character_fields
+from vaxbook.common.sizes import size_text
 from vaxbook.common.wsgi import BODY_REFUSED, CODING_UNSUPPORTED
 
 API_PREFIX = "/api/"
@@ -60,16 +61,15 @@ class RequestSizeMiddleware:
         # A length of 19 digits or more is over any bound (and int() of 5,000 digits raises)
         if not (declared.isascii() and declared.isdigit()) or (len(declared) < 19 and int(declared) <= largest):
             return self.get_response(request)
-        limit_mb = largest // (1024 * 1024)
         if request.path_info.startswith(API_PREFIX):
-            message = _("The request is larger than %(limit_mb)s MB, more than any file the API takes.") % {
-                "limit_mb": limit_mb
+            message = _("The request is larger than %(limit)s, more than any file the API takes.") % {
+                "limit": size_text(largest)
             }
             item = {"field": "file", "code": "request_too_large", "message": message}
             return JsonResponse({"errors": [item]}, status=413)
         # The page names the largest file, as the upload form does (the body's bound adds the form's fields).
-        file_mb = getattr(settings, "ROSTER_IMPORT_MAX_BYTES", largest) // (1024 * 1024)
-        context = {"code": "request_too_large", "limit_mb": file_mb, "back_url": back_url(request)}
+        file_bytes = getattr(settings, "ROSTER_IMPORT_MAX_BYTES", largest)
+        context = {"code": "request_too_large", "limit": size_text(file_bytes), "back_url": back_url(request)}
         return render(request, "413.html", context, status=413)
 
     @staticmethod

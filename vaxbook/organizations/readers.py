@@ -39,11 +39,12 @@ from django.utils.translation import gettext_lazy as _
 from python_calamine import CalamineError, CalamineWorkbook
 
 from vaxbook.common.errors import DomainError, ErrorItem
+from vaxbook.common.sizes import size_text
 from vaxbook.organizations.conf import limit
 
 #: Refusal codes of a whole file, with their (translated) messages; ``%(name)s`` are the parameters.
 MESSAGES: dict[str, Any] = {
-    "file_too_large": _("The file is larger than %(limit_mb)s MB. Split it into smaller files."),
+    "file_too_large": _("The file is larger than %(limit)s. Split it into smaller files."),
     "file_type_unsupported": _(
         "This is not a file Vaxbook can read. Upload the roster as an Excel workbook (.xlsx) or as CSV in UTF-8 (.csv)."
     ),
@@ -191,9 +192,17 @@ class FileRefused(DomainError):
 
 
 def file_problem_message(code: str, params: dict[str, Any] | None = None) -> str:
-    """The message of a file-level code in the active language."""
+    """The message of a file-level code in the active language. A size bound is kept in bytes and said in the
+    reader's units (`limit`); a problem stored before that kept whole megabytes (`limit_mb`)."""
     template = MESSAGES.get(code) or MESSAGES["file_corrupt"]
-    return str(template) % (params or {}) if params else str(template)
+    if not params:
+        return str(template)
+    shown = dict(params)
+    if "limit_bytes" in shown:
+        shown["limit"] = size_text(int(shown["limit_bytes"]))
+    elif "limit_mb" in shown:
+        shown["limit"] = size_text(int(shown["limit_mb"]) * 1024 * 1024)
+    return str(template) % shown
 
 
 def render_problem(problem: dict[str, Any]) -> dict[str, str]:
@@ -420,7 +429,7 @@ def open_book(fileobj: IO[bytes], *, name: str, size: int | None = None) -> Book
         size = fileobj.tell()
     max_bytes = limit("ROSTER_IMPORT_MAX_BYTES")
     if size > max_bytes:
-        raise FileRefused("file_too_large", status=413, limit_mb=max_bytes // (1024 * 1024))
+        raise FileRefused("file_too_large", status=413, limit_bytes=max_bytes)
     if size == 0:
         raise FileRefused("file_empty")
     fileobj.seek(0)

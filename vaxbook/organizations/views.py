@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from vaxbook.accounts.selectors import user_scope
 from vaxbook.common.errors import DomainError, Forbidden, NotFound
+from vaxbook.common.sizes import size_text
 from vaxbook.organizations import selectors, services
 from vaxbook.organizations.api import error_report_response, roster_export_file_response, template_response
 from vaxbook.organizations.conf import limit
@@ -159,7 +160,7 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
         "roster_query": as_shown.partition("?")[2],
         "form": RosterUploadForm(),
         "upload_limits": {
-            "mb": limit("ROSTER_IMPORT_MAX_BYTES") // (1024 * 1024),
+            "size": size_text(limit("ROSTER_IMPORT_MAX_BYTES")),
             "rows": limit("ROSTER_IMPORT_MAX_ROWS"),
         },
         **extra,

@@ -188,7 +188,10 @@ def test_excels_plain_csv_on_a_vietnamese_windows_is_refused_with_how_to_save_it
 def test_a_file_over_the_size_limit_is_refused_with_413(api, rep, org, places):
     response = post_file(api.as_user(rep), org, good_file(n=30))
     assert response.status_code == 413
-    assert response.json()["errors"][0]["code"] == "file_too_large"
+    [error] = response.json()["errors"]
+    # A bound under a megabyte is said in kB (it was "larger than 0 MB")
+    assert (error["field"], error["code"]) == ("file", "file_too_large")
+    assert error["message"] == "Tệp lớn hơn 1 kB. Vui lòng tách thành các tệp nhỏ hơn."
 
 
 @override_settings(ROSTER_IMPORT_MAX_ROWS=2)

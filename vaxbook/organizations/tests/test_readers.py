@@ -422,6 +422,17 @@ def test_a_file_over_the_size_limit_is_too_large():
         open_book(io.BytesIO(b"x" * 101), name="roster.csv")
     assert caught.value.code == "file_too_large"
     assert caught.value.status == 413
+    with translation.override("vi"):
+        assert render_problem(caught.value.as_problem())["message"] == (
+            "Tệp lớn hơn 100 byte. Vui lòng tách thành các tệp nhỏ hơn."
+        )
+
+
+def test_a_size_refusal_stored_in_whole_megabytes_is_still_said():
+    """A problem stored before the bound was kept in bytes (`limit_mb`) renders as it did."""
+    stored = {"field": "file", "code": "file_too_large", "message_key": "file_too_large", "params": {"limit_mb": 20}}
+    with translation.override("en"):
+        assert render_problem(stored)["message"] == "The file is larger than 20 MB. Split it into smaller files."
 
 
 def test_sniffing_goes_by_name_and_content():
