@@ -35,3 +35,17 @@ def test_a_date_typed_is_read_day_first_in_both_languages(language: str) -> None
         assert moment.clean("08/12/2026 07:05").replace(tzinfo=None) == MOMENT
         with pytest.raises(forms.ValidationError):
             field.clean("12/31/2026")  # month first: no 31st month
+
+
+def test_english_reads_a_date_typed_as_its_pages_show_it() -> None:
+    """The English pages show 8 Dec 2026; typed back into a form (a browser without a picker), it was refused."""
+    from django import forms
+
+    field, moment = forms.DateField(), forms.DateTimeField()
+    with translation.override("en"):
+        shown = formats.date_format(DAY, "DATE_FORMAT")
+        assert field.clean(shown) == field.clean("08 December 2026") == DAY
+        assert moment.clean(formats.date_format(MOMENT, "DATETIME_FORMAT")).replace(tzinfo=None) == MOMENT
+        assert field.clean("2026-12-08") == field.clean("08/12/2026") == DAY  # what the picker sends, day first
+    with translation.override("vi"), pytest.raises(forms.ValidationError):
+        field.clean(shown)  # Vietnamese pages show 08/12/2026: a month named in English is not theirs
