@@ -235,10 +235,11 @@ def roster_export_file_response(export: RosterExport) -> FileResponse:
     if export.status != RosterExport.Status.DONE or not export.file:
         raise NotFound.single("id", "roster_export_not_ready", _("This export is not finished, or it failed."))
     stamp = timezone.localtime(export.finished_at or export.created_at)
+    stem = pgettext("download name", "roster")  # not inside the f-string: makemessages would not find it there
     return FileResponse(
         export.file.open("rb"),
         as_attachment=True,
-        filename=f"{pgettext('download name', 'roster')}-{export.organization.tax_code}-{stamp:%Y%m%d-%H%M}.xlsx",
+        filename=f"{stem}-{export.organization.tax_code}-{stamp:%Y%m%d-%H%M}.xlsx",
         content_type=XLSX,
     )
 
@@ -383,8 +384,9 @@ def roster_conflict_out(conflict: RosterConflict) -> dict:
 
 def template_response(organization: Organization, content: bytes) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
+    stem = pgettext("download name", "roster-template")
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"{pgettext('download name', 'roster-template')}-{organization.tax_code}.xlsx"
+        as_attachment=True, filename=f"{stem}-{organization.tax_code}.xlsx"
     )
     return response
 
@@ -404,7 +406,8 @@ def error_report_response(roster_import: RosterImport) -> FileResponse:
     if not roster_import.error_report:
         raise NotFound.single("id", "error_report_missing", _("This import has no error report."))
     stem = _name_cut(roster_import.original_name.rsplit(".", 1)[0]) or pgettext("download name", "roster")
-    name = f"{stem}-{pgettext('download name', 'errors')}.xlsx"
+    suffix = pgettext("download name", "errors")
+    name = f"{stem}-{suffix}.xlsx"
     return FileResponse(roster_import.error_report.open("rb"), as_attachment=True, filename=name, content_type=XLSX)
 
 
