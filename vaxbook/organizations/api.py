@@ -60,6 +60,13 @@ class SectionRowOut(Schema):
     text: str
 
 
+class SheetNotReadOut(Schema):
+    #: A visible sheet of the workbook, besides the one read, whose header is a roster's with staff below it.
+    sheet: str
+    #: Its rows below the header that hold a value.
+    rows: int
+
+
 class RosterImportStarted(Schema):
     id: str
     status: JobStatus
@@ -92,6 +99,10 @@ class RosterImportOut(Schema):
     error_report_url: str | None
     problems: list[ProblemOut]
     ignored_columns: list[str]
+    #: The workbook's sheet read ("" for a CSV file), and its other sheets that list staff, not read: one
+    #: sheet is imported; send each of the others as its own file.
+    sheet_name: str
+    sheets_not_read: list[SheetNotReadOut]
     #: The file is an error report sent again, fixed: its `not_listed` is null, and the staff it lists count
     #: as listed by the import before it.
     from_report: bool
@@ -192,6 +203,8 @@ def roster_import_out(roster_import: RosterImport) -> dict:
         "error_report_url": report_url,
         "problems": [render_problem(p) for p in roster_import.problems],
         "ignored_columns": roster_import.ignored_columns,
+        "sheet_name": roster_import.sheet_name,
+        "sheets_not_read": roster_import.sheets_not_read,
         "from_report": roster_import.from_report,
         "footer_rows": roster_import.footer_rows,
         "section_rows": [{"row": number, "text": text} for number, text in roster_import.section_rows],

@@ -148,6 +148,11 @@ class RosterImport(_ProgressSaid, BaseModel):
     refusals = models.JSONField(_("rows refused, by reason"), default=dict, blank=True)
     problems = models.JSONField(_("problems with the file"), default=list, blank=True)
     ignored_columns = models.JSONField(_("ignored columns"), default=list, blank=True)
+    #: The workbook's sheet read ("" for a CSV file), and [{"sheet": name, "rows": rows holding a value}] of
+    #: its other visible sheets whose header is a roster's with someone below it: one sheet is read, and the
+    #: others are said, not dropped unseen (a tab per department, a filled copy "Danh sách (2)").
+    sheet_name = models.CharField(_("sheet read"), max_length=255, blank=True, default="")
+    sheets_not_read = models.JSONField(_("sheets listing staff, not read"), default=list, blank=True)
     #: The file is an error report sent again, fixed (its header holds the report's own "Lý do"): a part
     #: of the roster, the rows an earlier import refused. It says nothing of whom the roster lacks, and the
     #: entries it lists count as listed by the import before it (`selectors.roster_absent_from`).

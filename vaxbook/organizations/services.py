@@ -116,6 +116,9 @@ class FileCheck:
     header: HeaderMatch
     text_encoding: str  # a CSV file's (`readers.CSV_ENCODING_NAMES`); "" for a workbook
     data_rows: int  # rows below the header that hold a value (an upper bound: a cell of spaces counts)
+    sheet_name: str = ""  # the workbook's sheet read; "" for a CSV file
+    #: The workbook's other sheets that list staff under a roster's header, not read: [{"sheet", "rows"}].
+    sheets_not_read: tuple[dict[str, Any], ...] = ()
 
 
 class _RowsAgain:
@@ -243,8 +246,46 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
     max_rows = limit("ROSTER_IMPORT_MAX_ROWS")
     if data_rows > max_rows:
         raise FileRefused("too_many_rows", rows=data_rows, limit=max_rows)
+    chosen = getattr(book, "sheet", None)
+    others = _other_rosters(book, chosen)
     fileobj.seek(0)
-    return FileCheck(format=book.format, header=header, text_encoding=book.text_encoding, data_rows=data_rows)
+    return FileCheck(
+        format=book.format,
+        header=header,
+        text_encoding=book.text_encoding,
+        data_rows=data_rows,
+        sheet_name=getattr(chosen, "name", ""),
+        sheets_not_read=others,
+    )
+
+
+def _other_rosters(book: Book, chosen: Any) -> tuple[dict[str, Any], ...]:
+    """The workbook's visible sheets, besides `chosen` (the one read), whose header is a roster's with someone
+    below it, and how many rows hold a value there: a workbook with a tab per department, or the template's
+    tab and a filled copy of it, had all but one dropped without a word. One sheet is read (its rows numbered
+    as the error report gives them back); the others are said on the import, to be sent as their own files.
+    `chosen` is made the sheet read again."""
+    found = []
+    for sheet in book.sheets():
+        if sheet is None or sheet is chosen:
+            continue
+        book.use(sheet)
+        rows = book.iter_rows(slice_rows=_PEEK_ROWS + 100, merged=False)
+        back: list[Row] = []
+        try:
+            header = find_header(rows, back)
+        except FileRefused:  # not a roster (instructions, a list of codes): nothing to say
+            rows.close()
+            continue
+        listed = _RowsAgain(back, rows)
+        try:
+            if _lists_someone(header, listed):
+                found.append({"sheet": getattr(sheet, "name", ""), "rows": book.value_rows_after(header.row)})
+        finally:
+            listed.close()
+    if chosen is not None:
+        book.use(chosen)
+    return tuple(found)
 
 
 def person_register_by(*, actor: Any, data: PersonInput, province_code: str | None = None) -> Person:
@@ -409,6 +450,8 @@ def roster_import_start(*, actor: Any, organization: Organization, upload: Uploa
             total=check.data_rows,
             ignored_columns=check.header.ignored,
             from_report=check.header.is_report,
+            sheet_name=check.sheet_name[:255],
+            sheets_not_read=list(check.sheets_not_read),
         )
         roster_import.file.save(name, upload, save=False)
         try:
@@ -429,6 +472,8 @@ def roster_import_start(*, actor: Any, organization: Organization, upload: Uploa
                 "rows": check.data_rows,
                 "ignored_columns": check.header.ignored,
                 "from_report": check.header.is_report,
+                "sheet": check.sheet_name,
+                "sheets_not_read": list(check.sheets_not_read),
             },
         )
         transaction.on_commit(partial(_enqueue, roster_import.pk))

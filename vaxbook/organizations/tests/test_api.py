@@ -105,6 +105,7 @@ def test_an_upload_is_accepted_with_202_and_reports_progress_and_counts(
     assert detail["refusals"] == {"phone_format": 1}  # rows refused, by reason
     assert detail["problems"] == []
     assert detail["footer_rows"] == [] and detail["section_rows"] == [] and detail["values_kept"] == {}
+    assert detail["sheet_name"] and detail["sheets_not_read"] == []
     assert detail["error_report_url"] == f"/api/v1/roster-imports/{body['id']}/error-report"
 
     report = api.get(detail["error_report_url"])

@@ -1748,6 +1748,38 @@ def test_the_templates_tab_left_blank_gives_way_to_the_filled_copy_beside_it(run
     assert (imp.status, imp.created, imp.refused) == ("done", 2, 0)
 
 
+@pytest.mark.parametrize("second", ["Phòng Kỹ thuật", "Danh sách (2)"])
+def test_other_sheets_that_list_staff_are_said_not_dropped(run, second):
+    """A tab per department, or the template's tab and a filled copy of it: one sheet is read, as before, and
+    the others that list staff are named on the import with their rows (their staff were dropped unsaid). A
+    hidden sheet, a guide and a blank copy of the header are not."""
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "Danh sách" if second == "Danh sách (2)" else "Phòng Kế toán"
+    for values in table([person_row(1), person_row(2)]):
+        first.append(values)
+    other = book.create_sheet(second)
+    for values in table([person_row(3), person_row(4), person_row(5)]):
+        other.append(values)
+    book.create_sheet("Ghi chú").append(["Hướng dẫn"])
+    book.create_sheet("Trống").append(HEADERS)
+    hidden = book.create_sheet("Cũ")
+    for values in table([person_row(6)]):
+        hidden.append(values)
+    hidden.sheet_state = "hidden"
+    imp = run(_workbook_bytes(book))
+    assert (imp.status, imp.created, imp.total) == ("done", 2, 2)
+    assert (imp.sheet_name, imp.sheets_not_read) == (first.title, [{"sheet": second, "rows": 3}])
+    started = AuditEvent.objects.get(action="organizations.roster_import.started")
+    assert started.data["sheets_not_read"] == [{"sheet": second, "rows": 3}]
+
+
+def test_a_workbook_with_one_roster_sheet_says_no_other(run):
+    imp = run(xlsx_bytes(table([person_row(1)])))
+    assert imp.sheet_name and imp.sheets_not_read == []
+    assert run(csv_bytes(table([person_row(2)])), name="roster.csv").sheet_name == ""
+
+
 def test_a_roster_whose_only_matching_tab_is_blank_is_refused_as_empty(rep, org, places):
     book = openpyxl.Workbook()
     book.active.title = "Danh sách"

@@ -190,6 +190,35 @@ def test_the_roster_names_what_to_correct_in_a_record_judged_again(rep, org, imp
     ]
 
 
+def test_the_import_page_names_the_sheets_it_did_not_read(rep, org, places, django_capture_on_commit_callbacks):
+    """A workbook with a tab per department: the page says which sheet was read and lists the others that
+    list staff, with their rows, in Vietnamese and in English; the API gives them too."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Kế toán"
+    for values in table([person_row(1)]):
+        book.active.append(values)
+    other = book.create_sheet("Kỹ thuật")
+    for values in table([person_row(2), person_row(3)]):
+        other.append(values)
+    content = io.BytesIO()
+    book.save(content)
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(rep).post(
+            reverse("organizations:imports", args=[org.public_id]),
+            {"file": upload(content.getvalue(), "hai-phong.xlsx")},
+        )
+    address = reverse("organizations:import", args=[RosterImport.objects.get().public_id])
+    page = signed_in(rep).get(address).content.decode()
+    assert 'id="sheets-not-read"' in page
+    assert "Chỉ trang tính “Kế toán” được đọc." in page and "<li>“Kỹ thuật”: 2 dòng</li>" in page
+    english = signed_in(rep)
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = english.get(address).content.decode()
+    assert "Only the sheet “Kế toán” was read." in page and "<li>“Kỹ thuật”: 2 rows</li>" in page
+
+
 def test_the_import_page_names_the_uploader_family_name_first(rep, org, imported):
     rep.first_name, rep.last_name = "Hồng", "Lê Thị"
     rep.save()
