@@ -219,6 +219,30 @@ def test_the_import_page_names_the_sheets_it_did_not_read(rep, org, places, djan
     assert "Only the sheet “Kế toán” was read." in page and "<li>“Kỹ thuật”: 2 rows</li>" in page
 
 
+def test_a_record_to_correct_is_reached_from_the_roster_not_sent_round_the_upload(rep, org, places):
+    """A wrong value (not a blank one) is never changed by a file: the roster says so, links each name to the
+    person's record and a record to correct to its form, which the representative may use."""
+    from vaxbook.organizations.models import RosterEntry
+    from vaxbook.registry.models import Person
+
+    person = t.PersonFactory(
+        data_status=Person.DataStatus.INVALID,
+        problems=[{"field": "phone", "code": "phone_format", "kind": "invalid"}],
+    )
+    RosterEntry.objects.create(organization=org, person=person)
+    page = signed_in(rep).get(reverse("organizations:roster", args=[org.public_id])).content.decode()
+    record, form = (
+        reverse("registry:person", args=[person.public_id]),
+        reverse("registry:edit", args=[person.public_id]),
+    )
+    assert f'<a class="roster-person" href="{record}">{person.full_name}</a>' in page
+    assert f'<a class="roster-correct" href="{form}">Chỉnh sửa hồ sơ' in page
+    assert "tệp chỉ điền vào chỗ trống" in page and "fill in the file and upload it again" not in page
+    assert signed_in(rep).get(form).status_code == 200  # the representative may correct its staff's record
+    edit = signed_in(rep).get(reverse("organizations:roster_entry_edit", args=[org.public_id, person.public_id]))
+    assert f'<a href="{form}">hồ sơ của họ</a>' in edit.content.decode()
+
+
 def test_the_import_page_names_the_uploader_family_name_first(rep, org, imported):
     rep.first_name, rep.last_name = "Hồng", "Lê Thị"
     rep.save()
