@@ -109,7 +109,7 @@ class RosterImportOut(Schema):
     footer_rows: list[int]
     section_rows: list[SectionRowOut]
     #: Rows linked to a record whose value of a field (phone, health_insurance_number, ward, address_line,
-    #: priority_group) differs from the record's own, which was kept: a file never overwrites a record.
+    #: priority_group, sex) differs from the record's own, which was kept: a file never overwrites a record.
     values_kept: dict[str, ValuesKeptOut]
     created_at: datetime
     started_at: datetime | None

@@ -467,8 +467,10 @@ def _fill_blanks(person: Person, res: _Resolved) -> list[str]:
 
 #: The fields a row linked to a record is told it gave another value of than the record's (kept): those that
 #: reach the person (the phone for reminders, the card, where they live, their group), not the texts a roster
-#: words its own way (occupation, ethnicity).
-VALUES_KEPT_FIELDS = ("phone", "health_insurance_number", "ward", "address_line", "priority_group")
+#: words its own way (occupation, ethnicity); and the sex, which a CMND or a passport number does not hold
+#: (a CCCD's does, and a row whose sex disagrees with its CCCD is refused): a row of the other sex was linked
+#: without a word.
+VALUES_KEPT_FIELDS = ("phone", "health_insurance_number", "ward", "address_line", "priority_group", "sex")
 
 
 def _values_kept(person: Person, res: _Resolved) -> tuple[str, ...]:
@@ -481,6 +483,7 @@ def _values_kept(person: Person, res: _Resolved) -> tuple[str, ...]:
         ("ward", res.ward.pk if res.ward else None, person.ward_id),
         ("address_line", data.address_line or "", person.address_line),
         ("priority_group", res.priority_group.pk if res.priority_group else None, person.priority_group_id),
+        ("sex", data.sex or "", person.sex),
     ):
         if value not in ("", None) and current not in ("", None) and value != current:
             kept.append(name)

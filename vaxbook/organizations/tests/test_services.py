@@ -1382,6 +1382,21 @@ def test_a_linked_row_s_other_phone_or_address_is_said_and_the_record_keeps_its_
     assert "Điện thoại: 2 dòng (2, 4)" in kept and 'data-field="address_line"' in kept
 
 
+def test_a_linked_row_of_the_other_sex_is_said_and_the_record_keeps_its_own(run, rep, client):
+    """A CMND or a passport number does not hold the sex (a CCCD's does): a row giving the record's number, name
+    and birth date with the other sex was linked without a word. It is said as a value kept, the record's sex
+    unchanged."""
+    cmnd = {"Loại giấy tờ": "CMND", "Số giấy tờ": "079123456", "Giới tính": "Nam"}
+    first = run(xlsx_bytes(table([person_row(1, **cmnd)])))
+    assert (first.created, first.values_kept) == (1, {})
+    again = run(xlsx_bytes(table([person_row(1, **(cmnd | {"Giới tính": "Nữ"}))])))
+    assert (again.linked, again.refused, again.values_kept) == (1, 0, {"sex": {"rows": 1, "first_rows": [2]}})
+    assert Person.objects.get(id_number="079123456").sex == "M"
+    client.force_login(rep)
+    page = client.get(f"/organizations/imports/{again.public_id}/").content.decode()
+    assert "Giới tính: 1 dòng (2)" in page.split('id="import-values-kept"')[1].split("</div>")[0]
+
+
 def test_staff_moved_to_another_department_are_counted_as_such(run, org, rep, client, api):
     """A file that moves staff between departments said only "linked": the result now says how many of the
     staff already listed had their department or employee number changed; the same file again changes none."""
