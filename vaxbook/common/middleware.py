@@ -116,21 +116,33 @@ class _FormEndStream:
     def __init__(self, stream: Any, boundary: bytes):
         self.stream = stream
         # On a line of its own: a file's bytes may hold "--boundary--" elsewhere only by a huge coincidence.
-        self.close = b"\r\n--" + boundary + b"--"
+        self.delimiter = b"\r\n--" + boundary + b"--"
         self.tail = b"\r\n"  # a form with no part at all begins with its closing delimiter
-        self.closed = False
+        self.ended = False  # the closing delimiter was read
 
     def _seen(self, data: bytes) -> bytes:
-        if data and not self.closed:
+        if data and not self.ended:
             window = self.tail + data
-            self.closed = self.close in window
-            self.tail = window[-len(self.close) :]
-        elif not data and not self.closed:
+            self.ended = self.delimiter in window
+            self.tail = window[-len(self.delimiter) :]
+        elif not data and not self.ended:
             raise FormCutShort("The form data ends before its closing boundary.")
         return data
 
+    # `request.body` asks these of its stream (it answered AttributeError, a 500, when read whole).
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        closing = getattr(self.stream, "close", None)
+        if closing is not None:
+            closing()
+
     def read(self, *args: Any) -> bytes:
-        return self._seen(self.stream.read(*args))
+        data = self._seen(self.stream.read(*args))
+        if (not args or args[0] is None or args[0] < 0) and not self.ended:  # read to its end: no more reads
+            raise FormCutShort("The form data ends before its closing boundary.")
+        return data
 
     def readline(self, *args: Any) -> bytes:
         return self._seen(self.stream.readline(*args))

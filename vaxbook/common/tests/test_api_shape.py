@@ -134,3 +134,31 @@ def test_a_fault_of_ours_is_a_500_in_shape_and_still_raised_to_the_tests(
     monkeypatch.setattr(places_api, "provinces_list", suspicious)
     r = client.get("/api/v1/places/provinces")
     assert (r.status_code, _codes(r)) == (400, ["bad_request"])
+
+
+def test_a_forms_body_read_whole_through_the_cut_short_watch() -> None:
+    """`request.body` of a multipart request (through `FormCutShortMiddleware`'s stream) raised AttributeError,
+    a 500: Django asks its stream whether it seeks, and closes it. It reads the whole form, and still refuses
+    one cut short."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from vaxbook.common.middleware import FormCutShort, FormCutShortMiddleware
+
+    seen: dict[str, Any] = {}
+
+    def view(request: Any) -> HttpResponse:
+        try:
+            seen["body"] = request.body
+        except FormCutShort:
+            seen["body"] = None
+        return HttpResponse()
+
+    whole = RequestFactory().post("/api/v1/x", {"a": "1"})
+    FormCutShortMiddleware(view)(whole)
+    assert seen["body"].endswith(b"--\r\n") and b'name="a"' in seen["body"]
+    cut = RequestFactory().post("/api/v1/x", {"a": "1"})
+    body = cut.read()
+    cut = RequestFactory().generic("POST", "/api/v1/x", body[:-20], content_type=cut.META["CONTENT_TYPE"])
+    FormCutShortMiddleware(view)(cut)
+    assert seen["body"] is None
