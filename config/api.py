@@ -3,6 +3,8 @@
 Every error has one shape: {"errors": [{"field", "code", "message"}]}, whatever the status.
 """
 
+import contextlib
+import json
 import re
 from typing import Any
 
@@ -95,6 +97,54 @@ def _query_names(schema: dict[str, Any]) -> dict[tuple[str, str], frozenset[str]
     return table
 
 
+def _bodiless_writes(schema: dict[str, Any]) -> frozenset[tuple[str, str]]:
+    """(path, METHOD) of the writes that take no body (their options, if any, are query parameters)."""
+    return frozenset(
+        (path, method.upper())
+        for path, operations in schema.get("paths", {}).items()
+        for method, operation in operations.items()
+        if method in ("post", "put", "patch", "delete")
+        and isinstance(operation, dict)
+        and "requestBody" not in operation
+    )
+
+
+def unexpected_body_error(
+    raw: bytes, content_type: str, known: frozenset[str], names: list[str] | None = None
+) -> DomainError | None:
+    """A body sent to a write that takes none: each field of a JSON object, or of a form (`names`), is a 422
+    `field_unknown` (naming the query parameters the operation takes: `POST …/roster-exports` with
+    `{"status": "invalid"}` exported the whole roster), any other body one `body_unexpected`. Nothing, an empty
+    object or an empty form is no body."""
+    data: Any = dict.fromkeys(names) if names else None
+    if data is None:
+        if not raw.strip():
+            return None
+        if content_type.split(";")[0].strip().lower() in ("application/json", ""):
+            with contextlib.suppress(ValueError):
+                data = json.loads(raw)
+    if data == {}:
+        return None
+    if isinstance(data, dict):
+        if known:
+            message = _("This operation takes no body field “%(name)s”; its options are query parameters: %(known)s.")
+        else:
+            message = _("This operation takes no body field “%(name)s”; it takes no body.")
+        known_text = ", ".join(sorted(known))
+        return DomainError(
+            [
+                ErrorItem(
+                    printable_field(str(name)),
+                    "field_unknown",
+                    message % {"name": printable_field(str(name)), "known": known_text},
+                )
+                for name in data
+            ],
+            status=422,
+        )
+    return DomainError.single("body", "body_unexpected", _("This operation takes no body: send it without one."))
+
+
 def unknown_parameters_error(unknown: list[str], known: frozenset[str]) -> DomainError:
     """422 `unknown_parameter` for each query parameter the operation does not take, naming those it does."""
     if known:
@@ -115,6 +165,7 @@ class VaxbookApi(NinjaAPI):
     filter, `?date_form=`, would answer the whole list as if filtered)."""
 
     _query_names: dict[tuple[str, str], frozenset[str]] | None = None
+    _bodiless: frozenset[tuple[str, str]] | None = None
 
     def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
         # ninja calls this for every operation, after authentication and before reading the parameters.
@@ -122,7 +173,30 @@ class VaxbookApi(NinjaAPI):
             refused = self._unknown_query_parameters(request)
             if refused:
                 raise unknown_parameters_error(*refused)
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            self._refuse_unexpected_body(request)
         return super().create_temporal_response(request)
+
+    def _refuse_unexpected_body(self, request: HttpRequest) -> None:
+        """A write that takes no body refuses one (ninja ignores it: a filter sent in the body went unread)."""
+        if self._bodiless is None or self._query_names is None:
+            schema = self.get_openapi_schema()
+            self._bodiless, self._query_names = _bodiless_writes(schema), _query_names(schema)
+        match = request.resolver_match
+        if match is None:
+            return
+        key = (described_path(match.route), request.method or "")
+        if key not in self._bodiless:
+            return
+        known = self._query_names.get(key, frozenset())
+        content_type = request.META.get("CONTENT_TYPE") or ""
+        if content_type.split(";")[0].strip().lower() in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            # a form's fields and files, read as a form (an upload is not read whole into memory)
+            refused = unexpected_body_error(b"", "", known, names=[*request.POST, *request.FILES])
+        else:
+            refused = unexpected_body_error(request.body, content_type, known)
+        if refused is not None:
+            raise refused
 
     def _unknown_query_parameters(self, request: HttpRequest) -> tuple[list[str], frozenset[str]] | None:
         """The query parameters of `request` that its operation does not take, and those it does."""

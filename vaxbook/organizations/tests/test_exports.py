@@ -345,6 +345,32 @@ def test_another_organizations_representative_sees_no_export(api, rep, org, impo
     assert RosterExport.objects.count() == 1
 
 
+def test_a_filter_sent_in_the_body_is_refused_not_ignored(api, rep, org, django_capture_on_commit_callbacks):
+    """`POST …/roster-exports` takes its filter as a query parameter: `{"status": "invalid"}` in the body exported
+    the whole roster, answered 202. A body field is a 422 `field_unknown` saying where the filter goes, any other
+    body `body_unexpected`; nothing, or `{}`, is no body."""
+    client = api.as_user(rep)
+    path = f"/api/v1/organizations/{org.public_id}/roster-exports"
+    refused = client.post(path, {"status": "invalid"}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {
+            "field": "status",
+            "code": "field_unknown",
+            "message": "This operation takes no body field “status”; its options are query parameters: status.",
+        }
+    ]
+    text = client.post(path, "status=invalid", content_type="text/plain")
+    assert (text.status_code, text.json()["errors"][0]["code"]) == (422, "body_unexpected")
+    assert not RosterExport.objects.exists()
+    with django_capture_on_commit_callbacks(execute=False):
+        assert client.post(path + "?status=invalid", {}, content_type="application/json").status_code == 202
+        assert client.post(path).status_code == 202  # an empty form is no body: the whole roster
+    assert sorted(RosterExport.objects.values_list("data_status", flat=True)) == ["", "invalid"]
+    form = client.post(path, {"status": "invalid"})  # a form's field, as the JSON object's
+    assert (form.status_code, form.json()["errors"][0]["field"]) == (422, "status")
+
+
 # Pages ----------------------------------------------------------------------------------------------
 
 
