@@ -539,13 +539,16 @@ def roster_import_error_report(request: HttpRequest, import_id: str) -> FileResp
 
 
 @router.get("/roster-imports/{import_id}/conflicts", response=list[ConflictRowOut])
-def roster_import_conflicts(request: HttpRequest, import_id: str) -> list[dict]:
+def roster_import_conflicts(
+    request: HttpRequest, import_id: str, limit: int = page_limit(50, 200), offset: int = page_offset()
+) -> list[dict]:
     """The import's rows refused as `document_conflict` and sent to the health staff for review, by row,
     with the decision: `open`, `corrected` (the record took the row's identity; the person is on the
     roster), `kept` (the record is right: fix the row) or `withdrawn` (a later file's row agrees with the
-    record)."""
+    record); a page at a time (a short page is the last: a file of 20,000 such rows answered 4.6 MB at once)."""
     found = selectors.roster_import_get_for_user(user=request.user, public_id=import_id)
-    return [conflict_row_out(c) for c in selectors.roster_conflicts_for_import(user=request.user, roster_import=found)]
+    rows = selectors.roster_conflicts_for_import(user=request.user, roster_import=found)
+    return [conflict_row_out(c) for c in rows[offset : offset + limit]]
 
 
 @router.get("/organizations/{organization_id}/roster-conflicts", response=list[OrganizationConflictOut])

@@ -38,6 +38,9 @@ from vaxbook.registry.models import Person
 PAGE_SIZE = 50
 RECENT_IMPORTS = 10
 CONFLICTS_SHOWN = 10  # rows waiting for review named on the roster page (the API lists them all)
+#: The rows sent for review an ended import's page lists (the error report holds them all, the API pages them):
+#: a file of 20,000 such rows made a page of 2 MB, rendered again at each look.
+CONFLICTS_LISTED = 100
 SEARCH_MAX = 100  # characters of a roster search
 
 
@@ -265,8 +268,9 @@ def _import_context(request: HttpRequest, roster_import: RosterImport) -> dict[s
     held = 0  # the rows sent for review that are still this import's
     if conflicting:
         rows = selectors.roster_conflicts_for_import(user=request.user, roster_import=roster_import)
-        conflicts = list(rows if finished else rows[:CONFLICTS_SHOWN])
-        held = rows.count() if not finished and len(conflicts) == CONFLICTS_SHOWN else len(conflicts)
+        shown = CONFLICTS_LISTED if finished else CONFLICTS_SHOWN
+        conflicts = list(rows[:shown])
+        held = rows.count() if len(conflicts) == shown else len(conflicts)
     return {
         "imp": roster_import,
         "conflicts": conflicts,
