@@ -410,6 +410,7 @@ def roster_entry_edit(request: HttpRequest, organization_id: uuid.UUID, person_i
     status = 200
     if request.method == "POST":
         form = RosterEntryForm(request.POST)
+        status = 422  # a refused form, as the service's refusals (it answered 200)
         if form.is_valid():
             data = form.cleaned_data
             try:

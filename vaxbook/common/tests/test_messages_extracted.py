@@ -56,3 +56,12 @@ def test_no_translated_string_hides_inside_an_f_string() -> None:
         for line in _calls_inside_f_strings(path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+def test_the_django_messages_its_catalogue_leaves_untranslated_are_ours() -> None:
+    from django.utils import translation
+
+    from vaxbook.common.django_messages import DJANGO_MESSAGES
+
+    with translation.override("vi"):
+        assert [m for m in DJANGO_MESSAGES if translation.gettext(m) == m] == []

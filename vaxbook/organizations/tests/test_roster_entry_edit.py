@@ -107,6 +107,17 @@ def test_the_page_shows_saves_and_refuses(rep, officer, org, entry, client):
         },
     )
     assert too_long.status_code == 422 and 'id="id_department_error"' in too_long.content.decode()
+    nul = client.post(
+        url,
+        {
+            "department": "Kế\x00toán",
+            "employee_number": "NV-001",
+            "was_department": "Kế toán",
+            "was_employee_number": "NV-001",
+        },
+    )
+    # refused by the form itself: 422 as the service's refusals (it answered 200), in Vietnamese (it was English)
+    assert nul.status_code == 422 and "Không được có ký tự rỗng (NUL)." in nul.content.decode()
     saved = client.post(
         url,
         {
