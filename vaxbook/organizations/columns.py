@@ -14,7 +14,7 @@ import functools
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.utils.text import format_lazy
@@ -46,18 +46,106 @@ def unquote(value: Any) -> Any:
 
 
 _WHOLE_DECIMAL = re.compile(r"(\d+)\.0+")
+#: Digits grouped by thousands, as a number formatted ``#,##0`` is written to a CSV: "4.000" by Excel set to
+#: Vietnamese (its decimal mark is the comma), "4,000" set to English (`_code_text`).
+_GROUPED = re.compile(r"[1-9]\d{0,2}(?:([.,])\d{3})(?:\1\d{3})*")  # "0.125" is a decimal, never grouped
+
+
+class CellRefused(Exception):
+    """A cell of a code's column that no code may be read from (TRUE, a date, "4.000"): a clean step raises it,
+    and `RowMapper` refuses the row for it (`problem`), naming the column, rather than reading it as empty or
+    as another code."""
+
+    def __init__(self, code: str, message: Any):
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+    def problem(self, key: str) -> Problem:
+        return Problem(key, self.code, self.message)
+
+
+CELL_TYPE = "cell_type"
+CODE_GROUPED = "code_grouped"
+#: What a spreadsheet may hold where a code is typed and that says no code: a tick box (TRUE / FALSE), a date,
+#: a time of day, a duration (the column formatted as a date or a time). Before, TRUE was read as no code (the
+#: person saved without a ward or a priority group) and a date as "1985".
+_NOT_A_CODE = {bool: "TRUE/FALSE", date: "date", datetime: "date", time: "time", timedelta: "duration"}
+
+
+_SHOWN_AS = {date: "%d/%m/%Y", datetime: "%d/%m/%Y %H:%M", time: "%H:%M"}
+
+
+def _not_a_code(value: Any) -> CellRefused:
+    kind = _NOT_A_CODE[value.__class__]
+    shown = (
+        ("TRUE" if value else "FALSE")
+        if value.__class__ is bool
+        else format(value, _SHOWN_AS[value.__class__])
+        if value.__class__ in _SHOWN_AS
+        else str(value)
+    )
+    kinds = {
+        "TRUE/FALSE": _("a TRUE/FALSE value"),
+        "date": _("a date"),
+        "time": _("a time"),
+        "duration": _("a duration"),
+    }
+    return CellRefused(
+        CELL_TYPE,
+        format_lazy(
+            _(
+                "This cell holds {kind} ({value}) where a code is expected: type the code (sheet “Danh mục” of "
+                "the template), in a column formatted as Text."
+            ),
+            kind=kinds[kind],
+            value=shown,
+        ),
+    )
+
+
+def _grouped_code(text: str) -> str:
+    """A code typed with its digits grouped by thousands ("4.000", "26.001", "4,000": a column formatted
+    ``#,##0`` saved as CSV), as its digits when that is the one code it may be, else refused.
+
+    Which mark groups and which is the decimal one depends on the program's language (Vietnamese groups with
+    "." and marks decimals with ",", English the other way round), and the file does not say. "26.001" is
+    26001 either way: read as a decimal it is no whole number, so no code. But "4.000" (or "4,000") read as a
+    decimal is 4, a whole number too: ward 00004 or ward 04000, two wards, and guessing saved people in the
+    wrong one. So a single group of three zeros is refused (`code_grouped`), as is anything it could be both
+    ways; several groups ("1.000.000") are digits whatever the language."""
+    digits = text.replace(".", "").replace(",", "")
+    if text.count(text[-4]) == 1 and text.endswith("000"):
+        raise CellRefused(
+            CODE_GROUPED,
+            format_lazy(
+                _(
+                    "The code “{value}” has a thousands separator, so it may be read as {grouped} or as {decimal}: "
+                    "type the code's digits only, without dots or commas (format the column as Text so Excel keeps "
+                    "its leading zeros)."
+                ),
+                value=text,
+                grouped=digits,
+                decimal=text[:-4],
+            ),
+        )
+    return digits
 
 
 def _code_text(value: Any) -> str:
     """A code's cell as text: a whole number written as a decimal, a number's (26041.0) or a text's ("26041.0",
-    as a CSV written from a numeric column with blanks in it has it), is the whole number."""
+    as a CSV written from a numeric column with blanks in it has it), is the whole number; digits grouped by
+    thousands ("26.001") are the digits when that is sure (`_grouped_code`). A tick box, a date, a time or a
+    duration is no code: `CellRefused`."""
     if type(value) is str and value.isdigit() and value.isascii():
         return value  # fast path, same result: nothing to unquote, normalize or join
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, bool):
-        return ""
+    if value.__class__ in _NOT_A_CODE:
+        raise _not_a_code(value)
     text = "".join(normalize_text(unquote(value)).split())
+    if ("." in text or "," in text) and _GROUPED.fullmatch(text):
+        return _grouped_code(text)
     return match.group(1) if (match := _WHOLE_DECIMAL.fullmatch(text)) else text
 
 
@@ -108,6 +196,8 @@ _GROUP_WORD = re.compile(r"(?:nhóm|nhom|group)\s*(?:số\s*)?[.:]?\s*(?=\d)", r
 def clean_priority_group(value: Any) -> str | None:
     """``9``, ``9.0``, ``09``, ``Nhóm 9`` or the drop-down's ``9 - Người lao động …`` → ``9``."""
     text = _code_text(value) if not isinstance(value, str) else normalize_text(unquote(value))
+    if ("." in text or "," in text) and _GROUPED.fullmatch(text):  # "4.000": not group 4 (`_grouped_code`)
+        text = _grouped_code(text)
     text = _GROUP_WORD.sub("", text, count=1) if text[:1] in "nNgG" else text
     code = match.group(1) if (match := _GROUP_LABEL.fullmatch(text)) else "".join(text.split())
     return (code.lstrip("0") or "0") if code.isdigit() else code or None
@@ -819,6 +909,10 @@ class HeaderMatch:
     address_groups: dict[int, str] = field(default_factory=dict)
     # The workbook holds the error report's summary sheet: a "Lý do" followed by a clerk's notes is the report's.
     marked_report: bool = False
+    # Two columns of one header that the import reads ("Số điện thoại" twice, the old one hidden): (the header,
+    # its first position, the other's). Which one holds the values is not known: the file is refused
+    # (`find_header`, `header_repeated`).
+    repeated: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def reasons_at(self) -> int:
@@ -896,6 +990,50 @@ class HeaderMatch:
             return None
         beside = name + 1
         return None if beside < len(self.cells) and normalize_text(self.cells[beside]) else beside
+
+    @property
+    def unlabelled_beside(self) -> dict[int, str]:
+        """The columns without a header right after a column the import reads, but the name's (which has its
+        own rule, `unlabelled_beside_name`), by position → the key of the column they follow: a header merged
+        over two columns ("Địa chỉ" over the street and the hamlet, "Số điện thoại" over two phones, "Số giấy
+        tờ" over the type and the number) would be read without its second column. A row holding a value
+        there is refused (`column_beside_unlabelled`), as the name's rule does."""
+        cells = self.cells
+        read = set(self.data_positions) | set(self.index.values())
+        found: dict[int, str] = {}
+        further = [(key, p) for key, positions in self.fallbacks.items() for p in positions]
+        for key, position in [*self.index.items(), *further]:
+            beside = position + 1
+            if key in ("row_number", "full_name") or beside in read or beside in found:
+                continue
+            if beside >= len(cells) or not normalize_text(cells[beside]):
+                found[beside] = key
+        return found
+
+    def header_again(self, number: int, values: list[Any]) -> bool:
+        """This row is the header again (a second list pasted below the first with its own header, a header
+        repeated for printing): it names every required column (`match_header`). In the same layout it is no
+        person: True (the caller skips it). In another order, the rows below it would be read into the wrong
+        fields (the address saved as the department), and the error report, which has one header, would put
+        them under the first: refused (`header_other_order`). A cheap test first: the first of the birth
+        date's, the phone's and the document's cells holding a value is a text starting with a letter that is
+        a known header (a person's holds a date, digits or "+84…")."""
+        for key in ("date_of_birth", "phone", "id_number"):
+            at = self.index.get(key)
+            value = values[at] if at is not None and at < len(values) else None
+            if value is None or value == "":
+                continue
+            if value.__class__ is not str or not value[:1].isalpha() or not _known_header(normalize_text(value)):
+                return False  # a date, digits, "+84…", a text that is no header ("chưa có"): a person's row
+            break
+        else:
+            return False
+        again = match_header(number, values)
+        if again.missing:
+            return False
+        if _layout(again) == _layout(self):
+            return True
+        raise FileRefused("header_other_order", row=number, header=self.row)
 
     def numbers_columns(self, values: list[Any]) -> bool:
         """The row under the header numbers its columns (`is_column_numbering`), the headers merged down
@@ -1040,11 +1178,19 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
     units_grouped = False
     marks: dict[str, int] = {}  # the sex's columns marked with a cross: "nam" / "nu" → position
     dates: list[tuple[str, int, str]] = []  # the birth date's columns by part or sex: (hint, position, header)
+    headers: dict[str, int] = {}  # a read column's whole header (`header_key`) → its first position
+    repeated: list[tuple[str, int, int]] = []
     for position, cell in enumerate(cells):
         text = normalize_text(cell)
         if not text:
             continue
         column, key = _header_column(text)
+        if column is not None and column.key != "row_number":  # two STT columns read no data
+            whole = header_key(text)  # "Số điện thoại (1)" and "Số điện thoại (2)" are two headers
+            if whole in headers:
+                repeated.append((text, headers[whole], position))
+            else:
+                headers[whole] = position
         if column is None:
             part = _NAME_PART_BY_KEY.get(key)
             if part is not None and part not in parts:
@@ -1146,6 +1292,21 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         date_marks=date_marks,
         # only where a unit's column stands under an address: else no row needs them
         address_groups=groups if units_grouped else {},
+        repeated=tuple(repeated),
+    )
+
+
+def _layout(header: HeaderMatch) -> tuple[Any, ...]:
+    """What a header reads from where: two headers of one layout read a row the same way."""
+    return (
+        header.index,
+        header.fallbacks,
+        header.name_parts,
+        header.part_beside,
+        header.sex_marks,
+        header.date_parts,
+        header.date_marks,
+        header.address_groups,
     )
 
 
@@ -1220,6 +1381,13 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int], 
             if not header.is_title(values):
                 continue
             title = True  # merged across the row, its text in the STT column: a heading, or the end of a section
+        elif header.header_again(row[0], values):
+            # The header again (a list pasted below another, a header repeated for printing): no person, and the
+            # end of the list above, as the sheet's end is (its footer, its section), refused in another order.
+            yield from _list_end(held, header, sections, footer, persons_seen)
+            held, held_rows, long_run, first = [], 0, False, True
+            sections.current = None
+            continue
         elif first:
             first = False
             if header.numbers_columns(values):
@@ -1242,6 +1410,13 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int], 
                 long_run = True
                 yield from _but_headings(held, header, sections)
                 held, held_rows = [], 0
+    yield from _list_end(held, header, sections, footer, persons_seen)
+
+
+def _list_end(
+    held: list[Row], header: HeaderMatch, sections: Sections, footer: list[int], persons_seen: bool
+) -> Generator[Row]:
+    """The rows held back at the end of a list (the sheet's end, or the header again below it: `without_footer`)."""
     if held and persons_seen:
         # Rows up to the last numbered as staff are and giving a name are the table's: persons whose data is
         # still to come ("5 | Nguyễn Văn Năm" under 1 to 4), refused for what they lack, not the footer.
@@ -1328,6 +1503,23 @@ def _but_headings(held: list[Row], header: HeaderMatch, sections: Sections, afte
 
 
 def find_header(rows: Iterator[Row], back: list[Row] | None = None) -> HeaderMatch:
+    """The header row (`_find_header`). Two of its columns under one header that the import reads ("Số điện
+    thoại" twice: an old column hidden, the numbers in use typed in a new one at the end) refuse the file
+    (`header_repeated`, naming both columns): which one holds the values is not known, and reading either
+    (before: the first, the second where it was empty) could save the old value without a word."""
+    header = _find_header(rows, back)
+    if header.repeated:
+        text, first, other = header.repeated[0]
+        raise FileRefused(
+            "header_repeated",
+            row=header.row,
+            header=text,
+            columns=f"{column_letters(first)}, {column_letters(other)}",
+        )
+    return header
+
+
+def _find_header(rows: Iterator[Row], back: list[Row] | None = None) -> HeaderMatch:
     """The header row: the first non-empty row (of the first few) naming every required column.
 
     Consumes ``rows`` up to and including the header, so the caller goes on with the data rows. A row
@@ -1709,6 +1901,35 @@ class SplitName:
         )
 
 
+class UnlabelledColumns:
+    """Columns holding values under no header (a blank header cell, or past the header's last), told from the
+    rows the upload's check peeks at (`see`): listed among the ignored columns by their letter ("column P (no
+    header)", `labels`), where before they were dropped without a word. One right after a read column is
+    listed too, and a row holding a value there refused (`HeaderMatch.unlabelled_beside`, the name's
+    `unlabelled_beside_name`)."""
+
+    def __init__(self, header: HeaderMatch):
+        cells = header.cells
+        own = set(header.data_positions)
+        self.blank = [p for p in range(len(cells)) if p not in own and not normalize_text(cells[p])]
+        self.width = len(cells)  # and every column past the header's last
+        self.own = own
+        self.found: set[int] = set()
+
+    def see(self, values: list[Any]) -> None:
+        for position in [*self.blank, *range(self.width, len(values))]:
+            if position < len(values) and position not in self.found and position not in self.own:
+                value = values[position]
+                if value is not None and value != "" and (type(value) is not str or value.strip()):
+                    self.found.add(position)
+
+    def labels(self) -> list[str]:
+        return [
+            str(_("column %(letter)s (no header)") % {"letter": column_letters(position)})
+            for position in sorted(self.found)
+        ]
+
+
 @dataclass(slots=True)
 class RosterRow:
     """One data row: as sent (for the error report) and as cleaned input for the registry."""
@@ -1762,6 +1983,7 @@ def formula_problem(key: str, formula: str) -> Problem:
 CELL_PROBLEMS = {CellError: cell_error_problem, FormulaNotComputed: formula_problem}
 
 NAME_PART_MISSING = "name_part_missing"
+COLUMN_BESIDE_UNLABELLED = "column_beside_unlabelled"
 NAME_PART_DISAGREES = "name_part_disagrees"
 NAME_BESIDE_UNLABELLED = "name_beside_unlabelled"
 NAME_PART_REPEATED = "name_part_repeated"
@@ -2041,7 +2263,11 @@ def _read_further(
             problems.append(CELL_PROBLEMS[value.__class__](key, value))
             return None
         if not is_blank([value]):
-            fields[key] = unquote(value) if clean is _keep else clean(value)
+            try:
+                fields[key] = unquote(value) if clean is _keep else clean(value)
+            except CellRefused as refused:
+                problems.append(refused.problem(key))
+                return None
             return position
     return None
 
@@ -2066,6 +2292,28 @@ def _as_reported(values: list[Any], reasons_at: int) -> list[Any]:
         else v
         for v in values
     ]
+
+
+#: What a tick box's column holds where it is not ticked (`_ticked`), as `header_key` spells it: FALSE (a
+#: check box's linked cell, or its text; "SAI" in LibreOffice set to Vietnamese), 0, "không", "no".
+_UNTICKED = frozenset({"false", "sai", "0", "khong", "khongco", "no"})
+
+
+def _ticked(value: Any) -> bool:
+    """A cell of the sex's "Nam | Nữ" columns is marked: a cross, TRUE, 1, "có", any value but an empty cell or a
+    tick box's "not ticked" (`_UNTICKED`: before, FALSE counted as a cross, and a form of tick boxes had everyone
+    marked twice)."""
+    if value is None or value == "" or value is False:
+        return False
+    if value.__class__ is int or value.__class__ is float:
+        return value != 0
+    if value.__class__ is str:
+        return bool(value.strip()) and header_key(value) not in _UNTICKED
+    return True
+
+
+def _mark_text(value: Any) -> str:
+    return ("TRUE" if value else "FALSE") if value.__class__ is bool else normalize_text(value)
 
 
 class RowMapper:
@@ -2115,6 +2363,10 @@ class RowMapper:
         self._unlabelled = header.unlabelled_beside_name  # a column without a header after the name's
         if self._unlabelled is not None:
             self.width = max(self.width, self._unlabelled + 1)
+        # A column without a header after another read column's: a header merged over two (`unlabelled_beside`).
+        self._beside = sorted(header.unlabelled_beside.items())
+        if self._beside:
+            self.width = max(self.width, self._beside[-1][0] + 1)
         self._others = [(c.key, header.index[c.key], c.clean) for c in present if c.key in _ROSTER_KEYS]
         self._limits = [(c.key, c.max_length) for c in present if c.max_length]
         self._id_fallbacks = header.fallbacks.get("id_number", ())  # an old identity card's column, a passport's
@@ -2163,7 +2415,11 @@ class RowMapper:
                 problems.append(CELL_PROBLEMS[value.__class__](key, value))
                 value = ""
             if clean is not None:
-                value = clean(value)
+                try:
+                    value = clean(value)
+                except CellRefused as refused:  # TRUE or a date in a code's column, "4.000"
+                    problems.append(refused.problem(key))
+                    value = ""
             elif type(value) is str and value[:1] == "'":
                 value = unquote(value)
             fields[key] = value
@@ -2180,10 +2436,13 @@ class RowMapper:
             fields["id_type"] = "passport"  # the file's one document column is the passports'
         if self._sex_marks is not None:
             man, woman = (values[position] for position in self._sex_marks)
-            crosses = (not is_blank([man]), not is_blank([woman]))
+            crosses = (_ticked(man), _ticked(woman))
             sex = {(True, False): "Nam", (False, True): "Nữ", (False, False): ""}.get(crosses)
+            if sex is None:  # both marked: said so, naming both columns (`sex_format`)
+                problems.append(self._sex_marked_twice(man, woman))
+                sex = ""
             # A mark that names the other sex ("Nữ" typed under "Nam") says nothing sure: refused as both are.
-            if sex is None or (sex and normalize_sex(man if sex == "Nam" else woman) == ("F" if sex == "Nam" else "M")):
+            elif sex and normalize_sex(man if sex == "Nam" else woman) == ("F" if sex == "Nam" else "M"):
                 sex = f"{normalize_text(man)} | {normalize_text(woman)}"
             fields["sex"] = sex
         if self._date_parts:
@@ -2210,11 +2469,23 @@ class RowMapper:
             if value.__class__ in CELL_PROBLEMS:
                 problems.append(CELL_PROBLEMS[value.__class__](key, value))
                 value = ""
-            others[key] = clean(value)
+            try:
+                others[key] = clean(value)
+            except CellRefused as refused:
+                problems.append(refused.problem(key))
+                others[key] = None
             if key == "department":  # the roster's own text: the same rule as the person's texts
                 problems += check_text_encoding(value, key, others[key])
         for key, positions, clean in self._others_further:
             _read_further(key, positions, clean, values, others, problems)
+        for position, key in self._beside:  # nearly always none
+            value = values[position]
+            if value is not None and value != "" and (type(value) is not str or value.strip()):
+                problems.append(self._beside_problem(key, position, value))
+                if key in fields:  # not read either: the one reason of its cell (not "choose the document type")
+                    fields[key] = ""
+                elif key in others:
+                    others[key] = ""
         if self._named:
             ward, province = fields.get("ward_code"), others.get("province_code")
             if (ward and not ward.isdigit()) or (province and not province.isdigit()):
@@ -2398,7 +2669,11 @@ class RowMapper:
             if value.__class__ in CELL_PROBLEMS:
                 problems.append(CELL_PROBLEMS[value.__class__]("date_of_birth", value))
                 return ""
-            texts.append(_code_text(value))  # a part's digits as a code's: 5, 5.0, " 05 "
+            try:
+                texts.append(_code_text(value))  # a part's digits as a code's: 5, 5.0, " 05 "
+            except CellRefused:  # TRUE, a date, "1.000": no number of a part
+                problems.append(date_part_problem(normalize_text(cells[position]), normalize_text(unquote(value))))
+                return ""
         if not any(texts):
             return ""
         for position, text in zip(self._date_parts, texts, strict=True):
@@ -2450,6 +2725,24 @@ class RowMapper:
             column = normalize_text(cells[self._date_marks[0 if sex == "Nam" else 1]])
             problems.append(sex_disagrees_with_date(normalize_text(fields.get("sex")), column))
 
+    def _sex_marked_twice(self, man: Any, woman: Any) -> Problem:
+        assert self._sex_marks is not None
+        cells = self.header.cells
+        return Problem(
+            "sex",
+            "sex_format",
+            format_lazy(
+                _(
+                    "Both “{man}” ({man_mark}) and “{woman}” ({woman_mark}) are marked in this row: keep the mark "
+                    "only in the column of the person's sex, and leave the other empty (or FALSE)."
+                ),
+                man=normalize_text(cells[self._sex_marks[0]]),
+                woman=normalize_text(cells[self._sex_marks[1]]),
+                man_mark=_mark_text(man),
+                woman_mark=_mark_text(woman),
+            ),
+        )
+
     def _titles(self, positions: tuple[int, ...]) -> str:
         """The columns at these positions, by their headers ("Họ và tên, Ngày sinh"), else their letters."""
         cells = self.header.cells
@@ -2470,6 +2763,23 @@ class RowMapper:
                 name=normalize_text(whole),
                 given=normalize_text(given),
                 column=normalize_text(self.header.cells[self._part]),
+            ),
+        )
+
+    def _beside_problem(self, key: str, position: int, value: Any) -> Problem:
+        return Problem(
+            key,
+            COLUMN_BESIDE_UNLABELLED,
+            format_lazy(
+                _(
+                    "The column after “{column}” (column {letter}) has no header but holds “{value}” in this row: "
+                    "the header may be merged over both columns. Give each column its own header (as “Loại giấy "
+                    "tờ” and “Số giấy tờ”, or “Địa chỉ” and “Phường/xã”), or delete that column, and upload the "
+                    "row again."
+                ),
+                column=self.header.column_title(key),
+                letter=column_letters(position),
+                value=_mark_text(value),
             ),
         )
 

@@ -100,6 +100,17 @@ MESSAGES: dict[str, Any] = {
         "Row %(row)s looks like the header, but these columns are missing there: %(columns)s. Its headers "
         "%(unknown)s are not known: rename them as in the roster template (download it to see its headers)."
     ),
+    "header_repeated": _(
+        "Row %(row)s has two columns headed “%(header)s” (columns %(columns)s), and which of them holds the values "
+        "to read is not known. Delete the one no longer in use (a hidden column too), or give it another header "
+        "(a second phone “Di động”, a second address “Địa chỉ thường trú”), and upload the file again. Nothing "
+        "was imported."
+    ),
+    "header_other_order": _(
+        "Row %(row)s repeats the header of row %(header)s with its columns in another order (or other columns): "
+        "the rows below it would be read into the wrong fields. Put that list in a file of its own (or its columns "
+        "in the order of the first header) and upload the files (rows already saved are linked, not duplicated)."
+    ),
     "header_letters_lost": _(
         "The headers have question marks where letters should be (“%(header)s”): the file was saved in an "
         "encoding without Vietnamese letters, as Excel's plain “CSV” is on a computer set to another language. "

@@ -60,6 +60,9 @@ REFUSAL_LABELS: dict[str, Promise] = {
     # what the sheet holds instead of a value (organizations/columns.py)
     "cell_error": _("A cell holds an Excel error (#N/A, #REF! …)"),
     "formula_not_computed": _("A cell holds a formula without its result"),
+    "cell_type": _("A code's cell holds a TRUE/FALSE, a date or a time instead of a code"),
+    "code_grouped": _("A code is typed with a thousands separator (4.000) and may be read two ways"),
+    "column_beside_unlabelled": _("A column without a header beside a column read holds a value"),
     "name_part_missing": _("A part of a name split over several columns is empty"),
     "name_part_disagrees": _("The full name neither starts nor ends with the part of it typed beside it"),
     "name_beside_unlabelled": _("A column without a header beside the name holds a value"),

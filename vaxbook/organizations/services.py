@@ -69,6 +69,7 @@ from vaxbook.organizations.columns import (
     RowMapper,
     Sections,
     SplitName,
+    UnlabelledColumns,
     find_header,
     reason_text,
     roster_texts_check,
@@ -216,20 +217,21 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
         None if header.date_parts else header.index.get("date_of_birth"), header.fallbacks.get("date_of_birth", ())
     )
     split_name = SplitName(header)
+    unlabelled = UnlabelledColumns(header)  # columns holding values under no header: listed as ignored
     try:
         first = True
         for number, values in itertools.islice(rows, _PEEK_ROWS):
             if not has_data:
                 last_seen = number
-            if header.is_blank(values):
+            # the header again: no person (in another order, refused: `header_other_order`)
+            if header.is_blank(values) or header.header_again(number, values):
                 continue
             if first:
                 first = False
                 if header.numbers_columns(values):  # numbers the columns: not a row of data
                     continue
             has_data = True
-            if dates.position is None and split_name.position is None:
-                break
+            unlabelled.see(values)
             if dates.position is not None:
                 dates.see(number, values)
             if split_name.position is not None:
@@ -238,6 +240,7 @@ def roster_file_check(fileobj: IO[bytes], *, name: str, size: int | None = None)
         rows.close()
     dates.check()
     split_name.check()
+    header.ignored += unlabelled.labels()
     # Rows that hold a value, counted in the whole sheet (not its <dimension>, which may say anything, nor
     # its formatted empty rows): the row limit and emptiness are decided here, before anything is written.
     data_rows = book.value_rows_after(header.row)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from vaxbook.organizations.columns import (
     COLUMN_BY_KEY,
     FOOTER_MAX_ROWS,
+    CellRefused,
     RowMapper,
     Sections,
     _code_text,
@@ -495,10 +496,17 @@ def test_a_run_longer_than_a_footer_goes_on_at_once_and_is_never_held() -> None:
 )
 def test_a_code_cells_fast_path_gives_the_plain_steps_result(value):
     """A cell of digits skips the unquoting and normalizing: the same text as going through them (a whole
-    number written as a decimal, "26041.0", then read as the whole number)."""
+    number written as a decimal, "26041.0", then read as the whole number; digits grouped by thousands,
+    "26.001", as the digits, "4.000", a whole number read either way, refused)."""
     plain = "".join(normalize_text(unquote(value)).split())
     if isinstance(value, float) and value.is_integer():
         plain = str(int(value))
+    elif re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", plain) and plain.endswith("000"):
+        with pytest.raises(CellRefused):
+            _code_text(value)
+        return
+    elif re.fullmatch(r"[1-9]\d{0,2}(?:\.\d{3})+", plain):
+        plain = plain.replace(".", "")
     elif whole := re.fullmatch(r"(\d+)\.0+", plain):
         plain = whole.group(1)
     assert _code_text(value) == plain
@@ -983,9 +991,17 @@ def test_the_sex_marked_in_two_columns_under_its_title_is_read_from_the_cross(su
     def sex(man: str, woman: str) -> str:
         values = [""] * (len(others) + 2)
         values[at], values[len(others) + subs.index("Nữ")] = man, woman
-        return mapper.map(3, values).person.sex
+        row = mapper.map(3, values)
+        return "; ".join(f"{p.code}: {p.message}" for p in row.problems) or row.person.sex
 
-    assert (sex("x", ""), sex("", "X"), sex("", ""), sex("x", "x")) == ("Nam", "Nữ", "", "x | x")
+    assert (sex("x", ""), sex("", "X"), sex("", "")) == ("Nam", "Nữ", "")
+    # both marked: said so, naming both columns
+    with translation.override("en"):
+        both = sex("x", "x")
+    assert both == (
+        "sex_format: Both “Giới tính (Nam)” (x) and “Giới tính (Nữ)” (x) are marked in this row: keep the mark only "
+        "in the column of the person's sex, and leave the other empty (or FALSE)."
+    )
 
 
 def test_a_complete_header_with_a_gap_gives_back_the_data_row_under_it():

@@ -5,6 +5,9 @@ from django.utils import translation
 
 from vaxbook.organizations.columns import (
     CELL_ERROR,
+    CELL_TYPE,
+    CODE_GROUPED,
+    COLUMN_BESIDE_UNLABELLED,
     FORMULA_NOT_COMPUTED,
     NAME_BESIDE_UNLABELLED,
     NAME_PART_DISAGREES,
@@ -40,6 +43,9 @@ OTHER_CODES = {
     "document_taken",
     "person_repeated",
     CELL_ERROR,
+    CELL_TYPE,
+    CODE_GROUPED,
+    COLUMN_BESIDE_UNLABELLED,
     FORMULA_NOT_COMPUTED,
     ROW_HIDDEN,
     ROW_STRUCK,
