@@ -1,0 +1,101 @@
+"""The portal's pages as a person meets them: what a change said, seen and announced where the page opens; the
+pager at a phone's width; a visible focus and a way past the menu; an import's outcome, its time left, and
+an import no worker has taken yet."""
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from vaxbook.organizations.models import RosterImport
+from vaxbook.organizations.services import roster_import_start
+from vaxbook.organizations.tests.builders import person_row, table, upload, xlsx_bytes
+from vaxbook.organizations.tests.test_browser import organization_with_representative, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staffed(rep: Any, org: Any, places: Any, django_capture_on_commit_callbacks: Any) -> RosterImport:
+    """Three staff on the organization's roster, from one import."""
+    with django_capture_on_commit_callbacks(execute=True):
+        done = roster_import_start(
+            actor=rep, organization=org, upload=upload(xlsx_bytes(table([person_row(n) for n in (1, 2, 3)])))
+        )
+    done.refresh_from_db()
+    assert done.status == "done" and done.accepted == 3
+    return done
+
+
+def _person_id(org: Any, n: int) -> Any:
+    from vaxbook.organizations.models import RosterEntry
+
+    return RosterEntry.objects.get(organization=org, person__full_name=person_row(n)["Họ và tên"]).person.public_id
+
+
+# 1. What a change said: announced, and where the page opens ----------------------------------------------
+
+
+def test_a_change_said_on_the_roster_is_a_status_and_a_refusal_an_alert(rep: Any, org: Any, staffed: Any) -> None:
+    client = signed_in(rep)
+    remove = reverse("organizations:roster_entry_remove", args=[org.public_id, _person_id(org, 2)])
+    roster = reverse("organizations:roster", args=[org.public_id])
+    taken_off = client.post(remove, {"next": roster}, follow=True)
+    assert taken_off.redirect_chain == [(f"{roster}#roster", 302)]
+    html = taken_off.content.decode()
+    status = html.split('<div role="status">')[1].split("</div>")[0]
+    assert "Đã đưa" in status and person_row(2)["Họ và tên"] in status
+    assert '<div role="alert"><ul></ul></div>' in html  # nothing wrong said
+
+    again = client.post(remove, {"next": roster}, follow=True).content.decode()  # a second click
+    alert = again.split('<div role="alert">')[1].split("</div>")[0]
+    assert '<li class="error">' in alert
+    assert '<div role="status"><ul></ul></div>' in again
+
+
+def test_a_page_without_messages_has_no_live_region_nor_script(rep: Any, org: Any, staffed: Any) -> None:
+    html = signed_in(rep).get(reverse("organizations:roster", args=[org.public_id])).content.decode()
+    assert 'id="messages"' not in html and "<script>" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768}, {"width": 390, "height": 844}])
+def test_after_a_change_the_message_is_in_view_at_the_roster(page: Any, viewport: dict[str, int]) -> None:
+    """The edit and the removal come back to …#roster, screens below the top of the page where the message
+    was: it is shown at the roster, in the viewport."""
+    from playwright.sync_api import expect
+
+    org, rep = organization_with_representative("Công ty Thông Báo", "rep_said")
+    for n in range(3):  # recent imports above the roster push it down
+        roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([person_row(1 + n)]))))
+    page.set_viewport_size(viewport)
+    sign_in(page, "rep_said", f"/organizations/{org.public_id}/", rf"/organizations/{org.public_id}/$")
+    assert page.locator("#roster").bounding_box()["y"] > viewport["height"] / 2  # far down (a phone: screens)
+
+    page.locator("#roster-table a.roster-edit").first.click()
+    page.fill("#id_department", "Phòng Kế toán")
+    page.click("#roster-entry-save")
+    page.wait_for_url(re.compile(r"#roster$"))
+    said = page.locator("#messages [role=status] li.success")
+    expect(said).to_contain_text("Đã lưu")
+    assert page.evaluate("window.scrollY") > 0  # the page opened at the roster, not at its top
+    box = said.bounding_box()
+    assert box["y"] >= -1 and box["y"] + box["height"] <= viewport["height"], box  # -1: a fraction of a pixel
+    expect(page.locator("#roster > #messages")).to_have_count(1)
+
+    page.locator("#roster-table a.roster-remove").first.click()
+    page.click("#roster-entry-remove-submit")
+    page.wait_for_url(re.compile(r"#roster$"))
+    said = page.locator("#messages [role=status] li.success")
+    expect(said).to_contain_text("ra khỏi danh sách nhân viên")
+    box = said.bounding_box()
+    assert box["y"] >= -1 and box["y"] + box["height"] <= viewport["height"], box
