@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from vaxbook.organizations.models import RosterImport
 from vaxbook.organizations.services import roster_import_start
@@ -99,3 +98,52 @@ def test_after_a_change_the_message_is_in_view_at_the_roster(page: Any, viewport
     expect(said).to_contain_text("ra khỏi danh sách nhân viên")
     box = said.bounding_box()
     assert box["y"] >= -1 and box["y"] + box["height"] <= viewport["height"], box
+
+
+# 4. The keyboard: a way past the menu, a focus that shows, the upload's limits said with its input --------
+
+
+@pytest.mark.parametrize(("language", "said"), [("vi", "Chuyển đến nội dung chính"), ("en", "Skip to content")])
+def test_the_first_thing_on_a_page_is_a_link_to_its_content(rep: Any, org: Any, places: Any, language, said) -> None:
+    client = signed_in(rep)
+    client.cookies["django_language"] = language
+    html = client.get(reverse("organizations:roster", args=[org.public_id])).content.decode()
+    body = html.split("<body", 1)[1].split(">", 1)[1]
+    assert body.lstrip().startswith(f'<a class="skip-link" href="#content">{said}</a>')
+    assert '<main id="content" tabindex="-1">' in body
+
+
+def test_the_upload_s_file_input_is_described_by_its_limits(rep: Any, org: Any, places: Any) -> None:
+    html = signed_in(rep).get(reverse("organizations:roster", args=[org.public_id])).content.decode()
+    tag = re.search(r'<input type="file"[^>]*>', html)
+    assert tag is not None and 'aria-describedby="id_file_error upload-limits"' in tag.group(0)
+    assert 'id="upload-limits">Tối đa 20 MB và 1.000.000 dòng.</span>' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_keyboard_s_focus_is_seen_and_the_first_tab_skips_the_menu(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    org, _rep = organization_with_representative("Công ty Bàn Phím", "rep_keys")
+    sign_in(page, "rep_keys", f"/organizations/{org.public_id}/", rf"/organizations/{org.public_id}/$")
+    skip = page.locator("a.skip-link")
+    assert skip.bounding_box()["y"] + skip.bounding_box()["height"] <= 0  # out of sight until focused
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box["y"] >= 0 and box["height"] > 10, box  # seen once focused
+    page.keyboard.press("Enter")
+    expect(page.locator("main#content")).to_be_focused()
+    assert page.evaluate("location.hash") == "#content"
+
+    page.locator("#id_file").focus()
+    page.keyboard.press("Shift+Tab")  # then back by the keyboard, as the review did: not a click
+    for control in ("#id_file", "#upload-submit"):
+        page.keyboard.press("Tab")
+        expect(page.locator(control)).to_be_focused()
+        shown = page.eval_on_selector(
+            control,
+            "e => { const s = getComputedStyle(e);"
+            " return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.outlineOffset]; }",
+        )
+        assert shown == ["solid", "2px", "rgb(29, 39, 51)", "2px"], (control, shown)
