@@ -147,3 +147,35 @@ def test_the_keyboard_s_focus_is_seen_and_the_first_tab_skips_the_menu(page: Any
             " return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.outlineOffset]; }",
         )
         assert shown == ["solid", "2px", "rgb(29, 39, 51)", "2px"], (control, shown)
+
+
+# 3. The pager at a phone's width --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_pager_fits_a_phone_s_width(page: Any, monkeypatch: Any, language: str) -> None:
+    """Page 3 of 5 shows all four of its links: at 390 px they wrap, within the page."""
+    from playwright.sync_api import expect
+
+    from vaxbook.organizations import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    org, rep = organization_with_representative("Công ty Nhiều Trang", f"rep_pager_{language}")
+    roster_import_start(
+        actor=rep, organization=org, upload=upload(xlsx_bytes(table([person_row(n) for n in range(10)])))
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    roster = f"/organizations/{org.public_id}/"
+    sign_in(page, f"rep_pager_{language}", roster, rf"{roster}$")
+    if language == "en":
+        page.click("#lang-switch")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.goto(f"{roster}?page=3#roster")
+    pager = page.locator("nav.pager")
+    expect(pager.locator("a")).to_have_count(4)
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for link in pager.locator("a").all():
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (link.inner_text(), box)
