@@ -179,3 +179,61 @@ def test_the_pager_fits_a_phone_s_width(page: Any, monkeypatch: Any, language: s
     for link in pager.locator("a").all():
         box = link.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, (link.inner_text(), box)
+
+
+# 5. The time left ------------------------------------------------------------------------------------------
+
+
+def _running(org: Any, rep: Any, *, progress: int, elapsed: int) -> tuple[RosterImport, Any]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    running = RosterImport.objects.create(
+        organization=org,
+        uploaded_by=rep,
+        original_name="a.xlsx",
+        file_format="xlsx",
+        status="running",
+        progress=progress,
+        started_at=now - timedelta(seconds=elapsed),
+    )
+    return running, now
+
+
+@pytest.mark.parametrize(
+    ("progress", "elapsed", "left"),
+    [
+        (12, 3, 0),  # an import of seconds: 22 s left, less than a minute (it said "about 1 minute")
+        (99, 30, 0),
+        (50, 59, 0),
+        (50, 60, 1),
+        (50, 89, 1),  # 89 s left: about 1 minute, not 2
+        (50, 91, 2),
+        (25, 600, 30),  # 1,800 s left
+        (4, 600, None),  # under a twentieth: no guess yet
+    ],
+)
+def test_the_minutes_left_are_the_nearest_minute_and_none_under_one(
+    rep: Any, org: Any, places: Any, progress: int, elapsed: int, left: int | None
+) -> None:
+    from vaxbook.organizations.selectors import roster_import_outlook
+
+    running, now = _running(org, rep, progress=progress, elapsed=elapsed)
+    assert roster_import_outlook(running, now=now)["minutes_left"] == left
+
+
+def test_the_status_says_less_than_a_minute_left(rep: Any, org: Any, places: Any) -> None:
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    running, _now = _running(org, rep, progress=90, elapsed=5)
+    status = signed_in(rep).get(reverse("organizations:import_status", args=[running.public_id])).content.decode()
+    assert '<span id="import-left">còn chưa đến một phút</span>' in status and "khoảng 1 phút" not in status
+    for outlook, said in (({"minutes_left": 0}, "less than a minute left"), ({"minutes_left": 2}, "about 2 minutes")):
+        with translation.override("en"):
+            assert said in render_to_string("organizations/_import_status.html", {"imp": running, "outlook": outlook})
+    for nothing in ({"minutes_left": None}, {}):  # too early to guess; finished
+        html = render_to_string("organizations/_import_status.html", {"imp": running, "outlook": nothing})
+        assert 'id="import-left"' not in html

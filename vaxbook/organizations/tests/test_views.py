@@ -564,7 +564,7 @@ def test_the_status_says_the_place_in_the_queue_and_the_minutes_left(
     now = timezone.now()
     RosterImport.objects.filter(pk=first.pk).update(status="running", started_at=now - timedelta(seconds=150))
     first.refresh_from_db()
-    for progress, left in ((3, None), (50, 3), (75, 1), (99, 1)):  # 150 s for half: 150 s more, 3 minutes
+    for progress, left in ((3, None), (50, 3), (75, 0), (99, 0)):  # 150 s for half: 150 s more, 3 minutes; 0: < 1
         first.progress = progress
         assert roster_import_outlook(first, now=now)["minutes_left"] == left, progress
     RosterImport.objects.filter(pk=first.pk).update(progress=50)
