@@ -237,3 +237,47 @@ def test_the_status_says_less_than_a_minute_left(rep: Any, org: Any, places: Any
     for nothing in ({"minutes_left": None}, {}):  # too early to guess; finished
         html = render_to_string("organizations/_import_status.html", {"imp": running, "outlook": nothing})
         assert 'id="import-left"' not in html
+
+
+# 6. An import next in line that no worker takes ------------------------------------------------------------
+
+
+def test_an_import_next_in_line_no_worker_takes_says_it_has_not_started_after_a_minute(
+    rep: Any, org: Any, places: Any, django_capture_on_commit_callbacks: Any, api: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vaxbook.organizations.selectors import roster_import_outlook
+
+    with django_capture_on_commit_callbacks(execute=False):  # no worker takes them
+        first, second = (
+            roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table([person_row(n)]))))
+            for n in (1, 2)
+        )
+    client = signed_in(rep)
+    status = reverse("organizations:import_status", args=[first.public_id])
+    fresh = client.get(status).content.decode()
+    assert '<span id="import-ahead">đến lượt kế tiếp</span>' in fresh and 'id="import-waiting"' not in fresh
+
+    for imp, seconds in ((first, 65), (second, 64)):  # a minute: not started, for the first
+        RosterImport.objects.filter(pk=imp.pk).update(created_at=timezone.now() - timedelta(seconds=seconds))
+    page = client.get(status).content.decode()
+    assert '<span id="import-ahead">chưa bắt đầu</span>' in page
+    notice = page.split('data-next="true" id="import-waiting">')[1].split("</p>")[0]
+    assert notice.startswith("Lần nhập này chưa bắt đầu") and "1 phút" in notice and "không mất gì" in notice
+    assert api.as_user(rep).get(f"/api/v1/roster-imports/{first.public_id}").json()["waiting_minutes"] == 1
+    client.cookies["django_language"] = "en"
+    english = client.get(status).content.decode()
+    assert "This import has not started yet: it is next in line, and no worker has taken it for 1 minute" in english
+
+    # The one behind it waits for the one ahead: that is the queue, said for ROSTER_IMPORT_STALL_MINUTES
+    second.refresh_from_db()
+    assert roster_import_outlook(second) == {"ahead": 1, "minutes_left": None, "waiting": None, "idle": None}
+    behind = client.get(reverse("organizations:import_status", args=[second.public_id])).content.decode()
+    assert 'id="import-waiting"' not in behind
+    later = timezone.now() + timedelta(minutes=10)
+    assert roster_import_outlook(second, now=later)["waiting"] == 11
+    first.refresh_from_db()
+    assert roster_import_outlook(first, now=later)["waiting"] == 11
