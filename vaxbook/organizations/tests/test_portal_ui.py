@@ -54,6 +54,7 @@ def test_a_change_said_on_the_roster_is_a_status_and_a_refusal_an_alert(rep: Any
     status = html.split('<div role="status">')[1].split("</div>")[0]
     assert "Đã đưa" in status and person_row(2)["Họ và tên"] in status
     assert '<div role="alert"><ul></ul></div>' in html  # nothing wrong said
+    assert "{#" not in html and "comment %}" not in html  # a template's comment stays the template's
 
     again = client.post(remove, {"next": roster}, follow=True).content.decode()  # a second click
     alert = again.split('<div role="alert">')[1].split("</div>")[0]
@@ -281,3 +282,71 @@ def test_an_import_next_in_line_no_worker_takes_says_it_has_not_started_after_a_
     assert roster_import_outlook(second, now=later)["waiting"] == 11
     first.refresh_from_db()
     assert roster_import_outlook(first, now=later)["waiting"] == 11
+
+
+# 2. A done import's outcome: none accepted, some refused ---------------------------------------------------
+
+
+def _done(rep: Any, org: Any, rows: list[dict[str, Any]], capture: Any) -> RosterImport:
+    with capture(execute=True):
+        imp = roster_import_start(actor=rep, organization=org, upload=upload(xlsx_bytes(table(rows))))
+    imp.refresh_from_db()
+    assert imp.status == "done"
+    return imp
+
+
+BAD = {"Số điện thoại": "12345"}
+
+
+def test_a_done_import_that_accepted_no_row_says_so_and_leads_to_its_report(
+    rep: Any, org: Any, places: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    imp = _done(rep, org, [person_row(n, **BAD) for n in (1, 2, 3)], django_capture_on_commit_callbacks)
+    assert (imp.accepted, imp.refused) == (0, 3)
+    client = signed_in(rep)
+    page = client.get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+    assert '<strong id="import-state">Hoàn tất — không dòng nào được nhận</strong>' in page
+    assert '<div class="progress none-accepted" role="progressbar"' in page
+    notice = page.split('id="import-none-accepted">')[1].split("</p>")[0]
+    report = reverse("organizations:error_report", args=[imp.public_id])
+    assert notice.startswith("Không dòng nào của tệp này được nhận: chưa ai được thêm vào danh sách.")
+    assert f'<a href="{report}" id="error-report-top">Tải báo cáo lỗi</a>' in notice
+    assert page.index('id="import-none-accepted"') < page.index('id="import-counts"')  # above the counts
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("organizations:import_status", args=[imp.public_id])).content.decode()
+    assert '<strong id="import-state">Done — no row was accepted</strong>' in english
+    assert "No row of this file was accepted: nobody was added to the roster." in english
+
+
+def test_a_done_import_that_refused_some_rows_says_how_many_and_its_bar_shows_them(
+    rep: Any, org: Any, places: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    imp = _done(rep, org, [person_row(1), person_row(2), person_row(3, **BAD)], django_capture_on_commit_callbacks)
+    page = signed_in(rep).get(reverse("organizations:import", args=[imp.public_id])).content.decode()
+    assert '<strong id="import-state">Hoàn tất — 1 dòng bị từ chối</strong>' in page
+    assert '<div class="progress some-refused" style="--accepted:67%" role="progressbar"' in page
+    assert 'id="import-none-accepted"' not in page
+
+    whole = _done(rep, org, [person_row(4)], django_capture_on_commit_callbacks)
+    page = signed_in(rep).get(reverse("organizations:import", args=[whole.public_id])).content.decode()
+    assert '<strong id="import-state">Hoàn tất</strong>' in page and '<div class="progress" role="progressbar"' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bar_of_an_import_that_accepted_no_row_is_not_green(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    org, rep = organization_with_representative("Công ty Không Dòng Nào", "rep_none")
+    imp = roster_import_start(
+        actor=rep, organization=org, upload=upload(xlsx_bytes(table([person_row(n, **BAD) for n in (1, 2)])))
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "rep_none", f"/organizations/imports/{imp.public_id}/", r"/organizations/imports/")
+    expect(page.locator("#import-state")).to_have_text("Hoàn tất — không dòng nào được nhận")
+    bar = page.eval_on_selector("#import-status .progress > span", "e => getComputedStyle(e).backgroundColor")
+    assert bar == "rgb(166, 85, 0)"  # the warning's amber, not the green of rows accepted
+    top = page.locator("#error-report-top")
+    expect(top).to_be_in_viewport()
+    with page.expect_download() as report:
+        top.click()
+    assert report.value.suggested_filename.endswith(".xlsx")
