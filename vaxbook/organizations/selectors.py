@@ -273,15 +273,23 @@ def roster_imports_for_organization(*, user: Any, organization: Organization) ->
 #: A running import whose progress has not moved for this many minutes is said to be idle (`roster_import_outlook`).
 IDLE_MINUTES = 2
 
+#: A queued import with nothing queued or running ahead of it that no worker has taken for this many minutes has
+#: not started (a worker takes one in seconds; none may be running): its page says so, not "next in the queue"
+#: for ROSTER_IMPORT_STALL_MINUTES, which stays the wait of an import queued behind others.
+NEXT_NOT_TAKEN_MINUTES = 1
+
 
 def roster_import_outlook(roster_import: RosterImport, *, now: Any = None) -> dict[str, int | None]:
     """What the status page tells someone watching an unfinished import: for a queued one, how many
     imports (any organization's: a count, nothing of theirs) are ahead of it, queued before it or running
     (a worker's import running for minutes is as much ahead as one queued), and `waiting` (the
-    minutes it has waited) once no worker has taken it for ROSTER_IMPORT_STALL_MINUTES; for a running one,
-    the minutes left at the pace so far (once a twentieth is done: earlier guesses swing too much), or, once
-    its progress has not moved for `IDLE_MINUTES` (a chunk takes seconds: its worker may have stopped),
-    `idle`: the minutes since it moved, and no guess (the pace so far would promise more minutes each minute)."""
+    minutes it has waited) once no worker has taken it for ROSTER_IMPORT_STALL_MINUTES, or, with none ahead of
+    it, for `NEXT_NOT_TAKEN_MINUTES` (not started: no worker may be running); for a running one, the
+    minutes left at the pace so far (once a twentieth is done: earlier guesses swing too much) to the nearest
+    minute, 0 for less than one (rounded up, the seconds left of a short import read "about 1 minute" from 12 %
+    to 99 %), or, once its progress has not moved for `IDLE_MINUTES` (a chunk takes seconds: its worker may have
+    stopped), `idle`: the minutes since it moved, and no guess (the pace so far would promise more minutes each
+    minute)."""
     ahead = remaining = waiting = idle = None
     now = now or timezone.now()
     if roster_import.status == RosterImport.Status.QUEUED:
@@ -290,7 +298,7 @@ def roster_import_outlook(roster_import: RosterImport, *, now: Any = None) -> di
             | Q(status=RosterImport.Status.RUNNING)
         ).count()
         waited = int((now - roster_import.created_at).total_seconds() // 60)
-        if waited >= limit("ROSTER_IMPORT_STALL_MINUTES"):
+        if waited >= (limit("ROSTER_IMPORT_STALL_MINUTES") if ahead else NEXT_NOT_TAKEN_MINUTES):
             waiting = waited
     elif roster_import.status == RosterImport.Status.RUNNING and roster_import.started_at:
         still = int((now - roster_import.updated_at).total_seconds() // 60)
@@ -299,7 +307,7 @@ def roster_import_outlook(roster_import: RosterImport, *, now: Any = None) -> di
         elif roster_import.progress >= 5:
             elapsed = (now - roster_import.started_at).total_seconds()
             left = elapsed * (100 - roster_import.progress) / roster_import.progress
-            remaining = max(1, -(-int(left) // 60))  # whole minutes, rounded up
+            remaining = 0 if left < 60 else int(left / 60 + 0.5)  # the nearest whole minute; 0: under one
     return {"ahead": ahead, "minutes_left": remaining, "waiting": waiting, "idle": idle}
 
 

@@ -68,7 +68,9 @@ UPLOAD_ACCEPT = ",".join(
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Roster file (.xlsx or .csv)"),
-        widget=forms.ClearableFileInput(attrs={"accept": UPLOAD_ACCEPT}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": UPLOAD_ACCEPT, "aria-describedby": "id_file_error upload-limits"}
+        ),
         allow_empty_file=True,  # refused by the import's own check (`file_empty`), in its words and its box
     )
 
