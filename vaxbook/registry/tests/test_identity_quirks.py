@@ -1,0 +1,157 @@
+"""Spreadsheet quirks the identity rules undo or refuse, found by a red team through the roster import:
+invisible characters in a text date, zero-width spaces and stray marks in a name, a serial date with a
+time of day, text dates in other shapes, a social insurance number that lost its zero in a CSV, a
+thousands-grouped document number, and a truth value, a date or a duration in a text field."""
+
+from datetime import date
+
+import pytest
+from django.utils import translation
+
+from vaxbook.registry.identity import (
+    PersonInput,
+    Problem,
+    check_person,
+    normalize_text,
+    parse_date,
+    parse_date_of_birth,
+)
+
+TODAY = date(2025, 7, 1)
+
+#: A zero-width space, a BOM, a soft hyphen, a word joiner, a left-to-right mark (Windows copies a date with it).
+INVISIBLE = ["\u200b", "\ufeff", "\u00ad", "\u2060", "\u200e"]
+
+PERSON = PersonInput(
+    full_name="Nguyễn Văn An",
+    date_of_birth=date(1985, 5, 1),
+    sex="M",
+    phone="0912345678",
+    id_type="cccd",
+    id_number="001085012345",
+    nationality="VN",
+    ethnicity="Kinh",
+    occupation="Giáo viên",
+    priority_group="7",
+    ward_code="26734",
+    address_line="12 Lê Lợi",
+)
+
+
+def english(problem: Problem) -> str:
+    with translation.override("en"):
+        return str(problem.message)
+
+
+def checked(**changes: object) -> tuple[PersonInput, list[Problem]]:
+    result = check_person(PersonInput(**{**PERSON.__dict__, **changes}), today=TODAY)
+    return result.normalized, result.invalid
+
+
+# --------------------------------------------------------------------------------------------
+# Dates
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("junk", INVISIBLE)
+@pytest.mark.parametrize("where", ["{}15/06/1985", "15/06/1985{}", "15/{}06/1985", "15/06/19{}85"])
+def test_an_invisible_character_in_a_text_date_is_dropped(junk: str, where: str) -> None:
+    assert parse_date_of_birth(where.format(junk)) == (date(1985, 6, 15), [])
+
+
+def test_a_control_character_in_a_text_date_is_kept_and_refused() -> None:
+    """It may stand for a lost digit ("1\x01/06/1985" may be 11 or 19 June): never read as 1 June."""
+    parsed, (problem,) = parse_date_of_birth("1\x01/06/1985")
+    assert parsed is None and problem.code == "date_of_birth_format"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown", "time"),
+    [
+        (32874.75, "01/01/1990 18:00", "18:00"),  # a General cell holding a date and time
+        ("32874.75", "01/01/1990 18:00", "18:00"),  # its text in a CSV
+        (32874.5, "01/01/1990 12:00", "12:00"),
+        ("01/02/1990 12:00:00 PM", "01/02/1990 12:00:00 PM", "12:00:00 PM"),
+        ("01/02/1990 1:00:00 AM", "01/02/1990 1:00:00 AM", "1:00:00 AM"),
+    ],
+)
+def test_a_serial_or_a_text_date_with_a_time_of_day_is_refused_as_a_date_time_cell_is(
+    value: object, shown: str, time: str
+) -> None:
+    parsed, (problem,) = parse_date_of_birth(value)
+    assert parsed is None and problem.code == "date_of_birth_format"
+    assert english(problem) == (
+        f"The date of birth ({shown}) holds a time of day ({time}): a date and time shifted by a time zone may "
+        "be another day's. Type the date alone, as dd/mm/yyyy."
+    )
+
+
+@pytest.mark.parametrize("value", [32874.0, 32874.00001, "32874.0", 32874])
+def test_a_serial_of_a_whole_day_is_a_date(value: object) -> None:
+    """Under a minute is midnight, as for a date-time cell (`columns.clean_date` gives its time to the minute)."""
+    assert parse_date_of_birth(value) == (date(1990, 1, 1), [])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "01/02/1990 12:00:00 AM",  # midnight on a 12-hour clock
+        "01/02/1990 12:00 am",
+        "01/02/1990 12:00 a.m.",
+        "01–02–1990",  # en dash
+        "01‐02‐1990",  # U+2010 hyphen
+        "01‑02‑1990",  # U+2011 non-breaking hyphen
+        "01 02 1990",
+        "1 2 1990",
+        "01 02 1990 00:00",
+    ],
+)
+def test_other_shapes_of_a_day_first_text_date(value: str) -> None:
+    assert parse_date(value) == date(1990, 2, 1)
+    assert parse_date_of_birth(value) == (date(1990, 2, 1), [])
+
+
+@pytest.mark.parametrize("value", ["01–02/1990", "01 02/1990", "32 01 1990", "01  02  90"])
+def test_mixed_or_impossible_shapes_are_still_refused(value: str) -> None:
+    parsed, (problem,) = parse_date_of_birth(value)
+    assert parsed is None and problem.code == "date_of_birth_format"
+
+
+def test_a_month_first_date_with_an_en_dash_says_so() -> None:
+    _parsed, (problem,) = parse_date_of_birth("07–15–1990")
+    assert "seems written month first" in english(problem)
+
+
+# --------------------------------------------------------------------------------------------
+# Zero-width spaces
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Nguy\u200bễn Văn An", "Nguyễn Văn An"),  # inside a syllable: nothing
+        ("NGUY\u200bỄN VĂN AN", "NGUYỄN VĂN AN"),
+        ("Ng\u200buy\u200bễn", "Nguyễn"),
+        ("Tr\u200bần", "Trần"),
+        ("Nguye\u200b\u0302\u0303n", "Nguyễn"),  # before a combining mark: it belongs to the letter before
+        ("Lê\u200bVăn\u200bTám", "Lê Văn Tám"),  # between words: a space, as before
+        ("Nguyễn Thị\u200bA", "Nguyễn Thị A"),  # "thịa" is a syllable, but a capital begins a word
+        ("Số\u200b12 Lê Lợi", "Số 12 Lê Lợi"),
+        ("Số 1\u200b2", "Số 12"),  # between digits: nothing
+        ("Lê \u200b Lợi", "Lê Lợi"),
+        ("\u200bLê Lợi\u200b", "Lê Lợi"),
+        ("Mül\u200bler", "Mül ler"),  # no Vietnamese syllable: a space, as before (it cannot be told)
+    ],
+)
+def test_a_zero_width_space_is_a_space_between_words_and_nothing_inside_one(text: str, expected: str) -> None:
+    assert normalize_text(text) == expected
+    assert normalize_text(expected) == expected
+
+
+@pytest.mark.parametrize("field", ["full_name", "occupation", "ethnicity", "address_line"])
+def test_a_zero_width_space_inside_a_word_is_dropped_in_every_text_field(field: str) -> None:
+    value = {"full_name": "Nguyễn Văn An", "occupation": "Giáo viên", "ethnicity": "Kinh", "address_line": "12 Lê Lợi"}
+    typed = value[field].replace("i", "i\u200b", 1).replace("ễ", "\u200bễ", 1)
+    normalized, invalid = checked(**{field: typed})
+    assert getattr(normalized, field) == value[field] and invalid == []
