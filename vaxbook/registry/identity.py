@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import MISSING as MISSING_VALUE
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal, TypeGuard
 
 import phonenumbers
@@ -70,6 +70,8 @@ CODES: dict[str, str] = {
     "as a file saved in an encoding without Vietnamese letters has them.",
     "text_misread_encoding": "A text (name, address, occupation, ethnicity) is Unicode (UTF-8) read in a one-byte "
     "code page (Windows-1252 or -1258: 'Nguyá»…n'); the message gives its reading.",
+    "text_not_text": "A text (name, address, occupation, ethnicity) is a spreadsheet cell of another kind: TRUE or "
+    "FALSE, a date, a time or a duration.",
     # missing: saved, data status "incomplete"
     "id_document_missing": "There is no identity document number (allowed for a child under 14 with type none).",
     "phone_missing": "There is no phone number.",
@@ -148,16 +150,39 @@ _NAME_SEPARATORS = dict.fromkeys(map(ord, " " + "".join(_NAME_PUNCTUATION)))
 
 
 def _as_text(value: object) -> str:
-    """Any value as text: None is empty; numbers from a spreadsheet lose a trailing ``.0``."""
+    """Any value as text: None is empty; numbers from a spreadsheet lose a trailing ``.0``; a cell's
+    TRUE/FALSE, date, time or duration as a spreadsheet shows it (`_cell_text`), never as Python's repr."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return str(value)
     if isinstance(value, float):
         if math.isfinite(value) and value == int(value) and abs(value) < 1e20:
             return str(int(value))
         return str(value)
-    return value if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return value
+    return _cell_text(value) or str(value)
+
+
+_MIDNIGHT_TIME = time()
+
+
+def _cell_text(value: object) -> str | None:
+    """A cell's truth value (``TRUE``), date (``15/06/1985``), date and time (``15/06/1985 13:30``), time
+    of day (``13:30:00``) or duration (``749124:00:00``, Excel's ``[h]:mm:ss``) as a spreadsheet shows
+    it; None for any other value."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M" if value.time() != _MIDNIGHT_TIME else "%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, timedelta):
+        seconds = int(value.total_seconds())
+        sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+        return f"{sign}{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return None
 
 
 def _is_invisible(ch: str) -> bool:
@@ -875,6 +900,30 @@ def legacy_text_reading(
     return found or legacy_reading(text)
 
 
+def _not_text(raw: object, field: str) -> Problem | None:
+    """`text_not_text`: a text field given a cell's truth value (TRUE/FALSE: a checkbox, a formula's result), date,
+    time or duration, which would be saved as its Python form ("True", "1985-06-15 13:30:00"); None for
+    anything else (a number is a text's digits: a house number, "12"). Only the import gives such values."""
+    shown = _cell_text(raw)
+    if shown is None:
+        return None
+    if isinstance(raw, bool):
+        what = _("a truth value")
+    elif isinstance(raw, datetime) and raw.time() != _MIDNIGHT_TIME:
+        what = _("a date and time")
+    elif isinstance(raw, date):
+        what = _("a date")
+    elif isinstance(raw, time):
+        what = _("a time of day")
+    else:
+        what = _("a duration")
+    message = _(
+        "This cell holds {what} (“{value}”), not a text: type the text in a cell formatted as Text (a cell "
+        "formatted as a date, or holding a checkbox, turns what is typed into a value of its own)."
+    )
+    return Problem(field, "text_not_text", format_lazy(message, what=what, value=shown))
+
+
 def check_text_encoding(
     raw: object, field: str, normalized: str | None = None, *, old_encodings: bool = True
 ) -> list[Problem]:
@@ -882,6 +931,8 @@ def check_text_encoding(
     code page (`text_misread_encoding`, quoting its reading), Vietnamese typed in an old encoding or in
     VIQR (`text_legacy_encoding`, quoting its reading; not judged with `old_encodings` false: a foreigner's
     name), letters lost to question marks (`text_letters_lost`). See `legacy_text_reading`."""
+    if type(raw) is not str and (kind := _not_text(raw, field)) is not None:
+        return [kind]
     found = legacy_text_reading(raw, normalized, old_encodings=old_encodings)
     if found is None:
         if type(raw) is str and letters_lost(normalize_text(raw) if normalized is None else normalized):

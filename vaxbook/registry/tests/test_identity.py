@@ -904,6 +904,7 @@ def test_every_code_is_documented() -> None:
         "text_legacy_encoding",
         "text_letters_lost",
         "text_misread_encoding",
+        "text_not_text",
         "id_document_missing",
         "phone_missing",
         "ward_missing",

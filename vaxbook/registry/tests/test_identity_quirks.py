@@ -3,7 +3,7 @@ invisible characters in a text date, zero-width spaces and stray marks in a name
 time of day, text dates in other shapes, a social insurance number that lost its zero in a CSV, a
 thousands-grouped document number, and a truth value, a date or a duration in a text field."""
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.utils import translation
@@ -12,6 +12,7 @@ from vaxbook.registry.identity import (
     PersonInput,
     Problem,
     check_person,
+    check_text_encoding,
     normalize_text,
     parse_date,
     parse_date_of_birth,
@@ -155,3 +156,44 @@ def test_a_zero_width_space_inside_a_word_is_dropped_in_every_text_field(field: 
     typed = value[field].replace("i", "i\u200b", 1).replace("ễ", "\u200bễ", 1)
     normalized, invalid = checked(**{field: typed})
     assert getattr(normalized, field) == value[field] and invalid == []
+
+
+# --------------------------------------------------------------------------------------------
+# A truth value, a date or a duration in a text field
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["full_name", "occupation", "ethnicity", "address_line"])
+@pytest.mark.parametrize(
+    ("value", "what", "shown"),
+    [
+        (True, "a truth value", "TRUE"),
+        (False, "a truth value", "FALSE"),
+        (datetime(1985, 6, 15, 13, 30), "a date and time", "15/06/1985 13:30"),
+        (datetime(1985, 6, 15), "a date", "15/06/1985"),
+        (date(1985, 6, 15), "a date", "15/06/1985"),
+        (time(13, 30), "a time of day", "13:30:00"),
+        (timedelta(days=31213, hours=12), "a duration", "749124:00:00"),
+    ],
+)
+def test_a_cell_of_another_kind_in_a_text_field_is_refused_naming_it(
+    field: str, value: object, what: str, shown: str
+) -> None:
+    """Saved before as Python's form of it: a person named "True", an address "1985-06-15 13:30:00"."""
+    _normalized, invalid = checked(**{field: value})
+    (problem,) = [p for p in invalid if p.field == field]
+    assert problem.code == "text_not_text"
+    assert english(problem).startswith(f"This cell holds {what} (“{shown}”), not a text")
+    with translation.override("vi"):
+        assert str(problem.message).startswith("Ô này chứa ")
+
+
+def test_a_department_of_another_kind_is_refused_by_the_same_rule() -> None:
+    (problem,) = check_text_encoding(True, "department", "TRUE")
+    assert (problem.field, problem.code) == ("department", "text_not_text")
+
+
+@pytest.mark.parametrize("value", [12, 12.0, "TRUE", "15/06/1985"])
+def test_a_number_or_a_text_in_a_text_field_is_read_as_before(value: object) -> None:
+    normalized, invalid = checked(address_line=value)
+    assert invalid == [] and normalized.address_line == str(value).removesuffix(".0")
