@@ -850,11 +850,15 @@ def _check_normalized_name(name: str, field: str = "full_name") -> list[Problem]
     if name.replace(" ", "").isalpha() or name.translate(_NAME_SEPARATORS).isalpha():
         return []  # fast paths, same result: every other character is a letter (Unicode category L)
     has_letter = False
+    previous = " "
     for ch in name:
         category = unicodedata.category(ch)
         if category.startswith("L"):
             has_letter = True
-        elif not (category.startswith("M") or ch == " " or ch in _NAME_PUNCTUATION):
+        elif category.startswith("M"):
+            if not unicodedata.category(previous).startswith(("L", "M")):
+                return [_stray_mark(field, ch)]  # "\u0301Nguyễn", "Nguyễn \u0301Văn": a mark of no letter
+        elif not (ch == " " or ch in _NAME_PUNCTUATION):
             return [
                 Problem(
                     field,
@@ -862,8 +866,54 @@ def _check_normalized_name(name: str, field: str = "full_name") -> list[Problem]
                     _("The full name may contain only letters, spaces, apostrophes and hyphens."),
                 )
             ]
+        previous = ch
     if not has_letter:
         return [Problem(field, "full_name_format", _("The full name must contain letters."))]
+    return []
+
+
+def _stray_mark(field: str, mark: str, letter: str | None = None, shown: str = "") -> Problem:
+    """A mark typed apart from its letter (Unicode's combining marks: a keyboard typing "tổ hợp", or text
+    pasted so) that belongs to no letter, or to one that Vietnamese does not put it on: refused, never
+    dropped, since the letter the mark was meant for may be another ("An\u0301" may be Án)."""
+    if letter is None:
+        message = _(
+            "The full name has a mark (“◌{mark}”) that belongs to no letter, at the start of a word: type the name "
+            "again, the mark on its letter."
+        )
+        return Problem(field, "full_name_format", format_lazy(message, mark=mark))
+    message = _(
+        "The full name has a mark (“◌{mark}”) on the letter “{letter}” (“{shown}”), which Vietnamese does not put "
+        "it on: it was typed apart from its letter. Type the name again, the mark on its vowel."
+    )
+    return Problem(field, "full_name_format", format_lazy(message, mark=mark, letter=letter, shown=shown))
+
+
+#: The five tone marks, the shape marks (circumflex, breve, horn), and the vowels a tone goes on.
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_SHAPE_MARKS = frozenset("\u0302\u0306\u031b")
+_VOWELS = frozenset("aăâeêioôơuưy")
+
+
+def _misplaced_tone(raw: object, name: str, field: str = "full_name") -> list[Problem]:
+    """A Vietnamese name's tone mark typed apart from its letter (decomposed) and put on a letter that takes
+    none: "An\u0301", which NFC makes "Ań" (the ń of Polish, a letter Vietnamese does not have). Asked only of
+    a name typed decomposed, or holding a mark that NFC did not compose ("Ab\u0301"); a name of letters typed
+    composed, as nearly all are, has no such mark."""
+    if type(raw) is not str or raw.isascii():
+        return []
+    if unicodedata.is_normalized("NFC", raw) and name.translate(_NAME_SEPARATORS).isalpha():
+        return []
+    base = ""
+    for ch in unicodedata.normalize("NFD", name):
+        if ch in _SHAPE_MARKS:
+            base += ch
+        elif ch in _TONE_MARKS:
+            letter = unicodedata.normalize("NFC", base)
+            if letter and letter.lower() not in _VOWELS:
+                return [_stray_mark(field, ch, letter, unicodedata.normalize("NFC", base + ch))]
+        elif not unicodedata.combining(ch):
+            base = ch
     return []
 
 
@@ -1482,6 +1532,8 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
     legacy = check_text_encoding(data.full_name, "full_name", full_name, old_encodings=nationality == "VN")
     kept = legacy or _control_characters(data.full_name, "full_name")
     invalid += kept or _check_normalized_name(full_name)  # one reason for the cell
+    if nationality == "VN" and not invalid:
+        invalid += _misplaced_tone(data.full_name, full_name)
     if kept:
         full_name = str(data.full_name)  # kept as typed: the refusal stands when checked again
 

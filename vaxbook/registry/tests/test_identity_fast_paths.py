@@ -55,12 +55,17 @@ def plain_compact_code(s: object, drop: str) -> str:
 
 def plain_name_is_letters(name: str) -> bool:
     has_letter = False
+    previous = " "
     for ch in name:
         category = unicodedata.category(ch)
         if category.startswith("L"):
             has_letter = True
-        elif not (category.startswith("M") or ch == " " or ch in _NAME_PUNCTUATION):
+        elif category.startswith("M"):
+            if not unicodedata.category(previous).startswith(("L", "M")):
+                return False  # a mark of no letter
+        elif not (ch == " " or ch in _NAME_PUNCTUATION):
             return False
+        previous = ch
     return has_letter
 
 

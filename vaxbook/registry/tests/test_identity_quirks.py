@@ -3,6 +3,7 @@ invisible characters in a text date, zero-width spaces and stray marks in a name
 time of day, text dates in other shapes, a social insurance number that lost its zero in a CSV, a
 thousands-grouped document number, and a truth value, a date or a duration in a text field."""
 
+import unicodedata
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -197,3 +198,48 @@ def test_a_department_of_another_kind_is_refused_by_the_same_rule() -> None:
 def test_a_number_or_a_text_in_a_text_field_is_read_as_before(value: object) -> None:
     normalized, invalid = checked(address_line=value)
     assert invalid == [] and normalized.address_line == str(value).removesuffix(".0")
+
+
+# --------------------------------------------------------------------------------------------
+# Stray marks in a name
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["\u0301Nguyễn Văn An", "Nguyễn \u0301Văn An", "Nguyễn Văn-\u0301An"])
+def test_a_mark_of_no_letter_is_refused_naming_the_name(name: str) -> None:
+    _normalized, invalid = checked(full_name=name)
+    (problem,) = invalid
+    assert (problem.field, problem.code) == ("full_name", "full_name_format")
+    assert "belongs to no letter" in english(problem)
+
+
+@pytest.mark.parametrize(("name", "letter"), [("Nguyễn Văn An\u0301", "n"), ("Nguyễn Văn Ab\u0301", "b")])
+def test_a_tone_typed_on_a_consonant_is_refused_not_dropped(name: str, letter: str) -> None:
+    """ "An\u0301" became "Ań", a letter Vietnamese does not have; dropping the mark would save "An" where
+    "Án" may be meant: refused."""
+    _normalized, invalid = checked(full_name=name)
+    (problem,) = invalid
+    assert (problem.field, problem.code) == ("full_name", "full_name_format")
+    assert f"on the letter “{letter}”" in english(problem)
+    with translation.override("vi"):
+        assert str(problem.message).startswith("Họ và tên có một dấu")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Nguye\u0302\u0303n Va\u0306n An",  # decomposed Vietnamese: composed, saved
+        "Nguyễn Văn An",
+        "Ngô Bảo Châu",
+    ],
+)
+def test_decomposed_vietnamese_is_composed_and_saved(name: str) -> None:
+    normalized, invalid = checked(full_name=name)
+    assert invalid == [] and normalized.full_name == unicodedata.normalize("NFC", name)
+
+
+def test_a_foreigners_name_is_not_judged_for_vietnamese_tones() -> None:
+    """ "Bień" (Polish) typed decomposed: a foreigner's name is not Vietnamese."""
+    foreigner = {"nationality": "PL", "id_type": "passport", "id_number": "AB123456"}
+    _normalized, invalid = checked(full_name="Anna Bien\u0301", **foreigner)
+    assert invalid == []
