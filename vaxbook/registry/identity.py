@@ -298,9 +298,16 @@ def _compact_code(s: object, drop: str, excel_text: bool = False) -> str:
             folded = unicodedata.normalize("NFKC", ch)
             out.append(folded.upper() if folded.isascii() and (folded.isalnum() or folded == "+") else ch)
         code = "".join(out)
+    if "," in code and _THOUSANDS.fullmatch(code):
+        code = code.replace(",", "")
     if excel_text and code.startswith(_EXCEL_TEXT_STARTS):
         return _excel_text(code)
     return code
+
+
+#: A number grouped by thousands with commas, as a cell formatted #,##0 shows it and a CSV writes it
+#: ("79,090,001,234"): every digit is there (dots and spaces, the other groupings, are dropped anyway).
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 
 
 _EXCEL_TEXT_STARTS = ("'", '="')
@@ -584,6 +591,16 @@ def _check_normalized_health_insurance(n: str, raw: object, field: str) -> list[
     """`check_health_insurance` of a number normalized already (check_person has it so), typed as ``raw``."""
     if not n or _is_digits(n, 10) or _BHYT_CARD.fullmatch(n):
         return []
+    if _is_digits(n, 9) and n[0] != "0":  # a text: a numeric cell's number had its zero back (normalize)
+        message = format_lazy(
+            _(
+                "The social insurance number must have 10 digits; this one has 9. If it is {number}, it lost its "
+                "leading zero (its cell was a number, then saved as CSV or copied as text): type it with the "
+                "zero, in a cell formatted as Text."
+            ),
+            number="0" + n,
+        )
+        return [Problem(field, "health_insurance_format", message)]
     problems = [
         Problem(
             field,

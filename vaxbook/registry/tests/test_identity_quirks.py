@@ -243,3 +243,31 @@ def test_a_foreigners_name_is_not_judged_for_vietnamese_tones() -> None:
     foreigner = {"nationality": "PL", "id_type": "passport", "id_number": "AB123456"}
     _normalized, invalid = checked(full_name="Anna Bien\u0301", **foreigner)
     assert invalid == []
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers: a social insurance number's lost zero, thousands grouping
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_social_insurance_number_that_lost_its_zero_in_a_text_says_so() -> None:
+    """From a numeric cell the zero is given back; from a text (a CSV saved from such cells) nothing tells a
+    lost zero from a CMND typed in the wrong column or a digit left out: refused, naming the number."""
+    assert checked(health_insurance_number=123456789) == (checked(health_insurance_number="0123456789")[0], [])
+    _normalized, (problem,) = checked(health_insurance_number="123456789")
+    assert (problem.field, problem.code) == ("health_insurance_number", "health_insurance_format")
+    assert "If it is 0123456789, it lost its leading zero" in english(problem)
+    with translation.override("vi"):
+        assert "0123456789" in str(problem.message) and "mất chữ số 0" in str(problem.message)
+
+
+@pytest.mark.parametrize("value", ["79,090,001,234", "79.090.001.234", "79 090 001 234", "079,090,001,234"])
+def test_a_document_number_grouped_by_thousands_is_read(value: str) -> None:
+    normalized, invalid = checked(id_number=value, date_of_birth=date(1990, 1, 1), sex="M")
+    assert normalized.id_number == "079090001234" and invalid == []
+
+
+@pytest.mark.parametrize("value", ["79,090001,234", "7,9090,001,234", "79,090.001,234"])
+def test_a_number_with_commas_elsewhere_is_refused(value: str) -> None:
+    _normalized, invalid = checked(id_number=value, date_of_birth=date(1990, 1, 1), sex="M")
+    assert [p.code for p in invalid] == ["id_number_format"]
