@@ -41,6 +41,7 @@ REFUSAL_LABELS: dict[str, Promise] = {
     "text_legacy_encoding": _("A text is typed in an old Vietnamese encoding (TCVN3, VNI, VIQR)"),
     "text_letters_lost": _("Letters of a text were replaced by question marks"),
     "text_misread_encoding": _("A text is Unicode read in another encoding (Nguyá»…n)"),
+    "text_not_text": _("A text cell holds TRUE or FALSE, a date, a time or a duration"),
     # the reference look-ups (registry/services.py)
     "ward_unknown": _("No ward or commune has this code or name"),
     "ward_split": _("The ward or commune code is from before 2025, and the ward was split: give the new code"),

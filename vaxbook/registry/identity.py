@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import MISSING as MISSING_VALUE
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal, TypeGuard
 
 import phonenumbers
@@ -29,7 +29,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from vaxbook.registry.countries import COUNTRY_ALIASES, COUNTRY_NAMES, country_name
-from vaxbook.registry.legacy_text import legacy_reading, letters_lost, misread_utf8
+from vaxbook.registry.legacy_text import is_syllable, legacy_reading, letters_lost, misread_utf8
 
 type Message = str | Promise
 type ProblemKind = Literal["invalid", "missing"]
@@ -70,6 +70,8 @@ CODES: dict[str, str] = {
     "as a file saved in an encoding without Vietnamese letters has them.",
     "text_misread_encoding": "A text (name, address, occupation, ethnicity) is Unicode (UTF-8) read in a one-byte "
     "code page (Windows-1252 or -1258: 'Nguyá»…n'); the message gives its reading.",
+    "text_not_text": "A text (name, address, occupation, ethnicity) is a spreadsheet cell of another kind: TRUE or "
+    "FALSE, a date, a time or a duration.",
     # missing: saved, data status "incomplete"
     "id_document_missing": "There is no identity document number (allowed for a child under 14 with type none).",
     "phone_missing": "There is no phone number.",
@@ -148,16 +150,39 @@ _NAME_SEPARATORS = dict.fromkeys(map(ord, " " + "".join(_NAME_PUNCTUATION)))
 
 
 def _as_text(value: object) -> str:
-    """Any value as text: None is empty; numbers from a spreadsheet lose a trailing ``.0``."""
+    """Any value as text: None is empty; numbers from a spreadsheet lose a trailing ``.0``; a cell's
+    TRUE/FALSE, date, time or duration as a spreadsheet shows it (`_cell_text`), never as Python's repr."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return str(value)
     if isinstance(value, float):
         if math.isfinite(value) and value == int(value) and abs(value) < 1e20:
             return str(int(value))
         return str(value)
-    return value if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return value
+    return _cell_text(value) or str(value)
+
+
+_MIDNIGHT_TIME = time()
+
+
+def _cell_text(value: object) -> str | None:
+    """A cell's truth value (``TRUE``), date (``15/06/1985``), date and time (``15/06/1985 13:30``), time
+    of day (``13:30:00``) or duration (``749124:00:00``, Excel's ``[h]:mm:ss``) as a spreadsheet shows
+    it; None for any other value."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M" if value.time() != _MIDNIGHT_TIME else "%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, timedelta):
+        seconds = int(value.total_seconds())
+        sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+        return f"{sign}{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return None
 
 
 def _is_invisible(ch: str) -> bool:
@@ -165,9 +190,50 @@ def _is_invisible(ch: str) -> bool:
     return not ch.isspace() and unicodedata.category(ch) in ("Cc", "Cf")
 
 
+_ZWSP = "\u200b"
+#: The letters and digits that end a text, and those that begin one (a word's parts beside a zero-width space).
+_WORD_END = re.compile(r"[^\W_]+\Z")
+_WORD_START = re.compile(r"[^\W_]+")
+
+
+def _visible(text: str) -> str:
+    """The text without its invisible characters (`_is_invisible`: a zero-width space, a BOM, a soft hyphen,
+    a word joiner, a left-to-right mark …), a zero-width space read as `_zero_width_spaces` reads it.
+    The one rule of every normalizer for them (`normalize_text`, `parse_date`)."""
+    text = "".join(ch for ch in text if ch == _ZWSP or not _is_invisible(ch))
+    return _zero_width_spaces(text) if _ZWSP in text else text
+
+
+def _zero_width_spaces(text: str) -> str:
+    """A zero-width space is a space between words ("Lê\u200bVăn\u200bTám", spaces a program replaced) and
+    nothing inside one ("Nguy\u200bễn", pasted from a web page that breaks long words so; "1985\u200b06"):
+    it is dropped where the letters around it make one Vietnamese syllable (not a capital after a small
+    letter: "Thị\u200bA"), between two digits and before a combining mark (which belongs to the letter before
+    it), and is a space elsewhere."""
+    pieces = text.split(_ZWSP)
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out += piece if _inside_word(out, piece) else " " + piece
+    return out
+
+
+def _inside_word(left: str, right: str) -> bool:
+    if right[:1] and unicodedata.category(right[0]).startswith("M"):
+        return True
+    end, start = _WORD_END.search(left), _WORD_START.match(right)
+    if end is None or start is None:
+        return False  # beside a space, a sign or the text's end: a space (collapsed by the caller)
+    before, after = end.group(), start.group()
+    if before[-1].isdigit() and after[0].isdigit():
+        return True
+    if before[-1].islower() and after[0].isupper():
+        return False  # a capital after a small letter begins a word ("Thị\u200bA": "thịa" is a syllable)
+    return not before.isdigit() and not after.isdigit() and is_syllable(before + after)
+
+
 def normalize_text(s: object) -> str:
-    """NFC, invisible characters removed (a zero-width space counts as a space), any whitespace
-    (NBSP, tabs, …) made a single space, trimmed."""
+    """NFC, invisible characters removed (a zero-width space counts as a space between words, and as
+    nothing inside one: `_zero_width_spaces`), any whitespace (NBSP, tabs, …) made a single space, trimmed."""
     text = s if type(s) is str else _as_text(s)
     if text.isprintable():
         # Fast path, same result: a printable text has no control, format (invisible) or non-space
@@ -178,8 +244,7 @@ def normalize_text(s: object) -> str:
         if "  " in text or text[:1] == " " or text[-1:] == " ":
             return " ".join(text.split())
         return text
-    text = "".join(" " if ch == "\u200b" else ch for ch in text if ch == "\u200b" or not _is_invisible(ch))
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    return " ".join(unicodedata.normalize("NFC", _visible(text)).split())
 
 
 def normalize_name(s: object) -> str:
@@ -233,9 +298,16 @@ def _compact_code(s: object, drop: str, excel_text: bool = False) -> str:
             folded = unicodedata.normalize("NFKC", ch)
             out.append(folded.upper() if folded.isascii() and (folded.isalnum() or folded == "+") else ch)
         code = "".join(out)
+    if "," in code and _THOUSANDS.fullmatch(code):
+        code = code.replace(",", "")
     if excel_text and code.startswith(_EXCEL_TEXT_STARTS):
         return _excel_text(code)
     return code
+
+
+#: A number grouped by thousands with commas, as a cell formatted #,##0 shows it and a CSV writes it
+#: ("79,090,001,234"): every digit is there (dots and spaces, the other groupings, are dropped anyway).
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 
 
 _EXCEL_TEXT_STARTS = ("'", '="')
@@ -519,6 +591,16 @@ def _check_normalized_health_insurance(n: str, raw: object, field: str) -> list[
     """`check_health_insurance` of a number normalized already (check_person has it so), typed as ``raw``."""
     if not n or _is_digits(n, 10) or _BHYT_CARD.fullmatch(n):
         return []
+    if _is_digits(n, 9) and n[0] != "0":  # a text: a numeric cell's number had its zero back (normalize)
+        message = format_lazy(
+            _(
+                "The social insurance number must have 10 digits; this one has 9. If it is {number}, it lost its "
+                "leading zero (its cell was a number, then saved as CSV or copied as text): type it with the "
+                "zero, in a cell formatted as Text."
+            ),
+            number="0" + n,
+        )
+        return [Problem(field, "health_insurance_format", message)]
     problems = [
         Problem(
             field,
@@ -740,13 +822,19 @@ def check_name(raw: object, field: str = "full_name") -> list[Problem]:
     return _control_characters(raw, field) or _check_normalized_name(normalize_name(raw), field)
 
 
+def _control_character(text: str) -> str | None:
+    """The first control character of a text (U+0001 … U+001F but tab and line breaks, U+007F …), which may
+    stand for a lost letter or digit; None when it has none."""
+    return next((ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"), None)
+
+
 def _control_characters(raw: object, field: str) -> list[Problem]:
     """A name holding a control character (U+0001 … U+001F but tab and line breaks, U+007F …): a text pasted
     from another program, where it often stands for a letter that was lost ("Nguy\x01n"). Normalizing would
     drop it, or make it a space, and save a name with letters missing: refused, naming it."""
     if type(raw) is not str or raw.isprintable():
         return []
-    found = next((ch for ch in raw if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"), None)
+    found = _control_character(raw)
     if found is None:
         return []
     message = _(
@@ -779,11 +867,15 @@ def _check_normalized_name(name: str, field: str = "full_name") -> list[Problem]
     if name.replace(" ", "").isalpha() or name.translate(_NAME_SEPARATORS).isalpha():
         return []  # fast paths, same result: every other character is a letter (Unicode category L)
     has_letter = False
+    previous = " "
     for ch in name:
         category = unicodedata.category(ch)
         if category.startswith("L"):
             has_letter = True
-        elif not (category.startswith("M") or ch == " " or ch in _NAME_PUNCTUATION):
+        elif category.startswith("M"):
+            if not unicodedata.category(previous).startswith(("L", "M")):
+                return [_stray_mark(field, ch)]  # "\u0301Nguyễn", "Nguyễn \u0301Văn": a mark of no letter
+        elif not (ch == " " or ch in _NAME_PUNCTUATION):
             return [
                 Problem(
                     field,
@@ -791,8 +883,54 @@ def _check_normalized_name(name: str, field: str = "full_name") -> list[Problem]
                     _("The full name may contain only letters, spaces, apostrophes and hyphens."),
                 )
             ]
+        previous = ch
     if not has_letter:
         return [Problem(field, "full_name_format", _("The full name must contain letters."))]
+    return []
+
+
+def _stray_mark(field: str, mark: str, letter: str | None = None, shown: str = "") -> Problem:
+    """A mark typed apart from its letter (Unicode's combining marks: a keyboard typing "tổ hợp", or text
+    pasted so) that belongs to no letter, or to one that Vietnamese does not put it on: refused, never
+    dropped, since the letter the mark was meant for may be another ("An\u0301" may be Án)."""
+    if letter is None:
+        message = _(
+            "The full name has a mark (“◌{mark}”) that belongs to no letter, at the start of a word: type the name "
+            "again, the mark on its letter."
+        )
+        return Problem(field, "full_name_format", format_lazy(message, mark=mark))
+    message = _(
+        "The full name has a mark (“◌{mark}”) on the letter “{letter}” (“{shown}”), which Vietnamese does not put "
+        "it on: it was typed apart from its letter. Type the name again, the mark on its vowel."
+    )
+    return Problem(field, "full_name_format", format_lazy(message, mark=mark, letter=letter, shown=shown))
+
+
+#: The five tone marks, the shape marks (circumflex, breve, horn), and the vowels a tone goes on.
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_SHAPE_MARKS = frozenset("\u0302\u0306\u031b")
+_VOWELS = frozenset("aăâeêioôơuưy")
+
+
+def _misplaced_tone(raw: object, name: str, field: str = "full_name") -> list[Problem]:
+    """A Vietnamese name's tone mark typed apart from its letter (decomposed) and put on a letter that takes
+    none: "An\u0301", which NFC makes "Ań" (the ń of Polish, a letter Vietnamese does not have). Asked only of
+    a name typed decomposed, or holding a mark that NFC did not compose ("Ab\u0301"); a name of letters typed
+    composed, as nearly all are, has no such mark."""
+    if type(raw) is not str or raw.isascii():
+        return []
+    if unicodedata.is_normalized("NFC", raw) and name.translate(_NAME_SEPARATORS).isalpha():
+        return []
+    base = ""
+    for ch in unicodedata.normalize("NFD", name):
+        if ch in _SHAPE_MARKS:
+            base += ch
+        elif ch in _TONE_MARKS:
+            letter = unicodedata.normalize("NFC", base)
+            if letter and letter.lower() not in _VOWELS:
+                return [_stray_mark(field, ch, letter, unicodedata.normalize("NFC", base + ch))]
+        elif not unicodedata.combining(ch):
+            base = ch
     return []
 
 
@@ -829,6 +967,30 @@ def legacy_text_reading(
     return found or legacy_reading(text)
 
 
+def _not_text(raw: object, field: str) -> Problem | None:
+    """`text_not_text`: a text field given a cell's truth value (TRUE/FALSE: a checkbox, a formula's result), date,
+    time or duration, which would be saved as its Python form ("True", "1985-06-15 13:30:00"); None for
+    anything else (a number is a text's digits: a house number, "12"). Only the import gives such values."""
+    shown = _cell_text(raw)
+    if shown is None:
+        return None
+    if isinstance(raw, bool):
+        what = _("a truth value")
+    elif isinstance(raw, datetime) and raw.time() != _MIDNIGHT_TIME:
+        what = _("a date and time")
+    elif isinstance(raw, date):
+        what = _("a date")
+    elif isinstance(raw, time):
+        what = _("a time of day")
+    else:
+        what = _("a duration")
+    message = _(
+        "This cell holds {what} (“{value}”), not a text: type the text in a cell formatted as Text (a cell "
+        "formatted as a date, or holding a checkbox, turns what is typed into a value of its own)."
+    )
+    return Problem(field, "text_not_text", format_lazy(message, what=what, value=shown))
+
+
 def check_text_encoding(
     raw: object, field: str, normalized: str | None = None, *, old_encodings: bool = True
 ) -> list[Problem]:
@@ -836,6 +998,8 @@ def check_text_encoding(
     code page (`text_misread_encoding`, quoting its reading), Vietnamese typed in an old encoding or in
     VIQR (`text_legacy_encoding`, quoting its reading; not judged with `old_encodings` false: a foreigner's
     name), letters lost to question marks (`text_letters_lost`). See `legacy_text_reading`."""
+    if type(raw) is not str and (kind := _not_text(raw, field)) is not None:
+        return [kind]
     found = legacy_text_reading(raw, normalized, old_encodings=old_encodings)
     if found is None:
         if type(raw) is str and letters_lost(normalize_text(raw) if normalized is None else normalized):
@@ -892,13 +1056,22 @@ def check_text_encoding(
 # --------------------------------------------------------------------------------------------
 
 #: The midnight a date column exported as date and time carries ("25/12/1985 00:00:00", "1985-12-25
-#: 00:00:00Z": from a CSV written by a database or a script). Any other time is refused: "24/12/1985
-#: 17:00" may be 25 December shifted by a time zone, and the day is not guessed.
-_MIDNIGHT = r"(?:[T ]0?0:00(?::00(?:\.0+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+#: 00:00:00Z": from a CSV written by a database or a script; "25/12/1985 12:00:00 AM" by a computer set to
+#: a 12-hour clock). Any other time is refused: "24/12/1985 17:00" may be 25 December shifted by a time
+#: zone, and the day is not guessed.
+_MIDNIGHT = (
+    r"(?:[T ]0?0:00(?::00(?:\.0+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
+    r"|\s+12:00(?::00(?:\.0+)?)?\s*[Aa]\.?[Mm]\.?)?"
+)
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})" + _MIDNIGHT)
 #: Year first with slashes or dots, as some systems export it (1990/07/15): a 4-digit year first is never a day.
 _YMD_DATE = re.compile(r"([0-9]{4})\s*([/.])\s*([0-9]{1,2})\s*\2\s*([0-9]{1,2})" + _MIDNIGHT)
-_DMY_DATE = re.compile(r"([0-9]{1,2})\s*([/.-])\s*([0-9]{1,2})\s*\2\s*([0-9]{4})" + _MIDNIGHT)
+#: Day first, between the numbers a slash, a dot or a dash: the ASCII one, or the en dash and Unicode hyphens
+#: a word processor puts for it (01–02–1990, 01‐02‐1990); the same one twice.
+_DMY_SEPARATORS = "[/." + re.escape(_DASHES) + "]"
+_DMY_DATE = re.compile(r"([0-9]{1,2})\s*(" + _DMY_SEPARATORS + r")\s*([0-9]{1,2})\s*\2\s*([0-9]{4})" + _MIDNIGHT)
+#: Day first with spaces between the numbers (01 02 1990), as a form that prints boxes for them gives it.
+_SPACED_DATE = re.compile(r"([0-9]{1,2}) +([0-9]{1,2}) +([0-9]{4})" + _MIDNIGHT)
 #: A date as Vietnamese writes it out: "ngày 15 tháng 7 năm 1990" (the words without their marks too).
 _VI_DATE = re.compile(
     r"(?:ngày|ngay)?\s*([0-9]{1,2})\s*(?:tháng|thang)\s*([0-9]{1,2})\s*(?:,\s*)?(?:năm|nam)\s*([0-9]{4})",
@@ -909,14 +1082,16 @@ _DATE_WORDS = re.compile(r"(?:sinh\s+)?(?:ngày|ngay)(?:\s+sinh)?\s*:?\s*", re.I
 #: A date with a 2-digit year (15/07/90, "ngày 15 tháng 7 năm 90"), and one written month first
 #: (7/15/1990): refused saying so.
 _SHORT_YEAR_DATE = re.compile(
-    r"(?:(?:ngày|ngay)\s*)?([0-9]{1,2})\s*(?:([/.-])\s*([0-9]{1,2})\s*\2|(tháng|thang)\s*([0-9]{1,2})\s*(?:,\s*)?"
-    r"(?:năm|nam))\s*([0-9]{2})",
+    r"(?:(?:ngày|ngay)\s*)?([0-9]{1,2})\s*(?:(" + _DMY_SEPARATORS + r")\s*([0-9]{1,2})\s*\2"
+    r"|(tháng|thang)\s*([0-9]{1,2})\s*(?:,\s*)?(?:năm|nam))\s*([0-9]{2})",
     re.IGNORECASE,
 )
 _EXCEL_SERIAL_TEXT = re.compile(r"[0-9]{5}(?:\.[0-9]+)?")
-#: A date with a time of day after it ("24/12/1985 17:00", "1985-12-25T07:30:00"): refused saying so.
+#: A date with a time of day after it ("24/12/1985 17:00", "1985-12-25T07:30:00", "24/12/1985 5:00:00 PM"):
+#: refused saying so.
 _DATE_AND_TIME = re.compile(
-    r"(.*?[0-9])[T ]\s*([0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)(?:\.[0-9]+)?\s*(?:Z|[+-][0-9:]{2,5})?"
+    r"(.*?[0-9])[T ]\s*([0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)(?:\.[0-9]+)?(\s*[AaPp]\.?[Mm]\.?)?"
+    r"\s*(?:Z|[+-][0-9:]{2,5})?"
 )
 #: A day, a month's English name (or its first three letters) and a year: "01-Feb-1990", "1 February 1990", as
 #: a CSV written from a date column formatted d-mmm-yyyy has it. Day first: never ambiguous.
@@ -964,7 +1139,7 @@ def parse_date(value: object) -> date | None:
             return excel_serial_to_date(float(value))
         except OverflowError:
             return None
-    text = unicodedata.normalize("NFKC", _as_text(value)).strip()
+    text = _date_text(value)
     if match := _DMY_DATE.fullmatch(text):  # as nearly every text date is
         return _make_date(match.group(4), match.group(3), match.group(1))
     if _EXCEL_SERIAL_TEXT.fullmatch(text):
@@ -972,6 +1147,18 @@ def parse_date(value: object) -> date | None:
     if (words := _DATE_WORDS.match(text)) and words.end() < len(text) and not _VI_DATE.fullmatch(text):
         text = text[words.end() :]  # "Ngày 15/07/1990": a written date after the words, never a serial
     return _parse_written_date(text)
+
+
+def _date_text(value: object) -> str:
+    """A date's text as the date rules read it: NFKC, trimmed, without the invisible format characters every
+    text is read without (`_visible`: a zero-width space, a BOM, a soft hyphen, the left-to-right mark
+    Windows puts in a date it copies, …)."""
+    text = value if type(value) is str else _as_text(value)
+    # (the invisible characters are not printable: a plain date is left alone). A control character is
+    # kept, and the date refused: it may stand for a lost digit ("1\x01/06/1985"), as in a name.
+    if not text.isprintable() and _control_character(text) is None:
+        text = _visible(text)
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def _parse_written_date(text: str) -> date | None:
@@ -986,6 +1173,8 @@ def _parse_written_date(text: str) -> date | None:
         return _make_date(match.group(3), match.group(2), match.group(1))
     if (match := _MONTH_NAME_DATE.fullmatch(text)) and (month := _MONTH_NAMES.get(match.group(2).lower())):
         return _make_date(match.group(3), str(month), match.group(1))
+    if match := _SPACED_DATE.fullmatch(text):
+        return _make_date(match.group(3), match.group(2), match.group(1))
     return None
 
 
@@ -1010,15 +1199,23 @@ def parse_date_of_birth(value: object, field: str = "date_of_birth") -> tuple[da
     parsed = parse_date(value)
     if parsed is None:
         return None, [_unreadable_date_of_birth(value, field)]
-    if (type(value) is float or type(value) is int) and (problem := _number_not_a_date(value, field)):
-        return None, [problem]  # a year, or a date without separators, that was read as a serial
-    return parsed, []
+    if type(value) is float or type(value) is int:
+        # a year, or a date without separators, read as a serial; or a serial with a time of day
+        problem = _number_not_a_date(value, parsed, field)
+    elif type(value) is str and "." in value and _EXCEL_SERIAL_TEXT.fullmatch(serial := _date_text(value)):
+        problem = _serial_time(float(serial), parsed, field)  # "32874.75": its text
+    else:
+        return parsed, []
+    return (None, [problem]) if problem is not None else (parsed, [])
 
 
-def _number_not_a_date(value: float, field: str) -> Problem | None:
-    """The problem of a number that is a year alone or a date without separators; None for a serial."""
-    if not math.isfinite(value) or value != int(value):
+def _number_not_a_date(value: float, parsed: date, field: str) -> Problem | None:
+    """The problem of a number that is a year alone or a date without separators, or a serial with a time
+    of day (`_serial_time`); None for a serial of a whole day."""
+    if not math.isfinite(value):
         return None
+    if value != int(value):
+        return _serial_time(value, parsed, field)
     number = int(value)
     if number in _YEARS:
         return _year_alone(str(number), field)
@@ -1028,7 +1225,7 @@ def _number_not_a_date(value: float, field: str) -> Problem | None:
 
 
 def _unreadable_date_of_birth(value: object, field: str) -> Problem:
-    text = unicodedata.normalize("NFKC", _as_text(value)).strip()
+    text = _date_text(value)
     if (words := _DATE_WORDS.match(text)) and words.end() < len(text) and not _SHORT_YEAR_DATE.fullmatch(text):
         text = text[words.end() :]  # "Ngày 7/15/1990": the date after the words says what is wrong
     if _DIGITS_TEXT.fullmatch(text):
@@ -1037,15 +1234,7 @@ def _unreadable_date_of_birth(value: object, field: str) -> Problem:
         if int(text) in _YEARS:
             return _year_alone(text, field)
     if (timed := _DATE_AND_TIME.fullmatch(text)) and parse_date(timed.group(1)) is not None:
-        message = format_lazy(
-            _(
-                "The date of birth ({value}) holds a time of day ({time}): a date and time shifted by a time zone "
-                "may be another day's. Type the date alone, as dd/mm/yyyy."
-            ),
-            value=text,
-            time=timed.group(2),
-        )
-        return Problem(field, "date_of_birth_format", message)
+        return _time_of_day(text, timed.group(2) + (timed.group(3) or ""), field)
     if match := _SHORT_YEAR_DATE.fullmatch(text):
         year = match.group(6)
         if 2000 + int(year) > timezone.localdate().year:  # born in 20yy would be in the future: 19yy
@@ -1078,6 +1267,31 @@ def _unreadable_date_of_birth(value: object, field: str) -> Problem:
             )
             return Problem(field, "date_of_birth_format", message)
     return Problem(field, "date_of_birth_format", _("The date of birth must be a real date, as dd/mm/yyyy."))
+
+
+def _time_of_day(value: str, time_text: str, field: str) -> Problem:
+    """A date of birth with a time of day other than midnight: a date-time cell's (`columns.clean_date` gives
+    it as its text), a text's, a serial number's with a fraction of a day."""
+    message = format_lazy(
+        _(
+            "The date of birth ({value}) holds a time of day ({time}): a date and time shifted by a time zone "
+            "may be another day's. Type the date alone, as dd/mm/yyyy."
+        ),
+        value=value,
+        time=time_text,
+    )
+    return Problem(field, "date_of_birth_format", message)
+
+
+def _serial_time(serial: float, parsed: date, field: str) -> Problem | None:
+    """The problem of an Excel serial with a fraction of a day (32874.75 is 18:00 on 1 January 1990: a General
+    cell holding a date and time), refused as a date-time cell with a time of day is (`columns.clean_date`:
+    its time to the minute, so a fraction under a minute is midnight there and here); None for a whole day."""
+    minutes = min(round((serial - math.floor(serial)) * 86_400_000) // 60_000, 1439)  # to the ms first, as Excel
+    if minutes == 0:
+        return None
+    time_text = f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return _time_of_day(f"{parsed:%d/%m/%Y} {time_text}", time_text, field)
 
 
 def _year_alone(value: str, field: str) -> Problem:
@@ -1335,6 +1549,8 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
     legacy = check_text_encoding(data.full_name, "full_name", full_name, old_encodings=nationality == "VN")
     kept = legacy or _control_characters(data.full_name, "full_name")
     invalid += kept or _check_normalized_name(full_name)  # one reason for the cell
+    if nationality == "VN" and not invalid:
+        invalid += _misplaced_tone(data.full_name, full_name)
     if kept:
         full_name = str(data.full_name)  # kept as typed: the refusal stands when checked again
 

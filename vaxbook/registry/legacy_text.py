@@ -149,6 +149,11 @@ def _is_syllable(word: str) -> bool:
     return final not in _STOPS or tones in (["\u0301"], ["\u0323"])
 
 
+def is_syllable(word: str) -> bool:
+    """A Vietnamese syllable, in any case and either normal form (see `_is_syllable`)."""
+    return _is_syllable(word)
+
+
 def _judged(text: str) -> list[str]:
     """The words that tell an encoding: those with a letter beyond ASCII (ASCII words are not judged:
     abbreviations, foreign words, codes; nor a lone sign such as ``·``, which is punctuation)."""

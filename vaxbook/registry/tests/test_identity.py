@@ -904,6 +904,7 @@ def test_every_code_is_documented() -> None:
         "text_legacy_encoding",
         "text_letters_lost",
         "text_misread_encoding",
+        "text_not_text",
         "id_document_missing",
         "phone_missing",
         "ward_missing",
@@ -1395,11 +1396,11 @@ def test_a_date_without_separators_is_not_guessed(value: object, shown: str) -> 
         (32874, date(1990, 1, 1)),  # a 5-digit Excel serial, and its text, are dates as before
         (32874.0, date(1990, 1, 1)),
         ("32874", date(1990, 1, 1)),
-        (44197.75, date(2021, 1, 1)),
+        (44197.00001, date(2021, 1, 1)),  # a fraction under a minute: midnight, as a date-time cell's
         (1899, date(1905, 3, 13)),  # outside 1900-2100: a serial, as before (and too old)
         (2101, date(1905, 10, 1)),
         (999999, date(4637, 11, 25)),  # 6 digits: a serial, as before (and in the future)
-        (1990.5, date(1905, 6, 12)),  # not a whole number: no year
+        (1990.000001, date(1905, 6, 12)),  # not a whole number: no year
     ],
 )
 def test_serials_are_still_dates(value: object, expected: date) -> None:
