@@ -115,8 +115,9 @@ class RosterImportOut(Schema):
     started_at: datetime | None
     finished_at: datetime | None
     #: On `GET /roster-imports/{id}` only (null elsewhere): for a queued import, how many imports were
-    #: queued before it, and `waiting_minutes` once no worker has taken it for ROSTER_IMPORT_STALL_MINUTES;
-    #: for a running one past 5 %, about how many minutes are left at the pace so far; for the organization's
+    #: queued before it, and `waiting_minutes` once no worker has taken it for ROSTER_IMPORT_STALL_MINUTES (for
+    #: a minute when nothing is ahead of it: the worker may be down); for a running one past 5 %, about how
+    #: many minutes are left at the pace so far, to the nearest (0: less than one); for the organization's
     #: last import to start, once `done`, how many staff already on the roster its file did not list.
     queue_ahead: int | None = None
     waiting_minutes: int | None = None
