@@ -1556,13 +1556,17 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
 
     # date of birth (tolerate a string slipping through the type)
     dob: date | None = None
+    # The date the document's number is compared with: none once the date is refused (a birth in 2030 blamed the
+    # CCCD's right digits as well, and a clerk may "fix" the number).
+    dob_compared: date | None = None
     raw_dob: object = data.date_of_birth
     if raw_dob is None or (isinstance(raw_dob, str) and not raw_dob.strip()):
         invalid.append(Problem("date_of_birth", "date_of_birth_required", _("The date of birth is required.")))
     else:
         dob, dob_problems = parse_date_of_birth(raw_dob)
+        dob_problems = dob_problems + check_date_of_birth(dob, today)
         invalid += dob_problems
-        invalid += check_date_of_birth(dob, today)
+        dob_compared = None if dob_problems else dob
     is_child = bool(data.is_child) or is_child_on(dob, today)
 
     # sex
@@ -1599,9 +1603,9 @@ def check_person(data: PersonInput, *, today: date) -> PersonCheck:
                 id_number = normalize_id_number(id_type, data.id_number)
         checked_sex = sex if sex in SEXES else None
         if id_type == "cccd":  # id_number is normalized as a CCCD number already (above)
-            document += _check_normalized_cccd(id_number, dob, checked_sex, "id_number")
+            document += _check_normalized_cccd(id_number, dob_compared, checked_sex, "id_number")
         elif id_type == "cmnd":
-            document += check_cmnd(id_number, dob, checked_sex)
+            document += check_cmnd(id_number, dob_compared, checked_sex)
         elif id_type == "passport":
             document += check_passport(id_number, nationality)
         if document:  # (the raw value: the normalized one has lost the notation's dot)

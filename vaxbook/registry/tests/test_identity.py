@@ -688,6 +688,25 @@ COMPLETE_ADULT = PersonInput(
     address_line="12  Lê Lợi",
 )
 
+
+@pytest.mark.parametrize(
+    ("born", "code"),
+    [(date(2030, 5, 25), "date_of_birth_future"), (date(1885, 5, 1), "date_of_birth_too_old"), ("31/02/1985", None)],
+)
+def test_a_refused_date_of_birth_does_not_blame_the_document_too(born: object, code: str | None) -> None:
+    """A birth in 2030 with a CCCD of 1985 was refused three times, twice on the number (its century and its
+    year): the clerk may "fix" the right number. The number is compared with a date that passed its checks only."""
+    result = check_person(PersonInput(**{**COMPLETE_ADULT.__dict__, "date_of_birth": born}), today=TODAY)
+    assert [p.field for p in result.invalid] == ["date_of_birth"]
+    assert code is None or [p.code for p in result.invalid] == [code]
+    cmnd = PersonInput(
+        **{**COMPLETE_ADULT.__dict__, "id_type": "cmnd", "id_number": "079123456", "date_of_birth": born}
+    )
+    assert [p.field for p in check_person(cmnd, today=TODAY).invalid] == ["date_of_birth"]
+    wrong = check_person(PersonInput(**{**COMPLETE_ADULT.__dict__, "date_of_birth": date(1990, 5, 1)}), today=TODAY)
+    assert [p.code for p in wrong.invalid] == ["id_number_year_mismatch"]  # a date that stands is compared
+
+
 MISSING_ALL = ["id_document_missing", "phone_missing", "ward_missing", "priority_group_missing", "address_missing"]
 
 
