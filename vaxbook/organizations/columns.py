@@ -2849,14 +2849,17 @@ DISAGREES_WITH: dict[str, tuple[str, ...]] = {
 
 def reason_text(header: HeaderMatch, number: int, problem: Any, values: list[Any] | None = None) -> str:
     """One refusal reason naming the row and the column (given the row, the one its value was read from),
-    in the active language, with its stable code."""
+    in the active language, with its stable code. The row is the file's as sent ("of the file sent"): in the
+    error report, which keeps the refused rows only, it sits on another row, and a reason saying "Row 4" on
+    its second row read as a mistake."""
     key = problem.field
     if key in header.index or (key == "sex" and header.sex_from_dates):
         column = header.column_title(key, values)
         return str(
-            _("Row %(row)s, column “%(column)s”: %(message)s [%(code)s]")
+            _("Row %(row)s of the file sent, column “%(column)s”: %(message)s [%(code)s]")
             % {"row": number, "column": column, "message": problem.message, "code": problem.code}
         )
     return str(
-        _("Row %(row)s: %(message)s [%(code)s]") % {"row": number, "message": problem.message, "code": problem.code}
+        _("Row %(row)s of the file sent: %(message)s [%(code)s]")
+        % {"row": number, "message": problem.message, "code": problem.code}
     )

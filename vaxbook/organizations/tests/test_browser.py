@@ -67,7 +67,7 @@ def test_a_representative_imports_a_roster_and_gets_back_the_rows_to_fix(page: A
     assert sheet.max_row == 2
     assert sheet.cell(row=1, column=17).value == "Lý do"
     reason = sheet.cell(row=2, column=17).value
-    assert reason.startswith("Dòng 4, cột “Số điện thoại”")
+    assert reason.startswith("Dòng 4 của tệp đã gửi, cột “Số điện thoại”")
     assert "[phone_format]" in reason
     phone = sheet.cell(row=2, column=5)
     assert phone.value == "12345"

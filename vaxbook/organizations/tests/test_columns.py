@@ -902,7 +902,7 @@ def test_the_reasons_of_a_split_birth_date_name_the_part():
             return reason_text(header, 3, problem)
 
     column = "Ngày sinh (Ngày) + Ngày sinh (Tháng) + Ngày sinh (Năm)"
-    assert reason(5, "", 1990).startswith(f"Row 3, column “{column}”:")
+    assert reason(5, "", 1990).startswith(f"Row 3 of the file sent, column “{column}”:")
     assert "“Ngày sinh (Tháng)” is empty" in reason(5, "", 1990)
     assert "holds “x”" in reason("x", 7, 1990)
     assert "(90) must have four digits" in reason(5, 7, 90)
@@ -956,7 +956,9 @@ def test_a_birth_date_under_nam_or_nu_beside_a_sex_column_must_agree_with_it():
     assert read("Nữ", "15/07/1990", "") == ("Nữ", ["sex_format"])
     [problem] = mapper.map(3, [*[""] * sex, "M", *[""] * (at - sex - 1), "", "15/07/1990"]).problems
     with translation.override("en"):
-        assert reason_text(header, 3, problem).startswith("Row 3, column “Giới tính”: The sex “M” disagrees")
+        assert reason_text(header, 3, problem).startswith(
+            "Row 3 of the file sent, column “Giới tính”: The sex “M” disagrees"
+        )
 
 
 @pytest.mark.parametrize(

@@ -106,7 +106,7 @@ def test_a_zero_width_space_inside_a_name_vanishes(run: Any) -> None:
 def test_a_stray_mark_in_a_name_is_refused(run: Any, name: str) -> None:
     imp = run(xlsx_bytes(table([person_row(1, **{"Họ và tên": name})])))
     assert (imp.created, imp.refused) == (0, 1)
-    assert reasons(imp)[1].startswith("Dòng 2, cột “Họ và tên”: Họ và tên có một dấu")
+    assert reasons(imp)[1].startswith("Dòng 2 của tệp đã gửi, cột “Họ và tên”: Họ và tên có một dấu")
 
 
 def test_a_social_insurance_number_that_lost_its_zero(run: Any) -> None:
@@ -138,7 +138,7 @@ def test_a_truth_value_or_a_date_in_a_text_column_is_refused(run: Any, column: s
     imp = run(typed_xlsx(cells))
     assert (imp.created, imp.refused) == (1, 1)
     reason = reasons(imp)[1]
-    assert reason.startswith(f"Dòng 2, cột “{column}”: Ô này chứa ") and f"(“{shown}”)" in reason
+    assert reason.startswith(f"Dòng 2 của tệp đã gửi, cột “{column}”: Ô này chứa ") and f"(“{shown}”)" in reason
     assert reason.endswith("[text_not_text]")
     assert not Person.objects.filter(full_name__in=["True", "False"]).exists()
     assert not RosterEntry.objects.filter(department__in=["True", "False"]).exists()

@@ -139,7 +139,9 @@ def test_a_ward_code_with_a_thousands_separator_saves_nobody_in_another_ward(run
     assert (imp.created, imp.refused) == (1, 1)
     assert not Person.objects.filter(ward__code="00004").exists()
     [reason] = reasons(imp)
-    assert reason.startswith(f"Dòng 2, cột “Mã phường/xã”: Mã “{typed}” có dấu phân cách hàng nghìn nên có thể đọc là")
+    assert reason.startswith(
+        f"Dòng 2 của tệp đã gửi, cột “Mã phường/xã”: Mã “{typed}” có dấu phân cách hàng nghìn nên có thể đọc là"
+    )
     assert reason.endswith("[code_grouped]") and imp.refusals == {"code_grouped": 1}
 
 
@@ -178,7 +180,8 @@ def test_a_document_header_merged_over_the_type_and_the_number_says_so(run):
     assert imp.ignored_columns == [f"column {letter(at + 1)} (no header)"]
     first = reasons(imp)[0]
     assert first.startswith(  # the report is in the run's language, Vietnamese
-        f"Dòng 2, cột “Số giấy tờ”: Cột ngay sau “Số giấy tờ” (cột {letter(at + 1)}) không có tiêu đề nhưng dòng "
+        "Dòng 2 của tệp đã gửi, cột “Số giấy tờ”: "
+        f"Cột ngay sau “Số giấy tờ” (cột {letter(at + 1)}) không có tiêu đề nhưng dòng "
         f"này ghi “{rows[0]['Số giấy tờ']}”"
     )
     assert "id_type_required" not in first and imp.refusals == {"column_beside_unlabelled": 2}
@@ -239,7 +242,8 @@ def test_both_sexes_ticked_says_both_columns_are_marked(run):
     imp = run(typed_xlsx([_TICK_HEADERS, _ticked_row(2, (True, True))]))
     assert (imp.created, imp.refused) == (0, 1)
     assert reasons(imp) == [
-        "Dòng 2, cột “Giới tính (Nam) + Giới tính (Nữ)”: Dòng này đánh dấu cả “Giới tính (Nam)” (TRUE) lẫn “Giới "
+        "Dòng 2 của tệp đã gửi, cột “Giới tính (Nam) + Giới tính (Nữ)”: "
+        "Dòng này đánh dấu cả “Giới tính (Nam)” (TRUE) lẫn “Giới "
         "tính (Nữ)” (TRUE): chỉ giữ dấu ở cột đúng giới tính của người này, để trống cột kia (hoặc FALSE). "
         "[sex_format]"
     ]
@@ -264,7 +268,7 @@ def test_a_tick_box_or_a_date_in_a_code_column_is_refused_naming_it(run, column,
     imp = run(typed_xlsx(cells))
     assert (imp.created, imp.refused) == (1, 1)
     [reason] = reasons(imp)
-    assert reason.startswith(f"Dòng 2, cột “{column}”: Ô này chứa ") and reason.endswith("[cell_type]")
+    assert reason.startswith(f"Dòng 2 của tệp đã gửi, cột “{column}”: Ô này chứa ") and reason.endswith("[cell_type]")
     assert imp.refusals == {"cell_type": 1}
 
 

@@ -252,7 +252,7 @@ def test_every_refused_row_names_its_row_column_and_code(run, org):
     for n, (code, column) in codes.items():
         reason = reasons[n]
         assert f"[{code}]" in reason, (n, reason)
-        assert f"Dòng {n + 1}," in reason or f"Row {n + 1}," in reason
+        assert reason.startswith(f"Dòng {n + 1} của tệp đã gửi, cột “")
         assert f"“{column}”" in reason
     assert RosterEntry.objects.filter(organization=org).count() == 2
     assert all(imp.refusals.get(code) for code, _column in codes.values())
@@ -657,7 +657,7 @@ def test_a_number_in_scientific_notation_without_a_type_is_the_numbers_cell_to_f
     rows = [person_row(1, **{"Loại giấy tờ": "", "Số giấy tờ": "7.50906E+10"})]
     imp = run(xlsx_bytes(table(rows)))
     reason = reasons_by_row(imp)[1]  # (by STT)
-    assert reason.startswith("Dòng 2, cột “Số giấy tờ”:") and "[id_number_format]" in reason
+    assert reason.startswith("Dòng 2 của tệp đã gửi, cột “Số giấy tờ”:") and "[id_number_format]" in reason
     assert "7.50906E+10" in reason and "id_type_required" not in reason
     _values, sheet = report(imp)
     marked = [h for c, h in enumerate(HEADERS, 1) if sheet.cell(row=2, column=c).fill.fgColor.rgb.endswith("FFC7CE")]
@@ -705,7 +705,7 @@ def test_a_name_split_over_two_columns_is_one_name_and_its_report_uploads(run):
     assert (imp.created, imp.refused, imp.ignored_columns) == (1, 1, [])
     assert Person.objects.get().full_name == "Nguyễn Văn An"
     reason = reasons_by_row(imp)[2]
-    assert reason.startswith("Dòng 3, cột “Họ và tên đệm + Tên”:") and "[name_part_missing]" in reason
+    assert reason.startswith("Dòng 3 của tệp đã gửi, cột “Họ và tên đệm + Tên”:") and "[name_part_missing]" in reason
     values, sheet = report(imp)
     assert [sheet.cell(row=2, column=at + c).fill.fgColor.rgb[-6:] for c in (1, 2, 3)] == ["FFC7CE", "FFC7CE", "000000"]
     fixed = [list(values[0]), list(values[1])]
@@ -935,7 +935,10 @@ def test_the_report_of_a_sex_marked_with_a_cross_asks_for_a_cross_in_either_colu
     imp = run(xlsx_bytes(table(rows, headers)))
     assert (imp.created, imp.refused, imp.refusals) == (2, 3, {"sex_required": 1, "sex_format": 2})
     reasons = reasons_by_row(imp)
-    assert reasons[2].startswith("Dòng 3, cột “Giới tính (Nam) + Giới tính (Nữ)”:") and "[sex_required]" in reasons[2]
+    assert (
+        reasons[2].startswith("Dòng 3 của tệp đã gửi, cột “Giới tính (Nam) + Giới tính (Nữ)”:")
+        and "[sex_required]" in reasons[2]
+    )
     values, sheet = report(imp)
     marked = [sheet.cell(row=2, column=sex + c).fill.fgColor.rgb[-6:] for c in (1, 2)]
     assert marked == ["FFC7CE", "FFC7CE"]
@@ -997,7 +1000,7 @@ def test_a_birth_date_split_over_day_month_and_year_is_imported_and_its_report_u
     }
     reasons = reasons_by_row(imp)
     column = "Ngày sinh (Ngày) + Ngày sinh (Tháng) + Ngày sinh (Năm)"
-    assert reasons[3].startswith(f"Dòng 5, cột “{column}”:") and "[date_of_birth_format]" in reasons[3]
+    assert reasons[3].startswith(f"Dòng 5 của tệp đã gửi, cột “{column}”:") and "[date_of_birth_format]" in reasons[3]
     assert "[date_of_birth_required]" in reasons[8]
     values, sheet = report(imp)
     assert values[0][dob : dob + 3] == ("Ngày sinh (Ngày)", "Ngày sinh (Tháng)", "Ngày sinh (Năm)")
@@ -1048,7 +1051,7 @@ def test_a_birth_date_typed_under_nam_or_nu_gives_the_sex_and_its_report_uploads
     }
     reasons = reasons_by_row(imp)
     both = "Ngày sinh (Nam) + Ngày sinh (Nữ)"
-    assert reasons[3].startswith(f"Dòng 5, cột “{both}”:") and "[date_of_birth_format]" in reasons[3]
+    assert reasons[3].startswith(f"Dòng 5 của tệp đã gửi, cột “{both}”:") and "[date_of_birth_format]" in reasons[3]
     values, sheet = report(imp)
     assert values[0][dob : dob + 2] == ("Ngày sinh (Nam)", "Ngày sinh (Nữ)")
     # Both kept as Text, as the template's date column: a date typed in a General one Excel makes a date,
@@ -1089,7 +1092,7 @@ def test_a_birth_date_under_nam_or_nu_beside_a_sex_column_is_checked_against_it_
     assert (imp.created, imp.refused, imp.refusals) == (2, 1, {"sex_format": 1}), reasons_by_row(imp)
     assert dict(Person.objects.values_list("id_number", "sex")) == {"B0000001": "M", "B0000002": "F"}
     reasons = reasons_by_row(imp)
-    assert reasons[3].startswith("Dòng 4, cột “Giới tính”:") and "“Ngày sinh (Nam)”" in reasons[3]
+    assert reasons[3].startswith("Dòng 4 của tệp đã gửi, cột “Giới tính”:") and "“Ngày sinh (Nam)”" in reasons[3]
     values, sheet = report(imp)
     at = sex + 1  # the sex's column, after the date's two
     marked = [sheet.cell(row=2, column=c + 1).fill.fgColor.rgb[-6:] for c in (dob, dob + 1, at)]
@@ -1153,7 +1156,7 @@ def test_a_report_uploaded_again_unfixed_keeps_one_reasons_column_with_the_new_r
     assert (second.created, second.refused) == (1, 1)
     again, _sheet = report(second)
     assert list(again[0]) == [*HEADERS, "Lý do"]
-    assert len(again) == 2 and "[phone_format]" in again[1][16] and again[1][16].startswith("Dòng 3,")
+    assert len(again) == 2 and "[phone_format]" in again[1][16] and again[1][16].startswith("Dòng 3 của tệp đã gửi,")
 
 
 def test_a_bracketed_numbering_row_under_a_header_with_unknown_columns_keeps_the_header_s_names(run):
@@ -1283,7 +1286,7 @@ def test_a_hidden_row_is_refused_as_such_and_uploads_again_from_the_report(run, 
     assert imp.refusals == {"row_hidden": 2, "phone_format": 1}
     reasons = reasons_by_row(imp)
     assert sorted(reasons) == [2, 4]
-    assert reasons[2].count("[row_hidden]") == 1 and reasons[2].startswith("Dòng 3:")
+    assert reasons[2].count("[row_hidden]") == 1 and reasons[2].startswith("Dòng 3 của tệp đã gửi:")
     assert "[phone_format]" in reasons[4] and "[row_hidden]" in reasons[4]
     values, sheet = report(imp)
     assert not any(dimension.hidden for dimension in sheet.row_dimensions.values())
@@ -1299,7 +1302,7 @@ def test_a_row_struck_through_is_refused_as_such_and_uploads_again_from_the_repo
     imp = run(xlsx_bytes(table(rows), struck=tuple(f"{c}3" for c in "ABCDEFGHIJKLMNOP" if c <= last)))
     assert (imp.created, imp.refused, imp.refusals) == (2, 1, {"row_struck": 1})
     reason = reasons_by_row(imp)[2]
-    assert reason.startswith("Dòng 3: ") and "gạch ngang (STT, Họ và tên, Ngày sinh," in reason
+    assert reason.startswith("Dòng 3 của tệp đã gửi: ") and "gạch ngang (STT, Họ và tên, Ngày sinh," in reason
     values, sheet = report(imp)
     assert not any(cell.font.strike for cell in sheet[2])
     again = run(xlsx_bytes([list(values[0]), list(values[1])]))
@@ -2120,7 +2123,7 @@ def test_foreign_staff_with_a_passport_column_and_a_country_s_name(run):
     cells = table([bad, old_card], [*headers, "Số CMND"])
     imp = run(xlsx_bytes(cells, struck=(f"{chr(65 + len(headers))}3",)))
     assert (imp.created, imp.refused) == (1, 1), reasons_by_row(imp)
-    assert reasons_by_row(imp)[3].startswith("Dòng 2, cột “Số hộ chiếu”:")
+    assert reasons_by_row(imp)[3].startswith("Dòng 2 của tệp đã gửi, cột “Số hộ chiếu”:")
 
 
 def test_dates_of_a_day_first_excel_or_typed_as_text_are_read(run):
