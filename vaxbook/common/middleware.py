@@ -196,13 +196,14 @@ class ApiErrorShapeMiddleware:
     answered as every other refusal of the API (`{"errors": [{field, code, message}]}`, JSON), not with
     Django's HTML pages. The 405 keeps its `Allow` header; asked without any sign-in (no Authorization
     header, no session), it is the 401 `not_authenticated` every request without one gets, whatever its
-    method. HEAD is answered as GET is, without the body (HTTP: a server answering GET answers HEAD)."""
+    method. HEAD is answered as GET is, without the body (HTTP: a server answering GET answers HEAD), under
+    /api/ and on the portal's pages and downloads alike (their views take GET only: HEAD answered 405)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "HEAD" and request.path_info.startswith(API_PREFIX):
+        if request.method == "HEAD":
             return self._head(request)
         response = self.get_response(request)
         if response.status_code not in (404, 405) or not request.path_info.startswith(API_PREFIX):

@@ -45,6 +45,21 @@ def test_head_is_answered_as_get_without_the_body(api: Any, clerk_a: Any, rep: A
     assert b"".join(template.streaming_content if template.streaming else [template.content]) == b""
 
 
+def test_the_portal_answers_head_as_get_without_the_body(rep: Any, org: Any) -> None:
+    """A portal page or download (views taking GET only) answered HEAD with 405; a link checker or a download
+    manager asks HEAD first."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(rep)
+    for path in (f"/organizations/{org.public_id}/", f"/organizations/{org.public_id}/roster-template.xlsx"):
+        got, head = client.get(path), client.head(path)
+        assert (got.status_code, head.status_code) == (200, 200), path
+        assert head["Content-Type"] == got["Content-Type"]
+        assert b"".join(head.streaming_content if head.streaming else [head.content]) == b""
+    assert Client().head(f"/organizations/{org.public_id}/").status_code == 302  # to sign in, as GET
+
+
 @pytest.mark.parametrize("offset", ["-1", "9223372036854775808", "2147483648"])
 def test_a_person_list_offset_out_of_bounds_is_a_validation_error(api: Any, clerk_a: Any, offset: str) -> None:
     r = api.as_user(clerk_a).get(f"/api/v1/persons?offset={offset}")
