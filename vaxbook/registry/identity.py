@@ -207,9 +207,9 @@ def _visible(text: str) -> str:
 def _zero_width_spaces(text: str) -> str:
     """A zero-width space is a space between words ("Lê\u200bVăn\u200bTám", spaces a program replaced) and
     nothing inside one ("Nguy\u200bễn", pasted from a web page that breaks long words so; "1985\u200b06"):
-    it is dropped where the letters around it make one Vietnamese syllable (not a capital after a small
-    letter: "Thị\u200bA"), between two digits and before a combining mark (which belongs to the letter before
-    it), and is a space elsewhere."""
+    it is dropped between two small letters that make one Vietnamese syllable (not beside a capital: "Thị\u200bA",
+    "THỊ\u200bA" are two words), between two digits and before a combining mark (which belongs to the letter
+    before it), and is a space elsewhere."""
     pieces = text.split(_ZWSP)
     out = pieces[0]
     for piece in pieces[1:]:
@@ -226,9 +226,11 @@ def _inside_word(left: str, right: str) -> bool:
     before, after = end.group(), start.group()
     if before[-1].isdigit() and after[0].isdigit():
         return True
-    if before[-1].islower() and after[0].isupper():
-        return False  # a capital after a small letter begins a word ("Thị\u200bA": "thịa" is a syllable)
-    return not before.isdigit() and not after.isdigit() and is_syllable(before + after)
+    if not (before[-1].islower() and after[0].islower()):
+        # A capital after a small letter begins a word ("Thị\u200bA": "thịa" is a syllable); in capitals nothing
+        # tells ("NGUYỄN THỊ\u200bA", "LÊ THU\u200bY" were saved "THỊA", "THUY"): a space, as before.
+        return False
+    return is_syllable(before + after)
 
 
 def normalize_text(s: object) -> str:
