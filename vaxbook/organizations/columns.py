@@ -1006,7 +1006,10 @@ class HeaderMatch:
             beside = position + 1
             if key in ("row_number", "full_name") or beside in read or beside in found:
                 continue
-            if beside >= len(cells) or not normalize_text(cells[beside]):
+            # A hole in the header (a header merged over two columns, Excel leaving the second cell blank); a
+            # column past the header's last is not one: a clerk's notes beside the template's last column were
+            # refused with it (they are listed as ignored, `UnlabelledColumns`).
+            if beside < len(cells) and not normalize_text(cells[beside]):
                 found[beside] = key
         return found
 
@@ -1032,6 +1035,12 @@ class HeaderMatch:
         if again.missing:
             return False
         if _layout(again) == _layout(self):
+            return True
+        if (self.sex_marks or self.date_parts or self.date_marks or self.address_groups) and all(
+            self.index.get(key) == position for key, position in again.index.items()
+        ):
+            # The first row of a two-row header again ("Giới tính" over "Nam | Nữ"): read alone, it reads no
+            # marks, but each column it names stands where the header's does. It was refused as another order.
             return True
         raise FileRefused("header_other_order", row=number, header=self.row)
 
@@ -1292,8 +1301,16 @@ def match_header(number: int, cells: list[Any]) -> HeaderMatch:
         date_marks=date_marks,
         # only where a unit's column stands under an address: else no row needs them
         address_groups=groups if units_grouped else {},
-        repeated=tuple(repeated),
+        # two addresses' columns, each under its own title ("Nơi ở hiện nay" and "Hộ khẩu thường trú" over
+        # "Địa chỉ | Phường/xã | Tỉnh/TP": its units grouped), are two columns read apart, not one header twice
+        repeated=tuple(r for r in repeated if not (units_grouped and _reads(r[0]) == "address_line")),
     )
+
+
+def _reads(text: str) -> str | None:
+    """The key of the column a header's text names (None for one the import does not read)."""
+    column, _key = _header_column(text)
+    return column.key if column is not None else None
 
 
 def _layout(header: HeaderMatch) -> tuple[Any, ...]:
