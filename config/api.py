@@ -18,7 +18,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.signals import got_request_exception
-from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.utils.log import log_response
@@ -109,21 +109,27 @@ def _bodiless_writes(schema: dict[str, Any]) -> frozenset[tuple[str, str]]:
     )
 
 
+_UNREAD = object()
+
+
 def unexpected_body_error(
     raw: bytes, content_type: str, known: frozenset[str], names: list[str] | None = None
 ) -> DomainError | None:
     """A body sent to a write that takes none: each field of a JSON object, or of a form (`names`), is a 422
     `field_unknown` (naming the query parameters the operation takes: `POST …/roster-exports` with
     `{"status": "invalid"}` exported the whole roster), any other body one `body_unexpected`. Nothing, an empty
-    object or an empty form is no body."""
-    data: Any = dict.fromkeys(names) if names else None
-    if data is None:
+    object, array or string, JSON's null, or an empty form is no body (a client serialising "nothing" sends one)."""
+    data: Any = dict.fromkeys(names) if names else _UNREAD
+    if data is _UNREAD:
         if not raw.strip():
             return None
-        if content_type.split(";")[0].strip().lower() in ("application/json", ""):
+        kind = content_type.split(";")[0].strip().lower()
+        if kind in ("application/json", ""):
             with contextlib.suppress(ValueError):
                 data = json.loads(raw)
-    if data == {}:
+        elif kind == "application/x-www-form-urlencoded":  # a DELETE's form: Django parses POST's only
+            data = dict.fromkeys(QueryDict(raw, encoding="latin-1"))
+    if data in ({}, [], "", None):
         return None
     if isinstance(data, dict):
         if known:
@@ -190,7 +196,10 @@ class VaxbookApi(NinjaAPI):
             return
         known = self._query_names.get(key, frozenset())
         content_type = request.META.get("CONTENT_TYPE") or ""
-        if content_type.split(";")[0].strip().lower() in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        if request.method == "POST" and content_type.split(";")[0].strip().lower() in (
+            "multipart/form-data",
+            "application/x-www-form-urlencoded",
+        ):
             # a form's fields and files, read as a form (an upload is not read whole into memory)
             refused = unexpected_body_error(b"", "", known, names=[*request.POST, *request.FILES])
         else:

@@ -369,6 +369,17 @@ def test_a_filter_sent_in_the_body_is_refused_not_ignored(api, rep, org, django_
     assert sorted(RosterExport.objects.values_list("data_status", flat=True)) == ["", "invalid"]
     form = client.post(path, {"status": "invalid"})  # a form's field, as the JSON object's
     assert (form.status_code, form.json()["errors"][0]["field"]) == (422, "status")
+    for nothing in ("null", "[]", '""'):  # what clients send when they serialise "nothing"
+        with django_capture_on_commit_callbacks(execute=False):
+            answer = client.post(path, nothing, content_type="application/json")
+        assert answer.status_code == 202, nothing
+    person = RosterEntry.objects.first()
+    removal = f"/api/v1/organizations/{org.public_id}/roster/{person.person.public_id if person else '0'}"
+    deleted = client.delete(removal, "reason=left", content_type="application/x-www-form-urlencoded")
+    assert (deleted.status_code, deleted.json()["errors"][0]) == (
+        422,
+        {"field": "reason", "code": "field_unknown", "message": deleted.json()["errors"][0]["message"]},
+    )
 
 
 # Pages ----------------------------------------------------------------------------------------------
