@@ -284,6 +284,8 @@ def _other_rosters(book: Book, chosen: Any) -> tuple[dict[str, Any], ...]:
         try:
             if _lists_someone(header, listed):
                 found.append({"sheet": getattr(sheet, "name", ""), "rows": book.value_rows_after(header.row)})
+        except FileRefused:  # a sheet damaged further down: not read, and no refusal of the sheet that is
+            pass
         finally:
             listed.close()
     if chosen is not None:
