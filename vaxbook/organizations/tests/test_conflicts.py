@@ -9,6 +9,7 @@ facility serves the record's ward); `admin_user` is national.
 
 import io
 from datetime import date, timedelta
+from typing import Any
 
 import openpyxl
 import pytest
@@ -817,6 +818,19 @@ def test_a_review_names_the_versions_it_compared(run, record, officer, api, clie
     assert kept.status_code == 200 and kept.json()["status"] == "kept"
 
 
+def _typed_elsewhere(rows: list[dict[str, Any]], ward: Any) -> None:
+    """Each row's record, typed at a site with another birth day: each row of a file a conflict."""
+    for row in rows:
+        born = date.fromisoformat("-".join(reversed(row["Ngày sinh"].split("/"))))
+        PersonFactory(
+            full_name=row["Họ và tên"],
+            date_of_birth=born.replace(day=20),
+            sex="F" if row["Giới tính"] == "Nữ" else "M",
+            id_number=row["Số giấy tờ"],
+            ward=ward,
+        )
+
+
 def test_an_ended_import_with_many_rows_for_review_lists_the_first_and_the_api_pages_them(
     run, places, rep, client, api, monkeypatch
 ):
@@ -826,15 +840,7 @@ def test_an_ended_import_with_many_rows_for_review_lists_the_first_and_the_api_p
 
     monkeypatch.setattr(views, "CONFLICTS_LISTED", 3)
     rows = [person_row(n) for n in range(1, 6)]
-    for row in rows:  # each record typed at a site with another birth day
-        born = date.fromisoformat("-".join(reversed(row["Ngày sinh"].split("/"))))
-        PersonFactory(
-            full_name=row["Họ và tên"],
-            date_of_birth=born.replace(day=20),
-            sex="F" if row["Giới tính"] == "Nữ" else "M",
-            id_number=row["Số giấy tờ"],
-            ward=places,
-        )
+    _typed_elsewhere(rows, places)
     imp = run(xlsx_bytes(table(rows)))
     assert imp.refusals["document_conflict"] == 5
     client.force_login(rep)
@@ -858,15 +864,7 @@ def test_a_running_import_s_page_lists_the_rows_its_saved_chunks_sent_for_review
     from vaxbook.organizations.views import CONFLICTS_SHOWN
 
     rows = [person_row(n) for n in range(1, CONFLICTS_SHOWN + 9)]
-    for row in rows:  # each record typed at a site with another birth day
-        born = date.fromisoformat("-".join(reversed(row["Ngày sinh"].split("/"))))
-        PersonFactory(
-            full_name=row["Họ và tên"],
-            date_of_birth=born.replace(day=20),
-            sex="F" if row["Giới tính"] == "Nữ" else "M",
-            id_number=row["Số giấy tờ"],
-            ward=places,
-        )
+    _typed_elsewhere(rows, places)
     imp = run(xlsx_bytes(table(rows)))
     assert imp.refusals["document_conflict"] == len(rows) == RosterConflict.objects.count()
     client.force_login(rep)
