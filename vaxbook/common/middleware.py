@@ -223,7 +223,10 @@ class ApiErrorShapeMiddleware:
             }
         shaped = JsonResponse({"errors": [item]}, status=response.status_code)
         if "Allow" in response:
-            shaped["Allow"] = response["Allow"]
+            allowed = [m.strip() for m in response["Allow"].split(",") if m.strip()]
+            if "GET" in allowed and "HEAD" not in allowed:  # answered as GET is (`_head`)
+                allowed.append("HEAD")
+            shaped["Allow"] = ", ".join(allowed)
         return shaped
 
     def _head(self, request: HttpRequest) -> HttpResponse:

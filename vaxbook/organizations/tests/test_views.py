@@ -243,6 +243,21 @@ def test_a_record_to_correct_is_reached_from_the_roster_not_sent_round_the_uploa
     assert f'<a href="{form}">hồ sơ của họ</a>' in edit.content.decode()
 
 
+def test_the_roster_s_recent_imports_say_one_that_accepted_no_row(rep, org, places):
+    """The roster's list of recent imports said plain "done" for an import of 5,000 rows refused, as its own
+    page did (browser review)."""
+    RosterImport.objects.create(organization=org, original_name="sai.xlsx", status="done", total=3, refused=3)
+    RosterImport.objects.create(organization=org, original_name="dung.xlsx", status="done", total=2, accepted=2)
+    page = signed_in(rep).get(reverse("organizations:roster", args=[org.public_id])).content.decode()
+    listed = page.split('class="stack imports-table"')[1].split("</table>")[0]
+    assert listed.count('class="warn imports-none-accepted">— không dòng nào được nhận</span>') == 1
+    row = listed.split('data-import="')[1:]
+    assert [("imports-none-accepted" in r, "sai.xlsx" in r) for r in row] in (
+        [(False, False), (True, True)],
+        [(True, True), (False, False)],
+    )
+
+
 def test_the_import_page_names_the_uploader_family_name_first(rep, org, imported):
     rep.first_name, rep.last_name = "Hồng", "Lê Thị"
     rep.save()
