@@ -1044,6 +1044,14 @@ class HeaderMatch:
             return True
         raise FileRefused("header_other_order", row=number, header=self.row)
 
+    def is_header_below(self, top: Row, row: Row) -> bool:
+        """`row`, under the header again (`top`), is its second row: the two read as one (`two_row_header`)
+        read the columns as this header does (a two-row header pasted again above a second list)."""
+        if not (self.sex_marks or self.date_parts or self.date_marks or self.address_groups):
+            return False  # a header of one row has no second
+        pair = two_row_header(top, row)
+        return pair is not None and not pair.missing and _layout(pair) == _layout(self)
+
     def numbers_columns(self, values: list[Any]) -> bool:
         """The row under the header numbers its columns (`is_column_numbering`), the headers merged down
         into it left aside (the run fills a merged cell into each of its rows; the upload's check does not)."""
@@ -1391,9 +1399,14 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int], 
     long_run = False  # the current run of such rows is longer than a footer
     persons_seen = False
     first = True  # the first row under the header may number its columns (`is_column_numbering`)
+    again: Row | None = None  # the header again, just passed over: the first row of a two-row header's?
     for row in rows:
         values = row[1]
         title = False
+        if again is not None:
+            top, again = again, None
+            if header.is_header_below(top, row):
+                continue  # its second row ("Nam | Nữ" under "Giới tính"): no person either
         if is_blank_at(values, positions):
             if not header.is_title(values):
                 continue
@@ -1404,6 +1417,7 @@ def without_footer(rows: Iterable[Row], header: HeaderMatch, footer: list[int], 
             yield from _list_end(held, header, sections, footer, persons_seen)
             held, held_rows, long_run, first = [], 0, False, True
             sections.current = None
+            again = row
             continue
         elif first:
             first = False
