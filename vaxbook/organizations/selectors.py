@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args, overload
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -563,6 +563,17 @@ def roster_conflicts_for_organization(
         # in the file's order.
         .order_by("-roster_import__created_at", "roster_import_id", "row_number")
     )
+
+
+def roster_conflicts_to_fix(*, user: Any, organization: Organization) -> QuerySet[RosterConflict]:
+    """The organization's rows the health staff answered "the record is right" (`kept`) whose person is not on
+    its roster yet: the rows to fix and send again. Before, a row reviewed so only left the waiting list, and
+    the organization had to find which import's page said why. A row sent again that agrees with the record
+    puts the person on the roster, and the row leaves this list."""
+    listed = RosterEntry.objects.filter(organization=organization, person_id=OuterRef("person_id"))
+    return roster_conflicts_for_organization(
+        user=user, organization=organization, status=RosterConflict.Status.KEPT
+    ).exclude(Exists(listed))
 
 
 def roster_exports_for_organization(*, user: Any, organization: Organization) -> QuerySet[RosterExport]:

@@ -144,6 +144,8 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
     counts = selectors.roster_status_counts(user=request.user, organization=organization)
     waiting = selectors.roster_conflicts_for_organization(user=request.user, organization=organization)
     shown_waiting = list(waiting[:CONFLICTS_SHOWN])
+    to_fix = selectors.roster_conflicts_to_fix(user=request.user, organization=organization)
+    shown_to_fix = list(to_fix[:CONFLICTS_SHOWN])
     as_shown = _roster_url_as_shown(request, organization)
     return {
         "organization": organization,
@@ -160,6 +162,9 @@ def _roster_context(request: HttpRequest, organization: Organization, **extra: A
         # The staff whose rows wait for the health staff's review, whichever import sent them (the first few).
         "conflicts_waiting": shown_waiting,
         "conflicts_waiting_count": waiting.count() if len(shown_waiting) == CONFLICTS_SHOWN else len(shown_waiting),
+        # The rows the health staff answered "the record is right", whose person is not on the roster yet.
+        "conflicts_to_fix": shown_to_fix,
+        "conflicts_to_fix_count": to_fix.count() if len(shown_to_fix) == CONFLICTS_SHOWN else len(shown_to_fix),
         "roster_return": as_shown,
         # The upload posts with the page's filter, search and page: a refusal shows the roster as it was.
         "roster_query": as_shown.partition("?")[2],

@@ -261,6 +261,31 @@ def test_a_correction_that_would_copy_a_person_the_roster_lists_is_refused(run, 
     assert review(actor=officer, conflict=conflict, decision="keep").status == "kept"
 
 
+def test_a_row_the_record_was_kept_over_is_on_the_roster_to_fix_until_sent_again_agreeing(
+    run, record, officer, org, rep, client
+):
+    """The health staff answer "the record is right": the row only left the waiting card, and the organization had
+    to find which import said why (browser review). The roster lists it to fix until a row agreeing with the
+    record puts the person on the roster."""
+    run(conflict_file(record))
+    conflict = RosterConflict.objects.get()
+    client.force_login(rep)
+    roster = f"/organizations/{org.public_id}/"
+    page = client.get(roster).content.decode()
+    assert 'id="roster-conflicts-waiting"' in page and 'id="roster-conflicts-to-fix"' not in page
+    review(actor=officer, conflict=conflict, decision="keep")
+    page = client.get(roster).content.decode()
+    assert 'id="roster-conflicts-waiting"' not in page
+    card = page.split('id="roster-conflicts-to-fix"')[1].split("</section>")[0]
+    assert "Dòng cần sửa: hồ sơ là đúng" in card and "Trần Thị Mai" in card and "hồ sơ là đúng: họ tên" in card
+    fixed = the_row(record, **{"Ngày sinh": record.date_of_birth.strftime("%d/%m/%Y")})
+    again = run(xlsx_bytes(table([fixed])))
+    assert (again.created, again.refused, again.linked + again.updated) == (0, 0, 1) and RosterEntry.objects.filter(
+        organization=org, person=record
+    ).exists()
+    assert 'id="roster-conflicts-to-fix"' not in client.get(roster).content.decode()
+
+
 def test_a_record_corrected_elsewhere_does_not_join_a_roster_that_lists_the_row_s_person_already(
     run, record, officer, org
 ):
