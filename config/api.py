@@ -97,6 +97,27 @@ def _query_names(schema: dict[str, Any]) -> dict[tuple[str, str], frozenset[str]
     return table
 
 
+def _integer_parameters(schema: dict[str, Any]) -> dict[tuple[str, str], frozenset[str]]:
+    """(path, METHOD) → its query parameters that are whole numbers (`limit`, `offset`, …)."""
+    table = {}
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                names = {
+                    p["name"]
+                    for p in operation.get("parameters", [])
+                    if p.get("in") == "query" and p.get("schema", {}).get("type") == "integer"
+                }
+                if names:
+                    table[(path, method.upper())] = frozenset(names)
+    return table
+
+
+#: A whole number as a query writes one: ASCII digits, a minus sign before them at most. Python's int(), which
+#: the parameters' validation uses, also takes "1_0", " 5 " and digits of other scripts (limit=1_0 answered 10 rows).
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
 def _bodiless_writes(schema: dict[str, Any]) -> frozenset[tuple[str, str]]:
     """(path, METHOD) of the writes that take no body (their options, if any, are query parameters)."""
     return frozenset(
@@ -172,6 +193,7 @@ class VaxbookApi(NinjaAPI):
 
     _query_names: dict[tuple[str, str], frozenset[str]] | None = None
     _bodiless: frozenset[tuple[str, str]] | None = None
+    _integers: dict[tuple[str, str], frozenset[str]] | None = None
 
     def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
         # ninja calls this for every operation, after authentication and before reading the parameters.
@@ -179,9 +201,26 @@ class VaxbookApi(NinjaAPI):
             refused = self._unknown_query_parameters(request)
             if refused:
                 raise unknown_parameters_error(*refused)
+            self._refuse_odd_numbers(request)
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             self._refuse_unexpected_body(request)
         return super().create_temporal_response(request)
+
+    def _refuse_odd_numbers(self, request: HttpRequest) -> None:
+        """A whole-number query parameter written otherwise than in ASCII digits is refused as one that is no
+        number (`invalid_int_parsing`), as "abc" is."""
+        if self._integers is None:
+            self._integers = _integer_parameters(self.get_openapi_schema())
+        match = request.resolver_match
+        if match is None:
+            return
+        names = self._integers.get((described_path(match.route), request.method or ""), frozenset())
+        odd = [name for name in names if any(not _WHOLE_NUMBER.fullmatch(v) for v in request.GET.getlist(name))]
+        if odd:
+            raise DomainError(
+                [ErrorItem(name, validation_code("int_parsing"), validation_message("int_parsing")) for name in odd],
+                status=422,
+            )
 
     def _refuse_unexpected_body(self, request: HttpRequest) -> None:
         """A write that takes no body refuses one (ninja ignores it: a filter sent in the body went unread)."""

@@ -860,3 +860,15 @@ def test_a_dose_with_a_field_it_does_not_take_is_refused_and_recorded_without_it
     assert the_error(r)["field"] == "vaccinator" and the_error(r)["code"] == "field_unknown"
     assert not Dose.objects.exists()
     assert desk.post_keyed("/api/v1/doses", dose_body(person, facility_a), **EN).status_code == 201
+
+
+@pytest.mark.parametrize("odd", ["1_0", " 5 ", "\u00a05", "５", "+5", "1e1"])
+def test_a_whole_number_query_parameter_is_ascii_digits(desk: Any, odd: str) -> None:
+    """Python's int() takes "1_0" (10), spaces and other scripts' digits: limit=1_0 answered 10 rows. A query's
+    whole number is its ASCII digits, refused otherwise as "abc" is."""
+    response = desk.get("/api/v1/persons", {"limit": odd}, **EN)
+    assert response.status_code == 422
+    assert the_error(response) == {"field": "limit", "code": "invalid_int_parsing", "message": "Enter a whole number."}
+    assert desk.get("/api/v1/persons", {"limit": "5"}, **EN).status_code == 200
+    abc = desk.get("/api/v1/persons", {"limit": "abc"}, **EN)
+    assert (abc.status_code, the_error(abc)["code"]) == (422, "invalid_int_parsing")
