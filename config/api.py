@@ -31,7 +31,7 @@ from vaxbook.accounts.api import router as accounts_router
 from vaxbook.accounts.auth import ApiAuth
 from vaxbook.clinic.api import router as clinic_router
 from vaxbook.common.apierrors import ERRORS_REF, validation_code, validation_message
-from vaxbook.common.apiparser import ApiParser, printable_field
+from vaxbook.common.apiparser import ApiParser, invalid_character_error, printable_field, undecodable_parameters
 from vaxbook.common.errors import DomainError, ErrorItem
 from vaxbook.common.middleware import FormCutShort
 from vaxbook.organizations.api import router as organizations_router
@@ -198,6 +198,9 @@ class VaxbookApi(NinjaAPI):
     def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
         # ninja calls this for every operation, after authentication and before reading the parameters.
         if request.META.get("QUERY_STRING"):
+            undecodable = undecodable_parameters(request.META["QUERY_STRING"])
+            if undecodable:
+                raise invalid_character_error(undecodable)
             refused = self._unknown_query_parameters(request)
             if refused:
                 raise unknown_parameters_error(*refused)

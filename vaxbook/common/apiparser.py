@@ -10,6 +10,7 @@ Those characters are NUL (U+0000: PostgreSQL refuses it in text and in jsonb) an
 
 import json
 import re
+import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
@@ -60,6 +61,26 @@ def bad_character_fields(data: Any) -> list[str]:
             )
         elif isinstance(value, list):
             pending.extend(reversed([((*path, i), v, False) for i, v in enumerate(value)]))
+    return found
+
+
+def undecodable_parameters(query_string: str) -> list[str]:
+    """The names of the parameters of a raw query string (WSGI's: its bytes as Latin-1) whose name or value is
+    no UTF-8 once percent-decoded: Django reads them with U+FFFD in the bytes' place, and `q=%FF` searched for
+    "�" and answered nobody. Named as `invalid_character` names a NUL."""
+    if "%" not in query_string and query_string.isascii():
+        return []  # nothing encoded: nothing to decode wrongly
+    found = []
+    for piece in query_string.split("&"):
+        name, _sign, value = piece.partition("=")
+        raw = [
+            urllib.parse.unquote_to_bytes(part.replace("+", " ").encode("latin-1", "replace")) for part in (name, value)
+        ]
+        try:
+            for part in raw:
+                part.decode("utf-8")
+        except UnicodeDecodeError:
+            found.append(printable_field(raw[0].decode("utf-8", "replace")))
     return found
 
 

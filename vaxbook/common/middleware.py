@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.http import parse_header_parameters, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from vaxbook.common.apiparser import INVALID_CHARACTER, bad_character_fields
+from vaxbook.common.apiparser import INVALID_CHARACTER, bad_character_fields, undecodable_parameters
 from vaxbook.common.sizes import size_text
 from vaxbook.common.wsgi import BODY_REFUSED, CODING_UNSUPPORTED
 
@@ -264,6 +264,7 @@ class PortalQueryCharactersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.META.get("QUERY_STRING") and not request.path_info.startswith(API_PREFIX):
             fields = bad_character_fields({key: request.GET.getlist(key) for key in request.GET})
+            fields += undecodable_parameters(request.META["QUERY_STRING"])  # q=%FF: "�" searched for
             if fields:
                 parameters = sorted({field.split(".")[0] for field in fields})  # "q.0": the parameter q
                 context = {"code": INVALID_CHARACTER, "parameters": ", ".join(parameters)}

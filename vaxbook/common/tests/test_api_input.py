@@ -872,3 +872,19 @@ def test_a_whole_number_query_parameter_is_ascii_digits(desk: Any, odd: str) -> 
     assert desk.get("/api/v1/persons", {"limit": "5"}, **EN).status_code == 200
     abc = desk.get("/api/v1/persons", {"limit": "abc"}, **EN)
     assert (abc.status_code, the_error(abc)["code"]) == (422, "invalid_int_parsing")
+
+
+@pytest.mark.parametrize("raw", ["q=%FF", "q=%ED%A0%80", "q=nguy%E1%BB", "%FF=1"])
+def test_a_query_parameter_that_is_no_utf8_is_refused_naming_it(desk: Any, raw: str) -> None:
+    """Django reads undecodable bytes as U+FFFD: q=%FF searched for "�" and answered nobody (count 0)."""
+    response = desk.get(f"/api/v1/persons?{raw}", **EN)
+    assert response.status_code == 422
+    assert [e["code"] for e in errors(response)] == ["invalid_character"]
+    assert desk.get("/api/v1/persons?q=nguy%E1%BB%85n", **EN).status_code == 200  # "nguyễn", whole
+
+
+def test_a_page_s_query_that_is_no_utf8_gets_the_400_page(client: Any, clerk_a: Any) -> None:
+    client.force_login(clerk_a)
+    page = client.get("/registry/?q=%FF")
+    assert page.status_code == 400 and b"[invalid_character]" in page.content
+    assert client.get("/registry/?q=nguy%E1%BB%85n").status_code == 200
