@@ -222,6 +222,9 @@ class ApiErrorShapeMiddleware:
                 "message": _("This address of the API does not take %(method)s.") % {"method": request.method},
             }
         shaped = JsonResponse({"errors": [item]}, status=response.status_code)
+        for name, value in response.items():  # the answer's own headers (Vary, Content-Language, X-Frame-Options …)
+            if name.lower() not in ("content-type", "content-length", "allow"):
+                shaped[name] = value
         if "Allow" in response:
             allowed = [m.strip() for m in response["Allow"].split(",") if m.strip()]
             if "GET" in allowed and "HEAD" not in allowed:  # answered as GET is (`_head`)

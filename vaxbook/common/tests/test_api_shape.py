@@ -24,6 +24,8 @@ def test_no_route_and_a_method_not_taken_answer_in_shape(api: Any, clerk_a: Any)
     assert (r.status_code, _codes(r)) == (405, ["method_not_allowed"])
     assert "PUT" in r.json()["errors"][0]["message"] and "GET" in r["Allow"]
     assert "HEAD" in [m.strip() for m in r["Allow"].split(",")]  # answered as GET is
+    # The shaped answer keeps the headers the framework gave the one it replaces (its language among them)
+    assert r["Content-Language"] == "en" and "Accept-Language" in r["Vary"] and r["X-Frame-Options"] == "DENY"
     # A missing record is the API's own answer, untouched; pages keep Django's.
     assert _codes(client.get("/api/v1/persons/00000000-0000-0000-0000-000000000000")) == ["person_not_found"]
     assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
