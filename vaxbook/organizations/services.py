@@ -564,7 +564,7 @@ def roster_import_cancel(*, actor: Any, roster_import: RosterImport) -> RosterIm
                 "import",
                 "import_finished",
                 _("This import has already ended (%(status)s): there is nothing to cancel.")
-                % {"status": locked.get_status_display()},
+                % {"status": locked.state_display},  # "cancelled", as its page says, not "failed"
             )
         was = locked.status
         stopped = _failed("import_cancelled", timezone.now())

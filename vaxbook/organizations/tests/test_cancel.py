@@ -168,6 +168,7 @@ def test_the_page_offers_the_button_and_says_what_happened(
     second = client.post(f"/organizations/imports/{imp.public_id}/cancel/", follow=True)
     [said] = list(second.context["messages"])
     assert said.level_tag == "error"  # an import that has ended has nothing to cancel
+    assert "(đã hủy)" in str(said) and "không thành công" not in str(said).lower()  # as its page says it
 
 
 @override_settings(ROSTER_IMPORT_CHUNK_ROWS=2)
