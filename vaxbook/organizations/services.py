@@ -436,7 +436,9 @@ def roster_import_start(*, actor: Any, organization: Organization, upload: Uploa
         raise Forbidden.single(
             "organization", "forbidden", _("Only the organization's representatives can import its roster.")
         )
-    name = os.path.basename(upload.name or "")
+    # Browsers write a quote in a file's name as %22 (HTML's form encoding, which Django does not undo): the
+    # name said "Danh sách %22mới%22.xlsx".
+    name = os.path.basename(upload.name or "").replace("%22", '"')
     assert upload.file is not None
     check = roster_file_check(upload.file, name=name, size=upload.size)
     digest = _file_sha256(upload.file)

@@ -1766,6 +1766,12 @@ def test_the_templates_tab_left_blank_gives_way_to_the_filled_copy_beside_it(run
     assert (imp.status, imp.created, imp.refused) == ("done", 2, 0)
 
 
+def test_a_quote_in_the_file_s_name_as_browsers_send_it_is_a_quote(run):
+    """Browsers encode a quote in a multipart file name as %22, which Django keeps: the import was named so."""
+    imp = run(xlsx_bytes(table([person_row(1)])), name="Danh sách %22mới%22.xlsx")
+    assert imp.original_name == 'Danh sách "mới".xlsx'
+
+
 @pytest.mark.parametrize("second", ["Phòng Kỹ thuật", "Danh sách (2)"])
 def test_other_sheets_that_list_staff_are_said_not_dropped(run, second):
     """A tab per department, or the template's tab and a filled copy of it: one sheet is read, as before, and
