@@ -128,6 +128,15 @@ def test_others_get_404_and_officers_see_without_importing(clerk_a, officer, org
     assert response.status_code == 403
 
 
+def test_the_403_page_says_why(officer, imported):
+    """A refusal's reason, translated where it is raised, was replaced by a generic "Access denied"."""
+    RosterImport.objects.filter(pk=imported.pk).update(status="queued")
+    page = signed_in(officer).get(reverse("organizations:import_cancel", args=[imported.public_id]))
+    assert page.status_code == 403
+    text = page.content.decode()
+    assert '<span id="denied-reason">Chỉ người đại diện của cơ quan, đơn vị mới được nhập danh sách' in text
+
+
 def test_the_menu_shows_the_roster_conflicts_to_those_who_review_records(rep, officer, clerk_a):
     home = reverse("home")
     for reviewer in (officer, clerk_a):  # those who keep the records (a facility's clerk too)
