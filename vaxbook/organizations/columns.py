@@ -1036,19 +1036,16 @@ class HeaderMatch:
             return False
         if _layout(again) == _layout(self):
             return True
-        if (self.sex_marks or self.date_parts or self.date_marks or self.address_groups) and all(
-            self.index.get(key) == position for key, position in again.index.items()
-        ):
-            # The first row of a two-row header again ("Giới tính" over "Nam | Nữ"): read alone, it reads no
-            # marks, but each column it names stands where the header's does. It was refused as another order.
+        if all(self.index.get(key) == position for key, position in again.index.items()):
+            # The first row of a two-row header again ("Giới tính" over "Nam | Nữ", "Họ và tên" over "Họ đệm |
+            # Tên"): read alone, it reads no marks or parts, but each column it names stands where the header's
+            # does. It was refused as another order, the whole file with it.
             return True
         raise FileRefused("header_other_order", row=number, header=self.row)
 
     def is_header_below(self, top: Row, row: Row) -> bool:
         """`row`, under the header again (`top`), is its second row: the two read as one (`two_row_header`)
         read the columns as this header does (a two-row header pasted again above a second list)."""
-        if not (self.sex_marks or self.date_parts or self.date_marks or self.address_groups):
-            return False  # a header of one row has no second
         pair = two_row_header(top, row)
         return pair is not None and not pair.missing and _layout(pair) == _layout(self)
 
@@ -2511,7 +2508,14 @@ class RowMapper:
             _read_further(key, positions, clean, values, others, problems)
         for position, key in self._beside:  # nearly always none
             value = values[position]
-            if value is not None and value != "" and (type(value) is not str or value.strip()):
+            if (
+                value is None
+                or value == ""
+                or value.__class__ in (CellError, FormulaNotComputed)
+                or value in EXCEL_ERRORS
+            ):
+                continue  # an Excel error (or its text, a CSV's) or a formula's missing result: no value of a column
+            if type(value) is not str or normalize_text(value):  # not only spaces or invisible characters
                 problems.append(self._beside_problem(key, position, value))
                 if key in fields:  # not read either: the one reason of its cell (not "choose the document type")
                     fields[key] = ""

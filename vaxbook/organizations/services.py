@@ -163,7 +163,15 @@ def _roster_sheet(
             header.marked_report = SUMMARY_SHEET in book.sheet_names
         except FileRefused as exc:
             rows.close()
-            if exc.code not in ("header_missing", "header_letters_lost", "header_misread_encoding", "file_empty"):
+            # A sheet whose header has one column twice (`header_repeated`) gives way to another that is a roster
+            # (a summary tab before the list refused the file); refused so when none is.
+            if exc.code not in (
+                "header_missing",
+                "header_letters_lost",
+                "header_misread_encoding",
+                "file_empty",
+                "header_repeated",
+            ):
                 raise
             refusals.append(exc)
             continue
@@ -179,7 +187,12 @@ def _roster_sheet(
         back = []
         header = find_header(rows, back)
         return header, (_RowsAgain(back, rows) if back else rows)
-    raise next((r for r in refusals if r.code != "file_empty"), None) or refusals[0]
+    # the header twice, the sheet's own refusal, before the first sheet's missing columns
+    raise (
+        next((r for r in refusals if r.code == "header_repeated"), None)
+        or next((r for r in refusals if r.code != "file_empty"), None)
+        or refusals[0]
+    )
 
 
 _NO_SHEET = object()
@@ -277,8 +290,10 @@ def _other_rosters(book: Book, chosen: Any) -> tuple[dict[str, Any], ...]:
         back: list[Row] = []
         try:
             header = find_header(rows, back)
-        except FileRefused:  # not a roster (instructions, a list of codes): nothing to say
+        except FileRefused as exc:  # not a roster (instructions, a list of codes): nothing to say
             rows.close()
+            if exc.code == "header_repeated" and (listed_rows := book.value_rows_after(exc.params["row"])):
+                found.append({"sheet": getattr(sheet, "name", ""), "rows": listed_rows})  # a roster's, with a fault
             continue
         listed = _RowsAgain(back, rows)
         try:

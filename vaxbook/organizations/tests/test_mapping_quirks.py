@@ -255,6 +255,61 @@ def test_a_two_row_header_repeated_below_refuses_no_file(run):
     assert (imp.created, imp.refused) == (4, 0)
 
 
+def test_a_split_name_header_of_two_rows_repeated_below_refuses_no_file(run):
+    """ "Họ và tên" over "Họ đệm | Tên", pasted again above a second list: read alone its first row names the name
+    where the header reads it, without the parts; the file was refused as header_other_order (red team)."""
+    at = HEADERS.index("Họ và tên")
+    top = [*HEADERS[: at + 1], "", *HEADERS[at + 1 :]]
+    sub = ["" for _ in top]
+    sub[at], sub[at + 1] = "Họ đệm", "Tên"
+
+    def split(n: int) -> list[Any]:
+        values = [person_row(n)[h] for h in HEADERS]
+        family, given = values[at].rsplit(" ", 1)
+        return [*values[:at], family, given, *values[at + 1 :]]
+
+    merges = tuple(f"{letter(p)}1:{letter(p)}2" for p in range(len(top)) if p not in (at, at + 1))
+    imp = run(xlsx_bytes([top, sub, split(1), split(2), [], top, sub, split(3), split(4)], merges=merges))
+    assert isinstance(imp, RosterImport), imp
+    assert (imp.created, imp.refused) == (4, 0)
+
+
+def test_a_summary_sheet_with_a_header_twice_gives_way_to_the_roster(run):
+    """A first tab holding a header with "Số điện thoại" twice and nobody below refused the file (header_repeated)
+    though the next tab was the roster (red team)."""
+    book = openpyxl.Workbook()
+    book.active.title = "Tổng hợp"
+    book.active.append([*HEADERS, "Số điện thoại"])
+    staff = book.create_sheet("Phòng KT")
+    for values in table([person_row(1), person_row(2)]):
+        staff.append(values)
+    content = io.BytesIO()
+    book.save(content)
+    imp = run(content.getvalue())
+    assert isinstance(imp, RosterImport), imp
+    assert (imp.created, imp.refused, imp.sheet_name) == (2, 0, "Phòng KT")
+    alone = openpyxl.Workbook()
+    alone.active.append([*HEADERS, "Số điện thoại"])
+    for values in table([person_row(3)])[1:]:
+        alone.active.append([*values, "0912000099"])
+    content = io.BytesIO()
+    alone.save(content)
+    refused = run(content.getvalue())
+    assert isinstance(refused, DomainError) and refused.codes == ["header_repeated"]  # the only sheet: refused
+
+
+@pytest.mark.parametrize("beside", ["\u200b", "#DIV/0!"])
+def test_nothing_to_see_beside_a_read_column_refuses_no_row(run, beside):
+    """A hole in the header after "Ngày sinh", holding an invisible character or an Excel error only: no value of
+    a column's (it refused the row, quoting “”)."""
+    at = HEADERS.index("Ngày sinh")
+    headers = [*HEADERS[: at + 1], None, *HEADERS[at + 1 :]]
+    row = person_row(1)
+    cells = [headers, [*[row[h] for h in HEADERS[: at + 1]], beside, *[row[h] for h in HEADERS[at + 1 :]]]]
+    imp = run(xlsx_bytes(cells))
+    assert (imp.created, imp.refused) == (1, 0), reasons(imp)
+
+
 def test_a_column_with_values_but_no_header_is_listed_as_ignored(run):
     """Not beside a read column (after "Ghi chú"): not read, as before, but said."""
     headers = [*HEADERS, "Ghi chú", None]
