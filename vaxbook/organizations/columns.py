@@ -1041,7 +1041,20 @@ class HeaderMatch:
             # Tên"): read alone, it reads no marks or parts, but each column it names stands where the header's
             # does. It was refused as another order, the whole file with it.
             return True
-        raise FileRefused("header_other_order", row=number, header=self.row)
+        # The first column that stands elsewhere (or only here), named: the clerk compared 16 headers by hand.
+        key, here = next(
+            ((k, p) for k, p in sorted(again.index.items(), key=lambda item: item[1]) if self.index.get(k) != p),
+            next(iter(again.index.items())),
+        )
+        first = self.index.get(key)
+        raise FileRefused(
+            "header_other_order",
+            row=number,
+            header=self.row,
+            column=normalize_text(values[here]),
+            here=column_letters(here),
+            first=column_letters(first) if first is not None else "—",
+        )
 
     def is_header_below(self, top: Row, row: Row) -> bool:
         """`row`, under the header again (`top`), is its second row: the two read as one (`two_row_header`)

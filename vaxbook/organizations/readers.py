@@ -108,8 +108,9 @@ MESSAGES: dict[str, Any] = {
     ),
     "header_other_order": _(
         "Row %(row)s repeats the header of row %(header)s with its columns in another order (or other columns): "
-        "the rows below it would be read into the wrong fields. Put that list in a file of its own (or its columns "
-        "in the order of the first header) and upload the files (rows already saved are linked, not duplicated)."
+        "“%(column)s” is in column %(here)s there, in column %(first)s in the first header. The rows below it would "
+        "be read into the wrong fields. Put that list in a file of its own (or its columns in the order of the first "
+        "header) and upload the files (rows already saved are linked, not duplicated)."
     ),
     "header_letters_lost": _(
         "The headers have question marks where letters should be (“%(header)s”): the file was saved in an "

@@ -434,7 +434,10 @@ def test_a_second_list_with_its_header_in_another_order_is_refused_at_upload(run
     cells = [*table([person_row(1), person_row(2)]), [], *table([person_row(3), person_row(4)], other)]
     refused = run(xlsx_bytes(cells))
     assert isinstance(refused, FileRefused) and refused.code == "header_other_order"
-    assert refused.errors[0].message.startswith("Row 5 repeats the header of row 1 with its columns in another order")
+    assert refused.errors[0].message.startswith(
+        "Row 5 repeats the header of row 1 with its columns in another order (or other columns): “Địa chỉ” is in "
+        f"column {letter(a)} there, in column {letter(b)} in the first header."
+    )
     assert not Person.objects.exists()
 
 
@@ -450,5 +453,7 @@ def test_a_second_header_in_another_order_past_the_uploads_peek_stops_the_run_th
         for number, _values in without_footer(rows, header, [], Sections()):
             given.append(number)
     assert (
-        given == [2] and refused.value.code == "header_other_order" and refused.value.params == {"row": 3, "header": 1}
+        given == [2]
+        and refused.value.code == "header_other_order"
+        and refused.value.params == {"row": 3, "header": 1, "column": HEADERS[-1], "here": "A", "first": "P"}
     )
