@@ -196,8 +196,14 @@ _GROUP_WORD = re.compile(r"(?:nhóm|nhom|group)\s*(?:số\s*)?[.:]?\s*(?=\d)", r
 def clean_priority_group(value: Any) -> str | None:
     """``9``, ``9.0``, ``09``, ``Nhóm 9`` or the drop-down's ``9 - Người lao động …`` → ``9``."""
     text = _code_text(value) if not isinstance(value, str) else normalize_text(unquote(value))
-    if ("." in text or "," in text) and _GROUPED.fullmatch(text):  # "4.000": not group 4 (`_grouped_code`)
-        text = _grouped_code(text)
+    if ("." in text or "," in text) and _GROUPED.fullmatch(text):
+        # "1.000" is group 1 written with three decimals or the number 1000, and no group is 1000: group 1 (a ward
+        # code, which may be either, is refused: `_grouped_code`). Other groupings are their digits.
+        text = (
+            text[:-4]
+            if len(text) <= 7 and text.endswith("000") and text[-4] in ".,"
+            else text.replace(".", "").replace(",", "")
+        )
     text = _GROUP_WORD.sub("", text, count=1) if text[:1] in "nNgG" else text
     code = match.group(1) if (match := _GROUP_LABEL.fullmatch(text)) else "".join(text.split())
     return (code.lstrip("0") or "0") if code.isdigit() else code or None
