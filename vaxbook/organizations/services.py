@@ -145,7 +145,7 @@ class _RowsAgain:
 
 def _roster_sheet(
     book: Book, *, slice_rows: int | None = None, merged: bool = True, ahead: bool = False
-) -> tuple[HeaderMatch, Generator[Row] | _RowsAgain]:
+) -> tuple[HeaderMatch, _RowsAgain]:
     """Choose the sheet with the roster: the template's data sheet (by name) when its header matches,
     else the first visible sheet whose header row does; its header and the rows below it (with the cells
     merged down filled in, unless ``merged=False``). A sheet whose header matches but which lists no one
@@ -155,38 +155,21 @@ def _roster_sheet(
     refusals: list[FileRefused] = []
     blank: Any = _NO_SHEET  # the first sheet whose header matched, with no one below it
     for sheet in book.sheets():
-        book.use(sheet)
-        rows = book.iter_rows(slice_rows=slice_rows, merged=merged, ahead=ahead)
-        back: list[Row] = []  # a row the header's search read ahead and did not take
         try:
-            header = find_header(rows, back)
-            header.marked_report = SUMMARY_SHEET in book.sheet_names
+            header, listed = _sheet_header(book, sheet, slice_rows=slice_rows, merged=merged, ahead=ahead)
         except FileRefused as exc:
-            rows.close()
-            # A sheet whose header has one column twice (`header_repeated`) gives way to another that is a roster
-            # (a summary tab before the list refused the file); refused so when none is.
-            if exc.code not in (
-                "header_missing",
-                "header_letters_lost",
-                "header_misread_encoding",
-                "file_empty",
-                "header_repeated",
-            ):
+            if exc.code not in _NOT_THIS_SHEET:
                 raise
             refusals.append(exc)
             continue
-        listed = _RowsAgain(back, rows)
+        header.marked_report = SUMMARY_SHEET in book.sheet_names
         if _lists_someone(header, listed):
             return header, listed
         listed.close()
         if blank is _NO_SHEET:
             blank = sheet
     if blank is not _NO_SHEET:
-        book.use(blank)
-        rows = book.iter_rows(slice_rows=slice_rows, merged=merged, ahead=ahead)
-        back = []
-        header = find_header(rows, back)
-        return header, (_RowsAgain(back, rows) if back else rows)
+        return _sheet_header(book, blank, slice_rows=slice_rows, merged=merged, ahead=ahead)
     # the header twice, the sheet's own refusal, before the first sheet's missing columns
     raise (
         next((r for r in refusals if r.code == "header_repeated"), None)
@@ -196,6 +179,27 @@ def _roster_sheet(
 
 
 _NO_SHEET = object()
+#: A sheet's header refusals that let a later sheet be the roster (refused so when none is). A sheet whose header
+#: has one column twice (`header_repeated`) is one: a summary tab before the list refused the file.
+_NOT_THIS_SHEET = frozenset(
+    ("header_missing", "header_letters_lost", "header_misread_encoding", "file_empty", "header_repeated")
+)
+
+
+def _sheet_header(
+    book: Book, sheet: Any, *, slice_rows: int | None, merged: bool, ahead: bool = False
+) -> tuple[HeaderMatch, _RowsAgain]:
+    """Make `sheet` the one read and find its header: the header and the rows below it, those the header's
+    search read ahead in front. A header refused raises its `FileRefused`, the sheet's reading closed."""
+    book.use(sheet)
+    rows = book.iter_rows(slice_rows=slice_rows, merged=merged, ahead=ahead)
+    back: list[Row] = []  # rows the header's search read ahead and did not take
+    try:
+        header = find_header(rows, back)
+    except FileRefused:
+        rows.close()
+        raise
+    return header, _RowsAgain(back, rows)
 
 
 def _lists_someone(header: HeaderMatch, rows: _RowsAgain) -> bool:
@@ -285,17 +289,12 @@ def _other_rosters(book: Book, chosen: Any) -> tuple[dict[str, Any], ...]:
     for sheet in book.sheets():
         if sheet is None or sheet is chosen:
             continue
-        book.use(sheet)
-        rows = book.iter_rows(slice_rows=_PEEK_ROWS + 100, merged=False)
-        back: list[Row] = []
         try:
-            header = find_header(rows, back)
+            header, listed = _sheet_header(book, sheet, slice_rows=_PEEK_ROWS + 100, merged=False)
         except FileRefused as exc:  # not a roster (instructions, a list of codes): nothing to say
-            rows.close()
             if exc.code == "header_repeated" and (listed_rows := book.value_rows_after(exc.params["row"])):
                 found.append({"sheet": getattr(sheet, "name", ""), "rows": listed_rows})  # a roster's, with a fault
             continue
-        listed = _RowsAgain(back, rows)
         try:
             if _lists_someone(header, listed):
                 found.append({"sheet": getattr(sheet, "name", ""), "rows": book.value_rows_after(header.row)})
