@@ -6,6 +6,7 @@ Every error has one shape: {"errors": [{"field", "code", "message"}]}, whatever 
 import contextlib
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -86,48 +87,33 @@ def described_path(route: str) -> str:
     return _ROUTE_PARAMETER.sub(r"{\1}", "/" + route)
 
 
-def _query_names(schema: dict[str, Any]) -> dict[tuple[str, str], frozenset[str]]:
-    """(path as the description writes it, METHOD) → the names of the query parameters it takes."""
+@dataclass(frozen=True)
+class _Operation:
+    """What the API description says an operation takes, as the checks before ninja's read it."""
+
+    query: frozenset[str]  # its query parameters
+    whole_numbers: frozenset[str]  # of them, those that are whole numbers (`limit`, `offset`, …)
+    takes_body: bool  # a write declaring no body refuses one
+
+
+def _operations(schema: dict[str, Any]) -> dict[tuple[str, str], _Operation]:
+    """(path as the description writes it, METHOD) → what the operation takes."""
     table = {}
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
             if isinstance(operation, dict) and "responses" in operation:
-                names = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
-                table[(path, method.upper())] = frozenset(names)
-    return table
-
-
-def _integer_parameters(schema: dict[str, Any]) -> dict[tuple[str, str], frozenset[str]]:
-    """(path, METHOD) → its query parameters that are whole numbers (`limit`, `offset`, …)."""
-    table = {}
-    for path, operations in schema.get("paths", {}).items():
-        for method, operation in operations.items():
-            if isinstance(operation, dict) and "responses" in operation:
-                names = {
-                    p["name"]
-                    for p in operation.get("parameters", [])
-                    if p.get("in") == "query" and p.get("schema", {}).get("type") == "integer"
-                }
-                if names:
-                    table[(path, method.upper())] = frozenset(names)
+                query = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+                table[(path, method.upper())] = _Operation(
+                    query=frozenset(p["name"] for p in query),
+                    whole_numbers=frozenset(p["name"] for p in query if p.get("schema", {}).get("type") == "integer"),
+                    takes_body=method not in ("post", "put", "patch", "delete") or "requestBody" in operation,
+                )
     return table
 
 
 #: A whole number as a query writes one: ASCII digits, a minus sign before them at most. Python's int(), which
 #: the parameters' validation uses, also takes "1_0", " 5 " and digits of other scripts (limit=1_0 answered 10 rows).
 _WHOLE_NUMBER = re.compile(r"-?[0-9]+")
-
-
-def _bodiless_writes(schema: dict[str, Any]) -> frozenset[tuple[str, str]]:
-    """(path, METHOD) of the writes that take no body (their options, if any, are query parameters)."""
-    return frozenset(
-        (path, method.upper())
-        for path, operations in schema.get("paths", {}).items()
-        for method, operation in operations.items()
-        if method in ("post", "put", "patch", "delete")
-        and isinstance(operation, dict)
-        and "requestBody" not in operation
-    )
 
 
 _UNREAD = object()
@@ -188,79 +174,67 @@ def unknown_parameters_error(unknown: list[str], known: frozenset[str]) -> Domai
 class VaxbookApi(NinjaAPI):
     """The API, whose description also says what every operation may answer besides its success: the
     error shape of docs/api.md for each status it can refuse with (ninja lists only the declared ones);
-    and which refuses a query parameter that the operation does not take (ninja ignores it: a misspelt
-    filter, `?date_form=`, would answer the whole list as if filtered)."""
+    and which refuses, before ninja reads the request, what the operation's description does not take
+    (`_Operation`, read once): a query parameter it has not (ninja ignores it: a misspelt filter, `?date_form=`,
+    would answer the whole list as if filtered), a whole number not in ASCII digits, and a body sent to a write
+    that takes none."""
 
-    _query_names: dict[tuple[str, str], frozenset[str]] | None = None
-    _bodiless: frozenset[tuple[str, str]] | None = None
-    _integers: dict[tuple[str, str], frozenset[str]] | None = None
+    _operation_table: dict[tuple[str, str], _Operation] | None = None
 
     def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
         # ninja calls this for every operation, after authentication and before reading the parameters.
-        if request.META.get("QUERY_STRING"):
-            undecodable = undecodable_parameters(request.META["QUERY_STRING"])
-            if undecodable:
-                raise invalid_character_error(undecodable)
-            refused = self._unknown_query_parameters(request)
-            if refused:
-                raise unknown_parameters_error(*refused)
-            self._refuse_odd_numbers(request)
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            self._refuse_unexpected_body(request)
+        operation = self._operation(request)
+        if operation is not None:
+            if request.META.get("QUERY_STRING"):
+                undecodable = undecodable_parameters(request.META["QUERY_STRING"])
+                if undecodable:
+                    raise invalid_character_error(undecodable)
+                unknown = [name for name in request.GET if name not in operation.query]
+                if unknown:
+                    raise unknown_parameters_error(unknown, operation.query)
+                self._refuse_odd_numbers(request, operation)
+            if not operation.takes_body:
+                self._refuse_unexpected_body(request, operation)
         return super().create_temporal_response(request)
 
-    def _refuse_odd_numbers(self, request: HttpRequest) -> None:
-        """A whole-number query parameter written otherwise than in ASCII digits is refused as one that is no
-        number (`invalid_int_parsing`), as "abc" is."""
-        if self._integers is None:
-            self._integers = _integer_parameters(self.get_openapi_schema())
+    def _operation(self, request: HttpRequest) -> _Operation | None:
+        """What the request's operation takes, read once from the API's description."""
+        if self._operation_table is None:
+            self._operation_table = _operations(self.get_openapi_schema())
         match = request.resolver_match
         if match is None:
-            return
-        names = self._integers.get((described_path(match.route), request.method or ""), frozenset())
-        odd = [name for name in names if any(not _WHOLE_NUMBER.fullmatch(v) for v in request.GET.getlist(name))]
+            return None
+        return self._operation_table.get((described_path(match.route), request.method or ""))
+
+    @staticmethod
+    def _refuse_odd_numbers(request: HttpRequest, operation: _Operation) -> None:
+        """A whole-number query parameter written otherwise than in ASCII digits is refused as one that is no
+        number (`invalid_int_parsing`), as "abc" is."""
+        odd = [
+            name
+            for name in operation.whole_numbers
+            if any(not _WHOLE_NUMBER.fullmatch(v) for v in request.GET.getlist(name))
+        ]
         if odd:
             raise DomainError(
                 [ErrorItem(name, validation_code("int_parsing"), validation_message("int_parsing")) for name in odd],
                 status=422,
             )
 
-    def _refuse_unexpected_body(self, request: HttpRequest) -> None:
+    @staticmethod
+    def _refuse_unexpected_body(request: HttpRequest, operation: _Operation) -> None:
         """A write that takes no body refuses one (ninja ignores it: a filter sent in the body went unread)."""
-        if self._bodiless is None or self._query_names is None:
-            schema = self.get_openapi_schema()
-            self._bodiless, self._query_names = _bodiless_writes(schema), _query_names(schema)
-        match = request.resolver_match
-        if match is None:
-            return
-        key = (described_path(match.route), request.method or "")
-        if key not in self._bodiless:
-            return
-        known = self._query_names.get(key, frozenset())
         content_type = request.META.get("CONTENT_TYPE") or ""
         if request.method == "POST" and content_type.split(";")[0].strip().lower() in (
             "multipart/form-data",
             "application/x-www-form-urlencoded",
         ):
             # a form's fields and files, read as a form (an upload is not read whole into memory)
-            refused = unexpected_body_error(b"", "", known, names=[*request.POST, *request.FILES])
+            refused = unexpected_body_error(b"", "", operation.query, names=[*request.POST, *request.FILES])
         else:
-            refused = unexpected_body_error(request.body, content_type, known)
+            refused = unexpected_body_error(request.body, content_type, operation.query)
         if refused is not None:
             raise refused
-
-    def _unknown_query_parameters(self, request: HttpRequest) -> tuple[list[str], frozenset[str]] | None:
-        """The query parameters of `request` that its operation does not take, and those it does."""
-        if self._query_names is None:
-            self._query_names = _query_names(self.get_openapi_schema())
-        match = request.resolver_match
-        if match is None:
-            return None
-        known = self._query_names.get((described_path(match.route), request.method or ""))
-        if known is None:
-            return None
-        unknown = [name for name in request.GET if name not in known]
-        return (unknown, known) if unknown else None
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
