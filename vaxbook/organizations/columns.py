@@ -104,6 +104,13 @@ def _not_a_code(value: Any) -> CellRefused:
     )
 
 
+def _whole_either_way(grouped: str) -> str | None:
+    """Of digits grouped by thousands (`_GROUPED`), a single group of three zeros ("4.000", "4,000") is a whole
+    number read either way, 4000 or 4: its decimal reading ("4"); None for any other grouping ("26.001" is no
+    whole decimal, "1.000.000" groups whatever the language)."""
+    return grouped[:-4] if grouped.endswith("000") and grouped.count(grouped[-4]) == 1 else None
+
+
 def _grouped_code(text: str) -> str:
     """A code typed with its digits grouped by thousands ("4.000", "26.001", "4,000": a column formatted
     ``#,##0`` saved as CSV), as its digits when that is the one code it may be, else refused.
@@ -115,7 +122,8 @@ def _grouped_code(text: str) -> str:
     wrong one. So a single group of three zeros is refused (`code_grouped`), as is anything it could be both
     ways; several groups ("1.000.000") are digits whatever the language."""
     digits = text.replace(".", "").replace(",", "")
-    if text.count(text[-4]) == 1 and text.endswith("000"):
+    decimal = _whole_either_way(text)
+    if decimal is not None:
         raise CellRefused(
             CODE_GROUPED,
             format_lazy(
@@ -126,7 +134,7 @@ def _grouped_code(text: str) -> str:
                 ),
                 value=text,
                 grouped=digits,
-                decimal=text[:-4],
+                decimal=decimal,
             ),
         )
     return digits
@@ -199,11 +207,7 @@ def clean_priority_group(value: Any) -> str | None:
     if ("." in text or "," in text) and _GROUPED.fullmatch(text):
         # "1.000" is group 1 written with three decimals or the number 1000, and no group is 1000: group 1 (a ward
         # code, which may be either, is refused: `_grouped_code`). Other groupings are their digits.
-        text = (
-            text[:-4]
-            if len(text) <= 7 and text.endswith("000") and text[-4] in ".,"
-            else text.replace(".", "").replace(",", "")
-        )
+        text = _whole_either_way(text) or text.replace(".", "").replace(",", "")
     text = _GROUP_WORD.sub("", text, count=1) if text[:1] in "nNgG" else text
     code = match.group(1) if (match := _GROUP_LABEL.fullmatch(text)) else "".join(text.split())
     return (code.lstrip("0") or "0") if code.isdigit() else code or None
